@@ -1,0 +1,111 @@
+// ARP for Ethernet/IPv4 (net/ipv4/arp.c): answering requests for our addresses, learning from
+// what we hear, and resolving next hops for the neighbour layer.
+import { BROADCAST_MAC, formatIp4, formatMac } from '../core/addr.js';
+import type { Ip4 } from '../core/addr.js';
+import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, Packet } from '../wire/packet.js';
+import type { NetDevice } from './device.js';
+import { Drop } from './drop.js';
+import { icmpSend } from './icmp.js';
+import { ARP_PROBES, ARP_RETRANS, UNRES_QLEN } from './neigh.js';
+import type { NeighEntry } from './neigh.js';
+import type { Netns } from './netns.js';
+import { dropPacket } from './rx.js';
+
+export function arpRcv(dev: NetDevice, pkt: Packet): void {
+  const ns = dev.ns;
+  const now = pkt.tstamp;
+  if (pkt.arpOp === ARPOP_REQUEST) {
+    // arp_ignore=0: answer for any address of the namespace, whichever device asked.
+    if (!ns.isLocal(pkt.arpTpa)) return;
+    const e = ns.neigh.get(dev, pkt.arpSpa) ?? ns.neigh.create(dev, pkt.arpSpa);
+    if (e.state !== 'PERMANENT') {
+      e.mac = pkt.arpSha;
+      e.state = 'STALE';
+      e.confirmed = now;
+      flushQueue(ns, e);
+    }
+    const reply = new Packet();
+    reply.ethType = ETH_P_ARP;
+    reply.ethSrc = dev.mac;
+    reply.ethDst = pkt.arpSha;
+    reply.arpOp = ARPOP_REPLY;
+    reply.arpSha = dev.mac;
+    reply.arpSpa = pkt.arpTpa;
+    reply.arpTha = pkt.arpSha;
+    reply.arpTpa = pkt.arpSpa;
+    reply.tstamp = now;
+    reply.trace = pkt.trace;
+    dev.transmit(reply);
+    return;
+  }
+  if (pkt.arpOp === ARPOP_REPLY) {
+    const e = ns.neigh.get(dev, pkt.arpSpa);
+    if (e === undefined || e.state === 'PERMANENT') return;
+    e.mac = pkt.arpSha;
+    e.state = 'REACHABLE';
+    e.confirmed = now;
+    if (e.timer >= 0) {
+      ns.host.eq.cancel(e.timer);
+      e.timer = -1;
+    }
+    for (const q of e.queue) {
+      if (q.tstamp < now) q.tstamp = now;
+      if (q.trace !== null) q.trace.hop('arp', ns.host.name, ns.label, dev.name, `${formatIp4(e.ip)} is-at ${formatMac(e.mac)}`);
+    }
+    flushQueue(ns, e);
+  }
+}
+
+function flushQueue(ns: Netns, e: NeighEntry): void {
+  while (e.queue.length > 0) {
+    const q = e.queue.shift()!;
+    q.ethDst = e.mac;
+    if (q.trace !== null) q.trace.hop('xmit', ns.host.name, ns.label, e.dev.name, `out ${e.dev.name}`);
+    e.dev.transmit(q);
+  }
+}
+
+/** Queues `pkt` until `nexthop` answers, soliciting it if this is a new resolution. */
+export function arpResolve(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet, existing: NeighEntry | undefined): void {
+  const e = existing ?? ns.neigh.create(dev, nexthop);
+  if (pkt.trace !== null) pkt.trace.hop('arp', ns.host.name, ns.label, dev.name, `who-has ${formatIp4(nexthop)} tell ${formatIp4(pkt.ipSrc)} (${e.state === 'INCOMPLETE' && e.probes > 0 ? 'already asking' : 'new neighbour'})`);
+  if (e.queue.length >= UNRES_QLEN) {
+    const old = e.queue.shift()!;
+    dropPacket(ns, dev, old, Drop.NeighFailed, 'unresolved queue full');
+  }
+  e.queue.push(pkt);
+  if (e.state === 'INCOMPLETE' && e.probes > 0) return;
+  e.state = 'INCOMPLETE';
+  e.probes = 0;
+  solicit(ns, e, pkt.ipSrc, pkt.tstamp);
+}
+
+function solicit(ns: Netns, e: NeighEntry, src: Ip4, at: number): void {
+  e.probes++;
+  const dev = e.dev;
+  const req = new Packet();
+  req.ethType = ETH_P_ARP;
+  req.ethSrc = dev.mac;
+  req.ethDst = BROADCAST_MAC;
+  req.arpOp = ARPOP_REQUEST;
+  req.arpSha = dev.mac;
+  // arp_solicit uses the queued packet's source if it is ours, else the device's address.
+  req.arpSpa = ns.isLocal(src) ? src : (dev.primaryAddr() ?? 0);
+  req.arpTha = 0;
+  req.arpTpa = e.ip;
+  req.tstamp = at;
+  const eq = ns.host.eq;
+  e.timer = eq.at(Math.max(at, eq.now) + ARP_RETRANS, () => {
+    e.timer = -1;
+    if (e.state !== 'INCOMPLETE') return;
+    if (e.probes < ARP_PROBES) return solicit(ns, e, req.arpSpa, eq.now);
+    e.state = 'FAILED';
+    const queued = e.queue.splice(0);
+    for (const q of queued) {
+      q.tstamp = eq.now;
+      icmpSend(ns, q, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, null);
+      dropPacket(ns, dev, q, Drop.NeighFailed, `${formatIp4(e.ip)} did not answer ${ARP_PROBES} ARP requests`);
+    }
+  });
+  dev.transmit(req);
+}

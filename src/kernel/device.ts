@@ -1,0 +1,57 @@
+// What every network device has: an index and a name in its namespace, a MAC, an MTU, link state,
+// an optional bridge master and the IPv4 addresses configured on it. A device moves packets in one
+// direction only: `transmit` takes a frame the stack sends out of it; frames it receives go to
+// `ns.stack.netifReceive(dev, pkt)`.
+import type { Ip4, Mac } from '../core/addr.js';
+import type { Packet } from '../wire/packet.js';
+import type { Netns } from './netns.js';
+import type { Bridge } from './bridge.js';
+
+export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'ether';
+
+export interface IfAddr {
+  readonly addr: Ip4;
+  readonly len: number;
+  readonly broadcast: Ip4 | null;
+  /** `scope host` for loopback addresses, `scope global` otherwise. */
+  readonly scope: 'host' | 'global' | 'link';
+}
+
+export abstract class NetDevice {
+  abstract readonly kind: DeviceKind;
+  /** Administrative state (`ip link set up`). */
+  up = false;
+  master: Bridge | null = null;
+  readonly addrs: IfAddr[] = [];
+  /** Bytes and packets seen, as `ip -s link` counts them. */
+  rxPackets = 0;
+  txPackets = 0;
+  rxBytes = 0;
+  txBytes = 0;
+  /** `qlen` shown by `ip link` (the tx queue length), null where the device has none. */
+  txqlen: number | null = 1000;
+
+  constructor(
+    public ns: Netns,
+    public ifindex: number,
+    public name: string,
+    public mac: Mac,
+    public mtu: number,
+  ) {}
+
+  /** Lower layer up (IFF_LOWER_UP): carrier present. */
+  abstract carrier(): boolean;
+
+  /** The frame leaves the stack through this device. */
+  abstract transmit(pkt: Packet): void;
+
+  /** Both up and with carrier: able to move packets. */
+  running(): boolean {
+    return this.up && this.carrier();
+  }
+
+  /** Primary address used as a source (first configured). */
+  primaryAddr(): Ip4 | null {
+    return this.addrs.length > 0 ? this.addrs[0]!.addr : null;
+  }
+}

@@ -1,0 +1,27 @@
+// Why a packet was discarded. Every drop names one of these, with the place and a detail, so a
+// trace can always say why (the kernel's own list is enum skb_drop_reason; names follow it where
+// one exists).
+export const Drop = {
+  NoRoute: 'no route to host',
+  Unreachable: 'unreachable route',
+  Blackhole: 'blackhole route',
+  Prohibit: 'prohibit route',
+  ForwardingDisabled: 'ip_forward disabled',
+  TtlExceeded: 'TTL exceeded',
+  LinkDown: 'link down',
+  NoCarrier: 'no carrier (peer down)',
+  FragNeeded: 'packet larger than MTU with DF set',
+  NeighFailed: 'no ARP answer',
+  NoListener: 'no listener',
+  OtherHost: 'frame not addressed to this host',
+  Martian: 'martian source',
+  NoVxlanDest: 'no VXLAN FDB entry for destination',
+  NoVxlanDevice: 'no VXLAN device for VNI',
+  HostDown: 'host is down',
+  Partitioned: 'LAN partition',
+  Loop: 'forwarding loop (hop limit)',
+  Netfilter: 'netfilter',
+  NoSocketBuffer: 'socket closed',
+  Unsupported: 'unsupported protocol',
+} as const;
+export type Drop = (typeof Drop)[keyof typeof Drop];

@@ -1,0 +1,73 @@
+// One simulated Linux machine: its namespaces (the initial one and those `ip netns` or Docker
+// create), its seeded RNG and the event queue it shares with the rest of the simulation.
+import type { Ip4 } from '../core/addr.js';
+import type { Rng } from '../core/rng.js';
+import type { EventQueue } from '../sim/clock.js';
+import type { Lan } from './lan.js';
+import { Loopback } from './loopback.js';
+import { Netns } from './netns.js';
+import { Nic } from './nic.js';
+import { RtnlError, addAddress, defaultBroadcast, deleteDevice, moveDevice, setUp } from './rtnl.js';
+
+export class Host {
+  readonly namespaces: Netns[] = [];
+  /** Namespaces with a name under /var/run/netns (what `ip netns list` shows). */
+  readonly named = new Map<string, Netns>();
+  readonly root: Netns;
+  /** A powered-off host answers nothing (scenario fault). */
+  down = false;
+  /** Packets dropped anywhere on this host. */
+  drops = 0;
+  private nextNsId = 0;
+
+  constructor(
+    readonly name: string,
+    readonly eq: EventQueue,
+    readonly rng: Rng,
+  ) {
+    this.root = this.newNetns(null);
+    setUp(this.root.devices.get(1)!);
+  }
+
+  /** A new namespace with its loopback device (down, as in a fresh `ip netns add`). */
+  newNetns(name: string | null): Netns {
+    const ns = new Netns(this, this.nextNsId++, name);
+    const lo = new Loopback(ns, ns.allocIfindex(), 'lo', 0, 65536);
+    ns.attach(lo);
+    this.namespaces.push(ns);
+    return ns;
+  }
+
+  /** `ip netns add NAME`. */
+  addNamedNetns(name: string): Netns {
+    if (this.named.has(name)) throw new RtnlError(`Cannot create namespace file "/var/run/netns/${name}": File exists`);
+    const ns = this.newNetns(name);
+    this.named.set(name, ns);
+    return ns;
+  }
+
+  /** Removes a namespace: its virtual devices are destroyed (a veth takes its peer with it) and
+   *  physical ones return to the initial namespace, as when the last reference to it goes. */
+  deleteNetns(ns: Netns): void {
+    for (const dev of ns.deviceList()) {
+      if (dev.kind === 'loopback' || !ns.devices.has(dev.ifindex)) continue;
+      if (dev.kind === 'ether') moveDevice(dev, this.root);
+      else deleteDevice(dev);
+    }
+    this.namespaces.splice(this.namespaces.indexOf(ns), 1);
+    if (ns.name !== null && this.named.get(ns.name) === ns) this.named.delete(ns.name);
+  }
+
+  /** Plugs the host's eth0 into the LAN with `addr/len`. */
+  attachLan(lan: Lan, ifname: string, addr: Ip4, len: number): Nic {
+    const ns = this.root;
+    const mac = 0x525400000000 + (this.rng.nextU32() & 0xffffff);
+    const nic = new Nic(ns, ns.allocIfindex(), ifname, mac, 1500);
+    ns.attach(nic);
+    lan.plug(nic);
+    addAddress(nic, { addr, len, broadcast: defaultBroadcast(addr, len), scope: 'global' });
+    setUp(nic);
+    return nic;
+  }
+}
+

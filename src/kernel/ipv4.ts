@@ -1,0 +1,220 @@
+// The IPv4 path, one function per kernel step so a packet can be followed by name:
+//   ipRcv → (PREROUTING) → ipRouteInput → ipLocalDeliver → (INPUT) → icmp/udp/tcp
+//                                       → ipForward → (FORWARD) → ipFinishOutput
+//   ipLocalOut → (OUTPUT) → ipFinishOutput → (POSTROUTING) → neighOutput → device
+// All steps inside one namespace run synchronously; time advances on the packet's own clock
+// (pkt.tstamp) so the walk allocates nothing and schedules nothing.
+import { BROADCAST_MAC, formatIp4, isGroupMac, isMulticast, prefixMask } from '../core/addr.js';
+import type { Ip4 } from '../core/addr.js';
+import { describeL3 } from '../wire/describe.js';
+import {
+  ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_PROHIBITED, ICMP_NET_UNREACH,
+  ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
+} from '../wire/packet.js';
+import type { Packet } from '../wire/packet.js';
+import { arpResolve } from './arp.js';
+import type { NetDevice } from './device.js';
+import { Drop } from './drop.js';
+import { icmpRcv, icmpSend } from './icmp.js';
+import { FORWARD_NS, STACK_NS } from './latency.js';
+import {
+  NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING,
+} from './netfilter/hooks.js';
+import type { Netns } from './netns.js';
+import type { Route } from './route/table.js';
+import { dropPacket } from './rx.js';
+import { tcpRcv } from './tcp.js';
+import { udpRcv } from './udp.js';
+
+export const ENETUNREACH = 101;
+export const EHOSTUNREACH = 113;
+export const EMSGSIZE = 90;
+export const EPERM = 1;
+
+export function ipRcv(dev: NetDevice, pkt: Packet): void {
+  const ns = dev.ns;
+  if (dev.kind !== 'loopback' && pkt.ethDst !== dev.mac && !isGroupMac(pkt.ethDst)) {
+    return dropPacket(ns, dev, pkt, Drop.OtherHost, `frame for another host`);
+  }
+  if (pkt.trace !== null) pkt.trace.hop('rcv', ns.host.name, ns.label, dev.name, `ip_rcv ${describeL3(pkt)}`);
+  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
+  ipRouteInput(ns, dev, pkt);
+}
+
+function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  const dst = pkt.ipDst;
+  const local = ns.localTable.lookup(dst);
+  if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
+    if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, dev.name, `${formatIp4(dst)} is local (table local)`);
+    return ipLocalDeliver(ns, dev, pkt);
+  }
+  if (isMulticast(dst)) return dropPacket(ns, dev, pkt, Drop.Unsupported, 'multicast not routed');
+  if (dev.kind !== 'loopback' && ns.isLocal(pkt.ipSrc)) {
+    return dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is one of our own addresses`);
+  }
+  // Without ip_forward the kernel discards the packet without an ICMP error (ip_error).
+  if (!ns.forwarding) {
+    return dropPacket(ns, dev, pkt, Drop.ForwardingDisabled, `${formatIp4(dst)} is not local and net.ipv4.ip_forward = 0`);
+  }
+  const r = ns.mainTable.lookup(dst);
+  if (r === null) {
+    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
+    return dropPacket(ns, dev, pkt, Drop.NoRoute, `no route to ${formatIp4(dst)}`);
+  }
+  if (r.type !== 'unicast') return routeError(ns, dev, pkt, r);
+  ipForward(ns, dev, r, pkt);
+}
+
+function routeError(ns: Netns, dev: NetDevice | null, pkt: Packet, r: Route): void {
+  if (r.type === 'unreachable') {
+    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, dev);
+    return dropPacket(ns, dev, pkt, Drop.Unreachable, `route ${r.prefixText} is unreachable`);
+  }
+  if (r.type === 'prohibit') {
+    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_PROHIBITED, 0, dev);
+    return dropPacket(ns, dev, pkt, Drop.Prohibit, `route ${r.prefixText} is prohibit`);
+  }
+  dropPacket(ns, dev, pkt, Drop.Blackhole, `route ${r.prefixText} is a blackhole`);
+}
+
+export function describeRoute(r: Route): string {
+  let s = `${r.type === 'unicast' ? '' : r.type + ' '}${r.prefixText}`;
+  if (r.gateway !== 0) s += ` via ${formatIp4(r.gateway)}`;
+  if (r.dev !== null) s += ` dev ${r.dev.name}`;
+  if (r.src !== 0) s += ` src ${formatIp4(r.src)}`;
+  return s;
+}
+
+function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
+  if (pkt.ipTtl <= 1) {
+    icmpSend(ns, pkt, ICMP_TIME_EXCEEDED, 0, 0, inDev);
+    return dropPacket(ns, inDev, pkt, Drop.TtlExceeded, `TTL ${pkt.ipTtl} would reach 0`);
+  }
+  const out = r.dev!;
+  if (pkt.ipDf && pkt.ipTotalLength() > out.mtu) {
+    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
+    return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}`);
+  }
+  if (pkt.trace !== null) pkt.trace.hop('forward', ns.host.name, ns.label, inDev.name, `forward via ${describeRoute(r)}`);
+  pkt.ipTtl--;
+  pkt.tstamp += FORWARD_NS;
+  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_FORWARD, pkt, inDev, out)) return;
+  ipFinishOutput(ns, out, r.gateway !== 0 ? r.gateway : pkt.ipDst, pkt);
+}
+
+function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_LOCAL_IN, pkt, dev, null)) return;
+  pkt.tstamp += STACK_NS;
+  switch (pkt.ipProto) {
+    case IPPROTO_ICMP:
+      return icmpRcv(ns, dev, pkt);
+    case IPPROTO_UDP:
+      return udpRcv(ns, dev, pkt);
+    case IPPROTO_TCP:
+      return tcpRcv(ns, dev, pkt);
+    default:
+      icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, dev);
+      return dropPacket(ns, dev, pkt, Drop.Unsupported, `IP protocol ${pkt.ipProto}`);
+  }
+}
+
+/** Output route for a locally generated packet: its own addresses go through lo. */
+export function routeOutput(ns: Netns, dst: Ip4): Route | null {
+  const local = ns.localTable.lookup(dst);
+  if (local !== null && local.type === 'local') return local;
+  const r = ns.mainTable.lookup(dst);
+  if (r !== null) return r;
+  return dst === 0xffffffff ? local : null;
+}
+
+/** The source address the kernel picks for a packet out through `r` (inet_select_addr). */
+export function selectSource(ns: Netns, r: Route, dst: Ip4): Ip4 {
+  if (r.src !== 0) return r.src;
+  if (r.type === 'local') return dst;
+  const dev = r.dev;
+  if (dev !== null) {
+    for (const a of dev.addrs) if (((a.addr ^ dst) & prefixMask(a.len)) === 0) return a.addr;
+    if (dev.addrs.length > 0) return dev.addrs[0]!.addr;
+  }
+  for (const d of ns.devices.values()) if (d.kind !== 'loopback' && d.addrs.length > 0) return d.addrs[0]!.addr;
+  return 0;
+}
+
+/**
+ * Sends a locally generated packet (ip_local_out). Returns 0, or an errno the sender sees:
+ * ENETUNREACH when no route covers the destination (ping's "connect: Network is unreachable").
+ */
+export function ipLocalOut(ns: Netns, pkt: Packet): number {
+  let r = routeOutput(ns, pkt.ipDst);
+  if (r === null) {
+    if (pkt.trace !== null) pkt.trace.end('dropped', Drop.NoRoute, ns.host.name, ns.label, '', `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable`);
+    return ENETUNREACH;
+  }
+  if (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast') {
+    routeError(ns, null, pkt, r);
+    return r.type === 'prohibit' ? EPERM : EHOSTUNREACH;
+  }
+  if (pkt.ipSrc === 0) pkt.ipSrc = selectSource(ns, r, pkt.ipDst);
+  pkt.tstamp += STACK_NS;
+  if (pkt.trace !== null) {
+    pkt.trace.hop('send', ns.host.name, ns.label, '', describeL3(pkt));
+    pkt.trace.hop('route', ns.host.name, ns.label, '', `route ${describeRoute(r)} (table ${r.table === 255 ? 'local' : 'main'})`);
+  }
+  const outDev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
+  if (ns.netfilter !== null) {
+    const dst = pkt.ipDst;
+    if (!ns.netfilter.hook(NF_INET_LOCAL_OUT, pkt, null, outDev)) return 0;
+    // A DNAT in OUTPUT re-routes the packet (ip_route_me_harder).
+    if (pkt.ipDst !== dst) {
+      r = routeOutput(ns, pkt.ipDst);
+      if (r === null) {
+        dropPacket(ns, null, pkt, Drop.NoRoute, `no route to ${formatIp4(pkt.ipDst)} after DNAT`);
+        return ENETUNREACH;
+      }
+      if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, '', `re-route after NAT: ${describeRoute(r)}`);
+      const dev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
+      ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt);
+      return 0;
+    }
+  }
+  ipFinishOutput(ns, outDev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt);
+  return 0;
+}
+
+function loopbackOf(ns: Netns): NetDevice {
+  return ns.devices.get(1)!;
+}
+
+/** POSTROUTING, the MTU check, then the neighbour layer (ip_output → ip_finish_output2). */
+export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): void {
+  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, dev)) return;
+  if (pkt.ipTotalLength() > dev.mtu && pkt.ipDf) {
+    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
+    return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}`);
+  }
+  neighOutput(ns, dev, nexthop, pkt);
+}
+
+export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): void {
+  pkt.ethSrc = dev.mac;
+  if (dev.kind === 'loopback') {
+    pkt.ethDst = 0;
+    return dev.transmit(pkt);
+  }
+  if (nexthop === 0xffffffff || isSubnetBroadcast(dev, nexthop)) {
+    pkt.ethDst = BROADCAST_MAC;
+    return dev.transmit(pkt);
+  }
+  const e = ns.neigh.get(dev, nexthop);
+  if (e !== undefined && e.usable()) {
+    pkt.ethDst = e.mac;
+    if (pkt.trace !== null) pkt.trace.hop('xmit', ns.host.name, ns.label, dev.name, `out ${dev.name}, neighbour ${formatIp4(nexthop)} ${e.stateAt(pkt.tstamp)}`);
+    return dev.transmit(pkt);
+  }
+  arpResolve(ns, dev, nexthop, pkt, e);
+}
+
+function isSubnetBroadcast(dev: NetDevice, ip: Ip4): boolean {
+  for (const a of dev.addrs) if (a.broadcast === ip) return true;
+  return false;
+}

@@ -1,0 +1,21 @@
+// The loopback device: what it sends it receives, in the same namespace.
+import type { Packet } from '../wire/packet.js';
+import { NetDevice } from './device.js';
+import { Drop } from './drop.js';
+import { LOOPBACK_NS } from './latency.js';
+import { dropPacket, netifReceive } from './rx.js';
+
+export class Loopback extends NetDevice {
+  readonly kind = 'loopback';
+
+  carrier(): boolean {
+    return true;
+  }
+
+  transmit(pkt: Packet): void {
+    if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, 'lo is down');
+    this.txPackets++;
+    pkt.tstamp += LOOPBACK_NS;
+    netifReceive(this, pkt);
+  }
+}

@@ -1,0 +1,80 @@
+// The neighbour (ARP) table of one namespace, as `ip neigh` shows it. Resolution follows the
+// kernel's defaults: up to 3 broadcast probes one second apart (mcast_solicit=3, retrans_time=1s),
+// at most 3 packets queued while INCOMPLETE (unres_qlen), then FAILED and the queue dropped with an
+// ICMP host unreachable to each sender. A confirmed entry is REACHABLE for 30 s, then STALE (still
+// usable; real traffic confirms it again).
+import type { Ip4, Mac } from '../core/addr.js';
+import type { Packet } from '../wire/packet.js';
+import type { NetDevice } from './device.js';
+import type { Nanos } from '../sim/clock.js';
+import { SEC } from '../sim/clock.js';
+
+export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'FAILED' | 'PERMANENT' | 'NOARP';
+
+export const ARP_PROBES = 3;
+export const ARP_RETRANS: Nanos = SEC;
+export const REACHABLE_TIME: Nanos = 30 * SEC;
+export const UNRES_QLEN = 3;
+
+export class NeighEntry {
+  mac = 0;
+  state: NeighState = 'INCOMPLETE';
+  confirmed: Nanos = 0;
+  probes = 0;
+  timer = -1;
+  readonly queue: Packet[] = [];
+
+  constructor(
+    readonly ip: Ip4,
+    readonly dev: NetDevice,
+  ) {}
+
+  /** The state `ip neigh` shows at `now`. */
+  stateAt(now: Nanos): NeighState {
+    if (this.state === 'REACHABLE' && now - this.confirmed > REACHABLE_TIME) return 'STALE';
+    return this.state;
+  }
+
+  usable(): boolean {
+    return this.state === 'REACHABLE' || this.state === 'STALE' || this.state === 'PERMANENT' || this.state === 'NOARP';
+  }
+}
+
+export class NeighTable {
+  private readonly entries = new Map<number, NeighEntry>();
+
+  private static key(dev: NetDevice, ip: Ip4): number {
+    return dev.ifindex * 0x100000000 + ip;
+  }
+
+  get(dev: NetDevice, ip: Ip4): NeighEntry | undefined {
+    return this.entries.get(NeighTable.key(dev, ip));
+  }
+
+  create(dev: NetDevice, ip: Ip4): NeighEntry {
+    const e = new NeighEntry(ip, dev);
+    this.entries.set(NeighTable.key(dev, ip), e);
+    return e;
+  }
+
+  /** `ip neigh replace|add IP lladdr MAC dev DEV [nud permanent]`. */
+  setStatic(dev: NetDevice, ip: Ip4, mac: Mac, state: NeighState = 'PERMANENT'): NeighEntry {
+    const e = this.get(dev, ip) ?? this.create(dev, ip);
+    e.mac = mac;
+    e.state = state;
+    return e;
+  }
+
+  delete(dev: NetDevice, ip: Ip4): boolean {
+    return this.entries.delete(NeighTable.key(dev, ip));
+  }
+
+  /** Forgets everything learned through a device (it went down or left the namespace). */
+  flushDevice(dev: NetDevice): void {
+    for (const [k, e] of this.entries) if (e.dev === dev) this.entries.delete(k);
+  }
+
+  list(): NeighEntry[] {
+    return [...this.entries.values()];
+  }
+}

@@ -1,0 +1,109 @@
+// A network namespace: its own devices, addresses, routing tables, neighbour table, sysctls,
+// sockets and (issue 3) netfilter state. It owns all of these; commands and the packet path read
+// them through it.
+import type { Ip4 } from '../core/addr.js';
+import type { NetDevice } from './device.js';
+import type { Host } from './host.js';
+import { NeighTable } from './neigh.js';
+import { RouteTable, TABLE_LOCAL, TABLE_MAIN } from './route/table.js';
+import { SocketTable } from './socket.js';
+import type { NetfilterHooks } from './netfilter/hooks.js';
+
+/** The sysctls a fresh namespace starts with (Linux defaults; Docker changes some). */
+const SYSCTL_DEFAULTS: Record<string, string> = {
+  'net.ipv4.ip_forward': '0',
+  'net.ipv4.conf.all.forwarding': '0',
+  'net.ipv4.conf.all.rp_filter': '0',
+  'net.ipv4.conf.default.rp_filter': '0',
+  'net.ipv4.conf.all.route_localnet': '0',
+  'net.ipv4.ip_nonlocal_bind': '0',
+  'net.ipv6.conf.all.disable_ipv6': '0',
+  'net.bridge.bridge-nf-call-iptables': '0',
+  'net.ipv4.vs.conntrack': '0',
+  'net.ipv4.vs.expire_nodest_conn': '0',
+  'net.netfilter.nf_conntrack_tcp_timeout_established': '432000',
+  'net.ipv4.neigh.default.gc_thresh1': '128',
+};
+
+export class Netns {
+  readonly devices = new Map<number, NetDevice>();
+  readonly byName = new Map<string, NetDevice>();
+  readonly localTable = new RouteTable(TABLE_LOCAL);
+  readonly mainTable = new RouteTable(TABLE_MAIN);
+  readonly neigh = new NeighTable();
+  readonly sockets = new SocketTable();
+  readonly sysctl = new Map<string, string>(Object.entries(SYSCTL_DEFAULTS));
+  /** ip_forward, cached from the sysctl because the forwarding path reads it per packet. */
+  forwarding = false;
+  /** br_netfilter's bridge-nf-call-iptables, cached for the bridge path. */
+  bridgeNfCallIptables = false;
+  /** iptables/conntrack/IPVS state; null while the namespace has none (the fast path). */
+  netfilter: NetfilterHooks | null = null;
+  private nextIfindex = 0;
+  /** The ids this namespace gives its peers (`link-netnsid N`), allocated on first need. */
+  private readonly nsids = new Map<Netns, number>();
+
+  constructor(
+    readonly host: Host,
+    readonly id: number,
+    /** Name under /var/run/netns (ip netns) or Docker's sandbox name; null for an anonymous one. */
+    public name: string | null,
+  ) {}
+
+  /** How traces and errors name this namespace. */
+  get label(): string {
+    return this.name ?? (this.id === 0 ? 'root' : `netns${this.id}`);
+  }
+
+  /** A free interface index, as dev_new_index picks it: the next after the last one given. */
+  allocIfindex(): number {
+    do this.nextIfindex++;
+    while (this.devices.has(this.nextIfindex));
+    return this.nextIfindex;
+  }
+
+  attach(dev: NetDevice): void {
+    this.devices.set(dev.ifindex, dev);
+    this.byName.set(dev.name, dev);
+  }
+
+  detach(dev: NetDevice): void {
+    this.devices.delete(dev.ifindex);
+    this.byName.delete(dev.name);
+  }
+
+  device(name: string): NetDevice | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The id under which this namespace knows `peer` (`link-netnsid`), allocating it if new. */
+  nsidOf(peer: Netns): number {
+    let id = this.nsids.get(peer);
+    if (id === undefined) {
+      id = this.nsids.size;
+      this.nsids.set(peer, id);
+    }
+    return id;
+  }
+
+  setSysctl(key: string, value: string): void {
+    this.sysctl.set(key, value);
+    if (key === 'net.ipv4.ip_forward' || key === 'net.ipv4.conf.all.forwarding') {
+      this.sysctl.set('net.ipv4.ip_forward', value);
+      this.sysctl.set('net.ipv4.conf.all.forwarding', value);
+      this.forwarding = value !== '0';
+    }
+    if (key === 'net.bridge.bridge-nf-call-iptables') this.bridgeNfCallIptables = value !== '0';
+  }
+
+  /** Is `ip` one of this namespace's own addresses (the local table says RTN_LOCAL)? */
+  isLocal(ip: Ip4): boolean {
+    const r = this.localTable.lookup(ip);
+    return r !== null && r.type === 'local';
+  }
+
+  /** Devices in index order, as `ip link` lists them. */
+  deviceList(): NetDevice[] {
+    return [...this.devices.values()].sort((a, b) => a.ifindex - b.ifindex);
+  }
+}

@@ -1,0 +1,41 @@
+// Where frames enter a namespace's stack (__netif_receive_skb) and where packets are dropped.
+// Bridge ports hand frames to their bridge; everything else goes to ARP or IPv4 by ethertype.
+import { ETH_P_ARP, ETH_P_IP } from '../wire/packet.js';
+import type { Packet } from '../wire/packet.js';
+import type { NetDevice } from './device.js';
+import type { Bridge } from './bridge.js';
+import { Drop } from './drop.js';
+import type { Netns } from './netns.js';
+import { arpRcv } from './arp.js';
+import { ipRcv } from './ipv4.js';
+
+/** Frames one synchronous walk may cross before it is called a loop (nothing real needs 64). */
+const MAX_DEPTH = 64;
+
+/** A frame arrives on `dev`. `fromBridge` is set when the bridge passes it up to its own device. */
+export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): void {
+  if (++pkt.depth > MAX_DEPTH) return dropPacket(dev.ns, dev, pkt, Drop.Loop, 'too many hops in one walk');
+  dev.rxPackets++;
+  dev.rxBytes += pkt.frameLength();
+  if (!dev.up) return dropPacket(dev.ns, dev, pkt, Drop.LinkDown, `${dev.name} is down`);
+  if (dev.master !== null && !fromBridge) {
+    dev.master.receiveOnPort(dev, pkt);
+    return;
+  }
+  if (pkt.ethType === ETH_P_IP) ipRcv(dev, pkt);
+  else if (pkt.ethType === ETH_P_ARP) arpRcv(dev, pkt);
+  else dropPacket(dev.ns, dev, pkt, Drop.Unsupported, `ethertype 0x${pkt.ethType.toString(16)}`);
+}
+
+export function dropPacket(ns: Netns, dev: NetDevice | null, pkt: Packet, reason: Drop, detail: string): void {
+  ns.host.drops++;
+  if (pkt.trace !== null) pkt.trace.end('dropped', reason, ns.host.name, ns.label, dev === null ? '' : dev.name, detail);
+}
+
+/** br_netfilter: bridged IPv4 traverses iptables FORWARD when bridge-nf-call-iptables is on.
+ *  Returns false when the packet was dropped. Netfilter arrives with issue 3. */
+export function bridgeForwardHook(br: Bridge, inPort: NetDevice, outPort: NetDevice, pkt: Packet): boolean {
+  const nf = br.ns.netfilter;
+  if (nf === null || pkt.ethType !== ETH_P_IP || !br.ns.bridgeNfCallIptables) return true;
+  return nf.bridgeForward(br, inPort, outPort, pkt);
+}

@@ -1,0 +1,30 @@
+// A veth pair: two devices, possibly in different namespaces, each delivering what it transmits to
+// the other. A veth has carrier only while its peer is up (veth_open/veth_close toggle it), and a
+// frame sent while the peer is down is dropped (veth_xmit).
+import type { Packet } from '../wire/packet.js';
+import { NetDevice } from './device.js';
+import { Drop } from './drop.js';
+import { VETH_NS } from './latency.js';
+import { dropPacket, netifReceive } from './rx.js';
+
+export class Veth extends NetDevice {
+  readonly kind = 'veth';
+  peer!: Veth;
+
+  carrier(): boolean {
+    return this.peer.up;
+  }
+
+  transmit(pkt: Packet): void {
+    if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, `${this.name} is down`);
+    const peer = this.peer;
+    if (!peer.up) return dropPacket(this.ns, this, pkt, Drop.NoCarrier, `peer ${peer.name} is down`);
+    this.txPackets++;
+    this.txBytes += pkt.frameLength();
+    pkt.tstamp += VETH_NS;
+    if (pkt.trace !== null) {
+      pkt.trace.hop('veth', this.ns.host.name, this.ns.label, this.name, `${this.name} → ${peer.name} (netns ${peer.ns.label})`);
+    }
+    netifReceive(peer, pkt);
+  }
+}

@@ -1,0 +1,203 @@
+// Reads a scenario file: YAML parsed by `yaml` with positions kept, then checked key by key so
+// that a mistake is reported as `file:line:col: what is wrong` before anything runs.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node, YAMLMap } from 'yaml';
+import { parseCidr, parseIp4 } from '../core/addr.js';
+import { InputError } from '../core/errors.js';
+import { MS, SEC } from '../sim/clock.js';
+import type { HostSpec, RunStep, Scenario, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+
+class Reader {
+  constructor(private readonly lc: LineCounter) {}
+
+  where(node: Node | null | undefined): Where {
+    const off = node?.range?.[0] ?? 0;
+    const p = this.lc.linePos(off);
+    return { line: p.line, col: p.col };
+  }
+
+  fail(node: Node | null | undefined, msg: string): never {
+    const w = this.where(node);
+    throw new InputError(msg, w.line, w.col);
+  }
+
+  map(node: unknown, what: string): YAMLMap {
+    if (!isMap(node)) this.fail(node as Node, `${what} must be a mapping`);
+    return node as YAMLMap;
+  }
+
+  keys(m: YAMLMap, allowed: readonly string[], what: string): void {
+    for (const pair of m.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : '?';
+      if (!allowed.includes(k)) this.fail(pair.key as Node, `unknown key "${k}" in ${what} (expected one of: ${allowed.join(', ')})`);
+    }
+  }
+
+  node(m: YAMLMap, key: string): Node | undefined {
+    return m.get(key, true) as Node | undefined;
+  }
+
+  str(m: YAMLMap, key: string, what: string, required: boolean): string | null {
+    const n = this.node(m, key);
+    if (n === undefined || (isScalar(n) && n.value === null)) {
+      if (required) this.fail(m, `${what} needs "${key}"`);
+      return null;
+    }
+    if (!isScalar(n) || typeof n.value === 'object') this.fail(n, `"${key}" in ${what} must be a string`);
+    return String(n.value);
+  }
+
+  int(m: YAMLMap, key: string, what: string): number | null {
+    const n = this.node(m, key);
+    if (n === undefined) return null;
+    if (!isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value)) this.fail(n, `"${key}" in ${what} must be an integer`);
+    return n.value;
+  }
+
+  matchers(m: YAMLMap, key: string, what: string): TextMatcher[] {
+    const n = this.node(m, key);
+    if (n === undefined) return [];
+    const items = isSeq(n) ? (n.items as Node[]) : [n];
+    return items.map((item) => {
+      if (!isScalar(item) || item.value === null || typeof item.value === 'object') this.fail(item, `"${key}" in ${what} must be a string, a /regex/ or a list of them`);
+      const text = String(item.value);
+      const re = /^\/(.*)\/([imsu]*)$/s.exec(text);
+      if (re !== null) {
+        try {
+          return { re: new RegExp(re[1]!, re[2]) };
+        } catch (e) {
+          this.fail(item, `bad regular expression ${text}: ${(e as Error).message}`);
+        }
+      }
+      return { text };
+    });
+  }
+}
+
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) return null;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
+}
+
+const STEP_KINDS = ['run', 'sleep', 'trace'] as const;
+
+export function loadScenario(file: string, text: string): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const p = lc.linePos(e.pos[0]);
+    throw new InputError(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), p.line, p.col);
+  }
+  const r: Reader = new Reader(lc);
+  const top = r.map(doc.contents, 'the scenario');
+  r.keys(top, ['name', 'seed', 'hosts', 'steps', 'description'], 'the scenario');
+  const name = r.str(top, 'name', 'the scenario', false) ?? file;
+  const seed = r.int(top, 'seed', 'the scenario') ?? 1;
+
+  const hostsNode = r.node(top, 'hosts');
+  if (hostsNode === undefined || !isSeq(hostsNode) || hostsNode.items.length === 0) r.fail(hostsNode ?? top, 'the scenario needs "hosts": a list of { name, ip }');
+  const hosts: HostSpec[] = [];
+  for (const item of hostsNode.items as Node[]) {
+    const m = r.map(item, 'a host');
+    r.keys(m, ['name', 'ip', 'gateway'], 'a host');
+    const hname = r.str(m, 'name', 'a host', true)!;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(hname)) r.fail(r.node(m, 'name'), `host name "${hname}" is not a valid hostname`);
+    if (hosts.some((h) => h.name === hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
+    const ipText = r.str(m, 'ip', 'a host', true)!;
+    const cidr = parseCidr(ipText);
+    if (cidr === null || !ipText.includes('/')) r.fail(r.node(m, 'ip'), `"${ipText}" is not an address with a prefix length (like 192.168.205.10/24)`);
+    if (hosts.some((h) => h.addr === cidr.addr)) r.fail(r.node(m, 'ip'), `address ${ipText} is used by two hosts`);
+    const gwText = r.str(m, 'gateway', 'a host', false);
+    const gateway = gwText === null ? null : parseIp4(gwText);
+    if (gwText !== null && gateway === null) r.fail(r.node(m, 'gateway'), `"${gwText}" is not an IPv4 address`);
+    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway });
+  }
+  const hostNames = hosts.map((h) => h.name);
+  const checkHost = (m: YAMLMap, key: string, what: string): string => {
+    const h = r.str(m, key, what, false) ?? hosts[0]!.name;
+    if (!hostNames.includes(h)) r.fail(r.node(m, key), `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
+    return h;
+  };
+
+  const stepsNode = r.node(top, 'steps');
+  const steps: Step[] = [];
+  if (stepsNode !== undefined && !isSeq(stepsNode)) r.fail(stepsNode, '"steps" must be a list');
+  for (const item of (stepsNode?.items ?? []) as Node[]) {
+    const m = r.map(item, 'a step');
+    const kind = STEP_KINDS.find((k) => m.has(k));
+    if (kind === undefined) r.fail(item, `a step needs one of: ${STEP_KINDS.join(', ')}`);
+    const at = r.where(r.node(m, kind));
+    if (kind === 'run') {
+      r.keys(m, ['run', 'on', 'ns', 'expect', 'save', 'stdin'], 'a run step');
+      const run = r.str(m, 'run', 'a run step', true)!;
+      const expectNode = r.node(m, 'expect');
+      let exit = 0;
+      let stdout: TextMatcher[] = [];
+      let stdoutNot: TextMatcher[] = [];
+      if (expectNode !== undefined) {
+        const e = r.map(expectNode, '"expect"');
+        r.keys(e, ['exit', 'stdout', 'stdout_not'], 'the expectations of a run step');
+        exit = r.int(e, 'exit', '"expect"') ?? 0;
+        stdout = r.matchers(e, 'stdout', '"expect"');
+        stdoutNot = r.matchers(e, 'stdout_not', '"expect"');
+      }
+      const save = r.str(m, 'save', 'a run step', false);
+      if (save !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(save)) r.fail(r.node(m, 'save'), `"${save}" is not a valid variable name`);
+      const step: RunStep = {
+        ...at, kind: 'run', run, on: checkHost(m, 'on', 'a run step'), ns: r.str(m, 'ns', 'a run step', false), save,
+        stdin: r.str(m, 'stdin', 'a run step', false) ?? '', expect: { exit, stdout, stdoutNot },
+      };
+      steps.push(step);
+    } else if (kind === 'sleep') {
+      r.keys(m, ['sleep'], 'a sleep step');
+      const text = r.str(m, 'sleep', 'a sleep step', true)!;
+      const nanos = parseDuration(text);
+      if (nanos === null) r.fail(r.node(m, 'sleep'), `"${text}" is not a duration (like 5s, 500ms, 2m)`);
+      const step: SleepStep = { ...at, kind: 'sleep', nanos, text };
+      steps.push(step);
+    } else {
+      r.keys(m, ['trace', 'expect'], 'a trace step');
+      const t = r.map(r.node(m, 'trace'), '"trace"');
+      r.keys(t, ['on', 'ns', 'to', 'proto', 'port'], '"trace"');
+      const to = r.str(t, 'to', '"trace"', true)!;
+      let port = r.int(t, 'port', '"trace"') ?? 0;
+      let dst = to;
+      const colon = to.lastIndexOf(':');
+      if (colon > 0) {
+        dst = to.slice(0, colon);
+        port = Number(to.slice(colon + 1));
+        if (!Number.isInteger(port) || port < 1 || port > 65535) r.fail(r.node(t, 'to'), `"${to}": the port must be 1-65535`);
+      }
+      const proto = (r.str(t, 'proto', '"trace"', false) ?? (port !== 0 ? 'tcp' : 'icmp')) as TraceStep['proto'];
+      if (!['icmp', 'tcp', 'udp'].includes(proto)) r.fail(r.node(t, 'proto'), `"proto" must be icmp, tcp or udp`);
+      if (proto !== 'icmp' && port === 0) r.fail(r.node(t, 'to'), `a ${proto} trace needs a port (to: IP:PORT)`);
+      let verdict: TraceStep['expect']['verdict'] = null;
+      let reply: TraceStep['expect']['reply'] = null;
+      let reason: TextMatcher[] = [];
+      let path: TextMatcher[] = [];
+      const expectNode = r.node(m, 'expect');
+      if (expectNode !== undefined) {
+        const e = r.map(expectNode, '"expect"');
+        r.keys(e, ['verdict', 'reason', 'path', 'reply'], 'the expectations of a trace step');
+        const v = r.str(e, 'verdict', '"expect"', false);
+        if (v !== null && v !== 'delivered' && v !== 'dropped') r.fail(r.node(e, 'verdict'), '"verdict" must be delivered or dropped');
+        verdict = v as typeof verdict;
+        const rp = r.str(e, 'reply', '"expect"', false);
+        if (rp !== null && !['delivered', 'dropped', 'none'].includes(rp)) r.fail(r.node(e, 'reply'), '"reply" must be delivered, dropped or none');
+        reply = rp as typeof reply;
+        reason = r.matchers(e, 'reason', '"expect"');
+        path = r.matchers(e, 'path', '"expect"');
+      }
+      const step: TraceStep = {
+        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), to: dst, port, proto,
+        expect: { verdict, reason, path, reply },
+      };
+      steps.push(step);
+    }
+  }
+  return { file, name, seed, hosts, steps };
+}

@@ -1,0 +1,68 @@
+// A scenario as the runner sees it after loading: hosts, then steps, each knowing where it was
+// written (line and column) so that every failure can point at it.
+import type { Ip4 } from '../core/addr.js';
+import type { Nanos } from '../sim/clock.js';
+import type { ProbeProto } from './probe.js';
+
+export interface Where {
+  readonly line: number;
+  readonly col: number;
+}
+
+export type TextMatcher = { readonly text: string } | { readonly re: RegExp };
+
+export interface HostSpec extends Where {
+  readonly name: string;
+  readonly addr: Ip4;
+  readonly len: number;
+  readonly gateway: Ip4 | null;
+}
+
+export interface RunExpect {
+  readonly exit: number;
+  readonly stdout: TextMatcher[];
+  readonly stdoutNot: TextMatcher[];
+}
+
+export interface RunStep extends Where {
+  readonly kind: 'run';
+  readonly run: string;
+  readonly on: string;
+  readonly ns: string | null;
+  readonly save: string | null;
+  readonly stdin: string;
+  readonly expect: RunExpect;
+}
+
+export interface SleepStep extends Where {
+  readonly kind: 'sleep';
+  readonly nanos: Nanos;
+  readonly text: string;
+}
+
+export interface TraceExpect {
+  readonly verdict: 'delivered' | 'dropped' | null;
+  readonly reason: TextMatcher[];
+  readonly path: TextMatcher[];
+  readonly reply: 'delivered' | 'dropped' | 'none' | null;
+}
+
+export interface TraceStep extends Where {
+  readonly kind: 'trace';
+  readonly on: string;
+  readonly ns: string | null;
+  readonly to: string;
+  readonly port: number;
+  readonly proto: ProbeProto;
+  readonly expect: TraceExpect;
+}
+
+export type Step = RunStep | SleepStep | TraceStep;
+
+export interface Scenario {
+  readonly file: string;
+  readonly name: string;
+  readonly seed: number;
+  readonly hosts: HostSpec[];
+  readonly steps: Step[];
+}

@@ -1,0 +1,51 @@
+// One traced packet, sent the way a real client would send it (ping, a TCP connect, a UDP
+// datagram), followed until it and its answer settle.
+import type { Ip4 } from '../core/addr.js';
+import { ipLocalOut } from '../kernel/ipv4.js';
+import type { Netns } from '../kernel/netns.js';
+import { tcpConnect } from '../kernel/tcp.js';
+import { udpSend } from '../kernel/udp.js';
+import type { World } from '../kernel/world.js';
+import { SEC } from '../sim/clock.js';
+import { Trace } from '../sim/trace.js';
+import { ICMP_ECHO, IPPROTO_ICMP, Packet } from '../wire/packet.js';
+
+export type ProbeProto = 'icmp' | 'tcp' | 'udp';
+
+/** How long a probe is followed: long enough for ARP to give up (3 s) and an answer to come. */
+export const PROBE_WINDOW = 5 * SEC;
+
+export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto: ProbeProto, payload = 'probe\n'): Trace {
+  const trace = new Trace();
+  const leg = trace.start();
+  const eq = world.eq;
+  const host = ns.host;
+  const cleanup: Array<() => void> = [];
+  if (proto === 'icmp') {
+    const id = host.rng.below(65536);
+    ns.sockets.ping.set(id, { onReply: () => undefined, onError: () => undefined });
+    cleanup.push(() => ns.sockets.ping.delete(id));
+    const p = new Packet();
+    p.ipProto = IPPROTO_ICMP;
+    p.icmpType = ICMP_ECHO;
+    p.icmpId = id;
+    p.icmpSeq = 1;
+    p.ipDst = dst;
+    p.ipDf = true;
+    p.payloadLen = 56;
+    p.tstamp = eq.now;
+    p.trace = leg;
+    ipLocalOut(ns, p);
+  } else if (proto === 'tcp') {
+    const c = tcpConnect(ns, dst, port, { onConnect: (conn) => conn.close() }, leg);
+    if (typeof c !== 'number') cleanup.push(() => c.abort());
+  } else {
+    const sport = ns.sockets.ephemeralPort((n) => host.rng.below(n));
+    ns.sockets.bindUdp({ port: sport, addr: 0, kernel: false, onDatagram: () => undefined, onError: () => undefined });
+    cleanup.push(() => ns.sockets.unbindUdp(sport));
+    udpSend(ns, 0, sport, dst, port, new TextEncoder().encode(payload), leg, eq.now);
+  }
+  eq.runUntil(eq.now + PROBE_WINDOW);
+  for (const f of cleanup) f();
+  return trace;
+}

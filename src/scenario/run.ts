@@ -1,0 +1,137 @@
+// Replays a scenario: each step runs on its host at the current simulated time, prints what the
+// real shell would print, and is checked against its expectations. Output is written as it is
+// produced, so a later failure never hides what came before.
+import { parseIp4 } from '../core/addr.js';
+import { InputError } from '../core/errors.js';
+import type { Host } from '../kernel/host.js';
+import type { Netns } from '../kernel/netns.js';
+import type { World } from '../kernel/world.js';
+import { SEC } from '../sim/clock.js';
+import { UnknownCommand, startCommand } from '../shell/exec.js';
+import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
+import { checkContains, checkInOrder, checkLacks } from './expect.js';
+import type { RunStep, Scenario, Step, TraceStep, Where } from './model.js';
+import { sendProbe } from './probe.js';
+import { buildWorld } from './world.js';
+
+/** Simulated time a command may take before it is stopped (a ping without -c would run forever). */
+export const COMMAND_LIMIT = 3600 * SEC;
+
+export interface StepResult {
+  readonly line: number;
+  readonly kind: Step['kind'];
+  readonly host: string | null;
+  readonly command: string;
+  readonly output: string;
+  readonly exit: number | null;
+  readonly failures: string[];
+  readonly trace?: object;
+}
+
+export interface RunResult {
+  readonly name: string;
+  readonly file: string;
+  readonly steps: StepResult[];
+  readonly passed: boolean;
+  readonly world: World;
+}
+
+export interface RunOptions {
+  /** Called with each step's transcript text as soon as it is known. */
+  readonly print?: (text: string) => void;
+}
+
+function expand(text: string, vars: Map<string, string>, at: Where): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const v = vars.get(name);
+    if (v === undefined) throw new InputError(`\${${name}} is not defined (no earlier step saved it)`, at.line, at.col);
+    return v;
+  });
+}
+
+function namespace(host: Host, name: string | null, at: Where): Netns {
+  if (name === null) return host.root;
+  const ns = host.named.get(name);
+  if (ns === undefined) throw new InputError(`host ${host.name} has no network namespace "${name}" at this step`, at.line, at.col);
+  return ns;
+}
+
+export function prompt(host: string): string {
+  return `[root@${host} ~]# `;
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
+  const world = buildWorld(sc);
+  const print = opts.print ?? (() => undefined);
+  const vars = new Map<string, string>();
+  const results: StepResult[] = [];
+  for (const step of sc.steps) {
+    const r = step.kind === 'run' ? runStep(world, step, vars, print) : step.kind === 'trace' ? traceStep(world, step, vars, print) : sleepStep(world, step.nanos, step.text, step.line, print);
+    results.push(r);
+  }
+  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world };
+}
+
+function sleepStep(world: World, nanos: number, text: string, line: number, print: (t: string) => void): StepResult {
+  world.eq.runUntil(world.eq.now + nanos);
+  print(`# ${text} pass\n`);
+  return { line, kind: 'sleep', host: null, command: `sleep ${text}`, output: '', exit: null, failures: [] };
+}
+
+function runStep(world: World, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+  const host = world.hosts.get(step.on)!;
+  const line = expand(step.run, vars, step);
+  const ns = namespace(host, step.ns, step);
+  const shown = step.ns === null ? line : `ip netns exec ${step.ns} ${line}`;
+  print(prompt(host.name) + shown + '\n');
+  let output = '';
+  const term = {
+    write(text: string) {
+      output += text;
+      print(text);
+    },
+  };
+  let c;
+  try {
+    c = startCommand(world, host, ns, line, term, step.stdin);
+  } catch (e) {
+    if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
+    throw e;
+  }
+  const eq = world.eq;
+  eq.runWhile(() => !c.done, eq.now + COMMAND_LIMIT);
+  const failures: string[] = [];
+  if (!c.done) failures.push(`the command did not finish within ${COMMAND_LIMIT / SEC} s of simulated time`);
+  const exit = c.done ? c.code : null;
+  if (exit !== null && exit !== step.expect.exit) failures.push(`exit code was ${exit}, expected ${step.expect.exit}`);
+  failures.push(...checkContains('the output', step.expect.stdout, output), ...checkLacks('the output', step.expect.stdoutNot, output));
+  if (step.save !== null) vars.set(step.save, output.trim());
+  return { line: step.line, kind: 'run', host: host.name, command: shown, output, exit, failures };
+}
+
+function traceStep(world: World, step: TraceStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+  const host = world.hosts.get(step.on)!;
+  const ns = namespace(host, step.ns, step);
+  const toText = expand(step.to, vars, step);
+  const dst = parseIp4(toText);
+  if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);
+  const title = `${step.proto} from ${host.name}/${ns.label} to ${toText}${step.port !== 0 ? `:${step.port}` : ''}`;
+  const trace = sendProbe(world, ns, dst, step.port, step.proto);
+  const text = renderTraceText(title, trace);
+  print(text);
+  const failures: string[] = [];
+  const req = summarize(trace.outcome('request'));
+  const e = step.expect;
+  if (e.verdict !== null && req?.verdict !== e.verdict) failures.push(`the packet was ${req?.verdict ?? 'never sent'}${req?.reason ? ` (${req.reason})` : ''}, expected ${e.verdict}`);
+  if (req !== null) {
+    const lines = req.hops.map(hopText);
+    failures.push(...checkInOrder('the path', e.path, lines));
+    failures.push(...checkContains('the drop reason', e.reason, `${req.reason}\n${lines[lines.length - 1] ?? ''}`));
+  }
+  if (e.reply !== null) {
+    const rep = summarize(trace.outcome('reply'));
+    const got = rep === null ? 'none' : rep.verdict;
+    if (got !== e.reply) failures.push(`the reply was ${got}, expected ${e.reply}`);
+  }
+  return { line: step.line, kind: 'trace', host: host.name, command: `trace ${title}`, output: text, exit: null, failures, trace: traceJson(title, trace) };
+}

@@ -1,0 +1,16 @@
+// Registers every emulated command. Each program lives in its own file and is added here.
+import { register } from './registry.js';
+import { ip } from './ip/main.js';
+import { ping } from './ping.js';
+import { brctl } from './brctl.js';
+import { bridge } from './bridge.js';
+import { sysctl } from './sysctl.js';
+import { builtins } from './builtins.js';
+
+register('ip', ip);
+register('ping', ping);
+register('brctl', brctl);
+register('bridge', bridge);
+register('sysctl', sysctl);
+for (const [name, prog] of builtins) register(name, prog);
+// -- netfilter, conntrack and IPVS commands (issue 3) are registered below this line --

@@ -1,0 +1,62 @@
+// Runs one command line on a host, in a namespace, the way a root shell would: split into words,
+// find the program, let it print and exit on the simulated clock. `ip netns exec` and `nsenter`
+// re-enter here with another namespace.
+import type { Host } from '../kernel/host.js';
+import type { Netns } from '../kernel/netns.js';
+import type { World } from '../kernel/world.js';
+import type { Ctx, Terminal } from './program.js';
+import { programs } from './registry.js';
+import { tokenize } from './tokenize.js';
+import './commands.js';
+
+/** The command names a scenario may use (those not listed are refused as unknown). */
+export function knownCommand(name: string): boolean {
+  return programs.has(name);
+}
+
+export interface Completion {
+  done: boolean;
+  code: number;
+}
+
+/** Raised for a command the simulator does not model: the scenario is invalid, not failing. */
+export class UnknownCommand extends Error {
+  constructor(readonly command: string) {
+    super(`unknown command "${command}": swarmsim does not model it`);
+  }
+}
+
+export function startCommand(world: World, host: Host, ns: Netns, line: string, term: Terminal, stdin = ''): Completion {
+  const words = tokenize(line);
+  const result: Completion = { done: false, code: 0 };
+  const finish = (code: number): void => {
+    if (result.done) return;
+    result.done = true;
+    result.code = code;
+  };
+  if (!Array.isArray(words)) {
+    term.write(`-bash: ${words.error}\n`);
+    finish(2);
+    return result;
+  }
+  if (words.length === 0) {
+    finish(0);
+    return result;
+  }
+  spawnIn(world, host, ns, term, stdin, words, finish);
+  return result;
+}
+
+function spawnIn(world: World, host: Host, ns: Netns, term: Terminal, stdin: string, argv: string[], exit: (code: number) => void): void {
+  const prog = programs.get(argv[0]!);
+  if (prog === undefined) throw new UnknownCommand(argv[0]!);
+  const ctx: Ctx = {
+    world,
+    host,
+    ns,
+    term,
+    stdin,
+    spawn: (to, av, ex) => spawnIn(world, host, to, term, stdin, av, ex),
+  };
+  prog(ctx, argv, exit);
+}

@@ -1,0 +1,50 @@
+// `ip neigh show|add|replace|del|flush`.
+import { parseIp4, parseMac } from '../../core/addr.js';
+import type { NeighState } from '../../kernel/neigh.js';
+import type { Ctx } from '../program.js';
+import { println } from '../program.js';
+import { neighLine } from './format.js';
+import { findDev } from './link.js';
+import { IpError, matches } from './main.js';
+import type { IpOptions } from './main.js';
+
+export function ipNeigh(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code: number) => void): void {
+  const verb = args[0] ?? 'show';
+  const ns = ctx.ns;
+  const rest = args.slice(1);
+  const devName = rest.includes('dev') ? rest[rest.indexOf('dev') + 1] : undefined;
+  if (matches(verb, 'show') || matches(verb, 'list')) {
+    const dev = devName === undefined ? null : findDev(ns, devName);
+    for (const e of ns.neigh.list()) if (dev === null || e.dev === dev) println(ctx, neighLine(e, ctx.world.eq.now));
+    return exit(0);
+  }
+  if (verb === 'flush') {
+    const dev = devName === undefined ? null : findDev(ns, devName);
+    for (const e of ns.neigh.list()) if ((dev === null || e.dev === dev) && e.state !== 'PERMANENT') ns.neigh.delete(e.dev, e.ip);
+    return exit(0);
+  }
+  if (verb === 'add' || verb === 'replace' || matches(verb, 'delete') || verb === 'change') {
+    const ip = parseIp4(rest[0] ?? '');
+    if (ip === null) throw new IpError(`Error: inet address is expected rather than "${rest[0] ?? ''}".`, 1);
+    const dev = findDev(ns, devName);
+    if (verb !== 'add' && verb !== 'replace' && verb !== 'change') {
+      if (!ns.neigh.delete(dev, ip)) {
+        println(ctx, 'RTNETLINK answers: No such file or directory');
+        return exit(2);
+      }
+      return exit(0);
+    }
+    const macText = rest.includes('lladdr') ? rest[rest.indexOf('lladdr') + 1] : undefined;
+    const mac = macText === undefined ? null : parseMac(macText);
+    if (mac === null) throw new IpError(`"${macText ?? ''}" is invalid lladdr.`, 255);
+    const nud = rest.includes('nud') ? rest[rest.indexOf('nud') + 1]!.toUpperCase() : 'PERMANENT';
+    if (verb === 'add' && ns.neigh.get(dev, ip) !== undefined) {
+      println(ctx, 'RTNETLINK answers: File exists');
+      return exit(2);
+    }
+    const e = ns.neigh.setStatic(dev, ip, mac, nud as NeighState);
+    e.confirmed = ctx.world.eq.now;
+    return exit(0);
+  }
+  throw new IpError(`Command "${verb}" is unknown, try "ip neigh help".`, 255);
+}

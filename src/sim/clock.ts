@@ -1,0 +1,142 @@
+// The simulated clock and its event list. Time is a number of nanoseconds since the start of the
+// scenario; it passes only here. Events at the same instant run in the order they were scheduled,
+// which keeps every run byte-for-byte repeatable.
+//
+// The event list is a binary heap over typed arrays (time, sequence) indexing a slot table of
+// callbacks: about twice as fast as a heap of objects (design/performance.md).
+
+export type Nanos = number;
+export const MS: Nanos = 1_000_000;
+export const SEC: Nanos = 1_000_000_000;
+
+export class EventQueue {
+  now: Nanos = 0;
+  private times = new Float64Array(64);
+  private seqs = new Float64Array(64);
+  private slots: number[] = [];
+  private heapLen = 0;
+  private callbacks: Array<(() => void) | null> = [];
+  private slotSeq: number[] = [];
+  private freeSlots: number[] = [];
+  private nextSeq = 0;
+  private cancelledLive = 0;
+
+  /** Schedules `fn` at absolute time `time` (never before now). Returns a handle for cancel(). */
+  at(time: Nanos, fn: () => void): number {
+    const t = time < this.now ? this.now : time;
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.callbacks.length;
+    const seq = this.nextSeq++;
+    this.callbacks[slot] = fn;
+    this.slotSeq[slot] = seq;
+    this.push(t, seq, slot);
+    return slot * 0x100000 + (seq % 0x100000);
+  }
+
+  after(delay: Nanos, fn: () => void): number {
+    return this.at(this.now + delay, fn);
+  }
+
+  cancel(handle: number): void {
+    const slot = Math.floor(handle / 0x100000);
+    if (this.callbacks[slot] != null && this.slotSeq[slot]! % 0x100000 === handle % 0x100000) {
+      this.callbacks[slot] = null;
+      this.cancelledLive++;
+    }
+  }
+
+  get pending(): number {
+    return this.heapLen - this.cancelledLive;
+  }
+
+  /** Time of the next live event, or Infinity. */
+  peekTime(): Nanos {
+    while (this.heapLen > 0 && this.callbacks[this.slots[0]!] == null) this.popTop();
+    return this.heapLen > 0 ? this.times[0]! : Infinity;
+  }
+
+  /** Runs every event due at or before `time`, then sets the clock to `time`. */
+  runUntil(time: Nanos): void {
+    for (;;) {
+      const t = this.peekTime();
+      if (t > time) break;
+      this.runNext();
+    }
+    if (time > this.now) this.now = time;
+  }
+
+  /** Runs events until `done()` holds or nothing is left before `deadline`. */
+  runWhile(cont: () => boolean, deadline: Nanos): void {
+    while (cont()) {
+      const t = this.peekTime();
+      if (t > deadline) {
+        if (deadline > this.now) this.now = deadline;
+        return;
+      }
+      this.runNext();
+    }
+  }
+
+  private runNext(): void {
+    const t = this.times[0]!;
+    const slot = this.popTop();
+    const fn = this.callbacks[slot]!;
+    this.callbacks[slot] = null;
+    this.freeSlots.push(slot);
+    this.now = t;
+    fn();
+  }
+
+  private push(time: Nanos, seq: number, slot: number): void {
+    if (this.heapLen === this.times.length) {
+      const times = new Float64Array(this.times.length * 2);
+      times.set(this.times);
+      this.times = times;
+      const seqs = new Float64Array(this.seqs.length * 2);
+      seqs.set(this.seqs);
+      this.seqs = seqs;
+    }
+    let i = this.heapLen++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.times[parent]! < time || (this.times[parent] === time && this.seqs[parent]! < seq)) break;
+      this.times[i] = this.times[parent]!;
+      this.seqs[i] = this.seqs[parent]!;
+      this.slots[i] = this.slots[parent]!;
+      i = parent;
+    }
+    this.times[i] = time;
+    this.seqs[i] = seq;
+    this.slots[i] = slot;
+  }
+
+  /** Removes the heap top and returns its slot; a cancelled top also releases its slot. */
+  private popTop(): number {
+    const top = this.slots[0]!;
+    const n = --this.heapLen;
+    if (this.callbacks[top] == null) {
+      this.cancelledLive--;
+      this.freeSlots.push(top);
+    }
+    if (n > 0) {
+      const time = this.times[n]!;
+      const seq = this.seqs[n]!;
+      const slot = this.slots[n]!;
+      let i = 0;
+      for (;;) {
+        let child = 2 * i + 1;
+        if (child >= n) break;
+        const right = child + 1;
+        if (right < n && (this.times[right]! < this.times[child]! || (this.times[right] === this.times[child] && this.seqs[right]! < this.seqs[child]!))) child = right;
+        if (time < this.times[child]! || (time === this.times[child] && seq < this.seqs[child]!)) break;
+        this.times[i] = this.times[child]!;
+        this.seqs[i] = this.seqs[child]!;
+        this.slots[i] = this.slots[child]!;
+        i = child;
+      }
+      this.times[i] = time;
+      this.seqs[i] = seq;
+      this.slots[i] = slot;
+    }
+    return top;
+  }
+}

@@ -1,0 +1,172 @@
+// The packet as the simulated kernel carries it: one object of a fixed shape with numeric header
+// fields, rewritten in place by NAT and routing (no copy per hop). It is the "repr" side of the wire
+// codecs in this folder: encode.ts turns it into real bytes and back (for pcap export and the DNS
+// payloads). Addresses are uint32 / 48-bit numbers (core/addr.ts).
+//
+// Field groups follow the headers: Ethernet, then ARP or IPv4, then ICMP/UDP/TCP. A VXLAN packet is
+// an outer Ethernet/IPv4/UDP packet whose `inner` holds the encapsulated frame; an ICMP error quotes
+// the offending datagram in `inner` (its IPv4 header and first 8 bytes of transport header).
+import type { TraceLeg } from '../core/trace.js';
+
+export const ETH_P_IP = 0x0800;
+export const ETH_P_ARP = 0x0806;
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ESP = 50;
+
+export const ARPOP_REQUEST = 1;
+export const ARPOP_REPLY = 2;
+
+export const ICMP_ECHOREPLY = 0;
+export const ICMP_DEST_UNREACH = 3;
+export const ICMP_ECHO = 8;
+export const ICMP_TIME_EXCEEDED = 11;
+// Codes of ICMP_DEST_UNREACH.
+export const ICMP_NET_UNREACH = 0;
+export const ICMP_HOST_UNREACH = 1;
+export const ICMP_PROT_UNREACH = 2;
+export const ICMP_PORT_UNREACH = 3;
+export const ICMP_FRAG_NEEDED = 4;
+export const ICMP_NET_PROHIBITED = 9;
+export const ICMP_HOST_PROHIBITED = 10;
+export const ICMP_PKT_FILTERED = 13;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
+export const VXLAN_PORT = 4789;
+
+export const ETH_HLEN = 14;
+export const IP_HLEN = 20;
+export const UDP_HLEN = 8;
+export const TCP_HLEN = 20;
+export const ICMP_HLEN = 8;
+export const VXLAN_HLEN = 8;
+
+
+export class Packet {
+  // Ethernet
+  ethSrc = 0;
+  ethDst = 0;
+  ethType = ETH_P_IP;
+
+  // ARP (ethType ETH_P_ARP), for Ethernet/IPv4 only
+  arpOp = 0;
+  arpSha = 0;
+  arpSpa = 0;
+  arpTha = 0;
+  arpTpa = 0;
+
+  // IPv4
+  ipSrc = 0;
+  ipDst = 0;
+  ipTtl = 64;
+  ipProto = 0;
+  ipId = 0;
+  ipTos = 0;
+  ipDf = false;
+
+  // TCP / UDP ports
+  sport = 0;
+  dport = 0;
+  // TCP
+  tcpFlags = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpWindow = 64240;
+  // ICMP
+  icmpType = 0;
+  icmpCode = 0;
+  /** Echo identifier, or for "fragmentation needed" the next-hop MTU. */
+  icmpId = 0;
+  icmpSeq = 0;
+
+  // VXLAN (outer UDP to port 4789 carrying `inner`)
+  vni = 0;
+
+  /** Application bytes (UDP/TCP data, ICMP echo data). Null with payloadLen > 0 means zero-filled. */
+  payload: Uint8Array | null = null;
+  payloadLen = 0;
+  /** VXLAN: the encapsulated frame. ICMP error: the quoted datagram. */
+  inner: Packet | null = null;
+
+  // skb metadata, not on the wire
+  mark = 0;
+  /** Conntrack entry attached by the kernel (kernel/netfilter/conntrack.ts). */
+  ct: object | null = null;
+  /** Trace recorder when this packet is traced; null costs nothing. */
+  trace: TraceLeg | null = null;
+  /** Simulated time this packet has reached (ns): each hop adds its latency, see kernel/latency.ts. */
+  tstamp = 0;
+  /** Nested hops taken inside one synchronous walk; guards against forwarding loops. */
+  depth = 0;
+
+  /** Length of the IPv4 datagram (header included) this packet makes on the wire. */
+  ipTotalLength(): number {
+    return IP_HLEN + this.l4Length();
+  }
+
+  /** Length of the transport header and data. */
+  l4Length(): number {
+    switch (this.ipProto) {
+      case IPPROTO_UDP:
+        return UDP_HLEN + (this.inner !== null && this.vni !== 0 ? VXLAN_HLEN + this.inner.frameLength() : this.payloadLen);
+      case IPPROTO_TCP:
+        return TCP_HLEN + this.payloadLen;
+      case IPPROTO_ICMP:
+        return ICMP_HLEN + (this.inner !== null ? IP_HLEN + 8 : this.payloadLen);
+      default:
+        return this.payloadLen;
+    }
+  }
+
+  /** Length of the Ethernet frame without FCS. */
+  frameLength(): number {
+    return ETH_HLEN + (this.ethType === ETH_P_ARP ? 28 : this.ipTotalLength());
+  }
+
+  /** A deep copy (the kernel copies only where Linux clones an skb: flooding, quoting in ICMP). */
+  clone(): Packet {
+    const p = new Packet();
+    p.ethSrc = this.ethSrc;
+    p.ethDst = this.ethDst;
+    p.ethType = this.ethType;
+    p.arpOp = this.arpOp;
+    p.arpSha = this.arpSha;
+    p.arpSpa = this.arpSpa;
+    p.arpTha = this.arpTha;
+    p.arpTpa = this.arpTpa;
+    p.ipSrc = this.ipSrc;
+    p.ipDst = this.ipDst;
+    p.ipTtl = this.ipTtl;
+    p.ipProto = this.ipProto;
+    p.ipId = this.ipId;
+    p.ipTos = this.ipTos;
+    p.ipDf = this.ipDf;
+    p.sport = this.sport;
+    p.dport = this.dport;
+    p.tcpFlags = this.tcpFlags;
+    p.tcpSeq = this.tcpSeq;
+    p.tcpAck = this.tcpAck;
+    p.tcpWindow = this.tcpWindow;
+    p.icmpType = this.icmpType;
+    p.icmpCode = this.icmpCode;
+    p.icmpId = this.icmpId;
+    p.icmpSeq = this.icmpSeq;
+    p.vni = this.vni;
+    p.payload = this.payload;
+    p.payloadLen = this.payloadLen;
+    p.inner = this.inner === null ? null : this.inner.clone();
+    p.mark = this.mark;
+    p.ct = this.ct;
+    p.trace = this.trace;
+    p.tstamp = this.tstamp;
+    p.depth = this.depth;
+    return p;
+  }
+}

@@ -1,0 +1,118 @@
+import { describe, it, expect } from 'vitest';
+import { parseIp4 } from '../../src/core/addr.js';
+import { decodeDatagram, decodeFrame, encodeDatagram, encodeFrame } from '../../src/wire/encode.js';
+import { IP_HLEN, IPPROTO_TCP, Packet, TCP_ACK, TCP_FIN, TCP_HLEN, TCP_PSH, TCP_SYN } from '../../src/wire/packet.js';
+import { emitTcp, parseTcp, TCP_OFF_CHECK, TCP_OFF_DOFF } from '../../src/wire/tcp.js';
+
+function hex(s: string): Uint8Array {
+  return Uint8Array.from(s.trim().split(/\s+/), (b) => parseInt(b, 16));
+}
+function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+const ip = (s: string): number => parseIp4(s)!;
+
+// 10.0.0.2.34567 > 10.0.0.3.80 [S] seq 1, win 64240, DF: doff 5 (0x50), flags 0x02, checksum 1995.
+const SYN = hex(`
+  45 00 00 28 00 00 40 00 40 06 26 cc 0a 00 00 02 0a 00 00 03
+  87 07 00 50 00 00 00 01 00 00 00 00 50 02 fa f0 19 95 00 00`);
+// 10.0.0.3.80 > 10.0.0.2.34567 [P.] seq 1000 ack 2 win 502, data "GET".
+const PSH_ACK = hex(`
+  45 00 00 2b 00 00 40 00 40 06 26 c9 0a 00 00 03 0a 00 00 02
+  00 50 87 07 00 00 03 e8 00 00 00 02 50 18 01 f6 73 48 00 00 47 45 54`);
+// The SYN with an MSS 1460 option (doff 6) as a real stack sends it.
+const SYN_MSS = hex(`
+  45 00 00 2c 00 00 40 00 40 06 26 c8 0a 00 00 02 0a 00 00 03
+  87 07 00 50 00 00 00 01 00 00 00 00 60 02 fa f0 01 d9 00 00 02 04 05 b4`);
+
+function syn(): Packet {
+  const p = new Packet();
+  p.ipSrc = ip('10.0.0.2');
+  p.ipDst = ip('10.0.0.3');
+  p.ipProto = IPPROTO_TCP;
+  p.ipDf = true;
+  p.sport = 34567;
+  p.dport = 80;
+  p.tcpFlags = TCP_SYN;
+  p.tcpSeq = 1;
+  p.tcpAck = 0;
+  p.tcpWindow = 64240;
+  return p;
+}
+
+function pshAck(): Packet {
+  const p = syn();
+  p.ipSrc = ip('10.0.0.3');
+  p.ipDst = ip('10.0.0.2');
+  p.sport = 80;
+  p.dport = 34567;
+  p.tcpFlags = TCP_PSH | TCP_ACK;
+  p.tcpSeq = 1000;
+  p.tcpAck = 2;
+  p.tcpWindow = 502;
+  p.payload = new TextEncoder().encode('GET');
+  p.payloadLen = 3;
+  return p;
+}
+
+describe('TCP', () => {
+  it('encodes the hand-written SYN and PSH|ACK', () => {
+    expect(encodeDatagram(syn())).toEqual(SYN);
+    expect(encodeDatagram(pshAck())).toEqual(PSH_ACK);
+  });
+
+  it('decodes the hand-written SYN and PSH|ACK', () => {
+    expect(decodeDatagram(SYN)).toEqual(syn());
+    expect(decodeDatagram(PSH_ACK)).toEqual(pshAck());
+  });
+
+  it('parses and emits the bare header', () => {
+    const pkt = new Packet();
+    pkt.ipSrc = ip('10.0.0.2');
+    pkt.ipDst = ip('10.0.0.3');
+    expect(parseTcp(viewOf(SYN), IP_HLEN, pkt)).toBe(SYN.length);
+    expect([pkt.sport, pkt.dport, pkt.tcpSeq, pkt.tcpFlags, pkt.payloadLen]).toEqual([34567, 80, 1, TCP_SYN, 0]);
+    const out = new Uint8Array(TCP_HLEN);
+    expect(emitTcp(syn(), viewOf(out), 0)).toBe(TCP_HLEN);
+    expect(out).toEqual(SYN.subarray(IP_HLEN));
+  });
+
+  it('round-trips a frame with 32-bit sequence numbers', () => {
+    const p = pshAck();
+    p.ethSrc = 0x02420a000003;
+    p.ethDst = 0x02420a000002;
+    p.tcpFlags = TCP_FIN | TCP_ACK;
+    p.tcpSeq = 0xfffffffe;
+    p.tcpAck = 0x80000001;
+    p.ipId = 0x4242;
+    p.payload = Uint8Array.from({ length: 1001 }, (_, i) => (i * 7) & 255);
+    p.payloadLen = 1001;
+    const bytes = encodeFrame(p);
+    expect(bytes.length).toBe(p.frameLength());
+    expect(decodeFrame(bytes)).toEqual(p);
+  });
+
+  it('skips options on parse', () => {
+    expect(decodeDatagram(SYN_MSS)).toEqual(syn());
+  });
+
+  it('reports a corrupted checksum or data', () => {
+    const b = SYN.slice();
+    b[IP_HLEN + TCP_OFF_CHECK] = 0x18;
+    expect(decodeDatagram(b)).toBe('bad TCP checksum 0x1895');
+    const d = PSH_ACK.slice();
+    d[d.length - 1] = 0x55; // "GEU"
+    expect(decodeDatagram(d)).toBe('bad TCP checksum 0x7348');
+  });
+
+  it('reports truncation and a bad data offset as error strings', () => {
+    const v = viewOf(SYN);
+    expect(parseTcp(v, IP_HLEN, new Packet(), SYN.length - 1)).toBe('truncated TCP header (19 of 20 bytes)');
+    expect(parseTcp(viewOf(SYN_MSS), IP_HLEN, new Packet(), SYN_MSS.length - 2)).toBe(
+      'truncated TCP options (data offset 24, 22 bytes)',
+    );
+    const b = SYN.slice();
+    b[IP_HLEN + TCP_OFF_DOFF] = 0x40;
+    expect(parseTcp(viewOf(b), IP_HLEN, new Packet())).toBe('bad TCP data offset 16');
+  });
+});
