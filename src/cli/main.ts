@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The swarmsim command line: `run` replays a scenario, `trace` replays it and follows one packet.
 // Exit codes: 0 every expectation held, 1 one failed, 2 the input is invalid.
 import { readFileSync } from 'node:fs';
@@ -13,8 +12,13 @@ import { runScenario } from '../scenario/run.js';
 import type { RunResult } from '../scenario/run.js';
 import { renderTraceText, traceJson } from '../trace/render.js';
 
-const out = (s: string): boolean => process.stdout.write(s);
-const err = (s: string): boolean => process.stderr.write(s);
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+let out: (s: string) => void = (s) => process.stdout.write(s);
+let err: (s: string) => void = (s) => process.stderr.write(s);
 
 function load(file: string): Scenario {
   let text: string;
@@ -85,11 +89,16 @@ function cmdTrace(file: string, opts: { on: string; ns?: string; to: string; pro
   }
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[], io?: Io): number {
+  if (io !== undefined) {
+    out = io.out;
+    err = io.err;
+  }
   let code = 0;
   const program = new Command('swarmsim')
     .description('A packet-level simulator of Docker Swarm networking: replay a scenario, trace any packet.')
     .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
     .showHelpAfterError();
   program
     .command('run')
@@ -120,4 +129,3 @@ export function main(argv: string[]): number {
   return code;
 }
 
-process.exitCode = main(process.argv.slice(2));

@@ -56,6 +56,11 @@ export class Bridge extends NetDevice {
     if (!this.macFixed) this.adoptLowestMac();
   }
 
+  /** A port stopped forwarding: what was learned on it is forgotten (br_fdb_delete_by_port). */
+  flushPort(dev: NetDevice): void {
+    for (const [mac, e] of this.fdb) if (e.port === dev && !e.permanent) this.fdb.delete(mac);
+  }
+
   private adoptLowestMac(): void {
     if (this.ports.length === 0) return;
     let low = this.ports[0]!.mac;

@@ -95,6 +95,7 @@ export function setDown(dev: NetDevice): void {
   ns.mainTable.remove((r) => r.dev === dev);
   ns.localTable.remove((r) => r.dev === dev && r.type === 'broadcast');
   ns.neigh.flushDevice(dev);
+  dev.master?.flushPort(dev);
   if (dev instanceof Vxlan) dev.stop();
 }
 

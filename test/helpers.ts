@@ -1,0 +1,34 @@
+// Small builders the tests share: a world from a scenario text, a command run to completion.
+import { loadScenario } from '../src/scenario/load.js';
+import { runScenario } from '../src/scenario/run.js';
+import type { RunResult } from '../src/scenario/run.js';
+import { World } from '../src/kernel/world.js';
+import type { Host } from '../src/kernel/host.js';
+import type { Netns } from '../src/kernel/netns.js';
+import { parseCidr } from '../src/core/addr.js';
+import { startCommand } from '../src/shell/exec.js';
+import { SEC } from '../src/sim/clock.js';
+
+export function runText(yaml: string, file = 'test.yaml'): { res: RunResult; transcript: string } {
+  let transcript = '';
+  const res = runScenario(loadScenario(file, yaml), { print: (t) => (transcript += t) });
+  return { res, transcript };
+}
+
+export function world(hosts: Array<[string, string]>, seed = 1): World {
+  const w = new World(seed);
+  for (const [name, cidr] of hosts) {
+    const c = parseCidr(cidr)!;
+    w.addHost(name, c.addr, c.len);
+  }
+  return w;
+}
+
+/** Runs one command line to completion on the simulated clock; returns what it printed and its exit code. */
+export function sh(w: World, host: Host, line: string, ns: Netns = host.root): { out: string; code: number } {
+  let out = '';
+  const c = startCommand(w, host, ns, line, { write: (t) => (out += t) });
+  w.eq.runWhile(() => !c.done, w.eq.now + 3600 * SEC);
+  if (!c.done) throw new Error(`command did not finish: ${line}`);
+  return { out, code: c.code };
+}
