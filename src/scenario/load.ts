@@ -5,7 +5,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { HostSpec, RunStep, Scenario, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { HostSpec, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -82,7 +82,7 @@ export function parseDuration(text: string): number | null {
   return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
 }
 
-const STEP_KINDS = ['run', 'sleep', 'trace'] as const;
+const STEP_KINDS = ['run', 'sleep', 'trace', 'serve'] as const;
 
 export function loadScenario(file: string, text: string): Scenario {
   const lc = new LineCounter();
@@ -150,6 +150,19 @@ export function loadScenario(file: string, text: string): Scenario {
       const step: RunStep = {
         ...at, kind: 'run', run, on: checkHost(m, 'on', 'a run step'), ns: r.str(m, 'ns', 'a run step', false), save,
         stdin: r.str(m, 'stdin', 'a run step', false) ?? '', expect: { exit, stdout, stdoutNot },
+      };
+      steps.push(step);
+    } else if (kind === 'serve') {
+      r.keys(m, ['serve'], 'a serve step');
+      const sv = r.map(r.node(m, 'serve'), '"serve"');
+      r.keys(sv, ['on', 'ns', 'port', 'proto', 'reply'], '"serve"');
+      const port = r.int(sv, 'port', '"serve"');
+      if (port === null || port < 1 || port > 65535) r.fail(r.node(sv, 'port') ?? sv, '"serve" needs a "port" from 1 to 65535');
+      const proto = r.str(sv, 'proto', '"serve"', false) ?? 'tcp';
+      if (proto !== 'tcp' && proto !== 'udp') r.fail(r.node(sv, 'proto'), '"proto" must be tcp or udp');
+      const step: ServeStep = {
+        ...at, kind: 'serve', on: checkHost(sv, 'on', '"serve"'), ns: r.str(sv, 'ns', '"serve"', false), port, proto,
+        reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n',
       };
       steps.push(step);
     } else if (kind === 'sleep') {

@@ -57,7 +57,16 @@ export interface TraceStep extends Where {
   readonly expect: TraceExpect;
 }
 
-export type Step = RunStep | SleepStep | TraceStep;
+export interface ServeStep extends Where {
+  readonly kind: 'serve';
+  readonly on: string;
+  readonly ns: string | null;
+  readonly port: number;
+  readonly proto: 'tcp' | 'udp';
+  readonly reply: string;
+}
+
+export type Step = RunStep | SleepStep | TraceStep | ServeStep;
 
 export interface Scenario {
   readonly file: string;

@@ -10,7 +10,8 @@ import { SEC } from '../sim/clock.js';
 import { UnknownCommand, startCommand } from '../shell/exec.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
-import type { RunStep, Scenario, Step, TraceStep, Where } from './model.js';
+import type { RunStep, Scenario, ServeStep, Step, TraceStep, Where } from './model.js';
+import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
 
@@ -66,7 +67,11 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const vars = new Map<string, string>();
   const results: StepResult[] = [];
   for (const step of sc.steps) {
-    const r = step.kind === 'run' ? runStep(world, step, vars, print) : step.kind === 'trace' ? traceStep(world, step, vars, print) : sleepStep(world, step.nanos, step.text, step.line, print);
+    const r =
+      step.kind === 'run' ? runStep(world, step, vars, print)
+      : step.kind === 'trace' ? traceStep(world, step, vars, print)
+      : step.kind === 'serve' ? serveStep(world, step, print)
+      : sleepStep(world, step.nanos, step.text, step.line, print);
     results.push(r);
   }
   return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world };
@@ -76,6 +81,15 @@ function sleepStep(world: World, nanos: number, text: string, line: number, prin
   world.eq.runUntil(world.eq.now + nanos);
   print(`# ${text} pass\n`);
   return { line, kind: 'sleep', host: null, command: `sleep ${text}`, output: '', exit: null, failures: [] };
+}
+
+function serveStep(world: World, step: ServeStep, print: (t: string) => void): StepResult {
+  const host = world.hosts.get(step.on)!;
+  const ns = namespace(host, step.ns, step);
+  const title = `serve ${step.proto}/${step.port} on ${host.name}/${ns.label}`;
+  if (!serve(ns, step.proto, step.port, step.reply)) throw new InputError(`${step.proto} port ${step.port} is already in use in ${host.name}/${ns.label}`, step.line, step.col);
+  print(`# ${title}\n`);
+  return { line: step.line, kind: 'serve', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
 function runStep(world: World, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {

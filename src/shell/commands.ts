@@ -6,11 +6,15 @@ import { brctl } from './brctl.js';
 import { bridge } from './bridge.js';
 import { sysctl } from './sysctl.js';
 import { builtins } from './builtins.js';
+import { curl } from './curl.js';
+import { nc } from './nc.js';
 
 register('ip', ip);
 register('ping', ping);
 register('brctl', brctl);
 register('bridge', bridge);
 register('sysctl', sysctl);
+register('curl', curl);
+register('nc', nc);
 for (const [name, prog] of builtins) register(name, prog);
 // -- netfilter, conntrack and IPVS commands (issue 3) are registered below this line --

@@ -1,0 +1,66 @@
+// A DNS server over the simulated UDP, speaking real DNS messages (encoded and decoded with
+// dns-packet): A queries are answered from a lookup function, everything else is NXDOMAIN or
+// forwarded by the caller's lookup. Docker's embedded DNS (issue 4) is built on it.
+import dnsPacket from 'dns-packet';
+import { Buffer } from 'node:buffer';
+import { formatIp4 } from '../core/addr.js';
+import type { Ip4 } from '../core/addr.js';
+import type { Netns } from '../kernel/netns.js';
+import { udpSend } from '../kernel/udp.js';
+
+export interface DnsAnswer {
+  /** A records in the order to send (the caller shuffles when it should). */
+  readonly addrs: Ip4[];
+  readonly ttl: number;
+}
+
+/** Binds a DNS server on UDP `port` (53) at `addr` (0 for any) in `ns`. */
+export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: string, from: Ip4) => DnsAnswer | null): boolean {
+  return ns.sockets.bindUdp({
+    port,
+    addr,
+    kernel: false,
+    onDatagram(pkt) {
+      let query;
+      try {
+        query = dnsPacket.decode(Buffer.from(pkt.payload ?? new Uint8Array(0)));
+      } catch {
+        return; // not DNS: a real server ignores it
+      }
+      const q = query.questions?.[0];
+      const ans = q !== undefined && q.type === 'A' ? lookup(q.name, pkt.ipSrc) : null;
+      const reply = dnsPacket.encode({
+        type: 'response',
+        id: query.id,
+        flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (ans === null ? 3 : 0),
+        questions: query.questions,
+        answers: ans === null ? [] : ans.addrs.map((a) => ({ type: 'A', name: q!.name, ttl: ans.ttl, class: 'IN', data: formatIp4(a) }) as dnsPacket.Answer),
+      });
+      const leg = pkt.trace === null ? null : pkt.trace.reply();
+      udpSend(ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, new Uint8Array(reply), leg, ns.host.eq.now);
+    },
+  });
+}
+
+/** Builds a query for `name` (type A) with the given id. */
+export function dnsQuery(name: string, id: number): Uint8Array {
+  return new Uint8Array(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] }));
+}
+
+export interface DnsReply {
+  readonly rcode: string;
+  readonly addrs: string[];
+  readonly ttl: number;
+}
+
+export function decodeDnsReply(bytes: Uint8Array): DnsReply | null {
+  try {
+    const r = dnsPacket.decode(Buffer.from(bytes));
+    const a = (r.answers ?? []).filter((x): x is dnsPacket.StringAnswer => x.type === 'A');
+    // dns-packet decodes the response code; its type declarations omit it.
+    const rcode = (r as { rcode?: string }).rcode ?? 'NOERROR';
+    return { rcode, addrs: a.map((x) => x.data), ttl: a[0]?.ttl ?? 0 };
+  } catch {
+    return null;
+  }
+}
