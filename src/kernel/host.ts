@@ -13,6 +13,9 @@ export class Host {
   readonly namespaces: Netns[] = [];
   /** Namespaces with a name under /var/run/netns (what `ip netns list` shows). */
   readonly named = new Map<string, Netns>();
+  /** Namespace files bind-mounted in the filesystem, by path (/var/run/netns/NAME and Docker's
+   *  /var/run/docker/netns/ID): what `nsenter --net=PATH` opens. */
+  readonly nsfs = new Map<string, Netns>();
   readonly root: Netns;
   /** A powered-off host answers nothing (scenario fault). */
   down = false;
@@ -43,6 +46,7 @@ export class Host {
     if (this.named.has(name)) throw new RtnlError(`Cannot create namespace file "/var/run/netns/${name}": File exists`);
     const ns = this.newNetns(name);
     this.named.set(name, ns);
+    this.nsfs.set(`/var/run/netns/${name}`, ns);
     return ns;
   }
 
@@ -56,6 +60,7 @@ export class Host {
     }
     this.namespaces.splice(this.namespaces.indexOf(ns), 1);
     if (ns.name !== null && this.named.get(ns.name) === ns) this.named.delete(ns.name);
+    for (const [path, n] of this.nsfs) if (n === ns) this.nsfs.delete(path);
   }
 
   /** Plugs the host's eth0 into the LAN with `addr/len`. */

@@ -5,7 +5,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { HostSpec, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FileSpec, HostSpec, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -94,7 +94,7 @@ export function loadScenario(file: string, text: string): Scenario {
   }
   const r: Reader = new Reader(lc);
   const top = r.map(doc.contents, 'the scenario');
-  r.keys(top, ['name', 'seed', 'hosts', 'steps', 'description'], 'the scenario');
+  r.keys(top, ['name', 'seed', 'hosts', 'files', 'steps', 'description'], 'the scenario');
   const name = r.str(top, 'name', 'the scenario', false) ?? file;
   const seed = r.int(top, 'seed', 'the scenario') ?? 1;
 
@@ -122,6 +122,17 @@ export function loadScenario(file: string, text: string): Scenario {
     if (!hostNames.includes(h)) r.fail(r.node(m, key), `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
     return h;
   };
+
+  const files: FileSpec[] = [];
+  const filesNode = r.node(top, 'files');
+  if (filesNode !== undefined && !isSeq(filesNode)) r.fail(filesNode, '"files" must be a list of { on, path, content }');
+  for (const item of (filesNode?.items ?? []) as Node[]) {
+    const m = r.map(item, 'a file');
+    r.keys(m, ['on', 'path', 'content'], 'a file');
+    const path = r.str(m, 'path', 'a file', true)!;
+    if (!path.startsWith('/')) r.fail(r.node(m, 'path'), `"${path}" must be an absolute path`);
+    files.push({ ...r.where(item), on: checkHost(m, 'on', 'a file'), path, content: r.str(m, 'content', 'a file', true)! });
+  }
 
   const stepsNode = r.node(top, 'steps');
   const steps: Step[] = [];
@@ -212,5 +223,5 @@ export function loadScenario(file: string, text: string): Scenario {
       steps.push(step);
     }
   }
-  return { file, name, seed, hosts, steps };
+  return { file, name, seed, hosts, files, steps };
 }

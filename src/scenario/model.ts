@@ -68,10 +68,17 @@ export interface ServeStep extends Where {
 
 export type Step = RunStep | SleepStep | TraceStep | ServeStep;
 
+export interface FileSpec extends Where {
+  readonly on: string;
+  readonly path: string;
+  readonly content: string;
+}
+
 export interface Scenario {
   readonly file: string;
   readonly name: string;
   readonly seed: number;
   readonly hosts: HostSpec[];
+  readonly files: FileSpec[];
   readonly steps: Step[];
 }

@@ -18,3 +18,10 @@ register('curl', curl);
 register('nc', nc);
 for (const [name, prog] of builtins) register(name, prog);
 // -- netfilter, conntrack and IPVS commands (issue 3) are registered below this line --
+import { iptables, iptablesSave } from './iptables.js';
+import { ipvsadm } from './ipvsadm.js';
+import { conntrack } from './conntrack.js';
+register('iptables', iptables);
+register('iptables-save', iptablesSave);
+register('ipvsadm', ipvsadm);
+register('conntrack', conntrack);

@@ -2,13 +2,12 @@
 // with curl's codes: 6 cannot resolve, 7 cannot connect (refused, unreachable, timed out), 28
 // timed out under -m. -s hides the error text unless -S; -i/-I show the response head.
 import { Command, CommanderError } from 'commander';
-import { formatIp4, parseIp4 } from '../core/addr.js';
 import { httpGet } from '../apps/http.js';
 import type { TcpConn } from '../kernel/tcp.js';
 import { SEC } from '../sim/clock.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
-import { resolveName } from './resolve.js';
+import { resolveHost } from './resolve.js';
 
 export const ERRNO_TEXT: Record<number, string> = {
   111: 'Connection refused',
@@ -64,32 +63,36 @@ export const curl: Program = (ctx, argv, exit) => {
   }
   const u = parseUrl(url);
   if (u === null) return fail(3, `<url> malformed`);
-  const dst = parseIp4(u.host) ?? resolveName(ctx, u.host);
-  if (dst === null) return fail(6, `Could not resolve host: ${u.host}; Name or service not known`);
-  const eq = ctx.world.eq;
-  const start = eq.now;
-  let done = false;
-  let conn: TcpConn | null = null;
-  let timer = -1;
-  const maxTime = o.maxTime === undefined ? 0 : Number(o.maxTime);
-  conn = httpGet(ctx.ns, dst, u.port, u.port === 80 ? u.host : `${u.host}:${u.port}`, u.path, 'curl/7.29.0', (r) => {
-    if (done) return;
-    done = true;
-    if (timer >= 0) eq.cancel(timer);
-    if (r.errno !== 0) return fail(7, `Failed connect to ${u.host}:${u.port}; ${ERRNO_TEXT[r.errno] ?? `errno ${r.errno}`}`);
-    if (o.include || o.head) ctx.term.write(r.headers.replace(/\r\n/g, '\n') + '\n\n');
-    if (!o.head && o.output === undefined) ctx.term.write(r.body);
-    exit(0);
+  resolveHost(ctx, u.host, (dst) => {
+    if (dst === null) return fail(6, `Could not resolve host: ${u.host}; Name or service not known`);
+    fetch(dst, u);
   });
-  if (maxTime > 0 && !done) {
-    timer = eq.after(maxTime * SEC, () => {
+
+  function fetch(dst: number, u: { host: string; port: number; path: string }): void {
+    const eq = ctx.world.eq;
+    const start = eq.now;
+    let done = false;
+    let conn: TcpConn | null = null;
+    let timer = -1;
+    const maxTime = o.maxTime === undefined ? 0 : Number(o.maxTime);
+    conn = httpGet(ctx.ns, dst, u.port, u.port === 80 ? u.host : `${u.host}:${u.port}`, u.path, 'curl/7.29.0', (r) => {
       if (done) return;
       done = true;
-      const connected = conn !== null && conn.state !== 'SYN_SENT';
-      conn?.abort();
-      const ms = Math.round((eq.now - start) / 1e6) + 1;
-      fail(28, connected ? `Operation timed out after ${ms - 1} milliseconds with 0 out of -1 bytes received` : `Connection timed out after ${ms} milliseconds`);
+      if (timer >= 0) eq.cancel(timer);
+      if (r.errno !== 0) return fail(7, `Failed connect to ${u.host}:${u.port}; ${ERRNO_TEXT[r.errno] ?? `errno ${r.errno}`}`);
+      if (o.include || o.head) ctx.term.write(r.headers.replace(/\r\n/g, '\n') + '\n\n');
+      if (!o.head && o.output === undefined) ctx.term.write(r.body);
+      exit(0);
     });
+    if (maxTime > 0 && !done) {
+      timer = eq.after(maxTime * SEC, () => {
+        if (done) return;
+        done = true;
+        const connected = conn !== null && conn.state !== 'SYN_SENT';
+        conn?.abort();
+        const ms = Math.round((eq.now - start) / 1e6) + 1;
+        fail(28, connected ? `Operation timed out after ${ms - 1} milliseconds with 0 out of -1 bytes received` : `Connection timed out after ${ms} milliseconds`);
+      });
+    }
   }
-  void formatIp4;
 };

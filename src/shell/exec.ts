@@ -4,8 +4,8 @@
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
-import type { Ctx, Terminal } from './program.js';
-import { programs } from './registry.js';
+import type { Ctx, Env, Files, Terminal } from './program.js';
+import { lookupProgram, programs } from './registry.js';
 import { tokenize } from './tokenize.js';
 import './commands.js';
 
@@ -26,7 +26,24 @@ export class UnknownCommand extends Error {
   }
 }
 
+/** The host's own files, kept per host (what `cat` reads and a scenario's `files:` writes). */
+const hostFiles = new WeakMap<Host, Files>();
+
+export function filesOf(host: Host): Files {
+  let f = hostFiles.get(host);
+  if (f === undefined) hostFiles.set(host, (f = new Map()));
+  return f;
+}
+
+export function hostEnv(host: Host, ns: Netns = host.root): Env {
+  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name };
+}
+
 export function startCommand(world: World, host: Host, ns: Netns, line: string, term: Terminal, stdin = ''): Completion {
+  return startIn(world, hostEnv(host, ns), line, term, stdin);
+}
+
+export function startIn(world: World, env: Env, line: string, term: Terminal, stdin = ''): Completion {
   const words = tokenize(line);
   const result: Completion = { done: false, code: 0 };
   const finish = (code: number): void => {
@@ -43,20 +60,24 @@ export function startCommand(world: World, host: Host, ns: Netns, line: string, 
     finish(0);
     return result;
   }
-  spawnIn(world, host, ns, term, stdin, words, finish);
+  spawnIn(world, env, term, stdin, words, finish);
   return result;
 }
 
-function spawnIn(world: World, host: Host, ns: Netns, term: Terminal, stdin: string, argv: string[], exit: (code: number) => void): void {
-  const prog = programs.get(argv[0]!);
+function spawnIn(world: World, env: Env, term: Terminal, stdin: string, argv: string[], exit: (code: number) => void): void {
+  const prog = lookupProgram(argv[0]!, env.flavor);
   if (prog === undefined) throw new UnknownCommand(argv[0]!);
   const ctx: Ctx = {
     world,
-    host,
-    ns,
+    host: env.host,
+    ns: env.ns,
+    flavor: env.flavor,
+    files: env.files,
+    hostname: env.hostname,
     term,
     stdin,
-    spawn: (to, av, ex) => spawnIn(world, host, to, term, stdin, av, ex),
+    spawn: (to, av, ex) => spawnIn(world, { ...env, ns: to }, term, stdin, av, ex),
+    spawnIn: (to, av, ex) => spawnIn(world, to, term, stdin, av, ex),
   };
   prog(ctx, argv, exit);
 }

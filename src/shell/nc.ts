@@ -1,7 +1,6 @@
 // nc (OpenBSD netcat): connect to a TCP or UDP port, send standard input, print what comes back.
 // -z only checks that the port accepts connections; -w bounds the wait; -v reports the outcome.
 import { Command, CommanderError } from 'commander';
-import { parseIp4 } from '../core/addr.js';
 import { tcpConnect } from '../kernel/tcp.js';
 import type { TcpConn } from '../kernel/tcp.js';
 import { udpSend } from '../kernel/udp.js';
@@ -9,7 +8,7 @@ import { SEC } from '../sim/clock.js';
 import { ERRNO_TEXT } from './curl.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
-import { resolveName } from './resolve.js';
+import { resolveHost } from './resolve.js';
 
 const SERVICES: Record<number, string> = { 22: 'ssh', 53: 'domain', 80: 'http', 443: 'https', 2377: '*', 3306: 'mysql', 4789: '*', 6379: '*', 7946: '*', 8000: '*', 8080: 'http-alt' };
 
@@ -47,87 +46,92 @@ export const nc: Program = (ctx, argv, exit) => {
     println(ctx, `nc: port number invalid: ${portArg}`);
     return exit(1);
   }
-  const dst = parseIp4(hostArg) ?? resolveName(ctx, hostArg);
-  if (dst === null) {
-    println(ctx, `nc: getaddrinfo for host "${hostArg}" port ${port}: Name or service not known`);
-    return exit(1);
-  }
-  const proto = o.u ? 'udp' : 'tcp';
-  const service = `[${proto}/${SERVICES[port] ?? '*'}]`;
-  const wait = o.w === undefined ? DEFAULT_WAIT : Number(o.w);
-  const eq = ctx.world.eq;
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
-  let finished = false;
-  let timer = -1;
-  const finish = (code: number): void => {
-    if (finished) return;
-    finished = true;
-    if (timer >= 0) eq.cancel(timer);
-    exit(code);
-  };
-  const ns = ctx.ns;
-  if (proto === 'udp') {
-    // UDP has no handshake: -z always "succeeds"; otherwise send stdin and print any answer.
-    const sport = ns.sockets.ephemeralPort((n) => ctx.host.rng.below(n));
-    ns.sockets.bindUdp({
-      port: sport,
-      addr: 0,
-      kernel: false,
-      onDatagram: (pkt) => {
-        if (!finished && pkt.payload !== null) ctx.term.write(dec.decode(pkt.payload));
-      },
-      onError: () => {
+  resolveHost(ctx, hostArg, (dst) => {
+    if (dst === null) {
+      println(ctx, `nc: getaddrinfo for host "${hostArg}" port ${port}: Name or service not known`);
+      return exit(1);
+    }
+    connect(dst, hostArg, port);
+  });
+
+  function connect(dst: number, hostArg: string, port: number): void {
+    const proto = o.u ? 'udp' : 'tcp';
+    const service = `[${proto}/${SERVICES[port] ?? '*'}]`;
+    const wait = o.w === undefined ? DEFAULT_WAIT : Number(o.w);
+    const eq = ctx.world.eq;
+    const enc = new TextEncoder();
+    const dec = new TextDecoder();
+    let finished = false;
+    let timer = -1;
+    const finish = (code: number): void => {
+      if (finished) return;
+      finished = true;
+      if (timer >= 0) eq.cancel(timer);
+      exit(code);
+    };
+    const ns = ctx.ns;
+    if (proto === 'udp') {
+      // UDP has no handshake: -z always "succeeds"; otherwise send stdin and print any answer.
+      const sport = ns.sockets.ephemeralPort((n) => ctx.host.rng.below(n));
+      ns.sockets.bindUdp({
+        port: sport,
+        addr: 0,
+        kernel: false,
+        onDatagram: (pkt) => {
+          if (!finished && pkt.payload !== null) ctx.term.write(dec.decode(pkt.payload));
+        },
+        onError: () => {
+          ns.sockets.unbindUdp(sport);
+          finish(1);
+        },
+      });
+      if (o.z) {
+        if (o.v) println(ctx, `Connection to ${hostArg} ${port} port ${service} succeeded!`);
         ns.sockets.unbindUdp(sport);
+        return finish(0);
+      }
+      const rc = udpSend(ns, 0, sport, dst, port, enc.encode(ctx.stdin), null, eq.now);
+      if (rc !== 0) {
+        ns.sockets.unbindUdp(sport);
+        println(ctx, `nc: connect to ${hostArg} port ${port} (udp) failed: ${ERRNO_TEXT[rc] ?? rc}`);
+        return finish(1);
+      }
+      timer = eq.after(wait * SEC, () => {
+        ns.sockets.unbindUdp(sport);
+        finish(0);
+      });
+      return;
+    }
+    let conn: TcpConn | null = null;
+    const c = tcpConnect(ns, dst, port, {
+      onConnect: (cn) => {
+        if (o.v) println(ctx, `Connection to ${hostArg} ${port} port ${service} succeeded!`);
+        if (o.z) {
+          cn.close();
+          return finish(0);
+        }
+        if (ctx.stdin !== '') cn.send(enc.encode(ctx.stdin));
+      },
+      onData: (_cn, data) => ctx.term.write(dec.decode(data)),
+      onPeerClose: (cn) => {
+        cn.close();
+        finish(0);
+      },
+      onError: (_cn, errno) => {
+        println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) failed: ${ERRNO_TEXT[errno] ?? errno}`);
         finish(1);
       },
     });
-    if (o.z) {
-      if (o.v) println(ctx, `Connection to ${hostArg} ${port} port ${service} succeeded!`);
-      ns.sockets.unbindUdp(sport);
-      return finish(0);
-    }
-    const rc = udpSend(ns, 0, sport, dst, port, enc.encode(ctx.stdin), null, eq.now);
-    if (rc !== 0) {
-      ns.sockets.unbindUdp(sport);
-      println(ctx, `nc: connect to ${hostArg} port ${port} (udp) failed: ${ERRNO_TEXT[rc] ?? rc}`);
+    if (typeof c === 'number') {
+      println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) failed: ${ERRNO_TEXT[c] ?? c}`);
       return finish(1);
     }
+    conn = c;
     timer = eq.after(wait * SEC, () => {
-      ns.sockets.unbindUdp(sport);
-      finish(0);
+      const connecting = conn !== null && conn.state === 'SYN_SENT';
+      conn?.abort();
+      if (connecting) println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) timed out: Operation now in progress`);
+      finish(connecting ? 1 : 0);
     });
-    return;
   }
-  let conn: TcpConn | null = null;
-  const c = tcpConnect(ns, dst, port, {
-    onConnect: (cn) => {
-      if (o.v) println(ctx, `Connection to ${hostArg} ${port} port ${service} succeeded!`);
-      if (o.z) {
-        cn.close();
-        return finish(0);
-      }
-      if (ctx.stdin !== '') cn.send(enc.encode(ctx.stdin));
-    },
-    onData: (_cn, data) => ctx.term.write(dec.decode(data)),
-    onPeerClose: (cn) => {
-      cn.close();
-      finish(0);
-    },
-    onError: (_cn, errno) => {
-      println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) failed: ${ERRNO_TEXT[errno] ?? errno}`);
-      finish(1);
-    },
-  });
-  if (typeof c === 'number') {
-    println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) failed: ${ERRNO_TEXT[c] ?? c}`);
-    return finish(1);
-  }
-  conn = c;
-  timer = eq.after(wait * SEC, () => {
-    const connecting = conn !== null && conn.state === 'SYN_SENT';
-    conn?.abort();
-    if (connecting) println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) timed out: Operation now in progress`);
-    finish(connecting ? 1 : 0);
-  });
 };

@@ -2,7 +2,7 @@
 // they arrive, then the statistics. Without -c a real ping runs until ^C; a scenario cannot press
 // ^C, so the default here is 4 requests.
 import { Command, CommanderError } from 'commander';
-import { formatIp4, parseIp4 } from '../core/addr.js';
+import { formatIp4 } from '../core/addr.js';
 import type { PingSocket } from '../kernel/socket.js';
 import { ipLocalOut, routeOutput } from '../kernel/ipv4.js';
 import { MS, SEC } from '../sim/clock.js';
@@ -11,7 +11,7 @@ import {
 } from '../wire/packet.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
-import { resolveName } from './resolve.js';
+import { resolveHost } from './resolve.js';
 
 const UNREACH_TEXT: Record<number, string> = {
   0: 'Destination Net Unreachable',
@@ -88,113 +88,118 @@ export const ping: Program = (ctx, argv, exit) => {
     println(ctx, `ping: invalid -M argument: ${pmtu}`);
     return exit(2);
   }
-  const dst = parseIp4(target) ?? resolveName(ctx, target);
-  if (dst === null) {
-    println(ctx, `ping: ${target}: Name or service not known`);
-    return exit(2);
-  }
-  const ns = ctx.ns;
-  const eq = ctx.world.eq;
-  const r = routeOutput(ns, dst);
-  if (r === null) {
-    println(ctx, 'connect: Network is unreachable');
-    return exit(2);
-  }
-  const quiet = !!o.q;
-  const dstText = formatIp4(dst);
-  println(ctx, `PING ${target} (${dstText}) ${size}(${size + 28}) bytes of data.`);
-  const id = ctx.host.rng.below(65536);
-  const sent = new Map<number, number>();
-  const rtts: number[] = [];
-  let transmitted = 0;
-  let errors = 0;
-  let finished = false;
-  const start = eq.now;
-  let lastSend = start;
-  let timer = -1;
+  resolveHost(ctx, target, (dst) => {
+    if (dst === null) {
+      println(ctx, `ping: ${target}: Name or service not known`);
+      return exit(2);
+    }
+    run(dst);
+  });
 
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    if (timer >= 0) eq.cancel(timer);
-    ns.sockets.ping.delete(id);
-    const received = rtts.length;
-    const loss = transmitted === 0 ? 0 : Math.round(((transmitted - received) * 100) / transmitted);
-    println(ctx, '');
-    println(ctx, `--- ${target} ping statistics ---`);
-    const elapsed = Math.floor((lastSend - start) / MS);
-    println(ctx, `${transmitted} packets transmitted, ${received} received, ${errors > 0 ? `+${errors} errors, ` : ''}${loss}% packet loss, time ${elapsed}ms`);
-    if (received > 0) {
-      const min = Math.min(...rtts);
-      const max = Math.max(...rtts);
-      const avg = rtts.reduce((a, b) => a + b, 0) / received;
-      const mdev = Math.sqrt(Math.max(0, rtts.reduce((a, b) => a + b * b, 0) / received - avg * avg));
-      println(ctx, `rtt min/avg/max/mdev = ${fmt(min)}/${fmt(avg)}/${fmt(max)}/${fmt(mdev)} ms`);
-    } else if (errors === 0) println(ctx, '');
-    exit(received > 0 ? 0 : 1);
-  };
+  function run(dst: number): void {
+    const ns = ctx.ns;
+    const eq = ctx.world.eq;
+    const r = routeOutput(ns, dst);
+    if (r === null) {
+      println(ctx, 'connect: Network is unreachable');
+      return exit(2);
+    }
+    const quiet = !!o.q;
+    const dstText = formatIp4(dst);
+    println(ctx, `PING ${target} (${dstText}) ${size}(${size + 28}) bytes of data.`);
+    const id = ctx.host.rng.below(65536);
+    const sent = new Map<number, number>();
+    const rtts: number[] = [];
+    let transmitted = 0;
+    let errors = 0;
+    let finished = false;
+    const start = eq.now;
+    let lastSend = start;
+    let timer = -1;
 
-  const checkDone = (): void => {
-    if (transmitted >= count && rtts.length + errors >= count) finish();
-  };
-
-  const sock: PingSocket = {
-    onReply(pkt) {
-      const t0 = sent.get(pkt.icmpSeq);
-      if (t0 === undefined || finished) return;
-      sent.delete(pkt.icmpSeq);
-      const rtt = (eq.now - t0) / MS;
-      rtts.push(rtt);
-      if (!quiet) println(ctx, `${pkt.payloadLen + 8} bytes from ${formatIp4(pkt.ipSrc)}: icmp_seq=${pkt.icmpSeq} ttl=${pkt.ipTtl} time=${fmt(rtt)} ms`);
-      checkDone();
-    },
-    onError(err) {
+    const finish = (): void => {
       if (finished) return;
-      const seq = err.inner!.icmpSeq;
-      if (!sent.delete(seq)) return;
-      errors++;
-      if (!quiet) println(ctx, `From ${formatIp4(err.ipSrc)} icmp_seq=${seq} ${icmpErrorText(err)}`);
-      checkDone();
-    },
-  };
-  ns.sockets.ping.set(id, sock);
+      finished = true;
+      if (timer >= 0) eq.cancel(timer);
+      ns.sockets.ping.delete(id);
+      const received = rtts.length;
+      const loss = transmitted === 0 ? 0 : Math.round(((transmitted - received) * 100) / transmitted);
+      println(ctx, '');
+      println(ctx, `--- ${target} ping statistics ---`);
+      const elapsed = Math.floor((lastSend - start) / MS);
+      println(ctx, `${transmitted} packets transmitted, ${received} received, ${errors > 0 ? `+${errors} errors, ` : ''}${loss}% packet loss, time ${elapsed}ms`);
+      if (received > 0) {
+        const min = Math.min(...rtts);
+        const max = Math.max(...rtts);
+        const avg = rtts.reduce((a, b) => a + b, 0) / received;
+        const mdev = Math.sqrt(Math.max(0, rtts.reduce((a, b) => a + b * b, 0) / received - avg * avg));
+        println(ctx, `rtt min/avg/max/mdev = ${fmt(min)}/${fmt(avg)}/${fmt(max)}/${fmt(mdev)} ms`);
+      } else if (errors === 0) println(ctx, '');
+      exit(received > 0 ? 0 : 1);
+    };
 
-  const sendOne = (): void => {
-    if (finished) return;
-    const seq = ++transmitted;
-    lastSend = eq.now;
-    const p = new Packet();
-    p.ipProto = IPPROTO_ICMP;
-    p.icmpType = ICMP_ECHO;
-    p.icmpId = id;
-    p.icmpSeq = seq;
-    p.ipDst = dst;
-    p.ipTtl = ttl;
-    p.payloadLen = size;
-    p.tstamp = eq.now;
-    const route = routeOutput(ns, dst);
-    const mtu = route === null ? 1500 : route.type === 'local' ? 65536 : route.dev!.mtu;
-    p.ipDf = pmtu === 'do' || (pmtu === 'want' && size + 28 <= mtu);
-    if (pmtu === 'do' && size + 28 > mtu) {
-      errors++;
-      println(ctx, `ping: local error: Message too long, mtu=${mtu}`);
-    } else {
-      sent.set(seq, eq.now);
-      const rc = ipLocalOut(ns, p);
-      if (rc !== 0) {
-        sent.delete(seq);
+    const checkDone = (): void => {
+      if (transmitted >= count && rtts.length + errors >= count) finish();
+    };
+
+    const sock: PingSocket = {
+      onReply(pkt) {
+        const t0 = sent.get(pkt.icmpSeq);
+        if (t0 === undefined || finished) return;
+        sent.delete(pkt.icmpSeq);
+        const rtt = (eq.now - t0) / MS;
+        rtts.push(rtt);
+        if (!quiet) println(ctx, `${pkt.payloadLen + 8} bytes from ${formatIp4(pkt.ipSrc)}: icmp_seq=${pkt.icmpSeq} ttl=${pkt.ipTtl} time=${fmt(rtt)} ms`);
+        checkDone();
+      },
+      onError(err) {
+        if (finished) return;
+        const seq = err.inner!.icmpSeq;
+        if (!sent.delete(seq)) return;
         errors++;
-        println(ctx, `ping: sendmsg: ${rc === 101 ? 'Network is unreachable' : 'No route to host'}`);
+        if (!quiet) println(ctx, `From ${formatIp4(err.ipSrc)} icmp_seq=${seq} ${icmpErrorText(err)}`);
+        checkDone();
+      },
+    };
+    ns.sockets.ping.set(id, sock);
+
+    const sendOne = (): void => {
+      if (finished) return;
+      const seq = ++transmitted;
+      lastSend = eq.now;
+      const p = new Packet();
+      p.ipProto = IPPROTO_ICMP;
+      p.icmpType = ICMP_ECHO;
+      p.icmpId = id;
+      p.icmpSeq = seq;
+      p.ipDst = dst;
+      p.ipTtl = ttl;
+      p.payloadLen = size;
+      p.tstamp = eq.now;
+      const route = routeOutput(ns, dst);
+      const mtu = route === null ? 1500 : route.type === 'local' ? 65536 : route.dev!.mtu;
+      p.ipDf = pmtu === 'do' || (pmtu === 'want' && size + 28 <= mtu);
+      if (pmtu === 'do' && size + 28 > mtu) {
+        errors++;
+        println(ctx, `ping: local error: Message too long, mtu=${mtu}`);
+      } else {
+        sent.set(seq, eq.now);
+        const rc = ipLocalOut(ns, p);
+        if (rc !== 0) {
+          sent.delete(seq);
+          errors++;
+          println(ctx, `ping: sendmsg: ${rc === 101 ? 'Network is unreachable' : 'No route to host'}`);
+        }
       }
-    }
-    if (transmitted < count) {
-      timer = eq.after(interval * SEC, sendOne);
-    } else {
-      // After the last request, wait up to -W seconds for what is still outstanding.
-      timer = eq.after(timeout * SEC, finish);
-      checkDone();
-    }
-  };
-  if (deadline > 0) eq.after(deadline * SEC, finish);
-  sendOne();
+      if (transmitted < count) {
+        timer = eq.after(interval * SEC, sendOne);
+      } else {
+        // After the last request, wait up to -W seconds for what is still outstanding.
+        timer = eq.after(timeout * SEC, finish);
+        checkDone();
+      }
+    };
+    if (deadline > 0) eq.after(deadline * SEC, finish);
+    sendOne();
+  }
 };

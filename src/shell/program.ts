@@ -10,15 +10,37 @@ export interface Terminal {
   write(text: string): void;
 }
 
+/** Which userland the command comes from: the host's (CentOS: iproute2, iputils, GNU tools) or a
+ *  busybox image's, whose tools print differently. */
+export type Flavor = 'gnu' | 'busybox';
+
+/** The files a command can read, by absolute path (the host's, or a container's own). */
+export type Files = Map<string, string>;
+
 export interface Ctx {
   readonly world: World;
   readonly host: Host;
   readonly ns: Netns;
   readonly term: Terminal;
+  readonly flavor: Flavor;
+  readonly files: Files;
+  /** The hostname `hostname` prints and prompts show. */
+  readonly hostname: string;
   /** Text given to the command on standard input (a scenario step's `stdin:`). */
   readonly stdin: string;
   /** Runs another command line in a (possibly different) namespace: `ip netns exec`, `nsenter`. */
   spawn(ns: Netns, argv: string[], exit: (code: number) => void): void;
+  /** Runs a command line in another environment (a container: its namespace, files, userland). */
+  spawnIn(env: Env, argv: string[], exit: (code: number) => void): void;
+}
+
+/** Where a command runs. */
+export interface Env {
+  readonly host: Host;
+  readonly ns: Netns;
+  readonly flavor: Flavor;
+  readonly files: Files;
+  readonly hostname: string;
 }
 
 /** An emulated program: prints through ctx.term and calls `exit` exactly once. */

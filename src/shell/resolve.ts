@@ -1,23 +1,80 @@
-// Name resolution for commands that take a host name (ping NAME, curl http://NAME/): the
-// namespace's /etc/hosts first, then its DNS resolver, as glibc and busybox do. The Docker model
-// (issue 4) provides both; a bare namespace has neither.
+// Name resolution as the C library does it inside a namespace: the literal address, /etc/hosts,
+// then a real DNS query (dns-packet on the wire) over UDP to the first `nameserver` of
+// /etc/resolv.conf, waiting up to 5 s. A host with no resolv.conf resolves nothing else.
+import { formatIp4, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
+import { decodeDnsReply, dnsQuery } from '../apps/dns.js';
+import type { DnsReply } from '../apps/dns.js';
+import { udpSend } from '../kernel/udp.js';
+import { SEC } from '../sim/clock.js';
 import type { Ctx } from './program.js';
 
-export type Resolver = (ctx: Ctx, name: string) => Ip4 | null;
+export const RESOLV_TIMEOUT = 5 * SEC;
 
-const resolvers: Resolver[] = [];
-
-/** Lets a higher layer (the Docker model) answer names for the namespaces it manages. */
-export function addResolver(r: Resolver): void {
-  resolvers.push(r);
-}
-
-export function resolveName(ctx: Ctx, name: string): Ip4 | null {
-  if (name === 'localhost') return 0x7f000001;
-  for (const r of resolvers) {
-    const ip = r(ctx, name);
-    if (ip !== null) return ip;
+/** Looks `name` up in the /etc/hosts text (first match wins, names are case-insensitive). */
+export function hostsLookup(hosts: string | undefined, name: string): Ip4 | null {
+  if (hosts === undefined) return null;
+  const want = name.toLowerCase();
+  for (const line of hosts.split('\n')) {
+    const words = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (words.length < 2) continue;
+    const ip = parseIp4(words[0]!);
+    if (ip !== null && words.slice(1).some((w) => w.toLowerCase() === want)) return ip;
   }
   return null;
 }
+
+/** The first nameserver of /etc/resolv.conf, or null. */
+export function nameserver(ctx: Ctx): Ip4 | null {
+  const conf = ctx.files.get('/etc/resolv.conf');
+  if (conf === undefined) return null;
+  for (const line of conf.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (m !== null) return parseIp4(m[1]!);
+  }
+  return null;
+}
+
+/** Sends one DNS query for `name` to `server`:53 and reports the reply (null: no answer in time). */
+export function dnsLookup(ctx: Ctx, server: Ip4, name: string, done: (r: DnsReply | null) => void): void {
+  const ns = ctx.ns;
+  const eq = ctx.world.eq;
+  const sport = ns.sockets.ephemeralPort((n) => ctx.host.rng.below(n));
+  const id = ctx.host.rng.below(65536);
+  let finished = false;
+  const finish = (r: DnsReply | null): void => {
+    if (finished) return;
+    finished = true;
+    eq.cancel(timer);
+    ns.sockets.unbindUdp(sport);
+    done(r);
+  };
+  ns.sockets.bindUdp({
+    port: sport,
+    addr: 0,
+    kernel: false,
+    onDatagram: (pkt) => {
+      if (pkt.payload !== null) finish(decodeDnsReply(pkt.payload));
+    },
+    onError: () => finish(null),
+  });
+  const timer = eq.after(RESOLV_TIMEOUT, () => finish(null));
+  if (udpSend(ns, 0, sport, server, 53, dnsQuery(name, id), null, eq.now) !== 0) finish(null);
+}
+
+/** getaddrinfo(): the address `name` stands for, or null. */
+export function resolveHost(ctx: Ctx, name: string, done: (ip: Ip4 | null) => void): void {
+  const literal = parseIp4(name);
+  if (literal !== null) return done(literal);
+  if (name === 'localhost') return done(0x7f000001);
+  const fromHosts = hostsLookup(ctx.files.get('/etc/hosts'), name);
+  if (fromHosts !== null) return done(fromHosts);
+  const server = nameserver(ctx);
+  if (server === null) return done(null);
+  dnsLookup(ctx, server, name, (r) => {
+    const first = r !== null && r.rcode === 'NOERROR' ? r.addrs[0] : undefined;
+    done(first === undefined ? null : parseIp4(first));
+  });
+}
+
+export { formatIp4 };

@@ -95,6 +95,12 @@ describe('scenario runner', () => {
     expect(transcript).toBe('[root@n1 ~]# echo before\nbefore\n[root@n1 ~]# frobnicate --now\n');
   });
 
+  it('puts the files: of a scenario on their host, where cat shows them', () => {
+    const yaml = `hosts:\n  - { name: n1, ip: 192.168.205.10/24 }\n  - { name: n2, ip: 192.168.205.11/24 }\nfiles:\n  - { on: n2, path: /root/stack.yml, content: "version: '3'\\n" }\nsteps:\n  - run: cat /root/stack.yml\n    on: n2\n    expect: { stdout: "version: '3'" }\n  - run: cat /root/stack.yml\n    expect: { exit: 1, stdout: "cat: /root/stack.yml: No such file or directory" }\n`;
+    const { res } = runText(yaml);
+    expect(res.steps.flatMap((s) => s.failures)).toEqual([]);
+  });
+
   it('refuses an undefined ${NAME}', () => {
     expect(() => runText(`${HOST}steps:\n  - run: ip netns add \${NOPE}\n`)).toThrow(/\$\{NOPE\} is not defined/);
   });
