@@ -68,7 +68,10 @@ function flushQueue(ns: Netns, e: NeighEntry): void {
 /** Queues `pkt` until `nexthop` answers, soliciting it if this is a new resolution. */
 export function arpResolve(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet, existing: NeighEntry | undefined): void {
   const e = existing ?? ns.neigh.create(dev, nexthop);
-  if (pkt.trace !== null) pkt.trace.hop('arp', ns.host.name, ns.label, dev.name, `who-has ${formatIp4(nexthop)} tell ${formatIp4(pkt.ipSrc)} (${e.state === 'INCOMPLETE' && e.probes > 0 ? 'already asking' : 'new neighbour'})`);
+  if (pkt.trace !== null) {
+    const spa = ns.isLocal(pkt.ipSrc) ? pkt.ipSrc : (dev.primaryAddr() ?? 0);
+    pkt.trace.hop('arp', ns.host.name, ns.label, dev.name, `who-has ${formatIp4(nexthop)} tell ${formatIp4(spa)} (${e.state === 'INCOMPLETE' && e.probes > 0 ? 'already asking' : 'new neighbour'})`);
+  }
   if (e.queue.length >= UNRES_QLEN) {
     const old = e.queue.shift()!;
     dropPacket(ns, dev, old, Drop.NeighFailed, 'unresolved queue full');

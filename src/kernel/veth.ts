@@ -25,6 +25,12 @@ export class Veth extends NetDevice {
     if (pkt.trace !== null) {
       pkt.trace.hop('veth', this.ns.host.name, this.ns.label, this.name, `${this.name} → ${peer.name} (netns ${peer.ns.label})`);
     }
+    // Crossing into another namespace scrubs the skb (skb_scrub_packet with xnet): the mark and
+    // the conntrack reference belong to the namespace it leaves.
+    if (peer.ns !== this.ns) {
+      pkt.mark = 0;
+      pkt.ct = null;
+    }
     netifReceive(peer, pkt);
   }
 }

@@ -143,6 +143,9 @@ export class Vxlan extends NetDevice {
       if (cur === undefined || !cur[0]!.permanent) this.fdb.set(inner.ethSrc, [{ dst: outer.ipSrc, permanent: false }]);
     }
     inner.tstamp = outer.tstamp + VXLAN_NS;
+    // The inner frame starts clean in the device's namespace (skb_scrub_packet on decap).
+    inner.mark = 0;
+    inner.ct = null;
     inner.trace = outer.trace;
     inner.depth = outer.depth;
     if (inner.trace !== null) {

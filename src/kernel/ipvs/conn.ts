@@ -1,0 +1,135 @@
+// The IPVS connection table (ip_vs_conn.c): each connection is hashed twice, by the client's
+// tuple to the virtual service (requests) and by the real server's tuple back to the client
+// (replies). Keys are numbers; timeouts follow the kernel's defaults (tcp 900 s, tcpfin 120 s,
+// udp 300 s).
+import { SEC } from '../../sim/clock.js';
+import type { IpvsDest, IpvsService } from './service.js';
+
+export const IP_VS_TCP_S_NONE = 0;
+export const IP_VS_TCP_S_ESTABLISHED = 1;
+export const IP_VS_TCP_S_SYN_SENT = 2;
+export const IP_VS_TCP_S_SYN_RECV = 3;
+export const IP_VS_TCP_S_FIN_WAIT = 4;
+export const IP_VS_TCP_S_TIME_WAIT = 5;
+export const IP_VS_TCP_S_CLOSE = 6;
+export const IP_VS_TCP_S_CLOSE_WAIT = 7;
+export const IP_VS_TCP_S_LAST_ACK = 8;
+export const TCP_STATE_NAMES = ['NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK'];
+
+export interface IpvsTimeouts {
+  tcp: number;
+  tcpfin: number;
+  udp: number;
+}
+
+export function defaultTimeouts(): IpvsTimeouts {
+  return { tcp: 900, tcpfin: 120, udp: 300 };
+}
+
+/** Per-state timeouts in seconds, the kernel's tcp_timeouts (ESTABLISHED and FIN_WAIT settable). */
+export function stateTimeout(state: number, t: IpvsTimeouts, proto: number): number {
+  if (proto !== 6) return t.udp * SEC;
+  switch (state) {
+    case IP_VS_TCP_S_ESTABLISHED: return t.tcp * SEC;
+    case IP_VS_TCP_S_FIN_WAIT: return t.tcpfin * SEC;
+    case IP_VS_TCP_S_SYN_SENT: return 120 * SEC;
+    case IP_VS_TCP_S_SYN_RECV: return 60 * SEC;
+    case IP_VS_TCP_S_TIME_WAIT: return 120 * SEC;
+    case IP_VS_TCP_S_CLOSE: return 10 * SEC;
+    case IP_VS_TCP_S_CLOSE_WAIT: return 60 * SEC;
+    case IP_VS_TCP_S_LAST_ACK: return 30 * SEC;
+    default: return 2 * SEC;
+  }
+}
+
+export class IpvsConn {
+  state = IP_VS_TCP_S_NONE;
+  expires = 0;
+  /** Counted in the server's InActConn (true) or ActiveConn. */
+  inactive = true;
+  inNext: IpvsConn | null = null;
+  outNext: IpvsConn | null = null;
+  inHash = 0;
+  outHash = 0;
+  constructor(
+    readonly proto: number,
+    readonly caddr: number,
+    readonly cport: number,
+    readonly vaddr: number,
+    readonly vport: number,
+    readonly daddr: number,
+    readonly dport: number,
+    readonly svc: IpvsService,
+    readonly dest: IpvsDest,
+  ) {}
+}
+
+function h5(a: number, b: number, p1: number, p2: number, proto: number): number {
+  let h = Math.imul(a ^ 0x2545f491, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ b, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 13) ^ ((p1 << 16) | p2), 0xc2b2ae3d);
+  return (h ^ (h >>> 16) ^ proto) >>> 0;
+}
+
+export class ConnTable {
+  private readonly ins = new Map<number, IpvsConn>();
+  private readonly outs = new Map<number, IpvsConn>();
+  readonly all = new Set<IpvsConn>();
+
+  /** A request from the client: (client → virtual). */
+  inLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): IpvsConn | null {
+    for (let c = this.ins.get(h5(saddr, daddr, sport, dport, proto)) ?? null; c !== null; c = c.inNext) {
+      if (c.caddr === saddr && c.cport === sport && c.vaddr === daddr && c.vport === dport && c.proto === proto) return c;
+    }
+    return null;
+  }
+
+  /** A reply from the real server: (real → client). */
+  outLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): IpvsConn | null {
+    for (let c = this.outs.get(h5(saddr, daddr, sport, dport, proto)) ?? null; c !== null; c = c.outNext) {
+      if (c.daddr === saddr && c.dport === sport && c.caddr === daddr && c.cport === dport && c.proto === proto) return c;
+    }
+    return null;
+  }
+
+  add(c: IpvsConn): void {
+    c.inHash = h5(c.caddr, c.vaddr, c.cport, c.vport, c.proto);
+    c.inNext = this.ins.get(c.inHash) ?? null;
+    this.ins.set(c.inHash, c);
+    c.outHash = h5(c.daddr, c.caddr, c.dport, c.cport, c.proto);
+    c.outNext = this.outs.get(c.outHash) ?? null;
+    this.outs.set(c.outHash, c);
+    this.all.add(c);
+  }
+
+  remove(c: IpvsConn): void {
+    if (!this.all.delete(c)) return;
+    this.unlink(this.ins, c.inHash, c, true);
+    this.unlink(this.outs, c.outHash, c, false);
+    if (c.inactive) c.dest.inactConns--;
+    else c.dest.activeConns--;
+  }
+
+  private unlink(m: Map<number, IpvsConn>, h: number, c: IpvsConn, isIn: boolean): void {
+    const head = m.get(h) ?? null;
+    const nextOf = (x: IpvsConn): IpvsConn | null => (isIn ? x.inNext : x.outNext);
+    if (head === c) {
+      const n = nextOf(c);
+      if (n === null) m.delete(h);
+      else m.set(h, n);
+      return;
+    }
+    for (let p = head; p !== null; p = nextOf(p)) {
+      if (nextOf(p) === c) {
+        if (isIn) p.inNext = c.inNext;
+        else p.outNext = c.outNext;
+        return;
+      }
+    }
+  }
+
+  /** Drops expired connections (done lazily: on lookups that find them and on listing). */
+  expire(now: number): void {
+    for (const c of [...this.all]) if (c.expires <= now) this.remove(c);
+  }
+}

@@ -1,0 +1,326 @@
+// Connection tracking for one namespace (nf_conntrack): every entry has an original and a reply
+// tuple, both hashed by numbers (no strings on the packet path). A packet is tied to its entry
+// through `pkt.ct`, which points at the tuple it matched (so the direction travels with it), at a
+// RELATED marker for ICMP errors, or at UNTRACKED. NAT is stored the kernel's way: the reply tuple
+// is what the other side's packets look like, so undoing NAT for replies is reading it back.
+import { formatIp4 } from '../../core/addr.js';
+import { SEC } from '../../sim/clock.js';
+import {
+  ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
+  TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN,
+} from '../../wire/packet.js';
+import type { Packet } from '../../wire/packet.js';
+import type { Netns } from '../netns.js';
+import { CT_ESTABLISHED, CT_INVALID, CT_NEW, CT_RELATED, CT_UNTRACKED } from './rule.js';
+
+export const DIR_ORIGINAL = 0;
+export const DIR_REPLY = 1;
+
+export const IPS_SEEN_REPLY = 1 << 1;
+export const IPS_ASSURED = 1 << 2;
+export const IPS_CONFIRMED = 1 << 3;
+export const IPS_SRC_NAT = 1 << 4;
+export const IPS_DST_NAT = 1 << 5;
+export const IPS_SRC_NAT_DONE = 1 << 7;
+export const IPS_DST_NAT_DONE = 1 << 8;
+
+export const TCP_CONNTRACK_NONE = 0;
+export const TCP_SYN_SENT = 1;
+export const TCP_SYN_RECV = 2;
+export const TCP_ESTABLISHED = 3;
+export const TCP_FIN_WAIT = 4;
+export const TCP_CLOSE_WAIT = 5;
+export const TCP_LAST_ACK = 6;
+export const TCP_TIME_WAIT = 7;
+export const TCP_CLOSE = 8;
+const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE'];
+const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10].map((s) => s * SEC);
+const UDP_TIMEOUT = 30 * SEC;
+const UDP_STREAM_TIMEOUT = 180 * SEC;
+const ICMP_TIMEOUT = 30 * SEC;
+const GENERIC_TIMEOUT = 600 * SEC;
+
+/** What `pkt.ct` points at. */
+export interface CtRef {
+  readonly entry: CtEntry | null;
+  readonly dir: number;
+  readonly related: boolean;
+}
+
+export const UNTRACKED: CtRef = { entry: null, dir: DIR_ORIGINAL, related: false };
+
+export class TupleNode implements CtRef {
+  next: TupleNode | null = null;
+  hash = 0;
+  readonly related = false;
+  constructor(
+    readonly entry: CtEntry,
+    readonly dir: number,
+    public src: number,
+    public dst: number,
+    public p1: number,
+    public p2: number,
+    readonly proto: number,
+  ) {}
+}
+
+export class CtEntry {
+  readonly orig: TupleNode;
+  readonly reply: TupleNode;
+  status = 0;
+  tcpState = TCP_CONNTRACK_NONE;
+  expires = 0;
+  mark = 0;
+  /** Markers for ICMP errors related to this entry, made on first need. */
+  relOrig: CtRef | null = null;
+  relReply: CtRef | null = null;
+
+  constructor(
+    readonly table: Conntrack,
+    readonly id: number,
+    src: number, dst: number, p1: number, p2: number, rp1: number, rp2: number, proto: number,
+  ) {
+    this.orig = new TupleNode(this, DIR_ORIGINAL, src, dst, p1, p2, proto);
+    this.reply = new TupleNode(this, DIR_REPLY, dst, src, rp1, rp2, proto);
+  }
+
+  get proto(): number {
+    return this.orig.proto;
+  }
+}
+
+function tupleHash(src: number, dst: number, p1: number, p2: number, proto: number): number {
+  let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ((p1 << 16) | p2), 0x27d4eb2f);
+  return (h ^ (h >>> 15) ^ proto) >>> 0;
+}
+
+/** The ports of a packet as conntrack keys them: TCP/UDP ports, ICMP echo id and type. */
+function keyPorts(pkt: Packet): boolean {
+  return pkt.ipProto === IPPROTO_TCP || pkt.ipProto === IPPROTO_UDP;
+}
+
+export class Conntrack {
+  private readonly hash = new Map<number, TupleNode>();
+  private nextId = 1;
+  /** Confirmed entries, oldest first (what conntrack -L lists). */
+  readonly entries = new Set<CtEntry>();
+
+  constructor(readonly ns: Netns) {}
+
+  private find(src: number, dst: number, p1: number, p2: number, proto: number, now: number): TupleNode | null {
+    const h = tupleHash(src, dst, p1, p2, proto);
+    for (let n = this.hash.get(h) ?? null; n !== null; n = n.next) {
+      if (n.src === src && n.dst === dst && n.p1 === p1 && n.p2 === p2 && n.proto === proto) {
+        if (n.entry.expires <= now) {
+          this.remove(n.entry);
+          return null;
+        }
+        return n;
+      }
+    }
+    return null;
+  }
+
+  /** Is this tuple taken by a confirmed entry (nf_nat_used_tuple)? */
+  used(src: number, dst: number, p1: number, p2: number, proto: number, now: number): boolean {
+    return this.find(src, dst, p1, p2, proto, now) !== null;
+  }
+
+  private insertNode(n: TupleNode): void {
+    const h = tupleHash(n.src, n.dst, n.p1, n.p2, n.proto);
+    n.hash = h;
+    n.next = this.hash.get(h) ?? null;
+    this.hash.set(h, n);
+  }
+
+  private removeNode(n: TupleNode): void {
+    let p = this.hash.get(n.hash) ?? null;
+    if (p === n) {
+      if (n.next === null) this.hash.delete(n.hash);
+      else this.hash.set(n.hash, n.next);
+      return;
+    }
+    while (p !== null && p.next !== n) p = p.next;
+    if (p !== null) p.next = n.next;
+  }
+
+  remove(e: CtEntry): void {
+    if (!this.entries.delete(e)) return;
+    this.removeNode(e.orig);
+    this.removeNode(e.reply);
+  }
+
+  flush(): number {
+    const n = this.entries.size;
+    for (const e of [...this.entries]) this.remove(e);
+    return n;
+  }
+
+  /**
+   * nf_conntrack_in: finds or creates the entry for `pkt` and points `pkt.ct` at it. A new
+   * entry is not in the table until confirm() (so a dropped first packet leaves nothing).
+   */
+  lookup(pkt: Packet, now: number): void {
+    const proto = pkt.ipProto;
+    let p1 = 0;
+    let p2 = 0;
+    if (keyPorts(pkt)) {
+      p1 = pkt.sport;
+      p2 = pkt.dport;
+    } else if (proto === IPPROTO_ICMP) {
+      const t = pkt.icmpType;
+      if (t === ICMP_DEST_UNREACH || t === ICMP_TIME_EXCEEDED) {
+        pkt.ct = this.related(pkt, now);
+        return;
+      }
+      if (t !== ICMP_ECHO && t !== ICMP_ECHOREPLY) {
+        pkt.ct = null;
+        return;
+      }
+      p1 = pkt.icmpId;
+      p2 = t;
+    }
+    const n = this.find(pkt.ipSrc, pkt.ipDst, p1, p2, proto, now);
+    if (n !== null) {
+      pkt.ct = n;
+      this.update(n, pkt, now);
+      return;
+    }
+    if (proto === IPPROTO_ICMP && p2 === ICMP_ECHOREPLY) {
+      pkt.ct = null; // a reply to nothing: INVALID
+      return;
+    }
+    const rp2 = proto === IPPROTO_ICMP ? ICMP_ECHOREPLY : p1;
+    const e = new CtEntry(this, this.nextId++, pkt.ipSrc, pkt.ipDst, p1, p2, proto === IPPROTO_ICMP ? p1 : p2, rp2, proto);
+    if (proto === IPPROTO_TCP) {
+      e.tcpState = pkt.tcpFlags & TCP_SYN && !(pkt.tcpFlags & TCP_ACK) ? TCP_SYN_SENT : TCP_ESTABLISHED;
+      e.expires = now + TCP_TIMEOUTS[e.tcpState]!;
+    } else {
+      e.expires = now + (proto === IPPROTO_UDP ? UDP_TIMEOUT : proto === IPPROTO_ICMP ? ICMP_TIMEOUT : GENERIC_TIMEOUT);
+    }
+    pkt.ct = e.orig;
+  }
+
+  private related(pkt: Packet, now: number): CtRef | null {
+    const q = pkt.inner;
+    if (q === null) return null;
+    // The quoted packet went the other way: look its tuple up as it was sent.
+    let p1 = 0;
+    let p2 = 0;
+    if (q.ipProto === IPPROTO_TCP || q.ipProto === IPPROTO_UDP) {
+      p1 = q.sport;
+      p2 = q.dport;
+    } else if (q.ipProto === IPPROTO_ICMP) {
+      p1 = q.icmpId;
+      p2 = q.icmpType;
+    }
+    const n = this.find(q.ipSrc, q.ipDst, p1, p2, q.ipProto, now);
+    if (n === null) return null;
+    const e = n.entry;
+    // The error travels opposite to the quoted packet.
+    if (n.dir === DIR_ORIGINAL) return e.relReply ?? (e.relReply = { entry: e, dir: DIR_REPLY, related: true });
+    return e.relOrig ?? (e.relOrig = { entry: e, dir: DIR_ORIGINAL, related: true });
+  }
+
+  private update(n: TupleNode, pkt: Packet, now: number): void {
+    const e = n.entry;
+    if (n.dir === DIR_REPLY && !(e.status & IPS_SEEN_REPLY)) e.status |= IPS_SEEN_REPLY;
+    if (e.proto === IPPROTO_TCP) {
+      const f = pkt.tcpFlags;
+      let s = e.tcpState;
+      if (f & TCP_RST) s = TCP_CLOSE;
+      else if (f & TCP_FIN) {
+        if (s === TCP_ESTABLISHED || s === TCP_SYN_RECV) s = TCP_FIN_WAIT;
+        else if (s === TCP_FIN_WAIT || s === TCP_CLOSE_WAIT) s = TCP_LAST_ACK;
+      } else if (f & TCP_SYN && f & TCP_ACK && n.dir === DIR_REPLY && s === TCP_SYN_SENT) s = TCP_SYN_RECV;
+      else if (f & TCP_SYN && !(f & TCP_ACK) && n.dir === DIR_ORIGINAL && (s === TCP_TIME_WAIT || s === TCP_CLOSE)) {
+        s = TCP_SYN_SENT;
+        e.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
+      } else if (f & TCP_ACK) {
+        if (s === TCP_SYN_RECV && n.dir === DIR_ORIGINAL) {
+          s = TCP_ESTABLISHED;
+          e.status |= IPS_ASSURED;
+        } else if (s === TCP_LAST_ACK) s = TCP_TIME_WAIT;
+      }
+      e.tcpState = s;
+      e.expires = now + (s === TCP_ESTABLISHED ? this.establishedTimeout() : TCP_TIMEOUTS[s]!);
+    } else if (e.proto === IPPROTO_UDP) {
+      if (e.status & IPS_SEEN_REPLY) {
+        if (n.dir === DIR_ORIGINAL) e.status |= IPS_ASSURED;
+        e.expires = now + (e.status & IPS_ASSURED ? UDP_STREAM_TIMEOUT : UDP_TIMEOUT);
+      } else e.expires = now + UDP_TIMEOUT;
+    } else {
+      e.expires = now + (e.proto === IPPROTO_ICMP ? ICMP_TIMEOUT : GENERIC_TIMEOUT);
+    }
+  }
+
+  private establishedTimeout(): number {
+    const v = Number(this.ns.sysctl.get('net.netfilter.nf_conntrack_tcp_timeout_established') ?? '432000');
+    return v * SEC;
+  }
+
+  /** __nf_conntrack_confirm: a new entry enters the table (both tuples hashed). */
+  confirm(ref: CtRef): void {
+    const e = ref.entry;
+    if (e === null || e.status & IPS_CONFIRMED) return;
+    e.status |= IPS_CONFIRMED;
+    this.insertNode(e.orig);
+    this.insertNode(e.reply);
+    this.entries.add(e);
+  }
+
+  /** Expired entries leave; the rest, oldest first. */
+  list(now: number): CtEntry[] {
+    for (const e of [...this.entries]) if (e.expires <= now) this.remove(e);
+    return [...this.entries];
+  }
+}
+
+/** The state bit the state/conntrack matches test for a packet's `ct`. */
+export function ctStateBit(ct: object | null): number {
+  if (ct === null) return CT_INVALID;
+  const ref = ct as CtRef;
+  const e = ref.entry;
+  if (e === null) return CT_UNTRACKED;
+  if (ref.related) return CT_RELATED;
+  if (ref.dir === DIR_REPLY || e.status & IPS_SEEN_REPLY) return CT_ESTABLISHED;
+  return CT_NEW;
+}
+
+export function ctStateName(bit: number): string {
+  switch (bit) {
+    case CT_NEW: return 'NEW';
+    case CT_ESTABLISHED: return 'ESTABLISHED';
+    case CT_RELATED: return 'RELATED';
+    case CT_UNTRACKED: return 'UNTRACKED';
+    default: return 'INVALID';
+  }
+}
+
+function tupleText(n: TupleNode): string {
+  if (n.proto === IPPROTO_ICMP) {
+    return `src=${formatIp4(n.src)} dst=${formatIp4(n.dst)} type=${n.p2} code=0 id=${n.p1}`;
+  }
+  if (n.proto === IPPROTO_TCP || n.proto === IPPROTO_UDP) {
+    return `src=${formatIp4(n.src)} dst=${formatIp4(n.dst)} sport=${n.p1} dport=${n.p2}`;
+  }
+  return `src=${formatIp4(n.src)} dst=${formatIp4(n.dst)}`;
+}
+
+const PROTO_TEXT: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
+
+/** One line of `conntrack -L` (libnetfilter_conntrack's default output). */
+export function formatEntry(e: CtEntry, now: number): string {
+  const name = PROTO_TEXT[e.proto] ?? 'unknown';
+  const secs = Math.max(0, Math.floor((e.expires - now) / SEC));
+  let s = `${name.padEnd(8)} ${e.proto} ${secs} `;
+  if (e.proto === IPPROTO_TCP) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+  s += tupleText(e.orig) + ' ';
+  if (!(e.status & IPS_SEEN_REPLY)) s += '[UNREPLIED] ';
+  s += tupleText(e.reply) + ' ';
+  if (e.status & IPS_ASSURED) s += '[ASSURED] ';
+  s += `mark=${e.mark} use=1`;
+  return s;
+}

@@ -1,0 +1,345 @@
+// The netfilter state of one namespace and the hooks the IPv4 path calls. Each hook runs what the
+// kernel registers there, in priority order:
+//   PREROUTING   raw (-300), conntrack (-200), mangle (-150), nat DNAT (-100)
+//   INPUT        mangle (-150), filter (0), IPVS reply (98), IPVS request (99), nat SNAT (100), confirm
+//   FORWARD      mangle (-150), filter (0), IPVS reply (100)
+//   OUTPUT       raw (-300), conntrack (-200), mangle (-150), nat DNAT (-100), filter (0)
+//   POSTROUTING  mangle (-150), nat SNAT (100), conntrack confirm
+// The nat table is walked only for a connection's first packet; later packets are rewritten
+// from the conntrack entry.
+import { formatIp4 } from '../../core/addr.js';
+import { describeL3 } from '../../wire/describe.js';
+import {
+  ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_TCP, Packet, TCP_ACK, TCP_RST, TCP_SYN,
+} from '../../wire/packet.js';
+import type { Bridge } from '../bridge.js';
+import type { NetDevice } from '../device.js';
+import { Drop } from '../drop.js';
+import { icmpSend } from '../icmp.js';
+import { ipFinishOutput, ipLocalOut, routeOutput, selectSource } from '../ipv4.js';
+import { Ipvs, NO_DEST } from '../ipvs/ipvs.js';
+import type { IpvsConn } from '../ipvs/conn.js';
+import type { Netns } from '../netns.js';
+import { dropPacket } from '../rx.js';
+import type { CompiledChain, CompiledRule, CompiledTable } from './compile.js';
+import { MIN_RUN, compileTable } from './compile.js';
+import {
+  Conntrack, DIR_ORIGINAL, IPS_CONFIRMED, IPS_SEEN_REPLY, UNTRACKED, ctStateBit, ctStateName,
+} from './conntrack.js';
+import type { CtRef } from './conntrack.js';
+import {
+  HOOK_NAMES, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING,
+} from './hooks.js';
+import type { HookNum, NetfilterHooks } from './hooks.js';
+import { MANIP_DST, MANIP_SRC, hostPort, natDone, natInitialized, natPacket, setupNat } from './nat.js';
+import { REJECT_CODES } from './rule.js';
+import type { Table, TableName } from './table.js';
+import { Tables } from './table.js';
+import { VERDICT_ACCEPT, VERDICT_DROP, VERDICT_REJECT, Walker } from './traverse.js';
+import type { TargetHandler } from './traverse.js';
+
+export class Netfilter implements NetfilterHooks {
+  readonly tables = new Tables();
+  readonly conntrack: Conntrack;
+  readonly ipvs = new Ipvs();
+  /** The packet IPVS is sending on right now (skb->ipvs_property, for -m ipvs). */
+  private ipvsPkt: Packet | null = null;
+  private readonly walker: Walker;
+  /** The conntrack entry and manip type a nat-table walk is deciding for. */
+  private natManip = MANIP_DST;
+  /** Rules in a port-indexed run at least this long (Infinity: linear walk, for tests). */
+  minRun = MIN_RUN;
+  private readonly isIpvs = (p: Packet): boolean => p === this.ipvsPkt;
+
+  constructor(readonly ns: Netns) {
+    this.conntrack = new Conntrack(ns);
+    const handler: TargetHandler = { nat: (cr, p, i, o) => this.natTarget(cr, p, i, o) };
+    this.walker = new Walker(handler, ns.host.name, ns.label);
+  }
+
+  private compiled(t: Table): CompiledTable {
+    if (t.compiled === null) t.compiled = compileTable(t, this.ns, this.isIpvs, this.minRun);
+    return t.compiled;
+  }
+
+  /** Recompiles everything (after changing minRun). */
+  invalidate(): void {
+    for (const n of ['raw', 'mangle', 'nat', 'filter'] as TableName[]) this.tables.get(n)!.compiled = null;
+  }
+
+  private now(pkt: Packet): number {
+    const t = this.ns.host.eq.now;
+    return pkt.tstamp > t ? pkt.tstamp : t;
+  }
+
+  /** Walks one table's built-in chain. False: dropped or rejected (already recorded). */
+  private run(t: Table, hook: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
+    const ct = this.compiled(t);
+    const cc: CompiledChain | undefined = ct.chains.get(HOOK_NAMES[hook]!);
+    if (cc === undefined) return true;
+    const chain = cc.chain;
+    if (chain.rules.length === 0) {
+      // Nothing to walk: the policy decides (and counts).
+      chain.pkts++;
+      chain.bytes += pkt.ipTotalLength();
+      if (chain.policy === 'ACCEPT') return true;
+    }
+    const v = this.walker.walk(t.name, cc, pkt, inDev, outDev);
+    if (v === VERDICT_ACCEPT) return true;
+    const rule = this.walker.lastRule;
+    const chainName = this.walker.lastChain?.chain.name ?? chain.name;
+    const where = rule === null ? `${t.name} ${chainName} policy DROP` : `${t.name} ${chainName} #${rule.num} ${rule.rule.target.kind === 'REJECT' ? 'REJECT' : 'DROP'}`;
+    const dev = inDev ?? outDev;
+    if (v === VERDICT_REJECT && rule !== null) this.reject(rule, pkt, inDev);
+    dropPacket(this.ns, dev, pkt, Drop.Netfilter, where);
+    return false;
+  }
+
+  private reject(rule: CompiledRule, pkt: Packet, inDev: NetDevice | null): void {
+    const code = REJECT_CODES[rule.rule.target.rejectWith] ?? ICMP_PORT_UNREACH;
+    if (code >= 0) {
+      icmpSend(this.ns, pkt, ICMP_DEST_UNREACH, code, 0, inDev);
+      return;
+    }
+    if (pkt.ipProto !== IPPROTO_TCP || pkt.tcpFlags & TCP_RST) return;
+    const rst = new Packet();
+    rst.ipProto = IPPROTO_TCP;
+    rst.ipSrc = pkt.ipDst;
+    rst.ipDst = pkt.ipSrc;
+    rst.sport = pkt.dport;
+    rst.dport = pkt.sport;
+    rst.tcpFlags = pkt.tcpFlags & TCP_ACK ? TCP_RST : TCP_RST | TCP_ACK;
+    rst.tcpSeq = pkt.tcpFlags & TCP_ACK ? pkt.tcpAck : 0;
+    rst.tcpAck = (pkt.tcpSeq + pkt.payloadLen + (pkt.tcpFlags & TCP_SYN ? 1 : 0)) >>> 0;
+    rst.tstamp = pkt.tstamp;
+    rst.trace = pkt.trace === null ? null : pkt.trace.reply();
+    ipLocalOut(this.ns, rst);
+  }
+
+  /** The packet's conntrack reference, when it belongs to this namespace's table. */
+  private ref(pkt: Packet): CtRef | null {
+    const ref = pkt.ct as CtRef | null;
+    if (ref === null || ref.entry === null) return null;
+    if (ref.entry.table !== this.conntrack) {
+      pkt.ct = null;
+      return null;
+    }
+    return ref;
+  }
+
+  private ctLookup(pkt: Packet, dev: NetDevice | null): void {
+    this.conntrack.lookup(pkt, this.now(pkt));
+    if (pkt.trace !== null) {
+      const ref = pkt.ct as CtRef | null;
+      const st = ctStateName(ctStateBit(pkt.ct));
+      const dir = ref !== null && ref.entry !== null && ref.dir !== DIR_ORIGINAL ? ' (reply)' : '';
+      pkt.trace.hop('ct', this.ns.host.name, this.ns.label, dev?.name ?? '', `conntrack ${st}${dir}`);
+    }
+  }
+
+  /** The nat table at a hook: walked for a new connection, then the packet rewritten. */
+  private natHook(hook: number, manip: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
+    const ref = this.ref(pkt);
+    if (ref === null) return true;
+    const e = ref.entry!;
+    const t = this.tables.nat;
+    if (ref.dir === DIR_ORIGINAL && !ref.related && !(e.status & IPS_SEEN_REPLY) && !natInitialized(e, manip)) {
+      this.natManip = manip;
+      if (!this.run(t, hook, pkt, inDev, outDev)) return false;
+      natDone(e, manip);
+    }
+    const src = pkt.ipSrc;
+    const dst = pkt.ipDst;
+    const sport = pkt.sport;
+    const dport = pkt.dport;
+    if (natPacket(ref, manip, pkt) && pkt.trace !== null) {
+      const ports = pkt.ipProto === 6 || pkt.ipProto === 17;
+      const what = manip === MANIP_DST
+        ? `${ref.dir === DIR_ORIGINAL ? 'DNAT' : 'un-SNAT'} destination ${hostPort(dst, dport, ports)} → ${hostPort(pkt.ipDst, pkt.dport, ports)}`
+        : `${ref.dir === DIR_ORIGINAL ? 'SNAT' : 'un-DNAT'} source ${hostPort(src, sport, ports)} → ${hostPort(pkt.ipSrc, pkt.sport, ports)}`;
+      pkt.trace.hop('nat', this.ns.host.name, this.ns.label, (inDev ?? outDev)?.name ?? '', `${what} (conntrack)`);
+    }
+    return true;
+  }
+
+  /** TargetHandler: DNAT, SNAT, MASQUERADE or REDIRECT matched in the nat table. */
+  natTarget(cr: CompiledRule, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
+    const ref = this.ref(pkt);
+    if (ref === null) return true;
+    const e = ref.entry!;
+    const t = cr.rule.target;
+    const now = this.now(pkt);
+    const manip = this.natManip;
+    switch (t.kind) {
+      case 'DNAT':
+        setupNat(this.conntrack, e, MANIP_DST, t.addrMin !== 0 ? t.addrMin : pkt.ipDst, t.hasPorts ? t.portMin : 0, t.portMax, now);
+        return true;
+      case 'REDIRECT': {
+        let addr = 0x7f000001;
+        if (inDev !== null) {
+          const a = inDev.primaryAddr();
+          if (a === null) return false;
+          addr = a;
+        }
+        setupNat(this.conntrack, e, MANIP_DST, addr, t.hasPorts ? t.portMin : 0, t.portMax, now);
+        return true;
+      }
+      case 'SNAT':
+        setupNat(this.conntrack, e, MANIP_SRC, t.addrMin !== 0 ? t.addrMin : pkt.ipSrc, t.hasPorts ? t.portMin : 0, t.portMax, now);
+        return true;
+      case 'MASQUERADE': {
+        if (outDev === null) return false;
+        const r = routeOutput(this.ns, pkt.ipDst);
+        const addr = r !== null && r.dev === outDev ? selectSource(this.ns, r, pkt.ipDst) : outDev.primaryAddr();
+        if (addr === null || addr === 0) return false;
+        setupNat(this.conntrack, e, MANIP_SRC, addr, t.hasPorts ? t.portMin : 0, t.portMax, now);
+        return true;
+      }
+      default:
+        void manip;
+        return true;
+    }
+  }
+
+  private confirm(pkt: Packet): void {
+    const ref = this.ref(pkt);
+    if (ref !== null && !(ref.entry!.status & IPS_CONFIRMED)) {
+      this.conntrack.confirm(ref);
+    }
+  }
+
+  hook(hook: HookNum, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
+    const T = this.tables;
+    switch (hook) {
+      case NF_INET_PRE_ROUTING:
+        if (!this.run(T.raw, hook, pkt, inDev, null)) return false;
+        this.ctLookup(pkt, inDev);
+        if (!this.run(T.mangle, hook, pkt, inDev, null)) return false;
+        return this.natHook(hook, MANIP_DST, pkt, inDev, null);
+      case NF_INET_LOCAL_IN:
+        this.ref(pkt);
+        if (!this.run(T.mangle, hook, pkt, inDev, null)) return false;
+        if (!this.run(T.filter, hook, pkt, inDev, null)) return false;
+        if (!this.ipvs.empty && pkt !== this.ipvsPkt) {
+          this.ipvsReply(pkt, inDev);
+          const r = this.ipvs.request(pkt, this.now(pkt));
+          if (r === NO_DEST) {
+            icmpSend(this.ns, pkt, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, inDev);
+            dropPacket(this.ns, inDev, pkt, Drop.Netfilter, 'IPVS: no destination available');
+            return false;
+          }
+          if (r !== null) {
+            this.ipvsXmit(r, pkt, inDev);
+            return false;
+          }
+        }
+        if (!this.natHook(hook, MANIP_SRC, pkt, inDev, null)) return false;
+        this.confirm(pkt);
+        return true;
+      case NF_INET_FORWARD:
+        this.ref(pkt);
+        if (!this.run(T.mangle, hook, pkt, inDev, outDev)) return false;
+        if (!this.run(T.filter, hook, pkt, inDev, outDev)) return false;
+        if (!this.ipvs.empty) this.ipvsReply(pkt, inDev);
+        return true;
+      case NF_INET_LOCAL_OUT:
+        if (pkt !== this.ipvsPkt) {
+          if (!this.run(T.raw, hook, pkt, null, outDev)) return false;
+          this.ctLookup(pkt, outDev);
+        }
+        if (!this.run(T.mangle, hook, pkt, null, outDev)) return false;
+        if (!this.natHook(hook, MANIP_DST, pkt, null, outDev)) return false;
+        return this.run(T.filter, hook, pkt, null, outDev);
+      case NF_INET_POST_ROUTING:
+        this.ref(pkt);
+        if (!this.run(T.mangle, hook, pkt, null, outDev)) return false;
+        if (!this.natHook(hook, MANIP_SRC, pkt, null, outDev)) return false;
+        this.confirm(pkt);
+        return true;
+    }
+    return true;
+  }
+
+  bridgeForward(br: Bridge, inPort: NetDevice, outPort: NetDevice, pkt: Packet): boolean {
+    // br_netfilter: the bridged IPv4 packet passes PREROUTING, FORWARD and POSTROUTING with the
+    // bridge as its in and out device.
+    void inPort;
+    void outPort;
+    if (!this.hook(NF_INET_PRE_ROUTING, pkt, br, null)) return false;
+    if (!this.hook(NF_INET_FORWARD, pkt, br, br)) return false;
+    return this.hook(NF_INET_POST_ROUTING, pkt, null, br);
+  }
+
+  /** ip_vs_reply4: a real server's answer leaves with the virtual address as its source. */
+  private ipvsReply(pkt: Packet, dev: NetDevice | null): void {
+    const c = this.ipvs.reply(pkt, this.now(pkt));
+    if (c === null || c.dest.fwd !== 'Masq') return;
+    const from = hostPort(pkt.ipSrc, pkt.sport, true);
+    pkt.ipSrc = c.vaddr;
+    pkt.sport = c.vport;
+    if (pkt.trace !== null) {
+      pkt.trace.hop('ipvs', this.ns.host.name, this.ns.label, dev?.name ?? '', `IPVS reply: source ${from} → ${hostPort(c.vaddr, c.vport, true)}`);
+    }
+  }
+
+  /** ip_vs_nat_xmit / ip_vs_dr_xmit: the request goes on to the chosen real server. */
+  private ipvsXmit(c: IpvsConn, pkt: Packet, inDev: NetDevice | null): void {
+    const ns = this.ns;
+    const svc = c.svc;
+    if (pkt.trace !== null) {
+      const name = svc.fwmark !== 0 ? `FWM ${svc.fwmark}` : `${svc.proto === 6 ? 'TCP' : 'UDP'} ${hostPort(svc.addr, svc.port, true)}`;
+      pkt.trace.hop('ipvs', ns.host.name, ns.label, inDev?.name ?? '', `IPVS ${name} ${svc.sched.name} → ${hostPort(c.daddr, c.dport, true)} (${c.dest.fwd})`);
+    }
+    const r = routeOutput(ns, c.daddr);
+    if (r === null || r.type === 'local') {
+      dropPacket(ns, inDev, pkt, Drop.NoRoute, `IPVS: no route to real server ${formatIp4(c.daddr)}`);
+      return;
+    }
+    const dev = r.dev!;
+    const nexthop = r.gateway !== 0 ? r.gateway : c.daddr;
+    const prev = this.ipvsPkt;
+    this.ipvsPkt = pkt;
+    try {
+      if (c.dest.fwd === 'Masq') {
+        const before = hostPort(pkt.ipDst, pkt.dport, true);
+        pkt.ipDst = c.daddr;
+        pkt.dport = c.dport;
+        if (pkt.trace !== null) pkt.trace.hop('nat', ns.host.name, ns.label, inDev?.name ?? '', `IPVS DNAT destination ${before} → ${hostPort(c.daddr, c.dport, true)}`);
+        const ref = this.ref(pkt);
+        if (ns.sysctl.get('net.ipv4.vs.conntrack') === '1') {
+          // ip_vs_update_conntrack: the reply tuple now expects the real server.
+          if (ref !== null && !(ref.entry!.status & IPS_CONFIRMED) && ref.dir === DIR_ORIGINAL) {
+            ref.entry!.reply.src = c.daddr;
+            ref.entry!.reply.p1 = c.dport;
+          }
+        } else {
+          pkt.ct = UNTRACKED;
+        }
+        if (!this.hook(NF_INET_LOCAL_OUT, pkt, null, dev)) return;
+        ipFinishOutput(ns, dev, nexthop, pkt);
+      } else {
+        // Direct routing: the frame goes to the real server with the VIP still as destination.
+        pkt.ct = UNTRACKED;
+        ipFinishOutput(ns, dev, nexthop, pkt);
+      }
+    } finally {
+      this.ipvsPkt = prev;
+    }
+  }
+
+  /** Lines for tests and traces: `describeL3` of the packet. */
+  describe(pkt: Packet): string {
+    return describeL3(pkt);
+  }
+}
+
+/** The namespace's netfilter state, created (and hooked in) on first use. */
+export function nfOf(ns: Netns): Netfilter {
+  let nf = ns.netfilter as Netfilter | null;
+  if (nf === null) {
+    nf = new Netfilter(ns);
+    ns.netfilter = nf;
+  }
+  return nf;
+}
+

@@ -1,0 +1,210 @@
+// The four iptables tables of one namespace (raw, mangle, nat, filter): their chains, policies,
+// rules and counters, and the changes iptables asks for, refused with iptables' own errors. A
+// change marks the table dirty; compile.ts rebuilds its compiled form before the next packet.
+import { saveRule } from './format.js';
+import { Rule } from './rule.js';
+import type { CompiledTable } from './compile.js';
+
+/** An error with the text iptables prints and its exit status. */
+export class IptError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter';
+export const TABLE_NAMES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter'];
+
+/** Built-in chains per table, in hook order (as -L lists them). */
+export const BUILTIN: Record<TableName, readonly string[]> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+export class Chain {
+  readonly rules: Rule[] = [];
+  /** Policy of a built-in chain; null for a user chain. */
+  policy: 'ACCEPT' | 'DROP' | null;
+  /** Policy counters. */
+  pkts = 0;
+  bytes = 0;
+
+  constructor(
+    readonly name: string,
+    builtin: boolean,
+  ) {
+    this.policy = builtin ? 'ACCEPT' : null;
+  }
+
+  get builtin(): boolean {
+    return this.policy !== null;
+  }
+}
+
+export class Table {
+  readonly chains = new Map<string, Chain>();
+  /** Compiled form; null when a change has not been compiled yet. */
+  compiled: CompiledTable | null = null;
+  /** Set once anything touched the table (iptables-save lists only those). */
+  used = false;
+
+  constructor(readonly name: TableName) {
+    for (const c of BUILTIN[name]) this.chains.set(c, new Chain(c, true));
+  }
+
+  changed(): void {
+    this.compiled = null;
+    this.used = true;
+  }
+
+  chain(name: string): Chain {
+    const c = this.chains.get(name);
+    if (c === undefined) throw new IptError('iptables: No chain/target/match by that name.', 1);
+    return c;
+  }
+
+  /** Built-in chains in hook order, then user chains sorted by name (libiptc's order). */
+  ordered(): Chain[] {
+    const out: Chain[] = [];
+    for (const n of BUILTIN[this.name]) out.push(this.chains.get(n)!);
+    const user = [...this.chains.values()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out.concat(user);
+  }
+
+  /** Rules in this table that jump or go to `name`. */
+  references(name: string): number {
+    let n = 0;
+    for (const c of this.chains.values()) {
+      for (const r of c.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chain === name) n++;
+    }
+    return n;
+  }
+
+  append(chain: string, r: Rule): void {
+    this.chain(chain).rules.push(r);
+    this.changed();
+  }
+
+  /** -I: `num` counts from 1. */
+  insert(chain: string, num: number, r: Rule): void {
+    const c = this.chain(chain);
+    if (num < 1 || num > c.rules.length + 1) throw new IptError('iptables: Index of insertion too big.', 1);
+    c.rules.splice(num - 1, 0, r);
+    this.changed();
+  }
+
+  replace(chain: string, num: number, r: Rule): void {
+    const c = this.chain(chain);
+    if (num < 1 || num > c.rules.length) throw new IptError('iptables: Index of replacement too big.', 1);
+    c.rules[num - 1] = r;
+    this.changed();
+  }
+
+  deleteNum(chain: string, num: number): void {
+    const c = this.chain(chain);
+    if (num < 1 || num > c.rules.length) throw new IptError('iptables: Index of deletion too big.', 1);
+    c.rules.splice(num - 1, 1);
+    this.changed();
+  }
+
+  /** -D with a rule specification: the first rule that is the same. */
+  deleteRule(chain: string, r: Rule): void {
+    const c = this.chain(chain);
+    const spec = saveRule(r);
+    const i = c.rules.findIndex((x) => saveRule(x) === spec);
+    if (i < 0) throw new IptError('iptables: Bad rule (does a matching rule exist in that chain?).', 1);
+    c.rules.splice(i, 1);
+    this.changed();
+  }
+
+  /** -C: does a rule like this exist? */
+  check(chain: string, r: Rule): boolean {
+    const spec = saveRule(r);
+    return this.chain(chain).rules.some((x) => saveRule(x) === spec);
+  }
+
+  newChain(name: string): void {
+    if (this.chains.has(name)) throw new IptError('iptables: Chain already exists.', 1);
+    this.chains.set(name, new Chain(name, false));
+    this.changed();
+  }
+
+  /** -X [chain]: without a name, every empty unreferenced user chain... as iptables: all user chains. */
+  deleteChain(name: string | null): void {
+    if (name === null) {
+      const user = [...this.chains.values()].filter((c) => !c.builtin);
+      for (const c of user) {
+        if (this.references(c.name) > 0) throw new IptError('iptables: Too many links.', 1);
+        if (c.rules.length > 0) throw new IptError('iptables: Directory not empty.', 1);
+      }
+      for (const c of user) this.chains.delete(c.name);
+      this.changed();
+      return;
+    }
+    const c = this.chain(name);
+    if (c.builtin) throw new IptError('iptables: Invalid argument. Run `dmesg\' for more information.', 1);
+    if (this.references(name) > 0) throw new IptError('iptables: Too many links.', 1);
+    if (c.rules.length > 0) throw new IptError('iptables: Directory not empty.', 1);
+    this.chains.delete(name);
+    this.changed();
+  }
+
+  flush(name: string | null): void {
+    const list = name === null ? [...this.chains.values()] : [this.chain(name)];
+    for (const c of list) c.rules.length = 0;
+    this.changed();
+  }
+
+  zero(name: string | null): void {
+    const list = name === null ? [...this.chains.values()] : [this.chain(name)];
+    for (const c of list) {
+      c.pkts = 0;
+      c.bytes = 0;
+      for (const r of c.rules) {
+        r.pkts = 0;
+        r.bytes = 0;
+      }
+    }
+    this.used = true;
+  }
+
+  setPolicy(name: string, policy: string): void {
+    const c = this.chains.get(name);
+    if (c === undefined || !c.builtin) throw new IptError('iptables: Bad built-in chain name.', 1);
+    if (policy !== 'ACCEPT' && policy !== 'DROP') throw new IptError('iptables: Bad policy name. Run `dmesg\' for more information.', 1);
+    c.policy = policy;
+    this.changed();
+  }
+}
+
+export class Tables {
+  readonly raw = new Table('raw');
+  readonly mangle = new Table('mangle');
+  readonly nat = new Table('nat');
+  readonly filter = new Table('filter');
+  /** Order in which tables were first used (iptables-save lists the newest first). */
+  readonly loadOrder: TableName[] = [];
+
+  get(name: string): Table | null {
+    switch (name) {
+      case 'raw':
+        return this.raw;
+      case 'mangle':
+        return this.mangle;
+      case 'nat':
+        return this.nat;
+      case 'filter':
+        return this.filter;
+      default:
+        return null;
+    }
+  }
+
+  /** The table, registered as loaded (what iptables-save will list). */
+  use(name: TableName): Table {
+    if (!this.loadOrder.includes(name)) this.loadOrder.push(name);
+    return this.get(name)!;
+  }
+}
