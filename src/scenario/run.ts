@@ -7,7 +7,8 @@ import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
 import { SEC } from '../sim/clock.js';
-import { UnknownCommand, startCommand } from '../shell/exec.js';
+import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
+import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
 import type { RunStep, Scenario, ServeStep, Step, TraceStep, Where } from './model.js';
@@ -57,18 +58,17 @@ function namespace(host: Host, name: string | null, at: Where): Netns {
   return ns;
 }
 
-export function prompt(host: string): string {
-  return `[root@${host} ~]# `;
-}
-
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const world = buildWorld(sc);
   const print = opts.print ?? (() => undefined);
   const vars = new Map<string, string>();
   const results: StepResult[] = [];
+  // One terminal per host, so that `nsenter` or `docker exec -it … sh` carry over to the next steps.
+  const sessions = new Map<string, Session>();
+  for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   for (const step of sc.steps) {
     const r =
-      step.kind === 'run' ? runStep(world, step, vars, print)
+      step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
       : step.kind === 'trace' ? traceStep(world, step, vars, print)
       : step.kind === 'serve' ? serveStep(world, step, print)
       : sleepStep(world, step.nanos, step.text, step.line, print);
@@ -92,12 +92,12 @@ function serveStep(world: World, step: ServeStep, print: (t: string) => void): S
   return { line: step.line, kind: 'serve', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
-function runStep(world: World, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+function runStep(world: World, session: Session, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
   const host = world.hosts.get(step.on)!;
   const line = expand(step.run, vars, step);
-  const ns = namespace(host, step.ns, step);
+  const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
   const shown = step.ns === null ? line : `ip netns exec ${step.ns} ${line}`;
-  print(prompt(host.name) + shown + '\n');
+  print(session.prompt + shown + '\n');
   let output = '';
   const term = {
     write(text: string) {
@@ -107,7 +107,7 @@ function runStep(world: World, step: RunStep, vars: Map<string, string>, print: 
   };
   let c;
   try {
-    c = startCommand(world, host, ns, line, term, step.stdin);
+    c = startIn(world, session, env, line, term, step.stdin);
   } catch (e) {
     if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
     throw e;

@@ -5,6 +5,28 @@ import { println } from './program.js';
 export const builtins = new Map<string, Program>([
   ['echo', (ctx, argv, exit) => { println(ctx, argv.slice(1).join(' ')); exit(0); }],
   ['true', (_ctx, _argv, exit) => exit(0)],
+  // Leaves a nested shell (nsenter, docker exec -it … sh); at the login shell it does nothing here.
+  ['exit', (ctx, _argv, exit) => { ctx.session.leave(); exit(0); }],
+  ['ls', (ctx, argv, exit) => {
+    let rc = 0;
+    const dirs = argv.slice(1).filter((a) => !a.startsWith('-'));
+    for (const dir of dirs.length === 0 ? ['/root'] : dirs) {
+      const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+      const names = new Set<string>();
+      for (const path of [...ctx.files.keys(), ...ctx.host.nsfs.keys()]) {
+        if (path.startsWith(prefix)) names.add(path.slice(prefix.length).split('/')[0]!);
+      }
+      if (names.size === 0 && !ctx.files.has(dir)) {
+        if (dir === '/root' || dir === '/') continue;
+        println(ctx, `ls: cannot access ${dir}: No such file or directory`);
+        rc = 2;
+        continue;
+      }
+      if (ctx.files.has(dir)) println(ctx, dir);
+      else println(ctx, [...names].sort().join('  '));
+    }
+    exit(rc);
+  }],
   ['false', (_ctx, _argv, exit) => exit(1)],
   ['hostname', (ctx, _argv, exit) => { println(ctx, ctx.hostname); exit(0); }],
   ['cat', (ctx, argv, exit) => {

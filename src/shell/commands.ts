@@ -8,6 +8,7 @@ import { sysctl } from './sysctl.js';
 import { builtins } from './builtins.js';
 import { curl } from './curl.js';
 import { nc } from './nc.js';
+import { nsenter } from './nsenter.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -16,6 +17,7 @@ register('bridge', bridge);
 register('sysctl', sysctl);
 register('curl', curl);
 register('nc', nc);
+register('nsenter', nsenter);
 for (const [name, prog] of builtins) register(name, prog);
 // -- netfilter, conntrack and IPVS commands (issue 3) are registered below this line --
 import { iptables, iptablesSave } from './iptables.js';

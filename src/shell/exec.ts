@@ -4,6 +4,7 @@
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
+import { Session } from './program.js';
 import type { Ctx, Env, Files, Terminal } from './program.js';
 import { lookupProgram, programs } from './registry.js';
 import { tokenize } from './tokenize.js';
@@ -39,11 +40,17 @@ export function hostEnv(host: Host, ns: Netns = host.root): Env {
   return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name };
 }
 
-export function startCommand(world: World, host: Host, ns: Netns, line: string, term: Terminal, stdin = ''): Completion {
-  return startIn(world, hostEnv(host, ns), line, term, stdin);
+export function hostPrompt(host: Host): string {
+  return `[root@${host.name} ~]# `;
 }
 
-export function startIn(world: World, env: Env, line: string, term: Terminal, stdin = ''): Completion {
+export function startCommand(world: World, host: Host, ns: Netns, line: string, term: Terminal, stdin = ''): Completion {
+  const env = hostEnv(host, ns);
+  return startIn(world, new Session(env, hostPrompt(host)), env, line, term, stdin);
+}
+
+/** Runs `line` in `env`, typed into `session`. */
+export function startIn(world: World, session: Session, env: Env, line: string, term: Terminal, stdin = ''): Completion {
   const words = tokenize(line);
   const result: Completion = { done: false, code: 0 };
   const finish = (code: number): void => {
@@ -60,11 +67,11 @@ export function startIn(world: World, env: Env, line: string, term: Terminal, st
     finish(0);
     return result;
   }
-  spawnIn(world, env, term, stdin, words, finish);
+  spawnIn(world, session, env, term, stdin, words, finish);
   return result;
 }
 
-function spawnIn(world: World, env: Env, term: Terminal, stdin: string, argv: string[], exit: (code: number) => void): void {
+function spawnIn(world: World, session: Session, env: Env, term: Terminal, stdin: string, argv: string[], exit: (code: number) => void): void {
   const prog = lookupProgram(argv[0]!, env.flavor);
   if (prog === undefined) throw new UnknownCommand(argv[0]!);
   const ctx: Ctx = {
@@ -76,8 +83,9 @@ function spawnIn(world: World, env: Env, term: Terminal, stdin: string, argv: st
     hostname: env.hostname,
     term,
     stdin,
-    spawn: (to, av, ex) => spawnIn(world, { ...env, ns: to }, term, stdin, av, ex),
-    spawnIn: (to, av, ex) => spawnIn(world, to, term, stdin, av, ex),
+    session,
+    spawn: (to, av, ex) => spawnIn(world, session, { ...env, ns: to }, term, stdin, av, ex),
+    spawnIn: (to, av, ex) => spawnIn(world, session, to, term, stdin, av, ex),
   };
   prog(ctx, argv, exit);
 }

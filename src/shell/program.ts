@@ -32,6 +32,9 @@ export interface Ctx {
   spawn(ns: Netns, argv: string[], exit: (code: number) => void): void;
   /** Runs a command line in another environment (a container: its namespace, files, userland). */
   spawnIn(env: Env, argv: string[], exit: (code: number) => void): void;
+  /** The interactive shell this command was typed into (nsenter and `docker exec -it … sh` open
+   *  a nested one; `exit` leaves it). */
+  readonly session: Session;
 }
 
 /** Where a command runs. */
@@ -41,6 +44,38 @@ export interface Env {
   readonly flavor: Flavor;
   readonly files: Files;
   readonly hostname: string;
+}
+
+/** A terminal session on one host: a stack of shells, the innermost receiving the commands. */
+export class Session {
+  private readonly stack: Array<{ env: Env; prompt: string }>;
+
+  constructor(env: Env, prompt: string) {
+    this.stack = [{ env, prompt }];
+  }
+
+  get env(): Env {
+    return this.stack[this.stack.length - 1]!.env;
+  }
+
+  get prompt(): string {
+    return this.stack[this.stack.length - 1]!.prompt;
+  }
+
+  get depth(): number {
+    return this.stack.length;
+  }
+
+  enter(env: Env, prompt: string): void {
+    this.stack.push({ env, prompt });
+  }
+
+  /** Leaves the innermost shell; false at the login shell. */
+  leave(): boolean {
+    if (this.stack.length === 1) return false;
+    this.stack.pop();
+    return true;
+  }
 }
 
 /** An emulated program: prints through ctx.term and calls `exit` exactly once. */

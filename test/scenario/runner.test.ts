@@ -101,6 +101,24 @@ describe('scenario runner', () => {
     expect(res.steps.flatMap((s) => s.failures)).toEqual([]);
   });
 
+  it('keeps a shell opened by nsenter for the following steps until exit', () => {
+    const { res, transcript } = runText(`${HOST}steps:
+  - run: ip netns add sbox
+  - run: ls /var/run/netns
+    expect: { stdout: "sbox" }
+  - run: nsenter --net=/var/run/netns/sbox
+  - run: ip link
+    expect: { stdout: "1: lo: <LOOPBACK> mtu 65536", stdout_not: eth0 }
+  - run: exit
+  - run: ip link
+    expect: { stdout: "2: eth0:" }
+  - run: nsenter --net=/var/run/netns/nope ip a
+    expect: { exit: 1, stdout: "nsenter: cannot open /var/run/netns/nope: No such file or directory" }
+`);
+    expect(res.steps.flatMap((s) => s.failures)).toEqual([]);
+    expect(transcript).toContain('[root@n1 ~]# nsenter --net=/var/run/netns/sbox\n[root@n1 ~]# ip link\n1: lo: <LOOPBACK>');
+  });
+
   it('refuses an undefined ${NAME}', () => {
     expect(() => runText(`${HOST}steps:\n  - run: ip netns add \${NOPE}\n`)).toThrow(/\$\{NOPE\} is not defined/);
   });
