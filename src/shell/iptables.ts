@@ -5,7 +5,8 @@
 import { printNum, listHeader, listRule, saveRule } from '../kernel/netfilter/format.js';
 import type { ListFormat } from '../kernel/netfilter/format.js';
 import { nfOf } from '../kernel/netfilter/netfilter.js';
-import { IPT_VERSION, paramError, parseIptables } from '../kernel/netfilter/parse.js';
+import { IPT_VERSION } from '../kernel/netfilter/parse.js';
+import { applyIptables } from '../kernel/netfilter/apply.js';
 import { IptError, TABLE_NAMES } from '../kernel/netfilter/table.js';
 import type { Chain, Table, TableName } from '../kernel/netfilter/table.js';
 import type { Program } from './program.js';
@@ -80,67 +81,15 @@ export function saveTable(t: Table, counters: boolean, date: string): string {
 
 export const iptables: Program = (ctx, argv, exit) => {
   const nf = nfOf(ctx.ns);
-  const out = (s: string): void => {
-    if (s !== '') ctx.term.write(s);
-  };
   try {
-    const c = parseIptables(argv.slice(1), nf.tables);
+    const c = applyIptables(ctx.ns, argv.slice(1));
     const t = nf.tables.use(c.table);
-    const chain = c.chain;
-    switch (c.cmd) {
-      case 'A':
-        t.append(chain!, c.rule!);
-        break;
-      case 'I':
-        t.insert(chain!, c.num, c.rule!);
-        break;
-      case 'R':
-        t.replace(chain!, c.num, c.rule!);
-        break;
-      case 'D':
-        if (c.num > 0) t.deleteNum(chain!, c.num);
-        else t.deleteRule(chain!, c.rule!);
-        break;
-      case 'C':
-        if (!t.check(chain!, c.rule!)) throw new IptError('iptables: Bad rule (does a matching rule exist in that chain?).', 1);
-        break;
-      case 'N':
-        if (chain === null) throw paramError('option "-N" requires an argument');
-        if (chain.length > 28) throw paramError(`chain name \`${chain}' too long (must be under 29 chars)`);
-        if (['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(chain) || /^-/.test(chain)) throw paramError(`chain name not allowed to start with \`-'\n`);
-        t.newChain(chain);
-        break;
-      case 'X':
-        t.deleteChain(chain);
-        break;
-      case 'F':
-        t.flush(chain);
-        break;
-      case 'Z':
-        t.zero(chain);
-        break;
-      case 'P':
-        t.setPolicy(chain!, c.arg);
-        break;
-      case 'E': {
-        const old = t.chain(chain!);
-        if (old.builtin) throw new IptError('iptables: Invalid argument. Run `dmesg\' for more information.', 1);
-        if (t.chains.has(c.arg)) throw new IptError('iptables: File exists.', 1);
-        t.chains.delete(chain!);
-        const renamed = Object.assign(Object.create(Object.getPrototypeOf(old) as object) as Chain, old, { name: c.arg });
-        t.chains.set(c.arg, renamed);
-        for (const ch of t.chains.values()) for (const r of ch.rules) if (r.target.chain === chain && (r.target.kind === 'jump' || r.target.kind === 'goto')) r.target.chain = c.arg;
-        t.changed();
-        break;
-      }
-      case 'L':
-        out(listTable(t, chain, c.num, c));
-        if (c.zero) t.zero(chain);
-        break;
-      case 'S':
-        out(listRules(t, chain, c.num));
-        break;
-    }
+    let out = '';
+    if (c.cmd === 'L') {
+      out = listTable(t, c.chain, c.num, c);
+      if (c.zero) t.zero(c.chain);
+    } else if (c.cmd === 'S') out = listRules(t, c.chain, c.num);
+    if (out !== '') ctx.term.write(out);
     exit(0);
   } catch (e) {
     if (e instanceof IptError) {
