@@ -1,9 +1,15 @@
 // The benchmark entry: `npm run bench` (node dist/bench/main.js) [--only GROUP[,GROUP]] [--json]
 // [--runs N] [--ms MS]. A group is a module returning figures; add mesh, chain, swarm, ... to GROUPS.
 import { type BenchGroup, type BenchOptions, type Figure, MIN_RUNS, machine, progress, table } from './harness.js';
+import { chainBench } from './chain.bench.js';
 import { lpmBench } from './lpm.bench.js';
+import { meshBench } from './mesh.bench.js';
 
-const GROUPS: BenchGroup[] = [{ group: 'lpm', run: lpmBench }];
+const GROUPS: BenchGroup[] = [
+  { group: 'lpm', run: lpmBench },
+  { group: 'mesh', run: meshBench },
+  { group: 'chain', run: chainBench },
+];
 
 const USAGE = `usage: node dist/bench/main.js [--only GROUP[,GROUP...]] [--json] [--runs N] [--ms MS]
   --only   run only these groups (${GROUPS.map((g) => g.group).join(', ')}); may be repeated

@@ -48,8 +48,9 @@ export function formatResponse(r: HttpResponse, server = 'swarmsim'): string {
   return `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${enc.encode(r.body).length}\r\nConnection: close\r\n\r\n${r.body}`;
 }
 
-/** Serves HTTP on `port` in `ns`; a raw (non-HTTP) request gets the body alone. */
-export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest) => HttpResponse, server = 'swarmsim'): boolean {
+/** Serves HTTP on `port` in `ns`; a raw (non-HTTP) request gets the body alone. The handler
+ *  answers through `respond`, at once or later (after asking a backend). */
+export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, respond: (res: HttpResponse) => void) => void, server = 'swarmsim'): boolean {
   const l = tcpListen(ns, port, 0, (c) => {
     let buf = '';
     let answered = false;
@@ -61,9 +62,10 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest) =
         const req = parseRequest(buf, conn);
         if (req === null) return;
         answered = true;
-        const res = handler(req);
-        conn.send(enc.encode(req.method === 'RAW' ? res.body : formatResponse(res, server)));
-        conn.close();
+        handler(req, (res) => {
+          conn.send(enc.encode(req.method === 'RAW' ? res.body : formatResponse(res, server)));
+          conn.close();
+        });
       },
       onPeerClose: (conn) => conn.close(),
     };

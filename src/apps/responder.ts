@@ -19,7 +19,7 @@ function fill(text: string, ns: Netns, client: number, cport: number, server: nu
 /** Starts the responder; false when the port is taken. */
 export function serve(ns: Netns, proto: 'tcp' | 'udp', port: number, reply: string): boolean {
   if (proto === 'tcp') {
-    return httpServe(ns, port, (req) => ({ status: 200, body: fill(reply, ns, req.peer, req.peerPort, req.local, port) }));
+    return httpServe(ns, port, (req, respond) => respond({ status: 200, body: fill(reply, ns, req.peer, req.peerPort, req.local, port) }));
   }
   const enc = new TextEncoder();
   return ns.sockets.bindUdp({

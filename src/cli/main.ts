@@ -8,7 +8,7 @@ import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/model.js';
 import { sendProbe } from '../scenario/probe.js';
 import type { ProbeProto } from '../scenario/probe.js';
-import { runScenario } from '../scenario/run.js';
+import { containerNamespace, runScenario } from '../scenario/run.js';
 import type { RunResult } from '../scenario/run.js';
 import { renderTraceText, traceJson } from '../trace/render.js';
 
@@ -63,14 +63,14 @@ function cmdRun(file: string, opts: { json?: boolean }): number {
   }
 }
 
-function cmdTrace(file: string, opts: { on: string; ns?: string; to: string; proto?: string; json?: boolean }): number {
+function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }): number {
   try {
     const sc = load(file);
     const res = runScenario(sc, { print: opts.json ? undefined : out });
     const host = res.world.hosts.get(opts.on);
     if (host === undefined) throw new InputError(`--on: no host named "${opts.on}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
-    const ns = opts.ns === undefined ? host.root : host.named.get(opts.ns);
-    if (ns === undefined) throw new InputError(`--ns: host ${opts.on} has no network namespace "${opts.ns}"`);
+    const ns = opts.container !== undefined ? containerNamespace(res.world, host, opts.container) ?? undefined : opts.ns === undefined ? host.root : host.named.get(opts.ns);
+    if (ns === undefined) throw new InputError(opts.container !== undefined ? `--container: host ${opts.on} has no container "${opts.container}"` : `--ns: host ${opts.on} has no network namespace "${opts.ns}"`);
     const m = /^([0-9.]+)(?::(\d+))?$/.exec(opts.to);
     const dst = m === null ? null : parseIp4(m[1]!);
     if (m === null || dst === null) throw new InputError(`--to: "${opts.to}" is not IP or IP:PORT`);
@@ -114,10 +114,11 @@ export function main(argv: string[], io?: Io): number {
     .argument('<file>', 'scenario file (YAML)')
     .requiredOption('--on <host>', 'host the packet starts on')
     .option('--ns <netns>', 'network namespace on that host (default: the host itself)')
+    .option('--container <name>', 'start inside this container instead')
     .requiredOption('--to <ip[:port]>', 'destination')
     .option('--proto <proto>', 'icmp, tcp or udp (default: tcp with a port, else icmp)')
     .option('--json', 'print the trace as JSON')
-    .action((file: string, opts: { on: string; ns?: string; to: string; proto?: string; json?: boolean }) => {
+    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }) => {
       code = cmdTrace(file, opts);
     });
   try {

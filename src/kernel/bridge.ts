@@ -90,7 +90,7 @@ export class Bridge extends NetDevice {
     if (e === null && pkt.ethDst === this.mac) return this.deliverUp(pkt);
     if (e === null) return this.flood(port, pkt, false);
     if (e.port === port) return dropPacket(this.ns, port, pkt, Drop.OtherHost, `destination ${formatMac(pkt.ethDst)} is behind the ingress port`);
-    this.forwardTo(e.port, pkt, port, `forward to ${e.port.name} (fdb ${formatMac(pkt.ethDst)})`);
+    this.forwardTo(e.port, pkt, port);
   }
 
   /** The stack sends out of the bridge device (br_dev_xmit). */
@@ -101,7 +101,7 @@ export class Bridge extends NetDevice {
     if (isGroupMac(pkt.ethDst)) return this.flood(null, pkt, false);
     const e = this.lookup(pkt.ethDst, pkt.tstamp);
     if (e === null || e.local) return this.flood(null, pkt, false);
-    this.forwardTo(e.port, pkt, null, `forward to ${e.port.name} (fdb ${formatMac(pkt.ethDst)})`);
+    this.forwardTo(e.port, pkt, null);
   }
 
   private lookup(mac: Mac, now: Nanos): FdbEntry | null {
@@ -119,9 +119,10 @@ export class Bridge extends NetDevice {
     netifReceive(this, pkt, true);
   }
 
-  private forwardTo(port: NetDevice, pkt: Packet, from: NetDevice | null, text: string): void {
+  private forwardTo(port: NetDevice, pkt: Packet, from: NetDevice | null): void {
     if (!port.up) return dropPacket(this.ns, port, pkt, Drop.LinkDown, `port ${port.name} is down`);
-    if (pkt.trace !== null) pkt.trace.hop('bridge', this.ns.host.name, this.ns.label, this.name, text);
+    // The hop text is built only for a traced packet (formatMac costs more than the forwarding).
+    if (pkt.trace !== null) pkt.trace.hop('bridge', this.ns.host.name, this.ns.label, this.name, `forward to ${port.name} (fdb ${formatMac(pkt.ethDst)})`);
     // Bridged IPv4 passes iptables FORWARD when br_netfilter is on (Docker turns it on).
     if (from !== null && !bridgeForwardHook(this, from, port, pkt)) return;
     port.transmit(pkt);

@@ -42,8 +42,9 @@ export abstract class NetDevice {
   /** Lower layer up (IFF_LOWER_UP): carrier present. */
   abstract carrier(): boolean;
 
-  /** The frame leaves the stack through this device. */
-  abstract transmit(pkt: Packet): void;
+  /** The frame leaves the stack through this device. A device that refuses it synchronously may
+   *  return an errno (ENOBUFS), which a local sender sees; most return nothing. */
+  abstract transmit(pkt: Packet): number | void;
 
   /** Both up and with carrier: able to move packets. */
   running(): boolean {

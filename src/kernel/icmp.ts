@@ -2,8 +2,11 @@
 // cannot deliver, and hands echo replies and errors to the sockets they concern.
 import { formatIp4, isMulticast } from '../core/addr.js';
 import {
-  ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet,
+  ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_FRAG_NEEDED, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet,
 } from '../wire/packet.js';
+import type { Ip4 } from '../core/addr.js';
+import type { Nanos } from '../sim/clock.js';
+import { SEC } from '../sim/clock.js';
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { ipLocalOut, routeOutput, selectSource } from './ipv4.js';
@@ -71,6 +74,80 @@ function icmpErrorRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
 }
 
 /**
+ * icmp_err_convert (net/ipv4/icmp.c): the errno a socket gets for each destination-unreachable
+ * code, and whether it is a hard ("fatal") error. Net and host unreachable are soft (RFC 1122):
+ * a connected UDP socket ignores them; a connecting TCP socket still fails on any of them.
+ */
+const ICMP_ERR_CONVERT: ReadonlyArray<readonly [errno: number, fatal: boolean]> = [
+  [101, false], // NET_UNREACH: ENETUNREACH
+  [113, false], // HOST_UNREACH: EHOSTUNREACH
+  [92, true], // PROT_UNREACH: ENOPROTOOPT
+  [111, true], // PORT_UNREACH: ECONNREFUSED
+  [90, false], // FRAG_NEEDED: EMSGSIZE
+  [95, false], // SR_FAILED: EOPNOTSUPP
+  [101, true], // NET_UNKNOWN: ENETUNREACH
+  [112, true], // HOST_UNKNOWN: EHOSTDOWN
+  [64, true], // HOST_ISOLATED: ENONET
+  [101, true], // NET_ANO: ENETUNREACH
+  [113, true], // HOST_ANO: EHOSTUNREACH
+  [101, false], // NET_UNR_TOS: ENETUNREACH
+  [113, false], // HOST_UNR_TOS: EHOSTUNREACH
+  [113, true], // PKT_FILTERED: EHOSTUNREACH
+  [113, true], // PREC_VIOLATION: EHOSTUNREACH
+  [113, true], // PREC_CUTOFF: EHOSTUNREACH
+];
+
+/** The errno and hardness of an ICMP error (as tcp_v4_err and __udp4_lib_err read it); null for
+ *  one that concerns no socket error. Time exceeded is a soft EHOSTUNREACH. */
+export function icmpErrConvert(type: number, code: number): { errno: number; fatal: boolean } | null {
+  if (type === ICMP_TIME_EXCEEDED) return { errno: 113, fatal: false };
+  if (type !== ICMP_DEST_UNREACH) return null;
+  const e = ICMP_ERR_CONVERT[code];
+  return e === undefined ? { errno: 113, fatal: false } : { errno: e[0], fatal: e[1] };
+}
+
+/** One inet_peer's rate-limit bucket (per namespace, per remote address); tokens in ns. */
+export interface PeerBucket {
+  tokens: Nanos;
+  last: Nanos;
+}
+
+/** The bucket for `ip`; a new peer starts full, as inet_getpeer backdates rate_last. */
+export function peerBucket(ns: Netns, ip: Ip4, now: Nanos): PeerBucket {
+  let b = ns.icmpPeers.get(ip);
+  if (b === undefined) ns.icmpPeers.set(ip, (b = { tokens: 0, last: now - 60 * SEC }));
+  return b;
+}
+
+/** inet_peer_xrlim_allow: refill by elapsed time up to `burst`, then spend `cost` if there is enough. */
+export function peerAllow(b: PeerBucket, now: Nanos, cost: Nanos, burst: Nanos): boolean {
+  if (now > b.last) {
+    b.tokens = Math.min(b.tokens + (now - b.last), burst);
+    b.last = now;
+  }
+  if (b.tokens < cost) return false;
+  b.tokens -= cost;
+  return true;
+}
+
+/** net.ipv4.icmp_ratelimit (1000 ms) and XRLIM_BURST_FACTOR (6). */
+const ICMP_RATELIMIT: Nanos = SEC;
+const XRLIM_BURST: Nanos = 6 * ICMP_RATELIMIT;
+
+/**
+ * icmpv4_xrlim_allow: errors of the types in net.ipv4.icmp_ratemask (destination unreachable,
+ * source quench, time exceeded, parameter problem) are limited per destination to one per
+ * icmp_ratelimit, with a burst of 6; "fragmentation needed" is exempt (PMTU discovery), and so is
+ * an error routed out through the loopback device (to one of our own addresses).
+ */
+function icmpRateAllow(ns: Netns, type: number, code: number, dst: Ip4, viaLoopback: boolean, now: Nanos): boolean {
+  if (viaLoopback) return true;
+  if (type !== ICMP_DEST_UNREACH && type !== 4 && type !== ICMP_TIME_EXCEEDED && type !== 12) return true;
+  if (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) return true;
+  return peerAllow(peerBucket(ns, dst, now), now, ICMP_RATELIMIT, XRLIM_BURST);
+}
+
+/**
  * Sends an ICMP error about `orig` back to its source (icmp_send). Never about an ICMP error,
  * a broadcast or a multicast; the quote is the datagram as it stands (after any NAT so far).
  */
@@ -79,6 +156,12 @@ export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, in
   if (orig.ipDst === 0xffffffff || isMulticast(orig.ipDst)) return;
   const r = routeOutput(ns, orig.ipSrc);
   if (r === null) return;
+  if (!icmpRateAllow(ns, type, code, orig.ipSrc, r.type === 'local', orig.tstamp)) {
+    if (orig.trace !== null) {
+      orig.trace.hop('icmp', ns.host.name, ns.label, inDev === null ? '' : inDev.name, `ICMP type ${type} code ${code} to ${formatIp4(orig.ipSrc)} not sent: rate limited (icmp_ratelimit)`);
+    }
+    return;
+  }
   const err = new Packet();
   err.ipProto = IPPROTO_ICMP;
   err.icmpType = type;

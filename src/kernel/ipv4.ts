@@ -8,14 +8,14 @@ import { BROADCAST_MAC, formatIp4, isGroupMac, isMulticast, prefixMask } from '.
 import type { Ip4 } from '../core/addr.js';
 import { describeL3 } from '../wire/describe.js';
 import {
-  ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_PROHIBITED, ICMP_NET_UNREACH,
+  ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED,
   ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
 } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import { arpResolve } from './arp.js';
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
-import { icmpRcv, icmpSend } from './icmp.js';
+import { icmpRcv, icmpSend, peerAllow, peerBucket } from './icmp.js';
 import { FORWARD_NS, STACK_NS } from './latency.js';
 import {
   NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING,
@@ -58,20 +58,35 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   }
   const r = ns.mainTable.lookup(dst);
   if (r === null) {
-    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
+    if (ipErrorAllow(ns, pkt)) icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
     return dropPacket(ns, dev, pkt, Drop.NoRoute, `no route to ${formatIp4(dst)}`);
   }
   if (r.type !== 'unicast') return routeError(ns, dev, pkt, r);
   ipForward(ns, dev, r, pkt);
 }
 
-function routeError(ns: Netns, dev: NetDevice | null, pkt: Packet, r: Route): void {
+/** ip_rt_error_cost (1 s) and ip_rt_error_burst (5 s). */
+const RT_ERROR_COST = 1_000_000_000;
+const RT_ERROR_BURST = 5 * RT_ERROR_COST;
+
+/**
+ * ip_error's own limiter (net/ipv4/route.c): an ICMP error for a packet that cannot be routed
+ * costs ip_rt_error_cost from the sender's inet_peer bucket, burst ip_rt_error_burst. It shares
+ * the bucket with icmp_send's limiter, so such errors are spent twice: about one per 2 s once the
+ * burst is gone (a `ping -i 0.2` to an unreachable network gets two answers, then none).
+ */
+function ipErrorAllow(ns: Netns, pkt: Packet): boolean {
+  return peerAllow(peerBucket(ns, pkt.ipSrc, pkt.tstamp), pkt.tstamp, RT_ERROR_COST, RT_ERROR_BURST);
+}
+
+function routeError(ns: Netns, dev: NetDevice, pkt: Packet, r: Route): void {
   if (r.type === 'unreachable') {
-    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, dev);
+    if (ipErrorAllow(ns, pkt)) icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, dev);
     return dropPacket(ns, dev, pkt, Drop.Unreachable, `route ${r.prefixText} is unreachable`);
   }
   if (r.type === 'prohibit') {
-    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_PROHIBITED, 0, dev);
+    // fib_props gives a prohibit route -EACCES, which ip_error answers with ICMP_PKT_FILTERED.
+    if (ipErrorAllow(ns, pkt)) icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, 0, dev);
     return dropPacket(ns, dev, pkt, Drop.Prohibit, `route ${r.prefixText} is prohibit`);
   }
   dropPacket(ns, dev, pkt, Drop.Blackhole, `route ${r.prefixText} is a blackhole`);
@@ -127,6 +142,33 @@ export function routeOutput(ns: Netns, dst: Ip4): Route | null {
   return dst === 0xffffffff ? local : null;
 }
 
+export const EACCES = 13;
+export const EINVAL = 22;
+
+/**
+ * What connect(2) on a TCP, UDP or ping socket gets from the output route lookup
+ * (ip_route_connect): 0, or the error of the route type as the kernel's fib_props table gives it:
+ * no route ENETUNREACH, `unreachable` EHOSTUNREACH, `prohibit` EACCES, `blackhole` EINVAL.
+ */
+export function routeConnectErrno(ns: Netns, dst: Ip4): number {
+  const r = routeOutput(ns, dst);
+  if (r === null) return ENETUNREACH;
+  return routeTypeErrno(r);
+}
+
+function routeTypeErrno(r: Route): number {
+  switch (r.type) {
+    case 'unreachable':
+      return EHOSTUNREACH;
+    case 'prohibit':
+      return EACCES;
+    case 'blackhole':
+      return EINVAL;
+    default:
+      return 0;
+  }
+}
+
 /** The source address the kernel picks for a packet out through `r` (inet_select_addr). */
 export function selectSource(ns: Netns, r: Route, dst: Ip4): Ip4 {
   if (r.src !== 0) return r.src;
@@ -151,8 +193,11 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
     return ENETUNREACH;
   }
   if (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast') {
-    routeError(ns, null, pkt, r);
-    return r.type === 'prohibit' ? EPERM : EHOSTUNREACH;
+    // The output route lookup fails: the sender gets the route type's error (fib_props:
+    // EHOSTUNREACH, EACCES or EINVAL) and no ICMP error is generated.
+    const reason = r.type === 'unreachable' ? Drop.Unreachable : r.type === 'prohibit' ? Drop.Prohibit : Drop.Blackhole;
+    dropPacket(ns, null, pkt, reason, `route ${r.prefixText} is ${r.type}`);
+    return routeTypeErrno(r);
   }
   if (pkt.ipSrc === 0) pkt.ipSrc = selectSource(ns, r, pkt.ipDst);
   pkt.tstamp += STACK_NS;
@@ -163,7 +208,9 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
   const outDev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
   if (ns.netfilter !== null) {
     const dst = pkt.ipDst;
-    if (!ns.netfilter.hook(NF_INET_LOCAL_OUT, pkt, null, outDev)) return 0;
+    // A packet dropped in OUTPUT (DROP, or REJECT after its ICMP/RST) fails the send: nf_hook_slow
+    // turns NF_DROP into -EPERM, which sendmsg returns ("sendmsg: Operation not permitted").
+    if (!ns.netfilter.hook(NF_INET_LOCAL_OUT, pkt, null, outDev)) return EPERM;
     // A DNAT in OUTPUT re-routes the packet (ip_route_me_harder).
     if (pkt.ipDst !== dst) {
       r = routeOutput(ns, pkt.ipDst);
@@ -173,12 +220,11 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
       }
       if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, '', `re-route after NAT: ${describeRoute(r)}`);
       const dev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
-      ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt);
-      return 0;
+      return ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
     }
   }
-  ipFinishOutput(ns, outDev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt);
-  return 0;
+  // A device that refuses the frame at once (veth_xmit: NET_XMIT_DROP) fails the send: ENOBUFS.
+  return ipFinishOutput(ns, outDev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
 }
 
 function loopbackOf(ns: Netns): NetDevice {
@@ -186,16 +232,16 @@ function loopbackOf(ns: Netns): NetDevice {
 }
 
 /** POSTROUTING, the MTU check, then the neighbour layer (ip_output → ip_finish_output2). */
-export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): void {
-  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, dev)) return;
+export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): number | void {
+  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, dev)) return EPERM;
   if (pkt.ipTotalLength() > dev.mtu && pkt.ipDf) {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
     return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}`);
   }
-  neighOutput(ns, dev, nexthop, pkt);
+  return neighOutput(ns, dev, nexthop, pkt);
 }
 
-export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): void {
+export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): number | void {
   pkt.ethSrc = dev.mac;
   if (dev.kind === 'loopback') {
     pkt.ethDst = 0;

@@ -37,6 +37,8 @@ export class Netns {
   forwarding = false;
   /** br_netfilter's bridge-nf-call-iptables, cached for the bridge path. */
   bridgeNfCallIptables = false;
+  /** inet_peer rate-limit buckets by remote address (ICMP errors, ip_error), in ns. */
+  readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
   /** iptables/conntrack/IPVS state; null while the namespace has none (the fast path). */
   netfilter: NetfilterHooks | null = null;
   private nextIfindex = 0;

@@ -5,11 +5,12 @@
 import { formatIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import type { TraceLeg } from '../core/trace.js';
-import { IPPROTO_TCP, Packet, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../wire/packet.js';
+import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IPPROTO_TCP, Packet, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
-import { ipLocalOut, routeOutput, selectSource } from './ipv4.js';
+import { ipLocalOut, routeConnectErrno, routeOutput, selectSource } from './ipv4.js';
 import { WAKEUP_NS } from './latency.js';
+import { icmpErrConvert } from './icmp.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
 import { SEC } from '../sim/clock.js';
@@ -143,12 +144,16 @@ export class TcpConn {
 }
 
 /** Opens a connection (connect(2)); the SYN leaves now. Returns the connection, or an errno. */
-export function tcpConnect(ns: Netns, dst: Ip4, dport: number, handlers: TcpHandlers, trace: TraceLeg | null = null): TcpConn | number {
+export function tcpConnect(ns: Netns, dst: Ip4, dport: number, handlers: TcpHandlers, trace: TraceLeg | null = null, bindPort = 0): TcpConn | number {
   const r = routeOutput(ns, dst);
   if (r === null) return 101; // ENETUNREACH
+  // A route of type unreachable, prohibit or blackhole fails connect(2) at once (ip_route_connect).
+  const rerr = routeConnectErrno(ns, dst);
+  if (rerr !== 0) return rerr;
   const src = selectSource(ns, r, dst);
   const host = ns.host;
-  const lport = ns.sockets.ephemeralPort((n) => host.rng.below(n));
+  // bind(2) to a chosen port first (bindPort), or let connect pick an ephemeral one.
+  const lport = bindPort !== 0 ? bindPort : ns.sockets.ephemeralPort((n) => host.rng.below(n));
   const c = new TcpConn(ns, src, lport, dst, dport);
   c.handlers = handlers;
   c.sndNxt = host.rng.nextU32();
@@ -260,11 +265,15 @@ export function tcpError(ns: Netns, err: Packet): boolean {
   const q = err.inner!;
   const c = ns.sockets.tcpConn(q.sport, q.ipDst, q.dport);
   if (c === undefined) return false;
-  if (c.state === 'SYN_SENT') {
-    // Like Linux, a connecting socket reports the error only when its retries run out, but a
-    // hard error (unreachable) is remembered; we report it at once to keep the client simple.
+  // tcp_v4_err: "fragmentation needed" only lowers the path MTU; any other destination
+  // unreachable or time exceeded aborts a connecting socket at once with icmp_err_convert's errno
+  // (ENETUNREACH, EHOSTUNREACH, ECONNREFUSED, …), hard or soft alike. Established connections only
+  // note a soft error (sk_err_soft) and keep retransmitting.
+  const conv = icmpErrConvert(err.icmpType, err.icmpCode);
+  if (conv === null || (err.icmpType === ICMP_DEST_UNREACH && err.icmpCode === ICMP_FRAG_NEEDED)) return true;
+  if (c.state === 'SYN_SENT' || c.state === 'SYN_RECV') {
     c.abort();
-    wake(c, err.tstamp, () => c.handlers.onError?.(c, 113));
+    wake(c, err.tstamp, () => c.handlers.onError?.(c, conv.errno));
   }
   return true;
 }

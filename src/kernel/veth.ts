@@ -1,7 +1,11 @@
 // A veth pair: two devices, possibly in different namespaces, each delivering what it transmits to
 // the other. A veth has carrier only while its peer is up (veth_open/veth_close toggle it), and a
 // frame sent while the peer is down is dropped (veth_xmit).
+import { ETH_P_IP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
+
+const VLAN_HLEN = 4;
+export const ENOBUFS = 105;
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { VETH_NS } from './latency.js';
@@ -15,10 +19,17 @@ export class Veth extends NetDevice {
     return this.peer.up;
   }
 
-  transmit(pkt: Packet): void {
+  transmit(pkt: Packet): number | void {
     if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, `${this.name} is down`);
     const peer = this.peer;
     if (!peer.up) return dropPacket(this.ns, this, pkt, Drop.NoCarrier, `peer ${peer.name} is down`);
+    // veth_xmit → __dev_forward_skb → is_skb_forwardable: a frame longer than the peer's MTU plus
+    // the Ethernet and VLAN headers is dropped, and veth_xmit returns NET_XMIT_DROP (ENOBUFS to a
+    // local sender whose packet went straight out).
+    if (pkt.ethType === ETH_P_IP && pkt.ipTotalLength() > peer.mtu + VLAN_HLEN) {
+      dropPacket(this.ns, this, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${peer.mtu} of peer ${peer.name}`);
+      return ENOBUFS;
+    }
     this.txPackets++;
     this.txBytes += pkt.frameLength();
     pkt.tstamp += VETH_NS;

@@ -103,7 +103,7 @@ export function loadScenario(file: string, text: string): Scenario {
   const hosts: HostSpec[] = [];
   for (const item of hostsNode.items as Node[]) {
     const m = r.map(item, 'a host');
-    r.keys(m, ['name', 'ip', 'gateway'], 'a host');
+    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd'], 'a host');
     const hname = r.str(m, 'name', 'a host', true)!;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(hname)) r.fail(r.node(m, 'name'), `host name "${hname}" is not a valid hostname`);
     if (hosts.some((h) => h.name === hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
@@ -114,7 +114,11 @@ export function loadScenario(file: string, text: string): Scenario {
     const gwText = r.str(m, 'gateway', 'a host', false);
     const gateway = gwText === null ? null : parseIp4(gwText);
     if (gwText !== null && gateway === null) r.fail(r.node(m, 'gateway'), `"${gwText}" is not an IPv4 address`);
-    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway });
+    const dockerNode = r.node(m, 'docker');
+    if (dockerNode !== undefined && !(isScalar(dockerNode) && typeof dockerNode.value === 'boolean')) r.fail(dockerNode, '"docker" must be true or false');
+    const docker = dockerNode === undefined ? true : (dockerNode as { value: boolean }).value;
+    const dockerd = r.str(m, 'dockerd', 'a host', false) ?? '';
+    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd });
   }
   const hostNames = hosts.map((h) => h.name);
   const checkHost = (m: YAMLMap, key: string, what: string): string => {
@@ -186,7 +190,7 @@ export function loadScenario(file: string, text: string): Scenario {
     } else {
       r.keys(m, ['trace', 'expect'], 'a trace step');
       const t = r.map(r.node(m, 'trace'), '"trace"');
-      r.keys(t, ['on', 'ns', 'to', 'proto', 'port'], '"trace"');
+      r.keys(t, ['on', 'ns', 'container', 'to', 'proto', 'port'], '"trace"');
       const to = r.str(t, 'to', '"trace"', true)!;
       let port = r.int(t, 'port', '"trace"') ?? 0;
       let dst = to;
@@ -217,7 +221,7 @@ export function loadScenario(file: string, text: string): Scenario {
         path = r.matchers(e, 'path', '"expect"');
       }
       const step: TraceStep = {
-        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), to: dst, port, proto,
+        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), container: r.str(t, 'container', '"trace"', false), to: dst, port, proto,
         expect: { verdict, reason, path, reply },
       };
       steps.push(step);

@@ -16,6 +16,9 @@ export interface HostSpec extends Where {
   readonly addr: Ip4;
   readonly len: number;
   readonly gateway: Ip4 | null;
+  /** Runs Docker Engine (default), with these dockerd options. */
+  readonly docker: boolean;
+  readonly dockerd: string;
 }
 
 export interface RunExpect {
@@ -51,6 +54,8 @@ export interface TraceStep extends Where {
   readonly kind: 'trace';
   readonly on: string;
   readonly ns: string | null;
+  /** Start inside this container's network namespace instead. */
+  readonly container: string | null;
   readonly to: string;
   readonly port: number;
   readonly proto: ProbeProto;

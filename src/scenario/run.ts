@@ -15,6 +15,7 @@ import type { RunStep, Scenario, ServeStep, Step, TraceStep, Where } from './mod
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
+import { dockerOf } from '../docker/engine.js';
 
 /** Simulated time a command may take before it is stopped (a ping without -c would run forever). */
 export const COMMAND_LIMIT = 3600 * SEC;
@@ -123,9 +124,21 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
   return { line: step.line, kind: 'run', host: host.name, command: shown, output, exit, failures };
 }
 
+/** A container's network namespace, by name or ID, on a host's Docker. */
+export function containerNamespace(world: World, host: Host, ref: string): Netns | null {
+  const c = dockerOf(world).daemon(host)?.findContainer(ref);
+  return c === undefined || c === null ? null : c.sandbox;
+}
+
 function traceStep(world: World, step: TraceStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
   const host = world.hosts.get(step.on)!;
-  const ns = namespace(host, step.ns, step);
+  let ns = namespace(host, step.ns, step);
+  if (step.container !== null) {
+    const ref = expand(step.container, vars, step);
+    const cns = containerNamespace(world, host, ref);
+    if (cns === null) throw new InputError(`host ${host.name} has no container "${ref}" at this step`, step.line, step.col);
+    ns = cns;
+  }
   const toText = expand(step.to, vars, step);
   const dst = parseIp4(toText);
   if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);

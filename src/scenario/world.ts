@@ -3,7 +3,10 @@ import { World } from '../kernel/world.js';
 import { addRoute } from '../kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { Scenario } from './model.js';
+import { InputError } from '../core/errors.js';
 import { filesOf } from '../shell/exec.js';
+import { dockerOf } from '../docker/engine.js';
+import { applyDockerdOptions } from '../shell/dockerd.js';
 
 export function buildWorld(sc: Scenario): World {
   const world = new World(sc.seed);
@@ -13,6 +16,17 @@ export function buildWorld(sc: Scenario): World {
       const eth0 = host.root.device('eth0')!;
       addRoute(host.root, new Route('unicast', 0, 0, eth0, h.gateway, 0, 'global', 'boot', 0, TABLE_MAIN));
     }
+  }
+  const docker = dockerOf(world);
+  for (const h of sc.hosts) {
+    const host = world.hosts.get(h.name)!;
+    filesOf(host).set('/etc/hosts', `127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n`);
+    filesOf(host).set('/etc/hostname', `${h.name}\n`);
+    if (!h.docker) continue;
+    const d = docker.install(host, false);
+    const err = applyDockerdOptions(d, h.dockerd.split(/\s+/).filter((w) => w !== ''));
+    if (err !== null) throw new InputError(`dockerd: ${err}`, h.line, h.col);
+    d.start();
   }
   for (const f of sc.files) filesOf(world.hosts.get(f.on)!).set(f.path, f.content);
   return world;

@@ -28,6 +28,30 @@ export const builtins = new Map<string, Program>([
     exit(rc);
   }],
   ['false', (_ctx, _argv, exit) => exit(1)],
+  ['grep', (ctx, argv, exit) => {
+    const flags = argv.slice(1).filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
+    const pattern = argv.slice(1).find((a) => !/^-[a-zA-Z]+$/.test(a));
+    if (pattern === undefined) {
+      println(ctx, 'Usage: grep [OPTION]... PATTERN [FILE]...');
+      return exit(2);
+    }
+    const re = new RegExp(pattern.replace(/\\([|()+?{}])/g, '$1'), flags.includes('i') ? 'i' : '');
+    const lines = ctx.stdin.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
+    const hits = lines.filter((l) => re.test(l) !== flags.includes('v'));
+    if (flags.includes('c')) println(ctx, String(hits.length));
+    else for (const l of hits) println(ctx, l);
+    exit(hits.length > 0 ? 0 : 1);
+  }],
+  ['wc', (ctx, argv, exit) => {
+    const lines = ctx.stdin.split('\n').length - 1;
+    println(ctx, argv.includes('-l') ? String(lines) : `${String(lines).padStart(7)} ${String(ctx.stdin.split(/\s+/).filter((w) => w !== '').length).padStart(7)} ${String(ctx.stdin.length).padStart(7)}`);
+    exit(0);
+  }],
+  ['head', (ctx, argv, exit) => {
+    const n = Number(argv.find((a) => /^-?\d+$/.test(a))?.replace('-', '') ?? 10);
+    ctx.term.write(ctx.stdin.replace(/\n$/, '').split('\n').slice(0, n).map((l) => l + '\n').join(''));
+    exit(0);
+  }],
   ['hostname', (ctx, _argv, exit) => { println(ctx, ctx.hostname); exit(0); }],
   ['cat', (ctx, argv, exit) => {
     let rc = 0;

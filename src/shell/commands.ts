@@ -1,5 +1,5 @@
 // Registers every emulated command. Each program lives in its own file and is added here.
-import { register } from './registry.js';
+import { register, registerBusybox } from './registry.js';
 import { ip } from './ip/main.js';
 import { ping } from './ping.js';
 import { brctl } from './brctl.js';
@@ -9,6 +9,11 @@ import { builtins } from './builtins.js';
 import { curl } from './curl.js';
 import { nc } from './nc.js';
 import { nsenter } from './nsenter.js';
+import { docker } from './docker/main.js';
+import { dockerd, systemctl } from './dockerd.js';
+import { nslookup } from './nslookup.js';
+import { wget } from './wget.js';
+import { busyboxPing } from './busybox-ping.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -18,6 +23,12 @@ register('sysctl', sysctl);
 register('curl', curl);
 register('nc', nc);
 register('nsenter', nsenter);
+register('docker', docker);
+register('dockerd', dockerd);
+register('systemctl', systemctl);
+register('nslookup', nslookup);
+register('wget', wget);
+registerBusybox('ping', busyboxPing);
 for (const [name, prog] of builtins) register(name, prog);
 // -- netfilter, conntrack and IPVS commands (issue 3) are registered below this line --
 import { iptables, iptablesSave } from './iptables.js';

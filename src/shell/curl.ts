@@ -7,7 +7,7 @@ import type { TcpConn } from '../kernel/tcp.js';
 import { SEC } from '../sim/clock.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
-import { resolveHost } from './resolve.js';
+import { resolveHost } from '../apps/resolver.js';
 
 export const ERRNO_TEXT: Record<number, string> = {
   111: 'Connection refused',
@@ -15,6 +15,10 @@ export const ERRNO_TEXT: Record<number, string> = {
   113: 'No route to host',
   101: 'Network is unreachable',
   104: 'Connection reset by peer',
+  13: 'Permission denied',
+  22: 'Invalid argument',
+  105: 'No buffer space available',
+  1: 'Operation not permitted',
 };
 
 export function parseUrl(url: string): { host: string; port: number; path: string } | null {

@@ -63,11 +63,33 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
     finish(2);
     return result;
   }
+  // A trailing `&` runs the command in the background: here it simply runs (nothing waits on it).
+  if (words[words.length - 1] === '&') words.pop();
   if (words.length === 0) {
     finish(0);
     return result;
   }
-  spawnIn(world, session, env, term, stdin, words, finish);
+  // A pipeline runs its commands one after the other, each reading what the previous printed.
+  const stages: string[][] = [[]];
+  for (const w of words) {
+    if (w === '|') stages.push([]);
+    else stages[stages.length - 1]!.push(w);
+  }
+  if (stages.some((s) => s.length === 0)) {
+    term.write("-bash: syntax error near unexpected token `|'\n");
+    finish(2);
+    return result;
+  }
+  const runStage = (i: number, input: string): void => {
+    const last = i === stages.length - 1;
+    let captured = '';
+    const out: Terminal = last ? term : { write: (t) => (captured += t) };
+    spawnIn(world, session, env, out, input, stages[i]!, (code) => {
+      if (last) finish(code);
+      else runStage(i + 1, captured);
+    });
+  };
+  runStage(0, stdin);
   return result;
 }
 

@@ -10,6 +10,7 @@ import { applyIptables } from '../kernel/netfilter/apply.js';
 import { IptError, TABLE_NAMES } from '../kernel/netfilter/table.js';
 import type { Chain, Table, TableName } from '../kernel/netfilter/table.js';
 import type { Program } from './program.js';
+import { WALL_EPOCH_MS } from '../sim/clock.js';
 
 function chainHeading(t: Table, c: Chain, f: ListFormat): string {
   if (c.policy !== null) {
@@ -57,12 +58,10 @@ export function listRules(t: Table, chain: string | null, num: number): string {
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** Simulated wall clock: the scenario starts at 2024-01-01 00:00:00 UTC. */
-export const EPOCH_MS = Date.UTC(2024, 0, 1);
 
 /** ctime(3) without the newline: "Mon Jan  1 00:00:00 2024". */
 export function ctime(nowNs: number): string {
-  const d = new Date(EPOCH_MS + Math.floor(nowNs / 1e6));
+  const d = new Date(WALL_EPOCH_MS + Math.floor(nowNs / 1e6));
   const p2 = (n: number): string => String(n).padStart(2, '0');
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 }

@@ -8,7 +8,7 @@ import { SEC } from '../sim/clock.js';
 import { ERRNO_TEXT } from './curl.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
-import { resolveHost } from './resolve.js';
+import { resolveHost } from '../apps/resolver.js';
 
 const SERVICES: Record<number, string> = { 22: 'ssh', 53: 'domain', 80: 'http', 443: 'https', 2377: '*', 3306: 'mysql', 4789: '*', 6379: '*', 7946: '*', 8000: '*', 8080: 'http-alt' };
 

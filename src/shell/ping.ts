@@ -4,14 +4,15 @@
 import { Command, CommanderError } from 'commander';
 import { formatIp4 } from '../core/addr.js';
 import type { PingSocket } from '../kernel/socket.js';
-import { ipLocalOut, routeOutput } from '../kernel/ipv4.js';
+import { EACCES, EPERM, ipLocalOut, routeConnectErrno, routeOutput } from '../kernel/ipv4.js';
+import { ERRNO_TEXT } from './curl.js';
 import { MS, SEC } from '../sim/clock.js';
 import {
   ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, Packet,
 } from '../wire/packet.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
-import { resolveHost } from './resolve.js';
+import { resolveHost } from '../apps/resolver.js';
 
 const UNREACH_TEXT: Record<number, string> = {
   0: 'Destination Net Unreachable',
@@ -99,9 +100,12 @@ export const ping: Program = (ctx, argv, exit) => {
   function run(dst: number): void {
     const ns = ctx.ns;
     const eq = ctx.world.eq;
-    const r = routeOutput(ns, dst);
-    if (r === null) {
-      println(ctx, 'connect: Network is unreachable');
+    // ping connects its socket first (ip_route_connect): a missing route or one of type
+    // unreachable, prohibit or blackhole fails here; iputils reads EACCES as a broadcast.
+    const cerr = routeConnectErrno(ns, dst);
+    if (cerr !== 0) {
+      if (cerr === EACCES) println(ctx, 'Do you want to ping broadcast? Then -b');
+      else println(ctx, `connect: ${ERRNO_TEXT[cerr] ?? `errno ${cerr}`}`);
       return exit(2);
     }
     const quiet = !!o.q;
@@ -186,9 +190,11 @@ export const ping: Program = (ctx, argv, exit) => {
         sent.set(seq, eq.now);
         const rc = ipLocalOut(ns, p);
         if (rc !== 0) {
-          sent.delete(seq);
+          // A REJECT in OUTPUT both fails the send (EPERM) and queues an ICMP error, which
+          // iputils still reports: keep the sequence number for it.
+          if (rc !== EPERM) sent.delete(seq);
           errors++;
-          println(ctx, `ping: sendmsg: ${rc === 101 ? 'Network is unreachable' : 'No route to host'}`);
+          println(ctx, `ping: sendmsg: ${ERRNO_TEXT[rc] ?? 'No route to host'}`);
         }
       }
       if (transmitted < count) {

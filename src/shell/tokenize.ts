@@ -1,6 +1,6 @@
 // Splits a command line into words as a POSIX shell does for the simple cases scenarios use:
-// whitespace, single quotes, double quotes with backslash escapes. Returns an error for an
-// unterminated quote.
+// whitespace, single quotes, double quotes with backslash escapes; an unquoted `|` or `&` is a word
+// of its own (a pipe, a background job). Returns an error for an unterminated quote.
 export function tokenize(line: string): string[] | { error: string } {
   const words: string[] = [];
   let cur = '';
@@ -34,6 +34,12 @@ export function tokenize(line: string): string[] | { error: string } {
       cur += line[i + 1];
       inWord = true;
       i += 2;
+    } else if (c === '|' || c === '&') {
+      if (inWord) words.push(cur);
+      words.push(c);
+      cur = '';
+      inWord = false;
+      i++;
     } else if (c === ' ' || c === '\t' || c === '\n') {
       if (inWord) words.push(cur);
       cur = '';

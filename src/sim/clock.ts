@@ -6,6 +6,18 @@
 // callbacks: about twice as fast as a heap of objects (design/performance.md).
 
 export type Nanos = number;
+
+/** The simulated wall clock starts here (2024-01-01 00:00:00 UTC): timestamps commands print
+ *  (iptables-save dates, Docker's Created fields) are this plus the simulated time. */
+export const WALL_EPOCH_MS = Date.UTC(2024, 0, 1);
+
+/** RFC 3339 with nanoseconds, as Docker prints times ("2024-01-01T00:00:05.000000000Z"). */
+export function rfc3339Nano(t: Nanos): string {
+  const ms = Math.floor(t / 1e6);
+  const iso = new Date(WALL_EPOCH_MS + ms).toISOString(); // ...T00:00:05.123Z
+  const frac = String(Math.floor(t % 1e9)).padStart(9, '0');
+  return `${iso.slice(0, 19)}.${frac}Z`;
+}
 export const MS: Nanos = 1_000_000;
 export const SEC: Nanos = 1_000_000_000;
 

@@ -68,7 +68,8 @@ function h5(a: number, b: number, p1: number, p2: number, proto: number): number
   let h = Math.imul(a ^ 0x2545f491, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 15) ^ b, 0x85ebca77);
   h = Math.imul(h ^ (h >>> 13) ^ ((p1 << 16) | p2), 0xc2b2ae3d);
-  return (h ^ (h >>> 16) ^ proto) >>> 0;
+  // 30 bits: a small integer (Smi) key, which the Map hashes without boxing a heap number.
+  return (h ^ (h >>> 16) ^ proto) & 0x3fffffff;
 }
 
 export class ConnTable {

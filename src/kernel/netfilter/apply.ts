@@ -68,10 +68,10 @@ export function applyIptables(ns: Netns, args: readonly string[]): IptCommand {
   return c;
 }
 
-/** True when `iptables -C …` would succeed (the rule exists). */
-export function ruleExists(ns: Netns, args: readonly string[]): boolean {
+/** True when `iptables -t TABLE -C CHAIN RULE…` would succeed (the rule exists). */
+export function ruleExists(ns: Netns, table: string, chain: string, rule: readonly string[]): boolean {
   try {
-    applyIptables(ns, ['-C', ...args.slice(args[0] === '-A' || args[0] === '-I' ? 1 : 0)]);
+    applyIptables(ns, ['-t', table, '-C', chain, ...rule]);
     return true;
   } catch (e) {
     if (e instanceof IptError) return false;

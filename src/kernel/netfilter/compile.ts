@@ -7,6 +7,7 @@ import type { Packet } from '../../wire/packet.js';
 import type { NetDevice } from '../device.js';
 import type { Netns } from '../netns.js';
 import { ctStateBit } from './conntrack.js';
+import { HOOK_NAMES } from './hooks.js';
 import {
   ADDRTYPE_BROADCAST, ADDRTYPE_LOCAL, ADDRTYPE_MULTICAST, ADDRTYPE_UNICAST,
 } from './rule.js';
@@ -64,6 +65,8 @@ export class CompiledChain {
 
 export class CompiledTable {
   readonly chains = new Map<string, CompiledChain>();
+  /** The built-in chain at each hook (NF_INET_* order), or undefined: read per packet. */
+  readonly byHook: Array<CompiledChain | undefined> = [];
 }
 
 /** Runs shorter than this are walked linearly. */
@@ -257,5 +260,6 @@ export function compileTable(t: Table, ns: Netns, ipvsPacket: (p: Packet) => boo
     }
     buildSteps(cc, minRun);
   }
+  for (let h = 0; h < HOOK_NAMES.length; h++) ct.byHook.push(ct.chains.get(HOOK_NAMES[h]!));
   return ct;
 }

@@ -93,7 +93,8 @@ function tupleHash(src: number, dst: number, p1: number, p2: number, proto: numb
   let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 16) ^ ((p1 << 16) | p2), 0x27d4eb2f);
-  return (h ^ (h >>> 15) ^ proto) >>> 0;
+  // 30 bits: a small integer (Smi) key, which the Map hashes without boxing a heap number.
+  return (h ^ (h >>> 15) ^ proto) & 0x3fffffff;
 }
 
 /** The ports of a packet as conntrack keys them: TCP/UDP ports, ICMP echo id and type. */

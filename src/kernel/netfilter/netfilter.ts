@@ -28,7 +28,7 @@ import {
 } from './conntrack.js';
 import type { CtRef } from './conntrack.js';
 import {
-  HOOK_NAMES, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING,
+  NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING,
 } from './hooks.js';
 import type { HookNum, NetfilterHooks } from './hooks.js';
 import { MANIP_DST, MANIP_SRC, hostPort, natDone, natInitialized, natPacket, setupNat } from './nat.js';
@@ -75,7 +75,7 @@ export class Netfilter implements NetfilterHooks {
   /** Walks one table's built-in chain. False: dropped or rejected (already recorded). */
   private run(t: Table, hook: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
     const ct = this.compiled(t);
-    const cc: CompiledChain | undefined = ct.chains.get(HOOK_NAMES[hook]!);
+    const cc: CompiledChain | undefined = ct.byHook[hook];
     if (cc === undefined) return true;
     const chain = cc.chain;
     if (chain.rules.length === 0) {
@@ -274,11 +274,12 @@ export class Netfilter implements NetfilterHooks {
   private ipvsReply(pkt: Packet, dev: NetDevice | null): void {
     const c = this.ipvs.reply(pkt, this.now(pkt));
     if (c === null || c.dest.fwd !== 'Masq') return;
-    const from = hostPort(pkt.ipSrc, pkt.sport, true);
+    const src = pkt.ipSrc;
+    const sport = pkt.sport;
     pkt.ipSrc = c.vaddr;
     pkt.sport = c.vport;
     if (pkt.trace !== null) {
-      pkt.trace.hop('ipvs', this.ns.host.name, this.ns.label, dev?.name ?? '', `IPVS reply: source ${from} → ${hostPort(c.vaddr, c.vport, true)}`);
+      pkt.trace.hop('ipvs', this.ns.host.name, this.ns.label, dev?.name ?? '', `IPVS reply: source ${hostPort(src, sport, true)} → ${hostPort(c.vaddr, c.vport, true)}`);
     }
   }
 
@@ -301,10 +302,11 @@ export class Netfilter implements NetfilterHooks {
     this.ipvsPkt = pkt;
     try {
       if (c.dest.fwd === 'Masq') {
-        const before = hostPort(pkt.ipDst, pkt.dport, true);
+        const dst = pkt.ipDst;
+        const dport = pkt.dport;
         pkt.ipDst = c.daddr;
         pkt.dport = c.dport;
-        if (pkt.trace !== null) pkt.trace.hop('nat', ns.host.name, ns.label, inDev?.name ?? '', `IPVS DNAT destination ${before} → ${hostPort(c.daddr, c.dport, true)}`);
+        if (pkt.trace !== null) pkt.trace.hop('nat', ns.host.name, ns.label, inDev?.name ?? '', `IPVS DNAT destination ${hostPort(dst, dport, true)} → ${hostPort(c.daddr, c.dport, true)}`);
         const ref = this.ref(pkt);
         if (ns.sysctl.get('net.ipv4.vs.conntrack') === '1') {
           // ip_vs_update_conntrack: the reply tuple now expects the real server.

@@ -36,7 +36,11 @@ export function linkName(dev: NetDevice): string {
   return dev.name;
 }
 
-export function linkLines(dev: NetDevice, mode: boolean, details: boolean): string[] {
+/** Output style: iproute2's, or busybox's `ip` (no state/group/link-netnsid, M-DOWN on veths). */
+export type IpStyle = 'iproute2' | 'busybox';
+
+export function linkLines(dev: NetDevice, mode: boolean, details: boolean, style: IpStyle = 'iproute2'): string[] {
+  if (style === 'busybox') return busyboxLinkLines(dev);
   let head = `${dev.ifindex}: ${linkName(dev)}: ${flags(dev)} mtu ${dev.mtu} qdisc ${qdisc(dev)}`;
   if (dev.master !== null) head += ` master ${dev.master.name}`;
   head += ` state ${operstate(dev)}`;
@@ -50,6 +54,20 @@ export function linkLines(dev: NetDevice, mode: boolean, details: boolean): stri
   const lines = [head, l2];
   if (details) lines.push(...detailLines(dev));
   return lines;
+}
+
+/** busybox ip: the flags as the kernel reports them (a veth whose peer lives elsewhere shows M-DOWN),
+ *  no operstate, no group, no link-netnsid. */
+function busyboxLinkLines(dev: NetDevice): string[] {
+  let f = flags(dev);
+  if (dev instanceof Veth && dev.peer.ns !== dev.ns && dev.up) f = f.replace('>', ',M-DOWN>');
+  let head = `${dev.ifindex}: ${linkName(dev)}: ${f} mtu ${dev.mtu} qdisc ${qdisc(dev)}`;
+  if (dev.master !== null) head += ` master ${dev.master.name}`;
+  if (dev.txqlen !== null && dev.txqlen > 0) head += ` qlen ${dev.txqlen}`;
+  const l2 = dev.kind === 'loopback'
+    ? `    link/loopback ${formatMac(dev.mac)} brd 00:00:00:00:00:00`
+    : `    link/ether ${formatMac(dev.mac)} brd ff:ff:ff:ff:ff:ff`;
+  return [head, l2];
 }
 
 function detailLines(dev: NetDevice): string[] {
@@ -81,8 +99,8 @@ function linkLocal(mac: number): string {
   return ipaddr.fromByteArray(bytes).toString();
 }
 
-export function addrLines(dev: NetDevice, ipv6: boolean): string[] {
-  const lines = linkLines(dev, false, false);
+export function addrLines(dev: NetDevice, ipv6: boolean, style: IpStyle = 'iproute2'): string[] {
+  const lines = linkLines(dev, false, false, style);
   for (const a of dev.addrs) {
     let s = `    inet ${formatCidr(a.addr, a.len)}`;
     if (a.broadcast !== null) s += ` brd ${formatIp4(a.broadcast)}`;

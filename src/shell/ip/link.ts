@@ -25,7 +25,7 @@ export function ipLink(ctx: Ctx, args: string[], opts: IpOptions, exit: (code: n
     let devs = ctx.ns.deviceList();
     const rest = args.slice(1).filter((a) => a !== 'dev');
     if (rest.length > 0) devs = [findDev(ctx.ns, rest[0])];
-    for (const d of devs) for (const l of linkLines(d, true, opts.details)) println(ctx, l);
+    for (const d of devs) for (const l of linkLines(d, ctx.flavor !== 'busybox', opts.details, ctx.flavor === 'busybox' ? 'busybox' : 'iproute2')) println(ctx, l);
     return exit(0);
   }
   if (verb === 'add') return exit(linkAdd(ctx, args.slice(1)));

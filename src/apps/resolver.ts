@@ -1,15 +1,21 @@
 // Name resolution as the C library does it inside a namespace: the literal address, /etc/hosts,
 // then a real DNS query (dns-packet on the wire) over UDP to the first `nameserver` of
-// /etc/resolv.conf, waiting up to 5 s. A host with no resolv.conf resolves nothing else.
-import { formatIp4, parseIp4 } from '../core/addr.js';
+// /etc/resolv.conf, waiting up to 5 s. A machine with no resolv.conf resolves nothing else.
+import { parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
-import { decodeDnsReply, dnsQuery } from '../apps/dns.js';
-import type { DnsReply } from '../apps/dns.js';
+import type { Netns } from '../kernel/netns.js';
 import { udpSend } from '../kernel/udp.js';
 import { SEC } from '../sim/clock.js';
-import type { Ctx } from './program.js';
+import { decodeDnsReply, dnsQuery } from './dns.js';
+import type { DnsReply } from './dns.js';
 
 export const RESOLV_TIMEOUT = 5 * SEC;
+
+/** Where a lookup runs: a namespace and the files (/etc/hosts, /etc/resolv.conf) it sees. */
+export interface ResolverEnv {
+  readonly ns: Netns;
+  readonly files: ReadonlyMap<string, string>;
+}
 
 /** Looks `name` up in the /etc/hosts text (first match wins, names are case-insensitive). */
 export function hostsLookup(hosts: string | undefined, name: string): Ip4 | null {
@@ -25,8 +31,8 @@ export function hostsLookup(hosts: string | undefined, name: string): Ip4 | null
 }
 
 /** The first nameserver of /etc/resolv.conf, or null. */
-export function nameserver(ctx: Ctx): Ip4 | null {
-  const conf = ctx.files.get('/etc/resolv.conf');
+export function nameserver(env: ResolverEnv): Ip4 | null {
+  const conf = env.files.get('/etc/resolv.conf');
   if (conf === undefined) return null;
   for (const line of conf.split('\n')) {
     const m = /^\s*nameserver\s+(\S+)/.exec(line);
@@ -36,11 +42,12 @@ export function nameserver(ctx: Ctx): Ip4 | null {
 }
 
 /** Sends one DNS query for `name` to `server`:53 and reports the reply (null: no answer in time). */
-export function dnsLookup(ctx: Ctx, server: Ip4, name: string, done: (r: DnsReply | null) => void): void {
-  const ns = ctx.ns;
-  const eq = ctx.world.eq;
-  const sport = ns.sockets.ephemeralPort((n) => ctx.host.rng.below(n));
-  const id = ctx.host.rng.below(65536);
+export function dnsLookup(env: ResolverEnv, server: Ip4, name: string, done: (r: DnsReply | null) => void): void {
+  const ns = env.ns;
+  const eq = ns.host.eq;
+  const rng = ns.host.rng;
+  const sport = ns.sockets.ephemeralPort((n) => rng.below(n));
+  const id = rng.below(65536);
   let finished = false;
   const finish = (r: DnsReply | null): void => {
     if (finished) return;
@@ -63,18 +70,16 @@ export function dnsLookup(ctx: Ctx, server: Ip4, name: string, done: (r: DnsRepl
 }
 
 /** getaddrinfo(): the address `name` stands for, or null. */
-export function resolveHost(ctx: Ctx, name: string, done: (ip: Ip4 | null) => void): void {
+export function resolveHost(env: ResolverEnv, name: string, done: (ip: Ip4 | null) => void): void {
   const literal = parseIp4(name);
   if (literal !== null) return done(literal);
   if (name === 'localhost') return done(0x7f000001);
-  const fromHosts = hostsLookup(ctx.files.get('/etc/hosts'), name);
+  const fromHosts = hostsLookup(env.files.get('/etc/hosts'), name);
   if (fromHosts !== null) return done(fromHosts);
-  const server = nameserver(ctx);
+  const server = nameserver(env);
   if (server === null) return done(null);
-  dnsLookup(ctx, server, name, (r) => {
+  dnsLookup(env, server, name, (r) => {
     const first = r !== null && r.rcode === 'NOERROR' ? r.addrs[0] : undefined;
     done(first === undefined ? null : parseIp4(first));
   });
 }
-
-export { formatIp4 };

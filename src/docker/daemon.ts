@@ -1,0 +1,395 @@
+// One Docker Engine (19.03) on one host: its networks, containers and images, and the libnetwork
+// work each command does on the host's kernel. Commands in shell/docker call this API; the
+// drivers (bridge.ts, overlay.ts) and the embedded DNS (dns.ts) do the kernel programming.
+import { formatIp4, macFromIp, parseCidr, parseIp4 } from '../core/addr.js';
+import type { Ip4 } from '../core/addr.js';
+import type { Host } from '../kernel/host.js';
+import type { Netns } from '../kernel/netns.js';
+import { setUp } from '../kernel/rtnl.js';
+import type { World } from '../kernel/world.js';
+import { attachBridge, createBridgeNetwork, detachBridge, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
+import { startEmbeddedDns } from './dns.js';
+import { ipt } from './firewall.js';
+import { newId, randomName, shortId } from './ids.js';
+import { parseImageRef } from './images.js';
+import type { Registry } from './images.js';
+import { AddressPool, localPoolCandidates, overlaps } from './ipam.js';
+import type { Subnet } from './ipam.js';
+import { Container, Endpoint, Network } from './model.js';
+import type { DriverName, PortBinding } from './model.js';
+import { startProcess, stopProcess } from './process.js';
+
+/** A refusal, printed as the docker CLI prints it, with its exit status. */
+export class DockerError extends Error {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunOptions {
+  readonly image: string;
+  readonly name: string | null;
+  readonly network: string | null;
+  readonly links: string[];
+  readonly publish: string[];
+  readonly env: string[];
+  readonly hostname: string | null;
+  readonly cmd: string[];
+  readonly tty: boolean;
+  readonly labels: Record<string, string>;
+  readonly aliases: string[];
+}
+
+export interface CreateNetworkOptions {
+  readonly driver: string;
+  readonly subnet: string | null;
+  readonly gateway: string | null;
+  readonly internal: boolean;
+  readonly attachable: boolean;
+  readonly options: Record<string, string>;
+  readonly labels: Record<string, string>;
+}
+
+/** The directory where libnetwork binds sandbox namespaces. */
+export const DOCKER_NETNS_DIR = '/var/run/docker/netns';
+
+export class Daemon {
+  readonly networks = new Map<string, Network>();
+  readonly containers = new Map<string, Container>();
+  /** repo:tag pulled so far, with the image ID. */
+  readonly images = new Map<string, string>();
+  running = false;
+  /** Options dockerd was started with (cluster store, advertise address). */
+  clusterStore: string | null = null;
+  clusterAdvertise: string | null = null;
+
+  constructor(
+    readonly world: World,
+    readonly host: Host,
+    readonly registry: Registry,
+  ) {}
+
+  get rng() {
+    return this.host.rng;
+  }
+
+  get now(): number {
+    return this.world.eq.now;
+  }
+
+  /** dockerd starting: sysctls, the default networks, docker0 and the base iptables rules. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const root = this.host.root;
+    // setupIPForwarding: when dockerd has to turn forwarding on, it also sets FORWARD's policy
+    // to DROP (Docker 1.13+), so that only what its rules accept is forwarded.
+    if (root.sysctl.get('net.ipv4.ip_forward') === '0') {
+      root.setSysctl('net.ipv4.ip_forward', '1');
+      ipt(root, '-P FORWARD DROP');
+    }
+    root.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
+    setupDockerFirewall(root);
+    if (this.findNetwork('bridge') === null) {
+      this.addNetwork('bridge', 'bridge', 'local', { addr: 0xac110000, len: 16 }, null, {
+        'com.docker.network.bridge.default_bridge': 'true',
+        'com.docker.network.bridge.enable_icc': 'true',
+        'com.docker.network.bridge.enable_ip_masquerade': 'true',
+        'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        'com.docker.network.bridge.name': 'docker0',
+        'com.docker.network.driver.mtu': '1500',
+      }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+      this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+      this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+    }
+  }
+
+  /** systemctl stop docker: containers stop (their namespaces go), networks stay defined. */
+  stop(): void {
+    if (!this.running) return;
+    for (const c of this.containers.values()) if (c.state === 'running') this.stopContainer(c, 0);
+    this.running = false;
+  }
+
+  private addNetwork(name: string, driver: DriverName, scope: Network['scope'], subnet: Subnet | null, gateway: Ip4 | null, options: Record<string, string>, flags: Network['flags'], id = newId(this.rng)): Network {
+    let pool: AddressPool | null = null;
+    let gw = gateway;
+    if (subnet !== null) {
+      pool = new AddressPool(subnet, false);
+      if (gw === null) gw = (subnet.addr + 1) >>> 0;
+      pool.take(gw);
+    }
+    const net = new Network(id, name, driver, scope, subnet, gw, pool, options, this.now, flags);
+    this.networks.set(id, net);
+    if (driver === 'bridge') createBridgeNetwork(this, net);
+    return net;
+  }
+
+  // ---- lookups, as the docker CLI resolves references ----
+
+  findNetwork(ref: string): Network | null {
+    for (const n of this.networks.values()) if (n.name === ref) return n;
+    const byId = [...this.networks.values()].filter((n) => n.id.startsWith(ref));
+    return byId.length === 1 ? byId[0]! : null;
+  }
+
+  findContainer(ref: string): Container | null {
+    const r = ref.replace(/^\//, '');
+    for (const c of this.containers.values()) if (c.name === r) return c;
+    const byId = [...this.containers.values()].filter((c) => c.id.startsWith(r));
+    return byId.length === 1 ? byId[0]! : null;
+  }
+
+  /** Subnets in use: networks, and the host's own connected routes (libnetwork avoids them). */
+  private usedSubnets(): Subnet[] {
+    const used: Subnet[] = [];
+    for (const n of this.networks.values()) if (n.subnet !== null) used.push(n.subnet);
+    for (const r of this.host.root.mainTable.list()) if (r.len > 0) used.push({ addr: r.dst, len: r.len });
+    return used;
+  }
+
+  // ---- networks ----
+
+  createNetwork(name: string, o: CreateNetworkOptions): Network {
+    if (this.findNetworkByName(name) !== null) throw new DockerError(`Error response from daemon: network with name ${name} already exists`);
+    const driver = o.driver as DriverName;
+    if (driver !== 'bridge' && driver !== 'overlay') {
+      if (driver === 'host' || driver === 'null') throw new DockerError(`Error response from daemon: only one instance of "${driver}" network is allowed`, 1);
+      throw new DockerError(`Error response from daemon: plugin "${o.driver}" not found`);
+    }
+    let subnet: Subnet | null = null;
+    if (o.subnet !== null) {
+      const c = parseCidr(o.subnet);
+      if (c === null || !o.subnet.includes('/')) throw new DockerError(`invalid CIDR address: ${o.subnet}`);
+      subnet = { addr: (c.addr & (c.len === 0 ? 0 : (0xffffffff << (32 - c.len)) >>> 0)) >>> 0, len: c.len };
+      for (const u of this.usedSubnets()) {
+        if (overlaps(u, subnet)) throw new DockerError('Error response from daemon: Pool overlaps with other one on this address space');
+      }
+    }
+    let gateway: Ip4 | null = null;
+    if (o.gateway !== null) {
+      gateway = parseIp4(o.gateway);
+      if (gateway === null) throw new DockerError(`Error response from daemon: invalid gateway address ${o.gateway}`);
+    }
+    if (driver === 'overlay') {
+      return this.createOverlayNetwork(name, subnet, gateway, o);
+    }
+    if (subnet === null) {
+      const used = this.usedSubnets();
+      subnet = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+      if (subnet === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    }
+    const id = newId(this.rng);
+    const options = { ...o.options };
+    return this.addNetwork(name, 'bridge', 'local', subnet, gateway, options, { internal: o.internal, attachable: o.attachable, ingress: false, ipamOptions: {}, labels: o.labels }, id);
+  }
+
+  /** Overlay networks need a cluster store (or swarm mode, issue 5). */
+  protected createOverlayNetwork(_name: string, _subnet: Subnet | null, _gateway: Ip4 | null, _o: CreateNetworkOptions): Network {
+    throw new DockerError('Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+  }
+
+  findNetworkByName(name: string): Network | null {
+    for (const n of this.networks.values()) if (n.name === name) return n;
+    return null;
+  }
+
+  removeNetwork(net: Network): void {
+    if (net.name === 'bridge' || net.name === 'host' || net.name === 'none') {
+      throw new DockerError(`Error response from daemon: ${net.name} is a pre-defined network and cannot be removed`);
+    }
+    if (net.endpoints.size > 0) throw new DockerError(`Error response from daemon: error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+    if (net.driver === 'bridge') removeBridgeNetwork(this, net);
+    this.networks.delete(net.id);
+  }
+
+  // ---- containers ----
+
+  /** docker run: create the container, connect it and start its process. */
+  run(o: RunOptions): { container: Container; pulled: string[] } {
+    if (!this.running) throw new DockerError('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', 1);
+    const ref = parseImageRef(o.image);
+    const spec = this.registry.find(ref);
+    const pulled: string[] = [];
+    const key = `${ref.repo}:${ref.tag}`;
+    if (!this.images.has(key)) {
+      pulled.push(`Unable to find image '${key}' locally`);
+      if (spec === null) {
+        const repo = ref.repo.includes('/') ? ref.repo : ref.repo;
+        throw new DockerError(`${pulled[0]}\ndocker: Error response from daemon: pull access denied for ${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.\nSee 'docker run --help'.`, 125);
+      }
+      pulled.push(...this.pull(key, spec.layers));
+    }
+    if (o.name !== null && this.findContainer(o.name) !== null && [...this.containers.values()].some((c) => c.name === o.name)) {
+      const other = [...this.containers.values()].find((c) => c.name === o.name)!;
+      throw new DockerError(`docker: Error response from daemon: Conflict. The container name "/${o.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.\nSee 'docker run --help'.`, 125);
+    }
+    const mode = o.network ?? 'bridge';
+    let net: Network | null = null;
+    if (mode !== 'host' && mode !== 'none') {
+      net = this.findNetwork(mode);
+      if (net === null) throw new DockerError(`docker: Error response from daemon: network ${mode} not found.\nSee 'docker run --help'.`, 125);
+      if (net.scope === 'swarm' && !net.flags.attachable) {
+        throw new DockerError(`docker: Error response from daemon: Could not attach to network ${mode}: rpc error: code = PermissionDenied desc = network ${mode} not manually attachable.\nSee 'docker run --help'.`, 125);
+      }
+    }
+    for (const l of o.links) {
+      const target = l.split(':')[0]!;
+      const lc = this.findContainer(target);
+      if (lc === null) throw new DockerError(`docker: Error response from daemon: could not get container for ${target}.\nSee 'docker run --help'.`, 125);
+    }
+    if (o.links.length > 0 && net !== null && !net.isDefaultBridge) {
+      // Legacy links on a user network are resolved by the embedded DNS instead; Docker accepts them.
+    }
+    const publish = o.publish.map((p) => parsePublish(p, spec!));
+    const id = newId(this.rng);
+    const name = o.name ?? randomName(this.rng, (n) => [...this.containers.values()].some((c) => c.name === n));
+    const env = new Map<string, string>();
+    for (const e of o.env) {
+      const i = e.indexOf('=');
+      env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
+    }
+    const sandboxKey = mode === 'host' ? null : shortId(newId(this.rng));
+    const sandbox = mode === 'host' ? this.host.root : this.newSandbox(sandboxKey!);
+    const hostname = o.hostname ?? (mode === 'host' ? this.host.name : shortId(id));
+    const links = o.links.map((l) => {
+      const [target, alias] = l.split(':');
+      return { name: target!, alias: alias ?? target! };
+    });
+    const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
+    c.imageId = this.images.get(key)!;
+    if (net === null) c.modeEndpointId = newId(this.rng);
+    this.containers.set(id, c);
+    if (net !== null) this.connect(c, net, o.aliases, null);
+    this.writeFiles(c);
+    this.startContainer(c);
+    return { container: c, pulled };
+  }
+
+  /** The lines `docker pull` prints for a first download (layer IDs and digest from the RNG). */
+  pull(key: string, layers: number): string[] {
+    const [repo, tag] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
+    const lines = [`${tag}: Pulling from ${repo.includes('/') ? repo : `library/${repo}`}`];
+    for (let i = 0; i < layers; i++) lines.push(`${this.rng.hex(12)}: Pull complete`);
+    lines.push(`Digest: sha256:${this.rng.hex(64)}`, `Status: Downloaded newer image for ${key}`);
+    this.images.set(key, this.rng.hex(64));
+    return lines;
+  }
+
+  /** A new sandbox namespace, bound under /var/run/docker/netns as libnetwork does. */
+  newSandbox(key: string): Netns {
+    const ns = this.host.newNetns(key);
+    ns.setSysctl('net.ipv6.conf.all.disable_ipv6', '1');
+    setUp(ns.devices.get(1)!);
+    this.host.nsfs.set(`${DOCKER_NETNS_DIR}/${key}`, ns);
+    return ns;
+  }
+
+  removeSandbox(ns: Netns): void {
+    this.host.deleteNetns(ns);
+  }
+
+  /** Attaches a container to a network (docker run --network, docker network connect). */
+  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null): Endpoint {
+    if (c.networkMode === 'host' || c.networkMode === 'none') {
+      throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
+    }
+    for (const e of c.endpoints) if (e.network === net) throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
+    if (net.pool === null) throw new DockerError(`Error response from daemon: network ${net.name} has no address pool`);
+    const addr = ip ?? net.pool.allocate();
+    if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
+    if (ip !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
+    const ep = new Endpoint(newId(this.rng), net, c.id, c.name, addr, macFromIp(addr), aliases, c.sandbox);
+    ep.ifname = `eth${c.endpoints.length}`;
+    if (net.driver === 'bridge') attachBridge(this, net, ep, c.endpoints.length === 0);
+    else this.attachOther(net, ep, c);
+    net.endpoints.set(c.id, ep);
+    c.endpoints.push(ep);
+    if (c.state === 'running') this.writeFiles(c);
+    if (!net.isDefaultBridge) startEmbeddedDns(this, c);
+    return ep;
+  }
+
+  /** Overlay attachment (cluster store or swarm); see overlay.ts. */
+  protected attachOther(net: Network, _ep: Endpoint, _c: Container): void {
+    throw new DockerError(`Error response from daemon: network ${net.name} cannot be attached here`);
+  }
+
+  /** Undoes an attachment on the kernel side (overlay.ts overrides for overlays). */
+  protected detachOther(_net: Network, _ep: Endpoint): void {}
+
+  disconnect(c: Container, net: Network): void {
+    const i = c.endpoints.findIndex((e) => e.network === net);
+    if (i < 0) throw new DockerError(`Error response from daemon: container ${c.id} is not connected to network ${net.name}`);
+    const ep = c.endpoints[i]!;
+    if (net.driver === 'bridge') detachBridge(this, net, ep);
+    else this.detachOther(net, ep);
+    net.pool?.release(ep.ip);
+    net.endpoints.delete(c.id);
+    c.endpoints.splice(i, 1);
+    if (c.state === 'running') this.writeFiles(c);
+  }
+
+  /** /etc/hosts, /etc/resolv.conf and /etc/hostname, as the daemon writes them for a container. */
+  writeFiles(c: Container): void {
+    let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
+    for (const l of c.links) {
+      const t = this.findContainer(l.name);
+      const ip = t?.endpoints.find((e) => e.network.isDefaultBridge)?.ip ?? t?.endpoints[0]?.ip;
+      if (t !== undefined && t !== null && ip !== undefined) hosts += `${formatIp4(ip)}\t${l.alias === t.name ? '' : `${l.alias} `}${t.shortId} ${t.name}\n`;
+    }
+    if (c.networkMode === 'host') {
+      hosts = this.host.name === c.hostname ? hosts : hosts;
+    } else if (c.endpoints.length > 0) {
+      hosts += `${formatIp4(c.endpoints[0]!.ip)}\t${c.hostname}\n`;
+    }
+    c.files.set('/etc/hosts', hosts);
+    c.files.set('/etc/hostname', `${c.hostname}\n`);
+    const userNet = c.endpoints.some((e) => !e.network.isDefaultBridge);
+    c.files.set('/etc/resolv.conf', userNet ? 'nameserver 127.0.0.11\noptions ndots:0\n' : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  }
+
+  startContainer(c: Container): void {
+    if (c.state === 'running') return;
+    c.state = 'running';
+    c.started = this.now;
+    for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
+    startProcess(this, c);
+  }
+
+  /** The main process ended (exit code), or was stopped. */
+  stopContainer(c: Container, code: number): void {
+    if (c.state !== 'running') return;
+    stopProcess(this, c);
+    c.state = 'exited';
+    c.exitCode = code;
+    c.finished = this.now;
+  }
+
+  removeContainer(c: Container, force: boolean): void {
+    if (c.state === 'running' && !force) {
+      throw new DockerError(`Error response from daemon: You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+    }
+    this.stopContainer(c, 137);
+    for (const ep of [...c.endpoints]) this.disconnect(c, ep.network);
+    if (c.networkMode !== 'host') this.removeSandbox(c.sandbox);
+    this.containers.delete(c.id);
+  }
+
+  /** Where `docker exec` runs a command: the container's namespace, files and userland. */
+  execEnv(c: Container) {
+    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname };
+  }
+}
+
+/** `-p [ip:]hostPort:containerPort[/proto]` or `-p containerPort`. */
+function parsePublish(text: string, _spec: unknown): PortBinding {
+  const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(?:(\d*):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
+  if (m === null) throw new DockerError(`docker: Invalid containerPort: ${text}.\nSee 'docker run --help'.`, 125);
+  const containerPort = Number(m[3]);
+  const hostPort = m[2] === undefined || m[2] === '' ? 0 : Number(m[2]);
+  return { hostIp: m[1] === undefined ? 0 : parseIp4(m[1])!, hostPort, containerPort, proto: (m[4] as 'tcp' | 'udp' | undefined) ?? 'tcp' };
+}

@@ -1,0 +1,57 @@
+// Docker's embedded DNS server (libnetwork resolver.go), one per container sandbox that has a
+// user-defined network: it listens on 127.0.0.11 at a random port, reached through the
+// DOCKER_OUTPUT/DOCKER_POSTROUTING NAT that maps port 53 to it. It answers from the networks the
+// asking container is attached to only — container names, aliases, short IDs and service records
+// — with TTL 600 and the addresses shuffled; every other name goes to the host's resolvers, which
+// know nothing here (NXDOMAIN).
+import type { Ip4 } from '../core/addr.js';
+import { dnsServe } from '../apps/dns.js';
+import type { Daemon } from './daemon.js';
+import { ensureChain, programRule } from './firewall.js';
+import type { Container } from './model.js';
+
+export const RESOLVER_IP: Ip4 = 0x7f00000b; // 127.0.0.11
+export const RESP_TTL = 600;
+
+const started = new WeakSet<Container>();
+
+/** The answer to a name asked from inside `c`, or null. */
+export function resolveInContainer(d: Daemon, c: Container, query: string): Ip4[] | null {
+  const name = query.toLowerCase().replace(/\.$/, '');
+  for (const ep of c.endpoints) {
+    const net = ep.network;
+    if (net.isDefaultBridge || net.flags.ingress) continue;
+    const found: Ip4[] = [];
+    for (const other of net.endpoints.values()) {
+      const oc = d.containers.get(other.key);
+      const names = [other.name, ...other.aliases, ...(oc !== undefined ? [oc.shortId, oc.hostname] : [])].map((n) => n.toLowerCase());
+      if (names.includes(name)) found.push(other.ip);
+    }
+    const rec = net.dnsRecords.get(name);
+    if (rec !== undefined) found.push(...rec);
+    if (found.length > 0) return d.rng.shuffle([...new Set(found)]);
+  }
+  return null;
+}
+
+export function startEmbeddedDns(d: Daemon, c: Container): void {
+  if (started.has(c)) return;
+  started.add(c);
+  const ns = c.sandbox;
+  const draw = (n: number): number => d.rng.below(n);
+  const udpPort = ns.sockets.ephemeralPort(draw);
+  dnsServe(ns, RESOLVER_IP, udpPort, (name) => {
+    const addrs = resolveInContainer(d, c, name);
+    return addrs === null ? null : { addrs, ttl: RESP_TTL };
+  });
+  let tcpPort = ns.sockets.ephemeralPort(draw);
+  if (tcpPort === udpPort) tcpPort = udpPort === 60999 ? 32768 : udpPort + 1;
+  ensureChain(ns, 'nat', 'DOCKER_OUTPUT');
+  ensureChain(ns, 'nat', 'DOCKER_POSTROUTING');
+  programRule(ns, 'nat', '-A', 'OUTPUT', '-d 127.0.0.11/32 -j DOCKER_OUTPUT');
+  programRule(ns, 'nat', '-A', 'POSTROUTING', '-d 127.0.0.11/32 -j DOCKER_POSTROUTING');
+  programRule(ns, 'nat', '-A', 'DOCKER_OUTPUT', `-d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 127.0.0.11:${tcpPort}`);
+  programRule(ns, 'nat', '-A', 'DOCKER_OUTPUT', `-d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:${udpPort}`);
+  programRule(ns, 'nat', '-A', 'DOCKER_POSTROUTING', `-s 127.0.0.11/32 -p tcp -m tcp --sport ${tcpPort} -j SNAT --to-source :53`);
+  programRule(ns, 'nat', '-A', 'DOCKER_POSTROUTING', `-s 127.0.0.11/32 -p udp -m udp --sport ${udpPort} -j SNAT --to-source :53`);
+}

@@ -1,0 +1,96 @@
+// Images as named behaviours: what a container of that image runs, which ports it listens on and
+// what it answers, which userland `docker exec` finds in it. The catalogue covers the images the
+// seeds use; a scenario can declare its own under `images:`.
+
+/** What a listening port does when a client connects. */
+export type PortBehaviour =
+  | { readonly kind: 'http'; readonly body: string } // placeholders: {hostname}, {tag}, {client_ip}
+  | { readonly kind: 'wordpress' } // needs its database: answers an install page or a DB error
+  | { readonly kind: 'tcp' }; // accepts and keeps the connection (mysql, redis)
+
+export interface ImagePort {
+  readonly port: number;
+  readonly proto: 'tcp' | 'udp';
+  readonly behaviour: PortBehaviour;
+}
+
+export interface ImageSpec {
+  /** Repository without tag, e.g. `jwilder/whoami`. */
+  readonly repo: string;
+  /** The userland `docker exec` runs: busybox tools or GNU ones (centos, debian-based images). */
+  readonly shell: 'busybox' | 'gnu';
+  /** The default command, as `docker ps` shows it (entrypoint and cmd joined). */
+  readonly cmd: string[];
+  /** Keeps running without a terminal (a server); a shell exits at once unless given -t or a loop. */
+  readonly daemon: boolean;
+  readonly ports: ImagePort[];
+  /** `EXPOSE`d ports, as `docker ps` lists them when unpublished. */
+  readonly exposed: string[];
+  /** Required environment: the container exits with this message when none of the keys is set. */
+  readonly requireEnv?: { readonly anyOf: string[]; readonly error: string };
+  /** Layers the first pull prints. */
+  readonly layers: number;
+}
+
+const http = (port: number, body: string): ImagePort => ({ port, proto: 'tcp', behaviour: { kind: 'http', body } });
+const tcp = (port: number): ImagePort => ({ port, proto: 'tcp', behaviour: { kind: 'tcp' } });
+
+const NGINX_PAGE = '<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n</body>\n</html>\n';
+
+const CATALOGUE: ImageSpec[] = [
+  { repo: 'busybox', shell: 'busybox', cmd: ['sh'], daemon: false, ports: [], exposed: [], layers: 1 },
+  { repo: 'alpine', shell: 'busybox', cmd: ['/bin/sh'], daemon: false, ports: [], exposed: [], layers: 1 },
+  { repo: 'centos', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 1 },
+  { repo: 'ubuntu', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 4 },
+  { repo: 'nginx', shell: 'gnu', cmd: ['nginx', '-g', 'daemon off;'], daemon: true, ports: [http(80, NGINX_PAGE)], exposed: ['80/tcp'], layers: 3 },
+  { repo: 'httpd', shell: 'gnu', cmd: ['httpd-foreground'], daemon: true, ports: [http(80, '<html><body><h1>It works!</h1></body></html>\n')], exposed: ['80/tcp'], layers: 5 },
+  { repo: 'jwilder/whoami', shell: 'busybox', cmd: ['/app/http'], daemon: true, ports: [http(8000, "I'm {hostname}\n")], exposed: ['8000/tcp'], layers: 3 },
+  { repo: 'xiaopeng163/python-flask-demo', shell: 'gnu', cmd: ['python', 'app.py'], daemon: true, ports: [http(5000, 'hello docker, version {tag}')], exposed: ['5000/tcp'], layers: 8 },
+  {
+    repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [tcp(3306), tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
+    requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD' },
+  },
+  { repo: 'redis', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'redis-server'], daemon: true, ports: [tcp(6379)], exposed: ['6379/tcp'], layers: 6 },
+  { repo: 'wordpress', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'apache2-foreground'], daemon: true, ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'wordpress' } }], exposed: ['80/tcp'], layers: 20 },
+  { repo: 'dockersamples/examplevotingapp_vote', shell: 'gnu', cmd: ['gunicorn', 'app:app', '-b', '0.0.0.0:80'], daemon: true, ports: [http(80, '<title>Cats vs Dogs!</title>\nProcessed by container ID {hostname}\n')], exposed: ['80/tcp'], layers: 9 },
+  { repo: 'dockersamples/examplevotingapp_result', shell: 'gnu', cmd: ['node', 'server.js'], daemon: true, ports: [http(80, '<title>Cats vs Dogs -- Result</title>\n')], exposed: ['80/tcp'], layers: 9 },
+  { repo: 'dockersamples/examplevotingapp_worker', shell: 'gnu', cmd: ['dotnet', 'Worker.dll'], daemon: true, ports: [], exposed: [], layers: 7 },
+  { repo: 'dockersamples/visualizer', shell: 'busybox', cmd: ['npm', 'start'], daemon: true, ports: [http(8080, '<title>Visualizer</title>\n')], exposed: ['8080/tcp'], layers: 6 },
+  { repo: 'postgres', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'postgres'], daemon: true, ports: [tcp(5432)], exposed: ['5432/tcp'], layers: 13 },
+];
+
+export interface ImageRef {
+  /** As written by the user (shown by `docker ps` and services). */
+  readonly text: string;
+  readonly repo: string;
+  readonly tag: string;
+}
+
+/** Splits `registry:5000/name:tag` into repository and tag (default `latest`). */
+export function parseImageRef(text: string): ImageRef {
+  const slash = text.lastIndexOf('/');
+  const colon = text.lastIndexOf(':');
+  if (colon > slash) return { text, repo: text.slice(0, colon), tag: text.slice(colon + 1) };
+  return { text, repo: text, tag: 'latest' };
+}
+
+/** What registries hold: the catalogue plus the scenario's own images (repo:tag or repo for all tags). */
+export class Registry {
+  private readonly own = new Map<string, ImageSpec>();
+
+  declare(nameTag: string, spec: ImageSpec): void {
+    this.own.set(nameTag, spec);
+  }
+
+  find(ref: ImageRef): ImageSpec | null {
+    const own = this.own.get(`${ref.repo}:${ref.tag}`) ?? this.own.get(ref.repo);
+    if (own !== undefined) return own;
+    const base = ref.repo.replace(/^library\//, '');
+    return CATALOGUE.find((s) => s.repo === base) ?? null;
+  }
+}
+
+/** Fills an HTTP body template. */
+export function fillBody(body: string, vars: { hostname: string; tag: string; client: string }): string {
+  return body.replace(/\{hostname\}/g, vars.hostname).replace(/\{tag\}/g, vars.tag).replace(/\{client_ip\}/g, vars.client);
+}

@@ -1,0 +1,112 @@
+// The Docker objects one daemon keeps: networks with their endpoints, and containers with their
+// sandboxes. Plain data; the daemon and the drivers change them.
+import type { Ip4, Mac } from '../core/addr.js';
+import type { Netns } from '../kernel/netns.js';
+import type { Veth } from '../kernel/veth.js';
+import type { Nanos } from '../sim/clock.js';
+import type { ImageRef, ImageSpec } from './images.js';
+import type { AddressPool, Subnet } from './ipam.js';
+
+export type DriverName = 'bridge' | 'host' | 'null' | 'overlay';
+
+export class Network {
+  readonly endpoints = new Map<string, Endpoint>();
+  /** The Linux bridge a bridge network owns (docker0, br-<id>, docker_gwbridge). */
+  bridgeName: string | null = null;
+  /** Overlay: the VXLAN network identifier. */
+  vni = 0;
+  /** Names the embedded DNS answers on this network beyond container names (swarm services:
+   *  `web` → VIP or task IPs, `tasks.web` → task IPs). */
+  readonly dnsRecords = new Map<string, Ip4[]>();
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly driver: DriverName,
+    readonly scope: 'local' | 'global' | 'swarm',
+    readonly subnet: Subnet | null,
+    readonly gateway: Ip4 | null,
+    readonly pool: AddressPool | null,
+    readonly options: Record<string, string>,
+    readonly created: Nanos,
+    readonly flags: { internal: boolean; attachable: boolean; ingress: boolean; ipamOptions: Record<string, string> | null; labels: Record<string, string> },
+  ) {}
+
+  get isDefaultBridge(): boolean {
+    return this.options['com.docker.network.bridge.default_bridge'] === 'true';
+  }
+}
+
+export class Endpoint {
+  /** The interface inside the sandbox (eth0, eth1, …). */
+  ifname = '';
+  /** The host-side (or overlay-side) end of the veth pair. */
+  peer: Veth | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly network: Network,
+    /** Key in network.endpoints and in `docker network inspect` Containers: the container ID,
+     *  or a sandbox name like `ingress-sbox`. */
+    readonly key: string,
+    /** Name shown by inspect (the container name, or gateway_<x>). */
+    readonly name: string,
+    readonly ip: Ip4,
+    readonly mac: Mac,
+    readonly aliases: string[],
+    /** The sandbox namespace this endpoint's interface lives in. */
+    readonly sandbox: Netns,
+  ) {}
+}
+
+export interface PortBinding {
+  readonly hostIp: Ip4;
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly proto: 'tcp' | 'udp';
+}
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export class Container {
+  state: ContainerState = 'created';
+  exitCode = 0;
+  started: Nanos = 0;
+  finished: Nanos = 0;
+  /** Network attachments in the order they were made (eth0 first). */
+  readonly endpoints: Endpoint[] = [];
+  /** The container's own files: /etc/hosts, /etc/resolv.conf, /etc/hostname, secrets. */
+  readonly files = new Map<string, string>();
+  /** Things to undo when the process stops (listeners, loops). */
+  readonly stops: Array<() => void> = [];
+  /** Lines its process wrote (docker logs). */
+  readonly logs: string[] = [];
+  /** The endpoint a host- or none-mode container has on that network (no interface of its own). */
+  modeEndpointId = '';
+  /** The image's ID (sha256 hex) at the time the container was created. */
+  imageId = '';
+
+  constructor(
+    readonly id: string,
+    public name: string,
+    readonly image: ImageRef,
+    readonly spec: ImageSpec,
+    readonly cmd: string[],
+    readonly env: Map<string, string>,
+    readonly created: Nanos,
+    readonly hostname: string,
+    /** `bridge`, `host`, `none`, or a network name. */
+    readonly networkMode: string,
+    readonly sandbox: Netns,
+    /** The sandbox's file under /var/run/docker/netns, null for --network host. */
+    readonly sandboxKey: string | null,
+    readonly tty: boolean,
+    readonly publish: PortBinding[],
+    readonly links: Array<{ name: string; alias: string }>,
+    readonly labels: Record<string, string>,
+  ) {}
+
+  get shortId(): string {
+    return this.id.slice(0, 12);
+  }
+}

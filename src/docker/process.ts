@@ -1,0 +1,77 @@
+// What a container's main process does, from its image: servers listen on their ports (in the
+// sandbox, or in the host for --network host), a shell without a terminal exits at once, a loop
+// keeps running, and an image missing required settings (mysql without a password) exits with
+// its error.
+import { formatIp4 } from '../core/addr.js';
+import { httpServe } from '../apps/http.js';
+import { resolveHost } from '../apps/resolver.js';
+import { tcpConnect, tcpListen } from '../kernel/tcp.js';
+import { publishPorts } from './bridge.js';
+import type { Daemon } from './daemon.js';
+import { fillBody } from './images.js';
+import type { ImagePort } from './images.js';
+import type { Container } from './model.js';
+
+/** Commands that keep running without a terminal. */
+function longRunning(cmd: string[]): boolean {
+  const text = cmd.join(' ');
+  return /while\s+true|sleep\s+\d|tail\s+-f|\bping\b|\btop\b|sleep\s+infinity/.test(text);
+}
+
+function listen(d: Daemon, c: Container, p: ImagePort): boolean {
+  const ns = c.sandbox;
+  const b = p.behaviour;
+  if (b.kind === 'tcp') return tcpListen(ns, p.port, 0, () => ({})) !== null;
+  if (b.kind === 'http') {
+    return httpServe(ns, p.port, (req, respond) => respond({ status: 200, body: fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }) }));
+  }
+  // WordPress answers only once it reaches its database (WORDPRESS_DB_HOST, default mysql:3306).
+  return httpServe(ns, p.port, (_req, respond) => {
+    const [dbHost, dbPort] = (c.env.get('WORDPRESS_DB_HOST') ?? 'mysql').split(':');
+    const broken = (): void => respond({ status: 500, body: '<h1>Error establishing a database connection</h1>\n', contentType: 'text/html' });
+    resolveHost({ ns, files: c.files }, dbHost!, (ip) => {
+      if (ip === null) return broken();
+      const conn = tcpConnect(ns, ip, Number(dbPort ?? 3306), {
+        onConnect: (db) => {
+          db.close();
+          respond({ status: 200, body: '<title>WordPress &rsaquo; Installation</title>\n', contentType: 'text/html' });
+        },
+        onError: () => broken(),
+      });
+      if (typeof conn === 'number') broken();
+    });
+  });
+}
+
+export function startProcess(d: Daemon, c: Container): void {
+  const spec = c.spec;
+  const req = spec.requireEnv;
+  if (req !== undefined && !req.anyOf.some((k) => c.env.has(k))) {
+    c.logs.push(req.error);
+    exitSoon(d, c, 1);
+    return;
+  }
+  const ns = c.sandbox;
+  for (const p of spec.ports) {
+    if (!listen(d, c, p)) {
+      c.logs.push(`bind() to 0.0.0.0:${p.port} failed (98: Address already in use)`);
+      exitSoon(d, c, 1);
+      return;
+    }
+    c.stops.push(() => {
+      if (p.proto === 'tcp') ns.sockets.tcpListeners.delete(p.port);
+      else ns.sockets.unbindUdp(p.port);
+    });
+  }
+  publishPorts(d, c);
+  if (!spec.daemon && !c.tty && !longRunning(c.cmd)) exitSoon(d, c, 0);
+}
+
+/** The process ends right after starting (a shell with nothing to do, a failed check). */
+function exitSoon(d: Daemon, c: Container, code: number): void {
+  d.world.eq.after(1, () => d.stopContainer(c, code));
+}
+
+export function stopProcess(_d: Daemon, c: Container): void {
+  for (const f of c.stops.splice(0)) f();
+}

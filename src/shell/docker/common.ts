@@ -1,0 +1,70 @@
+// What the docker subcommands share: finding the host's daemon, parsing flags the way the docker
+// CLI (pflag) reports mistakes, and printing its errors.
+import { Command, CommanderError } from 'commander';
+import type { Daemon } from '../../docker/daemon.js';
+import { DockerError } from '../../docker/daemon.js';
+import { dockerOf } from '../../docker/engine.js';
+import type { Ctx } from '../program.js';
+import { println } from '../program.js';
+
+export function daemonOf(ctx: Ctx): Daemon | null {
+  const d = dockerOf(ctx.world).daemon(ctx.host);
+  return d === undefined || !d.running ? null : d;
+}
+
+export const NOT_RUNNING = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+
+/** A commander program for `docker <sub>` that stops at the first positional (IMAGE, CONTAINER). */
+export function subcommand(name: string): Command {
+  return new Command(name)
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .enablePositionalOptions()
+    .passThroughOptions()
+    .allowExcessArguments()
+    .helpOption(false);
+}
+
+/** Parses; on a flag error prints docker's message and exits 125. Returns false then. */
+export function parseFlags(ctx: Ctx, cmd: Command, args: string[], usage: string, exit: (code: number) => void): boolean {
+  try {
+    cmd.parse(args, { from: 'user' });
+    return true;
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    const flag = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+    if (e.code === 'commander.unknownOption') println(ctx, `unknown ${flag.startsWith('--') ? 'flag' : 'shorthand flag'}: ${flag.startsWith('--') ? flag : `'${flag.replace(/^-/, '')}' in ${flag}`}`);
+    else if (e.code === 'commander.optionMissingArgument') println(ctx, `flag needs an argument: ${flag.split(' ')[0]}`);
+    else println(ctx, e.message.replace(/^error: /, ''));
+    println(ctx, `See 'docker ${usage} --help'.`);
+    exit(125);
+    return false;
+  }
+}
+
+/** Runs `fn`, printing a DockerError as the CLI does. */
+export function guard(ctx: Ctx, exit: (code: number) => void, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DockerError) {
+      println(ctx, e.message);
+      exit(e.code);
+      return;
+    }
+    throw e;
+  }
+}
+
+export function collect(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+export function labelsOf(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    const i = l.indexOf('=');
+    out[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
+  }
+  return out;
+}

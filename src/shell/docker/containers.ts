@@ -1,0 +1,195 @@
+// docker run | ps | rm | stop | start | restart | exec | logs | inspect | pull | images
+import { Command } from 'commander';
+import type { Ctx } from '../program.js';
+import { println } from '../program.js';
+import { DockerError } from '../../docker/daemon.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { goJson } from '../table.js';
+import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
+import { containerJson, networkJson, psTable } from './format.js';
+import { parseImageRef } from '../../docker/images.js';
+
+type Exit = (code: number) => void;
+
+export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
+  const cmd: Command = subcommand('run')
+    .option('-d, --detach')
+    .option('-i, --interactive')
+    .option('-t, --tty')
+    .option('--rm')
+    .option('--name <name>')
+    .option('--network <net>')
+    .option('--net <net>')
+    .option('--network-alias <alias>', '', collect, [])
+    .option('--link <link>', '', collect, [])
+    .option('-p, --publish <spec>', '', collect, [])
+    .option('-e, --env <kv>', '', collect, [])
+    .option('-l, --label <kv>', '', collect, [])
+    .option('-h, --hostname <name>')
+    .option('-v, --volume <spec>', '', collect, [])
+    .option('--restart <policy>')
+    .argument('[image]')
+    .argument('[cmd...]');
+  if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
+  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
+  const [image, ...rest] = cmd.args;
+  if (image === undefined) {
+    println(ctx, '"docker run" requires at least 1 argument.');
+    println(ctx, "See 'docker run --help'.");
+    println(ctx, '');
+    println(ctx, 'Usage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]');
+    println(ctx, '');
+    println(ctx, 'Run a command in a new container');
+    return exit(125);
+  }
+  guard(ctx, exit, () => {
+    const { container, pulled } = d.run({
+      image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
+      hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+    });
+    for (const l of pulled) println(ctx, l);
+    if (o.detach) println(ctx, container.id);
+    exit(0);
+  });
+}
+
+function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void): void {
+  let rc = 0;
+  for (const ref of refs) {
+    const c = d.findContainer(ref);
+    if (c === null) {
+      println(ctx, `Error: No such container: ${ref}`);
+      rc = 1;
+      continue;
+    }
+    try {
+      each(c);
+      println(ctx, ref);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      println(ctx, e.message);
+      rc = 1;
+    }
+  }
+  void verb;
+  exit(rc);
+}
+
+export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: string[], exit: Exit): boolean {
+  switch (sub) {
+    case 'ps': {
+      const cmd = subcommand('ps').option('-a, --all').option('-q, --quiet').option('--no-trunc');
+      if (!parseFlags(ctx, cmd, args, 'ps', exit)) return true;
+      const o = cmd.opts<{ all?: boolean; quiet?: boolean }>();
+      ctx.term.write(psTable(d, !!o.all, !!o.quiet));
+      exit(0);
+      return true;
+    }
+    case 'rm': {
+      const cmd = subcommand('rm').option('-f, --force').option('-v, --volumes').argument('[containers...]');
+      if (!parseFlags(ctx, cmd, args, 'rm', exit)) return true;
+      const force = !!cmd.opts<{ force?: boolean }>().force;
+      containersOf(ctx, d, cmd.args, exit, 'rm', (c) => d.removeContainer(c, force));
+      return true;
+    }
+    case 'stop':
+    case 'kill':
+      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.stopContainer(c, sub === 'kill' ? 137 : 0));
+      return true;
+    case 'start':
+      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.startContainer(c));
+      return true;
+    case 'restart':
+      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
+        d.stopContainer(c, 0);
+        d.startContainer(c);
+      });
+      return true;
+    case 'logs': {
+      const c = d.findContainer(args[args.length - 1] ?? '');
+      if (c === null) {
+        println(ctx, `Error: No such container: ${args[args.length - 1] ?? ''}`);
+        exit(1);
+        return true;
+      }
+      for (const l of c.logs) println(ctx, l);
+      exit(0);
+      return true;
+    }
+    case 'exec': {
+      const cmd = subcommand('exec').option('-i, --interactive').option('-t, --tty').option('-d, --detach').option('-e, --env <kv>', '', collect, []).argument('[container]').argument('[cmd...]');
+      if (!parseFlags(ctx, cmd, args, 'exec', exit)) return true;
+      const [ref, ...rest] = cmd.args;
+      if (ref === undefined || rest.length === 0) {
+        println(ctx, '"docker exec" requires at least 2 arguments.');
+        println(ctx, "See 'docker exec --help'.");
+        exit(1);
+        return true;
+      }
+      const c = d.findContainer(ref);
+      if (c === null) {
+        println(ctx, `Error: No such container: ${ref}`);
+        exit(1);
+        return true;
+      }
+      if (c.state !== 'running') {
+        println(ctx, `Error response from daemon: Container ${c.id} is not running`);
+        exit(1);
+        return true;
+      }
+      const env = d.execEnv(c);
+      const o = cmd.opts<{ interactive?: boolean; tty?: boolean }>();
+      // An interactive shell becomes the terminal's current shell until `exit`.
+      if (o.interactive && rest.length === 1 && /^(\/bin\/)?(sh|bash|ash)$/.test(rest[0]!)) {
+        const prompt = env.flavor === 'busybox' ? '/ # ' : `[root@${c.hostname} /]# `;
+        ctx.session.enter(env, prompt);
+        exit(0);
+        return true;
+      }
+      ctx.spawnIn(env, rest, exit);
+      return true;
+    }
+    case 'inspect': {
+      const refs = args.filter((a) => !a.startsWith('-'));
+      const out: object[] = [];
+      let rc = 0;
+      for (const ref of refs) {
+        const c = d.findContainer(ref);
+        if (c !== null) {
+          out.push(containerJson(d, c));
+          continue;
+        }
+        const n = d.findNetwork(ref);
+        if (n !== null) {
+          out.push(networkJson(d, n));
+          continue;
+        }
+        println(ctx, `Error: No such object: ${ref}`);
+        rc = 1;
+      }
+      if (out.length > 0 || rc === 0) println(ctx, goJson(out));
+      exit(rc);
+      return true;
+    }
+    case 'pull': {
+      const image = args.find((a) => !a.startsWith('-'));
+      if (image === undefined) return false;
+      const ref = parseImageRef(image);
+      const spec = d.registry.find(ref);
+      const key = `${ref.repo}:${ref.tag}`;
+      if (spec === null) {
+        println(ctx, `Error response from daemon: pull access denied for ${ref.repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
+        exit(1);
+        return true;
+      }
+      if (d.images.has(key)) {
+        println(ctx, `${ref.tag}: Pulling from ${ref.repo.includes('/') ? ref.repo : `library/${ref.repo}`}`);
+        println(ctx, `Status: Image is up to date for ${key}`);
+      } else for (const l of d.pull(key, spec.layers)) println(ctx, l);
+      println(ctx, ref.repo.includes('/') || ref.repo.includes('.') ? key : `docker.io/library/${key}`);
+      exit(0);
+      return true;
+    }
+  }
+  return false;
+}

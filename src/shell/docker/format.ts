@@ -1,0 +1,143 @@
+// The docker CLI's text and JSON for containers and networks.
+import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
+import type { Daemon } from '../../docker/daemon.js';
+import type { Container, Network } from '../../docker/model.js';
+import { rfc3339Nano } from '../../sim/clock.js';
+import { humanDuration, tabwrite } from '../table.js';
+
+/** COMMAND as `docker ps` quotes it: arguments with spaces in single quotes, cut to 20 with "…". */
+export function commandText(cmd: string[]): string {
+  const text = cmd.map((a) => (/[\s"'$]/.test(a) ? `'${a}'` : a)).join(' ');
+  const chars = [...text];
+  return `"${chars.length > 20 ? chars.slice(0, 19).join('') + '…' : text}"`;
+}
+
+function portsText(c: Container): string {
+  if (c.publish.length > 0) {
+    return c.publish.map((p) => `${p.hostIp === 0 ? '0.0.0.0' : formatIp4(p.hostIp)}:${p.hostPort}->${p.containerPort}/${p.proto}`).join(', ');
+  }
+  return c.state === 'running' ? c.spec.exposed.join(', ') : '';
+}
+
+function statusText(c: Container, now: number): string {
+  if (c.state === 'running') return `Up ${humanDuration(now - c.started)}`;
+  if (c.state === 'created') return 'Created';
+  return `Exited (${c.exitCode}) ${humanDuration(now - c.finished)} ago`;
+}
+
+export function psTable(d: Daemon, all: boolean, quiet: boolean): string {
+  const now = d.now;
+  const list = [...d.containers.values()].filter((c) => all || c.state === 'running').sort((a, b) => b.created - a.created);
+  if (quiet) return list.map((c) => c.shortId + '\n').join('');
+  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
+  for (const c of list) rows.push([c.shortId, c.image.text, commandText(c.cmd), `${humanDuration(now - c.created)} ago`, statusText(c, now), portsText(c), c.name]);
+  return tabwrite(rows);
+}
+
+export function networkLs(d: Daemon, quiet: boolean): string {
+  const list = [...d.networks.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (quiet) return list.map((n) => n.id.slice(0, 12) + '\n').join('');
+  const rows = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE']];
+  for (const n of list) rows.push([n.id.slice(0, 12), n.name, n.driver, n.scope]);
+  return tabwrite(rows);
+}
+
+function sorted<T>(entries: Array<[string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) out[k] = v;
+  return out;
+}
+
+export function networkJson(d: Daemon, n: Network): object {
+  const containers: Array<[string, object]> = [];
+  for (const ep of n.endpoints.values()) {
+    containers.push([ep.key, {
+      Name: ep.name,
+      EndpointID: ep.id,
+      MacAddress: formatMac(ep.mac),
+      IPv4Address: formatCidr(ep.ip, n.subnet!.len),
+      IPv6Address: '',
+    }]);
+  }
+  if (n.driver === 'host' || n.driver === 'null') {
+    for (const c of d.containers.values()) {
+      if (c.networkMode === (n.driver === 'host' ? 'host' : 'none')) containers.push([c.id, { Name: c.name, EndpointID: c.modeEndpointId, MacAddress: '', IPv4Address: '', IPv6Address: '' }]);
+    }
+  }
+  return {
+    Name: n.name,
+    Id: n.id,
+    Created: rfc3339Nano(n.created),
+    Scope: n.scope,
+    Driver: n.driver,
+    EnableIPv6: false,
+    IPAM: {
+      Driver: 'default',
+      Options: n.flags.ipamOptions,
+      Config: n.subnet === null ? [] : [{ Subnet: formatCidr(n.subnet.addr, n.subnet.len), Gateway: formatIp4(n.gateway!) }],
+    },
+    Internal: n.flags.internal,
+    Attachable: n.flags.attachable,
+    Ingress: n.flags.ingress,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: sorted(containers),
+    Options: sorted(Object.entries(n.options)),
+    Labels: sorted(Object.entries(n.flags.labels)),
+  };
+}
+
+export function containerJson(d: Daemon, c: Container): object {
+  const networks: Array<[string, object]> = c.endpoints.map((ep) => [ep.network.name, {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: ep.network.isDefaultBridge ? null : [c.shortId, ...ep.aliases],
+    NetworkID: ep.network.id,
+    EndpointID: ep.id,
+    Gateway: ep.network.gateway === null || ep.network.driver === 'overlay' ? '' : formatIp4(ep.network.gateway),
+    IPAddress: formatIp4(ep.ip),
+    IPPrefixLen: ep.network.subnet!.len,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: formatMac(ep.mac),
+    DriverOpts: null,
+  }]);
+  const main = c.endpoints.find((e) => e.network.isDefaultBridge);
+  return {
+    Id: c.id,
+    Created: rfc3339Nano(c.created),
+    Path: c.cmd[0] ?? '',
+    Args: c.cmd.slice(1),
+    State: {
+      Status: c.state,
+      Running: c.state === 'running',
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      ExitCode: c.exitCode,
+      Error: '',
+      StartedAt: rfc3339Nano(c.started),
+      FinishedAt: c.state === 'exited' ? rfc3339Nano(c.finished) : '0001-01-01T00:00:00Z',
+    },
+    Image: `sha256:${c.imageId}`,
+    Name: `/${c.name}`,
+    HostConfig: { NetworkMode: c.networkMode === 'bridge' ? 'default' : c.networkMode },
+    Config: {
+      Hostname: c.hostname,
+      Env: [...c.env].map(([k, v]) => `${k}=${v}`),
+      Cmd: c.cmd,
+      Image: c.image.text,
+      Labels: c.labels,
+    },
+    NetworkSettings: {
+      SandboxKey: c.sandboxKey === null ? '' : `/var/run/docker/netns/${c.sandboxKey}`,
+      Gateway: main === undefined ? '' : formatIp4(main.network.gateway!),
+      IPAddress: main === undefined ? '' : formatIp4(main.ip),
+      IPPrefixLen: main === undefined ? 0 : main.network.subnet!.len,
+      MacAddress: main === undefined ? '' : formatMac(main.mac),
+      Networks: sorted(networks),
+    },
+  };
+}

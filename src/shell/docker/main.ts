@@ -1,0 +1,38 @@
+// The docker CLI: dispatches `docker <command>` to the daemon of the host it runs on.
+import type { Program } from '../program.js';
+import { println } from '../program.js';
+import { dockerContainerCmd, dockerRun } from './containers.js';
+import { NOT_RUNNING, daemonOf } from './common.js';
+import { dockerNetwork } from './networks.js';
+import { dockerOf } from '../../docker/engine.js';
+
+export const docker: Program = (ctx, argv, exit) => {
+  const [sub, ...args] = argv.slice(1);
+  if (sub === undefined || sub === '--help') {
+    println(ctx, '');
+    println(ctx, 'Usage:\tdocker [OPTIONS] COMMAND');
+    println(ctx, '');
+    println(ctx, 'A self-sufficient runtime for containers');
+    return exit(0);
+  }
+  if (sub === '--version' || sub === 'version' && args.includes('--short')) {
+    println(ctx, 'Docker version 19.03.13, build 4484c46d9d');
+    return exit(0);
+  }
+  if (dockerOf(ctx.world).daemon(ctx.host) === undefined) {
+    println(ctx, `-bash: docker: command not found`);
+    return exit(127);
+  }
+  const d = daemonOf(ctx);
+  if (d === null) {
+    println(ctx, NOT_RUNNING);
+    return exit(1);
+  }
+  if (sub === 'run') return dockerRun(ctx, d, args, exit);
+  if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
+  if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
+  if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+  println(ctx, `docker: '${sub}' is not a docker command.`);
+  println(ctx, "See 'docker --help'");
+  exit(1);
+};

@@ -1,0 +1,116 @@
+// docker network ls | inspect | create | rm | connect | disconnect
+import type { Ctx } from '../program.js';
+import { println } from '../program.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { parseIp4 } from '../../core/addr.js';
+import { goJson } from '../table.js';
+import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
+import { networkJson, networkLs } from './format.js';
+
+type Exit = (code: number) => void;
+
+export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
+  const [verb, ...rest] = args;
+  switch (verb) {
+    case 'ls':
+    case 'list': {
+      const cmd = subcommand('ls').option('-q, --quiet').option('--no-trunc');
+      if (!parseFlags(ctx, cmd, rest, 'network ls', exit)) return;
+      ctx.term.write(networkLs(d, !!cmd.opts<{ quiet?: boolean }>().quiet));
+      return exit(0);
+    }
+    case 'inspect': {
+      const refs = rest.filter((a) => !a.startsWith('-'));
+      const out: object[] = [];
+      let rc = 0;
+      for (const ref of refs) {
+        const n = d.findNetwork(ref);
+        if (n === null) {
+          println(ctx, `Error: No such network: ${ref}`);
+          rc = 1;
+        } else out.push(networkJson(d, n));
+      }
+      if (out.length > 0 || rc === 0) println(ctx, goJson(out));
+      return exit(rc);
+    }
+    case 'create': {
+      const cmd = subcommand('create')
+        .option('-d, --driver <driver>', '', 'bridge')
+        .option('--subnet <cidr>')
+        .option('--gateway <ip>')
+        .option('--internal')
+        .option('--attachable')
+        .option('-o, --opt <kv>', '', collect, [])
+        .option('--label <kv>', '', collect, [])
+        .argument('[name]');
+      if (!parseFlags(ctx, cmd, rest, 'network create', exit)) return;
+      const o = cmd.opts<{ driver: string; subnet?: string; gateway?: string; internal?: boolean; attachable?: boolean; opt: string[]; label: string[] }>();
+      const name = cmd.args[0];
+      if (name === undefined) {
+        println(ctx, '"docker network create" requires exactly 1 argument.');
+        println(ctx, "See 'docker network create --help'.");
+        return exit(1);
+      }
+      if (o.gateway !== undefined && parseIp4(o.gateway) === null) {
+        println(ctx, `invalid argument "${o.gateway}" for "--gateway" flag: invalid string being converted to IP address: ${o.gateway}`);
+        return exit(125);
+      }
+      return guard(ctx, exit, () => {
+        const n = d.createNetwork(name, {
+          driver: o.driver, subnet: o.subnet ?? null, gateway: o.gateway ?? null, internal: !!o.internal, attachable: !!o.attachable,
+          options: labelsOf(o.opt), labels: labelsOf(o.label),
+        });
+        println(ctx, n.id);
+        exit(0);
+      });
+    }
+    case 'rm':
+    case 'remove': {
+      let rc = 0;
+      for (const ref of rest) {
+        const n = d.findNetwork(ref);
+        if (n === null) {
+          println(ctx, `Error: No such network: ${ref}`);
+          rc = 1;
+          continue;
+        }
+        guard(ctx, (c) => (rc = c), () => {
+          d.removeNetwork(n);
+          println(ctx, ref);
+        });
+      }
+      return exit(rc);
+    }
+    case 'connect':
+    case 'disconnect': {
+      const cmd = subcommand(verb).option('--alias <alias>', '', collect, []).option('--ip <ip>').option('-f, --force').argument('[network]').argument('[container]');
+      if (!parseFlags(ctx, cmd, rest, `network ${verb}`, exit)) return;
+      const [netRef, cRef] = cmd.args;
+      if (netRef === undefined || cRef === undefined) {
+        println(ctx, `"docker network ${verb}" requires exactly 2 arguments.`);
+        return exit(1);
+      }
+      const n = d.findNetwork(netRef);
+      if (n === null) {
+        println(ctx, `Error response from daemon: network ${netRef} not found`);
+        return exit(1);
+      }
+      const c = d.findContainer(cRef);
+      if (c === null) {
+        println(ctx, `Error response from daemon: No such container: ${cRef}`);
+        return exit(1);
+      }
+      const o = cmd.opts<{ alias: string[]; ip?: string }>();
+      return guard(ctx, exit, () => {
+        if (verb === 'connect') d.connect(c, n, o.alias, o.ip === undefined ? null : parseIp4(o.ip));
+        else d.disconnect(c, n);
+        exit(0);
+      });
+    }
+  }
+  println(ctx, '');
+  println(ctx, 'Usage:\tdocker network COMMAND');
+  println(ctx, '');
+  println(ctx, 'Manage networks');
+  exit(verb === undefined ? 0 : 1);
+}

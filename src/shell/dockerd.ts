@@ -1,0 +1,73 @@
+// dockerd [OPTIONS] (& ): restarts the host's Docker daemon with these options, as the seeds do to
+// point it at a cluster store; and `systemctl start|stop|restart docker`.
+import type { Daemon } from '../docker/daemon.js';
+import { dockerOf } from '../docker/engine.js';
+import type { Program } from './program.js';
+import { println } from './program.js';
+
+/** Applies dockerd's options to a daemon; returns an error text or null. */
+export function applyDockerdOptions(d: Daemon, args: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, null];
+    const value = (): string | null => inline ?? args[++i] ?? null;
+    switch (flag) {
+      case '--cluster-store':
+        d.clusterStore = value();
+        break;
+      case '--cluster-advertise':
+        d.clusterAdvertise = value();
+        break;
+      case '-H':
+      case '--host':
+        value();
+        break;
+      case '&':
+        break;
+      default:
+        return `unknown flag: ${flag}`;
+    }
+  }
+  return null;
+}
+
+export const dockerd: Program = (ctx, argv, exit) => {
+  const d = dockerOf(ctx.world).daemon(ctx.host);
+  if (d === undefined) {
+    println(ctx, '-bash: dockerd: command not found');
+    return exit(127);
+  }
+  if (d.running) {
+    println(ctx, 'failed to start daemon: pid file found, ensure docker is not running or delete /var/run/docker.pid');
+    return exit(1);
+  }
+  const err = applyDockerdOptions(d, argv.slice(1));
+  if (err !== null) {
+    println(ctx, err);
+    return exit(125);
+  }
+  d.start();
+  exit(0);
+};
+
+export const systemctl: Program = (ctx, argv, exit) => {
+  const [verb, unit] = [argv[1], argv[2]?.replace(/\.service$/, '')];
+  const d = unit === 'docker' ? dockerOf(ctx.world).daemon(ctx.host) : undefined;
+  if (d === undefined) {
+    println(ctx, `Failed to ${verb} ${argv[2] ?? ''}: Unit not found.`);
+    return exit(5);
+  }
+  if (verb === 'stop') d.stop();
+  else if (verb === 'start') d.start();
+  else if (verb === 'restart') {
+    d.stop();
+    d.start();
+  } else if (verb === 'is-active') {
+    println(ctx, d.running ? 'active' : 'inactive');
+    return exit(d.running ? 0 : 3);
+  } else {
+    println(ctx, `Unknown operation '${verb}'.`);
+    return exit(1);
+  }
+  exit(0);
+};

@@ -1,0 +1,49 @@
+// nslookup, as bind-utils prints it (`Address: 127.0.0.11#53`) and as busybox prints it
+// (`Address: 127.0.0.11:53`): one real DNS query to the first nameserver of /etc/resolv.conf.
+import { formatIp4, parseIp4 } from '../core/addr.js';
+import { dnsLookup, nameserver } from '../apps/resolver.js';
+import type { Program } from './program.js';
+import { println } from './program.js';
+
+export const nslookup: Program = (ctx, argv, exit) => {
+  const args = argv.slice(1).filter((a) => !a.startsWith('-'));
+  const names = ctx.stdin !== '' && args.length === 0 ? ctx.stdin.split('\n').map((l) => l.trim()).filter((l) => l !== '') : args.slice(0, 1);
+  const serverArg = args[1];
+  const server = serverArg !== undefined ? parseIp4(serverArg) : nameserver(ctx);
+  const busybox = ctx.flavor === 'busybox';
+  if (names.length === 0) {
+    println(ctx, busybox ? 'BusyBox v1.31.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]' : 'Usage: nslookup [HOST [SERVER]]');
+    return exit(1);
+  }
+  if (server === null) {
+    println(ctx, ';; connection timed out; no servers could be reached');
+    return exit(1);
+  }
+  const sep = busybox ? ':' : '#';
+  let rc = 0;
+  const next = (i: number): void => {
+    if (i === names.length) return exit(rc);
+    const name = names[i]!;
+    dnsLookup(ctx, server, name, (r) => {
+      println(ctx, `Server:\t\t${formatIp4(server)}`);
+      println(ctx, `Address:\t${formatIp4(server)}${sep}53`);
+      println(ctx, '');
+      if (r === null) {
+        println(ctx, ';; connection timed out; no servers could be reached');
+        rc = 1;
+      } else if (r.rcode !== 'NOERROR' || r.addrs.length === 0) {
+        println(ctx, `** server can't find ${name}: ${r.rcode === 'NOERROR' ? 'NXDOMAIN' : r.rcode}`);
+        rc = 1;
+      } else {
+        println(ctx, 'Non-authoritative answer:');
+        for (const a of r.addrs) {
+          println(ctx, `Name:\t${name}`);
+          println(ctx, `Address: ${a}`);
+        }
+      }
+      println(ctx, '');
+      next(i + 1);
+    });
+  };
+  next(0);
+};

@@ -1,0 +1,32 @@
+// Column output as Go's text/tabwriter prints it with the docker CLI's settings (minwidth 20,
+// padding 3, padded with spaces): every cell but the last in a row is padded to its column's width.
+export function tabwrite(rows: string[][], minWidth = 20, padding = 3): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => {
+    if (i < r.length - 1) widths[i] = Math.max(widths[i] ?? 0, [...cell].length + padding, minWidth);
+  });
+  return rows.map((r) => r.map((cell, i) => (i < r.length - 1 ? cell + ' '.repeat(widths[i]! - [...cell].length) : cell)).join('').replace(/\s+$/, '')).join('\n') + '\n';
+}
+
+/** go-units HumanDuration, as `docker ps` shows ages. */
+export function humanDuration(nanos: number): string {
+  const seconds = Math.floor(nanos / 1e9);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(seconds / 3600);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(seconds / 3600 / 24 / 365)} years`;
+}
+
+/** Go's json.MarshalIndent with four spaces, as `docker inspect` prints (map keys sorted by the caller). */
+export function goJson(value: unknown): string {
+  return JSON.stringify(value, null, 4);
+}

@@ -1,0 +1,224 @@
+// The real side: runs a case's steps with the real `ip`, `iptables` and `ping` in real namespaces,
+// and a small agent process (agent.js) per namespace for TCP and UDP. Every namespace created is
+// recorded in `live` the moment it is asked for, so cleanup finds it whatever happens next.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Case, Outcome, Step } from './model.js';
+import { PROBE_MS, normaliseCounters, normalisePing } from './model.js';
+
+/**
+ * The iptables the real side runs for the command lines' `iptables`: iptables-legacy where it
+ * exists, because the simulator models iptables 1.4.21 (x_tables), whose built-in chain policies
+ * count the packets they decide; iptables-nft counts them differently. KD_IPTABLES overrides.
+ */
+export const REAL_IPTABLES = process.env.KD_IPTABLES ?? (existsSync('/usr/sbin/iptables-legacy') ? 'iptables-legacy' : 'iptables');
+
+function realArgv(line: string): string[] {
+  const argv = line.split(/\s+/);
+  // ip netns exec NS iptables …
+  if (argv[0] === 'ip' && argv[3] === 'iptables') argv[3] = REAL_IPTABLES;
+  return argv;
+}
+
+const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.js');
+
+/** Namespaces that exist now because of us (created, not yet deleted). */
+export const live = new Set<string>();
+/** Agent processes running now. */
+const agents = new Set<ChildProcess>();
+
+export function run(argv: string[], timeoutMs = 20_000): Promise<{ out: string; code: number }> {
+  return new Promise((resolve) => {
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', (e) => {
+      clearTimeout(t);
+      resolve({ out: out + String(e), code: 127 });
+    });
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ out, code: code ?? 128 });
+    });
+  });
+}
+
+interface Seen {
+  proto: string;
+  peer: string;
+  local: string;
+}
+
+class Agent {
+  private readonly proc: ChildProcess;
+  private readonly waiting = new Map<number, (m: Record<string, string>) => void>();
+  private nextId = 1;
+  readonly seen: Seen[] = [];
+  readonly ready: Promise<void>;
+
+  constructor(ns: string) {
+    this.proc = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    agents.add(this.proc);
+    this.proc.on('exit', () => agents.delete(this.proc));
+    let ready!: () => void;
+    this.ready = new Promise((r) => (ready = r));
+    const rl = readline.createInterface({ input: this.proc.stdout! });
+    rl.on('line', (line) => {
+      const m = JSON.parse(line) as Record<string, string>;
+      if (m.ev === 'ready') ready();
+      else if (m.ev === 'seen') this.seen.push({ proto: m.proto!, peer: m.peer!, local: m.local! });
+      else {
+        const w = this.waiting.get(Number(m.id));
+        this.waiting.delete(Number(m.id));
+        w?.(m);
+      }
+    });
+  }
+
+  async call(msg: Record<string, string | number>): Promise<Record<string, string>> {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.proc.stdin!.write(JSON.stringify({ ...msg, id }) + '\n');
+    });
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) return resolve();
+      this.proc.once('exit', () => resolve());
+      this.proc.kill('SIGKILL');
+    });
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function seenLine(seen: Seen[]): string {
+  return seen.length === 0 ? 'seen nothing' : 'seen ' + seen.map((s) => `${s.proto} ${s.peer} > ${s.local}`).sort().join(', ');
+}
+
+/** Runs one case on the real kernel; returns one outcome per step. Always removes its namespaces. */
+export async function runReal(c: Case): Promise<{ outcomes: Outcome[]; times: number[] }> {
+  const ag = new Map<string, Agent>();
+  const agentOf = (ns: string): Agent => {
+    let a = ag.get(ns);
+    if (a === undefined) ag.set(ns, (a = new Agent(ns)));
+    return a;
+  };
+  const outcomes: Outcome[] = [];
+  const times: number[] = [];
+  const t0 = performance.now();
+  try {
+    for (const s of c.steps) {
+      times.push(performance.now() - t0);
+      outcomes.push(await step(s, agentOf, ag));
+    }
+  } finally {
+    await Promise.all([...ag.values()].map((a) => a.stop()));
+    await removeNamespaces(c.namespaces);
+  }
+  return { outcomes, times };
+}
+
+async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Agent>): Promise<Outcome> {
+  switch (s.kind) {
+    case 'cmd': {
+      const argv = realArgv(s.line);
+      const m = /^ip netns add (\S+)$/.exec(s.line);
+      if (m) live.add(m[1]!);
+      const r = await run(argv);
+      return [`exit ${r.code}`];
+    }
+    case 'listen': {
+      const r = await agentOf(s.ns).call({ op: 'listen', proto: s.proto, port: s.port });
+      return [r.ok ? 'listening' : `listen failed: ${r.error}`];
+    }
+    case 'ping': {
+      const argv = ['ip', 'netns', 'exec', s.ns, 'ping', '-n', '-c', '1', '-W', String(s.wait), ...(s.opts ? s.opts.split(/\s+/) : []), s.dst];
+      const r = await run(argv);
+      return [normalisePing(r.out, r.code)];
+    }
+    case 'tcp':
+    case 'udp': {
+      for (const a of ag.values()) a.seen.length = 0;
+      const r = await agentOf(s.ns).call({ op: s.kind, dst: s.dst, dport: s.dport, sport: s.sport, ms: PROBE_MS });
+      // Listener reports travel through another process: give them a moment to arrive.
+      await sleep(40);
+      const seen = [...ag.values()].flatMap((a) => a.seen);
+      const res = r.result === 'reply' ? `reply from ${r.from}` : r.result!;
+      return [`${res}; ${seenLine(seen)}`];
+    }
+    case 'counters': {
+      const r = await run(['ip', 'netns', 'exec', s.ns, REAL_IPTABLES, '-t', s.table, '-nvxL']);
+      return normaliseCounters(r.out, r.code);
+    }
+  }
+}
+
+export async function removeNamespaces(names: Iterable<string>): Promise<void> {
+  for (const n of names) {
+    if (!live.has(n)) continue;
+    await run(['ip', 'netns', 'delete', n]);
+    live.delete(n);
+  }
+}
+
+/** Synchronous last-resort cleanup (signal handlers, exit): kills agents, deletes namespaces. */
+export function cleanupSync(): void {
+  for (const p of agents) {
+    try {
+      p.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  for (const n of live) {
+    try {
+      execFileSync('ip', ['netns', 'delete', n], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
+  }
+  live.clear();
+}
+
+/** Deletes leftovers of earlier runs: namespaces named kd<pid>-… whose process is gone. */
+export function sweepLeftovers(): number {
+  let names: string[] = [];
+  try {
+    names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n !== '');
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const n of names) {
+    const m = /^kd(\d+)-/.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = false;
+    if (pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) continue;
+    try {
+      execFileSync('ip', ['netns', 'delete', n], { stdio: 'ignore' });
+      removed++;
+    } catch {
+      /* raced */
+    }
+  }
+  return removed;
+}
