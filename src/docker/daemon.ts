@@ -13,6 +13,10 @@ import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
 import { parseImageRef } from './images.js';
 import type { Registry } from './images.js';
+import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
+import { attachGatewayBridge, attachOverlay, detachOverlay, overlaySandbox, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
+import type { RemotePeer } from './overlay.js';
+import { globalPoolCandidates } from './ipam.js';
 import { AddressPool, localPoolCandidates, overlaps } from './ipam.js';
 import type { Subnet } from './ipam.js';
 import { Container, Endpoint, Network } from './model.js';
@@ -70,6 +74,7 @@ export class Daemon {
     readonly world: World,
     readonly host: Host,
     readonly registry: Registry,
+    readonly store: ClusterStore,
   ) {}
 
   get rng() {
@@ -93,6 +98,7 @@ export class Daemon {
     }
     root.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
     setupDockerFirewall(root);
+    if (this.clusterStore !== null) this.joinClusterStore();
     if (this.findNetwork('bridge') === null) {
       this.addNetwork('bridge', 'bridge', 'local', { addr: 0xac110000, len: 16 }, null, {
         'com.docker.network.bridge.default_bridge': 'true',
@@ -187,9 +193,76 @@ export class Daemon {
     return this.addNetwork(name, 'bridge', 'local', subnet, gateway, options, { internal: o.internal, attachable: o.attachable, ingress: false, ipamOptions: {}, labels: o.labels }, id);
   }
 
-  /** Overlay networks need a cluster store (or swarm mode, issue 5). */
-  protected createOverlayNetwork(_name: string, _subnet: Subnet | null, _gateway: Ip4 | null, _o: CreateNetworkOptions): Network {
-    throw new DockerError('Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+  /** Overlay networks need a cluster store (or swarm mode). */
+  protected createOverlayNetwork(name: string, subnet: Subnet | null, gateway: Ip4 | null, o: CreateNetworkOptions): Network {
+    if (this.clusterStore === null) {
+      throw new DockerError('Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+    }
+    for (const n of this.store.networks.values()) if (n.name === name) throw new DockerError(`Error response from daemon: network with name ${name} already exists`);
+    const used = [...this.store.networks.values()].map((n) => n.subnet);
+    const sub = subnet ?? globalPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+    if (sub === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    const pool = new AddressPool(sub, false);
+    const gw = gateway ?? (sub.addr + 1) >>> 0;
+    pool.take(gw);
+    const id = newId(this.rng);
+    this.store.addNetwork({ id, name, subnet: sub, gateway: gw, vni: this.store.allocVni(), created: this.now, pool, options: { ...o.options }, labels: o.labels, attachable: o.attachable, internal: o.internal });
+    return this.networks.get(id)!;
+  }
+
+  /** --cluster-store: register the node and follow the store's networks and endpoints. */
+  private joinClusterStore(): void {
+    const store = this.store;
+    if (this.clusterAdvertise !== null) store.nodes.add(this.clusterAdvertise);
+    const me = this;
+    store.watch({
+      networkAdded: (n) => me.addGlobalNetwork(n),
+      networkRemoved: (id) => me.networks.delete(id),
+      endpointAdded: (e) => me.remoteEndpoint(e, true),
+      endpointRemoved: (e) => me.remoteEndpoint(e, false),
+    });
+    for (const n of store.networks.values()) this.addGlobalNetwork(n);
+    for (const e of store.endpoints.values()) this.remoteEndpoint(e, true);
+  }
+
+  private addGlobalNetwork(s: StoredNetwork): void {
+    if (this.networks.has(s.id)) return;
+    const net = new Network(s.id, s.name, 'overlay', 'global', s.subnet, s.gateway, s.pool, s.options, s.created, { internal: s.internal, attachable: s.attachable, ingress: false, ipamOptions: {}, labels: s.labels });
+    net.vni = s.vni;
+    this.networks.set(s.id, net);
+  }
+
+  private remoteEndpoint(e: StoredEndpoint, added: boolean): void {
+    if (e.hostName === this.host.name) return;
+    const net = this.networks.get(e.networkId);
+    if (net === undefined) return;
+    const peer: RemotePeer = { ip: e.ip, mac: e.mac, vtep: e.vtep };
+    const ns = this.host.nsfs.get(`${DOCKER_NETNS_DIR}/${overlayNsKey(net)}`);
+    if (added) {
+      net.remote.set(e.id, { id: e.id, name: e.name, ip: e.ip, mac: e.mac });
+      if (ns !== undefined) addPeer(ns, peer);
+    } else {
+      net.remote.delete(e.id);
+      if (ns !== undefined) removePeer(ns, peer);
+    }
+  }
+
+  /** Remote endpoints of a global network, as peers to program. */
+  private peersOf(net: Network): RemotePeer[] {
+    return this.store.endpointsOf(net.id).filter((e) => e.hostName !== this.host.name).map((e) => ({ ip: e.ip, mac: e.mac, vtep: e.vtep }));
+  }
+
+  /** docker_gwbridge: created on first need, like libnetwork's defaultGwNetwork. */
+  gatewayBridge(): Network {
+    const existing = this.findNetworkByName('docker_gwbridge');
+    if (existing !== null) return existing;
+    const used = this.usedSubnets();
+    const subnet = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s)))!;
+    return this.addNetwork('docker_gwbridge', 'bridge', 'local', subnet, null, {
+      'com.docker.network.bridge.enable_icc': 'false',
+      'com.docker.network.bridge.enable_ip_masquerade': 'true',
+      'com.docker.network.bridge.name': 'docker_gwbridge',
+    }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
   }
 
   findNetworkByName(name: string): Network | null {
@@ -263,7 +336,17 @@ export class Daemon {
     c.imageId = this.images.get(key)!;
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.containers.set(id, c);
-    if (net !== null) this.connect(c, net, o.aliases, null);
+    this.writeFiles(c);
+    // docker run is create then start: a network that refuses the container fails the start,
+    // leaving the container behind in the Created state (exit 125, no usage hint).
+    if (net !== null) {
+      try {
+        this.connect(c, net, o.aliases, null);
+      } catch (e) {
+        if (!(e instanceof DockerError)) throw e;
+        throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: ${e.message}.`, 125);
+      }
+    }
     this.writeFiles(c);
     this.startContainer(c);
     return { container: c, pulled };
@@ -293,33 +376,43 @@ export class Daemon {
   }
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
-  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null): Endpoint {
+  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name): Endpoint {
     if (c.networkMode === 'host' || c.networkMode === 'none') {
       throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
     }
     for (const e of c.endpoints) if (e.network === net) throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
+    if (net.scope === 'global' && this.store.endpointsOf(net.id).some((e) => e.name === c.name)) {
+      throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
+    }
     if (net.pool === null) throw new DockerError(`Error response from daemon: network ${net.name} has no address pool`);
     const addr = ip ?? net.pool.allocate();
     if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
     if (ip !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
-    const ep = new Endpoint(newId(this.rng), net, c.id, c.name, addr, macFromIp(addr), aliases, c.sandbox);
+    const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
     ep.ifname = `eth${c.endpoints.length}`;
     if (net.driver === 'bridge') attachBridge(this, net, ep, c.endpoints.length === 0);
     else this.attachOther(net, ep, c);
     net.endpoints.set(c.id, ep);
     c.endpoints.push(ep);
+    // An overlay provides no gateway: the sandbox gets a docker_gwbridge leg (needDefaultGW).
+    if (net.driver === 'overlay' && !net.flags.internal) attachGatewayBridge(this, c);
     if (c.state === 'running') this.writeFiles(c);
     if (!net.isDefaultBridge) startEmbeddedDns(this, c);
     return ep;
   }
 
-  /** Overlay attachment (cluster store or swarm); see overlay.ts. */
-  protected attachOther(net: Network, _ep: Endpoint, _c: Container): void {
-    throw new DockerError(`Error response from daemon: network ${net.name} cannot be attached here`);
+  /** Overlay attachment: the overlay namespace, the veth into br0, the record in the cluster store. */
+  protected attachOther(net: Network, ep: Endpoint, c: Container): void {
+    attachOverlay(this, net, ep, this.peersOf(net));
+    if (net.scope === 'global') {
+      this.store.addEndpoint({ id: ep.id, networkId: net.id, name: c.name, containerId: c.id, ip: ep.ip, mac: ep.mac, vtep: vtepOf(this), hostName: this.host.name });
+    }
   }
 
-  /** Undoes an attachment on the kernel side (overlay.ts overrides for overlays). */
-  protected detachOther(_net: Network, _ep: Endpoint): void {}
+  protected detachOther(net: Network, ep: Endpoint): void {
+    detachOverlay(this, net, ep);
+    if (net.scope === 'global') this.store.removeEndpoint(ep.id);
+  }
 
   disconnect(c: Container, net: Network): void {
     const i = c.endpoints.findIndex((e) => e.network === net);

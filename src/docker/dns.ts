@@ -27,6 +27,7 @@ export function resolveInContainer(d: Daemon, c: Container, query: string): Ip4[
       const names = [other.name, ...other.aliases, ...(oc !== undefined ? [oc.shortId, oc.hostname] : [])].map((n) => n.toLowerCase());
       if (names.includes(name)) found.push(other.ip);
     }
+    for (const r of net.remote.values()) if (r.name.toLowerCase() === name) found.push(r.ip);
     const rec = net.dnsRecords.get(name);
     if (rec !== undefined) found.push(...rec);
     if (found.length > 0) return d.rng.shuffle([...new Set(found)]);

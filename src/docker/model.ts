@@ -18,6 +18,8 @@ export class Network {
   /** Names the embedded DNS answers on this network beyond container names (swarm services:
    *  `web` → VIP or task IPs, `tasks.web` → task IPs). */
   readonly dnsRecords = new Map<string, Ip4[]>();
+  /** Endpoints of a global network that live on other hosts, by endpoint ID (from the cluster store). */
+  readonly remote = new Map<string, { readonly id: string; readonly name: string; readonly ip: Ip4; readonly mac: number }>();
 
   constructor(
     readonly id: string,

@@ -23,7 +23,7 @@ export const builtins = new Map<string, Program>([
         continue;
       }
       if (ctx.files.has(dir)) println(ctx, dir);
-      else println(ctx, [...names].sort().join('  '));
+      else if (names.size > 0) println(ctx, [...names].sort().join(ctx.tty ? '  ' : '\n'));
     }
     exit(rc);
   }],

@@ -84,7 +84,7 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
     const last = i === stages.length - 1;
     let captured = '';
     const out: Terminal = last ? term : { write: (t) => (captured += t) };
-    spawnIn(world, session, env, out, input, stages[i]!, (code) => {
+    spawnIn(world, session, env, out, last, input, stages[i]!, (code) => {
       if (last) finish(code);
       else runStage(i + 1, captured);
     });
@@ -93,8 +93,10 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
   return result;
 }
 
-function spawnIn(world: World, session: Session, env: Env, term: Terminal, stdin: string, argv: string[], exit: (code: number) => void): void {
-  const prog = lookupProgram(argv[0]!, env.flavor);
+function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: boolean, stdin: string, argv: string[], exit: (code: number) => void): void {
+  // /usr/bin/dockerd is dockerd: programs are found by name in the standard directories.
+  const name = argv[0]!.replace(/^\/(usr\/)?(s?bin)\//, '');
+  const prog = lookupProgram(name, env.flavor);
   if (prog === undefined) throw new UnknownCommand(argv[0]!);
   const ctx: Ctx = {
     world,
@@ -104,10 +106,11 @@ function spawnIn(world: World, session: Session, env: Env, term: Terminal, stdin
     files: env.files,
     hostname: env.hostname,
     term,
+    tty,
     stdin,
     session,
-    spawn: (to, av, ex) => spawnIn(world, session, { ...env, ns: to }, term, stdin, av, ex),
-    spawnIn: (to, av, ex) => spawnIn(world, session, to, term, stdin, av, ex),
+    spawn: (to, av, ex) => spawnIn(world, session, { ...env, ns: to }, term, tty, stdin, av, ex),
+    spawnIn: (to, av, ex) => spawnIn(world, session, to, term, tty, stdin, av, ex),
   };
   prog(ctx, argv, exit);
 }

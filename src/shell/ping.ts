@@ -192,8 +192,10 @@ export const ping: Program = (ctx, argv, exit) => {
         if (rc !== 0) {
           // A REJECT in OUTPUT both fails the send (EPERM) and queues an ICMP error, which
           // iputils still reports: keep the sequence number for it.
-          if (rc !== EPERM) sent.delete(seq);
-          errors++;
+          if (rc !== EPERM) {
+            sent.delete(seq);
+            errors++;
+          }
           println(ctx, `ping: sendmsg: ${ERRNO_TEXT[rc] ?? 'No route to host'}`);
         }
       }

@@ -22,6 +22,8 @@ export interface Ctx {
   readonly host: Host;
   readonly ns: Netns;
   readonly term: Terminal;
+  /** Whether the output goes to the terminal (false inside a pipeline), as isatty(1) tells. */
+  readonly tty: boolean;
   readonly flavor: Flavor;
   readonly files: Files;
   /** The hostname `hostname` prints and prompts show. */

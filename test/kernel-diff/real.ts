@@ -20,7 +20,7 @@ export const REAL_IPTABLES = process.env.KD_IPTABLES ?? (existsSync('/usr/sbin/i
 function realArgv(line: string): string[] {
   const argv = line.split(/\s+/);
   // ip netns exec NS iptables …
-  if (argv[0] === 'ip' && argv[3] === 'iptables') argv[3] = REAL_IPTABLES;
+  if (argv[0] === 'ip' && argv[4] === 'iptables') argv[4] = REAL_IPTABLES;
   return argv;
 }
 
@@ -135,6 +135,12 @@ async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Age
       const m = /^ip netns add (\S+)$/.exec(s.line);
       if (m) live.add(m[1]!);
       const r = await run(argv);
+      // The simulator models IPv4 only. Left on, IPv6 would add its own traffic (DAD, router and
+      // MLD solicitations) to what VXLAN carries and iptables counts, so the harness turns it off
+      // in every namespace it creates, before anything else happens there.
+      if (m && r.code === 0) {
+        await run(['ip', 'netns', 'exec', m[1]!, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      }
       return [`exit ${r.code}`];
     }
     case 'listen': {
@@ -150,9 +156,12 @@ async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Age
     case 'udp': {
       for (const a of ag.values()) a.seen.length = 0;
       const r = await agentOf(s.ns).call({ op: s.kind, dst: s.dst, dport: s.dport, sport: s.sport, ms: PROBE_MS });
-      // Listener reports travel through another process: give them a moment to arrive.
+      // Listener reports travel through another process: give them a moment to arrive, and more
+      // when the probe succeeded (a listener then has something to report).
       await sleep(40);
-      const seen = [...ag.values()].flatMap((a) => a.seen);
+      const all = (): Seen[] => [...ag.values()].flatMap((a) => a.seen);
+      for (let i = 0; i < 50 && all().length === 0 && (r.result === 'connected' || r.result === 'reply'); i++) await sleep(10);
+      const seen = all();
       const res = r.result === 'reply' ? `reply from ${r.from}` : r.result!;
       return [`${res}; ${seenLine(seen)}`];
     }

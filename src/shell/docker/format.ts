@@ -59,6 +59,10 @@ export function networkJson(d: Daemon, n: Network): object {
       IPv6Address: '',
     }]);
   }
+  // Endpoints on other hosts (from the cluster store) are listed under ep-<endpoint ID>.
+  for (const r of n.remote.values()) {
+    containers.push([`ep-${r.id}`, { Name: r.name, EndpointID: r.id, MacAddress: formatMac(r.mac), IPv4Address: formatCidr(r.ip, n.subnet!.len), IPv6Address: '' }]);
+  }
   if (n.driver === 'host' || n.driver === 'null') {
     for (const c of d.containers.values()) {
       if (c.networkMode === (n.driver === 'host' ? 'host' : 'none')) containers.push([c.id, { Name: c.name, EndpointID: c.modeEndpointId, MacAddress: '', IPv4Address: '', IPv6Address: '' }]);
