@@ -7,7 +7,7 @@ import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import { setUp } from '../kernel/rtnl.js';
 import type { World } from '../kernel/world.js';
-import { attachBridge, createBridgeNetwork, detachBridge, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
+import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
 import { startEmbeddedDns } from './dns.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
@@ -348,6 +348,13 @@ export class Daemon {
       }
     }
     this.writeFiles(c);
+    for (const p of publish) {
+      if (hostPortTaken(this, p.hostPort, p.proto)) {
+        const ep = c.endpoints[0];
+        for (const e of [...c.endpoints]) this.disconnect(c, e.network);
+        throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: Error response from daemon: driver failed programming external connectivity on endpoint ${c.name} (${ep?.id ?? ''}): Bind for 0.0.0.0:${p.hostPort} failed: port is already allocated.`, 125);
+      }
+    }
     this.startContainer(c);
     return { container: c, pulled };
   }

@@ -101,8 +101,15 @@ class Agent {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** An SNAT to a port range (the rule sets use 2000-2100) picks a port by a keyed hash of the
+ *  flow on Linux (nf_nat_l4proto_unique_tuple), so only "a port in the range" is comparable. */
+function peerText(peer: string): string {
+  const m = /^(.*):(\d+)$/.exec(peer);
+  return m && Number(m[2]) >= 2000 && Number(m[2]) <= 2100 ? `${m[1]}:2000-2100` : peer;
+}
+
 export function seenLine(seen: Seen[]): string {
-  return seen.length === 0 ? 'seen nothing' : 'seen ' + seen.map((s) => `${s.proto} ${s.peer} > ${s.local}`).sort().join(', ');
+  return seen.length === 0 ? 'seen nothing' : 'seen ' + seen.map((s) => `${s.proto} ${peerText(s.peer)} > ${s.local}`).sort().join(', ');
 }
 
 /** Runs one case on the real kernel; returns one outcome per step. Always removes its namespaces. */

@@ -4,6 +4,9 @@
 // counters to compare at the end of the case.
 import type { Builder, Roles, RuleSet } from './gen.js';
 
+/** KD_OPEN=1 also generates the cases whose disagreements are known and still open. */
+export const OPEN = process.env.KD_OPEN === '1';
+
 const state = (b: Builder): string => (b.chance(0.5) ? '-m state --state' : '-m conntrack --ctstate');
 
 /** INPUT on the server: per-port verdicts, maybe a DROP policy behind an ESTABLISHED rule. */
@@ -56,7 +59,9 @@ const clientOutput: RuleSet = (b, r) => {
   const c = r.client;
   b.ipt(c, `-t nat -A OUTPUT -p tcp --dport 9999 -j DNAT --to-destination ${r.serverIp}:80`);
   b.ipt(c, `-A OUTPUT -p udp --dport 54 -j ${b.pick(['DROP', 'REJECT'])}`);
-  if (b.chance(0.5)) b.ipt(c, `-A OUTPUT -p icmp -d ${r.serverIp} -j ${b.pick(['DROP', 'REJECT'])}`);
+  // Open: ping (a raw socket) after an OUTPUT DROP prints nothing on Linux 6.18/iputils 20221126,
+  // while a UDP socket gets EPERM; not yet explained, so only with KD_OPEN=1 (see the report).
+  if (OPEN && b.chance(0.5)) b.ipt(c, `-A OUTPUT -p icmp -d ${r.serverIp} -j ${b.pick(['DROP', 'REJECT'])}`);
   b.ipt(c, `-A INPUT ${state(b)} ESTABLISHED -j ACCEPT`);
   b.tcp(c, r.serverIp, 9999);
   b.udp(c, r.serverIp, 54);

@@ -13,10 +13,12 @@ export function commandText(cmd: string[]): string {
 }
 
 function portsText(c: Container): string {
+  // Ports come from the running container's network settings: none before it starts or after it stops.
+  if (c.state !== 'running') return '';
   if (c.publish.length > 0) {
     return c.publish.map((p) => `${p.hostIp === 0 ? '0.0.0.0' : formatIp4(p.hostIp)}:${p.hostPort}->${p.containerPort}/${p.proto}`).join(', ');
   }
-  return c.state === 'running' ? c.spec.exposed.join(', ') : '';
+  return c.spec.exposed.join(', ');
 }
 
 function statusText(c: Container, now: number): string {
