@@ -66,6 +66,10 @@ export class Daemon {
   /** repo:tag pulled so far, with the image ID. */
   readonly images = new Map<string, string>();
   running = false;
+  /** Told when a container's process ends (exit code) — the swarm agent watches its tasks this way. */
+  readonly exitListeners: Array<(c: Container, code: number) => void> = [];
+  /** Where overlay peers come from for networks not in the cluster store (swarm mode). */
+  swarmPeers: ((net: Network) => RemotePeer[]) | null = null;
   /** Options dockerd was started with (cluster store, advertise address). */
   clusterStore: string | null = null;
   clusterAdvertise: string | null = null;
@@ -249,7 +253,42 @@ export class Daemon {
 
   /** Remote endpoints of a global network, as peers to program. */
   private peersOf(net: Network): RemotePeer[] {
+    if (net.scope === 'swarm') return this.swarmPeers?.(net) ?? [];
     return this.store.endpointsOf(net.id).filter((e) => e.hostName !== this.host.name).map((e) => ({ ip: e.ip, mac: e.mac, vtep: e.vtep }));
+  }
+
+  /**
+   * A sandbox that is not a container (ingress-sbox, lb-<net>) joins a network: same plumbing,
+   * listed under `key` with endpoint name `name` by `docker network inspect`.
+   */
+  attachSandbox(net: Network, sandbox: Netns, key: string, name: string, ip: Ip4 | null, ifname: string): Endpoint {
+    const addr = ip ?? net.pool!.allocate()!;
+    if (ip !== null && net.pool !== null) net.pool.take(ip);
+    const ep = new Endpoint(newId(this.rng), net, key, name, addr, macFromIp(addr), [], sandbox);
+    ep.ifname = ifname;
+    if (net.driver === 'bridge') attachBridge(this, net, ep, false);
+    else attachOverlay(this, net, ep, this.peersOf(net));
+    net.endpoints.set(key, ep);
+    return ep;
+  }
+
+  detachSandbox(net: Network, key: string): void {
+    const ep = net.endpoints.get(key);
+    if (ep === undefined) return;
+    if (net.driver === 'bridge') detachBridge(this, net, ep);
+    else detachOverlay(this, net, ep);
+    net.pool?.release(ep.ip);
+    net.endpoints.delete(key);
+  }
+
+  /** Registers a network the swarm manages (it appears on a node once the node needs it). */
+  addSwarmNetwork(id: string, name: string, subnet: Subnet, gateway: Ip4, vni: number, created: number, flags: Network['flags'], options: Record<string, string>): Network {
+    const existing = this.networks.get(id);
+    if (existing !== undefined) return existing;
+    const net = new Network(id, name, 'overlay', 'swarm', subnet, gateway, null, options, created, flags);
+    net.vni = vni;
+    this.networks.set(id, net);
+    return net;
   }
 
   /** docker_gwbridge: created on first need, like libnetwork's defaultGwNetwork. */
@@ -382,8 +421,39 @@ export class Daemon {
     this.host.deleteNetns(ns);
   }
 
+  /**
+   * A swarm task's container (the executor's work): created from a pulled image, joined to its
+   * networks at the addresses the managers allocated (overlays first, then ingress, then the
+   * docker_gwbridge leg), given its secrets as files, and started.
+   */
+  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[] }): Container {
+    const parsed = parseImageRef(o.image);
+    // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
+    const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
+    const spec = this.registry.find(ref);
+    if (spec === null) throw new DockerError(`Error response from daemon: No such image: ${ref.repo}:${ref.tag}`);
+    const id = newId(this.rng);
+    const key = shortId(newId(this.rng));
+    const sandbox = this.newSandbox(key);
+    const env = new Map<string, string>();
+    for (const e of o.env) {
+      const i = e.indexOf('=');
+      env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
+    }
+    const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
+    c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
+    this.containers.set(id, c);
+    const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
+    for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
+    if (ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal)) attachGatewayBridge(this, c);
+    for (const [path, data] of o.files) c.files.set(path, data);
+    this.writeFiles(c);
+    this.startContainer(c);
+    return c;
+  }
+
   /** Attaches a container to a network (docker run --network, docker network connect). */
-  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name): Endpoint {
+  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true): Endpoint {
     if (c.networkMode === 'host' || c.networkMode === 'none') {
       throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
     }
@@ -391,10 +461,10 @@ export class Daemon {
     if (net.scope === 'global' && this.store.endpointsOf(net.id).some((e) => e.name === c.name)) {
       throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
     }
-    if (net.pool === null) throw new DockerError(`Error response from daemon: network ${net.name} has no address pool`);
-    const addr = ip ?? net.pool.allocate();
+    if (net.pool === null && ip === null) throw new DockerError(`Error response from daemon: network ${net.name} has no address pool`);
+    const addr = ip ?? net.pool!.allocate();
     if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
-    if (ip !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
+    if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
     ep.ifname = `eth${c.endpoints.length}`;
     if (net.driver === 'bridge') attachBridge(this, net, ep, c.endpoints.length === 0);
@@ -402,7 +472,7 @@ export class Daemon {
     net.endpoints.set(c.id, ep);
     c.endpoints.push(ep);
     // An overlay provides no gateway: the sandbox gets a docker_gwbridge leg (needDefaultGW).
-    if (net.driver === 'overlay' && !net.flags.internal) attachGatewayBridge(this, c);
+    if (gateway && net.driver === 'overlay' && !net.flags.internal) attachGatewayBridge(this, c);
     if (c.state === 'running') this.writeFiles(c);
     if (!net.isDefaultBridge) startEmbeddedDns(this, c);
     return ep;
@@ -448,7 +518,7 @@ export class Daemon {
     }
     c.files.set('/etc/hosts', hosts);
     c.files.set('/etc/hostname', `${c.hostname}\n`);
-    const userNet = c.endpoints.some((e) => !e.network.isDefaultBridge);
+    const userNet = c.endpoints.some((e) => !e.network.isDefaultBridge && !e.network.flags.ingress && e.network.name !== 'docker_gwbridge');
     c.files.set('/etc/resolv.conf', userNet ? 'nameserver 127.0.0.11\noptions ndots:0\n' : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
   }
 
@@ -467,6 +537,7 @@ export class Daemon {
     c.state = 'exited';
     c.exitCode = code;
     c.finished = this.now;
+    for (const l of this.exitListeners) l(c, code);
   }
 
   removeContainer(c: Container, force: boolean): void {

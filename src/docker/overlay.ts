@@ -19,8 +19,13 @@ import type { Container, Endpoint, Network } from './model.js';
 /** Bytes the VXLAN encapsulation adds (14 inner Ethernet + 20 IP + 8 UDP + 8 VXLAN). */
 export const VXLAN_ENCAP = 50;
 
+/** ESP adds SPI 4 + sequence 4 + IV 8 + pad length 1 + next header 1 + ICV 8 (encryption.go). */
+export const ESP_EXPANSION = 26;
+
 export function overlayMtu(net: Network): number {
-  return Number(net.options['com.docker.network.driver.mtu'] ?? 1500) - VXLAN_ENCAP;
+  const mtu = Number(net.options['com.docker.network.driver.mtu'] ?? 1500) - VXLAN_ENCAP;
+  // --opt encrypted: room for ESP too, rounded down to a multiple of 4 (1424).
+  return 'encrypted' in net.options ? (mtu - ESP_EXPANSION) & ~3 : mtu;
 }
 
 export function overlayNsKey(net: Network): string {

@@ -35,6 +35,13 @@ export class Host {
   /** A new namespace with its loopback device (down, as in a fresh `ip netns add`). */
   newNetns(name: string | null): Netns {
     const ns = new Netns(this, this.nextNsId++, name);
+    // IPv4 devconf is copied from the initial namespace (devconf_inherit_init_net = 0, the
+    // default): a namespace made after Docker turned forwarding on forwards too.
+    if (this.namespaces.length > 0) {
+      for (const [k, v] of this.namespaces[0]!.sysctl) {
+        if (k === 'net.ipv4.ip_forward' || k.startsWith('net.ipv4.conf.all.') || k.startsWith('net.ipv4.conf.default.')) ns.setSysctl(k, v);
+      }
+    }
     const lo = new Loopback(ns, ns.allocIfindex(), 'lo', 0, 65536);
     ns.attach(lo);
     this.namespaces.push(ns);

@@ -14,6 +14,11 @@ export class Lan {
   /** Partition groups by host name; hosts in different groups cannot reach each other. */
   private partition: Map<string, number> | null = null;
 
+  /** The NIC plugged in for a host, by host name. */
+  nicOf(host: string): Nic | undefined {
+    return this.ports.find((p) => p.ns.host.name === host);
+  }
+
   plug(nic: Nic): void {
     this.ports.push(nic);
     this.byMac.set(nic.mac, nic);
@@ -29,7 +34,8 @@ export class Lan {
     groups.forEach((g, i) => g.forEach((h) => this.partition!.set(h, i)));
   }
 
-  private reachable(from: Nic, to: Nic): boolean {
+  /** Whether a frame from `from` can reach `to` now (cable, power, partition). */
+  reachable(from: Nic, to: Nic): boolean {
     if (!to.carrier() || to.ns.host.down) return false;
     if (this.partition === null) return true;
     return this.partition.get(from.ns.host.name) === this.partition.get(to.ns.host.name);

@@ -74,15 +74,19 @@ export class Netfilter implements NetfilterHooks {
 
   /** Walks one table's built-in chain. False: dropped or rejected (already recorded). */
   private run(t: Table, hook: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
+    // A table nothing has instantiated in this namespace has no hooks (see Table.registered).
+    if (!t.registered) return true;
     const ct = this.compiled(t);
     const cc: CompiledChain | undefined = ct.byHook[hook];
     if (cc === undefined) return true;
     const chain = cc.chain;
-    if (chain.rules.length === 0) {
-      // Nothing to walk: the policy decides (and counts).
+    if (chain.rules.length === 0 && chain.policy === 'ACCEPT') {
+      // Nothing to walk and nothing to drop: count the policy and accept. An empty chain with
+      // policy DROP goes to the walker, which counts the policy once (ipt_do_table counts each
+      // packet once in the built-in chain's policy rule; counting here too gave 2 packets).
       chain.pkts++;
       chain.bytes += pkt.ipTotalLength();
-      if (chain.policy === 'ACCEPT') return true;
+      return true;
     }
     const v = this.walker.walk(t.name, cc, pkt, inDev, outDev);
     if (v === VERDICT_ACCEPT) return true;

@@ -49,6 +49,14 @@ export class Table {
   compiled: CompiledTable | null = null;
   /** Set once anything touched the table (iptables-save lists only those). */
   used = false;
+  /**
+   * Whether the table is instantiated in this namespace, its hooks registered. Since Linux 4.10
+   * ("netfilter: xtables: don't hook tables by default", b9e69e127397) an x_tables table exists in
+   * a namespace only once something asks for it there (iptables -t TABLE with any command, -L
+   * included: xt_find_table_lock → table_init). Until then packets do not pass it and nothing is
+   * counted: a router whose filter table is first listed after the traffic shows 0 packets.
+   */
+  registered = false;
 
   constructor(readonly name: TableName) {
     for (const c of BUILTIN[name]) this.chains.set(c, new Chain(c, true));
@@ -205,6 +213,11 @@ export class Tables {
   /** The table, registered as loaded (what iptables-save will list). */
   use(name: TableName): Table {
     if (!this.loadOrder.includes(name)) this.loadOrder.push(name);
-    return this.get(name)!;
+    const t = this.get(name)!;
+    if (!t.registered) {
+      t.registered = true;
+      t.compiled = null;
+    }
+    return t;
   }
 }

@@ -4,6 +4,8 @@ import { println } from '../program.js';
 import { dockerContainerCmd, dockerRun } from './containers.js';
 import { NOT_RUNNING, daemonOf } from './common.js';
 import { dockerNetwork } from './networks.js';
+import { dockerNode, dockerSwarm } from './swarmcmd.js';
+import { dockerService } from './servicecmd.js';
 import { dockerOf } from '../../docker/engine.js';
 
 export const docker: Program = (ctx, argv, exit) => {
@@ -30,6 +32,9 @@ export const docker: Program = (ctx, argv, exit) => {
   }
   if (sub === 'run') return dockerRun(ctx, d, args, exit);
   if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
+  if (sub === 'swarm') return dockerSwarm(ctx, d, args, exit);
+  if (sub === 'node') return dockerNode(ctx, d, args, exit);
+  if (sub === 'service') return dockerService(ctx, d, args, exit);
   if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
   if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
   println(ctx, `docker: '${sub}' is not a docker command.`);

@@ -6,6 +6,37 @@ import { parseIp4 } from '../../core/addr.js';
 import { goJson } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { networkJson, networkLs } from './format.js';
+import { swarmOf } from '../../agent/swarm-world.js';
+import { parseCidr } from '../../core/addr.js';
+import { daemonError, managerCluster } from './swarmcmd.js';
+
+/** docker network create -d overlay on a swarm node: the managers allocate it (swarm scope). */
+function createSwarmNetwork(ctx: Ctx, d: Daemon, name: string, o: { subnet?: string; gateway?: string; internal?: boolean; attachable?: boolean; opt: string[]; label: string[] }, exit: Exit): void {
+  const node = swarmOf(ctx.world).nodeOf(d)!;
+  if (node.role !== 'manager') {
+    println(ctx, 'Error response from daemon: Cannot create a multi-host network from a worker node. Please create the network from a manager node.');
+    return exit(1);
+  }
+  const cluster = managerCluster(ctx, d, exit);
+  if (cluster === null) return;
+  const sub = o.subnet === undefined ? null : parseCidr(o.subnet);
+  if (o.subnet !== undefined && (sub === null || !o.subnet.includes('/'))) {
+    println(ctx, `Error response from daemon: invalid CIDR address: ${o.subnet}`);
+    return exit(1);
+  }
+  try {
+    const opts = labelsOf(o.opt);
+    const net = cluster.createNetwork(name, {
+      subnet: sub === null ? null : { addr: sub.addr, len: sub.len }, gateway: o.gateway === undefined ? null : parseIp4(o.gateway),
+      ingress: false, attachable: !!o.attachable, encrypted: 'encrypted' in opts, internal: !!o.internal, labels: labelsOf(o.label), options: opts,
+    });
+    cluster.commit();
+    println(ctx, net.id);
+    exit(0);
+  } catch (e) {
+    daemonError(ctx, exit, e);
+  }
+}
 
 type Exit = (code: number) => void;
 
@@ -55,6 +86,7 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         println(ctx, `invalid argument "${o.gateway}" for "--gateway" flag: invalid string being converted to IP address: ${o.gateway}`);
         return exit(125);
       }
+      if (o.driver === 'overlay' && swarmOf(ctx.world).nodeOf(d) !== null) return createSwarmNetwork(ctx, d, name, o, exit);
       return guard(ctx, exit, () => {
         const n = d.createNetwork(name, {
           driver: o.driver, subnet: o.subnet ?? null, gateway: o.gateway ?? null, internal: !!o.internal, attachable: !!o.attachable,

@@ -1,0 +1,523 @@
+// docker service create | ls | ps | inspect | scale | rm | update | rollback, with the docker
+// CLI's progress display (`overall progress: …`, `verify: Service converged`).
+import { formatCidr, formatIp4 } from '../../core/addr.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { parseImageRef } from '../../docker/images.js';
+import { SEC, rfc3339Nano } from '../../sim/clock.js';
+import { SwarmError } from '../../swarm/cluster.js';
+import type { SwarmCluster } from '../../swarm/cluster.js';
+import { parseConstraint } from '../../swarm/constraints.js';
+import { isTerminal } from '../../swarm/model.js';
+import type { Service, Task } from '../../swarm/model.js';
+import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration } from '../../swarm/spec.js';
+import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
+import type { Command } from 'commander';
+import type { Ctx } from '../program.js';
+import { println } from '../program.js';
+import { goJson, humanDuration, tabwrite } from '../table.js';
+import { collect, labelsOf, parseFlags, subcommand } from './common.js';
+import { daemonError, managerCluster } from './swarmcmd.js';
+
+type Exit = (code: number) => void;
+
+/** The flags `service create` and `service update` share. */
+function serviceFlags(cmd: Command, update: boolean): Command {
+  const c = cmd
+    .option('--replicas <n>')
+    .option('--mode <mode>')
+    .option('--endpoint-mode <mode>')
+    .option('--hostname <name>')
+    .option('--restart-condition <c>')
+    .option('--restart-delay <d>')
+    .option('--restart-max-attempts <n>')
+    .option('--restart-window <d>')
+    .option('--reserve-cpu <n>')
+    .option('--reserve-memory <b>')
+    .option('--limit-cpu <n>')
+    .option('--limit-memory <b>')
+    .option('--update-parallelism <n>')
+    .option('--update-delay <d>')
+    .option('--update-failure-action <a>')
+    .option('--update-monitor <d>')
+    .option('--update-max-failure-ratio <r>')
+    .option('--update-order <o>')
+    .option('--rollback-parallelism <n>')
+    .option('--rollback-delay <d>')
+    .option('--rollback-failure-action <a>')
+    .option('--rollback-monitor <d>')
+    .option('--rollback-max-failure-ratio <r>')
+    .option('--rollback-order <o>')
+    .option('--max-replicas <n>')
+    .option('-d, --detach')
+    .option('-q, --quiet')
+    .option('--with-registry-auth')
+    .option('--no-resolve-image');
+  if (!update) {
+    return c
+      .option('--name <name>')
+      .option('-p, --publish <spec>', '', collect, [])
+      .option('--network <net>', '', collect, [])
+      .option('--constraint <c>', '', collect, [])
+      .option('--placement-pref <p>', '', collect, [])
+      .option('-e, --env <kv>', '', collect, [])
+      .option('-l, --label <kv>', '', collect, [])
+      .option('--container-label <kv>', '', collect, [])
+      .option('--mount <m>', '', collect, [])
+      .option('--secret <s>', '', collect, []);
+  }
+  return c
+    .option('--image <image>')
+    .option('--args <args>')
+    .option('--force')
+    .option('--rollback')
+    .option('--publish-add <spec>', '', collect, [])
+    .option('--publish-rm <spec>', '', collect, [])
+    .option('--network-add <net>', '', collect, [])
+    .option('--network-rm <net>', '', collect, [])
+    .option('--constraint-add <c>', '', collect, [])
+    .option('--constraint-rm <c>', '', collect, [])
+    .option('--env-add <kv>', '', collect, [])
+    .option('--env-rm <k>', '', collect, [])
+    .option('--secret-add <s>', '', collect, [])
+    .option('--secret-rm <s>', '', collect, [])
+    .option('--label-add <kv>', '', collect, [])
+    .option('--label-rm <k>', '', collect, []);
+}
+
+class FlagError extends Error {}
+
+function duration(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const d = parseGoDuration(v);
+  if (d === null) throw new FlagError(`invalid argument "${v}" for "--${flag}" flag: time: invalid duration ${v}`);
+  return d;
+}
+
+function integer(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) throw new FlagError(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+  return Number(v);
+}
+
+/** `-p 8080:80[/udp]` or `--publish published=8080,target=80,mode=host,protocol=udp`. */
+export function parsePort(text: string): PortConfig {
+  if (text.includes('=')) {
+    const kv = labelsOf(text.split(','));
+    const target = Number(kv['target']);
+    if (!Number.isInteger(target) || target <= 0) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: missing mandatory field "target"`);
+    return {
+      published: kv['published'] === undefined ? null : Number(kv['published']), target,
+      protocol: (kv['protocol'] ?? 'tcp') as 'tcp' | 'udp', mode: (kv['mode'] ?? 'ingress') as 'ingress' | 'host',
+    };
+  }
+  const m = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
+  if (m === null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: invalid port format`);
+  return { published: m[1] === undefined ? null : Number(m[1]), target: Number(m[2]), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp', mode: 'ingress' };
+}
+
+function parseSecret(text: string): { source: string; target: string } {
+  if (!text.includes('=')) return { source: text, target: text };
+  const kv = labelsOf(text.split(','));
+  const source = kv['source'] ?? kv['src'] ?? '';
+  return { source, target: kv['target'] ?? source };
+}
+
+function updateConfig(o: Record<string, string | undefined>, prefix: 'update' | 'rollback', base: UpdateConfig): UpdateConfig {
+  const get = (k: string): string | undefined => o[`${prefix}${k}`];
+  const action = get('FailureAction');
+  if (action !== undefined && !['pause', 'continue', 'rollback'].includes(action)) throw new FlagError(`invalid argument "${action}" for "--${prefix}-failure-action" flag: value must be one of pause, continue, rollback`);
+  const order = get('Order');
+  if (order !== undefined && order !== 'stop-first' && order !== 'start-first') throw new FlagError(`invalid argument "${order}" for "--${prefix}-order" flag: value must be one of stop-first, start-first`);
+  return {
+    parallelism: integer(`${prefix}-parallelism`, get('Parallelism'), base.parallelism),
+    delay: duration(`${prefix}-delay`, get('Delay'), base.delay),
+    failureAction: (action ?? base.failureAction) as UpdateConfig['failureAction'],
+    monitor: duration(`${prefix}-monitor`, get('Monitor'), base.monitor),
+    maxFailureRatio: get('MaxFailureRatio') === undefined ? base.maxFailureRatio : Number(get('MaxFailureRatio')),
+    order: (order ?? base.order) as UpdateConfig['order'],
+  };
+}
+
+/** Applies the shared flags to a spec (create starts from the defaults, update from the current spec). */
+function applyFlags(spec: ServiceSpec, o: Record<string, string | undefined>): ServiceSpec {
+  let mode = spec.mode;
+  if (o['mode'] !== undefined) {
+    if (o['mode'] !== 'replicated' && o['mode'] !== 'global') throw new FlagError(`invalid argument "${o['mode']}" for "--mode" flag: invalid mode ${o['mode']}`);
+    mode = o['mode'] === 'global' ? { kind: 'global' } : { kind: 'replicated', replicas: 1 };
+  }
+  if (o['replicas'] !== undefined) {
+    if (mode.kind === 'global') throw new FlagError('replicas can only be used with replicated mode');
+    mode = { kind: 'replicated', replicas: integer('replicas', o['replicas'], 1) };
+  }
+  const cpu = (flag: string, v: string | undefined, dflt: number): number => (v === undefined ? dflt : Math.round(Number(v) * 1e9));
+  const mem = (flag: string, v: string | undefined, dflt: number): number => {
+    if (v === undefined) return dflt;
+    const b = parseBytes(v);
+    if (b === null) throw new FlagError(`invalid argument "${v}" for "--${flag}" flag: invalid size: '${v}'`);
+    return b;
+  };
+  const cond = o['restartCondition'];
+  if (cond !== undefined && !['none', 'on-failure', 'any'].includes(cond)) throw new FlagError(`invalid argument "${cond}" for "--restart-condition" flag: invalid RestartCondition: "${cond}"`);
+  const endpointMode = o['endpointMode'] ?? spec.endpointMode;
+  if (endpointMode !== 'vip' && endpointMode !== 'dnsrr') throw new FlagError(`invalid argument "${endpointMode}" for "--endpoint-mode" flag: invalid endpoint mode`);
+  return {
+    ...spec,
+    mode,
+    hostname: o['hostname'] ?? spec.hostname,
+    endpointMode,
+    maxReplicasPerNode: integer('max-replicas', o['maxReplicas'], spec.maxReplicasPerNode),
+    resources: {
+      reserveCpu: cpu('reserve-cpu', o['reserveCpu'], spec.resources.reserveCpu),
+      reserveMemory: mem('reserve-memory', o['reserveMemory'], spec.resources.reserveMemory),
+      limitCpu: cpu('limit-cpu', o['limitCpu'], spec.resources.limitCpu),
+      limitMemory: mem('limit-memory', o['limitMemory'], spec.resources.limitMemory),
+    },
+    restart: {
+      condition: (cond ?? spec.restart.condition) as ServiceSpec['restart']['condition'],
+      delay: duration('restart-delay', o['restartDelay'], spec.restart.delay),
+      maxAttempts: integer('restart-max-attempts', o['restartMaxAttempts'], spec.restart.maxAttempts),
+      window: duration('restart-window', o['restartWindow'], spec.restart.window),
+    },
+    update: updateConfig(o, 'update', spec.update),
+    rollback: updateConfig(o, 'rollback', spec.rollback),
+  };
+}
+
+/** Checks a spec as the managers do (controlapi validation) before it is stored. */
+export function validateSpec(cluster: SwarmCluster, spec: ServiceSpec): void {
+  if (!/^[a-zA-Z0-9](?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$/.test(spec.name) || spec.name.length > 63) {
+    throw new SwarmError(`rpc error: code = InvalidArgument desc = name must be valid as a DNS name component`);
+  }
+  for (const c of spec.constraints) {
+    const r = parseConstraint(c);
+    if (typeof r === 'string') throw new SwarmError(`rpc error: code = InvalidArgument desc = ${r}`);
+  }
+  if (spec.endpointMode === 'dnsrr' && spec.ports.some((p) => p.mode === 'ingress')) {
+    throw new SwarmError("rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can't be used with dnsrr mode");
+  }
+  for (const n of spec.networks) {
+    const net = cluster.findNetwork(n.target);
+    if (net === null) throw new SwarmError(`network ${n.target} not found`);
+    if (net.ingress) throw new SwarmError(`rpc error: code = InvalidArgument desc = Service cannot be explicitly attached to the ingress network "${net.name}"`);
+  }
+  for (const s of spec.secrets) {
+    if (![...cluster.secrets.values()].some((x) => x.name === s.source)) throw new SwarmError(`secret not found: ${s.source}`);
+  }
+}
+
+function desired(cluster: SwarmCluster, svc: Service): number {
+  if (svc.spec.mode.kind === 'replicated') return svc.spec.mode.replicas;
+  return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running').length;
+}
+
+function running(cluster: SwarmCluster, svc: Service): Task[] {
+  return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running' && t.state === 'running');
+}
+
+/** Waits (on the simulated clock) until the service runs as asked and stays so for 5 s, then
+ *  prints the CLI's final progress display. */
+export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: () => void): void {
+  const eq = ctx.world.eq;
+  let since = -1;
+  const poll = (): void => {
+    const want = desired(cluster, svc);
+    const ok = cluster.services.has(svc.id) && running(cluster, svc).length === want && !cluster.tasksOf(svc).some((t) => t.desiredState !== 'running' && !isTerminal(t.state) && t.state !== 'pending' && t.nodeId !== null && cluster.nodes.get(t.nodeId)?.status === 'ready');
+    if (!ok) since = -1;
+    else if (since < 0) since = eq.now;
+    if (ok && eq.now - since >= 5 * SEC) {
+      println(ctx, `overall progress: ${want} out of ${want} tasks `);
+      const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
+      for (let i = 0; i < want; i++) {
+        const t = tasks[i]!;
+        const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
+        println(ctx, `${label}: running   [==================================================>] `);
+      }
+      println(ctx, 'verify: Service converged ');
+      return done();
+    }
+    eq.after(SEC / 10, poll);
+  };
+  poll();
+}
+
+function imageText(image: string): string {
+  const r = parseImageRef(image);
+  return `${r.repo}:${r.tag}`;
+}
+
+function portsText(svc: Service): string {
+  return svc.ports.filter((p) => p.mode === 'ingress').map((p) => `*:${p.published}->${p.target}/${p.protocol}`).join(', ');
+}
+
+function stateText(t: Task, now: number): string {
+  const names: Record<string, string> = { new: 'New', pending: 'Pending', assigned: 'Assigned', accepted: 'Accepted', preparing: 'Preparing', starting: 'Starting', running: 'Running', complete: 'Complete', shutdown: 'Shutdown', failed: 'Failed', rejected: 'Rejected', remove: 'Remove', orphaned: 'Orphaned' };
+  return `${names[t.state]} ${humanDuration(now - t.stateSince).toLowerCase()} ago`;
+}
+
+function desiredText(t: Task): string {
+  return t.desiredState === 'running' ? 'Running' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
+}
+
+export function psRows(cluster: SwarmCluster, services: Service[]): string[][] {
+  const rows: string[][] = [['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS']];
+  for (const svc of services) {
+    const tasks = cluster.tasksOf(svc);
+    const keyOf = (t: Task): string => (svc.spec.mode.kind === 'replicated' ? String(t.slot).padStart(6, '0') : t.nodeId ?? '');
+    const groups = new Map<string, Task[]>();
+    for (const t of tasks) (groups.get(keyOf(t)) ?? groups.set(keyOf(t), []).get(keyOf(t))!).push(t);
+    for (const key of [...groups.keys()].sort()) {
+      const ts = groups.get(key)!.sort((a, b) => (a.desiredState === 'running' ? 0 : 1) - (b.desiredState === 'running' ? 0 : 1) || b.createdAt - a.createdAt);
+      ts.forEach((t, i) => {
+        const name = `${svc.spec.name}.${svc.spec.mode.kind === 'replicated' ? t.slot : t.nodeId}`;
+        const node = t.nodeId === null ? '' : cluster.nodes.get(t.nodeId)?.hostname ?? '';
+        const ports = t.spec.ports.filter((p) => p.mode === 'host').map((p) => `*:${p.published ?? p.target}->${p.target}/${p.protocol}`).join(',');
+        rows.push([t.id.slice(0, 12), i === 0 ? name : ` \\_ ${name}`, imageText(t.spec.image), node, desiredText(t), stateText(t, cluster.now), t.err === '' ? '' : `"${t.err}"`, ports]);
+      });
+    }
+  }
+  return rows;
+}
+
+function serviceJson(cluster: SwarmCluster, svc: Service): object {
+  const spec = (s: ServiceSpec): object => ({
+    Name: s.name,
+    Labels: s.labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: s.image,
+        ...(s.args.length > 0 ? { Args: s.args } : {}),
+        ...(s.env.length > 0 ? { Env: s.env } : {}),
+        ...(s.hostname !== null ? { Hostname: s.hostname } : {}),
+        Init: false,
+        ...(s.secrets.length > 0 ? { Secrets: s.secrets.map((x) => ({ File: { Name: x.target, UID: '0', GID: '0', Mode: 292 }, SecretID: [...cluster.secrets.values()].find((y) => y.name === x.source)?.id ?? '', SecretName: x.source })) } : {}),
+        StopGracePeriod: 10000000000,
+        DNSConfig: {},
+        Isolation: 'default',
+      },
+      Resources: { Limits: s.resources.limitCpu || s.resources.limitMemory ? { NanoCPUs: s.resources.limitCpu, MemoryBytes: s.resources.limitMemory } : {}, Reservations: s.resources.reserveCpu || s.resources.reserveMemory ? { NanoCPUs: s.resources.reserveCpu, MemoryBytes: s.resources.reserveMemory } : {} },
+      RestartPolicy: { Condition: s.restart.condition, Delay: s.restart.delay, MaxAttempts: s.restart.maxAttempts },
+      Placement: { ...(s.constraints.length > 0 ? { Constraints: s.constraints } : {}), ...(s.preferences.length > 0 ? { Preferences: s.preferences.map((p) => ({ Spread: { SpreadDescriptor: p.replace(/^spread=/, '') } })) } : {}), Platforms: [{ Architecture: 'amd64', OS: 'linux' }] },
+      ...(s.networks.length > 0 ? { Networks: s.networks.map((n) => ({ Target: cluster.findNetwork(n.target)?.id ?? n.target, ...(n.aliases.length > 0 ? { Aliases: n.aliases } : {}) })) } : {}),
+      ForceUpdate: s.forceUpdate,
+      Runtime: 'container',
+    },
+    Mode: s.mode.kind === 'replicated' ? { Replicated: { Replicas: s.mode.replicas } } : { Global: {} },
+    UpdateConfig: { Parallelism: s.update.parallelism, ...(s.update.delay > 0 ? { Delay: s.update.delay } : {}), FailureAction: s.update.failureAction, Monitor: s.update.monitor, MaxFailureRatio: s.update.maxFailureRatio, Order: s.update.order },
+    RollbackConfig: { Parallelism: s.rollback.parallelism, FailureAction: s.rollback.failureAction, Monitor: s.rollback.monitor, MaxFailureRatio: s.rollback.maxFailureRatio, Order: s.rollback.order },
+    EndpointSpec: { Mode: s.endpointMode, ...(s.ports.length > 0 ? { Ports: s.ports.map((p) => ({ Protocol: p.protocol, TargetPort: p.target, ...(p.published !== null ? { PublishedPort: p.published } : {}), PublishMode: p.mode })) } : {}) },
+  });
+  const ports = svc.ports.map((p) => ({ Protocol: p.protocol, TargetPort: p.target, PublishedPort: p.published, PublishMode: p.mode }));
+  return {
+    ID: svc.id,
+    Version: { Index: svc.version },
+    CreatedAt: rfc3339Nano(svc.createdAt),
+    UpdatedAt: rfc3339Nano(svc.updatedAt),
+    Spec: spec(svc.spec),
+    ...(svc.previousSpec !== null ? { PreviousSpec: spec(svc.previousSpec) } : {}),
+    Endpoint: {
+      Spec: { Mode: svc.spec.endpointMode, ...(ports.length > 0 ? { Ports: svc.spec.ports.map((p) => ({ Protocol: p.protocol, TargetPort: p.target, ...(p.published !== null ? { PublishedPort: p.published } : {}), PublishMode: p.mode })) } : {}) },
+      ...(ports.length > 0 ? { Ports: ports } : {}),
+      ...(svc.vips.size > 0 ? { VirtualIPs: [...svc.vips].map(([netId, ip]) => ({ NetworkID: netId, Addr: formatCidr(ip, cluster.networks.get(netId)!.subnet.len) })) } : {}),
+    },
+    ...(svc.updateStatus !== null ? { UpdateStatus: { State: svc.updateStatus.state, StartedAt: rfc3339Nano(svc.updateStatus.startedAt), ...(svc.updateStatus.completedAt !== null ? { CompletedAt: rfc3339Nano(svc.updateStatus.completedAt) } : {}), Message: svc.updateStatus.message } } : {}),
+  };
+}
+
+/** `--format '{{json .A.B}}'` and `{{.A.B}}`: the Go template subset scenarios use. */
+export function goTemplate(tpl: string, value: unknown): string {
+  return tpl.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
+    let v: unknown = value;
+    for (const k of path.split('.').filter((x) => x !== '')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[k];
+    if (json !== undefined) return JSON.stringify(v ?? null);
+    if (v === undefined || v === null) return '<no value>';
+    if (typeof v === 'object') return Array.isArray(v) ? `[${v.map((x) => (typeof x === 'object' ? `{${Object.values(x as object).join(' ')}}` : String(x))).join(' ')}]` : `map[${Object.entries(v as object).map(([k, x]) => `${k}:${String(x)}`).join(' ')}]`;
+    return String(v);
+  });
+}
+
+function servicePretty(cluster: SwarmCluster, svc: Service): string {
+  const s = svc.spec;
+  const lines = ['', `ID:\t\t${svc.id}`, `Name:\t\t${s.name}`];
+  if (Object.keys(s.labels).length > 0) {
+    lines.push('Labels:');
+    for (const [k, v] of Object.entries(s.labels)) lines.push(` ${k}=${v}`);
+  }
+  lines.push(`Service Mode:\t${s.mode.kind === 'replicated' ? 'Replicated' : 'Global'}`);
+  if (s.mode.kind === 'replicated') lines.push(` Replicas:\t${s.mode.replicas}`);
+  if (s.constraints.length > 0) lines.push('Placement:', ` Constraints:\t[${s.constraints.join(' ')}]`);
+  else lines.push('Placement:');
+  lines.push('UpdateConfig:', ` Parallelism:\t${s.update.parallelism}`);
+  if (s.update.delay > 0) lines.push(` Delay:\t\t${humanGo(s.update.delay)}`);
+  lines.push(` On failure:\t${s.update.failureAction}`, ` Monitoring Period: ${humanGo(s.update.monitor)}`, ` Max failure ratio: ${s.update.maxFailureRatio}`, ` Update order:      ${s.update.order}`);
+  lines.push('RollbackConfig:', ` Parallelism:\t${s.rollback.parallelism}`, ` On failure:\t${s.rollback.failureAction}`, ` Monitoring Period: ${humanGo(s.rollback.monitor)}`, ` Max failure ratio: ${s.rollback.maxFailureRatio}`, ` Rollback order:    ${s.rollback.order}`);
+  lines.push('ContainerSpec:', ` Image:\t\t${s.image}`);
+  if (s.args.length > 0) lines.push(` Args:\t\t${s.args.join(' ')} `);
+  if (s.env.length > 0) lines.push(` Env:\t\t${s.env.join(' ')}`);
+  if (s.secrets.length > 0) lines.push('Secrets:', ...s.secrets.map((x) => ` Target:\t${x.target}\n  Source:\t${x.source}`));
+  lines.push('Resources:');
+  if (s.networks.length > 0) lines.push(`Networks:\t${s.networks.map((n) => n.target).join(' ')}`);
+  lines.push(`Endpoint Mode:\t${s.endpointMode}`);
+  if (svc.ports.length > 0) {
+    lines.push('Ports:');
+    for (const p of svc.ports) lines.push(` PublishedPort = ${p.published}`, `  Protocol = ${p.protocol}`, `  TargetPort = ${p.target}`, `  PublishMode = ${p.mode}`);
+  }
+  void cluster;
+  return lines.join('\n') + ' \n';
+}
+
+function humanGo(ns: number): string {
+  if (ns % 60e9 === 0 && ns > 0) return `${ns / 60e9}m0s`;
+  return `${ns / 1e9}s`;
+}
+
+export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
+  const [verb, ...rest] = args;
+  const cluster = managerCluster(ctx, d, exit);
+  if (cluster === null) return;
+  const find = (ref: string): Service | null => cluster.findService(ref);
+  try {
+    switch (verb) {
+      case 'create': {
+        const cmd = serviceFlags(subcommand('create'), false).argument('[image]').argument('[args...]');
+        if (!parseFlags(ctx, cmd, rest, 'service create', exit)) return;
+        const o = cmd.opts<Record<string, string | undefined> & { publish: string[]; network: string[]; constraint: string[]; placementPref: string[]; env: string[]; label: string[]; containerLabel: string[]; mount: string[]; secret: string[]; detach?: boolean; name?: string }>();
+        const [image, ...cargs] = cmd.args;
+        if (image === undefined) {
+          println(ctx, '"docker service create" requires at least 1 argument.');
+          println(ctx, "See 'docker service create --help'.");
+          return exit(1);
+        }
+        const base = defaultSpec(o.name ?? '', image);
+        const spec0: ServiceSpec = {
+          ...base,
+          args: cargs,
+          env: o.env,
+          labels: labelsOf(o.label),
+          containerLabels: labelsOf(o.containerLabel),
+          networks: o.network.map((n) => ({ target: n.includes('=') ? labelsOf(n.split(','))['name'] ?? labelsOf(n.split(','))['target'] ?? n : n, aliases: n.includes('alias=') ? [labelsOf(n.split(','))['alias']!] : [] })),
+          ports: o.publish.map(parsePort),
+          constraints: o.constraint,
+          preferences: o.placementPref,
+          secrets: o.secret.map(parseSecret),
+          mounts: o.mount.map((m) => {
+            const kv = labelsOf(m.split(','));
+            return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '' };
+          }),
+          restart: DEFAULT_RESTART,
+        };
+        const spec = applyFlags(spec0, o);
+        const named: ServiceSpec = spec.name === '' ? { ...spec, name: randomServiceName(cluster) } : spec;
+        validateSpec(cluster, named);
+        const svc = cluster.addService(named);
+        println(ctx, svc.id);
+        if (o.detach) return exit(0);
+        return waitConverged(ctx, cluster, svc, () => exit(0));
+      }
+      case 'ls':
+      case 'list': {
+        const rows = [['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS']];
+        for (const svc of [...cluster.services.values()].sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1))) {
+          const run = running(cluster, svc).length;
+          rows.push([svc.id.slice(0, 12), svc.spec.name, svc.spec.mode.kind, `${run}/${desired(cluster, svc)}`, imageText(svc.spec.image), portsText(svc)]);
+        }
+        ctx.term.write(tabwrite(rows));
+        return exit(0);
+      }
+      case 'ps': {
+        const refs = rest.filter((a) => !a.startsWith('-'));
+        const services: Service[] = [];
+        for (const ref of refs) {
+          const s = find(ref);
+          if (s === null) {
+            println(ctx, `no such service: ${ref}`);
+            return exit(1);
+          }
+          services.push(s);
+        }
+        ctx.term.write(tabwrite(psRows(cluster, services)));
+        return exit(0);
+      }
+      case 'inspect': {
+        const cmd = subcommand('inspect').option('--pretty').option('-f, --format <tpl>').argument('[services...]');
+        if (!parseFlags(ctx, cmd, rest, 'service inspect', exit)) return;
+        const o = cmd.opts<{ pretty?: boolean; format?: string }>();
+        const out: object[] = [];
+        for (const ref of cmd.args) {
+          const s = find(ref);
+          if (s === null) {
+            println(ctx, `Status: Error: no such service: ${ref}, Code: 1`);
+            return exit(1);
+          }
+          if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
+          else if (o.pretty) ctx.term.write(servicePretty(cluster, s));
+          else out.push(serviceJson(cluster, s));
+        }
+        if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
+        return exit(0);
+      }
+      case 'scale': {
+        const detach = rest.includes('-d') || rest.includes('--detach');
+        const pairs = rest.filter((a) => !a.startsWith('-'));
+        const scaled: Service[] = [];
+        for (const p of pairs) {
+          const m = /^([^=]+)=(\d+)$/.exec(p);
+          if (m === null) {
+            println(ctx, `Invalid scale specifier '${p}'.`);
+            return exit(1);
+          }
+          const s = find(m[1]!);
+          if (s === null) {
+            println(ctx, `Error: No such service: ${m[1]}`);
+            return exit(1);
+          }
+          if (s.spec.mode.kind !== 'replicated') {
+            println(ctx, `${m[1]}: scale can only be used with replicated mode`);
+            return exit(1);
+          }
+          s.spec = { ...s.spec, mode: { kind: 'replicated', replicas: Number(m[2]) } };
+          s.version++;
+          s.updatedAt = cluster.now;
+          cluster.commit();
+          println(ctx, `${m[1]} scaled to ${m[2]}`);
+          scaled.push(s);
+        }
+        if (detach) return exit(0);
+        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, () => next(i + 1)));
+        return next(0);
+      }
+      case 'rm':
+      case 'remove': {
+        let rc = 0;
+        for (const ref of rest) {
+          const s = find(ref);
+          if (s === null) {
+            println(ctx, `Error: No such service: ${ref}`);
+            rc = 1;
+            continue;
+          }
+          cluster.removeService(s);
+          println(ctx, ref);
+        }
+        return exit(rc);
+      }
+    }
+  } catch (e) {
+    if (e instanceof FlagError) {
+      println(ctx, e.message);
+      println(ctx, `See 'docker service ${verb} --help'.`);
+      return exit(125);
+    }
+    return daemonError(ctx, exit, e);
+  }
+  println(ctx, '');
+  println(ctx, 'Usage:\tdocker service COMMAND');
+  exit(verb === undefined ? 0 : 1);
+}
+
+function randomServiceName(cluster: SwarmCluster): string {
+  const left = ['admiring', 'brave', 'clever', 'eager', 'focused', 'happy', 'keen', 'nifty', 'quirky', 'zen'];
+  const right = ['babbage', 'curie', 'darwin', 'euler', 'fermi', 'hopper', 'knuth', 'lovelace', 'turing', 'wozniak'];
+  return `${left[cluster.rng.below(left.length)]}_${right[cluster.rng.below(right.length)]}`;
+}
+
+export { formatIp4, serviceFlags, applyFlags, FlagError, parseSecret, serviceJson };

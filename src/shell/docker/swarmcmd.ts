@@ -1,0 +1,282 @@
+// docker swarm init | join | join-token | leave, and docker node ls | inspect | update | promote |
+// demote | rm — the cluster as the docker CLI shows it.
+import { formatIp4, parseIp4 } from '../../core/addr.js';
+import { swarmOf } from '../../agent/swarm-world.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { SwarmError } from '../../swarm/cluster.js';
+import type { SwarmCluster } from '../../swarm/cluster.js';
+import type { SwarmNode } from '../../swarm/model.js';
+import { rfc3339Nano } from '../../sim/clock.js';
+import type { Ctx } from '../program.js';
+import { println } from '../program.js';
+import { goJson, tabwrite } from '../table.js';
+import { collect, parseFlags, subcommand } from './common.js';
+
+type Exit = (code: number) => void;
+
+export function daemonError(ctx: Ctx, exit: Exit, e: unknown): void {
+  if (e instanceof SwarmError) {
+    println(ctx, `Error response from daemon: ${e.message}`);
+    return exit(1);
+  }
+  throw e;
+}
+
+/** The cluster, when this host is a manager with quorum (else the error is printed). */
+export function managerCluster(ctx: Ctx, d: Daemon, exit: Exit): SwarmCluster | null {
+  const sw = swarmOf(ctx.world);
+  const cluster = sw.cluster;
+  if (cluster === null || cluster.nodeFor(d.host.name) === null) {
+    println(ctx, 'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+    exit(1);
+    return null;
+  }
+  try {
+    cluster.checkManager(d.host.name);
+    return cluster;
+  } catch (e) {
+    daemonError(ctx, exit, e);
+    return null;
+  }
+}
+
+function joinHint(cluster: SwarmCluster, role: 'worker' | 'manager', addr: string): string {
+  return `To add a ${role} to this swarm, run the following command:\n\n    docker swarm join --token ${role === 'worker' ? cluster.workerToken : cluster.managerToken} ${addr}:2377\n`;
+}
+
+function advertiseOf(cluster: SwarmCluster, d: Daemon): string {
+  return formatIp4(cluster.nodeFor(d.host.name)?.addr ?? 0);
+}
+
+export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
+  const [verb, ...rest] = args;
+  const sw = swarmOf(ctx.world);
+  switch (verb) {
+    case 'init': {
+      const cmd = subcommand('init').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').option('--default-addr-pool <cidr>').option('--default-addr-pool-mask-length <n>').option('--force-new-cluster');
+      if (!parseFlags(ctx, cmd, rest, 'swarm init', exit)) return;
+      const o = cmd.opts<{ advertiseAddr?: string; defaultAddrPool?: string; defaultAddrPoolMaskLength?: string }>();
+      const addrText = o.advertiseAddr?.split(':')[0];
+      const addr = addrText === undefined ? d.host.root.device('eth0')?.primaryAddr() ?? null : parseIp4(addrText);
+      if (addr === null) {
+        println(ctx, `Error response from daemon: advertise address must be a non-zero IP address or network interface (with optional port number)`);
+        return exit(1);
+      }
+      try {
+        const node = sw.init(d, addr, o.defaultAddrPool ?? null, Number(o.defaultAddrPoolMaskLength ?? 24));
+        const cluster = sw.cluster!;
+        println(ctx, `Swarm initialized: current node (${node.id}) is now a manager.`);
+        println(ctx, '');
+        ctx.term.write(joinHint(cluster, 'worker', formatIp4(addr)));
+        println(ctx, '');
+        println(ctx, "To add a manager to this swarm, run 'docker swarm join-token manager' and follow the instructions.");
+        println(ctx, '');
+        exit(0);
+      } catch (e) {
+        daemonError(ctx, exit, e);
+      }
+      return;
+    }
+    case 'join': {
+      const cmd = subcommand('join').option('--token <token>').option('--advertise-addr <addr>').option('--listen-addr <addr>').argument('[remote]');
+      if (!parseFlags(ctx, cmd, rest, 'swarm join', exit)) return;
+      const o = cmd.opts<{ token?: string; advertiseAddr?: string }>();
+      const remote = cmd.args[0];
+      if (remote === undefined) {
+        println(ctx, '"docker swarm join" requires exactly 1 argument.');
+        return exit(1);
+      }
+      const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : d.host.root.device('eth0')?.primaryAddr() ?? null;
+      try {
+        const node = sw.join(d, addr ?? 0, o.token ?? '', remote);
+        println(ctx, `This node joined a swarm as a ${node.role}.`);
+        exit(0);
+      } catch (e) {
+        daemonError(ctx, exit, e);
+      }
+      return;
+    }
+    case 'join-token': {
+      const role = rest.find((a) => !a.startsWith('-'));
+      const cluster = managerCluster(ctx, d, exit);
+      if (cluster === null) return;
+      if (role !== 'worker' && role !== 'manager') {
+        println(ctx, `unknown role ${role ?? ''}`);
+        return exit(1);
+      }
+      if (rest.includes('-q') || rest.includes('--quiet')) println(ctx, role === 'worker' ? cluster.workerToken : cluster.managerToken);
+      else {
+        ctx.term.write(joinHint(cluster, role, advertiseOf(cluster, d)));
+        println(ctx, '');
+      }
+      return exit(0);
+    }
+    case 'leave': {
+      try {
+        sw.leave(d, rest.includes('--force') || rest.includes('-f'));
+        println(ctx, 'Node left the swarm.');
+        exit(0);
+      } catch (e) {
+        daemonError(ctx, exit, e);
+      }
+      return;
+    }
+  }
+  println(ctx, '');
+  println(ctx, 'Usage:\tdocker swarm COMMAND');
+  exit(verb === undefined ? 0 : 1);
+}
+
+function findNode(cluster: SwarmCluster, ref: string, selfHost: string): SwarmNode | null {
+  if (ref === 'self') return cluster.nodeFor(selfHost);
+  for (const n of cluster.nodes.values()) if (n.hostname === ref || n.id === ref) return n;
+  const byId = [...cluster.nodes.values()].filter((n) => n.id.startsWith(ref));
+  return byId.length === 1 ? byId[0]! : null;
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+function nodeJson(cluster: SwarmCluster, n: SwarmNode): object {
+  return {
+    ID: n.id,
+    Version: { Index: 9 },
+    CreatedAt: rfc3339Nano(n.joinedAt),
+    UpdatedAt: rfc3339Nano(cluster.now),
+    Spec: { Labels: { ...n.labels }, Role: n.role, Availability: n.availability },
+    Description: {
+      Hostname: n.hostname,
+      Platform: { Architecture: 'x86_64', OS: 'linux' },
+      Resources: { NanoCPUs: n.cpus, MemoryBytes: n.memory },
+      Engine: { EngineVersion: '19.03.13', Plugins: [{ Type: 'Network', Name: 'overlay' }] },
+    },
+    Status: { State: n.status, Addr: formatIp4(n.addr) },
+    ...(n.role === 'manager' ? { ManagerStatus: { Leader: cluster.managerStatus(n) === 'Leader', Reachability: cluster.managerStatus(n) === 'Unreachable' ? 'unreachable' : 'reachable', Addr: `${formatIp4(n.addr)}:2377` } } : {}),
+  };
+}
+
+function nodePretty(cluster: SwarmCluster, n: SwarmNode): string {
+  const lines = [`ID:\t\t\t${n.id}`];
+  const labels = Object.entries(n.labels);
+  if (labels.length > 0) {
+    lines.push('Labels:');
+    for (const [k, v] of labels) lines.push(` - ${k}=${v}`);
+  }
+  lines.push(`Hostname:              \t${n.hostname}`, `Joined at:             \t${new Date(Date.parse(rfc3339Nano(n.joinedAt).slice(0, 23) + 'Z')).toISOString().replace('T', ' ').replace('Z', ' +0000 utc')}`);
+  lines.push('Status:', ` State:\t\t\t${cap(n.status)}`, ` Availability:         \t${cap(n.availability)}`, ` Address:\t\t${formatIp4(n.addr)}`);
+  if (n.role === 'manager') lines.push('Manager Status:', ` Address:\t\t${formatIp4(n.addr)}:2377`, ` Raft Status:\t\t${cluster.managerStatus(n) === 'Unreachable' ? 'Unreachable' : 'Reachable'}`, ` Leader:\t\t${cluster.managerStatus(n) === 'Leader' ? 'Yes' : 'No'}`);
+  lines.push('Platform:', ' Operating System:\tlinux', ' Architecture:\t\tx86_64', 'Resources:', ` CPUs:\t\t\t${n.cpus / 1e9}`, ` Memory:\t\t${(n.memory / 1024 ** 3).toFixed(3)}GiB`, 'Engine Version:\t\t19.03.13');
+  return lines.join('\n') + '\n';
+}
+
+export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
+  const [verb, ...rest] = args;
+  const cluster = managerCluster(ctx, d, exit);
+  if (cluster === null) return;
+  const self = cluster.nodeFor(d.host.name)!;
+  switch (verb) {
+    case 'ls':
+    case 'list': {
+      if (rest.includes('-q') || rest.includes('--quiet')) {
+        for (const n of [...cluster.nodes.values()].sort((a, b) => a.hostname.localeCompare(b.hostname))) println(ctx, n.id);
+        return exit(0);
+      }
+      const rows = [['ID', 'HOSTNAME', 'STATUS', 'AVAILABILITY', 'MANAGER STATUS', 'ENGINE VERSION']];
+      for (const n of [...cluster.nodes.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0))) {
+        rows.push([n === self ? `${n.id} *` : n.id, n.hostname, cap(n.status), cap(n.availability), cluster.managerStatus(n), '19.03.13']);
+      }
+      ctx.term.write(tabwrite(rows));
+      return exit(0);
+    }
+    case 'inspect': {
+      const pretty = rest.includes('--pretty');
+      const refs = rest.filter((a) => !a.startsWith('-'));
+      const out: object[] = [];
+      for (const ref of refs) {
+        const n = findNode(cluster, ref, d.host.name);
+        if (n === null) {
+          println(ctx, `Error: No such node: ${ref}`);
+          return exit(1);
+        }
+        if (pretty) ctx.term.write(nodePretty(cluster, n));
+        else out.push(nodeJson(cluster, n));
+      }
+      if (!pretty) println(ctx, goJson(out));
+      return exit(0);
+    }
+    case 'promote':
+    case 'demote': {
+      for (const ref of rest) {
+        const n = findNode(cluster, ref, d.host.name);
+        if (n === null) {
+          println(ctx, `Error: No such node: ${ref}`);
+          return exit(1);
+        }
+        const role = verb === 'promote' ? 'manager' : 'worker';
+        if (n.role === role) println(ctx, `Node ${n.id} is already a ${role}.`);
+        else {
+          if (role === 'worker' && cluster.managers().length === 1) {
+            println(ctx, 'Error response from daemon: rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm');
+            return exit(1);
+          }
+          n.role = role;
+          if (role === 'worker' && cluster.leaderId === n.id) cluster.leaderId = null;
+          cluster.commit();
+          println(ctx, `Node ${n.id} ${verb}d to a ${role} in the swarm.`);
+        }
+      }
+      return exit(0);
+    }
+    case 'update': {
+      const cmd = subcommand('update').option('--label-add <kv>', '', collect, []).option('--label-rm <k>', '', collect, []).option('--availability <a>').option('--role <r>').argument('[node]');
+      if (!parseFlags(ctx, cmd, rest, 'node update', exit)) return;
+      const o = cmd.opts<{ labelAdd: string[]; labelRm: string[]; availability?: string; role?: string }>();
+      const ref = cmd.args[0];
+      const n = ref === undefined ? null : findNode(cluster, ref, d.host.name);
+      if (n === null) {
+        println(ctx, `Error: No such node: ${ref ?? ''}`);
+        return exit(1);
+      }
+      for (const kv of o.labelAdd) {
+        const i = kv.indexOf('=');
+        n.labels[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
+      }
+      for (const k of o.labelRm) delete n.labels[k];
+      if (o.availability !== undefined) {
+        if (!['active', 'pause', 'drain'].includes(o.availability)) {
+          println(ctx, `invalid argument "${o.availability}" for "--availability" flag: invalid value: ${o.availability}, expected active, pause or drain`);
+          return exit(125);
+        }
+        n.availability = o.availability as SwarmNode['availability'];
+      }
+      if (o.role === 'manager' || o.role === 'worker') n.role = o.role;
+      cluster.commit();
+      println(ctx, ref!);
+      return exit(0);
+    }
+    case 'rm':
+    case 'remove': {
+      const force = rest.includes('-f') || rest.includes('--force');
+      for (const ref of rest.filter((a) => !a.startsWith('-'))) {
+        const n = findNode(cluster, ref, d.host.name);
+        if (n === null) {
+          println(ctx, `Error: No such node: ${ref}`);
+          return exit(1);
+        }
+        if (n.role === 'manager') {
+          println(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
+          return exit(1);
+        }
+        if (n.status !== 'down' && !force) {
+          println(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is not down and can't be removed`);
+          return exit(1);
+        }
+        cluster.removeNode(n);
+        println(ctx, ref);
+      }
+      return exit(0);
+    }
+  }
+  println(ctx, '');
+  println(ctx, 'Usage:\tdocker node COMMAND');
+  exit(verb === undefined ? 0 : 1);
+}

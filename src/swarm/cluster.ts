@@ -1,0 +1,451 @@
+// One swarm: the state its managers replicate through Raft, and the reconcilers that act on it
+// (allocator, orchestrator, scheduler). Changes go through `commit()`, which is refused without a
+// quorum of managers, then reconciles and tells the agents. Nothing here touches a kernel: agents
+// (agent/) turn the state into containers and load balancers on each node.
+import type { Ip4 } from '../core/addr.js';
+import type { Rng } from '../core/rng.js';
+import type { EventQueue, Nanos } from '../sim/clock.js';
+import { SEC } from '../sim/clock.js';
+import { AddressPool, globalPoolCandidates, overlaps } from '../docker/ipam.js';
+import type { Subnet } from '../docker/ipam.js';
+import { swarmId } from './ids.js';
+import { Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal } from './model.js';
+import type { NodeRole } from './model.js';
+import { scheduleTask } from './scheduler.js';
+import type { ServiceSpec } from './spec.js';
+
+/** A refusal as the daemon words it (the CLI prefixes "Error response from daemon: "). */
+export class SwarmError extends Error {}
+
+export const HEARTBEAT: Nanos = 5 * SEC;
+/** A node is Down once its heartbeats have been missing this long (period × 3, swarmkit's grace). */
+export const NODE_DOWN_AFTER: Nanos = 3 * HEARTBEAT;
+/** Tasks kept per slot in `service ps` history (task-history-limit 5). */
+export const TASK_HISTORY = 5;
+export const INGRESS_VNI = 4096;
+
+export interface Connectivity {
+  /** Whether host `a` can reach host `b` over the LAN now (both up, cables in, same partition). */
+  reach(a: string, b: string): boolean;
+  up(host: string): boolean;
+}
+
+export class SwarmCluster {
+  readonly nodes = new Map<string, SwarmNode>();
+  readonly services = new Map<string, Service>();
+  readonly tasks = new Map<string, Task>();
+  readonly networks = new Map<string, SwarmNetwork>();
+  readonly secrets = new Map<string, Secret>();
+  readonly nodeOfHost = new Map<string, string>();
+  readonly workerToken: string;
+  readonly managerToken: string;
+  leaderId: string | null = null;
+  private nextVni = INGRESS_VNI;
+  private nextPort = 30000;
+  private readonly listeners: Array<() => void> = [];
+  private reconciling = false;
+  private ticking = false;
+
+  constructor(
+    readonly id: string,
+    readonly rng: Rng,
+    readonly eq: EventQueue,
+    readonly net: Connectivity,
+    readonly engineLabels: (n: SwarmNode) => Record<string, string>,
+    readonly addrPool: Subnet,
+    readonly addrPoolMask: number,
+  ) {
+    // SWMTKN-1-<hash of the root CA>-<secret>: one hash, two secrets (worker, manager).
+    const hash = this.b36(50);
+    this.workerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
+    this.managerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
+  }
+
+  private b36(n: number): string {
+    const a = '0123456789abcdefghijklmnopqrstuvwxyz';
+    let s = '';
+    for (let i = 0; i < n; i++) s += a[this.rng.below(36)];
+    return s;
+  }
+
+  get now(): Nanos {
+    return this.eq.now;
+  }
+
+  newId(): string {
+    return swarmId(this.rng);
+  }
+
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  // ---------- membership and Raft ----------
+
+  addNode(hostname: string, role: NodeRole, addr: Ip4, cpus: number, memory: number): SwarmNode {
+    const n = new SwarmNode(this.newId(), hostname, role, addr, this.now, cpus, memory);
+    this.nodes.set(n.id, n);
+    this.nodeOfHost.set(hostname, n.id);
+    if (this.leaderId === null && role === 'manager') this.leaderId = n.id;
+    const ingress = this.ingress();
+    if (ingress !== null) this.nodeLbAddr(n, ingress);
+    this.startTicking();
+    return n;
+  }
+
+  managers(): SwarmNode[] {
+    return [...this.nodes.values()].filter((n) => n.role === 'manager');
+  }
+
+  /** Managers `from` can reach (itself included when up). */
+  private reachableManagers(from: SwarmNode): SwarmNode[] {
+    return this.managers().filter((m) => this.net.up(m.hostname) && (m === from || this.net.reach(from.hostname, m.hostname)));
+  }
+
+  /** Raft: the leader, re-elected among a connected majority of managers; null without quorum. */
+  currentLeader(): SwarmNode | null {
+    const managers = this.managers();
+    const quorum = Math.floor(managers.length / 2) + 1;
+    const cur = this.leaderId === null ? undefined : this.nodes.get(this.leaderId);
+    if (cur !== undefined && cur.role === 'manager' && this.net.up(cur.hostname) && this.reachableManagers(cur).length >= quorum) return cur;
+    // An election: the first manager (by join order) that sees a majority wins.
+    for (const m of managers) {
+      if (this.net.up(m.hostname) && this.reachableManagers(m).length >= quorum) {
+        this.leaderId = m.id;
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** Refuses when the node asking is not a manager or cannot reach a leader with quorum. */
+  checkManager(host: string): SwarmNode {
+    const n = this.nodeFor(host);
+    if (n === null || n.role !== 'manager') {
+      throw new SwarmError("This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.");
+    }
+    const leader = this.currentLeader();
+    if (leader === null || (leader !== n && !this.net.reach(host, leader.hostname))) {
+      throw new SwarmError('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.');
+    }
+    return n;
+  }
+
+  nodeFor(host: string): SwarmNode | null {
+    const id = this.nodeOfHost.get(host);
+    return id === undefined ? null : this.nodes.get(id) ?? null;
+  }
+
+  /** Manager status as `docker node ls` shows it. */
+  managerStatus(n: SwarmNode): string {
+    if (n.role !== 'manager') return '';
+    const leader = this.currentLeader();
+    if (leader === n) return 'Leader';
+    if (leader !== null && this.net.up(n.hostname) && this.net.reach(leader.hostname, n.hostname)) return 'Reachable';
+    return 'Unreachable';
+  }
+
+  removeNode(n: SwarmNode): void {
+    for (const t of this.tasks.values()) if (t.nodeId === n.id && !isTerminal(t.state)) t.desiredState = 'shutdown';
+    this.nodes.delete(n.id);
+    if (this.nodeOfHost.get(n.hostname) === n.id) this.nodeOfHost.delete(n.hostname);
+    if (this.leaderId === n.id) this.leaderId = null;
+    this.commit();
+  }
+
+  /** Heartbeats: once a second the leader notes who it hears; silent nodes go Down. */
+  private startTicking(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    const tick = (): void => {
+      this.heartbeat();
+      this.eq.after(SEC, tick);
+    };
+    this.eq.after(SEC, tick);
+  }
+
+  private heartbeat(): void {
+    const leader = this.currentLeader();
+    let changed = false;
+    for (const n of this.nodes.values()) {
+      const heard = leader !== null && this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname));
+      if (heard) {
+        n.lastSeen = this.now;
+        if (n.status !== 'ready') {
+          n.status = 'ready';
+          changed = true;
+        }
+      } else if (leader !== null && n.status === 'ready' && this.now - n.lastSeen > NODE_DOWN_AFTER) {
+        n.status = 'down';
+        changed = true;
+      }
+    }
+    if (changed) this.commit();
+  }
+
+  // ---------- networks and addresses ----------
+
+  ingress(): SwarmNetwork | null {
+    for (const n of this.networks.values()) if (n.ingress) return n;
+    return null;
+  }
+
+  createNetwork(name: string, o: { subnet: Subnet | null; gateway: Ip4 | null; ingress: boolean; attachable: boolean; encrypted: boolean; internal: boolean; labels: Record<string, string>; options: Record<string, string> }): SwarmNetwork {
+    for (const n of this.networks.values()) if (n.name === name) throw new SwarmError(`network with name ${name} already exists`);
+    const used = [...this.networks.values()].map((n) => n.subnet);
+    let subnet = o.subnet;
+    if (subnet !== null) {
+      if (used.some((u) => overlaps(u, subnet!))) throw new SwarmError(`rpc error: code = InvalidArgument desc = invalid pool request: Pool overlaps with other one on this address space`);
+    } else {
+      subnet = globalPoolCandidates(this.addrPool, this.addrPoolMask).find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+      if (subnet === null) throw new SwarmError('rpc error: code = ResourceExhausted desc = could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    }
+    const pool = new AddressPool(subnet, true);
+    const gateway = o.gateway ?? (subnet.addr + 1) >>> 0;
+    pool.take(gateway);
+    const net = new SwarmNetwork(this.newId(), name, subnet, gateway, this.nextVni++, pool, o.ingress, o.attachable, o.encrypted, o.internal, o.labels, o.options, this.now);
+    this.networks.set(net.id, net);
+    return net;
+  }
+
+  findNetwork(ref: string): SwarmNetwork | null {
+    for (const n of this.networks.values()) if (n.name === ref) return n;
+    const byId = [...this.networks.values()].filter((n) => n.id.startsWith(ref));
+    return byId.length === 1 ? byId[0]! : null;
+  }
+
+  /** The node's own address on a network (its LB endpoint, or its ingress-sbox on ingress). */
+  nodeLbAddr(n: SwarmNode, net: SwarmNetwork): Ip4 {
+    let a = n.lbAddrs.get(net.id);
+    if (a === undefined) {
+      a = net.pool.allocate()!;
+      n.lbAddrs.set(net.id, a);
+    }
+    return a;
+  }
+
+  // ---------- services ----------
+
+  findService(ref: string): Service | null {
+    for (const s of this.services.values()) if (s.spec.name === ref || s.id === ref) return s;
+    const byId = [...this.services.values()].filter((s) => s.id.startsWith(ref));
+    return byId.length === 1 ? byId[0]! : null;
+  }
+
+  /** The networks a spec attaches to, ingress first when it publishes ingress ports. */
+  serviceNetworks(svc: Service): SwarmNetwork[] {
+    const out: SwarmNetwork[] = [];
+    const ingress = this.ingress();
+    if (ingress !== null && svc.ports.some((p) => p.mode === 'ingress')) out.push(ingress);
+    for (const a of svc.spec.networks) {
+      const n = this.findNetwork(a.target);
+      if (n !== null && !out.includes(n)) out.push(n);
+    }
+    return out;
+  }
+
+  /** Allocation for a new or changed spec: published ports (30000+), then VIPs. */
+  allocateService(svc: Service): void {
+    const taken = new Set<number>();
+    for (const other of this.services.values()) if (other !== svc) for (const p of other.ports) if (p.mode === 'ingress' && p.published !== null) taken.add(p.published);
+    svc.ports = svc.spec.ports.map((p) => {
+      if (p.published !== null || p.mode === 'host') return p;
+      while (taken.has(this.nextPort)) this.nextPort++;
+      return { ...p, published: this.nextPort++ };
+    });
+    for (const p of svc.ports) {
+      if (p.mode === 'ingress' && p.published !== null && taken.has(p.published)) {
+        throw new SwarmError(`rpc error: code = InvalidArgument desc = port '${p.published}' is already in use by service '${[...this.services.values()].find((o) => o !== svc && o.ports.some((q) => q.published === p.published))?.spec.name}' (${[...this.services.values()].find((o) => o !== svc && o.ports.some((q) => q.published === p.published))?.id}) as an ingress port`);
+      }
+    }
+    const nets = this.serviceNetworks(svc);
+    if (svc.spec.endpointMode === 'dnsrr') {
+      for (const [netId, vip] of svc.vips) this.networks.get(netId)?.pool.release(vip);
+      svc.vips.clear();
+      return;
+    }
+    for (const [netId, vip] of [...svc.vips]) {
+      if (!nets.some((n) => n.id === netId)) {
+        this.networks.get(netId)?.pool.release(vip);
+        svc.vips.delete(netId);
+      }
+    }
+    for (const n of nets) if (!svc.vips.has(n.id)) svc.vips.set(n.id, n.pool.allocate()!);
+  }
+
+  addService(spec: ServiceSpec): Service {
+    if (this.findService(spec.name) !== null && [...this.services.values()].some((s) => s.spec.name === spec.name)) {
+      throw new SwarmError(`rpc error: code = AlreadyExists desc = name conflicts with an existing object: service ${spec.name} already exists`);
+    }
+    const svc = new Service(this.newId(), spec, this.now);
+    this.allocateService(svc);
+    this.services.set(svc.id, svc);
+    this.commit();
+    return svc;
+  }
+
+  removeService(svc: Service): void {
+    for (const t of this.tasks.values()) if (t.serviceId === svc.id) t.desiredState = 'remove';
+    for (const [netId, vip] of svc.vips) this.networks.get(netId)?.pool.release(vip);
+    this.services.delete(svc.id);
+    this.commit();
+  }
+
+  tasksOf(svc: Service): Task[] {
+    return [...this.tasks.values()].filter((t) => t.serviceId === svc.id);
+  }
+
+  // ---------- reconciliation ----------
+
+  /** A change is committed: reconcile until stable, then let the agents act. */
+  commit(): void {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      this.orchestrate();
+      this.scheduleAll();
+      this.pruneHistory();
+    } finally {
+      this.reconciling = false;
+    }
+    for (const l of this.listeners) l();
+  }
+
+  private newTask(svc: Service, slot: number, nodeId: string | null): Task {
+    const t = new Task(this.newId(), svc.id, slot, svc.spec, this.now);
+    t.nodeId = nodeId;
+    // One address per network attachment, in order: ingress first, then the spec's networks.
+    for (const n of this.serviceNetworks(svc)) t.addresses.set(n.id, n.pool.allocate()!);
+    this.setState(t, 'pending', 'pending task scheduling');
+    this.tasks.set(t.id, t);
+    return t;
+  }
+
+  setState(t: Task, state: TaskState2, message: string, err = ''): void {
+    t.state = state;
+    t.message = message;
+    t.err = err;
+    t.stateSince = this.now;
+  }
+
+  releaseTask(t: Task): void {
+    for (const [netId, ip] of t.addresses) this.networks.get(netId)?.pool.release(ip);
+  }
+
+  /** Is a task still occupying its slot (wanted running and not ended)? */
+  private live(t: Task): boolean {
+    return t.desiredState === 'running' && !isTerminal(t.state);
+  }
+
+  private nodeUsable(nodeId: string | null): boolean {
+    if (nodeId === null) return true;
+    const n = this.nodes.get(nodeId);
+    return n !== undefined && n.status === 'ready' && n.availability !== 'drain';
+  }
+
+  /**
+   * Whether a slot (or a global service's node) whose tasks have all ended gets a new one now:
+   * the restart policy's condition, its attempts within the window, and its delay (a later commit
+   * is scheduled for when the delay is over).
+   */
+  private mayRefill(svc: Service, history: Task[]): boolean {
+    const ended = history.filter((t) => isTerminal(t.state)).sort((a, b) => b.stateSince - a.stateSince);
+    const last = ended[0];
+    if (last === undefined) return true;
+    // A task shut down on purpose (scale, update, drain) leaves the slot to the orchestrator.
+    if (last.state === 'shutdown' || last.state === 'remove' || last.state === 'orphaned') return true;
+    const r = svc.spec.restart;
+    if (r.condition === 'none') return false;
+    if (r.condition === 'on-failure' && last.state === 'complete') return false;
+    if (r.maxAttempts > 0) {
+      const since = r.window > 0 ? this.now - r.window : -Infinity;
+      if (ended.filter((t) => t.state !== 'shutdown' && t.stateSince >= since).length > r.maxAttempts) return false;
+    }
+    const due = last.stateSince + r.delay;
+    if (due > this.now) {
+      this.eq.at(due, () => this.commit());
+      return false;
+    }
+    return true;
+  }
+
+  private orchestrate(): void {
+    for (const svc of this.services.values()) {
+      const tasks = this.tasksOf(svc);
+      for (const t of tasks) {
+        // An ended task no longer wants to run; a task on a node that went down or was drained is
+        // shut down, and (replicated) its slot is filled elsewhere.
+        if (t.desiredState === 'running' && isTerminal(t.state)) t.desiredState = 'shutdown';
+        if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) {
+          if (svc.spec.mode.kind === 'replicated' || this.nodes.get(t.nodeId)?.availability === 'drain') t.desiredState = 'shutdown';
+        }
+      }
+      if (svc.spec.mode.kind === 'replicated') {
+        const want = svc.spec.mode.replicas;
+        for (const t of tasks) if (this.live(t) && t.slot > want) t.desiredState = 'shutdown';
+        for (let slot = 1; slot <= want; slot++) {
+          const history = tasks.filter((t) => t.slot === slot);
+          if (history.some((t) => this.live(t))) continue;
+          if (this.mayRefill(svc, history)) this.newTask(svc, slot, null);
+        }
+      } else {
+        for (const n of this.nodes.values()) {
+          if (n.status !== 'ready' || n.availability === 'drain') continue;
+          const probe = new Task('probe', svc.id, 0, svc.spec, this.now);
+          probe.nodeId = n.id;
+          if ('err' in scheduleTask(this, probe)) continue;
+          const history = tasks.filter((t) => t.nodeId === n.id);
+          if (history.some((t) => this.live(t))) continue;
+          if (this.mayRefill(svc, history)) this.newTask(svc, 0, n.id);
+        }
+      }
+    }
+  }
+
+  private scheduleAll(): void {
+    for (const t of this.tasks.values()) {
+      if (t.state !== 'pending' || t.desiredState !== 'running') continue;
+      const r = scheduleTask(this, t);
+      if ('err' in r) {
+        t.err = r.err;
+        t.message = 'pending task scheduling';
+        continue;
+      }
+      t.nodeId = r.nodeId;
+      this.setState(t, 'assigned', 'scheduler assigned task to node');
+    }
+  }
+
+  private pruneHistory(): void {
+    for (const svc of this.services.values()) {
+      const groups = new Map<string, Task[]>();
+      for (const t of this.tasksOf(svc)) {
+        const key = svc.spec.mode.kind === 'replicated' ? `s${t.slot}` : `n${t.nodeId}`;
+        (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
+      }
+      for (const ts of groups.values()) {
+        const old = ts.filter((t) => t.desiredState !== 'running' && isTerminal(t.state)).sort((a, b) => b.createdAt - a.createdAt);
+        const keep = TASK_HISTORY - ts.filter((t) => !old.includes(t)).length;
+        for (const t of old.slice(Math.max(0, keep))) {
+          this.releaseTask(t);
+          this.tasks.delete(t.id);
+        }
+      }
+    }
+    for (const t of [...this.tasks.values()]) {
+      if (!this.services.has(t.serviceId) && (isTerminal(t.state) || t.nodeId === null)) {
+        this.releaseTask(t);
+        this.tasks.delete(t.id);
+      }
+    }
+  }
+
+  /** An agent reports a task's progress. */
+  report(t: Task, state: TaskState2, message: string, err = ''): void {
+    if (!this.tasks.has(t.id)) return;
+    this.setState(t, state, message, err);
+    this.commit();
+  }
+}
+
+type TaskState2 = Task['state'];

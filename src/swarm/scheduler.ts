@@ -1,0 +1,87 @@
+// swarmkit's scheduler, for one task at a time: filters that explain every "no" (ready, resources,
+// constraints, host ports, max replicas per node), then the spread preferences, then the node with
+// the fewest tasks of the service, then the fewest tasks overall.
+import type { SwarmCluster } from './cluster.js';
+import { matchConstraint, parseConstraint } from './constraints.js';
+import type { Constraint } from './constraints.js';
+import { isTerminal } from './model.js';
+import type { SwarmNode, Task } from './model.js';
+
+interface Filter {
+  readonly explain: (n: number) => string;
+  readonly ok: (node: SwarmNode) => boolean;
+}
+
+function liveOn(cluster: SwarmCluster, nodeId: string, serviceId: string | null): Task[] {
+  const out: Task[] = [];
+  for (const t of cluster.tasks.values()) {
+    if (t.nodeId === nodeId && t.desiredState === 'running' && !isTerminal(t.state) && (serviceId === null || t.serviceId === serviceId)) out.push(t);
+  }
+  return out;
+}
+
+/** Picks a node for `task`, or returns swarmkit's "no suitable node (…)" explanation. */
+export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: string } | { err: string } {
+  const spec = task.spec;
+  const constraints = spec.constraints.map(parseConstraint).filter((c): c is Constraint => typeof c !== 'string');
+  const hostPorts = spec.ports.filter((p) => p.mode === 'host' && p.published !== null);
+  const filters: Filter[] = [
+    { explain: (n) => `${n} node${n === 1 ? '' : 's'} not available for new tasks`, ok: (node) => node.status === 'ready' && node.availability === 'active' },
+    {
+      explain: (n) => `insufficient resources on ${n} node${n === 1 ? '' : 's'}`,
+      ok: (node) => {
+        let cpu = spec.resources.reserveCpu;
+        let mem = spec.resources.reserveMemory;
+        if (cpu === 0 && mem === 0) return true;
+        for (const t of liveOn(cluster, node.id, null)) {
+          cpu += t.spec.resources.reserveCpu;
+          mem += t.spec.resources.reserveMemory;
+        }
+        return cpu <= node.cpus && mem <= node.memory;
+      },
+    },
+    { explain: (n) => `scheduling constraints not satisfied on ${n} node${n === 1 ? '' : 's'}`, ok: (node) => constraints.every((c) => matchConstraint(c, node, cluster.engineLabels(node))) },
+    {
+      explain: (n) => `host-mode port already in use on ${n} node${n === 1 ? '' : 's'}`,
+      ok: (node) => hostPorts.every((p) => !liveOn(cluster, node.id, null).some((t) => t.spec.ports.some((q) => q.mode === 'host' && q.published === p.published && q.protocol === p.protocol))),
+    },
+    {
+      explain: (n) => `max replicas per node limit exceed on ${n} node${n === 1 ? '' : 's'}`,
+      ok: (node) => spec.maxReplicasPerNode === 0 || liveOn(cluster, node.id, task.serviceId).length < spec.maxReplicasPerNode,
+    },
+  ];
+  let candidates = [...cluster.nodes.values()];
+  if (task.slot === 0 && task.nodeId !== null) candidates = candidates.filter((n) => n.id === task.nodeId);
+  const failures: string[] = [];
+  for (const f of filters) {
+    const before = candidates.length;
+    candidates = candidates.filter(f.ok);
+    if (candidates.length < before) failures.push(f.explain(before - candidates.length));
+  }
+  if (candidates.length === 0) return { err: `no suitable node (${failures.join('; ')})` };
+  // Spread preferences: the branch (label value) with the fewest tasks of the service wins.
+  for (const pref of spec.preferences) {
+    const label = pref.replace(/^spread=/, '');
+    const valueOf = (n: SwarmNode): string => (label.startsWith('node.labels.') ? n.labels[label.slice(12)] ?? '' : label === 'node.hostname' ? n.hostname : label === 'node.role' ? n.role : '');
+    const load = new Map<string, number>();
+    for (const n of cluster.nodes.values()) {
+      const v = valueOf(n);
+      load.set(v, (load.get(v) ?? 0) + liveOn(cluster, n.id, task.serviceId).length);
+    }
+    const best = Math.min(...candidates.map((n) => load.get(valueOf(n)) ?? 0));
+    candidates = candidates.filter((n) => (load.get(valueOf(n)) ?? 0) === best);
+  }
+  let pick = candidates[0]!;
+  let pickSvc = Infinity;
+  let pickAll = Infinity;
+  for (const n of candidates) {
+    const svc = liveOn(cluster, n.id, task.serviceId).length;
+    const all = liveOn(cluster, n.id, null).length;
+    if (svc < pickSvc || (svc === pickSvc && all < pickAll)) {
+      pick = n;
+      pickSvc = svc;
+      pickAll = all;
+    }
+  }
+  return { nodeId: pick.id };
+}

@@ -1,0 +1,124 @@
+// What a user asks of the swarm: the specs of services (from `docker service create|update` or a
+// compose file), as swarmkit's api.ServiceSpec holds them. Durations are simulated nanoseconds.
+import type { Nanos } from '../sim/clock.js';
+import { SEC } from '../sim/clock.js';
+
+export type ServiceMode = { readonly kind: 'replicated'; readonly replicas: number } | { readonly kind: 'global' };
+
+export interface PortConfig {
+  /** null: assigned from 30000–32767 (ingress mode). */
+  readonly published: number | null;
+  readonly target: number;
+  readonly protocol: 'tcp' | 'udp';
+  readonly mode: 'ingress' | 'host';
+}
+
+export interface NetworkAttachment {
+  /** Network name or ID as the user wrote it. */
+  readonly target: string;
+  readonly aliases: string[];
+}
+
+export interface UpdateConfig {
+  readonly parallelism: number;
+  readonly delay: Nanos;
+  readonly failureAction: 'pause' | 'continue' | 'rollback';
+  readonly monitor: Nanos;
+  readonly maxFailureRatio: number;
+  readonly order: 'stop-first' | 'start-first';
+}
+
+export interface RestartPolicy {
+  readonly condition: 'none' | 'on-failure' | 'any';
+  readonly delay: Nanos;
+  /** 0: unlimited. */
+  readonly maxAttempts: number;
+  /** 0: unbounded. */
+  readonly window: Nanos;
+}
+
+export interface Resources {
+  /** NanoCPUs (1e9 = one CPU). */
+  readonly reserveCpu: number;
+  readonly reserveMemory: number;
+  readonly limitCpu: number;
+  readonly limitMemory: number;
+}
+
+export interface SecretRef {
+  readonly source: string;
+  /** File name under /run/secrets. */
+  readonly target: string;
+}
+
+export interface Mount {
+  readonly type: 'volume' | 'bind';
+  readonly source: string;
+  readonly target: string;
+}
+
+export interface ServiceSpec {
+  readonly name: string;
+  readonly image: string;
+  /** Command and arguments (empty: the image's). */
+  readonly args: string[];
+  readonly env: string[];
+  readonly labels: Record<string, string>;
+  readonly containerLabels: Record<string, string>;
+  readonly hostname: string | null;
+  readonly mode: ServiceMode;
+  readonly networks: NetworkAttachment[];
+  readonly endpointMode: 'vip' | 'dnsrr';
+  readonly ports: PortConfig[];
+  readonly constraints: string[];
+  /** Placement preferences, e.g. `spread=node.labels.zone`. */
+  readonly preferences: string[];
+  /** 0: no limit. */
+  readonly maxReplicasPerNode: number;
+  readonly resources: Resources;
+  readonly restart: RestartPolicy;
+  readonly update: UpdateConfig;
+  readonly rollback: UpdateConfig;
+  readonly secrets: SecretRef[];
+  readonly mounts: Mount[];
+  /** Bumped by `--force` so that an unchanged spec still redeploys. */
+  readonly forceUpdate: number;
+}
+
+/** swarmkit's defaults (api/defaults): update 1 at a time, no delay, pause on failure, 5 s monitor. */
+export const DEFAULT_UPDATE: UpdateConfig = { parallelism: 1, delay: 0, failureAction: 'pause', monitor: 5 * SEC, maxFailureRatio: 0, order: 'stop-first' };
+export const DEFAULT_ROLLBACK: UpdateConfig = DEFAULT_UPDATE;
+export const DEFAULT_RESTART: RestartPolicy = { condition: 'any', delay: 5 * SEC, maxAttempts: 0, window: 0 };
+export const NO_RESOURCES: Resources = { reserveCpu: 0, reserveMemory: 0, limitCpu: 0, limitMemory: 0 };
+
+export function defaultSpec(name: string, image: string): ServiceSpec {
+  return {
+    name, image, args: [], env: [], labels: {}, containerLabels: {}, hostname: null,
+    mode: { kind: 'replicated', replicas: 1 }, networks: [], endpointMode: 'vip', ports: [], constraints: [], preferences: [],
+    maxReplicasPerNode: 0, resources: NO_RESOURCES, restart: DEFAULT_RESTART, update: DEFAULT_UPDATE, rollback: DEFAULT_ROLLBACK,
+    secrets: [], mounts: [], forceUpdate: 0,
+  };
+}
+
+/** Parses Docker's duration syntax (`10s`, `1m30s`, `500ms`, `1h`); null when invalid. */
+export function parseGoDuration(text: string): Nanos | null {
+  if (text === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  const unit: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  while ((m = re.exec(text)) !== null) {
+    total += Number(m[1]) * unit[m[2]!]!;
+    matched = re.lastIndex;
+  }
+  return matched === text.length && text.length > 0 ? Math.round(total) : null;
+}
+
+/** Parses `512M`, `1G`, `1024` (bytes) as docker does for memory; null when invalid. */
+export function parseBytes(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(text.trim());
+  if (m === null) return null;
+  const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+  return Math.round(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
+}
