@@ -176,6 +176,8 @@ export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, in
   err.inner.trace = null;
   err.tstamp = orig.tstamp;
   err.trace = orig.trace === null ? null : orig.trace.reply();
+  // icmp_glue_bits: nf_ct_attach(skb, icmp_param->skb), the error joins orig's connection.
+  if (ns.netfilter !== null) ns.netfilter.attach(err, orig);
   if (orig.trace !== null) {
     orig.trace.hop('icmp', ns.host.name, ns.label, inDev === null ? '' : inDev.name, `send ICMP type ${type} code ${code} to ${formatIp4(orig.ipSrc)}`);
   }

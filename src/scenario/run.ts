@@ -11,7 +11,7 @@ import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
-import type { RunStep, Scenario, ServeStep, Step, TraceStep, Where } from './model.js';
+import type { RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
@@ -119,7 +119,9 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
   if (!c.done) failures.push(`the command did not finish within ${COMMAND_LIMIT / SEC} s of simulated time`);
   const exit = c.done ? c.code : null;
   if (exit !== null && exit !== step.expect.exit) failures.push(`exit code was ${exit}, expected ${step.expect.exit}`);
-  failures.push(...checkContains('the output', step.expect.stdout, output), ...checkLacks('the output', step.expect.stdoutNot, output));
+  // Saved values may appear in the expected texts too (not in regexes).
+  const withVars = (ms: TextMatcher[]): TextMatcher[] => ms.map((m) => ('text' in m ? { text: expand(m.text, vars, step) } : m));
+  failures.push(...checkContains('the output', withVars(step.expect.stdout), output), ...checkLacks('the output', withVars(step.expect.stdoutNot), output));
   if (step.save !== null) vars.set(step.save, output.trim());
   return { line: step.line, kind: 'run', host: host.name, command: shown, output, exit, failures };
 }

@@ -49,6 +49,14 @@ export interface CtRef {
 
 export const UNTRACKED: CtRef = { entry: null, dir: DIR_ORIGINAL, related: false };
 
+/** The RELATED reference for a packet travelling opposite to `ref`'s (nf_conntrack_attach). */
+export function relatedRef(ref: CtRef): CtRef | null {
+  const e = ref.entry;
+  if (e === null) return null;
+  if (ref.dir === DIR_ORIGINAL) return e.relReply ?? (e.relReply = { entry: e, dir: DIR_REPLY, related: true });
+  return e.relOrig ?? (e.relOrig = { entry: e, dir: DIR_ORIGINAL, related: true });
+}
+
 export class TupleNode implements CtRef {
   next: TupleNode | null = null;
   hash = 0;
@@ -207,21 +215,24 @@ export class Conntrack {
   private related(pkt: Packet, now: number): CtRef | null {
     const q = pkt.inner;
     if (q === null) return null;
-    // The quoted packet went the other way: look its tuple up as it was sent.
+    // nf_conntrack_inet_error: the quoted packet's tuple, inverted, is the error's own tuple, and
+    // the direction it is found in is the error's direction. Inverting matters when the quoted
+    // packet was NATed here: a datagram SNATed on its way out is quoted with its new source,
+    // which is no tuple of the entry; its inverse is the entry's reply tuple.
     let p1 = 0;
     let p2 = 0;
     if (q.ipProto === IPPROTO_TCP || q.ipProto === IPPROTO_UDP) {
-      p1 = q.sport;
-      p2 = q.dport;
+      p1 = q.dport;
+      p2 = q.sport;
     } else if (q.ipProto === IPPROTO_ICMP) {
+      if (q.icmpType !== ICMP_ECHO && q.icmpType !== ICMP_ECHOREPLY) return null;
       p1 = q.icmpId;
-      p2 = q.icmpType;
+      p2 = q.icmpType === ICMP_ECHO ? ICMP_ECHOREPLY : ICMP_ECHO;
     }
-    const n = this.find(q.ipSrc, q.ipDst, p1, p2, q.ipProto, now);
+    const n = this.find(q.ipDst, q.ipSrc, p1, p2, q.ipProto, now);
     if (n === null) return null;
     const e = n.entry;
-    // The error travels opposite to the quoted packet.
-    if (n.dir === DIR_ORIGINAL) return e.relReply ?? (e.relReply = { entry: e, dir: DIR_REPLY, related: true });
+    if (n.dir === DIR_REPLY) return e.relReply ?? (e.relReply = { entry: e, dir: DIR_REPLY, related: true });
     return e.relOrig ?? (e.relOrig = { entry: e, dir: DIR_ORIGINAL, related: true });
   }
 

@@ -18,4 +18,7 @@ export interface NetfilterHooks {
   hook(hook: HookNum, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean;
   /** FORWARD for a frame bridged from `inPort` to `outPort` (br_netfilter). */
   bridgeForward(br: Bridge, inPort: NetDevice, outPort: NetDevice, pkt: Packet): boolean;
+  /** nf_ct_attach: an ICMP error or TCP reset made here about `orig` joins orig's connection as
+   *  RELATED, in the other direction, even while that connection is unconfirmed. */
+  attach(made: Packet, orig: Packet): void;
 }

@@ -65,7 +65,9 @@ export function natPacket(ref: CtRef, manip: number, pkt: Packet): boolean {
   if ((e.status & bit) === 0) return false;
   // The tuple this direction's packets must end up with: the inverse of the other direction's.
   const other = dir === DIR_ORIGINAL ? e.reply : e.orig;
-  const ports = hasPorts(e.proto) && !ref.related;
+  // A related ICMP error has no ports of its own (its quoted packet is rewritten below); a
+  // related TCP reset (REJECT --reject-with tcp-reset, attached) is rewritten like the flow.
+  const ports = hasPorts(e.proto) && pkt.ipProto === e.proto;
   let changed = false;
   if (manip === MANIP_SRC) {
     if (pkt.ipSrc !== other.dst) {

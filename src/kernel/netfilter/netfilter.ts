@@ -24,7 +24,7 @@ import { dropPacket } from '../rx.js';
 import type { CompiledChain, CompiledRule, CompiledTable } from './compile.js';
 import { MIN_RUN, compileTable } from './compile.js';
 import {
-  Conntrack, DIR_ORIGINAL, IPS_CONFIRMED, IPS_SEEN_REPLY, UNTRACKED, ctStateBit, ctStateName,
+  Conntrack, DIR_ORIGINAL, IPS_CONFIRMED, IPS_SEEN_REPLY, UNTRACKED, ctStateBit, ctStateName, relatedRef,
 } from './conntrack.js';
 import type { CtRef } from './conntrack.js';
 import {
@@ -117,6 +117,7 @@ export class Netfilter implements NetfilterHooks {
     rst.tcpAck = (pkt.tcpSeq + pkt.payloadLen + (pkt.tcpFlags & TCP_SYN ? 1 : 0)) >>> 0;
     rst.tstamp = pkt.tstamp;
     rst.trace = pkt.trace === null ? null : pkt.trace.reply();
+    this.attach(rst, pkt);
     ipLocalOut(this.ns, rst);
   }
 
@@ -207,7 +208,9 @@ export class Netfilter implements NetfilterHooks {
 
   private confirm(pkt: Packet): void {
     const ref = this.ref(pkt);
-    if (ref !== null && !(ref.entry!.status & IPS_CONFIRMED)) {
+    // __nf_conntrack_confirm: "ipt_REJECT uses nf_conntrack_attach to attach related ICMP/TCP RST
+    // packets in other direction": only a packet of the original direction confirms.
+    if (ref !== null && ref.dir === DIR_ORIGINAL && !(ref.entry!.status & IPS_CONFIRMED)) {
       this.conntrack.confirm(ref);
     }
   }
@@ -249,7 +252,8 @@ export class Netfilter implements NetfilterHooks {
       case NF_INET_LOCAL_OUT:
         if (pkt !== this.ipvsPkt) {
           if (!this.run(T.raw, hook, pkt, null, outDev)) return false;
-          this.ctLookup(pkt, outDev);
+          // nf_conntrack_in: a packet that already has its entry (attach()) is "previously seen".
+          if (this.ref(pkt) === null) this.ctLookup(pkt, outDev);
         }
         if (!this.run(T.mangle, hook, pkt, null, outDev)) return false;
         if (!this.natHook(hook, MANIP_DST, pkt, null, outDev)) return false;
@@ -272,6 +276,21 @@ export class Netfilter implements NetfilterHooks {
     if (!this.hook(NF_INET_PRE_ROUTING, pkt, br, null)) return false;
     if (!this.hook(NF_INET_FORWARD, pkt, br, br)) return false;
     return this.hook(NF_INET_POST_ROUTING, pkt, null, br);
+  }
+
+  /**
+   * nf_ct_attach → nf_conntrack_attach: icmp_glue_bits attaches the offending packet's conntrack
+   * entry to every ICMP error the kernel builds, and nf_send_reset does the same for REJECT's
+   * TCP reset, as IP_CT_RELATED_REPLY (or IP_CT_RELATED for a reply-direction packet). The entry
+   * need not be confirmed: a SYN DNATed in PREROUTING and rejected in FORWARD never reaches the
+   * hash table, yet its error is un-DNATed on the way out (the client sees ECONNREFUSED for the
+   * address it connected to). conntrack then leaves the packet alone in OUTPUT ("previously
+   * seen") and __nf_conntrack_confirm does not confirm an entry through a reply-direction packet.
+   */
+  attach(made: Packet, orig: Packet): void {
+    const ref = this.ref(orig);
+    if (ref === null) return;
+    made.ct = relatedRef(ref);
   }
 
   /** ip_vs_reply4: a real server's answer leaves with the virtual address as its source. */

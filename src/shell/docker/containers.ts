@@ -78,10 +78,27 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: str
 export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: string[], exit: Exit): boolean {
   switch (sub) {
     case 'ps': {
-      const cmd = subcommand('ps').option('-a, --all').option('-q, --quiet').option('--no-trunc');
+      const cmd = subcommand('ps').option('-a, --all').option('-q, --quiet').option('--no-trunc').option('-n, --last <n>').option('-l, --latest').option('-f, --filter <f>', '', collect, []);
       if (!parseFlags(ctx, cmd, args, 'ps', exit)) return true;
-      const o = cmd.opts<{ all?: boolean; quiet?: boolean }>();
-      ctx.term.write(psTable(d, !!o.all, !!o.quiet));
+      const o = cmd.opts<{ all?: boolean; quiet?: boolean; last?: string; latest?: boolean; filter: string[] }>();
+      const last = o.latest ? 1 : o.last === undefined ? -1 : Number(o.last);
+      // Filters: name= (a regular expression, as docker matches it), id=, label=, status=.
+      const filters = o.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
+      for (const [k] of filters) {
+        if (!['name', 'id', 'label', 'status'].includes(k)) {
+          println(ctx, `Error response from daemon: Invalid filter '${k}'`);
+          exit(1);
+          return true;
+        }
+      }
+      const keep = (c: import('../../docker/model.js').Container): boolean => filters.every(([k, v]) => {
+        if (k === 'name') return new RegExp(v).test(c.name);
+        if (k === 'id') return c.id.startsWith(v);
+        if (k === 'status') return c.state === v;
+        const [lk, lv] = v.split('=');
+        return lk! in c.labels && (lv === undefined || c.labels[lk!] === lv);
+      });
+      ctx.term.write(psTable(d, !!o.all || last >= 0 || filters.some(([k]) => k === 'status'), !!o.quiet, last, keep));
       exit(0);
       return true;
     }

@@ -27,9 +27,10 @@ function statusText(c: Container, now: number): string {
   return `Exited (${c.exitCode}) ${humanDuration(now - c.finished)} ago`;
 }
 
-export function psTable(d: Daemon, all: boolean, quiet: boolean): string {
+export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep: (c: Container) => boolean = () => true): string {
   const now = d.now;
-  const list = [...d.containers.values()].filter((c) => all || c.state === 'running').sort((a, b) => b.created - a.created);
+  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created);
+  if (last >= 0) list = list.slice(0, last);
   if (quiet) return list.map((c) => c.shortId + '\n').join('');
   const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
   for (const c of list) rows.push([c.shortId, c.image.text, commandText(c.cmd), `${humanDuration(now - c.created)} ago`, statusText(c, now), portsText(c), c.name]);
