@@ -40,6 +40,28 @@ export class Agent {
     this.dataplane = new SwarmDataplane(d);
     d.swarmPeers = (net) => this.peers(this.cluster.networks.get(net.id));
     d.exitListeners.push((c, code) => this.containerExited(c, code));
+    d.swarmLookup = (ref) => {
+      const net = this.cluster.findNetwork(ref);
+      if (net === null || net.ingress || this.node === undefined) return null;
+      const dn = this.describe(net, this.node, false);
+      return d.addSwarmNetwork(dn.id, dn.name, dn.subnet, dn.gateway, dn.vni, dn.created, { internal: dn.internal, attachable: dn.attachable, ingress: false, ipamOptions: null, labels: dn.labels }, dn.options);
+    };
+    d.swarmAttach = (dnet, c) => {
+      const net = this.cluster.networks.get(dnet.id)!;
+      const ip = net.pool.allocate()!;
+      this.cluster.attachments.set(c.id, { networkId: net.id, nodeId: this.nodeId, ip, name: c.name });
+      this.applyDataplane();
+      // Other nodes learn the new endpoint (peers, DNS) once it is committed.
+      this.cluster.eq.after(0, () => this.cluster.commit());
+      return ip;
+    };
+    d.swarmDetach = (c) => {
+      const a = this.cluster.attachments.get(c.id);
+      if (a === undefined) return;
+      this.cluster.networks.get(a.networkId)?.pool.release(a.ip);
+      this.cluster.attachments.delete(c.id);
+      this.cluster.commit();
+    };
     cluster.onChange(() => this.sync());
   }
 
@@ -203,6 +225,7 @@ export class Agent {
 
   private participates(net: SwarmNetwork, extra?: Task): boolean {
     if (net.ingress) return true;
+    for (const a of this.cluster.attachments.values()) if (a.nodeId === this.nodeId && a.networkId === net.id) return true;
     for (const t of this.cluster.tasks.values()) {
       if (t.nodeId === this.nodeId && t.addresses.has(net.id) && (this.containers.has(t.id) || t === extra)) return true;
     }
@@ -220,6 +243,11 @@ export class Agent {
       const vtep = vtepOf(t.nodeId);
       if (ip !== undefined && vtep !== null) out.push({ ip, mac: macFromIp(ip), vtep });
     }
+    for (const a of this.cluster.attachments.values()) {
+      if (a.nodeId === this.nodeId || a.networkId !== net.id) continue;
+      const vtep = vtepOf(a.nodeId);
+      if (vtep !== null) out.push({ ip: a.ip, mac: macFromIp(a.ip), vtep });
+    }
     for (const n of this.cluster.nodes.values()) {
       if (n.id === this.nodeId) continue;
       const ip = n.lbAddrs.get(net.id);
@@ -229,6 +257,7 @@ export class Agent {
   }
 
   private nodeUsesNetwork(nodeId: string, net: SwarmNetwork): boolean {
+    for (const a of this.cluster.attachments.values()) if (a.nodeId === nodeId && a.networkId === net.id) return true;
     for (const t of this.cluster.tasks.values()) if (t.nodeId === nodeId && t.state === 'running' && t.addresses.has(net.id)) return true;
     return false;
   }
@@ -271,6 +300,8 @@ export class Agent {
       }
       for (const t of running) add(`${svc.spec.name}.${t.slot === 0 ? t.nodeId : t.slot}.${t.id}`, t.addresses.get(net.id)!);
     }
+    // Containers attached on other nodes are known by name (locally attached ones are endpoints already).
+    for (const a of this.cluster.attachments.values()) if (a.networkId === net.id && a.nodeId !== this.nodeId) add(a.name, a.ip);
     return dns;
   }
 

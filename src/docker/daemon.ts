@@ -70,6 +70,11 @@ export class Daemon {
   readonly exitListeners: Array<(c: Container, code: number) => void> = [];
   /** Where overlay peers come from for networks not in the cluster store (swarm mode). */
   swarmPeers: ((net: Network) => RemotePeer[]) | null = null;
+  /** Swarm mode: find an attachable network the managers know by name, and get (and give back)
+   *  an address on it for a standalone container — swarmkit's network attachment. */
+  swarmLookup: ((ref: string) => Network | null) | null = null;
+  swarmAttach: ((net: Network, c: Container) => Ip4) | null = null;
+  swarmDetach: ((c: Container) => void) | null = null;
   /** Options dockerd was started with (cluster store, advertise address). */
   clusterStore: string | null = null;
   clusterAdvertise: string | null = null;
@@ -342,7 +347,7 @@ export class Daemon {
     const mode = o.network ?? 'bridge';
     let net: Network | null = null;
     if (mode !== 'host' && mode !== 'none') {
-      net = this.findNetwork(mode);
+      net = this.findNetwork(mode) ?? this.swarmLookup?.(mode) ?? null;
       if (net === null) throw new DockerError(`docker: Error response from daemon: network ${mode} not found.\nSee 'docker run --help'.`, 125);
       if (net.scope === 'swarm' && !net.flags.attachable) {
         throw new DockerError(`docker: Error response from daemon: Could not attach to network ${mode}: rpc error: code = PermissionDenied desc = network ${mode} not manually attachable.\nSee 'docker run --help'.`, 125);
@@ -380,7 +385,8 @@ export class Daemon {
     // leaving the container behind in the Created state (exit 125, no usage hint).
     if (net !== null) {
       try {
-        this.connect(c, net, o.aliases, null);
+        const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
+        this.connect(c, net, o.aliases, ip);
       } catch (e) {
         if (!(e instanceof DockerError)) throw e;
         throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: ${e.message}.`, 125);
@@ -546,6 +552,7 @@ export class Daemon {
     }
     this.stopContainer(c, 137);
     for (const ep of [...c.endpoints]) this.disconnect(c, ep.network);
+    if (c.endpoints.length === 0) this.swarmDetach?.(c);
     if (c.networkMode !== 'host') this.removeSandbox(c.sandbox);
     this.containers.delete(c.id);
   }

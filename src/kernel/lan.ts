@@ -42,6 +42,7 @@ export class Lan {
   }
 
   transmit(from: Nic, pkt: Packet): void {
+    if (from.ns.host.down) return dropPacket(from.ns, from, pkt, Drop.HostDown, `${from.ns.host.name} is down`);
     pkt.tstamp += LAN_NS;
     if (isGroupMac(pkt.ethDst)) {
       const targets = this.ports.filter((p) => p !== from && this.reachable(from, p));

@@ -5,7 +5,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FileSpec, HostSpec, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -82,7 +82,7 @@ export function parseDuration(text: string): number | null {
   return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
 }
 
-const STEP_KINDS = ['run', 'sleep', 'trace', 'serve'] as const;
+const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault'] as const;
 
 export function loadScenario(file: string, text: string): Scenario {
   const lc = new LineCounter();
@@ -166,6 +166,41 @@ export function loadScenario(file: string, text: string): Scenario {
         ...at, kind: 'run', run, on: checkHost(m, 'on', 'a run step'), ns: r.str(m, 'ns', 'a run step', false), save,
         stdin: r.str(m, 'stdin', 'a run step', false) ?? '', expect: { exit, stdout, stdoutNot },
       };
+      steps.push(step);
+    } else if (kind === 'fault') {
+      r.keys(m, ['fault'], 'a fault step');
+      const f = r.map(r.node(m, 'fault'), '"fault"');
+      r.keys(f, ['host', 'link', 'down', 'up', 'partition', 'heal'], '"fault"');
+      const bool = (key: string): boolean | null => {
+        const n = r.node(f, key);
+        if (n === undefined) return null;
+        if (!isScalar(n) || typeof n.value !== 'boolean') r.fail(n, `"${key}" must be true or false`);
+        return n.value as boolean;
+      };
+      const down = bool('down');
+      const up = bool('up');
+      const hostOf = (key: string): string => {
+        const h = r.str(f, key, '"fault"', true)!;
+        if (!hostNames.includes(h)) r.fail(r.node(f, key), `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
+        return h;
+      };
+      let fault: FaultSpec;
+      if (f.has('host') || f.has('link')) {
+        if ((down === null) === (up === null)) r.fail(f, '"fault" on a host or link needs exactly one of down: true or up: true');
+        const isDown = down !== null ? down : !up;
+        fault = f.has('host') ? { kind: 'host', host: hostOf('host'), down: isDown } : { kind: 'link', host: hostOf('link'), down: isDown };
+      } else if (f.has('partition')) {
+        const pn = r.node(f, 'partition');
+        if (!isSeq(pn) || pn.items.some((g) => !isSeq(g))) r.fail(pn, '"partition" must be a list of host lists, like [[m1, w1], [w2, w3]]');
+        const groups = (pn.items as Node[]).map((g) => ((g as unknown as { items: Node[] }).items).map((h) => {
+          const name = isScalar(h) ? String(h.value) : '';
+          if (!hostNames.includes(name)) r.fail(h, `no host named "${name}" (hosts: ${hostNames.join(', ')})`);
+          return name;
+        }));
+        fault = { kind: 'partition', groups };
+      } else if (bool('heal') === true) fault = { kind: 'heal' };
+      else r.fail(f, '"fault" needs host, link, partition or heal');
+      const step: FaultStep = { ...at, kind: 'fault', fault };
       steps.push(step);
     } else if (kind === 'serve') {
       r.keys(m, ['serve'], 'a serve step');

@@ -71,7 +71,19 @@ export interface ServeStep extends Where {
   readonly reply: string;
 }
 
-export type Step = RunStep | SleepStep | TraceStep | ServeStep;
+/** A fault injected on the simulated clock: a host powered off or on, a LAN cable, a partition. */
+export type FaultSpec =
+  | { readonly kind: 'host'; readonly host: string; readonly down: boolean }
+  | { readonly kind: 'link'; readonly host: string; readonly down: boolean }
+  | { readonly kind: 'partition'; readonly groups: string[][] }
+  | { readonly kind: 'heal' };
+
+export interface FaultStep extends Where {
+  readonly kind: 'fault';
+  readonly fault: FaultSpec;
+}
+
+export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep;
 
 export interface FileSpec extends Where {
   readonly on: string;

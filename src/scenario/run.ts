@@ -11,7 +11,7 @@ import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
-import type { RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
@@ -72,6 +72,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
       : step.kind === 'trace' ? traceStep(world, step, vars, print)
       : step.kind === 'serve' ? serveStep(world, step, print)
+      : step.kind === 'fault' ? faultStep(world, step, print)
       : sleepStep(world, step.nanos, step.text, step.line, print);
     results.push(r);
   }
@@ -82,6 +83,31 @@ function sleepStep(world: World, nanos: number, text: string, line: number, prin
   world.eq.runUntil(world.eq.now + nanos);
   print(`# ${text} pass\n`);
   return { line, kind: 'sleep', host: null, command: `sleep ${text}`, output: '', exit: null, failures: [] };
+}
+
+function faultStep(world: World, step: FaultStep, print: (t: string) => void): StepResult {
+  const f = step.fault;
+  let title: string;
+  if (f.kind === 'host') {
+    world.hosts.get(f.host)!.down = f.down;
+    title = `fault: ${f.host} powered ${f.down ? 'off' : 'on'}`;
+  } else if (f.kind === 'link') {
+    const nic = world.lan.nicOf(f.host)!;
+    nic.cable = !f.down;
+    title = `fault: ${f.host}'s LAN cable ${f.down ? 'unplugged' : 'plugged in'}`;
+  } else if (f.kind === 'partition') {
+    world.lan.setPartition(f.groups);
+    title = `fault: LAN partitioned into ${f.groups.map((g) => `[${g.join(', ')}]`).join(' ')}`;
+  } else {
+    world.lan.setPartition(null);
+    for (const h of world.hosts.values()) {
+      const nic = world.lan.nicOf(h.name);
+      if (nic !== undefined) nic.cable = true;
+    }
+    title = 'fault: LAN healed';
+  }
+  print(`# ${title}\n`);
+  return { line: step.line, kind: 'fault', host: null, command: title, output: '', exit: null, failures: [] };
 }
 
 function serveStep(world: World, step: ServeStep, print: (t: string) => void): StepResult {
@@ -107,7 +133,11 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
     },
   };
   let c;
-  try {
+  if (host.down) {
+    // A powered-off machine cannot be reached to type anything.
+    term.write(`ssh: connect to host ${host.name} port 22: No route to host\n`);
+    c = { done: true, code: 255 };
+  } else try {
     c = startIn(world, session, env, line, term, step.stdin);
   } catch (e) {
     if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);

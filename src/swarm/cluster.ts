@@ -37,6 +37,8 @@ export class SwarmCluster {
   readonly networks = new Map<string, SwarmNetwork>();
   readonly secrets = new Map<string, Secret>();
   readonly nodeOfHost = new Map<string, string>();
+  /** Standalone containers attached to attachable overlays (`docker run --network`), by container ID. */
+  readonly attachments = new Map<string, { readonly networkId: string; readonly nodeId: string; readonly ip: Ip4; readonly name: string }>();
   readonly workerToken: string;
   readonly managerToken: string;
   leaderId: string | null = null;
