@@ -30,6 +30,8 @@ export interface ImageSpec {
   readonly requireEnv?: { readonly anyOf: string[]; readonly error: string };
   /** Layers the first pull prints. */
   readonly layers: number;
+  /** A broken image: its process exits with this code this long after starting. */
+  readonly crash?: { readonly code: number; readonly after: number };
 }
 
 const http = (port: number, body: string): ImagePort => ({ port, proto: 'tcp', behaviour: { kind: 'http', body } });

@@ -64,6 +64,11 @@ export function startProcess(d: Daemon, c: Container): void {
     });
   }
   publishPorts(d, c);
+  if (spec.crash !== undefined) {
+    const crash = spec.crash;
+    const t = d.world.eq.after(Math.max(1, crash.after), () => d.stopContainer(c, crash.code));
+    c.stops.push(() => d.world.eq.cancel(t));
+  }
   if (!spec.daemon && !c.tty && !longRunning(c.cmd)) exitSoon(d, c, 0);
 }
 

@@ -5,6 +5,7 @@
 import { broadcastOf, networkOf } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { Bridge } from './bridge.js';
+import { bridgeJoinSnoopers } from './igmp.js';
 import type { IfAddr, NetDevice } from './device.js';
 import type { Netns } from './netns.js';
 import { Route, TABLE_LOCAL, TABLE_MAIN } from './route/table.js';
@@ -85,6 +86,7 @@ export function setUp(dev: NetDevice): void {
     for (const a of dev.addrs) addAddrRoutes(dev, a, true);
   }
   if (dev instanceof Vxlan) dev.open();
+  if (dev instanceof Bridge) bridgeJoinSnoopers(dev);
 }
 
 export function setDown(dev: NetDevice): void {

@@ -5,7 +5,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -94,7 +94,7 @@ export function loadScenario(file: string, text: string): Scenario {
   }
   const r: Reader = new Reader(lc);
   const top = r.map(doc.contents, 'the scenario');
-  r.keys(top, ['name', 'seed', 'hosts', 'files', 'steps', 'description'], 'the scenario');
+  r.keys(top, ['name', 'seed', 'hosts', 'files', 'images', 'steps', 'description'], 'the scenario');
   const name = r.str(top, 'name', 'the scenario', false) ?? file;
   const seed = r.int(top, 'seed', 'the scenario') ?? 1;
 
@@ -136,6 +136,32 @@ export function loadScenario(file: string, text: string): Scenario {
     const path = r.str(m, 'path', 'a file', true)!;
     if (!path.startsWith('/')) r.fail(r.node(m, 'path'), `"${path}" must be an absolute path`);
     files.push({ ...r.where(item), on: checkHost(m, 'on', 'a file'), path, content: r.str(m, 'content', 'a file', true)! });
+  }
+
+  const images: ImageDecl[] = [];
+  const imagesNode = r.node(top, 'images');
+  if (imagesNode !== undefined && !isSeq(imagesNode)) r.fail(imagesNode, '"images" must be a list of { name, ports, reply }');
+  for (const item of (imagesNode?.items ?? []) as Node[]) {
+    const m = r.map(item, 'an image');
+    r.keys(m, ['name', 'port', 'ports', 'reply', 'shell', 'crash', 'crash_after'], 'an image');
+    const iname = r.str(m, 'name', 'an image', true)!;
+    const portsNode = r.node(m, 'ports');
+    let ports: number[] = [];
+    if (portsNode !== undefined) {
+      if (!isSeq(portsNode)) r.fail(portsNode, '"ports" must be a list of port numbers');
+      ports = (portsNode.items as Node[]).map((p) => {
+        if (!isScalar(p) || typeof p.value !== 'number' || !Number.isInteger(p.value) || p.value < 1 || p.value > 65535) r.fail(p, 'a port must be a number from 1 to 65535');
+        return p.value as number;
+      });
+    }
+    const one = r.int(m, 'port', 'an image');
+    if (one !== null) ports.push(one);
+    const shell = r.str(m, 'shell', 'an image', false) ?? 'busybox';
+    if (shell !== 'busybox' && shell !== 'gnu') r.fail(r.node(m, 'shell'), '"shell" must be busybox or gnu');
+    const after = r.str(m, 'crash_after', 'an image', false);
+    const afterNs = after === null ? 0 : parseDuration(after);
+    if (afterNs === null) r.fail(r.node(m, 'crash_after'), `"${after}" is not a duration`);
+    images.push({ ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs });
   }
 
   const stepsNode = r.node(top, 'steps');
@@ -262,5 +288,5 @@ export function loadScenario(file: string, text: string): Scenario {
       steps.push(step);
     }
   }
-  return { file, name, seed, hosts, files, steps };
+  return { file, name, seed, hosts, files, images, steps };
 }

@@ -91,11 +91,23 @@ export interface FileSpec extends Where {
   readonly content: string;
 }
 
+/** An image of the scenario's own: an HTTP server on its ports answering `reply`. */
+export interface ImageDecl extends Where {
+  readonly name: string;
+  readonly ports: number[];
+  readonly reply: string;
+  readonly shell: 'busybox' | 'gnu';
+  /** The container exits with this code `crashAfter` after starting (a broken release). */
+  readonly crash: number | null;
+  readonly crashAfter: number;
+}
+
 export interface Scenario {
   readonly file: string;
   readonly name: string;
   readonly seed: number;
   readonly hosts: HostSpec[];
   readonly files: FileSpec[];
+  readonly images: ImageDecl[];
   readonly steps: Step[];
 }

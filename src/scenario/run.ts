@@ -126,8 +126,11 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
   const shown = step.ns === null ? line : `ip netns exec ${step.ns} ${line}`;
   print(session.prompt + shown + '\n');
   let output = '';
+  let killed = false;
   const term = {
     write(text: string) {
+      // A command the runner gave up on prints nothing more (it was interrupted).
+      if (killed) return;
       output += text;
       print(text);
     },
@@ -146,7 +149,10 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
   const eq = world.eq;
   eq.runWhile(() => !c.done, eq.now + COMMAND_LIMIT);
   const failures: string[] = [];
-  if (!c.done) failures.push(`the command did not finish within ${COMMAND_LIMIT / SEC} s of simulated time`);
+  if (!c.done) {
+    killed = true;
+    failures.push(`the command did not finish within ${COMMAND_LIMIT / SEC} s of simulated time`);
+  }
   const exit = c.done ? c.code : null;
   if (exit !== null && exit !== step.expect.exit) failures.push(`exit code was ${exit}, expected ${step.expect.exit}`);
   // Saved values may appear in the expected texts too (not in regexes).

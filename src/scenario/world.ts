@@ -6,6 +6,7 @@ import type { Scenario } from './model.js';
 import { InputError } from '../core/errors.js';
 import { filesOf } from '../shell/exec.js';
 import { dockerOf } from '../docker/engine.js';
+import { parseImageRef } from '../docker/images.js';
 import { applyDockerdOptions } from '../shell/dockerd.js';
 
 export function buildWorld(sc: Scenario): World {
@@ -18,6 +19,16 @@ export function buildWorld(sc: Scenario): World {
     }
   }
   const docker = dockerOf(world);
+  for (const img of sc.images) {
+    const ref = parseImageRef(img.name);
+    const key = img.name.slice(img.name.lastIndexOf('/') + 1).includes(':') ? `${ref.repo}:${ref.tag}` : ref.repo;
+    docker.registry.declare(key, {
+      repo: ref.repo, shell: img.shell, cmd: ['/app/serve'], daemon: true, layers: 2,
+      ports: img.ports.map((port) => ({ port, proto: 'tcp' as const, behaviour: { kind: 'http' as const, body: img.reply } })),
+      exposed: img.ports.map((p) => `${p}/tcp`),
+      ...(img.crash !== null ? { crash: { code: img.crash, after: img.crashAfter } } : {}),
+    });
+  }
   for (const h of sc.hosts) {
     const host = world.hosts.get(h.name)!;
     filesOf(host).set('/etc/hosts', `127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n`);

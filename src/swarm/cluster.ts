@@ -12,6 +12,7 @@ import { swarmId } from './ids.js';
 import { Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal } from './model.js';
 import type { NodeRole } from './model.js';
 import { scheduleTask } from './scheduler.js';
+import { Updater, taskSpecKey } from './updater.js';
 import type { ServiceSpec } from './spec.js';
 
 /** A refusal as the daemon words it (the CLI prefixes "Error response from daemon: "). */
@@ -45,6 +46,8 @@ export class SwarmCluster {
   private nextVni = INGRESS_VNI;
   private nextPort = 30000;
   private readonly listeners: Array<() => void> = [];
+  /** Rolling updates in progress, by service ID. */
+  private readonly updaters = new Map<string, Updater>();
   private reconciling = false;
   private ticking = false;
 
@@ -304,13 +307,28 @@ export class SwarmCluster {
     if (this.reconciling) return;
     this.reconciling = true;
     try {
-      this.orchestrate();
+      for (let round = 0; round < 10; round++) {
+        this.orchestrate();
+        let changed = false;
+        for (const [id, u] of [...this.updaters]) {
+          if (u.step()) changed = true;
+          if (u.stopped) this.updaters.delete(id);
+        }
+        if (!changed) break;
+      }
       this.scheduleAll();
       this.pruneHistory();
     } finally {
       this.reconciling = false;
     }
     for (const l of this.listeners) l();
+  }
+
+  /** A replacement task for a slot, from the service's current spec (the updater's). */
+  newSlotTask(svc: Service, slot: number, desired: 'running' | 'ready'): Task {
+    const t = this.newTask(svc, slot, null);
+    t.desiredState = desired;
+    return t;
   }
 
   private newTask(svc: Service, slot: number, nodeId: string | null): Task {
@@ -334,9 +352,9 @@ export class SwarmCluster {
     for (const [netId, ip] of t.addresses) this.networks.get(netId)?.pool.release(ip);
   }
 
-  /** Is a task still occupying its slot (wanted running and not ended)? */
+  /** Is a task still occupying its slot (wanted running, or ready to replace one, and not ended)? */
   private live(t: Task): boolean {
-    return t.desiredState === 'running' && !isTerminal(t.state);
+    return (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state);
   }
 
   private nodeUsable(nodeId: string | null): boolean {
@@ -377,7 +395,7 @@ export class SwarmCluster {
       for (const t of tasks) {
         // An ended task no longer wants to run; a task on a node that went down or was drained is
         // shut down, and (replicated) its slot is filled elsewhere.
-        if (t.desiredState === 'running' && isTerminal(t.state)) t.desiredState = 'shutdown';
+        if ((t.desiredState === 'running' || t.desiredState === 'ready') && isTerminal(t.state)) t.desiredState = 'shutdown';
         if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) {
           if (svc.spec.mode.kind === 'replicated' || this.nodes.get(t.nodeId)?.availability === 'drain') t.desiredState = 'shutdown';
         }
@@ -390,6 +408,7 @@ export class SwarmCluster {
           if (history.some((t) => this.live(t))) continue;
           if (this.mayRefill(svc, history)) this.newTask(svc, slot, null);
         }
+        this.startUpdater(svc);
       } else {
         for (const n of this.nodes.values()) {
           if (n.status !== 'ready' || n.availability === 'drain') continue;
@@ -397,16 +416,66 @@ export class SwarmCluster {
           probe.nodeId = n.id;
           if ('err' in scheduleTask(this, probe)) continue;
           const history = tasks.filter((t) => t.nodeId === n.id);
-          if (history.some((t) => this.live(t))) continue;
+          const live = history.filter((t) => this.live(t));
+          // A global service's out-of-date task is replaced in place on its node.
+          for (const t of live) if (taskSpecKey(t.spec) !== taskSpecKey(svc.spec)) t.desiredState = 'shutdown';
+          if (live.some((t) => t.desiredState === 'running')) continue;
           if (this.mayRefill(svc, history)) this.newTask(svc, 0, n.id);
         }
       }
     }
   }
 
+  /** Starts a rolling update when slots run an out-of-date spec (and none is under way or paused). */
+  private startUpdater(svc: Service): void {
+    if (this.updaters.has(svc.id)) return;
+    const st = svc.updateStatus;
+    if (st !== null && (st.state === 'paused' || st.state === 'rollback_paused')) return;
+    const key = taskSpecKey(svc.spec);
+    const dirty = new Set<number>();
+    for (const t of this.tasksOf(svc)) if (this.live(t) && taskSpecKey(t.spec) !== key) dirty.add(t.slot);
+    if (dirty.size === 0) return;
+    if (svc.updateStatus === null || svc.updateStatus.state === 'completed' || svc.updateStatus.state === 'rollback_completed') {
+      svc.updateStatus = { state: 'updating', message: 'update in progress', startedAt: this.now, completedAt: null };
+    }
+    this.updaters.set(svc.id, new Updater(this, svc, svc.updateStatus.state === 'rollback_started', [...dirty]));
+  }
+
+  /** docker service update: the new spec, the old one kept as PreviousSpec (controlapi UpdateService). */
+  updateService(svc: Service, spec: ServiceSpec): void {
+    svc.previousSpec = svc.spec;
+    svc.spec = spec;
+    svc.version++;
+    svc.updatedAt = this.now;
+    svc.updateStatus = null;
+    this.updaters.get(svc.id)?.cancel();
+    this.updaters.delete(svc.id);
+    this.allocateService(svc);
+    this.commit();
+  }
+
+  /** docker service rollback: Spec and PreviousSpec swap, so a second rollback goes forward again. */
+  rollbackService(svc: Service): void {
+    if (svc.previousSpec === null) throw new SwarmError(`rpc error: code = FailedPrecondition desc = service ${svc.id} does not have a previous spec`);
+    const cur = svc.spec;
+    svc.spec = svc.previousSpec;
+    svc.previousSpec = cur;
+    svc.version++;
+    svc.updatedAt = this.now;
+    svc.updateStatus = { state: 'rollback_started', message: 'manually requested rollback', startedAt: this.now, completedAt: null };
+    this.updaters.get(svc.id)?.cancel();
+    this.updaters.delete(svc.id);
+    this.allocateService(svc);
+    this.commit();
+  }
+
+  updating(svc: Service): boolean {
+    return this.updaters.has(svc.id);
+  }
+
   private scheduleAll(): void {
     for (const t of this.tasks.values()) {
-      if (t.state !== 'pending' || t.desiredState !== 'running') continue;
+      if (t.state !== 'pending' || (t.desiredState !== 'running' && t.desiredState !== 'ready')) continue;
       const r = scheduleTask(this, t);
       if ('err' in r) {
         t.err = r.err;

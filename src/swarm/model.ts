@@ -34,7 +34,7 @@ export class SwarmNode {
 }
 
 /** Task states in swarmkit's order: a task only moves forward. */
-export const TASK_STATES = ['new', 'pending', 'assigned', 'accepted', 'preparing', 'starting', 'running', 'complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned'] as const;
+export const TASK_STATES = ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running', 'complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 export function stateIndex(s: TaskState): number {

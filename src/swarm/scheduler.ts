@@ -15,7 +15,7 @@ interface Filter {
 function liveOn(cluster: SwarmCluster, nodeId: string, serviceId: string | null): Task[] {
   const out: Task[] = [];
   for (const t of cluster.tasks.values()) {
-    if (t.nodeId === nodeId && t.desiredState === 'running' && !isTerminal(t.state) && (serviceId === null || t.serviceId === serviceId)) out.push(t);
+    if (t.nodeId === nodeId && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state) && (serviceId === null || t.serviceId === serviceId)) out.push(t);
   }
   return out;
 }

@@ -485,6 +485,66 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, () => next(i + 1)));
         return next(0);
       }
+      case 'update': {
+        const cmd = serviceFlags(subcommand('update'), true).argument('[service]');
+        if (!parseFlags(ctx, cmd, rest, 'service update', exit)) return;
+        const o = cmd.opts<Record<string, string | undefined> & { publishAdd: string[]; publishRm: string[]; networkAdd: string[]; networkRm: string[]; constraintAdd: string[]; constraintRm: string[]; envAdd: string[]; envRm: string[]; secretAdd: string[]; secretRm: string[]; labelAdd: string[]; labelRm: string[]; detach?: boolean; force?: boolean; rollback?: boolean; image?: string; args?: string }>();
+        const ref = cmd.args[0];
+        if (ref === undefined) {
+          println(ctx, '"docker service update" requires exactly 1 argument.');
+          println(ctx, "See 'docker service update --help'.");
+          return exit(1);
+        }
+        const svc = find(ref);
+        if (svc === null) {
+          println(ctx, `Error: No such service: ${ref}`);
+          return exit(1);
+        }
+        if (o.rollback) {
+          const others = rest.filter((a) => a.startsWith('-') && !['--rollback', '-d', '--detach', '-q', '--quiet'].includes(a));
+          if (others.length > 0) {
+            println(ctx, 'other flags may not be combined with --rollback');
+            return exit(1);
+          }
+          return rollback(ctx, cluster, svc, ref, !!o.detach, exit);
+        }
+        const cur = svc.spec;
+        let spec: ServiceSpec = applyFlags(cur, o);
+        const envMap = new Map(cur.env.map((e) => [e.split('=')[0]!, e]));
+        for (const k of o.envRm) envMap.delete(k);
+        for (const e of o.envAdd) envMap.set(e.split('=')[0]!, e);
+        const labels = { ...cur.labels, ...labelsOf(o.labelAdd) };
+        for (const k of o.labelRm) delete labels[k];
+        const rmPorts = o.publishRm.map((p) => (/^\d+$/.test(p) ? { target: Number(p), published: Number(p) } : parsePort(p)));
+        const ports = [...cur.ports.filter((p) => !rmPorts.some((r) => r.published === p.published || (r.published === null && r.target === p.target))), ...o.publishAdd.map(parsePort)];
+        spec = {
+          ...spec,
+          image: o.image ?? cur.image,
+          args: o.args === undefined ? cur.args : (o.args.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^["']|["']$/g, '')),
+          env: [...envMap.values()],
+          labels,
+          ports,
+          networks: [...cur.networks.filter((n) => !o.networkRm.includes(n.target)), ...o.networkAdd.map((n) => ({ target: n, aliases: [] }))],
+          constraints: [...cur.constraints.filter((c) => !o.constraintRm.includes(c)), ...o.constraintAdd],
+          secrets: [...cur.secrets.filter((x) => !o.secretRm.includes(x.source)), ...o.secretAdd.map(parseSecret)],
+          forceUpdate: cur.forceUpdate + (o.force ? 1 : 0),
+        };
+        validateSpec(cluster, spec);
+        cluster.updateService(svc, spec);
+        println(ctx, ref);
+        if (o.detach) return exit(0);
+        return waitUpdated(ctx, cluster, svc, false, exit);
+      }
+      case 'rollback': {
+        const detach = rest.includes('-d') || rest.includes('--detach');
+        const ref = rest.find((a) => !a.startsWith('-'));
+        const svc = ref === undefined ? null : find(ref);
+        if (svc === null) {
+          println(ctx, `Error: No such service: ${ref ?? ''}`);
+          return exit(1);
+        }
+        return rollback(ctx, cluster, svc, ref!, detach, exit);
+      }
       case 'rm':
       case 'remove': {
         let rc = 0;
@@ -512,6 +572,55 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
   println(ctx, '');
   println(ctx, 'Usage:\tdocker service COMMAND');
   exit(verb === undefined ? 0 : 1);
+}
+
+function rollback(ctx: Ctx, cluster: SwarmCluster, svc: Service, ref: string, detach: boolean, exit: Exit): void {
+  try {
+    cluster.rollbackService(svc);
+  } catch (e) {
+    return daemonError(ctx, exit, e);
+  }
+  println(ctx, ref);
+  if (detach) return exit(0);
+  println(ctx, 'rollback: manually requested rollback ');
+  waitUpdated(ctx, cluster, svc, true, exit);
+}
+
+/** Waits for an update (or rollback) to finish and the service to converge; prints the progress. */
+function waitUpdated(ctx: Ctx, cluster: SwarmCluster, svc: Service, rollback: boolean, exit: Exit): void {
+  const eq = ctx.world.eq;
+  let auto = false;
+  const poll = (): void => {
+    const st = svc.updateStatus;
+    if (st !== null && (st.state === 'paused' || st.state === 'rollback_paused')) {
+      println(ctx, `service ${st.state === 'paused' ? 'update' : 'rollback'} paused: ${st.message}`);
+      return exit(1);
+    }
+    if (st !== null && st.state === 'rollback_started' && !rollback) {
+      println(ctx, `rollback: ${st.message} `);
+      rollback = true;
+      auto = true;
+    }
+    if (cluster.updating(svc) || (st !== null && (st.state === 'updating' || st.state === 'rollback_started'))) {
+      eq.after(SEC / 10, poll);
+      return;
+    }
+    const want = desired(cluster, svc);
+    println(ctx, `overall progress: ${rollback ? 'rolling back update: ' : ''}${want} out of ${want} tasks `);
+    const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
+    for (let i = 0; i < Math.min(want, tasks.length); i++) {
+      const t = tasks[i]!;
+      const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
+      println(ctx, `${label}: running   [==================================================>] `);
+    }
+    println(ctx, 'verify: Service converged ');
+    if (auto) {
+      println(ctx, `service rolled back: ${svc.updateStatus?.message ?? 'rollback completed'}`);
+      return exit(1);
+    }
+    exit(0);
+  };
+  poll();
 }
 
 function randomServiceName(cluster: SwarmCluster): string {
