@@ -248,18 +248,24 @@ export class Agent {
       const vtep = vtepOf(a.nodeId);
       if (vtep !== null) out.push({ ip: a.ip, mac: macFromIp(a.ip), vtep });
     }
+    // The nodes that use the network (one pass, not one per node): only their LB endpoints are peers.
+    let users: Set<string> | null = null;
     for (const n of this.cluster.nodes.values()) {
       if (n.id === this.nodeId) continue;
       const ip = n.lbAddrs.get(net.id);
-      if (ip !== undefined && (net.ingress || this.nodeUsesNetwork(n.id, net))) out.push({ ip, mac: macFromIp(ip), vtep: n.addr });
+      if (ip === undefined) continue;
+      if (!net.ingress) users ??= this.nodesUsing(net);
+      if (net.ingress || users!.has(n.id)) out.push({ ip, mac: macFromIp(ip), vtep: n.addr });
     }
     return out;
   }
 
-  private nodeUsesNetwork(nodeId: string, net: SwarmNetwork): boolean {
-    for (const a of this.cluster.attachments.values()) if (a.nodeId === nodeId && a.networkId === net.id) return true;
-    for (const t of this.cluster.tasks.values()) if (t.nodeId === nodeId && t.state === 'running' && t.addresses.has(net.id)) return true;
-    return false;
+  /** The nodes with an attachment to `net` or a running task on it. */
+  private nodesUsing(net: SwarmNetwork): Set<string> {
+    const out = new Set<string>();
+    for (const a of this.cluster.attachments.values()) if (a.networkId === net.id) out.add(a.nodeId);
+    for (const t of this.cluster.tasks.values()) if (t.nodeId !== null && t.state === 'running' && t.addresses.has(net.id)) out.add(t.nodeId);
+    return out;
   }
 
   private lbsFor(net: SwarmNetwork): DesiredLb[] {

@@ -559,7 +559,7 @@ export class Daemon {
 
   /** Where `docker exec` runs a command: the container's namespace, files and userland. */
   execEnv(c: Container) {
-    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname };
+    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env };
   }
 }
 

@@ -47,7 +47,7 @@ const CATALOGUE: ImageSpec[] = [
   { repo: 'nginx', shell: 'gnu', cmd: ['nginx', '-g', 'daemon off;'], daemon: true, ports: [http(80, NGINX_PAGE)], exposed: ['80/tcp'], layers: 3 },
   { repo: 'httpd', shell: 'gnu', cmd: ['httpd-foreground'], daemon: true, ports: [http(80, '<html><body><h1>It works!</h1></body></html>\n')], exposed: ['80/tcp'], layers: 5 },
   { repo: 'jwilder/whoami', shell: 'busybox', cmd: ['/app/http'], daemon: true, ports: [http(8000, "I'm {hostname}\n")], exposed: ['8000/tcp'], layers: 3 },
-  { repo: 'xiaopeng163/python-flask-demo', shell: 'gnu', cmd: ['python', 'app.py'], daemon: true, ports: [http(5000, 'hello docker, version {tag}')], exposed: ['5000/tcp'], layers: 8 },
+  { repo: 'xiaopeng163/python-flask-demo', shell: 'gnu', cmd: ['python', 'app.py'], daemon: true, ports: [http(5000, 'hello docker, version {tag}\n')], exposed: ['5000/tcp'], layers: 8 },
   {
     repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [tcp(3306), tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
     requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD' },

@@ -5,7 +5,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -82,7 +82,7 @@ export function parseDuration(text: string): number | null {
   return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
 }
 
-const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault'] as const;
+const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report'] as const;
 
 export function loadScenario(file: string, text: string): Scenario {
   const lc = new LineCounter();
@@ -192,6 +192,34 @@ export function loadScenario(file: string, text: string): Scenario {
         ...at, kind: 'run', run, on: checkHost(m, 'on', 'a run step'), ns: r.str(m, 'ns', 'a run step', false), save,
         stdin: r.str(m, 'stdin', 'a run step', false) ?? '', expect: { exit, stdout, stdoutNot },
       };
+      steps.push(step);
+    } else if (kind === 'traffic') {
+      r.keys(m, ['traffic'], 'a traffic step');
+      const t = r.map(r.node(m, 'traffic'), '"traffic"');
+      r.keys(t, ['name', 'on', 'ns', 'run', 'every'], '"traffic"');
+      const name = r.str(t, 'name', '"traffic"', true)!;
+      if (steps.some((s) => s.kind === 'traffic' && s.name === name)) r.fail(r.node(t, 'name'), `a traffic loop named "${name}" already exists`);
+      const everyText = r.str(t, 'every', '"traffic"', false) ?? '1s';
+      const every = parseDuration(everyText);
+      if (every === null) r.fail(r.node(t, 'every'), `"${everyText}" is not a duration (like 1s, 500ms)`);
+      const step: TrafficStep = { ...at, kind: 'traffic', name, on: checkHost(t, 'on', '"traffic"'), ns: r.str(t, 'ns', '"traffic"', false), run: r.str(t, 'run', '"traffic"', true)!, every };
+      steps.push(step);
+    } else if (kind === 'traffic_report') {
+      r.keys(m, ['traffic_report', 'expect'], 'a traffic_report step');
+      const name = r.str(m, 'traffic_report', 'a traffic_report step', true)!;
+      if (!steps.some((s) => s.kind === 'traffic' && s.name === name)) r.fail(r.node(m, 'traffic_report'), `no traffic loop named "${name}" was started before this step`);
+      let maxFailed: number | null = null;
+      let stdout: TextMatcher[] = [];
+      let stdoutNot: TextMatcher[] = [];
+      const expectNode = r.node(m, 'expect');
+      if (expectNode !== undefined) {
+        const e = r.map(expectNode, '"expect"');
+        r.keys(e, ['failed', 'stdout', 'stdout_not'], 'the expectations of a traffic_report step');
+        maxFailed = r.int(e, 'failed', '"expect"');
+        stdout = r.matchers(e, 'stdout', '"expect"');
+        stdoutNot = r.matchers(e, 'stdout_not', '"expect"');
+      }
+      const step: TrafficReportStep = { ...at, kind: 'traffic_report', name, maxFailed, stdout, stdoutNot };
       steps.push(step);
     } else if (kind === 'fault') {
       r.keys(m, ['fault'], 'a fault step');

@@ -83,7 +83,26 @@ export interface FaultStep extends Where {
   readonly fault: FaultSpec;
 }
 
-export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep;
+/** Starts repeating a command in the background (`while true; do CMD; sleep EVERY; done`). */
+export interface TrafficStep extends Where {
+  readonly kind: 'traffic';
+  readonly name: string;
+  readonly on: string;
+  readonly ns: string | null;
+  readonly run: string;
+  readonly every: number;
+}
+
+/** Stops a traffic loop and prints what it saw. */
+export interface TrafficReportStep extends Where {
+  readonly kind: 'traffic_report';
+  readonly name: string;
+  readonly maxFailed: number | null;
+  readonly stdout: TextMatcher[];
+  readonly stdoutNot: TextMatcher[];
+}
+
+export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep | TrafficStep | TrafficReportStep;
 
 export interface FileSpec extends Where {
   readonly on: string;

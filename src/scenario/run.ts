@@ -11,7 +11,8 @@ import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
-import type { FaultStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, TrafficReportStep, TrafficStep, Where } from './model.js';
+import { TrafficLoop } from './traffic.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
@@ -67,12 +68,15 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   // One terminal per host, so that `nsenter` or `docker exec -it … sh` carry over to the next steps.
   const sessions = new Map<string, Session>();
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
+  const loops = new Map<string, TrafficLoop>();
   for (const step of sc.steps) {
     const r =
       step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
       : step.kind === 'trace' ? traceStep(world, step, vars, print)
       : step.kind === 'serve' ? serveStep(world, step, print)
       : step.kind === 'fault' ? faultStep(world, step, print)
+      : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
+      : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
       : sleepStep(world, step.nanos, step.text, step.line, print);
     results.push(r);
   }
@@ -83,6 +87,33 @@ function sleepStep(world: World, nanos: number, text: string, line: number, prin
   world.eq.runUntil(world.eq.now + nanos);
   print(`# ${text} pass\n`);
   return { line, kind: 'sleep', host: null, command: `sleep ${text}`, output: '', exit: null, failures: [] };
+}
+
+function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<string, TrafficLoop>, step: TrafficStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+  const host = world.hosts.get(step.on)!;
+  const session = sessions.get(step.on)!;
+  const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
+  const command = expand(step.run, vars, step);
+  const title = `traffic ${step.name}: while true; do ${command}; sleep ${step.every / SEC}; done &`;
+  print(`${session.prompt}${title.slice(title.indexOf(':') + 2)}\n`);
+  try {
+    loops.set(step.name, new TrafficLoop(world, session, env, command, step.every));
+  } catch (e) {
+    if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
+    throw e;
+  }
+  return { line: step.line, kind: 'traffic', host: host.name, command: title, output: '', exit: null, failures: [] };
+}
+
+function trafficReportStep(loops: Map<string, TrafficLoop>, step: TrafficReportStep, print: (t: string) => void): StepResult {
+  const loop = loops.get(step.name)!;
+  loop.stop();
+  const text = loop.report(step.name);
+  print(text);
+  const failures: string[] = [];
+  if (step.maxFailed !== null && loop.failed > step.maxFailed) failures.push(`${loop.failed} requests failed, at most ${step.maxFailed} expected`);
+  failures.push(...checkContains('the summary', step.stdout, text), ...checkLacks('the summary', step.stdoutNot, text));
+  return { line: step.line, kind: 'traffic_report', host: null, command: `traffic_report ${step.name}`, output: text, exit: null, failures };
 }
 
 function faultStep(world: World, step: FaultStep, print: (t: string) => void): StepResult {
@@ -148,6 +179,8 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
   }
   const eq = world.eq;
   eq.runWhile(() => !c.done, eq.now + COMMAND_LIMIT);
+  // What the command set off at this instant (agents reacting to a commit) settles before the next step.
+  eq.runUntil(eq.now);
   const failures: string[] = [];
   if (!c.done) {
     killed = true;

@@ -14,6 +14,7 @@ import { dockerd, systemctl } from './dockerd.js';
 import { nslookup } from './nslookup.js';
 import { wget } from './wget.js';
 import { busyboxPing } from './busybox-ping.js';
+import { mysql } from './mysql.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -29,6 +30,7 @@ register('systemctl', systemctl);
 register('nslookup', nslookup);
 register('wget', wget);
 registerBusybox('ping', busyboxPing);
+register('mysql', mysql);
 for (const [name, prog] of builtins) register(name, prog);
 // -- netfilter, conntrack and IPVS commands (issue 3) are registered below this line --
 import { iptables, iptablesSave } from './iptables.js';

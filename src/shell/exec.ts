@@ -50,13 +50,14 @@ export function startCommand(world: World, host: Host, ns: Netns, line: string, 
 }
 
 /** Runs `line` in `env`, typed into `session`. */
-export function startIn(world: World, session: Session, env: Env, line: string, term: Terminal, stdin = ''): Completion {
+export function startIn(world: World, session: Session, env: Env, line: string, term: Terminal, stdin = '', onDone?: (code: number) => void): Completion {
   const words = tokenize(line);
   const result: Completion = { done: false, code: 0 };
   const finish = (code: number): void => {
     if (result.done) return;
     result.done = true;
     result.code = code;
+    onDone?.(code);
   };
   if (!Array.isArray(words)) {
     term.write(`-bash: ${words.error}\n`);
@@ -105,6 +106,7 @@ function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: 
     flavor: env.flavor,
     files: env.files,
     hostname: env.hostname,
+    vars: env.vars ?? new Map(),
     term,
     tty,
     stdin,

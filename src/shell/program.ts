@@ -28,6 +28,7 @@ export interface Ctx {
   readonly files: Files;
   /** The hostname `hostname` prints and prompts show. */
   readonly hostname: string;
+  readonly vars: ReadonlyMap<string, string>;
   /** Text given to the command on standard input (a scenario step's `stdin:`). */
   readonly stdin: string;
   /** Runs another command line in a (possibly different) namespace: `ip netns exec`, `nsenter`. */
@@ -46,6 +47,8 @@ export interface Env {
   readonly flavor: Flavor;
   readonly files: Files;
   readonly hostname: string;
+  /** The process environment (a container's -e/--env). */
+  readonly vars?: ReadonlyMap<string, string>;
 }
 
 /** A terminal session on one host: a stack of shells, the innermost receiving the commands. */

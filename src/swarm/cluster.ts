@@ -213,6 +213,13 @@ export class SwarmCluster {
     return net;
   }
 
+  removeNetwork(net: SwarmNetwork): void {
+    const users = [...this.services.values()].filter((s) => this.serviceNetworks(s).includes(net));
+    if (users.length > 0) throw new SwarmError(`rpc error: code = FailedPrecondition desc = network ${net.id} is in use by service ${users[0]!.id}`);
+    this.networks.delete(net.id);
+    this.commit();
+  }
+
   findNetwork(ref: string): SwarmNetwork | null {
     for (const n of this.networks.values()) if (n.name === ref) return n;
     const byId = [...this.networks.values()].filter((n) => n.id.startsWith(ref));

@@ -12,12 +12,43 @@ interface Filter {
   readonly ok: (node: SwarmNode) => boolean;
 }
 
-function liveOn(cluster: SwarmCluster, nodeId: string, serviceId: string | null): Task[] {
-  const out: Task[] = [];
-  for (const t of cluster.tasks.values()) {
-    if (t.nodeId === nodeId && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state) && (serviceId === null || t.serviceId === serviceId)) out.push(t);
+/** A task still occupying its node (wanted running or ready, not ended). */
+function isLive(t: Task): boolean {
+  return (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state);
+}
+
+/**
+ * The live tasks of every node, in the cluster's task order: one pass over the tasks per
+ * scheduling decision (the filters and the final pick ask for every node's tasks, which a scan
+ * per node and question would make O(nodes × tasks)).
+ */
+class LiveIndex {
+  private byNode: Map<string, Task[]> | null = null;
+
+  constructor(private readonly cluster: SwarmCluster) {}
+
+  /** The live tasks on `nodeId`, of service `serviceId` (null: of every service). */
+  on(nodeId: string, serviceId: string | null): Task[] {
+    if (this.byNode === null) {
+      this.byNode = new Map();
+      for (const t of this.cluster.tasks.values()) {
+        if (t.nodeId === null || !isLive(t)) continue;
+        const list = this.byNode.get(t.nodeId);
+        if (list === undefined) this.byNode.set(t.nodeId, [t]);
+        else list.push(t);
+      }
+    }
+    const all = this.byNode.get(nodeId);
+    if (all === undefined) return [];
+    return serviceId === null ? all : all.filter((t) => t.serviceId === serviceId);
   }
-  return out;
+
+  count(nodeId: string, serviceId: string | null): number {
+    if (serviceId === null) return this.on(nodeId, null).length;
+    let n = 0;
+    for (const t of this.on(nodeId, null)) if (t.serviceId === serviceId) n++;
+    return n;
+  }
 }
 
 /** Picks a node for `task`, or returns swarmkit's "no suitable node (…)" explanation. */
@@ -25,6 +56,7 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
   const spec = task.spec;
   const constraints = spec.constraints.map(parseConstraint).filter((c): c is Constraint => typeof c !== 'string');
   const hostPorts = spec.ports.filter((p) => p.mode === 'host' && p.published !== null);
+  const live = new LiveIndex(cluster);
   const filters: Filter[] = [
     { explain: (n) => `${n} node${n === 1 ? '' : 's'} not available for new tasks`, ok: (node) => node.status === 'ready' && node.availability === 'active' },
     {
@@ -33,7 +65,7 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
         let cpu = spec.resources.reserveCpu;
         let mem = spec.resources.reserveMemory;
         if (cpu === 0 && mem === 0) return true;
-        for (const t of liveOn(cluster, node.id, null)) {
+        for (const t of live.on(node.id, null)) {
           cpu += t.spec.resources.reserveCpu;
           mem += t.spec.resources.reserveMemory;
         }
@@ -43,11 +75,11 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
     { explain: (n) => `scheduling constraints not satisfied on ${n} node${n === 1 ? '' : 's'}`, ok: (node) => constraints.every((c) => matchConstraint(c, node, cluster.engineLabels(node))) },
     {
       explain: (n) => `host-mode port already in use on ${n} node${n === 1 ? '' : 's'}`,
-      ok: (node) => hostPorts.every((p) => !liveOn(cluster, node.id, null).some((t) => t.spec.ports.some((q) => q.mode === 'host' && q.published === p.published && q.protocol === p.protocol))),
+      ok: (node) => hostPorts.every((p) => !live.on(node.id, null).some((t) => t.spec.ports.some((q) => q.mode === 'host' && q.published === p.published && q.protocol === p.protocol))),
     },
     {
       explain: (n) => `max replicas per node limit exceed on ${n} node${n === 1 ? '' : 's'}`,
-      ok: (node) => spec.maxReplicasPerNode === 0 || liveOn(cluster, node.id, task.serviceId).length < spec.maxReplicasPerNode,
+      ok: (node) => spec.maxReplicasPerNode === 0 || live.count(node.id, task.serviceId) < spec.maxReplicasPerNode,
     },
   ];
   let candidates = [...cluster.nodes.values()];
@@ -66,7 +98,7 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
     const load = new Map<string, number>();
     for (const n of cluster.nodes.values()) {
       const v = valueOf(n);
-      load.set(v, (load.get(v) ?? 0) + liveOn(cluster, n.id, task.serviceId).length);
+      load.set(v, (load.get(v) ?? 0) + live.count(n.id, task.serviceId));
     }
     const best = Math.min(...candidates.map((n) => load.get(valueOf(n)) ?? 0));
     candidates = candidates.filter((n) => (load.get(valueOf(n)) ?? 0) === best);
@@ -75,8 +107,8 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
   let pickSvc = Infinity;
   let pickAll = Infinity;
   for (const n of candidates) {
-    const svc = liveOn(cluster, n.id, task.serviceId).length;
-    const all = liveOn(cluster, n.id, null).length;
+    const svc = live.count(n.id, task.serviceId);
+    const all = live.count(n.id, null);
     if (svc < pickSvc || (svc === pickSvc && all < pickAll)) {
       pick = n;
       pickSvc = svc;

@@ -106,6 +106,18 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           rc = 1;
           continue;
         }
+        if (n.scope === 'swarm') {
+          const cluster = managerCluster(ctx, d, (c) => (rc = c));
+          if (cluster === null) continue;
+          try {
+            const sn = cluster.findNetwork(n.id);
+            if (sn !== null) cluster.removeNetwork(sn);
+            println(ctx, ref);
+          } catch (e) {
+            daemonError(ctx, (c) => (rc = c), e);
+          }
+          continue;
+        }
         guard(ctx, (c) => (rc = c), () => {
           d.removeNetwork(n);
           println(ctx, ref);

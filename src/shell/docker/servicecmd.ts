@@ -258,7 +258,7 @@ function desiredText(t: Task): string {
   return t.desiredState === 'running' ? 'Running' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
 }
 
-export function psRows(cluster: SwarmCluster, services: Service[]): string[][] {
+export function psRows(cluster: SwarmCluster, services: Service[], noTrunc = false): string[][] {
   const rows: string[][] = [['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS']];
   for (const svc of services) {
     const tasks = cluster.tasksOf(svc);
@@ -271,7 +271,9 @@ export function psRows(cluster: SwarmCluster, services: Service[]): string[][] {
         const name = `${svc.spec.name}.${svc.spec.mode.kind === 'replicated' ? t.slot : t.nodeId}`;
         const node = t.nodeId === null ? '' : cluster.nodes.get(t.nodeId)?.hostname ?? '';
         const ports = t.spec.ports.filter((p) => p.mode === 'host').map((p) => `*:${p.published ?? p.target}->${p.target}/${p.protocol}`).join(',');
-        rows.push([t.id.slice(0, 12), i === 0 ? name : ` \\_ ${name}`, imageText(t.spec.image), node, desiredText(t), stateText(t, cluster.now), t.err === '' ? '' : `"${t.err}"`, ports]);
+        // The CLI cuts errors to 30 characters unless --no-trunc (task/formatter.go).
+        const err = noTrunc || [...t.err].length <= 30 ? t.err : [...t.err].slice(0, 29).join('') + '…';
+        rows.push([t.id.slice(0, 12), i === 0 ? name : ` \\_ ${name}`, imageText(t.spec.image), node, desiredText(t), stateText(t, cluster.now), t.err === '' ? '' : `"${err}"`, ports]);
       });
     }
   }
@@ -434,7 +436,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           services.push(s);
         }
-        ctx.term.write(tabwrite(psRows(cluster, services)));
+        ctx.term.write(tabwrite(psRows(cluster, services, rest.includes('--no-trunc'))));
         return exit(0);
       }
       case 'inspect': {

@@ -1,0 +1,66 @@
+// A command repeated in the background while the scenario goes on — the seeds' `while true; do
+// curl …; sleep 1; done` — and the summary of what it got: how many requests, how many failed,
+// each distinct answer with its count and when it was first and last seen.
+import type { World } from '../kernel/world.js';
+import type { Nanos } from '../sim/clock.js';
+import { SEC } from '../sim/clock.js';
+import { startIn } from '../shell/exec.js';
+import type { Env, Session } from '../shell/program.js';
+
+interface Answer {
+  count: number;
+  first: Nanos;
+  last: Nanos;
+}
+
+export class TrafficLoop {
+  private readonly answers = new Map<string, Answer>();
+  private requests = 0;
+  failed = 0;
+  private stopped = false;
+  private timer = -1;
+  private readonly start: Nanos;
+
+  constructor(
+    private readonly world: World,
+    private readonly session: Session,
+    private readonly env: Env,
+    readonly command: string,
+    private readonly every: Nanos,
+  ) {
+    this.start = world.eq.now;
+    this.runOnce();
+  }
+
+  private runOnce(): void {
+    if (this.stopped) return;
+    const t0 = this.world.eq.now;
+    let out = '';
+    startIn(this.world, this.session, this.env, this.command, { write: (s) => (out += s) }, '', (code) => {
+      if (this.stopped) return;
+      this.requests++;
+      const key = code === 0 ? out.trim() : `(failed, exit ${code})${out.trim() === '' ? '' : ` ${out.trim()}`}`;
+      if (code !== 0) this.failed++;
+      const a = this.answers.get(key);
+      if (a === undefined) this.answers.set(key, { count: 1, first: t0, last: t0 });
+      else {
+        a.count++;
+        a.last = t0;
+      }
+      // `sleep EVERY` after each run, as the seeds' loop does.
+      this.timer = this.world.eq.after(this.every, () => this.runOnce());
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.world.eq.cancel(this.timer);
+  }
+
+  report(name: string): string {
+    const secs = (t: Nanos): string => `${((t - this.start) / SEC).toFixed(3)}s`;
+    const lines = [`traffic ${name}: ${this.command} (every ${this.every / SEC}s)`, `requests: ${this.requests}, failed: ${this.failed}`];
+    for (const [answer, a] of this.answers) lines.push(`  ${String(a.count).padStart(4)}  ${answer}   (first ${secs(a.first)}, last ${secs(a.last)})`);
+    return lines.join('\n') + '\n';
+  }
+}

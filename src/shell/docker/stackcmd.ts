@@ -1,0 +1,194 @@
+// docker stack deploy | ls | services | ps | rm: a compose file (swarm/compose.ts) turned into
+// networks, secrets and services, named <stack>_<name>; re-deploying updates what changed.
+import { parseCidr } from '../../core/addr.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { InputError } from '../../core/errors.js';
+import { loadStack } from '../../swarm/compose.js';
+import type { SwarmCluster } from '../../swarm/cluster.js';
+import type { Service } from '../../swarm/model.js';
+import type { Ctx } from '../program.js';
+import { println } from '../program.js';
+import { tabwrite } from '../table.js';
+import { collect, parseFlags, subcommand } from './common.js';
+import { createSecret, findSecret, removeSecret } from './secretcmd.js';
+import { psRows, validateSpec } from './servicecmd.js';
+import { daemonError, managerCluster } from './swarmcmd.js';
+
+type Exit = (code: number) => void;
+
+const NS_LABEL = 'com.docker.stack.namespace';
+
+function stackServices(cluster: SwarmCluster, name: string): Service[] {
+  return [...cluster.services.values()].filter((s) => s.spec.labels[NS_LABEL] === name).sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1));
+}
+
+function absolute(path: string): string {
+  return path.startsWith('/') ? path : `/root/${path.replace(/^\.\//, '')}`;
+}
+
+export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
+  const [verb, ...rest] = args;
+  const cluster = managerCluster(ctx, d, exit);
+  if (cluster === null) return;
+  switch (verb) {
+    case 'deploy':
+    case 'up': {
+      const cmd = subcommand('deploy').option('-c, --compose-file <file>', '', collect, []).option('--prune').option('--with-registry-auth').option('--resolve-image <r>').argument('[stack]');
+      if (!parseFlags(ctx, cmd, rest, 'stack deploy', exit)) return;
+      const files = cmd.opts<{ composeFile: string[] }>().composeFile;
+      const name = cmd.args[0];
+      if (name === undefined) {
+        println(ctx, '"docker stack deploy" requires exactly 1 argument.');
+        println(ctx, "See 'docker stack deploy --help'.");
+        return exit(1);
+      }
+      if (files.length === 0) {
+        println(ctx, 'Please specify only one compose file (with --compose-file).');
+        return exit(1);
+      }
+      const inputs = [];
+      for (const f of files) {
+        const text = ctx.files.get(absolute(f));
+        if (text === undefined) {
+          println(ctx, `open ${absolute(f)}: no such file or directory`);
+          return exit(1);
+        }
+        inputs.push({ path: absolute(f), text });
+      }
+      let stack;
+      try {
+        stack = loadStack(name, inputs);
+      } catch (e) {
+        if (e instanceof InputError) {
+          println(ctx, e.message);
+          return exit(1);
+        }
+        throw e;
+      }
+      for (const w of stack.warnings) {
+        println(ctx, w);
+        println(ctx, '');
+      }
+      try {
+        for (const n of stack.networks) {
+          if (n.external) {
+            if (cluster.findNetwork(n.name) === null) {
+              println(ctx, `network "${n.name}" is declared as external, but could not be found. You need to create a swarm-scoped network before the stack is deployed`);
+              return exit(1);
+            }
+            continue;
+          }
+          if (cluster.findNetwork(n.name) !== null) continue;
+          println(ctx, `Creating network ${n.name}`);
+          const sub = n.subnet === null ? null : parseCidr(n.subnet);
+          cluster.createNetwork(n.name, {
+            subnet: sub === null ? null : { addr: sub.addr, len: sub.len }, gateway: null, ingress: false, attachable: n.attachable,
+            encrypted: 'encrypted' in n.driverOpts, internal: false, labels: n.labels, options: n.driverOpts,
+          });
+        }
+        for (const s of stack.secrets) {
+          if (s.external) {
+            if (findSecret(cluster, s.name) === null) {
+              println(ctx, `secret not found: ${s.name}`);
+              return exit(1);
+            }
+            continue;
+          }
+          const data = s.file === null ? undefined : ctx.files.get(absolute(s.file));
+          if (data === undefined) {
+            println(ctx, `open ${absolute(s.file ?? '')}: no such file or directory`);
+            return exit(1);
+          }
+          if (findSecret(cluster, s.name) !== null) continue;
+          println(ctx, `Creating secret ${s.name}`);
+          createSecret(cluster, s.name, data, { [NS_LABEL]: name });
+        }
+        for (const { spec } of stack.services) {
+          validateSpec(cluster, spec);
+          const existing = [...cluster.services.values()].find((x) => x.spec.name === spec.name);
+          if (existing === undefined) {
+            println(ctx, `Creating service ${spec.name}`);
+            cluster.addService(spec);
+          } else {
+            println(ctx, `Updating service ${spec.name} (id: ${existing.id})`);
+            // Only a changed spec makes a new version (and so a rolling update).
+            if (JSON.stringify(existing.spec) !== JSON.stringify({ ...spec, forceUpdate: existing.spec.forceUpdate })) cluster.updateService(existing, { ...spec, forceUpdate: existing.spec.forceUpdate });
+          }
+        }
+        cluster.commit();
+        return exit(0);
+      } catch (e) {
+        return daemonError(ctx, exit, e);
+      }
+    }
+    case 'ls':
+    case 'list': {
+      const names = new Map<string, number>();
+      for (const s of cluster.services.values()) {
+        const n = s.spec.labels[NS_LABEL];
+        if (n !== undefined) names.set(n, (names.get(n) ?? 0) + 1);
+      }
+      const rows = [['NAME', 'SERVICES', 'ORCHESTRATOR']];
+      for (const n of [...names.keys()].sort()) rows.push([n, String(names.get(n)), 'Swarm']);
+      ctx.term.write(tabwrite(rows));
+      return exit(0);
+    }
+    case 'services': {
+      const name = rest.find((a) => !a.startsWith('-'))!;
+      const svcs = stackServices(cluster, name);
+      if (svcs.length === 0) {
+        println(ctx, `Nothing found in stack: ${name}`);
+        return exit(0);
+      }
+      const rows = [['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS']];
+      for (const svc of svcs) {
+        const run = cluster.tasksOf(svc).filter((t) => t.state === 'running' && t.nodeId !== null && cluster.nodes.get(t.nodeId)?.status !== 'down').length;
+        const want = svc.spec.mode.kind === 'replicated' ? svc.spec.mode.replicas : cluster.tasksOf(svc).filter((t) => t.desiredState === 'running').length;
+        const ports = svc.ports.filter((p) => p.mode === 'ingress').map((p) => `*:${p.published}->${p.target}/${p.protocol}`).join(', ');
+        const image = svc.spec.image.includes(':') && !svc.spec.image.endsWith(']') && svc.spec.image.lastIndexOf(':') > svc.spec.image.lastIndexOf('/') ? svc.spec.image : `${svc.spec.image}:latest`;
+        rows.push([svc.id.slice(0, 12), svc.spec.name, svc.spec.mode.kind, `${run}/${want}`, image, ports]);
+      }
+      ctx.term.write(tabwrite(rows));
+      return exit(0);
+    }
+    case 'ps': {
+      const name = rest.find((a) => !a.startsWith('-'))!;
+      const svcs = stackServices(cluster, name);
+      if (svcs.length === 0) {
+        println(ctx, `nothing found in stack: ${name}`);
+        return exit(1);
+      }
+      ctx.term.write(tabwrite(psRows(cluster, svcs, rest.includes('--no-trunc'))));
+      return exit(0);
+    }
+    case 'rm':
+    case 'remove':
+    case 'down': {
+      const name = rest.find((a) => !a.startsWith('-'))!;
+      const svcs = stackServices(cluster, name);
+      const secrets = [...cluster.secrets.values()].filter((s) => s.labels[NS_LABEL] === name);
+      const nets = [...cluster.networks.values()].filter((n) => n.labels[NS_LABEL] === name);
+      if (svcs.length + secrets.length + nets.length === 0) {
+        println(ctx, `Nothing found in stack: ${name}`);
+        return exit(0);
+      }
+      for (const s of svcs) {
+        println(ctx, `Removing service ${s.spec.name}`);
+        cluster.removeService(s);
+      }
+      for (const s of secrets) {
+        println(ctx, `Removing secret ${s.name}`);
+        removeSecret(cluster, s);
+      }
+      for (const n of nets) {
+        println(ctx, `Removing network ${n.name}`);
+        cluster.removeNetwork(n);
+      }
+      cluster.commit();
+      return exit(0);
+    }
+  }
+  println(ctx, '');
+  println(ctx, 'Usage:\tdocker stack [OPTIONS] COMMAND');
+  exit(verb === undefined ? 0 : 1);
+}
