@@ -23,6 +23,11 @@ export const GOSSIP_CONVERGE = 2 * SEC;
 export const PULL_TIME = 1500 * MS;
 export const START_TIME = 300 * MS;
 
+/** Desired shutdown or removal (a held-back `ready` task is only waiting, not stopped). */
+function stopped(t: Task): boolean {
+  return t.desiredState === 'shutdown' || t.desiredState === 'remove';
+}
+
 export class Agent {
   readonly dataplane: SwarmDataplane;
   /** Task ID → container, for the tasks this node runs. */
@@ -89,6 +94,7 @@ export class Agent {
         if (t.nodeId !== this.nodeId) continue;
         if (connected && t.desiredState === 'running' && t.state === 'assigned' && !this.busy.has(t.id)) this.start(t);
         else if (t.desiredState !== 'running' && this.containers.has(t.id) && !this.busy.has(t.id)) this.shutdown(t, connected);
+        else if (connected && stopped(t) && !isTerminal(t.state) && !this.containers.has(t.id) && !this.busy.has(t.id)) this.report(t, 'shutdown', 'shutdown');
       }
       this.applyDataplane();
     } finally {
@@ -119,14 +125,19 @@ export class Agent {
     const pull = d.images.has(key) ? 0 : PULL_TIME;
     this.cluster.eq.after(pull, () => {
       if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) {
+        // Told to stop while pulling: nothing was created, the task just ends.
         this.busy.delete(t.id);
+        if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
         return;
       }
       if (!d.images.has(key)) d.pull(key, spec.layers);
       this.report(t, 'starting', 'starting');
       this.cluster.eq.after(START_TIME, () => {
         this.busy.delete(t.id);
-        if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) return;
+        if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) {
+          if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
+          return;
+        }
         try {
           const c = this.createContainer(t);
           this.containers.set(t.id, c);
@@ -194,7 +205,7 @@ export class Agent {
       this.containers.delete(t.id);
       if (c.state === 'running') this.d.stopContainer(c, 0);
       if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
-      if (!isTerminal(t.state) || t.state === 'running') this.report(t, t.desiredState === 'remove' ? 'shutdown' : 'shutdown', 'shutdown');
+      if (!isTerminal(t.state) || t.state === 'running') this.report(t, 'shutdown', 'shutdown');
       this.sync();
     };
     if (!connected || c.state !== 'running') return finish();

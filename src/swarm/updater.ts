@@ -52,7 +52,11 @@ export class Updater {
   /** A newer update replaces this one. */
   cancel(): void {
     this.stopped = true;
-    // Replacements still held back are released so the slot is not left empty.
+    this.releaseHeld();
+  }
+
+  /** Replacements still held back are released so their slots are not left empty. */
+  private releaseHeld(): void {
     for (const w of this.active) if (w.newTask.desiredState === 'ready') w.newTask.desiredState = 'running';
   }
 
@@ -139,6 +143,8 @@ export class Updater {
     const cfg = this.config;
     if (cfg.failureAction === 'continue' || this.failures / Math.max(1, this.total) <= cfg.maxFailureRatio) return false;
     this.stopped = true;
+    // Slots already handed to workers finish their swap; only the queue stops (updater.go).
+    this.releaseHeld();
     const svc = this.svc;
     const st = svc.updateStatus ?? { state: 'updating', message: '', startedAt: this.now, completedAt: null };
     svc.updateStatus = st;
