@@ -12,7 +12,7 @@ import { startEmbeddedDns } from './dns.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
 import { parseImageRef } from './images.js';
-import type { Registry } from './images.js';
+import type { ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
 import { attachGatewayBridge, attachOverlay, detachOverlay, overlaySandbox, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
@@ -364,11 +364,7 @@ export class Daemon {
     const publish = o.publish.map((p) => parsePublish(p, spec!));
     const id = newId(this.rng);
     const name = o.name ?? randomName(this.rng, (n) => [...this.containers.values()].some((c) => c.name === n));
-    const env = new Map<string, string>();
-    for (const e of o.env) {
-      const i = e.indexOf('=');
-      env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
-    }
+    const env = containerEnv(spec!, ref.tag, o.env);
     const sandboxKey = mode === 'host' ? null : shortId(newId(this.rng));
     const sandbox = mode === 'host' ? this.host.root : this.newSandbox(sandboxKey!);
     const hostname = o.hostname ?? (mode === 'host' ? this.host.name : shortId(id));
@@ -441,11 +437,7 @@ export class Daemon {
     const id = newId(this.rng);
     const key = shortId(newId(this.rng));
     const sandbox = this.newSandbox(key);
-    const env = new Map<string, string>();
-    for (const e of o.env) {
-      const i = e.indexOf('=');
-      env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
-    }
+    const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
     this.containers.set(id, c);
@@ -559,7 +551,7 @@ export class Daemon {
 
   /** Where `docker exec` runs a command: the container's namespace, files and userland. */
   execEnv(c: Container) {
-    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env };
+    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/' };
   }
 }
 
@@ -570,4 +562,14 @@ function parsePublish(text: string, _spec: unknown): PortBinding {
   const containerPort = Number(m[3]);
   const hostPort = m[2] === undefined || m[2] === '' ? 0 : Number(m[2]);
   return { hostIp: m[1] === undefined ? 0 : parseIp4(m[1])!, hostPort, containerPort, proto: (m[4] as 'tcp' | 'udp' | undefined) ?? 'tcp' };
+}
+
+/** The image's ENV lines, then the user's -e/--env over them (as `docker inspect` Config.Env). */
+function containerEnv(spec: ImageSpec, tag: string, user: readonly string[]): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const e of [...(spec.env?.(tag) ?? []), ...user]) {
+    const i = e.indexOf('=');
+    env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
+  }
+  return env;
 }

@@ -30,6 +30,8 @@ export interface ImageSpec {
   readonly requireEnv?: { readonly anyOf: string[]; readonly error: string };
   /** Layers the first pull prints. */
   readonly layers: number;
+  /** The image's own ENV lines for a tag (mysql's MYSQL_VERSION tells its client which release it is). */
+  readonly env?: (tag: string) => string[];
   /** A broken image: its process exits with this code this long after starting. */
   readonly crash?: { readonly code: number; readonly after: number };
 }
@@ -38,6 +40,14 @@ const http = (port: number, body: string): ImagePort => ({ port, proto: 'tcp', b
 const tcp = (port: number): ImagePort => ({ port, proto: 'tcp', behaviour: { kind: 'tcp' } });
 
 const NGINX_PAGE = '<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n</body>\n</html>\n';
+
+/** What the mysql tags the seeds pull held then: `mysql:5.7` was 5.7.28 in October 2019 (seed 002),
+ *  `mysql`/`latest` 8.0.22 in October 2020 (seed 004); an exact tag is its own release. */
+function mysqlEnv(tag: string): string[] {
+  const version = /^\d+\.\d+\.\d+$/.test(tag) ? tag : tag.startsWith('5') ? '5.7.28' : '8.0.22';
+  const major = version.split('.').slice(0, 2).join('.');
+  return [`MYSQL_MAJOR=${major}`, `MYSQL_VERSION=${version}-1debian${major === '5.7' ? 9 : 10}`];
+}
 
 const CATALOGUE: ImageSpec[] = [
   { repo: 'busybox', shell: 'busybox', cmd: ['sh'], daemon: false, ports: [], exposed: [], layers: 1 },
@@ -50,6 +60,7 @@ const CATALOGUE: ImageSpec[] = [
   { repo: 'xiaopeng163/python-flask-demo', shell: 'gnu', cmd: ['python', 'app.py'], daemon: true, ports: [http(5000, 'hello docker, version {tag}\n')], exposed: ['5000/tcp'], layers: 8 },
   {
     repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [tcp(3306), tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
+    env: mysqlEnv,
     requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD' },
   },
   { repo: 'redis', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'redis-server'], daemon: true, ports: [tcp(6379)], exposed: ['6379/tcp'], layers: 6 },

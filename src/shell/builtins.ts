@@ -1,16 +1,38 @@
 // Shell builtins and small utilities scenarios use around the network commands.
 import type { Program } from './program.js';
-import { println } from './program.js';
+import { println, resolvePath } from './program.js';
 
 export const builtins = new Map<string, Program>([
   ['echo', (ctx, argv, exit) => { println(ctx, argv.slice(1).join(' ')); exit(0); }],
   ['true', (_ctx, _argv, exit) => exit(0)],
   // Leaves a nested shell (nsenter, docker exec -it … sh); at the login shell it does nothing here.
   ['exit', (ctx, _argv, exit) => { ctx.session.leave(); exit(0); }],
+  ['cd', (ctx, argv, exit) => {
+    const dir = resolvePath(ctx, argv[1] ?? '/root');
+    if (!isDir(ctx, dir)) {
+      println(ctx, `${ctx.flavor === 'busybox' ? 'sh' : '-bash'}: cd: ${argv[1]}: No such file or directory`);
+      return exit(1);
+    }
+    ctx.session.chdir(dir);
+    exit(0);
+  }],
+  ['pwd', (ctx, _argv, exit) => { println(ctx, ctx.cwd); exit(0); }],
+  ['rm', (ctx, argv, exit) => {
+    let rc = 0;
+    const force = argv.slice(1).some((a) => /^-[a-zA-Z]*f/.test(a));
+    for (const arg of argv.slice(1).filter((a) => !a.startsWith('-'))) {
+      if (!ctx.files.delete(resolvePath(ctx, arg)) && !force) {
+        println(ctx, `rm: cannot remove '${arg}': No such file or directory`);
+        rc = 1;
+      }
+    }
+    exit(rc);
+  }],
   ['ls', (ctx, argv, exit) => {
     let rc = 0;
-    const dirs = argv.slice(1).filter((a) => !a.startsWith('-'));
-    for (const dir of dirs.length === 0 ? ['/root'] : dirs) {
+    const args = argv.slice(1).filter((a) => !a.startsWith('-'));
+    for (const arg of args.length === 0 ? ['.'] : args) {
+      const dir = resolvePath(ctx, arg);
       const prefix = dir.endsWith('/') ? dir : `${dir}/`;
       const names = new Set<string>();
       for (const path of [...ctx.files.keys(), ...ctx.host.nsfs.keys()]) {
@@ -18,11 +40,11 @@ export const builtins = new Map<string, Program>([
       }
       if (names.size === 0 && !ctx.files.has(dir)) {
         if (dir === '/root' || dir === '/') continue;
-        println(ctx, `ls: cannot access ${dir}: No such file or directory`);
+        println(ctx, `ls: cannot access ${arg}: No such file or directory`);
         rc = 2;
         continue;
       }
-      if (ctx.files.has(dir)) println(ctx, dir);
+      if (ctx.files.has(dir)) println(ctx, arg);
       else if (names.size > 0) println(ctx, [...names].sort().join(ctx.tty ? '  ' : '\n'));
     }
     exit(rc);
@@ -56,7 +78,7 @@ export const builtins = new Map<string, Program>([
   ['cat', (ctx, argv, exit) => {
     let rc = 0;
     for (const path of argv.slice(1)) {
-      const text = ctx.files.get(path);
+      const text = ctx.files.get(resolvePath(ctx, path));
       if (text === undefined) {
         println(ctx, `cat: ${path}: No such file or directory`);
         rc = 1;
@@ -66,3 +88,11 @@ export const builtins = new Map<string, Program>([
     exit(rc);
   }],
 ]);
+
+/** A directory exists when it is the root, a home, or holds a file. */
+function isDir(ctx: Parameters<Program>[0], dir: string): boolean {
+  if (dir === '/' || dir === '/root' || dir === '/tmp') return true;
+  const prefix = `${dir}/`;
+  for (const path of ctx.files.keys()) if (path.startsWith(prefix)) return true;
+  return false;
+}

@@ -37,11 +37,11 @@ export function filesOf(host: Host): Files {
 }
 
 export function hostEnv(host: Host, ns: Netns = host.root): Env {
-  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name };
+  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name, cwd: '/root' };
 }
 
 export function hostPrompt(host: Host): string {
-  return `[root@${host.name} ~]# `;
+  return `[root@${host.name} {base}]# `;
 }
 
 export function startCommand(world: World, host: Host, ns: Netns, line: string, term: Terminal, stdin = ''): Completion {
@@ -51,7 +51,6 @@ export function startCommand(world: World, host: Host, ns: Netns, line: string, 
 
 /** Runs `line` in `env`, typed into `session`. */
 export function startIn(world: World, session: Session, env: Env, line: string, term: Terminal, stdin = '', onDone?: (code: number) => void): Completion {
-  const words = tokenize(line);
   const result: Completion = { done: false, code: 0 };
   const finish = (code: number): void => {
     if (result.done) return;
@@ -59,6 +58,12 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
     result.code = code;
     onDone?.(code);
   };
+  const repl = session.repl;
+  if (repl !== undefined) {
+    repl(line, term, finish);
+    return result;
+  }
+  const words = tokenize(line);
   if (!Array.isArray(words)) {
     term.write(`-bash: ${words.error}\n`);
     finish(2);
@@ -105,6 +110,7 @@ function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: 
     ns: env.ns,
     flavor: env.flavor,
     files: env.files,
+    cwd: env.cwd ?? '/',
     hostname: env.hostname,
     vars: env.vars ?? new Map(),
     term,

@@ -32,7 +32,7 @@ export const nsenter: Program = (ctx, argv, exit) => {
   }
   const rest = argv.slice(i);
   if (rest.length === 0) {
-    ctx.session.enter({ host: ctx.host, ns, flavor: ctx.flavor, files: ctx.files, hostname: ctx.hostname }, ctx.session.prompt);
+    ctx.session.enter({ host: ctx.host, ns, flavor: ctx.flavor, files: ctx.files, hostname: ctx.hostname, cwd: ctx.cwd }, ctx.session.promptTemplate);
     return exit(0);
   }
   ctx.spawn(ns, rest, exit);

@@ -26,6 +26,8 @@ export interface Ctx {
   readonly tty: boolean;
   readonly flavor: Flavor;
   readonly files: Files;
+  /** The working directory relative paths start from. */
+  readonly cwd: string;
   /** The hostname `hostname` prints and prompts show. */
   readonly hostname: string;
   readonly vars: ReadonlyMap<string, string>;
@@ -47,13 +49,18 @@ export interface Env {
   readonly flavor: Flavor;
   readonly files: Files;
   readonly hostname: string;
+  /** The working directory: root's home on a host, / in a container. */
+  readonly cwd?: string;
   /** The process environment (a container's -e/--env). */
   readonly vars?: ReadonlyMap<string, string>;
 }
 
+/** A program that reads the lines typed into it instead of the shell (the mysql monitor). */
+export type Repl = (line: string, term: Terminal, done: (code: number) => void) => void;
+
 /** A terminal session on one host: a stack of shells, the innermost receiving the commands. */
 export class Session {
-  private readonly stack: Array<{ env: Env; prompt: string }>;
+  private readonly stack: Array<{ env: Env; prompt: string; repl?: Repl }>;
 
   constructor(env: Env, prompt: string) {
     this.stack = [{ env, prompt }];
@@ -63,7 +70,17 @@ export class Session {
     return this.stack[this.stack.length - 1]!.env;
   }
 
+  /** The prompt as shown: `{cwd}` is the working directory (~ for root's home), `{base}` its last part. */
   get prompt(): string {
+    const top = this.stack[this.stack.length - 1]!;
+    const cwd = top.env.cwd ?? '/';
+    const home = cwd === '/root' ? '~' : cwd.startsWith('/root/') ? `~${cwd.slice(5)}` : cwd;
+    const base = cwd === '/root' ? '~' : cwd === '/' ? '/' : cwd.slice(cwd.lastIndexOf('/') + 1);
+    return top.prompt.replace('{cwd}', home).replace('{base}', base);
+  }
+
+  /** The prompt before substitution, for a nested shell that keeps the same style. */
+  get promptTemplate(): string {
     return this.stack[this.stack.length - 1]!.prompt;
   }
 
@@ -71,8 +88,19 @@ export class Session {
     return this.stack.length;
   }
 
-  enter(env: Env, prompt: string): void {
-    this.stack.push({ env, prompt });
+  /** What reads the next line when it is not the shell. */
+  get repl(): Repl | undefined {
+    return this.stack[this.stack.length - 1]!.repl;
+  }
+
+  enter(env: Env, prompt: string, repl?: Repl): void {
+    this.stack.push(repl === undefined ? { env, prompt } : { env, prompt, repl });
+  }
+
+  /** `cd`: the innermost shell's working directory. */
+  chdir(cwd: string): void {
+    const top = this.stack[this.stack.length - 1]!;
+    top.env = { ...top.env, cwd };
   }
 
   /** Leaves the innermost shell; false at the login shell. */
@@ -85,6 +113,17 @@ export class Session {
 
 /** An emulated program: prints through ctx.term and calls `exit` exactly once. */
 export type Program = (ctx: Ctx, argv: string[], exit: (code: number) => void) => void;
+
+/** An absolute, normalised path for `path` as the command's working directory resolves it. */
+export function resolvePath(ctx: Ctx, path: string): string {
+  const parts: string[] = [];
+  for (const p of (path.startsWith('/') ? path : `${ctx.cwd}/${path}`).split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') parts.pop();
+    else parts.push(p);
+  }
+  return '/' + parts.join('/');
+}
 
 /** Writes a line (adds the newline). */
 export function println(ctx: Ctx, line = ''): void {

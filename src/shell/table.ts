@@ -30,3 +30,15 @@ export function humanDuration(nanos: number): string {
 export function goJson(value: unknown): string {
   return JSON.stringify(value, null, 4);
 }
+
+/** `--format '{{json .A.B}}'` and `{{.A.B}}`: the Go template subset scenarios use. */
+export function goTemplate(tpl: string, value: unknown): string {
+  return tpl.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
+    let v: unknown = value;
+    for (const k of path.split('.').filter((x) => x !== '')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[k];
+    if (json !== undefined) return JSON.stringify(v ?? null);
+    if (v === undefined || v === null) return '<no value>';
+    if (typeof v === 'object') return Array.isArray(v) ? `[${v.map((x) => (typeof x === 'object' ? `{${Object.values(x as object).join(' ')}}` : String(x))).join(' ')}]` : `map[${Object.entries(v as object).map(([k, x]) => `${k}:${String(x)}`).join(' ')}]`;
+    return String(v);
+  });
+}

@@ -48,6 +48,9 @@ export class SwarmCluster {
   private readonly listeners: Array<() => void> = [];
   /** Rolling updates in progress, by service ID. */
   private readonly updaters = new Map<string, Updater>();
+  /** The Raft log index objects are versioned with (`Version.Index`); here one write per object
+   *  created, which is what the store's index counts apart from updates. */
+  storeIndex = 10;
   private reconciling = false;
   private ticking = false;
 
@@ -78,6 +81,7 @@ export class SwarmCluster {
   }
 
   newId(): string {
+    this.storeIndex++;
     return swarmId(this.rng);
   }
 

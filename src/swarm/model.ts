@@ -124,5 +124,7 @@ export class Secret {
     readonly data: string,
     readonly labels: Record<string, string>,
     readonly createdAt: Nanos,
+    /** The store's index when it was written. */
+    readonly version: number,
   ) {}
 }

@@ -78,9 +78,9 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: str
 export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: string[], exit: Exit): boolean {
   switch (sub) {
     case 'ps': {
-      const cmd = subcommand('ps').option('-a, --all').option('-q, --quiet').option('--no-trunc').option('-n, --last <n>').option('-l, --latest').option('-f, --filter <f>', '', collect, []);
+      const cmd = subcommand('ps').option('-a, --all').option('-q, --quiet').option('--no-trunc').option('-n, --last <n>').option('-l, --latest').option('-f, --filter <f>', '', collect, []).option('--format <tpl>');
       if (!parseFlags(ctx, cmd, args, 'ps', exit)) return true;
-      const o = cmd.opts<{ all?: boolean; quiet?: boolean; last?: string; latest?: boolean; filter: string[] }>();
+      const o = cmd.opts<{ all?: boolean; quiet?: boolean; last?: string; latest?: boolean; filter: string[]; format?: string }>();
       const last = o.latest ? 1 : o.last === undefined ? -1 : Number(o.last);
       // Filters: name= (a regular expression, as docker matches it), id=, label=, status=.
       const filters = o.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
@@ -98,7 +98,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         const [lk, lv] = v.split('=');
         return lk! in c.labels && (lv === undefined || c.labels[lk!] === lv);
       });
-      ctx.term.write(psTable(d, !!o.all || last >= 0 || filters.some(([k]) => k === 'status'), !!o.quiet, last, keep));
+      ctx.term.write(psTable(d, !!o.all || last >= 0 || filters.some(([k]) => k === 'status'), !!o.quiet, last, keep, o.format));
       exit(0);
       return true;
     }
@@ -158,7 +158,10 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const o = cmd.opts<{ interactive?: boolean; tty?: boolean }>();
       // An interactive shell becomes the terminal's current shell until `exit`.
       if (o.interactive && rest.length === 1 && /^(\/bin\/)?(sh|bash|ash)$/.test(rest[0]!)) {
-        const prompt = env.flavor === 'busybox' ? '/ # ' : `[root@${c.hostname} /]# `;
+        // busybox ash, dash's bare `# `, bash as CentOS and as Debian-based images set PS1.
+        const prompt = env.flavor === 'busybox' ? '{cwd} # '
+          : !/bash$/.test(rest[0]!) ? '# '
+          : c.image.repo === 'centos' ? `[root@${c.hostname} {base}]# ` : `root@${c.hostname}:{cwd}# `;
         ctx.session.enter(env, prompt);
         exit(0);
         return true;

@@ -3,7 +3,7 @@ import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
-import { humanDuration, tabwrite } from '../table.js';
+import { goTemplate, humanDuration, tabwrite } from '../table.js';
 
 /** COMMAND as `docker ps` quotes it: arguments with spaces in single quotes, cut to 20 with "…". */
 export function commandText(cmd: string[]): string {
@@ -27,11 +27,23 @@ function statusText(c: Container, now: number): string {
   return `Exited (${c.exitCode}) ${humanDuration(now - c.finished)} ago`;
 }
 
-export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep: (c: Container) => boolean = () => true): string {
+export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep: (c: Container) => boolean = () => true, format?: string): string {
   const now = d.now;
   let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created);
   if (last >= 0) list = list.slice(0, last);
   if (quiet) return list.map((c) => c.shortId + '\n').join('');
+  if (format !== undefined) {
+    // `--format '{{.Names}}'`, and `table …` with a header of the placeholders' column titles.
+    const fields = (c: Container): Record<string, string> => ({
+      ID: c.shortId, Image: c.image.text, Command: commandText(c.cmd), RunningFor: `${humanDuration(now - c.created)} ago`,
+      Status: statusText(c, now), Ports: portsText(c), Names: c.name, Labels: Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(','),
+    });
+    if (!format.startsWith('table')) return list.map((c) => goTemplate(format, fields(c)) + '\n').join('');
+    const cells = format.slice(5).trim().split(/\\t|\t/);
+    const titles: Record<string, string> = { ID: 'CONTAINER ID', RunningFor: 'CREATED', Names: 'NAMES', Image: 'IMAGE', Command: 'COMMAND', Status: 'STATUS', Ports: 'PORTS', Labels: 'LABELS' };
+    const head = cells.map((cell) => cell.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, k: string) => titles[k] ?? k.toUpperCase()));
+    return tabwrite([head, ...list.map((c) => cells.map((cell) => goTemplate(cell, fields(c))))]);
+  }
   const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
   for (const c of list) rows.push([c.shortId, c.image.text, commandText(c.cmd), `${humanDuration(now - c.created)} ago`, statusText(c, now), portsText(c), c.name]);
   return tabwrite(rows);

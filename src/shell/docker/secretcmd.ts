@@ -5,8 +5,8 @@ import type { Daemon } from '../../docker/daemon.js';
 import { Secret } from '../../swarm/model.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
-import { goJson, humanDuration, tabwrite } from '../table.js';
+import { println, resolvePath } from '../program.js';
+import { goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { managerCluster } from './swarmcmd.js';
 
@@ -20,7 +20,7 @@ export function createSecret(cluster: SwarmCluster, name: string, data: string, 
     throw new Error('rpc error: code = InvalidArgument desc = invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]');
   }
   if ([...cluster.secrets.values()].some((s) => s.name === name)) throw new Error(`rpc error: code = AlreadyExists desc = secret ${name} already exists`);
-  const s = new Secret(cluster.newId(), name, data, labels, cluster.now);
+  const s = new Secret(cluster.newId(), name, data, labels, cluster.now, cluster.storeIndex);
   cluster.secrets.set(s.id, s);
   return s;
 }
@@ -66,7 +66,7 @@ export function dockerSecret(ctx: Ctx, d: Daemon, args: string[], exit: Exit): v
         }
         data = ctx.stdin;
       } else {
-        const path = file.startsWith('/') ? file : `/root/${file.replace(/^\.\//, '')}`;
+        const path = resolvePath(ctx, file);
         const text = ctx.files.get(path);
         if (text === undefined) {
           println(ctx, `open ${file}: no such file or directory`);
@@ -94,16 +94,33 @@ export function dockerSecret(ctx: Ctx, d: Daemon, args: string[], exit: Exit): v
       return exit(0);
     }
     case 'inspect': {
+      const cmd = subcommand('inspect').option('-f, --format <tpl>').option('--pretty').argument('<secrets...>');
+      if (!parseFlags(ctx, cmd, rest, 'secret inspect', exit)) return;
+      const o = cmd.opts<{ format?: string; pretty?: boolean }>();
       const out: object[] = [];
-      for (const ref of rest.filter((a) => !a.startsWith('-'))) {
+      for (const ref of cmd.args) {
         const s = findSecret(cluster, ref);
         if (s === null) {
           println(ctx, `Error: No such secret: ${ref}`);
           return exit(1);
         }
-        out.push({ ID: s.id, Version: { Index: 11 }, CreatedAt: rfc3339Nano(s.createdAt), UpdatedAt: rfc3339Nano(s.createdAt), Spec: { Name: s.name, Labels: s.labels } });
+        const json = { ID: s.id, Version: { Index: s.version }, CreatedAt: rfc3339Nano(s.createdAt), UpdatedAt: rfc3339Nano(s.createdAt), Spec: { Name: s.name, Labels: s.labels } };
+        if (o.format !== undefined) println(ctx, goTemplate(o.format, json));
+        else if (o.pretty) {
+          // Go's time.Time String(): "2006-01-02 15:04:05.999999999 +0000 utc" as docker prints it.
+          const at = rfc3339Nano(s.createdAt).replace('T', ' ').replace('Z', ' +0000 utc');
+          println(ctx, `ID:              ${s.id}`);
+          println(ctx, `Name:            ${s.name}`);
+          if (Object.keys(s.labels).length > 0) {
+            println(ctx, 'Labels:');
+            for (const [k, v] of Object.entries(s.labels)) println(ctx, ` - ${k}=${v}`);
+          }
+          println(ctx, 'Driver:          ');
+          println(ctx, `Created at:      ${at}`);
+          println(ctx, `Updated at:      ${at}`);
+        } else out.push(json);
       }
-      println(ctx, goJson(out));
+      if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
       return exit(0);
     }
     case 'rm':

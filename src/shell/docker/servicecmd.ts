@@ -14,7 +14,7 @@ import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js'
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { goJson, humanDuration, tabwrite } from '../table.js';
+import { goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
@@ -323,18 +323,6 @@ function serviceJson(cluster: SwarmCluster, svc: Service): object {
     },
     ...(svc.updateStatus !== null ? { UpdateStatus: { State: svc.updateStatus.state, StartedAt: rfc3339Nano(svc.updateStatus.startedAt), ...(svc.updateStatus.completedAt !== null ? { CompletedAt: rfc3339Nano(svc.updateStatus.completedAt) } : {}), Message: svc.updateStatus.message } } : {}),
   };
-}
-
-/** `--format '{{json .A.B}}'` and `{{.A.B}}`: the Go template subset scenarios use. */
-export function goTemplate(tpl: string, value: unknown): string {
-  return tpl.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
-    let v: unknown = value;
-    for (const k of path.split('.').filter((x) => x !== '')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[k];
-    if (json !== undefined) return JSON.stringify(v ?? null);
-    if (v === undefined || v === null) return '<no value>';
-    if (typeof v === 'object') return Array.isArray(v) ? `[${v.map((x) => (typeof x === 'object' ? `{${Object.values(x as object).join(' ')}}` : String(x))).join(' ')}]` : `map[${Object.entries(v as object).map(([k, x]) => `${k}:${String(x)}`).join(' ')}]`;
-    return String(v);
-  });
 }
 
 function servicePretty(cluster: SwarmCluster, svc: Service): string {

@@ -7,7 +7,7 @@ import { loadStack } from '../../swarm/compose.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Service } from '../../swarm/model.js';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { println, resolvePath } from '../program.js';
 import { tabwrite } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 import { createSecret, findSecret, removeSecret } from './secretcmd.js';
@@ -22,9 +22,6 @@ function stackServices(cluster: SwarmCluster, name: string): Service[] {
   return [...cluster.services.values()].filter((s) => s.spec.labels[NS_LABEL] === name).sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1));
 }
 
-function absolute(path: string): string {
-  return path.startsWith('/') ? path : `/root/${path.replace(/^\.\//, '')}`;
-}
 
 export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
   const [verb, ...rest] = args;
@@ -48,13 +45,17 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       }
       const inputs = [];
       for (const f of files) {
-        const text = ctx.files.get(absolute(f));
+        const path = resolvePath(ctx, f);
+        const text = ctx.files.get(path);
         if (text === undefined) {
-          println(ctx, `open ${absolute(f)}: no such file or directory`);
+          println(ctx, `open ${path}: no such file or directory`);
           return exit(1);
         }
-        inputs.push({ path: absolute(f), text });
+        inputs.push({ path, text });
       }
+      // A secret's `file:` is relative to the (first) compose file's directory, as compose resolves it.
+      const base = inputs[0]!.path.slice(0, inputs[0]!.path.lastIndexOf('/')) || '/';
+      const fromCompose = (p: string): string => resolvePath({ ...ctx, cwd: base }, p);
       let stack;
       try {
         stack = loadStack(name, inputs);
@@ -94,9 +95,9 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
             }
             continue;
           }
-          const data = s.file === null ? undefined : ctx.files.get(absolute(s.file));
+          const data = s.file === null ? undefined : ctx.files.get(fromCompose(s.file));
           if (data === undefined) {
-            println(ctx, `open ${absolute(s.file ?? '')}: no such file or directory`);
+            println(ctx, `open ${fromCompose(s.file ?? '')}: no such file or directory`);
             return exit(1);
           }
           if (findSecret(cluster, s.name) !== null) continue;
