@@ -9,7 +9,7 @@ import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../docker/ipam.js';
 import type { Subnet } from '../docker/ipam.js';
 import { swarmId } from './ids.js';
-import { Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal } from './model.js';
+import { Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey } from './model.js';
 import type { NodeRole } from './model.js';
 import { scheduleTask } from './scheduler.js';
 import { Updater, taskSpecKey } from './updater.js';
@@ -336,8 +336,9 @@ export class SwarmCluster {
   }
 
   /** A replacement task for a slot, from the service's current spec (the updater's). */
-  newSlotTask(svc: Service, slot: number, desired: 'running' | 'ready'): Task {
-    const t = this.newTask(svc, slot, null);
+  /** A replacement for an updated slot: a replica number, or a node for a global service. */
+  newSlotTask(svc: Service, key: string, desired: 'running' | 'ready'): Task {
+    const t = svc.spec.mode.kind === 'replicated' ? this.newTask(svc, Number(key), null) : this.newTask(svc, 0, key);
     t.desiredState = desired;
     return t;
   }
@@ -427,12 +428,11 @@ export class SwarmCluster {
           probe.nodeId = n.id;
           if ('err' in scheduleTask(this, probe)) continue;
           const history = tasks.filter((t) => t.nodeId === n.id);
-          const live = history.filter((t) => this.live(t));
-          // A global service's out-of-date task is replaced in place on its node.
-          for (const t of live) if (taskSpecKey(t.spec) !== taskSpecKey(svc.spec)) t.desiredState = 'shutdown';
-          if (live.some((t) => t.desiredState === 'running')) continue;
+          // Out-of-date tasks are the updater's business, node by node, as slots are for replicas.
+          if (history.some((t) => this.live(t))) continue;
           if (this.mayRefill(svc, history)) this.newTask(svc, 0, n.id);
         }
+        this.startUpdater(svc);
       }
     }
   }
@@ -443,8 +443,8 @@ export class SwarmCluster {
     const st = svc.updateStatus;
     if (st !== null && (st.state === 'paused' || st.state === 'rollback_paused')) return;
     const key = taskSpecKey(svc.spec);
-    const dirty = new Set<number>();
-    for (const t of this.tasksOf(svc)) if (this.live(t) && taskSpecKey(t.spec) !== key) dirty.add(t.slot);
+    const dirty = new Set<string>();
+    for (const t of this.tasksOf(svc)) if (this.live(t) && taskSpecKey(t.spec) !== key) dirty.add(slotKey(svc, t));
     if (dirty.size === 0) return;
     if (svc.updateStatus === null || svc.updateStatus.state === 'completed' || svc.updateStatus.state === 'rollback_completed') {
       svc.updateStatus = { state: 'updating', message: 'update in progress', startedAt: this.now, completedAt: null };

@@ -128,3 +128,8 @@ export class Secret {
     readonly version: number,
   ) {}
 }
+
+/** What the updater replaces one at a time: a replica's slot, or a global service's node. */
+export function slotKey(svc: Service, t: Task): string {
+  return svc.spec.mode.kind === 'replicated' ? String(t.slot) : t.nodeId ?? '';
+}

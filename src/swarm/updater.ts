@@ -3,7 +3,7 @@
 // `monitor` after it runs, `delay` between slots; failures beyond max_failure_ratio pause the
 // update or roll it back, and a rollback that fails pauses. Driven by commits and the clock.
 import type { SwarmCluster } from './cluster.js';
-import { isTerminal } from './model.js';
+import { isTerminal, slotKey } from './model.js';
 import type { Service, Task } from './model.js';
 import type { ServiceSpec, UpdateConfig } from './spec.js';
 
@@ -13,7 +13,8 @@ export function taskSpecKey(s: ServiceSpec): string {
 }
 
 interface SlotWork {
-  readonly slot: number;
+  /** The slot number, or the node of a global service's task. */
+  readonly slot: string;
   readonly newTask: Task;
   readonly old: Task[];
   /** When the new task was first seen running (for the monitor window). */
@@ -22,7 +23,7 @@ interface SlotWork {
 }
 
 export class Updater {
-  private readonly queue: number[];
+  private readonly queue: string[];
   private readonly active: SlotWork[] = [];
   /** Tasks this update created and is still monitoring, with when they started running. */
   private readonly watched = new Map<string, number>();
@@ -35,9 +36,9 @@ export class Updater {
     readonly cluster: SwarmCluster,
     readonly svc: Service,
     readonly rollback: boolean,
-    dirtySlots: number[],
+    dirtySlots: string[],
   ) {
-    this.queue = [...dirtySlots].sort((a, b) => a - b);
+    this.queue = [...dirtySlots].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     this.total = dirtySlots.length;
   }
 
@@ -126,10 +127,10 @@ export class Updater {
     return changed;
   }
 
-  private startSlot(slot: number): SlotWork | null {
+  private startSlot(slot: string): SlotWork | null {
     const cluster = this.cluster;
     const svc = this.svc;
-    const old = cluster.tasksOf(svc).filter((t) => t.slot === slot && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state));
+    const old = cluster.tasksOf(svc).filter((t) => slotKey(svc, t) === slot && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state));
     if (old.length === 0) return null;
     const order = this.config.order;
     const t = cluster.newSlotTask(svc, slot, order === 'stop-first' ? 'ready' : 'running');

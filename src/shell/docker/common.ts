@@ -14,15 +14,16 @@ export function daemonOf(ctx: Ctx): Daemon | null {
 
 export const NOT_RUNNING = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
 
-/** A commander program for `docker <sub>` that stops at the first positional (IMAGE, CONTAINER). */
-export function subcommand(name: string): Command {
-  return new Command(name)
+/** A commander program for `docker <sub>`. Flags may come after positionals, as pflag allows,
+ *  except where the docker CLI turns that off (run, exec, service create: whatever follows the
+ *  IMAGE or CONTAINER is the command's own argv). */
+export function subcommand(name: string, stopAtFirstPositional = false): Command {
+  const cmd = new Command(name)
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
-    .enablePositionalOptions()
-    .passThroughOptions()
     .allowExcessArguments()
     .helpOption(false);
+  return stopAtFirstPositional ? cmd.enablePositionalOptions().passThroughOptions() : cmd;
 }
 
 /** Parses; on a flag error prints docker's message and exits 125. Returns false then. */

@@ -12,7 +12,7 @@ import { parseImageRef } from '../../docker/images.js';
 type Exit = (code: number) => void;
 
 export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
-  const cmd: Command = subcommand('run')
+  const cmd: Command = subcommand('run', true)
     .option('-d, --detach')
     .option('-i, --interactive')
     .option('-t, --tty')
@@ -134,7 +134,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       return true;
     }
     case 'exec': {
-      const cmd = subcommand('exec').option('-i, --interactive').option('-t, --tty').option('-d, --detach').option('-e, --env <kv>', '', collect, []).argument('[container]').argument('[cmd...]');
+      const cmd = subcommand('exec', true).option('-i, --interactive').option('-t, --tty').option('-d, --detach').option('-e, --env <kv>', '', collect, []).argument('[container]').argument('[cmd...]');
       if (!parseFlags(ctx, cmd, args, 'exec', exit)) return true;
       const [ref, ...rest] = cmd.args;
       if (ref === undefined || rest.length === 0) {

@@ -214,6 +214,12 @@ function running(cluster: SwarmCluster, svc: Service): Task[] {
   return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running' && t.state === 'running');
 }
 
+/** Every wanted task runs, and no task a reachable node still has to stop is left. */
+function converged(cluster: SwarmCluster, svc: Service, want: number): boolean {
+  return cluster.services.has(svc.id) && running(cluster, svc).length === want
+    && !cluster.tasksOf(svc).some((t) => t.desiredState !== 'running' && !isTerminal(t.state) && t.state !== 'pending' && t.nodeId !== null && cluster.nodes.get(t.nodeId)?.status === 'ready');
+}
+
 /** Waits (on the simulated clock) until the service runs as asked and stays so for 5 s, then
  *  prints the CLI's final progress display. */
 export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: () => void): void {
@@ -221,7 +227,7 @@ export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, don
   let since = -1;
   const poll = (): void => {
     const want = desired(cluster, svc);
-    const ok = cluster.services.has(svc.id) && running(cluster, svc).length === want && !cluster.tasksOf(svc).some((t) => t.desiredState !== 'running' && !isTerminal(t.state) && t.state !== 'pending' && t.nodeId !== null && cluster.nodes.get(t.nodeId)?.status === 'ready');
+    const ok = converged(cluster, svc, want);
     if (!ok) since = -1;
     else if (since < 0) since = eq.now;
     if (ok && eq.now - since >= 5 * SEC) {
@@ -368,7 +374,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
   try {
     switch (verb) {
       case 'create': {
-        const cmd = serviceFlags(subcommand('create'), false).argument('[image]').argument('[args...]');
+        const cmd = serviceFlags(subcommand('create', true), false).argument('[image]').argument('[args...]');
         if (!parseFlags(ctx, cmd, rest, 'service create', exit)) return;
         const o = cmd.opts<Record<string, string | undefined> & { publish: string[]; network: string[]; constraint: string[]; placementPref: string[]; env: string[]; label: string[]; containerLabel: string[]; mount: string[]; secret: string[]; detach?: boolean; name?: string }>();
         const [image, ...cargs] = cmd.args;
@@ -591,11 +597,11 @@ function waitUpdated(ctx: Ctx, cluster: SwarmCluster, svc: Service, rollback: bo
       rollback = true;
       auto = true;
     }
-    if (cluster.updating(svc) || (st !== null && (st.state === 'updating' || st.state === 'rollback_started'))) {
+    const want = desired(cluster, svc);
+    if (cluster.updating(svc) || (st !== null && (st.state === 'updating' || st.state === 'rollback_started')) || !converged(cluster, svc, want)) {
       eq.after(SEC / 10, poll);
       return;
     }
-    const want = desired(cluster, svc);
     println(ctx, `overall progress: ${rollback ? 'rolling back update: ' : ''}${want} out of ${want} tasks `);
     const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
     for (let i = 0; i < Math.min(want, tasks.length); i++) {
