@@ -117,3 +117,79 @@ describe('kernel-diff regressions', () => {
     expect(udpSend(a, 0, 40000, parseIp4('127.0.0.1')!, 55, new Uint8Array(1), null, w.eq.now)).toBe(0);
   });
 });
+
+describe('kernel-diff regressions (netfilter, IGMP)', () => {
+  const counters = (w: World, h: Host, ns: string, table: string): string => sh(w, h, `ip netns exec ${ns} iptables -t ${table} -nvxL`).out;
+
+  it('an empty built-in chain with policy DROP counts each packet once (ipt_do_table)', () => {
+    const { w, h } = routed();
+    all(w, h, 'ip netns exec r iptables -P FORWARD DROP');
+    sh(w, h, 'ip netns exec a ping -c 1 -W 1 10.2.0.2');
+    expect(counters(w, h, 'r', 'filter')).toMatch(/Chain FORWARD \(policy DROP 1 packets, 84 bytes\)/);
+  });
+
+  it('a table counts nothing in a namespace until iptables first asks for it there (xt tables are not hooked by default)', () => {
+    const { w, h } = routed();
+    all(w, h, 'ip netns exec r iptables -t nat -A POSTROUTING -o rb -j MASQUERADE');
+    sh(w, h, 'ip netns exec a ping -c 1 -W 1 10.2.0.2');
+    // The filter table of r did not exist while the ping crossed it: listing creates it empty.
+    expect(counters(w, h, 'r', 'filter')).toMatch(/Chain FORWARD \(policy ACCEPT 0 packets, 0 bytes\)/);
+    expect(counters(w, h, 'r', 'nat')).toMatch(/Chain PREROUTING \(policy ACCEPT 1 packets/);
+    sh(w, h, 'ip netns exec a ping -c 1 -W 1 10.2.0.2');
+    expect(counters(w, h, 'r', 'filter')).toMatch(/Chain FORWARD \(policy ACCEPT 2 packets/);
+  });
+
+  it('REJECT in FORWARD of a DNATed SYN: the ICMP error joins the unconfirmed connection and is un-DNATed (nf_ct_attach)', () => {
+    const { w, h } = routed();
+    all(w, h, `
+      ip netns exec r iptables -t nat -A PREROUTING -d 10.1.0.1 -p tcp --dport 8080 -j DNAT --to-destination 10.2.0.2
+      ip netns exec r iptables -A FORWARD -p tcp --dport 8080 -j REJECT
+    `);
+    const errs: number[] = [];
+    tcpConnect(h.named.get('a')!, parseIp4('10.1.0.1')!, 8080, { onError: (_c, e) => errs.push(e) });
+    w.eq.runWhile(() => errs.length === 0, w.eq.now + SEC / 2);
+    expect(errs).toEqual([111]); // ECONNREFUSED, not a timeout
+  });
+
+  it('an ICMP error about a MASQUERADEd datagram is matched by its inverted tuple and un-SNATed (nf_conntrack_inet_error)', () => {
+    const { w, h } = routed();
+    all(w, h, 'ip netns exec r iptables -t nat -A POSTROUTING -o rb -j MASQUERADE');
+    const a = h.named.get('a')!;
+    const errs: string[] = [];
+    a.sockets.bindUdp({
+      port: 40006,
+      addr: 0,
+      kernel: false,
+      onDatagram: () => undefined,
+      onError: (err) => errs.push(`${err.icmpType}/${err.icmpCode} about ${err.inner!.sport}>${err.inner!.dport}`),
+    });
+    udpSend(a, 0, 40006, parseIp4('10.2.0.2')!, 54, new Uint8Array(1), null, w.eq.now);
+    w.eq.runWhile(() => errs.length === 0, w.eq.now + SEC / 2);
+    // b's port unreachable reached a's socket, quoting the datagram as a sent it.
+    expect(errs).toEqual(['3/3 about 40006>54']);
+    // The error was RELATED, not NEW: only the datagram walked r's nat PREROUTING.
+    expect(counters(w, h, 'r', 'nat')).toMatch(/Chain PREROUTING \(policy ACCEPT 1 packets/);
+  });
+
+  it('a bridge coming up reports its all-snoopers membership: leaves see an IGMPv3 report in PREROUTING only', () => {
+    const w = world([['n1', '192.168.205.10/24']]);
+    const h = w.hosts.get('n1')!;
+    all(w, h, `
+      ip netns add s
+      ip netns add l1
+      ip netns exec s ip link add br0 type bridge
+      ip netns exec s ip link add p1 type veth peer name eth0 netns l1
+      ip netns exec s ip link set p1 master br0
+      ip netns exec s ip link set p1 up
+      ip netns exec l1 ip addr add 10.1.0.1/24 dev eth0
+      ip netns exec l1 ip link set eth0 up
+      ip netns exec l1 iptables -t mangle -A PREROUTING -p 2
+      ip netns exec s ip link set br0 up
+    `);
+    w.eq.runWhile(() => true, w.eq.now + 2 * SEC);
+    const out = counters(w, h, 'l1', 'mangle');
+    // Two state-change reports (robustness 2), to 224.0.0.22, dropped after PREROUTING.
+    expect(out).toMatch(/Chain PREROUTING \(policy ACCEPT 2 packets, 80 bytes\)/);
+    expect(out).toMatch(/Chain INPUT \(policy ACCEPT 0 packets/);
+  });
+});
