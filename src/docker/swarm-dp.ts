@@ -65,11 +65,23 @@ interface Binding {
 
 const INGRESS_SBOX = 'ingress_sbox';
 
+function samePeers(a: RemotePeer[], b: RemotePeer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.ip !== y.ip || x.mac !== y.mac || x.vtep !== y.vtep) return false;
+  }
+  return true;
+}
+
 export class SwarmDataplane {
   /** libnetwork's fwMarkCtr: per daemon, from 256, never reused. */
   private nextFwmark = 256;
   private readonly bindings = new Map<string, Binding>();
   private readonly peers = new Map<string, Map<string, RemotePeer>>();
+  /** The peer list each network was last synced to (what `peers` then holds, as a list). */
+  private readonly lastPeers = new Map<string, RemotePeer[]>();
   private readonly snat = new Set<string>();
   private readonly hostPorts = new Set<string>();
   private ingressReady = false;
@@ -145,6 +157,10 @@ export class SwarmDataplane {
     if (ons === undefined) return;
     const have = this.peers.get(net.id) ?? new Map<string, RemotePeer>();
     this.peers.set(net.id, have);
+    // Usually nothing changed since the last sync: the same peers in the same order.
+    const last = this.lastPeers.get(net.id);
+    if (last !== undefined && samePeers(last, peers) && have.size === peers.length) return;
+    this.lastPeers.set(net.id, peers);
     const want = new Map(peers.map((p) => [`${p.ip}/${p.mac}/${p.vtep}`, p]));
     for (const [k, p] of have) if (!want.has(k)) {
       removePeer(ons, p);
@@ -292,6 +308,7 @@ export class SwarmDataplane {
     }
     if (sbox !== undefined) d.removeSandbox(sbox);
     this.peers.delete(net.id);
+    this.lastPeers.delete(net.id);
     this.snat.delete(net.id);
     if (net.endpoints.size === 0 && !stayListed) d.networks.delete(net.id);
     void setUp;

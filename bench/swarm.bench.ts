@@ -1,0 +1,260 @@
+// Swarm figures (issue 7, item 4).
+//
+// swarm.mesh.traceoff (packets/s, a request and its reply count as two): the routing mesh the swarm
+//   model builds itself. A 3-node swarm (node1 `docker swarm init`, node2 and node3 join, as in
+//   scenarios/swarm-routing-mesh.yaml) runs `docker service create --name echo -p
+//   published=9000,target=9000,protocol=udp --constraint node.hostname==node3 …`; once the task runs,
+//   a kernel UDP responder is bound in the task container's namespace on port 9000. A laptop (no
+//   Docker) sends to node1, which has no task: node1 eth0 → nat DOCKER-INGRESS DNAT → docker_gwbridge
+//   → ingress_sbox (mangle MARK, IPVS fwmark rr, -m ipvs SNAT) → VXLAN (vni 4096) → node3 → the
+//   task's nat PREROUTING REDIRECT → responder, and the reply back the same way. FLOWS source ports
+//   are established first (the first traced: its hops must show the DNAT, the MARK, IPVS, the SNAT,
+//   VXLAN encapsulation and decapsulation, the REDIRECT and delivery); every measured request must
+//   be answered inside its send, the responder checks it came from node1's ingress-sbox address to
+//   the task's ingress address, and the laptop that the reply comes from node1:9000 with the
+//   responder's payload.
+//
+// swarm.converge.* : see bench/swarm-converge.ts. The issue asks for 1,000 nodes and 10,000 tasks;
+//   with the control plane as it is, a commit per task state report re-syncs every agent and
+//   re-walks every task (O(nodes × tasks) per commit, O(services × replicas²) in the orchestrator),
+//   which grows about as size³: the run takes hours at that size. The bench converges two smaller
+//   swarms of the same shape (10 tasks per node, 100 replicas per service), measured, and gives
+//   the 1000x10000 figures extrapolated from them (named `.extrapolated`): time on a power law
+//   through the two points, memory on a straight line.
+//   Time is wall time from building the hosts to every task Running (joins and creates included);
+//   memory (`.heap`, bytes) is what the converged world holds: heapUsed + external (typed arrays)
+//   after a full GC (exposed at run time through v8.setFlagsFromString), minus the same after a GC
+//   before building.
+import { formatIp4 } from '../src/core/addr.js';
+import type { Host } from '../src/kernel/host.js';
+import type { Netns } from '../src/kernel/netns.js';
+import type { UdpSocket } from '../src/kernel/socket.js';
+import { udpSend } from '../src/kernel/udp.js';
+import { swarmOf } from '../src/agent/swarm-world.js';
+import { dockerOf } from '../src/docker/engine.js';
+import { SEC } from '../src/sim/clock.js';
+import { Trace } from '../src/sim/trace.js';
+import { hopText } from '../src/trace/render.js';
+import type { Packet } from '../src/wire/packet.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type BenchOptions, type Figure, measure, progress } from './harness.js';
+import { converge } from './swarm-converge.js';
+import { buildSwarm, nodeIp, sh } from './swarm-world.js';
+
+/** A full garbage collection (`npm run bench` runs node without --expose-gc: expose it here). */
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** JS heap plus the memory outside it (typed arrays: route tables, packets), in bytes. */
+function heldBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+const PORT = 9000;
+const FLOWS = 64;
+const FIRST_PORT = 40000;
+
+/** The responder in the task: answers every datagram inside the packet walk, after checking its addresses. */
+class Responder implements UdpSocket {
+  readonly port = PORT;
+  readonly addr = 0;
+  readonly kernel = true;
+  answered = 0;
+  readonly payload = new TextEncoder().encode('reply from the echo task');
+
+  constructor(
+    readonly ns: Netns,
+    /** node1's ingress-sbox address (the -m ipvs SNAT) and the task's ingress address. */
+    readonly sboxIp: number,
+    readonly taskIp: number,
+  ) {}
+
+  onDatagram(pkt: Packet): void {
+    if (pkt.ipSrc !== this.sboxIp || pkt.ipDst !== this.taskIp || pkt.dport !== PORT) {
+      throw new Error(`swarm.mesh: the task got ${formatIp4(pkt.ipSrc)}:${pkt.sport} > ${formatIp4(pkt.ipDst)}:${pkt.dport}, expected ${formatIp4(this.sboxIp)} > ${formatIp4(this.taskIp)}:${PORT}`);
+    }
+    this.answered++;
+    let reply = null;
+    if (pkt.trace !== null) {
+      pkt.trace.end('delivered', 'udp socket', this.ns.host.name, this.ns.label, 'eth0', `UDP socket ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+      reply = pkt.trace.reply();
+    }
+    const err = udpSend(this.ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, this.payload, reply, pkt.tstamp);
+    if (err !== 0) throw new Error(`swarm.mesh: the task's udpSend failed with errno ${err}`);
+  }
+}
+
+/** The laptop: one kernel UDP socket per flow; each reply is checked. */
+class Laptop {
+  got = 0;
+  private readonly outstanding = new Uint8Array(FLOWS);
+
+  constructor(
+    readonly host: Host,
+    readonly target: number,
+    readonly responder: Responder,
+  ) {
+    for (let i = 0; i < FLOWS; i++) {
+      const slot = i;
+      const sock: UdpSocket = { port: FIRST_PORT + i, addr: 0, kernel: true, onDatagram: (pkt) => this.onReply(slot, pkt) };
+      if (!host.root.sockets.bindUdp(sock)) throw new Error(`swarm.mesh: laptop port ${FIRST_PORT + i} in use`);
+    }
+  }
+
+  private onReply(slot: number, pkt: Packet): void {
+    if (this.outstanding[slot] === 0) throw new Error(`swarm.mesh: a reply nobody asked for on port ${FIRST_PORT + slot}`);
+    if (pkt.ipSrc !== this.target || pkt.sport !== PORT || pkt.payload !== this.responder.payload) {
+      throw new Error(`swarm.mesh: reply ${formatIp4(pkt.ipSrc)}:${pkt.sport} > ${formatIp4(pkt.ipDst)}:${pkt.dport}, expected it from ${formatIp4(this.target)}:${PORT} with the task's payload`);
+    }
+    if (pkt.trace !== null) pkt.trace.end('delivered', 'udp socket', this.host.name, this.host.root.label, 'eth0', `UDP socket ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+    this.outstanding[slot] = 0;
+    this.got++;
+  }
+
+  /** One request from flow `slot`; true when it was answered inside the send. */
+  request(slot: number, payload: Uint8Array, trace: Trace | null, now: number): boolean {
+    this.outstanding[slot] = 1;
+    const before = this.got;
+    const err = udpSend(this.host.root, this.host.root.device('eth0')!.primaryAddr()!, FIRST_PORT + slot, this.target, PORT, payload, trace === null ? null : trace.start(), now);
+    if (err !== 0) throw new Error(`swarm.mesh: the laptop's udpSend failed with errno ${err}`);
+    return this.got === before + 1;
+  }
+}
+
+function meshFigure(options: BenchOptions): Figure {
+  const started = performance.now();
+  const { world, nodes, others } = buildSwarm(3, ['laptop'], 14);
+  const [node1, , node3] = nodes as [Host, Host, Host];
+  const laptop = others[0]!;
+  sh(world, node1, `docker service create -d --name echo -p published=${PORT},target=${PORT},protocol=udp --constraint node.hostname==node3 busybox sh -c "while true; do sleep 3600; done"`);
+  const cluster = swarmOf(world).cluster!;
+  const svc = cluster.findService('echo')!;
+  const running = () => cluster.tasksOf(svc).filter((t) => t.state === 'running' && t.desiredState === 'running');
+  world.eq.runWhile(() => running().length !== 1, world.eq.now + 60 * SEC);
+  const task = running()[0];
+  if (task === undefined) throw new Error('swarm.mesh: the echo task did not start within 60 s');
+  const ingress = cluster.ingress()!;
+  const n3 = cluster.nodeFor('node3')!;
+  if (task.nodeId !== n3.id) throw new Error('swarm.mesh: the echo task is not on node3');
+  const c = [...dockerOf(world).daemon(node3)!.containers.values()].find((x) => x.labels['com.docker.swarm.task.id'] === task.id)!;
+  const taskIp = task.addresses.get(ingress.id)!;
+  const sboxIp = cluster.nodeFor('node1')!.lbAddrs.get(ingress.id)!;
+  const responder = new Responder(c.sandbox, sboxIp, taskIp);
+  if (!c.sandbox.sockets.bindUdp(responder)) throw new Error(`swarm.mesh: port ${PORT} in use in the task`);
+  const target = nodeIp(1);
+  const client = new Laptop(laptop, target, responder);
+  const payload = new Uint8Array(32);
+
+  // The first packets wait for ARP on the LAN, the bridges and the overlay: run the clock until answered.
+  for (let i = 0; i < FLOWS; i++) {
+    const trace = i === 0 ? new Trace() : null;
+    if (!client.request(i, payload, trace, world.eq.now)) {
+      world.eq.runUntil(world.eq.now + 5 * SEC);
+      if (client.got !== i + 1) throw new Error(`swarm.mesh: flow ${i} not answered (drops: node1 ${node1.drops}, node3 ${node3.drops})`);
+    }
+    if (trace !== null) verifyTrace(trace);
+  }
+  // Every flow established: from now on each request is answered inside its send.
+  for (let i = 0; i < FLOWS; i++) if (!client.request(i, payload, null, world.eq.now)) throw new Error(`swarm.mesh: flow ${i} not answered at once once established`);
+  progress(`  swarm.mesh: 3-node swarm, echo task on node3, ${FLOWS} flows via node1 established and checked in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const answered0 = responder.answered;
+  const fig = measure(
+    {
+      name: 'swarm.mesh.traceoff',
+      unit: 'packets/s',
+      target: null,
+      opsPerCall: 2 * FLOWS,
+      expect: FLOWS,
+      batch: () => {
+        let s = 0;
+        const now = world.eq.now;
+        for (let i = 0; i < FLOWS; i++) {
+          if (!client.request(i, payload, null, now)) throw new Error(`swarm.mesh: flow ${i} not answered`);
+          s++;
+        }
+        return s;
+      },
+    },
+    options,
+  );
+  const answered = responder.answered - answered0;
+  if (answered === 0 || answered % FLOWS !== 0) throw new Error(`swarm.mesh: the task answered ${answered} requests during the runs`);
+  progress(`  swarm.mesh: ${answered} requests answered by the task on node3 through node1`);
+  return fig;
+}
+
+/** The traced first request: node1's DNAT, the sandbox's MARK, IPVS and SNAT, VXLAN both ways, node3's REDIRECT. */
+function verifyTrace(t: Trace): void {
+  const lines = (dir: 'request' | 'reply'): string[] => t.legs.filter((l) => l.direction === dir).flatMap((l) => l.hops).map(hopText);
+  const req = lines('request');
+  const rep = lines('reply');
+  const want: Array<[string[], string]> = [
+    [req, `node1 / root / eth0  nf: nat DOCKER-INGRESS #1 DNAT to:172.18.0.2:${PORT}`],
+    [req, 'ingress_sbox / eth1  nf: mangle PREROUTING #1 MARK set 0x100'],
+    [req, 'ipvs: IPVS FWM 256 rr'],
+    [req, 'nf: nat POSTROUTING #1 SNAT to:'],
+    [req, 'vxlan: encapsulate vni 4096'],
+    [req, 'node3 / '],
+    [req, 'vxlan: decapsulate vni 4096'],
+    [req, 'REDIRECT'],
+    [rep, 'vxlan: encapsulate vni 4096'],
+    [rep, 'vxlan: decapsulate vni 4096'],
+  ];
+  let k = 0;
+  for (const [hops, text] of want) {
+    if (hops === req) {
+      // In order along the request path.
+      while (k < req.length && !req[k]!.includes(text)) k++;
+      if (k === req.length) throw new Error(`swarm.mesh: the traced request lacks "${text}" (in order):\n${req.join('\n')}`);
+    } else if (!hops.some((h) => h.includes(text))) throw new Error(`swarm.mesh: the traced reply lacks "${text}":\n${rep.join('\n')}`);
+  }
+  if (t.outcome('request')?.verdict !== 'delivered' || t.outcome('reply')?.verdict !== 'delivered') {
+    throw new Error(`swarm.mesh: traced request ${t.outcome('request')?.verdict}, reply ${t.outcome('reply')?.verdict}`);
+  }
+}
+
+/** Converge sizes actually run: [nodes, services, replicas], 10 tasks per node, 100 replicas per service. */
+const CONVERGE_SIZES: Array<[number, number, number]> = [
+  [50, 5, 100],
+  [100, 10, 100],
+];
+const TARGET_NODES = 1000;
+const TARGET_TASKS = 10000;
+
+function convergeFigures(): Figure[] {
+  const out: Figure[] = [];
+  const points: Array<{ nodes: number; seconds: number; rss: number }> = [];
+  for (const [n, s, r] of CONVERGE_SIZES) {
+    // Memory: the JS heap the converged world holds, after a full GC before and after.
+    gc();
+    const heap0 = heldBytes();
+    const rss0 = process.memoryUsage().rss;
+    const res = converge(n, s, r, 7, progress);
+    const rssGrowth = process.memoryUsage().rss - rss0;
+    gc();
+    const rss = heldBytes() - heap0;
+    if (res.world.hosts.size !== n) throw new Error('swarm.converge: the world lost hosts');
+    progress(`  swarm.converge.${n}x${s * r}: ${res.seconds.toFixed(2)} s wall (join ${res.phases.join.toFixed(2)}, create ${res.phases.create.toFixed(2)}, converge ${res.phases.converge.toFixed(2)}), heap held after GC ${(rss / 2 ** 20).toFixed(0)} MiB, rss +${(rssGrowth / 2 ** 20).toFixed(0)} MiB`);
+    points.push({ nodes: n, seconds: res.seconds, rss });
+    const one = (name: string, unit: string, v: number): Figure => ({ name, unit, median: v, min: v, max: v, target: null });
+    out.push(one(`swarm.converge.${n}x${s * r}`, 's', res.seconds), one(`swarm.converge.${n}x${s * r}.heap`, 'bytes', rss));
+  }
+  // Power law through the two points (same shape, the size scales by nodes).
+  const [a, b] = [points[0]!, points[points.length - 1]!];
+  const k = Math.log(b.seconds / a.seconds) / Math.log(b.nodes / a.nodes);
+  const sec = b.seconds * (TARGET_NODES / b.nodes) ** k;
+  // Memory is held per object (hosts, containers, tasks): a straight line through the two points.
+  const mem = b.rss + ((b.rss - a.rss) / (b.nodes - a.nodes)) * (TARGET_NODES - b.nodes);
+  progress(`  swarm.converge: time grows as size^${k.toFixed(2)}, heap linearly: ${TARGET_NODES}x${TARGET_TASKS} ≈ ${(sec / 3600).toFixed(1)} h, ${(mem / 2 ** 30).toFixed(1)} GiB`);
+  out.push(
+    { name: `swarm.converge.${TARGET_NODES}x${TARGET_TASKS}.extrapolated`, unit: 's', median: sec, min: sec, max: sec, target: null },
+    { name: `swarm.converge.${TARGET_NODES}x${TARGET_TASKS}.heap.extrapolated`, unit: 'bytes', median: mem, min: mem, max: mem, target: null },
+  );
+  return out;
+}
+
+export function swarmBench(options: BenchOptions): Figure[] {
+  return [meshFigure(options), ...convergeFigures()];
+}
