@@ -42,3 +42,15 @@ export function goTemplate(tpl: string, value: unknown): string {
     return String(v);
   });
 }
+
+/** A listing as `--format` asks: each row through the template, or with `table …` the chosen
+ *  columns under their titles. `fields[i]` names column i of `rows` (rows[0] is the header). */
+export function formatRows(rows: string[][], fields: string[], format: string | undefined): string {
+  if (format === undefined) return tabwrite(rows);
+  const obj = (r: string[]): Record<string, string> => Object.fromEntries(fields.map((f, i) => [f, r[i] ?? '']));
+  const data = rows.slice(1);
+  if (!format.startsWith('table')) return data.map((r) => goTemplate(format, obj(r)) + '\n').join('');
+  const cells = format.slice(5).trim().split(/\\t|\t/);
+  const titles = obj(rows[0]!);
+  return tabwrite([cells.map((c) => goTemplate(c, titles)), ...data.map((r) => cells.map((c) => goTemplate(c, obj(r))))]);
+}

@@ -3,7 +3,7 @@ import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
-import { goTemplate, humanDuration, tabwrite } from '../table.js';
+import { formatRows, goTemplate, humanDuration, tabwrite } from '../table.js';
 
 /** COMMAND as `docker ps` quotes it: arguments with spaces in single quotes, cut to 20 with "…". */
 export function commandText(cmd: string[]): string {
@@ -49,12 +49,12 @@ export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep
   return tabwrite(rows);
 }
 
-export function networkLs(d: Daemon, quiet: boolean): string {
-  const list = [...d.networks.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export function networkLs(d: Daemon, quiet: boolean, keep: (n: Network) => boolean = () => true, format?: string): string {
+  const list = [...d.networks.values()].filter(keep).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (quiet) return list.map((n) => n.id.slice(0, 12) + '\n').join('');
   const rows = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE']];
   for (const n of list) rows.push([n.id.slice(0, 12), n.name, n.driver, n.scope]);
-  return tabwrite(rows);
+  return formatRows(rows, ['ID', 'Name', 'Driver', 'Scope'], format);
 }
 
 function sorted<T>(entries: Array<[string, T]>): Record<string, T> {

@@ -2,6 +2,7 @@
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import type { Daemon } from '../../docker/daemon.js';
+import type { Network } from '../../docker/model.js';
 import { parseIp4 } from '../../core/addr.js';
 import { goJson } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
@@ -45,9 +46,18 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
   switch (verb) {
     case 'ls':
     case 'list': {
-      const cmd = subcommand('ls').option('-q, --quiet').option('--no-trunc');
+      const cmd = subcommand('ls').option('-q, --quiet').option('--no-trunc').option('--format <tpl>').option('-f, --filter <f>', '', collect, []);
       if (!parseFlags(ctx, cmd, rest, 'network ls', exit)) return;
-      ctx.term.write(networkLs(d, !!cmd.opts<{ quiet?: boolean }>().quiet));
+      const o = cmd.opts<{ quiet?: boolean; format?: string; filter: string[] }>();
+      // Filters as the daemon applies them: name and id match a substring / prefix, the rest exactly.
+      const filters = o.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
+      const bad = filters.find(([k]) => !['name', 'id', 'driver', 'scope', 'label'].includes(k));
+      if (bad !== undefined) {
+        println(ctx, `Error response from daemon: Invalid filter '${bad[0]}'`);
+        return exit(1);
+      }
+      const keep = (n: Network): boolean => filters.every(([k, v]) => (k === 'name' ? n.name.includes(v) : k === 'id' ? n.id.startsWith(v) : k === 'driver' ? n.driver === v : k === 'scope' ? n.scope === v : v.split('=')[0]! in n.flags.labels));
+      ctx.term.write(networkLs(d, !!o.quiet, keep, o.format));
       return exit(0);
     }
     case 'inspect': {

@@ -14,7 +14,7 @@ import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js'
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
+import { formatRows, goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
@@ -264,6 +264,9 @@ function desiredText(t: Task): string {
   return t.desiredState === 'running' ? 'Running' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
 }
 
+/** The Go field names of `service ps` / `stack ps` columns, for --format. */
+export const PS_FIELDS = ['ID', 'Name', 'Image', 'Node', 'DesiredState', 'CurrentState', 'Error', 'Ports'];
+
 export function psRows(cluster: SwarmCluster, services: Service[], noTrunc = false): string[][] {
   const rows: string[][] = [['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS']];
   for (const svc of services) {
@@ -420,9 +423,12 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         return exit(0);
       }
       case 'ps': {
-        const refs = rest.filter((a) => !a.startsWith('-'));
+        const cmd = subcommand('ps').option('--no-trunc').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []).argument('[services...]');
+        if (!parseFlags(ctx, cmd, rest, 'service ps', exit)) return;
+        // Commander reads --no-trunc as the negation of a `trunc` flag.
+        const o = cmd.opts<{ trunc?: boolean; quiet?: boolean; format?: string }>();
         const services: Service[] = [];
-        for (const ref of refs) {
+        for (const ref of cmd.args) {
           const s = find(ref);
           if (s === null) {
             println(ctx, `no such service: ${ref}`);
@@ -430,7 +436,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           services.push(s);
         }
-        ctx.term.write(tabwrite(psRows(cluster, services, rest.includes('--no-trunc'))));
+        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
         return exit(0);
       }
       case 'inspect': {

@@ -8,10 +8,10 @@ import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Service } from '../../swarm/model.js';
 import type { Ctx } from '../program.js';
 import { println, resolvePath } from '../program.js';
-import { tabwrite } from '../table.js';
+import { formatRows, tabwrite } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 import { createSecret, findSecret, removeSecret } from './secretcmd.js';
-import { psRows, validateSpec } from './servicecmd.js';
+import { PS_FIELDS, psRows, validateSpec } from './servicecmd.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
 type Exit = (code: number) => void;
@@ -153,13 +153,17 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       return exit(0);
     }
     case 'ps': {
-      const name = rest.find((a) => !a.startsWith('-'))!;
+      const cmd = subcommand('ps').option('--no-trunc').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []).argument('<stack>');
+      if (!parseFlags(ctx, cmd, rest, 'stack ps', exit)) return;
+      // Commander reads --no-trunc as the negation of a `trunc` flag.
+      const o = cmd.opts<{ trunc?: boolean; quiet?: boolean; format?: string }>();
+      const name = cmd.args[0] ?? '';
       const svcs = stackServices(cluster, name);
       if (svcs.length === 0) {
         println(ctx, `nothing found in stack: ${name}`);
         return exit(1);
       }
-      ctx.term.write(tabwrite(psRows(cluster, svcs, rest.includes('--no-trunc'))));
+      ctx.term.write(formatRows(psRows(cluster, svcs, o.trunc === false), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
       return exit(0);
     }
     case 'rm':
