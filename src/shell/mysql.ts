@@ -21,7 +21,7 @@ function serverOf(ctx: Ctx): Server {
 }
 
 /** Runs one statement; returns false for `exit`/`quit`. */
-function statement(server: Server, sql: string, term: Terminal): boolean {
+function statement(server: Server, sql: string, term: Terminal, monitor = true): boolean {
   const s = sql.trim().replace(/;$/, '').trim();
   if (s === '') return true;
   if (/^(exit|quit|\\q)$/i.test(s)) {
@@ -29,11 +29,11 @@ function statement(server: Server, sql: string, term: Terminal): boolean {
     return false;
   }
   if (/^show\s+databases$/i.test(s)) {
-    table(term, 'Database', server.databases);
+    table(term, 'Database', server.databases, monitor);
     return true;
   }
   if (/^select\s+version\(\)$/i.test(s)) {
-    table(term, 'version()', [server.version]);
+    table(term, 'version()', [server.version], monitor);
     return true;
   }
   const use = /^use\s+`?(\w+)`?$/i.exec(s);
@@ -46,12 +46,14 @@ function statement(server: Server, sql: string, term: Terminal): boolean {
   return true;
 }
 
-function table(term: Terminal, head: string, rows: string[]): void {
+/** The monitor adds the row count; `-e` prints the box alone. */
+function table(term: Terminal, head: string, rows: string[], monitor: boolean): void {
   const w = Math.max(head.length, ...rows.map((r) => r.length));
   const line = `+${'-'.repeat(w + 2)}+\n`;
   term.write(line + `| ${head.padEnd(w)} |\n` + line);
   for (const r of rows) term.write(`| ${r.padEnd(w)} |\n`);
-  term.write(line + `${rows.length} ${rows.length === 1 ? 'row' : 'rows'} in set (0.00 sec)\n\n`);
+  term.write(line);
+  if (monitor) term.write(`${rows.length} ${rows.length === 1 ? 'row' : 'rows'} in set (0.00 sec)\n\n`);
 }
 
 function banner(ctx: Ctx, server: Server): void {
@@ -101,7 +103,7 @@ export const mysql: Program = (ctx, argv, exit) => {
     return exit(1);
   }
   if (execute !== null) {
-    for (const sql of execute.split(';')) statement(server, sql, ctx.term);
+    for (const sql of execute.split(';')) statement(server, sql, ctx.term, false);
     return exit(0);
   }
   if (!ctx.tty) {
