@@ -28,13 +28,15 @@ export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: stri
         return; // not DNS: a real server ignores it
       }
       const q = query.questions?.[0];
-      const ans = q !== undefined && q.type === 'A' ? lookup(q.name, pkt.ipSrc) : null;
+      const ans = q !== undefined && (q.type === 'A' || q.type === 'AAAA') ? lookup(q.name, pkt.ipSrc) : null;
+      // A name known only by IPv4 answers AAAA with an empty NOERROR (libnetwork handleIPQuery),
+      // so the client does not go on to search domains; an unknown one is NXDOMAIN (rcode 3).
       const reply = dnsPacket.encode({
         type: 'response',
         id: query.id,
         flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (ans === null ? 3 : 0),
         questions: query.questions,
-        answers: ans === null ? [] : ans.addrs.map((a) => ({ type: 'A', name: q!.name, ttl: ans.ttl, class: 'IN', data: formatIp4(a) }) as dnsPacket.Answer),
+        answers: ans === null || q!.type !== 'A' ? [] : ans.addrs.map((a) => ({ type: 'A', name: q!.name, ttl: ans.ttl, class: 'IN', data: formatIp4(a) }) as dnsPacket.Answer),
       });
       const leg = pkt.trace === null ? null : pkt.trace.reply();
       udpSend(ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, new Uint8Array(reply), leg, ns.host.eq.now);

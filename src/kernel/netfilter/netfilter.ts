@@ -220,7 +220,9 @@ export class Netfilter implements NetfilterHooks {
     switch (hook) {
       case NF_INET_PRE_ROUTING:
         if (!this.run(T.raw, hook, pkt, inDev, null)) return false;
-        this.ctLookup(pkt, inDev);
+        // nf_conntrack_in: "Previously seen (loopback or untracked)? Ignore." A packet looped back
+        // through lo keeps its entry; a fresh lookup would miss it once OUTPUT NATed it.
+        if (this.ref(pkt) === null) this.ctLookup(pkt, inDev);
         if (!this.run(T.mangle, hook, pkt, inDev, null)) return false;
         return this.natHook(hook, MANIP_DST, pkt, inDev, null);
       case NF_INET_LOCAL_IN:

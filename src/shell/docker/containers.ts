@@ -4,7 +4,7 @@ import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { DockerError } from '../../docker/daemon.js';
 import type { Daemon } from '../../docker/daemon.js';
-import { goJson } from '../table.js';
+import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
@@ -170,24 +170,22 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       return true;
     }
     case 'inspect': {
-      const refs = args.filter((a) => !a.startsWith('-'));
+      const cmd = subcommand('inspect').option('-f, --format <tpl>').option('-s, --size').option('--type <t>');
+      if (!parseFlags(ctx, cmd, args, 'inspect', exit)) return true;
+      const format = cmd.opts<{ format?: string }>().format;
       const out: object[] = [];
       let rc = 0;
-      for (const ref of refs) {
+      for (const ref of cmd.args) {
         const c = d.findContainer(ref);
-        if (c !== null) {
-          out.push(containerJson(d, c));
-          continue;
-        }
-        const n = d.findNetwork(ref);
-        if (n !== null) {
-          out.push(networkJson(d, n));
-          continue;
-        }
-        println(ctx, `Error: No such object: ${ref}`);
-        rc = 1;
+        const n = c === null ? d.findNetwork(ref) : null;
+        const json = c !== null ? containerJson(d, c) : n !== null ? networkJson(d, n) : null;
+        if (json === null) {
+          println(ctx, `Error: No such object: ${ref}`);
+          rc = 1;
+        } else if (format !== undefined) println(ctx, goTemplate(format, json));
+        else out.push(json);
       }
-      if (out.length > 0 || rc === 0) println(ctx, goJson(out));
+      if (format === undefined && (out.length > 0 || rc === 0)) println(ctx, goJson(out));
       exit(rc);
       return true;
     }

@@ -267,10 +267,30 @@ function desiredText(t: Task): string {
 /** The Go field names of `service ps` / `stack ps` columns, for --format. */
 export const PS_FIELDS = ['ID', 'Name', 'Image', 'Node', 'DesiredState', 'CurrentState', 'Error', 'Ports'];
 
-export function psRows(cluster: SwarmCluster, services: Service[], noTrunc = false): string[][] {
+/** `-f desired-state=running|shutdown|accepted`, `node=`, `id=`, `name=` as the daemon filters tasks;
+ *  null (after printing the daemon's refusal) for an unknown filter. */
+export function taskFilter(ctx: Ctx, cluster: SwarmCluster, filters: string[]): ((t: Task) => boolean) | null {
+  const pairs = filters.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
+  const bad = pairs.find(([k]) => !['desired-state', 'node', 'id', 'name'].includes(k));
+  if (bad !== undefined) {
+    println(ctx, `Error response from daemon: Invalid filter '${bad[0]}'`);
+    return null;
+  }
+  return (t) => pairs.every(([k, v]) => {
+    if (k === 'desired-state') return v === 'accepted' ? t.desiredState === 'ready' || t.desiredState === 'running' : t.desiredState === v;
+    if (k === 'node') {
+      const n = t.nodeId === null ? undefined : cluster.nodes.get(t.nodeId);
+      return n !== undefined && (n.hostname === v || n.id.startsWith(v));
+    }
+    if (k === 'id') return t.id.startsWith(v);
+    return true;
+  });
+}
+
+export function psRows(cluster: SwarmCluster, services: Service[], noTrunc = false, keep: (t: Task) => boolean = () => true): string[][] {
   const rows: string[][] = [['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS']];
   for (const svc of services) {
-    const tasks = cluster.tasksOf(svc);
+    const tasks = cluster.tasksOf(svc).filter(keep);
     const keyOf = (t: Task): string => (svc.spec.mode.kind === 'replicated' ? String(t.slot).padStart(6, '0') : t.nodeId ?? '');
     const groups = new Map<string, Task[]>();
     for (const t of tasks) (groups.get(keyOf(t)) ?? groups.set(keyOf(t), []).get(keyOf(t))!).push(t);
@@ -426,7 +446,9 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const cmd = subcommand('ps').option('--no-trunc').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []).argument('[services...]');
         if (!parseFlags(ctx, cmd, rest, 'service ps', exit)) return;
         // Commander reads --no-trunc as the negation of a `trunc` flag.
-        const o = cmd.opts<{ trunc?: boolean; quiet?: boolean; format?: string }>();
+        const o = cmd.opts<{ trunc?: boolean; quiet?: boolean; format?: string; filter: string[] }>();
+        const keep = taskFilter(ctx, cluster, o.filter);
+        if (keep === null) return exit(1);
         const services: Service[] = [];
         for (const ref of cmd.args) {
           const s = find(ref);
@@ -436,7 +458,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           services.push(s);
         }
-        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
+        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
         return exit(0);
       }
       case 'inspect': {

@@ -11,7 +11,7 @@ import { println, resolvePath } from '../program.js';
 import { formatRows, tabwrite } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 import { createSecret, findSecret, removeSecret } from './secretcmd.js';
-import { PS_FIELDS, psRows, validateSpec } from './servicecmd.js';
+import { PS_FIELDS, psRows, taskFilter, validateSpec } from './servicecmd.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
 type Exit = (code: number) => void;
@@ -156,14 +156,16 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const cmd = subcommand('ps').option('--no-trunc').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []).argument('<stack>');
       if (!parseFlags(ctx, cmd, rest, 'stack ps', exit)) return;
       // Commander reads --no-trunc as the negation of a `trunc` flag.
-      const o = cmd.opts<{ trunc?: boolean; quiet?: boolean; format?: string }>();
+      const o = cmd.opts<{ trunc?: boolean; quiet?: boolean; format?: string; filter: string[] }>();
+      const keep = taskFilter(ctx, cluster, o.filter);
+      if (keep === null) return exit(1);
       const name = cmd.args[0] ?? '';
       const svcs = stackServices(cluster, name);
       if (svcs.length === 0) {
         println(ctx, `nothing found in stack: ${name}`);
         return exit(1);
       }
-      ctx.term.write(formatRows(psRows(cluster, svcs, o.trunc === false), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
+      ctx.term.write(formatRows(psRows(cluster, svcs, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
       return exit(0);
     }
     case 'rm':

@@ -9,7 +9,7 @@ import type { SwarmNode } from '../../swarm/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { goJson, tabwrite } from '../table.js';
+import { formatRows, goJson, tabwrite } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 
 type Exit = (code: number) => void;
@@ -176,15 +176,20 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
   switch (verb) {
     case 'ls':
     case 'list': {
-      if (rest.includes('-q') || rest.includes('--quiet')) {
-        for (const n of [...cluster.nodes.values()].sort((a, b) => a.hostname.localeCompare(b.hostname))) println(ctx, n.id);
+      const cmd = subcommand('ls').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []);
+      if (!parseFlags(ctx, cmd, rest, 'node ls', exit)) return;
+      const o = cmd.opts<{ quiet?: boolean; format?: string }>();
+      const nodes = [...cluster.nodes.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+      if (o.quiet) {
+        for (const n of nodes) println(ctx, n.id);
         return exit(0);
       }
       const rows = [['ID', 'HOSTNAME', 'STATUS', 'AVAILABILITY', 'MANAGER STATUS', 'ENGINE VERSION']];
-      for (const n of [...cluster.nodes.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0))) {
-        rows.push([n === self ? `${n.id} *` : n.id, n.hostname, cap(n.status), cap(n.availability), cluster.managerStatus(n), '19.03.13']);
+      for (const n of nodes) {
+        // The `*` marks the node answering; --format's {{.ID}} is the bare ID ({{.Self}} says which).
+        rows.push([o.format === undefined && n === self ? `${n.id} *` : n.id, n.hostname, cap(n.status), cap(n.availability), cluster.managerStatus(n), '19.03.13']);
       }
-      ctx.term.write(tabwrite(rows));
+      ctx.term.write(formatRows(rows, ['ID', 'Hostname', 'Status', 'Availability', 'ManagerStatus', 'EngineVersion'], o.format));
       return exit(0);
     }
     case 'inspect': {
