@@ -11,6 +11,7 @@ export type HopKind =
   | 'veth' // crossed a veth pair
   | 'bridge' // bridge decision: forward, flood, deliver up
   | 'vxlan' // encapsulation or decapsulation
+  | 'xfrm' // an IPsec policy lookup, ESP transformation or decapsulation
   | 'lan' // crossed the physical LAN between hosts
   | 'rcv' // arrived on a device and entered the IP layer
   | 'nf' // a netfilter hook, table, chain or rule

@@ -14,6 +14,7 @@ import {
 import { Vxlan } from '../kernel/vxlan.js';
 import type { Daemon } from './daemon.js';
 import { DOCKER_NETNS_DIR } from './daemon.js';
+import { encryptionNetwork, encryptionNetworkRemoved, encryptionPeerAdded, encryptionPeerRemoved } from './encryption.js';
 import type { Container, Endpoint, Network } from './model.js';
 
 /** Bytes the VXLAN encapsulation adds (14 inner Ethernet + 20 IP + 8 UDP + 8 VXLAN). */
@@ -65,6 +66,7 @@ export function overlaySandbox(d: Daemon, net: Network, peers: RemotePeer[]): Ne
   rename(vx, 'vxlan0');
   setMaster(vx, br);
   setUp(vx);
+  encryptionNetwork(d, net, ns, vtepOf(d));
   for (const p of peers) addPeer(ns, p);
   return ns;
 }
@@ -72,7 +74,9 @@ export function overlaySandbox(d: Daemon, net: Network, peers: RemotePeer[]): Ne
 export function removeOverlaySandbox(d: Daemon, net: Network): void {
   const path = `${DOCKER_NETNS_DIR}/${overlayNsKey(net)}`;
   const ns = d.host.nsfs.get(path);
-  if (ns !== undefined) d.host.deleteNetns(ns);
+  if (ns === undefined) return;
+  encryptionNetworkRemoved(ns);
+  d.host.deleteNetns(ns);
 }
 
 /** `ip neigh add IP lladdr MAC dev vxlan0 nud permanent` and `bridge fdb add MAC dev vxlan0 dst VTEP`. */
@@ -81,6 +85,8 @@ export function addPeer(ns: Netns, p: RemotePeer): void {
   if (!(vx instanceof Vxlan)) return;
   ns.neigh.setStatic(vx, p.ip, p.mac, 'PERMANENT');
   vx.addFdb(p.mac, p.vtep, true);
+  // --opt encrypted: IPsec towards the peer's VTEP (peerAddOp → checkEncryption).
+  encryptionPeerAdded(ns, p);
 }
 
 export function removePeer(ns: Netns, p: RemotePeer): void {
@@ -88,6 +94,7 @@ export function removePeer(ns: Netns, p: RemotePeer): void {
   if (!(vx instanceof Vxlan)) return;
   ns.neigh.delete(vx, p.ip);
   vx.fdb.delete(p.mac);
+  encryptionPeerRemoved(ns, p);
 }
 
 /** Plugs an endpoint into the overlay: a veth between the sandbox and br0. */

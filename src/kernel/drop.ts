@@ -17,6 +17,11 @@ export const Drop = {
   Martian: 'martian source',
   NoVxlanDest: 'no VXLAN FDB entry for destination',
   NoVxlanDevice: 'no VXLAN device for VNI',
+  // XFRM's own counters (/proc/net/xfrm_stat): Linux has no skb_drop_reason for them.
+  XfrmInNoStates: 'no IPsec SA for the SPI (XfrmInNoStates)',
+  XfrmInStateProtoError: 'ESP payload failed to decrypt (XfrmInStateProtoError)',
+  XfrmOutNoStates: 'no IPsec SA for the policy template (XfrmOutNoStates)',
+  XfrmPolicyBlock: 'IPsec policy blocks (XfrmOutPolBlock)',
   HostDown: 'host is down',
   Partitioned: 'LAN partition',
   Loop: 'forwarding loop (hop limit)',

@@ -21,6 +21,9 @@ export class Host {
   down = false;
   /** Packets dropped anywhere on this host. */
   drops = 0;
+  /** esp4 is loaded (on the first ESP SA, kernel/xfrm.ts): IP protocol 50 then has a handler in
+   *  every namespace instead of an ICMP protocol unreachable. */
+  espLoaded = false;
   private nextNsId = 0;
 
   constructor(

@@ -2,6 +2,9 @@
 //   ipRcv → (PREROUTING) → ipRouteInput → ipLocalDeliver → (INPUT) → icmp/udp/tcp
 //                                       → ipForward → (FORWARD) → ipFinishOutput
 //   ipLocalOut → (OUTPUT) → ipFinishOutput → (POSTROUTING) → neighOutput → device
+// With XFRM (xfrm.ts): the output route lookup may attach an SA, which ipFinishOutput applies
+// after POSTROUTING (the ESP packet then goes out through OUTPUT and POSTROUTING itself); ESP
+// delivered locally is unwrapped and its datagram re-enters at PREROUTING (ipRcvReinject).
 // All steps inside one namespace run synchronously; time advances on the packet's own clock
 // (pkt.tstamp) so the walk allocates nothing and schedules nothing.
 import { BROADCAST_MAC, formatIp4, isGroupMac, isMulticast, prefixMask } from '../core/addr.js';
@@ -9,7 +12,7 @@ import type { Ip4 } from '../core/addr.js';
 import { describeL3 } from '../wire/describe.js';
 import {
   ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED,
-  ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
+  ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
 } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import { arpResolve } from './arp.js';
@@ -25,6 +28,7 @@ import type { Route } from './route/table.js';
 import { dropPacket } from './rx.js';
 import { tcpRcv } from './tcp.js';
 import { udpRcv } from './udp.js';
+import { xfrm4Rcv, xfrmLookup, xfrmOutput } from './xfrm.js';
 
 export const ENETUNREACH = 101;
 export const EHOSTUNREACH = 113;
@@ -38,6 +42,18 @@ export function ipRcv(dev: NetDevice, pkt: Packet): void {
   }
   if (pkt.trace !== null) pkt.trace.hop('rcv', ns.host.name, ns.label, dev.name, `ip_rcv ${describeL3(pkt)}`);
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
+  ipRouteInput(ns, dev, pkt);
+}
+
+/**
+ * xfrm4_transport_finish → xfrm4_rcv_encap_finish: a datagram ESP unwrapped passes PREROUTING
+ * again, then keeps the ESP packet's route (local delivery) unless NAT changed its destination.
+ */
+export function ipRcvReinject(dev: NetDevice, pkt: Packet): void {
+  const ns = dev.ns;
+  const dst = pkt.ipDst;
+  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
+  if (pkt.ipDst === dst) return ipLocalDeliver(ns, dev, pkt);
   ipRouteInput(ns, dev, pkt);
 }
 
@@ -128,6 +144,8 @@ function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
     case IPPROTO_TCP:
       return tcpRcv(ns, dev, pkt);
     default:
+      // Without esp4 loaded nothing handles protocol 50.
+      if (pkt.ipProto === IPPROTO_ESP && ns.host.espLoaded) return xfrm4Rcv(ns, dev, pkt);
       icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, dev);
       return dropPacket(ns, dev, pkt, Drop.Unsupported, `IP protocol ${pkt.ipProto}`);
   }
@@ -205,6 +223,8 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
     pkt.trace.hop('send', ns.host.name, ns.label, '', describeL3(pkt));
     pkt.trace.hop('route', ns.host.name, ns.label, '', `route ${describeRoute(r)} (table ${r.table === 255 ? 'local' : 'main'})`);
   }
+  // ip_route_output_flow → xfrm_lookup_route: an output policy attaches its SA to the route.
+  if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
   const outDev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
   if (ns.netfilter !== null) {
     const dst = pkt.ipDst;
@@ -219,6 +239,7 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
         return ENETUNREACH;
       }
       if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, '', `re-route after NAT: ${describeRoute(r)}`);
+      if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
       const dev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
       return ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
     }
@@ -234,6 +255,8 @@ function loopbackOf(ns: Netns): NetDevice {
 /** POSTROUTING, the MTU check, then the neighbour layer (ip_output → ip_finish_output2). */
 export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): number | void {
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, dev)) return EPERM;
+  // xfrm4_output: the SA the route carries transforms the datagram only now, after POSTROUTING.
+  if (pkt.xfrm !== null) return xfrmOutput(ns, dev, nexthop, pkt);
   if (pkt.ipTotalLength() > dev.mtu && pkt.ipDf) {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
     return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}`);

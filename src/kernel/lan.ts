@@ -64,6 +64,10 @@ export class Lan {
     if (pkt.trace !== null) {
       pkt.trace.hop('lan', from.ns.host.name, from.ns.label, from.name, `LAN ${from.ns.host.name}:${from.name} → ${to.ns.host.name}:${to.name}`);
     }
+    // Off the wire the frame is a new skb: the sender's mark (Docker's 0xD0C4E3 on ESP, say) and
+    // conntrack entry stay behind.
+    pkt.mark = 0;
+    pkt.ct = null;
     netifReceive(to, pkt);
   }
 }

@@ -8,6 +8,7 @@ import { NeighTable } from './neigh.js';
 import { RouteTable, TABLE_LOCAL, TABLE_MAIN } from './route/table.js';
 import { SocketTable } from './socket.js';
 import type { NetfilterHooks } from './netfilter/hooks.js';
+import type { Xfrm } from './xfrm.js';
 
 /** The sysctls a fresh namespace starts with (Linux defaults; Docker changes some). */
 const SYSCTL_DEFAULTS: Record<string, string> = {
@@ -16,6 +17,9 @@ const SYSCTL_DEFAULTS: Record<string, string> = {
   'net.ipv4.conf.all.rp_filter': '0',
   'net.ipv4.conf.default.rp_filter': '0',
   'net.ipv4.conf.all.route_localnet': '0',
+  // Read by the IGMP code through the device's copy of `default` (igmp.ts); `all` is not used.
+  'net.ipv4.conf.all.igmpv3_unsolicited_report_interval': '1000',
+  'net.ipv4.conf.default.igmpv3_unsolicited_report_interval': '1000',
   'net.ipv4.ip_nonlocal_bind': '0',
   'net.ipv6.conf.all.disable_ipv6': '0',
   'net.bridge.bridge-nf-call-iptables': '0',
@@ -41,6 +45,8 @@ export class Netns {
   readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
   /** iptables/conntrack/IPVS state; null while the namespace has none (the fast path). */
   netfilter: NetfilterHooks | null = null;
+  /** XFRM states and policies (kernel/xfrm.ts); null while there are none (the fast path). */
+  xfrm: Xfrm | null = null;
   private nextIfindex = 0;
   /** The ids this namespace gives its peers (`link-netnsid N`), allocated on first need. */
   private readonly nsids = new Map<Netns, number>();

@@ -29,6 +29,7 @@ import {
   TCP_SYN,
   type Packet,
 } from './packet.js';
+import { describeEsp } from './esp.js';
 import { isVxlan } from './udp.js';
 
 // tcpdump's order (print-tcp.c tcp_flag_values): F S R P . U E W.
@@ -75,7 +76,9 @@ export function describeL3(pkt: Packet): string {
       if (isVxlan(pkt)) return `${src}.${pkt.sport} > ${dst}.${pkt.dport}: VXLAN vni ${pkt.vni}: ${describe(pkt.inner!)}`;
       return `${src}.${pkt.sport} > ${dst}.${pkt.dport}: UDP len ${pkt.payloadLen} ttl ${pkt.ipTtl}`;
     case IPPROTO_ESP:
-      return `${src} > ${dst}: ESP len ${pkt.payloadLen} ttl ${pkt.ipTtl}`;
+      // An opaque payload (a capture's ciphertext) has no modelled header to show.
+      if (pkt.inner === null) return `${src} > ${dst}: ESP len ${pkt.payloadLen} ttl ${pkt.ipTtl}`;
+      return `${src} > ${dst}: ${describeEsp(pkt)} ttl ${pkt.ipTtl}`;
     default:
       return `${src} > ${dst}: ip-proto-${pkt.ipProto} len ${pkt.payloadLen} ttl ${pkt.ipTtl}`;
   }

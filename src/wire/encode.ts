@@ -2,10 +2,11 @@
 // (LINKTYPE_RAW). Decoding checks every length and checksum and reports the first problem as a
 // string; it never throws on bad input.
 import { emitArp, parseArp } from './arp.js';
+import { emitEsp, parseEsp } from './esp.js';
 import { emitEthernet, parseEthernet } from './ethernet.js';
 import { emitIcmp, parseIcmp } from './icmp.js';
 import { emitIpv4, emitPayload, hex4, IP_OFF_TOT_LEN, parseIpv4, parsePayload } from './ipv4.js';
-import { ETH_P_ARP, ETH_P_IP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
+import { ETH_P_ARP, ETH_P_IP, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
 import { emitTcp, parseTcp } from './tcp.js';
 import { emitUdp, parseUdp } from './udp.js';
 
@@ -51,6 +52,10 @@ export function parseDatagram(view: DataView, off: number, pkt: Packet, end = vi
     case IPPROTO_ICMP:
       r = parseIcmp(view, l4, pkt, dgramEnd);
       break;
+    case IPPROTO_ESP:
+      // Bytes that are not a modelled ESP packet (real ciphertext) stay an opaque payload.
+      r = parseEsp(view, l4, pkt, dgramEnd) ?? parsePayload(view, l4, dgramEnd - l4, pkt);
+      break;
     default:
       r = parsePayload(view, l4, dgramEnd - l4, pkt);
   }
@@ -66,6 +71,8 @@ export function emitDatagram(pkt: Packet, view: DataView, off: number): number {
       return emitTcp(pkt, view, l4);
     case IPPROTO_ICMP:
       return emitIcmp(pkt, view, l4);
+    case IPPROTO_ESP:
+      return emitEsp(pkt, view, l4);
     default:
       return emitPayload(pkt, view, l4);
   }

@@ -5,7 +5,8 @@
 //
 // Field groups follow the headers: Ethernet, then ARP or IPv4, then ICMP/UDP/TCP. A VXLAN packet is
 // an outer Ethernet/IPv4/UDP packet whose `inner` holds the encapsulated frame; an ICMP error quotes
-// the offending datagram in `inner` (its IPv4 header and first 8 bytes of transport header).
+// the offending datagram in `inner` (its IPv4 header and first 8 bytes of transport header); an ESP
+// packet in transport mode (esp.ts) holds in `inner` the datagram it protects, in clear.
 import type { TraceLeg } from '../core/trace.js';
 
 export const ETH_P_IP = 0x0800;
@@ -47,6 +48,16 @@ export const UDP_HLEN = 8;
 export const TCP_HLEN = 20;
 export const ICMP_HLEN = 8;
 export const VXLAN_HLEN = 8;
+/** ESP header: SPI and sequence number (RFC 4303). */
+export const ESP_HLEN = 8;
+/** rfc4106(gcm(aes)) as Docker configures it: an 8-byte IV after the header, a 64-bit ICV at the end. */
+export const ESP_IV_LEN = 8;
+export const ESP_ICV_LEN = 8;
+
+/** Bytes of padding so that the payload plus pad length and next header end on 4 bytes (esp4 with GCM). */
+export function espPadLen(payloadLen: number): number {
+  return (4 - ((payloadLen + 2) & 3)) & 3;
+}
 
 
 export class Packet {
@@ -88,6 +99,9 @@ export class Packet {
 
   // VXLAN (outer UDP to port 4789 carrying `inner`)
   vni = 0;
+  // ESP (IP protocol 50 carrying `inner`)
+  espSpi = 0;
+  espSeq = 0;
 
   /** Application bytes (UDP/TCP data, ICMP echo data). Null with payloadLen > 0 means zero-filled. */
   payload: Uint8Array | null = null;
@@ -99,6 +113,10 @@ export class Packet {
   mark = 0;
   /** Conntrack entry attached by the kernel (kernel/netfilter/conntrack.ts). */
   ct: object | null = null;
+  /** skb->sp: the XFRM state that decapsulated this datagram (kernel/xfrm.ts); null when it came in clear. */
+  secpath: object | null = null;
+  /** skb_dst(skb)->xfrm: the XFRM state the output route bundled, to be applied after POSTROUTING. */
+  xfrm: object | null = null;
   /** Trace recorder when this packet is traced; null costs nothing. */
   trace: TraceLeg | null = null;
   /** Simulated time this packet has reached (ns): each hop adds its latency, see kernel/latency.ts. */
@@ -120,6 +138,11 @@ export class Packet {
         return TCP_HLEN + this.payloadLen;
       case IPPROTO_ICMP:
         return ICMP_HLEN + (this.inner !== null ? IP_HLEN + 8 : this.payloadLen);
+      case IPPROTO_ESP: {
+        if (this.inner === null) return this.payloadLen;
+        const n = this.inner.l4Length();
+        return ESP_HLEN + ESP_IV_LEN + n + espPadLen(n) + 2 + ESP_ICV_LEN;
+      }
       default:
         return this.payloadLen;
     }
@@ -159,11 +182,15 @@ export class Packet {
     p.icmpId = this.icmpId;
     p.icmpSeq = this.icmpSeq;
     p.vni = this.vni;
+    p.espSpi = this.espSpi;
+    p.espSeq = this.espSeq;
     p.payload = this.payload;
     p.payloadLen = this.payloadLen;
     p.inner = this.inner === null ? null : this.inner.clone();
     p.mark = this.mark;
     p.ct = this.ct;
+    p.secpath = this.secpath;
+    p.xfrm = this.xfrm;
     p.trace = this.trace;
     p.tstamp = this.tstamp;
     p.depth = this.depth;

@@ -6,13 +6,15 @@
 import type { Packet } from '../../wire/packet.js';
 import type { NetDevice } from '../device.js';
 import type { Netns } from '../netns.js';
+import type { XfrmState } from '../xfrm.js';
 import { ctStateBit } from './conntrack.js';
 import { HOOK_NAMES } from './hooks.js';
 import {
   ADDRTYPE_BROADCAST, ADDRTYPE_LOCAL, ADDRTYPE_MULTICAST, ADDRTYPE_UNICAST,
 } from './rule.js';
-import type { Match, Rule } from './rule.js';
+import type { Match, PolicyElem, Rule } from './rule.js';
 import type { Chain, Table } from './table.js';
+import { u32Eval } from './u32.js';
 
 export type MatchFn = (pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null) => boolean;
 
@@ -94,6 +96,28 @@ function addrType(ns: Netns, ip: number): number {
   return ADDRTYPE_UNICAST;
 }
 
+/** match_xfrm_state: every field the element names must equal the SA's (or differ, inverted). */
+function policyElemMatches(x: XfrmState, e: PolicyElem): boolean {
+  if (e.tunnelSrc !== null && (((x.src & e.tunnelSrcMask) >>> 0) === e.tunnelSrc) === e.tunnelSrcInv) return false;
+  if (e.tunnelDst !== null && (((x.dst & e.tunnelDstMask) >>> 0) === e.tunnelDst) === e.tunnelDstInv) return false;
+  if (e.proto !== null && (x.proto === e.proto) === e.protoInv) return false;
+  if (e.mode !== null && (x.mode === e.mode) === e.modeInv) return false;
+  if (e.spi !== null && (x.spi >>> 0 === e.spi >>> 0) === e.spiInv) return false;
+  if (e.reqid !== null && (x.reqid === e.reqid) === e.reqidInv) return false;
+  return true;
+}
+
+/**
+ * match_policy_in / match_policy_out over a path of one SA (what the model builds): -1 without
+ * IPsec, else 1 or 0. Non-strict: the element 0 against the SA; strict: exactly one element.
+ */
+function policyResult(x: XfrmState | null, elems: readonly PolicyElem[], strict: boolean): number {
+  if (x === null) return -1;
+  if (strict && elems.length !== 1) return 0;
+  if (elems.length === 0) return 0;
+  return policyElemMatches(x, elems[0]!) ? 1 : 0;
+}
+
 /** Compiles one extension match. `ipvsPacket` tells whether a packet carries ipvs_property. */
 function compileMatch(m: Match, ns: Netns, ipvsPacket: (p: Packet) => boolean): MatchFn | null {
   switch (m.kind) {
@@ -157,6 +181,18 @@ function compileMatch(m: Match, ns: Netns, ipvsPacket: (p: Packet) => boolean): 
     }
     case 'comment':
       return null;
+    case 'u32': {
+      const { prog, inv } = m;
+      return (p) => u32Eval(prog, p) !== inv;
+    }
+    case 'policy': {
+      const { none, strict, elems } = m;
+      const dirIn = m.dir === 'in';
+      return (p) => {
+        const r = policyResult((dirIn ? p.secpath : p.xfrm) as XfrmState | null, elems, strict);
+        return r < 0 ? none : !none && r === 1;
+      };
+    }
   }
 }
 

@@ -4,7 +4,8 @@ import { formatIp4 } from '../../core/addr.js';
 import {
   ADDRTYPES, CT_STATE_NAMES, ICMP_TYPES, PROTO_NAMES, SERVICES,
 } from './rule.js';
-import type { Match, PortsMatch, Rule, Target } from './rule.js';
+import type { Match, PolicyElem, PolicyMatch, PortsMatch, Rule, Target } from './rule.js';
+import { u32Text } from './u32.js';
 
 export interface ListFormat {
   numeric: boolean;
@@ -97,6 +98,34 @@ function multiportText(m: { ranges: number[] }, numeric: boolean): string {
   return parts.join(',');
 }
 
+const XFRM_PROTO_NAMES: Record<number, string> = { 50: 'esp', 51: 'ah', 108: 'ipcomp' };
+
+/** print_entry of libxt_policy: `prefix` is '' for -L and '--' for -S. */
+function policyElemText(e: PolicyElem, prefix: string, numeric: boolean): string {
+  const inv = (b: boolean): string => (b ? ' !' : '');
+  let s = '';
+  if (e.reqid !== null) s += `${inv(e.reqidInv)} ${prefix}reqid ${e.reqid >>> 0}`;
+  if (e.spi !== null) s += `${inv(e.spiInv)} ${prefix}spi 0x${(e.spi >>> 0).toString(16)}`;
+  if (e.proto !== null) s += `${inv(e.protoInv)} ${prefix}proto ${numeric ? e.proto : XFRM_PROTO_NAMES[e.proto] ?? e.proto}`;
+  if (e.mode !== null) s += `${inv(e.modeInv)} ${prefix}mode ${e.mode === 0 ? 'transport' : 'tunnel'}`;
+  // xtables_ipmask_to_numeric: "we don't want to see /32".
+  if (e.tunnelDst !== null) s += `${inv(e.tunnelDstInv)} ${prefix}tunnel-dst ${addrText(e.tunnelDst, e.tunnelDstMask, false)}`;
+  if (e.tunnelSrc !== null) s += `${inv(e.tunnelSrcInv)} ${prefix}tunnel-src ${addrText(e.tunnelSrc, e.tunnelSrcMask, false)}`;
+  return s;
+}
+
+/** print_flags then the elements: ` dir in pol ipsec` (-L) or ` --dir in --pol ipsec` (-S). */
+function policyText(m: PolicyMatch, prefix: string, numeric: boolean): string {
+  let s = ` ${prefix}dir ${m.dir} ${prefix}pol ${m.none ? 'none' : 'ipsec'}`;
+  if (m.strict) s += ` ${prefix}strict`;
+  m.elems.forEach((e, i) => {
+    if (prefix === '' && m.elems.length > 1) s += ` [${i}]`;
+    s += policyElemText(e, prefix, numeric);
+    if (prefix !== '' && i + 1 < m.elems.length) s += ' --next';
+  });
+  return s;
+}
+
 /** A match as -L shows it (leading space included). */
 function matchList(m: Match, numeric: boolean): string {
   switch (m.kind) {
@@ -137,6 +166,10 @@ function matchList(m: Match, numeric: boolean): string {
       return ` multiport ${m.dir}${m.inv ? '  !' : ' '}${multiportText(m, numeric)}`;
     case 'comment':
       return ` /* ${m.text} */`;
+    case 'u32':
+      return ` u32${m.inv ? ' !' : ''} ${u32Text(m.tests)}`;
+    case 'policy':
+      return ` policy match${policyText(m, '', numeric)}`;
   }
 }
 
@@ -264,6 +297,10 @@ function matchSave(m: Match): string {
       return ` -m multiport${m.inv ? ' !' : ''} --${m.dir} ${multiportText(m, true)}`;
     case 'comment':
       return ` -m comment --comment ${/^[\w.:/-]+$/.test(m.text) ? m.text : `"${m.text}"`}`;
+    case 'u32':
+      return ` -m u32${m.inv ? ' !' : ''} --u32 ${u32Text(m.tests)}`;
+    case 'policy':
+      return ` -m policy${policyText(m, '--', false)}`;
   }
 }
 

@@ -21,6 +21,7 @@ import { Ipvs, NO_DEST } from '../ipvs/ipvs.js';
 import type { IpvsConn } from '../ipvs/conn.js';
 import type { Netns } from '../netns.js';
 import { dropPacket } from '../rx.js';
+import { xfrmLookup } from '../xfrm.js';
 import type { CompiledChain, CompiledRule, CompiledTable } from './compile.js';
 import { MIN_RUN, compileTable } from './compile.js';
 import {
@@ -257,7 +258,13 @@ export class Netfilter implements NetfilterHooks {
           // nf_conntrack_in: a packet that already has its entry (attach()) is "previously seen".
           if (this.ref(pkt) === null) this.ctLookup(pkt, outDev);
         }
-        if (!this.run(T.mangle, hook, pkt, null, outDev)) return false;
+        {
+          const mark = pkt.mark;
+          if (!this.run(T.mangle, hook, pkt, null, outDev)) return false;
+          // ipt_mangle_out: a new mark re-routes the packet (ip_route_me_harder), and the XFRM
+          // policy is looked up again with it: Docker's MARK 0xD0C4E3 is what selects ESP.
+          if (pkt.mark !== mark && this.ns.xfrm !== null && !xfrmLookup(this.ns, pkt)) return false;
+        }
         if (!this.natHook(hook, MANIP_DST, pkt, null, outDev)) return false;
         return this.run(T.filter, hook, pkt, null, outDev);
       case NF_INET_POST_ROUTING:

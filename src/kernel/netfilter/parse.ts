@@ -5,8 +5,9 @@ import { parseIp4, prefixMask } from '../../core/addr.js';
 import {
   ADDRTYPES, CT_STATE_NAMES, ICMP_TYPES, PROTO_NUMBERS, REJECT_CODES, Rule, SERVICES,
 } from './rule.js';
-import type { Match, MultiportMatch, PortsMatch, Target } from './rule.js';
+import type { Match, MultiportMatch, PolicyElem, PolicyMatch, PortsMatch, Target } from './rule.js';
 import { IptError, TABLE_NAMES } from './table.js';
+import { compileU32, parseU32 } from './u32.js';
 import type { TableName, Tables } from './table.js';
 
 export const IPT_VERSION = '1.4.21';
@@ -37,7 +38,7 @@ export interface IptCommand {
 }
 
 const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'MARK', 'LOG', 'REJECT']);
-const MATCHES = new Set(['tcp', 'udp', 'icmp', 'addrtype', 'mark', 'state', 'conntrack', 'ipvs', 'multiport', 'comment']);
+const MATCHES = new Set(['tcp', 'udp', 'icmp', 'addrtype', 'mark', 'state', 'conntrack', 'ipvs', 'multiport', 'comment', 'u32', 'policy']);
 
 const SHORT_WITH_ARG = new Set(['t', 'A', 'I', 'R', 'P', 'E', 'j', 'g', 'p', 's', 'd', 'i', 'o', 'm', 'w']);
 const SHORT_OPT_ARG = new Set(['D', 'L', 'S', 'F', 'Z', 'X', 'N', 'C']);
@@ -193,8 +194,114 @@ const MATCH_OPTS: Record<string, readonly string[]> = {
   ipvs: ['--ipvs'],
   multiport: ['--sports', '--source-ports', '--dports', '--destination-ports', '--ports'],
   comment: ['--comment'],
+  u32: ['--u32'],
+  policy: ['--dir', '--pol', '--strict', '--reqid', '--spi', '--tunnel-src', '--tunnel-dst', '--proto', '--mode', '--next'],
 };
-const NO_ARG = new Set(['--syn', '--random', '--persistent', '--ipvs', '--limit-iface-in', '--limit-iface-out', '--log-tcp-sequence', '--log-tcp-options', '--log-ip-options', '--log-uid']);
+const NO_ARG = new Set(['--syn', '--random', '--persistent', '--ipvs', '--limit-iface-in', '--limit-iface-out', '--log-tcp-sequence', '--log-tcp-options', '--log-ip-options', '--log-uid', '--strict', '--next']);
+/** Extension options that take `!` (XTOPT_INVERT); the others refuse it. */
+const NO_INVERT = new Set(['--dir', '--pol', '--strict', '--next']);
+/** XT_POLICY_MAX_ELEM. */
+const POLICY_MAX_ELEM = 4;
+/** The protocols a policy element may name (xt_policy: ah, esp, ipcomp). */
+const XFRM_PROTOS: Record<string, number> = { esp: 50, ah: 51, ipcomp: 108 };
+
+function newPolicyElem(): PolicyElem {
+  return {
+    reqid: null, reqidInv: false, spi: null, spiInv: false, proto: null, protoInv: false, mode: null, modeInv: false,
+    tunnelSrc: null, tunnelSrcMask: 0, tunnelSrcInv: false, tunnelDst: null, tunnelDstMask: 0, tunnelDstInv: false,
+  };
+}
+
+function policyElemEmpty(e: PolicyElem): boolean {
+  return e.reqid === null && e.spi === null && e.proto === null && e.mode === null && e.tunnelSrc === null && e.tunnelDst === null;
+}
+
+/** policy_parse for one option of the current element (pol[len]). */
+function applyPolicyOpt(m: PolicyMatch, opt: string, val: string, inv: boolean): void {
+  if (inv && NO_INVERT.has(opt)) throw paramError(`policy: option "${opt}" cannot be inverted.\n`);
+  const e = m.elems[m.elems.length - 1]!;
+  const u32 = (): number => {
+    const v = parseNum(val);
+    if (v === null) throw paramError(`policy: bad value for option "${opt}", or out of range (0-4294967295).\n`);
+    return v;
+  };
+  switch (opt) {
+    case '--dir':
+      if (m.dir !== null) throw paramError(`policy: option "--dir" can only be used once.\n`);
+      if (val !== 'in' && val !== 'out') throw paramError(`policy_match: invalid dir "${val}"`);
+      m.dir = val;
+      return;
+    case '--pol':
+      if (val !== 'none' && val !== 'ipsec') throw paramError(`policy match: invalid policy "${val}"`);
+      m.none = val === 'none';
+      return;
+    case '--strict':
+      m.strict = true;
+      return;
+    case '--reqid':
+      if (e.reqid !== null) throw paramError('policy match: double --reqid option');
+      e.reqid = u32();
+      e.reqidInv = inv;
+      return;
+    case '--spi':
+      if (e.spi !== null) throw paramError('policy match: double --spi option');
+      e.spi = u32();
+      e.spiInv = inv;
+      return;
+    case '--tunnel-src':
+    case '--tunnel-dst': {
+      const src = opt === '--tunnel-src';
+      if ((src ? e.tunnelSrc : e.tunnelDst) !== null) throw paramError(`policy match: double ${opt} option`);
+      const a = parseAddr(val);
+      if (src) {
+        e.tunnelSrc = a.addr;
+        e.tunnelSrcMask = a.mask;
+        e.tunnelSrcInv = inv;
+      } else {
+        e.tunnelDst = a.addr;
+        e.tunnelDstMask = a.mask;
+        e.tunnelDstInv = inv;
+      }
+      return;
+    }
+    case '--proto': {
+      if (e.proto !== null) throw paramError('policy match: double --proto option');
+      const p = XFRM_PROTOS[val.toLowerCase()] ?? PROTO_NUMBERS[val.toLowerCase()] ?? (/^\d+$/.test(val) && Number(val) < 256 ? Number(val) : undefined);
+      if (p === undefined) throw paramError(`unknown protocol "${val}" specified`);
+      if (p !== 50 && p !== 51 && p !== 108) throw paramError('policy match: protocol must be ah/esp/ipcomp');
+      e.proto = p;
+      e.protoInv = inv;
+      return;
+    }
+    case '--mode':
+      if (e.mode !== null) throw paramError('policy match: double --mode option');
+      if (val !== 'transport' && val !== 'tunnel') throw paramError(`policy match: invalid mode "${val}"`);
+      e.mode = val === 'transport' ? 0 : 1;
+      e.modeInv = inv;
+      return;
+    case '--next':
+      if (m.elems.length >= POLICY_MAX_ELEM) throw paramError('policy match: maximum policy depth reached');
+      m.elems.push(newPolicyElem());
+      return;
+  }
+}
+
+/** policy_check: the final checks once every option is read; pol ipsec keeps its last element. */
+function checkPolicy(m: PolicyMatch): void {
+  if (m.dir === null) throw paramError('policy match: neither --dir in nor --dir out specified');
+  if (m.none) {
+    if (m.strict) throw paramError('policy match: policy none but --strict given');
+    if (m.elems.length > 1 || !policyElemEmpty(m.elems[0]!)) throw paramError('policy match: policy none but policy given');
+    m.elems = [];
+    return;
+  }
+  if (!m.strict && m.elems.length > 1) throw paramError('policy match: multiple elements but no --strict');
+  m.elems.forEach((e, i) => {
+    if (m.strict && policyElemEmpty(e)) {
+      throw paramError(`policy match: empty policy element ${i}. --strict is in effect, but at least one of reqid, spi, tunnel-src, tunnel-dst, proto or mode is required.`);
+    }
+  });
+}
 
 /** getopt_long's unambiguous prefix matching within one extension's options. */
 function resolveOpt(opts: readonly string[], name: string): string | null {
@@ -221,6 +328,10 @@ function newMatch(kind: string): Match {
       return { kind, inv: false };
     case 'multiport':
       return { kind, dir: 'ports', ranges: [], inv: false };
+    case 'u32':
+      return { kind, tests: [], prog: new Uint32Array(0), inv: false };
+    case 'policy':
+      return { kind, dir: null, none: false, strict: false, elems: [newPolicyElem()] };
     default:
       return { kind: 'comment', text: '' };
   }
@@ -297,6 +408,18 @@ function applyMatchOpt(m: Match, opt: string, val: string, inv: boolean): void {
     }
     case 'comment':
       m.text = val;
+      return;
+    case 'u32': {
+      if (m.tests.length > 0) throw paramError('u32: option "--u32" can only be used once.\n');
+      const t = parseU32(val);
+      if (typeof t === 'string') throw paramError(t);
+      m.tests = t;
+      m.prog = compileU32(t);
+      m.inv = inv;
+      return;
+    }
+    case 'policy':
+      applyPolicyOpt(m, opt, val, inv);
       return;
   }
 }
@@ -629,6 +752,11 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
 
   if (positional.length > 0) throw new IptError(`Bad argument \`${positional[0]}'\n${TRY}`, 2);
   if (cmd === null) throw paramError('no command specified');
+  // The extensions' final checks (x6_fcheck), in the order the matches were loaded.
+  for (const m of rule.matches) {
+    if (m.kind === 'u32' && m.tests.length === 0) throw paramError('u32: option "--u32" must be specified\n');
+    if (m.kind === 'policy') checkPolicy(m);
+  }
   c.cmd = cmd;
   void seen;
   seen = new Set();
@@ -686,6 +814,14 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
   }
   if (t.kind === 'REJECT' && c.table !== 'filter' && c.table !== 'mangle' && cmd !== 'D') {
     throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
+  }
+  // policy_mt_check: an input policy has no meaning where packets leave, an output one where they arrive.
+  for (const m of rule.matches) {
+    if (m.kind !== 'policy' || cmd === 'D' || cmd === 'C') continue;
+    const ch = table.chains.get(chainName);
+    if (ch === undefined || !ch.builtin) continue;
+    const bad = m.dir === 'in' ? ['POSTROUTING', 'OUTPUT'] : ['PREROUTING', 'INPUT'];
+    if (bad.includes(chainName)) throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
   }
   c.rule = rule;
   return c;

@@ -2,6 +2,7 @@
 // extension matches in the order given, a target, and the rule's packet and byte counters. Rules
 // are data; compile.ts turns a chain of them into closures the packet path runs.
 import type { Ip4 } from '../../core/addr.js';
+import type { U32Test } from './u32.js';
 
 /** Conntrack states as the state/conntrack matches name them (XT_STATE_BIT order). */
 export const CT_INVALID = 1;
@@ -77,7 +78,41 @@ export interface CommentMatch {
   readonly kind: 'comment';
   text: string;
 }
-export type Match = PortsMatch | IcmpMatch | AddrtypeMatch | MarkMatch | StateMatch | IpvsMatch | MultiportMatch | CommentMatch;
+export interface U32Match {
+  readonly kind: 'u32';
+  /** As parsed (for -S/-L), and compiled once into the program the packet path runs. */
+  tests: U32Test[];
+  prog: Uint32Array;
+  inv: boolean;
+}
+/** One element of a policy match (struct xt_policy_elem): null fields are not tested. */
+export interface PolicyElem {
+  reqid: number | null;
+  reqidInv: boolean;
+  spi: number | null;
+  spiInv: boolean;
+  proto: number | null;
+  protoInv: boolean;
+  /** XFRM_MODE_TRANSPORT (0) or XFRM_MODE_TUNNEL (1). */
+  mode: number | null;
+  modeInv: boolean;
+  tunnelSrc: Ip4 | null;
+  tunnelSrcMask: number;
+  tunnelSrcInv: boolean;
+  tunnelDst: Ip4 | null;
+  tunnelDstMask: number;
+  tunnelDstInv: boolean;
+}
+/** -m policy (xt_policy): what IPsec did (--dir in: the secpath) or will do (--dir out: the route's bundle). */
+export interface PolicyMatch {
+  readonly kind: 'policy';
+  dir: 'in' | 'out' | null;
+  /** --pol none: no IPsec at all; ipsec: elems describe it (one empty element: any). */
+  none: boolean;
+  strict: boolean;
+  elems: PolicyElem[];
+}
+export type Match = PortsMatch | IcmpMatch | AddrtypeMatch | MarkMatch | StateMatch | IpvsMatch | MultiportMatch | CommentMatch | U32Match | PolicyMatch;
 
 export const ADDRTYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'] as const;
 export const ADDRTYPE_UNICAST = 1 << 1;

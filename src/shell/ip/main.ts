@@ -1,4 +1,4 @@
-// `ip` (iproute2): netns, link, addr, route, neigh. Global options are parsed with commander;
+// `ip` (iproute2): netns, link, addr, route, neigh, xfrm. Global options are parsed with commander;
 // the objects use iproute2's keyword grammar (`ip link add NAME type veth peer name PEER`), which
 // is parsed keyword by keyword as iproute2 does, with its error messages and exit codes.
 import { Command, CommanderError } from 'commander';
@@ -10,6 +10,7 @@ import { ipLink } from './link.js';
 import { ipAddr } from './addr.js';
 import { ipRoute } from './route.js';
 import { ipNeigh } from './neigh.js';
+import { ipXfrm } from './xfrm.js';
 
 /** A usage error: iproute2 prints the message and exits with `code` (255 for most). */
 export class IpError extends Error {
@@ -41,6 +42,7 @@ const objects: Array<[string, string, ObjectFn]> = [
   ['neighbour', 'neigh', ipNeigh],
   ['neighbor', 'neigh', ipNeigh],
   ['netns', 'netns', ipNetns],
+  ['xfrm', 'xfrm', ipXfrm],
 ];
 
 export const ip: Program = (ctx, argv, exit) => {
