@@ -2,6 +2,9 @@
 // `replicas` replicas each are created on the manager (busybox looping on sleep: no network, no
 // published port), and the simulated clock runs until every task is Running (checked through the
 // cluster state and on the engines: one running container per task, on the node it was given).
+// Run as a script (`node --expose-gc dist/bench/swarm-converge.js NODES SERVICES REPLICAS`), it
+// converges once and prints a ConvergeReport as JSON on stdout (progress on stderr).
+import { pathToFileURL } from 'node:url';
 import type { World } from '../src/kernel/world.js';
 import { swarmOf } from '../src/agent/swarm-world.js';
 import { dockerOf } from '../src/docker/engine.js';
@@ -57,10 +60,54 @@ export function converge(nodes: number, services: number, replicas: number, seed
   };
 }
 
+/**
+ * Every node's ingress sandbox takes an address on the ingress network, which is the first subnet
+ * of the default address pool: a /24 unless told otherwise, 254 addresses, too few past ~250 nodes
+ * (in Docker as here). The swarm is initialised with /20 pool subnets (4,094 addresses), whatever
+ * its size, so that every size runs the same commands.
+ */
+const INIT_FLAGS = '--default-addr-pool 10.0.0.0/8 --default-addr-pool-mask-length 20';
+
+/** What the script prints: the timings, and the memory of the process holding the converged world. */
+export interface ConvergeReport {
+  seconds: number;
+  phases: ConvergeResult['phases'];
+  simSeconds: number;
+  tasks: number;
+  /** Resident set after a full GC, the world still referenced, in bytes. */
+  rss: number;
+  /** The largest resident set the process had, in bytes. */
+  maxRss: number;
+  /** JS heap plus memory outside it (typed arrays) after the GC, in bytes. */
+  heap: number;
+}
+
+function main(argv: string[]): void {
+  const [nodes, services, replicas] = argv.map(Number);
+  if (![nodes, services, replicas].every((x) => Number.isInteger(x) && x! > 0)) {
+    process.stderr.write('usage: node --expose-gc swarm-converge.js NODES SERVICES REPLICAS\n');
+    process.exit(2);
+  }
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('swarm-converge: run node with --expose-gc');
+  const res = converge(nodes!, services!, replicas!, 7, (m) => process.stderr.write(`${m}\n`));
+  gc();
+  const m = process.memoryUsage();
+  const report: ConvergeReport = {
+    seconds: res.seconds, phases: res.phases, simSeconds: res.simSeconds, tasks: res.tasks,
+    rss: m.rss, maxRss: process.resourceUsage().maxRSS * 1024, heap: m.heapUsed + m.external,
+  };
+  // The world must live until measured.
+  if (res.world.hosts.size !== nodes) throw new Error('swarm-converge: the world lost hosts');
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+
 function timedBuild(nodes: number, seed: number): { world: World; nodes: ReturnType<typeof buildSwarm>['nodes']; phases: { build: number } } {
   const t = performance.now();
   let built = 0;
-  const s = buildSwarm(nodes, [], seed, () => (built = performance.now()));
+  const s = buildSwarm(nodes, [], seed, () => (built = performance.now()), INIT_FLAGS);
   return { world: s.world, nodes: s.nodes, phases: { build: (built - t) / 1000 } };
 }
 

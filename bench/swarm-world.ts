@@ -37,9 +37,9 @@ export function sh(world: World, host: Host, line: string, limit = 3600 * SEC): 
 
 /**
  * A world of `n` Docker hosts (node1 … nodeN) and `others` hosts without Docker, all on one LAN;
- * node1 runs `docker swarm init`, the others `docker swarm join` with the worker token.
+ * node1 runs `docker swarm init` (with `initFlags`), the others `docker swarm join` with the worker token.
  */
-export function buildSwarm(n: number, others: string[], seed: number, built: () => void = () => undefined): SwarmSetup {
+export function buildSwarm(n: number, others: string[], seed: number, built: () => void = () => undefined, initFlags = ''): SwarmSetup {
   // A scenario text without steps, loaded and built as `swarmsim run` does.
   const lines = [`name: bench swarm of ${n} nodes`, `seed: ${seed}`, 'hosts:'];
   for (let k = 1; k <= n; k++) lines.push(`  - { name: node${k}, ip: ${formatIp4(nodeIp(k))}/${LAN_LEN} }`);
@@ -50,7 +50,7 @@ export function buildSwarm(n: number, others: string[], seed: number, built: () 
   for (let k = 1; k <= n; k++) nodes.push(world.hosts.get(`node${k}`)!);
   const manager = nodes[0]!;
   const managerIp = formatIp4(nodeIp(1));
-  sh(world, manager, `docker swarm init --advertise-addr=${managerIp}`);
+  sh(world, manager, `docker swarm init --advertise-addr=${managerIp}${initFlags === '' ? '' : ` ${initFlags}`}`);
   const token = sh(world, manager, 'docker swarm join-token worker -q').trim();
   for (let k = 1; k < nodes.length; k++) sh(world, nodes[k]!, `docker swarm join --token ${token} ${managerIp}:2377`);
   return { world, nodes, others: others.map((name) => world.hosts.get(name)!) };

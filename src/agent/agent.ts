@@ -10,11 +10,13 @@ import { parseImageRef } from '../docker/images.js';
 import type { Container } from '../docker/model.js';
 import type { RemotePeer } from '../docker/overlay.js';
 import { SwarmDataplane } from '../docker/swarm-dp.js';
-import type { DesiredLb, DesiredNetwork } from '../docker/swarm-dp.js';
+import type { DesiredNetwork, PeerFeed } from '../docker/swarm-dp.js';
 import { MS, SEC } from '../sim/clock.js';
 import type { SwarmCluster } from '../swarm/cluster.js';
 import { isTerminal } from '../swarm/model.js';
-import type { Service, SwarmNetwork, SwarmNode, Task } from '../swarm/model.js';
+import type { NodeTasks, Service, SwarmNetwork, SwarmNode, Task } from '../swarm/model.js';
+import type { ClusterViews, PeerEntry } from './views.js';
+import { viewsOf } from './views.js';
 
 /** Docker's executor waits this long after disabling a task's service binding before stopping it
  *  (defaultGossipConvergeDelay), so every node has set the backend's weight to 0. */
@@ -28,6 +30,8 @@ function stopped(t: Task): boolean {
   return t.desiredState === 'shutdown' || t.desiredState === 'remove';
 }
 
+const NO_PEERS: PeerFeed = { version: 0, list: () => [], delta: () => null };
+
 export class Agent {
   readonly dataplane: SwarmDataplane;
   /** Task ID → container, for the tasks this node runs. */
@@ -36,12 +40,23 @@ export class Agent {
   private readonly busy = new Set<string>();
   private syncing = false;
   active = true;
+  // Most commits concern a few nodes. A sync does nothing when none of its inputs moved: its node's
+  // tasks (the index's epoch), its own containers and busy set, the cluster's data-plane version —
+  // and no task of its is held back for want of a manager (that one is looked at on every commit).
+  private readonly own: NodeTasks;
+  private readonly views: ClusterViews;
+  private tasksSeen = -1;
+  private dataSeen = -1;
+  private localChanged = true;
+  private blocked = false;
 
   constructor(
     readonly cluster: SwarmCluster,
     readonly d: Daemon,
     readonly nodeId: string,
   ) {
+    this.own = cluster.nodeTasks(nodeId);
+    this.views = viewsOf(cluster);
     this.dataplane = new SwarmDataplane(d);
     d.swarmPeers = (net) => this.peers(this.cluster.networks.get(net.id));
     d.exitListeners.push((c, code) => this.containerExited(c, code));
@@ -55,6 +70,7 @@ export class Agent {
       const net = this.cluster.networks.get(dnet.id)!;
       const ip = net.pool.allocate()!;
       this.cluster.attachments.set(c.id, { networkId: net.id, nodeId: this.nodeId, ip, name: c.name });
+      this.cluster.touchNetwork(net.id);
       this.applyDataplane();
       // Other nodes learn the new endpoint (peers, DNS) once it is committed.
       this.cluster.eq.after(0, () => this.cluster.commit());
@@ -65,9 +81,10 @@ export class Agent {
       if (a === undefined) return;
       this.cluster.networks.get(a.networkId)?.pool.release(a.ip);
       this.cluster.attachments.delete(c.id);
+      this.cluster.touchNetwork(a.networkId);
       this.cluster.commit();
     };
-    cluster.onChange(() => this.sync());
+    cluster.watch(nodeId, this);
   }
 
   get node(): SwarmNode | undefined {
@@ -85,21 +102,58 @@ export class Agent {
     return leader !== null && this.cluster.net.up(host) && (leader.hostname === host || this.cluster.net.reach(host, leader.hostname));
   }
 
-  sync(): void {
-    if (!this.active || this.syncing || this.d.host.down || !this.d.running) return;
+  listening(): boolean {
+    return this.active && !this.syncing && !this.d.host.down && this.d.running;
+  }
+
+  /** Acts on the cluster state; false when it could not, or holds tasks back until a manager is reachable. */
+  sync(): boolean {
+    if (!this.active) return true;
+    if (!this.listening()) return false;
+    this.cluster.touchLeader();
+    const tasksDue = this.own.epoch !== this.tasksSeen || this.localChanged || this.blocked;
+    if (!tasksDue && this.cluster.dataVersion === this.dataSeen) return true;
     this.syncing = true;
     try {
-      const connected = this.connected();
-      for (const t of [...this.cluster.tasks.values()]) {
-        if (t.nodeId !== this.nodeId) continue;
-        if (connected && t.desiredState === 'running' && t.state === 'assigned' && !this.busy.has(t.id)) this.start(t);
-        else if (t.desiredState !== 'running' && this.containers.has(t.id) && !this.busy.has(t.id)) this.shutdown(t, connected);
-        else if (connected && stopped(t) && !isTerminal(t.state) && !this.containers.has(t.id) && !this.busy.has(t.id)) this.report(t, 'shutdown', 'shutdown');
-      }
+      if (tasksDue) this.syncTasks();
       this.applyDataplane();
     } finally {
       this.syncing = false;
     }
+    return !this.blocked;
+  }
+
+  /** Its containers or busy set changed: the next sync looks at its tasks again. */
+  private touched(): void {
+    this.localChanged = true;
+    this.cluster.wake(this.own);
+  }
+
+  /**
+   * Starts, stops and reports this node's tasks. Visits, in the store's order, the tasks that are
+   * this node's or may become so while reports made here reconcile (the pending ones).
+   */
+  private syncTasks(): void {
+    this.tasksSeen = this.own.epoch;
+    this.localChanged = false;
+    const list = [...this.own.tasks];
+    for (const t of this.cluster.pendingTasks()) if (t.nodeId === null) list.push(t);
+    list.sort((a, b) => a.seq - b.seq);
+    let connected: boolean | undefined;
+    let blocked = false;
+    for (const t of list) {
+      if (t.nodeId !== this.nodeId) continue;
+      const busy = this.busy.has(t.id);
+      if (t.desiredState === 'running' && t.state === 'assigned' && !busy) {
+        if ((connected ??= this.connected())) this.start(t);
+        else blocked = true;
+      } else if (t.desiredState !== 'running' && this.containers.has(t.id) && !busy) this.shutdown(t, (connected ??= this.connected()));
+      else if (stopped(t) && !isTerminal(t.state) && !this.containers.has(t.id) && !busy) {
+        if ((connected ??= this.connected())) this.report(t, 'shutdown', 'shutdown');
+        else blocked = true;
+      }
+    }
+    this.blocked = blocked;
   }
 
   private report(t: Task, state: Task['state'], message: string, err = ''): void {
@@ -113,9 +167,11 @@ export class Agent {
     const ref = parseImageRef(t.spec.image);
     const spec = d.registry.find(ref);
     this.busy.add(t.id);
+    this.touched();
     this.report(t, 'accepted', 'accepted');
     if (spec === null) {
       this.busy.delete(t.id);
+      this.touched();
       // dockerd: the image cannot be pulled, the task is rejected.
       this.report(t, 'rejected', 'preparing', `No such image: ${ref.repo}:${ref.tag}`);
       return;
@@ -127,6 +183,7 @@ export class Agent {
       if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) {
         // Told to stop while pulling: nothing was created, the task just ends.
         this.busy.delete(t.id);
+        this.touched();
         if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
         return;
       }
@@ -134,6 +191,7 @@ export class Agent {
       this.report(t, 'starting', 'starting');
       this.cluster.eq.after(START_TIME, () => {
         this.busy.delete(t.id);
+        this.touched();
         if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) {
           if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
           return;
@@ -141,6 +199,7 @@ export class Agent {
         try {
           const c = this.createContainer(t);
           this.containers.set(t.id, c);
+          this.touched();
           if (c.state === 'running') this.report(t, 'running', 'started');
         } catch (e) {
           if (!(e instanceof DockerError)) throw e;
@@ -200,9 +259,11 @@ export class Agent {
   private shutdown(t: Task, connected: boolean): void {
     const c = this.containers.get(t.id)!;
     this.busy.add(t.id);
+    this.touched();
     const finish = (): void => {
       this.busy.delete(t.id);
       this.containers.delete(t.id);
+      this.touched();
       if (c.state === 'running') this.d.stopContainer(c, 0);
       if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
       if (!isTerminal(t.state) || t.state === 'running') this.report(t, 'shutdown', 'shutdown');
@@ -218,6 +279,7 @@ export class Agent {
       if (tc !== c || this.busy.has(taskId)) continue;
       const t = this.cluster.tasks.get(taskId);
       this.containers.delete(taskId);
+      this.touched();
       if (t === undefined || t.desiredState !== 'running') return;
       if (code === 0) this.report(t, 'complete', 'finished');
       else this.report(t, 'failed', 'started', `task: non-zero exit (${code})`);
@@ -227,104 +289,37 @@ export class Agent {
 
   // ---------- data plane ----------
 
-  /** A task counts toward the data plane while it runs (or is being started) on some node. */
-  private backendWeight(t: Task): number | null {
-    if (t.state === 'running' && t.desiredState === 'running') return 1;
-    if (t.state === 'running') return 0;
-    return null;
-  }
-
   private participates(net: SwarmNetwork, extra?: Task): boolean {
     if (net.ingress) return true;
     for (const a of this.cluster.attachments.values()) if (a.nodeId === this.nodeId && a.networkId === net.id) return true;
-    for (const t of this.cluster.tasks.values()) {
-      if (t.nodeId === this.nodeId && t.addresses.has(net.id) && (this.containers.has(t.id) || t === extra)) return true;
+    for (const t of this.own.tasks) {
+      if (t.addresses.has(net.id) && (this.containers.has(t.id) || t === extra)) return true;
     }
     return false;
   }
 
   /** Every endpoint of `net` on other nodes: their tasks and their LB / ingress-sbox addresses. */
-  private peers(net: SwarmNetwork | undefined): RemotePeer[] {
+  private peers(net: SwarmNetwork | undefined): PeerEntry[] {
     if (net === undefined) return [];
-    const out: RemotePeer[] = [];
-    const vtepOf = (nodeId: string | null): Ip4 | null => (nodeId === null ? null : this.cluster.nodes.get(nodeId)?.addr ?? null);
-    for (const t of this.cluster.tasks.values()) {
-      if (t.nodeId === this.nodeId || t.state !== 'running') continue;
-      const ip = t.addresses.get(net.id);
-      const vtep = vtepOf(t.nodeId);
-      if (ip !== undefined && vtep !== null) out.push({ ip, mac: macFromIp(ip), vtep });
-    }
-    for (const a of this.cluster.attachments.values()) {
-      if (a.nodeId === this.nodeId || a.networkId !== net.id) continue;
-      const vtep = vtepOf(a.nodeId);
-      if (vtep !== null) out.push({ ip: a.ip, mac: macFromIp(a.ip), vtep });
-    }
-    // The nodes that use the network (one pass, not one per node): only their LB endpoints are peers.
-    let users: Set<string> | null = null;
-    for (const n of this.cluster.nodes.values()) {
-      if (n.id === this.nodeId) continue;
-      const ip = n.lbAddrs.get(net.id);
-      if (ip === undefined) continue;
-      if (!net.ingress) users ??= this.nodesUsing(net);
-      if (net.ingress || users!.has(n.id)) out.push({ ip, mac: macFromIp(ip), vtep: n.addr });
-    }
-    return out;
+    return this.views.peers(net).entries.filter((e) => e.nodeId !== this.nodeId);
   }
 
-  /** The nodes with an attachment to `net` or a running task on it. */
-  private nodesUsing(net: SwarmNetwork): Set<string> {
-    const out = new Set<string>();
-    for (const a of this.cluster.attachments.values()) if (a.networkId === net.id) out.add(a.nodeId);
-    for (const t of this.cluster.tasks.values()) if (t.nodeId !== null && t.state === 'running' && t.addresses.has(net.id)) out.add(t.nodeId);
-    return out;
-  }
-
-  private lbsFor(net: SwarmNetwork): DesiredLb[] {
-    const out: DesiredLb[] = [];
-    for (const svc of this.cluster.services.values()) {
-      const onNet = this.cluster.serviceNetworks(svc).some((n) => n.id === net.id);
-      if (!onNet || svc.spec.endpointMode === 'dnsrr') continue;
-      const backends: Array<{ ip: Ip4; weight: number }> = [];
-      for (const t of this.cluster.tasksOf(svc)) {
-        const w = this.backendWeight(t);
-        const ip = t.addresses.get(net.id);
-        if (w !== null && ip !== undefined) backends.push({ ip, weight: w });
-      }
-      const ports = net.ingress ? svc.ports.filter((p) => p.mode === 'ingress' && p.published !== null).map((p) => ({ published: p.published!, target: p.target, protocol: p.protocol })) : [];
-      if (net.ingress && ports.length === 0) continue;
-      out.push({ key: svc.id, name: svc.spec.name, vip: svc.vips.get(net.id) ?? null, backends, ports });
-    }
-    return out;
-  }
-
-  private dnsFor(net: SwarmNetwork): Map<string, Ip4[]> {
-    const dns = new Map<string, Ip4[]>();
-    const add = (k: string, ip: Ip4): void => {
-      const key = k.toLowerCase();
-      (dns.get(key) ?? dns.set(key, []).get(key)!).push(ip);
+  private peerFeed(net: SwarmNetwork): PeerFeed {
+    const pl = this.views.peers(net);
+    const mine = (e: PeerEntry): boolean => e.nodeId !== this.nodeId;
+    return {
+      version: pl.version,
+      list: () => pl.entries.filter(mine),
+      delta: () => (pl.added === null || pl.removed === null ? null : { added: pl.added.filter(mine), removed: pl.removed.filter(mine) }),
     };
-    for (const svc of this.cluster.services.values()) {
-      if (!this.cluster.serviceNetworks(svc).some((n) => n.id === net.id)) continue;
-      const vip = svc.vips.get(net.id);
-      const running = this.cluster.tasksOf(svc).filter((t) => t.state === 'running' && t.desiredState === 'running' && t.addresses.has(net.id));
-      const names = [svc.spec.name, ...svc.spec.networks.filter((a) => this.cluster.findNetwork(a.target) === net).flatMap((a) => a.aliases)];
-      for (const n of new Set(names)) {
-        if (svc.spec.endpointMode === 'vip' && vip !== undefined) add(n, vip);
-        for (const t of running) {
-          if (svc.spec.endpointMode === 'dnsrr') add(n, t.addresses.get(net.id)!);
-          add(`tasks.${n}`, t.addresses.get(net.id)!);
-        }
-      }
-      for (const t of running) add(`${svc.spec.name}.${t.slot === 0 ? t.nodeId : t.slot}.${t.id}`, t.addresses.get(net.id)!);
-    }
-    // Containers attached on other nodes are known by name (locally attached ones are endpoints already).
-    for (const a of this.cluster.attachments.values()) if (a.networkId === net.id && a.nodeId !== this.nodeId) add(a.name, a.ip);
-    return dns;
   }
 
   private applyDataplane(extra?: Task): void {
     const node = this.node;
     if (node === undefined) return;
+    // Noted first: what describing changes (this node's first address on a network) is news to the
+    // other nodes; this one looks once more, finding nothing to do.
+    this.dataSeen = this.cluster.dataVersion;
     const desired: DesiredNetwork[] = [];
     const listed: DesiredNetwork[] = [];
     for (const net of this.cluster.networks.values()) {
@@ -341,7 +336,8 @@ export class Agent {
     return {
       id: net.id, name: net.name, subnet: net.subnet, gateway: net.gateway, vni: net.vni, ingress: net.ingress, attachable: net.attachable,
       internal: net.internal, encrypted: net.encrypted, labels: net.labels, options: net.options, created: net.createdAt,
-      nodeIp: full ? this.cluster.nodeLbAddr(node, net) : 0, peers: full ? this.peers(net) : [], lbs: full ? this.lbsFor(net) : [], dns: full ? this.dnsFor(net) : new Map(),
+      nodeIp: full ? this.cluster.nodeLbAddr(node, net) : 0, version: net.version, peers: full ? this.peerFeed(net) : NO_PEERS,
+      lbs: full ? this.views.lbs(net) : [], dns: full ? this.views.dns(net, this.nodeId) : new Map(),
     };
   }
 
@@ -350,6 +346,7 @@ export class Agent {
     this.active = false;
     for (const c of this.containers.values()) if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
     this.containers.clear();
+    this.touched();
     this.dataplane.apply([]);
   }
 }

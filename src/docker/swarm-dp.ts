@@ -35,6 +35,16 @@ export interface DesiredLb {
   readonly ports: DesiredPort[];
 }
 
+/** A network's remote peers as the swarm agent sees them, versioned so that a node can apply changes only. */
+export interface PeerFeed {
+  /** Bumped whenever the list changes. */
+  readonly version: number;
+  /** The whole list. */
+  list(): RemotePeer[];
+  /** What changed from version - 1 to version (added in list order), or null when not known. */
+  delta(): { readonly added: RemotePeer[]; readonly removed: RemotePeer[] } | null;
+}
+
 export interface DesiredNetwork {
   readonly id: string;
   readonly name: string;
@@ -50,7 +60,9 @@ export interface DesiredNetwork {
   readonly created: number;
   /** This node's address on the network (ingress-sbox or lb-<net>). */
   readonly nodeIp: Ip4;
-  readonly peers: RemotePeer[];
+  /** Bumped whenever peers, load balancers or DNS records may have changed: an applied version is skipped. */
+  readonly version: number;
+  readonly peers: PeerFeed;
   readonly lbs: DesiredLb[];
   /** Names the embedded DNS answers for this network. */
   readonly dns: Map<string, Ip4[]>;
@@ -65,23 +77,30 @@ interface Binding {
 
 const INGRESS_SBOX = 'ingress_sbox';
 
-function samePeers(a: RemotePeer[], b: RemotePeer[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.ip !== y.ip || x.mac !== y.mac || x.vtep !== y.vtep) return false;
-  }
-  return true;
+interface Applied {
+  version: number;
+  readonly nodeIp: Ip4;
+  readonly net: Network;
+  readonly lbs: DesiredLb[];
+  readonly dns: Map<string, Ip4[]>;
+}
+
+/** A peer is its address: the neighbour table holds one entry per address, the FDB one per MAC (from the address). */
+function samePeer(a: RemotePeer, b: RemotePeer): boolean {
+  return a.mac === b.mac && a.vtep === b.vtep;
 }
 
 export class SwarmDataplane {
   /** libnetwork's fwMarkCtr: per daemon, from 256, never reused. */
   private nextFwmark = 256;
   private readonly bindings = new Map<string, Binding>();
-  private readonly peers = new Map<string, Map<string, RemotePeer>>();
-  /** The peer list each network was last synced to (what `peers` then holds, as a list). */
-  private readonly lastPeers = new Map<string, RemotePeer[]>();
+  private readonly peers = new Map<string, Map<Ip4, RemotePeer>>();
+  /** The peer-list version each network was last synced to (what `peers` then holds). */
+  private readonly peerVersions = new Map<string, number>();
+  /** What each network was last applied from: the same version on the same network is nothing new. */
+  private readonly applied = new Map<string, Applied>();
+  /** Where each network's overlay namespace is mounted (asked on every sync of its peers). */
+  private readonly overlayPaths = new Map<string, string>();
   private readonly snat = new Set<string>();
   private readonly hostPorts = new Set<string>();
   private ingressReady = false;
@@ -119,6 +138,18 @@ export class SwarmDataplane {
   private applyNetwork(dn: DesiredNetwork): void {
     const d = this.d;
     const net = d.addSwarmNetwork(dn.id, dn.name, dn.subnet, dn.gateway, dn.vni, dn.created, { internal: dn.internal, attachable: dn.attachable, ingress: dn.ingress, ipamOptions: null, labels: dn.labels }, dn.options);
+    const last = this.applied.get(dn.id);
+    if (last !== undefined && last.nodeIp === dn.nodeIp && last.net === net) {
+      if (last.version === dn.version) return;
+      // The same bindings and records (the agent hands the very same objects): only peers changed,
+      // as on every node each time a node joins.
+      if (last.lbs === dn.lbs && last.dns === dn.dns) {
+        last.version = dn.version;
+        this.syncPeers(net, dn.peers);
+        return;
+      }
+    }
+    this.applied.set(dn.id, { version: dn.version, nodeIp: dn.nodeIp, net, lbs: dn.lbs, dns: dn.dns });
     this.ensureLbSandbox(net, dn);
     this.syncPeers(net, dn.peers);
     net.dnsRecords.clear();
@@ -152,23 +183,47 @@ export class SwarmDataplane {
     }
   }
 
-  private syncPeers(net: Network, peers: RemotePeer[]): void {
-    const ons = this.d.host.nsfs.get(`${DOCKER_NETNS_DIR}/${overlayNsKey(net)}`);
-    if (ons === undefined) return;
-    const have = this.peers.get(net.id) ?? new Map<string, RemotePeer>();
-    this.peers.set(net.id, have);
-    // Usually nothing changed since the last sync: the same peers in the same order.
-    const last = this.lastPeers.get(net.id);
-    if (last !== undefined && samePeers(last, peers) && have.size === peers.length) return;
-    this.lastPeers.set(net.id, peers);
-    const want = new Map(peers.map((p) => [`${p.ip}/${p.mac}/${p.vtep}`, p]));
-    for (const [k, p] of have) if (!want.has(k)) {
-      removePeer(ons, p);
-      have.delete(k);
+  private syncPeers(net: Network, feed: PeerFeed): void {
+    let path = this.overlayPaths.get(net.id);
+    if (path === undefined) this.overlayPaths.set(net.id, (path = `${DOCKER_NETNS_DIR}/${overlayNsKey(net)}`));
+    const ons = this.d.host.nsfs.get(path);
+    if (ons === undefined) {
+      // Nothing programmed: the next apply must not take this version as done.
+      this.applied.delete(net.id);
+      return;
     }
-    for (const [k, p] of want) if (!have.has(k)) {
+    let have = this.peers.get(net.id);
+    if (have === undefined) this.peers.set(net.id, (have = new Map<Ip4, RemotePeer>()));
+    const last = this.peerVersions.get(net.id);
+    if (last === feed.version) return;
+    this.peerVersions.set(net.id, feed.version);
+    // One version behind (the usual case): apply what changed rather than compare whole lists.
+    const delta = last === feed.version - 1 ? feed.delta() : null;
+    if (delta !== null) {
+      for (const p of delta.removed) {
+        const h = have.get(p.ip);
+        if (h === undefined || !samePeer(h, p)) continue;
+        removePeer(ons, h);
+        have.delete(p.ip);
+      }
+      for (const p of delta.added) {
+        if (have.has(p.ip)) continue;
+        addPeer(ons, p);
+        have.set(p.ip, p);
+      }
+      return;
+    }
+    const want = new Map<Ip4, RemotePeer>();
+    for (const p of feed.list()) want.set(p.ip, p);
+    for (const [ip, p] of have) {
+      const w = want.get(ip);
+      if (w !== undefined && samePeer(w, p)) continue;
+      removePeer(ons, p);
+      have.delete(ip);
+    }
+    for (const [ip, p] of want) if (!have.has(ip)) {
       addPeer(ons, p);
-      have.set(k, p);
+      have.set(ip, p);
     }
   }
 
@@ -294,6 +349,7 @@ export class SwarmDataplane {
   }
 
   private leave(net: Network, stayListed: boolean): void {
+    this.applied.delete(net.id);
     if (!this.d.host.nsfs.has(`${DOCKER_NETNS_DIR}/${net.flags.ingress ? INGRESS_SBOX : `lb_${net.id.slice(0, 9)}`}`) && net.endpoints.size === 0) {
       if (!stayListed) this.d.networks.delete(net.id);
       return;
@@ -308,7 +364,7 @@ export class SwarmDataplane {
     }
     if (sbox !== undefined) d.removeSandbox(sbox);
     this.peers.delete(net.id);
-    this.lastPeers.delete(net.id);
+    this.peerVersions.delete(net.id);
     this.snat.delete(net.id);
     if (net.endpoints.size === 0 && !stayListed) d.networks.delete(net.id);
     void setUp;

@@ -9,10 +9,10 @@ import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../docker/ipam.js';
 import type { Subnet } from '../docker/ipam.js';
 import { swarmId } from './ids.js';
-import { Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey } from './model.js';
-import type { NodeRole } from './model.js';
+import { NodeTasks, Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey } from './model.js';
+import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
 import { scheduleTask } from './scheduler.js';
-import { Updater, taskSpecKey } from './updater.js';
+import { Updater, specKey } from './updater.js';
 import type { ServiceSpec } from './spec.js';
 
 /** A refusal as the daemon words it (the CLI prefixes "Error response from daemon: "). */
@@ -31,7 +31,35 @@ export interface Connectivity {
   up(host: string): boolean;
 }
 
-export class SwarmCluster {
+/** Wanted running (or ready to replace one) and not ended: the task occupies its slot and node. */
+function liveState(desired: TaskState, state: TaskState): boolean {
+  return (desired === 'running' || desired === 'ready') && !isTerminal(state);
+}
+
+/** The key a task's history is kept under: its replica slot, or a global task's node (set when made). */
+function groupKey(t: Task): number | string {
+  return t.slot > 0 ? t.slot : t.nodeId ?? '';
+}
+
+/** One service's tasks in creation order: all of them, and by slot (replicated) or node (global). */
+class ServiceTasks {
+  readonly all = new Set<Task>();
+  readonly groups = new Map<number | string, Task[]>();
+}
+
+/** A node's agent as the cluster sees it. */
+export interface NodeAgent {
+  /** Whether a sync would run now (host up, daemon running, not inside a sync already). */
+  listening(): boolean;
+  /** Acts on the store; false when it could not, or must look again after the next commit. */
+  sync(): boolean;
+}
+
+// Every commit used to re-walk the whole task map several times (orchestrator, updater start,
+// scheduler, history pruning) and every agent walked it again: O(nodes × tasks) per commit, with a
+// commit per task state report. The indexes below, kept by the Task and SwarmNode setters, let each
+// commit look only at what changed; the work and its order are otherwise those of the full scans.
+export class SwarmCluster implements TaskObserver, NodeObserver {
   readonly nodes = new Map<string, SwarmNode>();
   readonly services = new Map<string, Service>();
   readonly tasks = new Map<string, Task>();
@@ -45,7 +73,14 @@ export class SwarmCluster {
   leaderId: string | null = null;
   private nextVni = INGRESS_VNI;
   private nextPort = 30000;
-  private readonly listeners: Array<() => void> = [];
+  /** The agents, in the order they started: told after commits, when something concerns them. */
+  private readonly agents: NodeAgent[] = [];
+  /**
+   * Which agents have something to look at: their node's tasks changed, their own state did, or
+   * the data plane did (all of them). An agent not marked would find nothing new, so it is not
+   * called; the marks are scanned in order, as the agents were once all called in order.
+   */
+  private due = new Uint8Array(16);
   /** Rolling updates in progress, by service ID. */
   private readonly updaters = new Map<string, Updater>();
   /** The Raft log index objects are versioned with (`Version.Index`); here one write per object
@@ -53,6 +88,30 @@ export class SwarmCluster {
   storeIndex = 10;
   private reconciling = false;
   private ticking = false;
+  /** Bumped by every change an agent's data plane may depend on (networks, peers, services, roles). */
+  dataVersion = 0;
+
+  private taskSeq = 0;
+  private readonly byService = new Map<string, ServiceTasks>();
+  private readonly byNode = new Map<string, NodeTasks>();
+  private readonly byNetwork = new Map<string, Set<Task>>();
+  /** Tasks in state pending, in creation order (the scheduler's queue). */
+  private readonly pending = new Set<Task>();
+  /** Services whose tasks, spec or nodes changed since the orchestrator last looked at them. */
+  private readonly orchDirty = new Set<string>();
+  /** Services left with a slot the restart policy keeps empty for now: looked at on every commit. */
+  private readonly unfilled = new Set<string>();
+  /** The spec each service was last orchestrated with (the CLI may swap `svc.spec` directly). */
+  private readonly seenSpecs = new Map<string, ServiceSpec>();
+  /** The service being orchestrated: its own changes do not make it dirty again. */
+  private orchestrating: string | null = null;
+  /** History groups to prune, by service. */
+  private readonly pruneDirty = new Map<string, Set<number | string>>();
+  /** Removed services that still have tasks (their tasks go once ended or never scheduled). */
+  private readonly orphaned = new Set<string>();
+  private managerList: SwarmNode[] | null = null;
+  private notifyDepth = 0;
+  private leaderFresh = false;
 
   constructor(
     readonly id: string,
@@ -85,46 +144,99 @@ export class SwarmCluster {
     return swarmId(this.rng);
   }
 
-  onChange(fn: () => void): void {
-    this.listeners.push(fn);
+  /** Registers the agent of `nodeId`. */
+  watch(nodeId: string, agent: NodeAgent): void {
+    const i = this.agents.length;
+    this.agents.push(agent);
+    if (i >= this.due.length) {
+      const due = new Uint8Array(this.due.length * 2);
+      due.set(this.due);
+      this.due = due;
+    }
+    this.due[i] = 1;
+    this.nodeTasks(nodeId).agent = i;
+  }
+
+  /** The node's agent has something to look at after the next commit. */
+  wake(e: NodeTasks): void {
+    if (e.agent >= 0) this.due[e.agent] = 1;
+  }
+
+  private bumpNode(e: NodeTasks): void {
+    e.epoch++;
+    if (e.agent >= 0) this.due[e.agent] = 1;
+  }
+
+  private bumpData(): void {
+    this.dataVersion += 1;
+    this.due.fill(1, 0, this.agents.length);
   }
 
   // ---------- membership and Raft ----------
 
   addNode(hostname: string, role: NodeRole, addr: Ip4, cpus: number, memory: number): SwarmNode {
-    const n = new SwarmNode(this.newId(), hostname, role, addr, this.now, cpus, memory);
+    const id = this.newId();
+    const n = new SwarmNode(id, hostname, role, addr, this.now, cpus, memory, this.nodeTasks(id));
     this.nodes.set(n.id, n);
+    n.observer = this;
+    this.managerList = null;
     this.nodeOfHost.set(hostname, n.id);
     if (this.leaderId === null && role === 'manager') this.leaderId = n.id;
     const ingress = this.ingress();
     if (ingress !== null) this.nodeLbAddr(n, ingress);
+    // Every network's peers may include the new node's endpoints.
+    this.touchNetworks();
     this.startTicking();
     return n;
   }
 
-  managers(): SwarmNode[] {
-    return [...this.nodes.values()].filter((n) => n.role === 'manager');
+  nodeChanged(_n: SwarmNode): void {
+    this.managerList = null;
+    // Status and availability decide where tasks may stay; the role, which networks a node lists.
+    for (const id of this.services.keys()) this.orchDirty.add(id);
+    this.bumpData();
   }
 
-  /** Managers `from` can reach (itself included when up). */
-  private reachableManagers(from: SwarmNode): SwarmNode[] {
-    return this.managers().filter((m) => this.net.up(m.hostname) && (m === from || this.net.reach(from.hostname, m.hostname)));
+  private managerNodes(): SwarmNode[] {
+    return (this.managerList ??= [...this.nodes.values()].filter((n) => n.role === 'manager'));
+  }
+
+  managers(): SwarmNode[] {
+    return [...this.managerNodes()];
+  }
+
+  /** How many managers `from` can reach (itself included when up). */
+  private reachableManagers(from: SwarmNode): number {
+    let k = 0;
+    for (const m of this.managerNodes()) if (this.net.up(m.hostname) && (m === from || this.net.reach(from.hostname, m.hostname))) k++;
+    return k;
   }
 
   /** Raft: the leader, re-elected among a connected majority of managers; null without quorum. */
   currentLeader(): SwarmNode | null {
-    const managers = this.managers();
+    const managers = this.managerNodes();
     const quorum = Math.floor(managers.length / 2) + 1;
     const cur = this.leaderId === null ? undefined : this.nodes.get(this.leaderId);
-    if (cur !== undefined && cur.role === 'manager' && this.net.up(cur.hostname) && this.reachableManagers(cur).length >= quorum) return cur;
+    if (cur !== undefined && cur.role === 'manager' && this.net.up(cur.hostname) && this.reachableManagers(cur) >= quorum) return cur;
     // An election: the first manager (by join order) that sees a majority wins.
     for (const m of managers) {
-      if (this.net.up(m.hostname) && this.reachableManagers(m).length >= quorum) {
+      if (this.net.up(m.hostname) && this.reachableManagers(m) >= quorum) {
         this.leaderId = m.id;
         return m;
       }
     }
     return null;
+  }
+
+  /**
+   * What every agent's sync used to do first (through its connectivity check): ask for the leader,
+   * which elects one when the last is gone. Within one round of change notifications nothing the
+   * answer depends on (members, roles, links) changes, so the first agent's call stands for all.
+   */
+  touchLeader(): void {
+    if (this.notifyDepth > 0 && this.leaderFresh) return;
+    this.currentLeader();
+    this.leaderFresh = true;
   }
 
   /** Refuses when the node asking is not a manager or cannot reach a leader with quorum. */
@@ -155,8 +267,12 @@ export class SwarmCluster {
   }
 
   removeNode(n: SwarmNode): void {
-    for (const t of this.tasks.values()) if (t.nodeId === n.id && !isTerminal(t.state)) t.desiredState = 'shutdown';
+    const own = this.byNode.get(n.id);
+    if (own !== undefined) for (const t of [...own.tasks]) if (!isTerminal(t.state)) t.desiredState = 'shutdown';
     this.nodes.delete(n.id);
+    this.managerList = null;
+    for (const id of this.services.keys()) this.orchDirty.add(id);
+    this.touchNetworks();
     if (this.nodeOfHost.get(n.hostname) === n.id) this.nodeOfHost.delete(n.hostname);
     if (this.leaderId === n.id) this.leaderId = null;
     this.commit();
@@ -214,6 +330,8 @@ export class SwarmCluster {
     pool.take(gateway);
     const net = new SwarmNetwork(this.newId(), name, subnet, gateway, this.nextVni++, pool, o.ingress, o.attachable, o.encrypted, o.internal, o.labels, o.options, this.now);
     this.networks.set(net.id, net);
+    // Services may name the network before it exists (their aliases and VIPs follow it).
+    this.touchNetworks();
     return net;
   }
 
@@ -221,6 +339,7 @@ export class SwarmCluster {
     const users = [...this.services.values()].filter((s) => this.serviceNetworks(s).includes(net));
     if (users.length > 0) throw new SwarmError(`rpc error: code = FailedPrecondition desc = network ${net.id} is in use by service ${users[0]!.id}`);
     this.networks.delete(net.id);
+    this.touchNetworks();
     this.commit();
   }
 
@@ -236,8 +355,21 @@ export class SwarmCluster {
     if (a === undefined) {
       a = net.pool.allocate()!;
       n.lbAddrs.set(net.id, a);
+      this.touchNetwork(net.id);
     }
     return a;
+  }
+
+  /** Something `net`'s peers, load balancers or DNS records derive from changed. */
+  touchNetwork(netId: string): void {
+    const n = this.networks.get(netId);
+    if (n !== undefined) n.version++;
+    this.bumpData();
+  }
+
+  private touchNetworks(): void {
+    for (const n of this.networks.values()) n.version++;
+    this.bumpData();
   }
 
   // ---------- services ----------
@@ -262,6 +394,7 @@ export class SwarmCluster {
 
   /** Allocation for a new or changed spec: published ports (30000+), then VIPs. */
   allocateService(svc: Service): void {
+    this.touchNetworks();
     const taken = new Set<number>();
     for (const other of this.services.values()) if (other !== svc) for (const p of other.ports) if (p.mode === 'ingress' && p.published !== null) taken.add(p.published);
     svc.ports = svc.spec.ports.map((p) => {
@@ -301,14 +434,53 @@ export class SwarmCluster {
   }
 
   removeService(svc: Service): void {
-    for (const t of this.tasks.values()) if (t.serviceId === svc.id) t.desiredState = 'remove';
+    const idx = this.byService.get(svc.id);
+    if (idx !== undefined) {
+      for (const t of [...idx.all]) t.desiredState = 'remove';
+      if (idx.all.size > 0) this.orphaned.add(svc.id);
+    }
     for (const [netId, vip] of svc.vips) this.networks.get(netId)?.pool.release(vip);
     this.services.delete(svc.id);
+    this.seenSpecs.delete(svc.id);
+    this.unfilled.delete(svc.id);
+    this.orchDirty.delete(svc.id);
+    this.touchNetworks();
     this.commit();
   }
 
+  /** The service's tasks, in creation order. */
   tasksOf(svc: Service): Task[] {
-    return [...this.tasks.values()].filter((t) => t.serviceId === svc.id);
+    const idx = this.byService.get(svc.id);
+    return idx === undefined ? [] : [...idx.all];
+  }
+
+  /** The same, without a copy: not to be kept across a change to the store. */
+  serviceTasks(svc: Service): ReadonlySet<Task> {
+    return this.byService.get(svc.id)?.all ?? EMPTY;
+  }
+
+  /** The history of one slot (a replica number, or a global service's node ID), in creation order. */
+  slotTasks(svc: Service, slot: string): readonly Task[] {
+    const groups = this.byService.get(svc.id)?.groups;
+    if (groups === undefined) return [];
+    return groups.get(svc.spec.mode.kind === 'replicated' ? Number(slot) : slot) ?? [];
+  }
+
+  /** The tasks given to a node (the entry lives on after the node leaves, as its tasks do). */
+  nodeTasks(nodeId: string): NodeTasks {
+    let e = this.byNode.get(nodeId);
+    if (e === undefined) this.byNode.set(nodeId, (e = new NodeTasks()));
+    return e;
+  }
+
+  /** Tasks with an address on the network, in creation order. */
+  networkTasks(netId: string): ReadonlySet<Task> {
+    return this.byNetwork.get(netId) ?? EMPTY;
+  }
+
+  /** Tasks waiting for a node, in creation order. */
+  pendingTasks(): ReadonlySet<Task> {
+    return this.pending;
   }
 
   // ---------- reconciliation ----------
@@ -319,11 +491,16 @@ export class SwarmCluster {
     this.reconciling = true;
     try {
       for (let round = 0; round < 10; round++) {
+        this.noticeSpecs();
         this.orchestrate();
         let changed = false;
         for (const [id, u] of [...this.updaters]) {
           if (u.step()) changed = true;
-          if (u.stopped) this.updaters.delete(id);
+          if (u.stopped) {
+            this.updaters.delete(id);
+            // Without its updater the service may need a new one (or its status now says paused).
+            this.orchDirty.add(id);
+          }
         }
         if (!changed) break;
       }
@@ -332,7 +509,33 @@ export class SwarmCluster {
     } finally {
       this.reconciling = false;
     }
-    for (const l of this.listeners) l();
+    if (this.notifyDepth === 0) {
+      this.leaderFresh = false;
+      // Each agent's sync starts by asking for the leader (an election if it is gone): the first
+      // agent able to listen would ask before anything else ran, whether it is due or not.
+      if (this.agents.some((a) => a.listening())) this.touchLeader();
+    }
+    this.notifyDepth++;
+    try {
+      for (let i = 0; i < this.agents.length; i++) {
+        if (this.due[i] === 0) continue;
+        // Cleared first: whatever the sync changes for this agent waits for the next commit.
+        this.due[i] = 0;
+        if (!this.agents[i]!.sync()) this.due[i] = 1;
+      }
+    } finally {
+      this.notifyDepth--;
+    }
+  }
+
+  /** A spec swapped in place (`docker service scale`, an automatic rollback) counts as a change. */
+  private noticeSpecs(): void {
+    for (const svc of this.services.values()) {
+      if (this.seenSpecs.get(svc.id) === svc.spec) continue;
+      this.seenSpecs.set(svc.id, svc.spec);
+      this.orchDirty.add(svc.id);
+      this.touchNetworks();
+    }
   }
 
   /** A replacement task for a slot, from the service's current spec (the updater's). */
@@ -350,7 +553,109 @@ export class SwarmCluster {
     for (const n of this.serviceNetworks(svc)) t.addresses.set(n.id, n.pool.allocate()!);
     this.setState(t, 'pending', 'pending task scheduling');
     this.tasks.set(t.id, t);
+    this.index(t);
     return t;
+  }
+
+  private index(t: Task): void {
+    t.seq = this.taskSeq++;
+    let st = this.byService.get(t.serviceId);
+    if (st === undefined) this.byService.set(t.serviceId, (st = new ServiceTasks()));
+    st.all.add(t);
+    const key = groupKey(t);
+    const group = st.groups.get(key);
+    if (group === undefined) st.groups.set(key, [t]);
+    else group.push(t);
+    // A pending task is not in any data plane yet (peers, backends and records are running tasks).
+    for (const netId of t.addresses.keys()) {
+      let s = this.byNetwork.get(netId);
+      if (s === undefined) this.byNetwork.set(netId, (s = new Set()));
+      s.add(t);
+    }
+    if (t.state === 'pending') this.pending.add(t);
+    if (t.nodeId !== null) {
+      const e = this.nodeTasks(t.nodeId);
+      e.tasks.add(t);
+      this.bumpNode(e);
+      if (liveState(t.desiredState, t.state)) this.countLive(e, t.serviceId, 1);
+    }
+    if (this.orchestrating !== t.serviceId) this.orchDirty.add(t.serviceId);
+    this.markPrune(t);
+    t.observer = this;
+  }
+
+  /** Deletes a task from the store and its indexes. */
+  private dropTask(t: Task): void {
+    this.releaseTask(t);
+    this.tasks.delete(t.id);
+    t.observer = null;
+    const st = this.byService.get(t.serviceId);
+    if (st !== undefined) {
+      st.all.delete(t);
+      const key = groupKey(t);
+      const group = st.groups.get(key);
+      if (group !== undefined) {
+        const i = group.indexOf(t);
+        if (i >= 0) group.splice(i, 1);
+        if (group.length === 0) st.groups.delete(key);
+      }
+    }
+    for (const netId of t.addresses.keys()) {
+      this.byNetwork.get(netId)?.delete(t);
+      this.touchNetwork(netId);
+    }
+    this.pending.delete(t);
+    if (t.nodeId !== null) {
+      const e = this.nodeTasks(t.nodeId);
+      e.tasks.delete(t);
+      this.bumpNode(e);
+      if (liveState(t.desiredState, t.state)) this.countLive(e, t.serviceId, -1);
+    }
+  }
+
+  private countLive(e: NodeTasks, serviceId: string, d: number): void {
+    e.live += d;
+    e.liveBySvc.set(serviceId, (e.liveBySvc.get(serviceId) ?? 0) + d);
+  }
+
+  private markPrune(t: Task): void {
+    let keys = this.pruneDirty.get(t.serviceId);
+    if (keys === undefined) this.pruneDirty.set(t.serviceId, (keys = new Set()));
+    keys.add(groupKey(t));
+  }
+
+  taskChanged(t: Task, prevNode: string | null, prevDesired: TaskState, prevState: TaskState): void {
+    const node = t.nodeId;
+    const wasLive = prevNode !== null && liveState(prevDesired, prevState);
+    const isLive = node !== null && liveState(t.desiredState, t.state);
+    if (prevNode !== null) {
+      const e = this.nodeTasks(prevNode);
+      this.bumpNode(e);
+      if (prevNode !== node) e.tasks.delete(t);
+      if (wasLive) this.countLive(e, t.serviceId, -1);
+    }
+    if (node !== null) {
+      const e = this.nodeTasks(node);
+      if (prevNode !== node) {
+        e.tasks.add(t);
+        this.bumpNode(e);
+      }
+      if (isLive) this.countLive(e, t.serviceId, 1);
+    }
+    if (prevState !== t.state) {
+      if (prevState === 'pending') this.pending.delete(t);
+      else if (t.state === 'pending') this.pending.add(t);
+    }
+    if (this.orchestrating !== t.serviceId) this.orchDirty.add(t.serviceId);
+    this.markPrune(t);
+    // The data plane sees a task only while it runs (peers, backends; weight 0 once no longer wanted).
+    if (t.addresses.size > 0) {
+      const wasRunning = prevState === 'running';
+      const running = t.state === 'running';
+      if (wasRunning !== running || (running && ((prevDesired === 'running') !== (t.desiredState === 'running') || prevNode !== node))) {
+        for (const netId of t.addresses.keys()) this.touchNetwork(netId);
+      }
+    }
   }
 
   setState(t: Task, state: TaskState2, message: string, err = ''): void {
@@ -380,7 +685,7 @@ export class SwarmCluster {
    * the restart policy's condition, its attempts within the window, and its delay (a later commit
    * is scheduled for when the delay is over).
    */
-  private mayRefill(svc: Service, history: Task[]): boolean {
+  private mayRefill(svc: Service, history: readonly Task[]): boolean {
     const ended = history.filter((t) => isTerminal(t.state)).sort((a, b) => b.stateSince - a.stateSince);
     const last = ended[0];
     if (last === undefined) return true;
@@ -403,37 +708,58 @@ export class SwarmCluster {
 
   private orchestrate(): void {
     for (const svc of this.services.values()) {
-      const tasks = this.tasksOf(svc);
-      for (const t of tasks) {
-        // An ended task no longer wants to run; a task on a node that went down or was drained is
-        // shut down, and (replicated) its slot is filled elsewhere.
-        if ((t.desiredState === 'running' || t.desiredState === 'ready') && isTerminal(t.state)) t.desiredState = 'shutdown';
-        if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) {
-          if (svc.spec.mode.kind === 'replicated' || this.nodes.get(t.nodeId)?.availability === 'drain') t.desiredState = 'shutdown';
-        }
+      const replicated = svc.spec.mode.kind === 'replicated';
+      // A global service depends on every node and, through the scheduler's filters, on every task.
+      if (replicated && !this.orchDirty.has(svc.id) && !this.unfilled.has(svc.id)) continue;
+      this.orchDirty.delete(svc.id);
+      this.orchestrating = svc.id;
+      try {
+        this.orchestrateService(svc);
+      } finally {
+        this.orchestrating = null;
       }
-      if (svc.spec.mode.kind === 'replicated') {
-        const want = svc.spec.mode.replicas;
-        for (const t of tasks) if (this.live(t) && t.slot > want) t.desiredState = 'shutdown';
-        for (let slot = 1; slot <= want; slot++) {
-          const history = tasks.filter((t) => t.slot === slot);
-          if (history.some((t) => this.live(t))) continue;
-          if (this.mayRefill(svc, history)) this.newTask(svc, slot, null);
-        }
-        this.startUpdater(svc);
-      } else {
-        for (const n of this.nodes.values()) {
-          if (n.status !== 'ready' || n.availability === 'drain') continue;
-          const probe = new Task('probe', svc.id, 0, svc.spec, this.now);
-          probe.nodeId = n.id;
-          if ('err' in scheduleTask(this, probe)) continue;
-          const history = tasks.filter((t) => t.nodeId === n.id);
-          // Out-of-date tasks are the updater's business, node by node, as slots are for replicas.
-          if (history.some((t) => this.live(t))) continue;
-          if (this.mayRefill(svc, history)) this.newTask(svc, 0, n.id);
-        }
-        this.startUpdater(svc);
+    }
+  }
+
+  /** One service: one pass reaches its fixed point (what it changes, it has already accounted for). */
+  private orchestrateService(svc: Service): void {
+    const st = this.byService.get(svc.id);
+    const tasks = st?.all ?? EMPTY;
+    const groups = st?.groups;
+    for (const t of tasks) {
+      // An ended task no longer wants to run; a task on a node that went down or was drained is
+      // shut down, and (replicated) its slot is filled elsewhere.
+      if ((t.desiredState === 'running' || t.desiredState === 'ready') && isTerminal(t.state)) t.desiredState = 'shutdown';
+      if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) {
+        if (svc.spec.mode.kind === 'replicated' || this.nodes.get(t.nodeId)?.availability === 'drain') t.desiredState = 'shutdown';
       }
+    }
+    if (svc.spec.mode.kind === 'replicated') {
+      const want = svc.spec.mode.replicas;
+      for (const t of tasks) if (this.live(t) && t.slot > want) t.desiredState = 'shutdown';
+      let unfilled = false;
+      for (let slot = 1; slot <= want; slot++) {
+        const history = groups?.get(slot) ?? NONE;
+        if (history.some((t) => this.live(t))) continue;
+        if (this.mayRefill(svc, history)) this.newTask(svc, slot, null);
+        else unfilled = true;
+      }
+      // The restart policy's delay and window depend on the clock: ask again on every commit.
+      if (unfilled) this.unfilled.add(svc.id);
+      else this.unfilled.delete(svc.id);
+      this.startUpdater(svc);
+    } else {
+      for (const n of this.nodes.values()) {
+        if (n.status !== 'ready' || n.availability === 'drain') continue;
+        const probe = new Task('probe', svc.id, 0, svc.spec, this.now);
+        probe.nodeId = n.id;
+        if ('err' in scheduleTask(this, probe)) continue;
+        const history = groups?.get(n.id) ?? NONE;
+        // Out-of-date tasks are the updater's business, node by node, as slots are for replicas.
+        if (history.some((t) => this.live(t))) continue;
+        if (this.mayRefill(svc, history)) this.newTask(svc, 0, n.id);
+      }
+      this.startUpdater(svc);
     }
   }
 
@@ -442,9 +768,8 @@ export class SwarmCluster {
     if (this.updaters.has(svc.id)) return;
     const st = svc.updateStatus;
     if (st !== null && (st.state === 'paused' || st.state === 'rollback_paused')) return;
-    const key = taskSpecKey(svc.spec);
     const dirty = new Set<string>();
-    for (const t of this.tasksOf(svc)) if (this.live(t) && taskSpecKey(t.spec) !== key) dirty.add(slotKey(svc, t));
+    for (const t of this.serviceTasks(svc)) if (this.live(t) && t.spec !== svc.spec && specKey(t.spec) !== specKey(svc.spec)) dirty.add(slotKey(svc, t));
     if (dirty.size === 0) return;
     if (svc.updateStatus === null || svc.updateStatus.state === 'completed' || svc.updateStatus.state === 'rollback_completed') {
       svc.updateStatus = { state: 'updating', message: 'update in progress', startedAt: this.now, completedAt: null };
@@ -485,7 +810,7 @@ export class SwarmCluster {
   }
 
   private scheduleAll(): void {
-    for (const t of this.tasks.values()) {
+    for (const t of [...this.pending]) {
       if (t.state !== 'pending' || (t.desiredState !== 'running' && t.desiredState !== 'ready')) continue;
       const r = scheduleTask(this, t);
       if ('err' in r) {
@@ -498,26 +823,26 @@ export class SwarmCluster {
     }
   }
 
+  /** Keeps TASK_HISTORY tasks per slot; only groups that changed since the last commit can be over. */
   private pruneHistory(): void {
-    for (const svc of this.services.values()) {
-      const groups = new Map<string, Task[]>();
-      for (const t of this.tasksOf(svc)) {
-        const key = svc.spec.mode.kind === 'replicated' ? `s${t.slot}` : `n${t.nodeId}`;
-        (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
-      }
-      for (const ts of groups.values()) {
+    for (const [svcId, keys] of this.pruneDirty) {
+      const st = this.byService.get(svcId);
+      if (st === undefined || !this.services.has(svcId)) continue;
+      for (const key of keys) {
+        const ts = st.groups.get(key);
+        if (ts === undefined) continue;
         const old = ts.filter((t) => t.desiredState !== 'running' && isTerminal(t.state)).sort((a, b) => b.createdAt - a.createdAt);
-        const keep = TASK_HISTORY - ts.filter((t) => !old.includes(t)).length;
-        for (const t of old.slice(Math.max(0, keep))) {
-          this.releaseTask(t);
-          this.tasks.delete(t.id);
-        }
+        const keep = TASK_HISTORY - (ts.length - old.length);
+        for (const t of old.slice(Math.max(0, keep))) this.dropTask(t);
       }
     }
-    for (const t of [...this.tasks.values()]) {
-      if (!this.services.has(t.serviceId) && (isTerminal(t.state) || t.nodeId === null)) {
-        this.releaseTask(t);
-        this.tasks.delete(t.id);
+    this.pruneDirty.clear();
+    for (const svcId of [...this.orphaned]) {
+      const st = this.byService.get(svcId);
+      if (st !== undefined) for (const t of [...st.all]) if (isTerminal(t.state) || t.nodeId === null) this.dropTask(t);
+      if (st === undefined || st.all.size === 0) {
+        this.orphaned.delete(svcId);
+        this.byService.delete(svcId);
       }
     }
   }
@@ -531,3 +856,6 @@ export class SwarmCluster {
 }
 
 type TaskState2 = Task['state'];
+
+const EMPTY: ReadonlySet<Task> = new Set();
+const NONE: readonly Task[] = [];

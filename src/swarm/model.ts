@@ -10,26 +10,79 @@ export type NodeRole = 'manager' | 'worker';
 export type Availability = 'active' | 'pause' | 'drain';
 export type NodeStatus = 'ready' | 'down' | 'unknown';
 
+/** The tasks given to one node, with the live ones counted for the scheduler (the cluster keeps it). */
+export class NodeTasks {
+  readonly tasks = new Set<Task>();
+  live = 0;
+  readonly liveBySvc = new Map<string, number>();
+  /** Bumped on every change to one of these tasks: an agent with nothing new skips its task pass. */
+  epoch = 0;
+  /** The node's agent (an index into the cluster's agents), -1 before it has one. */
+  agent = -1;
+}
+
+/** Told when a node changes in a way the cluster's reconcilers and agents depend on. */
+export interface NodeObserver {
+  nodeChanged(n: SwarmNode): void;
+}
+
 export class SwarmNode {
-  availability: Availability = 'active';
-  status: NodeStatus = 'ready';
+  private availability_: Availability = 'active';
+  private status_: NodeStatus = 'ready';
+  private role_: NodeRole;
   readonly labels: Record<string, string> = {};
   /** When the leader last heard this node's heartbeat. */
   lastSeen: Nanos;
   /** The node's own address on each overlay it uses (its load-balancer endpoint). */
   readonly lbAddrs = new Map<string, Ip4>();
+  observer: NodeObserver | null = null;
 
   constructor(
     readonly id: string,
     readonly hostname: string,
-    public role: NodeRole,
+    role: NodeRole,
     readonly addr: Ip4,
     readonly joinedAt: Nanos,
     /** NanoCPUs and bytes the node offers to the scheduler. */
     readonly cpus: number,
     readonly memory: number,
+    /** Its tasks, as the cluster indexes them. */
+    readonly tasks: NodeTasks,
   ) {
+    this.role_ = role;
     this.lastSeen = joinedAt;
+  }
+
+  // Role, status and availability are written from the CLI as well as by the cluster: setters let
+  // the cluster hear of every change without scanning its nodes on each commit.
+  get role(): NodeRole {
+    return this.role_;
+  }
+
+  set role(v: NodeRole) {
+    if (v === this.role_) return;
+    this.role_ = v;
+    this.observer?.nodeChanged(this);
+  }
+
+  get status(): NodeStatus {
+    return this.status_;
+  }
+
+  set status(v: NodeStatus) {
+    if (v === this.status_) return;
+    this.status_ = v;
+    this.observer?.nodeChanged(this);
+  }
+
+  get availability(): Availability {
+    return this.availability_;
+  }
+
+  set availability(v: Availability) {
+    if (v === this.availability_) return;
+    this.availability_ = v;
+    this.observer?.nodeChanged(this);
   }
 }
 
@@ -37,19 +90,27 @@ export class SwarmNode {
 export const TASK_STATES = ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running', 'complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
+const STATE_INDEX = new Map<TaskState, number>(TASK_STATES.map((s, i) => [s, i]));
+const RUNNING_INDEX = STATE_INDEX.get('running')!;
+
 export function stateIndex(s: TaskState): number {
-  return TASK_STATES.indexOf(s);
+  return STATE_INDEX.get(s)!;
 }
 
 /** Terminal states: the task will not run again. */
 export function isTerminal(s: TaskState): boolean {
-  return stateIndex(s) > stateIndex('running');
+  return STATE_INDEX.get(s)! > RUNNING_INDEX;
+}
+
+/** Told after every change of a task's node, desired state or observed state. */
+export interface TaskObserver {
+  taskChanged(t: Task, prevNode: string | null, prevDesired: TaskState, prevState: TaskState): void;
 }
 
 export class Task {
-  nodeId: string | null = null;
-  desiredState: TaskState = 'running';
-  state: TaskState = 'new';
+  private nodeId_: string | null = null;
+  private desired_: TaskState = 'running';
+  private state_: TaskState = 'new';
   message = 'created';
   err = '';
   stateSince: Nanos;
@@ -58,6 +119,10 @@ export class Task {
   containerId: string | null = null;
   /** Exit code of the container, once it ended. */
   exitCode: number | null = null;
+  /** Creation order in the cluster's store (its task map iterates in this order). */
+  seq = 0;
+  /** The store keeping indexes over this task (null for probes and deleted tasks). */
+  observer: TaskObserver | null = null;
 
   constructor(
     readonly id: string,
@@ -69,6 +134,41 @@ export class Task {
     readonly createdAt: Nanos,
   ) {
     this.stateSince = createdAt;
+  }
+
+  // The orchestrator, the updater, the agents and the CLI all write these fields: the setters keep
+  // the store's indexes (by node, by slot, pending, live counts) right whoever writes.
+  get nodeId(): string | null {
+    return this.nodeId_;
+  }
+
+  set nodeId(v: string | null) {
+    const prev = this.nodeId_;
+    if (v === prev) return;
+    this.nodeId_ = v;
+    this.observer?.taskChanged(this, prev, this.desired_, this.state_);
+  }
+
+  get desiredState(): TaskState {
+    return this.desired_;
+  }
+
+  set desiredState(v: TaskState) {
+    const prev = this.desired_;
+    if (v === prev) return;
+    this.desired_ = v;
+    this.observer?.taskChanged(this, this.nodeId_, prev, this.state_);
+  }
+
+  get state(): TaskState {
+    return this.state_;
+  }
+
+  set state(v: TaskState) {
+    const prev = this.state_;
+    if (v === prev) return;
+    this.state_ = v;
+    this.observer?.taskChanged(this, this.nodeId_, this.desired_, prev);
   }
 }
 
@@ -115,6 +215,9 @@ export class SwarmNetwork {
     readonly options: Record<string, string>,
     readonly createdAt: Nanos,
   ) {}
+
+  /** Bumped whenever what an agent derives from this network changes (peers, load balancers, DNS). */
+  version = 0;
 }
 
 export class Secret {

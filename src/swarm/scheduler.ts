@@ -10,6 +10,8 @@ import type { SwarmNode, Task } from './model.js';
 interface Filter {
   readonly explain: (n: number) => string;
   readonly ok: (node: SwarmNode) => boolean;
+  /** Passes every node for this task (nothing reserved, constrained or published): not run. */
+  readonly trivial: boolean;
 }
 
 /** A task still occupying its node (wanted running or ready, not ended). */
@@ -17,38 +19,16 @@ function isLive(t: Task): boolean {
   return (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state);
 }
 
-/**
- * The live tasks of every node, in the cluster's task order: one pass over the tasks per
- * scheduling decision (the filters and the final pick ask for every node's tasks, which a scan
- * per node and question would make O(nodes × tasks)).
- */
-class LiveIndex {
-  private byNode: Map<string, Task[]> | null = null;
+/** The live tasks on a node (in no particular order: only sums and "any" are asked of them). */
+function liveOn(node: SwarmNode): Task[] {
+  const out: Task[] = [];
+  for (const t of node.tasks.tasks) if (isLive(t)) out.push(t);
+  return out;
+}
 
-  constructor(private readonly cluster: SwarmCluster) {}
-
-  /** The live tasks on `nodeId`, of service `serviceId` (null: of every service). */
-  on(nodeId: string, serviceId: string | null): Task[] {
-    if (this.byNode === null) {
-      this.byNode = new Map();
-      for (const t of this.cluster.tasks.values()) {
-        if (t.nodeId === null || !isLive(t)) continue;
-        const list = this.byNode.get(t.nodeId);
-        if (list === undefined) this.byNode.set(t.nodeId, [t]);
-        else list.push(t);
-      }
-    }
-    const all = this.byNode.get(nodeId);
-    if (all === undefined) return [];
-    return serviceId === null ? all : all.filter((t) => t.serviceId === serviceId);
-  }
-
-  count(nodeId: string, serviceId: string | null): number {
-    if (serviceId === null) return this.on(nodeId, null).length;
-    let n = 0;
-    for (const t of this.on(nodeId, null)) if (t.serviceId === serviceId) n++;
-    return n;
-  }
+/** Live tasks of `serviceId` on a node, from the cluster's counts (kept as tasks change). */
+function liveOf(node: SwarmNode, serviceId: string): number {
+  return node.tasks.liveBySvc.get(serviceId) ?? 0;
 }
 
 /** Picks a node for `task`, or returns swarmkit's "no suitable node (…)" explanation. */
@@ -56,36 +36,39 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
   const spec = task.spec;
   const constraints = spec.constraints.map(parseConstraint).filter((c): c is Constraint => typeof c !== 'string');
   const hostPorts = spec.ports.filter((p) => p.mode === 'host' && p.published !== null);
-  const live = new LiveIndex(cluster);
   const filters: Filter[] = [
-    { explain: (n) => `${n} node${n === 1 ? '' : 's'} not available for new tasks`, ok: (node) => node.status === 'ready' && node.availability === 'active' },
+    { explain: (n) => `${n} node${n === 1 ? '' : 's'} not available for new tasks`, ok: (node) => node.status === 'ready' && node.availability === 'active', trivial: false },
     {
       explain: (n) => `insufficient resources on ${n} node${n === 1 ? '' : 's'}`,
       ok: (node) => {
         let cpu = spec.resources.reserveCpu;
         let mem = spec.resources.reserveMemory;
         if (cpu === 0 && mem === 0) return true;
-        for (const t of live.on(node.id, null)) {
+        for (const t of liveOn(node)) {
           cpu += t.spec.resources.reserveCpu;
           mem += t.spec.resources.reserveMemory;
         }
         return cpu <= node.cpus && mem <= node.memory;
       },
+      trivial: spec.resources.reserveCpu === 0 && spec.resources.reserveMemory === 0,
     },
-    { explain: (n) => `scheduling constraints not satisfied on ${n} node${n === 1 ? '' : 's'}`, ok: (node) => constraints.every((c) => matchConstraint(c, node, cluster.engineLabels(node))) },
+    { explain: (n) => `scheduling constraints not satisfied on ${n} node${n === 1 ? '' : 's'}`, ok: (node) => constraints.every((c) => matchConstraint(c, node, cluster.engineLabels(node))), trivial: constraints.length === 0 },
     {
       explain: (n) => `host-mode port already in use on ${n} node${n === 1 ? '' : 's'}`,
-      ok: (node) => hostPorts.every((p) => !live.on(node.id, null).some((t) => t.spec.ports.some((q) => q.mode === 'host' && q.published === p.published && q.protocol === p.protocol))),
+      ok: (node) => hostPorts.every((p) => !liveOn(node).some((t) => t.spec.ports.some((q) => q.mode === 'host' && q.published === p.published && q.protocol === p.protocol))),
+      trivial: hostPorts.length === 0,
     },
     {
       explain: (n) => `max replicas per node limit exceed on ${n} node${n === 1 ? '' : 's'}`,
-      ok: (node) => spec.maxReplicasPerNode === 0 || live.count(node.id, task.serviceId) < spec.maxReplicasPerNode,
+      ok: (node) => spec.maxReplicasPerNode === 0 || liveOf(node, task.serviceId) < spec.maxReplicasPerNode,
+      trivial: spec.maxReplicasPerNode === 0,
     },
   ];
   let candidates = [...cluster.nodes.values()];
   if (task.slot === 0 && task.nodeId !== null) candidates = candidates.filter((n) => n.id === task.nodeId);
   const failures: string[] = [];
   for (const f of filters) {
+    if (f.trivial) continue;
     const before = candidates.length;
     candidates = candidates.filter(f.ok);
     if (candidates.length < before) failures.push(f.explain(before - candidates.length));
@@ -98,7 +81,7 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
     const load = new Map<string, number>();
     for (const n of cluster.nodes.values()) {
       const v = valueOf(n);
-      load.set(v, (load.get(v) ?? 0) + live.count(n.id, task.serviceId));
+      load.set(v, (load.get(v) ?? 0) + liveOf(n, task.serviceId));
     }
     const best = Math.min(...candidates.map((n) => load.get(valueOf(n)) ?? 0));
     candidates = candidates.filter((n) => (load.get(valueOf(n)) ?? 0) === best);
@@ -107,9 +90,10 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
   let pickSvc = Infinity;
   let pickAll = Infinity;
   for (const n of candidates) {
-    const svc = live.count(n.id, task.serviceId);
-    const all = live.count(n.id, null);
-    if (svc < pickSvc || (svc === pickSvc && all < pickAll)) {
+    const svc = liveOf(n, task.serviceId);
+    if (svc > pickSvc) continue;
+    const all = n.tasks.live;
+    if (svc < pickSvc || all < pickAll) {
       pick = n;
       pickSvc = svc;
       pickAll = all;

@@ -12,6 +12,15 @@ export function taskSpecKey(s: ServiceSpec): string {
   return JSON.stringify([s.image, s.args, s.env, s.containerLabels, s.hostname, s.networks, s.ports, s.endpointMode, s.resources, s.restart, s.secrets, s.mounts, s.forceUpdate, s.constraints, s.preferences]);
 }
 
+const keys = new WeakMap<ServiceSpec, string>();
+
+/** taskSpecKey, once per spec object: specs are never changed in place (an update makes a new one). */
+export function specKey(s: ServiceSpec): string {
+  let k = keys.get(s);
+  if (k === undefined) keys.set(s, (k = taskSpecKey(s)));
+  return k;
+}
+
 interface SlotWork {
   /** The slot number, or the node of a global service's task. */
   readonly slot: string;
@@ -130,7 +139,7 @@ export class Updater {
   private startSlot(slot: string): SlotWork | null {
     const cluster = this.cluster;
     const svc = this.svc;
-    const old = cluster.tasksOf(svc).filter((t) => slotKey(svc, t) === slot && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state));
+    const old = cluster.slotTasks(svc, slot).filter((t) => slotKey(svc, t) === slot && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state));
     if (old.length === 0) return null;
     const order = this.config.order;
     const t = cluster.newSlotTask(svc, slot, order === 'stop-first' ? 'ready' : 'running');
