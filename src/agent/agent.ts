@@ -157,7 +157,8 @@ export class Agent {
   }
 
   private report(t: Task, state: Task['state'], message: string, err = ''): void {
-    if (!this.connected()) return;
+    // After `swarm leave` the node no longer talks to the managers: its tasks keep their last state.
+    if (!this.active || !this.connected()) return;
     this.cluster.report(t, state, message, err);
   }
 
@@ -233,7 +234,9 @@ export class Agent {
     };
     const c = d.createTaskContainer({
       name, image: t.spec.image, cmd: t.spec.args, env: t.spec.env, hostname: t.spec.hostname, labels,
-      networks: nets.map((n) => ({ net: n, ip: t.addresses.get(n.id)!, aliases: t.spec.networks.find((a) => a.target === n.name || a.target === n.id)?.aliases ?? [] })),
+      // The executor's endpoint settings carry no aliases (container.go getEndpointConfig): a
+      // service's network aliases are service records, answered with the VIP, not the task IP.
+      networks: nets.map((n) => ({ net: n, ip: t.addresses.get(n.id)!, aliases: [] })),
       files: this.secretFiles(t),
       // Host-mode ports are published on the node through the docker_gwbridge leg.
       publish: svc.ports.filter((q) => q.mode === 'host').map((q) => ({ hostIp: 0, hostPort: q.published ?? q.target, containerPort: q.target, proto: q.protocol })),

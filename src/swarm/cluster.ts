@@ -293,7 +293,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     const leader = this.currentLeader();
     let changed = false;
     for (const n of this.nodes.values()) {
-      const heard = leader !== null && this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname));
+      // A node that left (or was replaced by a rejoin under a new ID) sends nothing any more.
+      const member = this.nodeOfHost.get(n.hostname) === n.id;
+      const heard = member && leader !== null && this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname));
       if (heard) {
         n.lastSeen = this.now;
         if (n.status !== 'ready') {
@@ -728,11 +730,11 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     const groups = st?.groups;
     for (const t of tasks) {
       // An ended task no longer wants to run; a task on a node that went down or was drained is
-      // shut down, and (replicated) its slot is filled elsewhere.
+      // shut down, and (replicated) its slot is filled elsewhere. Global services do the same
+      // (global.go reconcileOneNode: "node is down, shutting down its tasks"); the node gets a
+      // new task when it is ready again.
       if ((t.desiredState === 'running' || t.desiredState === 'ready') && isTerminal(t.state)) t.desiredState = 'shutdown';
-      if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) {
-        if (svc.spec.mode.kind === 'replicated' || this.nodes.get(t.nodeId)?.availability === 'drain') t.desiredState = 'shutdown';
-      }
+      if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) t.desiredState = 'shutdown';
     }
     if (svc.spec.mode.kind === 'replicated') {
       const want = svc.spec.mode.replicas;

@@ -46,6 +46,20 @@ describe('swarm scheduler', () => {
     expect(r.out[5]).toContain('w1 Drain');
   });
 
+  it('runs a global service once on every node, including one that joins later', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name agent --mode global busybox sh -c "while true; do sleep 3600; done"\n    on: m1\n  - sleep: 10\n'
+      + `  - run: ${RUNNING} agent\n    on: m1\n`
+      + '  - run: docker swarm leave\n    on: w2\n  - sleep: 30\n'
+      + `  - run: ${RUNNING} agent\n    on: m1\n`
+      + '  - run: docker swarm join --token ${WTOKEN} 10.1.0.10:2377\n    on: w2\n  - sleep: 10\n'
+      + `  - run: ${RUNNING} agent\n    on: m1\n`,
+    );
+    expect(perNode(r.out[2]!)).toEqual({ m1: 1, w1: 1, w2: 1 });
+    expect(perNode(r.out[5]!)).toEqual({ m1: 1, w1: 1 });
+    expect(perNode(r.out[8]!)).toEqual({ m1: 1, w1: 1, w2: 1 });
+  });
+
   it('does not place a second host-mode task on a node whose port is taken', () => {
     const r = swarm(
       '  - run: docker service create -d --name web --replicas 4 --publish published=8080,target=80,mode=host nginx\n    on: m1\n  - sleep: 10\n'
