@@ -2,4 +2,13 @@
 // Entry point of the `swarmsim` executable.
 import { main } from './main.js';
 
-process.exitCode = main(process.argv.slice(2));
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  // A fault in the simulator itself, not in the scenario: say so in one line (what ran before has
+  // already been printed) rather than dumping a stack trace. SWARMSIM_DEBUG=1 shows the stack.
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (process.env['SWARMSIM_DEBUG'] === '1') console.error(err.stack);
+  else console.error(`swarmsim: internal error: ${err.message} (a bug in swarmsim's model; SWARMSIM_DEBUG=1 shows where)`);
+  process.exitCode = 70;
+}

@@ -3,6 +3,7 @@
 // quorum of managers, then reconciles and tells the agents. Nothing here touches a kernel: agents
 // (agent/) turn the state into containers and load balancers on each node.
 import type { Ip4 } from '../core/addr.js';
+import { formatCidr } from '../core/addr.js';
 import type { Rng } from '../core/rng.js';
 import type { EventQueue, Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
@@ -355,7 +356,10 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   nodeLbAddr(n: SwarmNode, net: SwarmNetwork): Ip4 {
     let a = n.lbAddrs.get(net.id);
     if (a === undefined) {
-      a = net.pool.allocate()!;
+      const got = net.pool.allocate();
+      // libnetwork's ipam error when the subnet is used up (a /24 ingress holds 252 nodes).
+      if (got === null) throw new SwarmError(`no available addresses on this pool: network ${net.name} (${formatCidr(net.subnet.addr, net.subnet.len)}) has no address left for node ${n.hostname}`);
+      a = got;
       n.lbAddrs.set(net.id, a);
       this.touchNetwork(net.id);
     }
