@@ -17,7 +17,7 @@
 // swarm.converge.1000x10000 (seconds): 1,000 Docker hosts join one swarm and 100 services of 100
 //   replicas are created on the manager, all with the real commands (bench/swarm-converge.ts), and
 //   the simulated clock runs until every task is Running; wall time from building the hosts to the
-//   last task running, measured once in a fresh Node process (so that neither the other groups'
+//   last task running, measured in a fresh Node process per run (so that neither the other groups'
 //   garbage nor their JIT state weighs on it), then checked task by task against the engines.
 // swarm.converge.rss (bytes): that process's resident set once converged, after a full GC, with
 //   the world still held: what a simulation of this size costs the machine.
@@ -203,24 +203,32 @@ function verifyTrace(t: Trace): void {
 
 const CONVERGE = { nodes: 1000, services: 100, replicas: 100 };
 
-/** Runs bench/swarm-converge.js in a fresh process; its report comes back as JSON on stdout. */
-function convergeFigures(): Figure[] {
+/** Runs bench/swarm-converge.js `runs` times, each in a fresh process (so each run is a user's cold
+ *  run: no other group's garbage or JIT state, its own JIT warm-up included); the figures are the
+ *  median, min and max over the runs. Each report comes back as JSON on stdout. */
+function convergeFigures(runs: number): Figure[] {
   const { nodes, services, replicas } = CONVERGE;
   const script = fileURLToPath(new URL('./swarm-converge.js', import.meta.url));
-  const child = spawnSync(process.execPath, ['--expose-gc', script, String(nodes), String(services), String(replicas)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  if (child.status !== 0) throw new Error(`swarm.converge: ${script} exited with ${child.status ?? child.signal}`);
-  const r = JSON.parse(child.stdout) as ConvergeReport;
   const tasks = services * replicas;
-  progress(`  swarm.converge.${nodes}x${tasks}: ${r.seconds.toFixed(2)} s wall (build ${r.phases.build.toFixed(2)}, join ${r.phases.join.toFixed(2)}, create ${r.phases.create.toFixed(2)}, converge ${r.phases.converge.toFixed(2)}), ${r.simSeconds.toFixed(1)} simulated s`);
-  progress(`  swarm.converge: rss ${(r.rss / 2 ** 20).toFixed(0)} MiB after GC (peak ${(r.maxRss / 2 ** 20).toFixed(0)} MiB), heap ${(r.heap / 2 ** 20).toFixed(0)} MiB`);
-  const one = (name: string, unit: string, v: number): Figure => ({ name, unit, median: v, min: v, max: v, target: null });
-  return [one(`swarm.converge.${nodes}x${tasks}`, 's', r.seconds), one('swarm.converge.rss', 'bytes', r.rss)];
+  const reports: ConvergeReport[] = [];
+  for (let i = 0; i < runs; i++) {
+    const child = spawnSync(process.execPath, ['--expose-gc', script, String(nodes), String(services), String(replicas)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    if (child.status !== 0) throw new Error(`swarm.converge: ${script} exited with ${child.status ?? child.signal}`);
+    const r = JSON.parse(child.stdout) as ConvergeReport;
+    reports.push(r);
+    progress(`  swarm.converge.${nodes}x${tasks} run ${i + 1}/${runs}: ${r.seconds.toFixed(2)} s wall (build ${r.phases.build.toFixed(2)}, join ${r.phases.join.toFixed(2)}, create ${r.phases.create.toFixed(2)}, converge ${r.phases.converge.toFixed(2)}), ${r.simSeconds.toFixed(1)} simulated s; rss ${(r.rss / 2 ** 20).toFixed(0)} MiB after GC (peak ${(r.maxRss / 2 ** 20).toFixed(0)} MiB)`);
+  }
+  const stats = (name: string, unit: string, values: number[]): Figure => {
+    const v = [...values].sort((a, b) => a - b);
+    return { name, unit, median: v[v.length >> 1]!, min: v[0]!, max: v[v.length - 1]!, target: null };
+  };
+  return [stats(`swarm.converge.${nodes}x${tasks}`, 's', reports.map((r) => r.seconds)), stats('swarm.converge.rss', 'bytes', reports.map((r) => r.rss))];
 }
 
 export function swarmBench(options: BenchOptions): Figure[] {
-  return [meshFigure(options), ...convergeFigures()];
+  return [meshFigure(options), ...convergeFigures(options.runs)];
 }
