@@ -257,7 +257,7 @@ export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Pac
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, dev)) return EPERM;
   // xfrm4_output: the SA the route carries transforms the datagram only now, after POSTROUTING.
   if (pkt.xfrm !== null) return xfrmOutput(ns, dev, nexthop, pkt);
-  if (pkt.ipTotalLength() > dev.mtu && pkt.ipDf) {
+  if (pkt.ipDf && pkt.ipTotalLength() > dev.mtu) {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
     return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}`);
   }
@@ -284,6 +284,7 @@ export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet
 }
 
 function isSubnetBroadcast(dev: NetDevice, ip: Ip4): boolean {
-  for (const a of dev.addrs) if (a.broadcast === ip) return true;
+  const addrs = dev.addrs;
+  for (let i = 0; i < addrs.length; i++) if (addrs[i]!.broadcast === ip) return true;
   return false;
 }

@@ -42,6 +42,9 @@ export function stateTimeout(state: number, t: IpvsTimeouts, proto: number): num
   }
 }
 
+/** Hash buckets a table starts with (a power of two; doubled as connections come). */
+const INITIAL_BUCKETS = 64;
+
 export class IpvsConn {
   state = IP_VS_TCP_S_NONE;
   expires = 0;
@@ -73,13 +76,16 @@ function h5(a: number, b: number, p1: number, p2: number, proto: number): number
 }
 
 export class ConnTable {
-  private readonly ins = new Map<number, IpvsConn>();
-  private readonly outs = new Map<number, IpvsConn>();
+  // Chained buckets indexed by the hash's low bits (an array index per lookup instead of a
+  // Map.get). Connections with equal tuples share a bucket and keep their order across growth.
+  private ins: Array<IpvsConn | null> = new Array<IpvsConn | null>(INITIAL_BUCKETS).fill(null);
+  private outs: Array<IpvsConn | null> = new Array<IpvsConn | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
   readonly all = new Set<IpvsConn>();
 
   /** A request from the client: (client → virtual). */
   inLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): IpvsConn | null {
-    for (let c = this.ins.get(h5(saddr, daddr, sport, dport, proto)) ?? null; c !== null; c = c.inNext) {
+    for (let c: IpvsConn | null = this.ins[h5(saddr, daddr, sport, dport, proto) & this.mask]!; c !== null; c = c.inNext) {
       if (c.caddr === saddr && c.cport === sport && c.vaddr === daddr && c.vport === dport && c.proto === proto) return c;
     }
     return null;
@@ -87,7 +93,7 @@ export class ConnTable {
 
   /** A reply from the real server: (real → client). */
   outLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): IpvsConn | null {
-    for (let c = this.outs.get(h5(saddr, daddr, sport, dport, proto)) ?? null; c !== null; c = c.outNext) {
+    for (let c: IpvsConn | null = this.outs[h5(saddr, daddr, sport, dport, proto) & this.mask]!; c !== null; c = c.outNext) {
       if (c.daddr === saddr && c.dport === sport && c.caddr === daddr && c.cport === dport && c.proto === proto) return c;
     }
     return null;
@@ -95,38 +101,76 @@ export class ConnTable {
 
   add(c: IpvsConn): void {
     c.inHash = h5(c.caddr, c.vaddr, c.cport, c.vport, c.proto);
-    c.inNext = this.ins.get(c.inHash) ?? null;
-    this.ins.set(c.inHash, c);
+    const i = c.inHash & this.mask;
+    c.inNext = this.ins[i]!;
+    this.ins[i] = c;
     c.outHash = h5(c.daddr, c.caddr, c.dport, c.cport, c.proto);
-    c.outNext = this.outs.get(c.outHash) ?? null;
-    this.outs.set(c.outHash, c);
+    const o = c.outHash & this.mask;
+    c.outNext = this.outs[o]!;
+    this.outs[o] = c;
     this.all.add(c);
+    if (this.all.size > 2 * this.ins.length) this.grow();
   }
 
   remove(c: IpvsConn): void {
     if (!this.all.delete(c)) return;
-    this.unlink(this.ins, c.inHash, c, true);
-    this.unlink(this.outs, c.outHash, c, false);
+    this.unlink(this.ins, c.inHash & this.mask, c, true);
+    this.unlink(this.outs, c.outHash & this.mask, c, false);
     if (c.inactive) c.dest.inactConns--;
     else c.dest.activeConns--;
   }
 
-  private unlink(m: Map<number, IpvsConn>, h: number, c: IpvsConn, isIn: boolean): void {
-    const head = m.get(h) ?? null;
+  private unlink(m: Array<IpvsConn | null>, i: number, c: IpvsConn, isIn: boolean): void {
+    const head = m[i]!;
     const nextOf = (x: IpvsConn): IpvsConn | null => (isIn ? x.inNext : x.outNext);
     if (head === c) {
-      const n = nextOf(c);
-      if (n === null) m.delete(h);
-      else m.set(h, n);
+      m[i] = nextOf(c);
       return;
     }
-    for (let p = head; p !== null; p = nextOf(p)) {
+    for (let p: IpvsConn | null = head; p !== null; p = nextOf(p)) {
       if (nextOf(p) === c) {
         if (isIn) p.inNext = c.inNext;
         else p.outNext = c.outNext;
         return;
       }
     }
+  }
+
+  /** Doubles the buckets; each chain is split in order (appended at the tails). */
+  private grow(): void {
+    const size = this.ins.length * 2;
+    const mask = size - 1;
+    const ins = new Array<IpvsConn | null>(size).fill(null);
+    const outs = new Array<IpvsConn | null>(size).fill(null);
+    const tails = new Array<IpvsConn | null>(size).fill(null);
+    for (const head of this.ins) {
+      for (let c = head; c !== null; ) {
+        const after = c.inNext;
+        const i = c.inHash & mask;
+        c.inNext = null;
+        const t = tails[i]!;
+        if (t === null) ins[i] = c;
+        else t.inNext = c;
+        tails[i] = c;
+        c = after;
+      }
+    }
+    tails.fill(null);
+    for (const head of this.outs) {
+      for (let c = head; c !== null; ) {
+        const after = c.outNext;
+        const i = c.outHash & mask;
+        c.outNext = null;
+        const t = tails[i]!;
+        if (t === null) outs[i] = c;
+        else t.outNext = c;
+        tails[i] = c;
+        c = after;
+      }
+    }
+    this.ins = ins;
+    this.outs = outs;
+    this.mask = mask;
   }
 
   /** Drops expired connections (done lazily: on lookups that find them and on listing). */

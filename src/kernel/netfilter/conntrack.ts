@@ -39,6 +39,8 @@ const UDP_TIMEOUT = 30 * SEC;
 const UDP_STREAM_TIMEOUT = 180 * SEC;
 const ICMP_TIMEOUT = 30 * SEC;
 const GENERIC_TIMEOUT = 600 * SEC;
+/** Hash buckets a table starts with (a power of two; doubled as entries come). */
+const INITIAL_BUCKETS = 64;
 
 /** What `pkt.ct` points at. */
 export interface CtRef {
@@ -111,7 +113,12 @@ function keyPorts(pkt: Packet): boolean {
 }
 
 export class Conntrack {
-  private readonly hash = new Map<number, TupleNode>();
+  // Chained buckets indexed by the tuple hash's low bits: an array index per lookup instead of a
+  // Map.get (conntrack is looked up several times per packet). Nodes with equal tuples share a
+  // bucket and keep their insertion order across growth, so lookups find what a per-hash chain did.
+  private buckets: Array<TupleNode | null> = new Array<TupleNode | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
+  private nodes = 0;
   private nextId = 1;
   /** Confirmed entries, oldest first (what conntrack -L lists). */
   readonly entries = new Set<CtEntry>();
@@ -120,7 +127,7 @@ export class Conntrack {
 
   private find(src: number, dst: number, p1: number, p2: number, proto: number, now: number): TupleNode | null {
     const h = tupleHash(src, dst, p1, p2, proto);
-    for (let n = this.hash.get(h) ?? null; n !== null; n = n.next) {
+    for (let n: TupleNode | null = this.buckets[h & this.mask]!; n !== null; n = n.next) {
       if (n.src === src && n.dst === dst && n.p1 === p1 && n.p2 === p2 && n.proto === proto) {
         if (n.entry.expires <= now) {
           this.remove(n.entry);
@@ -140,19 +147,47 @@ export class Conntrack {
   private insertNode(n: TupleNode): void {
     const h = tupleHash(n.src, n.dst, n.p1, n.p2, n.proto);
     n.hash = h;
-    n.next = this.hash.get(h) ?? null;
-    this.hash.set(h, n);
+    const i = h & this.mask;
+    n.next = this.buckets[i]!;
+    this.buckets[i] = n;
+    if (++this.nodes > 2 * this.buckets.length) this.grow();
   }
 
   private removeNode(n: TupleNode): void {
-    let p = this.hash.get(n.hash) ?? null;
+    const i = n.hash & this.mask;
+    let p: TupleNode | null = this.buckets[i]!;
     if (p === n) {
-      if (n.next === null) this.hash.delete(n.hash);
-      else this.hash.set(n.hash, n.next);
+      this.buckets[i] = n.next;
+      this.nodes--;
       return;
     }
     while (p !== null && p.next !== n) p = p.next;
-    if (p !== null) p.next = n.next;
+    if (p !== null) {
+      p.next = n.next;
+      this.nodes--;
+    }
+  }
+
+  /** Doubles the buckets; each chain is split in order (appended at the tails). */
+  private grow(): void {
+    const size = this.buckets.length * 2;
+    const next = new Array<TupleNode | null>(size).fill(null);
+    const tails = new Array<TupleNode | null>(size).fill(null);
+    const mask = size - 1;
+    for (const head of this.buckets) {
+      for (let n = head; n !== null; ) {
+        const after = n.next;
+        const i = n.hash & mask;
+        n.next = null;
+        const t = tails[i]!;
+        if (t === null) next[i] = n;
+        else t.next = n;
+        tails[i] = n;
+        n = after;
+      }
+    }
+    this.buckets = next;
+    this.mask = mask;
   }
 
   remove(e: CtEntry): void {

@@ -73,8 +73,11 @@ export class Netfilter implements NetfilterHooks {
     return pkt.tstamp > t ? pkt.tstamp : t;
   }
 
-  /** Walks one table's built-in chain. False: dropped or rejected (already recorded). */
-  private run(t: Table, hook: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
+  /**
+   * Walks one table's built-in chain. False: dropped or rejected (already recorded). `bytes` is
+   * the packet's length, taken once per hook: nothing a table does there changes it.
+   */
+  private run(t: Table, hook: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null, bytes: number): boolean {
     // A table nothing has instantiated in this namespace has no hooks (see Table.registered).
     if (!t.registered) return true;
     const ct = this.compiled(t);
@@ -86,10 +89,10 @@ export class Netfilter implements NetfilterHooks {
       // policy DROP goes to the walker, which counts the policy once (ipt_do_table counts each
       // packet once in the built-in chain's policy rule; counting here too gave 2 packets).
       chain.pkts++;
-      chain.bytes += pkt.ipTotalLength();
+      chain.bytes += bytes;
       return true;
     }
-    const v = this.walker.walk(t.name, cc, pkt, inDev, outDev);
+    const v = this.walker.walk(t.name, cc, pkt, inDev, outDev, bytes);
     if (v === VERDICT_ACCEPT) return true;
     const rule = this.walker.lastRule;
     const chainName = this.walker.lastChain?.chain.name ?? chain.name;
@@ -144,14 +147,14 @@ export class Netfilter implements NetfilterHooks {
   }
 
   /** The nat table at a hook: walked for a new connection, then the packet rewritten. */
-  private natHook(hook: number, manip: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
+  private natHook(hook: number, manip: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null, bytes: number): boolean {
     const ref = this.ref(pkt);
     if (ref === null) return true;
     const e = ref.entry!;
     const t = this.tables.nat;
     if (ref.dir === DIR_ORIGINAL && !ref.related && !(e.status & IPS_SEEN_REPLY) && !natInitialized(e, manip)) {
       this.natManip = manip;
-      if (!this.run(t, hook, pkt, inDev, outDev)) return false;
+      if (!this.run(t, hook, pkt, inDev, outDev, bytes)) return false;
       natDone(e, manip);
     }
     const src = pkt.ipSrc;
@@ -218,18 +221,19 @@ export class Netfilter implements NetfilterHooks {
 
   hook(hook: HookNum, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
     const T = this.tables;
+    const bytes = pkt.ipTotalLength();
     switch (hook) {
       case NF_INET_PRE_ROUTING:
-        if (!this.run(T.raw, hook, pkt, inDev, null)) return false;
+        if (!this.run(T.raw, hook, pkt, inDev, null, bytes)) return false;
         // nf_conntrack_in: "Previously seen (loopback or untracked)? Ignore." A packet looped back
         // through lo keeps its entry; a fresh lookup would miss it once OUTPUT NATed it.
         if (this.ref(pkt) === null) this.ctLookup(pkt, inDev);
-        if (!this.run(T.mangle, hook, pkt, inDev, null)) return false;
-        return this.natHook(hook, MANIP_DST, pkt, inDev, null);
+        if (!this.run(T.mangle, hook, pkt, inDev, null, bytes)) return false;
+        return this.natHook(hook, MANIP_DST, pkt, inDev, null, bytes);
       case NF_INET_LOCAL_IN:
         this.ref(pkt);
-        if (!this.run(T.mangle, hook, pkt, inDev, null)) return false;
-        if (!this.run(T.filter, hook, pkt, inDev, null)) return false;
+        if (!this.run(T.mangle, hook, pkt, inDev, null, bytes)) return false;
+        if (!this.run(T.filter, hook, pkt, inDev, null, bytes)) return false;
         if (!this.ipvs.empty && pkt !== this.ipvsPkt) {
           this.ipvsReply(pkt, inDev);
           const r = this.ipvs.request(pkt, this.now(pkt));
@@ -243,34 +247,34 @@ export class Netfilter implements NetfilterHooks {
             return false;
           }
         }
-        if (!this.natHook(hook, MANIP_SRC, pkt, inDev, null)) return false;
+        if (!this.natHook(hook, MANIP_SRC, pkt, inDev, null, bytes)) return false;
         this.confirm(pkt);
         return true;
       case NF_INET_FORWARD:
         this.ref(pkt);
-        if (!this.run(T.mangle, hook, pkt, inDev, outDev)) return false;
-        if (!this.run(T.filter, hook, pkt, inDev, outDev)) return false;
+        if (!this.run(T.mangle, hook, pkt, inDev, outDev, bytes)) return false;
+        if (!this.run(T.filter, hook, pkt, inDev, outDev, bytes)) return false;
         if (!this.ipvs.empty) this.ipvsReply(pkt, inDev);
         return true;
       case NF_INET_LOCAL_OUT:
         if (pkt !== this.ipvsPkt) {
-          if (!this.run(T.raw, hook, pkt, null, outDev)) return false;
+          if (!this.run(T.raw, hook, pkt, null, outDev, bytes)) return false;
           // nf_conntrack_in: a packet that already has its entry (attach()) is "previously seen".
           if (this.ref(pkt) === null) this.ctLookup(pkt, outDev);
         }
         {
           const mark = pkt.mark;
-          if (!this.run(T.mangle, hook, pkt, null, outDev)) return false;
+          if (!this.run(T.mangle, hook, pkt, null, outDev, bytes)) return false;
           // ipt_mangle_out: a new mark re-routes the packet (ip_route_me_harder), and the XFRM
           // policy is looked up again with it: Docker's MARK 0xD0C4E3 is what selects ESP.
           if (pkt.mark !== mark && this.ns.xfrm !== null && !xfrmLookup(this.ns, pkt)) return false;
         }
-        if (!this.natHook(hook, MANIP_DST, pkt, null, outDev)) return false;
-        return this.run(T.filter, hook, pkt, null, outDev);
+        if (!this.natHook(hook, MANIP_DST, pkt, null, outDev, bytes)) return false;
+        return this.run(T.filter, hook, pkt, null, outDev, bytes);
       case NF_INET_POST_ROUTING:
         this.ref(pkt);
-        if (!this.run(T.mangle, hook, pkt, null, outDev)) return false;
-        if (!this.natHook(hook, MANIP_SRC, pkt, null, outDev)) return false;
+        if (!this.run(T.mangle, hook, pkt, null, outDev, bytes)) return false;
+        if (!this.natHook(hook, MANIP_SRC, pkt, null, outDev, bytes)) return false;
         this.confirm(pkt);
         return true;
     }

@@ -36,12 +36,12 @@ export class Walker {
     private readonly nsLabel: string,
   ) {}
 
-  walk(table: string, start: CompiledChain, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): number {
+  /** `bytes`: the packet's length (pkt.ipTotalLength()), which the caller has at hand. */
+  walk(table: string, start: CompiledChain, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null, bytes: number): number {
     let cc = start;
     let step = 0;
     let cand = 0;
     let sp = 0;
-    const bytes = pkt.ipTotalLength();
     for (;;) {
       if (step < cc.stepRule.length) {
         let ri = cc.stepRule[step]!;
