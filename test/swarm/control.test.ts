@@ -122,4 +122,21 @@ describe('swarm control plane', () => {
     expect(r.out[7]).toContain('No such file or directory');
     expect(r.out[8]).not.toContain('s3cret');
   });
+
+  it('mounts a secret under its target name, and --secret-add gives a running service a new one', () => {
+    const r = swarm(
+      '  - run: docker secret create pw -\n    on: m1\n    stdin: "one\\n"\n'
+      + '  - run: docker secret create pw2 -\n    on: m1\n    stdin: "two\\n"\n'
+      + '  - run: docker service create -d --name a --secret source=pw,target=app_pw --constraint node.hostname==w1 busybox sh -c "while true; do sleep 3600; done"\n    on: m1\n'
+      + '  - sleep: 10\n'
+      + '  - run: docker ps -q --filter name=a.1\n    on: w1\n    save: A\n'
+      + '  - run: docker exec ${A} ls /run/secrets\n    on: w1\n'
+      + '  - run: docker service update --secret-add pw2 a\n    on: m1\n'
+      + '  - run: docker ps -q --filter name=a.1\n    on: w1\n    save: A2\n'
+      + '  - run: docker exec ${A2} cat /run/secrets/app_pw /run/secrets/pw2\n    on: w1\n',
+    );
+    expect(r.out[5]).toBe('app_pw\n');
+    expect(r.out[6]).toContain('verify: Service converged');
+    expect(r.out[8]).toBe('one\ntwo\n');
+  });
 });
