@@ -6,10 +6,11 @@ import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, ICMP_DEST_UNREACH, ICMP_HOST_UNR
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { icmpSend } from './icmp.js';
-import { ARP_PROBES, ARP_RETRANS, UNRES_QLEN } from './neigh.js';
+import { ARP_PROBES, ARP_RETRANS_JIFFIES, UNRES_QLEN } from './neigh.js';
 import type { NeighEntry } from './neigh.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
+import { timerExpiry } from './timer.js';
 
 export function arpRcv(dev: NetDevice, pkt: Packet): void {
   const ns = dev.ns;
@@ -44,16 +45,27 @@ export function arpRcv(dev: NetDevice, pkt: Packet): void {
     e.mac = pkt.arpSha;
     e.state = 'REACHABLE';
     e.confirmed = now;
-    if (e.timer >= 0) {
-      ns.host.eq.cancel(e.timer);
-      e.timer = -1;
-    }
+    cancelTimer(ns, e);
     for (const q of e.queue) {
       if (q.tstamp < now) q.tstamp = now;
       if (q.trace !== null) q.trace.hop('arp', ns.host.name, ns.label, dev.name, `${formatIp4(e.ip)} is-at ${formatMac(e.mac)}`);
     }
     flushQueue(ns, e);
   }
+}
+
+function cancelTimer(ns: Netns, e: NeighEntry): void {
+  if (e.timer >= 0) ns.host.eq.cancel(e.timer);
+  e.timer = -1;
+}
+
+/** neigh_add_timer / mod_timer(jiffies + delta): the timer wheel rounds it up (timer.ts). */
+function armTimer(ns: Netns, e: NeighEntry, at: number, delta: number, fn: () => void): void {
+  cancelTimer(ns, e);
+  e.timer = ns.host.eq.at(timerExpiry(Math.max(at, ns.host.eq.now), delta), () => {
+    e.timer = -1;
+    fn();
+  });
 }
 
 function flushQueue(ns: Netns, e: NeighEntry): void {
@@ -98,8 +110,7 @@ function solicit(ns: Netns, e: NeighEntry, src: Ip4, at: number): void {
   req.arpTpa = e.ip;
   req.tstamp = at;
   const eq = ns.host.eq;
-  e.timer = eq.at(Math.max(at, eq.now) + ARP_RETRANS, () => {
-    e.timer = -1;
+  armTimer(ns, e, at, ARP_RETRANS_JIFFIES, () => {
     if (e.state !== 'INCOMPLETE') return;
     if (e.probes < ARP_PROBES) return solicit(ns, e, req.arpSpa, eq.now);
     e.state = 'FAILED';

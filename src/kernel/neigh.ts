@@ -1,20 +1,31 @@
 // The neighbour (ARP) table of one namespace, as `ip neigh` shows it. Resolution follows the
-// kernel's defaults: up to 3 broadcast probes one second apart (mcast_solicit=3, retrans_time=1s),
-// at most 3 packets queued while INCOMPLETE (unres_qlen), then FAILED and the queue dropped with an
-// ICMP host unreachable to each sender. A confirmed entry is REACHABLE for 30 s, then STALE (still
-// usable; real traffic confirms it again).
+// kernel's defaults: up to 3 broadcast probes one second apart (mcast_solicit=3, retrans_time=1s,
+// on the timer wheel: 1004-1032 ms for the first wait, 1024 ms for the next at HZ=250),
+// at most 101 packets queued while INCOMPLETE (unres_qlen), then FAILED and the queue dropped with
+// an ICMP host unreachable to each sender. A confirmed entry is REACHABLE for 30 s, then STALE (still
+// usable; real traffic confirms it again). Not modelled: NUD_DELAY/NUD_PROBE, Linux's unicast
+// re-probe of a used STALE entry about 5 s later (delay_first_probe_time) when nothing confirmed it.
 import type { Ip4, Mac } from '../core/addr.js';
 import type { Packet } from '../wire/packet.js';
 import type { NetDevice } from './device.js';
 import type { Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
+import { msecsToJiffies } from './timer.js';
 
 export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'FAILED' | 'PERMANENT' | 'NOARP';
 
 export const ARP_PROBES = 3;
-export const ARP_RETRANS: Nanos = SEC;
+/** retrans_time (1 s) in jiffies, as neigh_parms keep it. */
+export const ARP_RETRANS_JIFFIES = msecsToJiffies(1000);
 export const REACHABLE_TIME: Nanos = 30 * SEC;
-export const UNRES_QLEN = 3;
+/**
+ * How many packets wait for an unresolved neighbour. Linux bounds the queue by bytes of truesize
+ * (unres_qlen_bytes = SK_WMEM_MAX = 212992, since 3.3); the packet count `sysctl unres_qlen` shows
+ * is that bound in full-size frames, 212992 / SKB_TRUESIZE(ETH_FRAME_LEN) = 101. The simulator
+ * counts packets against it (small packets could queue a few more on Linux). Checked on Linux
+ * 6.18: six pings queued for an absent neighbour all get "Destination Host Unreachable".
+ */
+export const UNRES_QLEN = 101;
 
 export class NeighEntry {
   mac = 0;

@@ -1,5 +1,6 @@
 // The real side's socket helper: one process per namespace, started as
-// `ip netns exec NS node agent.js`. It reads JSON commands on stdin, one per line, and writes JSON
+// `ip netns exec NS node --input-type=module -e <this file, compiled>` (real.ts reads it once, so a
+// rebuild during a run cannot touch agents). It reads JSON commands on stdin, one per line, and writes JSON
 // events on stdout, one per line:
 //   {"op":"listen","id":1,"proto":"tcp"|"udp","port":80}        → {"id":1,"ok":true} | {"id":1,"error":"EADDRINUSE"}
 //   {"op":"tcp","id":2,"dst":"10.0.0.2","dport":80,"sport":40001,"ms":800}

@@ -36,9 +36,10 @@ export class Builder {
   x(ns: string, line: string): void {
     this.steps.push({ kind: 'cmd', line: `ip netns exec ${this.n(ns)} ${line}` });
   }
-  /** A veth pair between two namespaces, created in the first (one of two ways iproute2 allows). */
+  /** A veth pair between two namespaces, created in the first (one of two ways iproute2 allows;
+   *  only the first when both ends have one name, which cannot exist twice in one namespace). */
   veth(nsA: string, a: string, nsB: string, b: string): void {
-    if (this.chance(0.5)) this.x(nsA, `ip link add ${a} type veth peer name ${b} netns ${this.n(nsB)}`);
+    if (this.chance(0.5) || a === b) this.x(nsA, `ip link add ${a} type veth peer name ${b} netns ${this.n(nsB)}`);
     else {
       this.x(nsA, `ip link add ${a} type veth peer name ${b}`);
       this.x(nsA, `ip link set ${b} netns ${this.n(nsB)}`);
@@ -81,6 +82,10 @@ export class Builder {
   }
   counters(ns: string, table = 'filter'): void {
     this.tail.push({ kind: 'counters', ns: this.n(ns), table });
+  }
+  /** The case's steps: the probes, then (if any) a settle step and the counters. */
+  finish(): Step[] {
+    return this.tail.length === 0 ? this.steps : [...this.steps, { kind: 'settle' }, ...this.tail];
   }
   ipt(ns: string, rule: string): void {
     this.x(ns, `iptables ${rule}`);
@@ -319,6 +324,5 @@ export function generate(seed: number, index: number, prefix: string, opts: GenO
   const withRules = opts.ruleSets.length > 0 && family !== 'loop' && b.chance(0.5);
   const rs = withRules ? opts.ruleSets[rng.below(opts.ruleSets.length)]! : null;
   FAMILIES[family]!(b, rs);
-  b.steps.push(...b.tail);
-  return { id: `${seed}/${index}`, family: withRules ? `${family}+iptables` : family, namespaces: b.namespaces, steps: b.steps };
+  return { id: `${seed}/${index}`, family: withRules ? `${family}+iptables` : family, namespaces: b.namespaces, steps: b.finish() };
 }

@@ -1,10 +1,15 @@
 // The differential harness (issue 8): the same generated topologies, rules and probes on the real
 // Linux kernel and in the simulator, compared step by step.
 //
-//   node dist/test/kernel-diff/main.js [--seed N] [--cases N] [--jobs N] [--only ID] [--no-hand] [-v]
+//   node dist/test/kernel-diff/main.js [--seed N] [--cases N] [--jobs N] [--only ID] [--no-hand]
+//                                      [--min-agree N] [-v]
 //
-// Needs root and a working `ip netns`; otherwise it says why and exits 0 (skipped). Ends with the
-// line "N cases agree, M disagree"; exit status 1 when any case disagrees.
+// Needs root and a working `ip netns`; otherwise it says why and skips (exit 0, or 1 under
+// --min-agree, where a skip counts as 0 cases agreeing). Ends with the line
+// "N cases agree, M disagree"; every disagreement is printed in full. Exit status: without
+// --min-agree, 1 when any case disagrees or errors; with --min-agree N, 1 when fewer than N cases
+// agree or any case errors (a side threw, the harness could not set a namespace up, a real
+// probe's agent died), else 0 whatever the disagreements.
 import { execFileSync } from 'node:child_process';
 import { programs } from '../../src/shell/registry.js';
 import '../../src/shell/commands.js';
@@ -24,10 +29,12 @@ interface Args {
   only: string | null;
   hand: boolean;
   verbose: boolean;
+  /** The gate: exit 1 below this many agreeing cases or on any error; null: exit 1 on any disagreement. */
+  minAgree: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seed: 1, cases: 520, jobs: 6, only: null, hand: true, verbose: false };
+  const a: Args = { seed: 1, cases: 520, jobs: 6, only: null, hand: true, verbose: false, minAgree: null };
   for (let i = 0; i < argv.length; i++) {
     const w = argv[i]!;
     const next = (): string => argv[++i] ?? '';
@@ -36,9 +43,16 @@ function parseArgs(argv: string[]): Args {
     else if (w === '--jobs') a.jobs = Number(next());
     else if (w === '--only') a.only = next();
     else if (w === '--no-hand') a.hand = false;
+    else if (w === '--min-agree') a.minAgree = Number(next());
     else if (w === '-v' || w === '--verbose') a.verbose = true;
     else {
       console.error(`unknown argument ${w}`);
+      process.exit(2);
+    }
+  }
+  for (const [k, v] of [['--seed', a.seed], ['--cases', a.cases], ['--jobs', a.jobs], ['--min-agree', a.minAgree ?? 0]] as const) {
+    if (!Number.isInteger(v) || v < 0) {
+      console.error(`${k} wants a whole number, got ${v}`);
       process.exit(2);
     }
   }
@@ -105,6 +119,11 @@ async function main(): Promise<void> {
   const why = unavailable();
   if (why !== null) {
     console.log(`kernel-diff: skipped: ${why}`);
+    if (args.minAgree !== null && args.minAgree > 0) {
+      console.log(`kernel-diff: FAIL: 0 cases agree, fewer than --min-agree ${args.minAgree}`);
+      console.log('0 cases agree, 0 disagree');
+      process.exitCode = 1;
+    }
     return;
   }
   let stopping = false;
@@ -132,6 +151,7 @@ async function main(): Promise<void> {
 
   let agree = 0;
   let disagree = 0;
+  const errored: string[] = [];
   const families = new Map<string, [number, number]>();
   const t0 = Date.now();
   let next = 0;
@@ -139,14 +159,26 @@ async function main(): Promise<void> {
   const worker = async (): Promise<void> => {
     while (!stopping && next < cases.length) {
       const c = cases[next++]!;
-      const { outcomes: real, times } = await runReal(c);
+      let real: Outcome[];
+      let times: number[] = [];
+      let error = false;
+      try {
+        ({ outcomes: real, times } = await runReal(c));
+      } catch (e) {
+        real = [[`real side threw: ${(e as Error).stack ?? e}`]];
+        error = true;
+      }
       let sim: Outcome[];
       try {
         sim = runSim(c, args.seed, times);
       } catch (e) {
         sim = [[`simulator threw: ${(e as Error).stack ?? e}`]];
+        error = true;
       }
-      const bad = diff(real, sim);
+      // The harness could not set a namespace up, or a real probe's agent died: not a comparison.
+      if ([...real, ...sim].some((o) => o.some((l) => /^harness |agent (error|exited)/.test(l)))) error = true;
+      if (error) errored.push(c.id);
+      const bad = error && diff(real, sim).length === 0 ? [0] : diff(real, sim);
       const f = families.get(c.family) ?? [0, 0];
       if (bad.length === 0) {
         agree++;
@@ -155,7 +187,7 @@ async function main(): Promise<void> {
       } else {
         disagree++;
         f[1]++;
-        console.log(report(c, real, sim, bad, args.seed));
+        console.log(error ? report(c, real, sim, bad, args.seed).replace('DISAGREE', 'ERROR') : report(c, real, sim, bad, args.seed));
       }
       families.set(c.family, f);
       if (++done % 50 === 0) console.log(`kernel-diff: ${done}/${cases.length} cases run (${Math.round((Date.now() - t0) / 1000)} s)`);
@@ -164,8 +196,14 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: Math.max(1, args.jobs) }, worker));
   const fam = [...families].sort().map(([k, [a, d]]) => `${k} ${a}/${a + d}`).join(', ');
   console.log(`kernel-diff: by family (agree/total): ${fam}; ${Math.round((Date.now() - t0) / 1000)} s`);
+  if (errored.length > 0) console.log(`kernel-diff: ${errored.length} case(s) errored (counted as disagreeing): ${errored.join(', ')}`);
+  if (args.minAgree === null) process.exitCode = disagree > 0 || errored.length > 0 ? 1 : 0;
+  else {
+    if (agree < args.minAgree) console.log(`kernel-diff: FAIL: ${agree} cases agree, fewer than --min-agree ${args.minAgree}`);
+    if (errored.length > 0) console.log(`kernel-diff: FAIL: ${errored.length} case(s) errored`);
+    process.exitCode = agree < args.minAgree || errored.length > 0 ? 1 : 0;
+  }
   console.log(`${agree} cases agree, ${disagree} disagree`);
-  process.exitCode = disagree > 0 ? 1 : 0;
 }
 
 main().catch((e) => {

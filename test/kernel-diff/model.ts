@@ -10,7 +10,14 @@ export type Step =
   /** A TCP connect or a UDP datagram from a fixed source port; the answer and what listeners saw. */
   | { kind: 'tcp' | 'udp'; ns: string; dst: string; dport: number; sport: number }
   /** `iptables -t TABLE -nvxL` in a namespace: the packet counters of every chain and rule. */
-  | { kind: 'counters'; ns: string; table: string };
+  | { kind: 'counters'; ns: string; table: string }
+  /**
+   * Before the counters: wait until no namespace of the case is resolving a neighbour, then
+   * SETTLE_MARGIN_MS more. An ARP retransmission runs 1004-1032 ms after the one before it, where
+   * in that window depends on the phase of the machine's jiffies (src/kernel/timer.ts), so a
+   * counter read inside the window would count the probe or not by chance, on Linux and here.
+   */
+  | { kind: 'settle' };
 
 export interface Case {
   /** `seed/index`: enough to regenerate the case. */
@@ -23,6 +30,22 @@ export interface Case {
 
 /** Per step, one normalised line (several for counters). */
 export type Outcome = string[];
+
+/**
+ * Sysctls the harness sets in every namespace it creates, on both sides, right after
+ * `ip netns add` and before anything else happens there. A bridge coming up sends two IGMPv3
+ * reports (src/kernel/igmp.ts), the second at a random time below the device's
+ * igmpv3_unsolicited_report_interval (1000 ms): whether a leaf's counters see it would depend on
+ * the run. At 1 ms the random part is always 0, so both reports leave 2 jiffies apart, before the
+ * harness's next step. Only `default` matters: a new device copies it (`all` is not read).
+ */
+export const NETNS_SYSCTLS = ['net.ipv4.conf.default.igmpv3_unsolicited_report_interval=1'];
+
+/** The settle step's wait after the last resolution ended (ms): more than the 28 ms by which the
+ *  simulator's ARP timers may run after Linux's (timer-wheel phase), and any measurement skew. */
+export const SETTLE_MARGIN_MS = 100;
+/** The settle step gives up after this long (ms); ARP gives up after about 3.1 s. */
+export const SETTLE_MAX_MS = 5000;
 
 /** How long the real side waits for a TCP or UDP answer (ms); the simulator uses the same on its clock. */
 export const PROBE_MS = 800;
@@ -40,6 +63,8 @@ export function describeStep(s: Step): string {
       return `${s.kind} from ${s.ns} :${s.sport} to ${s.dst}:${s.dport}`;
     case 'counters':
       return `ip netns exec ${s.ns} iptables -t ${s.table} -nvxL`;
+    case 'settle':
+      return `settle: wait until no neighbour is INCOMPLETE, then ${SETTLE_MARGIN_MS} ms`;
   }
 }
 

@@ -2,13 +2,13 @@
 // and a small agent process (agent.js) per namespace for TCP and UDP. Every namespace created is
 // recorded in `live` the moment it is asked for, so cleanup finds it whatever happens next.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Case, Outcome, Step } from './model.js';
-import { PROBE_MS, normaliseCounters, normalisePing } from './model.js';
+import { NETNS_SYSCTLS, PROBE_MS, SETTLE_MARGIN_MS, SETTLE_MAX_MS, normaliseCounters, normalisePing } from './model.js';
 
 /**
  * The iptables the real side runs for the command lines' `iptables`: iptables-legacy where it
@@ -24,7 +24,12 @@ function realArgv(line: string): string[] {
   return argv;
 }
 
-const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.js');
+/**
+ * The agent's source, read once when the harness starts: each agent runs it with `node -e`, so a
+ * rebuild of dist/ while the harness runs (another `tsc` in the same tree) cannot hand a starting
+ * agent a half-written agent.js (an empty one exits at once, without a word).
+ */
+const AGENT_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.js'), 'utf8');
 
 /** Namespaces that exist now because of us (created, not yet deleted). */
 export const live = new Set<string>();
@@ -59,15 +64,29 @@ class Agent {
   private readonly proc: ChildProcess;
   private readonly waiting = new Map<number, (m: Record<string, string>) => void>();
   private nextId = 1;
+  private dead = false;
   readonly seen: Seen[] = [];
   readonly ready: Promise<void>;
 
   constructor(ns: string) {
-    this.proc = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const argv = ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', AGENT_SOURCE];
+    this.proc = spawn('ip', argv, { stdio: ['pipe', 'pipe', 'inherit'] });
     agents.add(this.proc);
-    this.proc.on('exit', () => agents.delete(this.proc));
     let ready!: () => void;
     this.ready = new Promise((r) => (ready = r));
+    // An agent that dies (no such namespace, killed) answers every call, pending or later, with
+    // an error rather than leaving the case waiting for ever.
+    const die = (why: string): void => {
+      agents.delete(this.proc);
+      this.dead = true;
+      ready();
+      for (const [id, w] of this.waiting) {
+        this.waiting.delete(id);
+        w({ error: `agent exited (${why})` });
+      }
+    };
+    this.proc.on('exit', (code, sig) => die(String(sig ?? code)));
+    this.proc.on('error', (e) => die(String(e)));
     const rl = readline.createInterface({ input: this.proc.stdout! });
     rl.on('line', (line) => {
       const m = JSON.parse(line) as Record<string, string>;
@@ -83,6 +102,7 @@ class Agent {
 
   async call(msg: Record<string, string | number>): Promise<Record<string, string>> {
     await this.ready;
+    if (this.gone()) return { error: 'agent exited' };
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
@@ -90,9 +110,13 @@ class Agent {
     });
   }
 
+  private gone(): boolean {
+    return this.dead || this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
   stop(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) return resolve();
+      if (this.gone()) return resolve();
       this.proc.once('exit', () => resolve());
       this.proc.kill('SIGKILL');
     });
@@ -125,8 +149,13 @@ export async function runReal(c: Case): Promise<{ outcomes: Outcome[]; times: nu
   const t0 = performance.now();
   try {
     for (const s of c.steps) {
+      // A namespace's agent (a node process) takes 130 ms or more to start, longer under load. It
+      // is started and waited for before the step's time is taken, so that the time given to the
+      // simulator is when the probe really began: an ARP resolution or a retransmission started
+      // by this step then fails or fires at the same moment on both sides.
+      if (s.kind === 'tcp' || s.kind === 'udp' || s.kind === 'listen') await agentOf(s.ns).ready;
       times.push(performance.now() - t0);
-      outcomes.push(await step(s, agentOf, ag));
+      outcomes.push(await step(s, agentOf, ag, c.namespaces));
     }
   } finally {
     await Promise.all([...ag.values()].map((a) => a.stop()));
@@ -135,7 +164,18 @@ export async function runReal(c: Case): Promise<{ outcomes: Outcome[]; times: nu
   return { outcomes, times };
 }
 
-async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Agent>): Promise<Outcome> {
+/** The neighbours being resolved now in the case's namespaces, as `NS: ip neigh` lines. */
+async function resolving(namespaces: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const ns of namespaces) {
+    if (!live.has(ns)) continue;
+    const r = await run(['ip', '-n', ns, 'neigh', 'show', 'nud', 'incomplete']);
+    for (const l of r.out.split('\n')) if (l.trim() !== '') out.push(`${ns}: ${l.trim()}`);
+  }
+  return out;
+}
+
+async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Agent>, namespaces: string[]): Promise<Outcome> {
   switch (s.kind) {
     case 'cmd': {
       const argv = realArgv(s.line);
@@ -144,9 +184,11 @@ async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Age
       const r = await run(argv);
       // The simulator models IPv4 only. Left on, IPv6 would add its own traffic (DAD, router and
       // MLD solicitations) to what VXLAN carries and iptables counts, so the harness turns it off
-      // in every namespace it creates, before anything else happens there.
+      // in every namespace it creates, before anything else happens there; the simulator gets
+      // the same NETNS_SYSCTLS (sim.ts).
       if (m && r.code === 0) {
-        await run(['ip', 'netns', 'exec', m[1]!, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+        const set = await run(['ip', 'netns', 'exec', m[1]!, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1', ...NETNS_SYSCTLS]);
+        if (set.code !== 0) return [`exit ${r.code}`, `harness sysctls failed: ${set.out.trim()}`];
       }
       return [`exit ${r.code}`];
     }
@@ -169,12 +211,21 @@ async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Age
       const all = (): Seen[] => [...ag.values()].flatMap((a) => a.seen);
       for (let i = 0; i < 50 && all().length === 0 && (r.result === 'connected' || r.result === 'reply'); i++) await sleep(10);
       const seen = all();
-      const res = r.result === 'reply' ? `reply from ${r.from}` : r.result!;
+      const res = r.result === 'reply' ? `reply from ${r.from}` : (r.result ?? `agent error: ${r.error}`);
       return [`${res}; ${seenLine(seen)}`];
     }
     case 'counters': {
       const r = await run(['ip', 'netns', 'exec', s.ns, REAL_IPTABLES, '-t', s.table, '-nvxL']);
       return normaliseCounters(r.out, r.code);
+    }
+    case 'settle': {
+      const until = performance.now() + SETTLE_MAX_MS;
+      for (let pending = await resolving(namespaces); pending.length > 0; pending = await resolving(namespaces)) {
+        if (performance.now() > until) return [`still resolving after ${SETTLE_MAX_MS} ms: ${pending.join('; ')}`];
+        await sleep(50);
+      }
+      await sleep(SETTLE_MARGIN_MS);
+      return ['settled'];
     }
   }
 }

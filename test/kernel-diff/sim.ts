@@ -14,7 +14,7 @@ import { routeConnectErrno } from '../../src/kernel/ipv4.js';
 import { startCommand } from '../../src/shell/exec.js';
 import { MS, SEC } from '../../src/sim/clock.js';
 import type { Case, Outcome, Step } from './model.js';
-import { PROBE_MS, describeStep, normaliseCounters, normalisePing } from './model.js';
+import { NETNS_SYSCTLS, PROBE_MS, describeStep, normaliseCounters, normalisePing } from './model.js';
 import { seenLine } from './real.js';
 
 export const ERRNO: Record<number, string> = {
@@ -72,8 +72,16 @@ function nsOf(host: Host, name: string): Netns {
 function step(world: World, host: Host, s: Step, seen: Seen[]): Outcome {
   const eq = world.eq;
   switch (s.kind) {
-    case 'cmd':
-      return [`exit ${shell(world, host, s.line).code}`];
+    case 'cmd': {
+      const code = shell(world, host, s.line).code;
+      const m = /^ip netns add (\S+)$/.exec(s.line);
+      if (m && code === 0) {
+        // As the real side does for every namespace it creates (NETNS_SYSCTLS in model.ts).
+        const set = shell(world, host, `ip netns exec ${m[1]} sysctl -qw ${NETNS_SYSCTLS.join(' ')}`);
+        if (set.code !== 0) return [`exit ${code}`, `harness sysctls failed: ${set.out.trim()}`];
+      }
+      return [`exit ${code}`];
+    }
     case 'listen': {
       const ns = host.named.get(s.ns);
       if (ns === undefined) return ['listen failed: no namespace'];
@@ -151,5 +159,8 @@ function step(world: World, host: Host, s: Step, seen: Seen[]): Outcome {
       const r = shell(world, host, describeStep(s));
       return normaliseCounters(r.out, r.code);
     }
+    case 'settle':
+      // The real side waited; the next step's time, taken after the wait, moves the clock here.
+      return ['settled'];
   }
 }

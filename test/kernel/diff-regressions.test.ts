@@ -7,7 +7,7 @@ import type { Host } from '../../src/kernel/host.js';
 import { tcpConnect } from '../../src/kernel/tcp.js';
 import { udpSend } from '../../src/kernel/udp.js';
 import { parseIp4 } from '../../src/core/addr.js';
-import { SEC } from '../../src/sim/clock.js';
+import { MS, SEC } from '../../src/sim/clock.js';
 
 function all(w: World, h: Host, lines: string): void {
   for (const l of lines.trim().split('\n')) {
@@ -104,6 +104,57 @@ describe('kernel-diff regressions', () => {
     expect(sh(w, h, 'ip netns exec a ping -c 1 -W 1 -s 1376 -M do 10.1.0.2').code).toBe(0);
   });
 
+  it('every packet queued for an unresolved neighbour gets its host unreachable (unres_qlen is 101, not 3)', () => {
+    const w = world([['n1', '192.168.205.10/24']]);
+    const h = w.hosts.get('n1')!;
+    all(w, h, `
+      ip netns add a
+      ip netns add b
+      ip netns exec a ip link set lo up
+      ip netns exec a ip link add va type veth peer name vb netns b
+      ip netns exec a ip addr add 10.1.0.1/24 dev va
+      ip netns exec a ip link set va up
+      ip netns exec b ip link set vb up
+      ip netns exec a iptables -A INPUT -p icmp
+    `);
+    // Six echo requests wait for 10.1.0.3 (nobody has it); ARP gives up after 3 s.
+    const out = sh(w, h, 'ip netns exec a ping -n -c 6 -i 0.2 -W 5 10.1.0.3').out;
+    expect(out.match(/Destination Host Unreachable/g)?.length).toBe(6);
+    expect(out).toContain('6 packets transmitted, 0 received, +6 errors, 100% packet loss');
+    expect(sh(w, h, 'ip netns exec a iptables -nvxL INPUT').out).toMatch(/Chain INPUT \(policy ACCEPT 6 packets/);
+  });
+
+  it('ARP retransmits run on the timer wheel: a connect to an absent neighbour fails 3052-3080 ms later, not 3000', () => {
+    const w = world([['n1', '192.168.205.10/24']]);
+    const h = w.hosts.get('n1')!;
+    all(w, h, `
+      ip netns add a
+      ip netns add b
+      ip netns exec a ip link set lo up
+      ip netns exec a ip link add va type veth peer name vb netns b
+      ip netns exec a ip addr add 10.1.0.1/24 dev va
+      ip netns exec a ip link set va up
+      ip netns exec b ip link set vb up
+    `);
+    // Linux 6.18 (HZ=250): probes 1008-1032 ms, then 1024 ms, apart; FAILED 1024 ms after the third.
+    for (const offset of [0, 1, 2, 3, 5, 7].map((j) => j * 4 * MS + 1)) {
+      const start = w.eq.now + 5 * SEC + offset;
+      w.eq.runWhile(() => true, start);
+      let failedAt = -1;
+      let errno = 0;
+      tcpConnect(h.named.get('a')!, parseIp4('10.1.0.2')!, 80, {
+        onError: (_c, e) => {
+          errno = e;
+          failedAt = w.eq.now;
+        },
+      });
+      w.eq.runWhile(() => failedAt < 0, start + 4 * SEC);
+      expect(errno).toBe(113); // EHOSTUNREACH
+      expect(failedAt - start).toBeGreaterThanOrEqual(3048 * MS);
+      expect(failedAt - start).toBeLessThanOrEqual(3080 * MS);
+    }
+  });
+
   it('a packet dropped in OUTPUT fails the send with EPERM (nf_hook_slow)', () => {
     const w = world([['n1', '192.168.205.10/24']]);
     const h = w.hosts.get('n1')!;
@@ -191,5 +242,50 @@ describe('kernel-diff regressions (netfilter, IGMP)', () => {
     // Two state-change reports (robustness 2), to 224.0.0.22, dropped after PREROUTING.
     expect(out).toMatch(/Chain PREROUTING \(policy ACCEPT 2 packets, 80 bytes\)/);
     expect(out).toMatch(/Chain INPUT \(policy ACCEPT 0 packets/);
+  });
+
+  /** A switch namespace s with br0 (down) and one leaf l1 behind an up port, counting IGMP. */
+  function igmpLeaf(setup: string): { w: World; h: Host; reports: () => number } {
+    const w = world([['n1', '192.168.205.10/24']]);
+    const h = w.hosts.get('n1')!;
+    all(w, h, `
+      ip netns add s
+      ip netns add l1
+      ${setup}
+      ip netns exec s ip link add br0 type bridge
+      ip netns exec s ip link add p1 type veth peer name eth0 netns l1
+      ip netns exec s ip link set p1 master br0
+      ip netns exec s ip link set p1 up
+      ip netns exec l1 ip link set eth0 up
+      ip netns exec l1 iptables -t mangle -A PREROUTING -p 2
+    `);
+    const reports = (): number => Number(/Chain PREROUTING \(policy ACCEPT (\d+) packets/.exec(counters(w, h, 'l1', 'mangle'))![1]);
+    return { w, h, reports };
+  }
+
+  it('the second IGMPv3 report waits a random part of igmpv3_unsolicited_report_interval (default 1000 ms)', () => {
+    const { w, h, reports } = igmpLeaf('');
+    expect(sh(w, h, 'ip netns exec s sysctl net.ipv4.conf.default.igmpv3_unsolicited_report_interval').out).toBe(
+      'net.ipv4.conf.default.igmpv3_unsolicited_report_interval = 1000\n',
+    );
+    all(w, h, 'ip netns exec s ip link set br0 up');
+    const up = w.eq.now;
+    w.eq.runWhile(() => true, up + 50 * MS);
+    expect(reports()).toBe(1);
+    w.eq.runWhile(() => true, up + 2 * SEC);
+    expect(reports()).toBe(2);
+  });
+
+  it('igmpv3_unsolicited_report_interval=1 in `default` sends both reports 3 jiffies apart; `all` is not read', () => {
+    const quick = igmpLeaf('ip netns exec s sysctl -qw net.ipv4.conf.default.igmpv3_unsolicited_report_interval=1');
+    all(quick.w, quick.h, 'ip netns exec s ip link set br0 up');
+    // 2 jiffies rounded up by the wheel, twice: by 24 ms at HZ=250 (Linux 6.18: 12-16 ms apart).
+    quick.w.eq.runWhile(() => true, quick.w.eq.now + 25 * MS);
+    expect(quick.reports()).toBe(2);
+
+    const viaAll = igmpLeaf('ip netns exec s sysctl -w net.ipv4.conf.all.igmpv3_unsolicited_report_interval=1');
+    all(viaAll.w, viaAll.h, 'ip netns exec s ip link set br0 up');
+    viaAll.w.eq.runWhile(() => true, viaAll.w.eq.now + 50 * MS);
+    expect(viaAll.reports()).toBe(1);
   });
 });
