@@ -6,7 +6,7 @@ import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, ICMP_DEST_UNREACH, ICMP_HOST_UNR
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { icmpSend } from './icmp.js';
-import { ARP_PROBES, ARP_RETRANS_JIFFIES, UNRES_QLEN } from './neigh.js';
+import { ARP_PROBES, ARP_RETRANS_JIFFIES, DELAY_PROBE_JIFFIES, DELAY_PROBE_TIME, UCAST_PROBES, UNRES_QLEN } from './neigh.js';
 import type { NeighEntry } from './neigh.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
@@ -19,10 +19,13 @@ export function arpRcv(dev: NetDevice, pkt: Packet): void {
     // arp_ignore=0: answer for any address of the namespace, whichever device asked.
     if (!ns.isLocal(pkt.arpTpa)) return;
     const e = ns.neigh.get(dev, pkt.arpSpa) ?? ns.neigh.create(dev, pkt.arpSpa);
-    if (e.state !== 'PERMANENT') {
+    // neigh_event_ns → neigh_update(NUD_STALE): a valid entry with this address keeps its state
+    // (and its timer); otherwise the entry becomes STALE with the sender's address, stops
+    // resolving and sends what waited. STALE confirms nothing.
+    if (e.state !== 'PERMANENT' && e.state !== 'NOARP' && !(e.usable() && e.mac === pkt.arpSha)) {
       e.mac = pkt.arpSha;
       e.state = 'STALE';
-      e.confirmed = now;
+      cancelTimer(ns, e);
       flushQueue(ns, e);
     }
     const reply = new Packet();
@@ -66,6 +69,55 @@ function armTimer(ns: Netns, e: NeighEntry, at: number, delta: number, fn: () =>
     e.timer = -1;
     fn();
   });
+}
+
+/**
+ * __neigh_event_send for an entry packets are sent with: a STALE one (or a REACHABLE one past
+ * its reachable time) goes to DELAY, and is checked delay_first_probe_time later.
+ */
+export function neighEventSend(ns: Netns, e: NeighEntry, now: number): void {
+  if (e.state === 'DELAY' || e.state === 'PROBE' || e.stateAt(now) !== 'STALE') return;
+  e.state = 'DELAY';
+  armTimer(ns, e, now, DELAY_PROBE_JIFFIES, () => {
+    if (e.state !== 'DELAY') return;
+    const t = ns.host.eq.now;
+    // neigh_timer_handler: confirmed during the delay → REACHABLE; else probe it, unicast.
+    if (t - e.confirmed <= DELAY_PROBE_TIME) {
+      e.state = 'REACHABLE';
+      return;
+    }
+    e.state = 'PROBE';
+    e.probes = 0;
+    probe(ns, e, t);
+  });
+}
+
+/** neigh_confirm: an upper layer saw the neighbour answer (a TCP ACK that moved a connection on). */
+export function neighConfirm(e: NeighEntry, now: number): void {
+  if (e.usable()) e.confirmed = now;
+}
+
+/** NUD_PROBE: a unicast ARP request to the address we have, up to UCAST_PROBES, 1 s apart. */
+function probe(ns: Netns, e: NeighEntry, at: number): void {
+  e.probes++;
+  const dev = e.dev;
+  const req = new Packet();
+  req.ethType = ETH_P_ARP;
+  req.ethSrc = dev.mac;
+  req.ethDst = e.mac;
+  req.arpOp = ARPOP_REQUEST;
+  req.arpSha = dev.mac;
+  // Nothing waits in the queue, so arp_solicit takes the device's address (inet_select_addr).
+  req.arpSpa = dev.primaryAddr() ?? 0;
+  req.arpTha = 0;
+  req.arpTpa = e.ip;
+  req.tstamp = at;
+  armTimer(ns, e, at, ARP_RETRANS_JIFFIES, () => {
+    if (e.state !== 'PROBE') return;
+    if (e.probes < UCAST_PROBES) return probe(ns, e, ns.host.eq.now);
+    e.state = 'FAILED';
+  });
+  dev.transmit(req);
 }
 
 function flushQueue(ns: Netns, e: NeighEntry): void {

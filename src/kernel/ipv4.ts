@@ -15,7 +15,7 @@ import {
   ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
 } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
-import { arpResolve } from './arp.js';
+import { arpResolve, neighConfirm, neighEventSend } from './arp.js';
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { icmpRcv, icmpSend, peerAllow, peerBucket } from './icmp.js';
@@ -264,6 +264,17 @@ export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Pac
   return neighOutput(ns, dev, nexthop, pkt);
 }
 
+/**
+ * sock_confirm_neigh: a socket whose peer just moved it on (tcp_ack with forward progress →
+ * sk_dst_confirm) confirms the neighbour its next segment to `dst` leaves through.
+ */
+export function confirmNeighbourOf(ns: Netns, dst: Ip4, now: number): void {
+  const r = routeOutput(ns, dst);
+  if (r === null || r.type !== 'unicast' || r.dev === null) return;
+  const e = ns.neigh.get(r.dev, r.gateway !== 0 ? r.gateway : dst);
+  if (e !== undefined) neighConfirm(e, now);
+}
+
 export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): number | void {
   pkt.ethSrc = dev.mac;
   if (dev.kind === 'loopback') {
@@ -276,6 +287,7 @@ export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet
   }
   const e = ns.neigh.get(dev, nexthop);
   if (e !== undefined && e.usable()) {
+    neighEventSend(ns, e, pkt.tstamp);
     pkt.ethDst = e.mac;
     if (pkt.trace !== null) pkt.trace.hop('xmit', ns.host.name, ns.label, dev.name, `out ${dev.name}, neighbour ${formatIp4(nexthop)} ${e.stateAt(pkt.tstamp)}`);
     return dev.transmit(pkt);

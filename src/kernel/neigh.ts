@@ -2,9 +2,12 @@
 // kernel's defaults: up to 3 broadcast probes one second apart (mcast_solicit=3, retrans_time=1s,
 // on the timer wheel: 1004-1032 ms for the first wait, 1024 ms for the next at HZ=250),
 // at most 101 packets queued while INCOMPLETE (unres_qlen), then FAILED and the queue dropped with
-// an ICMP host unreachable to each sender. A confirmed entry is REACHABLE for 30 s, then STALE (still
-// usable; real traffic confirms it again). Not modelled: NUD_DELAY/NUD_PROBE, Linux's unicast
-// re-probe of a used STALE entry about 5 s later (delay_first_probe_time) when nothing confirmed it.
+// an ICMP host unreachable to each sender. A confirmed entry is REACHABLE for 30 s, then STALE
+// (still usable). A STALE entry that is used goes to DELAY; 5 s later (delay_first_probe_time) it
+// is REACHABLE again if something confirmed it meanwhile (an ARP reply, a TCP ACK that moved the
+// connection on), else PROBE: up to 3 unicast ARP requests 1 s apart, then FAILED. So a namespace
+// that answered someone who ARPed it (its entry for the asker is STALE) asks back, unicast, about
+// 5 s later: seen on Linux 6.18 as one more VXLAN datagram each way between the VTEPs.
 import type { Ip4, Mac } from '../core/addr.js';
 import type { Packet } from '../wire/packet.js';
 import type { NetDevice } from './device.js';
@@ -12,11 +15,16 @@ import type { Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
 import { msecsToJiffies } from './timer.js';
 
-export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'FAILED' | 'PERMANENT' | 'NOARP';
+export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'PERMANENT' | 'NOARP';
 
 export const ARP_PROBES = 3;
 /** retrans_time (1 s) in jiffies, as neigh_parms keep it. */
 export const ARP_RETRANS_JIFFIES = msecsToJiffies(1000);
+/** delay_first_probe_time: how long a STALE entry, once used, waits in DELAY for a confirmation. */
+export const DELAY_PROBE_TIME: Nanos = 5 * SEC;
+export const DELAY_PROBE_JIFFIES = msecsToJiffies(5000);
+/** ucast_solicit: unicast probes in PROBE before the entry fails (mcast_reprobes = 0). */
+export const UCAST_PROBES = 3;
 export const REACHABLE_TIME: Nanos = 30 * SEC;
 /**
  * How many packets wait for an unresolved neighbour. Linux bounds the queue by bytes of truesize
@@ -30,7 +38,8 @@ export const UNRES_QLEN = 101;
 export class NeighEntry {
   mac = 0;
   state: NeighState = 'INCOMPLETE';
-  confirmed: Nanos = 0;
+  /** Last confirmation of reachability; neigh_alloc puts a new entry's well in the past. */
+  confirmed: Nanos = -Infinity;
   probes = 0;
   timer = -1;
   readonly queue: Packet[] = [];
@@ -46,8 +55,10 @@ export class NeighEntry {
     return this.state;
   }
 
+  /** NUD_VALID: packets go out with the known address (DELAY and PROBE included). */
   usable(): boolean {
-    return this.state === 'REACHABLE' || this.state === 'STALE' || this.state === 'PERMANENT' || this.state === 'NOARP';
+    const s = this.state;
+    return s === 'REACHABLE' || s === 'STALE' || s === 'DELAY' || s === 'PROBE' || s === 'PERMANENT' || s === 'NOARP';
   }
 }
 

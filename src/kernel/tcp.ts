@@ -8,7 +8,7 @@ import type { TraceLeg } from '../core/trace.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IPPROTO_TCP, Packet, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
-import { ipLocalOut, routeConnectErrno, routeOutput, selectSource } from './ipv4.js';
+import { confirmNeighbourOf, ipLocalOut, routeConnectErrno, routeOutput, selectSource } from './ipv4.js';
 import { WAKEUP_NS } from './latency.js';
 import { icmpErrConvert } from './icmp.js';
 import type { Netns } from './netns.js';
@@ -48,6 +48,8 @@ export class TcpConn {
   private pending: Packet | null = null;
   private timer = -1;
   private retries = 0;
+  /** The peer acknowledged something new: the next segment confirms the neighbour (sk_dst_confirm). */
+  private confirmNeigh = false;
   /** Trace leg for the next segment this connection sends (the first one of a traced probe). */
   trace: TraceLeg | null = null;
 
@@ -101,6 +103,10 @@ export class TcpConn {
     this.trace = null;
     this.sndNxt = (this.sndNxt + p.payloadLen + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
     if (retransmit || flags & (TCP_SYN | TCP_FIN)) this.arm(p);
+    if (this.confirmNeigh) {
+      this.confirmNeigh = false;
+      confirmNeighbourOf(this.ns, this.raddr, at);
+    }
     ipLocalOut(this.ns, p.clone());
   }
 
@@ -134,6 +140,7 @@ export class TcpConn {
     if (this.pending !== null && ack === this.sndNxt) {
       this.pending = null;
       this.cancelTimer();
+      this.confirmNeigh = true;
     }
   }
 

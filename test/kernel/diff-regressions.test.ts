@@ -288,4 +288,23 @@ describe('kernel-diff regressions (netfilter, IGMP)', () => {
     viaAll.w.eq.runWhile(() => true, viaAll.w.eq.now + 50 * MS);
     expect(viaAll.reports()).toBe(1);
   });
+
+  it('a used STALE entry goes DELAY, then PROBE: the responder re-probes the asker, unicast, ~5 s later', () => {
+    const w = world([['n1', '192.168.205.10/24']]);
+    const h = w.hosts.get('n1')!;
+    all(w, h, `
+      ip netns add a
+      ip netns add b
+      ip netns exec a ip link add va type veth peer name vb netns b
+      ip netns exec a ip addr add 10.1.0.1/24 dev va
+      ip netns exec a ip link set va up
+      ip netns exec b ip addr add 10.1.0.2/24 dev vb
+      ip netns exec b ip link set vb up
+    `);
+    sh(w, h, 'ip netns exec a ping -c 1 -W 1 10.1.0.2');
+    expect(sh(w, h, 'ip netns exec b ip neigh').out).toMatch(/10\.1\.0\.1 dev vb lladdr \S+ DELAY/);
+    w.eq.runWhile(() => true, w.eq.now + 6 * SEC);
+    // Linux 6.18: "arp +5.062 req-ucast-in, +5.063 rep-ucast-out" seen in a; b is REACHABLE after.
+    expect(sh(w, h, 'ip netns exec b ip neigh').out).toMatch(/10\.1\.0\.1 dev vb lladdr \S+ REACHABLE/);
+  });
 });
