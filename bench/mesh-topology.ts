@@ -281,6 +281,9 @@ export function resolveNeighbours(m: Mesh): void {
   }
   client.root.sockets.unbindUdp(port);
   if (answered !== m.backends.length) throw new Error(`warm-up: ${answered} of ${m.backends.length} requests answered (drops on node1: ${m.node.drops})`);
+  // Neighbours just used sit in DELAY and re-probe ~5 s later (NUD_PROBE, unicast): let that
+  // finish too, so the entries are REACHABLE and nothing is left on the clock.
+  world.eq.runUntil(world.eq.now + 10 * SEC);
   forgetConnections(m);
   for (const b of m.backends) b.answered = 0;
   if (world.eq.pending !== 0) throw new Error(`warm-up: ${world.eq.pending} events still pending`);
