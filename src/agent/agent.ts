@@ -2,13 +2,10 @@
 // managers assigned to its node, runs them as containers on the local Docker engine, reports
 // their progress, shuts them down when asked, and keeps libnetwork's swarm data plane in step
 // with the cluster (networks, peers, load balancers, DNS records) — the gossip it would receive.
-import type { Ip4 } from '../core/addr.js';
-import { macFromIp } from '../core/addr.js';
 import type { Daemon } from '../docker/daemon.js';
 import { DockerError } from '../docker/daemon.js';
 import { parseImageRef } from '../docker/images.js';
 import type { Container } from '../docker/model.js';
-import type { RemotePeer } from '../docker/overlay.js';
 import { SwarmDataplane } from '../docker/swarm-dp.js';
 import type { DesiredNetwork, PeerFeed } from '../docker/swarm-dp.js';
 import { MS, SEC } from '../sim/clock.js';
@@ -89,10 +86,6 @@ export class Agent {
 
   get node(): SwarmNode | undefined {
     return this.cluster.nodes.get(this.nodeId);
-  }
-
-  private get now(): number {
-    return this.cluster.now;
   }
 
   /** Whether this node can talk to the managers (to get work and report). */

@@ -14,7 +14,7 @@ import { newId, randomName, shortId } from './ids.js';
 import { parseImageRef } from './images.js';
 import type { ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
-import { attachGatewayBridge, attachOverlay, detachOverlay, overlaySandbox, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
+import { attachGatewayBridge, attachOverlay, detachOverlay, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
 import { globalPoolCandidates } from './ipam.js';
 import { AddressPool, localPoolCandidates, overlaps } from './ipam.js';

@@ -183,3 +183,16 @@ export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, in
   }
   ipLocalOut(ns, err);
 }
+
+/** An echo request as a ping socket sends it (the kernel fills source, TTL and checksum). */
+export function echoRequest(id: number, seq: number, dst: Ip4, size: number, now: Nanos): Packet {
+  const p = new Packet();
+  p.ipProto = IPPROTO_ICMP;
+  p.icmpType = ICMP_ECHO;
+  p.icmpId = id;
+  p.icmpSeq = seq;
+  p.ipDst = dst;
+  p.payloadLen = size;
+  p.tstamp = now;
+  return p;
+}

@@ -200,17 +200,7 @@ export function tcpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
     if (flags & TCP_RST) return dropPacket(ns, dev, pkt, Drop.NoListener, 'RST for no connection');
     // A closed port answers with RST (tcp_v4_send_reset).
     if (pkt.trace !== null) pkt.trace.hop('icmp', host.name, ns.label, dev.name, `no socket on ${formatIp4(pkt.ipDst)}:${pkt.dport}: send RST`);
-    const rst = new Packet();
-    rst.ipProto = IPPROTO_TCP;
-    rst.ipSrc = pkt.ipDst;
-    rst.ipDst = pkt.ipSrc;
-    rst.sport = pkt.dport;
-    rst.dport = pkt.sport;
-    rst.tcpFlags = flags & TCP_ACK ? TCP_RST : TCP_RST | TCP_ACK;
-    rst.tcpSeq = flags & TCP_ACK ? pkt.tcpAck : 0;
-    rst.tcpAck = (pkt.tcpSeq + pkt.payloadLen + (flags & TCP_SYN ? 1 : 0)) >>> 0;
-    rst.tstamp = pkt.tstamp;
-    rst.trace = pkt.trace === null ? null : pkt.trace.reply();
+    const rst = resetFor(pkt);
     dropPacket(ns, dev, pkt, Drop.NoListener, `nothing listens on TCP ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
     ipLocalOut(ns, rst);
     return;
@@ -283,4 +273,22 @@ export function tcpError(ns: Netns, err: Packet): boolean {
     wake(c, err.tstamp, () => c.handlers.onError?.(c, conv.errno));
   }
   return true;
+}
+
+/** The RST that answers `pkt` (tcp_v4_send_reset, and netfilter's nf_send_reset for REJECT
+ *  --reject-with tcp-reset): seq from its ACK if it had one, else an ACK of what it carried. */
+export function resetFor(pkt: Packet): Packet {
+  const flags = pkt.tcpFlags;
+  const rst = new Packet();
+  rst.ipProto = IPPROTO_TCP;
+  rst.ipSrc = pkt.ipDst;
+  rst.ipDst = pkt.ipSrc;
+  rst.sport = pkt.dport;
+  rst.dport = pkt.sport;
+  rst.tcpFlags = flags & TCP_ACK ? TCP_RST : TCP_RST | TCP_ACK;
+  rst.tcpSeq = flags & TCP_ACK ? pkt.tcpAck : 0;
+  rst.tcpAck = (pkt.tcpSeq + pkt.payloadLen + (flags & TCP_SYN ? 1 : 0)) >>> 0;
+  rst.tstamp = pkt.tstamp;
+  rst.trace = pkt.trace === null ? null : pkt.trace.reply();
+  return rst;
 }

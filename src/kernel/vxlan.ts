@@ -7,7 +7,7 @@
 import { formatIp4, formatMac, isGroupMac } from '../core/addr.js';
 import type { Ip4, Mac } from '../core/addr.js';
 import { describe } from '../wire/describe.js';
-import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, IPPROTO_UDP, Packet, VXLAN_PORT } from '../wire/packet.js';
+import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, IPPROTO_UDP, Packet } from '../wire/packet.js';
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { ipLocalOut } from './ipv4.js';

@@ -5,7 +5,7 @@ import { resolveHost } from '../apps/resolver.js';
 import type { PingSocket } from '../kernel/socket.js';
 import { ipLocalOut, routeOutput } from '../kernel/ipv4.js';
 import { MS, SEC } from '../sim/clock.js';
-import { ICMP_ECHO, IPPROTO_ICMP, Packet } from '../wire/packet.js';
+import { echoRequest } from '../kernel/icmp.js';
 import { icmpErrorText } from './ping.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
@@ -89,14 +89,7 @@ export const busyboxPing: Program = (ctx, argv, exit) => {
     const sendOne = (): void => {
       if (finished) return;
       const seq = transmitted++;
-      const p = new Packet();
-      p.ipProto = IPPROTO_ICMP;
-      p.icmpType = ICMP_ECHO;
-      p.icmpId = id;
-      p.icmpSeq = seq;
-      p.ipDst = dst;
-      p.payloadLen = size;
-      p.tstamp = eq.now;
+      const p = echoRequest(id, seq, dst, size, eq.now);
       sent.set(seq, eq.now);
       ipLocalOut(ns, p);
       timer = transmitted < count ? eq.after(SEC, sendOne) : eq.after(timeout * SEC, finish);

@@ -5,10 +5,11 @@ import { Command, CommanderError } from 'commander';
 import { formatIp4 } from '../core/addr.js';
 import type { PingSocket } from '../kernel/socket.js';
 import { EACCES, EPERM, ipLocalOut, routeConnectErrno, routeOutput } from '../kernel/ipv4.js';
+import { echoRequest } from '../kernel/icmp.js';
 import { ERRNO_TEXT } from './curl.js';
 import { MS, SEC } from '../sim/clock.js';
 import {
-  ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, Packet,
+  ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_TIME_EXCEEDED, Packet,
 } from '../wire/packet.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
@@ -171,15 +172,8 @@ export const ping: Program = (ctx, argv, exit) => {
       if (finished) return;
       const seq = ++transmitted;
       lastSend = eq.now;
-      const p = new Packet();
-      p.ipProto = IPPROTO_ICMP;
-      p.icmpType = ICMP_ECHO;
-      p.icmpId = id;
-      p.icmpSeq = seq;
-      p.ipDst = dst;
+      const p = echoRequest(id, seq, dst, size, eq.now);
       p.ipTtl = ttl;
-      p.payloadLen = size;
-      p.tstamp = eq.now;
       const route = routeOutput(ns, dst);
       const mtu = route === null ? 1500 : route.type === 'local' ? 65536 : route.dev!.mtu;
       p.ipDf = pmtu === 'do' || (pmtu === 'want' && size + 28 <= mtu);

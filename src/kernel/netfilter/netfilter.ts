@@ -10,7 +10,7 @@
 import { formatIp4 } from '../../core/addr.js';
 import { describeL3 } from '../../wire/describe.js';
 import {
-  ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_TCP, Packet, TCP_ACK, TCP_RST, TCP_SYN,
+  ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_TCP, Packet, TCP_RST,
 } from '../../wire/packet.js';
 import type { Bridge } from '../bridge.js';
 import type { NetDevice } from '../device.js';
@@ -22,6 +22,7 @@ import type { IpvsConn } from '../ipvs/conn.js';
 import type { Netns } from '../netns.js';
 import { dropPacket } from '../rx.js';
 import { xfrmLookup } from '../xfrm.js';
+import { resetFor } from '../tcp.js';
 import type { CompiledChain, CompiledRule, CompiledTable } from './compile.js';
 import { MIN_RUN, compileTable } from './compile.js';
 import {
@@ -36,7 +37,7 @@ import { MANIP_DST, MANIP_SRC, hostPort, natDone, natInitialized, natPacket, set
 import { REJECT_CODES } from './rule.js';
 import type { Table, TableName } from './table.js';
 import { Tables } from './table.js';
-import { VERDICT_ACCEPT, VERDICT_DROP, VERDICT_REJECT, Walker } from './traverse.js';
+import { VERDICT_ACCEPT, VERDICT_REJECT, Walker } from './traverse.js';
 import type { TargetHandler } from './traverse.js';
 
 export class Netfilter implements NetfilterHooks {
@@ -110,17 +111,7 @@ export class Netfilter implements NetfilterHooks {
       return;
     }
     if (pkt.ipProto !== IPPROTO_TCP || pkt.tcpFlags & TCP_RST) return;
-    const rst = new Packet();
-    rst.ipProto = IPPROTO_TCP;
-    rst.ipSrc = pkt.ipDst;
-    rst.ipDst = pkt.ipSrc;
-    rst.sport = pkt.dport;
-    rst.dport = pkt.sport;
-    rst.tcpFlags = pkt.tcpFlags & TCP_ACK ? TCP_RST : TCP_RST | TCP_ACK;
-    rst.tcpSeq = pkt.tcpFlags & TCP_ACK ? pkt.tcpAck : 0;
-    rst.tcpAck = (pkt.tcpSeq + pkt.payloadLen + (pkt.tcpFlags & TCP_SYN ? 1 : 0)) >>> 0;
-    rst.tstamp = pkt.tstamp;
-    rst.trace = pkt.trace === null ? null : pkt.trace.reply();
+    const rst = resetFor(pkt);
     this.attach(rst, pkt);
     ipLocalOut(this.ns, rst);
   }

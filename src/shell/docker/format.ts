@@ -3,7 +3,7 @@ import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
-import { formatRows, goTemplate, humanDuration, tabwrite } from '../table.js';
+import { formatRows, humanDuration, tabwrite } from '../table.js';
 
 /** COMMAND as `docker ps` quotes it: arguments with spaces in single quotes, cut to 20 with "…". */
 export function commandText(cmd: string[]): string {
@@ -32,21 +32,13 @@ export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep
   let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created);
   if (last >= 0) list = list.slice(0, last);
   if (quiet) return list.map((c) => c.shortId + '\n').join('');
-  if (format !== undefined) {
-    // `--format '{{.Names}}'`, and `table …` with a header of the placeholders' column titles.
-    const fields = (c: Container): Record<string, string> => ({
-      ID: c.shortId, Image: c.image.text, Command: commandText(c.cmd), RunningFor: `${humanDuration(now - c.created)} ago`,
-      Status: statusText(c, now), Ports: portsText(c), Names: c.name, Labels: Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(','),
-    });
-    if (!format.startsWith('table')) return list.map((c) => goTemplate(format, fields(c)) + '\n').join('');
-    const cells = format.slice(5).trim().split(/\\t|\t/);
-    const titles: Record<string, string> = { ID: 'CONTAINER ID', RunningFor: 'CREATED', Names: 'NAMES', Image: 'IMAGE', Command: 'COMMAND', Status: 'STATUS', Ports: 'PORTS', Labels: 'LABELS' };
-    const head = cells.map((cell) => cell.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, k: string) => titles[k] ?? k.toUpperCase()));
-    return tabwrite([head, ...list.map((c) => cells.map((cell) => goTemplate(cell, fields(c))))]);
+  // --format fields are the Go names of these columns, plus Labels.
+  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', 'LABELS']];
+  for (const c of list) {
+    rows.push([c.shortId, c.image.text, commandText(c.cmd), `${humanDuration(now - c.created)} ago`, statusText(c, now), portsText(c), c.name, Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(',')]);
   }
-  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
-  for (const c of list) rows.push([c.shortId, c.image.text, commandText(c.cmd), `${humanDuration(now - c.created)} ago`, statusText(c, now), portsText(c), c.name]);
-  return tabwrite(rows);
+  if (format === undefined) return tabwrite(rows.map((r) => r.slice(0, 7)));
+  return formatRows(rows, ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names', 'Labels'], format);
 }
 
 export function networkLs(d: Daemon, quiet: boolean, keep: (n: Network) => boolean = () => true, format?: string): string {

@@ -9,7 +9,7 @@ import type { SwarmNode } from '../../swarm/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { formatRows, goJson, tabwrite } from '../table.js';
+import { formatRows, goJson } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 
 type Exit = (code: number) => void;
