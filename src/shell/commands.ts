@@ -15,6 +15,9 @@ import { nslookup } from './nslookup.js';
 import { wget } from './wget.js';
 import { busyboxPing } from './busybox-ping.js';
 import { mysql } from './mysql.js';
+import { iptables, iptablesSave } from './iptables.js';
+import { ipvsadm } from './ipvsadm.js';
+import { conntrack } from './conntrack.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -32,10 +35,6 @@ register('wget', wget);
 registerBusybox('ping', busyboxPing);
 register('mysql', mysql);
 for (const [name, prog] of builtins) register(name, prog);
-// -- netfilter, conntrack and IPVS commands (issue 3) are registered below this line --
-import { iptables, iptablesSave } from './iptables.js';
-import { ipvsadm } from './ipvsadm.js';
-import { conntrack } from './conntrack.js';
 register('iptables', iptables);
 register('iptables-save', iptablesSave);
 register('ipvsadm', ipvsadm);

@@ -7,8 +7,10 @@ const RUNNING = "docker service ps -f desired-state=running --format '{{.Node}}'
 
 describe('swarm scheduler', () => {
   it('spreads replicas evenly over the ready nodes', () => {
-    const r = swarm(`  - run: docker service create -d --name web --replicas 6 nginx\n    on: m1\n  - sleep: 10\n  - run: ${RUNNING} web\n    on: m1\n`);
+    const r = swarm(`  - run: docker service create -d --name web --replicas 6 nginx\n    on: m1\n  - sleep: 10\n  - run: ${RUNNING} web\n    on: m1\n`
+      + "  - run: docker service ps -f name=web.3 --format '{{.Name}}' web\n    on: m1\n");
     expect(perNode(r.out[2]!)).toEqual({ m1: 2, w1: 2, w2: 2 });
+    expect(r.out[3]).toBe('web.3\n');
   });
 
   it('keeps tasks to nodes whose labels satisfy the constraint, and leaves them pending when none does', () => {

@@ -283,7 +283,9 @@ export function taskFilter(ctx: Ctx, cluster: SwarmCluster, filters: string[]): 
       return n !== undefined && (n.hostname === v || n.id.startsWith(v));
     }
     if (k === 'id') return t.id.startsWith(v);
-    return true;
+    // name: the task's name (`web.1`, or `agent.<node id>` for a global service), by prefix.
+    const svc = cluster.services.get(t.serviceId);
+    return svc !== undefined && `${svc.spec.name}.${svc.spec.mode.kind === 'replicated' ? t.slot : t.nodeId}`.startsWith(v);
   });
 }
 
