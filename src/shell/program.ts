@@ -51,6 +51,8 @@ export interface Env {
   readonly hostname: string;
   /** The working directory: root's home on a host, / in a container. */
   readonly cwd?: string;
+  /** false when the command gets no terminal (`docker exec` without -t): isatty(1) is 0. */
+  readonly tty?: boolean;
   /** The process environment (a container's -e/--env). */
   readonly vars?: ReadonlyMap<string, string>;
 }

@@ -166,7 +166,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         exit(0);
         return true;
       }
-      ctx.spawnIn(env, rest, exit);
+      ctx.spawnIn(o.tty ? env : { ...env, tty: false }, rest, exit);
       return true;
     }
     case 'inspect': {
