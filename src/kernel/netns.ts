@@ -6,6 +6,7 @@ import type { NetDevice } from './device.js';
 import type { Host } from './host.js';
 import { NeighTable } from './neigh.js';
 import { RouteTable, TABLE_LOCAL, TABLE_MAIN } from './route/table.js';
+import { Snmp } from './snmp.js';
 import { SocketTable } from './socket.js';
 import type { NetfilterHooks } from './netfilter/hooks.js';
 import type { Xfrm } from './xfrm.js';
@@ -36,6 +37,8 @@ export class Netns {
   readonly mainTable = new RouteTable(TABLE_MAIN);
   readonly neigh = new NeighTable();
   readonly sockets = new SocketTable();
+  /** MIB counters (/proc/net/snmp), incremented by the packet path. */
+  readonly snmp = new Snmp();
   readonly sysctl = new Map<string, string>(Object.entries(SYSCTL_DEFAULTS));
   /** ip_forward, cached from the sysctl because the forwarding path reads it per packet. */
   forwarding = false;

@@ -1,0 +1,54 @@
+// The per-namespace MIB counters Linux keeps and `netstat -s`, `nstat` and /proc/net/snmp print
+// (include/uapi/linux/snmp.h; net/ipv4/proc.c names the fields). One owner: the namespace; the
+// packet path increments the fields by their Linux names, user-space tools only read them.
+// Groups and field order follow /proc/net/snmp (snmp4_ipstats_list, snmp4_tcp_list, …).
+
+export const IP_FIELDS = [
+  'Forwarding', 'DefaultTTL', 'InReceives', 'InHdrErrors', 'InAddrErrors', 'ForwDatagrams',
+  'InUnknownProtos', 'InDiscards', 'InDelivers', 'OutRequests', 'OutDiscards', 'OutNoRoutes',
+  'ReasmTimeout', 'ReasmReqds', 'ReasmOKs', 'ReasmFails', 'FragOKs', 'FragFails', 'FragCreates',
+] as const;
+export const ICMP_FIELDS = [
+  'InMsgs', 'InErrors', 'InCsumErrors', 'InDestUnreachs', 'InTimeExcds', 'InParmProbs', 'InSrcQuenchs',
+  'InRedirects', 'InEchos', 'InEchoReps', 'InTimestamps', 'InTimestampReps', 'InAddrMasks',
+  'InAddrMaskReps', 'OutMsgs', 'OutErrors', 'OutRateLimitGlobal', 'OutRateLimitHost', 'OutDestUnreachs',
+  'OutTimeExcds', 'OutParmProbs', 'OutSrcQuenchs', 'OutRedirects', 'OutEchos', 'OutEchoReps',
+  'OutTimestamps', 'OutTimestampReps', 'OutAddrMasks', 'OutAddrMaskReps',
+] as const;
+export const TCP_FIELDS = [
+  'RtoAlgorithm', 'RtoMin', 'RtoMax', 'MaxConn', 'ActiveOpens', 'PassiveOpens', 'AttemptFails',
+  'EstabResets', 'CurrEstab', 'InSegs', 'OutSegs', 'RetransSegs', 'InErrs', 'OutRsts', 'InCsumErrors',
+] as const;
+export const UDP_FIELDS = [
+  'InDatagrams', 'NoPorts', 'InErrors', 'OutDatagrams', 'RcvbufErrors', 'SndbufErrors', 'InCsumErrors',
+  'IgnoredMulti', 'MemErrors',
+] as const;
+
+export type IpField = (typeof IP_FIELDS)[number];
+export type IcmpField = (typeof ICMP_FIELDS)[number];
+export type TcpField = (typeof TCP_FIELDS)[number];
+export type UdpField = (typeof UDP_FIELDS)[number];
+
+function zeros<K extends string>(fields: readonly K[]): Record<K, number> {
+  const r = {} as Record<K, number>;
+  for (const f of fields) r[f] = 0;
+  return r;
+}
+
+/** One namespace's counters. Plain objects with fixed shapes: an increment is one property write. */
+export class Snmp {
+  readonly Ip = zeros(IP_FIELDS);
+  readonly Icmp = zeros(ICMP_FIELDS);
+  readonly Tcp = zeros(TCP_FIELDS);
+  readonly Udp = zeros(UDP_FIELDS);
+
+  constructor() {
+    // Constants Linux reports in these groups (net/ipv4/proc.c, tcp's RFC 2012 values).
+    this.Ip.Forwarding = 2; // 1 when ip_forward is on; read through the namespace's sysctl
+    this.Ip.DefaultTTL = 64;
+    this.Tcp.RtoAlgorithm = 1;
+    this.Tcp.RtoMin = 200;
+    this.Tcp.RtoMax = 120000;
+    this.Tcp.MaxConn = -1;
+  }
+}
