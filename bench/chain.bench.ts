@@ -16,7 +16,7 @@
 // over chain.10 run by run, target 0.8 (issue 7: chain.10000 ≥ 0.8 × chain.10).
 // `chain.10000.linear` is a baseline: the same 10000-rule chain with the port index off
 // (Netfilter.minRun = Infinity), walked rule by rule as iptables does.
-import { Trace } from '../src/sim/trace.js';
+import { Trace } from '../src/trace/recorder.js';
 import type { BenchOptions, Figure, MeasureSpec } from './harness.js';
 import { progress } from './harness.js';
 import { figureOf, measureInterleaved, ratioFigure } from './interleave.js';

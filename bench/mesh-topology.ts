@@ -24,11 +24,12 @@ import type { Netns } from '../src/kernel/netns.js';
 import { Route, TABLE_MAIN } from '../src/kernel/route/table.js';
 import { addAddress, addRoute, createBridge, createVeth, defaultBroadcast, setMaster, setUp } from '../src/kernel/rtnl.js';
 import type { UdpSocket } from '../src/kernel/socket.js';
+import { traceEnd } from '../src/kernel/tracepoint.js';
 import { udpSend } from '../src/kernel/udp.js';
 import { World } from '../src/kernel/world.js';
 import { startCommand } from '../src/shell/exec.js';
 import { SEC } from '../src/sim/clock.js';
-import type { Trace } from '../src/sim/trace.js';
+import type { Trace } from '../src/trace/recorder.js';
 import type { Packet } from '../src/wire/packet.js';
 
 export const ip = (s: string): number => {
@@ -111,7 +112,7 @@ export class Backend implements UdpSocket {
     this.answered++;
     let reply = null;
     if (pkt.trace !== null) {
-      pkt.trace.end('delivered', 'udp socket', this.ns.host.name, this.ns.label, 'eth0', `UDP socket ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+      traceEnd(pkt, this.ns, this.ns.device('eth0') ?? null, { kind: 'deliver', reason: 'udp socket', what: 'udp', addr: formatIp4(pkt.ipDst), port: pkt.dport });
       reply = pkt.trace.reply();
     }
     const err = udpSend(this.ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, this.payload, reply, pkt.tstamp);
@@ -162,7 +163,7 @@ export class Client {
     let b = -1;
     for (let k = 0; k < this.backends.length; k++) if (pkt.payload === this.backends[k]!.payload) b = k;
     if (b < 0) throw new Error(`client port ${this.ports[slot]}: a reply that no backend sent`);
-    if (pkt.trace !== null) pkt.trace.end('delivered', 'udp socket', this.host.name, this.host.root.label, 'eth0', `UDP socket ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+    if (pkt.trace !== null) traceEnd(pkt, this.host.root, this.host.root.device('eth0') ?? null, { kind: 'deliver', reason: 'udp socket', what: 'udp', addr: formatIp4(pkt.ipDst), port: pkt.dport });
     this.outstanding[slot] = 0;
     this.got++;
     this.perBackend[b]!++;

@@ -12,7 +12,7 @@
 //   mesh.traceoff  no trace
 //   mesh.traceon   each request carries a new Trace; the backend traces its reply as the reply leg
 //                  (both legs must end delivered, with the same number of hops every time)
-import { Trace } from '../src/sim/trace.js';
+import { Trace } from '../src/trace/recorder.js';
 import { type BenchOptions, type Figure, measure, progress } from './harness.js';
 import {
   Client, buildMesh, probedRule, resolveNeighbours, verifyNewConnectionTrace,

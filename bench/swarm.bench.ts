@@ -25,11 +25,12 @@ import { formatIp4 } from '../src/core/addr.js';
 import type { Host } from '../src/kernel/host.js';
 import type { Netns } from '../src/kernel/netns.js';
 import type { UdpSocket } from '../src/kernel/socket.js';
+import { traceEnd } from '../src/kernel/tracepoint.js';
 import { udpSend } from '../src/kernel/udp.js';
 import { swarmOf } from '../src/agent/swarm-world.js';
 import { dockerOf } from '../src/docker/engine.js';
 import { SEC } from '../src/sim/clock.js';
-import { Trace } from '../src/sim/trace.js';
+import { Trace } from '../src/trace/recorder.js';
 import { hopText } from '../src/trace/render.js';
 import type { Packet } from '../src/wire/packet.js';
 import { spawnSync } from 'node:child_process';
@@ -64,7 +65,7 @@ class Responder implements UdpSocket {
     this.answered++;
     let reply = null;
     if (pkt.trace !== null) {
-      pkt.trace.end('delivered', 'udp socket', this.ns.host.name, this.ns.label, 'eth0', `UDP socket ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+      traceEnd(pkt, this.ns, this.ns.device('eth0') ?? null, { kind: 'deliver', reason: 'udp socket', what: 'udp', addr: formatIp4(pkt.ipDst), port: pkt.dport });
       reply = pkt.trace.reply();
     }
     const err = udpSend(this.ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, this.payload, reply, pkt.tstamp);
@@ -94,7 +95,7 @@ class Laptop {
     if (pkt.ipSrc !== this.target || pkt.sport !== PORT || pkt.payload !== this.responder.payload) {
       throw new Error(`swarm.mesh: reply ${formatIp4(pkt.ipSrc)}:${pkt.sport} > ${formatIp4(pkt.ipDst)}:${pkt.dport}, expected it from ${formatIp4(this.target)}:${PORT} with the task's payload`);
     }
-    if (pkt.trace !== null) pkt.trace.end('delivered', 'udp socket', this.host.name, this.host.root.label, 'eth0', `UDP socket ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+    if (pkt.trace !== null) traceEnd(pkt, this.host.root, this.host.root.device('eth0') ?? null, { kind: 'deliver', reason: 'udp socket', what: 'udp', addr: formatIp4(pkt.ipDst), port: pkt.dport });
     this.outstanding[slot] = 0;
     this.got++;
   }

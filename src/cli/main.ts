@@ -11,6 +11,7 @@ import type { ProbeProto } from '../scenario/probe.js';
 import { containerNamespace, runScenario } from '../scenario/run.js';
 import type { RunResult } from '../scenario/run.js';
 import { renderTraceText, traceJson } from '../trace/render.js';
+import { renderTraceXtables } from '../trace/xtables.js';
 
 export interface Io {
   out(text: string): void;
@@ -63,7 +64,17 @@ function cmdRun(file: string, opts: { json?: boolean }): number {
   }
 }
 
-function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }): number {
+type TraceOpts = { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean; format?: string };
+
+const TRACE_FORMATS = ['text', 'json', 'xtables'];
+
+function cmdTrace(file: string, opts: TraceOpts): number {
+  const format = opts.json ? 'json' : opts.format ?? 'text';
+  if (!TRACE_FORMATS.includes(format)) {
+    err(`swarmsim trace: --format: "${format}" is not one of ${TRACE_FORMATS.join(', ')}\n`);
+    return 2;
+  }
+  opts.json = format !== 'text';
   try {
     const sc = load(file);
     const res = runScenario(sc, { print: opts.json ? undefined : out });
@@ -80,7 +91,8 @@ function cmdTrace(file: string, opts: { on: string; ns?: string; container?: str
     if (proto !== 'icmp' && port === 0) throw new InputError(`--to: a ${proto} trace needs a port`);
     const title = `${proto} from ${host.name}/${ns.label} to ${opts.to}`;
     const trace = sendProbe(res.world, ns, dst, port, proto);
-    if (opts.json) out(JSON.stringify({ scenario: jsonResult(res), trace: traceJson(title, trace) }, null, 2) + '\n');
+    if (format === 'json') out(JSON.stringify({ scenario: jsonResult(res), trace: traceJson(title, trace) }, null, 2) + '\n');
+    else if (format === 'xtables') out(renderTraceXtables(title, trace));
     else out(`\n${renderTraceText(title, trace)}`);
     return res.passed ? 0 : report(res);
   } catch (e) {
@@ -117,8 +129,9 @@ export function main(argv: string[], io?: Io): number {
     .option('--container <name>', 'start inside this container instead')
     .requiredOption('--to <ip[:port]>', 'destination')
     .option('--proto <proto>', 'icmp, tcp or udp (default: tcp with a port, else icmp)')
-    .option('--json', 'print the trace as JSON')
-    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }) => {
+    .option('--json', 'print the trace as JSON (the same as --format json)')
+    .option('--format <format>', 'text (default), json (typed events, see src/trace/trace.schema.json) or xtables (iptables -j TRACE log lines)')
+    .action((file: string, opts: TraceOpts) => {
       code = cmdTrace(file, opts);
     });
   try {

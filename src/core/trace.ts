@@ -1,6 +1,9 @@
 // The contract between the model and whoever records a packet's journey. The kernel calls these
 // only when `pkt.trace !== null`, so tracing costs one null check per hop when nobody listens.
-// The recorder lives in sim/trace.ts; rendering lives in trace/.
+// A hop is data, as ns-3's trace sources carry typed arguments: the place, the packet's headers
+// at that point, and the kind's own fields. The model never words a hop; trace/ records the
+// events and renders them (text, JSON, the xtables TRACE lines). The JSON Schema of these events
+// is trace/trace.schema.json.
 
 /** What a hop did, named as the kernel names the step. */
 export type HopKind =
@@ -25,11 +28,127 @@ export type HopKind =
 
 export type Verdict = 'delivered' | 'dropped';
 
+/** A packet's headers as they stand at one hop (addresses dotted, MACs colon-separated). */
+export interface Headers {
+  eth: { src: string; dst: string; type: number };
+  arp?: { op: number; sha: string; spa: string; tha: string; tpa: string };
+  ip?: { src: string; dst: string; proto: number; ttl: number; len: number; id: number; tos: number; df: boolean };
+  tcp?: { sport: number; dport: number; flags: number; seq: number; ack: number; window: number };
+  udp?: { sport: number; dport: number };
+  icmp?: { type: number; code: number; id: number; seq: number };
+  vxlan?: { vni: number };
+  esp?: { spi: number; seq: number };
+  /** Application bytes after the transport header. */
+  payloadLen: number;
+  /** The encapsulated frame (VXLAN), the quoted datagram (ICMP error), the protected one (ESP). */
+  inner?: Headers;
+  /** skb->mark. */
+  mark: number;
+  /** The conntrack state of the packet's entry (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED), null without one. */
+  ct: string | null;
+}
+
+/** A route as the FIB holds it. */
+export interface RouteInfo {
+  table: number;
+  type: string;
+  prefix: string;
+  gateway: string | null;
+  dev: string | null;
+  src: string | null;
+}
+
+export interface HostPort {
+  addr: string;
+  /** null when the protocol has no ports. */
+  port: number | null;
+}
+
+/** The kind's own fields, one shape per kind (and per step within a kind). */
+export type HopFields =
+  | { kind: 'send' }
+  | { kind: 'rcv' }
+  | { kind: 'route'; step: 'input'; local: true; dst: string }
+  | { kind: 'route'; step: 'output' | 'reroute'; route: RouteInfo }
+  | { kind: 'forward'; route: RouteInfo }
+  | { kind: 'xmit'; out: string; neighbour: string | null; state: string | null }
+  | { kind: 'arp'; op: 'is-at'; ip: string; mac: string }
+  | { kind: 'arp'; op: 'who-has'; target: string; sender: string; pending: boolean }
+  | { kind: 'veth'; peer: string; peerNetns: string }
+  | { kind: 'bridge'; action: 'local' }
+  | { kind: 'bridge'; action: 'forward'; port: string; fdb: string }
+  | { kind: 'bridge'; action: 'flood'; ports: string[]; mac: string; group: boolean }
+  | { kind: 'lan'; fromHost: string; fromDev: string; toHost: string; toDev: string }
+  | { kind: 'vxlan'; op: 'encap'; vni: number; local: string; remote: string; dstport: number; fdb: string }
+  | { kind: 'vxlan'; op: 'decap'; vni: number; remote: string }
+  | { kind: 'xfrm'; op: 'lookup'; policy: string; mark: string | null; proto: string; spi: number; reqid: number; mode: string }
+  | { kind: 'xfrm'; op: 'encap' | 'decap'; mode: string; spi: number; seq: number; peer: string }
+  | {
+      kind: 'nf';
+      table: string;
+      /** The built-in chain (hook) the walk started from. */
+      hook: string;
+      chain: string;
+      /** Rule number in `chain` (1-based), null for the built-in chain's policy. */
+      rule: number | null;
+      /** How many rules `chain` holds (a TRACE log numbers the policy after them). */
+      chainRules: number;
+      /** The hook's in and out devices, null where the hook has none. */
+      in: string | null;
+      out: string | null;
+      /** The rule as `iptables -t TABLE -S` prints it; null for the policy. */
+      spec: string | null;
+      /** The target as the trace words it (`DNAT to:172.18.0.2:8080`), or the policy. */
+      target: string;
+      /** The rule's (or policy's) counters after this packet. */
+      pkts: number;
+      bytes: number;
+    }
+  | { kind: 'ct'; state: string; reply: boolean }
+  | { kind: 'nat'; manip: 'DNAT' | 'SNAT' | 'un-DNAT' | 'un-SNAT'; by: 'conntrack' | 'ipvs'; before: HostPort; after: HostPort }
+  | { kind: 'ipvs'; op: 'schedule'; service: string; scheduler: string; dest: HostPort; fwd: string }
+  | { kind: 'ipvs'; op: 'reply'; before: HostPort; after: HostPort }
+  | { kind: 'icmp'; op: 'send' | 'ratelimited'; type: number; code: number; to: string }
+  | { kind: 'icmp'; op: 'rst'; addr: string; port: number }
+  | {
+      kind: 'deliver';
+      /** Who took the packet (`udp socket`, `tcp listener`, `ping socket`, …): the trace's verdict reason. */
+      reason: string;
+      what: 'udp' | 'udp-error' | 'tcp-listener' | 'tcp' | 'tcp-error' | 'echo-request' | 'echo-reply' | 'ping-error';
+      addr: string;
+      port: number;
+      state?: string;
+    }
+  | {
+      kind: 'drop';
+      /** The human reason (`no route to host`), the trace's verdict reason. */
+      reason: string;
+      /** Linux's enum skb_drop_reason without the SKB_DROP_REASON_ prefix, null where Linux has none. */
+      skb: string | null;
+      /** What the place adds (`no route to 10.9.9.9`). */
+      detail: string;
+      /** What was sent back about it, filled in by the recorder: an ICMP error, a TCP RST, nothing. */
+      answered?: 'icmp' | 'rst' | null;
+    };
+
+/** Where a hop happened. `dev` is '' and `ifindex` 0 when no device is involved. */
+export interface Place {
+  host: string;
+  ns: string;
+  dev: string;
+  ifindex: number;
+  /** Simulated time the packet had reached (ns since the simulation began). */
+  time: number;
+}
+
+/** One hop as the model reports it. */
+export type HopEvent = Place & { pkt: Headers } & HopFields;
+
 export interface TraceLeg {
-  /** Records one hop at a place (host, namespace, device may be empty). */
-  hop(kind: HopKind, host: string, ns: string, dev: string, text: string): void;
-  /** Ends this leg. */
-  end(verdict: Verdict, reason: string, host: string, ns: string, dev: string, text: string): void;
+  /** Records one hop (any kind but deliver and drop). */
+  hop(ev: HopEvent): void;
+  /** Ends this leg with a deliver or drop event. */
+  end(ev: HopEvent): void;
   /** A copy of the packet goes another way (bridge flood): its own leg, under this one. */
   branch(): TraceLeg;
   /** The answer this packet provoked (echo reply, TCP reply, ICMP error): a new leg, reply direction;

@@ -11,6 +11,7 @@ import type { NeighEntry } from './neigh.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
 import { timerExpiry } from './timer.js';
+import { tracepoint } from './tracepoint.js';
 
 export function arpRcv(dev: NetDevice, pkt: Packet): void {
   const ns = dev.ns;
@@ -51,7 +52,7 @@ export function arpRcv(dev: NetDevice, pkt: Packet): void {
     cancelTimer(ns, e);
     for (const q of e.queue) {
       if (q.tstamp < now) q.tstamp = now;
-      if (q.trace !== null) q.trace.hop('arp', ns.host.name, ns.label, dev.name, `${formatIp4(e.ip)} is-at ${formatMac(e.mac)}`);
+      if (q.trace !== null) tracepoint(q, ns, dev, { kind: 'arp', op: 'is-at', ip: formatIp4(e.ip), mac: formatMac(e.mac) });
     }
     flushQueue(ns, e);
   }
@@ -124,7 +125,7 @@ function flushQueue(ns: Netns, e: NeighEntry): void {
   while (e.queue.length > 0) {
     const q = e.queue.shift()!;
     q.ethDst = e.mac;
-    if (q.trace !== null) q.trace.hop('xmit', ns.host.name, ns.label, e.dev.name, `out ${e.dev.name}`);
+    if (q.trace !== null) tracepoint(q, ns, e.dev, { kind: 'xmit', out: e.dev.name, neighbour: null, state: null });
     e.dev.transmit(q);
   }
 }
@@ -134,7 +135,7 @@ export function arpResolve(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet,
   const e = existing ?? ns.neigh.create(dev, nexthop);
   if (pkt.trace !== null) {
     const spa = ns.isLocal(pkt.ipSrc) ? pkt.ipSrc : (dev.primaryAddr() ?? 0);
-    pkt.trace.hop('arp', ns.host.name, ns.label, dev.name, `who-has ${formatIp4(nexthop)} tell ${formatIp4(spa)} (${e.state === 'INCOMPLETE' && e.probes > 0 ? 'already asking' : 'new neighbour'})`);
+    tracepoint(pkt, ns, dev, { kind: 'arp', op: 'who-has', target: formatIp4(nexthop), sender: formatIp4(spa), pending: e.state === 'INCOMPLETE' && e.probes > 0 });
   }
   if (e.queue.length >= UNRES_QLEN) {
     const old = e.queue.shift()!;

@@ -12,6 +12,7 @@ import { Veth } from './veth.js';
 import { Drop } from './drop.js';
 import { BRIDGE_NS } from './latency.js';
 import { bridgeForwardHook, dropPacket, netifReceive } from './rx.js';
+import { tracepoint } from './tracepoint.js';
 
 export const AGEING_TIME: Nanos = 300 * SEC;
 
@@ -115,14 +116,14 @@ export class Bridge extends NetDevice {
   }
 
   private deliverUp(pkt: Packet): void {
-    if (pkt.trace !== null) pkt.trace.hop('bridge', this.ns.host.name, this.ns.label, this.name, `deliver to ${this.name} itself`);
+    if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'bridge', action: 'local' });
     netifReceive(this, pkt, true);
   }
 
   private forwardTo(port: NetDevice, pkt: Packet, from: NetDevice | null): void {
     if (!port.up) return dropPacket(this.ns, port, pkt, Drop.LinkDown, `port ${port.name} is down`);
     // The hop text is built only for a traced packet (formatMac costs more than the forwarding).
-    if (pkt.trace !== null) pkt.trace.hop('bridge', this.ns.host.name, this.ns.label, this.name, `forward to ${port.name} (fdb ${formatMac(pkt.ethDst)})`);
+    if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'bridge', action: 'forward', port: port.name, fdb: formatMac(pkt.ethDst) });
     // Bridged IPv4 passes iptables FORWARD when br_netfilter is on (Docker turns it on).
     if (from !== null && !bridgeForwardHook(this, from, port, pkt)) return;
     port.transmit(pkt);
@@ -137,7 +138,7 @@ export class Bridge extends NetDevice {
     const lead = targets.findIndex((p) => p instanceof Veth && p.peer.mac === pkt.ethDst);
     if (lead >= 0) targets.push(targets.splice(lead, 1)[0]!);
     if (pkt.trace !== null) {
-      pkt.trace.hop('bridge', this.ns.host.name, this.ns.label, this.name, `flood to ${targets.map((p) => p.name).join(', ') || '(no port)'}${isGroupMac(pkt.ethDst) ? '' : ` (${formatMac(pkt.ethDst)} not in fdb)`}`);
+      tracepoint(pkt, this.ns, this, { kind: 'bridge', action: 'flood', ports: targets.map((p) => p.name), mac: formatMac(pkt.ethDst), group: isGroupMac(pkt.ethDst) });
     }
     const copies = targets.length + (up ? 1 : 0);
     let sent = 0;

@@ -1,6 +1,7 @@
 // Why a packet was discarded. Every drop names one of these, with the place and a detail, so a
-// trace can always say why (the kernel's own list is enum skb_drop_reason; names follow it where
-// one exists).
+// trace can always say why. The human text is what traces show; DROP_REASON gives Linux's own
+// name for it, enum skb_drop_reason (include/net/dropreason-core.h, what pwru and
+// `perf trace -e skb:kfree_skb` print), where Linux has one.
 export const Drop = {
   NoRoute: 'no route to host',
   Unreachable: 'unreachable route',
@@ -30,3 +31,37 @@ export const Drop = {
   Unsupported: 'unsupported protocol',
 } as const;
 export type Drop = (typeof Drop)[keyof typeof Drop];
+
+/**
+ * The skb_drop_reason Linux gives each drop by default (without the SKB_DROP_REASON_ prefix);
+ * null where the kernel has none (the simulated LAN, XFRM's counters) or frees the skb without a
+ * reason. A call site that knows better passes its own (IP_OUTNOROUTES for a local send,
+ * NEIGH_QUEUEFULL for an overflowing ARP queue, IP_NOPROTO for an unknown IP protocol).
+ */
+export const DROP_REASON: Readonly<Record<Drop, string | null>> = {
+  [Drop.NoRoute]: 'IP_INNOROUTES', // ip_error, ENETUNREACH
+  [Drop.Unreachable]: 'NOT_SPECIFIED', // ip_error, EHOSTUNREACH with forwarding on
+  [Drop.Blackhole]: 'NOT_SPECIFIED', // dst_discard
+  [Drop.Prohibit]: 'NOT_SPECIFIED', // ip_error, EACCES
+  [Drop.ForwardingDisabled]: 'IP_INADDRERRORS', // ip_error, !IN_DEV_FORWARD
+  [Drop.TtlExceeded]: 'IP_INHDR', // ip_forward: too_many_hops
+  [Drop.LinkDown]: 'DEV_READY',
+  [Drop.NoCarrier]: 'DEV_READY',
+  [Drop.FragNeeded]: 'PKT_TOO_BIG',
+  [Drop.NeighFailed]: 'NEIGH_FAILED',
+  [Drop.NoListener]: 'NO_SOCKET',
+  [Drop.OtherHost]: 'OTHERHOST',
+  [Drop.Martian]: 'IP_LOCAL_SOURCE', // fib_validate_source: the source is one of ours
+  [Drop.NoVxlanDest]: 'VXLAN_NO_REMOTE',
+  [Drop.NoVxlanDevice]: 'VXLAN_VNI_NOT_FOUND',
+  [Drop.XfrmInNoStates]: null,
+  [Drop.XfrmInStateProtoError]: null,
+  [Drop.XfrmOutNoStates]: null,
+  [Drop.XfrmPolicyBlock]: 'XFRM_POLICY',
+  [Drop.HostDown]: null,
+  [Drop.Partitioned]: null,
+  [Drop.Loop]: null,
+  [Drop.Netfilter]: 'NETFILTER_DROP',
+  [Drop.NoSocketBuffer]: 'SOCKET_CLOSE',
+  [Drop.Unsupported]: 'UNHANDLED_PROTO',
+};

@@ -14,12 +14,13 @@ import { WAKEUP_NS } from './latency.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
 import { tcpError } from './tcp.js';
+import { traceEnd, tracepoint } from './tracepoint.js';
 
 export function icmpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const host = ns.host;
   switch (pkt.icmpType) {
     case ICMP_ECHO: {
-      if (pkt.trace !== null) pkt.trace.end('delivered', 'echo request answered by the kernel', host.name, ns.label, dev.name, `ICMP echo request id ${pkt.icmpId} seq ${pkt.icmpSeq} answered`);
+      if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'echo request answered by the kernel', what: 'echo-request', addr: formatIp4(pkt.ipDst), port: pkt.icmpId });
       const r = new Packet();
       r.ipSrc = pkt.ipDst;
       r.ipDst = pkt.ipSrc;
@@ -37,7 +38,7 @@ export function icmpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
     case ICMP_ECHOREPLY: {
       const sock = ns.sockets.ping.get(pkt.icmpId);
       if (sock === undefined) return dropPacket(ns, dev, pkt, Drop.NoListener, `no ping socket with id ${pkt.icmpId}`);
-      if (pkt.trace !== null) pkt.trace.end('delivered', 'ping socket', host.name, ns.label, dev.name, `ICMP echo reply id ${pkt.icmpId} seq ${pkt.icmpSeq} to the ping socket`);
+      if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'ping socket', what: 'echo-reply', addr: formatIp4(pkt.ipDst), port: pkt.icmpId });
       host.eq.at(pkt.tstamp + WAKEUP_NS, () => sock.onReply(pkt));
       return;
     }
@@ -56,19 +57,23 @@ function icmpErrorRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   if (q.ipProto === IPPROTO_ICMP && q.icmpType === ICMP_ECHO) {
     const sock = ns.sockets.ping.get(q.icmpId);
     if (sock !== undefined) {
-      if (pkt.trace !== null) pkt.trace.end('delivered', 'ping socket', host.name, ns.label, dev.name, 'ICMP error to the ping socket');
+      if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'ping socket', what: 'ping-error', addr: formatIp4(pkt.ipDst), port: q.icmpId });
       host.eq.at(pkt.tstamp + WAKEUP_NS, () => sock.onError(pkt));
       return;
     }
   } else if (q.ipProto === IPPROTO_UDP) {
     const sock = ns.sockets.udp.get(q.sport);
     if (sock !== undefined && sock.onError !== undefined) {
-      if (pkt.trace !== null) pkt.trace.end('delivered', 'udp socket', host.name, ns.label, dev.name, `ICMP error to the UDP socket on port ${q.sport}`);
+      if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'udp socket', what: 'udp-error', addr: formatIp4(pkt.ipDst), port: q.sport });
       host.eq.at(pkt.tstamp + WAKEUP_NS, () => sock.onError!(pkt));
       return;
     }
   } else if (q.ipProto === IPPROTO_TCP) {
-    if (tcpError(ns, pkt)) return;
+    if (tcpError(ns, pkt)) {
+      // The error reached its connection (tcp_v4_err): that is where the answer ends.
+      if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'tcp socket', what: 'tcp-error', addr: formatIp4(q.ipSrc), port: q.sport });
+      return;
+    }
   }
   dropPacket(ns, dev, pkt, Drop.NoListener, 'no socket for the quoted packet');
 }
@@ -157,9 +162,7 @@ export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, in
   const r = routeOutput(ns, orig.ipSrc);
   if (r === null) return;
   if (!icmpRateAllow(ns, type, code, orig.ipSrc, r.type === 'local', orig.tstamp)) {
-    if (orig.trace !== null) {
-      orig.trace.hop('icmp', ns.host.name, ns.label, inDev === null ? '' : inDev.name, `ICMP type ${type} code ${code} to ${formatIp4(orig.ipSrc)} not sent: rate limited (icmp_ratelimit)`);
-    }
+    if (orig.trace !== null) tracepoint(orig, ns, inDev, { kind: 'icmp', op: 'ratelimited', type, code, to: formatIp4(orig.ipSrc) });
     return;
   }
   const err = new Packet();
@@ -178,9 +181,7 @@ export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, in
   err.trace = orig.trace === null ? null : orig.trace.reply();
   // icmp_glue_bits: nf_ct_attach(skb, icmp_param->skb), the error joins orig's connection.
   if (ns.netfilter !== null) ns.netfilter.attach(err, orig);
-  if (orig.trace !== null) {
-    orig.trace.hop('icmp', ns.host.name, ns.label, inDev === null ? '' : inDev.name, `send ICMP type ${type} code ${code} to ${formatIp4(orig.ipSrc)}`);
-  }
+  if (orig.trace !== null) tracepoint(orig, ns, inDev, { kind: 'icmp', op: 'send', type, code, to: formatIp4(orig.ipSrc) });
   ipLocalOut(ns, err);
 }
 

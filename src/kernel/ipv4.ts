@@ -9,7 +9,7 @@
 // (pkt.tstamp) so the walk allocates nothing and schedules nothing.
 import { BROADCAST_MAC, formatIp4, isGroupMac, isMulticast, prefixMask } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
-import { describeL3 } from '../wire/describe.js';
+import type { RouteInfo } from '../core/trace.js';
 import {
   ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED,
   ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
@@ -28,6 +28,7 @@ import type { Route } from './route/table.js';
 import { dropPacket } from './rx.js';
 import { tcpRcv } from './tcp.js';
 import { udpRcv } from './udp.js';
+import { traceEnd, tracepoint } from './tracepoint.js';
 import { xfrm4Rcv, xfrmLookup, xfrmOutput } from './xfrm.js';
 
 export const ENETUNREACH = 101;
@@ -40,7 +41,7 @@ export function ipRcv(dev: NetDevice, pkt: Packet): void {
   if (dev.kind !== 'loopback' && pkt.ethDst !== dev.mac && !isGroupMac(pkt.ethDst)) {
     return dropPacket(ns, dev, pkt, Drop.OtherHost, `frame for another host`);
   }
-  if (pkt.trace !== null) pkt.trace.hop('rcv', ns.host.name, ns.label, dev.name, `ip_rcv ${describeL3(pkt)}`);
+  if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'rcv' });
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
   ipRouteInput(ns, dev, pkt);
 }
@@ -61,7 +62,7 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const dst = pkt.ipDst;
   const local = ns.localTable.lookup(dst);
   if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
-    if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, dev.name, `${formatIp4(dst)} is local (table local)`);
+    if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'route', step: 'input', local: true, dst: formatIp4(dst) });
     return ipLocalDeliver(ns, dev, pkt);
   }
   if (isMulticast(dst)) return dropPacket(ns, dev, pkt, Drop.Unsupported, 'multicast not routed');
@@ -108,12 +109,12 @@ function routeError(ns: Netns, dev: NetDevice, pkt: Packet, r: Route): void {
   dropPacket(ns, dev, pkt, Drop.Blackhole, `route ${r.prefixText} is a blackhole`);
 }
 
-export function describeRoute(r: Route): string {
-  let s = `${r.type === 'unicast' ? '' : r.type + ' '}${r.prefixText}`;
-  if (r.gateway !== 0) s += ` via ${formatIp4(r.gateway)}`;
-  if (r.dev !== null) s += ` dev ${r.dev.name}`;
-  if (r.src !== 0) s += ` src ${formatIp4(r.src)}`;
-  return s;
+/** A route as trace events carry it. */
+export function routeInfo(r: Route): RouteInfo {
+  return {
+    table: r.table, type: r.type, prefix: r.prefixText, gateway: r.gateway !== 0 ? formatIp4(r.gateway) : null,
+    dev: r.dev !== null ? r.dev.name : null, src: r.src !== 0 ? formatIp4(r.src) : null,
+  };
 }
 
 function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
@@ -126,7 +127,7 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
     return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}`);
   }
-  if (pkt.trace !== null) pkt.trace.hop('forward', ns.host.name, ns.label, inDev.name, `forward via ${describeRoute(r)}`);
+  if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'forward', route: routeInfo(r) });
   pkt.ipTtl--;
   pkt.tstamp += FORWARD_NS;
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_FORWARD, pkt, inDev, out)) return;
@@ -207,7 +208,7 @@ export function selectSource(ns: Netns, r: Route, dst: Ip4): Ip4 {
 export function ipLocalOut(ns: Netns, pkt: Packet): number {
   let r = routeOutput(ns, pkt.ipDst);
   if (r === null) {
-    if (pkt.trace !== null) pkt.trace.end('dropped', Drop.NoRoute, ns.host.name, ns.label, '', `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable`);
+    if (pkt.trace !== null) traceEnd(pkt, ns, null, { kind: 'drop', reason: Drop.NoRoute, skb: 'IP_OUTNOROUTES', detail: `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable` });
     return ENETUNREACH;
   }
   if (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast') {
@@ -220,8 +221,8 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
   if (pkt.ipSrc === 0) pkt.ipSrc = selectSource(ns, r, pkt.ipDst);
   pkt.tstamp += STACK_NS;
   if (pkt.trace !== null) {
-    pkt.trace.hop('send', ns.host.name, ns.label, '', describeL3(pkt));
-    pkt.trace.hop('route', ns.host.name, ns.label, '', `route ${describeRoute(r)} (table ${r.table === 255 ? 'local' : 'main'})`);
+    tracepoint(pkt, ns, null, { kind: 'send' });
+    tracepoint(pkt, ns, null, { kind: 'route', step: 'output', route: routeInfo(r) });
   }
   // ip_route_output_flow → xfrm_lookup_route: an output policy attaches its SA to the route.
   if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
@@ -238,7 +239,7 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
         dropPacket(ns, null, pkt, Drop.NoRoute, `no route to ${formatIp4(pkt.ipDst)} after DNAT`);
         return ENETUNREACH;
       }
-      if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, '', `re-route after NAT: ${describeRoute(r)}`);
+      if (pkt.trace !== null) tracepoint(pkt, ns, null, { kind: 'route', step: 'reroute', route: routeInfo(r) });
       if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
       const dev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
       return ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
@@ -289,7 +290,7 @@ export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet
   if (e !== undefined && e.usable()) {
     neighEventSend(ns, e, pkt.tstamp);
     pkt.ethDst = e.mac;
-    if (pkt.trace !== null) pkt.trace.hop('xmit', ns.host.name, ns.label, dev.name, `out ${dev.name}, neighbour ${formatIp4(nexthop)} ${e.stateAt(pkt.tstamp)}`);
+    if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'xmit', out: dev.name, neighbour: formatIp4(nexthop), state: e.stateAt(pkt.tstamp) });
     return dev.transmit(pkt);
   }
   arpResolve(ns, dev, nexthop, pkt, e);

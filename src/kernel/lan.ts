@@ -7,6 +7,7 @@ import { Drop } from './drop.js';
 import { LAN_NS } from './latency.js';
 import type { Nic } from './nic.js';
 import { dropPacket, netifReceive } from './rx.js';
+import { tracepoint } from './tracepoint.js';
 
 export class Lan {
   private readonly ports: Nic[] = [];
@@ -62,7 +63,7 @@ export class Lan {
 
   private deliver(from: Nic, to: Nic, pkt: Packet): void {
     if (pkt.trace !== null) {
-      pkt.trace.hop('lan', from.ns.host.name, from.ns.label, from.name, `LAN ${from.ns.host.name}:${from.name} → ${to.ns.host.name}:${to.name}`);
+      tracepoint(pkt, from.ns, from, { kind: 'lan', fromHost: from.ns.host.name, fromDev: from.name, toHost: to.ns.host.name, toDev: to.name });
     }
     // Off the wire the frame is a new skb: the sender's mark (Docker's 0xD0C4E3 on ESP, say) and
     // conntrack entry stay behind.

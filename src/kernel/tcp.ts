@@ -14,6 +14,7 @@ import { icmpErrConvert } from './icmp.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
 import { SEC } from '../sim/clock.js';
+import { traceEnd, tracepoint } from './tracepoint.js';
 
 export const ECONNREFUSED = 111;
 export const ECONNRESET = 104;
@@ -193,19 +194,19 @@ export function tcpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
       nc.rcvNxt = (pkt.tcpSeq + 1) >>> 0;
       nc.sndNxt = host.rng.nextU32();
       ns.sockets.addTcpConn(nc);
-      if (pkt.trace !== null) pkt.trace.end('delivered', 'tcp listener', host.name, ns.label, dev.name, `SYN accepted by the listener on ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+      if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'tcp listener', what: 'tcp-listener', addr: formatIp4(pkt.ipDst), port: pkt.dport });
       nc.emit(TCP_SYN | TCP_ACK, null, true, pkt.tstamp, pkt.trace === null ? null : pkt.trace.reply());
       return;
     }
     if (flags & TCP_RST) return dropPacket(ns, dev, pkt, Drop.NoListener, 'RST for no connection');
     // A closed port answers with RST (tcp_v4_send_reset).
-    if (pkt.trace !== null) pkt.trace.hop('icmp', host.name, ns.label, dev.name, `no socket on ${formatIp4(pkt.ipDst)}:${pkt.dport}: send RST`);
+    if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'icmp', op: 'rst', addr: formatIp4(pkt.ipDst), port: pkt.dport });
     const rst = resetFor(pkt);
     dropPacket(ns, dev, pkt, Drop.NoListener, `nothing listens on TCP ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
     ipLocalOut(ns, rst);
     return;
   }
-  if (pkt.trace !== null) pkt.trace.end('delivered', 'tcp socket', host.name, ns.label, dev.name, `TCP socket ${formatIp4(pkt.ipDst)}:${pkt.dport} (${c.state})`);
+  if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'tcp socket', what: 'tcp', addr: formatIp4(pkt.ipDst), port: pkt.dport, state: c.state });
   if (flags & TCP_RST) {
     const wasConnecting = c.state === 'SYN_SENT';
     c.abort();

@@ -11,6 +11,7 @@ import { ipLocalOut } from './ipv4.js';
 import { WAKEUP_NS } from './latency.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
+import { traceEnd } from './tracepoint.js';
 
 export function udpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const sock = ns.sockets.udp.get(pkt.dport);
@@ -19,7 +20,7 @@ export function udpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
     return dropPacket(ns, dev, pkt, Drop.NoListener, `nothing listens on UDP ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
   }
   if (sock.kernel) return sock.onDatagram(pkt);
-  if (pkt.trace !== null) pkt.trace.end('delivered', 'udp socket', ns.host.name, ns.label, dev.name, `UDP socket ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
+  if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'udp socket', what: 'udp', addr: formatIp4(pkt.ipDst), port: pkt.dport });
   ns.host.eq.at(pkt.tstamp + WAKEUP_NS, () => sock.onDatagram(pkt));
 }
 

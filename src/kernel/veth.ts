@@ -10,6 +10,7 @@ import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { VETH_NS } from './latency.js';
 import { dropPacket, netifReceive } from './rx.js';
+import { tracepoint } from './tracepoint.js';
 
 export class Veth extends NetDevice {
   readonly kind = 'veth';
@@ -33,9 +34,7 @@ export class Veth extends NetDevice {
     this.txPackets++;
     this.txBytes += pkt.frameLength();
     pkt.tstamp += VETH_NS;
-    if (pkt.trace !== null) {
-      pkt.trace.hop('veth', this.ns.host.name, this.ns.label, this.name, `${this.name} → ${peer.name} (netns ${peer.ns.label})`);
-    }
+    if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'veth', peer: peer.name, peerNetns: peer.ns.label });
     // Crossing into another namespace scrubs the skb (skb_scrub_packet with xnet): the mark and
     // the conntrack reference belong to the namespace it leaves.
     if (peer.ns !== this.ns) {

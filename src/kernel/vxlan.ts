@@ -6,7 +6,6 @@
 // (arp_reduce), as Docker configures it.
 import { formatIp4, formatMac, isGroupMac } from '../core/addr.js';
 import type { Ip4, Mac } from '../core/addr.js';
-import { describe } from '../wire/describe.js';
 import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, IPPROTO_UDP, Packet } from '../wire/packet.js';
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
@@ -15,6 +14,7 @@ import { VXLAN_NS } from './latency.js';
 import type { Netns } from './netns.js';
 import { dropPacket, netifReceive } from './rx.js';
 import type { UdpSocket } from './socket.js';
+import { tracepoint } from './tracepoint.js';
 
 /** An FDB entry: where to send frames for a MAC. The all-zero MAC is the default destination. */
 export interface VxlanFdb {
@@ -85,7 +85,6 @@ export class Vxlan extends NetDevice {
 
   transmit(pkt: Packet): void {
     if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, `${this.name} is down`);
-    const host = this.ns.host;
     if (this.proxy && pkt.ethType === ETH_P_ARP && pkt.arpOp === ARPOP_REQUEST) return this.arpReduce(pkt);
     const dests = this.fdb.get(isGroupMac(pkt.ethDst) ? 0 : pkt.ethDst) ?? this.fdb.get(0);
     if (dests === undefined || dests.length === 0) {
@@ -109,7 +108,7 @@ export class Vxlan extends NetDevice {
       outer.trace = inner.trace;
       outer.depth = inner.depth;
       if (outer.trace !== null) {
-        outer.trace.hop('vxlan', host.name, this.ns.label, this.name, `encapsulate vni ${this.vni} → VTEP ${formatIp4(outer.ipDst)}:${this.dstport} (fdb ${formatMac(pkt.ethDst)})`);
+        tracepoint(outer, this.ns, this, { kind: 'vxlan', op: 'encap', vni: this.vni, local: formatIp4(outer.ipSrc), remote: formatIp4(outer.ipDst), dstport: this.dstport, fdb: formatMac(pkt.ethDst) });
       }
       ipLocalOut(this.underlay, outer);
     }
@@ -148,9 +147,7 @@ export class Vxlan extends NetDevice {
     inner.ct = null;
     inner.trace = outer.trace;
     inner.depth = outer.depth;
-    if (inner.trace !== null) {
-      inner.trace.hop('vxlan', this.ns.host.name, this.ns.label, this.name, `decapsulate vni ${this.vni} from ${formatIp4(outer.ipSrc)}: ${describe(inner)}`);
-    }
+    if (inner.trace !== null) tracepoint(inner, this.ns, this, { kind: 'vxlan', op: 'decap', vni: this.vni, remote: formatIp4(outer.ipSrc) });
     netifReceive(this, inner);
   }
 }

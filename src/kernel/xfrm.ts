@@ -15,7 +15,6 @@
 // manager (a policy without a usable SA drops, as with xfrm_larval_drop = 1).
 import { formatIp4, prefixMask } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
-import { describeL3 } from '../wire/describe.js';
 import { IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from '../wire/packet.js';
 import { hex8 } from '../wire/esp.js';
 import type { NetDevice } from './device.js';
@@ -25,6 +24,7 @@ import { XFRM_NS } from './latency.js';
 import { NF_INET_LOCAL_OUT } from './netfilter/hooks.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './rx.js';
+import { tracepoint } from './tracepoint.js';
 
 export const XFRM_MODE_TRANSPORT = 0;
 export const XFRM_MODE_TUNNEL = 1;
@@ -288,8 +288,8 @@ export function xfrmLookup(ns: Netns, pkt: Packet): boolean {
   }
   pkt.xfrm = sa;
   if (pkt.trace !== null) {
-    const mark = pol.markMask !== 0 ? ` mark 0x${(pol.mark >>> 0).toString(16)}/0x${(pol.markMask >>> 0).toString(16)}` : '';
-    pkt.trace.hop('xfrm', ns.host.name, ns.label, '', `xfrm_lookup: policy out ${describeSelector(pol.sel)}${mark} → SA ${xfrmProtoName(sa.proto)} spi 0x${hex8(sa.spi)} reqid ${sa.reqid} mode ${sa.mode === XFRM_MODE_TRANSPORT ? 'transport' : 'tunnel'}`);
+    const mark = pol.markMask !== 0 ? `0x${(pol.mark >>> 0).toString(16)}/0x${(pol.markMask >>> 0).toString(16)}` : null;
+    tracepoint(pkt, ns, null, { kind: 'xfrm', op: 'lookup', policy: describeSelector(pol.sel), mark, proto: xfrmProtoName(sa.proto), spi: sa.spi >>> 0, reqid: sa.reqid, mode: sa.mode === XFRM_MODE_TRANSPORT ? 'transport' : 'tunnel' });
   }
   return true;
 }
@@ -325,9 +325,7 @@ export function xfrmOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet)
   esp.tstamp = pkt.tstamp + XFRM_NS;
   sa.packets++;
   sa.bytes += pkt.l4Length();
-  if (esp.trace !== null) {
-    esp.trace.hop('xfrm', ns.host.name, ns.label, dev.name, `ESP transport spi 0x${hex8(sa.spi)} seq ${sa.oseq} → ${formatIp4(sa.dst)}: ${describeL3(esp)}`);
-  }
+  if (esp.trace !== null) tracepoint(esp, ns, dev, { kind: 'xfrm', op: 'encap', mode: 'transport', spi: sa.spi >>> 0, seq: sa.oseq, peer: formatIp4(sa.dst) });
   // nf_reset: ESP gets its own conntrack entry (protocol 50), not the datagram's.
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_LOCAL_OUT, esp, null, dev)) return EPERM;
   return ipFinishOutput(ns, dev, nexthop, esp);
@@ -367,8 +365,6 @@ export function xfrm4Rcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   inner.trace = pkt.trace;
   inner.depth = pkt.depth;
   inner.tstamp = pkt.tstamp + XFRM_NS;
-  if (inner.trace !== null) {
-    inner.trace.hop('xfrm', ns.host.name, ns.label, dev.name, `ESP transport spi 0x${hex8(sa.spi)} seq ${pkt.espSeq} from ${formatIp4(sa.src)}: decapsulated, secpath set: ${describeL3(inner)}`);
-  }
+  if (inner.trace !== null) tracepoint(inner, ns, dev, { kind: 'xfrm', op: 'decap', mode: 'transport', spi: sa.spi >>> 0, seq: pkt.espSeq, peer: formatIp4(sa.src) });
   ipRcvReinject(dev, inner);
 }

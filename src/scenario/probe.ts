@@ -7,7 +7,7 @@ import { tcpConnect } from '../kernel/tcp.js';
 import { udpSend } from '../kernel/udp.js';
 import type { World } from '../kernel/world.js';
 import { SEC } from '../sim/clock.js';
-import { Trace } from '../sim/trace.js';
+import { Trace } from '../trace/recorder.js';
 import { ICMP_ECHO, IPPROTO_ICMP, Packet } from '../wire/packet.js';
 
 export type ProbeProto = 'icmp' | 'tcp' | 'udp';

@@ -1,6 +1,6 @@
 // A recorded trace as text (one hop per line, as a reader follows a packet through the kernel)
-// and as JSON (the same facts, for programs).
-import type { Hop, Leg, Trace } from '../sim/trace.js';
+// and as JSON (the typed events, for programs: src/trace/trace.schema.json).
+import type { Hop, Leg, Trace } from './recorder.js';
 
 export interface TraceSummary {
   verdict: 'delivered' | 'dropped' | 'pending';
@@ -46,5 +46,7 @@ export function traceJson(title: string, trace: Trace): object {
     const s = summarize(trace.outcome(d));
     return s === null ? null : { verdict: s.verdict, reason: s.reason, hops: s.hops };
   };
-  return { title, request: dir('request'), reply: dir('reply') };
+  // Every leg's ending, flooded copies included: a program can check that none is left unsettled.
+  const legs = trace.legs.map((l) => ({ direction: l.direction, copy: l.copy, verdict: l.verdict ?? 'pending', reason: l.reason }));
+  return { title, request: dir('request'), reply: dir('reply'), legs };
 }

@@ -5,7 +5,7 @@ import { tcpConnect, tcpListen } from '../../src/kernel/tcp.js';
 import type { Netns } from '../../src/kernel/netns.js';
 import { World } from '../../src/kernel/world.js';
 import { SEC } from '../../src/sim/clock.js';
-import { Trace } from '../../src/sim/trace.js';
+import { Trace } from '../../src/trace/recorder.js';
 import { addr, attachNs, bridge, ip, sh, shAll } from '../netfilter/helpers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

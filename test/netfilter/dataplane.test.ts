@@ -7,7 +7,7 @@ import { addRoute } from '../../src/kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../../src/kernel/route/table.js';
 import type { NetDevice } from '../../src/kernel/device.js';
 import { SEC } from '../../src/sim/clock.js';
-import { Trace } from '../../src/sim/trace.js';
+import { Trace } from '../../src/trace/recorder.js';
 import { attachNs, bridge, ip, sh, shAll } from './helpers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -2,6 +2,7 @@
 // (source or destination), what the reply tuple becomes; every packet of the connection is then
 // rewritten from the tuples (nf_nat_packet), replies in reverse.
 import { formatIp4 } from '../../core/addr.js';
+import type { HostPort } from '../../core/trace.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/packet.js';
 import type { Packet } from '../../wire/packet.js';
 import type { Conntrack, CtEntry, CtRef } from './conntrack.js';
@@ -105,4 +106,9 @@ export function natPacket(ref: CtRef, manip: number, pkt: Packet): boolean {
 
 export function hostPort(addr: number, port: number, withPort: boolean): string {
   return withPort ? `${formatIp4(addr)}:${port}` : formatIp4(addr);
+}
+
+/** The same as trace events carry it. */
+export function hostPortOf(addr: number, port: number, withPort: boolean): HostPort {
+  return { addr: formatIp4(addr), port: withPort ? port : null };
 }

@@ -22,6 +22,7 @@ import type { IpvsConn } from '../ipvs/conn.js';
 import type { Netns } from '../netns.js';
 import { dropPacket } from '../rx.js';
 import { xfrmLookup } from '../xfrm.js';
+import { tracepoint } from '../tracepoint.js';
 import { resetFor } from '../tcp.js';
 import type { CompiledChain, CompiledRule, CompiledTable } from './compile.js';
 import { MIN_RUN, compileTable } from './compile.js';
@@ -33,7 +34,7 @@ import {
   NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING,
 } from './hooks.js';
 import type { HookNum, NetfilterHooks } from './hooks.js';
-import { MANIP_DST, MANIP_SRC, hostPort, natDone, natInitialized, natPacket, setupNat } from './nat.js';
+import { MANIP_DST, MANIP_SRC, hostPort, hostPortOf, natDone, natInitialized, natPacket, setupNat } from './nat.js';
 import { REJECT_CODES } from './rule.js';
 import type { Table, TableName } from './table.js';
 import { Tables } from './table.js';
@@ -56,7 +57,7 @@ export class Netfilter implements NetfilterHooks {
   constructor(readonly ns: Netns) {
     this.conntrack = new Conntrack(ns);
     const handler: TargetHandler = { nat: (cr, p, i, o) => this.natTarget(cr, p, i, o) };
-    this.walker = new Walker(handler, ns.host.name, ns.label);
+    this.walker = new Walker(handler, ns);
   }
 
   private compiled(t: Table): CompiledTable {
@@ -131,9 +132,8 @@ export class Netfilter implements NetfilterHooks {
     this.conntrack.lookup(pkt, this.now(pkt));
     if (pkt.trace !== null) {
       const ref = pkt.ct as CtRef | null;
-      const st = ctStateName(ctStateBit(pkt.ct));
-      const dir = ref !== null && ref.entry !== null && ref.dir !== DIR_ORIGINAL ? ' (reply)' : '';
-      pkt.trace.hop('ct', this.ns.host.name, this.ns.label, dev?.name ?? '', `conntrack ${st}${dir}`);
+      const state = ctStateName(ctStateBit(pkt.ct));
+      tracepoint(pkt, this.ns, dev, { kind: 'ct', state, reply: ref !== null && ref.entry !== null && ref.dir !== DIR_ORIGINAL });
     }
   }
 
@@ -154,10 +154,10 @@ export class Netfilter implements NetfilterHooks {
     const dport = pkt.dport;
     if (natPacket(ref, manip, pkt) && pkt.trace !== null) {
       const ports = pkt.ipProto === 6 || pkt.ipProto === 17;
-      const what = manip === MANIP_DST
-        ? `${ref.dir === DIR_ORIGINAL ? 'DNAT' : 'un-SNAT'} destination ${hostPort(dst, dport, ports)} → ${hostPort(pkt.ipDst, pkt.dport, ports)}`
-        : `${ref.dir === DIR_ORIGINAL ? 'SNAT' : 'un-DNAT'} source ${hostPort(src, sport, ports)} → ${hostPort(pkt.ipSrc, pkt.sport, ports)}`;
-      pkt.trace.hop('nat', this.ns.host.name, this.ns.label, (inDev ?? outDev)?.name ?? '', `${what} (conntrack)`);
+      const orig = ref.dir === DIR_ORIGINAL;
+      tracepoint(pkt, this.ns, inDev ?? outDev, manip === MANIP_DST
+        ? { kind: 'nat', manip: orig ? 'DNAT' : 'un-SNAT', by: 'conntrack', before: hostPortOf(dst, dport, ports), after: hostPortOf(pkt.ipDst, pkt.dport, ports) }
+        : { kind: 'nat', manip: orig ? 'SNAT' : 'un-DNAT', by: 'conntrack', before: hostPortOf(src, sport, ports), after: hostPortOf(pkt.ipSrc, pkt.sport, ports) });
     }
     return true;
   }
@@ -306,7 +306,7 @@ export class Netfilter implements NetfilterHooks {
     pkt.ipSrc = c.vaddr;
     pkt.sport = c.vport;
     if (pkt.trace !== null) {
-      pkt.trace.hop('ipvs', this.ns.host.name, this.ns.label, dev?.name ?? '', `IPVS reply: source ${hostPort(src, sport, true)} → ${hostPort(c.vaddr, c.vport, true)}`);
+      tracepoint(pkt, this.ns, dev, { kind: 'ipvs', op: 'reply', before: hostPortOf(src, sport, true), after: hostPortOf(c.vaddr, c.vport, true) });
     }
   }
 
@@ -316,7 +316,7 @@ export class Netfilter implements NetfilterHooks {
     const svc = c.svc;
     if (pkt.trace !== null) {
       const name = svc.fwmark !== 0 ? `FWM ${svc.fwmark}` : `${svc.proto === 6 ? 'TCP' : 'UDP'} ${hostPort(svc.addr, svc.port, true)}`;
-      pkt.trace.hop('ipvs', ns.host.name, ns.label, inDev?.name ?? '', `IPVS ${name} ${svc.sched.name} → ${hostPort(c.daddr, c.dport, true)} (${c.dest.fwd})`);
+      tracepoint(pkt, ns, inDev, { kind: 'ipvs', op: 'schedule', service: name, scheduler: svc.sched.name, dest: hostPortOf(c.daddr, c.dport, true), fwd: c.dest.fwd });
     }
     const r = routeOutput(ns, c.daddr);
     if (r === null || r.type === 'local') {
@@ -333,7 +333,7 @@ export class Netfilter implements NetfilterHooks {
         const dport = pkt.dport;
         pkt.ipDst = c.daddr;
         pkt.dport = c.dport;
-        if (pkt.trace !== null) pkt.trace.hop('nat', ns.host.name, ns.label, inDev?.name ?? '', `IPVS DNAT destination ${hostPort(dst, dport, true)} → ${hostPort(c.daddr, c.dport, true)}`);
+        if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'nat', manip: 'DNAT', by: 'ipvs', before: hostPortOf(dst, dport, true), after: hostPortOf(c.daddr, c.dport, true) });
         const ref = this.ref(pkt);
         if (ns.sysctl.get('net.ipv4.vs.conntrack') === '1') {
           // ip_vs_update_conntrack: the reply tuple now expects the real server.

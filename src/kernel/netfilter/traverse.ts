@@ -4,7 +4,9 @@
 // nothing unless the packet is traced.
 import type { Packet } from '../../wire/packet.js';
 import type { NetDevice } from '../device.js';
-import { describeTarget } from './format.js';
+import { describeTarget, saveRule } from './format.js';
+import type { Netns } from '../netns.js';
+import { tracepoint } from '../tracepoint.js';
 import {
   V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_LOG, V_MARK, V_NAT, V_REJECT, V_RETURN,
 } from './compile.js';
@@ -32,8 +34,7 @@ export class Walker {
 
   constructor(
     private readonly handler: TargetHandler,
-    private readonly host: string,
-    private readonly nsLabel: string,
+    private readonly ns: Netns,
   ) {}
 
   /** `bytes`: the packet's length (pkt.ipTotalLength()), which the caller has at hand. */
@@ -61,7 +62,11 @@ export class Walker {
         r.pkts++;
         r.bytes += bytes;
         if (pkt.trace !== null) {
-          pkt.trace.hop('nf', this.host, this.nsLabel, (inDev ?? outDev)?.name ?? '', `${table} ${cc.chain.name} #${cr.num} ${describeTarget(r.target)}`);
+          tracepoint(pkt, this.ns, inDev ?? outDev, {
+            kind: 'nf', table, hook: start.chain.name, chain: cc.chain.name, rule: cr.num, chainRules: cc.chain.rules.length,
+            in: inDev === null ? null : inDev.name, out: outDev === null ? null : outDev.name,
+            spec: `-A ${cc.chain.name}${saveRule(r)}`, target: describeTarget(r.target), pkts: r.pkts, bytes: r.bytes,
+          });
         }
         switch (cr.verdict) {
           case V_ACCEPT:
@@ -130,7 +135,10 @@ export class Walker {
       this.lastRule = null;
       this.lastChain = start;
       if (pkt.trace !== null) {
-        pkt.trace.hop('nf', this.host, this.nsLabel, (inDev ?? outDev)?.name ?? '', `${table} ${base.name} policy ${base.policy}`);
+        tracepoint(pkt, this.ns, inDev ?? outDev, {
+          kind: 'nf', table, hook: base.name, chain: base.name, rule: null, chainRules: base.rules.length,
+          in: inDev === null ? null : inDev.name, out: outDev === null ? null : outDev.name, spec: null, target: String(base.policy), pkts: base.pkts, bytes: base.bytes,
+        });
       }
       return base.policy === 'DROP' ? VERDICT_DROP : VERDICT_ACCEPT;
     }

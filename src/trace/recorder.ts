@@ -1,15 +1,12 @@
 // The recorder behind a traced packet: an ordered list of legs (the packet's own journey, copies
 // that went elsewhere, and the replies it provoked), each an ordered list of hops ending in a
-// verdict. It only collects; trace/ renders.
-import type { HopKind, TraceLeg, Verdict } from '../core/trace.js';
+// verdict. The model hands it typed events (core/trace.ts); it keeps them with their text
+// (hop-text.ts), and notes on a drop what was sent back. Rendering lives in render.ts.
+import type { HopEvent, HopKind, TraceLeg, Verdict } from '../core/trace.js';
+import { hopDetail } from './hop-text.js';
 
-export interface Hop {
-  readonly kind: HopKind;
-  readonly host: string;
-  readonly ns: string;
-  readonly dev: string;
-  readonly text: string;
-}
+/** A recorded hop: the event as the model reported it, and its text as the trace prints it. */
+export type Hop = HopEvent & { readonly text: string };
 
 export type Direction = 'request' | 'reply';
 
@@ -17,6 +14,8 @@ export class Leg implements TraceLeg {
   readonly hops: Hop[] = [];
   verdict: Verdict | null = null;
   reason = '';
+  /** The reply legs this leg provoked, in order. */
+  private readonly answers: Leg[] = [];
 
   constructor(
     readonly trace: Trace,
@@ -35,15 +34,37 @@ export class Leg implements TraceLeg {
     return [...this.trace.legs[this.parent]!.path().slice(0, this.branchAt), ...this.hops];
   }
 
-  hop(kind: HopKind, host: string, ns: string, dev: string, text: string): void {
-    this.hops.push({ kind, host, ns, dev, text });
+  hop(ev: HopEvent): void {
+    if (this.hops.length === 0) this.answerStarts(ev);
+    this.hops.push(withText(ev));
   }
 
-  end(verdict: Verdict, reason: string, host: string, ns: string, dev: string, text: string): void {
+  end(ev: HopEvent): void {
     if (this.verdict !== null) return;
-    this.verdict = verdict;
-    this.reason = reason;
-    this.hops.push({ kind: verdict === 'delivered' ? 'deliver' : 'drop', host, ns, dev, text });
+    if (ev.kind === 'drop') {
+      this.verdict = 'dropped';
+      this.reason = ev.reason;
+      ev.answered = this.answeredWith();
+    } else if (ev.kind === 'deliver') {
+      this.verdict = 'delivered';
+      this.reason = ev.reason;
+    } else return;
+    if (this.hops.length === 0) this.answerStarts(ev);
+    this.hops.push(withText(ev));
+  }
+
+  /** What the latest answer this packet provoked was, if it has left yet. */
+  private answeredWith(): 'icmp' | 'rst' | null {
+    const first = this.answers[this.answers.length - 1]?.hops[0];
+    return first === undefined ? null : answerKind(first);
+  }
+
+  /** The first hop of a reply leg: a drop that provoked it (a RST sent after the drop) learns of it. */
+  private answerStarts(ev: HopEvent): void {
+    if (this.direction !== 'reply' || this.copy || this.parent === null) return;
+    const parent = this.trace.legs[this.parent]!;
+    const last = parent.hops[parent.hops.length - 1];
+    if (parent.verdict === 'dropped' && last !== undefined && last.kind === 'drop' && !last.answered) last.answered = answerKind(ev);
   }
 
   branch(): TraceLeg {
@@ -53,8 +74,23 @@ export class Leg implements TraceLeg {
   reply(): TraceLeg | null {
     // A trace follows one packet and the answer it provoked; the conversation after that
     // (TCP's third ACK, the request data) is not recorded.
-    return this.direction === 'reply' ? null : this.trace.newLeg(this.id, 'reply', false);
+    if (this.direction === 'reply') return null;
+    const leg = this.trace.newLeg(this.id, 'reply', false);
+    this.answers.push(leg);
+    return leg;
   }
+}
+
+function answerKind(ev: HopEvent): 'icmp' | 'rst' | null {
+  if (ev.pkt.icmp !== undefined) return 'icmp';
+  if (ev.pkt.tcp !== undefined && (ev.pkt.tcp.flags & 0x04) !== 0) return 'rst';
+  return null;
+}
+
+function withText(ev: HopEvent): Hop {
+  const h = ev as HopEvent & { text: string };
+  h.text = hopDetail(ev);
+  return h;
 }
 
 export class Trace {
@@ -85,3 +121,5 @@ export class Trace {
     return this.legs.filter((l) => l.direction === direction && l !== main && l.copy);
   }
 }
+
+export type { HopKind };

@@ -1,0 +1,86 @@
+// A packet's headers as plain data (core/trace.ts Headers), for trace events, and back: the trace
+// renderers rebuild a Packet from them to word it with describe.ts exactly as the hop saw it.
+// Off the packet path: only traced packets are snapshotted.
+import { formatIp4, formatMac, parseIp4, parseMac } from '../core/addr.js';
+import type { Headers } from '../core/trace.js';
+import { ETH_P_ARP, ETH_P_IP, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
+
+/** The headers of `pkt` now; `ct` is the conntrack state the kernel names for it (null: none). */
+export function headersOf(pkt: Packet, ct: string | null): Headers {
+  const h = { eth: { src: formatMac(pkt.ethSrc), dst: formatMac(pkt.ethDst), type: pkt.ethType } } as Headers;
+  if (pkt.ethType === ETH_P_ARP) {
+    h.arp = { op: pkt.arpOp, sha: formatMac(pkt.arpSha), spa: formatIp4(pkt.arpSpa), tha: formatMac(pkt.arpTha), tpa: formatIp4(pkt.arpTpa) };
+  } else if (pkt.ethType === ETH_P_IP) {
+    h.ip = { src: formatIp4(pkt.ipSrc), dst: formatIp4(pkt.ipDst), proto: pkt.ipProto, ttl: pkt.ipTtl, len: pkt.ipTotalLength(), id: pkt.ipId, tos: pkt.ipTos, df: pkt.ipDf };
+    switch (pkt.ipProto) {
+      case IPPROTO_TCP:
+        h.tcp = { sport: pkt.sport, dport: pkt.dport, flags: pkt.tcpFlags, seq: pkt.tcpSeq >>> 0, ack: pkt.tcpAck >>> 0, window: pkt.tcpWindow };
+        break;
+      case IPPROTO_UDP:
+        h.udp = { sport: pkt.sport, dport: pkt.dport };
+        break;
+      case IPPROTO_ICMP:
+        h.icmp = { type: pkt.icmpType, code: pkt.icmpCode, id: pkt.icmpId, seq: pkt.icmpSeq };
+        break;
+      case IPPROTO_ESP:
+        h.esp = { spi: pkt.espSpi >>> 0, seq: pkt.espSeq >>> 0 };
+        break;
+    }
+  }
+  if (pkt.vni !== 0) h.vxlan = { vni: pkt.vni };
+  if (pkt.inner !== null) h.inner = headersOf(pkt.inner, null);
+  h.payloadLen = pkt.payloadLen;
+  h.mark = pkt.mark;
+  h.ct = ct;
+  return h;
+}
+
+/** A Packet with these headers (no payload bytes: only their length). */
+export function packetOf(h: Headers): Packet {
+  const p = new Packet();
+  p.ethSrc = parseMac(h.eth.src) ?? 0;
+  p.ethDst = parseMac(h.eth.dst) ?? 0;
+  p.ethType = h.eth.type;
+  if (h.arp !== undefined) {
+    p.arpOp = h.arp.op;
+    p.arpSha = parseMac(h.arp.sha) ?? 0;
+    p.arpSpa = parseIp4(h.arp.spa) ?? 0;
+    p.arpTha = parseMac(h.arp.tha) ?? 0;
+    p.arpTpa = parseIp4(h.arp.tpa) ?? 0;
+  }
+  if (h.ip !== undefined) {
+    p.ipSrc = parseIp4(h.ip.src) ?? 0;
+    p.ipDst = parseIp4(h.ip.dst) ?? 0;
+    p.ipProto = h.ip.proto;
+    p.ipTtl = h.ip.ttl;
+    p.ipId = h.ip.id;
+    p.ipTos = h.ip.tos;
+    p.ipDf = h.ip.df;
+  }
+  const l4 = h.tcp ?? h.udp;
+  if (l4 !== undefined) {
+    p.sport = l4.sport;
+    p.dport = l4.dport;
+  }
+  if (h.tcp !== undefined) {
+    p.tcpFlags = h.tcp.flags;
+    p.tcpSeq = h.tcp.seq;
+    p.tcpAck = h.tcp.ack;
+    p.tcpWindow = h.tcp.window;
+  }
+  if (h.icmp !== undefined) {
+    p.icmpType = h.icmp.type;
+    p.icmpCode = h.icmp.code;
+    p.icmpId = h.icmp.id;
+    p.icmpSeq = h.icmp.seq;
+  }
+  if (h.esp !== undefined) {
+    p.espSpi = h.esp.spi;
+    p.espSeq = h.esp.seq;
+  }
+  if (h.vxlan !== undefined) p.vni = h.vxlan.vni;
+  p.payloadLen = h.payloadLen;
+  p.mark = h.mark;
+  if (h.inner !== undefined) p.inner = packetOf(h.inner);
+  return p;
+}
