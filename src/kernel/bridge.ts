@@ -98,6 +98,7 @@ export class Bridge extends NetDevice {
   transmit(pkt: Packet): void {
     if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, `${this.name} is down`);
     this.txPackets++;
+    this.txBytes += pkt.frameLength();
     pkt.tstamp += BRIDGE_NS;
     if (isGroupMac(pkt.ethDst)) return this.flood(null, pkt, false);
     const e = this.lookup(pkt.ethDst, pkt.tstamp);

@@ -28,6 +28,11 @@ export abstract class NetDevice {
   txPackets = 0;
   rxBytes = 0;
   txBytes = 0;
+  /** rtnl_link_stats64's error and drop counters (what `ip -s link` prints beside them). */
+  rxErrors = 0;
+  rxDropped = 0;
+  txErrors = 0;
+  txDropped = 0;
   /** `qlen` shown by `ip link` (the tx queue length), null where the device has none. */
   txqlen: number | null = 1000;
 

@@ -18,6 +18,7 @@ import { traceEnd, tracepoint } from './tracepoint.js';
 
 export function icmpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const host = ns.host;
+  ns.snmp.icmpIn(pkt.icmpType);
   switch (pkt.icmpType) {
     case ICMP_ECHO: {
       if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'echo request answered by the kernel', what: 'echo-request', addr: formatIp4(pkt.ipDst), port: pkt.icmpId });
@@ -162,6 +163,7 @@ export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, in
   const r = routeOutput(ns, orig.ipSrc);
   if (r === null) return;
   if (!icmpRateAllow(ns, type, code, orig.ipSrc, r.type === 'local', orig.tstamp)) {
+    ns.snmp.Icmp.OutRateLimitHost++;
     if (orig.trace !== null) tracepoint(orig, ns, inDev, { kind: 'icmp', op: 'ratelimited', type, code, to: formatIp4(orig.ipSrc) });
     return;
   }

@@ -41,6 +41,8 @@ export function ipRcv(dev: NetDevice, pkt: Packet): void {
   if (dev.kind !== 'loopback' && pkt.ethDst !== dev.mac && !isGroupMac(pkt.ethDst)) {
     return dropPacket(ns, dev, pkt, Drop.OtherHost, `frame for another host`);
   }
+  // ip_rcv_core counts a datagram once it is for this host (PACKET_OTHERHOST went above).
+  ns.snmp.Ip.InReceives++;
   if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'rcv' });
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
   ipRouteInput(ns, dev, pkt);
@@ -71,6 +73,7 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   }
   // Without ip_forward the kernel discards the packet without an ICMP error (ip_error).
   if (!ns.forwarding) {
+    ns.snmp.Ip.InAddrErrors++;
     return dropPacket(ns, dev, pkt, Drop.ForwardingDisabled, `${formatIp4(dst)} is not local and net.ipv4.ip_forward = 0`);
   }
   const r = ns.mainTable.lookup(dst);
@@ -119,11 +122,13 @@ export function routeInfo(r: Route): RouteInfo {
 
 function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
   if (pkt.ipTtl <= 1) {
+    ns.snmp.Ip.InHdrErrors++;
     icmpSend(ns, pkt, ICMP_TIME_EXCEEDED, 0, 0, inDev);
     return dropPacket(ns, inDev, pkt, Drop.TtlExceeded, `TTL ${pkt.ipTtl} would reach 0`);
   }
   const out = r.dev!;
   if (pkt.ipDf && pkt.ipTotalLength() > out.mtu) {
+    ns.snmp.Ip.FragFails++;
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
     return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}`);
   }
@@ -131,24 +136,33 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
   pkt.ipTtl--;
   pkt.tstamp += FORWARD_NS;
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_FORWARD, pkt, inDev, out)) return;
+  ns.snmp.Ip.ForwDatagrams++;
   ipFinishOutput(ns, out, r.gateway !== 0 ? r.gateway : pkt.ipDst, pkt);
 }
 
 function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_LOCAL_IN, pkt, dev, null)) return;
   pkt.tstamp += STACK_NS;
+  // ip_protocol_deliver_rcu: a protocol handler took it (InDelivers), or none exists.
   switch (pkt.ipProto) {
     case IPPROTO_ICMP:
+      ns.snmp.Ip.InDelivers++;
       return icmpRcv(ns, dev, pkt);
     case IPPROTO_UDP:
+      ns.snmp.Ip.InDelivers++;
       return udpRcv(ns, dev, pkt);
     case IPPROTO_TCP:
+      ns.snmp.Ip.InDelivers++;
       return tcpRcv(ns, dev, pkt);
     default:
       // Without esp4 loaded nothing handles protocol 50.
-      if (pkt.ipProto === IPPROTO_ESP && ns.host.espLoaded) return xfrm4Rcv(ns, dev, pkt);
+      if (pkt.ipProto === IPPROTO_ESP && ns.host.espLoaded) {
+        ns.snmp.Ip.InDelivers++;
+        return xfrm4Rcv(ns, dev, pkt);
+      }
+      ns.snmp.Ip.InUnknownProtos++;
       icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, dev);
-      return dropPacket(ns, dev, pkt, Drop.Unsupported, `IP protocol ${pkt.ipProto}`);
+      return dropPacket(ns, dev, pkt, Drop.Unsupported, `IP protocol ${pkt.ipProto}`, 'IP_NOPROTO');
   }
 }
 
@@ -171,7 +185,11 @@ export const EINVAL = 22;
  */
 export function routeConnectErrno(ns: Netns, dst: Ip4): number {
   const r = routeOutput(ns, dst);
-  if (r === null) return ENETUNREACH;
+  if (r === null) {
+    // __ip4_datagram_connect and tcp_v4_connect count a missing route.
+    ns.snmp.Ip.OutNoRoutes++;
+    return ENETUNREACH;
+  }
   return routeTypeErrno(r);
 }
 
@@ -208,6 +226,9 @@ export function selectSource(ns: Netns, r: Route, dst: Ip4): Ip4 {
 export function ipLocalOut(ns: Netns, pkt: Packet): number {
   let r = routeOutput(ns, pkt.ipDst);
   if (r === null) {
+    // The sender's route lookup fails with ENETUNREACH (udp/raw/ping sendmsg, tcp_v4_connect).
+    ns.snmp.Ip.OutNoRoutes++;
+    ns.host.drops++;
     if (pkt.trace !== null) traceEnd(pkt, ns, null, { kind: 'drop', reason: Drop.NoRoute, skb: 'IP_OUTNOROUTES', detail: `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable` });
     return ENETUNREACH;
   }
@@ -220,6 +241,9 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
   }
   if (pkt.ipSrc === 0) pkt.ipSrc = selectSource(ns, r, pkt.ipDst);
   pkt.tstamp += STACK_NS;
+  // __ip_local_out counts the datagram; ICMP is counted by type where it is built (icmp_out_count).
+  ns.snmp.Ip.OutRequests++;
+  if (pkt.ipProto === IPPROTO_ICMP) ns.snmp.icmpOut(pkt.icmpType);
   if (pkt.trace !== null) {
     tracepoint(pkt, ns, null, { kind: 'send' });
     tracepoint(pkt, ns, null, { kind: 'route', step: 'output', route: routeInfo(r) });
@@ -256,6 +280,7 @@ function loopbackOf(ns: Netns): NetDevice {
 /** POSTROUTING, the MTU check, then the neighbour layer (ip_output → ip_finish_output2). */
 export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): number | void {
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, dev)) return EPERM;
+  ns.snmp.Ip.OutTransmits++;
   // xfrm4_output: the SA the route carries transforms the datagram only now, after POSTROUTING.
   if (pkt.xfrm !== null) return xfrmOutput(ns, dev, nexthop, pkt);
   if (pkt.ipDf && pkt.ipTotalLength() > dev.mtu) {

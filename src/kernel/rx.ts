@@ -17,7 +17,8 @@ const MAX_DEPTH = 64;
 export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): void {
   if (++pkt.depth > MAX_DEPTH) return dropPacket(dev.ns, dev, pkt, Drop.Loop, 'too many hops in one walk');
   dev.rxPackets++;
-  dev.rxBytes += pkt.frameLength();
+  // loopback_xmit counts after eth_type_trans pulled the Ethernet header; other devices count it.
+  dev.rxBytes += dev.kind === 'loopback' ? pkt.ipTotalLength() : pkt.frameLength();
   if (!dev.up) return dropPacket(dev.ns, dev, pkt, Drop.LinkDown, `${dev.name} is down`);
   if (dev.master !== null && !fromBridge) {
     dev.master.receiveOnPort(dev, pkt);

@@ -6,7 +6,7 @@
 export const IP_FIELDS = [
   'Forwarding', 'DefaultTTL', 'InReceives', 'InHdrErrors', 'InAddrErrors', 'ForwDatagrams',
   'InUnknownProtos', 'InDiscards', 'InDelivers', 'OutRequests', 'OutDiscards', 'OutNoRoutes',
-  'ReasmTimeout', 'ReasmReqds', 'ReasmOKs', 'ReasmFails', 'FragOKs', 'FragFails', 'FragCreates',
+  'ReasmTimeout', 'ReasmReqds', 'ReasmOKs', 'ReasmFails', 'FragOKs', 'FragFails', 'FragCreates', 'OutTransmits',
 ] as const;
 export const ICMP_FIELDS = [
   'InMsgs', 'InErrors', 'InCsumErrors', 'InDestUnreachs', 'InTimeExcds', 'InParmProbs', 'InSrcQuenchs',
@@ -35,12 +35,41 @@ function zeros<K extends string>(fields: readonly K[]): Record<K, number> {
   return r;
 }
 
+/** icmpmibmap (net/ipv4/proc.c): the Icmp field each message type counts in, by direction. */
+const ICMP_IN: Readonly<Record<number, IcmpField>> = {
+  0: 'InEchoReps', 3: 'InDestUnreachs', 4: 'InSrcQuenchs', 5: 'InRedirects', 8: 'InEchos', 11: 'InTimeExcds',
+  12: 'InParmProbs', 13: 'InTimestamps', 14: 'InTimestampReps', 17: 'InAddrMasks', 18: 'InAddrMaskReps',
+};
+const ICMP_OUT: Readonly<Record<number, IcmpField>> = {
+  0: 'OutEchoReps', 3: 'OutDestUnreachs', 4: 'OutSrcQuenchs', 5: 'OutRedirects', 8: 'OutEchos', 11: 'OutTimeExcds',
+  12: 'OutParmProbs', 13: 'OutTimestamps', 14: 'OutTimestampReps', 17: 'OutAddrMasks', 18: 'OutAddrMaskReps',
+};
+
 /** One namespace's counters. Plain objects with fixed shapes: an increment is one property write. */
 export class Snmp {
   readonly Ip = zeros(IP_FIELDS);
   readonly Icmp = zeros(ICMP_FIELDS);
+  /** IcmpMsg: messages by type, received and sent (ICMPMSG_IN_INC_STATS / ICMPMSG_OUT_INC_STATS). */
+  readonly IcmpMsgIn = new Float64Array(256);
+  readonly IcmpMsgOut = new Float64Array(256);
   readonly Tcp = zeros(TCP_FIELDS);
   readonly Udp = zeros(UDP_FIELDS);
+
+  /** icmp_rcv: one message of `type` received. */
+  icmpIn(type: number): void {
+    this.Icmp.InMsgs++;
+    this.IcmpMsgIn[type & 0xff]!++;
+    const f = ICMP_IN[type];
+    if (f !== undefined) this.Icmp[f]++;
+  }
+
+  /** icmp_out_count: one message of `type` sent. */
+  icmpOut(type: number): void {
+    this.Icmp.OutMsgs++;
+    this.IcmpMsgOut[type & 0xff]!++;
+    const f = ICMP_OUT[type];
+    if (f !== undefined) this.Icmp[f]++;
+  }
 
   constructor() {
     // Constants Linux reports in these groups (net/ipv4/proc.c, tcp's RFC 2012 values).

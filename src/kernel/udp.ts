@@ -16,9 +16,11 @@ import { traceEnd } from './tracepoint.js';
 export function udpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const sock = ns.sockets.udp.get(pkt.dport);
   if (sock === undefined || (sock.addr !== 0 && sock.addr !== pkt.ipDst)) {
+    ns.snmp.Udp.NoPorts++;
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, dev);
     return dropPacket(ns, dev, pkt, Drop.NoListener, `nothing listens on UDP ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
   }
+  ns.snmp.Udp.InDatagrams++;
   if (sock.kernel) return sock.onDatagram(pkt);
   if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'udp socket', what: 'udp', addr: formatIp4(pkt.ipDst), port: pkt.dport });
   ns.host.eq.at(pkt.tstamp + WAKEUP_NS, () => sock.onDatagram(pkt));
@@ -36,5 +38,7 @@ export function udpSend(ns: Netns, src: Ip4, sport: number, dst: Ip4, dport: num
   p.payloadLen = payload.length;
   p.tstamp = at;
   p.trace = trace;
-  return ipLocalOut(ns, p);
+  const err = ipLocalOut(ns, p);
+  if (err === 0) ns.snmp.Udp.OutDatagrams++;
+  return err;
 }

@@ -23,11 +23,16 @@ export class Veth extends NetDevice {
   transmit(pkt: Packet): number | void {
     if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, `${this.name} is down`);
     const peer = this.peer;
-    if (!peer.up) return dropPacket(this.ns, this, pkt, Drop.NoCarrier, `peer ${peer.name} is down`);
+    // veth_xmit counts a frame it cannot hand to its peer in its own tx_dropped.
+    if (!peer.up) {
+      this.txDropped++;
+      return dropPacket(this.ns, this, pkt, Drop.NoCarrier, `peer ${peer.name} is down`);
+    }
     // veth_xmit → __dev_forward_skb → is_skb_forwardable: a frame longer than the peer's MTU plus
     // the Ethernet and VLAN headers is dropped, and veth_xmit returns NET_XMIT_DROP (ENOBUFS to a
     // local sender whose packet went straight out).
     if (pkt.ethType === ETH_P_IP && pkt.ipTotalLength() > peer.mtu + VLAN_HLEN) {
+      this.txDropped++;
       dropPacket(this.ns, this, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${peer.mtu} of peer ${peer.name}`);
       return ENOBUFS;
     }

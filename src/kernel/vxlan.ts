@@ -91,6 +91,7 @@ export class Vxlan extends NetDevice {
       return dropPacket(this.ns, this, pkt, Drop.NoVxlanDest, `no fdb entry for ${formatMac(pkt.ethDst)} and no default remote`);
     }
     this.txPackets++;
+    this.txBytes += pkt.frameLength();
     for (let i = 0; i < dests.length; i++) {
       const inner = i === dests.length - 1 ? pkt : pkt.clone();
       const outer = new Packet();

@@ -1,6 +1,7 @@
 // Shell builtins and small utilities scenarios use around the network commands.
 import type { Program } from './program.js';
 import { println, resolvePath } from './program.js';
+import { procFile } from './snmp-file.js';
 
 export const builtins = new Map<string, Program>([
   ['echo', (ctx, argv, exit) => { println(ctx, argv.slice(1).join(' ')); exit(0); }],
@@ -78,7 +79,7 @@ export const builtins = new Map<string, Program>([
   ['cat', (ctx, argv, exit) => {
     let rc = 0;
     for (const path of argv.slice(1)) {
-      const text = ctx.files.get(resolvePath(ctx, path));
+      const text = ctx.files.get(resolvePath(ctx, path)) ?? procFile(ctx.ns, resolvePath(ctx, path));
       if (text === undefined) {
         println(ctx, `cat: ${path}: No such file or directory`);
         rc = 1;

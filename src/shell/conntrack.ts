@@ -1,5 +1,5 @@
 // `conntrack` (conntrack-tools 1.4.4): -L lists the namespace's connection tracking table,
-// -F flushes it, -C counts, -D deletes matching entries; -p, -s, -d filter.
+// -F flushes it, -C counts, -D deletes matching entries, -S prints the statistics; -p, -s, -d filter.
 import { parseIp4 } from '../core/addr.js';
 import { formatEntry } from '../kernel/netfilter/conntrack.js';
 import type { CtEntry } from '../kernel/netfilter/conntrack.js';
@@ -24,6 +24,7 @@ export const conntrack: Program = (ctx, argv, exit) => {
       case '-F': case '--flush': cmd = 'F'; break;
       case '-C': case '--count': cmd = 'C'; break;
       case '-D': case '--delete': cmd = 'D'; break;
+      case '-S': case '--stats': cmd = 'S'; break;
       case '-n': case '-o': if (a === '-o') need(); break;
       case '-p': case '--proto': {
         const v = need();
@@ -62,6 +63,13 @@ export const conntrack: Program = (ctx, argv, exit) => {
     case 'C':
       ctx.term.write(`${ct.list(now).length}\n`);
       return exit(0);
+    case 'S': {
+      // One line per CPU (the simulated host has one), the counters a 3.10 kernel sends
+      // (ctnetlink_ct_stat_cpu_fill), in conntrack-tools' "name=value " form.
+      const s = ct.stats;
+      ctx.term.write(`cpu=0   \tsearched=${s.searched} found=${s.found} new=${s.new} invalid=${s.invalid} ignore=${s.ignore} delete=${s.delete} delete_list=0 insert=${s.insert} insert_failed=0 drop=0 early_drop=0 error=0 search_restart=0 \n`);
+      return exit(0);
+    }
     case 'D': {
       const victims = ct.list(now).filter(keep);
       for (const e of victims) ct.remove(e);

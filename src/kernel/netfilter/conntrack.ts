@@ -122,6 +122,8 @@ export class Conntrack {
   private nextId = 1;
   /** Confirmed entries, oldest first (what conntrack -L lists). */
   readonly entries = new Set<CtEntry>();
+  /** The per-CPU statistics `conntrack -S` prints (ip_conntrack_stat, one CPU). */
+  readonly stats = { searched: 0, found: 0, new: 0, invalid: 0, ignore: 0, delete: 0, insert: 0 };
 
   constructor(readonly ns: Netns) {}
 
@@ -192,6 +194,7 @@ export class Conntrack {
 
   remove(e: CtEntry): void {
     if (!this.entries.delete(e)) return;
+    this.stats.delete++;
     this.removeNode(e.orig);
     this.removeNode(e.reply);
   }
@@ -217,9 +220,11 @@ export class Conntrack {
       const t = pkt.icmpType;
       if (t === ICMP_DEST_UNREACH || t === ICMP_TIME_EXCEEDED) {
         pkt.ct = this.related(pkt, now);
+        if (pkt.ct === null) this.stats.invalid++;
         return;
       }
       if (t !== ICMP_ECHO && t !== ICMP_ECHOREPLY) {
+        this.stats.invalid++;
         pkt.ct = null;
         return;
       }
@@ -227,15 +232,19 @@ export class Conntrack {
       p2 = t;
     }
     const n = this.find(pkt.ipSrc, pkt.ipDst, p1, p2, proto, now);
+    this.stats.searched++;
     if (n !== null) {
+      this.stats.found++;
       pkt.ct = n;
       this.update(n, pkt, now);
       return;
     }
     if (proto === IPPROTO_ICMP && p2 === ICMP_ECHOREPLY) {
+      this.stats.invalid++;
       pkt.ct = null; // a reply to nothing: INVALID
       return;
     }
+    this.stats.new++;
     const rp2 = proto === IPPROTO_ICMP ? ICMP_ECHOREPLY : p1;
     const e = new CtEntry(this, this.nextId++, pkt.ipSrc, pkt.ipDst, p1, p2, proto === IPPROTO_ICMP ? p1 : p2, rp2, proto);
     if (proto === IPPROTO_TCP) {
@@ -313,6 +322,7 @@ export class Conntrack {
     const e = ref.entry;
     if (e === null || e.status & IPS_CONFIRMED) return;
     e.status |= IPS_CONFIRMED;
+    this.stats.insert++;
     this.insertNode(e.orig);
     this.insertNode(e.reply);
     this.entries.add(e);

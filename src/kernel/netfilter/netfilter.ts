@@ -219,6 +219,7 @@ export class Netfilter implements NetfilterHooks {
         // nf_conntrack_in: "Previously seen (loopback or untracked)? Ignore." A packet looped back
         // through lo keeps its entry; a fresh lookup would miss it once OUTPUT NATed it.
         if (this.ref(pkt) === null) this.ctLookup(pkt, inDev);
+        else this.conntrack.stats.ignore++;
         if (!this.run(T.mangle, hook, pkt, inDev, null, bytes)) return false;
         return this.natHook(hook, MANIP_DST, pkt, inDev, null, bytes);
       case NF_INET_LOCAL_IN:
@@ -252,6 +253,7 @@ export class Netfilter implements NetfilterHooks {
           if (!this.run(T.raw, hook, pkt, null, outDev, bytes)) return false;
           // nf_conntrack_in: a packet that already has its entry (attach()) is "previously seen".
           if (this.ref(pkt) === null) this.ctLookup(pkt, outDev);
+          else this.conntrack.stats.ignore++;
         }
         {
           const mark = pkt.mark;

@@ -11,6 +11,7 @@ import { println } from '../program.js';
 import { linkLines } from './format.js';
 import { IpError, matches } from './main.js';
 import type { IpOptions } from './main.js';
+import { statsLines } from './stats.js';
 
 export function findDev(ns: Netns, name: string | undefined): NetDevice {
   if (name === undefined) throw new IpError('Not enough information: "dev" argument is required.', 255);
@@ -25,7 +26,10 @@ export function ipLink(ctx: Ctx, args: string[], opts: IpOptions, exit: (code: n
     let devs = ctx.ns.deviceList();
     const rest = args.slice(1).filter((a) => a !== 'dev');
     if (rest.length > 0) devs = [findDev(ctx.ns, rest[0])];
-    for (const d of devs) for (const l of linkLines(d, ctx.flavor !== 'busybox', opts.details, ctx.flavor === 'busybox' ? 'busybox' : 'iproute2')) println(ctx, l);
+    for (const d of devs) {
+      for (const l of linkLines(d, ctx.flavor !== 'busybox', opts.details, ctx.flavor === 'busybox' ? 'busybox' : 'iproute2')) println(ctx, l);
+      if (opts.stats && ctx.flavor !== 'busybox') for (const l of statsLines(d)) println(ctx, l);
+    }
     return exit(0);
   }
   if (verb === 'add') return exit(linkAdd(ctx, args.slice(1)));
