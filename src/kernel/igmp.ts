@@ -76,11 +76,13 @@ function sendReport(br: Bridge): void {
   // Router Alert option (4) + IGMPv3 report header (8) + one group record (8).
   pkt.payloadLen = 20;
   pkt.tstamp = ns.host.eq.now;
+  ns.snmp.Ip.OutRequests++; // ip_local_out
   // igmpv3_sendpack → ip_local_out (OUTPUT) → ip_mc_output (POSTROUTING) → the bridge device.
   if (ns.netfilter !== null) {
     if (!ns.netfilter.hook(NF_INET_LOCAL_OUT, pkt, null, br)) return;
     if (!ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, br)) return;
   }
+  ns.snmp.Ip.OutTransmits++; // ip_mc_output
   pkt.ethSrc = br.mac;
   pkt.ethDst = mcMac(IGMPV3_ALL_MCR);
   br.transmit(pkt);

@@ -126,6 +126,9 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
     icmpSend(ns, pkt, ICMP_TIME_EXCEEDED, 0, 0, inDev);
     return dropPacket(ns, inDev, pkt, Drop.TtlExceeded, `TTL ${pkt.ipTtl} would reach 0`);
   }
+  // ForwDatagrams is IPSTATS_MIB_INFORWDATAGRAMS since Linux 6.3: counted once the TTL passed,
+  // before the MTU check and before FORWARD may drop it (a FORWARD DROP counts, as on Linux 6.18).
+  ns.snmp.Ip.ForwDatagrams++;
   const out = r.dev!;
   if (pkt.ipDf && pkt.ipTotalLength() > out.mtu) {
     ns.snmp.Ip.FragFails++;
@@ -136,7 +139,6 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
   pkt.ipTtl--;
   pkt.tstamp += FORWARD_NS;
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_FORWARD, pkt, inDev, out)) return;
-  ns.snmp.Ip.ForwDatagrams++;
   ipFinishOutput(ns, out, r.gateway !== 0 ? r.gateway : pkt.ipDst, pkt);
 }
 

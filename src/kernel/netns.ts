@@ -23,6 +23,7 @@ const SYSCTL_DEFAULTS: Record<string, string> = {
   'net.ipv4.conf.default.igmpv3_unsolicited_report_interval': '1000',
   'net.ipv4.ip_nonlocal_bind': '0',
   'net.ipv6.conf.all.disable_ipv6': '0',
+  'net.ipv6.conf.default.disable_ipv6': '0',
   'net.bridge.bridge-nf-call-iptables': '0',
   'net.ipv4.vs.conntrack': '0',
   'net.ipv4.vs.expire_nodest_conn': '0',

@@ -154,7 +154,7 @@ export class TcpConn {
 /** Opens a connection (connect(2)); the SYN leaves now. Returns the connection, or an errno. */
 export function tcpConnect(ns: Netns, dst: Ip4, dport: number, handlers: TcpHandlers, trace: TraceLeg | null = null, bindPort = 0): TcpConn | number {
   const r = routeOutput(ns, dst);
-  if (r === null) return 101; // ENETUNREACH
+  if (r === null) return routeConnectErrno(ns, dst); // ENETUNREACH, counted as OutNoRoutes
   // A route of type unreachable, prohibit or blackhole fails connect(2) at once (ip_route_connect).
   const rerr = routeConnectErrno(ns, dst);
   if (rerr !== 0) return rerr;

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { formatIp4 } from '../core/addr.js';
 import type { PingSocket } from '../kernel/socket.js';
 import { EACCES, EPERM, ipLocalOut, routeConnectErrno, routeOutput } from '../kernel/ipv4.js';
+import { ENOBUFS } from '../kernel/veth.js';
 import { echoRequest } from '../kernel/icmp.js';
 import { ERRNO_TEXT } from './curl.js';
 import { MS, SEC } from '../sim/clock.js';
@@ -168,6 +169,10 @@ export const ping: Program = (ctx, argv, exit) => {
     };
     ns.sockets.ping.set(id, sock);
 
+    // iputils pinger(): a send the device refuses (ENOBUFS) is retried after min(interval/2, 500 ms)
+    // with the same sequence number, silently, while oom_count × that delay stays under -W.
+    let oomCount = 0;
+    const noresMs = Math.min(Math.floor((interval * 1000) / 2), 500);
     const sendOne = (): void => {
       if (finished) return;
       const seq = ++transmitted;
@@ -183,6 +188,13 @@ export const ping: Program = (ctx, argv, exit) => {
       } else {
         sent.set(seq, eq.now);
         const rc = ipLocalOut(ns, p);
+        if (rc === ENOBUFS && ++oomCount * noresMs < timeout * 1000) {
+          sent.delete(seq);
+          transmitted--;
+          timer = eq.after(noresMs * MS, sendOne);
+          return;
+        }
+        if (rc === 0) oomCount = 0;
         if (rc !== 0) {
           // A REJECT in OUTPUT both fails the send (EPERM) and queues an ICMP error, which
           // iputils still reports: keep the sequence number for it.

@@ -83,9 +83,10 @@ export class Builder {
   counters(ns: string, table = 'filter'): void {
     this.tail.push({ kind: 'counters', ns: this.n(ns), table });
   }
-  /** The case's steps: the probes, then (if any) a settle step and the counters. */
+  /** The case's steps: the probes, a settle step, the counters, then every namespace's MIB and device counters. */
   finish(): Step[] {
-    return this.tail.length === 0 ? this.steps : [...this.steps, { kind: 'settle' }, ...this.tail];
+    const snmp: Step[] = this.namespaces.map((ns) => ({ kind: 'snmp', ns }));
+    return [...this.steps, { kind: 'settle' }, ...this.tail, ...snmp];
   }
   ipt(ns: string, rule: string): void {
     this.x(ns, `iptables ${rule}`);

@@ -11,6 +11,8 @@ export type Step =
   | { kind: 'tcp' | 'udp'; ns: string; dst: string; dport: number; sport: number }
   /** `iptables -t TABLE -nvxL` in a namespace: the packet counters of every chain and rule. */
   | { kind: 'counters'; ns: string; table: string }
+  /** `cat /proc/net/snmp` and `ip -s link` in a namespace: the MIB counters and each device's packets. */
+  | { kind: 'snmp'; ns: string }
   /**
    * Before the counters: wait until no namespace of the case is resolving a neighbour, then
    * SETTLE_MARGIN_MS more. An ARP retransmission runs 1004-1032 ms after the one before it, where
@@ -38,8 +40,10 @@ export type Outcome = string[];
  * igmpv3_unsolicited_report_interval (1000 ms): whether a leaf's counters see it would depend on
  * the run. At 1 ms the random part is always 0, so both reports leave 2 jiffies apart, before the
  * harness's next step. Only `default` matters: a new device copies it (`all` is not read).
+ * IPv6 is off on new devices: the simulator has none, and Linux's DAD, MLD and router
+ * solicitations would show in the device counters `ip -s link` compares.
  */
-export const NETNS_SYSCTLS = ['net.ipv4.conf.default.igmpv3_unsolicited_report_interval=1'];
+export const NETNS_SYSCTLS = ['net.ipv4.conf.default.igmpv3_unsolicited_report_interval=1', 'net.ipv6.conf.default.disable_ipv6=1'];
 
 /** The settle step's wait after the last resolution ended (ms): more than the 28 ms by which the
  *  simulator's ARP timers may run after Linux's (timer-wheel phase), and any measurement skew. */
@@ -63,6 +67,8 @@ export function describeStep(s: Step): string {
       return `${s.kind} from ${s.ns} :${s.sport} to ${s.dst}:${s.dport}`;
     case 'counters':
       return `ip netns exec ${s.ns} iptables -t ${s.table} -nvxL`;
+    case 'snmp':
+      return `ip netns exec ${s.ns} cat /proc/net/snmp; ip netns exec ${s.ns} ip -s link`;
     case 'settle':
       return `settle: wait until no neighbour is INCOMPLETE, then ${SETTLE_MARGIN_MS} ms`;
   }
@@ -121,6 +127,46 @@ export function normaliseCounters(out: string, code: number): string[] {
       n++;
       const target = r[3] !== undefined && !/^(all|tcp|udp|icmp|\d+)$/.test(r[3]) ? r[3] : '-';
       lines.push(`${chain}#${n} ${target} ${r[1]} pkts`);
+    }
+  }
+  return lines;
+}
+
+/** The /proc/net/snmp counters compared (the ones the simulator keeps, by group and field). */
+export const SNMP_COMPARED: Readonly<Record<string, readonly string[]>> = {
+  Ip: ['InReceives', 'InHdrErrors', 'InAddrErrors', 'ForwDatagrams', 'InUnknownProtos', 'InDelivers', 'OutRequests', 'OutNoRoutes', 'FragFails', 'OutTransmits'],
+  Icmp: ['InMsgs', 'InDestUnreachs', 'InTimeExcds', 'InEchos', 'InEchoReps', 'OutMsgs', 'OutDestUnreachs', 'OutTimeExcds', 'OutEchos', 'OutEchoReps'],
+  Udp: ['InDatagrams', 'NoPorts', 'OutDatagrams'],
+};
+
+/**
+ * Keeps the compared counters of /proc/net/snmp (a names line and a values line per group) and,
+ * from `ip -s link` (iproute2 3.10's layout here, a newer one on the real side: both put the
+ * numbers under an "RX:"/"TX:" header, bytes then packets), each device's RX and TX packets.
+ */
+export function normaliseSnmp(snmp: string, snmpCode: number, links: string, linksCode: number): string[] {
+  if (snmpCode !== 0) return [`cat exit ${snmpCode}: ${snmp.trim().split('\n')[0] ?? ''}`];
+  const lines: string[] = [];
+  const rows = snmp.split('\n');
+  for (let i = 0; i + 1 < rows.length; i += 2) {
+    const names = rows[i]!.split(' ');
+    const values = rows[i + 1]!.split(' ');
+    const group = names[0]!.replace(/:$/, '');
+    for (const f of SNMP_COMPARED[group] ?? []) {
+      const k = names.indexOf(f);
+      lines.push(`${group}.${f} ${k < 0 ? 'absent' : values[k]}`);
+    }
+  }
+  if (linksCode !== 0) return [...lines, `ip -s link exit ${linksCode}`];
+  let dev = '';
+  const out = links.split('\n');
+  for (let i = 0; i < out.length; i++) {
+    const h = /^\d+: ([^:@]+)/.exec(out[i]!);
+    if (h) dev = h[1]!;
+    const s = /^\s+(RX|TX):/.exec(out[i]!);
+    if (s && dev !== '') {
+      const nums = (out[i + 1] ?? '').trim().split(/\s+/);
+      lines.push(`${dev} ${s[1]} ${nums[1] ?? '?'} packets`);
     }
   }
   return lines;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Case, Outcome, Step } from './model.js';
-import { NETNS_SYSCTLS, PROBE_MS, SETTLE_MARGIN_MS, SETTLE_MAX_MS, normaliseCounters, normalisePing } from './model.js';
+import { NETNS_SYSCTLS, PROBE_MS, SETTLE_MARGIN_MS, SETTLE_MAX_MS, normaliseCounters, normalisePing, normaliseSnmp } from './model.js';
 
 /**
  * The iptables the real side runs for the command lines' `iptables`: iptables-legacy where it
@@ -217,6 +217,11 @@ async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Age
     case 'counters': {
       const r = await run(['ip', 'netns', 'exec', s.ns, REAL_IPTABLES, '-t', s.table, '-nvxL']);
       return normaliseCounters(r.out, r.code);
+    }
+    case 'snmp': {
+      const snmp = await run(['ip', 'netns', 'exec', s.ns, 'cat', '/proc/net/snmp']);
+      const links = await run(['ip', 'netns', 'exec', s.ns, 'ip', '-s', 'link']);
+      return normaliseSnmp(snmp.out, snmp.code, links.out, links.code);
     }
     case 'settle': {
       const until = performance.now() + SETTLE_MAX_MS;

@@ -14,7 +14,7 @@ import { routeConnectErrno } from '../../src/kernel/ipv4.js';
 import { startCommand } from '../../src/shell/exec.js';
 import { MS, SEC } from '../../src/sim/clock.js';
 import type { Case, Outcome, Step } from './model.js';
-import { NETNS_SYSCTLS, PROBE_MS, describeStep, normaliseCounters, normalisePing } from './model.js';
+import { NETNS_SYSCTLS, PROBE_MS, describeStep, normaliseCounters, normalisePing, normaliseSnmp } from './model.js';
 import { seenLine } from './real.js';
 
 export const ERRNO: Record<number, string> = {
@@ -158,6 +158,11 @@ function step(world: World, host: Host, s: Step, seen: Seen[]): Outcome {
     case 'counters': {
       const r = shell(world, host, describeStep(s));
       return normaliseCounters(r.out, r.code);
+    }
+    case 'snmp': {
+      const snmp = shell(world, host, `ip netns exec ${s.ns} cat /proc/net/snmp`);
+      const links = shell(world, host, `ip netns exec ${s.ns} ip -s link`);
+      return normaliseSnmp(snmp.out, snmp.code, links.out, links.code);
     }
     case 'settle':
       // The real side waited; the next step's time, taken after the wait, moves the clock here.
