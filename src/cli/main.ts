@@ -1,6 +1,7 @@
 // The swarmsim command line: `run` replays a scenario, `trace` replays it and follows one packet.
 // Exit codes: 0 every expectation held, 1 one failed, 2 the input is invalid.
 import { readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
@@ -11,6 +12,7 @@ import type { ProbeProto } from '../scenario/probe.js';
 import { containerNamespace, runScenario } from '../scenario/run.js';
 import type { RunResult } from '../scenario/run.js';
 import { renderTraceText, traceJson } from '../trace/render.js';
+import { startShell } from './repl/start.js';
 
 export interface Io {
   out(text: string): void;
@@ -89,12 +91,21 @@ function cmdTrace(file: string, opts: { on: string; ns?: string; container?: str
   }
 }
 
-export function main(argv: string[], io?: Io): number {
+/** Where `shell` reads and writes when main() is given an Io (tests) or not (the real terminal). */
+export interface ShellIo {
+  readonly input: Readable;
+  readonly output: Writable;
+  readonly tty: boolean;
+  readonly historyFile?: string | null;
+}
+
+/** The exit status, or a promise of it for the interactive `shell`. */
+export function main(argv: string[], io?: Io, shellIo?: ShellIo): number | Promise<number> {
   if (io !== undefined) {
     out = io.out;
     err = io.err;
   }
-  let code = 0;
+  let code: number | Promise<number> = 0;
   const program = new Command('swarmsim')
     .description('A packet-level simulator of Docker Swarm networking: replay a scenario, trace any packet.')
     .exitOverride()
@@ -120,6 +131,19 @@ export function main(argv: string[], io?: Io): number {
     .option('--json', 'print the trace as JSON')
     .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }) => {
       code = cmdTrace(file, opts);
+    });
+  program
+    .command('shell')
+    .description('replay a scenario (or start three hosts on one LAN), then type commands on its hosts')
+    .argument('[file]', 'scenario file (YAML); without it, a default cluster')
+    .option('--on <host>', 'the host to start on (default: the first)')
+    .option('--speed <n>', 'simulated seconds per second while a command runs (0: at once; default 1 on a terminal, 0 on a pipe)')
+    .action((file: string | undefined, opts: { on?: string; speed?: string }) => {
+      const sio = shellIo ?? { input: process.stdin, output: process.stdout, tty: process.stdin.isTTY === true && process.stdout.isTTY === true };
+      code = startShell(file, { ...opts, ...sio }).catch((e: unknown) => {
+        if (e instanceof InputError) return inputError(file ?? '(default cluster)', e);
+        throw e;
+      });
     });
   try {
     program.parse(argv, { from: 'user' });
