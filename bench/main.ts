@@ -4,6 +4,7 @@ import { type BenchGroup, type BenchOptions, type Figure, MIN_RUNS, machine, pro
 import { chainBench } from './chain.bench.js';
 import { lpmBench } from './lpm.bench.js';
 import { meshBench } from './mesh.bench.js';
+import { startupBench } from './startup.bench.js';
 import { swarmBench } from './swarm.bench.js';
 
 const GROUPS: BenchGroup[] = [
@@ -11,6 +12,7 @@ const GROUPS: BenchGroup[] = [
   { group: 'mesh', run: meshBench },
   { group: 'chain', run: chainBench },
   { group: 'swarm', run: swarmBench },
+  { group: 'startup', run: startupBench },
 ];
 
 const USAGE = `usage: node dist/bench/main.js [--only GROUP[,GROUP...]] [--json] [--runs N] [--ms MS]

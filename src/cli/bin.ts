@@ -11,10 +11,4 @@ function fault(e: unknown): void {
   process.exitCode = 70;
 }
 
-try {
-  const code = main(process.argv.slice(2));
-  if (typeof code === 'number') process.exitCode = code;
-  else code.then((c) => (process.exitCode = c), fault);
-} catch (e) {
-  fault(e);
-}
+main(process.argv.slice(2)).then((c) => (process.exitCode = c), fault);

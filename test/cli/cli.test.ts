@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const BIN = 'dist/src/cli/bin.js';
+// The bundle the package ships (`bin` in package.json), not tsc's module tree.
+const BIN = 'dist/cli/bin.js';
 
 function swarmsim(...args: string[]): { code: number; stdout: string; stderr: string } {
   try {

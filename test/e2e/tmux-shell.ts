@@ -39,7 +39,7 @@ function keys(...k: string[]): void {
 
 let code = 0;
 try {
-  const cmd = `SWARMSIM_HISTORY=${join(dir, 'history')} node dist/src/cli/bin.js shell --speed 10; echo "swarmsim exited $?"; sleep 60`;
+  const cmd = `SWARMSIM_HISTORY=${join(dir, 'history')} node dist/cli/bin.js shell --speed 10; echo "swarmsim exited $?"; sleep 60`;
   tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '50', cmd);
   waitFor('the prompt is the host\'s', /\[root@swarm-manager ~\]# ?$/m);
   keys('hostname', 'Enter');
