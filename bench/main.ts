@@ -6,12 +6,14 @@ import { lpmBench } from './lpm.bench.js';
 import { meshBench } from './mesh.bench.js';
 import { startupBench } from './startup.bench.js';
 import { swarmBench } from './swarm.bench.js';
+import { trafficBench } from './traffic.bench.js';
 
 const GROUPS: BenchGroup[] = [
   { group: 'lpm', run: lpmBench },
   { group: 'mesh', run: meshBench },
   { group: 'chain', run: chainBench },
   { group: 'swarm', run: swarmBench },
+  { group: 'traffic', run: trafficBench },
   { group: 'startup', run: startupBench },
 ];
 
