@@ -6,6 +6,7 @@ import { lpmBench } from './lpm.bench.js';
 import { meshBench } from './mesh.bench.js';
 import { startupBench } from './startup.bench.js';
 import { swarmBench } from './swarm.bench.js';
+import { sweepBench } from './sweep.bench.js';
 import { trafficBench } from './traffic.bench.js';
 
 const GROUPS: BenchGroup[] = [
@@ -15,6 +16,7 @@ const GROUPS: BenchGroup[] = [
   { group: 'swarm', run: swarmBench },
   { group: 'traffic', run: trafficBench },
   { group: 'startup', run: startupBench },
+  { group: 'sweep', run: sweepBench },
 ];
 
 const USAGE = `usage: node dist/bench/main.js [--only GROUP[,GROUP...]] [--json] [--runs N] [--ms MS]

@@ -12,6 +12,7 @@ import type { RunResult } from '../scenario/run.js';
 import { renderTraceText, traceJson } from '../trace/render.js';
 import type { Io } from './main.js';
 import { startShell } from './repl/start.js';
+import { sweep } from './sweep.js';
 import type { ShellOptions } from './repl/start.js';
 
 let out: (s: string) => void = (s) => process.stdout.write(s);
@@ -23,14 +24,16 @@ export function setIo(io: Io): void {
   err = io.err;
 }
 
-function load(file: string): Scenario {
-  let text: string;
+function readScenario(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new InputError(`cannot read the scenario: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return loadScenario(file, text);
+}
+
+function load(file: string): Scenario {
+  return loadScenario(file, readScenario(file));
 }
 
 export function inputError(file: string, e: InputError): number {
@@ -51,8 +54,10 @@ function jsonResult(res: RunResult): object {
   return { name: res.name, file: res.file, passed: res.passed, steps: res.steps };
 }
 
-export function cmdRun(file: string, opts: { json?: boolean }): number {
+export async function cmdRun(file: string, opts: { json?: boolean; repeat?: string; seedFrom?: string; jobs?: string }): Promise<number> {
   try {
+    if (opts.repeat !== undefined) return await sweep(file, readScenario(file), { ...opts, repeat: opts.repeat }, out, err);
+    if (opts.seedFrom !== undefined || opts.jobs !== undefined) throw new InputError(`${opts.seedFrom !== undefined ? '--seed-from' : '--jobs'} goes with --repeat N`);
     const sc = load(file);
     const res = runScenario(sc, { print: opts.json ? undefined : out });
     if (opts.json) {

@@ -38,7 +38,10 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
     .description('replay a scenario file and check its expectations')
     .argument('<file>', 'scenario file (YAML)')
     .option('--json', 'print a machine-readable result instead of the transcript')
-    .action((file: string, opts: { json?: boolean }) => {
+    .option('--repeat <n>', 'run it N times, each with its own seed, on all cores; print one line per run')
+    .option('--seed-from <s>', 'with --repeat: the first seed (default: the scenario\'s)')
+    .option('--jobs <n>', 'with --repeat: worker threads (default: one per core)')
+    .action((file: string, opts: { json?: boolean; repeat?: string; seedFrom?: string; jobs?: string }) => {
       code = commands().then((m) => m.cmdRun(file, opts));
     });
   program
