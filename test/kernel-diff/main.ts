@@ -2,7 +2,7 @@
 // Linux kernel and in the simulator, compared step by step.
 //
 //   node dist/test/kernel-diff/main.js [--seed N] [--cases N] [--jobs N] [--only ID] [--no-hand]
-//                                      [--min-agree N] [-v]
+//                                      [--min-agree N] [--devices] [-v]
 //
 // Needs root and a working `ip netns`; otherwise it says why and skips (exit 0, or 1 under
 // --min-agree, where a skip counts as 0 cases agreeing). Ends with the line
@@ -17,7 +17,7 @@ import { generate } from './gen.js';
 import type { RuleSet } from './gen.js';
 import { handCases } from './hand.js';
 import type { Case, Outcome } from './model.js';
-import { describeStep } from './model.js';
+import { compare, describeStep } from './model.js';
 import { REAL_IPTABLES, cleanupSync, live, runReal, sweepLeftovers } from './real.js';
 import { runSim } from './sim.js';
 import { RULE_SETS } from './rules.js';
@@ -43,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     else if (w === '--jobs') a.jobs = Number(next());
     else if (w === '--only') a.only = next();
     else if (w === '--no-hand') a.hand = false;
+    else if (w === '--devices') compare.devices = true;
     else if (w === '--min-agree') a.minAgree = Number(next());
     else if (w === '-v' || w === '--verbose') a.verbose = true;
     else {
