@@ -13,7 +13,7 @@ import { renderTraceXtables, xtablesLine } from '../../src/trace/xtables.js';
 import { describeL3 } from '../../src/wire/describe.js';
 import { headersOf, packetOf } from '../../src/wire/headers.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_ICMP, IPPROTO_UDP, Packet } from '../../src/wire/packet.js';
-import { sh, world } from '../helpers.js';
+import { sh, vethPair } from '../helpers.js';
 
 const schema = JSON.parse(readFileSync('src/trace/trace.schema.json', 'utf8')) as object;
 const validate = new Ajv2020({ allErrors: true }).compile(schema);
@@ -22,19 +22,7 @@ function valid(j: object): string[] {
   return validate(j) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
-function pair(rules: string[] = []) {
-  const w = world([['n1', '192.168.205.10/24']]);
-  const h = w.hosts.get('n1')!;
-  for (const line of [
-    'ip netns add a', 'ip netns add b', 'ip link add va type veth peer name vb',
-    'ip link set va netns a', 'ip link set vb netns b',
-    'ip netns exec a ip addr add 10.1.0.1/24 dev va', 'ip netns exec b ip addr add 10.1.0.2/24 dev vb',
-    'ip netns exec a ip link set va up', 'ip netns exec b ip link set vb up',
-    'ip netns exec a ip link set lo up', 'ip netns exec b ip link set lo up',
-    ...rules.map((r) => `ip netns exec b ${r}`),
-  ]) expect(sh(w, h, line)).toEqual({ out: '', code: 0 });
-  return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
-}
+const pair = vethPair;
 
 function lastHop(t: Trace, dir: 'request' | 'reply'): HopEvent {
   return summarize(t.outcome(dir))!.hops.at(-1)!;
