@@ -87,10 +87,11 @@ function answerKind(ev: HopEvent): 'icmp' | 'rst' | null {
   return null;
 }
 
+/** Adds the hop's text, worded on first read (a traced run that nobody prints pays nothing for it). */
 function withText(ev: HopEvent): Hop {
-  const h = ev as HopEvent & { text: string };
-  h.text = hopDetail(ev);
-  return h;
+  let text: string | null = null;
+  Object.defineProperty(ev, 'text', { enumerable: true, get: () => (text ??= hopDetail(ev)) });
+  return ev as Hop;
 }
 
 export class Trace {
