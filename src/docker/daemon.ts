@@ -45,6 +45,10 @@ export interface RunOptions {
   readonly tty: boolean;
   readonly labels: Record<string, string>;
   readonly aliases: string[];
+  /** --rm */
+  readonly rm?: boolean;
+  /** The CLI stays attached and runs the main process itself (foreground, or -it). */
+  readonly attached?: boolean;
 }
 
 export interface CreateNetworkOptions {
@@ -78,6 +82,12 @@ export class Daemon {
   /** Options dockerd was started with (cluster store, advertise address). */
   clusterStore: string | null = null;
   clusterAdvertise: string | null = null;
+  /** --insecure-registry / daemon.json "insecure-registries": registries reached over plain HTTP. */
+  insecureRegistries: string[] = [];
+  /** The engine ID `docker info` shows, made on first use. */
+  engineId = '';
+  /** Containers created so far (their creation sequence). */
+  private created = 0;
 
   constructor(
     readonly world: World,
@@ -374,8 +384,10 @@ export class Daemon {
     });
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
+    c.autoRemove = o.rm === true;
+    c.attached = o.attached === true;
     if (net === null) c.modeEndpointId = newId(this.rng);
-    this.containers.set(id, c);
+    this.addContainer(c);
     this.writeFiles(c);
     // docker run is create then start: a network that refuses the container fails the start,
     // leaving the container behind in the Created state (exit 125, no usage hint).
@@ -440,7 +452,7 @@ export class Daemon {
     const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
-    this.containers.set(id, c);
+    this.addContainer(c);
     const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
     for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
     if (ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal)) attachGatewayBridge(this, c);
@@ -448,6 +460,11 @@ export class Daemon {
     this.writeFiles(c);
     this.startContainer(c);
     return c;
+  }
+
+  private addContainer(c: Container): void {
+    c.seq = ++this.created;
+    this.containers.set(c.id, c);
   }
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
@@ -522,6 +539,13 @@ export class Daemon {
 
   startContainer(c: Container): void {
     if (c.state === 'running') return;
+    // Swarm networks released at the last stop are attached again (a new network attachment).
+    for (const s of c.swarmNets.splice(0)) {
+      const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
+      if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
+      const ip = this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
+      this.connect(c, net, s.aliases, ip);
+    }
     c.state = 'running';
     c.started = this.now;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
@@ -535,7 +559,25 @@ export class Daemon {
     c.state = 'exited';
     c.exitCode = code;
     c.finished = this.now;
+    // A standalone container gives its swarm network attachments back when it stops (the
+    // daemon's releaseNetwork → DetachNetwork): the node then drops an attachable overlay nothing
+    // else uses, so it leaves a worker's `docker network ls` (the overlay tutorial).
+    if (c.networkMode !== 'swarm') {
+      for (const ep of [...c.endpoints]) {
+        if (ep.network.scope !== 'swarm') continue;
+        c.swarmNets.push({ name: ep.network.name, aliases: ep.aliases });
+        this.disconnect(c, ep.network);
+      }
+      if (c.swarmNets.length > 0) {
+        // The docker_gwbridge leg served those overlays; it comes back with them on start.
+        const gw = c.endpoints.find((e) => e.network.name === 'docker_gwbridge');
+        if (gw !== undefined) this.disconnect(c, gw.network);
+        this.swarmDetach?.(c);
+      }
+    }
     for (const l of this.exitListeners) l(c, code);
+    // --rm: the daemon removes the container once it has exited (and its anonymous volumes).
+    if (c.autoRemove) this.removeContainer(c, true);
   }
 
   removeContainer(c: Container, force: boolean): void {

@@ -13,7 +13,7 @@ import type { ImagePort } from './images.js';
 import type { Container } from './model.js';
 
 /** Commands that keep running without a terminal. */
-function longRunning(cmd: string[]): boolean {
+export function longRunning(cmd: string[]): boolean {
   const text = cmd.join(' ');
   return /while\s+true|sleep\s+\d|tail\s+-f|\bping\b|\btop\b|sleep\s+infinity/.test(text);
 }
@@ -69,7 +69,7 @@ export function startProcess(d: Daemon, c: Container): void {
     const t = d.world.eq.after(Math.max(1, crash.after), () => d.stopContainer(c, crash.code));
     c.stops.push(() => d.world.eq.cancel(t));
   }
-  if (!spec.daemon && !c.tty && !longRunning(c.cmd)) exitSoon(d, c, 0);
+  if (!spec.daemon && !c.tty && !c.attached && !longRunning(c.cmd)) exitSoon(d, c, 0);
 }
 
 /** The process ends right after starting (a shell with nothing to do, a failed check). */

@@ -18,6 +18,9 @@ export function applyDockerdOptions(d: Daemon, args: string[]): string | null {
       case '--cluster-advertise':
         d.clusterAdvertise = value();
         break;
+      case '--insecure-registry':
+        d.insecureRegistries.push(value() ?? '');
+        break;
       case '-H':
       case '--host':
         value();

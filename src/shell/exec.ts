@@ -118,7 +118,7 @@ function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: 
     stdin,
     session,
     spawn: (to, av, ex) => spawnIn(world, session, { ...env, ns: to }, term, tty, stdin, av, ex),
-    spawnIn: (to, av, ex) => spawnIn(world, session, to, term, tty && to.tty !== false, stdin, av, ex),
+    spawnIn: (to, av, ex, out) => spawnIn(world, session, to, out ?? term, tty && to.tty !== false, stdin, av, ex),
   };
   prog(ctx, argv, exit);
 }

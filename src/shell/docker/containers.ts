@@ -8,6 +8,9 @@ import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
+import type { Container } from '../../docker/model.js';
+import { longRunning } from '../../docker/process.js';
+import { lookupProgram } from '../registry.js';
 
 type Exit = (code: number) => void;
 
@@ -31,7 +34,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
+  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
   const [image, ...rest] = cmd.args;
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
@@ -42,15 +45,72 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     println(ctx, 'Run a command in a new container');
     return exit(125);
   }
+  const detach = !!o.detach;
+  // A foreground command the CLI can run in the container (`docker run alpine echo hi`): the
+  // container's life is that command's. Loops and servers keep their modelled behaviour.
+  const shellCmd = (argv: string[]): boolean => argv.length === 1 && SHELLS.test(argv[0]!);
   guard(ctx, exit, () => {
+    const spec = d.registry.find(parseImageRef(image));
+    const argv = rest.length > 0 ? rest : spec?.cmd ?? [];
+    const interactiveShell = !detach && !!o.tty && !!o.interactive && shellCmd(argv);
+    const foregroundCmd = !detach && !interactiveShell && spec !== null && !spec.daemon && argv.length > 0 && !shellCmd(argv) && !longRunning(argv) && lookupProgram(argv[0]!.replace(/^\/(usr\/)?(s?bin)\//, ''), spec.shell) !== undefined;
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+      rm: !!o.rm, attached: interactiveShell || foregroundCmd,
     });
     for (const l of pulled) println(ctx, l);
-    if (o.detach) println(ctx, container.id);
-    exit(0);
+    if (detach) {
+      println(ctx, container.id);
+      return exit(0);
+    }
+    if (interactiveShell) return enterShell(ctx, d, container, argv[0]!, exit);
+    if (foregroundCmd) return runMain(ctx, d, container, argv, !!o.tty, exit);
+    // A server in the foreground would hold the terminal; one that fails at once (mysql without a
+    // password) shows its error and status, as the attached streams do.
+    ctx.world.eq.after(2, () => {
+      if (container.state === 'running') return exit(0);
+      for (const l of container.logs) println(ctx, l);
+      exit(container.exitCode);
+    });
   });
+}
+
+const SHELLS = /^(\/bin\/)?(sh|bash|ash)$/;
+
+/** The prompt of a container's interactive shell: busybox ash, dash's bare `# `, bash as CentOS
+ *  and as Debian-based images set PS1. */
+function shellPrompt(c: Container, shell: string, busybox: boolean): string {
+  return busybox ? '{cwd} # '
+    : !/bash$/.test(shell) ? '# '
+    : c.image.repo === 'centos' ? `[root@${c.hostname} {base}]# ` : `root@${c.hostname}:{cwd}# `;
+}
+
+/** The container's main process is the shell typed into next: `exit` ends it, and the container. */
+function enterShell(ctx: Ctx, d: Daemon, c: Container, shell: string, exit: Exit): void {
+  const env = d.execEnv(c);
+  ctx.session.enter(env, shellPrompt(c, shell, env.flavor === 'busybox'), undefined, () => d.stopContainer(c, 0));
+  exit(0);
+}
+
+/** Runs the container's command as its main process, attached: what it prints shows and is logged. */
+function runMain(ctx: Ctx, d: Daemon, c: Container, argv: string[], tty: boolean, exit: Exit): void {
+  let pending = '';
+  const term = {
+    write: (t: string): void => {
+      ctx.term.write(t);
+      pending += t;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      c.logs.push(...lines);
+    },
+  };
+  const env = d.execEnv(c);
+  ctx.spawnIn({ ...env, tty }, argv, (code) => {
+    if (pending !== '') c.logs.push(pending);
+    d.stopContainer(c, code);
+    exit(code);
+  }, term);
 }
 
 function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void): void {
@@ -122,6 +182,42 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         d.startContainer(c);
       });
       return true;
+    case 'attach': {
+      const cmd = subcommand('attach').option('--no-stdin').option('--sig-proxy').option('--detach-keys <keys>').argument('[container]');
+      if (!parseFlags(ctx, cmd, args, 'attach', exit)) return true;
+      const ref = cmd.args[0];
+      if (ref === undefined) {
+        println(ctx, '"docker attach" requires exactly 1 argument.');
+        println(ctx, "See 'docker attach --help'.");
+        println(ctx, '');
+        println(ctx, 'Usage:  docker attach [OPTIONS] CONTAINER');
+        println(ctx, '');
+        println(ctx, "Attach local standard input, output, and error streams to a running container");
+        exit(1);
+        return true;
+      }
+      const c = d.findContainer(ref);
+      if (c === null) {
+        println(ctx, `Error: No such container: ${ref}`);
+        exit(1);
+        return true;
+      }
+      if (c.state !== 'running') {
+        println(ctx, 'You cannot attach to a stopped container, start it first');
+        exit(1);
+        return true;
+      }
+      // The terminal joins the main process: a shell started with -it takes the next lines, and
+      // `exit` in it ends the container (the shell was its process).
+      const shell = c.cmd.length === 1 && SHELLS.test(c.cmd[0]!) ? c.cmd[0]! : null;
+      if (c.tty && shell !== null) {
+        enterShell(ctx, d, c, shell, exit);
+        return true;
+      }
+      // A server or a loop: attached to its output, which says nothing new; the step ends there.
+      exit(0);
+      return true;
+    }
     case 'logs': {
       const c = d.findContainer(args[args.length - 1] ?? '');
       if (c === null) {
@@ -157,12 +253,8 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const env = d.execEnv(c);
       const o = cmd.opts<{ interactive?: boolean; tty?: boolean }>();
       // An interactive shell becomes the terminal's current shell until `exit`.
-      if (o.interactive && rest.length === 1 && /^(\/bin\/)?(sh|bash|ash)$/.test(rest[0]!)) {
-        // busybox ash, dash's bare `# `, bash as CentOS and as Debian-based images set PS1.
-        const prompt = env.flavor === 'busybox' ? '{cwd} # '
-          : !/bash$/.test(rest[0]!) ? '# '
-          : c.image.repo === 'centos' ? `[root@${c.hostname} {base}]# ` : `root@${c.hostname}:{cwd}# `;
-        ctx.session.enter(env, prompt);
+      if (o.interactive && rest.length === 1 && SHELLS.test(rest[0]!)) {
+        ctx.session.enter(env, shellPrompt(c, rest[0]!, env.flavor === 'busybox'));
         exit(0);
         return true;
       }
