@@ -89,6 +89,10 @@ export class Container {
   imageId = '';
   /** Creation order on this daemon: `docker ps` lists newest first even within one instant. */
   seq = 0;
+  /** --restart: `no`, `always`, `unless-stopped` or `on-failure[:N]`. */
+  restartPolicy = 'no';
+  /** Stopped by `docker stop` (unless-stopped stays down across a daemon restart). */
+  stoppedByUser = false;
   /** --rm: the daemon removes the container once its process ends. */
   autoRemove = false;
   /** The CLI runs the main process (a foreground `docker run` command, an interactive shell):

@@ -7,6 +7,7 @@ import { httpServe } from '../apps/http.js';
 import { resolveHost } from '../apps/resolver.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
 import { publishPorts } from './bridge.js';
+import { serveRegistry } from './registry-http.js';
 import type { Daemon } from './daemon.js';
 import { fillBody } from './images.js';
 import type { ImagePort } from './images.js';
@@ -23,8 +24,13 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
   const b = p.behaviour;
   if (b.kind === 'tcp') return tcpListen(ns, p.port, 0, () => ({})) !== null;
   if (b.kind === 'http') {
-    return httpServe(ns, p.port, (req, respond) => respond({ status: 200, body: fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }) }));
+    return httpServe(ns, p.port, (req, respond) => {
+      // A document root serves the container's own file for the path (what a build added).
+      const file = b.root === undefined ? undefined : c.files.get(`${b.root}${req.path.endsWith('/') ? `${req.path}index.html` : req.path}`);
+      respond({ status: 200, body: file ?? fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }) });
+    });
   }
+  if (b.kind === 'registry') return serveRegistry(d, c, p.port);
   // WordPress answers only once it reaches its database (WORDPRESS_DB_HOST, default mysql:3306).
   return httpServe(ns, p.port, (_req, respond) => {
     const [dbHost, dbPort] = (c.env.get('WORDPRESS_DB_HOST') ?? 'mysql').split(':');

@@ -2,6 +2,7 @@
 // point it at a cluster store; and `systemctl start|stop|restart docker`.
 import type { Daemon } from '../docker/daemon.js';
 import { dockerOf } from '../docker/engine.js';
+import { filesOf } from './exec.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
 
@@ -60,10 +61,25 @@ export const systemctl: Program = (ctx, argv, exit) => {
     println(ctx, `Failed to ${verb} ${argv[2] ?? ''}: Unit not found.`);
     return exit(5);
   }
+  // dockerd reads /etc/docker/daemon.json when it starts (the seeds' insecure-registries).
+  const config = (): void => {
+    const text = filesOf(ctx.host).get('/etc/docker/daemon.json');
+    if (text === undefined) return;
+    try {
+      const v = JSON.parse(text) as { 'insecure-registries'?: unknown };
+      const list = v['insecure-registries'];
+      d.insecureRegistries = Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      // dockerd refuses to start on a bad file; the simulator keeps the previous settings
+    }
+  };
   if (verb === 'stop') d.stop();
-  else if (verb === 'start') d.start();
-  else if (verb === 'restart') {
+  else if (verb === 'start') {
+    config();
+    d.start();
+  } else if (verb === 'restart') {
     d.stop();
+    config();
     d.start();
   } else if (verb === 'is-active') {
     println(ctx, d.running ? 'active' : 'inactive');

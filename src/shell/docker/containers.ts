@@ -11,6 +11,7 @@ import { parseImageRef } from '../../docker/images.js';
 import type { Container } from '../../docker/model.js';
 import { longRunning } from '../../docker/process.js';
 import { lookupProgram } from '../registry.js';
+import { findImage, imageJson } from './imagecmd.js';
 
 type Exit = (code: number) => void;
 
@@ -34,7 +35,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
+  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
   const [image, ...rest] = cmd.args;
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
@@ -57,7 +58,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-      rm: !!o.rm, attached: interactiveShell || foregroundCmd,
+      rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no',
     });
     for (const l of pulled) println(ctx, l);
     if (detach) {
@@ -171,7 +172,10 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     }
     case 'stop':
     case 'kill':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.stopContainer(c, sub === 'kill' ? 137 : 0));
+      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
+        d.stopContainer(c, sub === 'kill' ? 137 : 0);
+        c.stoppedByUser = true;
+      });
       return true;
     case 'start':
       containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.startContainer(c));
@@ -269,8 +273,9 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       let rc = 0;
       for (const ref of cmd.args) {
         const c = d.findContainer(ref);
-        const n = c === null ? d.findNetwork(ref) : null;
-        const json = c !== null ? containerJson(d, c) : n !== null ? networkJson(d, n) : null;
+        const img = c === null ? findImage(d, ref) : null;
+        const n = c === null && img === null ? d.findNetwork(ref) : null;
+        const json = c !== null ? containerJson(d, c) : img !== null ? imageJson(d, img) : n !== null ? networkJson(d, n) : null;
         if (json === null) {
           println(ctx, `Error: No such object: ${ref}`);
           rc = 1;
@@ -279,25 +284,6 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       }
       if (format === undefined && (out.length > 0 || rc === 0)) println(ctx, goJson(out));
       exit(rc);
-      return true;
-    }
-    case 'pull': {
-      const image = args.find((a) => !a.startsWith('-'));
-      if (image === undefined) return false;
-      const ref = parseImageRef(image);
-      const spec = d.registry.find(ref);
-      const key = `${ref.repo}:${ref.tag}`;
-      if (spec === null) {
-        println(ctx, `Error response from daemon: pull access denied for ${ref.repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
-        exit(1);
-        return true;
-      }
-      if (d.images.has(key)) {
-        println(ctx, `${ref.tag}: Pulling from ${ref.repo.includes('/') ? ref.repo : `library/${ref.repo}`}`);
-        println(ctx, `Status: Image is up to date for ${key}`);
-      } else for (const l of d.pull(key, spec.layers)) println(ctx, l);
-      println(ctx, ref.repo.includes('/') || ref.repo.includes('.') ? key : `docker.io/library/${key}`);
-      exit(0);
       return true;
     }
   }

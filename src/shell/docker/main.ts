@@ -10,6 +10,7 @@ import { dockerSecret } from './secretcmd.js';
 import { dockerStack } from './stackcmd.js';
 import { dockerOf } from '../../docker/engine.js';
 import { dockerInfo } from './info.js';
+import { dockerImageCmd } from './imagecmd.js';
 
 export const docker: Program = (ctx, argv, exit) => {
   const [sub, ...args] = argv.slice(1);
@@ -51,6 +52,7 @@ export const docker: Program = (ctx, argv, exit) => {
     if (dockerContainerCmd(ctx, d, verb, args.slice(1), exit)) return;
   }
   if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+  if (dockerImageCmd(ctx, d, sub, args, exit)) return;
   println(ctx, `docker: '${sub}' is not a docker command.`);
   println(ctx, "See 'docker --help'");
   exit(1);
