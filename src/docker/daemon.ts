@@ -90,6 +90,8 @@ export class Daemon {
   clusterAdvertise: string | null = null;
   /** --insecure-registry / daemon.json "insecure-registries": registries reached over plain HTTP. */
   insecureRegistries: string[] = [];
+  /** Those of them daemon.json gave (replaced when it is read again). */
+  daemonJsonRegistries: string[] = [];
   /** The engine ID `docker info` shows, made on first use. */
   engineId = '';
   /** Containers created so far (their creation sequence). */
@@ -632,7 +634,8 @@ export class Daemon {
 
   /** Where `docker exec` runs a command: the container's namespace, files and userland. */
   execEnv(c: Container) {
-    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/' };
+    const missing = new Set(c.spec.missing ?? []);
+    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/', missing: { names: missing, shell: c.spec.shell === 'busybox' ? 'sh' : 'bash' } };
   }
 }
 

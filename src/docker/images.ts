@@ -40,6 +40,8 @@ export interface ImageSpec {
   readonly crash?: { readonly code: number; readonly after: number };
   /** Files the image holds beyond the behaviour (what a build's ADD/COPY put in), by absolute path. */
   readonly files?: ReadonlyMap<string, string>;
+  /** Commands the image lacks though its userland flavour has them (nginx has no ip or ping). */
+  readonly missing?: readonly string[];
   /** Bytes, as `docker images` shows the release the seeds pulled. */
   readonly size?: number;
 }
@@ -65,6 +67,8 @@ const CATALOGUE: ImageSpec[] = [
   {
     repo: 'nginx', shell: 'gnu', cmd: ['nginx', '-g', 'daemon off;'], daemon: true, ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'http', body: NGINX_PAGE, root: '/usr/share/nginx/html' } }], exposed: ['80/tcp'], layers: 3, size: 132_900_000,
     files: new Map([['/usr/share/nginx/html/index.html', NGINX_PAGE]]),
+    // Debian slim without iproute2, iputils or dnsutils (seed 003: "nginx镜像没有网络工具").
+    missing: ['ip', 'ping', 'nslookup', 'ifconfig', 'netstat'],
   },
   { repo: 'registry', shell: 'busybox', cmd: ['/entrypoint.sh', '/etc/docker/registry/config.yml'], daemon: true, ports: [{ port: 5000, proto: 'tcp', behaviour: { kind: 'registry' } }], exposed: ['5000/tcp'], layers: 5, size: 26_200_000 },
   { repo: 'httpd', shell: 'gnu', cmd: ['httpd-foreground'], daemon: true, ports: [http(80, '<html><body><h1>It works!</h1></body></html>\n')], exposed: ['80/tcp'], layers: 5 },

@@ -1,5 +1,6 @@
 // Reads a scenario file: YAML parsed by `yaml` with positions kept, then checked key by key so
 // that a mistake is reported as `file:line:col: what is wrong` before anything runs.
+import { PACKAGES } from '../shell/packages.js';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
@@ -103,7 +104,7 @@ export function loadScenario(file: string, text: string): Scenario {
   const hosts: HostSpec[] = [];
   for (const item of hostsNode.items as Node[]) {
     const m = r.map(item, 'a host');
-    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd'], 'a host');
+    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd', 'packages'], 'a host');
     const hname = r.str(m, 'name', 'a host', true)!;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(hname)) r.fail(r.node(m, 'name'), `host name "${hname}" is not a valid hostname`);
     if (hosts.some((h) => h.name === hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
@@ -118,7 +119,15 @@ export function loadScenario(file: string, text: string): Scenario {
     if (dockerNode !== undefined && !(isScalar(dockerNode) && typeof dockerNode.value === 'boolean')) r.fail(dockerNode, '"docker" must be true or false');
     const docker = dockerNode === undefined ? true : (dockerNode as { value: boolean }).value;
     const dockerd = r.str(m, 'dockerd', 'a host', false) ?? '';
-    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd });
+    const pkgNode = r.node(m, 'packages');
+    let packages: string[] | null = null;
+    if (pkgNode !== undefined) {
+      if (!isSeq(pkgNode) || !pkgNode.items.every((i) => isScalar(i) && typeof i.value === 'string')) r.fail(pkgNode, '"packages" must be a list of package names (like [bridge-utils, ipvsadm])');
+      packages = (pkgNode.items as Array<{ value: string }>).map((i) => i.value);
+      const unknown = packages.find((p) => PACKAGES[p] === undefined);
+      if (unknown !== undefined) r.fail(pkgNode, `unknown package "${unknown}" (known: ${Object.keys(PACKAGES).join(', ')})`);
+    }
+    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages });
   }
   const hostNames = hosts.map((h) => h.name);
   const checkHost = (m: YAMLMap, key: string, what: string): string => {

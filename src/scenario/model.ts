@@ -19,6 +19,8 @@ export interface HostSpec extends Where {
   /** Runs Docker Engine (default), with these dockerd options. */
   readonly docker: boolean;
   readonly dockerd: string;
+  /** Optional packages installed (null: all of them, the default before this key existed). */
+  readonly packages: readonly string[] | null;
 }
 
 export interface RunExpect {

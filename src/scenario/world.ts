@@ -7,7 +7,8 @@ import { InputError } from '../core/errors.js';
 import { filesOf } from '../shell/exec.js';
 import { dockerOf } from '../docker/engine.js';
 import { parseImageRef } from '../docker/images.js';
-import { applyDockerdOptions } from '../shell/dockerd.js';
+import { applyDaemonJson, applyDockerdOptions } from '../shell/dockerd.js';
+import { setInstalled } from '../shell/packages.js';
 
 export function buildWorld(sc: Scenario): World {
   const world = new World(sc.seed);
@@ -33,12 +34,18 @@ export function buildWorld(sc: Scenario): World {
     const host = world.hosts.get(h.name)!;
     filesOf(host).set('/etc/hosts', `127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n`);
     filesOf(host).set('/etc/hostname', `${h.name}\n`);
+    if (h.packages !== null) setInstalled(host, h.packages);
+  }
+  // The scenario's files exist at boot: dockerd reads /etc/docker/daemon.json when it starts.
+  for (const f of sc.files) filesOf(world.hosts.get(f.on)!).set(f.path, f.content);
+  for (const h of sc.hosts) {
     if (!h.docker) continue;
+    const host = world.hosts.get(h.name)!;
     const d = docker.install(host, false);
     const err = applyDockerdOptions(d, h.dockerd.split(/\s+/).filter((w) => w !== ''));
     if (err !== null) throw new InputError(`dockerd: ${err}`, h.line, h.col);
+    applyDaemonJson(d, filesOf(host));
     d.start();
   }
-  for (const f of sc.files) filesOf(world.hosts.get(f.on)!).set(f.path, f.content);
   return world;
 }

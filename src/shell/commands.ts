@@ -18,6 +18,7 @@ import { mysql } from './mysql.js';
 import { iptables, iptablesSave } from './iptables.js';
 import { ipvsadm } from './ipvsadm.js';
 import { conntrack } from './conntrack.js';
+import { yum } from './packages.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -39,3 +40,4 @@ register('iptables', iptables);
 register('iptables-save', iptablesSave);
 register('ipvsadm', ipvsadm);
 register('conntrack', conntrack);
+register('yum', yum);

@@ -35,6 +35,21 @@ export function applyDockerdOptions(d: Daemon, args: string[]): string | null {
   return null;
 }
 
+/** dockerd reads /etc/docker/daemon.json when it starts (the seeds' insecure-registries). */
+export function applyDaemonJson(d: Daemon, files: ReadonlyMap<string, string>): void {
+  const text = files.get('/etc/docker/daemon.json');
+  if (text === undefined) return;
+  try {
+    const v = JSON.parse(text) as { 'insecure-registries'?: unknown };
+    const list = v['insecure-registries'];
+    const cli = d.insecureRegistries.filter((r) => !d.daemonJsonRegistries.includes(r));
+    d.daemonJsonRegistries = Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    d.insecureRegistries = [...cli, ...d.daemonJsonRegistries];
+  } catch {
+    // dockerd refuses to start on a bad file; the simulator keeps the previous settings
+  }
+}
+
 export const dockerd: Program = (ctx, argv, exit) => {
   const d = dockerOf(ctx.world).daemon(ctx.host);
   if (d === undefined) {
@@ -61,18 +76,7 @@ export const systemctl: Program = (ctx, argv, exit) => {
     println(ctx, `Failed to ${verb} ${argv[2] ?? ''}: Unit not found.`);
     return exit(5);
   }
-  // dockerd reads /etc/docker/daemon.json when it starts (the seeds' insecure-registries).
-  const config = (): void => {
-    const text = filesOf(ctx.host).get('/etc/docker/daemon.json');
-    if (text === undefined) return;
-    try {
-      const v = JSON.parse(text) as { 'insecure-registries'?: unknown };
-      const list = v['insecure-registries'];
-      d.insecureRegistries = Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
-    } catch {
-      // dockerd refuses to start on a bad file; the simulator keeps the previous settings
-    }
-  };
+  const config = (): void => applyDaemonJson(d, filesOf(ctx.host));
   if (verb === 'stop') d.stop();
   else if (verb === 'start') {
     config();

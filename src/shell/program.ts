@@ -56,6 +56,9 @@ export interface Env {
   readonly tty?: boolean;
   /** The process environment (a container's -e/--env). */
   readonly vars?: ReadonlyMap<string, string>;
+  /** Commands this userland lacks (an image without ip/ping, a host without bridge-utils), with
+   *  the shell that says so (`-bash` at a login shell, `bash`, `sh`). */
+  readonly missing?: { readonly names: { has(name: string): boolean }; readonly shell: string };
 }
 
 /** A program that reads the lines typed into it instead of the shell (the mysql monitor). */

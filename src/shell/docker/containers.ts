@@ -262,6 +262,12 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         exit(0);
         return true;
       }
+      if (env.missing.names.has(rest[0]!.replace(/^\/(usr\/)?(s?bin)\//, ''))) {
+        // runc finds no such executable: the exec fails before anything runs (exit 126).
+        println(ctx, `OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "exec: \\"${rest[0]}\\": executable file not found in $PATH": unknown`);
+        exit(126);
+        return true;
+      }
       ctx.spawnIn(o.tty ? env : { ...env, tty: false }, rest, exit);
       return true;
     }
