@@ -9,6 +9,7 @@ export type PortBehaviour =
   // (an index.html an image build added) is served instead.
   | { readonly kind: 'http'; readonly body: string; readonly root?: string }
   | { readonly kind: 'registry' } // the Docker Registry HTTP API v2 (registry:2)
+  | { readonly kind: 'mysql' } // mysqld (apps/mysql-server.ts)
   | { readonly kind: 'wordpress' } // needs its database: answers an install page or a DB error
   | { readonly kind: 'tcp' }; // accepts and keeps the connection (mysql, redis)
 
@@ -31,7 +32,7 @@ export interface ImageSpec {
   /** `EXPOSE`d ports, as `docker ps` lists them when unpublished. */
   readonly exposed: string[];
   /** Required environment: the container exits with this message when none of the keys is set. */
-  readonly requireEnv?: { readonly anyOf: string[]; readonly error: string };
+  readonly requireEnv?: { readonly anyOf: string[]; readonly error: string; readonly unlessFile?: string };
   /** Layers the first pull prints. */
   readonly layers: number;
   /** The image's own ENV lines for a tag (mysql's MYSQL_VERSION tells its client which release it is). */
@@ -75,9 +76,11 @@ const CATALOGUE: ImageSpec[] = [
   { repo: 'jwilder/whoami', shell: 'busybox', cmd: ['/app/http'], daemon: true, ports: [http(8000, "I'm {hostname}\n")], exposed: ['8000/tcp'], layers: 3 },
   { repo: 'xiaopeng163/python-flask-demo', shell: 'gnu', cmd: ['python', 'app.py'], daemon: true, ports: [http(5000, 'hello docker, version {tag}\n')], exposed: ['5000/tcp'], layers: 8 },
   {
-    repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [tcp(3306), tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
+    repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [{ port: 3306, proto: 'tcp', behaviour: { kind: 'mysql' } }, tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
     env: mysqlEnv,
-    requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD' },
+    requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD',
+      // An initialised data directory (a kept volume) needs none of them.
+      unlessFile: '/var/lib/mysql/mysql/user.MYD' },
   },
   { repo: 'redis', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'redis-server'], daemon: true, ports: [tcp(6379)], exposed: ['6379/tcp'], layers: 6 },
   { repo: 'wordpress', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'apache2-foreground'], daemon: true, ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'wordpress' } }], exposed: ['80/tcp'], layers: 20 },

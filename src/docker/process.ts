@@ -8,6 +8,7 @@ import { resolveHost } from '../apps/resolver.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
 import { publishPorts } from './bridge.js';
 import { serveRegistry } from './registry-http.js';
+import { MysqlServer, serveMysql } from '../apps/mysql-server.js';
 import type { Daemon } from './daemon.js';
 import { fillBody } from './images.js';
 import type { ImagePort } from './images.js';
@@ -31,6 +32,13 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
     });
   }
   if (b.kind === 'registry') return serveRegistry(d, c, p.port);
+  if (b.kind === 'mysql') {
+    const server = new MysqlServer((c.env.get('MYSQL_VERSION') ?? '8.0.22').replace(/-.*$/, ''), c.files);
+    if (!server.initialized) c.logs.push(...server.initialize(c.env, d.rng));
+    const stop = serveMysql(ns, p.port, server);
+    if (stop !== null) c.stops.push(stop);
+    return stop !== null;
+  }
   // WordPress answers only once it reaches its database (WORDPRESS_DB_HOST, default mysql:3306).
   return httpServe(ns, p.port, (_req, respond) => {
     const [dbHost, dbPort] = (c.env.get('WORDPRESS_DB_HOST') ?? 'mysql').split(':');
@@ -52,7 +60,7 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
 export function startProcess(d: Daemon, c: Container): void {
   const spec = c.spec;
   const req = spec.requireEnv;
-  if (req !== undefined && !req.anyOf.some((k) => c.env.has(k))) {
+  if (req !== undefined && !req.anyOf.some((k) => c.env.has(k)) && !(req.unlessFile !== undefined && c.files.has(req.unlessFile))) {
     c.logs.push(req.error);
     exitSoon(d, c, 1);
     return;
