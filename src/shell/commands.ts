@@ -19,6 +19,7 @@ import { iptables, iptablesSave } from './iptables.js';
 import { ipvsadm } from './ipvsadm.js';
 import { conntrack } from './conntrack.js';
 import { yum } from './packages.js';
+import { etcd, etcdctl, nohup } from './etcd.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -41,3 +42,9 @@ register('iptables-save', iptablesSave);
 register('ipvsadm', ipvsadm);
 register('conntrack', conntrack);
 register('yum', yum);
+// The etcd release is run from its extracted directory (./etcd), as seed 004 does.
+for (const [name, prog] of [['etcd', etcd], ['etcdctl', etcdctl]] as const) {
+  register(name, prog);
+  register(`./${name}`, prog);
+}
+register('nohup', nohup);
