@@ -384,7 +384,14 @@ export class Daemon {
     if (o.links.length > 0 && net !== null && !net.isDefaultBridge) {
       // Legacy links on a user network are resolved by the embedded DNS instead; Docker accepts them.
     }
-    const publish = o.publish.map((p) => parsePublish(p, spec!));
+    // -p CONTAINERPORT: the port allocator hands out the lowest free port of the kernel's
+    // ephemeral range (ip_local_port_range starts at 32768).
+    const publish = o.publish.map((p) => parsePublish(p, spec!)).map((p, i, all) => {
+      if (p.hostPort !== 0) return p;
+      let port = 32768;
+      while (hostPortTaken(this, port, p.proto) || all.some((q, j) => j < i && q.hostPort === port)) port++;
+      return { ...p, hostPort: port };
+    });
     const id = newId(this.rng);
     const name = o.name ?? randomName(this.rng, (n) => [...this.containers.values()].some((c) => c.name === n));
     const env = containerEnv(spec!, ref.tag, o.env);

@@ -20,6 +20,7 @@ import { ipvsadm } from './ipvsadm.js';
 import { conntrack } from './conntrack.js';
 import { yum } from './packages.js';
 import { etcd, etcdctl, nohup } from './etcd.js';
+import { dockerCompose } from './docker-compose.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -48,3 +49,4 @@ for (const [name, prog] of [['etcd', etcd], ['etcdctl', etcdctl]] as const) {
   register(`./${name}`, prog);
 }
 register('nohup', nohup);
+register('docker-compose', dockerCompose);
