@@ -1,5 +1,6 @@
 // Builds the simulated world a scenario declares: one host per entry, all on one LAN.
 import { World } from '../kernel/world.js';
+import { Lan } from '../kernel/lan.js';
 import { addRoute } from '../kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { Scenario } from './model.js';
@@ -13,10 +14,11 @@ import { setInstalled } from '../shell/packages.js';
 export function buildWorld(sc: Scenario): World {
   const world = new World(sc.seed);
   for (const h of sc.hosts) {
-    const host = world.addHost(h.name, h.addr, h.len);
-    if (h.gateway !== null) {
-      const eth0 = host.root.device('eth0')!;
-      addRoute(host.root, new Route('unicast', 0, 0, eth0, h.gateway, 0, 'global', 'boot', 0, TABLE_MAIN));
+    // A NAT NIC is alone on its LAN: every VirtualBox VM has its own 10.0.2.0/24 behind 10.0.2.2.
+    const host = world.addHostNics(h.name, h.nics.map((n) => ({ ifname: n.name, addr: n.addr, len: n.len, lan: n.nat ? new Lan() : world.lan })));
+    for (const n of h.nics) {
+      const gw = n.gateway ?? (n.nat ? null : h.gateway);
+      if (gw !== null) addRoute(host.root, new Route('unicast', 0, 0, host.root.device(n.name)!, gw, 0, 'global', 'boot', 0, TABLE_MAIN));
     }
   }
   const docker = dockerOf(world);

@@ -86,7 +86,11 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, '"docker swarm join" requires exactly 1 argument.');
         return exit(1);
       }
-      const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : d.host.root.device('eth0')?.primaryAddr() ?? null;
+      // Without --advertise-addr the node is known by the address it reaches the manager from
+      // (the interface its route to the manager leaves by: eth1 on the seeds' two-NIC hosts).
+      const managerIp = parseIp4(remote.split(':')[0]!);
+      const via = managerIp === null ? null : d.host.root.mainTable.lookup(managerIp)?.dev?.primaryAddr() ?? null;
+      const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : via ?? d.host.root.device('eth0')?.primaryAddr() ?? null;
       try {
         const node = sw.join(d, addr ?? 0, o.token ?? '', remote);
         println(ctx, `This node joined a swarm as a ${node.role}.`);
