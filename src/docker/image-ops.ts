@@ -6,6 +6,7 @@
 import { formatIp4, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { parseCidr } from '../core/addr.js';
+import { humanSize } from '../core/units.js';
 import { DockerError } from './daemon.js';
 import type { Daemon } from './daemon.js';
 import { addFiles, contextTarSize, execForm, newImage, parseDockerfile } from './image-store.js';
@@ -14,17 +15,6 @@ import { parseImageRef } from './images.js';
 import type { ImageSpec } from './images.js';
 import { manifestOf, registryRequest } from './registry-http.js';
 import type { RegistryReply } from './registry-http.js';
-
-/** go-units HumanSize: decimal units, four significant digits. */
-export function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}
 
 /** `repo:tag` with the default tag. */
 export function imageKey(text: string): string {

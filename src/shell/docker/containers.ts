@@ -1,11 +1,11 @@
-// docker run | ps | rm | stop | start | restart | exec | logs | inspect | pull | images
+// docker run | ps | rm | stop | kill | start | restart | attach | exec | logs | inspect (and `docker container <verb>`)
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { DockerError } from '../../docker/daemon.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { goJson, goTemplate } from '../table.js';
-import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
+import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
 import type { Container } from '../../docker/model.js';
@@ -75,6 +75,22 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
       exit(container.exitCode);
     });
   });
+}
+
+/** The running container `ref` names; otherwise prints why not (exit 1) and returns null. */
+function runningContainer(ctx: Ctx, d: Daemon, ref: string, exit: Exit, stopped: (c: Container) => string): Container | null {
+  const c = d.findContainer(ref);
+  if (c === null) {
+    println(ctx, `Error: No such container: ${ref}`);
+    exit(1);
+    return null;
+  }
+  if (c.state !== 'running') {
+    println(ctx, stopped(c));
+    exit(1);
+    return null;
+  }
+  return c;
 }
 
 const SHELLS = /^(\/bin\/)?(sh|bash|ash)$/;
@@ -191,26 +207,11 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       if (!parseFlags(ctx, cmd, args, 'attach', exit)) return true;
       const ref = cmd.args[0];
       if (ref === undefined) {
-        println(ctx, '"docker attach" requires exactly 1 argument.');
-        println(ctx, "See 'docker attach --help'.");
-        println(ctx, '');
-        println(ctx, 'Usage:  docker attach [OPTIONS] CONTAINER');
-        println(ctx, '');
-        println(ctx, "Attach local standard input, output, and error streams to a running container");
-        exit(1);
+        usageError(ctx, 'attach', 'exactly 1 argument', 'docker attach [OPTIONS] CONTAINER', 'Attach local standard input, output, and error streams to a running container', exit);
         return true;
       }
-      const c = d.findContainer(ref);
-      if (c === null) {
-        println(ctx, `Error: No such container: ${ref}`);
-        exit(1);
-        return true;
-      }
-      if (c.state !== 'running') {
-        println(ctx, 'You cannot attach to a stopped container, start it first');
-        exit(1);
-        return true;
-      }
+      const c = runningContainer(ctx, d, ref, exit, () => 'You cannot attach to a stopped container, start it first');
+      if (c === null) return true;
       // The terminal joins the main process: a shell started with -it takes the next lines, and
       // `exit` in it ends the container (the shell was its process).
       const shell = c.cmd.length === 1 && SHELLS.test(c.cmd[0]!) ? c.cmd[0]! : null;
@@ -243,17 +244,8 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         exit(1);
         return true;
       }
-      const c = d.findContainer(ref);
-      if (c === null) {
-        println(ctx, `Error: No such container: ${ref}`);
-        exit(1);
-        return true;
-      }
-      if (c.state !== 'running') {
-        println(ctx, `Error response from daemon: Container ${c.id} is not running`);
-        exit(1);
-        return true;
-      }
+      const c = runningContainer(ctx, d, ref, exit, (x) => `Error response from daemon: Container ${x.id} is not running`);
+      if (c === null) return true;
       const env = d.execEnv(c);
       const o = cmd.opts<{ interactive?: boolean; tty?: boolean }>();
       // An interactive shell becomes the terminal's current shell until `exit`.

@@ -1,14 +1,15 @@
 // docker build | tag | push | pull | images | rmi | image <verb>, and the image side of inspect.
 import { DockerError } from '../../docker/daemon.js';
 import type { Daemon } from '../../docker/daemon.js';
-import { build, humanSize, imageKey, pullFromRegistry, push, registryOf, removeImage, tag } from '../../docker/image-ops.js';
+import { humanSize } from '../../core/units.js';
+import { build, imageKey, pullFromRegistry, push, registryOf, removeImage, tag } from '../../docker/image-ops.js';
 import type { LocalImage } from '../../docker/image-store.js';
 import { parseImageRef } from '../../docker/images.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import type { Ctx } from '../program.js';
 import { println, resolvePath } from '../program.js';
 import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
-import { collect, guard, parseFlags, subcommand } from './common.js';
+import { collect, guard, parseFlags, subcommand, usageError } from './common.js';
 
 type Exit = (code: number) => void;
 
@@ -21,13 +22,7 @@ export function dockerImageCmd(ctx: Ctx, d: Daemon, sub: string, args: string[],
       const o = cmd.opts<{ tag: string[]; file?: string; quiet?: boolean }>();
       const dir = cmd.args[0];
       if (dir === undefined) {
-        println(ctx, '"docker build" requires exactly 1 argument.');
-        println(ctx, "See 'docker build --help'.");
-        println(ctx, '');
-        println(ctx, 'Usage:  docker build [OPTIONS] PATH | URL | -');
-        println(ctx, '');
-        println(ctx, 'Build an image from a Dockerfile');
-        exit(1);
+        usageError(ctx, 'build', 'exactly 1 argument', 'docker build [OPTIONS] PATH | URL | -', 'Build an image from a Dockerfile', exit);
         return true;
       }
       const root = resolvePath(ctx, dir);

@@ -3,20 +3,10 @@
 // (printSwarmInfo: nothing more while inactive; a worker shows no cluster details).
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import { swarmOf } from '../../agent/swarm-world.js';
+import { bytesSize } from '../../core/units.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-
-/** go-units BytesSize: binary units, four significant digits ("%.4g%s"). */
-function bytesSize(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}
 
 /** The engine ID dockerd generates once (a libtrust key ID: 12 groups of 4 base32 characters). */
 function engineId(d: Daemon): string {
