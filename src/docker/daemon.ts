@@ -587,13 +587,16 @@ export class Daemon {
   startContainer(c: Container): void {
     if (c.state === 'running') return;
     c.stoppedByUser = false;
-    // Swarm networks released at the last stop are attached again (a new network attachment).
-    for (const s of c.swarmNets.splice(0)) {
+    // The networks released at the last stop are joined again, in their order (new endpoints,
+    // new addresses from IPAM; a swarm network through a new network attachment).
+    const nets = c.releasedNets.splice(0);
+    for (const s of nets) {
       const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
       if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
-      const ip = this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
+      const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
       this.connect(c, net, s.aliases, ip);
     }
+    if (nets.length > 0) this.writeFiles(c);
     c.state = 'running';
     c.started = this.now;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
@@ -607,21 +610,18 @@ export class Daemon {
     c.state = 'exited';
     c.exitCode = code;
     c.finished = this.now;
-    // A standalone container gives its swarm network attachments back when it stops (the
-    // daemon's releaseNetwork → DetachNetwork): the node then drops an attachable overlay nothing
-    // else uses, so it leaves a worker's `docker network ls` (the overlay tutorial).
+    // A standalone container gives its network endpoints back when it stops (the daemon's
+    // releaseNetwork): its addresses return to IPAM, its name leaves the embedded DNS, and a swarm
+    // attachment is detached, so a worker drops an attachable overlay nothing else uses (it
+    // leaves `docker network ls`, the overlay tutorial).
     if (c.networkMode !== 'swarm') {
+      const swarm = c.endpoints.some((e) => e.network.scope === 'swarm');
       for (const ep of [...c.endpoints]) {
-        if (ep.network.scope !== 'swarm') continue;
-        c.swarmNets.push({ name: ep.network.name, aliases: ep.aliases });
+        // The docker_gwbridge leg serves the overlays; it comes back with them on start.
+        if (ep.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: ep.network.name, aliases: ep.aliases });
         this.disconnect(c, ep.network);
       }
-      if (c.swarmNets.length > 0) {
-        // The docker_gwbridge leg served those overlays; it comes back with them on start.
-        const gw = c.endpoints.find((e) => e.network.name === 'docker_gwbridge');
-        if (gw !== undefined) this.disconnect(c, gw.network);
-        this.swarmDetach?.(c);
-      }
+      if (swarm) this.swarmDetach?.(c);
     }
     for (const l of this.exitListeners) l(c, code);
     // --rm: the daemon removes the container once it has exited (and its anonymous volumes).

@@ -98,8 +98,8 @@ export class Container {
   /** The CLI runs the main process (a foreground `docker run` command, an interactive shell):
    *  the container ends when that does, not on its own. */
   attached = false;
-  /** Swarm networks a stopped standalone container left (released on stop, rejoined on start). */
-  swarmNets: Array<{ readonly name: string; readonly aliases: string[] }> = [];
+  /** Networks a stopped standalone container left (released on stop, rejoined on start). */
+  releasedNets: Array<{ readonly name: string; readonly aliases: string[] }> = [];
 
   constructor(
     readonly id: string,
