@@ -4,7 +4,9 @@
 
 /** What a listening port does when a client connects. */
 export type PortBehaviour =
-  | { readonly kind: 'http'; readonly body: string } // placeholders: {hostname}, {tag}, {client_ip}
+  // placeholders: {hostname}, {tag}, {client_ip}; `size` repeats the body to that many bytes,
+  // `keepAlive` keeps connections for further requests (apps/http.ts)
+  | { readonly kind: 'http'; readonly body: string; readonly size?: number | null; readonly keepAlive?: boolean }
   | { readonly kind: 'wordpress' } // needs its database: answers an install page or a DB error
   | { readonly kind: 'tcp' }; // accepts and keeps the connection (mysql, redis)
 

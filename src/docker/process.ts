@@ -3,7 +3,7 @@
 // keeps running, and an image missing required settings (mysql without a password) exits with
 // its error.
 import { formatIp4 } from '../core/addr.js';
-import { httpServe } from '../apps/http.js';
+import { httpServe, sizedBody } from '../apps/http.js';
 import { resolveHost } from '../apps/resolver.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
 import { publishPorts } from './bridge.js';
@@ -23,7 +23,12 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
   const b = p.behaviour;
   if (b.kind === 'tcp') return tcpListen(ns, p.port, 0, () => ({})) !== null;
   if (b.kind === 'http') {
-    return httpServe(ns, p.port, (req, respond) => respond({ status: 200, body: fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }) }));
+    return httpServe(
+      ns,
+      p.port,
+      (req, respond) => respond({ status: 200, body: sizedBody(fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }), b.size ?? null) }),
+      { keepAlive: b.keepAlive === true },
+    );
   }
   // WordPress answers only once it reaches its database (WORDPRESS_DB_HOST, default mysql:3306).
   return httpServe(ns, p.port, (_req, respond) => {

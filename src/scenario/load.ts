@@ -74,6 +74,24 @@ class Reader {
   }
 }
 
+/** HTTP bodies are held whole in memory: a reply larger than this is refused (64 MiB). */
+const MAX_REPLY_SIZE = 64 * 1024 * 1024;
+
+/** `reply_size`: a byte count from 0 to MAX_REPLY_SIZE, or null when absent. */
+function replySize(r: Reader, m: YAMLMap, what: string): number | null {
+  const n = r.int(m, 'reply_size', what);
+  if (n !== null && (n < 0 || n > MAX_REPLY_SIZE)) r.fail(r.node(m, 'reply_size')!, `"reply_size" in ${what} must be from 0 to ${MAX_REPLY_SIZE} bytes`);
+  return n;
+}
+
+/** `keepalive`: true or false (default false: the server closes after each response). */
+function keepAliveKey(r: Reader, m: YAMLMap, what: string): boolean {
+  const n = r.node(m, 'keepalive');
+  if (n === undefined) return false;
+  if (!isScalar(n) || typeof n.value !== 'boolean') r.fail(n, `"keepalive" in ${what} must be true or false`);
+  return (n as { value: boolean }).value;
+}
+
 export function parseDuration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (m === null) return null;
@@ -143,7 +161,7 @@ export function loadScenario(file: string, text: string): Scenario {
   if (imagesNode !== undefined && !isSeq(imagesNode)) r.fail(imagesNode, '"images" must be a list of { name, ports, reply }');
   for (const item of (imagesNode?.items ?? []) as Node[]) {
     const m = r.map(item, 'an image');
-    r.keys(m, ['name', 'port', 'ports', 'reply', 'shell', 'crash', 'crash_after'], 'an image');
+    r.keys(m, ['name', 'port', 'ports', 'reply', 'reply_size', 'keepalive', 'shell', 'crash', 'crash_after'], 'an image');
     const iname = r.str(m, 'name', 'an image', true)!;
     const portsNode = r.node(m, 'ports');
     let ports: number[] = [];
@@ -161,7 +179,10 @@ export function loadScenario(file: string, text: string): Scenario {
     const after = r.str(m, 'crash_after', 'an image', false);
     const afterNs = after === null ? 0 : parseDuration(after);
     if (afterNs === null) r.fail(r.node(m, 'crash_after'), `"${after}" is not a duration`);
-    images.push({ ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs });
+    images.push({
+      ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', replySize: replySize(r, m, 'an image'),
+      keepAlive: keepAliveKey(r, m, 'an image'), shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs,
+    });
   }
 
   const stepsNode = r.node(top, 'steps');
@@ -259,14 +280,14 @@ export function loadScenario(file: string, text: string): Scenario {
     } else if (kind === 'serve') {
       r.keys(m, ['serve'], 'a serve step');
       const sv = r.map(r.node(m, 'serve'), '"serve"');
-      r.keys(sv, ['on', 'ns', 'port', 'proto', 'reply'], '"serve"');
+      r.keys(sv, ['on', 'ns', 'port', 'proto', 'reply', 'reply_size', 'keepalive'], '"serve"');
       const port = r.int(sv, 'port', '"serve"');
       if (port === null || port < 1 || port > 65535) r.fail(r.node(sv, 'port') ?? sv, '"serve" needs a "port" from 1 to 65535');
       const proto = r.str(sv, 'proto', '"serve"', false) ?? 'tcp';
       if (proto !== 'tcp' && proto !== 'udp') r.fail(r.node(sv, 'proto'), '"proto" must be tcp or udp');
       const step: ServeStep = {
         ...at, kind: 'serve', on: checkHost(sv, 'on', '"serve"'), ns: r.str(sv, 'ns', '"serve"', false), port, proto,
-        reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n',
+        reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n', replySize: replySize(r, sv, '"serve"'), keepAlive: keepAliveKey(r, sv, '"serve"'),
       };
       steps.push(step);
     } else if (kind === 'sleep') {

@@ -69,6 +69,10 @@ export interface ServeStep extends Where {
   readonly port: number;
   readonly proto: 'tcp' | 'udp';
   readonly reply: string;
+  /** `reply_size`: the body is the reply repeated to exactly this many bytes. */
+  readonly replySize: number | null;
+  /** `keepalive`: the HTTP server keeps connections for further requests. */
+  readonly keepAlive: boolean;
 }
 
 /** A fault injected on the simulated clock: a host powered off or on, a LAN cable, a partition. */
@@ -115,6 +119,8 @@ export interface ImageDecl extends Where {
   readonly name: string;
   readonly ports: number[];
   readonly reply: string;
+  readonly replySize: number | null;
+  readonly keepAlive: boolean;
   readonly shell: 'busybox' | 'gnu';
   /** The container exits with this code `crashAfter` after starting (a broken release). */
   readonly crash: number | null;

@@ -145,7 +145,7 @@ function serveStep(world: World, step: ServeStep, print: (t: string) => void): S
   const host = world.hosts.get(step.on)!;
   const ns = namespace(host, step.ns, step);
   const title = `serve ${step.proto}/${step.port} on ${host.name}/${ns.label}`;
-  if (!serve(ns, step.proto, step.port, step.reply)) throw new InputError(`${step.proto} port ${step.port} is already in use in ${host.name}/${ns.label}`, step.line, step.col);
+  if (!serve(ns, step.proto, step.port, step.reply, { size: step.replySize, keepAlive: step.keepAlive })) throw new InputError(`${step.proto} port ${step.port} is already in use in ${host.name}/${ns.label}`, step.line, step.col);
   print(`# ${title}\n`);
   return { line: step.line, kind: 'serve', host: host.name, command: title, output: '', exit: null, failures: [] };
 }

@@ -24,7 +24,7 @@ export function buildWorld(sc: Scenario): World {
     const key = img.name.slice(img.name.lastIndexOf('/') + 1).includes(':') ? `${ref.repo}:${ref.tag}` : ref.repo;
     docker.registry.declare(key, {
       repo: ref.repo, shell: img.shell, cmd: ['/app/serve'], daemon: true, layers: 2,
-      ports: img.ports.map((port) => ({ port, proto: 'tcp' as const, behaviour: { kind: 'http' as const, body: img.reply } })),
+      ports: img.ports.map((port) => ({ port, proto: 'tcp' as const, behaviour: { kind: 'http' as const, body: img.reply, size: img.replySize, keepAlive: img.keepAlive } })),
       exposed: img.ports.map((p) => `${p}/tcp`),
       ...(img.crash !== null ? { crash: { code: img.crash, after: img.crashAfter } } : {}),
     });
