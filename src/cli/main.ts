@@ -63,7 +63,7 @@ function cmdRun(file: string, opts: { json?: boolean }): number {
   }
 }
 
-function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }): number {
+function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; size?: string; json?: boolean }): number {
   try {
     const sc = load(file);
     const res = runScenario(sc, { print: opts.json ? undefined : out });
@@ -79,7 +79,10 @@ function cmdTrace(file: string, opts: { on: string; ns?: string; container?: str
     if (!['icmp', 'tcp', 'udp'].includes(proto)) throw new InputError(`--proto: must be icmp, tcp or udp`);
     if (proto !== 'icmp' && port === 0) throw new InputError(`--to: a ${proto} trace needs a port`);
     const title = `${proto} from ${host.name}/${ns.label} to ${opts.to}`;
-    const trace = sendProbe(res.world, ns, dst, port, proto);
+    const size = opts.size === undefined ? 0 : Number(opts.size);
+    if (opts.size !== undefined && (!Number.isInteger(size) || size < 1 || size > 100_000_000)) throw new InputError(`--size: "${opts.size}" must be a whole number of bytes from 1 to 100000000`);
+    if (proto !== 'tcp' && size > 65535) throw new InputError(`--size: an ${proto} datagram is at most 65535 bytes`);
+    const trace = sendProbe(res.world, ns, dst, port, proto, undefined, size);
     if (opts.json) out(JSON.stringify({ scenario: jsonResult(res), trace: traceJson(title, trace) }, null, 2) + '\n');
     else out(`\n${renderTraceText(title, trace)}`);
     return res.passed ? 0 : report(res);
@@ -117,8 +120,9 @@ export function main(argv: string[], io?: Io): number {
     .option('--container <name>', 'start inside this container instead')
     .requiredOption('--to <ip[:port]>', 'destination')
     .option('--proto <proto>', 'icmp, tcp or udp (default: tcp with a port, else icmp)')
+    .option('--size <bytes>', 'ICMP/UDP: the IP datagram size; TCP: bytes to send after the handshake (the first data segment is traced)')
     .option('--json', 'print the trace as JSON')
-    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }) => {
+    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; size?: string; json?: boolean }) => {
       code = cmdTrace(file, opts);
     });
   try {

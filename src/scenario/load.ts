@@ -5,7 +5,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -74,6 +74,52 @@ class Reader {
   }
 }
 
+/** An underlay MTU: 68 (IPv4's minimum) to 65535. */
+function lanMtu(r: Reader, n: Node | undefined, what: string): number {
+  if (n === undefined || !isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 68 || n.value > 65535) {
+    r.fail(n ?? ({} as Node), `${what} must be an MTU from 68 to 65535`);
+  }
+  return (n as { value: number }).value;
+}
+
+/** `lan: { mtu, hosts: { name: mtu }, pairs: [ { between: [a, b], mtu } ] }`: the underlay's path MTUs. */
+function readLan(r: Reader, node: Node | undefined, hostNames: string[]): LanSpec {
+  const spec: LanSpec = { mtu: 0, hosts: [], pairs: [] };
+  if (node === undefined) return spec;
+  const m = r.map(node, '"lan"');
+  r.keys(m, ['mtu', 'hosts', 'pairs'], '"lan"');
+  const known = (n: Node, h: string): void => {
+    if (!hostNames.includes(h)) r.fail(n, `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
+  };
+  if (r.node(m, 'mtu') !== undefined) spec.mtu = lanMtu(r, r.node(m, 'mtu'), '"mtu" in "lan"');
+  const hn = r.node(m, 'hosts');
+  if (hn !== undefined) {
+    const hm = r.map(hn, '"hosts" in "lan"');
+    for (const pair of hm.items) {
+      const h = isScalar(pair.key) ? String(pair.key.value) : '?';
+      known(pair.key as Node, h);
+      spec.hosts.push({ host: h, mtu: lanMtu(r, pair.value as Node, `the MTU of ${h} in "lan"`) });
+    }
+  }
+  const pn = r.node(m, 'pairs');
+  if (pn !== undefined) {
+    if (!isSeq(pn)) r.fail(pn, '"pairs" in "lan" must be a list of { between: [a, b], mtu }');
+    for (const item of pn.items as Node[]) {
+      const pm = r.map(item, 'a pair in "lan"');
+      r.keys(pm, ['between', 'mtu'], 'a pair in "lan"');
+      const b = r.node(pm, 'between');
+      if (b === undefined || !isSeq(b) || b.items.length !== 2) r.fail(b ?? item, '"between" must name two hosts');
+      const names = (b.items as Node[]).map((x) => {
+        const h = isScalar(x) ? String(x.value) : '?';
+        known(x, h);
+        return h;
+      });
+      spec.pairs.push({ a: names[0]!, b: names[1]!, mtu: lanMtu(r, r.node(pm, 'mtu'), '"mtu" of a pair in "lan"') });
+    }
+  }
+  return spec;
+}
+
 /** HTTP bodies are held whole in memory: a reply larger than this is refused (64 MiB). */
 const MAX_REPLY_SIZE = 64 * 1024 * 1024;
 
@@ -112,7 +158,7 @@ export function loadScenario(file: string, text: string): Scenario {
   }
   const r: Reader = new Reader(lc);
   const top = r.map(doc.contents, 'the scenario');
-  r.keys(top, ['name', 'seed', 'hosts', 'files', 'images', 'steps', 'description'], 'the scenario');
+  r.keys(top, ['name', 'seed', 'hosts', 'lan', 'files', 'images', 'steps', 'description'], 'the scenario');
   const name = r.str(top, 'name', 'the scenario', false) ?? file;
   const seed = r.int(top, 'seed', 'the scenario') ?? 1;
 
@@ -144,6 +190,8 @@ export function loadScenario(file: string, text: string): Scenario {
     if (!hostNames.includes(h)) r.fail(r.node(m, key), `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
     return h;
   };
+
+  const lan = readLan(r, r.node(top, 'lan'), hostNames);
 
   const files: FileSpec[] = [];
   const filesNode = r.node(top, 'files');
@@ -300,7 +348,9 @@ export function loadScenario(file: string, text: string): Scenario {
     } else {
       r.keys(m, ['trace', 'expect'], 'a trace step');
       const t = r.map(r.node(m, 'trace'), '"trace"');
-      r.keys(t, ['on', 'ns', 'container', 'to', 'proto', 'port'], '"trace"');
+      r.keys(t, ['on', 'ns', 'container', 'to', 'proto', 'port', 'size'], '"trace"');
+      const size = r.int(t, 'size', '"trace"') ?? 0;
+      if (size < 0 || size > 100_000_000) r.fail(r.node(t, 'size')!, '"size" must be from 1 to 100000000 bytes');
       const to = r.str(t, 'to', '"trace"', true)!;
       let port = r.int(t, 'port', '"trace"') ?? 0;
       let dst = to;
@@ -331,11 +381,11 @@ export function loadScenario(file: string, text: string): Scenario {
         path = r.matchers(e, 'path', '"expect"');
       }
       const step: TraceStep = {
-        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), container: r.str(t, 'container', '"trace"', false), to: dst, port, proto,
+        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), container: r.str(t, 'container', '"trace"', false), to: dst, port, proto, size,
         expect: { verdict, reason, path, reply },
       };
       steps.push(step);
     }
   }
-  return { file, name, seed, hosts, files, images, steps };
+  return { file, name, seed, hosts, lan, files, images, steps };
 }

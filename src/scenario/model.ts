@@ -59,6 +59,8 @@ export interface TraceStep extends Where {
   readonly to: string;
   readonly port: number;
   readonly proto: ProbeProto;
+  /** `size`: ICMP/UDP datagram size, or TCP bytes sent after the handshake (0: the default probe). */
+  readonly size: number;
   readonly expect: TraceExpect;
 }
 
@@ -127,11 +129,19 @@ export interface ImageDecl extends Where {
   readonly crashAfter: number;
 }
 
+/** The underlay between the hosts' NICs: path MTUs smaller than the NICs' (0: none). */
+export interface LanSpec {
+  mtu: number;
+  readonly hosts: Array<{ readonly host: string; readonly mtu: number }>;
+  readonly pairs: Array<{ readonly a: string; readonly b: string; readonly mtu: number }>;
+}
+
 export interface Scenario {
   readonly file: string;
   readonly name: string;
   readonly seed: number;
   readonly hosts: HostSpec[];
+  readonly lan: LanSpec;
   readonly files: FileSpec[];
   readonly images: ImageDecl[];
   readonly steps: Step[];

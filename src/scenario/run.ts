@@ -214,7 +214,7 @@ function traceStep(world: World, step: TraceStep, vars: Map<string, string>, pri
   const dst = parseIp4(toText);
   if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);
   const title = `${step.proto} from ${host.name}/${ns.label} to ${toText}${step.port !== 0 ? `:${step.port}` : ''}`;
-  const trace = sendProbe(world, ns, dst, step.port, step.proto);
+  const trace = sendProbe(world, ns, dst, step.port, step.proto, undefined, step.size);
   const text = renderTraceText(title, trace);
   print(text);
   const failures: string[] = [];

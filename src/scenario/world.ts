@@ -18,6 +18,9 @@ export function buildWorld(sc: Scenario): World {
       addRoute(host.root, new Route('unicast', 0, 0, eth0, h.gateway, 0, 'global', 'boot', 0, TABLE_MAIN));
     }
   }
+  world.lan.mtu = sc.lan.mtu;
+  for (const h of sc.lan.hosts) world.lan.hostMtu.set(h.host, h.mtu);
+  for (const p of sc.lan.pairs) world.lan.setPairMtu(p.a, p.b, p.mtu);
   const docker = dockerOf(world);
   for (const img of sc.images) {
     const ref = parseImageRef(img.name);

@@ -147,3 +147,48 @@ describe('TCP transfers', () => {
     expect(a.snmp.Tcp.RetransSegs).toBe(15);
   });
 });
+
+/** client a (10.1.0.1) — router r — server b (10.2.0.2); r's link towards a has `mtu`. */
+function routed(mtu: number, extra: string[] = []) {
+  const w = world([['n1', '192.168.205.10/24']]);
+  const h = w.hosts.get('n1')!;
+  for (const line of [
+    'ip netns add a', 'ip netns add r', 'ip netns add b',
+    'ip link add c0 type veth peer name r0', 'ip link add s0 type veth peer name r1',
+    'ip link set c0 netns a', 'ip link set r0 netns r', 'ip link set r1 netns r', 'ip link set s0 netns b',
+    'ip netns exec a ip addr add 10.1.0.1/24 dev c0', 'ip netns exec r ip addr add 10.1.0.254/24 dev r0',
+    'ip netns exec b ip addr add 10.2.0.2/24 dev s0', 'ip netns exec r ip addr add 10.2.0.254/24 dev r1',
+    'ip netns exec a ip link set c0 up', 'ip netns exec r ip link set r0 up', 'ip netns exec r ip link set r1 up', 'ip netns exec b ip link set s0 up',
+    `ip netns exec r ip link set r0 mtu ${mtu}`,
+    'ip netns exec a ip route add default via 10.1.0.254', 'ip netns exec b ip route add default via 10.2.0.254',
+    'ip netns exec r sysctl -w net.ipv4.ip_forward=1',
+    ...extra,
+  ]) expect(sh(w, h, line).code).toBe(0);
+  return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
+}
+
+describe('path MTU', () => {
+  it('lowers the path MTU on "fragmentation needed", caches it for ip route get, and resegments at 1348', () => {
+    const { w, h, a, b } = routed(1400);
+    const t = transfer(w, a, b, '10.2.0.2', 100000);
+    expect([t.got, t.closed, t.errno]).toEqual([100000, true, 0]);
+    expect(b.snmp.Tcp.RetransSegs).toBeGreaterThan(0);
+    // Linux 6.18 prints "cache expires 599sec mtu 1400" here (with iproute2's newer "uid 0").
+    expect(sh(w, h, 'ip netns exec b ip route get 10.1.0.1').out).toMatch(/^10\.1\.0\.1 via 10\.2\.0\.254 dev s0 src 10\.2\.0\.2 \n {4}cache expires 5\d\dsec mtu 1400 \n$/);
+    expect(t.client!.mssNow()).toBe(1448);
+    // The first flight of ten 1448-byte segments is lost; each is resent cut at the new MSS
+    // (tcp_retransmit_skb → tcp_fragment: 1348 + 100), 20 resends; the rest leaves at 1348 from
+    // skbs of size_goal (22 × 1448 bytes), 65 segments: 4 + 10 + 20 + 65. Linux 6.18 over veth
+    // sent 79 with 12 resends: its first ICMP comes back while the first flight is still leaving.
+    expect([b.snmp.Tcp.OutSegs, b.snmp.Tcp.RetransSegs]).toEqual([99, 20]);
+  });
+
+  it('stalls like a real black hole when the ICMP is filtered: the data never arrives, the sender keeps retrying', () => {
+    const { w, a, b } = routed(1400, ['ip netns exec r iptables -A OUTPUT -p icmp -j DROP']);
+    const t = transfer(w, a, b, '10.2.0.2', 3000, 5 * SEC);
+    expect([t.got, t.closed, t.errno]).toEqual([0, false, 0]);
+    // The handshake sampled the RTT, so the RTO is ~200 ms, doubling: 4 to 6 resends in 5 s (Linux 6.18: 6).
+    expect(b.snmp.Tcp.RetransSegs).toBeGreaterThanOrEqual(4);
+    expect(b.snmp.Tcp.RetransSegs).toBeLessThanOrEqual(6);
+  });
+});

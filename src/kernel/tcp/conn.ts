@@ -301,12 +301,16 @@ export class TcpConn {
     const bytes = typeof data === 'number' ? null : data;
     let left = typeof data === 'number' ? data : data.length;
     if (left === 0) return;
+    // Bytes go into skbs of size_goal (tcp_xmit_size_goal: GSO-sized, at most half the peer's
+    // largest window, a multiple of the MSS); they are cut into MSS-sized segments only when
+    // sent (tcp_write_xmit / GSO), so a path MTU learnt meanwhile applies to all of them.
     const mss = this.mssNow();
+    const goal = Math.max(mss, Math.floor(Math.min(65536 - 256, this.maxWindow >>> 1) / mss) * mss);
     let off = 0;
     // Fill the tail skb first when it has not left yet (tcp_sendmsg appends to it).
     const tail = this.q.length > this.qSend ? this.q[this.q.length - 1]! : null;
-    if (tail !== null && tail.txCount === 0 && tail.len < mss && !(tail.flags & TCP_FIN)) {
-      const n = Math.min(mss - tail.len, left);
+    if (tail !== null && tail.txCount === 0 && tail.len < goal && !(tail.flags & TCP_FIN)) {
+      const n = Math.min(goal - tail.len, left);
       tail.data = concat(tail.data, tail.len, bytes, off, n);
       tail.len += n;
       tail.flags &= ~TCP_PSH;
@@ -315,7 +319,7 @@ export class TcpConn {
       this.writeSeq = (this.writeSeq + n) >>> 0;
     }
     while (left > 0) {
-      const n = Math.min(mss, left);
+      const n = Math.min(goal, left);
       const skb = new TcpSkb(this.writeSeq, n, bytes === null ? null : bytes.subarray(off, off + n));
       this.q.push(skb);
       off += n;
