@@ -147,6 +147,10 @@ export class TcpConn {
   private tsRecent = 0;
   private quick = 0;
   private ato: Nanos = 0;
+  /** Interactive (request/response) mode: no quick ACKs (inet_csk pingpong, tcp_pingpong_thresh 1). */
+  private pingpong = false;
+  /** When data last arrived (icsk_ack.lrcvtime). */
+  private lrcvTime: Nanos = 0;
   private delackTimer = -1;
   /** Out-of-order segments held until the hole fills: [seq, data|null, len, fin]. */
   private readonly ofo: Array<{ seq: number; data: Uint8Array | null; len: number; fin: boolean }> = [];
@@ -419,9 +423,10 @@ export class TcpConn {
   private xmit(p: Packet): void {
     this.ns.snmp.Tcp.OutSegs++;
     if (p.tcpFlags & TCP_ACK) {
-      // tcp_event_ack_sent: any ACK going out clears the delayed ACK and spends a quick ACK.
+      // tcp_event_ack_sent: an ACK going out clears the delayed ACK; one that acknowledges new
+      // data spends a quick ACK (tcp_dec_quickack_mode).
+      if (this.quick > 0 && seqDiff(this.rcvNxt, this.rcvWup) > 0) this.quick--;
       this.rcvWup = this.rcvNxt;
-      if (this.quick > 0) this.quick--;
       this.cancelDelack();
     }
     if (this.trace !== null && p.trace === null) {
@@ -499,6 +504,8 @@ export class TcpConn {
     }
     skb.txCount++;
     skb.txTime = now;
+    // tcp_event_data_sent: data sent within ato of the last data received is a reply: pingpong.
+    if (skb.len > 0 && this.ato > 0 && now - this.lrcvTime < this.ato) this.pingpong = true;
     const p = this.segment(TCP_ACK | (skb.flags & (TCP_PSH | TCP_FIN)), skb.seq, skb.data, skb.len);
     const end = skb.end;
     if (seqDiff(end, this.sndNxt) > 0) this.sndNxt = end;
@@ -806,6 +813,7 @@ export class TcpConn {
         this.ato = ATO_MIN;
       }
       if (len > this.rcvMss) this.rcvMss = len;
+      this.lrcvTime = this.now();
       this.rcvNxt = (this.rcvNxt + len) >>> 0;
       this.bytesReceived += len;
       // tcp_grow_window: rcv_ssthresh grows two segments per full one, up to half of tcp_rmem[2].
@@ -818,7 +826,11 @@ export class TcpConn {
       this.rcvNxt = (this.rcvNxt + 1) >>> 0;
       this.peerClosed = true;
       this.rxFin = true;
-      if (this.state === 'ESTABLISHED') this.state = 'CLOSE_WAIT';
+      // tcp_fin: the ACK of a FIN waits (pingpong) for the application's own FIN to carry it.
+      if (this.state === 'ESTABLISHED') {
+        this.state = 'CLOSE_WAIT';
+        this.pingpong = true;
+      }
       else if (this.state === 'FIN_WAIT1') this.state = 'CLOSING';
       else if (this.state === 'FIN_WAIT2') this.enterTimeWait();
     }
@@ -831,10 +843,16 @@ export class TcpConn {
     if (this.state === 'TIME_WAIT' || this.state === 'CLOSING') return this.sendAck();
     const unacked = seqDiff(this.rcvNxt, this.rcvWup);
     if (unacked <= 0) return;
-    if (ofo || this.quick > 0 && !this.rxFin || unacked > this.rcvMss) return this.sendAck();
-    if (this.delackTimer < 0) this.delackTimer = this.ns.host.eq.at(timerExpiry(this.now(), ATO_MIN / JIFFY), () => {
+    if (ofo || (this.quick > 0 && !this.pingpong) || unacked > this.rcvMss) return this.sendAck();
+    if (this.delackTimer < 0) this.delackTimer = this.ns.host.eq.at(timerExpiry(this.now(), Math.round(Math.max(this.ato, ATO_MIN) / JIFFY)), () => {
       this.delackTimer = -1;
-      if (seqDiff(this.rcvNxt, this.rcvWup) > 0) this.sendAck();
+      if (seqDiff(this.rcvNxt, this.rcvWup) <= 0) return;
+      // tcp_delack_timer_handler: a missed delayed ACK leaves pingpong mode, else inflates ato.
+      if (this.pingpong) {
+        this.pingpong = false;
+        this.ato = ATO_MIN;
+      } else this.ato = Math.min(this.ato * 2, this.rtt.rto);
+      this.sendAck();
     });
   }
 
