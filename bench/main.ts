@@ -5,12 +5,14 @@ import { chainBench } from './chain.bench.js';
 import { lpmBench } from './lpm.bench.js';
 import { meshBench } from './mesh.bench.js';
 import { swarmBench } from './swarm.bench.js';
+import { tcpBench } from './tcp.bench.js';
 
 const GROUPS: BenchGroup[] = [
   { group: 'lpm', run: lpmBench },
   { group: 'mesh', run: meshBench },
   { group: 'chain', run: chainBench },
   { group: 'swarm', run: swarmBench },
+  { group: 'tcp', run: tcpBench },
 ];
 
 const USAGE = `usage: node dist/bench/main.js [--only GROUP[,GROUP...]] [--json] [--runs N] [--ms MS]
