@@ -7,21 +7,9 @@ import type { Netns } from '../../src/kernel/netns.js';
 import { tcpConnect, tcpListen } from '../../src/kernel/tcp.js';
 import type { TcpConn } from '../../src/kernel/tcp.js';
 import { SEC } from '../../src/sim/clock.js';
-import { sh, world } from '../helpers.js';
+import { sh, vethPair, world } from '../helpers.js';
 
-function pair(extra: string[] = []) {
-  const w = world([['n1', '192.168.205.10/24']]);
-  const h = w.hosts.get('n1')!;
-  for (const line of [
-    'ip netns add a', 'ip netns add b', 'ip link add va type veth peer name vb',
-    'ip link set va netns a', 'ip link set vb netns b',
-    'ip netns exec a ip addr add 10.1.0.1/24 dev va', 'ip netns exec b ip addr add 10.1.0.2/24 dev vb',
-    'ip netns exec a ip link set va up', 'ip netns exec b ip link set vb up',
-    'ip netns exec a ip link set lo up', 'ip netns exec b ip link set lo up',
-    ...extra,
-  ]) expect(sh(w, h, line)).toEqual({ out: '', code: 0 });
-  return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
-}
+const pair = (extra: string[] = []) => vethPair(extra);
 
 interface Transfer {
   got: number;
@@ -101,52 +89,44 @@ describe('TCP transfers', () => {
   });
 
   it('gives up after tcp_retries2 when the peer vanishes mid-transfer: the soft error of the failed ARP (EHOSTUNREACH)', () => {
-    const { w, h, a, b } = pair();
-    tcpListen(b, 80, 0, () => ({}));
-    let errno = 0;
-    let at = 0;
-    const c = tcpConnect(a, parseIp4('10.1.0.2')!, 80, {
-      onConnect: () => {
-        sh(w, h, 'ip netns exec b ip link set vb down');
-        (c as TcpConn).send(5000);
-      },
-      onError: (_c, e) => {
-        errno = e;
-        at = w.eq.now;
-      },
-    });
-    w.eq.runUntil(2000 * SEC);
+    const r = stalled('ip netns exec b ip link set vb down', 5000);
     // tcp_write_err reports sk_err_soft when an ICMP set one: the neighbour failed, so "No route to host".
-    expect(errno).toBe(113);
-    expect(at / SEC).toBeGreaterThan(924);
-    expect(at / SEC).toBeLessThan(1050);
+    expect(r.errno).toBe(113);
+    expect(r.at / SEC).toBeGreaterThan(924);
+    expect(r.at / SEC).toBeLessThan(1050);
     // The head segment is resent on every RTO: 15 retries, then the give-up.
-    expect(a.snmp.Tcp.RetransSegs).toBe(15);
+    expect(r.retrans).toBe(15);
   });
 
   it('gives up with ETIMEDOUT when the segments vanish silently (iptables DROP at the peer)', () => {
-    const { w, h, a, b } = pair();
-    tcpListen(b, 80, 0, () => ({}));
-    let errno = 0;
-    let at = 0;
-    const c = tcpConnect(a, parseIp4('10.1.0.2')!, 80, {
-      onConnect: () => {
-        sh(w, h, 'ip netns exec b iptables -A INPUT -p tcp --dport 80 -j DROP');
-        (c as TcpConn).send(100);
-      },
-      onError: (_c, e) => {
-        errno = e;
-        at = w.eq.now;
-      },
-    });
-    w.eq.runUntil(2000 * SEC);
-    expect(errno).toBe(110);
+    const r = stalled('ip netns exec b iptables -A INPUT -p tcp --dport 80 -j DROP', 100);
+    expect(r.errno).toBe(110);
     // RTO ~200 ms doubling to 120 s: 924.6 s after the segment first left, at the next expiry.
-    expect(at / SEC).toBeGreaterThan(924.6);
-    expect(at / SEC).toBeLessThan(924.6 + 120);
-    expect(a.snmp.Tcp.RetransSegs).toBe(15);
+    expect(r.at / SEC).toBeGreaterThan(924.6);
+    expect(r.at / SEC).toBeLessThan(924.6 + 120);
+    expect(r.retrans).toBe(15);
   });
 });
+
+/** Connects a to b, then runs `cut` (the path breaks) and writes `bytes`; how and when it ended. */
+function stalled(cut: string, bytes: number): { errno: number; at: number; retrans: number } {
+  const { w, h, a, b } = pair();
+  tcpListen(b, 80, 0, () => ({}));
+  let errno = 0;
+  let at = 0;
+  const c = tcpConnect(a, parseIp4('10.1.0.2')!, 80, {
+    onConnect: () => {
+      sh(w, h, cut);
+      (c as TcpConn).send(bytes);
+    },
+    onError: (_c, e) => {
+      errno = e;
+      at = w.eq.now;
+    },
+  });
+  w.eq.runUntil(2000 * SEC);
+  return { errno, at, retrans: a.snmp.Tcp.RetransSegs };
+}
 
 /** client a (10.1.0.1) — router r — server b (10.2.0.2); r's link towards a has `mtu`. */
 function routed(mtu: number, extra: string[] = []) {

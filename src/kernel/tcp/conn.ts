@@ -190,8 +190,8 @@ export class TcpConn {
 
   // ---- Opening ----
 
-  /** Active open: the SYN (tcp_v4_connect → tcp_connect). */
-  connect(iss: number, trace: TraceLeg | null): void {
+  /** The send sequence space from the initial sequence number (the SYN takes iss). */
+  private initSend(iss: number): void {
     this.iss = iss;
     this.sndUna = iss;
     this.sndNxt = (iss + 1) >>> 0;
@@ -199,6 +199,11 @@ export class TcpConn {
     this.writeSeq = this.sndNxt;
     this.pushedSeq = this.sndNxt;
     this.sndSml = this.sndNxt;
+  }
+
+  /** Active open: the SYN (tcp_v4_connect → tcp_connect). */
+  connect(iss: number, trace: TraceLeg | null): void {
+    this.initSend(iss);
     this.tsOff = tsOffset(this.laddr, this.raddr, iss);
     const mss = this.advMss();
     this.rcvMss = Math.min(mss, 536);
@@ -220,13 +225,7 @@ export class TcpConn {
 
   /** Passive open: a SYN reached a listener; answer SYN-ACK (tcp_v4_conn_request). */
   acceptSyn(syn: Packet, iss: number): void {
-    this.iss = iss;
-    this.sndUna = iss;
-    this.sndNxt = (iss + 1) >>> 0;
-    this.sndMax = this.sndNxt;
-    this.writeSeq = this.sndNxt;
-    this.pushedSeq = this.sndNxt;
-    this.sndSml = this.sndNxt;
+    this.initSend(iss);
     this.irs = syn.tcpSeq;
     this.rcvNxt = (syn.tcpSeq + 1) >>> 0;
     this.rcvWup = this.rcvNxt;
