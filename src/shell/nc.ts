@@ -127,11 +127,11 @@ export const nc: Program = (ctx, argv, exit) => {
       onData: (_cn, data) => (typed !== null ? typed.received(dec.decode(data, { stream: true })) : ctx.term.write(dec.decode(data, { stream: true }))),
       onPeerClose: (cn) => {
         cn.close();
-        if (typed !== null) return typed.ended();
+        if (typed !== null) return typed.ended(0);
         finish(0);
       },
       onError: (_cn, errno) => {
-        if (typed !== null) return typed.ended();
+        if (typed !== null) return typed.ended(1);
         println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) failed: ${ERRNO_TEXT[errno] ?? errno}`);
         finish(1);
       },
@@ -162,6 +162,8 @@ class Interactive {
   private done: ((code: number) => void) | null = null;
   private timer = -1;
   private open = true;
+  /** nc's exit status once the connection ended: 0 after the peer's close, 1 after a reset. */
+  private code = 0;
 
   constructor(
     private readonly ctx: Ctx,
@@ -196,7 +198,7 @@ class Interactive {
     const d = this.done;
     this.done = null;
     this.term = null;
-    if (d !== null) d(this.open ? 0 : 1);
+    if (d !== null) d(this.open ? 0 : this.code);
   }
 
   received(text: string): void {
@@ -209,9 +211,10 @@ class Interactive {
   }
 
   /** The peer closed or reset the connection: nc exits and the shell has the terminal again. */
-  ended(): void {
+  ended(code: number): void {
     if (!this.open) return;
     this.open = false;
+    this.code = code;
     this.ctx.session.leave();
     if (this.done !== null) {
       if (this.timer >= 0) this.ctx.world.eq.cancel(this.timer);

@@ -95,4 +95,19 @@ steps:
     }));
     expect(sh(w, w.hosts.get('h1')!, 'curl -sS http://192.168.205.11/')).toEqual({ out: 'curl: (56) Recv failure: Connection reset by peer\n', code: 56 });
   });
+
+  it('nc at a terminal keeps its connection: the next step types a line, the answer shows, nc ends when the server closes', () => {
+    const r = run(`  - run: nc 192.168.205.11 80
+    on: h1
+  - run: hello
+    on: h1
+  - run: echo shell again
+    on: h1
+    expect: { stdout: "shell again" }
+`);
+    expect(r.fails).toEqual([]);
+    // The serve responder answers a bare (non-HTTP) request with the body alone, then closes.
+    expect(r.out[3]).toBe('0123456789'.repeat(300));
+    expect(r.transcript).toContain('[root@h1 ~]# nc 192.168.205.11 80\nhello\n');
+  });
 });
