@@ -139,4 +139,27 @@ describe('swarm control plane', () => {
     expect(r.out[6]).toContain('verify: Service converged');
     expect(r.out[8]).toBe('one\ntwo\n');
   });
+  it('replaces one task every --update-delay with parallelism 1, and the attached update returns once converged', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name app --replicas 3 --update-delay 10s app:1\n    on: m1\n  - sleep: 10\n'
+      + '  - run: docker service update --image app:2 app\n    on: m1\n'
+      + "  - run: docker service ps -f desired-state=running --format '{{.Name}} {{.Image}} {{.CurrentState}}' app\n    on: m1\n"
+      + "  - run: docker service inspect --format '{{.UpdateStatus.State}}' app\n    on: m1\n"
+      + '  - sleep: 20\n'
+      + "  - run: docker service inspect --format '{{.UpdateStatus.State}} {{.UpdateStatus.Message}}' app\n    on: m1\n",
+      { images: CRASHER },
+    );
+    expect(r.exit[2]).toBe(0);
+    expect(r.out[2]).toContain('overall progress: 3 out of 3 tasks \n1/3: running   [');
+    expect(r.out[2]).toContain('verify: Service converged \n');
+    const rows = r.out[3]!.trim().split('\n').sort();
+    // Slots replaced in order, 10 s apart (plus the start-up of each): slot 3 ran last.
+    expect(rows.map((x) => x.split(' ').slice(0, 2).join(' '))).toEqual(['app.1 app:2', 'app.2 app:2', 'app.3 app:2']);
+    const ages = rows.map((x) => Number(/Running (\d+) seconds ago/.exec(x)?.[1] ?? -1));
+    expect(ages[0]! - ages[1]!).toBeGreaterThanOrEqual(10);
+    expect(ages[1]! - ages[2]!).toBeGreaterThanOrEqual(10);
+    // The CLI stops watching after the monitor period; the updater still waits the delay and its own monitor.
+    expect(r.out[4]).toBe('updating\n');
+    expect(r.out[6]).toBe('completed update completed\n');
+  });
 });

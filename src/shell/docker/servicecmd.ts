@@ -3,17 +3,17 @@
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { parseImageRef } from '../../docker/images.js';
-import { SEC, rfc3339Nano } from '../../sim/clock.js';
+import { rfc3339Nano } from '../../sim/clock.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import { parseConstraint } from '../../swarm/constraints.js';
-import { isTerminal } from '../../swarm/model.js';
 import type { Service, Task } from '../../swarm/model.js';
 import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration } from '../../swarm/spec.js';
 import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
+import { serviceProgress } from './progress.js';
 import { formatRows, goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
@@ -214,36 +214,12 @@ function running(cluster: SwarmCluster, svc: Service): Task[] {
   return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running' && t.state === 'running');
 }
 
-/** Every wanted task runs, and no task a reachable node still has to stop is left. */
-function converged(cluster: SwarmCluster, svc: Service, want: number): boolean {
-  return cluster.services.has(svc.id) && running(cluster, svc).length === want
-    && !cluster.tasksOf(svc).some((t) => t.desiredState !== 'running' && !isTerminal(t.state) && t.state !== 'pending' && t.nodeId !== null && cluster.nodes.get(t.nodeId)?.status === 'ready');
-}
-
-/** Waits (on the simulated clock) until the service runs as asked and stays so for 5 s, then
- *  prints the CLI's final progress display. */
-export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: () => void): void {
-  const eq = ctx.world.eq;
-  let since = -1;
-  const poll = (): void => {
-    const want = desired(cluster, svc);
-    const ok = converged(cluster, svc, want);
-    if (!ok) since = -1;
-    else if (since < 0) since = eq.now;
-    if (ok && eq.now - since >= 5 * SEC) {
-      println(ctx, `overall progress: ${want} out of ${want} tasks `);
-      const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
-      for (let i = 0; i < want; i++) {
-        const t = tasks[i]!;
-        const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
-        println(ctx, `${label}: running   [==================================================>] `);
-      }
-      println(ctx, 'verify: Service converged ');
-      return done();
-    }
-    eq.after(SEC / 10, poll);
-  };
-  poll();
+/** Prints the attached progress, then exits 0, or 1 with the CLI's error. */
+export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: (code: number) => void): void {
+  serviceProgress(ctx, cluster, svc, (err) => {
+    if (err !== null) println(ctx, err);
+    done(err === null ? 0 : 1);
+  });
 }
 
 function imageText(image: string): string {
@@ -261,7 +237,7 @@ function stateText(t: Task, now: number): string {
 }
 
 function desiredText(t: Task): string {
-  return t.desiredState === 'running' ? 'Running' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
+  return t.desiredState === 'running' ? 'Running' : t.desiredState === 'ready' ? 'Ready' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
 }
 
 /** The Go field names of `service ps` / `stack ps` columns, for --format. */
@@ -365,6 +341,14 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
   }
   lines.push(`Service Mode:\t${s.mode.kind === 'replicated' ? 'Replicated' : 'Global'}`);
   if (s.mode.kind === 'replicated') lines.push(` Replicas:\t${s.mode.replicas}`);
+  // docker/cli 19.03 serviceInspectPrettyTemplate: the UpdateStatus block, Completed only once
+  // the state is "completed" (UpdateIsCompleted).
+  const us = svc.updateStatus;
+  if (us !== null) {
+    lines.push('UpdateStatus:', ` State:\t\t${us.state}`, ` Started:\t${humanDuration(cluster.now - us.startedAt)} ago`);
+    if (us.state === 'completed' && us.completedAt !== null) lines.push(` Completed:\t${humanDuration(cluster.now - us.completedAt)} ago`);
+    lines.push(` Message:\t${us.message}`);
+  }
   if (s.constraints.length > 0) lines.push('Placement:', ` Constraints:\t[${s.constraints.join(' ')}]`);
   else lines.push('Placement:');
   lines.push('UpdateConfig:', ` Parallelism:\t${s.update.parallelism}`);
@@ -382,7 +366,6 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
     lines.push('Ports:');
     for (const p of svc.ports) lines.push(` PublishedPort = ${p.published}`, `  Protocol = ${p.protocol}`, `  TargetPort = ${p.target}`, `  PublishMode = ${p.mode}`);
   }
-  void cluster;
   return lines.join('\n') + ' \n';
 }
 
@@ -432,7 +415,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const svc = cluster.addService(named);
         println(ctx, svc.id);
         if (o.detach) return exit(0);
-        return waitConverged(ctx, cluster, svc, () => exit(0));
+        return waitConverged(ctx, cluster, svc, exit);
       }
       case 'ls':
       case 'list': {
@@ -508,7 +491,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           scaled.push(s);
         }
         if (detach) return exit(0);
-        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, () => next(i + 1)));
+        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, (rc) => (rc === 0 ? next(i + 1) : exit(rc))));
         return next(0);
       }
       case 'update': {
@@ -559,7 +542,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         cluster.updateService(svc, spec);
         println(ctx, ref);
         if (o.detach) return exit(0);
-        return waitUpdated(ctx, cluster, svc, false, exit);
+        return waitConverged(ctx, cluster, svc, exit);
       }
       case 'rollback': {
         const detach = rest.includes('-d') || rest.includes('--detach');
@@ -608,45 +591,7 @@ function rollback(ctx: Ctx, cluster: SwarmCluster, svc: Service, ref: string, de
   }
   println(ctx, ref);
   if (detach) return exit(0);
-  println(ctx, 'rollback: manually requested rollback ');
-  waitUpdated(ctx, cluster, svc, true, exit);
-}
-
-/** Waits for an update (or rollback) to finish and the service to converge; prints the progress. */
-function waitUpdated(ctx: Ctx, cluster: SwarmCluster, svc: Service, rollback: boolean, exit: Exit): void {
-  const eq = ctx.world.eq;
-  let auto = false;
-  const poll = (): void => {
-    const st = svc.updateStatus;
-    if (st !== null && (st.state === 'paused' || st.state === 'rollback_paused')) {
-      println(ctx, `service ${st.state === 'paused' ? 'update' : 'rollback'} paused: ${st.message}`);
-      return exit(1);
-    }
-    if (st !== null && st.state === 'rollback_started' && !rollback) {
-      println(ctx, `rollback: ${st.message} `);
-      rollback = true;
-      auto = true;
-    }
-    const want = desired(cluster, svc);
-    if (cluster.updating(svc) || (st !== null && (st.state === 'updating' || st.state === 'rollback_started')) || !converged(cluster, svc, want)) {
-      eq.after(SEC / 10, poll);
-      return;
-    }
-    println(ctx, `overall progress: ${rollback ? 'rolling back update: ' : ''}${want} out of ${want} tasks `);
-    const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
-    for (let i = 0; i < Math.min(want, tasks.length); i++) {
-      const t = tasks[i]!;
-      const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
-      println(ctx, `${label}: running   [==================================================>] `);
-    }
-    println(ctx, 'verify: Service converged ');
-    if (auto) {
-      println(ctx, `service rolled back: ${svc.updateStatus?.message ?? 'rollback completed'}`);
-      return exit(1);
-    }
-    exit(0);
-  };
-  poll();
+  waitConverged(ctx, cluster, svc, exit);
 }
 
 function randomServiceName(cluster: SwarmCluster): string {
