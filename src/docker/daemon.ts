@@ -444,6 +444,11 @@ export class Daemon {
     const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
     for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
     if (ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal)) attachGatewayBridge(this, c);
+    // A task with no network attachment runs in the default network mode, the bridge docker0
+    // (executor/container/container.go hostConfig sets NetworkMode only for predefined networks);
+    // its host-mode ports are then published there, as `docker run -p` does.
+    const bridge = this.findNetwork('bridge');
+    if (ordered.length === 0 && bridge !== null) this.connect(c, bridge, [], null, c.name, true);
     for (const [path, data] of o.files) c.files.set(path, data);
     this.writeFiles(c);
     this.startContainer(c);

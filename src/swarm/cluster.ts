@@ -10,7 +10,7 @@ import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../docker/ipam.js';
 import type { Subnet } from '../docker/ipam.js';
 import { swarmId } from './ids.js';
-import { NodeTasks, Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey } from './model.js';
+import { NodeTasks, Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
 import { scheduleTask } from './scheduler.js';
 import { Updater, specKey } from './updater.js';
@@ -100,12 +100,21 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   private readonly pending = new Set<Task>();
   /** Services whose tasks, spec or nodes changed since the orchestrator last looked at them. */
   private readonly orchDirty = new Set<string>();
+  /**
+   * Replacements created with desired state READY by the restart supervisor, raised to RUNNING
+   * once the restart delay is over and the old task has stopped (restart.go DelayStart/waitStop).
+   */
+  private readonly delayed: DelayedStart[] = [];
+  /** Tasks shut down because their node went down or was drained: how their replacement starts. */
+  private readonly invalidated = new WeakMap<Task, { delay: Nanos; waitStop: boolean }>();
   /** Services left with a slot the restart policy keeps empty for now: looked at on every commit. */
   private readonly unfilled = new Set<string>();
   /** The spec each service was last orchestrated with (the CLI may swap `svc.spec` directly). */
   private readonly seenSpecs = new Map<string, ServiceSpec>();
   /** The service being orchestrated: its own changes do not make it dirty again. */
   private orchestrating: string | null = null;
+  /** Tasks whose desired state is REMOVE and changed since the reaper last looked. */
+  private readonly removing = new Set<Task>();
   /** History groups to prune, by service. */
   private readonly pruneDirty = new Map<string, Set<number | string>>();
   /** Removed services that still have tasks (their tasks go once ended or never scheduled). */
@@ -497,6 +506,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     this.reconciling = true;
     try {
       for (let round = 0; round < 10; round++) {
+        this.releaseDelayed();
         this.noticeSpecs();
         this.orchestrate();
         let changed = false;
@@ -654,6 +664,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     }
     if (this.orchestrating !== t.serviceId) this.orchDirty.add(t.serviceId);
     this.markPrune(t);
+    if (t.desiredState === 'remove') this.removing.add(t);
     // The data plane sees a task only while it runs (peers, backends; weight 0 once no longer wanted).
     if (t.addresses.size > 0) {
       const wasRunning = prevState === 'running';
@@ -738,21 +749,17 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       // (global.go reconcileOneNode: "node is down, shutting down its tasks"); the node gets a
       // new task when it is ready again.
       if ((t.desiredState === 'running' || t.desiredState === 'ready') && isTerminal(t.state)) t.desiredState = 'shutdown';
-      if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) t.desiredState = 'shutdown';
+      if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) {
+        // restart.go Restart: no restart delay on a drained node; no waiting for a task whose
+        // node is down (it cannot report), otherwise the replacement waits for it to stop.
+        const n = this.nodes.get(t.nodeId);
+        const down = n === undefined || n.status !== 'ready';
+        this.invalidated.set(t, { delay: n !== undefined && n.availability === 'drain' ? 0 : svc.spec.restart.delay, waitStop: !down });
+        t.desiredState = 'shutdown';
+      }
     }
     if (svc.spec.mode.kind === 'replicated') {
-      const want = svc.spec.mode.replicas;
-      for (const t of tasks) if (this.live(t) && t.slot > want) t.desiredState = 'shutdown';
-      let unfilled = false;
-      for (let slot = 1; slot <= want; slot++) {
-        const history = groups?.get(slot) ?? NONE;
-        if (history.some((t) => this.live(t))) continue;
-        if (this.mayRefill(svc, history)) this.newTask(svc, slot, null);
-        else unfilled = true;
-      }
-      // The restart policy's delay and window depend on the clock: ask again on every commit.
-      if (unfilled) this.unfilled.add(svc.id);
-      else this.unfilled.delete(svc.id);
+      this.reconcileReplicated(svc, groups);
       this.startUpdater(svc);
     } else {
       for (const n of this.nodes.values()) {
@@ -766,6 +773,101 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         if (this.mayRefill(svc, history)) this.newTask(svc, 0, n.id);
       }
       this.startUpdater(svc);
+    }
+  }
+
+  /**
+   * replicated/services.go reconcile: slots with a live task (or one the restart policy holds)
+   * are running slots; fewer than the replicas → new tasks, ended slots that may restart first,
+   * then the lowest free numbers (addTasks); more → the extra slots get desired state REMOVE,
+   * chosen so the remaining tasks stay balanced across nodes, and the task reaper deletes them
+   * once they have stopped.
+   */
+  private reconcileReplicated(svc: Service, groups: Map<number | string, Task[]> | undefined): void {
+    if (svc.spec.mode.kind !== 'replicated') return;
+    const want = svc.spec.mode.replicas;
+    const running = new Map<number, Task[]>();
+    const dead: number[] = [];
+    let held = false;
+    for (const [key, history] of groups ?? []) {
+      if (typeof key !== 'number') continue;
+      const live = history.filter((t) => this.live(t));
+      if (live.length > 0) {
+        running.set(key, live);
+        continue;
+      }
+      const newest = history[history.length - 1];
+      // A removed slot is gone (its tasks wait for the reaper).
+      if (newest === undefined || newest.desiredState === 'remove') continue;
+      if (this.mayRefill(svc, history)) dead.push(key);
+      else {
+        running.set(key, [newest]);
+        held = true;
+      }
+    }
+    if (running.size < want) {
+      let need = want - running.size;
+      for (const slot of dead.sort((a, b) => a - b)) {
+        if (need === 0) break;
+        this.restartSlot(svc, slot, groups!.get(slot)!);
+        running.set(slot, []);
+        need--;
+      }
+      for (let slot = 1; need > 0; slot++) {
+        if (running.has(slot)) continue;
+        this.newTask(svc, slot, null);
+        running.set(slot, []);
+        need--;
+      }
+    } else if (running.size > want) {
+      // Running (observed) slots first, then each task numbered as the nth copy of the service
+      // on its node; the first `want` stay. Go's sort is not stable: ties keep the lower slot.
+      const slots = [...running].sort((a, b) => a[0] - b[0]);
+      const isRunning = (ts: Task[]): boolean => ts.some((t) => t.state === 'running');
+      slots.sort((a, b) => Number(isRunning(b[1])) - Number(isRunning(a[1])));
+      const perNode = new Map<string, number>();
+      const indexed = slots.map(([slot, ts]) => {
+        const node = ts.length === 1 ? ts[0]!.nodeId : null;
+        if (node === null) return { slot, ts, index: -1 };
+        const k = (perNode.get(node) ?? 0) + 1;
+        perNode.set(node, k);
+        return { slot, ts, index: k };
+      });
+      indexed.sort((a, b) => (a.index < 0 ? Infinity : a.index) - (b.index < 0 ? Infinity : b.index));
+      for (const x of indexed.slice(want)) for (const t of groups!.get(x.slot) ?? []) if (stateIndexOf(t.desiredState) < stateIndexOf('remove')) t.desiredState = 'remove';
+    }
+    // The restart policy's delay and window depend on the clock: ask again on every commit.
+    if (held) this.unfilled.add(svc.id);
+    else this.unfilled.delete(svc.id);
+  }
+
+  /** A new task in an ended slot; after a drain or a node loss it starts as the supervisor says. */
+  private restartSlot(svc: Service, slot: number, history: readonly Task[]): void {
+    const old = history[history.length - 1]!;
+    const how = this.invalidated.get(old);
+    const t = this.newTask(svc, slot, null);
+    if (how === undefined) return;
+    t.desiredState = 'ready';
+    const entry: DelayedStart = { task: t, old, at: this.now + how.delay, waitStop: how.waitStop && !isTerminal(old.state), deadline: this.now + OLD_TASK_TIMEOUT };
+    this.delayed.push(entry);
+    if (how.delay > 0) this.eq.at(entry.at, () => this.commit());
+    if (entry.waitStop) this.eq.at(entry.deadline, () => this.commit());
+  }
+
+  /** DelayStart: the delay is over and the old task stopped (or its node is down, or 1 min passed). */
+  private releaseDelayed(): void {
+    for (let i = 0; i < this.delayed.length; i++) {
+      const d = this.delayed[i]!;
+      if (d.task.desiredState !== 'ready' || !this.tasks.has(d.task.id)) {
+        this.delayed.splice(i--, 1);
+        continue;
+      }
+      if (this.now < d.at) continue;
+      const oldNode = d.old.nodeId === null ? undefined : this.nodes.get(d.old.nodeId);
+      const stopped = !d.waitStop || isTerminal(d.old.state) || !this.tasks.has(d.old.id) || oldNode === undefined || oldNode.status === 'down' || this.now >= d.deadline;
+      if (!stopped) continue;
+      d.task.desiredState = 'running';
+      this.delayed.splice(i--, 1);
     }
   }
 
@@ -824,8 +926,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         t.message = 'pending task scheduling';
         continue;
       }
+      const preassigned = t.nodeId !== null;
       t.nodeId = r.nodeId;
-      this.setState(t, 'assigned', 'scheduler assigned task to node');
+      this.setState(t, 'assigned', preassigned ? 'scheduler confirmed task can run on preassigned node' : 'scheduler assigned task to node');
     }
   }
 
@@ -843,6 +946,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       }
     }
     this.pruneDirty.clear();
+    // task_reaper.go: a task of a removed slot goes once it is shut down or never got a node.
+    for (const t of this.removing) if (t.desiredState === 'remove' && this.tasks.has(t.id) && (isTerminal(t.state) || stateIndexOf(t.state) < stateIndexOf('assigned'))) this.dropTask(t);
+    this.removing.clear();
     for (const svcId of [...this.orphaned]) {
       const st = this.byService.get(svcId);
       if (st !== undefined) for (const t of [...st.all]) if (isTerminal(t.state) || t.nodeId === null) this.dropTask(t);
@@ -862,6 +968,18 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 }
 
 type TaskState2 = Task['state'];
+
+/** restart.go defaultOldTaskTimeout: a replacement stops waiting for the old task after 1 min. */
+const OLD_TASK_TIMEOUT: Nanos = 60 * SEC;
+
+interface DelayedStart {
+  readonly task: Task;
+  readonly old: Task;
+  /** When the restart delay is over. */
+  readonly at: Nanos;
+  readonly waitStop: boolean;
+  readonly deadline: Nanos;
+}
 
 const EMPTY: ReadonlySet<Task> = new Set();
 const NONE: readonly Task[] = [];
