@@ -197,7 +197,8 @@ export class Agent {
           if (c.state === 'running') this.report(t, 'running', 'started');
         } catch (e) {
           if (!(e instanceof DockerError)) throw e;
-          this.report(t, 'failed', 'starting', e.message.replace(/^.*Error response from daemon: /s, ''));
+          // The executor wraps what the daemon said (executor/container/controller.go Start).
+          this.report(t, 'failed', 'starting', `starting container failed: ${e.message.replace(/^.*Error response from daemon: /s, '')}`);
         }
         this.sync();
       });

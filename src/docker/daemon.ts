@@ -405,8 +405,9 @@ export class Daemon {
     const [repo, tag] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
     const lines = [`${tag}: Pulling from ${repo.includes('/') ? repo : `library/${repo}`}`];
     for (let i = 0; i < layers; i++) lines.push(`${this.rng.hex(12)}: Pull complete`);
-    lines.push(`Digest: sha256:${this.rng.hex(64)}`, `Status: Downloaded newer image for ${key}`);
-    this.images.set(key, this.rng.hex(64));
+    const { digest, id } = this.registry.identity(key);
+    lines.push(`Digest: ${digest}`, `Status: Downloaded newer image for ${key}`);
+    this.images.set(key, id);
     return lines;
   }
 

@@ -337,10 +337,28 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       subnet = globalPoolCandidates(this.addrPool, this.addrPoolMask).find((s) => !used.some((u) => overlaps(u, s))) ?? null;
       if (subnet === null) throw new SwarmError('rpc error: code = ResourceExhausted desc = could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
+    // The overlay driver's allocator (libnetwork drivers/overlay/ovmanager NetworkAllocate): the
+    // VNI asked for with com.docker.network.driver.overlay.vxlanid_list, or the next free one from
+    // 4096; the option then names the VNI the network got.
+    const VNI_OPT = 'com.docker.network.driver.overlay.vxlanid_list';
+    let vni: number;
+    const asked = o.options[VNI_OPT];
+    if (asked !== undefined) {
+      const first = asked.split(',')[0]!;
+      if (!/^\d+$/.test(first)) throw new SwarmError(`rpc error: code = Unknown desc = invalid vxlan id value "${first}" passed`);
+      vni = Number(first);
+      if (vni >= 1 << 24) throw new SwarmError(`rpc error: code = Unknown desc = could not obtain vxlan id for pool ${formatCidr(subnet.addr, subnet.len)}: requested bit is out of range`);
+      if ([...this.networks.values()].some((n) => n.vni === vni)) throw new SwarmError(`rpc error: code = Unknown desc = could not obtain vxlan id for pool ${formatCidr(subnet.addr, subnet.len)}: requested bit is already allocated`);
+    } else {
+      const used = new Set([...this.networks.values()].map((n) => n.vni));
+      while (used.has(this.nextVni)) this.nextVni++;
+      vni = this.nextVni++;
+    }
     const pool = new AddressPool(subnet, true);
     const gateway = o.gateway ?? (subnet.addr + 1) >>> 0;
     pool.take(gateway);
-    const net = new SwarmNetwork(this.newId(), name, subnet, gateway, this.nextVni++, pool, o.ingress, o.attachable, o.encrypted, o.internal, o.labels, o.options, this.now);
+    const options = { ...o.options, [VNI_OPT]: String(vni) };
+    const net = new SwarmNetwork(this.newId(), name, subnet, gateway, vni, pool, o.ingress, o.attachable, o.encrypted, o.internal, o.labels, options, this.now);
     this.networks.set(net.id, net);
     // Services may name the network before it exists (their aliases and VIPs follow it).
     this.touchNetworks();

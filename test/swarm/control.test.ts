@@ -162,4 +162,42 @@ describe('swarm control plane', () => {
     expect(r.out[4]).toBe('updating\n');
     expect(r.out[6]).toBe('completed update completed\n');
   });
+  it('scales down as swarmkit reconciles: the remaining tasks stay balanced and removed slots leave service ps', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name app --replicas 6 app:1\n    on: m1\n  - sleep: 10\n'
+      + "  - run: docker service ps --format '{{.Node}}' app\n    on: m1\n"
+      + '  - run: docker service scale app=3\n    on: m1\n'
+      + "  - run: docker service ps --format '{{.Name}} {{.Node}} {{.DesiredState}}' app\n    on: m1\n",
+      { images: CRASHER },
+    );
+    expect(perNode(r.out[2]!)).toEqual({ m1: 2, w1: 2, w2: 2 });
+    expect(r.out[3]).toContain('app scaled to 3');
+    const rows = r.out[4]!.trim().split('\n');
+    expect(rows).toHaveLength(3);
+    expect(perNode(rows.map((x) => x.split(' ')[1]).join('\n'))).toEqual({ m1: 1, w1: 1, w2: 1 });
+    for (const row of rows) expect(row).toMatch(/ Running$/);
+  });
+
+  it('on drain, the replacement starts only after the old task has stopped', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name app --replicas 1 --constraint node.role==worker app:1\n    on: m1\n  - sleep: 10\n'
+      + "  - run: docker service ps --format '{{.Node}}' app\n    on: m1\n    save: NODE\n"
+      + '  - run: docker node update --availability drain ${NODE}\n    on: m1\n'
+      + '  - sleep: 1\n'
+      + "  - run: docker service ps --format '{{.Node}} {{.DesiredState}} {{.CurrentState}}' app\n    on: m1\n"
+      + '  - sleep: 10\n'
+      + "  - run: docker service ps --format '{{.Node}} {{.DesiredState}} {{.CurrentState}}' app\n    on: m1\n",
+      { images: CRASHER },
+    );
+    const node = r.out[2]!.trim();
+    const other = node === 'w1' ? 'w2' : 'w1';
+    // One second in: the old task is still stopping (the 2 s gossip delay), the new one waits READY.
+    const early = r.out[5]!.trim().split('\n');
+    expect(early).toContainEqual(expect.stringMatching(new RegExp(`^${node} Shutdown Running `)));
+    expect(early).toContainEqual(expect.stringMatching(new RegExp(`^${other} Ready `)));
+    expect(early.some((x) => x.startsWith(`${other} Running`))).toBe(false);
+    const late = r.out[7]!.trim().split('\n');
+    expect(late).toContainEqual(expect.stringMatching(new RegExp(`^${other} Running Running `)));
+    expect(late).toContainEqual(expect.stringMatching(new RegExp(`^${node} Shutdown Shutdown `)));
+  });
 });

@@ -227,6 +227,22 @@ function imageText(image: string): string {
   return `${r.repo}:${r.tag}`;
 }
 
+/**
+ * The daemon pins a service's image to the digest its registry serves (QueryRegistry, 19.03
+ * daemon/cluster/services.go imageWithDigestString: `name:tag@sha256:…`, the tag defaulting to
+ * latest), so that every node runs the same image; an image no registry has keeps its name,
+ * with the CLI's warning.
+ */
+function pinImage(ctx: Ctx, d: Daemon, image: string, resolve: boolean): string {
+  const r = parseImageRef(image);
+  if (!resolve || r.digest !== null && r.digest !== undefined) return image;
+  if (d.registry.find(r) === null) {
+    println(ctx, `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`);
+    return image;
+  }
+  return `${r.repo}:${r.tag}@${d.registry.identity(`${r.repo}:${r.tag}`).digest}`;
+}
+
 function portsText(svc: Service): string {
   return svc.ports.filter((p) => p.mode === 'ingress').map((p) => `*:${p.published}->${p.target}/${p.protocol}`).join(', ');
 }
@@ -391,7 +407,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           println(ctx, "See 'docker service create --help'.");
           return exit(1);
         }
-        const base = defaultSpec(o.name ?? '', image);
+        const base = defaultSpec(o.name ?? '', pinImage(ctx, d, image, cmd.getOptionValue('resolveImage') !== false));
         const spec0: ServiceSpec = {
           ...base,
           args: cargs,
@@ -450,19 +466,20 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const cmd = subcommand('inspect').option('--pretty').option('-f, --format <tpl>').argument('[services...]');
         if (!parseFlags(ctx, cmd, rest, 'service inspect', exit)) return;
         const o = cmd.opts<{ pretty?: boolean; format?: string }>();
+        // cli/command/inspect: the objects found are printed (`[]` when none), then one
+        // "Error: no such service: X" per reference missing, exit 1.
         const out: object[] = [];
+        const missing: string[] = [];
         for (const ref of cmd.args) {
           const s = find(ref);
-          if (s === null) {
-            println(ctx, `Status: Error: no such service: ${ref}, Code: 1`);
-            return exit(1);
-          }
-          if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
+          if (s === null) missing.push(ref);
+          else if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
           else if (o.pretty) ctx.term.write(servicePretty(cluster, s));
           else out.push(serviceJson(cluster, s));
         }
         if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
-        return exit(0);
+        for (const ref of missing) println(ctx, `Error: no such service: ${ref}`);
+        return exit(missing.length > 0 ? 1 : 0);
       }
       case 'scale': {
         const detach = rest.includes('-d') || rest.includes('--detach');
@@ -528,7 +545,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const ports = [...cur.ports.filter((p) => !rmPorts.some((r) => r.published === p.published || (r.published === null && r.target === p.target))), ...o.publishAdd.map(parsePort)];
         spec = {
           ...spec,
-          image: o.image ?? cur.image,
+          image: o.image === undefined ? cur.image : pinImage(ctx, d, o.image, cmd.getOptionValue('resolveImage') !== false),
           args: o.args === undefined ? cur.args : (o.args.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^["']|["']$/g, '')),
           env: [...envMap.values()],
           labels,

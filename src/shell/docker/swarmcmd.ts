@@ -168,6 +168,40 @@ function nodePretty(cluster: SwarmCluster, n: SwarmNode): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * `node ls -f`: the daemon's node filters (19.03 daemon/cluster/filters.go newListNodesFilters:
+ * id and name prefixes, label, membership, role); values of one key are alternatives, keys must
+ * all hold. null (after the daemon's refusal) for an unknown key or role.
+ */
+function nodeFilter(ctx: Ctx, filters: string[]): ((n: SwarmNode) => boolean) | null {
+  const byKey = new Map<string, string[]>();
+  for (const f of filters) {
+    const i = f.indexOf('=');
+    const k = i < 0 ? f : f.slice(0, i);
+    if (!['id', 'label', 'name', 'membership', 'role'].includes(k)) {
+      println(ctx, `Error response from daemon: Invalid filter '${k}'`);
+      return null;
+    }
+    const v = i < 0 ? '' : f.slice(i + 1);
+    if (k === 'role' && v !== '' && v.toLowerCase() !== 'manager' && v.toLowerCase() !== 'worker') {
+      println(ctx, `Error response from daemon: Invalid role filter: '${v}'`);
+      return null;
+    }
+    byKey.set(k, [...(byKey.get(k) ?? []), v]);
+  }
+  const label = (labels: Record<string, string>, v: string): boolean => {
+    const j = v.indexOf('=');
+    return j < 0 ? v in labels : labels[v.slice(0, j)] === v.slice(j + 1);
+  };
+  return (n) => [...byKey].every(([k, vs]) => vs.some((v) => {
+    if (k === 'role') return v === '' || n.role === v.toLowerCase();
+    if (k === 'id') return n.id.startsWith(v);
+    if (k === 'name') return n.hostname.startsWith(v);
+    if (k === 'membership') return v === 'accepted';
+    return label(n.labels, v);
+  }));
+}
+
 export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
   const [verb, ...rest] = args;
   const cluster = managerCluster(ctx, d, exit);
@@ -178,8 +212,10 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
     case 'list': {
       const cmd = subcommand('ls').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []);
       if (!parseFlags(ctx, cmd, rest, 'node ls', exit)) return;
-      const o = cmd.opts<{ quiet?: boolean; format?: string }>();
-      const nodes = [...cluster.nodes.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+      const o = cmd.opts<{ quiet?: boolean; format?: string; filter: string[] }>();
+      const keep = nodeFilter(ctx, o.filter);
+      if (keep === null) return exit(1);
+      const nodes = [...cluster.nodes.values()].filter(keep).sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
       if (o.quiet) {
         for (const n of nodes) println(ctx, n.id);
         return exit(0);
