@@ -66,6 +66,10 @@ export class Daemon {
   /** repo:tag pulled so far, with the image ID. */
   readonly images = new Map<string, string>();
   running = false;
+  /** The UDP port overlays' VXLAN devices use (the swarm's data path port). */
+  vxlanPort = 4789;
+  /** The swarm data path address (VTEP), when set apart from the advertise address. */
+  dataPathAddr: Ip4 | null = null;
   /** Told when a container's process ends (exit code) — the swarm agent watches its tasks this way. */
   readonly exitListeners: Array<(c: Container, code: number) => void> = [];
   /** Where overlay peers come from for networks not in the cluster store (swarm mode). */

@@ -36,6 +36,7 @@ export function overlayNsKey(net: Network): string {
 
 /** The address this node's VXLAN traffic comes from (its advertise address). */
 export function vtepOf(d: Daemon): Ip4 {
+  if (d.dataPathAddr !== null) return d.dataPathAddr;
   const adv = d.clusterAdvertise !== null ? parseIp4(d.clusterAdvertise.split(':')[0]!) : null;
   return adv ?? d.host.root.device('eth0')?.primaryAddr() ?? 0;
 }
@@ -63,7 +64,7 @@ export function overlaySandbox(d: Daemon, net: Network, peers: RemotePeer[]): Ne
   setUp(br);
   let vx: Vxlan;
   try {
-    vx = createVxlan(d.host.root, `vx-${tag}`, { vni: net.vni, dstport: 4789, local: 0, remote: 0, dev: null, learning: true, proxy: true, l2miss: true, l3miss: true, ttl: 0 });
+    vx = createVxlan(d.host.root, `vx-${tag}`, { vni: net.vni, dstport: d.vxlanPort, local: 0, remote: 0, dev: null, learning: true, proxy: true, l2miss: true, l3miss: true, ttl: 0 });
   } catch (e) {
     if (!(e instanceof RtnlError)) throw e;
     // A device with this VNI and port is left on the host (a daemon that died, a hand-made one):

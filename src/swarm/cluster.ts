@@ -129,8 +129,11 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     readonly eq: EventQueue,
     readonly net: Connectivity,
     readonly engineLabels: (n: SwarmNode) => Record<string, string>,
-    readonly addrPool: Subnet,
+    /** `--default-addr-pool` (one or more; 10.0.0.0/8 by default), split into /`addrPoolMask`. */
+    readonly addrPools: readonly Subnet[],
     readonly addrPoolMask: number,
+    /** `--data-path-port`: the UDP port of every overlay's VXLAN (4789 by default). */
+    readonly dataPathPort: number = 4789,
   ) {
     // SWMTKN-1-<hash of the root CA>-<secret>: one hash, two secrets (worker, manager).
     const hash = this.b36(50);
@@ -334,7 +337,11 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     if (subnet !== null) {
       if (used.some((u) => overlaps(u, subnet!))) throw new SwarmError(`rpc error: code = InvalidArgument desc = invalid pool request: Pool overlaps with other one on this address space`);
     } else {
-      subnet = globalPoolCandidates(this.addrPool, this.addrPoolMask).find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+      subnet = null;
+      for (const pool of this.addrPools) {
+        subnet = globalPoolCandidates(pool, this.addrPoolMask).find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+        if (subnet !== null) break;
+      }
       if (subnet === null) throw new SwarmError('rpc error: code = ResourceExhausted desc = could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
     // The overlay driver's allocator (libnetwork drivers/overlay/ovmanager NetworkAllocate): the

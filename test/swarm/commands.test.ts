@@ -1,6 +1,7 @@
 // Small swarm commands as 19.03 answers them: node filters, inspecting a missing service, image
 // pinning, an overlay's peers and VNI option, and a VNI clash with a leftover vxlan device.
 import { describe, expect, it } from 'vitest';
+import { runText } from '../helpers.js';
 import { swarm } from './helpers.js';
 
 describe('swarm commands', () => {
@@ -57,5 +58,24 @@ describe('swarm commands', () => {
     expect(inspect[0]!.Peers.map((p) => p.IP)).toEqual(['10.1.0.10', '10.1.0.11', '10.1.0.12']);
     for (const p of inspect[0]!.Peers) expect(p.Name).toMatch(/^[0-9a-f]{12}$/);
     expect(r.out[8]).toMatch(/^Failed .* "starting container failed: subnet sandbox join failed for "10\.0\.2\.0\/24": error creating vxlan interface: file exists"\n/);
+  });
+
+  it('swarm init sets the address pools, their mask length and the VXLAN data path port for every overlay', () => {
+    const text = 'name: init options\nhosts:\n  - { name: m1, ip: 10.1.0.10/24 }\n  - { name: w1, ip: 10.1.0.11/24 }\nsteps:\n'
+      + '  - run: docker swarm init --data-path-port 80\n    on: m1\n    expect: { exit: 1, stdout: "Error response from daemon: Datapath port number is not in valid range (1024-49151) : 80" }\n'
+      + '  - run: docker swarm init --default-addr-pool 10.20.0.0/16 --default-addr-pool-mask-length 8\n    on: m1\n    expect: { exit: 1, stdout: "Error response from daemon: invalid CIDR: \\"10.20.0.0/16\\". Subnet size is too small for pool: 8" }\n'
+      + '  - run: docker swarm init --advertise-addr 10.1.0.10 --data-path-port 7789 --default-addr-pool 10.20.0.0/16 --default-addr-pool-mask-length 26\n    on: m1\n'
+      + '  - run: docker swarm join-token worker -q\n    on: m1\n    save: T\n'
+      + '  - run: docker swarm join --token ${T} 10.1.0.10:2377\n    on: w1\n'
+      + '  - run: docker network create -d overlay net1\n    on: m1\n'
+      + "  - run: docker network inspect -f '{{json .IPAM.Config}}' ingress net1\n    on: m1\n"
+      + '    expect: { stdout: "[{\\"Subnet\\":\\"10.20.0.0/26\\",\\"Gateway\\":\\"10.20.0.1\\"}]\\n[{\\"Subnet\\":\\"10.20.0.64/26\\",\\"Gateway\\":\\"10.20.0.65\\"}]" }\n'
+      + '  - run: docker service create -d --name web --network net1 --mode global busybox sleep 1000000\n    on: m1\n  - sleep: 10s\n'
+      + '  - run: iptables -I INPUT -p udp --dport 7789\n    on: w1\n'
+      + '  - run: docker ps -q\n    on: m1\n    save: C\n'
+      + '  - run: docker exec ${C} ping -c 1 10.20.0.68\n    on: m1\n    expect: { stdout: "1 packets received" }\n'
+      + '  - run: iptables -nvL INPUT\n    on: w1\n    expect: { stdout: "/^\\\\s+1\\\\s+\\\\d+\\\\s+udp .* udp dpt:7789/m" }\n';
+    const { res } = runText(text);
+    for (const st of res.steps) expect(st.failures, `${st.command}\n${st.output}`).toEqual([]);
   });
 });

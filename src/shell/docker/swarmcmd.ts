@@ -53,9 +53,23 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
   const sw = swarmOf(ctx.world);
   switch (verb) {
     case 'init': {
-      const cmd = subcommand('init').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').option('--default-addr-pool <cidr>').option('--default-addr-pool-mask-length <n>').option('--force-new-cluster');
+      const cmd = subcommand('init').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').option('--data-path-port <port>')
+        .option('--default-addr-pool <cidr>', '', collect, []).option('--default-addr-pool-mask-length <n>').option('--force-new-cluster');
       if (!parseFlags(ctx, cmd, rest, 'swarm init', exit)) return;
-      const o = cmd.opts<{ advertiseAddr?: string; defaultAddrPool?: string; defaultAddrPoolMaskLength?: string }>();
+      const o = cmd.opts<{ advertiseAddr?: string; dataPathAddr?: string; dataPathPort?: string; defaultAddrPool: string[]; defaultAddrPoolMaskLength?: string }>();
+      // pflag's Uint32Var: a value that is not a number is refused before anything is sent.
+      for (const [flag, v] of [['data-path-port', o.dataPathPort], ['default-addr-pool-mask-length', o.defaultAddrPoolMaskLength]] as const) {
+        if (v !== undefined && !/^\d+$/.test(v)) {
+          println(ctx, `invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+          println(ctx, "See 'docker swarm init --help'.");
+          return exit(125);
+        }
+      }
+      const dataAddr = dataPathAddr(d, o.dataPathAddr);
+      if (dataAddr === null) {
+        println(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
+        return exit(1);
+      }
       const addrText = o.advertiseAddr?.split(':')[0];
       const addr = addrText === undefined ? d.host.root.device('eth0')?.primaryAddr() ?? null : parseIp4(addrText);
       if (addr === null) {
@@ -63,7 +77,10 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         return exit(1);
       }
       try {
-        const node = sw.init(d, addr, o.defaultAddrPool ?? null, Number(o.defaultAddrPoolMaskLength ?? 24));
+        const node = sw.init(d, addr, {
+          pools: o.defaultAddrPool, maskLength: o.defaultAddrPoolMaskLength === undefined ? undefined : Number(o.defaultAddrPoolMaskLength),
+          dataPathPort: o.dataPathPort === undefined ? undefined : Number(o.dataPathPort), dataPathAddr: dataAddr === undefined ? undefined : dataAddr,
+        });
         const cluster = sw.cluster!;
         println(ctx, `Swarm initialized: current node (${node.id}) is now a manager.`);
         println(ctx, '');
@@ -78,9 +95,14 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       return;
     }
     case 'join': {
-      const cmd = subcommand('join').option('--token <token>').option('--advertise-addr <addr>').option('--listen-addr <addr>').argument('[remote]');
+      const cmd = subcommand('join').option('--token <token>').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').argument('[remote]');
       if (!parseFlags(ctx, cmd, rest, 'swarm join', exit)) return;
-      const o = cmd.opts<{ token?: string; advertiseAddr?: string }>();
+      const o = cmd.opts<{ token?: string; advertiseAddr?: string; dataPathAddr?: string }>();
+      const dataAddr = dataPathAddr(d, o.dataPathAddr);
+      if (dataAddr === null) {
+        println(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
+        return exit(1);
+      }
       const remote = cmd.args[0];
       if (remote === undefined) {
         println(ctx, '"docker swarm join" requires exactly 1 argument.');
@@ -88,7 +110,7 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       }
       const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : d.host.root.device('eth0')?.primaryAddr() ?? null;
       try {
-        const node = sw.join(d, addr ?? 0, o.token ?? '', remote);
+        const node = sw.join(d, addr ?? 0, o.token ?? '', remote, dataAddr);
         println(ctx, `This node joined a swarm as a ${node.role}.`);
         exit(0);
       } catch (e) {
@@ -166,6 +188,18 @@ function nodePretty(cluster: SwarmCluster, n: SwarmNode): string {
   if (n.role === 'manager') lines.push('Manager Status:', ` Address:\t\t${formatIp4(n.addr)}:2377`, ` Raft Status:\t\t${cluster.managerStatus(n) === 'Unreachable' ? 'Unreachable' : 'Reachable'}`, ` Leader:\t\t${cluster.managerStatus(n) === 'Leader' ? 'Yes' : 'No'}`);
   lines.push('Platform:', ' Operating System:\tlinux', ' Architecture:\t\tx86_64', 'Resources:', ` CPUs:\t\t\t${n.cpus / 1e9}`, ` Memory:\t\t${(n.memory / 1024 ** 3).toFixed(3)}GiB`, 'Engine Version:\t\t19.03.13');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * `--data-path-addr`: an IPv4 address, or an interface whose address is taken (moby
+ * listen_addr.go resolveDataPathAddr); undefined when not given, null when neither.
+ */
+function dataPathAddr(d: Daemon, v: string | undefined): number | undefined | null {
+  if (v === undefined || v === '') return undefined;
+  const ip = parseIp4(v);
+  if (ip !== null) return ip;
+  const dev = d.host.root.device(v);
+  return dev?.primaryAddr() ?? null;
 }
 
 /**
