@@ -408,8 +408,8 @@ export class Daemon {
   pull(key: string, layers: number): string[] {
     const [repo, tag] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
     const lines = [`${tag}: Pulling from ${repo.includes('/') ? repo : `library/${repo}`}`];
-    for (let i = 0; i < layers; i++) lines.push(`${this.rng.hex(12)}: Pull complete`);
-    const { digest, id } = this.registry.identity(key);
+    const { digest, id, layers: ls } = this.registry.identity(key, layers);
+    for (const l of ls) lines.push(`${l.slice(0, 12)}: Pull complete`);
     lines.push(`Digest: ${digest}`, `Status: Downloaded newer image for ${key}`);
     this.images.set(key, id);
     return lines;

@@ -100,16 +100,19 @@ function sha256(s: string): string {
 /** What registries hold: the catalogue plus the scenario's own images (repo:tag or repo for all tags). */
 export class Registry {
   private readonly own = new Map<string, ImageSpec>();
-  private readonly ids = new Map<string, { readonly digest: string; readonly id: string }>();
+  private readonly ids = new Map<string, { readonly digest: string; readonly id: string; readonly layers: readonly string[] }>();
 
   /**
-   * The manifest digest the registry serves for `repo:tag`, and the image ID a pull of it gives:
-   * one image has one digest and one ID on every node (a hash of the name: deterministic, and the
+   * The manifest digest the registry serves for `repo:tag`, its layers, and the image ID a pull
+   * of it gives: one image has one digest, one set of layers and one ID on every node (a hash of the name: deterministic, and the
    * same whichever node pulls first).
    */
-  identity(key: string): { readonly digest: string; readonly id: string } {
+  identity(key: string, layers = 0): { readonly digest: string; readonly id: string; readonly layers: readonly string[] } {
     let v = this.ids.get(key);
-    if (v === undefined) this.ids.set(key, (v = { digest: `sha256:${sha256(`manifest ${key}`)}`, id: sha256(`config ${key}`) }));
+    if (v === undefined) {
+      const ls = Array.from({ length: layers }, (_, i) => sha256(`layer ${i} ${key}`));
+      this.ids.set(key, (v = { digest: `sha256:${sha256(`manifest ${key}`)}`, id: sha256(`config ${key}`), layers: ls }));
+    }
     return v;
   }
 
