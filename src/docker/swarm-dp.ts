@@ -161,6 +161,12 @@ export class SwarmDataplane {
       }
     }
     this.applied.set(dn.id, { version: dn.version, nodeIp: dn.nodeIp, net, lbs: dn.lbs, dns: dn.dns });
+    // No address was left for this node's load balancer on the network: no lb sandbox (its
+    // tasks still reach each other; VIPs do not answer on this node).
+    if (dn.nodeIp === 0) {
+      this.syncPeers(net, dn.peers);
+      return;
+    }
     this.ensureLbSandbox(net, dn);
     this.syncPeers(net, dn.peers);
     net.dnsRecords.clear();

@@ -113,6 +113,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   private readonly seenSpecs = new Map<string, ServiceSpec>();
   /** The service being orchestrated: its own changes do not make it dirty again. */
   private orchestrating: string | null = null;
+  /** Tasks the allocator could not give addresses yet (state NEW), in creation order. */
+  private readonly unallocated = new Set<Task>();
   /** Tasks whose desired state is REMOVE and changed since the reaper last looked. */
   private readonly removing = new Set<Task>();
   /** History groups to prune, by service. */
@@ -388,11 +390,18 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 
   /** The node's own address on a network (its LB endpoint, or its ingress-sbox on ingress). */
   nodeLbAddr(n: SwarmNode, net: SwarmNetwork): Ip4 {
+    const a = this.tryNodeLbAddr(n, net);
+    // libnetwork's ipam error when the subnet is used up (a /24 ingress holds 252 nodes).
+    if (a === null) throw new SwarmError(`no available addresses on this pool: network ${net.name} (${formatCidr(net.subnet.addr, net.subnet.len)}) has no address left for node ${n.hostname}`);
+    return a;
+  }
+
+  /** The same, null when the network has no address left (the node then has no load balancer on it). */
+  tryNodeLbAddr(n: SwarmNode, net: SwarmNetwork): Ip4 | null {
     let a = n.lbAddrs.get(net.id);
     if (a === undefined) {
       const got = net.pool.allocate();
-      // libnetwork's ipam error when the subnet is used up (a /24 ingress holds 252 nodes).
-      if (got === null) throw new SwarmError(`no available addresses on this pool: network ${net.name} (${formatCidr(net.subnet.addr, net.subnet.len)}) has no address left for node ${n.hostname}`);
+      if (got === null) return null;
       a = got;
       n.lbAddrs.set(net.id, a);
       this.touchNetwork(net.id);
@@ -459,7 +468,23 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         svc.vips.delete(netId);
       }
     }
-    for (const n of nets) if (!svc.vips.has(n.id)) svc.vips.set(n.id, n.pool.allocate()!);
+    this.allocateVips(svc, nets);
+  }
+
+  /** A VIP on each of the service's networks that has an address left (allocator allocateService). */
+  private allocateVips(svc: Service, nets: SwarmNetwork[] = this.serviceNetworks(svc)): boolean {
+    if (svc.spec.endpointMode === 'dnsrr') return true;
+    let all = true;
+    for (const n of nets) {
+      if (svc.vips.has(n.id)) continue;
+      const vip = n.pool.allocate();
+      if (vip === null) all = false;
+      else {
+        svc.vips.set(n.id, vip);
+        this.touchNetwork(n.id);
+      }
+    }
+    return all;
   }
 
   addService(spec: ServiceSpec): Service {
@@ -545,8 +570,10 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         }
         if (!changed) break;
       }
-      this.scheduleAll();
+      // The reaper first: the addresses of the tasks it deletes are free for the allocator.
       this.pruneHistory();
+      this.retryAllocation();
+      this.scheduleAll();
     } finally {
       this.reconciling = false;
     }
@@ -590,12 +617,49 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   private newTask(svc: Service, slot: number, nodeId: string | null): Task {
     const t = new Task(this.newId(), svc.id, slot, svc.spec, this.now);
     t.nodeId = nodeId;
-    // One address per network attachment, in order: ingress first, then the spec's networks.
-    for (const n of this.serviceNetworks(svc)) t.addresses.set(n.id, n.pool.allocate()!);
-    this.setState(t, 'pending', 'pending task scheduling');
+    // The allocator (allocator/network.go allocateTask): one address per network attachment, in
+    // order, ingress first; the task is then PENDING. When a network has no address left (or
+    // the service no VIP yet) the task stays NEW, "created", and is tried again later.
+    if (this.allocateTask(t, svc)) this.setState(t, 'pending', 'pending task scheduling');
+    else this.unallocated.add(t);
     this.tasks.set(t.id, t);
     this.index(t);
     return t;
+  }
+
+  private allocateTask(t: Task, svc: Service): boolean {
+    const nets = this.serviceNetworks(svc);
+    if (!this.allocateVips(svc, nets)) return false;
+    const got: Array<[SwarmNetwork, Ip4]> = [];
+    for (const n of nets) {
+      const ip = n.pool.allocate();
+      if (ip === null) {
+        for (const [m, a] of got) m.pool.release(a);
+        return false;
+      }
+      got.push([n, ip]);
+    }
+    for (const [n, ip] of got) t.addresses.set(n.id, ip);
+    return true;
+  }
+
+  /** Tasks left NEW by the allocator get another try on every commit (addresses may be free now). */
+  private retryAllocation(): void {
+    for (const t of [...this.unallocated]) {
+      const svc = this.services.get(t.serviceId);
+      if (svc === undefined || !this.tasks.has(t.id) || t.state !== 'new' || (t.desiredState !== 'running' && t.desiredState !== 'ready')) {
+        this.unallocated.delete(t);
+        continue;
+      }
+      if (!this.allocateTask(t, svc)) continue;
+      this.unallocated.delete(t);
+      for (const netId of t.addresses.keys()) {
+        let set = this.byNetwork.get(netId);
+        if (set === undefined) this.byNetwork.set(netId, (set = new Set()));
+        set.add(t);
+      }
+      this.setState(t, 'pending', 'pending task scheduling');
+    }
   }
 
   private index(t: Task): void {

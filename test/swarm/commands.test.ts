@@ -78,4 +78,23 @@ describe('swarm commands', () => {
     const { res } = runText(text);
     for (const st of res.steps) expect(st.failures, `${st.command}\n${st.output}`).toEqual([]);
   });
+  it('keeps tasks New when an overlay /29 has no address left, gives no VIP, and allocates once addresses free up', () => {
+    const r = swarm(
+      '  - run: docker network create -d overlay --subnet 10.5.0.0/29 small\n    on: m1\n'
+      + '  - run: docker service create -d --name web --network small --replicas 6 --constraint node.hostname==m1 nginx\n    on: m1\n  - sleep: 20\n'
+      + "  - run: docker service ps --format '{{.Name}} {{.CurrentState}} {{.Error}}' web\n    on: m1\n"
+      + '  - run: docker service create -d --name other --network small nginx\n    on: m1\n  - sleep: 5\n'
+      + "  - run: docker service inspect --format '{{json .Endpoint.VirtualIPs}}' other\n    on: m1\n"
+      + '  - run: docker service scale -d web=2\n    on: m1\n  - sleep: 20\n'
+      + "  - run: docker service ps --format '{{.Name}} {{.CurrentState}}' other\n    on: m1\n"
+      + "  - run: docker service inspect --format '{{json .Endpoint.VirtualIPs}}' other\n    on: m1\n",
+    );
+    // 5 usable addresses (.2-.6): the VIP and four tasks; the last two tasks are not allocated.
+    const rows = r.out[3]!.trim().split('\n');
+    expect(rows.filter((x) => / Running \d+ seconds ago\s*$/.test(x))).toHaveLength(4);
+    expect(rows.filter((x) => / New \d+ seconds ago\s*$/.test(x))).toHaveLength(2);
+    expect(r.out[6]).toBe('null\n');
+    expect(r.out[9]).toMatch(/^other\.1 Running /);
+    expect(r.out[10]).toMatch(/^\[\{"NetworkID":"[0-9a-z]{25}","Addr":"10\.5\.0\.\d\/29"\}\]\n$/);
+  });
 });
