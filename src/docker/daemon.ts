@@ -446,9 +446,19 @@ export class Daemon {
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
     this.containers.set(id, c);
-    const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
-    for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
-    if (ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal)) attachGatewayBridge(this, c);
+    // Names as libnetwork's sandbox orders its endpoints (the service's networks eth0…, then
+    // ingress, then docker_gwbridge), devices made in the order 19.03 joins them: ingress, the
+    // gateway leg, then the service's networks (seed 004: `ip a` lists eth1 ingress, eth2
+    // gwbridge, eth0 the service network, by interface index).
+    const own = o.networks.filter((n) => !n.net.flags.ingress);
+    const ingress = o.networks.filter((n) => n.net.flags.ingress);
+    const names = new Map<Network, string>();
+    [...own, ...ingress].forEach((n, i) => names.set(n.net, `eth${i}`));
+    const ordered = [...ingress, ...own];
+    const gateway = ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal);
+    for (const n of ingress) this.connect(c, n.net, n.aliases, n.ip, c.name, false, names.get(n.net)!);
+    if (gateway) attachGatewayBridge(this, c, `eth${ordered.length}`);
+    for (const n of own) this.connect(c, n.net, n.aliases, n.ip, c.name, false, names.get(n.net)!);
     // A task with no network attachment runs in the default network mode, the bridge docker0
     // (executor/container/container.go hostConfig sets NetworkMode only for predefined networks);
     // its host-mode ports are then published there, as `docker run -p` does.
@@ -461,7 +471,7 @@ export class Daemon {
   }
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
-  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true): Endpoint {
+  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true, ifname: string | null = null): Endpoint {
     if (c.networkMode === 'host' || c.networkMode === 'none') {
       throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
     }
@@ -474,8 +484,8 @@ export class Daemon {
     if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
     if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
-    ep.ifname = `eth${c.endpoints.length}`;
-    if (net.driver === 'bridge') attachBridge(this, net, ep, c.endpoints.length === 0);
+    ep.ifname = ifname ?? `eth${c.endpoints.length}`;
+    if (net.driver === 'bridge') attachBridge(this, net, ep, gateway && c.endpoints.length === 0);
     else this.attachOther(net, ep, c);
     net.endpoints.set(c.id, ep);
     c.endpoints.push(ep);

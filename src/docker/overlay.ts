@@ -142,11 +142,11 @@ export function detachOverlay(d: Daemon, net: Network, ep: Endpoint): void {
 }
 
 /** Gives a container without a gateway its docker_gwbridge leg and default route. */
-export function attachGatewayBridge(d: Daemon, c: Container): void {
+export function attachGatewayBridge(d: Daemon, c: Container, ifname: string | null = null): void {
   if (c.endpoints.some((e) => e.network.name === 'docker_gwbridge')) return;
   const gw = d.gatewayBridge();
   // Named gateway_<first 12 of the sandbox ID> since 18.06 (default_gateway.go).
-  const ep = d.connect(c, gw, [], null, `gateway_${c.sandboxKey ?? c.shortId}`);
+  const ep = d.connect(c, gw, [], null, `gateway_${c.sandboxKey ?? c.shortId}`, false, ifname);
   addRoute(c.sandbox, new Route('unicast', 0, 0, c.sandbox.device(ep.ifname)!, gw.gateway!, 0, 'global', 'boot', 0, TABLE_MAIN));
 }
 

@@ -97,4 +97,19 @@ describe('swarm commands', () => {
     expect(r.out[9]).toMatch(/^other\.1 Running /);
     expect(r.out[10]).toMatch(/^\[\{"NetworkID":"[0-9a-z]{25}","Addr":"10\.5\.0\.\d\/29"\}\]\n$/);
   });
+  it("creates a task's devices as 19.03 does: ingress eth1, gwbridge eth2, then the service network eth0 (seed 004)", () => {
+    const r = swarm(
+      '  - run: docker network create -d overlay app\n    on: m1\n'
+      + '  - run: docker service create -d --name web --network app -p 8000:80 --constraint node.hostname==m1 nginx\n    on: m1\n  - sleep: 10\n'
+      + '  - run: docker ps -q\n    on: m1\n    save: C\n'
+      + '  - run: docker exec ${C} ip addr\n    on: m1\n',
+    );
+    const inet = r.out[4]!.split('\n').filter((l) => l.includes(' inet ')).map((l) => l.trim().replace(/ brd \S+/, ''));
+    expect(inet).toEqual([
+      'inet 127.0.0.1/8 scope host lo',
+      expect.stringMatching(/^inet 10\.0\.0\.\d+\/24 scope global eth1$/),
+      expect.stringMatching(/^inet 172\.18\.0\.\d+\/16 scope global eth2$/),
+      expect.stringMatching(/^inet 10\.0\.1\.\d+\/24 scope global eth0$/),
+    ]);
+  });
 });
