@@ -45,6 +45,8 @@ export interface RunOptions {
   readonly tty: boolean;
   readonly labels: Record<string, string>;
   readonly aliases: string[];
+  /** `--restart` (default no). */
+  readonly restart?: string;
 }
 
 export interface CreateNetworkOptions {
@@ -124,12 +126,26 @@ export class Daemon {
       this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
     }
+    // daemon.restore: containers whose restart policy says so come back with the daemon —
+    // always (even one the user stopped), unless-stopped (unless the user stopped it),
+    // on-failure (it was running: the shutdown's SIGTERM is a non-zero exit).
+    for (const c of this.containers.values()) {
+      if (c.state === 'running' || c.networkMode === 'swarm') continue;
+      const p = c.restartPolicy.split(':')[0];
+      const again = p === 'always' || (p === 'unless-stopped' && !c.manuallyStopped) || (p === 'on-failure' && c.runningAtShutdown);
+      c.runningAtShutdown = false;
+      if (again) this.startContainer(c);
+    }
   }
 
   /** systemctl stop docker: containers stop (their namespaces go), networks stay defined. */
   stop(): void {
     if (!this.running) return;
-    for (const c of this.containers.values()) if (c.state === 'running') this.stopContainer(c, 0);
+    for (const c of this.containers.values()) {
+      if (c.state !== 'running') continue;
+      c.runningAtShutdown = true;
+      this.stopContainer(c, 0);
+    }
     this.running = false;
   }
 
@@ -378,6 +394,7 @@ export class Daemon {
     });
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
+    c.restartPolicy = o.restart ?? 'no';
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.containers.set(id, c);
     this.writeFiles(c);

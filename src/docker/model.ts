@@ -85,6 +85,12 @@ export class Container {
   readonly logs: string[] = [];
   /** The endpoint a host- or none-mode container has on that network (no interface of its own). */
   modeEndpointId = '';
+  /** `--restart`: no, always, unless-stopped, on-failure[:N]. */
+  restartPolicy = 'no';
+  /** Stopped with `docker stop`/`kill` (unless-stopped then leaves it stopped). */
+  manuallyStopped = false;
+  /** Running when the daemon last shut down. */
+  runningAtShutdown = false;
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
 

@@ -31,7 +31,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
+  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; restart?: string }>();
   const [image, ...rest] = cmd.args;
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
@@ -46,6 +46,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+      restart: o.restart,
     });
     for (const l of pulled) println(ctx, l);
     if (o.detach) println(ctx, container.id);
@@ -111,10 +112,17 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     }
     case 'stop':
     case 'kill':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.stopContainer(c, sub === 'kill' ? 137 : 0));
+      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
+        // A container the user stopped stays stopped under unless-stopped (restartmanager).
+        if (c.state === 'running') c.manuallyStopped = true;
+        d.stopContainer(c, sub === 'kill' ? 137 : 0);
+      });
       return true;
     case 'start':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.startContainer(c));
+      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
+        c.manuallyStopped = false;
+        d.startContainer(c);
+      });
       return true;
     case 'restart':
       containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
