@@ -242,11 +242,16 @@ export class Agent {
     return c;
   }
 
+  /** The task's secrets and configs as files. The executor puts a secret with a relative target
+   *  under /run/secrets and a config with a relative target under / (daemon/cluster/executor
+   *  container.go: secrets' and configs' mount points; a config's default target is /<name>). */
   private secretFiles(t: Task): Map<string, string> {
     const files = new Map<string, string>();
-    for (const ref of t.spec.secrets) {
-      const s = [...this.cluster.secrets.values()].find((x) => x.name === ref.source);
-      if (s !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `/run/secrets/${ref.target}`, s.data);
+    for (const [refs, store, dir] of [[t.spec.secrets, this.cluster.secrets, '/run/secrets/'], [t.spec.configs, this.cluster.configs, '/']] as const) {
+      for (const ref of refs) {
+        const s = [...store.values()].find((x) => x.name === ref.source);
+        if (s !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `${dir}${ref.target}`, s.data);
+      }
     }
     return files;
   }

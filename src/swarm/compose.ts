@@ -39,15 +39,35 @@ import type { Document, Node } from 'yaml';
 import { posix } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Nanos } from '../sim/clock.js';
+import { castError, casterFor, invalidInterpolation } from './compose/interpolate.js';
+import { substitute } from './compose/template.js';
+import type { Lookup } from './compose/template.js';
 import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration } from './spec.js';
-import type { Mount, NetworkAttachment, PortConfig, Resources, RestartPolicy, SecretRef, ServiceSpec, UpdateConfig } from './spec.js';
+import type { FileRef, Mount, NetworkAttachment, PortConfig, Resources, RestartPolicy, ServiceSpec, UpdateConfig } from './spec.js';
 
 export interface ComposeFile { readonly path: string; readonly text: string }
 export interface StackNetwork { readonly key: string; readonly name: string; readonly driver: string; readonly external: boolean; readonly attachable: boolean; readonly driverOpts: Record<string, string>; readonly labels: Record<string, string>; readonly subnet: string | null }
-export interface StackSecret { readonly key: string; readonly name: string; readonly external: boolean; readonly file: string | null }
-export interface StackVolume { readonly key: string; readonly name: string; readonly external: boolean; readonly driver: string }
-export interface StackService { readonly key: string; readonly spec: ServiceSpec }
-export interface Stack { readonly name: string; readonly services: StackService[]; readonly networks: StackNetwork[]; readonly secrets: StackSecret[]; readonly volumes: StackVolume[]; readonly warnings: string[] }
+/** A secret or config of the stack: `file` is the path its data is read from (null: external, or
+ *  a secret's driver provides it). */
+export interface StackFileObject { readonly key: string; readonly name: string; readonly external: boolean; readonly file: string | null; readonly labels: Record<string, string> }
+export type StackSecret = StackFileObject;
+export type StackConfig = StackFileObject;
+export interface StackVolume { readonly key: string; readonly name: string; readonly external: boolean; readonly driver: string; readonly driverOpts: Record<string, string>; readonly labels: Record<string, string> }
+/** daemonError: what ServiceCreate answers (`rpc error: ...`), null when the daemon takes the spec. */
+export interface StackService { readonly key: string; readonly spec: ServiceSpec; readonly daemonError: string | null }
+export interface Stack {
+  readonly name: string;
+  readonly services: StackService[];
+  readonly networks: StackNetwork[];
+  readonly secrets: StackSecret[];
+  readonly configs: StackConfig[];
+  readonly volumes: StackVolume[];
+  /** What the CLI prints on stderr before it deploys (each followed by a blank line). */
+  readonly warnings: string[];
+  /** The first error of convert.Services (`service web: undefined network "x"`): the deploy
+   *  creates the networks, secrets and configs, then stops with it. */
+  readonly convertError: { readonly key: string; readonly message: string } | null;
+}
 
 /** The label every stack object carries (convert/compose.go LabelNamespace). */
 export const LABEL_NAMESPACE = 'com.docker.stack.namespace';
@@ -90,13 +110,20 @@ type V = VMap | VSeq | VScalar;
 interface File { readonly path: string; readonly lc: LineCounter }
 
 class ComposeError extends InputError {}
+/** An error of convert.Services: the 19.03 CLI meets it only after it has created the stack's
+ *  networks, secrets and configs. */
+class ConvertError extends ComposeError {}
 
 function fail(file: File, node: Node | null | undefined, msg: string): never {
   const p = file.lc.linePos(node?.range?.[0] ?? 0);
-  throw new ComposeError(`${file.path}: ${msg}`, p.line, p.col);
+  throw new ComposeError(msg, p.line, p.col);
 }
 function failAt(v: { node: Node | null; file: File }, msg: string): never {
   return fail(v.file, v.node, msg);
+}
+function convertFail(v: { node: Node | null; file: File }, msg: string): never {
+  const p = v.file.lc.linePos(v.node?.range?.[0] ?? 0);
+  throw new ConvertError(msg, p.line, p.col);
 }
 
 /** yaml.v2 (YAML 1.1) reads these plain scalars as booleans, and 0755 as octal. */
@@ -389,7 +416,8 @@ function parseFile(cf: ComposeFile): Parsed {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const p = lc.linePos(e.pos[0]);
-    throw new ComposeError(`${cf.path}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, p.line, p.col);
+    // yaml.v2 words its errors `yaml: line N: problem`; the problem is told here in the yaml library's words.
+    throw new ComposeError(`yaml: line ${p.line}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, p.line, p.col);
   }
   const root = toV(doc.contents, file, doc);
   if (root.kind !== 'map') failAt(root, 'top-level object must be a mapping');
@@ -403,7 +431,8 @@ function parseFile(cf: ComposeFile): Parsed {
   return { file, root, version, versionNode: vEntry?.val.node ?? root.node };
 }
 
-function validateFile(p: Parsed): void {
+/** validateForbidden: these keys refuse the deploy before anything else is looked at. */
+function checkForbidden(p: Parsed): void {
   const services = get(p.root, 'services');
   if (services !== undefined && services.kind === 'map') {
     const found = new Map<string, Node | null>();
@@ -414,15 +443,41 @@ function validateFile(p: Parsed): void {
     if (found.size > 0) {
       const msgs = [...found.keys()].map((k) => `${k}: ${FORBIDDEN[k]}`).sort();
       const first = [...found.values()].sort((a, b) => (a?.range?.[0] ?? 0) - (b?.range?.[0] ?? 0))[0] ?? null;
-      fail(p.file, first, `Compose file contains unsupported options:\n\n${msgs.join('\n\n')}`);
+      fail(p.file, first, `Compose file contains unsupported options:\n\n${msgs.join('\n\n')}\n`);
     }
   }
+}
+
+function validateSchema(p: Parsed): void {
   try {
     check(p.root, ROOT, '', p.version);
   } catch (e) {
     if (e instanceof SchemaError) failAt(e.at, `${e.field} ${e.desc}`);
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interpolation (interpolation.Interpolate): every string value, keys excepted, goes through the
+// template; a changed value at one of the typed paths is cast, so `replicas: ${N:-3}` is a number
+// by the time the schema sees it. Paths are dotted, `[]` standing for any list item.
+
+function interpolate(v: V, path: string, lookup: Lookup): V {
+  if (v.kind === 'map') {
+    const entries: VMap['entries'] = new Map();
+    for (const [k, e] of v.entries) entries.set(k, { key: e.key, val: interpolate(e.val, path === '' ? k : `${path}.${k}`, lookup) });
+    return { ...v, entries };
+  }
+  if (v.kind === 'seq') return { ...v, items: v.items.map((i) => interpolate(i, `${path}.[]`, lookup)) };
+  if (typeof v.value !== 'string') return v;
+  const r = substitute(v.value, lookup);
+  if (r.invalid !== null) failAt(v, invalidInterpolation(path, r.invalid));
+  if (r.value === v.value) return v;
+  const cast = casterFor(path);
+  if (cast === undefined) return { ...v, value: r.value };
+  const c = cast(r.value);
+  if ('error' in c) return failAt(v, castError(path, c.error));
+  return { ...v, value: c.value };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,14 +651,22 @@ export function shlexSplit(text: string): string[] {
   return out;
 }
 
-/** loader/volume.go ParseVolume, without Windows paths: `[source:]target[:mode]`. */
-function parseShortVolume(spec: string): { type: 'volume' | 'bind'; source: string; target: string } | null {
+/** loader/volume.go ParseVolume, without Windows paths: `[source:]target[:mode]`, mode a comma
+ *  list where `ro` makes the mount read-only. */
+function parseShortVolume(spec: string): { type: 'volume' | 'bind'; source: string; target: string; readOnly: boolean } | null {
   const parts = spec.split(':');
   if (parts.length === 0 || parts.some((p) => p === '') || parts.length > 3) return null;
-  if (parts.length === 1) return { type: 'volume', source: '', target: parts[0]! };
-  const [source, target] = parts as [string, string];
+  if (parts.length === 1) return { type: 'volume', source: '', target: parts[0]!, readOnly: false };
+  const [source, target, mode] = parts as [string, string, string?];
   const bind = source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
-  return { type: bind ? 'bind' : 'volume', source, target };
+  return { type: bind ? 'bind' : 'volume', source, target, readOnly: (mode ?? '').split(',').includes('ro') };
+}
+
+/** loader.go expandUser: a leading `~` is $HOME when the environment has one. */
+function expandUser(p: string, lookup: Lookup): string {
+  if (!p.startsWith('~')) return p;
+  const home = lookup('HOME');
+  return home === undefined ? p : p.replace('~', home);
 }
 
 function resolvePath(workingDir: string, p: string): string {
@@ -618,7 +681,13 @@ interface Ctx {
   readonly volumes: VMap | undefined;
   readonly secrets: VMap | undefined;
   readonly services: VMap | undefined;
+  readonly configs: VMap | undefined;
+  /** logrus warnings of the loader (deprecations). */
   readonly warnings: string[];
+  /** This simulator's own notes on what it leaves out. */
+  readonly notes: string[];
+  readonly lookup: Lookup;
+  readonly daemonErrors: Map<string, { stage: 'daemon' | 'swarmkit'; msg: string }>;
 }
 
 function dictStrings(v: V | undefined, bareIsNull: boolean): Array<[string, string | null, V]> {
@@ -646,9 +715,9 @@ function numOf(v: V | undefined): number | null {
 /** opts.ParseCPUs: a decimal number of CPUs → NanoCPUs, refusing more than 9 decimals. */
 function parseCpus(v: V, svc: string): number {
   const text = str(v)!;
-  if (!/^\d+(\.\d+)?$/.test(text.trim())) failAt(v, `service ${svc}: invalid cpus value "${text}"`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) convertFail(v, `service ${svc}: invalid cpus value "${text}"`);
   const [whole, frac = ''] = text.trim().split('.') as [string, string?];
-  if (frac.replace(/0+$/, '').length > 9) failAt(v, `service ${svc}: value is too precise`);
+  if (frac.replace(/0+$/, '').length > 9) convertFail(v, `service ${svc}: value is too precise`);
   return Number(whole) * 1e9 + Number((frac + '000000000').slice(0, 9));
 }
 
@@ -660,14 +729,19 @@ function memory(v: V | undefined, svc: string): number {
   return n;
 }
 
-function daemonError(ctx: Ctx, key: string, at: V | { node: Node | null; file: File }, msg: string): never {
-  return failAt(at, `failed to create service ${ctx.stack}_${key}: Error response from daemon: ${msg}`);
+/** A refusal of the daemon's (ServiceCreate): kept with the service, told when the deploy gets to
+ *  it. Only the first one counts. */
+function daemonError(ctx: Ctx, key: string, msg: string, stage: 'daemon' | 'swarmkit' = 'daemon'): void {
+  // The daemon converts the spec (restart condition, failure action, resolution mode) before
+  // swarmkit's validateServiceSpec (task spec, then endpoint spec) sees it.
+  const old = ctx.daemonErrors.get(key);
+  if (old === undefined || (old.stage === 'swarmkit' && stage === 'daemon')) ctx.daemonErrors.set(key, { stage, msg });
 }
 
 function updateConfig(v: V | undefined, ctx: Ctx, key: string): UpdateConfig {
   if (v === undefined || v.kind !== 'map') return DEFAULT_UPDATE;
   const fa = str(get(v, 'failure_action')) ?? '';
-  if (!['', 'pause', 'continue', 'rollback'].includes(fa)) daemonError(ctx, key, get(v, 'failure_action')!, `unrecognized update failure action ${fa}`);
+  if (!['', 'pause', 'continue', 'rollback'].includes(fa)) daemonError(ctx, key, `unrecognized update failure action ${fa}`);
   const monitor = duration(get(v, 'monitor'), 0);
   return {
     // convertUpdateConfig: an update_config without parallelism means 1.
@@ -685,7 +759,7 @@ function restartPolicy(svc: VMap, ctx: Ctx, key: string): RestartPolicy {
   const rp = sub(sub(svc, 'deploy'), 'restart_policy');
   if (rp !== undefined) {
     const cond = str(get(rp, 'condition')) ?? '';
-    if (!['', 'none', 'on-failure', 'any'].includes(cond)) daemonError(ctx, key, get(rp, 'condition')!, `invalid RestartCondition: ${JSON.stringify(cond)}`);
+    if (!['', 'none', 'on-failure', 'any'].includes(cond)) daemonError(ctx, key, `invalid RestartCondition: ${JSON.stringify(cond)}`);
     return {
       condition: (cond === '' ? 'any' : cond) as RestartPolicy['condition'],
       delay: duration(get(rp, 'delay'), DEFAULT_RESTART.delay),
@@ -701,10 +775,10 @@ function restartPolicy(svc: VMap, ctx: Ctx, key: string): RestartPolicy {
   if (name === 'always' || name === 'unless-stopped') return { ...DEFAULT_RESTART, condition: 'any' };
   if (name === 'on-failure') {
     const n = count === undefined ? 0 : Number(count);
-    if (!Number.isInteger(n) || n < 0) failAt(legacy!, `service ${key}: invalid restart policy format`);
+    if (!Number.isInteger(n) || n < 0) convertFail(legacy!, `service ${key}: invalid restart policy format`);
     return { ...DEFAULT_RESTART, condition: 'on-failure', maxAttempts: n };
   }
-  return failAt(legacy!, `service ${key}: unknown restart policy: ${text}`);
+  return convertFail(legacy!, `service ${key}: unknown restart policy: ${text}`);
 }
 
 function resources(deploy: VMap | undefined, key: string): Resources {
@@ -798,7 +872,7 @@ function serviceNetworks(svc: VMap, key: string, ctx: Ctx, used: Set<string>): N
     : [...nets.entries].map(([n, e]) => [n, e.val, e.key]);
   const out: NetworkAttachment[] = [];
   for (const [name, cfg, at] of list) {
-    if (name !== 'default' && (ctx.networks === undefined || !ctx.networks.entries.has(name))) fail(svc.file, at, `service ${key}: undefined network ${JSON.stringify(name)}`);
+    if (name !== 'default' && (ctx.networks === undefined || !ctx.networks.entries.has(name))) convertFail({ file: svc.file, node: at }, `service ${key}: undefined network ${JSON.stringify(name)}`);
     used.add(name);
     const aliases = cfg !== null && cfg.kind === 'map' ? ((get(cfg, 'aliases') as VSeq | undefined)?.items ?? []).map((a) => str(a) ?? '') : [];
     // Docker adds the service's short name as an alias on every user-defined network.
@@ -817,15 +891,25 @@ function objectName(ctx: Ctx, section: VMap | undefined, key: string): { name: s
   return { name: external ? key : `${ctx.stack}_${key}`, external };
 }
 
-function serviceSecrets(svc: VMap, key: string, ctx: Ctx): SecretRef[] {
-  const v = get(svc, 'secrets');
+/** convertServiceSecrets / convertServiceConfigObjs (convertFileObject): short syntax names the
+ *  object, long syntax adds target, uid, gid and mode; sorted by name for idempotence. */
+function fileRefs(svc: VMap, key: string, ctx: Ctx, kind: 'secret' | 'config'): FileRef[] {
+  const v = get(svc, `${kind}s`);
+  const section = kind === 'secret' ? ctx.secrets : ctx.configs;
   if (v === undefined || v.kind !== 'seq') return [];
-  const out: SecretRef[] = [];
+  const out: FileRef[] = [];
   for (const item of v.items) {
-    const source = item.kind === 'map' ? str(get(item, 'source')) ?? '' : str(item) ?? '';
-    const target = item.kind === 'map' ? str(get(item, 'target')) ?? source : source;
-    if (ctx.secrets === undefined || !ctx.secrets.entries.has(source)) failAt(item.kind === 'map' ? get(item, 'source') ?? item : item, `service ${key}: undefined secret ${JSON.stringify(source)}`);
-    out.push({ source: objectName(ctx, ctx.secrets, source).name, target });
+    const long = item.kind === 'map' ? item : undefined;
+    const source = long !== undefined ? str(get(long, 'source')) ?? '' : str(item) ?? '';
+    if (section === undefined || !section.entries.has(source)) convertFail(long !== undefined ? get(long, 'source') ?? item : item, `service ${key}: undefined ${kind} ${JSON.stringify(source)}`);
+    const target = (long === undefined ? null : str(get(long, 'target'))) ?? '';
+    const uid = (long === undefined ? null : str(get(long, 'uid'))) ?? '';
+    const gid = (long === undefined ? null : str(get(long, 'gid'))) ?? '';
+    const mode = long === undefined ? null : numOf(get(long, 'mode'));
+    out.push({
+      source: objectName(ctx, section, source).name, target: target === '' ? source : target,
+      ...(uid !== '' && uid !== '0' ? { uid } : {}), ...(gid !== '' && gid !== '0' ? { gid } : {}), ...(mode !== null && mode !== 0o444 ? { mode } : {}),
+    });
   }
   return out.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 }
@@ -838,31 +922,34 @@ function mounts(svc: VMap, key: string, ctx: Ctx): Mount[] {
     let type: string;
     let source: string;
     let target: string;
+    let readOnly: boolean;
     if (item.kind === 'map') {
       type = str(get(item, 'type')) ?? 'volume';
       source = str(get(item, 'source')) ?? '';
       target = str(get(item, 'target')) ?? '';
+      readOnly = (get(item, 'read_only') as VScalar | undefined)?.value === true;
     } else {
       const p = parseShortVolume(str(item) ?? '');
       if (p === null) return failAt(item, `invalid spec: ${str(item) ?? ''}: empty section between colons`);
-      ({ type, source, target } = p);
+      ({ type, source, target, readOnly } = p);
     }
+    const ro = readOnly ? { readOnly: true } : {};
     if (type === 'tmpfs' || type === 'npipe') {
-      ctx.warnings.push(`service ${key}: ${type} mount ${target} is not simulated; ignored`);
+      ctx.notes.push(`service ${key}: ${type} mount ${target} is not simulated; ignored`);
       continue;
     }
     if (type === 'bind') {
       if (source === '') failAt(item, 'invalid mount config for type "bind": field Source must not be empty');
-      out.push({ type: 'bind', source: resolvePath(ctx.workingDir, source), target });
+      out.push({ type: 'bind', source: resolvePath(ctx.workingDir, expandUser(source, ctx.lookup)), target, ...ro });
       continue;
     }
-    if (type !== 'volume') failAt(item, `service ${key}: volume type must be volume, bind, tmpfs or npipe`);
+    if (type !== 'volume') convertFail(item, `service ${key}: volume type must be volume, bind, tmpfs or npipe`);
     if (source === '') {
-      out.push({ type: 'volume', source: '', target });
+      out.push({ type: 'volume', source: '', target, ...ro });
       continue;
     }
-    if (ctx.volumes === undefined || !ctx.volumes.entries.has(source)) failAt(item, `service ${key}: undefined volume ${JSON.stringify(source)}`);
-    out.push({ type: 'volume', source: objectName(ctx, ctx.volumes, source).name, target });
+    if (ctx.volumes === undefined || !ctx.volumes.entries.has(source)) convertFail(item, `service ${key}: undefined volume ${JSON.stringify(source)}`);
+    out.push({ type: 'volume', source: objectName(ctx, ctx.volumes, source).name, target, ...ro });
   }
   return out;
 }
@@ -871,28 +958,29 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   const name = `${ctx.stack}_${key}`;
   const image = str(get(svc, 'image')) ?? '';
   const deploy = sub(svc, 'deploy');
+  if (image === '') daemonError(ctx, key, 'rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided', 'swarmkit');
 
   // convertDeployMode.
   const modeText = str(deploy === undefined ? undefined : get(deploy, 'mode')) ?? '';
   const replicasV = deploy === undefined ? undefined : get(deploy, 'replicas');
   let mode: ServiceSpec['mode'];
   if (modeText === 'global') {
-    if (replicasV !== undefined && !isNull(replicasV)) failAt(replicasV, `service ${key}: replicas can only be used with replicated mode`);
+    if (replicasV !== undefined && !isNull(replicasV)) convertFail(replicasV, `service ${key}: replicas can only be used with replicated mode`);
     mode = { kind: 'global' };
   } else if (modeText === 'replicated' || modeText === '') {
     const n = numOf(replicasV) ?? 1;
     if (n < 0) failAt(replicasV!, `services.${key}.deploy.replicas must be a integer`);
     mode = { kind: 'replicated', replicas: n };
   } else {
-    return failAt(get(deploy!, 'mode')!, `service ${key}: Unknown mode: ${modeText}`);
+    return convertFail(get(deploy!, 'mode')!, `service ${key}: Unknown mode: ${modeText}`);
   }
 
   const endpointText = (str(deploy === undefined ? undefined : get(deploy, 'endpoint_mode')) ?? 'vip').toLowerCase();
-  if (endpointText !== 'vip' && endpointText !== 'dnsrr') daemonError(ctx, key, get(deploy!, 'endpoint_mode')!, `invalid ResolutionMode: ${JSON.stringify(endpointText)}`);
+  if (endpointText !== 'vip' && endpointText !== 'dnsrr') daemonError(ctx, key, `invalid ResolutionMode: ${JSON.stringify(endpointText)}`);
 
   const portList = ports(svc, key);
   if (endpointText === 'dnsrr' && portList.some((p) => p.mode === 'ingress')) {
-    daemonError(ctx, key, get(svc, 'ports')!, 'rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can\'t be used with dnsrr mode');
+    daemonError(ctx, key, 'rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can\'t be used with dnsrr mode', 'swarmkit');
   }
 
   const cmd = get(svc, 'command');
@@ -907,10 +995,15 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   }
   const entry = get(svc, 'entrypoint');
   if (entry !== undefined && !isNull(entry) && !(entry.kind === 'seq' && entry.items.length === 0) && !(entry.kind === 'scalar' && String(entry.value).trim() === '')) {
-    ctx.warnings.push(`service ${key}: entrypoint is not simulated; ignored`);
+    ctx.notes.push(`service ${key}: entrypoint is not simulated; ignored`);
   }
 
-  const env = dictStrings(get(svc, 'environment'), true).map(([k, v]) => (v === null ? k : `${k}=${v}`)).sort();
+  // resolveEnvironment: a variable without a value (or with an empty one) takes the value the
+  // deploying shell has for it, if any.
+  const env = dictStrings(get(svc, 'environment'), true).map(([k, v]) => {
+    const value = v === null || v === '' ? ctx.lookup(k) ?? v : v;
+    return value === null ? k : `${k}=${value}`;
+  }).sort();
   const labels = { ...labelsOf(deploy === undefined ? undefined : get(deploy, 'labels')), [LABEL_NAMESPACE]: ctx.stack, [LABEL_IMAGE]: image };
   const containerLabels = { ...labelsOf(get(svc, 'labels')), [LABEL_NAMESPACE]: ctx.stack };
   const placement = sub(deploy, 'placement');
@@ -922,7 +1015,8 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   const update = updateConfig(deploy === undefined ? undefined : get(deploy, 'update_config'), ctx, key);
   const rollback = updateConfig(deploy === undefined ? undefined : get(deploy, 'rollback_config'), ctx, key);
   const networks = serviceNetworks(svc, key, ctx, usedNetworks);
-  const secrets = serviceSecrets(svc, key, ctx);
+  const secrets = fileRefs(svc, key, ctx, 'secret');
+  const configs = fileRefs(svc, key, ctx, 'config');
   const mountList = mounts(svc, key, ctx);
 
   return {
@@ -931,27 +1025,37 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
     hostname: str(get(svc, 'hostname')),
     mode, networks, endpointMode: endpointText as 'vip' | 'dnsrr', ports: portList, constraints, preferences,
     maxReplicasPerNode: numOf(placement === undefined ? undefined : get(placement, 'max_replicas_per_node')) ?? 0,
-    resources: resources(deploy, key), restart, update, rollback, secrets, mounts: mountList,
+    resources: resources(deploy, key), restart, update, rollback, secrets, configs, mounts: mountList,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export function loadStack(name: string, files: ComposeFile[]): Stack {
+/** The environment the loader reads `${VAR}` from: the shell's exported variables. */
+export type Environment = ReadonlyMap<string, string>;
+
+export function loadStack(name: string, files: ComposeFile[], env: Environment = new Map()): Stack {
   if (files.length === 0) throw new InputError('Please specify a Compose file (with --compose-file).');
-  const parsed = files.map(parseFile);
-  // Load(): every file must carry the first file's version, which must have a schema.
-  const version = parsed[0]!.version;
-  for (const p of parsed) {
+  const lookup: Lookup = (k) => env.get(k);
+  const raw = files.map(parseFile);
+  // Load(), file by file: every file must carry the first file's version; forbidden keys; then
+  // interpolation; then the schema of that version (which must exist).
+  const version = raw[0]!.version;
+  const parsed: Parsed[] = [];
+  for (const p of raw) {
     if (p.version !== version) fail(p.file, p.versionNode, `version mismatched between two composefiles : ${version} and ${p.version}`);
+    checkForbidden(p);
+    const done: Parsed = { ...p, root: interpolate(p.root, '', lookup) as VMap };
     if (!SUPPORTED_VERSIONS.includes(p.version)) fail(p.file, p.versionNode, `unsupported Compose file version: ${p.version}`);
-    validateFile(p);
+    validateSchema(done);
+    parsed.push(done);
   }
 
   const warnings: string[] = [];
   const unsupported = new Set<string>();
   const deprecated = new Map<string, string>();
-  for (const p of parsed) {
+  // GetUnsupportedProperties / GetDeprecatedProperties read the files as written.
+  for (const p of raw) {
     const services = sub(p.root, 'services');
     for (const [, e] of services?.entries ?? []) {
       if (e.val.kind !== 'map') continue;
@@ -959,17 +1063,37 @@ export function loadStack(name: string, files: ComposeFile[]): Stack {
       for (const [prop, why] of Object.entries(DEPRECATED)) if (e.val.entries.has(prop)) deprecated.set(prop, why);
     }
   }
-  if (unsupported.size > 0) warnings.push(`Ignoring unsupported options: ${[...unsupported].sort().join(', ')}`);
-  if (deprecated.size > 0) warnings.push(`Ignoring deprecated options:\n\n${[...deprecated].map(([k, v]) => `${k}: ${v}`).sort().join('\n\n')}`);
 
   const root = mergeFiles(parsed);
   const workingDir = posix.dirname(files[0]!.path);
   const ctx: Ctx = {
-    stack: name, workingDir, warnings,
-    networks: sub(root, 'networks'), volumes: sub(root, 'volumes'), secrets: sub(root, 'secrets'), services: sub(root, 'services'),
+    stack: name, workingDir, warnings, notes: [], lookup, daemonErrors: new Map(),
+    networks: sub(root, 'networks'), volumes: sub(root, 'volumes'), secrets: sub(root, 'secrets'), configs: sub(root, 'configs'), services: sub(root, 'services'),
   };
 
-  // Top-level objects (LoadNetworks / LoadVolumes / LoadSecrets checks).
+  // LoadServices comes first in loadSections; the conversion errors of convert.Services are kept
+  // for the deploy to meet after it created networks, secrets and configs.
+  const services: StackService[] = [];
+  const used = new Set<string>();
+  let convertError: { key: string; message: string } | null = null;
+  for (const [key, e] of ctx.services?.entries ?? []) {
+    if (e.val.kind !== 'map') failAt(e.val, `services.${key} must be a mapping`);
+    try {
+      services.push({ key, spec: convertService(key, e.val, ctx, used), daemonError: null });
+    } catch (err) {
+      if (!(err instanceof ConvertError)) throw err;
+      convertError ??= { key, message: err.message };
+      // getServicesDeclaredNetworks still sees this service's networks.
+      for (const n of networksOf(get(e.val, 'networks'))?.entries.keys() ?? ['default']) used.add(n);
+      services.push({ key, spec: defaultSpec(`${name}_${key}`, ''), daemonError: null });
+    }
+  }
+  for (let i = 0; i < services.length; i++) {
+    const d = ctx.daemonErrors.get(services[i]!.key);
+    if (d !== undefined) services[i] = { ...services[i]!, daemonError: d.msg };
+  }
+
+  // Top-level objects (LoadNetworks / LoadVolumes / LoadSecrets / LoadConfigObjs checks).
   const volumes: StackVolume[] = [];
   for (const [key, e] of ctx.volumes?.entries ?? []) {
     const cfg = e.val.kind === 'map' ? e.val : undefined;
@@ -979,42 +1103,42 @@ export function loadStack(name: string, files: ComposeFile[]): Stack {
         if (cfg.entries.has(bad)) fail(cfg.file, keyNode(cfg, bad), `conflicting parameters "external" and ${JSON.stringify(bad)} specified for volume ${JSON.stringify(key)}`);
       }
     }
-    volumes.push({ key, name: vname, external, driver: str(cfg === undefined ? undefined : get(cfg, 'driver')) ?? 'local' });
+    const driverOpts: Record<string, string> = {};
+    for (const [k, o] of sub(cfg, 'driver_opts')?.entries ?? []) driverOpts[k] = str(o.val) ?? '';
+    volumes.push({
+      key, name: vname, external, driver: str(cfg === undefined ? undefined : get(cfg, 'driver')) ?? 'local', driverOpts,
+      labels: { ...labelsOf(cfg === undefined ? undefined : get(cfg, 'labels')), [LABEL_NAMESPACE]: name },
+    });
   }
-  for (const [kind, section] of [['network', ctx.networks], ['volume', ctx.volumes], ['secret', ctx.secrets]] as const) {
+  for (const [kind, section] of [['network', ctx.networks], ['volume', ctx.volumes], ['secret', ctx.secrets], ['config', ctx.configs]] as const) {
     for (const [key, e] of section?.entries ?? []) {
       if (e.val.kind !== 'map') continue;
       const ext = get(e.val, 'external');
       if (ext !== undefined && ext.kind === 'map' && get(ext, 'name') !== undefined) {
         if (get(e.val, 'name') !== undefined) fail(e.val.file, keyNode(e.val, 'name'), `${kind} ${key}: ${kind}.external.name and ${kind}.name conflict; only use ${kind}.name`);
-        if (versionAtLeast(version, '3.5')) warnings.push(`${kind} ${key}: ${kind}.external.name is deprecated in favor of ${kind}.name`);
+        if (versionAtLeast(version, kind === 'volume' ? '3.4' : '3.5')) warnings.push(`${kind} ${key}: ${kind}.external.name is deprecated in favor of ${kind}.name`);
       }
     }
   }
-  const secrets: StackSecret[] = [];
-  for (const [key, e] of ctx.secrets?.entries ?? []) {
-    const cfg = e.val as VMap;
-    const { name: sname, external } = objectName(ctx, ctx.secrets, key);
-    const file = str(get(cfg, 'file'));
-    if (!external && str(get(cfg, 'driver')) !== null && file !== null) fail(cfg.file, keyNode(cfg, 'file'), `secret ${key}: secret.driver and secret.file conflict; only use secret.driver`);
-    if (!external && file === null && str(get(cfg, 'driver')) === null) fail(cfg.file, e.key, `secret ${key}: neither "file" nor "external" is set`);
-    secrets.push({ key, name: sname, external, file: external || file === null ? null : resolvePath(workingDir, file) });
-  }
-
-  const services: StackService[] = [];
-  const used = new Set<string>();
-  for (const [key, e] of ctx.services?.entries ?? []) {
-    if (e.val.kind !== 'map') failAt(e.val, `services.${key} must be a mapping`);
-    services.push({ key, spec: convertService(key, e.val, ctx, used) });
-  }
-  // Left to the daemon by the 19.03 CLI, which sees it only when it creates the service, after all
-  // services have been converted and the stack's networks and secrets created.
-  for (const s of services) {
-    if (s.spec.image !== '') continue;
-    const svc = get(ctx.services!, s.key) as VMap;
-    const imageNode = get(svc, 'image');
-    fail(svc.file, imageNode?.node ?? ctx.services!.entries.get(s.key)?.key ?? svc.node, `failed to create service ${s.spec.name}: Error response from daemon: rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided`);
-  }
+  const fileObjects = (kind: 'secret' | 'config', section: VMap | undefined): StackFileObject[] => {
+    const out: StackFileObject[] = [];
+    for (const [key, e] of section?.entries ?? []) {
+      const cfg = e.val as VMap;
+      const { name: oname, external } = objectName(ctx, section, key);
+      const file = str(get(cfg, 'file'));
+      const driver = kind === 'secret' ? str(get(cfg, 'driver')) : null;
+      if (!external && driver !== null && file !== null) fail(cfg.file, keyNode(cfg, 'file'), `${kind} ${key}: ${kind}.driver and ${kind}.file conflict; only use ${kind}.driver`);
+      // loadFileObjectConfig: neither external nor a driver means a file, `filepath.Join(workingDir,
+      // "")` when none is given, which the deploy then fails to read as a directory.
+      out.push({
+        key, name: oname, external, file: external || driver !== null ? null : resolvePath(workingDir, file ?? ''),
+        labels: { ...labelsOf(get(cfg, 'labels')), [LABEL_NAMESPACE]: name },
+      });
+    }
+    return out;
+  };
+  const secrets = fileObjects('secret', ctx.secrets);
+  const configs = fileObjects('config', ctx.configs);
 
   // convert.Networks: only the networks some service uses are created (or checked, if external).
   const networks: StackNetwork[] = [];
@@ -1039,5 +1163,10 @@ export function loadStack(name: string, files: ComposeFile[]): Stack {
     });
   }
 
-  return { name, services, networks, secrets, volumes, warnings };
+  // LoadComposefile prints these once Load has succeeded.
+  if (unsupported.size > 0) warnings.push(`Ignoring unsupported options: ${[...unsupported].sort().join(', ')}`);
+  if (deprecated.size > 0) warnings.push(`Ignoring deprecated options:\n\n${[...deprecated].map(([k, v]) => `${k}: ${v}`).sort().join('\n\n')}`);
+  warnings.push(...ctx.notes);
+
+  return { name, services, networks, secrets, configs, volumes, warnings, convertError };
 }

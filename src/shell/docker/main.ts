@@ -6,7 +6,7 @@ import { NOT_RUNNING, daemonOf } from './common.js';
 import { dockerNetwork } from './networks.js';
 import { dockerNode, dockerSwarm } from './swarmcmd.js';
 import { dockerService } from './servicecmd.js';
-import { dockerSecret } from './secretcmd.js';
+import { dockerConfig, dockerSecret } from './fileobjcmd.js';
 import { dockerStack } from './stackcmd.js';
 import { dockerOf } from '../../docker/engine.js';
 
@@ -38,6 +38,7 @@ export const docker: Program = (ctx, argv, exit) => {
   if (sub === 'node') return dockerNode(ctx, d, args, exit);
   if (sub === 'service') return dockerService(ctx, d, args, exit);
   if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
+  if (sub === 'config') return dockerConfig(ctx, d, args, exit);
   if (sub === 'stack') return dockerStack(ctx, d, args, exit);
   if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
   if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
