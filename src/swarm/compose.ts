@@ -41,6 +41,7 @@ import { InputError } from '../core/errors.js';
 import type { Nanos } from '../sim/clock.js';
 import { castError, casterFor, invalidInterpolation } from './compose/interpolate.js';
 import { substitute } from './compose/template.js';
+import { yamlV2Error } from './compose/yaml-errors.js';
 import type { Lookup } from './compose/template.js';
 import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration } from './spec.js';
 import type { FileRef, Mount, NetworkAttachment, PortConfig, Resources, RestartPolicy, ServiceSpec, UpdateConfig } from './spec.js';
@@ -78,7 +79,7 @@ export const LABEL_IMAGE = 'com.docker.stack.image';
 const SUPPORTED_VERSIONS = ['3.0', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '3.7', '3.8'];
 
 /** types.go UnsupportedProperties (19.03): warned about and ignored. */
-const UNSUPPORTED = ['build', 'cap_add', 'cap_drop', 'cgroup_parent', 'devices', 'domainname', 'external_links', 'ipc', 'links', 'mac_address', 'network_mode', 'pid', 'privileged', 'restart', 'security_opt', 'shm_size', 'sysctls', 'ulimits', 'userns_mode'];
+const UNSUPPORTED = ['build', 'cap_add', 'cap_drop', 'cgroup_parent', 'devices', 'domainname', 'external_links', 'ipc', 'links', 'mac_address', 'network_mode', 'pid', 'privileged', 'restart', 'security_opt', 'shm_size', 'ulimits', 'userns_mode'];
 /** types.go DeprecatedProperties. */
 const DEPRECATED: Record<string, string> = {
   container_name: 'Setting the container name is not supported.',
@@ -416,8 +417,8 @@ function parseFile(cf: ComposeFile): Parsed {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const p = lc.linePos(e.pos[0]);
-    // yaml.v2 words its errors `yaml: line N: problem`; the problem is told here in the yaml library's words.
-    throw new ComposeError(`yaml: line ${p.line}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, p.line, p.col);
+    const v2 = yamlV2Error(e, p.line);
+    throw new ComposeError(`yaml: line ${v2.line}: ${v2.message}`, p.line, p.col);
   }
   const root = toV(doc.contents, file, doc);
   if (root.kind !== 'map') failAt(root, 'top-level object must be a mapping');
@@ -669,9 +670,31 @@ function expandUser(p: string, lookup: Lookup): string {
   return home === undefined ? p : p.replace('~', home);
 }
 
+/** absPath: absolute paths as written, others filepath.Join'ed (and so cleaned: no trailing /). */
 function resolvePath(workingDir: string, p: string): string {
   if (p.startsWith('/') || p.startsWith('~')) return p;
-  return posix.normalize(posix.join(workingDir, p));
+  const joined = posix.join(workingDir, p);
+  return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
+}
+
+/** opts.ParseEnvFile: `KEY=value` lines, `#` comments, a bare `KEY` taken from the environment
+ *  when set there (else dropped). */
+function parseEnvFile(text: string, lookup: Lookup, at: V): Array<[string, string | null]> {
+  const out: Array<[string, string | null]> = [];
+  for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+    const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const variable = (eq < 0 ? line : line.slice(0, eq)).replace(/^[ \t]+/, '');
+    if (/[ \t]/.test(variable)) failAt(at, `poorly formatted environment: variable '${variable}' contains whitespaces`);
+    if (variable === '') failAt(at, `poorly formatted environment: no variable name on line '${line}'`);
+    if (eq >= 0) out.push([variable, line.slice(eq + 1)]);
+    else {
+      const v = lookup(line.trim());
+      if (v !== undefined) out.push([line.trim(), v]);
+    }
+  }
+  return out;
 }
 
 interface Ctx {
@@ -687,6 +710,7 @@ interface Ctx {
   /** This simulator's own notes on what it leaves out. */
   readonly notes: string[];
   readonly lookup: Lookup;
+  readonly read: ReadFile;
   readonly daemonErrors: Map<string, { stage: 'daemon' | 'swarmkit'; msg: string }>;
 }
 
@@ -876,7 +900,9 @@ function serviceNetworks(svc: VMap, key: string, ctx: Ctx, used: Set<string>): N
     used.add(name);
     const aliases = cfg !== null && cfg.kind === 'map' ? ((get(cfg, 'aliases') as VSeq | undefined)?.items ?? []).map((a) => str(a) ?? '') : [];
     // Docker adds the service's short name as an alias on every user-defined network.
-    out.push({ target: networkName(ctx, name), aliases: [...aliases, key] });
+    // convertServiceNetworks adds the service's short name as an alias on user-defined networks.
+    const target = networkName(ctx, name);
+    out.push({ target, aliases: ['bridge', 'host', 'none'].includes(target) ? aliases : [...aliases, key] });
   }
   return out.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }
@@ -998,12 +1024,22 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
     ctx.notes.push(`service ${key}: entrypoint is not simulated; ignored`);
   }
 
-  // resolveEnvironment: a variable without a value (or with an empty one) takes the value the
-  // deploying shell has for it, if any.
-  const env = dictStrings(get(svc, 'environment'), true).map(([k, v]) => {
-    const value = v === null || v === '' ? ctx.lookup(k) ?? v : v;
-    return value === null ? k : `${k}=${value}`;
-  }).sort();
+  const envMap = new Map<string, string | null>();
+  const envFiles = get(svc, 'env_file');
+  const envFileList = envFiles === undefined ? [] : envFiles.kind === 'seq' ? envFiles.items : [envFiles];
+  const fileVars: Array<[string, string | null]> = [];
+  for (const item of envFileList) {
+    const path = resolvePath(ctx.workingDir, str(item) ?? '');
+    const text = ctx.read(path);
+    if (typeof text !== 'string') failAt(item, text.error);
+    fileVars.push(...parseEnvFile(text, ctx.lookup, item));
+  }
+  // resolveEnvironment: env_file first, then environment over it; a variable without a value (or
+  // with an empty one) takes the deploying shell's value, if it has one.
+  for (const [k, v] of [...fileVars, ...dictStrings(get(svc, 'environment'), true).map(([k2, v2]) => [k2, v2] as [string, string | null])]) {
+    envMap.set(k, v === null || v === '' ? ctx.lookup(k) ?? v : v);
+  }
+  const env = [...envMap].map(([k, v]) => (v === null ? k : `${k}=${v}`)).sort();
   const labels = { ...labelsOf(deploy === undefined ? undefined : get(deploy, 'labels')), [LABEL_NAMESPACE]: ctx.stack, [LABEL_IMAGE]: image };
   const containerLabels = { ...labelsOf(get(svc, 'labels')), [LABEL_NAMESPACE]: ctx.stack };
   const placement = sub(deploy, 'placement');
@@ -1034,7 +1070,11 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
 /** The environment the loader reads `${VAR}` from: the shell's exported variables. */
 export type Environment = ReadonlyMap<string, string>;
 
-export function loadStack(name: string, files: ComposeFile[], env: Environment = new Map()): Stack {
+/** Reads a file the loader needs (env_file): its text, or the error Go's os.Open / read gives. */
+export type ReadFile = (path: string) => string | { readonly error: string };
+const NO_FILES: ReadFile = (path) => ({ error: `open ${path}: no such file or directory` });
+
+export function loadStack(name: string, files: ComposeFile[], env: Environment = new Map(), read: ReadFile = NO_FILES): Stack {
   if (files.length === 0) throw new InputError('Please specify a Compose file (with --compose-file).');
   const lookup: Lookup = (k) => env.get(k);
   const raw = files.map(parseFile);
@@ -1067,7 +1107,7 @@ export function loadStack(name: string, files: ComposeFile[], env: Environment =
   const root = mergeFiles(parsed);
   const workingDir = posix.dirname(files[0]!.path);
   const ctx: Ctx = {
-    stack: name, workingDir, warnings, notes: [], lookup, daemonErrors: new Map(),
+    stack: name, workingDir, warnings, notes: [], lookup, read, daemonErrors: new Map(),
     networks: sub(root, 'networks'), volumes: sub(root, 'volumes'), secrets: sub(root, 'secrets'), configs: sub(root, 'configs'), services: sub(root, 'services'),
   };
 

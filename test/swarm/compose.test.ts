@@ -576,3 +576,19 @@ describe('compose: errors the 19.03 CLI meets after it created networks, secrets
     });
   }
 });
+
+describe('compose: YAML mistakes in yaml.v2\'s words and line, as the 19.03 CLI prints them', () => {
+  const cases: Array<[string, string, string]> = [
+    ['a key indented less than its siblings', 'version: "3.7"\nservices:\n  a:\n    image: x\n   bad: [\n', 'yaml: line 4: did not find expected key'],
+    ['a tab as indentation', 'version: "3.7"\nservices:\n  a:\n\timage: x\n', 'yaml: line 4: found character that cannot start any token'],
+    ['a list started on a key line', 'version: "3.7"\nservices:\n  a:\n    image: x\n    ports: - 80\n', 'yaml: line 5: block sequence entries are not allowed in this context'],
+    ['an unclosed quote', 'version: "3.7"\nservices:\n  a:\n    image: "x\n', 'yaml: line 5: found unexpected end of stream'],
+    ['a mapping under a scalar value', 'version: "3.7"\nservices:\n  a:\n    image: x\n      foo: y\n', 'yaml: line 5: mapping values are not allowed in this context'],
+    ['a list item among mapping keys', 'version: "3.7"\nservices:\n  a:\n    image: x\n  - b\n', 'yaml: line 4: did not find expected key'],
+  ];
+  for (const [what, text, message] of cases) {
+    it(`refuses ${what}`, () => {
+      expect(loadError(text).message).toBe(message);
+    });
+  }
+});

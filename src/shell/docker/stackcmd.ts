@@ -10,7 +10,7 @@ import { println, resolvePath } from '../program.js';
 import { formatRows, tabwrite } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 import { removeFileObject } from './fileobjcmd.js';
-import { DeployError, deployStack } from './stackdeploy.js';
+import { DeployError, deployStack, hostFileReader } from './stackdeploy.js';
 import { PS_FIELDS, psRows, taskFilter } from './servicecmd.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
@@ -55,7 +55,7 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       }
       let stack;
       try {
-        stack = loadStack(name, inputs, ctx.vars);
+        stack = loadStack(name, inputs, ctx.vars, hostFileReader(ctx));
       } catch (e) {
         if (e instanceof InputError) {
           println(ctx, e.message);

@@ -6,7 +6,7 @@
 // stops the deploy where it happens; what was created before stays.
 import { parseCidr } from '../../core/addr.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
-import type { Stack, StackFileObject } from '../../swarm/compose.js';
+import type { ReadFile, Stack, StackFileObject } from '../../swarm/compose.js';
 import type { FileObjectKind } from '../../swarm/model.js';
 import { isDir } from '../builtins.js';
 import type { Ctx } from '../program.js';
@@ -22,16 +22,22 @@ const BUILTIN_NETWORKS = ['default', 'bridge', 'host', 'none'];
 
 const daemonText = (e: unknown): string => `Error response from daemon: ${(e as Error).message}`;
 
-/** ioutil.ReadFile's errors, as the CLI prints them. */
-function readFile(ctx: Ctx, path: string): string {
-  const text = ctx.files.get(path);
-  if (text !== undefined) return text;
-  if (isDir(ctx, path)) throw new DeployError(`read ${path}: is a directory`);
-  throw new DeployError(`open ${path}: no such file or directory`);
+/** The CLI reading a file of the host it runs on, with ioutil.ReadFile's errors. */
+export function hostFileReader(ctx: Ctx): ReadFile {
+  return (path) => {
+    const text = ctx.files.get(path);
+    if (text !== undefined) return text;
+    return { error: isDir(ctx, path) ? `read ${path}: is a directory` : `open ${path}: no such file or directory` };
+  };
 }
 
 function createFileObjects(ctx: Ctx, cluster: SwarmCluster, kind: FileObjectKind, objects: StackFileObject[]): void {
-  const wanted = objects.filter((o) => !o.external).map((o) => ({ o, data: o.file === null ? '' : readFile(ctx, o.file) }));
+  const read = hostFileReader(ctx);
+  const wanted = objects.filter((o) => !o.external).map((o) => {
+    const data = o.file === null ? '' : read(o.file);
+    if (typeof data !== 'string') throw new DeployError(data.error);
+    return { o, data };
+  });
   for (const { o, data } of wanted) {
     const existing = findFileObject(cluster, kind, o.name);
     if (existing !== null && existing.name === o.name) {
