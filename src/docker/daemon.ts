@@ -22,6 +22,8 @@ import type { Subnet } from './ipam.js';
 import { Container, Endpoint, Network } from './model.js';
 import type { DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
+import { VolumeStore } from './volumes.js';
+import type { ContainerMount, Volume } from './volumes.js';
 
 /** A refusal, printed as the docker CLI prints it, with its exit status. */
 export class DockerError extends Error {
@@ -45,6 +47,22 @@ export interface RunOptions {
   readonly tty: boolean;
   readonly labels: Record<string, string>;
   readonly aliases: string[];
+  /** -v / --mount, in the order given. */
+  readonly mounts?: readonly MountSpec[];
+}
+
+/** A mount asked for: a named volume (created on first use), an anonymous one (source ''), or a
+ *  host path. `mode` is what `docker inspect` shows as Mode ("z" for `-v` volumes). */
+export interface MountSpec {
+  readonly type: 'volume' | 'bind';
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+  readonly mode: string;
+  /** For a volume created by this mount (a stack's VolumeOptions). */
+  readonly labels?: Record<string, string> | null;
+  readonly driver?: string;
+  readonly driverOptions?: Record<string, string> | null;
 }
 
 export interface CreateNetworkOptions {
@@ -65,6 +83,7 @@ export class Daemon {
   readonly containers = new Map<string, Container>();
   /** repo:tag pulled so far, with the image ID. */
   readonly images = new Map<string, string>();
+  readonly volumes = new VolumeStore();
   running = false;
   /** Told when a container's process ends (exit code) — the swarm agent watches its tasks this way. */
   readonly exitListeners: Array<(c: Container, code: number) => void> = [];
@@ -374,6 +393,7 @@ export class Daemon {
     });
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
+    c.files.mounts = this.mount(o.mounts ?? []);
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.containers.set(id, c);
     this.writeFiles(c);
@@ -428,7 +448,7 @@ export class Daemon {
    * networks at the addresses the managers allocated (overlays first, then ingress, then the
    * docker_gwbridge leg), given its secrets as files, and started.
    */
-  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[] }): Container {
+  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[]; mounts?: readonly MountSpec[] }): Container {
     const parsed = parseImageRef(o.image);
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
@@ -440,6 +460,7 @@ export class Daemon {
     const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
+    c.files.mounts = this.mount(o.mounts ?? []);
     this.containers.set(id, c);
     const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
     for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
@@ -536,6 +557,28 @@ export class Daemon {
     c.exitCode = code;
     c.finished = this.now;
     for (const l of this.exitListeners) l(c, code);
+  }
+
+  /** The volumes a container's mounts need, created here on first use (the local driver). */
+  mount(specs: readonly MountSpec[]): ContainerMount[] {
+    return specs.map((m) => {
+      if (m.type === 'bind') return { type: 'bind', volume: null, source: m.source, destination: m.target, rw: !m.readOnly, mode: m.mode };
+      const anonymous = m.source === '';
+      const v = this.volumes.create(anonymous ? this.rng.hex(64) : m.source, { driver: m.driver, labels: m.labels ?? null, options: m.driverOptions ?? null, now: this.now, anonymous });
+      return { type: 'volume', volume: v, source: v.mountpoint, destination: m.target, rw: !m.readOnly, mode: m.mode };
+    });
+  }
+
+  /** The containers (any state) that mount a volume. */
+  volumeUsers(v: Volume): Container[] {
+    return [...this.containers.values()].filter((c) => c.mounts.some((m) => m.volume === v));
+  }
+
+  /** `docker rm -v`, and the swarm executor's removal: the container's anonymous volumes go too. */
+  removeAnonymousVolumes(c: Container): void {
+    for (const m of c.mounts) {
+      if (m.volume !== null && m.volume.anonymous && this.volumeUsers(m.volume).length === 0) this.volumes.remove(m.volume);
+    }
   }
 
   removeContainer(c: Container, force: boolean): void {

@@ -975,7 +975,16 @@ function mounts(svc: VMap, key: string, ctx: Ctx): Mount[] {
       continue;
     }
     if (ctx.volumes === undefined || !ctx.volumes.entries.has(source)) convertFail(item, `service ${key}: undefined volume ${JSON.stringify(source)}`);
-    out.push({ type: 'volume', source: objectName(ctx, ctx.volumes, source).name, target, ...ro });
+    // convert/volume.go handleVolumeToMount: a stack volume carries its labels (with the stack's)
+    // and driver; an external one nothing.
+    const { name: vname, external } = objectName(ctx, ctx.volumes, source);
+    const cfgV = get(ctx.volumes, source);
+    const cfg = cfgV !== undefined && cfgV.kind === 'map' ? cfgV : undefined;
+    const driver = str(cfg === undefined ? undefined : get(cfg, 'driver'));
+    const opts = sub(cfg, 'driver_opts');
+    const driverOptions = opts === undefined ? null : Object.fromEntries([...opts.entries].map(([k, o]) => [k, str(o.val) ?? '']));
+    const volumeOptions = external ? { labels: null, driver: null, driverOptions: null } : { labels: { ...labelsOf(cfg === undefined ? undefined : get(cfg, 'labels')), [LABEL_NAMESPACE]: ctx.stack }, driver, driverOptions };
+    out.push({ type: 'volume', source: vname, target, ...ro, volumeOptions });
   }
   return out;
 }

@@ -66,6 +66,8 @@ export interface Mount {
   readonly target: string;
   /** `:ro` / `read_only: true`; absent means read-write. */
   readonly readOnly?: boolean;
+  /** mount.VolumeOptions of a named volume: what the node creates it with on first use. */
+  readonly volumeOptions?: { readonly labels: Record<string, string> | null; readonly driver: string | null; readonly driverOptions: Record<string, string> | null };
 }
 
 export interface ServiceSpec {

@@ -180,7 +180,7 @@ describe('compose: the seed stacks', () => {
       networks: [{ target: 'wordpress_my-network', aliases: ['db'] }],
       constraints: ['node.role == manager'],
       secrets: [{ source: 'password', target: 'password' }],
-      mounts: [{ type: 'volume', source: 'wordpress_db_data', target: '/var/lib/mysql' }],
+      mounts: [{ type: 'volume', source: 'wordpress_db_data', target: '/var/lib/mysql', volumeOptions: { labels: { 'com.docker.stack.namespace': 'wordpress' }, driver: null, driverOptions: null } }],
     });
     expect(st.services[1]!.spec).toEqual({
       ...defaultSpec('wordpress_web', 'wordpress'),
@@ -222,7 +222,7 @@ describe('compose: the seed stacks', () => {
     expect(spec('vote').ports).toEqual([{ published: 5000, target: 80, protocol: 'tcp', mode: 'ingress' }]);
     expect(spec('vote').update.parallelism).toBe(2);
     expect(spec('db').mode).toEqual({ kind: 'replicated', replicas: 1 });
-    expect(spec('db').mounts).toEqual([{ type: 'volume', source: 'vote_db-data', target: '/var/lib/postgresql/data' }]);
+    expect(spec('db').mounts).toEqual([{ type: 'volume', source: 'vote_db-data', target: '/var/lib/postgresql/data', volumeOptions: { labels: { 'com.docker.stack.namespace': 'vote' }, driver: null, driverOptions: null } }]);
     expect(spec('worker').mode).toEqual({ kind: 'global' });
     expect(spec('worker').labels).toEqual({ APP: 'VOTING', 'com.docker.stack.namespace': 'vote', 'com.docker.stack.image': 'dockersamples/examplevotingapp_worker' });
     expect(spec('worker').networks).toEqual([{ target: 'vote_backend', aliases: ['worker'] }, { target: 'vote_frontend', aliases: ['worker'] }]);
@@ -330,8 +330,8 @@ volumes:
     external: true
 `, '/srv/app/stack.yml')]);
     expect(st.services[0]!.spec.mounts).toEqual([
-      { type: 'volume', source: 'st_data', target: '/data' },
-      { type: 'volume', source: 'shared', target: '/shared', readOnly: true },
+      { type: 'volume', source: 'st_data', target: '/data', volumeOptions: { labels: { 'com.docker.stack.namespace': 'st' }, driver: 'local', driverOptions: null } },
+      { type: 'volume', source: 'shared', target: '/shared', readOnly: true, volumeOptions: { labels: null, driver: null, driverOptions: null } },
       { type: 'volume', source: '', target: '/cache' },
       { type: 'bind', source: '/srv/app/conf', target: '/etc/nginx/conf.d' },
       { type: 'bind', source: '/srv/logs', target: '/logs' },

@@ -8,6 +8,7 @@ import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
+import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
 
 type Exit = (code: number) => void;
 
@@ -27,11 +28,12 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .option('-l, --label <kv>', '', collect, [])
     .option('-h, --hostname <name>')
     .option('-v, --volume <spec>', '', collect, [])
+    .option('--mount <spec>', '', collect, [])
     .option('--restart <policy>')
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
+  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[] }>();
   const [image, ...rest] = cmd.args;
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
@@ -46,6 +48,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+      mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
     });
     for (const l of pulled) println(ctx, l);
     if (o.detach) println(ctx, container.id);
@@ -105,8 +108,11 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     case 'rm': {
       const cmd = subcommand('rm').option('-f, --force').option('-v, --volumes').argument('[containers...]');
       if (!parseFlags(ctx, cmd, args, 'rm', exit)) return true;
-      const force = !!cmd.opts<{ force?: boolean }>().force;
-      containersOf(ctx, d, cmd.args, exit, 'rm', (c) => d.removeContainer(c, force));
+      const { force, volumes } = cmd.opts<{ force?: boolean; volumes?: boolean }>();
+      containersOf(ctx, d, cmd.args, exit, 'rm', (c) => {
+        d.removeContainer(c, !!force);
+        if (volumes) d.removeAnonymousVolumes(c);
+      });
       return true;
     }
     case 'stop':

@@ -10,7 +10,7 @@ import type { FileObjectKind } from '../../swarm/model.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Ctx } from '../program.js';
 import { println, resolvePath } from '../program.js';
-import { goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
+import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { managerCluster } from './swarmcmd.js';
 
@@ -139,18 +139,15 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
     case 'list': {
       const cmd = subcommand('ls').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []);
       if (!parseFlags(ctx, cmd, rest, `${kind} ls`, exit)) return;
-      const o = cmd.opts<{ quiet?: boolean }>();
+      const o = cmd.opts<{ quiet?: boolean; format?: string }>();
       const all = [...cluster.fileObjects(kind).values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      if (o.quiet) {
-        for (const s of all) println(ctx, s.id);
-        return exit(0);
-      }
       const rows = [kind === 'secret' ? ['ID', 'NAME', 'DRIVER', 'CREATED', 'UPDATED'] : ['ID', 'NAME', 'CREATED', 'UPDATED']];
       for (const s of all) {
         const age = `${humanDuration(cluster.now - s.createdAt)} ago`;
         rows.push(kind === 'secret' ? [s.id, s.name, '', age, age] : [s.id, s.name, age, age]);
       }
-      ctx.term.write(tabwrite(rows));
+      const fields = kind === 'secret' ? ['ID', 'Name', 'Driver', 'CreatedAt', 'UpdatedAt'] : ['ID', 'Name', 'CreatedAt', 'UpdatedAt'];
+      ctx.term.write(formatRows(rows, fields, o.quiet ? '{{.ID}}' : o.format));
       return exit(0);
     }
     case 'inspect': {

@@ -8,6 +8,7 @@ import { dockerNode, dockerSwarm } from './swarmcmd.js';
 import { dockerService } from './servicecmd.js';
 import { dockerConfig, dockerSecret } from './fileobjcmd.js';
 import { dockerStack } from './stackcmd.js';
+import { dockerVolume } from './volumecmd.js';
 import { dockerOf } from '../../docker/engine.js';
 
 export const docker: Program = (ctx, argv, exit) => {
@@ -39,6 +40,7 @@ export const docker: Program = (ctx, argv, exit) => {
   if (sub === 'service') return dockerService(ctx, d, args, exit);
   if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
   if (sub === 'config') return dockerConfig(ctx, d, args, exit);
+  if (sub === 'volume') return dockerVolume(ctx, d, args, exit);
   if (sub === 'stack') return dockerStack(ctx, d, args, exit);
   if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
   if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
