@@ -393,7 +393,7 @@ export class Daemon {
     });
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
-    c.files.mounts = this.mount(o.mounts ?? []);
+    c.files.mounts = this.mount(o.mounts ?? [], spec!);
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.containers.set(id, c);
     this.writeFiles(c);
@@ -460,7 +460,7 @@ export class Daemon {
     const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
-    c.files.mounts = this.mount(o.mounts ?? []);
+    c.files.mounts = this.mount(o.mounts ?? [], spec);
     this.containers.set(id, c);
     const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
     for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
@@ -560,8 +560,10 @@ export class Daemon {
   }
 
   /** The volumes a container's mounts need, created here on first use (the local driver). */
-  mount(specs: readonly MountSpec[]): ContainerMount[] {
-    return specs.map((m) => {
+  mount(user: readonly MountSpec[], image: ImageSpec): ContainerMount[] {
+    // The image's VOLUMEs not covered by a mount get anonymous volumes (no mode, as Config.Volumes).
+    const fromImage = (image.volumes ?? []).filter((p) => !user.some((m) => m.target === p)).map((target): MountSpec => ({ type: 'volume', source: '', target, readOnly: false, mode: '' }));
+    return [...user, ...fromImage].map((m) => {
       if (m.type === 'bind') return { type: 'bind', volume: null, source: m.source, destination: m.target, rw: !m.readOnly, mode: m.mode };
       const anonymous = m.source === '';
       const v = this.volumes.create(anonymous ? this.rng.hex(64) : m.source, { driver: m.driver, labels: m.labels ?? null, options: m.driverOptions ?? null, now: this.now, anonymous });

@@ -216,4 +216,22 @@ describe('volumes', () => {
     expect(sh(w, w1, 'docker volume inspect -f "{{.Name}} {{json .Labels}}" dbdata').out).toBe('dbdata null\n');
     expect(onW1.volumes.get('dbdata')!.files.get('/rows')).toBe('42\n');
   });
+
+  it('seed 004: each mysql container gets an anonymous volume for its VOLUME, left behind by docker rm', () => {
+    const w = runText('name: mysql volumes\nseed: 3\nhosts:\n  - { name: docker-host, ip: 10.1.0.10/24 }\nsteps: []\n').res.world;
+    const h = w.hosts.get('docker-host')!;
+    const run = (line: string) => sh(w, h, line).out;
+    run('docker run -d --name mysql1 -e MYSQL_ALLOW_EMPTY_PASSWORD=true mysql');
+    const [v1] = run('docker volume ls -q').split('\n');
+    expect(v1).toMatch(/^[0-9a-f]{64}$/);
+    expect(run(`docker volume inspect ${v1}`)).toMatch(new RegExp(`"Labels": null,\n        "Mountpoint": "/var/lib/docker/volumes/${v1}/_data",\n        "Name": "${v1}",\n        "Options": null,\n        "Scope": "local"`));
+    run('docker run -d --name mysql2 -e MYSQL_ALLOW_EMPTY_PASSWORD=true mysql');
+    run('docker stop mysql1 mysql2');
+    expect(run('docker rm mysql1 mysql2')).toBe('mysql1\nmysql2\n');
+    const left = run('docker volume ls -q').split('\n').filter((l) => l !== '');
+    expect(left.length).toBe(2);
+    expect(run(`docker volume rm ${left.join(' ')}`)).toBe(`${left.join('\n')}\n`);
+    run('docker run -d -v mysql:/var/lib/mysql --name mysql1 -e MYSQL_ALLOW_EMPTY_PASSWORD=true mysql');
+    expect(run('docker volume ls')).toBe('DRIVER              VOLUME NAME\nlocal               mysql\n');
+  });
 });
