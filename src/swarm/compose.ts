@@ -1,27 +1,31 @@
 // The compose-file model of `docker stack deploy -c FILE [-c FILE2] NAME`, as the Docker 19.03 CLI
-// reads it (docker/cli cli/compose/{loader,schema,convert}, cli/command/stack/deploy_composefile.go):
-// each file is parsed, checked against the 3.x schema and merged in order; the result is turned into
-// the ServiceSpecs, networks, secrets and volumes that the deploy would create.
+// reads it (docker/cli v19.03.13 cli/compose/{loader,interpolation,template,schema,convert},
+// cli/command/stack/swarm/deploy_composefile.go): each file is parsed, checked for forbidden keys,
+// interpolated with the deploying shell's environment (compose/template.ts, compose/interpolate.ts),
+// checked against the 3.x schema and merged in order; the result is turned into the ServiceSpecs,
+// networks, secrets, configs and volumes that the deploy would create (shell/docker/stackdeploy.ts).
 //
-// Pure: no I/O, no environment, no swarm state. Every mistake is an InputError whose message starts
-// with the path of the file it is in and whose line/column point at the offending node.
+// No swarm state; the only I/O is the `ReadFile` given for env_file. A mistake of the loader is an
+// InputError with Docker's message alone (the CLI prints no file name) and the line/column of the
+// offending node. Mistakes Docker meets later are kept, not thrown: the first error of
+// convert.Services (`service web: undefined network "x"`, met after the networks were created) is
+// `Stack.convertError`, and what the daemon refuses at ServiceCreate is each service's `daemonError`.
 //
 // What is and is not Docker's:
 // - Texts copied from Docker 19.03: `unsupported Compose file version: X`, `version mismatched between
-//   two composefiles : A and B`, the schema messages (gojsonschema of that era, whose additional-
-//   property errors name the property itself: `foo Additional property foo is not allowed`; `P must
-//   be a integer`; `P Does not match format 'duration'`; `P P must be one of the following: ...`),
-//   `Compose file contains unsupported options:`, `Ignoring unsupported options: ...`, `Ignoring
-//   deprecated options:`, `service web: undefined network "x"`, `service web: undefined secret "x"`,
-//   `service web: undefined volume "x"`, `service web: Unknown mode: x`, `service web: replicas can
-//   only be used with replicated mode`, `conflicting parameters "external" and "driver" specified for
-//   volume "x"`, and the daemon's `failed to create service S: Error response from daemon: ...` for
-//   checks Docker leaves to the daemon (no image, bad restart condition, bad endpoint mode).
-// - `depends_on` is accepted and ignored silently, as Docker does: it is in none of Docker's warning
-//   lists (types.go UnsupportedProperties / DeprecatedProperties).
-// - Not modelled: `${VAR}` interpolation (values are kept as written), env_file, configs (accepted,
-//   not converted), healthcheck, logging and the other container options (accepted, ignored).
-//   `entrypoint` and tmpfs mounts are ignored with a warning of this simulator's own wording.
+//   two composefiles : A and B`, the interpolation errors, the schema messages (gojsonschema of that
+//   era, whose additional-property errors name the property itself: `foo Additional property foo is
+//   not allowed`; `P must be a integer`; `P Does not match format 'duration'`; `P P must be one of
+//   the following: ...`), `Compose file contains unsupported options:`, `Ignoring unsupported
+//   options: ...`, `Ignoring deprecated options:`, `service web: undefined network "x"` (secret,
+//   config, volume), `service web: Unknown mode: x`, `service web: replicas can only be used with
+//   replicated mode`, `conflicting parameters "external" and "driver" specified for volume "x"`,
+//   and the daemon's texts for the checks Docker leaves to it (no image, bad restart condition,
+//   bad endpoint mode). YAML mistakes in yaml.v2's words where compose/yaml-errors.ts knows them.
+// - `depends_on` and `sysctls` are accepted and ignored silently, as 19.03 does: they are in none of
+//   its warning lists (types.go UnsupportedProperties / DeprecatedProperties).
+// - Not modelled: healthcheck, logging and the other container options (accepted, ignored).
+//   `entrypoint` and tmpfs mounts are ignored with a note of this simulator's own wording.
 //
 // Merging several -c files (Docker's merge.go, simplified): top-level networks, volumes, secrets and
 // configs entries are replaced whole by a later file; services are merged key by key: mappings merge
@@ -32,8 +36,9 @@
 //
 // Paths: bind-mount sources and secret `file:` paths are resolved, as Docker does, against the
 // directory of the FIRST compose file (path.posix.join(dirname(files[0].path), p)), so they are
-// absolute when that file's path is; absolute sources are kept. StackSecret.file holds that
-// resolved path.
+// absolute when that file's path is; absolute sources are kept, others cleaned as filepath.Join
+// does. StackFileObject.file holds that resolved path; a secret or config with no `file:` gets the
+// directory itself, as loadFileObjectConfig does.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { posix } from 'node:path';
