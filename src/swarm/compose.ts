@@ -27,12 +27,13 @@
 // - Not modelled: healthcheck, logging and the other container options (accepted, ignored).
 //   `entrypoint` and tmpfs mounts are ignored with a note of this simulator's own wording.
 //
-// Merging several -c files (Docker's merge.go, simplified): top-level networks, volumes, secrets and
-// configs entries are replaced whole by a later file; services are merged key by key: mappings merge
-// recursively (later scalars win); environment, labels, deploy.labels, extra_hosts and networks are
-// merged per key (list and mapping forms mix); ports merge by their text/mapping, secrets and configs
-// by source, volumes by target; command and entrypoint are replaced; other lists (depends_on,
-// placement.constraints, ...) are concatenated without duplicates.
+// Merging several -c files (19.03.13's merge.go: mergo with WithAppendSlice and WithOverride, checked
+// against the real loader): top-level networks, volumes, secrets and configs entries are replaced
+// whole by a later file; services are merged key by key: mappings merge recursively (later scalars
+// win); environment, labels, deploy.labels, extra_hosts and networks are merged per key (list and
+// mapping forms mix); ports merge by published port (unpublished ones collide), secrets and configs
+// by source, each sorted; every other list is APPENDED, duplicates kept: a command's words, volumes,
+// placement constraints (so a service in both files gets its mounts twice, as Docker's does).
 //
 // Paths: bind-mount sources and secret `file:` paths are resolved, as Docker does, against the
 // directory of the FIRST compose file (path.posix.join(dirname(files[0].path), p)), so they are
@@ -422,7 +423,10 @@ function parseFile(cf: ComposeFile): Parsed {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const p = lc.linePos(e.pos[0]);
-    const v2 = yamlV2Error(e, p.line);
+    // yaml.v2 counts from the token the error is about: skip the blanks the yaml library points at.
+    let at = e.pos[0];
+    while (at < cf.text.length && /\s/.test(cf.text[at]!)) at++;
+    const v2 = yamlV2Error(e, lc.linePos(Math.min(at, cf.text.length)).line);
     throw new ComposeError(`yaml: line ${v2.line}: ${v2.message}`, p.line, p.col);
   }
   const root = toV(doc.contents, file, doc);
@@ -523,10 +527,6 @@ function mergeDicts(a: VMap, b: VMap): VMap {
   return mk('map', b, entries);
 }
 
-function scalarKey(v: V): string {
-  return v.kind === 'scalar' ? `s:${String(v.value)}` : v.kind === 'seq' ? `l:${v.items.map(scalarKey).join(',')}` : `m:${[...v.entries].map(([k, e]) => `${k}=${scalarKey(e.val)}`).join(',')}`;
-}
-
 function mergeKeyed(a: VSeq, b: VSeq, keyOf: (v: V) => string): VSeq {
   const out = new Map<string, V>();
   for (const item of [...a.items, ...b.items]) out.set(keyOf(item), item);
@@ -554,14 +554,20 @@ function mergeService(a: V, b: V): V {
       const ny = networksOf(y);
       val = nx !== undefined && ny !== undefined ? mergeDicts(nx, ny) : y;
     } else if (k === 'command' || k === 'entrypoint') {
-      val = y;
-    } else if ((k === 'ports' || k === 'secrets' || k === 'configs' || k === 'volumes') && x.kind === 'seq' && y.kind === 'seq') {
-      const field = k === 'volumes' ? 'target' : 'source';
-      val = mergeKeyed(x, y, (item) => {
-        if (item.kind === 'map') return k === 'ports' ? scalarKey(item) : `${str(get(item, field)) ?? ''}`;
-        const text = str(item) ?? '';
-        return k === 'volumes' ? (parseShortVolume(text)?.target ?? text) : text;
-      });
+      // ShellCommand is a []string: mergo's WithAppendSlice appends the later file's words.
+      val = concat(wordsOf(x), wordsOf(y));
+    } else if ((k === 'ports' || k === 'secrets' || k === 'configs') && x.kind === 'seq' && y.kind === 'seq') {
+      // merge.go's specials: ports keyed by published port (unpublished ones collide), secrets and
+      // configs by source, each sorted by that key.
+      const keyOf = (item: V): string => {
+        if (k !== 'ports') return item.kind === 'map' ? str(get(item, 'source')) ?? '' : str(item) ?? '';
+        if (item.kind === 'map') return String(numOf(get(item, 'published')) ?? 0);
+        const parts = String((item as VScalar).value).replace(/\/\w+$/, '').split(':');
+        return parts.length >= 2 ? String(Number(parts[parts.length - 2]!.split('-')[0]) || 0) : '0';
+      };
+      const merged = mergeKeyed(x, y, keyOf);
+      const num = k === 'ports';
+      val = { ...merged, items: [...merged.items].sort((p, q) => (num ? Number(keyOf(p)) - Number(keyOf(q)) : keyOf(p) < keyOf(q) ? -1 : keyOf(p) > keyOf(q) ? 1 : 0)) };
     } else {
       val = mergeGeneric(x, y);
     }
@@ -585,8 +591,26 @@ function mergeGeneric(x: V, y: V): V {
     }
     return mk('map', y, entries);
   }
-  if (x.kind === 'seq' && y.kind === 'seq') return mergeKeyed(x, y, scalarKey);
+  // mergo.WithAppendSlice: every other list is the base's items then the override's, duplicates kept.
+  if (x.kind === 'seq' && y.kind === 'seq') return concat(x, y);
   return y;
+}
+
+function concat(x: VSeq, y: VSeq): VSeq {
+  return { kind: 'seq', items: [...x.items, ...y.items], node: y.node, file: y.file };
+}
+
+/** A command as the list of words the loader makes of it (a string is split like google/shlex). */
+function wordsOf(v: V): VSeq {
+  if (v.kind === 'seq') return v;
+  const text = v.kind === 'scalar' && v.value !== null ? String(v.value) : '';
+  let words: string[];
+  try {
+    words = shlexSplit(text);
+  } catch {
+    words = [text];
+  }
+  return { kind: 'seq', items: words.map((w) => ({ kind: 'scalar', value: w, node: v.node, file: v.file })), node: v.node, file: v.file };
 }
 
 function mergeFiles(files: Parsed[]): VMap {

@@ -450,7 +450,8 @@ networks:
 });
 
 describe('compose: several -c files', () => {
-  it('merges in order: later scalars win, environment and ports merge, networks are replaced', () => {
+  // Outputs checked against docker/cli v19.03.13's loader on these two files.
+  it('merges in order: later scalars win, environment and ports merge, other lists are appended', () => {
     const base = f(`version: "3.7"
 services:
   web:
@@ -486,7 +487,8 @@ networks:
     expect(st.services.map((s) => s.key)).toEqual(['web', 'cache']);
     const web = st.services[0]!.spec;
     expect(web.image).toBe('nginx:1.19');
-    expect(web.args).toEqual(['nginx-debug']);
+    // mergo.WithAppendSlice: the command's words are appended, not replaced.
+    expect(web.args).toEqual(['nginx', '-g', 'daemon off;', 'nginx-debug']);
     expect(web.env).toEqual(['A=1', 'B=3', 'C=4']);
     expect(web.ports.map((p) => p.published)).toEqual([80, 443]);
     expect(web.mode).toEqual({ kind: 'replicated', replicas: 5 });
@@ -494,6 +496,12 @@ networks:
     expect(web.constraints).toEqual(['node.role == worker', 'node.labels.disk == ssd']);
     expect(web.networks).toEqual([{ target: 'app_net', aliases: ['web'] }]);
     expect(st.networks.map((n) => [n.name, n.attachable])).toEqual([['app_default', false], ['app_net', true]]);
+  });
+
+  it('mounts a volume named in both files twice, as 19.03 does', () => {
+    const a = f('version: "3.7"\nservices:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\nvolumes:\n  data:\n', '/d/a.yml');
+    const st = loadStack('s', [a, { ...a, path: '/d/b.yml' }]);
+    expect(st.services[0]!.spec.mounts.map((m) => `${m.source}:${m.target}`)).toEqual(['s_data:/var/lib/postgresql/data', 's_data:/var/lib/postgresql/data']);
   });
 
   it('refuses files of different versions', () => {
