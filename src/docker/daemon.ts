@@ -54,7 +54,7 @@ export interface RunOptions {
 /** A mount asked for: a named volume (created on first use), an anonymous one (source ''), or a
  *  host path. `mode` is what `docker inspect` shows as Mode ("z" for `-v` volumes). */
 export interface MountSpec {
-  readonly type: 'volume' | 'bind';
+  readonly type: 'volume' | 'bind' | 'tmpfs';
   readonly source: string;
   readonly target: string;
   readonly readOnly: boolean;
@@ -564,7 +564,7 @@ export class Daemon {
     // The image's VOLUMEs not covered by a mount get anonymous volumes (no mode, as Config.Volumes).
     const fromImage = (image.volumes ?? []).filter((p) => !user.some((m) => m.target === p)).map((target): MountSpec => ({ type: 'volume', source: '', target, readOnly: false, mode: '' }));
     return [...user, ...fromImage].map((m) => {
-      if (m.type === 'bind') return { type: 'bind', volume: null, source: m.source, destination: m.target, rw: !m.readOnly, mode: m.mode };
+      if (m.type !== 'volume') return { type: m.type, volume: null, source: m.source, destination: m.target, rw: !m.readOnly, mode: m.mode };
       const anonymous = m.source === '';
       const v = this.volumes.create(anonymous ? this.rng.hex(64) : m.source, { driver: m.driver, labels: m.labels ?? null, options: m.driverOptions ?? null, now: this.now, anonymous });
       return { type: 'volume', volume: v, source: v.mountpoint, destination: m.target, rw: !m.readOnly, mode: m.mode };

@@ -42,7 +42,7 @@ export class Volume {
 
 /** One mount of a container, as `docker inspect` Mounts shows it. */
 export interface ContainerMount {
-  readonly type: 'volume' | 'bind';
+  readonly type: 'volume' | 'bind' | 'tmpfs';
   /** The volume (type volume). */
   readonly volume: Volume | null;
   /** The host path (type bind), or the volume's mountpoint. */

@@ -25,7 +25,7 @@
 // - `depends_on` and `sysctls` are accepted and ignored silently, as 19.03 does: they are in none of
 //   its warning lists (types.go UnsupportedProperties / DeprecatedProperties).
 // - Not modelled: healthcheck, logging and the other container options (accepted, ignored).
-//   `entrypoint` and tmpfs mounts are ignored with a note of this simulator's own wording.
+//   `entrypoint` and npipe mounts are ignored with a note of this simulator's own wording.
 //
 // Merging several -c files (19.03.13's merge.go: mergo with WithAppendSlice and WithOverride, checked
 // against the real loader): top-level networks, volumes, secrets and configs entries are replaced
@@ -136,16 +136,30 @@ function convertFail(v: { node: Node | null; file: File }, msg: string): never {
 /** yaml.v2 (YAML 1.1) reads these plain scalars as booleans, and 0755 as octal. */
 const YAML11_BOOL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 
-function toV(node: unknown, file: File, doc: Document, depth = 0): V {
+/** A plain key yaml.v2 does not read as a string, as Go's %#v prints it (null, bool, int, float). */
+function nonStringKey(src: string): string | null {
+  if (src === '' || src === '~' || /^(null|Null|NULL)$/.test(src)) return '<nil>';
+  if (YAML11_BOOL.test(src)) return String(/^(y|yes|true|on)$/i.test(src));
+  if (/^[-+]?(0|[1-9][0-9_]*)$/.test(src)) return String(Number(src.replace(/_/g, '')));
+  if (/^0[0-7_]+$/.test(src)) return String(parseInt(src.replace(/_/g, ''), 8));
+  if (/^0x[0-9a-fA-F_]+$/.test(src)) return String(parseInt(src.slice(2).replace(/_/g, ''), 16));
+  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(src)) return String(Number(src));
+  return null;
+}
+
+function toV(node: unknown, file: File, doc: Document, depth = 0, prefix = ''): V {
   if (depth > 100) fail(file, node as Node, 'the document is nested too deeply');
-  if (isAlias(node)) return toV(node.resolve(doc), file, doc, depth + 1);
+  if (isAlias(node)) return toV(node.resolve(doc), file, doc, depth + 1, prefix);
   if (isMap(node)) {
     const entries = new Map<string, { key: Node | null; val: V }>();
     const merges: V[] = [];
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const k = isScalar(keyNode) ? String(keyNode.value) : keyNode === null ? '' : String((keyNode as { toString(): string }).toString());
-      const val = pair.value === null ? { kind: 'scalar' as const, value: null, node: keyNode, file } : toV(pair.value, file, doc, depth + 1);
+      // ParseYAML's convertToStringKeysRecursive: a key that is not a string stops the load.
+      const bad = keyNode === null ? '<nil>' : isScalar(keyNode) && keyNode.type === 'PLAIN' && typeof keyNode.source === 'string' && k !== '<<' ? nonStringKey(keyNode.source) : null;
+      if (bad !== null) fail(file, keyNode, `Non-string key ${prefix === '' ? 'at top level' : `in ${prefix}`}: ${bad}`);
+      const val = pair.value === null ? { kind: 'scalar' as const, value: null, node: keyNode, file } : toV(pair.value, file, doc, depth + 1, prefix === '' ? k : `${prefix}.${k}`);
       if (k === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
         merges.push(val);
         continue;
@@ -161,7 +175,7 @@ function toV(node: unknown, file: File, doc: Document, depth = 0): V {
     }
     return { kind: 'map', entries, node: node as Node, file };
   }
-  if (isSeq(node)) return { kind: 'seq', items: node.items.map((n) => toV(n, file, doc, depth + 1)), node: node as Node, file };
+  if (isSeq(node)) return { kind: 'seq', items: node.items.map((n, i) => toV(n, file, doc, depth + 1, `${prefix}[${i}]`)), node: node as Node, file };
   if (isScalar(node)) {
     let value = node.value as unknown;
     const src = node.source;
@@ -989,7 +1003,13 @@ function mounts(svc: VMap, key: string, ctx: Ctx): Mount[] {
       ({ type, source, target, readOnly } = p);
     }
     const ro = readOnly ? { readOnly: true } : {};
-    if (type === 'tmpfs' || type === 'npipe') {
+    if (type === 'tmpfs') {
+      // handleTmpfsToMount: no source allowed.
+      if (source !== '') convertFail(item, `service ${key}: invalid tmpfs source, source must be empty`);
+      out.push({ type: 'tmpfs', source: '', target, ...ro });
+      continue;
+    }
+    if (type === 'npipe') {
       ctx.notes.push(`service ${key}: ${type} mount ${target} is not simulated; ignored`);
       continue;
     }

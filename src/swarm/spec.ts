@@ -60,7 +60,7 @@ export type SecretRef = FileRef;
 export type ConfigRef = FileRef;
 
 export interface Mount {
-  readonly type: 'volume' | 'bind';
+  readonly type: 'volume' | 'bind' | 'tmpfs';
   /** A volume's name ('' for an anonymous volume) or a bind's host path. */
   readonly source: string;
   readonly target: string;

@@ -498,6 +498,16 @@ networks:
     expect(st.networks.map((n) => [n.name, n.attachable])).toEqual([['app_default', false], ['app_net', true]]);
   });
 
+  it('keeps a tmpfs mount, and refuses one with a source, as convert/volume.go does', () => {
+    expect(load('version: "3.7"\nservices:\n  a:\n    image: x\n    volumes:\n      - type: tmpfs\n        target: /t\n').services[0]!.spec.mounts).toEqual([{ type: 'tmpfs', source: '', target: '/t' }]);
+    expect(load('version: "3.7"\nservices:\n  a:\n    image: x\n    volumes:\n      - type: tmpfs\n        source: s\n        target: /t\n').convertError).toEqual({ key: 'a', message: 'service a: invalid tmpfs source, source must be empty' });
+  });
+
+  it('refuses a key that yaml.v2 does not read as a string', () => {
+    expect(loadError('version: "3.7"\nservices:\n  a:\n    image: x\n    networks:\n      n:\n        aliases: [y]\n').message).toBe('Non-string key in services.a.networks: false');
+    expect(loadError('version: "3.7"\n1: x\nservices: {}\n').message).toBe('Non-string key at top level: 1');
+  });
+
   it('mounts a volume named in both files twice, as 19.03 does', () => {
     const a = f('version: "3.7"\nservices:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\nvolumes:\n  data:\n', '/d/a.yml');
     const st = loadStack('s', [a, { ...a, path: '/d/b.yml' }]);
