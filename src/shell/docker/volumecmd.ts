@@ -1,6 +1,7 @@
 // docker volume create | ls | inspect | rm | prune, as docker/cli 19.03 prints them
 // (cli/command/volume, formatter/volume.go) over one engine's volumes (docker/volumes.ts).
 import type { Daemon } from '../../docker/daemon.js';
+import { rfc3339Nano } from '../../sim/clock.js';
 import type { Volume } from '../../docker/volumes.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
@@ -37,7 +38,7 @@ export function humanSize(bytes: number): string {
 
 /** The local driver's CreatedAt: the directory's mtime in RFC 3339, seconds. */
 function createdAt(v: Volume): string {
-  return new Date(Math.floor(v.createdAt / 1e6)).toISOString().replace(/\.\d+Z$/, 'Z');
+  return `${rfc3339Nano(v.createdAt).slice(0, 19)}Z`;
 }
 
 function volumeJson(v: Volume): object {
