@@ -111,6 +111,17 @@ describe('stack deploy: its order and where it stops', () => {
     expect(r[0]).toEqual({ out: 'Creating network st_front\nservice a: undefined network "front"\n', exit: 1 });
   });
 
+  it('an external network that is a local bridge is in the wrong scope; a missing one is not found', () => {
+    const file = 'version: "3.7"\nservices:\n  a:\n    image: nginx\n    networks: [front]\nnetworks:\n  front:\n    external: true\n';
+    const r = cluster({ 'x.yml': file }, [
+      { run: 'docker stack deploy -c x.yml st' },
+      { run: 'docker network create front' },
+      { run: 'docker stack deploy -c x.yml st' },
+    ]);
+    expect(r[0]).toEqual({ out: 'network "front" is declared as external, but could not be found. You need to create a swarm-scoped network before the stack is deployed\n', exit: 1 });
+    expect(r[2]).toEqual({ out: 'network "front" is declared as external, but it is not in the right scope: "local" instead of "swarm"\n', exit: 1 });
+  });
+
   it('prints loader errors alone, without the file', () => {
     const r = cluster({ 'v.yml': 'version: "2.1"\nservices:\n  a:\n    image: nginx\n' }, [{ run: 'docker stack deploy -c v.yml st' }]);
     expect(r[0]).toEqual({ out: 'unsupported Compose file version: 2.1\n', exit: 1 });

@@ -68,7 +68,7 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, '');
       }
       try {
-        deployStack(ctx, cluster, stack);
+        deployStack(ctx, cluster, stack, (n) => d.findNetworkByName(n)?.scope ?? null);
         cluster.commit();
         return exit(0);
       } catch (e) {

@@ -57,10 +57,13 @@ function createFileObjects(ctx: Ctx, cluster: SwarmCluster, kind: FileObjectKind
   }
 }
 
-export function deployStack(ctx: Ctx, cluster: SwarmCluster, stack: Stack): void {
+/** `localScope(name)`: the scope of a network of that name on the manager's own engine, if any. */
+export function deployStack(ctx: Ctx, cluster: SwarmCluster, stack: Stack, localScope: (name: string) => string | null = () => null): void {
   for (const n of stack.networks) {
     if (!n.external || BUILTIN_NETWORKS.includes(n.name)) continue;
     if (cluster.findNetwork(n.name) === null) {
+      const scope = localScope(n.name);
+      if (scope !== null) throw new DeployError(`network "${n.name}" is declared as external, but it is not in the right scope: "${scope}" instead of "swarm"`);
       throw new DeployError(`network "${n.name}" is declared as external, but could not be found. You need to create a swarm-scoped network before the stack is deployed`);
     }
   }
