@@ -205,6 +205,18 @@ describe('volumes', () => {
     expect(r[4]!.out).toBe('[{"Type":"volume","Source":"app_data","Target":"/srv","VolumeOptions":{"Labels":{"com.docker.stack.namespace":"app"}}}]\n');
   });
 
+  it('service create --mount readonly: ReadOnly in the spec, RW false in the task\'s container', () => {
+    const r = cluster({}, [
+      { run: 'docker service create -d --name ro --constraint node.role==manager --mount type=volume,source=v,target=/d,readonly busybox sleep 100000' },
+      { sleep: '5s' },
+      { run: 'docker service inspect -f "{{json .Spec.TaskTemplate.ContainerSpec.Mounts}}" ro' },
+      { run: 'docker ps -q -f name=ro', save: 'C' },
+      { run: 'docker inspect -f "{{json .Mounts}}" ${C}' },
+    ]);
+    expect(r[2]!.out).toBe('[{"Type":"volume","Source":"v","Target":"/d","ReadOnly":true}]\n');
+    expect(r[4]!.out).toBe('[{"Type":"volume","Name":"v","Source":"/var/lib/docker/volumes/v/_data","Destination":"/d","Driver":"local","Mode":"","RW":false,"Propagation":""}]\n');
+  });
+
   it('a task rescheduled to another node finds that node\'s volume, empty', () => {
     const text = 'name: resched\nseed: 3\nhosts:\n  - { name: m1, ip: 10.1.0.10/24 }\n  - { name: w1, ip: 10.1.0.11/24 }\nsteps:\n'
       + '  - run: docker swarm init --advertise-addr 10.1.0.10\n    on: m1\n  - run: docker swarm join-token worker -q\n    on: m1\n    save: T\n'

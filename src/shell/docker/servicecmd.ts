@@ -440,7 +440,9 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           secrets: o.secret.map(parseSecret),
           mounts: o.mount.map((m) => {
             const kv = labelsOf(m.split(','));
-            return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '' };
+            // `readonly` alone, or readonly=true|1 (opts.MountOpt).
+            const ro = m.split(',').some((f) => f === 'readonly' || f === 'ro') ? 'true' : kv['readonly'] ?? kv['ro'];
+            return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '', ...(ro === 'true' || ro === '1' ? { readOnly: true } : {}) };
           }),
           restart: DEFAULT_RESTART,
         };
