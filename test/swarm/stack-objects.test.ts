@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { dockerOf } from '../../src/docker/engine.js';
 import { dataDir } from '../../src/docker/volumes.js';
 import { SEC } from '../../src/sim/clock.js';
+import { hostEnv, hostPrompt, startIn } from '../../src/shell/exec.js';
+import { Session } from '../../src/shell/program.js';
 import { runText, sh } from '../helpers.js';
 
 type Step = { run: string; on?: string; stdin?: string; save?: string } | { sleep: string };
@@ -256,5 +258,27 @@ describe('volumes', () => {
     expect(run(`docker volume rm ${left.join(' ')}`)).toBe(`${left.join('\n')}\n`);
     run('docker run -d -v mysql:/var/lib/mysql --name mysql1 -e MYSQL_ALLOW_EMPTY_PASSWORD=true mysql');
     expect(run('docker volume ls')).toBe('DRIVER              VOLUME NAME\nlocal               mysql\n');
+  });
+
+});
+
+describe('stack deploy reads ${VAR} from the environment of the shell it runs in', () => {
+  it('takes the variables of the command\'s environment (ctx.vars), and stops on a required one missing', () => {
+    const text = 'name: env\nseed: 3\nhosts:\n  - { name: m1, ip: 10.1.0.10/24 }\nfiles:\n  - on: m1\n    path: /root/p.yml\n    content: |\n'
+      + '      version: "3.7"\n      services:\n        portainer:\n          image: nginx:${TAG:-latest}\n          deploy:\n            replicas: ${REPLICAS:-1}\n'
+      + '            labels:\n              - traefik.frontend.rule=Host:portainer.${DOMAIN?Variable DOMAIN not set}\n'
+      + 'steps:\n  - run: docker swarm init --advertise-addr 10.1.0.10\n    on: m1\n';
+    const w = runText(text).res.world;
+    const h = w.hosts.get('m1')!;
+    const run = (line: string, vars: Record<string, string>): string => {
+      const env = { ...hostEnv(h), vars: new Map(Object.entries(vars)) };
+      let out = '';
+      const c = startIn(w, new Session(env, hostPrompt(h)), env, line, { write: (t) => (out += t) });
+      w.eq.runWhile(() => !c.done, w.eq.now + 60 * SEC);
+      return out;
+    };
+    expect(run('docker stack deploy -c p.yml st', {})).toBe('invalid interpolation format for services.portainer.deploy.labels.[]: "required variable DOMAIN is missing a value: Variable DOMAIN not set". You may need to escape any $ with another $.\n');
+    expect(run('docker stack deploy -c p.yml st', { DOMAIN: 'example.com', REPLICAS: '3' })).toBe('Creating network st_default\nCreating service st_portainer\n');
+    expect(run('docker service inspect -f "{{.Spec.Mode.Replicated.Replicas}} {{json .Spec.Labels}}" st_portainer', {})).toBe('3 {"traefik.frontend.rule":"Host:portainer.example.com","com.docker.stack.namespace":"st","com.docker.stack.image":"nginx:latest"}\n');
   });
 });
