@@ -232,6 +232,11 @@ export class Agent {
       // service's network aliases are service records, answered with the VIP, not the task IP.
       networks: nets.map((n) => ({ net: n, ip: t.addresses.get(n.id)!, aliases: [] })),
       files: this.secretFiles(t),
+      // The executor creates the task's volumes on this node on first use (volumes are per node).
+      mounts: t.spec.mounts.map((m) => ({
+        type: m.type, source: m.source, target: m.target, readOnly: m.readOnly === true, mode: '',
+        labels: m.volumeOptions?.labels ?? null, driver: m.volumeOptions?.driver ?? undefined, driverOptions: m.volumeOptions?.driverOptions ?? null,
+      })),
       // Host-mode ports are published on the node through the docker_gwbridge leg.
       publish: svc.ports.filter((q) => q.mode === 'host').map((q) => ({ hostIp: 0, hostPort: q.published ?? q.target, containerPort: q.target, proto: q.protocol })),
     });
@@ -243,11 +248,16 @@ export class Agent {
     return c;
   }
 
+  /** The task's secrets and configs as files. The executor puts a secret with a relative target
+   *  under /run/secrets and a config with a relative target under / (daemon/cluster/executor
+   *  container.go: secrets' and configs' mount points; a config's default target is /<name>). */
   private secretFiles(t: Task): Map<string, string> {
     const files = new Map<string, string>();
-    for (const ref of t.spec.secrets) {
-      const s = [...this.cluster.secrets.values()].find((x) => x.name === ref.source);
-      if (s !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `/run/secrets/${ref.target}`, s.data);
+    for (const [refs, store, dir] of [[t.spec.secrets, this.cluster.secrets, '/run/secrets/'], [t.spec.configs, this.cluster.configs, '/']] as const) {
+      for (const ref of refs) {
+        const s = [...store.values()].find((x) => x.name === ref.source);
+        if (s !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `${dir}${ref.target}`, s.data);
+      }
     }
     return files;
   }
@@ -262,7 +272,11 @@ export class Agent {
       this.containers.delete(t.id);
       this.touched();
       if (c.state === 'running') this.d.stopContainer(c, 0);
-      if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
+      // The executor removes task containers with RemoveVolumes: their anonymous volumes go too.
+      if (this.d.containers.has(c.id)) {
+        this.d.removeContainer(c, true);
+        this.d.removeAnonymousVolumes(c);
+      }
       if (!isTerminal(t.state) || t.state === 'running') this.report(t, 'shutdown', 'shutdown');
       this.sync();
     };

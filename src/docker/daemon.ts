@@ -24,6 +24,8 @@ import type { Subnet } from './ipam.js';
 import { Container, Endpoint, Network } from './model.js';
 import type { DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
+import { VolumeStore, mountOf } from './volumes.js';
+import type { ContainerMount, Volume } from './volumes.js';
 
 /** A refusal, printed as the docker CLI prints it, with its exit status. */
 export class DockerError extends Error {
@@ -53,6 +55,22 @@ export interface RunOptions {
   readonly restart?: string;
   /** The CLI stays attached and runs the main process itself (foreground, or -it). */
   readonly attached?: boolean;
+  /** -v / --mount, in the order given. */
+  readonly mounts?: readonly MountSpec[];
+}
+
+/** A mount asked for: a named volume (created on first use), an anonymous one (source ''), or a
+ *  host path. `mode` is what `docker inspect` shows as Mode ("z" for `-v` volumes). */
+export interface MountSpec {
+  readonly type: 'volume' | 'bind' | 'tmpfs';
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+  readonly mode: string;
+  /** For a volume created by this mount (a stack's VolumeOptions). */
+  readonly labels?: Record<string, string> | null;
+  readonly driver?: string;
+  readonly driverOptions?: Record<string, string> | null;
 }
 
 export interface CreateNetworkOptions {
@@ -73,6 +91,7 @@ export class Daemon {
   readonly containers = new Map<string, Container>();
   /** repo:tag pulled, built or tagged so far, with the image ID. */
   readonly images = new Map<string, string>();
+  readonly volumes = new VolumeStore();
   /** The images themselves, by ID. */
   readonly imageById = new Map<string, LocalImage>();
   running = false;
@@ -417,12 +436,13 @@ export class Daemon {
     });
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
+    c.files.mounts = this.mount(o.mounts ?? [], spec!);
     c.autoRemove = o.rm === true;
     c.restartPolicy = o.restart ?? 'no';
     c.attached = o.attached === true;
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.addContainer(c);
-    for (const [path, data] of spec!.files ?? []) c.files.set(path, data);
+    this.copyImageFiles(c, spec!);
     this.writeFiles(c);
     // docker run is create then start: a network that refuses the container fails the start,
     // leaving the container behind in the Created state (exit 125, no usage hint).
@@ -497,7 +517,7 @@ export class Daemon {
    * networks at the addresses the managers allocated (overlays first, then ingress, then the
    * docker_gwbridge leg), given its secrets as files, and started.
    */
-  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[] }): Container {
+  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[]; mounts?: readonly MountSpec[] }): Container {
     const parsed = parseImageRef(o.image);
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
@@ -509,6 +529,7 @@ export class Daemon {
     const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
+    c.files.mounts = this.mount(o.mounts ?? [], spec);
     this.addContainer(c);
     // Names as libnetwork's sandbox orders its endpoints (the service's networks eth0…, then
     // ingress, then docker_gwbridge), devices made in the order 19.03 joins them: ingress, the
@@ -528,7 +549,7 @@ export class Daemon {
     // its host-mode ports are then published there, as `docker run -p` does.
     const bridge = this.findNetwork('bridge');
     if (ordered.length === 0 && bridge !== null) this.connect(c, bridge, [], null, c.name, true);
-    for (const [path, data] of spec.files ?? []) c.files.set(path, data);
+    this.copyImageFiles(c, spec);
     for (const [path, data] of o.files) c.files.set(path, data);
     this.writeFiles(c);
     this.startContainer(c);
@@ -652,6 +673,41 @@ export class Daemon {
     for (const l of this.exitListeners) l(c, code);
     // --rm: the daemon removes the container once it has exited (and its anonymous volumes).
     if (c.autoRemove) this.removeContainer(c, true);
+  }
+
+  /** The volumes a container's mounts need, created here on first use (the local driver). */
+  mount(user: readonly MountSpec[], image: ImageSpec): ContainerMount[] {
+    // The image's VOLUMEs not covered by a mount get anonymous volumes (no mode, as Config.Volumes).
+    const fromImage = (image.volumes ?? []).filter((p) => !user.some((m) => m.target === p)).map((target): MountSpec => ({ type: 'volume', source: '', target, readOnly: false, mode: '' }));
+    return [...user, ...fromImage].map((m) => {
+      if (m.type !== 'volume') return { type: m.type, volume: null, source: m.source, destination: m.target, rw: !m.readOnly, mode: m.mode };
+      const anonymous = m.source === '';
+      const v = this.volumes.create(anonymous ? this.rng.hex(64) : m.source, { driver: m.driver, labels: m.labels ?? null, options: m.driverOptions ?? null, now: this.now, anonymous });
+      return { type: 'volume', volume: v, source: v.mountpoint, destination: m.target, rw: !m.readOnly, mode: m.mode };
+    });
+  }
+
+  /** The image's files into the container. Under a volume mount they land in the volume only when
+   *  it is empty (the copy-up of a fresh volume, volume.CopyData); a volume that holds data keeps it. */
+  private copyImageFiles(c: Container, image: ImageSpec): void {
+    const empty = new Set(c.mounts.filter((m) => m.volume !== null && m.volume.files.size === 0).map((m) => m.volume));
+    for (const [path, data] of image.files ?? []) {
+      const at = mountOf(c.mounts, path);
+      if (at !== null && at.mount.volume !== null && !empty.has(at.mount.volume)) continue;
+      c.files.set(path, data);
+    }
+  }
+
+  /** The containers (any state) that mount a volume. */
+  volumeUsers(v: Volume): Container[] {
+    return [...this.containers.values()].filter((c) => c.mounts.some((m) => m.volume === v));
+  }
+
+  /** `docker rm -v`, and the swarm executor's removal: the container's anonymous volumes go too. */
+  removeAnonymousVolumes(c: Container): void {
+    for (const m of c.mounts) {
+      if (m.volume !== null && m.volume.anonymous && this.volumeUsers(m.volume).length === 0) this.volumes.remove(m.volume);
+    }
   }
 
   removeContainer(c: Container, force: boolean): void {

@@ -37,6 +37,8 @@ export interface ImageSpec {
   readonly requireEnv?: { readonly anyOf: string[]; readonly error: string; readonly unlessFile?: string };
   /** Layers the first pull prints. */
   readonly layers: number;
+  /** The image's VOLUME paths: each container gets an anonymous volume there unless a mount covers it. */
+  readonly volumes?: readonly string[];
   /** The image's own ENV lines for a tag (mysql's MYSQL_VERSION tells its client which release it is). */
   readonly env?: (tag: string) => string[];
   /** A broken image: its process exits with this code this long after starting. */
@@ -79,12 +81,12 @@ const CATALOGUE: ImageSpec[] = [
   { repo: 'xiaopeng163/python-flask-demo', shell: 'gnu', cmd: ['python', 'app.py'], daemon: true, ports: [http(5000, 'hello docker, version {tag}\n')], exposed: ['5000/tcp'], layers: 8 },
   {
     repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [{ port: 3306, proto: 'tcp', behaviour: { kind: 'mysql' } }, tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
-    env: mysqlEnv,
+    env: mysqlEnv, volumes: ['/var/lib/mysql'],
     requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD',
       // An initialised data directory (a kept volume) needs none of them.
       unlessFile: '/var/lib/mysql/mysql/user.MYD' },
   },
-  { repo: 'redis', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'redis-server'], daemon: true, ports: [tcp(6379)], exposed: ['6379/tcp'], layers: 6 },
+  { repo: 'redis', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'redis-server'], daemon: true, ports: [tcp(6379)], exposed: ['6379/tcp'], layers: 6, volumes: ['/data'] },
   { repo: 'wordpress', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'apache2-foreground'], daemon: true, ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'wordpress' } }], exposed: ['80/tcp'], layers: 20 },
   { repo: 'dockersamples/examplevotingapp_vote', shell: 'gnu', cmd: ['gunicorn', 'app:app', '-b', '0.0.0.0:80'], daemon: true, ports: [http(80, '<title>Cats vs Dogs!</title>\nProcessed by container ID {hostname}\n')], exposed: ['80/tcp'], layers: 9 },
   { repo: 'dockersamples/examplevotingapp_result', shell: 'gnu', cmd: ['node', 'server.js'], daemon: true, ports: [http(80, '<title>Cats vs Dogs -- Result</title>\n')], exposed: ['80/tcp'], layers: 9 },

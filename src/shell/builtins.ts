@@ -90,7 +90,7 @@ export const builtins = new Map<string, Program>([
 ]);
 
 /** A directory exists when it is the root, a home, or holds a file. */
-function isDir(ctx: Parameters<Program>[0], dir: string): boolean {
+export function isDir(ctx: Parameters<Program>[0], dir: string): boolean {
   if (dir === '/' || dir === '/root' || dir === '/tmp') return true;
   const prefix = `${dir}/`;
   for (const path of ctx.files.keys()) if (path.startsWith(prefix)) return true;

@@ -10,7 +10,8 @@ import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../docker/ipam.js';
 import type { Subnet } from '../docker/ipam.js';
 import { swarmId } from './ids.js';
-import { NodeTasks, Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
+import { NodeTasks, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
+import type { Config, FileObjectKind, Secret } from './model.js';
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
 import { scheduleTask } from './scheduler.js';
 import { Updater, specKey } from './updater.js';
@@ -66,12 +67,18 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   readonly tasks = new Map<string, Task>();
   readonly networks = new Map<string, SwarmNetwork>();
   readonly secrets = new Map<string, Secret>();
+  readonly configs = new Map<string, Config>();
   readonly nodeOfHost = new Map<string, string>();
   /** Standalone containers attached to attachable overlays (`docker run --network`), by container ID. */
   readonly attachments = new Map<string, { readonly networkId: string; readonly nodeId: string; readonly ip: Ip4; readonly name: string }>();
   readonly workerToken: string;
   readonly managerToken: string;
   leaderId: string | null = null;
+
+  /** The store's secrets or configs. */
+  fileObjects(kind: FileObjectKind): Map<string, Secret | Config> {
+    return kind === 'secret' ? this.secrets : this.configs;
+  }
   private nextVni = INGRESS_VNI;
   private nextPort = 30000;
   /** The agents, in the order they started: told after commits, when something concerns them. */

@@ -8,6 +8,7 @@ import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
+import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
 import type { Container } from '../../docker/model.js';
 import { longRunning } from '../../docker/process.js';
 import { lookupProgram } from '../registry.js';
@@ -31,11 +32,12 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .option('-l, --label <kv>', '', collect, [])
     .option('-h, --hostname <name>')
     .option('-v, --volume <spec>', '', collect, [])
+    .option('--mount <spec>', '', collect, [])
     .option('--restart <policy>')
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
+  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[] }>();
   const [image, ...rest] = cmd.args;
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
@@ -58,6 +60,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+      mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
       rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no',
     });
     for (const l of pulled) println(ctx, l);
@@ -182,8 +185,11 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     case 'rm': {
       const cmd = subcommand('rm').option('-f, --force').option('-v, --volumes').argument('[containers...]');
       if (!parseFlags(ctx, cmd, args, 'rm', exit)) return true;
-      const force = !!cmd.opts<{ force?: boolean }>().force;
-      containersOf(ctx, d, cmd.args, exit, 'rm', (c) => d.removeContainer(c, force));
+      const { force, volumes } = cmd.opts<{ force?: boolean; volumes?: boolean }>();
+      containersOf(ctx, d, cmd.args, exit, 'rm', (c) => {
+        d.removeContainer(c, !!force);
+        if (volumes) d.removeAnonymousVolumes(c);
+      });
       return true;
     }
     case 'stop':

@@ -143,6 +143,11 @@ export function containerJson(d: Daemon, c: Container): object {
     Image: `sha256:${c.imageId}`,
     Name: `/${c.name}`,
     HostConfig: { NetworkMode: c.networkMode === 'bridge' ? 'default' : c.networkMode },
+    // types.MountPoint: Name and Driver only for volumes; binds propagate rprivate by default.
+    Mounts: c.mounts.map((m) => ({
+      Type: m.type, ...(m.volume !== null ? { Name: m.volume.name } : {}), Source: m.source, Destination: m.destination,
+      ...(m.volume !== null ? { Driver: m.volume.driver } : {}), Mode: m.mode, RW: m.rw, Propagation: m.type === 'bind' ? 'rprivate' : '',
+    })),
     Config: {
       Hostname: c.hostname,
       Env: [...c.env].map(([k, v]) => `${k}=${v}`),

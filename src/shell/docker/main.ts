@@ -6,8 +6,9 @@ import { NOT_RUNNING, daemonOf } from './common.js';
 import { dockerNetwork } from './networks.js';
 import { dockerNode, dockerSwarm } from './swarmcmd.js';
 import { dockerService } from './servicecmd.js';
-import { dockerSecret } from './secretcmd.js';
+import { dockerConfig, dockerSecret } from './fileobjcmd.js';
 import { dockerStack } from './stackcmd.js';
+import { dockerVolume } from './volumecmd.js';
 import { dockerOf } from '../../docker/engine.js';
 import { dockerInfo } from './info.js';
 import { dockerImageCmd } from './imagecmd.js';
@@ -44,6 +45,8 @@ export const docker: Program = (ctx, argv, exit) => {
   if (sub === 'node') return dockerNode(ctx, d, args, exit);
   if (sub === 'service') return dockerService(ctx, d, args, exit);
   if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
+  if (sub === 'config') return dockerConfig(ctx, d, args, exit);
+  if (sub === 'volume') return dockerVolume(ctx, d, args, exit);
   if (sub === 'stack') return dockerStack(ctx, d, args, exit);
   // `docker container <verb>`: the management command form of the same verbs (ls/list = ps).
   if (sub === 'container' && args[0] !== undefined) {

@@ -9,7 +9,7 @@ import type { SwarmCluster } from '../../swarm/cluster.js';
 import { parseConstraint } from '../../swarm/constraints.js';
 import type { Service, Task } from '../../swarm/model.js';
 import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration } from '../../swarm/spec.js';
-import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
+import type { FileRef, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
@@ -303,6 +303,20 @@ export function psRows(cluster: SwarmCluster, services: Service[], noTrunc = fal
   return rows;
 }
 
+/** A secret's or config's File target, with Docker's defaults (root, 0444). */
+function fileTarget(x: FileRef): object {
+  return { Name: x.target, UID: x.uid ?? '0', GID: x.gid ?? '0', Mode: x.mode ?? 0o444 };
+}
+
+/** mount.Mount as the API prints it: Source, ReadOnly and VolumeOptions only when set. */
+function mountJson(m: Mount): object {
+  const vo = m.volumeOptions;
+  return {
+    Type: m.type, ...(m.source !== '' ? { Source: m.source } : {}), Target: m.target, ...(m.readOnly ? { ReadOnly: true } : {}),
+    ...(vo !== undefined ? { VolumeOptions: { ...(vo.labels !== null ? { Labels: vo.labels } : {}), ...(vo.driver !== null || vo.driverOptions !== null ? { DriverConfig: { ...(vo.driver !== null ? { Name: vo.driver } : {}), ...(vo.driverOptions !== null ? { Options: vo.driverOptions } : {}) } } : {}) } } : {}),
+  };
+}
+
 function serviceJson(cluster: SwarmCluster, svc: Service): object {
   const spec = (s: ServiceSpec): object => ({
     Name: s.name,
@@ -314,7 +328,9 @@ function serviceJson(cluster: SwarmCluster, svc: Service): object {
         ...(s.env.length > 0 ? { Env: s.env } : {}),
         ...(s.hostname !== null ? { Hostname: s.hostname } : {}),
         Init: false,
-        ...(s.secrets.length > 0 ? { Secrets: s.secrets.map((x) => ({ File: { Name: x.target, UID: '0', GID: '0', Mode: 292 }, SecretID: [...cluster.secrets.values()].find((y) => y.name === x.source)?.id ?? '', SecretName: x.source })) } : {}),
+        ...(s.mounts.length > 0 ? { Mounts: s.mounts.map(mountJson) } : {}),
+        ...(s.secrets.length > 0 ? { Secrets: s.secrets.map((x) => ({ File: fileTarget(x), SecretID: [...cluster.secrets.values()].find((y) => y.name === x.source)?.id ?? '', SecretName: x.source })) } : {}),
+        ...(s.configs.length > 0 ? { Configs: s.configs.map((x) => ({ File: fileTarget(x), ConfigID: [...cluster.configs.values()].find((y) => y.name === x.source)?.id ?? '', ConfigName: x.source })) } : {}),
         StopGracePeriod: 10000000000,
         DNSConfig: {},
         Isolation: 'default',
@@ -374,6 +390,8 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
   lines.push('ContainerSpec:', ` Image:\t\t${s.image}`);
   if (s.args.length > 0) lines.push(` Args:\t\t${s.args.join(' ')} `);
   if (s.env.length > 0) lines.push(` Env:\t\t${s.env.join(' ')}`);
+  if (s.mounts.length > 0) lines.push('Mounts:', ...s.mounts.map((m) => ` Target:\t${m.target}\n  Source:\t${m.source}\n  ReadOnly:\t${m.readOnly === true}\n  Type:\t\t${m.type}`));
+  if (s.configs.length > 0) lines.push('Configs:', ...s.configs.map((x) => ` Target:\t${x.target}\n  Source:\t${x.source}`));
   if (s.secrets.length > 0) lines.push('Secrets:', ...s.secrets.map((x) => ` Target:\t${x.target}\n  Source:\t${x.source}`));
   lines.push('Resources:');
   if (s.networks.length > 0) lines.push(`Networks:\t${s.networks.map((n) => n.target).join(' ')}`);
@@ -421,7 +439,9 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           secrets: o.secret.map(parseSecret),
           mounts: o.mount.map((m) => {
             const kv = labelsOf(m.split(','));
-            return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '' };
+            // `readonly` alone, or readonly=true|1 (opts.MountOpt).
+            const ro = m.split(',').some((f) => f === 'readonly' || f === 'ro') ? 'true' : kv['readonly'] ?? kv['ro'];
+            return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '', ...(ro === 'true' || ro === '1' ? { readOnly: true } : {}) };
           }),
           restart: DEFAULT_RESTART,
         };
