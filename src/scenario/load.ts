@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
+import { compileExpectation, isPatternError } from '../core/regex.js';
 import { MS, SEC } from '../sim/clock.js';
 import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
@@ -63,11 +64,10 @@ class Reader {
       const text = String(item.value);
       const re = /^\/(.*)\/([imsu]*)$/s.exec(text);
       if (re !== null) {
-        try {
-          return { re: new RegExp(re[1]!, re[2]) };
-        } catch (e) {
-          this.fail(item, `bad regular expression ${text}: ${(e as Error).message}`);
-        }
+        // Linear-time matching (core/regex.ts): an expectation can never hang the run.
+        const m = compileExpectation(re[1]!, re[2]!);
+        if (isPatternError(m)) this.fail(item, `bad regular expression ${text}: ${m.error}`);
+        return { re: m };
       }
       return { text };
     });

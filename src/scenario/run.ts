@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
-import { SEC } from '../sim/clock.js';
+import { EventBudgetExceeded, SEC } from '../sim/clock.js';
 import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
@@ -20,6 +20,12 @@ import { dockerOf } from '../docker/engine.js';
 
 /** Simulated time a command may take before it is stopped (a ping without -c would run forever). */
 export const COMMAND_LIMIT = 3600 * SEC;
+
+/** The simulation one step may ask for, in events (a task's container counts 100): a step that
+ *  needs more (tasks crash-looping with --restart-delay 0s for an hour, a traffic loop every 1ms
+ *  for hours, `sleep: 720h` over a swarm) is refused at its line instead of running for minutes.
+ *  Two million events take a few seconds; the shipped scenarios need under a thousand in all. */
+export const STEP_EVENT_LIMIT = 2_000_000;
 
 export interface StepResult {
   readonly line: number;
@@ -70,16 +76,23 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
   for (const step of sc.steps) {
-    const r =
-      step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
-      : step.kind === 'trace' ? traceStep(world, step, vars, print)
-      : step.kind === 'serve' ? serveStep(world, step, print)
-      : step.kind === 'fault' ? faultStep(world, step, print)
-      : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
-      : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
-      : sleepStep(world, step.nanos, step.text, step.line, print);
-    results.push(r);
+    world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
+    try {
+      const r =
+        step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
+        : step.kind === 'trace' ? traceStep(world, step, vars, print)
+        : step.kind === 'serve' ? serveStep(world, step, print)
+        : step.kind === 'fault' ? faultStep(world, step, print)
+        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
+        : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
+        : sleepStep(world, step.nanos, step.text, step.line, print);
+      results.push(r);
+    } catch (e) {
+      if (!(e instanceof EventBudgetExceeded)) throw e;
+      throw new InputError(`this step needs more than ${STEP_EVENT_LIMIT} simulated events, swarmsim's limit for one step (at ${(world.eq.now / SEC).toFixed(3)} s of simulated time; see "Limits" in the README)`, step.line, step.col);
+    }
   }
+  world.eq.limit = Infinity;
   return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world };
 }
 

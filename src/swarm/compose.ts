@@ -39,7 +39,7 @@ import type { Document, Node } from 'yaml';
 import { posix } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Nanos } from '../sim/clock.js';
-import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration } from './spec.js';
+import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration, replicasLimit } from './spec.js';
 import type { Mount, NetworkAttachment, PortConfig, Resources, RestartPolicy, SecretRef, ServiceSpec, UpdateConfig } from './spec.js';
 
 export interface ComposeFile { readonly path: string; readonly text: string }
@@ -87,7 +87,12 @@ interface VSeq extends VBase { readonly kind: 'seq'; readonly items: V[] }
 interface VScalar extends VBase { readonly kind: 'scalar'; readonly value: Scalar }
 type V = VMap | VSeq | VScalar;
 
-interface File { readonly path: string; readonly lc: LineCounter }
+/** `expanded` counts the nodes read, aliases included, against EXPANSION_LIMIT. */
+interface File { readonly path: string; readonly lc: LineCounter; expanded: number }
+
+/** A "billion laughs" document is stopped as yaml.v2's decoder stops it (its alias-ratio check,
+ *  whose upper range is 400,000 decoded nodes): `yaml: document contains excessive aliasing`. */
+const EXPANSION_LIMIT = 400_000;
 
 class ComposeError extends InputError {}
 
@@ -104,6 +109,7 @@ const YAML11_BOOL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|F
 
 function toV(node: unknown, file: File, doc: Document, depth = 0): V {
   if (depth > 100) fail(file, node as Node, 'the document is nested too deeply');
+  if (++file.expanded > EXPANSION_LIMIT) fail(file, node as Node, 'yaml: document contains excessive aliasing');
   if (isAlias(node)) return toV(node.resolve(doc), file, doc, depth + 1);
   if (isMap(node)) {
     const entries = new Map<string, { key: Node | null; val: V }>();
@@ -384,7 +390,7 @@ interface Parsed { readonly file: File; readonly root: VMap; readonly version: s
 
 function parseFile(cf: ComposeFile): Parsed {
   const lc = new LineCounter();
-  const file: File = { path: cf.path, lc };
+  const file: File = { path: cf.path, lc, expanded: 0 };
   const doc = parseDocument(cf.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -882,6 +888,8 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   } else if (modeText === 'replicated' || modeText === '') {
     const n = numOf(replicasV) ?? 1;
     if (n < 0) failAt(replicasV!, `services.${key}.deploy.replicas must be a integer`);
+    const tooMany = replicasLimit(n);
+    if (tooMany !== null) failAt(replicasV!, `service ${key}: ${tooMany}`);
     mode = { kind: 'replicated', replicas: n };
   } else {
     return failAt(get(deploy!, 'mode')!, `service ${key}: Unknown mode: ${modeText}`);
