@@ -2,7 +2,7 @@
 // addr` and `ip route` ask for). Each keeps the derived state consistent the way Linux does:
 // connected and local routes follow addresses and link state; moving a device closes it and
 // flushes its addresses; deleting one end of a veth deletes both.
-import { broadcastOf, networkOf } from '../core/addr.js';
+import { broadcastOf, isGroupMac, networkOf } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { Bridge } from './bridge.js';
 import { Loopback } from './loopback.js';
@@ -203,8 +203,7 @@ export function setMaster(dev: NetDevice, br: Bridge | null): void {
 /** dev_set_mac_address → eth_mac_addr: an Ethernet device refuses a multicast or all-zero
  *  address (is_valid_ether_addr), EADDRNOTAVAIL; loopback keeps its zero address. */
 export function setMac(dev: NetDevice, mac: number): void {
-  const multicast = Math.floor(mac / 2 ** 40) % 2 === 1;
-  if (multicast || (mac === 0 && !(dev instanceof Loopback))) throw new RtnlError('Cannot assign requested address');
+  if (isGroupMac(mac) || (mac === 0 && !(dev instanceof Loopback))) throw new RtnlError('Cannot assign requested address');
   dev.mac = mac;
 }
 

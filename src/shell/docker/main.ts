@@ -9,6 +9,7 @@ import { dockerService } from './servicecmd.js';
 import { dockerSecret } from './secretcmd.js';
 import { dockerStack } from './stackcmd.js';
 import { dockerOf } from '../../docker/engine.js';
+import { TemplateError } from '../gotemplate.js';
 
 export const docker: Program = (ctx, argv, exit) => {
   const [sub, ...args] = argv.slice(1);
@@ -32,15 +33,22 @@ export const docker: Program = (ctx, argv, exit) => {
     println(ctx, NOT_RUNNING);
     return exit(1);
   }
-  if (sub === 'run') return dockerRun(ctx, d, args, exit);
-  if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
-  if (sub === 'swarm') return dockerSwarm(ctx, d, args, exit);
-  if (sub === 'node') return dockerNode(ctx, d, args, exit);
-  if (sub === 'service') return dockerService(ctx, d, args, exit);
-  if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
-  if (sub === 'stack') return dockerStack(ctx, d, args, exit);
-  if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
-  if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+  try {
+    if (sub === 'run') return dockerRun(ctx, d, args, exit);
+    if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
+    if (sub === 'swarm') return dockerSwarm(ctx, d, args, exit);
+    if (sub === 'node') return dockerNode(ctx, d, args, exit);
+    if (sub === 'service') return dockerService(ctx, d, args, exit);
+    if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
+    if (sub === 'stack') return dockerStack(ctx, d, args, exit);
+    if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
+    if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+  } catch (e) {
+    // cli/command/formatter and inspect: `Template parsing error: template: :1: …`, exit 1.
+    if (!(e instanceof TemplateError)) throw e;
+    println(ctx, `Template parsing error: ${e.message}`);
+    return exit(1);
+  }
   println(ctx, `docker: '${sub}' is not a docker command.`);
   println(ctx, "See 'docker --help'");
   exit(1);

@@ -12,6 +12,8 @@ import { managerCluster } from './swarmcmd.js';
 
 type Exit = (code: number) => void;
 
+const MAX_SECRET_SIZE = 500 * 1024;
+
 const NAME_RULE = /^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$/;
 
 /** Stores a secret; throws the daemon's refusal text. */
@@ -19,6 +21,9 @@ export function createSecret(cluster: SwarmCluster, name: string, data: string, 
   if (name.length > 64 || !NAME_RULE.test(name)) {
     throw new Error('rpc error: code = InvalidArgument desc = invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]');
   }
+  // swarmkit api/validation ValidateSecretPayload: MaxSecretSize = 500 KiB.
+  const size = new TextEncoder().encode(data).length;
+  if (size >= MAX_SECRET_SIZE || size < 1) throw new Error(`rpc error: code = InvalidArgument desc = secret data must be larger than 0 and less than ${MAX_SECRET_SIZE} bytes`);
   if ([...cluster.secrets.values()].some((s) => s.name === name)) throw new Error(`rpc error: code = AlreadyExists desc = secret ${name} already exists`);
   const s = new Secret(cluster.newId(), name, data, labels, cluster.now, cluster.storeIndex);
   cluster.secrets.set(s.id, s);

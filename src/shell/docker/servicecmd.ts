@@ -15,7 +15,7 @@ import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js'
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { formatRows, goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
+import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
@@ -470,7 +470,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           services.push(s);
         }
-        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
+        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format, TASK_CONTEXT));
         return exit(0);
       }
       case 'inspect': {

@@ -1,5 +1,5 @@
 // `ip link show|add|set|delete`.
-import { parseIp4, parseMac } from '../../core/addr.js';
+import { isMulticast, parseIp4, parseMac } from '../../core/addr.js';
 import { Bridge } from '../../kernel/bridge.js';
 import type { NetDevice } from '../../kernel/device.js';
 import { getUnsigned, invarg, U16_MAX, U32_MAX } from './args.js';
@@ -123,7 +123,7 @@ function parseVxlan(args: string[]) {
     else if (w === 'remote') o.remote = addr();
     else if (w === 'group') {
       o.remote = addr();
-      if (o.remote >>> 28 !== 0xe) throw new IpError(invarg('invald group address', args[i]!), 255);
+      if (!isMulticast(o.remote)) throw new IpError(invarg('invald group address', args[i]!), 255);
     } else if (w === 'local') o.local = addr();
     else if (w === 'dev') o.dev = val();
     else if (w === 'ttl' || w === 'hoplimit') {
