@@ -2,7 +2,7 @@
 // they arrive, then the statistics. Without -c a real ping runs until ^C; a scenario cannot press
 // ^C, so the default here is 4 requests.
 import { Command, CommanderError } from 'commander';
-import { formatIp4 } from '../core/addr.js';
+import { broadcastOf, formatIp4 } from '../core/addr.js';
 import type { PingSocket } from '../kernel/socket.js';
 import { EACCES, EPERM, ipLocalOut, routeConnectErrno, routeOutput } from '../kernel/ipv4.js';
 import { echoRequest } from '../kernel/icmp.js';
@@ -29,6 +29,13 @@ export function icmpErrorText(err: Packet): string {
   if (err.icmpType === ICMP_TIME_EXCEEDED) return 'Time to live exceeded';
   if (err.icmpType === ICMP_DEST_UNREACH && err.icmpCode === ICMP_FRAG_NEEDED) return `Frag needed and DF set (mtu = ${err.icmpId})`;
   return UNREACH_TEXT[err.icmpCode] ?? `Dest Unreachable, Bad Code: ${err.icmpCode}`;
+}
+
+/** Whether `dst` is the broadcast address of one of the namespace's own subnets (the local
+ *  table's `broadcast` entries, which fib_add_ifaddr adds for every address shorter than /31). */
+function isBroadcastOf(ns: Parameters<typeof routeOutput>[0], dst: number): boolean {
+  for (const d of ns.devices.values()) for (const a of d.addrs) if (a.len < 31 && broadcastOf(a.addr, a.len) === dst) return true;
+  return false;
 }
 
 /** C's atoi: leading blanks, a sign, digits; 0 when there are none. */
@@ -130,7 +137,7 @@ export const ping: Program = (ctx, argv, exit) => {
     // ping connects its socket first (ip_route_connect): a missing route or one of type
     // unreachable, prohibit or blackhole fails here; iputils reads EACCES as a broadcast.
     // A UDP connect() to a broadcast route without SO_BROADCAST is EACCES (__ip4_datagram_connect).
-    const broadcast = dst === 0xffffffff || routeOutput(ns, dst)?.type === 'broadcast';
+    const broadcast = dst === 0xffffffff || routeOutput(ns, dst)?.type === 'broadcast' || isBroadcastOf(ns, dst);
     const cerr = broadcast && !o.b ? EACCES : routeConnectErrno(ns, dst);
     if (broadcast && o.b) println(ctx, 'WARNING: pinging broadcast address');
     if (cerr !== 0) {
