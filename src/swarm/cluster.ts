@@ -14,6 +14,7 @@ import { NodeTasks, Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, 
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
 import { scheduleTask } from './scheduler.js';
 import { Updater, specKey } from './updater.js';
+import { MAX_SERVICES } from './spec.js';
 import type { ServiceSpec } from './spec.js';
 
 /** A refusal as the daemon words it (the CLI prefixes "Error response from daemon: "). */
@@ -432,6 +433,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     if (this.findService(spec.name) !== null && [...this.services.values()].some((s) => s.spec.name === spec.name)) {
       throw new SwarmError(`rpc error: code = AlreadyExists desc = name conflicts with an existing object: service ${spec.name} already exists`);
     }
+    // Each commit visits every service: past MAX_SERVICES, creating them one by one grows
+    // quadratically into minutes, so the simulator refuses (swarm/spec.ts).
+    if (this.services.size >= MAX_SERVICES) throw new SwarmError(`rpc error: code = ResourceExhausted desc = swarmsim: a swarm may have at most ${MAX_SERVICES} services in the simulator`);
     const svc = new Service(this.newId(), spec, this.now);
     this.allocateService(svc);
     this.services.set(svc.id, svc);

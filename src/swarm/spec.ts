@@ -132,3 +132,7 @@ export const MAX_REPLICAS = 10_000;
 export function replicasLimit(replicas: number): string | null {
   return replicas > MAX_REPLICAS ? `swarmsim: a service may have at most ${MAX_REPLICAS} replicas in the simulator (asked for ${replicas})` : null;
 }
+
+/** The most services one swarm may hold in the simulator (Docker sets no limit): 2,000 are
+ *  created one command at a time in about a second; 10,000 would take a minute. */
+export const MAX_SERVICES = 2_000;

@@ -145,6 +145,9 @@ const HEAVY: Array<[string, string, boolean]> = [
   ['alias-bomb', aliasBomb(7), true],
   ['alias-small', aliasBomb(2), false],
   ['saved-100MB', `${HOST}steps:\n  - run: echo ${'x'.repeat(100)}\n    save: X\n${'  - run: echo ${X}${X}\n    save: X\n'.repeat(20)}`, true],
+  ['services-2001', `${HOST}steps:\n  - run: docker swarm init --advertise-addr 192.168.205.10\n${Array.from({ length: 2001 }, (_, i) => `  - run: docker service create -d --name s${i} nginx\n`).join('')}`, true],
+  ['hosts-5000', `hosts:\n${Array.from({ length: 5000 }, (_, i) => `  - { name: h${i}, ip: 10.${(i + 1) >> 16}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}/8 }\n`).join('')}steps:\n  - run: ping -c 1 10.0.19.136\n    on: h0\n`, false],
+  ['routes-20000', `${HOST}steps:\n${Array.from({ length: 20_000 }, (_, i) => `  - run: ip route add 10.${i >> 8}.${i & 255}.0/24 dev eth0\n`).join('')}  - run: ip route get 10.78.31.9\n    expect: { stdout: "dev eth0" }\n`, false],
   ['command-10MB', stack(`version: "3.7"\nservices:\n  web:\n    image: nginx\n    command: ${'x'.repeat(10 * 1024 * 1024)}\n`), false],
 ];
 
