@@ -401,6 +401,14 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 
   /** Allocation for a new or changed spec: published ports (30000+), then VIPs. */
   allocateService(svc: Service): void {
+    // The CLI's flags cap ports at 65535, a compose file's long syntax does not: swarmkit's port
+    // allocator (master space 1-65535) cannot allocate such a port and leaves the service
+    // unallocated. The simulator refuses it at once instead (README, Limits).
+    for (const p of svc.spec.ports) {
+      if ((p.published !== null && (p.published < 1 || p.published > 65535)) || p.target < 1 || p.target > 65535) {
+        throw new SwarmError(`rpc error: code = InvalidArgument desc = swarmsim: port ${p.published !== null && (p.published < 1 || p.published > 65535) ? p.published : p.target} is outside the port allocator's range 1-65535`);
+      }
+    }
     this.touchNetworks();
     const taken = new Set<number>();
     for (const other of this.services.values()) if (other !== svc) for (const p of other.ports) if (p.mode === 'ingress' && p.published !== null) taken.add(p.published);

@@ -123,6 +123,8 @@ const scenarios = fc.oneof(
   fc.oneof(fc.integer({ min: 65536, max: 10 ** 9 }), fc.integer({ min: -(10 ** 9), max: 0 })).map((p) => [`${HOST}images:\n  - { name: "x:1", port: ${p} }\nsteps: []\n`, true]),
   fc.integer({ min: -(10 ** 6), max: 0 }).map((p) => [`${HOST}steps:\n  - trace: { on: n1, to: 10.0.0.1, port: ${p} }\n`, true]),
   catastrophic.map(([re, n]) => [`${HOST}steps:\n  - run: echo ${'a'.repeat(n)}!\n    expect: { stdout: "/${re}/" }\n`, false]),
+  fc.tuple(fc.integer({ min: 65536, max: 10 ** 9 }), fc.boolean()).map(([p, pub]) => [stack(`version: '3.7'\nservices:\n  web:\n    image: nginx\n    ports:\n      - { target: ${pub ? 80 : p}, published: ${pub ? p : 8080} }\n`), true]),
+  fc.integer({ min: 65536, max: 10 ** 9 }).map((p) => [stack(`version: '3.7'\nservices:\n  web:\n    image: nginx\n    ports: ['${p}:80']\n`), true]),
   fc.constantFrom('1000000000', '1e20').map((r) => [stack(`version: '3.7'\nservices:\n  web:\n    image: nginx\n    deploy:\n      replicas: ${r}\n`), true]),
 ) as unknown as fc.Arbitrary<[string, boolean]>;
 
