@@ -10,6 +10,8 @@ import { dockerSecret } from './secretcmd.js';
 import { dockerStack } from './stackcmd.js';
 import { dockerOf } from '../../docker/engine.js';
 import { TemplateError } from '../gotemplate.js';
+import { dockerInfo } from './info.js';
+import { dockerImageCmd } from './imagecmd.js';
 
 export const docker: Program = (ctx, argv, exit) => {
   const [sub, ...args] = argv.slice(1);
@@ -33,6 +35,10 @@ export const docker: Program = (ctx, argv, exit) => {
     println(ctx, NOT_RUNNING);
     return exit(1);
   }
+  if (sub === 'info' || sub === 'system' && args[0] === 'info') {
+    dockerInfo(ctx, d);
+    return exit(0);
+  }
   try {
     if (sub === 'run') return dockerRun(ctx, d, args, exit);
     if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
@@ -41,8 +47,14 @@ export const docker: Program = (ctx, argv, exit) => {
     if (sub === 'service') return dockerService(ctx, d, args, exit);
     if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
     if (sub === 'stack') return dockerStack(ctx, d, args, exit);
-    if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
+    // `docker container <verb>`: the management command form of the same verbs (ls/list = ps).
+    if (sub === 'container' && args[0] !== undefined) {
+      const verb = args[0] === 'ls' || args[0] === 'list' ? 'ps' : args[0];
+      if (verb === 'run') return dockerRun(ctx, d, args.slice(1), exit);
+      if (dockerContainerCmd(ctx, d, verb, args.slice(1), exit)) return;
+    }
     if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+    if (dockerImageCmd(ctx, d, sub, args, exit)) return;
   } catch (e) {
     // cli/command/formatter and inspect: `Template parsing error: template: :1: …`, exit 1.
     if (!(e instanceof TemplateError)) throw e;
