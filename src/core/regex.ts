@@ -64,6 +64,10 @@ export interface GrepOptions {
   readonly fixed?: boolean;
   /** -i */
   readonly ignoreCase?: boolean;
+  /** -x: the whole line must match. */
+  readonly wholeLine?: boolean;
+  /** -w: the match must stand between non-word characters (GNU's test, approximated by \b). */
+  readonly wholeWord?: boolean;
 }
 
 const CLASS_NAMES = new Set(['alnum', 'alpha', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'xdigit']);
@@ -77,10 +81,9 @@ const CLASS_NAMES = new Set(['alnum', 'alpha', 'blank', 'cntrl', 'digit', 'graph
  */
 export function compileGrep(pattern: string, opts: GrepOptions = {}): Matcher | PatternError {
   const flags = { ignoreCase: opts.ignoreCase === true };
-  if (opts.fixed) return compileRegex(RE2JS.quote(pattern), flags, pattern);
-  const t = translatePosix(pattern, opts.extended === true);
+  const t = opts.fixed ? RE2JS.quote(pattern) : translatePosix(pattern, opts.extended === true);
   if (typeof t !== 'string') return t;
-  const m = compileRegex(t, flags, pattern);
+  const m = compileRegex(opts.wholeLine ? `^(?:${t})$` : opts.wholeWord ? `\\b(?:${t})\\b` : t, flags, pattern);
   // What RE2 refuses beyond the POSIX checks (nesting too deep, a repeat too large) is grep's
   // "Regular expression too big" in spirit: the pattern cannot be matched.
   return isPatternError(m) ? { error: /repeat|size|nest/i.test(m.error) ? 'Regular expression too big' : 'Invalid regular expression' } : m;

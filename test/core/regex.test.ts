@@ -57,3 +57,19 @@ describe('expectations', () => {
     expect(compileExpectation('x', 'g')).toEqual({ error: 'unknown flag "g" (use i, m, s or u)' });
   });
 });
+
+describe('grep -x and -w', () => {
+  it('match the whole line or whole words', () => {
+    const t = (p: string, o: object, s: string): boolean => {
+      const r = compileGrep(p, o);
+      if (isPatternError(r)) throw new Error(r.error);
+      return r.test(s);
+    };
+    expect(t('ab', { wholeLine: true }, 'ab')).toBe(true);
+    expect(t('ab', { wholeLine: true }, 'abc')).toBe(false);
+    expect(t('a|b', { extended: true, wholeLine: true }, 'b')).toBe(true);
+    expect(t('web', { wholeWord: true }, 'my web_1')).toBe(false);
+    expect(t('web', { wholeWord: true }, 'my web 1')).toBe(true);
+    expect(t('a.b', { fixed: true }, 'axb')).toBe(false);
+  });
+});
