@@ -190,6 +190,9 @@ export class Agent {
           if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
           return;
         }
+        // A task's container is the heaviest thing the model builds: it counts as 500 events
+        // against a step's budget (scenario/run.ts), which stops a crash loop within seconds.
+        this.cluster.eq.charge(500);
         try {
           const c = this.createContainer(t);
           this.containers.set(t.id, c);

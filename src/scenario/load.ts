@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
 import { formatCidr, parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
+import { compileExpectation, isPatternError } from '../core/regex.js';
 import { MS, SEC } from '../sim/clock.js';
 import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
@@ -64,11 +65,10 @@ class Reader {
       const text = String(item.value);
       const re = /^\/(.*)\/([imsu]*)$/s.exec(text);
       if (re !== null) {
-        try {
-          return { re: new RegExp(re[1]!, re[2]) };
-        } catch (e) {
-          this.fail(item, `bad regular expression ${text}: ${(e as Error).message}`);
-        }
+        // Linear-time matching (core/regex.ts): an expectation can never hang the run.
+        const m = compileExpectation(re[1]!, re[2]!);
+        if (isPatternError(m)) this.fail(item, `bad regular expression ${text}: ${m.error}`);
+        return { re: m };
       }
       return { text };
     });
@@ -138,14 +138,20 @@ function keepAliveKey(r: Reader, m: YAMLMap, what: string): boolean {
   if (!isScalar(n) || typeof n.value !== 'boolean') r.fail(n, `"keepalive" in ${what} must be true or false`);
   return (n as { value: boolean }).value;
 }
+/** The longest duration a scenario may write (720h): the clock counts nanoseconds in a double,
+ *  exact to the nanosecond for 104 days; a longer wait is no experiment the simulator can replay. */
+export const MAX_DURATION = 30 * 24 * 3600 * SEC;
 
 export function parseDuration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (m === null) return null;
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
-  return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
+  const ns = Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
+  return ns > MAX_DURATION ? null : ns;
 }
+
+const DURATION_HINT = 'like 5s, 500ms, 2m; at most 720h';
 
 const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach'] as const;
 
@@ -254,12 +260,13 @@ export function loadScenario(file: string, text: string): Scenario {
       });
     }
     const one = r.int(m, 'port', 'an image');
+    if (one !== null && (one < 1 || one > 65535)) r.fail(r.node(m, 'port'), 'a port must be a number from 1 to 65535');
     if (one !== null) ports.push(one);
     const shell = r.str(m, 'shell', 'an image', false) ?? 'busybox';
     if (shell !== 'busybox' && shell !== 'gnu') r.fail(r.node(m, 'shell'), '"shell" must be busybox or gnu');
     const after = r.str(m, 'crash_after', 'an image', false);
     const afterNs = after === null ? 0 : parseDuration(after);
-    if (afterNs === null) r.fail(r.node(m, 'crash_after'), `"${after}" is not a duration`);
+    if (afterNs === null) r.fail(r.node(m, 'crash_after'), `"${after}" is not a duration (${DURATION_HINT})`);
     images.push({
       ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', replySize: replySize(r, m, 'an image'),
       keepAlive: keepAliveKey(r, m, 'an image'), shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs,
@@ -303,7 +310,9 @@ export function loadScenario(file: string, text: string): Scenario {
       if (steps.some((s) => s.kind === 'traffic' && s.name === name)) r.fail(r.node(t, 'name'), `a traffic loop named "${name}" already exists`);
       const everyText = r.str(t, 'every', '"traffic"', false) ?? '1s';
       const every = parseDuration(everyText);
-      if (every === null) r.fail(r.node(t, 'every'), `"${everyText}" is not a duration (like 1s, 500ms)`);
+      if (every === null) r.fail(r.node(t, 'every'), `"${everyText}" is not a duration (${DURATION_HINT})`);
+      // `sleep 0` in a bash loop repeats the command forever without time passing.
+      if (every === 0) r.fail(r.node(t, 'every'), '"every" must be more than 0: the loop would run forever at one instant');
       const step: TrafficStep = { ...at, kind: 'traffic', name, on: checkHost(t, 'on', '"traffic"'), ns: r.str(t, 'ns', '"traffic"', false), run: r.str(t, 'run', '"traffic"', true)!, every };
       steps.push(step);
     } else if (kind === 'traffic_report') {
@@ -410,7 +419,7 @@ export function loadScenario(file: string, text: string): Scenario {
       r.keys(m, ['sleep'], 'a sleep step');
       const text = r.str(m, 'sleep', 'a sleep step', true)!;
       const nanos = parseDuration(text);
-      if (nanos === null) r.fail(r.node(m, 'sleep'), `"${text}" is not a duration (like 5s, 500ms, 2m)`);
+      if (nanos === null) r.fail(r.node(m, 'sleep'), `"${text}" is not a duration (${DURATION_HINT})`);
       const step: SleepStep = { ...at, kind: 'sleep', nanos, text };
       steps.push(step);
     } else {
@@ -421,6 +430,7 @@ export function loadScenario(file: string, text: string): Scenario {
       if (size < 0 || size > 100_000_000) r.fail(r.node(t, 'size')!, '"size" must be from 1 to 100000000 bytes');
       const to = r.str(t, 'to', '"trace"', true)!;
       let port = r.int(t, 'port', '"trace"') ?? 0;
+      if (t.has('port') && (port < 1 || port > 65535)) r.fail(r.node(t, 'port'), '"port" must be a number from 1 to 65535');
       let dst = to;
       const colon = to.lastIndexOf(':');
       if (colon > 0) {

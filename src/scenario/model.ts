@@ -1,6 +1,7 @@
 // A scenario as the runner sees it after loading: hosts, then steps, each knowing where it was
 // written (line and column) so that every failure can point at it.
 import type { Ip4 } from '../core/addr.js';
+import type { Matcher } from '../core/regex.js';
 import type { Nanos } from '../sim/clock.js';
 import type { ProbeProto } from './probe.js';
 
@@ -9,7 +10,7 @@ export interface Where {
   readonly col: number;
 }
 
-export type TextMatcher = { readonly text: string } | { readonly re: RegExp };
+export type TextMatcher = { readonly text: string } | { readonly re: Matcher };
 
 export interface HostSpec extends Where {
   readonly name: string;

@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
-import { SEC } from '../sim/clock.js';
+import { EventBudgetExceeded, SEC } from '../sim/clock.js';
 import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
@@ -22,6 +22,12 @@ import { dockerOf } from '../docker/engine.js';
 
 /** Simulated time a command may take before it is stopped (a ping without -c would run forever). */
 export const COMMAND_LIMIT = 3600 * SEC;
+
+/** The simulation one step may ask for, in events (a task's container counts 100): a step that
+ *  needs more (tasks crash-looping with --restart-delay 0s for an hour, a traffic loop every 1ms
+ *  for hours, `sleep: 720h` over a swarm) is refused at its line instead of running for minutes.
+ *  Two million events take a few seconds; the shipped scenarios need under a thousand in all. */
+export const STEP_EVENT_LIMIT = 2_000_000;
 
 export interface StepResult {
   readonly line: number;
@@ -51,12 +57,21 @@ export interface RunOptions {
   readonly print?: (text: string) => void;
 }
 
+/** The most a `save:` keeps (what a step printed, trimmed). */
+export const SAVE_LIMIT = 1 << 20;
+/** The longest command line after `${NAME}` expansion: Linux's ARG_MAX for exec (2 MiB). */
+export const LINE_LIMIT = 2 << 20;
+
 function expand(text: string, vars: Map<string, string>, at: Where): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+  let size = text.length;
+  const out = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const v = vars.get(name);
     if (v === undefined) throw new InputError(`\${${name}} is not defined (no earlier step saved it)`, at.line, at.col);
+    // Checked as it grows, so that ${X}${X}… never builds the string it refuses.
+    if ((size += v.length) > LINE_LIMIT) throw new InputError(`the text is longer than ${LINE_LIMIT} characters once \${…} are expanded (Linux's ARG_MAX for a command line)`, at.line, at.col);
     return v;
   });
+  return out;
 }
 
 function namespace(host: Host, name: string | null, at: Where): Netns {
@@ -76,17 +91,27 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
   for (const step of sc.steps) {
-    const r =
-      step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
-      : step.kind === 'trace' ? traceStep(world, step, vars, print)
-      : step.kind === 'serve' ? serveStep(world, step, print)
-      : step.kind === 'fault' ? faultStep(world, step, print)
-      : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
-      : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
-      : step.kind === 'reach' ? reachStep(world, step, print)
-      : sleepStep(world, step.nanos, step.text, step.line, print);
-    results.push(r);
+    world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
+    try {
+      const r =
+        step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
+        : step.kind === 'trace' ? traceStep(world, step, vars, print)
+        : step.kind === 'serve' ? serveStep(world, step, print)
+        : step.kind === 'fault' ? faultStep(world, step, print)
+        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
+        : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
+        : step.kind === 'reach' ? reachStep(world, step, print)
+        : sleepStep(world, step.nanos, step.text, step.line, print);
+      results.push(r);
+    } catch (e) {
+      // A command not modelled can surface later than its step started: a pipeline's later
+      // stage, `ip netns exec … CMD`, a traffic loop's next run during this step.
+      if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
+      if (!(e instanceof EventBudgetExceeded)) throw e;
+      throw new InputError(`this step needs more than ${STEP_EVENT_LIMIT} simulated events, swarmsim's limit for one step (at ${(world.eq.now / SEC).toFixed(3)} s of simulated time; see "Limits" in the README)`, step.line, step.col);
+    }
   }
+  world.eq.limit = Infinity;
   return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars };
 }
 
@@ -207,7 +232,11 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
   // Saved values may appear in the expected texts too (not in regexes).
   const withVars = (ms: TextMatcher[]): TextMatcher[] => ms.map((m) => ('text' in m ? { text: expand(m.text, vars, step) } : m));
   failures.push(...checkContains('the output', withVars(step.expect.stdout), output), ...checkLacks('the output', withVars(step.expect.stdoutNot), output));
-  if (step.save !== null) vars.set(step.save, output.trim());
+  if (step.save !== null) {
+    const kept = output.trim();
+    if (kept.length > SAVE_LIMIT) throw new InputError(`save: ${step.save}: the command printed ${kept.length} characters, more than a saved variable keeps (${SAVE_LIMIT})`, step.line, step.col);
+    vars.set(step.save, kept);
+  }
   return { line: step.line, kind: 'run', host: host.name, command: shown, output, exit, failures };
 }
 

@@ -38,7 +38,7 @@ export const brctl: Program = (ctx, argv, exit) => {
         createBridge(ns, a);
       } catch (e) {
         if (!(e instanceof RtnlError)) throw e;
-        println(ctx, `device ${a} already exists; can't create bridge with the same name`);
+        println(ctx, e.message === 'File exists' ? `device ${a} already exists; can't create bridge with the same name` : `add bridge failed: ${e.message}`);
         return exit(1);
       }
       return exit(0);
@@ -68,11 +68,22 @@ export const brctl: Program = (ctx, argv, exit) => {
         return exit(1);
       }
       if (verb === 'addif') {
-        if (dev.master !== null && dev.master !== br) {
+        // bridge-utils 1.5 (CentOS 7) words br_add_if's errors so (1.7 says "add" for "enslave").
+        if (dev instanceof Bridge) {
+          println(ctx, `device ${b} is a bridge device itself; can't enslave a bridge device to a bridge device.`);
+          return exit(1);
+        }
+        if (dev.master !== null) {
           println(ctx, `device ${b} is already a member of a bridge; can't enslave it to bridge ${a}.`);
           return exit(1);
         }
-        setMaster(dev, br);
+        try {
+          setMaster(dev, br);
+        } catch (e) {
+          if (!(e instanceof RtnlError)) throw e;
+          println(ctx, `can't add ${b} to bridge ${a}: ${e.message}`);
+          return exit(1);
+        }
       } else {
         if (dev.master !== br) {
           println(ctx, `device ${b} is not a slave of ${a}`);

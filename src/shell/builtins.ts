@@ -1,4 +1,5 @@
 // Shell builtins and small utilities scenarios use around the network commands.
+import { compileGrep, isPatternError } from '../core/regex.js';
 import type { Program } from './program.js';
 import { println, resolvePath } from './program.js';
 
@@ -57,7 +58,12 @@ export const builtins = new Map<string, Program>([
       println(ctx, 'Usage: grep [OPTION]... PATTERN [FILE]...');
       return exit(2);
     }
-    const re = new RegExp(pattern.replace(/\\([|()+?{}])/g, '$1'), flags.includes('i') ? 'i' : '');
+    // Linear-time matching with GNU grep's syntax and error messages (core/regex.ts).
+    const re = compileGrep(pattern, { extended: flags.includes('E'), fixed: flags.includes('F'), ignoreCase: flags.includes('i') });
+    if (isPatternError(re)) {
+      println(ctx, `grep: ${re.error}`);
+      return exit(2);
+    }
     const lines = ctx.stdin.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
     const hits = lines.filter((l) => re.test(l) !== flags.includes('v'));
     if (flags.includes('c')) println(ctx, String(hits.length));

@@ -87,20 +87,55 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
     finish(2);
     return result;
   }
-  const runStage = (i: number, input: string): void => {
-    const last = i === stages.length - 1;
-    let captured = '';
-    const out: Terminal = last ? term : { write: (t) => (captured += t) };
-    spawnIn(world, session, env, out, last, input, stages[i]!, (code) => {
-      if (last) finish(code);
-      else runStage(i + 1, captured);
-    });
+  // Stages that finish at once are run in a loop, not by recursion: a pipeline of 20,000
+  // commands must not grow the call stack with each one.
+  const runFrom = (first: number, input: string): void => {
+    for (let i = first; ; i++) {
+      const last = i === stages.length - 1;
+      let captured = '';
+      const out: Terminal = last ? term : { write: (t) => (captured += t) };
+      let inSpawn = true;
+      let doneNow = false;
+      let code = 0;
+      spawnIn(world, session, env, out, last, input, stages[i]!, (c) => {
+        if (inSpawn) {
+          doneNow = true;
+          code = c;
+        } else if (last) finish(c);
+        else runFrom(i + 1, captured);
+      });
+      inSpawn = false;
+      if (!doneNow) return;
+      if (last) return finish(code);
+      input = captured;
+    }
   };
-  runStage(0, stdin);
+  runFrom(0, stdin);
   return result;
 }
 
-function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: boolean, stdin: string, argv: string[], exit: (code: number) => void): void {
+/** How deep programs are nested on the call stack (nsenter … nsenter … CMD, each exit calling
+ *  its parent's). Past MAX_NESTING the next step goes through the event queue at the same
+ *  instant, which starts a fresh stack: 10,000 nested nsenter must not overflow it. */
+let nesting = 0;
+const MAX_NESTING = 200;
+
+function nested(world: World, fn: () => void): void {
+  if (nesting >= MAX_NESTING) {
+    world.eq.after(0, fn);
+    return;
+  }
+  nesting++;
+  try {
+    fn();
+  } finally {
+    nesting--;
+  }
+}
+
+function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: boolean, stdin: string, argv: string[], exitTo: (code: number) => void): void {
+  if (nesting >= MAX_NESTING) return nested(world, () => spawnIn(world, session, env, term, tty, stdin, argv, exitTo));
+  const exit = (code: number): void => nested(world, () => exitTo(code));
   // /usr/bin/dockerd is dockerd: programs are found by name in the standard directories.
   const name = argv[0]!.replace(/^\/(usr\/)?(s?bin)\//, '');
   if (env.missing?.names.has(name)) {
@@ -127,5 +162,5 @@ function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: 
     spawn: (to, av, ex) => spawnIn(world, session, { ...env, ns: to }, term, tty, stdin, av, ex),
     spawnIn: (to, av, ex, out) => spawnIn(world, session, to, out ?? term, tty && to.tty !== false, stdin, av, ex),
   };
-  prog(ctx, argv, exit);
+  nested(world, () => prog(ctx, argv, exit));
 }

@@ -50,6 +50,15 @@ export const nc: Program = (ctx, argv, exit) => {
     println(ctx, `nc: port number invalid: ${portArg}`);
     return exit(1);
   }
+  // OpenBSD nc: strtonum(optarg, 0, INT_MAX / 1000) → `nc: timeout invalid: abc`, exit 1.
+  if (o.w !== undefined && !/^\d+$/.test(o.w.trim())) {
+    println(ctx, `nc: timeout ${/^\s*-\d+$/.test(o.w) ? 'too small' : 'invalid'}: ${o.w}`);
+    return exit(1);
+  }
+  if (o.w !== undefined && Number(o.w) > 2147483) {
+    println(ctx, `nc: timeout too large: ${o.w}`);
+    return exit(1);
+  }
   resolveHost(ctx, hostArg, (dst) => {
     if (dst === null) {
       println(ctx, `nc: getaddrinfo for host "${hostArg}" port ${port}: Name or service not known`);

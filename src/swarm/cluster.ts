@@ -15,6 +15,7 @@ import type { Config, FileObjectKind, Secret } from './model.js';
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
 import { scheduleTask } from './scheduler.js';
 import { Updater, specKey } from './updater.js';
+import { MAX_SERVICES } from './spec.js';
 import type { ServiceSpec } from './spec.js';
 
 /** A refusal as the daemon words it (the CLI prefixes "Error response from daemon: "). */
@@ -450,6 +451,14 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 
   /** Allocation for a new or changed spec: published ports (30000+), then VIPs. */
   allocateService(svc: Service): void {
+    // The CLI's flags cap ports at 65535, a compose file's long syntax does not: swarmkit's port
+    // allocator (master space 1-65535) cannot allocate such a port and leaves the service
+    // unallocated. The simulator refuses it at once instead (README, Limits).
+    for (const p of svc.spec.ports) {
+      if ((p.published !== null && (p.published < 1 || p.published > 65535)) || p.target < 1 || p.target > 65535) {
+        throw new SwarmError(`rpc error: code = InvalidArgument desc = swarmsim: port ${p.published !== null && (p.published < 1 || p.published > 65535) ? p.published : p.target} is outside the port allocator's range 1-65535`);
+      }
+    }
     this.touchNetworks();
     const taken = new Set<number>();
     for (const other of this.services.values()) if (other !== svc) for (const p of other.ports) if (p.mode === 'ingress' && p.published !== null) taken.add(p.published);
@@ -498,6 +507,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     if (this.findService(spec.name) !== null && [...this.services.values()].some((s) => s.spec.name === spec.name)) {
       throw new SwarmError(`rpc error: code = AlreadyExists desc = name conflicts with an existing object: service ${spec.name} already exists`);
     }
+    // Each commit visits every service: past MAX_SERVICES, creating them one by one grows
+    // quadratically into minutes, so the simulator refuses (swarm/spec.ts).
+    if (this.services.size >= MAX_SERVICES) throw new SwarmError(`rpc error: code = ResourceExhausted desc = swarmsim: a swarm may have at most ${MAX_SERVICES} services in the simulator`);
     const svc = new Service(this.newId(), spec, this.now);
     this.allocateService(svc);
     this.services.set(svc.id, svc);

@@ -49,7 +49,7 @@ import { castError, casterFor, invalidInterpolation } from './compose/interpolat
 import { substitute } from './compose/template.js';
 import { yamlV2Error } from './compose/yaml-errors.js';
 import type { Lookup } from './compose/template.js';
-import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration } from './spec.js';
+import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration, replicasLimit } from './spec.js';
 import type { FileRef, Mount, NetworkAttachment, PortConfig, Resources, RestartPolicy, ServiceSpec, UpdateConfig } from './spec.js';
 
 export interface ComposeFile { readonly path: string; readonly text: string }
@@ -114,7 +114,12 @@ interface VSeq extends VBase { readonly kind: 'seq'; readonly items: V[] }
 interface VScalar extends VBase { readonly kind: 'scalar'; readonly value: Scalar }
 type V = VMap | VSeq | VScalar;
 
-interface File { readonly path: string; readonly lc: LineCounter }
+/** `expanded` counts the nodes read, aliases included, against EXPANSION_LIMIT. */
+interface File { readonly path: string; readonly lc: LineCounter; expanded: number }
+
+/** A "billion laughs" document is stopped as yaml.v2's decoder stops it (its alias-ratio check,
+ *  whose upper range is 400,000 decoded nodes): `yaml: document contains excessive aliasing`. */
+const EXPANSION_LIMIT = 400_000;
 
 class ComposeError extends InputError {}
 /** An error of convert.Services: the 19.03 CLI meets it only after it has created the stack's
@@ -149,6 +154,7 @@ function nonStringKey(src: string): string | null {
 
 function toV(node: unknown, file: File, doc: Document, depth = 0, prefix = ''): V {
   if (depth > 100) fail(file, node as Node, 'the document is nested too deeply');
+  if (++file.expanded > EXPANSION_LIMIT) fail(file, node as Node, 'yaml: document contains excessive aliasing');
   if (isAlias(node)) return toV(node.resolve(doc), file, doc, depth + 1, prefix);
   if (isMap(node)) {
     const entries = new Map<string, { key: Node | null; val: V }>();
@@ -432,7 +438,7 @@ interface Parsed { readonly file: File; readonly root: VMap; readonly version: s
 
 function parseFile(cf: ComposeFile): Parsed {
   const lc = new LineCounter();
-  const file: File = { path: cf.path, lc };
+  const file: File = { path: cf.path, lc, expanded: 0 };
   const doc = parseDocument(cf.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -1054,6 +1060,8 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   } else if (modeText === 'replicated' || modeText === '') {
     const n = numOf(replicasV) ?? 1;
     if (n < 0) failAt(replicasV!, `services.${key}.deploy.replicas must be a integer`);
+    const tooMany = replicasLimit(n);
+    if (tooMany !== null) failAt(replicasV!, `service ${key}: ${tooMany}`);
     mode = { kind: 'replicated', replicas: n };
   } else {
     return convertFail(get(deploy!, 'mode')!, `service ${key}: Unknown mode: ${modeText}`);

@@ -136,3 +136,17 @@ export function parseBytes(text: string): number | null {
   const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
   return Math.round(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
 }
+
+/** The most replicas one service may ask for. Docker 19.03 takes any uint64 (swarmkit then creates
+ *  a task per slot, and the scheduler leaves what fits nowhere pending); the simulator refuses a
+ *  count it could not schedule within seconds. 10,000 is the benchmark's size (1,000 nodes). */
+export const MAX_REPLICAS = 10_000;
+
+/** Why `replicas` is refused, or null. */
+export function replicasLimit(replicas: number): string | null {
+  return replicas > MAX_REPLICAS ? `swarmsim: a service may have at most ${MAX_REPLICAS} replicas in the simulator (asked for ${replicas})` : null;
+}
+
+/** The most services one swarm may hold in the simulator (Docker sets no limit): 2,000 are
+ *  created one command at a time in about a second; 10,000 would take a minute. */
+export const MAX_SERVICES = 2_000;

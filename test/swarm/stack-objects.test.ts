@@ -171,27 +171,28 @@ describe('volumes', () => {
     const h = w.hosts.get('h')!;
     const d = dockerOf(w).daemon(h)!;
     const run = (line: string) => sh(w, h, line);
-    run('docker run -d --name a -v keep:/data -v /scratch busybox sleep 1000');
+    // (Docker's container names have two characters at least: RestrictedNamePattern.)
+    run('docker run -d --name a1 -v keep:/data -v /scratch busybox sleep 1000');
     // What the container's process writes under /data (the shell's redirection is another model's).
-    d.findContainer('a')!.files.set('/data/note', 'saved\n');
-    expect(run('docker inspect -f "{{json .Mounts}}" a').out).toMatch(/^\[\{"Type":"volume","Name":"keep","Source":"\/var\/lib\/docker\/volumes\/keep\/_data","Destination":"\/data","Driver":"local","Mode":"z","RW":true,"Propagation":""\},\{"Type":"volume","Name":"[0-9a-f]{64}","Source":"\/var\/lib\/docker\/volumes\/[0-9a-f]{64}\/_data","Destination":"\/scratch","Driver":"local","Mode":"","RW":true,"Propagation":""\}\]\n$/);
+    d.findContainer('a1')!.files.set('/data/note', 'saved\n');
+    expect(run('docker inspect -f "{{json .Mounts}}" a1').out).toMatch(/^\[\{"Type":"volume","Name":"keep","Source":"\/var\/lib\/docker\/volumes\/keep\/_data","Destination":"\/data","Driver":"local","Mode":"z","RW":true,"Propagation":""\},\{"Type":"volume","Name":"[0-9a-f]{64}","Source":"\/var\/lib\/docker\/volumes\/[0-9a-f]{64}\/_data","Destination":"\/scratch","Driver":"local","Mode":"","RW":true,"Propagation":""\}\]\n$/);
     expect(run('docker volume ls -q').out.split('\n').filter((l) => l !== '').length).toBe(2);
-    run('docker rm -f -v a');
+    run('docker rm -f -v a1');
     expect(run('docker volume ls -q').out).toBe('keep\n');
-    run('docker run -d --name b -v keep:/data:ro busybox sleep 1000');
-    expect(run('docker exec b cat /data/note').out).toBe('saved\n');
-    expect(run('docker inspect -f "{{json .Mounts}}" b').out).toBe('[{"Type":"volume","Name":"keep","Source":"/var/lib/docker/volumes/keep/_data","Destination":"/data","Driver":"local","Mode":"ro","RW":false,"Propagation":""}]\n');
+    run('docker run -d --name b1 -v keep:/data:ro busybox sleep 1000');
+    expect(run('docker exec b1 cat /data/note').out).toBe('saved\n');
+    expect(run('docker inspect -f "{{json .Mounts}}" b1').out).toBe('[{"Type":"volume","Name":"keep","Source":"/var/lib/docker/volumes/keep/_data","Destination":"/data","Driver":"local","Mode":"ro","RW":false,"Propagation":""}]\n');
     // Read-only: the write does not land.
-    d.findContainer('b')!.files.set('/data/other', 'x');
+    d.findContainer('b1')!.files.set('/data/other', 'x');
     expect(d.volumes.get('keep')!.files.has('/other')).toBe(false);
     expect(run('docker run -v ./rel:/x busybox true')).toEqual({ out: 'docker: Error response from daemon: create ./rel: "./rel" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path.\nSee \'docker run --help\'.\n', code: 125 });
     // State a model keeps under a directory (mysql's databases) follows the volume too.
-    dataDir(d.findContainer('b')!, '/data/mysql').set('databases', ['shop']);
+    dataDir(d.findContainer('b1')!, '/data/mysql').set('databases', ['shop']);
     run('docker rm -f b');
-    run('docker run -d --name c -v keep:/data busybox sleep 1000');
-    expect(dataDir(d.findContainer('c')!, '/data/mysql').get('databases')).toEqual(['shop']);
-    run('docker run -d --name e busybox sleep 1000');
-    expect(dataDir(d.findContainer('e')!, '/data/mysql').get('databases')).toBeUndefined();
+    run('docker run -d --name c1 -v keep:/data busybox sleep 1000');
+    expect(dataDir(d.findContainer('c1')!, '/data/mysql').get('databases')).toEqual(['shop']);
+    run('docker run -d --name e1 busybox sleep 1000');
+    expect(dataDir(d.findContainer('e1')!, '/data/mysql').get('databases')).toBeUndefined();
   });
 
   it('a stack volume is created on the node that runs the task, with the stack\'s label', () => {

@@ -1,4 +1,5 @@
 // docker run | ps | rm | stop | kill | start | restart | attach | exec | logs | inspect (and `docker container <verb>`)
+import { compileRegex, isPatternError } from '../../core/regex.js';
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
@@ -9,6 +10,7 @@ import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
 import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
+import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy } from './validate.js';
 import type { Container } from '../../docker/model.js';
 import { longRunning } from '../../docker/process.js';
 import { lookupProgram } from '../registry.js';
@@ -39,6 +41,16 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
   const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[] }>();
   const [image, ...rest] = cmd.args;
+  // What the CLI refuses before asking the daemon, then what the daemon refuses on create.
+  const restart = o.restart === undefined ? null : checkRestartPolicy(o.restart);
+  // (runconfig parse: ports, then the restart policy; the image reference when creating.)
+  const cliError = o.publish.map(checkPortSpec).find((e) => e !== null) ?? (restart !== null && 'cli' in restart ? restart.cli : null) ?? (image === undefined ? null : checkImageRef(image));
+  const daemonError = (o.name === undefined ? null : checkContainerName(o.name)) ?? (restart !== null && 'daemon' in restart ? restart.daemon : null);
+  if (image !== undefined && (cliError !== null || daemonError !== null)) {
+    println(ctx, cliError !== null ? `docker: ${cliError}.` : `docker: Error response from daemon: ${daemonError}.`);
+    println(ctx, "See 'docker run --help'.");
+    return exit(125);
+  }
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
     println(ctx, "See 'docker run --help'.");
@@ -172,7 +184,11 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         }
       }
       const keep = (c: import('../../docker/model.js').Container): boolean => filters.every(([k, v]) => {
-        if (k === 'name') return new RegExp(v).test(c.name);
+        // Docker's filters.Args.Match: a Go regexp; one that does not compile matches nothing.
+        if (k === 'name') {
+          const re = compileRegex(v);
+          return !isPatternError(re) && re.test(c.name);
+        }
         if (k === 'id') return c.id.startsWith(v);
         if (k === 'status') return c.state === v;
         const [lk, lv] = v.split('=');

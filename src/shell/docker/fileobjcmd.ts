@@ -16,6 +16,8 @@ import { managerCluster } from './swarmcmd.js';
 
 type Exit = (code: number) => void;
 
+const MAX_FILE_OBJECT_SIZE = 500 * 1024;
+
 const NAME_RULE = /^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$/;
 
 /** Stores a secret or config; throws the daemon's refusal text. */
@@ -23,6 +25,9 @@ export function createFileObject(cluster: SwarmCluster, kind: FileObjectKind, na
   if (name.length > 64 || !NAME_RULE.test(name)) {
     throw new Error('rpc error: code = InvalidArgument desc = invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]');
   }
+  // swarmkit api/validation: MaxSecretSize and MaxConfigSize are both 500 KiB.
+  const size = new TextEncoder().encode(data).length;
+  if (size >= MAX_FILE_OBJECT_SIZE || size < 1) throw new Error(`rpc error: code = InvalidArgument desc = ${kind} data must be larger than 0 and less than ${MAX_FILE_OBJECT_SIZE} bytes`);
   const store = cluster.fileObjects(kind);
   if ([...store.values()].some((s) => s.name === name)) throw new Error(`rpc error: code = AlreadyExists desc = ${kind} ${name} already exists`);
   const s = new FileObject(kind, cluster.newId(), name, data, labels, cluster.now, cluster.storeIndex);

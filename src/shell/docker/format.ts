@@ -3,7 +3,7 @@ import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
-import { formatRows, humanDuration, tabwrite } from '../table.js';
+import { CONTAINER_CONTEXT, formatRows, humanDuration, NETWORK_CONTEXT, tabwrite } from '../table.js';
 
 /** COMMAND as `docker ps` quotes it: arguments with spaces in single quotes, cut to 20 with "…". */
 export function commandText(cmd: string[]): string {
@@ -38,7 +38,7 @@ export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep
     rows.push([c.shortId, c.image.text, commandText(c.cmd), `${humanDuration(now - c.created)} ago`, statusText(c, now), portsText(c), c.name, Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(',')]);
   }
   if (format === undefined) return tabwrite(rows.map((r) => r.slice(0, 7)));
-  return formatRows(rows, ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names', 'Labels'], format);
+  return formatRows(rows, ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names', 'Labels'], format, CONTAINER_CONTEXT);
 }
 
 export function networkLs(d: Daemon, quiet: boolean, keep: (n: Network) => boolean = () => true, format?: string): string {
@@ -46,7 +46,7 @@ export function networkLs(d: Daemon, quiet: boolean, keep: (n: Network) => boole
   if (quiet) return list.map((n) => n.id.slice(0, 12) + '\n').join('');
   const rows = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE']];
   for (const n of list) rows.push([n.id.slice(0, 12), n.name, n.driver, n.scope]);
-  return formatRows(rows, ['ID', 'Name', 'Driver', 'Scope'], format);
+  return formatRows(rows, ['ID', 'Name', 'Driver', 'Scope'], format, NETWORK_CONTEXT);
 }
 
 function sorted<T>(entries: Array<[string, T]>): Record<string, T> {

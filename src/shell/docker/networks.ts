@@ -10,7 +10,7 @@ import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { networkJson, networkLs } from './format.js';
 import type { NetworkPeer } from './format.js';
 import { swarmOf } from '../../agent/swarm-world.js';
-import { parseCidr } from '../../core/addr.js';
+import { networkOf, parseCidr } from '../../core/addr.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
 /** docker network create -d overlay on a swarm node: the managers allocate it (swarm scope). */
@@ -100,6 +100,24 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       if (o.gateway !== undefined && parseIp4(o.gateway) === null) {
         println(ctx, `invalid argument "${o.gateway}" for "--gateway" flag: invalid string being converted to IP address: ${o.gateway}`);
         return exit(125);
+      }
+      // docker/cli consolidateIpam: a gateway needs a subnet that holds it.
+      if (o.gateway !== undefined) {
+        const sub = o.subnet === undefined ? null : parseCidr(o.subnet);
+        if (o.subnet === undefined) {
+          println(ctx, 'every ip-range or gateway must have a corresponding subnet');
+          return exit(1);
+        }
+        if (sub !== null && networkOf(parseIp4(o.gateway)!, sub.len) !== networkOf(sub.addr, sub.len)) {
+          println(ctx, `no matching subnet for gateway ${o.gateway}`);
+          return exit(1);
+        }
+      }
+      // The bridge driver reads its MTU option with strconv.Atoi (libnetwork bridge.go fromLabels).
+      const mtu = labelsOf(o.opt)['com.docker.network.driver.mtu'];
+      if (mtu !== undefined && o.driver === 'bridge' && !/^[+-]?\d+$/.test(mtu)) {
+        println(ctx, `Error response from daemon: failed to parse com.docker.network.driver.mtu value: ${mtu} (strconv.Atoi: parsing ${JSON.stringify(mtu)}: invalid syntax)`);
+        return exit(1);
       }
       if (o.driver === 'overlay' && swarmOf(ctx.world).nodeOf(d) !== null) return createSwarmNetwork(ctx, d, name, o, exit);
       return guard(ctx, exit, () => {

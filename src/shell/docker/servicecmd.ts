@@ -3,18 +3,19 @@
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { parseImageRef } from '../../docker/images.js';
+import { checkPortNumber, checkPortSpec } from './validate.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import { parseConstraint } from '../../swarm/constraints.js';
 import type { Service, Task } from '../../swarm/model.js';
-import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration } from '../../swarm/spec.js';
+import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration, replicasLimit } from '../../swarm/spec.js';
 import type { FileRef, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { serviceProgress } from './progress.js';
-import { formatRows, goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
+import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
@@ -96,6 +97,7 @@ function duration(flag: string, v: string | undefined, dflt: number): number {
 function integer(flag: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v)) throw new FlagError(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+  if (BigInt(v) > 0xffffffffffffffffn) throw new FlagError(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": value out of range`);
   return Number(v);
 }
 
@@ -103,6 +105,10 @@ function integer(flag: string, v: string | undefined, dflt: number): number {
 export function parsePort(text: string): PortConfig {
   if (text.includes('=')) {
     const kv = labelsOf(text.split(','));
+    for (const k of ['published', 'target']) {
+      const bad = kv[k] === undefined ? null : checkPortNumber(kv[k]!);
+      if (bad !== null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: ${bad}`);
+    }
     const target = Number(kv['target']);
     if (!Number.isInteger(target) || target <= 0) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: missing mandatory field "target"`);
     return {
@@ -110,6 +116,8 @@ export function parsePort(text: string): PortConfig {
       protocol: (kv['protocol'] ?? 'tcp') as 'tcp' | 'udp', mode: (kv['mode'] ?? 'ingress') as 'ingress' | 'host',
     };
   }
+  const bad = checkPortSpec(text);
+  if (bad !== null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: ${bad}`);
   const m = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
   if (m === null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: invalid port format`);
   return { published: m[1] === undefined ? null : Number(m[1]), target: Number(m[2]), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp', mode: 'ingress' };
@@ -148,6 +156,8 @@ function applyFlags(spec: ServiceSpec, o: Record<string, string | undefined>): S
   if (o['replicas'] !== undefined) {
     if (mode.kind === 'global') throw new FlagError('replicas can only be used with replicated mode');
     mode = { kind: 'replicated', replicas: integer('replicas', o['replicas'], 1) };
+    const tooMany = replicasLimit(mode.replicas);
+    if (tooMany !== null) throw new FlagError(tooMany);
   }
   const cpu = (flag: string, v: string | undefined, dflt: number): number => (v === undefined ? dflt : Math.round(Number(v) * 1e9));
   const mem = (flag: string, v: string | undefined, dflt: number): number => {
@@ -479,7 +489,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           services.push(s);
         }
-        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
+        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format, TASK_CONTEXT));
         return exit(0);
       }
       case 'inspect': {
@@ -518,6 +528,11 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           if (s.spec.mode.kind !== 'replicated') {
             println(ctx, `${m[1]}: scale can only be used with replicated mode`);
+            return exit(1);
+          }
+          const tooMany = replicasLimit(Number(m[2]));
+          if (tooMany !== null) {
+            println(ctx, tooMany);
             return exit(1);
           }
           s.spec = { ...s.spec, mode: { kind: 'replicated', replicas: Number(m[2]) } };

@@ -7,7 +7,7 @@ import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Service } from '../../swarm/model.js';
 import type { Ctx } from '../program.js';
 import { println, resolvePath } from '../program.js';
-import { formatRows, tabwrite } from '../table.js';
+import { formatRows, tabwrite, TASK_CONTEXT } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 import { removeFileObject } from './fileobjcmd.js';
 import { DeployError, deployStack, hostFileReader } from './stackdeploy.js';
@@ -124,7 +124,7 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, `nothing found in stack: ${name}`);
         return exit(1);
       }
-      ctx.term.write(formatRows(psRows(cluster, svcs, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
+      ctx.term.write(formatRows(psRows(cluster, svcs, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format, TASK_CONTEXT));
       return exit(0);
     }
     case 'rm':

@@ -9,7 +9,7 @@ import type { SwarmNode } from '../../swarm/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { formatRows, goJson } from '../table.js';
+import { formatRows, goJson, NODE_CONTEXT } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 
 type Exit = (code: number) => void;
@@ -272,7 +272,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
         // The `*` marks the node answering; --format's {{.ID}} is the bare ID ({{.Self}} says which).
         rows.push([o.format === undefined && n === self ? `${n.id} *` : n.id, n.hostname, cap(n.status), cap(n.availability), cluster.managerStatus(n), '19.03.13']);
       }
-      ctx.term.write(formatRows(rows, ['ID', 'Hostname', 'Status', 'Availability', 'ManagerStatus', 'EngineVersion'], o.format));
+      ctx.term.write(formatRows(rows, ['ID', 'Hostname', 'Status', 'Availability', 'ManagerStatus', 'EngineVersion'], o.format, NODE_CONTEXT));
       return exit(0);
     }
     case 'inspect': {

@@ -1,4 +1,5 @@
 // `ip route show|add|del|get`.
+import { getUnsigned, invarg, U32_MAX } from './args.js';
 import { formatIp4, parseCidr, parseIp4, prefixMask } from '../../core/addr.js';
 import { routeOutput, selectSource } from '../../kernel/ipv4.js';
 import { cachedPmtu } from '../../kernel/pmtu.js';
@@ -67,6 +68,8 @@ export function ipRoute(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
   }
   if (verb === 'flush') {
     const rest = args.slice(1);
+    // iproute_list_flush_or_save: flushing everything needs a selector.
+    if (rest.length === 0) throw new IpError('"ip route flush" requires arguments.', 1);
     const devName = rest[rest.indexOf('dev') + 1];
     if (rest.includes('dev')) {
       const dev = findDev(ns, devName);
@@ -106,7 +109,13 @@ function parseSpec(ctx: Ctx, args: string[], adding: boolean): Route {
       const ip = parseIp4(v);
       if (ip === null) throw new IpError(`Error: inet address is expected rather than "${v}".`, 1);
       src = ip;
-    } else if (w === 'metric' || w === 'preference' || w === 'priority') metric = Number(val());
+    } else if (w === 'metric' || w === 'preference' || w === 'priority') {
+      // iproute.c: get_u32(&metric, *argv, 0) || invarg("\"metric\" value is invalid\n", *argv)
+      const v = val();
+      const n = getUnsigned(v, U32_MAX);
+      if (n === null) throw new IpError(invarg('"metric" value is invalid\n', v), 255);
+      metric = n;
+    }
     else if (w === 'table') table = tableId(val());
     else if (w === 'proto') proto = val() as RouteProto;
     else if (w === 'scope') scope = val() as RouteScope;
