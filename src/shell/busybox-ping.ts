@@ -1,5 +1,6 @@
 // busybox ping: its own output (`56 data bytes`, `seq=0`, `round-trip min/avg/max`), used inside
 // busybox and alpine containers. The kernel work is ping.ts's; this only words it differently.
+// Without -c it runs until ^C, which prints the statistics (busybox's print_stats_and_exit).
 import { formatIp4 } from '../core/addr.js';
 import { resolveHost } from '../apps/resolver.js';
 import type { PingSocket } from '../kernel/socket.js';
@@ -11,7 +12,7 @@ import type { Program } from './program.js';
 import { println } from './program.js';
 
 export const busyboxPing: Program = (ctx, argv, exit) => {
-  let count = 4;
+  let count = Infinity;
   let timeout = 10;
   let size = 56;
   let target: string | undefined;
@@ -86,6 +87,7 @@ export const busyboxPing: Program = (ctx, argv, exit) => {
       },
     };
     ns.sockets.ping.set(id, sock);
+    ctx.onInterrupt(finish);
     const sendOne = (): void => {
       if (finished) return;
       const seq = transmitted++;

@@ -18,6 +18,11 @@ import { mysql } from './mysql.js';
 import { iptables, iptablesSave } from './iptables.js';
 import { ipvsadm } from './ipvsadm.js';
 import { conntrack } from './conntrack.js';
+import { wc } from './coreutils/wc.js';
+import { grep } from './coreutils/grep.js';
+import { awk } from './coreutils/awk.js';
+import { cut, head, sort, tail, tr, uniq } from './coreutils/text.js';
+import { clear, editor, mkdir, sleep, touch } from './coreutils/misc.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -39,3 +44,4 @@ register('iptables', iptables);
 register('iptables-save', iptablesSave);
 register('ipvsadm', ipvsadm);
 register('conntrack', conntrack);
+for (const [name, prog] of Object.entries({ wc, grep, awk, cut, head, sort, tail, tr, uniq, clear, mkdir, sleep, touch, vim: editor, vi: editor, nano: editor })) register(name, prog);

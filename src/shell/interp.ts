@@ -58,6 +58,11 @@ function iterate(body: (next: () => void) => void): void {
   run();
 }
 
+/** Why the rest of the line must not run: ^C killed a command (130), or `exit N` ended the shell. */
+function stopped(p: Proc): number | null {
+  return p.job.aborted ? 130 : p.sh.exited;
+}
+
 function shellName(p: Proc): string {
   return p.env.flavor === 'busybox' ? 'sh' : '-bash';
 }
@@ -66,7 +71,8 @@ export function runList(p: Proc, list: List, k: K): void {
   let i = 0;
   let status = p.sh.status;
   iterate((next) => {
-    if (p.job.aborted) return k(130);
+    const stop = stopped(p);
+    if (stop !== null) return k(stop);
     const item = list.items[i++];
     if (item === undefined) return k(status);
     if (item.background) {
@@ -85,7 +91,8 @@ export function runList(p: Proc, list: List, k: K): void {
 function runAndOr(p: Proc, ao: AndOr, k: K): void {
   let i = -1;
   iterate((next) => {
-    if (p.job.aborted) return k(130);
+    const stop = stopped(p);
+    if (stop !== null) return k(stop);
     let pl: Pipeline;
     if (i < 0) pl = ao.first;
     else {
@@ -141,7 +148,7 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
       const tryClause = (): void => {
         const clause = cmd.clauses[c++];
         if (clause === undefined) return cmd.otherwise === null ? k2(0) : runList(q, cmd.otherwise, k2);
-        runList(q, clause.cond, (code) => (q.job.aborted ? k2(130) : code === 0 ? runList(q, clause.body, k2) : tryClause()));
+        runList(q, clause.cond, (code) => (stopped(q) !== null ? k2(stopped(q)!) : code === 0 ? runList(q, clause.body, k2) : tryClause()));
       };
       return tryClause();
     }
@@ -150,7 +157,8 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
         let i = 0;
         let status = 0;
         iterate((next) => {
-          if (q.job.aborted) return k2(130);
+          const stop = stopped(q);
+          if (stop !== null) return k2(stop);
           if (i >= items.length) return k2(status);
           q.sh.vars.set(cmd.name, items[i++]!);
           runList(q, cmd.body, (code) => {
@@ -177,11 +185,13 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
         spins = 0;
       }
       runList(q, cmd.cond, (code) => {
-        if (q.job.aborted) return k2(130);
+        const stop = stopped(q);
+        if (stop !== null) return k2(stop);
         if ((code === 0) === cmd.until) return k2(status);
         runList(q, cmd.body, (b) => {
           status = b;
-          if (q.job.aborted) return k2(130);
+          const stop2 = stopped(q);
+          if (stop2 !== null) return k2(stop2);
           next();
         });
       });

@@ -15,6 +15,8 @@ export class ShellVars {
   readonly vars: Map<string, string>;
   readonly exported: Set<string>;
   status = 0;
+  /** Set by `exit N`: the shell stops running commands and ends with N. */
+  exited: number | null = null;
 
   constructor(environ: ReadonlyMap<string, string> = new Map(), exported?: Iterable<string>) {
     this.vars = new Map(environ);

@@ -55,9 +55,12 @@ const unsetCmd: Special = (p, argv, k) => {
   let rc = 0;
   for (const a of argv.slice(1)) {
     if (a === '-v' || a === '-f') continue;
+    // Not a variable name: bash tries a function of that name, and there is none to remove.
     if (!NAME.test(a)) {
-      complain(p, `unset: \`${a}': not a valid identifier`);
-      rc = 1;
+      if (argv.includes('-v')) {
+        complain(p, `unset: \`${a}': not a valid identifier`);
+        rc = 1;
+      }
       continue;
     }
     p.sh.vars.delete(a);
@@ -182,7 +185,27 @@ const shCmd: Special = (p, argv, k) => {
   runString(q, p.stdin, k);
 };
 
+/** exit [N]: ends a subshell or `sh -c` with N; in a terminal's nested shell (nsenter, docker exec
+ *  -it … sh) it returns to the shell below; the login shell stays (a scenario's terminal is kept). */
+const exitCmd: Special = (p, argv, k) => {
+  const arg = argv[1];
+  let code = arg === undefined ? p.sh.status : Number(arg) & 255;
+  if (arg !== undefined && !/^-?\d+$/.test(arg)) {
+    complain(p, `exit: ${arg}: numeric argument required`);
+    code = p.env.flavor === 'busybox' ? 2 : 255;
+  }
+  if (p.sh === p.session.shell) {
+    // The shell below sees the nested shell's status as its `$?` (docker exec returns it); the
+    // step that typed `exit` itself succeeded.
+    if (p.session.leave()) p.session.shell.status = code;
+    return k(0);
+  }
+  p.sh.exited = code;
+  k(code);
+};
+
 export const SPECIAL = new Map<string, Special>([
+  ['exit', exitCmd],
   ['export', exportCmd],
   ['unset', unsetCmd],
   ['env', envCmd],
