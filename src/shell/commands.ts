@@ -23,6 +23,7 @@ import { grep } from './coreutils/grep.js';
 import { awk } from './coreutils/awk.js';
 import { cut, head, sort, tail, tr, uniq } from './coreutils/text.js';
 import { clear, editor, mkdir, sleep, touch } from './coreutils/misc.js';
+import { test } from './coreutils/test.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -44,4 +45,4 @@ register('iptables', iptables);
 register('iptables-save', iptablesSave);
 register('ipvsadm', ipvsadm);
 register('conntrack', conntrack);
-for (const [name, prog] of Object.entries({ wc, grep, awk, cut, head, sort, tail, tr, uniq, clear, mkdir, sleep, touch, vim: editor, vi: editor, nano: editor })) register(name, prog);
+for (const [name, prog] of Object.entries({ wc, grep, awk, cut, head, sort, tail, tr, uniq, clear, mkdir, sleep, touch, vim: editor, vi: editor, nano: editor, test, '[': test })) register(name, prog);

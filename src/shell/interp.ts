@@ -4,6 +4,7 @@
 // step takes a continuation; continuations that come back at once loop instead of recursing
 // (`iterate`), so a 20,000-command list or a busy loop does not grow the stack.
 import type { World } from '../kernel/world.js';
+import { ArithError, evalArith } from './arith.js';
 import { parseHeredoc, parseLine } from './parse.js';
 import { ShellVars } from './program.js';
 import type { Ctx, Env, Files, Job, Session, Terminal } from './program.js';
@@ -60,7 +61,7 @@ function iterate(body: (next: () => void) => void): void {
 
 /** Why the rest of the line must not run: ^C killed a command (130), or `exit N` ended the shell. */
 function stopped(p: Proc): number | null {
-  return p.job.aborted ? 130 : p.sh.exited;
+  return p.job.abortStatus ?? p.sh.exited;
 }
 
 function shellName(p: Proc): string {
@@ -126,7 +127,7 @@ function runPipeline(p: Proc, pl: Pipeline, k: K): void {
     let captured = '';
     const stage: Proc = { ...p, sh: p.sh.clone(), out: last ? p.out : { write: (t) => (captured += t) }, tty: last ? p.tty : false, stdin: input };
     runCommand(stage, pl.cmds[i]!, (code) => {
-      if (last || p.job.aborted) return done(p.job.aborted ? 130 : code);
+      if (last || p.job.abortStatus !== null) return done(p.job.abortStatus ?? code);
       i++;
       input = captured;
       next();
@@ -225,6 +226,19 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
     if (part.k === 'tilde') {
       segs.push({ text: p.sh.vars.get('HOME') ?? '/root', split: false });
       return next();
+    }
+    if (part.k === 'arith') {
+      return expandOne(p, part.text, (text) => {
+        try {
+          segs.push({ text: String(evalArith(text, (n) => p.sh.vars.get(n))), split: false });
+        } catch (e) {
+          if (!(e instanceof ArithError)) throw e;
+          p.err.write(`${shellName(p)}: ${e.message}\n`);
+          p.job.abortStatus ??= 1;
+          segs.push({ text: '', split: false });
+        }
+        next();
+      });
     }
     if (part.k === 'sub') {
       let captured = '';
@@ -424,6 +438,8 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
       });
     }
     expandWords(e, words, (argv) => {
+      const stop = stopped(p);
+      if (stop !== null) return k(stop);
       const afterSubs = holder.status;
       withRedirs(p, redirs, k, (q, close) => {
         const finish = (code: number): void => {
@@ -462,7 +478,7 @@ export function spawn(p: Proc, argv: string[], k: K): void {
   let onSig: () => void = () => {
     // The default action of SIGINT: the process dies; the shell abandons the line (exit 130).
     dead = true;
-    p.job.aborted = true;
+    p.job.abortStatus = 130;
     exit(130);
   };
   const unlisten = p.job.listen((sig) => {
@@ -495,8 +511,16 @@ export function spawn(p: Proc, argv: string[], k: K): void {
     session: p.session,
     job: p.job,
     onInterrupt: (h) => (onSig = h),
-    spawn: (to, av, ex) => spawnEnv({ ...p, out, err }, { ...env, ns: to }, av, ex),
-    spawnIn: (to, av, ex) => spawnEnv({ ...p, out, err, tty: p.tty && to.tty !== false }, to, av, ex),
+    // Running another program in its place (ip netns exec, nsenter, docker exec) is an exec: the
+    // child receives the signals from then on.
+    spawn: (to, av, ex) => {
+      unlisten();
+      spawnEnv({ ...p, out, err }, { ...env, ns: to }, av, ex);
+    },
+    spawnIn: (to, av, ex) => {
+      unlisten();
+      spawnEnv({ ...p, out, err, tty: p.tty && to.tty !== false }, to, av, ex);
+    },
   };
   prog(ctx, argv, exit);
 }

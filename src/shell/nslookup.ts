@@ -11,6 +11,7 @@ export const nslookup: Program = (ctx, argv, exit) => {
   const serverArg = args[1];
   const server = serverArg !== undefined ? parseIp4(serverArg) : nameserver(ctx);
   const busybox = ctx.flavor === 'busybox';
+  const sep = busybox ? ':' : '#';
   if (names.length === 0 && args.length === 0 && ctx.tty && !busybox && server !== null) {
     // Interactive mode (bind-utils): the lines typed next are names to look up, after a `> ` prompt,
     // until `exit` (seed 003:86).
@@ -34,7 +35,6 @@ export const nslookup: Program = (ctx, argv, exit) => {
     println(ctx, ';; connection timed out; no servers could be reached');
     return exit(1);
   }
-  const sep = busybox ? ':' : '#';
   let rc = 0;
   const next = (i: number): void => {
     if (i === names.length) return exit(rc);

@@ -505,7 +505,23 @@ class Parser {
     }
     const c = s[this.i + 1];
     if (c === '(') {
-      if (s[this.i + 2] === '(') throw new Fail('swarmsim: arithmetic expansion $((…)) is not modelled');
+      if (s[this.i + 2] === '(') {
+        // $(( … )): up to the `))` that closes it (parentheses inside nest).
+        let depth = 0;
+        let j = this.i + 3;
+        for (; j < s.length; j++) {
+          if (s[j] === '(') depth++;
+          else if (s[j] === ')') {
+            if (depth === 0) break;
+            depth--;
+          }
+        }
+        if (j >= s.length || s[j + 1] !== ')') throw new Fail("unexpected EOF while looking for matching `)'");
+        const inner = new Parser(s.slice(this.i + 3, j));
+        const text = inner.quotedText(null);
+        this.i = j + 2;
+        return { k: 'arith', text };
+      }
       this.i += 2;
       const list = this.list();
       this.skipBlanks();

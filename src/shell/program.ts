@@ -44,8 +44,9 @@ export type Signal = 'INT' | 'TERM';
 /** The foreground job of a terminal: what ^C (a step's `interrupt:`) reaches. */
 export class Job {
   private readonly handlers = new Set<(sig: Signal) => void>();
-  /** A process died of the interrupt: bash abandons the rest of the command line. */
-  aborted = false;
+  /** Set when bash abandons the rest of the command line, with the status it leaves: 130 when a
+   *  process died of ^C, 1 after an expansion error (`$((1/0))`). */
+  abortStatus: number | null = null;
 
   /** Registers a running process's signal handler; returns its removal. */
   listen(handler: (sig: Signal) => void): () => void {

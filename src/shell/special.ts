@@ -157,6 +157,8 @@ const timeoutCmd: Special = (p, argv, k) => {
     done = true;
     forward();
     if (timer >= 0) eq.cancel(timer);
+    // A child killed by ^C: timeout dies of the same signal, and bash abandons the line.
+    if (!timedOut && child.abortStatus === 130) p.job.abortStatus = 130;
     k(timedOut && !preserve ? 124 : code);
   });
 };

@@ -10,6 +10,8 @@ export type Part =
   | { readonly k: 'param'; readonly name: string; readonly op: ParamOp | null; readonly arg: Word; readonly quoted: boolean }
   /** `$(…)` or backticks: the output of the list, trailing newlines removed. */
   | { readonly k: 'sub'; readonly list: List; readonly quoted: boolean }
+  /** `$(( … ))`: the text (itself expanded for `$` first) evaluated as shell arithmetic. */
+  | { readonly k: 'arith'; readonly text: Word }
   /** An unquoted `~` at the start of a word: the home directory. */
   | { readonly k: 'tilde' };
 
