@@ -5,6 +5,8 @@
 // (`iterate`), so a 20,000-command list or a busy loop does not grow the stack.
 import type { World } from '../kernel/world.js';
 import { ArithError, evalArith } from './arith.js';
+import { globPaths, hasGlob } from './glob.js';
+import type { Chunk } from './glob.js';
 import { parseHeredoc, parseLine } from './parse.js';
 import { ShellVars } from './program.js';
 import type { Ctx, Env, Files, Job, Session, Terminal } from './program.js';
@@ -211,6 +213,8 @@ interface Seg {
   text: string;
   /** Split into fields on blanks (an unquoted expansion's result). */
   split: boolean;
+  /** Unquoted: `*`, `?` and `[` in it are patterns (pathname expansion). */
+  glob: boolean;
 }
 
 function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
@@ -220,22 +224,22 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
     const part = word[i++];
     if (part === undefined) return k(segs);
     if (part.k === 'lit') {
-      segs.push({ text: part.s, split: false });
+      segs.push({ text: part.s, split: false, glob: !part.quoted });
       return next();
     }
     if (part.k === 'tilde') {
-      segs.push({ text: p.sh.vars.get('HOME') ?? '/root', split: false });
+      segs.push({ text: p.sh.vars.get('HOME') ?? '/root', split: false, glob: false });
       return next();
     }
     if (part.k === 'arith') {
       return expandOne(p, part.text, (text) => {
         try {
-          segs.push({ text: String(evalArith(text, (n) => p.sh.vars.get(n))), split: false });
+          segs.push({ text: String(evalArith(text, (n) => p.sh.vars.get(n))), split: false, glob: false });
         } catch (e) {
           if (!(e instanceof ArithError)) throw e;
           p.err.write(`${shellName(p)}: ${e.message}\n`);
           p.job.abortStatus ??= 1;
-          segs.push({ text: '', split: false });
+          segs.push({ text: '', split: false, glob: false });
         }
         next();
       });
@@ -246,14 +250,14 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
       return runList(sub, part.list, (code) => {
         if (p.subs !== undefined) p.subs.status = code;
         p.sh.status = code;
-        segs.push({ text: captured.replace(/\n+$/, ''), split: !part.quoted });
+        segs.push({ text: captured.replace(/\n+$/, ''), split: !part.quoted, glob: !part.quoted });
         next();
       });
     }
     const value = param(p, part.name);
     const op = part.op;
     if (op === '#') {
-      segs.push({ text: String([...(value ?? '')].length), split: false });
+      segs.push({ text: String([...(value ?? '')].length), split: false, glob: false });
       return next();
     }
     const useArg = op === null ? false
@@ -262,12 +266,12 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
       : op === ':+' ? value !== undefined && value !== ''
       : value !== undefined;
     if (!useArg) {
-      segs.push({ text: op === ':+' || op === '+' ? '' : value ?? '', split: !part.quoted });
+      segs.push({ text: op === ':+' || op === '+' ? '' : value ?? '', split: !part.quoted, glob: !part.quoted });
       return next();
     }
     expandOne(p, part.arg, (arg) => {
       if (op === ':=' || op === '=') p.sh.vars.set(part.name, arg);
-      segs.push({ text: arg, split: !part.quoted });
+      segs.push({ text: arg, split: !part.quoted, glob: !part.quoted });
       next();
     });
   });
@@ -289,32 +293,39 @@ function param(p: Proc, name: string): string | undefined {
 export function expandWords(p: Proc, words: readonly Word[], k: (fields: string[]) => void): void {
   const fields: string[] = [];
   let i = 0;
+  // Each field is built from chunks that remember whether they were quoted, for pathname expansion.
+  const push = (chunks: Chunk[]): void => {
+    const text = chunks.map((c) => c.text).join('');
+    const found = hasGlob(chunks) ? globPaths(chunks, p.env.cwd ?? '/', p.env.files, p.env.host.nsfs.keys()) : [];
+    if (found.length === 0) fields.push(text);
+    else fields.push(...found);
+  };
   iterate((next) => {
     const w = words[i++];
     if (w === undefined) return k(fields);
     expandParts(p, w, (segs) => {
-      let cur = '';
+      let cur: Chunk[] = [];
       let has = false;
       for (const s of segs) {
         if (!s.split) {
-          cur += s.text;
+          cur.push({ text: s.text, active: s.glob });
           has = true;
           continue;
         }
         const pieces = s.text.split(/[ \t\n]+/);
         for (let j = 0; j < pieces.length; j++) {
           if (j > 0) {
-            if (has) fields.push(cur);
-            cur = '';
+            if (has) push(cur);
+            cur = [];
             has = false;
           }
           if (pieces[j] !== '') {
-            cur += pieces[j];
+            cur.push({ text: pieces[j]!, active: true });
             has = true;
           }
         }
       }
-      if (has) fields.push(cur);
+      if (has) push(cur);
       next();
     });
   });

@@ -191,4 +191,10 @@ export const CASES: Array<[string, string, number]> = [
   ["[ -n x -a -z '' ] && echo both", "both\n", 0],
   ["[ ! -e nope ] && echo absent", "absent\n", 0],
   ["echo $((x+))", "-bash: x+: syntax error: operand expected (error token is \"+\")\n", 1],
+  ["echo *", "f g s\n", 0],
+  ["echo s* '*' \"*\" nomatch*", "s * * nomatch*\n", 0],
+  ["X='*'; echo $X \"$X\"", "f g s *\n", 0],
+  ["echo [fg] ? [!f]", "f g f g s g s\n", 0],
+  ["mkdir -p sub/deep; touch sub/a sub/b; echo sub/*", "sub/a sub/b sub/deep\n", 0],
+  ["cat *", "a b\nccc\n\nd\nHello world\nfoo(bar)\nabc 123\nfoo foo\nb 2\na 10\nc 1\na 10\n", 0],
 ];
