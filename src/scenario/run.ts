@@ -39,6 +39,10 @@ export interface RunResult {
   readonly steps: StepResult[];
   readonly passed: boolean;
   readonly world: World;
+  /** Each host's terminal as the last step left it (nested shells included), and the saved
+   *  values: what `swarmsim shell` carries on from. */
+  readonly sessions: ReadonlyMap<string, Session>;
+  readonly vars: Map<string, string>;
 }
 
 export interface RunOptions {
@@ -87,7 +91,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       : sleepStep(world, step.nanos, step.text, step.line, print);
     results.push(r);
   }
-  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world };
+  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars };
 }
 
 function sleepStep(world: World, nanos: number, text: string, line: number, print: (t: string) => void): StepResult {
