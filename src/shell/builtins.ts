@@ -78,13 +78,28 @@ export const builtins = new Map<string, Program>([
   ['cat', (ctx, argv, exit) => {
     let rc = 0;
     for (const path of argv.slice(1)) {
-      const text = ctx.files.get(resolvePath(ctx, path));
+      const text = path === '-' ? ctx.stdin : ctx.files.get(resolvePath(ctx, path));
       if (text === undefined) {
-        eprintln(ctx, `cat: ${path}: No such file or directory`);
+        eprintln(ctx, ctx.flavor === 'busybox' ? `cat: can't open '${path}': No such file or directory` : `cat: ${path}: No such file or directory`);
         rc = 1;
       } else ctx.term.write(text);
     }
     if (argv.length === 1) ctx.term.write(ctx.stdin);
+    exit(rc);
+  }],
+  // printenv [NAME…]: the command's environment (exported variables and NAME=V prefixes).
+  ['printenv', (ctx, argv, exit) => {
+    const names = argv.slice(1);
+    if (names.length === 0) {
+      for (const [k, v] of ctx.vars) println(ctx, `${k}=${v}`);
+      return exit(0);
+    }
+    let rc = 0;
+    for (const n of names) {
+      const v = ctx.vars.get(n);
+      if (v === undefined) rc = 1;
+      else println(ctx, v);
+    }
     exit(rc);
   }],
 ]);

@@ -542,11 +542,19 @@ function spawnEnv(p: Proc, env: Env, argv: string[], k: K): void {
   spawn({ ...p, env: { ...env, vars }, sh: new ShellVars(vars) }, argv, k);
 }
 
+/** busybox ash words the same syntax errors its own way (checked against busybox 1.35's sh). */
+function ashWording(error: string): string {
+  const tok = /^syntax error near unexpected token `(.*)'$/.exec(error);
+  if (tok !== null) return `syntax error: unexpected ${tok[1] === 'newline' ? 'newline' : `"${tok[1]}"`}`;
+  if (error.startsWith('unexpected EOF while looking for matching')) return 'syntax error: unterminated quoted string';
+  return error;
+}
+
 /** Runs a command string (`sh -c`, a scenario step's line) in the shell `p.sh`. */
 export function runString(p: Proc, line: string, k: K): void {
   const parsed = parseLine(line);
   if ('error' in parsed) {
-    p.err.write(`${shellName(p)}: ${parsed.error}\n`);
+    p.err.write(`${shellName(p)}: ${p.env.flavor === 'busybox' ? ashWording(parsed.error) : parsed.error}\n`);
     p.sh.status = 2;
     return k(2);
   }

@@ -197,4 +197,7 @@ export const CASES: Array<[string, string, number]> = [
   ["echo [fg] ? [!f]", "f g f g s g s\n", 0],
   ["mkdir -p sub/deep; touch sub/a sub/b; echo sub/*", "sub/a sub/b sub/deep\n", 0],
   ["cat *", "a b\nccc\n\nd\nHello world\nfoo(bar)\nabc 123\nfoo foo\nb 2\na 10\nc 1\na 10\n", 0],
+  ["export DOMAIN=x; printenv DOMAIN; LEVEL=3 printenv LEVEL; printenv NOPE; echo $?", "x\n3\n1\n", 0],
+  ["echo piped | cat - f", "piped\na b\nccc\n\nd\n", 0],
+  ["X=local; printenv X; echo $?", "1\n", 0],
 ];

@@ -136,4 +136,20 @@ describe('the shell across steps', () => {
     expect(transcript).toContain("-bash: syntax error near unexpected token `&&'\n");
     expect(transcript).toContain('swarmsim: vim is a full-screen editor and cannot be driven by a scenario');
   });
+
+  it('busybox sh inside a container words its errors as busybox 1.35 does', () => {
+    const { res, transcript } = runText(`${HOST}steps:
+  - run: docker run -d --name b1 busybox sleep 3600
+  - run: docker exec -it b1 sh
+  - run: echo a && && b
+    expect: { exit: 2 }
+  - run: echo 'open
+    expect: { exit: 2 }
+  - run: cat nofile
+    expect: { exit: 1 }
+  - run: exit
+`);
+    expect(res.passed).toBe(true);
+    expect(after(transcript, '/ # echo a')).toBe(`/ # echo a && && b\nsh: syntax error: unexpected "&&"\n/ # echo 'open\nsh: syntax error: unterminated quoted string\n/ # cat nofile\ncat: can't open 'nofile': No such file or directory\n/ # exit\n`);
+  });
 });

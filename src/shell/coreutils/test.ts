@@ -54,7 +54,7 @@ export const test: Program = (ctx, argv, exit) => {
   const shell = ctx.flavor === 'busybox' ? 'sh' : '-bash';
   if (name === '[') {
     if (args[args.length - 1] !== ']') {
-      ctx.err.write(`${shell}: [: missing \`]'\n`);
+      ctx.err.write(ctx.flavor === 'busybox' ? 'sh: missing ]\n' : `${shell}: [: missing \`]'\n`);
       return exit(2);
     }
     args = args.slice(0, -1);
