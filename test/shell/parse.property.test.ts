@@ -3,6 +3,7 @@
 // bash splits them, and no input makes the parser throw or the interpreter hang.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { UnknownCommand } from '../../src/shell/exec.js';
 import { parseLine } from '../../src/shell/parse.js';
 import { sh, world } from '../helpers.js';
 
@@ -57,5 +58,20 @@ describe('shell parsing properties', () => {
     const r = run(Array.from({ length: 20000 }, () => 'true').join(' | ') + '; echo done');
     expect(r.out).toBe('done\n');
     expect(run(Array.from({ length: 20000 }, (_, i) => `X=${i}`).join('; ') + '; echo $X').out).toBe('19999\n');
+  });
+
+  it('any line made of the shell\'s pieces finishes with a status, never an internal error or a hang', () => {
+    const piece = fc.constantFrom('echo', 'true', 'false', 'cat', 'grep', 'a', 'wc -l', '"', "'", '|', '&&', '||', ';', '&', '(', ')', '{', '}',
+      '$(', '`', '>', '>>', '<', '<<', '2>&1', '2>/dev/null', 'EOF', '\n', 'while', 'until', 'do', 'done', 'for', 'x', 'in', 'if', 'then',
+      'else', 'fi', '$X', '${X:-a}', '${', '$((1+2))', '$((', '*', '!', 'X=1', 'export', 'unset', 'exit', '\\', '#', 'timeout 1', 'sh -c');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+      const line = pieces.join(' ');
+      try {
+        const r = run(line);
+        expect(Number.isInteger(r.code) && r.code >= 0 && r.code <= 255).toBe(true);
+      } catch (e) {
+        if (!(e instanceof UnknownCommand)) throw e;
+      }
+    }), { numRuns: 1500 });
   });
 });
