@@ -4,7 +4,7 @@
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
-import { runString } from './interp.js';
+import { inputOf, runString } from './interp.js';
 import { Job, Session } from './program.js';
 import type { Env, Files, Signal, Terminal } from './program.js';
 import { programs } from './registry.js';
@@ -80,6 +80,6 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
     repl(line, term, finish);
     return result;
   }
-  runString({ world, session, env, sh: session.shell, out: term, err: term, tty: env.tty !== false, stdin, job }, line, finish);
+  runString({ world, session, env, sh: session.shell, out: term, err: term, tty: env.tty !== false, stdin: inputOf(stdin), job }, line, finish);
   return result;
 }

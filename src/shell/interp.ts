@@ -33,7 +33,9 @@ export interface Proc {
   readonly out: Terminal;
   readonly err: Terminal;
   readonly tty: boolean;
-  readonly stdin: string;
+  /** Standard input, shared by the commands that read from the same place (`read` takes a line
+   *  of it at a time; other programs are given what is left). */
+  readonly stdin: Input;
   readonly job: Job;
   /** The status of the last command substitution in the command being expanded (an
    *  assignment-only command takes it as its own: `X=$(false)` gives $? = 1). */
@@ -41,6 +43,21 @@ export interface Proc {
 }
 
 type K = (code: number) => void;
+
+/** Text on a standard input, and how much of it `read` has taken. */
+export interface Input {
+  readonly text: string;
+  pos: number;
+}
+
+export function inputOf(text: string): Input {
+  return { text, pos: 0 };
+}
+
+/** What is left to read. */
+export function unread(i: Input): string {
+  return i.pos === 0 ? i.text : i.text.slice(i.pos);
+}
 
 /** Calls `body(next)` again each time it calls `next`; a synchronous `next` loops here. */
 function iterate(body: (next: () => void) => void): void {
@@ -63,7 +80,20 @@ function iterate(body: (next: () => void) => void): void {
 
 /** Why the rest of the line must not run: ^C killed a command (130), or `exit N` ended the shell. */
 function stopped(p: Proc): number | null {
-  return p.job.abortStatus ?? p.sh.exited;
+  return p.job.abortStatus ?? p.sh.exited ?? (p.sh.jump !== null ? p.sh.status : null);
+}
+
+/** At the end of a loop's body: the `break`/`continue` aimed at this loop ('leave' when it is
+ *  aimed at an enclosing one, which this loop must leave for). */
+function takeJump(p: Proc): 'break' | 'continue' | 'leave' | null {
+  const j = p.sh.jump;
+  if (j === null) return null;
+  if (j.n > 1) {
+    j.n--;
+    return 'leave';
+  }
+  p.sh.jump = null;
+  return j.kind;
 }
 
 function shellName(p: Proc): string {
@@ -123,7 +153,7 @@ function runPipeline(p: Proc, pl: Pipeline, k: K): void {
   // The stages run one after the other, each reading what the one before printed; each runs in
   // a subshell, as bash runs them.
   let i = 0;
-  let input = p.stdin;
+  let input: Input = p.stdin;
   iterate((next) => {
     const last = i === pl.cmds.length - 1;
     let captured = '';
@@ -131,7 +161,7 @@ function runPipeline(p: Proc, pl: Pipeline, k: K): void {
     runCommand(stage, pl.cmds[i]!, (code) => {
       if (last || p.job.abortStatus !== null) return done(p.job.abortStatus ?? code);
       i++;
-      input = captured;
+      input = inputOf(captured);
       next();
     });
   });
@@ -155,17 +185,24 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
       };
       return tryClause();
     }
+    q.sh.loops++;
+    const end = (code: number): void => {
+      q.sh.loops--;
+      k2(code);
+    };
     if (cmd.k === 'for') {
       const go = (items: string[]): void => {
         let i = 0;
         let status = 0;
         iterate((next) => {
           const stop = stopped(q);
-          if (stop !== null) return k2(stop);
-          if (i >= items.length) return k2(status);
+          if (stop !== null) return end(stop);
+          if (i >= items.length) return end(status);
           q.sh.vars.set(cmd.name, items[i++]!);
           runList(q, cmd.body, (code) => {
             status = code;
+            const j = takeJump(q);
+            if (j === 'break' || j === 'leave') return end(0);
             next();
           });
         });
@@ -181,20 +218,25 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
       if (now === instant) {
         if (++spins >= LOOP_LIMIT) {
           q.err.write(`swarmsim: the loop ran ${LOOP_LIMIT} times without simulated time passing; stopped (add a sleep)\n`);
-          return k2(1);
+          return end(1);
         }
       } else {
         instant = now;
         spins = 0;
       }
       runList(q, cmd.cond, (code) => {
+        const jc = takeJump(q);
+        if (jc === 'break' || jc === 'leave') return end(0);
+        if (jc === 'continue') return next();
         const stop = stopped(q);
-        if (stop !== null) return k2(stop);
-        if ((code === 0) === cmd.until) return k2(status);
+        if (stop !== null) return end(stop);
+        if ((code === 0) === cmd.until) return end(status);
         runList(q, cmd.body, (b) => {
           status = b;
+          const j = takeJump(q);
+          if (j === 'break' || j === 'leave') return end(0);
           const stop2 = stopped(q);
-          if (stop2 !== null) return k2(stop2);
+          if (stop2 !== null) return end(stop2);
           next();
         });
       });
@@ -356,7 +398,7 @@ function sinkTerminal(files: Files, s: Sink): Terminal {
 function withRedirs(p: Proc, redirs: readonly Redir[], k: K, body: (q: Proc, close: () => void) => void): void {
   if (redirs.length === 0) return body(p, () => undefined);
   const fds = new Map<number, Sink>([[1, { kind: 'tty', term: p.out }], [2, { kind: 'tty', term: p.err }]]);
-  let stdin = p.stdin;
+  let stdin: Input = p.stdin;
   let i = 0;
   const files = p.env.files;
   iterate((next) => {
@@ -372,7 +414,7 @@ function withRedirs(p: Proc, redirs: readonly Redir[], k: K, body: (q: Proc, clo
     if (r.op === '<<') {
       const doc = r.heredoc!;
       if (doc.quoted) {
-        stdin = doc.body;
+        stdin = inputOf(doc.body);
         return next();
       }
       const w = parseHeredoc(doc.body);
@@ -381,7 +423,7 @@ function withRedirs(p: Proc, redirs: readonly Redir[], k: K, body: (q: Proc, clo
         return k(1);
       }
       return expandOne(p, w, (text) => {
-        stdin = text;
+        stdin = inputOf(text);
         next();
       });
     }
@@ -411,7 +453,7 @@ function withRedirs(p: Proc, redirs: readonly Redir[], k: K, body: (q: Proc, clo
           p.err.write(`${shellName(p)}: ${target}: No such file or directory\n`);
           return k(1);
         }
-        stdin = text ?? '';
+        stdin = inputOf(text ?? '');
         return next();
       }
       const s = openSink(p, target, r.op === '>>' || r.op === '&>>');
@@ -518,7 +560,7 @@ export function spawn(p: Proc, argv: string[], k: K): void {
     term: out,
     err,
     tty: p.tty,
-    stdin: p.stdin,
+    stdin: unread(p.stdin),
     session: p.session,
     job: p.job,
     onInterrupt: (h) => (onSig = h),

@@ -17,6 +17,9 @@ export class ShellVars {
   status = 0;
   /** Set by `exit N`: the shell stops running commands and ends with N. */
   exited: number | null = null;
+  /** How many loops are running in this shell, and a `break N`/`continue N` on its way out of them. */
+  loops = 0;
+  jump: { kind: 'break' | 'continue'; n: number } | null = null;
 
   constructor(environ: ReadonlyMap<string, string> = new Map(), exported?: Iterable<string>) {
     this.vars = new Map(environ);

@@ -3,7 +3,7 @@
 // before any program is looked up.
 import { SEC } from '../sim/clock.js';
 import type { Proc } from './interp.js';
-import { runString, spawn } from './interp.js';
+import { runString, spawn, unread } from './interp.js';
 import { Job, ShellVars } from './program.js';
 
 type Special = (p: Proc, argv: string[], k: (code: number) => void) => void;
@@ -184,7 +184,7 @@ const shCmd: Special = (p, argv, k) => {
     }
     return runString(q, text, k);
   }
-  runString(q, p.stdin, k);
+  runString(q, unread(p.stdin), k);
 };
 
 /** exit [N]: ends a subshell or `sh -c` with N; in a terminal's nested shell (nsenter, docker exec
@@ -206,7 +206,80 @@ const exitCmd: Special = (p, argv, k) => {
   k(code);
 };
 
+/** break [N] / continue [N]: leave (or go on with) the N-th enclosing loop. */
+function jump(kind: 'break' | 'continue'): Special {
+  return (p, argv, k) => {
+    const arg = argv[1];
+    const n = arg === undefined ? 1 : Number(arg);
+    if (arg !== undefined && !/^\d+$/.test(arg)) {
+      complain(p, `${kind}: ${arg}: numeric argument required`);
+      return k(128);
+    }
+    if (n < 1) {
+      complain(p, `${kind}: ${arg}: loop count out of range`);
+      return k(1);
+    }
+    if (p.sh.loops === 0) {
+      complain(p, `${kind}: only meaningful in a \`for', \`while', or \`until' loop`);
+      return k(0);
+    }
+    p.sh.status = 0;
+    p.sh.jump = { kind, n: Math.min(n, p.sh.loops) };
+    k(0);
+  };
+}
+
+/** read [-r] [-p PROMPT] [NAME…]: one line of standard input into variables, split on blanks
+ *  (the last name takes the rest); exit 1 at the end of the input. */
+const readCmd: Special = (p, argv, k) => {
+  let raw = false;
+  let i = 1;
+  for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
+    if (argv[i] === '-r') raw = true;
+    else if (argv[i] === '-p') i++;
+    else {
+      complain(p, `read: ${argv[i]}: invalid option\nread: usage: read [-ers] [-a array] [-d delim] [-i text] [-n nchars] [-N nchars] [-p prompt] [-t timeout] [-u fd] [name ...]`);
+      return k(2);
+    }
+  }
+  const names = argv.slice(i);
+  for (const n of names) {
+    if (!NAME.test(n)) {
+      complain(p, `read: \`${n}': not a valid identifier`);
+      return k(1);
+    }
+  }
+  const input = p.stdin;
+  if (input.pos >= input.text.length) {
+    for (const n of names.length === 0 ? ['REPLY'] : names) p.sh.vars.set(n, '');
+    return k(1);
+  }
+  const nl = input.text.indexOf('\n', input.pos);
+  let line = input.text.slice(input.pos, nl < 0 ? input.text.length : nl);
+  input.pos = nl < 0 ? input.text.length : nl + 1;
+  if (!raw) line = line.replace(/\\(.)/g, '$1');
+  if (names.length === 0) {
+    p.sh.vars.set('REPLY', line);
+    return k(nl < 0 ? 1 : 0);
+  }
+  let rest = line.replace(/^[ \t]+/, '');
+  names.forEach((n, j) => {
+    if (j === names.length - 1) {
+      p.sh.vars.set(n, rest.replace(/[ \t]+$/, ''));
+      return;
+    }
+    const m = /^(\S*)[ \t]*/.exec(rest)!;
+    p.sh.vars.set(n, m[1]!);
+    rest = rest.slice(m[0].length);
+  });
+  // A last line without its newline is still read, but read reports the end of the input.
+  k(nl < 0 ? 1 : 0);
+};
+
 export const SPECIAL = new Map<string, Special>([
+  ['read', readCmd],
+  ['break', jump('break')],
+  ['continue', jump('continue')],
   ['exit', exitCmd],
   ['export', exportCmd],
   ['unset', unsetCmd],
