@@ -7,7 +7,6 @@ import type { PingSocket } from '../kernel/socket.js';
 import { ipLocalOut, routeOutput } from '../kernel/ipv4.js';
 import { MS, SEC } from '../sim/clock.js';
 import { echoRequest } from '../kernel/icmp.js';
-import { icmpErrorText } from './ping.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
 
@@ -83,7 +82,6 @@ export const busyboxPing: Program = (ctx, argv, exit) => {
         if (finished) return;
         // busybox reports ICMP errors only in verbose mode; the request just goes unanswered.
         sent.delete(err.inner!.icmpSeq);
-        void icmpErrorText;
       },
     };
     ns.sockets.ping.set(id, sock);
