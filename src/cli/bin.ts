@@ -11,4 +11,10 @@ function fault(e: unknown): void {
   process.exitCode = 70;
 }
 
+// Output piped into a reader that stops early (`| head`): stop as a Unix tool does, quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  fault(e);
+});
+
 main(process.argv.slice(2)).then((c) => (process.exitCode = c), fault);

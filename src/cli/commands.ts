@@ -13,6 +13,8 @@ import { renderTraceText, traceJson } from '../trace/render.js';
 import type { Io } from './main.js';
 import { startShell } from './repl/start.js';
 import { sweep } from './sweep.js';
+import { cmdDiff, cmdReach, withStep } from './reach.js';
+import type { ReachCliOptions } from './reach.js';
 import type { ShellOptions } from './repl/start.js';
 
 let out: (s: string) => void = (s) => process.stdout.write(s);
@@ -103,6 +105,33 @@ export async function cmdShell(file: string | undefined, opts: ShellOptions): Pr
     return await startShell(file, opts);
   } catch (e) {
     if (e instanceof InputError) return inputError(file ?? '(default cluster)', e);
+    throw e;
+  }
+}
+
+export async function cmdReachFile(file: string, opts: ReachCliOptions): Promise<number> {
+  try {
+    return await cmdReach(file, readScenario(file), opts, out);
+  } catch (e) {
+    if (e instanceof InputError) return inputError(file, e);
+    throw e;
+  }
+}
+
+export async function cmdDiffFiles(a: string, b: string | undefined, opts: ReachCliOptions & { whatIf?: string }): Promise<number> {
+  let at = a;
+  try {
+    if ((b === undefined) === (opts.whatIf === undefined)) throw new InputError('give a second scenario or --what-if STEP (one of the two)');
+    const ta = readScenario(a);
+    let second: { file: string; text: string };
+    if (b !== undefined) {
+      at = b;
+      second = { file: b, text: readScenario(b) };
+      at = a;
+    } else second = { file: `${a} + what-if`, text: withStep(a, ta, opts.whatIf!) };
+    return await cmdDiff({ file: a, text: ta }, second, opts, out);
+  } catch (e) {
+    if (e instanceof InputError) return inputError(at, e);
     throw e;
   }
 }

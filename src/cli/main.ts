@@ -58,6 +58,30 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
       code = commands().then((m) => m.cmdTrace(file, opts));
     });
   program
+    .command('reach')
+    .description('replay a scenario, then probe every published port from every client and every service from every task')
+    .argument('<file>', 'scenario file (YAML)')
+    .option('--from <hosts>', 'client hosts, comma-separated (default: hosts without Docker, plus each node itself)')
+    .option('--count <n>', 'probes per flow; more show the balancing (default 3)')
+    .option('--jobs <n>', 'worker threads (default: one per core)')
+    .option('--json', 'print the matrix as JSON')
+    .action((file: string, opts: { from?: string; count?: string; jobs?: string; json?: boolean }) => {
+      code = commands().then((m) => m.cmdReachFile(file, opts));
+    });
+  program
+    .command('diff')
+    .description('compare the reach matrices of two scenarios, or of one and a what-if step; exit 1 when a flow changed')
+    .argument('<a>', 'scenario file (YAML)')
+    .argument('[b]', 'the other scenario file')
+    .option('--what-if <step>', 'instead of B: A with this step appended (YAML, e.g. "{ run: \'iptables -I INPUT -p udp --dport 4789 -j DROP\', on: w1 }")')
+    .option('--from <hosts>', 'client hosts, comma-separated')
+    .option('--count <n>', 'probes per flow (default 3)')
+    .option('--jobs <n>', 'worker threads (default: one per core)')
+    .option('--json', 'print the changes as JSON')
+    .action((a: string, b: string | undefined, opts: { whatIf?: string; from?: string; count?: string; jobs?: string; json?: boolean }) => {
+      code = commands().then((m) => m.cmdDiffFiles(a, b, opts));
+    });
+  program
     .command('shell')
     .description('replay a scenario (or start three hosts on one LAN), then type commands on its hosts')
     .argument('[file]', 'scenario file (YAML); without it, a default cluster')

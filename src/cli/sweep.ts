@@ -1,27 +1,16 @@
 // `swarmsim run FILE --repeat N [--seed-from S] [--jobs J]`: the same scenario under N seeds, the
 // runs spread over worker threads (piscina's pool: the well-kept one), each printed in seed order
 // whatever order they finish in, so the output is the same bytes for any number of workers.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InputError } from '../core/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import type { SweepRun, SweepTask } from './sweep-worker.js';
 import { runOnce } from './sweep-worker.js';
+import { workerFile } from './workers.js';
 
 /** More runs than this is a sweep nobody reads; say so rather than start it. */
 export const MAX_REPEAT = 10_000;
-
-/** The worker's module: beside this one (tsc's tree), or beside the bundle's entry when this code
- *  sits in one of its chunks (dist/cli/chunks/); null when running from the TypeScript sources. */
-function workerFile(): string | null {
-  for (const rel of ['./sweep-worker.js', '../sweep-worker.js']) {
-    const url = new URL(rel, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url.href;
-  }
-  return null;
-}
 
 export interface SweepOptions {
   readonly repeat: string;
@@ -47,7 +36,7 @@ export async function sweep(file: string, text: string, o: SweepOptions, out: (s
   const sc = loadScenario(file, text);
   const n = count('--repeat', o.repeat, 1, MAX_REPEAT);
   const first = o.seedFrom === undefined ? sc.seed : count('--seed-from', o.seedFrom, 0, 2 ** 31 - 1);
-  const worker = workerFile();
+  const worker = workerFile('sweep-worker');
   const jobs = worker === null ? 1 : Math.min(n, o.jobs === undefined ? availableParallelism() : count('--jobs', o.jobs, 1, 256));
   const tasks: SweepTask[] = Array.from({ length: n }, (_, i) => ({ file, text, seed: first + i }));
   const started = performance.now();

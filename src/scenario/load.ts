@@ -5,7 +5,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -82,7 +82,7 @@ export function parseDuration(text: string): number | null {
   return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
 }
 
-const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report'] as const;
+const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach'] as const;
 
 export function loadScenario(file: string, text: string): Scenario {
   const lc = new LineCounter();
@@ -272,6 +272,41 @@ export function loadScenario(file: string, text: string): Scenario {
         ...at, kind: 'serve', on: checkHost(sv, 'on', '"serve"'), ns: r.str(sv, 'ns', '"serve"', false), port, proto,
         reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n',
       };
+      steps.push(step);
+    } else if (kind === 'reach') {
+      r.keys(m, ['reach'], 'a reach step');
+      const rn = r.node(m, 'reach');
+      const rm = isScalar(rn) && (rn.value === null || rn.value === '') ? null : r.map(rn, '"reach"');
+      let from: string[] | null = null;
+      let count = 3;
+      const expect: ReachExpect[] = [];
+      if (rm !== null) {
+        r.keys(rm, ['from', 'count', 'expect'], '"reach"');
+        const fn = r.node(rm, 'from');
+        if (fn !== undefined) {
+          if (!isSeq(fn)) r.fail(fn, '"from" must be a list of host names');
+          from = (fn.items as Node[]).map((h) => {
+            const name = isScalar(h) ? String(h.value) : '';
+            if (!hostNames.includes(name)) r.fail(h, `no host named "${name}" (hosts: ${hostNames.join(', ')})`);
+            return name;
+          });
+        }
+        const c = r.int(rm, 'count', '"reach"');
+        if (c !== null && (c < 1 || c > 100)) r.fail(r.node(rm, 'count'), '"count" must be from 1 to 100');
+        count = c ?? 3;
+        const en = r.node(rm, 'expect');
+        if (en !== undefined) {
+          const em = r.map(en, '"expect"');
+          for (const pair of em.items) {
+            const key = isScalar(pair.key) ? String(pair.key.value) : '';
+            const want = isScalar(pair.value) ? String(pair.value.value) : '';
+            if (!/^(?:\S+ -> )?\S+:(?:\*|\d{1,5})(?:\/(?:tcp|udp))?$/.test(key)) r.fail(pair.key as Node, `"${key}" is not a flow pattern: TO:PORT[/proto], optionally after "FROM -> " (TO: *, an address, a host, a service name or tasks.NAME)`);
+            if (want === '') r.fail((pair.value ?? pair.key) as Node, `"${key}" needs a service name, "answered" or "dropped"`);
+            expect.push({ ...r.where(pair.key as Node), pattern: key, want });
+          }
+        }
+      }
+      const step: ReachStep = { ...at, kind: 'reach', from, count, expect };
       steps.push(step);
     } else if (kind === 'sleep') {
       r.keys(m, ['sleep'], 'a sleep step');

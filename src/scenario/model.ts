@@ -104,7 +104,21 @@ export interface TrafficReportStep extends Where {
   readonly stdoutNot: TextMatcher[];
 }
 
-export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep | TrafficStep | TrafficReportStep;
+/** A flow pattern (`*:8080`, `laptop -> 192.168.205.11:8000/tcp`, `tasks.web:80`) and what must
+ *  answer it: a service's tasks, anything (`answered`), or nothing (`dropped`). */
+export interface ReachExpect extends Where {
+  readonly pattern: string;
+  readonly want: string;
+}
+
+export interface ReachStep extends Where {
+  readonly kind: 'reach';
+  readonly from: string[] | null;
+  readonly count: number;
+  readonly expect: ReachExpect[];
+}
+
+export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep | TrafficStep | TrafficReportStep | ReachStep;
 
 export interface FileSpec extends Where {
   readonly on: string;

@@ -12,8 +12,10 @@ import type { Completion } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
-import type { FaultStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, TrafficReportStep, TrafficStep, Where } from './model.js';
+import type { FaultStep, ReachStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, TrafficReportStep, TrafficStep, Where } from './model.js';
 import { TrafficLoop } from './traffic.js';
+import { checkReach, probeFlows, reachFlows } from './reach.js';
+import { renderReach } from '../trace/reach.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
@@ -88,6 +90,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       : step.kind === 'fault' ? faultStep(world, step, print)
       : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
       : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
+      : step.kind === 'reach' ? reachStep(world, step, print)
       : sleepStep(world, step.nanos, step.text, step.line, print);
     results.push(r);
   }
@@ -114,6 +117,15 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
     throw e;
   }
   return { line: step.line, kind: 'traffic', host: host.name, command: title, output: '', exit: null, failures: [] };
+}
+
+function reachStep(world: World, step: ReachStep, print: (t: string) => void): StepResult {
+  // Probes the world as it stands (they leave their conntrack entries, as traces do).
+  const results = probeFlows(world, reachFlows(world, { from: step.from, count: step.count }), step.count);
+  const title = `reach${step.from === null ? '' : ` from ${step.from.join(', ')}`}`;
+  const text = renderReach(results, step.count);
+  print(`# ${title}\n${text}`);
+  return { line: step.line, kind: 'reach', host: null, command: title, output: text, exit: null, failures: checkReach(world, results, step.expect) };
 }
 
 function trafficReportStep(loops: Map<string, TrafficLoop>, step: TrafficReportStep, print: (t: string) => void): StepResult {
