@@ -16,8 +16,13 @@ function escapeRe(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
+/** Whether `text` matches a `case` pattern (where `*` matches `/` too). */
+export function matchesPattern(chunks: readonly Chunk[], text: string): boolean {
+  return new RegExp(`^${patternSource(chunks, true)}$`, 's').test(text);
+}
+
 /** The pattern as a regular expression source, without anchors. */
-function patternSource(chunks: readonly Chunk[]): string {
+function patternSource(chunks: readonly Chunk[], anyChar = false): string {
   let out = '';
   for (const c of chunks) {
     if (!c.active) {
@@ -27,8 +32,8 @@ function patternSource(chunks: readonly Chunk[]): string {
     const t = c.text;
     for (let i = 0; i < t.length; i++) {
       const ch = t[i]!;
-      if (ch === '*') out += '[^/]*';
-      else if (ch === '?') out += '[^/]';
+      if (ch === '*') out += anyChar ? '.*' : '[^/]*';
+      else if (ch === '?') out += anyChar ? '.' : '[^/]';
       else if (ch === '[') {
         const close = t.indexOf(']', i + 2);
         if (close < 0) {

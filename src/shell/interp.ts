@@ -5,7 +5,7 @@
 // (`iterate`), so a 20,000-command list or a busy loop does not grow the stack.
 import type { World } from '../kernel/world.js';
 import { ArithError, evalArith } from './arith.js';
-import { globPaths, hasGlob } from './glob.js';
+import { globPaths, hasGlob, matchesPattern } from './glob.js';
 import type { Chunk } from './glob.js';
 import { parseHeredoc, parseLine } from './parse.js';
 import { ShellVars } from './program.js';
@@ -176,6 +176,25 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
       k(code);
     };
     if (cmd.k === 'group') return runList(cmd.subshell ? { ...q, sh: q.sh.clone() } : q, cmd.body, k2);
+    if (cmd.k === 'case') {
+      return expandOne(q, cmd.subject, (subject) => {
+        let a = 0;
+        const tryArm = (): void => {
+          const arm = cmd.arms[a++];
+          if (arm === undefined) return k2(0);
+          let j = 0;
+          iterate((next) => {
+            const pat = arm.patterns[j++];
+            if (pat === undefined) return tryArm();
+            expandParts(q, pat, (segs) => {
+              if (matchesPattern(segs.map((sg) => ({ text: sg.text, active: sg.glob })), subject)) return runList(q, arm.body, k2);
+              next();
+            });
+          });
+        };
+        tryArm();
+      });
+    }
     if (cmd.k === 'if') {
       let c = 0;
       const tryClause = (): void => {

@@ -23,7 +23,7 @@ class Fail {
   constructor(readonly error: string) {}
 }
 
-const RESERVED_ENDS = new Set(['do', 'done', 'then', 'fi', 'else', 'elif', '}', 'in']);
+const RESERVED_ENDS = new Set(['do', 'done', 'then', 'fi', 'else', 'elif', '}', 'in', 'esac']);
 const META = ' \t\n;&|()<>';
 
 type MutableRedir = { fd: number; op: Redir['op']; target: Word; heredoc?: { body: string; quoted: boolean } };
@@ -278,6 +278,42 @@ class Parser {
       const body = this.list();
       this.expectReserved('done');
       return { k: 'for', name: nameWord.text, items, body, redirs: this.redirs() };
+    }
+    if (r === 'case') {
+      this.expectReserved('case');
+      this.skipBlanks();
+      const subject = this.word();
+      if (subject === null) this.unexpected();
+      this.skipNewlines();
+      this.expectReserved('in');
+      const arms: Array<{ patterns: Word[]; body: List }> = [];
+      for (;;) {
+        this.skipNewlines();
+        if (this.peekReserved() === 'esac') break;
+        if (this.peekOp() === '(') this.i++;
+        const patterns: Word[] = [];
+        for (;;) {
+          this.skipBlanks();
+          const w = this.word();
+          if (w === null) this.unexpected();
+          patterns.push(w.parts);
+          this.skipBlanks();
+          if (this.peekOp() === '|') {
+            this.i++;
+            continue;
+          }
+          if (this.peekOp() !== ')') this.unexpected();
+          this.i++;
+          break;
+        }
+        const body = this.list();
+        arms.push({ patterns, body });
+        this.skipBlanks();
+        if (this.peekOp() === ';;') this.i += 2;
+        else if (this.peekReserved() !== 'esac') this.unexpected();
+      }
+      this.expectReserved('esac');
+      return { k: 'case', subject: subject.parts, arms, redirs: this.redirs() };
     }
     if (r === 'if') {
       this.expectReserved('if');

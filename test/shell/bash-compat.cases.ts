@@ -214,4 +214,10 @@ export const CASES: Array<[string, string, number]> = [
   ["echo 'a\\tb' | { read v; echo \"$v\"; }", "atb\n", 0],
   ["read v < /dev/null; echo $? \"[$v]\"", "1 []\n", 0],
   ["{ read a; read b; } < f; echo \"$a/$b\"", "a b/ccc\n", 0],
+  ["for x in apple b.txt zzz; do case $x in a*) echo \"$x: a-word\";; *.txt|*.md) echo \"$x: text\";; *) echo \"$x: other\";; esac; done", "apple: a-word\nb.txt: text\nzzz: other\n", 0],
+  ["case '*' in '*') echo literal;; *) echo glob;; esac", "literal\n", 0],
+  ["X=2; case $X in\n  1) echo one ;;\n  2) echo two ;;\nesac", "two\n", 0],
+  ["case x in y) echo no;; esac; echo $?", "0\n", 0],
+  ["case a/b in *) echo slash;; esac", "slash\n", 0],
+  ["case x in (x) echo paren;; esac", "paren\n", 0],
 ];
