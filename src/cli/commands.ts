@@ -1,6 +1,6 @@
 // What the swarmsim commands do, loaded only when one runs (main.ts defines them; `--help` needs
 // none of the simulator). Exit codes: 0 every expectation held, 1 one failed, 2 the input is invalid.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { loadScenario } from '../scenario/load.js';
@@ -13,6 +13,8 @@ import { renderTraceText, traceJson } from '../trace/render.js';
 import type { Io } from './main.js';
 import { startShell } from './repl/start.js';
 import { sweep } from './sweep.js';
+import type { ViewOptions } from './view.js';
+import type { ViewTrace } from '../view/html.js';
 import { cmdDiff, cmdReach, withStep } from './reach.js';
 import type { ReachCliOptions } from './reach.js';
 import type { ShellOptions } from './repl/start.js';
@@ -73,10 +75,11 @@ export async function cmdRun(file: string, opts: { json?: boolean; repeat?: stri
   }
 }
 
-export function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }): number {
+export async function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean; html?: string }): Promise<number> {
   try {
     const sc = load(file);
-    const res = runScenario(sc, { print: opts.json ? undefined : out });
+    let transcript = '';
+    const res = runScenario(sc, { print: opts.json ? undefined : (t) => { transcript += t; out(t); } });
     const host = res.world.hosts.get(opts.on);
     if (host === undefined) throw new InputError(`--on: no host named "${opts.on}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
     const ns = opts.container !== undefined ? containerNamespace(res.world, host, opts.container) ?? undefined : opts.ns === undefined ? host.root : host.named.get(opts.ns);
@@ -92,6 +95,11 @@ export function cmdTrace(file: string, opts: { on: string; ns?: string; containe
     const trace = sendProbe(res.world, ns, dst, port, proto);
     if (opts.json) out(JSON.stringify({ scenario: jsonResult(res), trace: traceJson(title, trace) }, null, 2) + '\n');
     else out(`\n${renderTraceText(title, trace)}`);
+    if (opts.html !== undefined) {
+      const { pageOf } = await import('./view.js');
+      writeFileSync(opts.html, await pageOf(sc.name, transcript, res.world, [traceJson(title, trace) as ViewTrace]));
+      err(`wrote ${opts.html}\n`);
+    }
     return res.passed ? 0 : report(res);
   } catch (e) {
     if (e instanceof InputError) return inputError(file, e);
@@ -132,6 +140,17 @@ export async function cmdDiffFiles(a: string, b: string | undefined, opts: Reach
     return await cmdDiff({ file: a, text: ta }, second, opts, out);
   } catch (e) {
     if (e instanceof InputError) return inputError(at, e);
+    throw e;
+  }
+}
+
+export async function cmdViewFile(file: string, opts: ViewOptions): Promise<number> {
+  try {
+    // The layout engine is large: loaded only for `view`.
+    const { cmdView } = await import('./view.js');
+    return await cmdView(file, readScenario(file), opts, out);
+  } catch (e) {
+    if (e instanceof InputError) return inputError(file, e);
     throw e;
   }
 }

@@ -54,7 +54,8 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
     .requiredOption('--to <ip[:port]>', 'destination')
     .option('--proto <proto>', 'icmp, tcp or udp (default: tcp with a port, else icmp)')
     .option('--json', 'print the trace as JSON')
-    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }) => {
+    .option('--html <file>', 'also write the trace drawn on the topology, as swarmsim view does')
+    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean; html?: string }) => {
       code = commands().then((m) => m.cmdTrace(file, opts));
     });
   program
@@ -80,6 +81,18 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
     .option('--json', 'print the changes as JSON')
     .action((a: string, b: string | undefined, opts: { whatIf?: string; from?: string; count?: string; jobs?: string; json?: boolean }) => {
       code = commands().then((m) => m.cmdDiffFiles(a, b, opts));
+    });
+  program
+    .command('view')
+    .description('replay a scenario, then draw its topology and every traced packet in one HTML page')
+    .argument('<file>', 'scenario file (YAML)')
+    .option('-o, --output <file>', 'where to write (default report.html; stdout for --svg, --dot, --json; - for stdout)')
+    .option('--svg', 'the topology as SVG, with one trace lit')
+    .option('--dot', 'the topology in Graphviz DOT, with one trace lit')
+    .option('--json', "the topology graph as graphology's JSON")
+    .option('--trace <n>', 'which trace step --svg and --dot light (default 1)')
+    .action((file: string, opts: { output?: string; svg?: boolean; dot?: boolean; json?: boolean; trace?: string }) => {
+      code = commands().then((m) => m.cmdViewFile(file, opts));
     });
   program
     .command('shell')
