@@ -65,7 +65,10 @@ export function compilePosix(pattern: string, opts: { extended: boolean; ignoreC
     }
     if (c === '[') {
       const cls = bracket(pattern, i);
-      if (cls === null) return { error: 'Unmatched [, [^, [:, [., or [=' };
+      // grep 3.8: a `[` that ends the pattern is an invalid expression, an unknown [:class:] has its
+      // own message, any other unclosed bracket is unmatched.
+      if (cls === null) return { error: i === pattern.length - 1 ? 'Invalid regular expression' : 'Unmatched [, [^, [:, [., or [=' };
+      if (cls === 'class') return { error: 'Invalid character class name' };
       out += cls.js;
       i = cls.end;
       atStart = false;
@@ -147,7 +150,7 @@ function escapeJs(c: string): string {
 }
 
 /** A bracket expression `[...]` starting at `start`: its JavaScript form and where it ends. */
-function bracket(p: string, start: number): { js: string; end: number } | null {
+function bracket(p: string, start: number): { js: string; end: number } | 'class' | null {
   let i = start + 1;
   let js = '[';
   if (p[i] === '^') {
@@ -165,7 +168,7 @@ function bracket(p: string, start: number): { js: string; end: number } | null {
       if (close < 0) return null;
       const name = p.slice(i + 2, close);
       const cls = CLASSES[name];
-      if (cls === undefined) return null;
+      if (cls === undefined) return 'class';
       js += cls;
       i = close + 2;
       continue;

@@ -220,4 +220,7 @@ export const CASES: Array<[string, string, number]> = [
   ["case x in y) echo no;; esac; echo $?", "0\n", 0],
   ["case a/b in *) echo slash;; esac", "slash\n", 0],
   ["case x in (x) echo paren;; esac", "paren\n", 0],
+  ["grep '[' g", "grep: Invalid regular expression\n", 2],
+  ["grep -E '[a' g", "grep: Unmatched [, [^, [:, [., or [=\n", 2],
+  ["grep '[[:foo:]]' g", "grep: Invalid character class name\n", 2],
 ];
