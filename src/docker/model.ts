@@ -87,6 +87,19 @@ export class Container {
   modeEndpointId = '';
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
+  /** Creation order on this daemon: `docker ps` lists newest first even within one instant. */
+  seq = 0;
+  /** --restart: `no`, `always`, `unless-stopped` or `on-failure[:N]`. */
+  restartPolicy = 'no';
+  /** Stopped by `docker stop` (unless-stopped stays down across a daemon restart). */
+  stoppedByUser = false;
+  /** --rm: the daemon removes the container once its process ends. */
+  autoRemove = false;
+  /** The CLI runs the main process (a foreground `docker run` command, an interactive shell):
+   *  the container ends when that does, not on its own. */
+  attached = false;
+  /** Networks a stopped standalone container left (released on stop, rejoined on start). */
+  releasedNets: Array<{ readonly name: string; readonly aliases: string[] }> = [];
 
   constructor(
     readonly id: string,

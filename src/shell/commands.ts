@@ -24,6 +24,9 @@ import { awk } from './coreutils/awk.js';
 import { cut, head, sort, tail, tr, uniq } from './coreutils/text.js';
 import { clear, editor, mkdir, sleep, touch } from './coreutils/misc.js';
 import { test } from './coreutils/test.js';
+import { yum } from './packages.js';
+import { etcd, etcdctl, nohup } from './etcd.js';
+import { dockerCompose } from './docker-compose.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -46,3 +49,11 @@ register('iptables-save', iptablesSave);
 register('ipvsadm', ipvsadm);
 register('conntrack', conntrack);
 for (const [name, prog] of Object.entries({ wc, grep, awk, cut, head, sort, tail, tr, uniq, clear, mkdir, sleep, touch, vim: editor, vi: editor, nano: editor, test, '[': test })) register(name, prog);
+register('yum', yum);
+// The etcd release is run from its extracted directory (./etcd), as seed 004 does.
+for (const [name, prog] of [['etcd', etcd], ['etcdctl', etcdctl]] as const) {
+  register(name, prog);
+  register(`./${name}`, prog);
+}
+register('nohup', nohup);
+register('docker-compose', dockerCompose);

@@ -9,6 +9,7 @@ import { Job, Session } from './program.js';
 import type { Env, Files, Signal, Terminal } from './program.js';
 import { programs } from './registry.js';
 import { SPECIAL } from './special.js';
+import { missingCommands } from './packages.js';
 import './commands.js';
 
 export { UnknownCommand } from './interp.js';
@@ -53,7 +54,7 @@ function loginEnviron(host: Host): Map<string, string> {
 }
 
 export function hostEnv(host: Host, ns: Netns = host.root): Env {
-  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name, cwd: '/root', vars: loginEnviron(host) };
+  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name, cwd: '/root', vars: loginEnviron(host), missing: { names: missingCommands(host), shell: '-bash' } };
 }
 
 export function hostPrompt(host: Host): string {

@@ -536,10 +536,16 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
 /** Runs a program by its argv (the interpreter's builtins first); its environment is `p.env.vars`. */
 export function spawn(p: Proc, argv: string[], k: K): void {
   const vars = p.env.vars ?? p.sh.environ();
-  const special = SPECIAL.get(argv[0]!);
-  if (special !== undefined) return special(p, argv, k);
   // /usr/bin/dockerd is dockerd: programs are found by name in the standard directories.
   const name = argv[0]!.replace(/^\/(usr\/)?(local\/)?(s?bin)\//, '');
+  const missing = p.env.missing;
+  if (missing?.names.has(name)) {
+    // bash: "NAME: command not found"; busybox sh: "NAME: not found".
+    p.err.write(`${missing.shell}: ${argv[0]}: ${missing.shell === 'sh' ? 'not found' : 'command not found'}\n`);
+    return k(127);
+  }
+  const special = SPECIAL.get(argv[0]!);
+  if (special !== undefined) return special(p, argv, k);
   const prog = lookupProgram(name, p.env.flavor);
   if (prog === undefined) throw new UnknownCommand(argv[0]!);
   let finished = false;
@@ -589,9 +595,9 @@ export function spawn(p: Proc, argv: string[], k: K): void {
       unlisten();
       spawnEnv({ ...p, out, err }, { ...env, ns: to }, av, ex);
     },
-    spawnIn: (to, av, ex) => {
+    spawnIn: (to, av, ex, term) => {
       unlisten();
-      spawnEnv({ ...p, out, err, tty: p.tty && to.tty !== false }, to, av, ex);
+      spawnEnv({ ...p, out: term ?? out, err: term ?? err, tty: p.tty && to.tty !== false }, to, av, ex);
     },
   };
   prog(ctx, argv, exit);

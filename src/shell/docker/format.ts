@@ -29,7 +29,7 @@ function statusText(c: Container, now: number): string {
 
 export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep: (c: Container) => boolean = () => true, format?: string): string {
   const now = d.now;
-  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created);
+  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created || b.seq - a.seq);
   if (last >= 0) list = list.slice(0, last);
   if (quiet) return list.map((c) => c.shortId + '\n').join('');
   // --format fields are the Go names of these columns, plus Labels.
