@@ -6,8 +6,9 @@ import type { LocalImage } from './image-store.js';
 /** What a listening port does when a client connects. */
 export type PortBehaviour =
   // placeholders: {hostname}, {tag}, {client_ip}; with `root`, a file under it in the container
-  // (an index.html an image build added) is served instead.
-  | { readonly kind: 'http'; readonly body: string; readonly root?: string }
+  // (an index.html an image build added) is served instead; `size` repeats the body to that many
+  // bytes, `keepAlive` keeps connections for further requests (apps/http.ts)
+  | { readonly kind: 'http'; readonly body: string; readonly root?: string; readonly size?: number | null; readonly keepAlive?: boolean }
   | { readonly kind: 'registry' } // the Docker Registry HTTP API v2 (registry:2)
   | { readonly kind: 'mysql' } // mysqld (apps/mysql-server.ts)
   | { readonly kind: 'wordpress' } // needs its database: answers an install page or a DB error

@@ -11,6 +11,8 @@ export const Drop = {
   LinkDown: 'link down',
   NoCarrier: 'no carrier (peer down)',
   FragNeeded: 'packet larger than MTU with DF set',
+  UnderlayMtu: 'frame larger than the underlay path MTU',
+  FrameTooLong: 'frame longer than the receiving NIC MTU',
   NeighFailed: 'no ARP answer',
   NoListener: 'no listener',
   OtherHost: 'frame not addressed to this host',

@@ -124,7 +124,7 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
   const out = r.dev!;
   if (pkt.ipDf && pkt.ipTotalLength() > out.mtu) {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
-    return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}`);
+    return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}, DF`);
   }
   if (pkt.trace !== null) pkt.trace.hop('forward', ns.host.name, ns.label, inDev.name, `forward via ${describeRoute(r)}`);
   pkt.ipTtl--;
@@ -259,7 +259,7 @@ export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Pac
   if (pkt.xfrm !== null) return xfrmOutput(ns, dev, nexthop, pkt);
   if (pkt.ipDf && pkt.ipTotalLength() > dev.mtu) {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
-    return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}`);
+    return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}, DF`);
   }
   return neighOutput(ns, dev, nexthop, pkt);
 }

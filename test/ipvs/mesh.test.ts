@@ -100,14 +100,14 @@ FWM  256 rr
     expect(svc.slice(0, 3)).toEqual(['FWM', '256', '3']);
     expect(Number(svc[3])).toBeGreaterThanOrEqual(9); // SYN, ACK, data (and FIN/ACKs) per connection
     expect(Number(svc[4])).toBeGreaterThanOrEqual(9);
-    expect(stats[4]).toBe('  -> 10.0.0.5:0                          2       10        8      408      340');
-    expect(stats[5]).toBe('  -> 10.0.0.6:0                          1        5        4      204      170');
-    expect(stats[3]).toBe('FWM  256                                 3       15       12      612      510');
+    expect(stats[4]).toBe('  -> 10.0.0.5:0                          2       10        8      544      452');
+    expect(stats[5]).toBe('  -> 10.0.0.6:0                          1        5        4      272      226');
+    expect(stats[3]).toBe('FWM  256                                 3       15       12      816      678');
 
     // iptables counters: one DNAT per connection on the host, one SNAT per connection in the
     // sandbox, every client packet marked.
-    expect(sh(world, root, 'iptables -t nat -nvL DOCKER-INGRESS').out).toContain('    3   120 DNAT       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.18.0.2:8080');
-    expect(sh(world, sbox, 'iptables -t nat -nvL POSTROUTING').out).toContain('    3   120 SNAT       all  --  *      *       0.0.0.0/0            10.0.0.0/24          ipvs to:10.0.0.2');
+    expect(sh(world, root, 'iptables -t nat -nvL DOCKER-INGRESS').out).toContain('    3   180 DNAT       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.18.0.2:8080');
+    expect(sh(world, sbox, 'iptables -t nat -nvL POSTROUTING').out).toContain('    3   180 SNAT       all  --  *      *       0.0.0.0/0            10.0.0.0/24          ipvs to:10.0.0.2');
     const mangle = sh(world, sbox, 'iptables -t mangle -nvL PREROUTING').out.split('\n')[2]!;
     expect(Number(mangle.trim().split(/\s+/)[0])).toBeGreaterThanOrEqual(9);
     expect(mangle).toContain('MARK       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 MARK set 0x100');

@@ -5,12 +5,9 @@
 //   reply() at FORWARD and LOCAL_IN (ip_vs_reply4): a real server's answer gets the virtual
 //     address back as its source.
 import type { Ip4 } from '../../core/addr.js';
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/packet.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import type { Packet } from '../../wire/packet.js';
-import {
-  ConnTable, IP_VS_TCP_S_CLOSE, IP_VS_TCP_S_ESTABLISHED, IP_VS_TCP_S_FIN_WAIT, IP_VS_TCP_S_SYN_RECV,
-  IP_VS_TCP_S_TIME_WAIT, IpvsConn, defaultTimeouts, stateTimeout,
-} from './conn.js';
+import { ConnTable, IP_VS_TCP_S_ESTABLISHED, IP_VS_TCP_S_FIN_WAIT, IpvsConn, defaultTimeouts, nextTcpState, stateTimeout } from './conn.js';
 import type { IpvsTimeouts } from './conn.js';
 import { newScheduler } from './schedulers.js';
 import { IpvsDest, IpvsService } from './service.js';
@@ -190,11 +187,7 @@ export class Ipvs {
   private transition(c: IpvsConn, pkt: Packet, input: boolean, now: number): void {
     let s = c.state;
     if (c.proto === IPPROTO_TCP) {
-      const f = pkt.tcpFlags;
-      if (f & TCP_RST) s = IP_VS_TCP_S_CLOSE;
-      else if (f & TCP_SYN) s = IP_VS_TCP_S_SYN_RECV;
-      else if (f & TCP_FIN) s = s === IP_VS_TCP_S_FIN_WAIT ? IP_VS_TCP_S_TIME_WAIT : IP_VS_TCP_S_FIN_WAIT;
-      else if (f & TCP_ACK && input && s === IP_VS_TCP_S_SYN_RECV) s = IP_VS_TCP_S_ESTABLISHED;
+      s = nextTcpState(s, pkt.tcpFlags, input);
       const active = s === IP_VS_TCP_S_ESTABLISHED;
       if (active && c.inactive) {
         c.inactive = false;
