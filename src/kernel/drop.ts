@@ -17,6 +17,7 @@ export const Drop = {
   NoListener: 'no listener',
   OtherHost: 'frame not addressed to this host',
   Martian: 'martian source',
+  MartianDest: 'martian destination',
   NoVxlanDest: 'no VXLAN FDB entry for destination',
   NoVxlanDevice: 'no VXLAN device for VNI',
   // XFRM's own counters (/proc/net/xfrm_stat): Linux has no skb_drop_reason for them.

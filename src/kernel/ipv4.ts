@@ -57,8 +57,25 @@ export function ipRcvReinject(dev: NetDevice, pkt: Packet): void {
   ipRouteInput(ns, dev, pkt);
 }
 
+/** 127.0.0.0/8 (ipv4_is_loopback). */
+function isLoopbackAddr(a: number): boolean {
+  return a >>> 24 === 127;
+}
+
+/** IN_DEV_NET_ROUTE_LOCALNET: net.ipv4.conf.all or the device's route_localnet. */
+function routeLocalnet(ns: Netns, dev: NetDevice): boolean {
+  return ns.sysctl.get('net.ipv4.conf.all.route_localnet') === '1' || ns.sysctl.get(`net.ipv4.conf.${dev.name}.route_localnet`) === '1';
+}
+
 function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const dst = pkt.ipDst;
+  // ip_route_input_slow, before the FIB: a loopback destination or source arriving on another
+  // device is a martian unless route_localnet is on (looped-back packets keep the route their
+  // output gave them and skip this).
+  if (dev.kind !== 'loopback' && (isLoopbackAddr(dst) || isLoopbackAddr(pkt.ipSrc)) && !routeLocalnet(ns, dev)) {
+    if (isLoopbackAddr(dst)) return dropPacket(ns, dev, pkt, Drop.MartianDest, `destination ${formatIp4(dst)} is a loopback address (route_localnet = 0 on ${dev.name})`);
+    return dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is a loopback address (route_localnet = 0 on ${dev.name})`);
+  }
   const local = ns.localTable.lookup(dst);
   if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
     if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, dev.name, `${formatIp4(dst)} is local (table local)`);

@@ -79,7 +79,11 @@ export class Ipvs {
     if (svc === undefined) throw new IpvsError('No such service');
     const s = newScheduler(sched);
     if (s === null) throw new IpvsError('Scheduler not found');
-    if (s.name !== svc.sched.name) svc.sched = s;
+    if (s.name !== svc.sched.name) {
+      // ip_vs_bind_scheduler: the new scheduler's init_service sees the servers already there.
+      svc.sched = s;
+      s.init(svc);
+    }
     svc.persistent = persistent;
   }
 
@@ -104,8 +108,10 @@ export class Ipvs {
     if (svc === undefined) throw new IpvsError('Service not defined');
     const p = svc.fwmark !== 0 ? port : port === 0 ? svc.port : port;
     if (svc.findDest(addr, p) !== undefined) throw new IpvsError('Destination already exists');
-    svc.dests.push(new IpvsDest(addr, p, weight, fwd));
-    svc.sched.reset();
+    // __ip_vs_update_dest: list_add_rcu puts the new server at the head of the list.
+    const d = new IpvsDest(addr, p, weight, fwd);
+    svc.dests.unshift(d);
+    svc.sched.addDest(svc, d);
   }
 
   editDest(k: ServiceKey, addr: Ip4, port: number, weight: number, fwd: FwdMethod): void {
@@ -116,7 +122,7 @@ export class Ipvs {
     if (d === undefined) throw new IpvsError('No such destination');
     d.weight = weight;
     d.fwd = fwd;
-    svc.sched.reset();
+    svc.sched.updDest(svc, d);
   }
 
   delDest(k: ServiceKey, addr: Ip4, port: number): void {
@@ -125,9 +131,10 @@ export class Ipvs {
     const p = svc.fwmark !== 0 ? port : port === 0 ? svc.port : port;
     const d = svc.findDest(addr, p);
     if (d === undefined) throw new IpvsError('No such destination');
-    svc.dests.splice(svc.dests.indexOf(d), 1);
+    const i = svc.dests.indexOf(d);
+    svc.dests.splice(i, 1);
     for (const c of [...this.conns.all]) if (c.dest === d) this.conns.remove(c);
-    svc.sched.reset();
+    svc.sched.delDest(svc, d, i);
   }
 
   /**

@@ -189,12 +189,16 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     case 'stop':
     case 'kill':
       containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
+        // A container the user stopped stays stopped under unless-stopped (restartmanager).
+        if (c.state === 'running') c.manuallyStopped = true;
         d.stopContainer(c, sub === 'kill' ? 137 : 0);
-        c.stoppedByUser = true;
       });
       return true;
     case 'start':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.startContainer(c));
+      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
+        c.manuallyStopped = false;
+        d.startContainer(c);
+      });
       return true;
     case 'restart':
       containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
