@@ -223,7 +223,9 @@ function interval(p: string, i: number, close: string): { re: string | null; end
 /** A POSIX bracket expression at p[i] === '[': `]` first is a member, `\` is a member, classes
  *  `[:name:]`, ranges checked in order. */
 function bracket(p: string, i: number): { re: string; end: number } | PatternError {
-  const unmatched = { error: 'Unmatched [, [^, [:, [., or [=' };
+  // grep 3.8 on Debian: a `[` that ends the pattern is "Invalid regular expression" (regcomp's
+  // word), one with anything after it dfa.c's "Unmatched [ …".
+  const unmatched = { error: i === p.length - 1 ? 'Invalid regular expression' : 'Unmatched [, [^, [:, [., or [=' };
   let j = i + 1;
   let re = '[';
   if (p[j] === '^') {

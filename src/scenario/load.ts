@@ -282,8 +282,12 @@ export function loadScenario(file: string, text: string): Scenario {
     if (kind === undefined) r.fail(item, `a step needs one of: ${STEP_KINDS.join(', ')}`);
     const at = r.where(r.node(m, kind));
     if (kind === 'run') {
-      r.keys(m, ['run', 'on', 'ns', 'expect', 'save', 'stdin'], 'a run step');
-      const run = r.str(m, 'run', 'a run step', true)!;
+      r.keys(m, ['run', 'on', 'ns', 'expect', 'save', 'stdin', 'interrupt'], 'a run step');
+      // A multi-line `run: |` is typed as bash reads it: here-documents and `\` continuations span lines.
+      const run = r.str(m, 'run', 'a run step', true)!.replace(/\n$/, '');
+      const intText = r.str(m, 'interrupt', 'a run step', false);
+      const interrupt = intText === null ? null : parseDuration(intText);
+      if (intText !== null && (interrupt === null || interrupt <= 0)) r.fail(r.node(m, 'interrupt'), `"interrupt" must be a positive duration (like 2.5s), not "${intText}"`);
       const expectNode = r.node(m, 'expect');
       let exit = 0;
       let stdout: TextMatcher[] = [];
@@ -299,7 +303,7 @@ export function loadScenario(file: string, text: string): Scenario {
       if (save !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(save)) r.fail(r.node(m, 'save'), `"${save}" is not a valid variable name`);
       const step: RunStep = {
         ...at, kind: 'run', run, on: checkHost(m, 'on', 'a run step'), ns: r.str(m, 'ns', 'a run step', false), save,
-        stdin: r.str(m, 'stdin', 'a run step', false) ?? '', expect: { exit, stdout, stdoutNot },
+        stdin: r.str(m, 'stdin', 'a run step', false) ?? '', interrupt, expect: { exit, stdout, stdoutNot },
       };
       steps.push(step);
     } else if (kind === 'traffic') {

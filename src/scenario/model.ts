@@ -40,6 +40,8 @@ export interface RunStep extends Where {
   readonly ns: string | null;
   readonly save: string | null;
   readonly stdin: string;
+  /** Simulated time after which ^C is typed (SIGINT to the foreground job), or null. */
+  readonly interrupt: Nanos | null;
   readonly expect: RunExpect;
 }
 

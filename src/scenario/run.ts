@@ -8,6 +8,7 @@ import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
 import { EventBudgetExceeded, SEC } from '../sim/clock.js';
 import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
+import type { Completion } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
@@ -72,6 +73,12 @@ function expand(text: string, vars: Map<string, string>, at: Where): string {
     return v;
   });
   return out;
+}
+
+/** A command line's saved values (`${NAME}` of an earlier `save:`); other `${NAME}`s are the
+ *  shell's own variables and are left for it to expand. */
+function expandCommand(text: string, vars: Map<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => vars.get(name) ?? whole);
 }
 
 function namespace(host: Host, name: string | null, at: Where): Netns {
@@ -193,10 +200,11 @@ function serveStep(world: World, step: ServeStep, print: (t: string) => void): S
 
 function runStep(world: World, session: Session, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
   const host = world.hosts.get(step.on)!;
-  const line = expand(step.run, vars, step);
+  const line = expandCommand(step.run, vars);
   const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
   const shown = step.ns === null ? line : `ip netns exec ${step.ns} ${line}`;
-  print(session.prompt + shown + '\n');
+  // The lines after the first are shown after bash's continuation prompt (PS2, `> `).
+  print(session.prompt + shown.split('\n').join('\n> ') + '\n');
   let output = '';
   let killed = false;
   const term = {
@@ -207,11 +215,11 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
       print(text);
     },
   };
-  let c;
+  let c: Completion;
   if (host.down) {
     // A powered-off machine cannot be reached to type anything.
     term.write(`ssh: connect to host ${host.name} port 22: No route to host\n`);
-    c = { done: true, code: 255 };
+    c = { done: true, code: 255, interrupt: () => undefined };
   } else try {
     c = startIn(world, session, env, line, term, step.stdin);
   } catch (e) {
@@ -219,6 +227,17 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
     throw e;
   }
   const eq = world.eq;
+  if (step.interrupt !== null && !c.done) {
+    // ^C: the terminal echoes it, then SIGINT reaches the foreground job.
+    const started = c;
+    eq.after(step.interrupt, () => {
+      if (started.done) return;
+      term.write('^C');
+      started.interrupt('INT');
+      // bash starts a new line when the job died of the signal (a handler like ping's prints its own).
+      if (started.done && started.code === 130) term.write('\n');
+    });
+  }
   eq.runWhile(() => !c.done, eq.now + COMMAND_LIMIT);
   // What the command set off at this instant (agents reacting to a commit) settles before the next step.
   eq.runUntil(eq.now);
