@@ -33,9 +33,8 @@ export function sh(w: World, host: Host, line: string, ns: Netns = host.root): {
   return { out, code: c.code };
 }
 
-/** Two namespaces a (10.1.0.1/24 on va) and b (10.1.0.2/24 on vb) joined by a veth pair, lo up in
- *  both; `rules` run in b first (`iptables …`). */
-export function vethPair(rules: string[] = []) {
+/** One host with namespaces a (10.1.0.1 on va) and b (10.1.0.2 on vb) joined by a veth pair, all up. */
+export function vethPair(extra: string[] = []) {
   const w = world([['n1', '192.168.205.10/24']]);
   const h = w.hosts.get('n1')!;
   for (const line of [
@@ -44,10 +43,10 @@ export function vethPair(rules: string[] = []) {
     'ip netns exec a ip addr add 10.1.0.1/24 dev va', 'ip netns exec b ip addr add 10.1.0.2/24 dev vb',
     'ip netns exec a ip link set va up', 'ip netns exec b ip link set vb up',
     'ip netns exec a ip link set lo up', 'ip netns exec b ip link set lo up',
-    ...rules.map((r) => `ip netns exec b ${r}`),
+    ...extra,
   ]) {
     const r = sh(w, h, line);
-    if (r.code !== 0 || r.out !== '') throw new Error(`${line}: ${r.out}`);
+    if (r.code !== 0) throw new Error(`${line}: exit ${r.code}: ${r.out}`);
   }
   return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
 }

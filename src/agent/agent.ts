@@ -190,6 +190,9 @@ export class Agent {
           if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
           return;
         }
+        // A task's container is the heaviest thing the model builds: it counts as 500 events
+        // against a step's budget (scenario/run.ts), which stops a crash loop within seconds.
+        this.cluster.eq.charge(500);
         try {
           const c = this.createContainer(t);
           this.containers.set(t.id, c);
@@ -197,7 +200,8 @@ export class Agent {
           if (c.state === 'running') this.report(t, 'running', 'started');
         } catch (e) {
           if (!(e instanceof DockerError)) throw e;
-          this.report(t, 'failed', 'starting', e.message.replace(/^.*Error response from daemon: /s, ''));
+          // The executor wraps what the daemon said (executor/container/controller.go Start).
+          this.report(t, 'failed', 'starting', `starting container failed: ${e.message.replace(/^.*Error response from daemon: /s, '')}`);
         }
         this.sync();
       });
@@ -231,6 +235,11 @@ export class Agent {
       // service's network aliases are service records, answered with the VIP, not the task IP.
       networks: nets.map((n) => ({ net: n, ip: t.addresses.get(n.id)!, aliases: [] })),
       files: this.secretFiles(t),
+      // The executor creates the task's volumes on this node on first use (volumes are per node).
+      mounts: t.spec.mounts.map((m) => ({
+        type: m.type, source: m.source, target: m.target, readOnly: m.readOnly === true, mode: '',
+        labels: m.volumeOptions?.labels ?? null, driver: m.volumeOptions?.driver ?? undefined, driverOptions: m.volumeOptions?.driverOptions ?? null,
+      })),
       // Host-mode ports are published on the node through the docker_gwbridge leg.
       publish: svc.ports.filter((q) => q.mode === 'host').map((q) => ({ hostIp: 0, hostPort: q.published ?? q.target, containerPort: q.target, proto: q.protocol })),
     });
@@ -242,11 +251,16 @@ export class Agent {
     return c;
   }
 
+  /** The task's secrets and configs as files. The executor puts a secret with a relative target
+   *  under /run/secrets and a config with a relative target under / (daemon/cluster/executor
+   *  container.go: secrets' and configs' mount points; a config's default target is /<name>). */
   private secretFiles(t: Task): Map<string, string> {
     const files = new Map<string, string>();
-    for (const ref of t.spec.secrets) {
-      const s = [...this.cluster.secrets.values()].find((x) => x.name === ref.source);
-      if (s !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `/run/secrets/${ref.target}`, s.data);
+    for (const [refs, store, dir] of [[t.spec.secrets, this.cluster.secrets, '/run/secrets/'], [t.spec.configs, this.cluster.configs, '/']] as const) {
+      for (const ref of refs) {
+        const s = [...store.values()].find((x) => x.name === ref.source);
+        if (s !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `${dir}${ref.target}`, s.data);
+      }
     }
     return files;
   }
@@ -261,7 +275,11 @@ export class Agent {
       this.containers.delete(t.id);
       this.touched();
       if (c.state === 'running') this.d.stopContainer(c, 0);
-      if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
+      // The executor removes task containers with RemoveVolumes: their anonymous volumes go too.
+      if (this.d.containers.has(c.id)) {
+        this.d.removeContainer(c, true);
+        this.d.removeAnonymousVolumes(c);
+      }
       if (!isTerminal(t.state) || t.state === 'running') this.report(t, 'shutdown', 'shutdown');
       this.sync();
     };
@@ -332,7 +350,7 @@ export class Agent {
     return {
       id: net.id, name: net.name, subnet: net.subnet, gateway: net.gateway, vni: net.vni, ingress: net.ingress, attachable: net.attachable,
       internal: net.internal, encrypted: net.encrypted, labels: net.labels, options: net.options, created: net.createdAt,
-      nodeIp: full ? this.cluster.nodeLbAddr(node, net) : 0, version: net.version, peers: full ? this.peerFeed(net) : NO_PEERS,
+      nodeIp: full ? this.cluster.tryNodeLbAddr(node, net) ?? 0 : 0, version: net.version, peers: full ? this.peerFeed(net) : NO_PEERS,
       lbs: full ? this.views.lbs(net) : [], dns: full ? this.views.dns(net, this.nodeId) : new Map(),
     };
   }

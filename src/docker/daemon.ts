@@ -12,6 +12,8 @@ import { startEmbeddedDns } from './dns.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
 import { parseImageRef } from './images.js';
+import { newImage } from './image-store.js';
+import type { LocalImage } from './image-store.js';
 import type { ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
 import { attachGatewayBridge, attachOverlay, detachOverlay, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
@@ -22,6 +24,8 @@ import type { Subnet } from './ipam.js';
 import { Container, Endpoint, Network } from './model.js';
 import type { DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
+import { VolumeStore, mountOf } from './volumes.js';
+import type { ContainerMount, Volume } from './volumes.js';
 
 /** A refusal, printed as the docker CLI prints it, with its exit status. */
 export class DockerError extends Error {
@@ -45,6 +49,28 @@ export interface RunOptions {
   readonly tty: boolean;
   readonly labels: Record<string, string>;
   readonly aliases: string[];
+  /** --rm */
+  readonly rm?: boolean;
+  /** --restart */
+  readonly restart?: string;
+  /** The CLI stays attached and runs the main process itself (foreground, or -it). */
+  readonly attached?: boolean;
+  /** -v / --mount, in the order given. */
+  readonly mounts?: readonly MountSpec[];
+}
+
+/** A mount asked for: a named volume (created on first use), an anonymous one (source ''), or a
+ *  host path. `mode` is what `docker inspect` shows as Mode ("z" for `-v` volumes). */
+export interface MountSpec {
+  readonly type: 'volume' | 'bind' | 'tmpfs';
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+  readonly mode: string;
+  /** For a volume created by this mount (a stack's VolumeOptions). */
+  readonly labels?: Record<string, string> | null;
+  readonly driver?: string;
+  readonly driverOptions?: Record<string, string> | null;
 }
 
 export interface CreateNetworkOptions {
@@ -63,9 +89,16 @@ export const DOCKER_NETNS_DIR = '/var/run/docker/netns';
 export class Daemon {
   readonly networks = new Map<string, Network>();
   readonly containers = new Map<string, Container>();
-  /** repo:tag pulled so far, with the image ID. */
+  /** repo:tag pulled, built or tagged so far, with the image ID. */
   readonly images = new Map<string, string>();
+  readonly volumes = new VolumeStore();
+  /** The images themselves, by ID. */
+  readonly imageById = new Map<string, LocalImage>();
   running = false;
+  /** The UDP port overlays' VXLAN devices use (the swarm's data path port). */
+  vxlanPort = 4789;
+  /** The swarm data path address (VTEP), when set apart from the advertise address. */
+  dataPathAddr: Ip4 | null = null;
   /** Told when a container's process ends (exit code) — the swarm agent watches its tasks this way. */
   readonly exitListeners: Array<(c: Container, code: number) => void> = [];
   /** Where overlay peers come from for networks not in the cluster store (swarm mode). */
@@ -78,6 +111,14 @@ export class Daemon {
   /** Options dockerd was started with (cluster store, advertise address). */
   clusterStore: string | null = null;
   clusterAdvertise: string | null = null;
+  /** --insecure-registry / daemon.json "insecure-registries": registries reached over plain HTTP. */
+  insecureRegistries: string[] = [];
+  /** Those of them daemon.json gave (replaced when it is read again). */
+  daemonJsonRegistries: string[] = [];
+  /** The engine ID `docker info` shows, made on first use. */
+  engineId = '';
+  /** Containers created so far (their creation sequence). */
+  private created = 0;
 
   constructor(
     readonly world: World,
@@ -120,12 +161,26 @@ export class Daemon {
       this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
     }
+    // daemon.restore: containers whose restart policy says so come back with the daemon —
+    // always (even one the user stopped), unless-stopped (unless the user stopped it),
+    // on-failure (it was running: the shutdown's SIGTERM is a non-zero exit).
+    for (const c of this.containers.values()) {
+      if (c.state === 'running' || c.networkMode === 'swarm') continue;
+      const p = c.restartPolicy.split(':')[0];
+      const again = p === 'always' || (p === 'unless-stopped' && !c.manuallyStopped) || (p === 'on-failure' && c.runningAtShutdown);
+      c.runningAtShutdown = false;
+      if (again) this.startContainer(c);
+    }
   }
 
   /** systemctl stop docker: containers stop (their namespaces go), networks stay defined. */
   stop(): void {
     if (!this.running) return;
-    for (const c of this.containers.values()) if (c.state === 'running') this.stopContainer(c, 0);
+    for (const c of this.containers.values()) {
+      if (c.state !== 'running') continue;
+      c.runningAtShutdown = true;
+      this.stopContainer(c, 0);
+    }
     this.running = false;
   }
 
@@ -329,9 +384,9 @@ export class Daemon {
   run(o: RunOptions): { container: Container; pulled: string[] } {
     if (!this.running) throw new DockerError('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', 1);
     const ref = parseImageRef(o.image);
-    const spec = this.registry.find(ref);
-    const pulled: string[] = [];
     const key = `${ref.repo}:${ref.tag}`;
+    const spec = this.localImage(key)?.spec ?? this.registry.find(ref);
+    const pulled: string[] = [];
     if (!this.images.has(key)) {
       pulled.push(`Unable to find image '${key}' locally`);
       if (spec === null) {
@@ -361,7 +416,14 @@ export class Daemon {
     if (o.links.length > 0 && net !== null && !net.isDefaultBridge) {
       // Legacy links on a user network are resolved by the embedded DNS instead; Docker accepts them.
     }
-    const publish = o.publish.map((p) => parsePublish(p, spec!));
+    // -p CONTAINERPORT: the port allocator hands out the lowest free port of the kernel's
+    // ephemeral range (ip_local_port_range starts at 32768).
+    const publish = o.publish.map((p) => parsePublish(p, spec!)).map((p, i, all) => {
+      if (p.hostPort !== 0) return p;
+      let port = 32768;
+      while (hostPortTaken(this, port, p.proto) || all.some((q, j) => j < i && q.hostPort === port)) port++;
+      return { ...p, hostPort: port };
+    });
     const id = newId(this.rng);
     const name = o.name ?? randomName(this.rng, (n) => [...this.containers.values()].some((c) => c.name === n));
     const env = containerEnv(spec!, ref.tag, o.env);
@@ -374,8 +436,13 @@ export class Daemon {
     });
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
+    c.files.mounts = this.mount(o.mounts ?? [], spec!);
+    c.autoRemove = o.rm === true;
+    c.restartPolicy = o.restart ?? 'no';
+    c.attached = o.attached === true;
     if (net === null) c.modeEndpointId = newId(this.rng);
-    this.containers.set(id, c);
+    this.addContainer(c);
+    this.copyImageFiles(c, spec!);
     this.writeFiles(c);
     // docker run is create then start: a network that refuses the container fails the start,
     // leaving the container behind in the Created state (exit 125, no usage hint).
@@ -403,11 +470,33 @@ export class Daemon {
   /** The lines `docker pull` prints for a first download (layer IDs and digest from the RNG). */
   pull(key: string, layers: number): string[] {
     const [repo, tag] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
-    const lines = [`${tag}: Pulling from ${repo.includes('/') ? repo : `library/${repo}`}`];
-    for (let i = 0; i < layers; i++) lines.push(`${this.rng.hex(12)}: Pull complete`);
-    lines.push(`Digest: sha256:${this.rng.hex(64)}`, `Status: Downloaded newer image for ${key}`);
-    this.images.set(key, this.rng.hex(64));
+    // An image a registry container serves is the very image pushed there (same ID and layers);
+    // any other has one digest, one set of layers and one ID on every node (Registry.identity).
+    const served = this.registry.served.get(key);
+    const pushed = served === undefined ? undefined : this.registry.blobs.get(served);
+    const lines = [`${tag}: Pulling from ${pushed !== undefined ? repo.slice(repo.indexOf('/') + 1) : repo.includes('/') ? repo : `library/${repo}`}`];
+    const known = pushed === undefined ? this.registry.identity(key, layers) : null;
+    const ids = pushed !== undefined ? [...pushed.layers] : known!.layers.map((l) => l.slice(0, 12));
+    for (const id of ids) lines.push(`${id}: Pull complete`);
+    const digest = known?.digest ?? `sha256:${this.rng.hex(64)}`;
+    lines.push(`Digest: ${digest}`, `Status: Downloaded newer image for ${key}`);
+    const spec = pushed?.spec ?? this.registry.find(parseImageRef(key));
+    const img = pushed ?? { ...newImage(this.rng, spec ?? { repo, shell: 'busybox', cmd: [], daemon: false, ports: [], exposed: [], layers }, ids, this.now), id: known!.id };
+    img.digests.set(repo, digest);
+    this.addImage(key, img);
     return lines;
+  }
+
+  /** The image `repo:tag` names here, if any. */
+  localImage(key: string): LocalImage | null {
+    const id = this.images.get(key);
+    return id === undefined ? null : this.imageById.get(id) ?? null;
+  }
+
+  /** Names an image `repo:tag` (a pull, a build's -t, docker tag): the name moves to it. */
+  addImage(key: string, img: LocalImage): void {
+    this.imageById.set(img.id, img);
+    this.images.set(key, img.id);
   }
 
   /** A new sandbox namespace, bound under /var/run/docker/netns as libnetwork does. */
@@ -428,11 +517,11 @@ export class Daemon {
    * networks at the addresses the managers allocated (overlays first, then ingress, then the
    * docker_gwbridge leg), given its secrets as files, and started.
    */
-  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[] }): Container {
+  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[]; mounts?: readonly MountSpec[] }): Container {
     const parsed = parseImageRef(o.image);
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
-    const spec = this.registry.find(ref);
+    const spec = this.localImage(`${ref.repo}:${ref.tag}`)?.spec ?? this.registry.find(ref);
     if (spec === null) throw new DockerError(`Error response from daemon: No such image: ${ref.repo}:${ref.tag}`);
     const id = newId(this.rng);
     const key = shortId(newId(this.rng));
@@ -440,18 +529,40 @@ export class Daemon {
     const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
-    this.containers.set(id, c);
-    const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
-    for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
-    if (ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal)) attachGatewayBridge(this, c);
+    c.files.mounts = this.mount(o.mounts ?? [], spec);
+    this.addContainer(c);
+    // Names as libnetwork's sandbox orders its endpoints (the service's networks eth0…, then
+    // ingress, then docker_gwbridge), devices made in the order 19.03 joins them: ingress, the
+    // gateway leg, then the service's networks (seed 004: `ip a` lists eth1 ingress, eth2
+    // gwbridge, eth0 the service network, by interface index).
+    const own = o.networks.filter((n) => !n.net.flags.ingress);
+    const ingress = o.networks.filter((n) => n.net.flags.ingress);
+    const names = new Map<Network, string>();
+    [...own, ...ingress].forEach((n, i) => names.set(n.net, `eth${i}`));
+    const ordered = [...ingress, ...own];
+    const gateway = ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal);
+    for (const n of ingress) this.connect(c, n.net, n.aliases, n.ip, c.name, false, names.get(n.net)!);
+    if (gateway) attachGatewayBridge(this, c, `eth${ordered.length}`);
+    for (const n of own) this.connect(c, n.net, n.aliases, n.ip, c.name, false, names.get(n.net)!);
+    // A task with no network attachment runs in the default network mode, the bridge docker0
+    // (executor/container/container.go hostConfig sets NetworkMode only for predefined networks);
+    // its host-mode ports are then published there, as `docker run -p` does.
+    const bridge = this.findNetwork('bridge');
+    if (ordered.length === 0 && bridge !== null) this.connect(c, bridge, [], null, c.name, true);
+    this.copyImageFiles(c, spec);
     for (const [path, data] of o.files) c.files.set(path, data);
     this.writeFiles(c);
     this.startContainer(c);
     return c;
   }
 
+  private addContainer(c: Container): void {
+    c.seq = ++this.created;
+    this.containers.set(c.id, c);
+  }
+
   /** Attaches a container to a network (docker run --network, docker network connect). */
-  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true): Endpoint {
+  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true, ifname: string | null = null): Endpoint {
     if (c.networkMode === 'host' || c.networkMode === 'none') {
       throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
     }
@@ -464,8 +575,8 @@ export class Daemon {
     if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
     if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
-    ep.ifname = `eth${c.endpoints.length}`;
-    if (net.driver === 'bridge') attachBridge(this, net, ep, c.endpoints.length === 0);
+    ep.ifname = ifname ?? `eth${c.endpoints.length}`;
+    if (net.driver === 'bridge') attachBridge(this, net, ep, gateway && c.endpoints.length === 0);
     else this.attachOther(net, ep, c);
     net.endpoints.set(c.id, ep);
     c.endpoints.push(ep);
@@ -522,6 +633,17 @@ export class Daemon {
 
   startContainer(c: Container): void {
     if (c.state === 'running') return;
+    c.manuallyStopped = false;
+    // The networks released at the last stop are joined again, in their order (new endpoints,
+    // new addresses from IPAM; a swarm network through a new network attachment).
+    const nets = c.releasedNets.splice(0);
+    for (const s of nets) {
+      const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
+      if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
+      const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
+      this.connect(c, net, s.aliases, ip);
+    }
+    if (nets.length > 0) this.writeFiles(c);
     c.state = 'running';
     c.started = this.now;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
@@ -535,7 +657,57 @@ export class Daemon {
     c.state = 'exited';
     c.exitCode = code;
     c.finished = this.now;
+    // A standalone container gives its network endpoints back when it stops (the daemon's
+    // releaseNetwork): its addresses return to IPAM, its name leaves the embedded DNS, and a swarm
+    // attachment is detached, so a worker drops an attachable overlay nothing else uses (it
+    // leaves `docker network ls`, the overlay tutorial).
+    if (c.networkMode !== 'swarm') {
+      const swarm = c.endpoints.some((e) => e.network.scope === 'swarm');
+      for (const ep of [...c.endpoints]) {
+        // The docker_gwbridge leg serves the overlays; it comes back with them on start.
+        if (ep.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: ep.network.name, aliases: ep.aliases });
+        this.disconnect(c, ep.network);
+      }
+      if (swarm) this.swarmDetach?.(c);
+    }
     for (const l of this.exitListeners) l(c, code);
+    // --rm: the daemon removes the container once it has exited (and its anonymous volumes).
+    if (c.autoRemove) this.removeContainer(c, true);
+  }
+
+  /** The volumes a container's mounts need, created here on first use (the local driver). */
+  mount(user: readonly MountSpec[], image: ImageSpec): ContainerMount[] {
+    // The image's VOLUMEs not covered by a mount get anonymous volumes (no mode, as Config.Volumes).
+    const fromImage = (image.volumes ?? []).filter((p) => !user.some((m) => m.target === p)).map((target): MountSpec => ({ type: 'volume', source: '', target, readOnly: false, mode: '' }));
+    return [...user, ...fromImage].map((m) => {
+      if (m.type !== 'volume') return { type: m.type, volume: null, source: m.source, destination: m.target, rw: !m.readOnly, mode: m.mode };
+      const anonymous = m.source === '';
+      const v = this.volumes.create(anonymous ? this.rng.hex(64) : m.source, { driver: m.driver, labels: m.labels ?? null, options: m.driverOptions ?? null, now: this.now, anonymous });
+      return { type: 'volume', volume: v, source: v.mountpoint, destination: m.target, rw: !m.readOnly, mode: m.mode };
+    });
+  }
+
+  /** The image's files into the container. Under a volume mount they land in the volume only when
+   *  it is empty (the copy-up of a fresh volume, volume.CopyData); a volume that holds data keeps it. */
+  private copyImageFiles(c: Container, image: ImageSpec): void {
+    const empty = new Set(c.mounts.filter((m) => m.volume !== null && m.volume.files.size === 0).map((m) => m.volume));
+    for (const [path, data] of image.files ?? []) {
+      const at = mountOf(c.mounts, path);
+      if (at !== null && at.mount.volume !== null && !empty.has(at.mount.volume)) continue;
+      c.files.set(path, data);
+    }
+  }
+
+  /** The containers (any state) that mount a volume. */
+  volumeUsers(v: Volume): Container[] {
+    return [...this.containers.values()].filter((c) => c.mounts.some((m) => m.volume === v));
+  }
+
+  /** `docker rm -v`, and the swarm executor's removal: the container's anonymous volumes go too. */
+  removeAnonymousVolumes(c: Container): void {
+    for (const m of c.mounts) {
+      if (m.volume !== null && m.volume.anonymous && this.volumeUsers(m.volume).length === 0) this.volumes.remove(m.volume);
+    }
   }
 
   removeContainer(c: Container, force: boolean): void {
@@ -551,7 +723,8 @@ export class Daemon {
 
   /** Where `docker exec` runs a command: the container's namespace, files and userland. */
   execEnv(c: Container) {
-    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/' };
+    const missing = new Set(c.spec.missing ?? []);
+    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/', missing: { names: missing, shell: c.spec.shell === 'busybox' ? 'sh' : 'bash' } };
   }
 }
 

@@ -35,6 +35,20 @@ export function resolveInContainer(d: Daemon, c: Container, query: string): Ip4[
   return null;
 }
 
+/** A PTR query: `<container name>.<network name>` for an endpoint on the asker's networks
+ *  (libnetwork's ResolveIP, e.g. web-test.1.<task id>.ol_net, seed 003:146). */
+export function reverseInContainer(d: Daemon, c: Container, ip: Ip4): string | null {
+  for (const ep of c.endpoints) {
+    const net = ep.network;
+    if (net.isDefaultBridge || net.flags.ingress) continue;
+    for (const other of net.endpoints.values()) if (other.ip === ip) return `${other.name}.${net.name}`;
+    for (const r of net.remote.values()) if (r.ip === ip) return `${r.name}.${net.name}`;
+    // Swarm tasks elsewhere are known by their container names, <service>.<slot>.<task id>.
+    for (const [name, ips] of net.dnsRecords) if (/^[^.]+\.[^.]+\.[0-9a-z]{25}$/.test(name) && ips.includes(ip)) return `${name}.${net.name}`;
+  }
+  return null;
+}
+
 export function startEmbeddedDns(d: Daemon, c: Container): void {
   if (started.has(c)) return;
   started.add(c);
@@ -44,7 +58,7 @@ export function startEmbeddedDns(d: Daemon, c: Container): void {
   dnsServe(ns, RESOLVER_IP, udpPort, (name) => {
     const addrs = resolveInContainer(d, c, name);
     return addrs === null ? null : { addrs, ttl: RESP_TTL };
-  });
+  }, (ip) => reverseInContainer(d, c, ip));
   let tcpPort = ns.sockets.ephemeralPort(draw);
   if (tcpPort === udpPort) tcpPort = udpPort === 60999 ? 32768 : udpPort + 1;
   ensureChain(ns, 'nat', 'DOCKER_OUTPUT');

@@ -6,6 +6,8 @@ import type { Veth } from '../kernel/veth.js';
 import type { Nanos } from '../sim/clock.js';
 import type { ImageRef, ImageSpec } from './images.js';
 import type { AddressPool, Subnet } from './ipam.js';
+import { MountedFiles } from './volumes.js';
+import type { ContainerMount } from './volumes.js';
 
 export type DriverName = 'bridge' | 'host' | 'null' | 'overlay';
 
@@ -77,16 +79,34 @@ export class Container {
   finished: Nanos = 0;
   /** Network attachments in the order they were made (eth0 first). */
   readonly endpoints: Endpoint[] = [];
-  /** The container's own files: /etc/hosts, /etc/resolv.conf, /etc/hostname, secrets. */
-  readonly files = new Map<string, string>();
+  /** The container's own files (/etc/hosts, /etc/resolv.conf, /etc/hostname, secrets), with its
+   *  volumes' files under their mount targets. */
+  readonly files = new MountedFiles();
+  /** Application state kept in the container's own layer, by directory (see volumes.ts dataDir). */
+  readonly dirs = new Map<string, Map<string, unknown>>();
   /** Things to undo when the process stops (listeners, loops). */
   readonly stops: Array<() => void> = [];
   /** Lines its process wrote (docker logs). */
   readonly logs: string[] = [];
   /** The endpoint a host- or none-mode container has on that network (no interface of its own). */
   modeEndpointId = '';
+  /** `--restart`: no, always, unless-stopped, on-failure[:N]. */
+  restartPolicy = 'no';
+  /** Stopped with `docker stop`/`kill` (unless-stopped then leaves it stopped). */
+  manuallyStopped = false;
+  /** Running when the daemon last shut down. */
+  runningAtShutdown = false;
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
+  /** Creation order on this daemon: `docker ps` lists newest first even within one instant. */
+  seq = 0;
+  /** --rm: the daemon removes the container once its process ends. */
+  autoRemove = false;
+  /** The CLI runs the main process (a foreground `docker run` command, an interactive shell):
+   *  the container ends when that does, not on its own. */
+  attached = false;
+  /** Networks a stopped standalone container left (released on stop, rejoined on start). */
+  releasedNets: Array<{ readonly name: string; readonly aliases: string[] }> = [];
 
   constructor(
     readonly id: string,
@@ -107,6 +127,10 @@ export class Container {
     readonly links: Array<{ name: string; alias: string }>,
     readonly labels: Record<string, string>,
   ) {}
+
+  get mounts(): readonly ContainerMount[] {
+    return this.files.mounts;
+  }
 
   get shortId(): string {
     return this.id.slice(0, 12);

@@ -12,10 +12,13 @@ export const Drop = {
   LinkDown: 'link down',
   NoCarrier: 'no carrier (peer down)',
   FragNeeded: 'packet larger than MTU with DF set',
+  UnderlayMtu: 'frame larger than the underlay path MTU',
+  FrameTooLong: 'frame longer than the receiving NIC MTU',
   NeighFailed: 'no ARP answer',
   NoListener: 'no listener',
   OtherHost: 'frame not addressed to this host',
   Martian: 'martian source',
+  MartianDest: 'martian destination',
   NoVxlanDest: 'no VXLAN FDB entry for destination',
   NoVxlanDevice: 'no VXLAN device for VNI',
   // XFRM's own counters (/proc/net/xfrm_stat): Linux has no skb_drop_reason for them.
@@ -48,10 +51,13 @@ export const DROP_REASON: Readonly<Record<Drop, string | null>> = {
   [Drop.LinkDown]: 'DEV_READY',
   [Drop.NoCarrier]: 'DEV_READY',
   [Drop.FragNeeded]: 'PKT_TOO_BIG',
+  [Drop.UnderlayMtu]: null, // the simulated LAN (a switch) drops it, not a kernel
+  [Drop.FrameTooLong]: null, // the receiving NIC's driver (rx_length_errors): no skb is made
   [Drop.NeighFailed]: 'NEIGH_FAILED',
   [Drop.NoListener]: 'NO_SOCKET',
   [Drop.OtherHost]: 'OTHERHOST',
   [Drop.Martian]: 'IP_LOCAL_SOURCE', // fib_validate_source: the source is one of ours
+  [Drop.MartianDest]: 'IP_LOCALNET', // ip_route_input_slow: a loopback destination without route_localnet
   [Drop.NoVxlanDest]: 'VXLAN_NO_REMOTE',
   [Drop.NoVxlanDevice]: 'VXLAN_VNI_NOT_FOUND',
   [Drop.XfrmInNoStates]: null,

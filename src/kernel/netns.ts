@@ -47,6 +47,8 @@ export class Netns {
   bridgeNfCallIptables = false;
   /** inet_peer rate-limit buckets by remote address (ICMP errors, ip_error), in ns. */
   readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
+  /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
+  readonly pmtu = new Map<Ip4, { mtu: number; expires: number }>();
   /** iptables/conntrack/IPVS state; null while the namespace has none (the fast path). */
   netfilter: NetfilterHooks | null = null;
   /** XFRM states and policies (kernel/xfrm.ts); null while there are none (the fast path). */
@@ -92,10 +94,18 @@ export class Netns {
   nsidOf(peer: Netns): number {
     let id = this.nsids.get(peer);
     if (id === undefined) {
-      id = this.nsids.size;
+      // peernet2id_alloc: idr_alloc from 0, the lowest id not in use (a deleted peer's id is free).
+      const used = new Set(this.nsids.values());
+      id = 0;
+      while (used.has(id)) id++;
       this.nsids.set(peer, id);
     }
     return id;
+  }
+
+  /** The peer namespace is gone: its id is released (cleanup_net removes it from every netns). */
+  forgetPeer(peer: Netns): void {
+    this.nsids.delete(peer);
   }
 
   setSysctl(key: string, value: string): void {

@@ -2,9 +2,10 @@
 // addr` and `ip route` ask for). Each keeps the derived state consistent the way Linux does:
 // connected and local routes follow addresses and link state; moving a device closes it and
 // flushes its addresses; deleting one end of a veth deletes both.
-import { broadcastOf, networkOf } from '../core/addr.js';
+import { broadcastOf, isGroupMac, networkOf } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { Bridge } from './bridge.js';
+import { Loopback } from './loopback.js';
 import { bridgeJoinSnoopers } from './igmp.js';
 import type { IfAddr, NetDevice } from './device.js';
 import type { Netns } from './netns.js';
@@ -15,7 +16,18 @@ import { Vxlan } from './vxlan.js';
 /** A refusal with the message iproute2 prints after "RTNETLINK answers: ". */
 export class RtnlError extends Error {}
 
+/** dev_valid_name (net/core/dev.c): 1–15 bytes, not `.` or `..`, no `/`, `:` or white space. */
+export function validIfname(name: string): boolean {
+  return name.length > 0 && name.length < 16 && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
+}
+
+function checkName(name: string): void {
+  if (!validIfname(name)) throw new RtnlError('Invalid argument');
+}
+
 export function createVeth(ns: Netns, name: string, peerName: string, peerNs: Netns = ns): Veth {
+  checkName(name);
+  checkName(peerName);
   if (ns.device(name) || peerNs.device(peerName) || (ns === peerNs && name === peerName)) throw new RtnlError('File exists');
   const rng = ns.host.rng;
   // veth_newlink registers the peer first, so it gets the lower index.
@@ -33,6 +45,7 @@ export function createVeth(ns: Netns, name: string, peerName: string, peerNs: Ne
 }
 
 export function createBridge(ns: Netns, name: string): Bridge {
+  checkName(name);
   if (ns.device(name)) throw new RtnlError('File exists');
   const br = new Bridge(ns, ns.allocIfindex(), name, ns.host.rng.mac(), 1500);
   br.txqlen = null;
@@ -54,6 +67,7 @@ export interface VxlanOptions {
 }
 
 export function createVxlan(ns: Netns, name: string, o: VxlanOptions): Vxlan {
+  checkName(name);
   if (ns.device(name)) throw new RtnlError('File exists');
   for (const d of ns.devices.values()) {
     if (d instanceof Vxlan && d.vni === o.vni && d.dstport === o.dstport) throw new RtnlError('File exists');
@@ -87,11 +101,21 @@ export function setUp(dev: NetDevice): void {
   }
   if (dev instanceof Vxlan) dev.open();
   if (dev instanceof Bridge) bridgeJoinSnoopers(dev);
+  addrconfReady(dev);
+  if (dev instanceof Veth) addrconfReady(dev.peer);
+}
+
+/** NETDEV_UP / NETDEV_CHANGE: a device up with carrier gets its link-local address, and so may
+ *  the bridge it is a port of (which has carrier once a port does). */
+function addrconfReady(dev: NetDevice): void {
+  if (dev.up && dev.carrier()) dev.ipv6LinkLocal = true;
+  if (dev.master !== null && dev.master.up && dev.master.carrier()) dev.master.ipv6LinkLocal = true;
 }
 
 export function setDown(dev: NetDevice): void {
   if (!dev.up) return;
   dev.up = false;
+  dev.ipv6LinkLocal = false;
   const ns = dev.ns;
   // fib_disable_ip: routes through the device go; the local addresses' own routes stay.
   ns.mainTable.remove((r) => r.dev === dev);
@@ -176,10 +200,22 @@ export function setMaster(dev: NetDevice, br: Bridge | null): void {
     dev.master?.removePort(dev);
     return;
   }
-  if (br === (dev as unknown)) throw new RtnlError('Invalid argument');
   if (dev.master === br) return;
+  // br_add_if (net/bridge/br_if.c): no loopback or non-Ethernet device (EINVAL), no bridge as
+  // a port, itself included (ELOOP). rtnetlink's do_set_master first leaves the old master;
+  // brctl's ioctl refuses a port of any bridge (EBUSY) before it gets here.
+  if (dev instanceof Loopback) throw new RtnlError('Invalid argument');
+  if (dev instanceof Bridge) throw new RtnlError('Too many levels of symbolic links');
   dev.master?.removePort(dev);
   br.addPort(dev);
+  addrconfReady(dev);
+}
+
+/** dev_set_mac_address → eth_mac_addr: an Ethernet device refuses a multicast or all-zero
+ *  address (is_valid_ether_addr), EADDRNOTAVAIL; loopback keeps its zero address. */
+export function setMac(dev: NetDevice, mac: number): void {
+  if (isGroupMac(mac) || (mac === 0 && !(dev instanceof Loopback))) throw new RtnlError('Cannot assign requested address');
+  dev.mac = mac;
 }
 
 export function setMtu(dev: NetDevice, mtu: number): void {
@@ -188,6 +224,7 @@ export function setMtu(dev: NetDevice, mtu: number): void {
 }
 
 export function rename(dev: NetDevice, name: string): void {
+  checkName(name);
   if (dev.up) throw new RtnlError('Device or resource busy');
   if (dev.ns.device(name)) throw new RtnlError('File exists');
   dev.ns.detach(dev);

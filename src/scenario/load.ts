@@ -1,11 +1,13 @@
 // Reads a scenario file: YAML parsed by `yaml` with positions kept, then checked key by key so
 // that a mistake is reported as `file:line:col: what is wrong` before anything runs.
+import { PACKAGES } from '../shell/packages.js';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
-import { parseCidr, parseIp4 } from '../core/addr.js';
+import { formatCidr, parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
+import { compileExpectation, isPatternError } from '../core/regex.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -63,24 +65,93 @@ class Reader {
       const text = String(item.value);
       const re = /^\/(.*)\/([imsu]*)$/s.exec(text);
       if (re !== null) {
-        try {
-          return { re: new RegExp(re[1]!, re[2]) };
-        } catch (e) {
-          this.fail(item, `bad regular expression ${text}: ${(e as Error).message}`);
-        }
+        // Linear-time matching (core/regex.ts): an expectation can never hang the run.
+        const m = compileExpectation(re[1]!, re[2]!);
+        if (isPatternError(m)) this.fail(item, `bad regular expression ${text}: ${m.error}`);
+        return { re: m };
       }
       return { text };
     });
   }
 }
 
+/** An underlay MTU: 68 (IPv4's minimum) to 65535. */
+function lanMtu(r: Reader, n: Node | undefined, what: string): number {
+  if (n === undefined || !isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 68 || n.value > 65535) {
+    r.fail(n ?? ({} as Node), `${what} must be an MTU from 68 to 65535`);
+  }
+  return (n as { value: number }).value;
+}
+
+/** `lan: { mtu, hosts: { name: mtu }, pairs: [ { between: [a, b], mtu } ] }`: the underlay's path MTUs. */
+function readLan(r: Reader, node: Node | undefined, hostNames: string[]): LanSpec {
+  const spec: LanSpec = { mtu: 0, hosts: [], pairs: [] };
+  if (node === undefined) return spec;
+  const m = r.map(node, '"lan"');
+  r.keys(m, ['mtu', 'hosts', 'pairs'], '"lan"');
+  const known = (n: Node, h: string): void => {
+    if (!hostNames.includes(h)) r.fail(n, `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
+  };
+  if (r.node(m, 'mtu') !== undefined) spec.mtu = lanMtu(r, r.node(m, 'mtu'), '"mtu" in "lan"');
+  const hn = r.node(m, 'hosts');
+  if (hn !== undefined) {
+    const hm = r.map(hn, '"hosts" in "lan"');
+    for (const pair of hm.items) {
+      const h = isScalar(pair.key) ? String(pair.key.value) : '?';
+      known(pair.key as Node, h);
+      spec.hosts.push({ host: h, mtu: lanMtu(r, pair.value as Node, `the MTU of ${h} in "lan"`) });
+    }
+  }
+  const pn = r.node(m, 'pairs');
+  if (pn !== undefined) {
+    if (!isSeq(pn)) r.fail(pn, '"pairs" in "lan" must be a list of { between: [a, b], mtu }');
+    for (const item of pn.items as Node[]) {
+      const pm = r.map(item, 'a pair in "lan"');
+      r.keys(pm, ['between', 'mtu'], 'a pair in "lan"');
+      const b = r.node(pm, 'between');
+      if (b === undefined || !isSeq(b) || b.items.length !== 2) r.fail(b ?? item, '"between" must name two hosts');
+      const names = (b.items as Node[]).map((x) => {
+        const h = isScalar(x) ? String(x.value) : '?';
+        known(x, h);
+        return h;
+      });
+      spec.pairs.push({ a: names[0]!, b: names[1]!, mtu: lanMtu(r, r.node(pm, 'mtu'), '"mtu" of a pair in "lan"') });
+    }
+  }
+  return spec;
+}
+
+/** HTTP bodies are held whole in memory: a reply larger than this is refused (64 MiB). */
+const MAX_REPLY_SIZE = 64 * 1024 * 1024;
+
+/** `reply_size`: a byte count from 0 to MAX_REPLY_SIZE, or null when absent. */
+function replySize(r: Reader, m: YAMLMap, what: string): number | null {
+  const n = r.int(m, 'reply_size', what);
+  if (n !== null && (n < 0 || n > MAX_REPLY_SIZE)) r.fail(r.node(m, 'reply_size')!, `"reply_size" in ${what} must be from 0 to ${MAX_REPLY_SIZE} bytes`);
+  return n;
+}
+
+/** `keepalive`: true or false (default false: the server closes after each response). */
+function keepAliveKey(r: Reader, m: YAMLMap, what: string): boolean {
+  const n = r.node(m, 'keepalive');
+  if (n === undefined) return false;
+  if (!isScalar(n) || typeof n.value !== 'boolean') r.fail(n, `"keepalive" in ${what} must be true or false`);
+  return (n as { value: boolean }).value;
+}
+/** The longest duration a scenario may write (720h): the clock counts nanoseconds in a double,
+ *  exact to the nanosecond for 104 days; a longer wait is no experiment the simulator can replay. */
+export const MAX_DURATION = 30 * 24 * 3600 * SEC;
+
 export function parseDuration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (m === null) return null;
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
-  return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
+  const ns = Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
+  return ns > MAX_DURATION ? null : ns;
 }
+
+const DURATION_HINT = 'like 5s, 500ms, 2m; at most 720h';
 
 const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach'] as const;
 
@@ -94,7 +165,7 @@ export function loadScenario(file: string, text: string): Scenario {
   }
   const r: Reader = new Reader(lc);
   const top = r.map(doc.contents, 'the scenario');
-  r.keys(top, ['name', 'seed', 'hosts', 'files', 'images', 'steps', 'description'], 'the scenario');
+  r.keys(top, ['name', 'seed', 'hosts', 'lan', 'files', 'images', 'steps', 'description'], 'the scenario');
   const name = r.str(top, 'name', 'the scenario', false) ?? file;
   const seed = r.int(top, 'seed', 'the scenario') ?? 1;
 
@@ -103,14 +174,37 @@ export function loadScenario(file: string, text: string): Scenario {
   const hosts: HostSpec[] = [];
   for (const item of hostsNode.items as Node[]) {
     const m = r.map(item, 'a host');
-    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd'], 'a host');
+    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd', 'packages', 'nics'], 'a host');
     const hname = r.str(m, 'name', 'a host', true)!;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(hname)) r.fail(r.node(m, 'name'), `host name "${hname}" is not a valid hostname`);
     if (hosts.some((h) => h.name === hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
-    const ipText = r.str(m, 'ip', 'a host', true)!;
+    const nicsNode = r.node(m, 'nics');
+    const nics: Array<{ name: string; addr: number; len: number; nat: boolean; gateway: number | null }> = [];
+    if (nicsNode !== undefined) {
+      if (!isSeq(nicsNode) || nicsNode.items.length === 0) r.fail(nicsNode, '"nics" must be a list of { name, ip, nat }');
+      for (const n of nicsNode.items as Node[]) {
+        const nm = r.map(n, 'a NIC');
+        r.keys(nm, ['name', 'ip', 'nat', 'gateway'], 'a NIC');
+        const t = r.str(nm, 'ip', 'a NIC', true)!;
+        const c = parseCidr(t);
+        if (c === null || !t.includes('/')) r.fail(r.node(nm, 'ip'), `"${t}" is not an address with a prefix length (like 10.0.2.15/24)`);
+        const natNode = r.node(nm, 'nat');
+        if (natNode !== undefined && !(isScalar(natNode) && typeof natNode.value === 'boolean')) r.fail(natNode, '"nat" must be true or false');
+        const g = r.str(nm, 'gateway', 'a NIC', false);
+        const gw = g === null ? null : parseIp4(g);
+        if (g !== null && gw === null) r.fail(r.node(nm, 'gateway'), `"${g}" is not an IPv4 address`);
+        const name = r.str(nm, 'name', 'a NIC', false) ?? `eth${nics.length}`;
+        if (nics.some((x) => x.name === name)) r.fail(r.node(nm, 'name'), `NIC "${name}" is declared twice`);
+        nics.push({ name, addr: c.addr, len: c.len, nat: natNode !== undefined && (natNode as { value: boolean }).value, gateway: gw });
+      }
+      if (!nics.some((x) => !x.nat)) r.fail(nicsNode, 'a host needs one NIC on the shared LAN (without nat: true)');
+    }
+    const shared = nics.find((x) => !x.nat);
+    const ipText = shared !== undefined && r.node(m, 'ip') === undefined ? formatCidr(shared.addr, shared.len) : r.str(m, 'ip', 'a host', true)!;
     const cidr = parseCidr(ipText);
     if (cidr === null || !ipText.includes('/')) r.fail(r.node(m, 'ip'), `"${ipText}" is not an address with a prefix length (like 192.168.205.10/24)`);
-    if (hosts.some((h) => h.addr === cidr.addr)) r.fail(r.node(m, 'ip'), `address ${ipText} is used by two hosts`);
+    if (shared !== undefined && shared.addr !== cidr.addr) r.fail(r.node(m, 'ip'), `"ip" must be the address of the NIC on the shared LAN (${formatCidr(shared.addr, shared.len)})`);
+    if (hosts.some((h) => h.addr === cidr.addr)) r.fail(r.node(m, 'ip') ?? nicsNode, `address ${ipText} is used by two hosts`);
     const gwText = r.str(m, 'gateway', 'a host', false);
     const gateway = gwText === null ? null : parseIp4(gwText);
     if (gwText !== null && gateway === null) r.fail(r.node(m, 'gateway'), `"${gwText}" is not an IPv4 address`);
@@ -118,7 +212,16 @@ export function loadScenario(file: string, text: string): Scenario {
     if (dockerNode !== undefined && !(isScalar(dockerNode) && typeof dockerNode.value === 'boolean')) r.fail(dockerNode, '"docker" must be true or false');
     const docker = dockerNode === undefined ? true : (dockerNode as { value: boolean }).value;
     const dockerd = r.str(m, 'dockerd', 'a host', false) ?? '';
-    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd });
+    const pkgNode = r.node(m, 'packages');
+    let packages: string[] | null = null;
+    if (pkgNode !== undefined) {
+      if (!isSeq(pkgNode) || !pkgNode.items.every((i) => isScalar(i) && typeof i.value === 'string')) r.fail(pkgNode, '"packages" must be a list of package names (like [bridge-utils, ipvsadm])');
+      packages = (pkgNode.items as Array<{ value: string }>).map((i) => i.value);
+      const unknown = packages.find((p) => PACKAGES[p] === undefined);
+      if (unknown !== undefined) r.fail(pkgNode, `unknown package "${unknown}" (known: ${Object.keys(PACKAGES).join(', ')})`);
+    }
+    if (nics.length === 0) nics.push({ name: 'eth0', addr: cidr.addr, len: cidr.len, nat: false, gateway: null });
+    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages, nics });
   }
   const hostNames = hosts.map((h) => h.name);
   const checkHost = (m: YAMLMap, key: string, what: string): string => {
@@ -126,6 +229,8 @@ export function loadScenario(file: string, text: string): Scenario {
     if (!hostNames.includes(h)) r.fail(r.node(m, key), `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
     return h;
   };
+
+  const lan = readLan(r, r.node(top, 'lan'), hostNames);
 
   const files: FileSpec[] = [];
   const filesNode = r.node(top, 'files');
@@ -143,7 +248,7 @@ export function loadScenario(file: string, text: string): Scenario {
   if (imagesNode !== undefined && !isSeq(imagesNode)) r.fail(imagesNode, '"images" must be a list of { name, ports, reply }');
   for (const item of (imagesNode?.items ?? []) as Node[]) {
     const m = r.map(item, 'an image');
-    r.keys(m, ['name', 'port', 'ports', 'reply', 'shell', 'crash', 'crash_after'], 'an image');
+    r.keys(m, ['name', 'port', 'ports', 'reply', 'reply_size', 'keepalive', 'shell', 'crash', 'crash_after'], 'an image');
     const iname = r.str(m, 'name', 'an image', true)!;
     const portsNode = r.node(m, 'ports');
     let ports: number[] = [];
@@ -155,13 +260,17 @@ export function loadScenario(file: string, text: string): Scenario {
       });
     }
     const one = r.int(m, 'port', 'an image');
+    if (one !== null && (one < 1 || one > 65535)) r.fail(r.node(m, 'port'), 'a port must be a number from 1 to 65535');
     if (one !== null) ports.push(one);
     const shell = r.str(m, 'shell', 'an image', false) ?? 'busybox';
     if (shell !== 'busybox' && shell !== 'gnu') r.fail(r.node(m, 'shell'), '"shell" must be busybox or gnu');
     const after = r.str(m, 'crash_after', 'an image', false);
     const afterNs = after === null ? 0 : parseDuration(after);
-    if (afterNs === null) r.fail(r.node(m, 'crash_after'), `"${after}" is not a duration`);
-    images.push({ ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs });
+    if (afterNs === null) r.fail(r.node(m, 'crash_after'), `"${after}" is not a duration (${DURATION_HINT})`);
+    images.push({
+      ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', replySize: replySize(r, m, 'an image'),
+      keepAlive: keepAliveKey(r, m, 'an image'), shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs,
+    });
   }
 
   const stepsNode = r.node(top, 'steps');
@@ -173,8 +282,12 @@ export function loadScenario(file: string, text: string): Scenario {
     if (kind === undefined) r.fail(item, `a step needs one of: ${STEP_KINDS.join(', ')}`);
     const at = r.where(r.node(m, kind));
     if (kind === 'run') {
-      r.keys(m, ['run', 'on', 'ns', 'expect', 'save', 'stdin'], 'a run step');
-      const run = r.str(m, 'run', 'a run step', true)!;
+      r.keys(m, ['run', 'on', 'ns', 'expect', 'save', 'stdin', 'interrupt'], 'a run step');
+      // A multi-line `run: |` is typed as bash reads it: here-documents and `\` continuations span lines.
+      const run = r.str(m, 'run', 'a run step', true)!.replace(/\n$/, '');
+      const intText = r.str(m, 'interrupt', 'a run step', false);
+      const interrupt = intText === null ? null : parseDuration(intText);
+      if (intText !== null && (interrupt === null || interrupt <= 0)) r.fail(r.node(m, 'interrupt'), `"interrupt" must be a positive duration (like 2.5s), not "${intText}"`);
       const expectNode = r.node(m, 'expect');
       let exit = 0;
       let stdout: TextMatcher[] = [];
@@ -190,7 +303,7 @@ export function loadScenario(file: string, text: string): Scenario {
       if (save !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(save)) r.fail(r.node(m, 'save'), `"${save}" is not a valid variable name`);
       const step: RunStep = {
         ...at, kind: 'run', run, on: checkHost(m, 'on', 'a run step'), ns: r.str(m, 'ns', 'a run step', false), save,
-        stdin: r.str(m, 'stdin', 'a run step', false) ?? '', expect: { exit, stdout, stdoutNot },
+        stdin: r.str(m, 'stdin', 'a run step', false) ?? '', interrupt, expect: { exit, stdout, stdoutNot },
       };
       steps.push(step);
     } else if (kind === 'traffic') {
@@ -201,7 +314,9 @@ export function loadScenario(file: string, text: string): Scenario {
       if (steps.some((s) => s.kind === 'traffic' && s.name === name)) r.fail(r.node(t, 'name'), `a traffic loop named "${name}" already exists`);
       const everyText = r.str(t, 'every', '"traffic"', false) ?? '1s';
       const every = parseDuration(everyText);
-      if (every === null) r.fail(r.node(t, 'every'), `"${everyText}" is not a duration (like 1s, 500ms)`);
+      if (every === null) r.fail(r.node(t, 'every'), `"${everyText}" is not a duration (${DURATION_HINT})`);
+      // `sleep 0` in a bash loop repeats the command forever without time passing.
+      if (every === 0) r.fail(r.node(t, 'every'), '"every" must be more than 0: the loop would run forever at one instant');
       const step: TrafficStep = { ...at, kind: 'traffic', name, on: checkHost(t, 'on', '"traffic"'), ns: r.str(t, 'ns', '"traffic"', false), run: r.str(t, 'run', '"traffic"', true)!, every };
       steps.push(step);
     } else if (kind === 'traffic_report') {
@@ -259,14 +374,14 @@ export function loadScenario(file: string, text: string): Scenario {
     } else if (kind === 'serve') {
       r.keys(m, ['serve'], 'a serve step');
       const sv = r.map(r.node(m, 'serve'), '"serve"');
-      r.keys(sv, ['on', 'ns', 'port', 'proto', 'reply'], '"serve"');
+      r.keys(sv, ['on', 'ns', 'port', 'proto', 'reply', 'reply_size', 'keepalive'], '"serve"');
       const port = r.int(sv, 'port', '"serve"');
       if (port === null || port < 1 || port > 65535) r.fail(r.node(sv, 'port') ?? sv, '"serve" needs a "port" from 1 to 65535');
       const proto = r.str(sv, 'proto', '"serve"', false) ?? 'tcp';
       if (proto !== 'tcp' && proto !== 'udp') r.fail(r.node(sv, 'proto'), '"proto" must be tcp or udp');
       const step: ServeStep = {
         ...at, kind: 'serve', on: checkHost(sv, 'on', '"serve"'), ns: r.str(sv, 'ns', '"serve"', false), port, proto,
-        reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n',
+        reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n', replySize: replySize(r, sv, '"serve"'), keepAlive: keepAliveKey(r, sv, '"serve"'),
       };
       steps.push(step);
     } else if (kind === 'reach') {
@@ -308,15 +423,18 @@ export function loadScenario(file: string, text: string): Scenario {
       r.keys(m, ['sleep'], 'a sleep step');
       const text = r.str(m, 'sleep', 'a sleep step', true)!;
       const nanos = parseDuration(text);
-      if (nanos === null) r.fail(r.node(m, 'sleep'), `"${text}" is not a duration (like 5s, 500ms, 2m)`);
+      if (nanos === null) r.fail(r.node(m, 'sleep'), `"${text}" is not a duration (${DURATION_HINT})`);
       const step: SleepStep = { ...at, kind: 'sleep', nanos, text };
       steps.push(step);
     } else {
       r.keys(m, ['trace', 'expect'], 'a trace step');
       const t = r.map(r.node(m, 'trace'), '"trace"');
-      r.keys(t, ['on', 'ns', 'container', 'to', 'proto', 'port'], '"trace"');
+      r.keys(t, ['on', 'ns', 'container', 'to', 'proto', 'port', 'size'], '"trace"');
+      const size = r.int(t, 'size', '"trace"') ?? 0;
+      if (size < 0 || size > 100_000_000) r.fail(r.node(t, 'size')!, '"size" must be from 1 to 100000000 bytes');
       const to = r.str(t, 'to', '"trace"', true)!;
       let port = r.int(t, 'port', '"trace"') ?? 0;
+      if (t.has('port') && (port < 1 || port > 65535)) r.fail(r.node(t, 'port'), '"port" must be a number from 1 to 65535');
       let dst = to;
       const colon = to.lastIndexOf(':');
       if (colon > 0) {
@@ -345,11 +463,11 @@ export function loadScenario(file: string, text: string): Scenario {
         path = r.matchers(e, 'path', '"expect"');
       }
       const step: TraceStep = {
-        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), container: r.str(t, 'container', '"trace"', false), to: dst, port, proto,
+        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), container: r.str(t, 'container', '"trace"', false), to: dst, port, proto, size,
         expect: { verdict, reason, path, reply },
       };
       steps.push(step);
     }
   }
-  return { file, name, seed, hosts, files, images, steps };
+  return { file, name, seed, hosts, lan, files, images, steps };
 }

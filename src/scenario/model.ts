@@ -1,6 +1,7 @@
 // A scenario as the runner sees it after loading: hosts, then steps, each knowing where it was
 // written (line and column) so that every failure can point at it.
 import type { Ip4 } from '../core/addr.js';
+import type { Matcher } from '../core/regex.js';
 import type { Nanos } from '../sim/clock.js';
 import type { ProbeProto } from './probe.js';
 
@@ -9,7 +10,7 @@ export interface Where {
   readonly col: number;
 }
 
-export type TextMatcher = { readonly text: string } | { readonly re: RegExp };
+export type TextMatcher = { readonly text: string } | { readonly re: Matcher };
 
 export interface HostSpec extends Where {
   readonly name: string;
@@ -19,6 +20,11 @@ export interface HostSpec extends Where {
   /** Runs Docker Engine (default), with these dockerd options. */
   readonly docker: boolean;
   readonly dockerd: string;
+  /** The host's NICs in ifindex order (`nics:`; `ip:` alone is one eth0 on the shared LAN). A
+   *  `nat` NIC sits on a LAN of its own (VirtualBox NAT: every VM is 10.0.2.15 behind 10.0.2.2). */
+  readonly nics: ReadonlyArray<{ readonly name: string; readonly addr: Ip4; readonly len: number; readonly nat: boolean; readonly gateway: Ip4 | null }>;
+  /** Optional packages installed (null: all of them, the default before this key existed). */
+  readonly packages: readonly string[] | null;
 }
 
 export interface RunExpect {
@@ -34,6 +40,8 @@ export interface RunStep extends Where {
   readonly ns: string | null;
   readonly save: string | null;
   readonly stdin: string;
+  /** Simulated time after which ^C is typed (SIGINT to the foreground job), or null. */
+  readonly interrupt: Nanos | null;
   readonly expect: RunExpect;
 }
 
@@ -59,6 +67,8 @@ export interface TraceStep extends Where {
   readonly to: string;
   readonly port: number;
   readonly proto: ProbeProto;
+  /** `size`: ICMP/UDP datagram size, or TCP bytes sent after the handshake (0: the default probe). */
+  readonly size: number;
   readonly expect: TraceExpect;
 }
 
@@ -69,6 +79,10 @@ export interface ServeStep extends Where {
   readonly port: number;
   readonly proto: 'tcp' | 'udp';
   readonly reply: string;
+  /** `reply_size`: the body is the reply repeated to exactly this many bytes. */
+  readonly replySize: number | null;
+  /** `keepalive`: the HTTP server keeps connections for further requests. */
+  readonly keepAlive: boolean;
 }
 
 /** A fault injected on the simulated clock: a host powered off or on, a LAN cable, a partition. */
@@ -129,10 +143,19 @@ export interface ImageDecl extends Where {
   readonly name: string;
   readonly ports: number[];
   readonly reply: string;
+  readonly replySize: number | null;
+  readonly keepAlive: boolean;
   readonly shell: 'busybox' | 'gnu';
   /** The container exits with this code `crashAfter` after starting (a broken release). */
   readonly crash: number | null;
   readonly crashAfter: number;
+}
+
+/** The underlay between the hosts' NICs: path MTUs smaller than the NICs' (0: none). */
+export interface LanSpec {
+  mtu: number;
+  readonly hosts: Array<{ readonly host: string; readonly mtu: number }>;
+  readonly pairs: Array<{ readonly a: string; readonly b: string; readonly mtu: number }>;
 }
 
 export interface Scenario {
@@ -140,6 +163,7 @@ export interface Scenario {
   readonly name: string;
   readonly seed: number;
   readonly hosts: HostSpec[];
+  readonly lan: LanSpec;
   readonly files: FileSpec[];
   readonly images: ImageDecl[];
   readonly steps: Step[];

@@ -6,8 +6,9 @@ import { InputError } from '../core/errors.js';
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
-import { SEC } from '../sim/clock.js';
+import { EventBudgetExceeded, SEC } from '../sim/clock.js';
 import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
+import type { Completion } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
@@ -22,6 +23,12 @@ import { dockerOf } from '../docker/engine.js';
 
 /** Simulated time a command may take before it is stopped (a ping without -c would run forever). */
 export const COMMAND_LIMIT = 3600 * SEC;
+
+/** The simulation one step may ask for, in events (a task's container counts 100): a step that
+ *  needs more (tasks crash-looping with --restart-delay 0s for an hour, a traffic loop every 1ms
+ *  for hours, `sleep: 720h` over a swarm) is refused at its line instead of running for minutes.
+ *  Two million events take a few seconds; the shipped scenarios need under a thousand in all. */
+export const STEP_EVENT_LIMIT = 2_000_000;
 
 export interface StepResult {
   readonly line: number;
@@ -51,12 +58,27 @@ export interface RunOptions {
   readonly print?: (text: string) => void;
 }
 
+/** The most a `save:` keeps (what a step printed, trimmed). */
+export const SAVE_LIMIT = 1 << 20;
+/** The longest command line after `${NAME}` expansion: Linux's ARG_MAX for exec (2 MiB). */
+export const LINE_LIMIT = 2 << 20;
+
 function expand(text: string, vars: Map<string, string>, at: Where): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+  let size = text.length;
+  const out = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const v = vars.get(name);
     if (v === undefined) throw new InputError(`\${${name}} is not defined (no earlier step saved it)`, at.line, at.col);
+    // Checked as it grows, so that ${X}${X}… never builds the string it refuses.
+    if ((size += v.length) > LINE_LIMIT) throw new InputError(`the text is longer than ${LINE_LIMIT} characters once \${…} are expanded (Linux's ARG_MAX for a command line)`, at.line, at.col);
     return v;
   });
+  return out;
+}
+
+/** A command line's saved values (`${NAME}` of an earlier `save:`); other `${NAME}`s are the
+ *  shell's own variables and are left for it to expand. */
+function expandCommand(text: string, vars: Map<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => vars.get(name) ?? whole);
 }
 
 function namespace(host: Host, name: string | null, at: Where): Netns {
@@ -76,17 +98,27 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
   for (const step of sc.steps) {
-    const r =
-      step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
-      : step.kind === 'trace' ? traceStep(world, step, vars, print)
-      : step.kind === 'serve' ? serveStep(world, step, print)
-      : step.kind === 'fault' ? faultStep(world, step, print)
-      : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
-      : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
-      : step.kind === 'reach' ? reachStep(world, step, print)
-      : sleepStep(world, step.nanos, step.text, step.line, print);
-    results.push(r);
+    world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
+    try {
+      const r =
+        step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
+        : step.kind === 'trace' ? traceStep(world, step, vars, print)
+        : step.kind === 'serve' ? serveStep(world, step, print)
+        : step.kind === 'fault' ? faultStep(world, step, print)
+        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
+        : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
+        : step.kind === 'reach' ? reachStep(world, step, print)
+        : sleepStep(world, step.nanos, step.text, step.line, print);
+      results.push(r);
+    } catch (e) {
+      // A command not modelled can surface later than its step started: a pipeline's later
+      // stage, `ip netns exec … CMD`, a traffic loop's next run during this step.
+      if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
+      if (!(e instanceof EventBudgetExceeded)) throw e;
+      throw new InputError(`this step needs more than ${STEP_EVENT_LIMIT} simulated events, swarmsim's limit for one step (at ${(world.eq.now / SEC).toFixed(3)} s of simulated time; see "Limits" in the README)`, step.line, step.col);
+    }
   }
+  world.eq.limit = Infinity;
   return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars };
 }
 
@@ -161,17 +193,18 @@ function serveStep(world: World, step: ServeStep, print: (t: string) => void): S
   const host = world.hosts.get(step.on)!;
   const ns = namespace(host, step.ns, step);
   const title = `serve ${step.proto}/${step.port} on ${host.name}/${ns.label}`;
-  if (!serve(ns, step.proto, step.port, step.reply)) throw new InputError(`${step.proto} port ${step.port} is already in use in ${host.name}/${ns.label}`, step.line, step.col);
+  if (!serve(ns, step.proto, step.port, step.reply, { size: step.replySize, keepAlive: step.keepAlive })) throw new InputError(`${step.proto} port ${step.port} is already in use in ${host.name}/${ns.label}`, step.line, step.col);
   print(`# ${title}\n`);
   return { line: step.line, kind: 'serve', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
 function runStep(world: World, session: Session, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
   const host = world.hosts.get(step.on)!;
-  const line = expand(step.run, vars, step);
+  const line = expandCommand(step.run, vars);
   const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
   const shown = step.ns === null ? line : `ip netns exec ${step.ns} ${line}`;
-  print(session.prompt + shown + '\n');
+  // The lines after the first are shown after bash's continuation prompt (PS2, `> `).
+  print(session.prompt + shown.split('\n').join('\n> ') + '\n');
   let output = '';
   let killed = false;
   const term = {
@@ -182,11 +215,11 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
       print(text);
     },
   };
-  let c;
+  let c: Completion;
   if (host.down) {
     // A powered-off machine cannot be reached to type anything.
     term.write(`ssh: connect to host ${host.name} port 22: No route to host\n`);
-    c = { done: true, code: 255 };
+    c = { done: true, code: 255, interrupt: () => undefined };
   } else try {
     c = startIn(world, session, env, line, term, step.stdin);
   } catch (e) {
@@ -194,6 +227,17 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
     throw e;
   }
   const eq = world.eq;
+  if (step.interrupt !== null && !c.done) {
+    // ^C: the terminal echoes it, then SIGINT reaches the foreground job.
+    const started = c;
+    eq.after(step.interrupt, () => {
+      if (started.done) return;
+      term.write('^C');
+      started.interrupt('INT');
+      // bash starts a new line when the job died of the signal (a handler like ping's prints its own).
+      if (started.done && started.code === 130) term.write('\n');
+    });
+  }
   eq.runWhile(() => !c.done, eq.now + COMMAND_LIMIT);
   // What the command set off at this instant (agents reacting to a commit) settles before the next step.
   eq.runUntil(eq.now);
@@ -207,7 +251,11 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
   // Saved values may appear in the expected texts too (not in regexes).
   const withVars = (ms: TextMatcher[]): TextMatcher[] => ms.map((m) => ('text' in m ? { text: expand(m.text, vars, step) } : m));
   failures.push(...checkContains('the output', withVars(step.expect.stdout), output), ...checkLacks('the output', withVars(step.expect.stdoutNot), output));
-  if (step.save !== null) vars.set(step.save, output.trim());
+  if (step.save !== null) {
+    const kept = output.trim();
+    if (kept.length > SAVE_LIMIT) throw new InputError(`save: ${step.save}: the command printed ${kept.length} characters, more than a saved variable keeps (${SAVE_LIMIT})`, step.line, step.col);
+    vars.set(step.save, kept);
+  }
   return { line: step.line, kind: 'run', host: host.name, command: shown, output, exit, failures };
 }
 
@@ -230,7 +278,7 @@ function traceStep(world: World, step: TraceStep, vars: Map<string, string>, pri
   const dst = parseIp4(toText);
   if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);
   const title = `${step.proto} from ${host.name}/${ns.label} to ${toText}${step.port !== 0 ? `:${step.port}` : ''}`;
-  const trace = sendProbe(world, ns, dst, step.port, step.proto);
+  const trace = sendProbe(world, ns, dst, step.port, step.proto, undefined, step.size);
   const text = renderTraceText(title, trace);
   print(text);
   const failures: string[] = [];

@@ -4,6 +4,11 @@ import { RtnlError, createBridge, deleteDevice, setMaster } from '../kernel/rtnl
 import type { Program } from './program.js';
 import { println } from './program.js';
 
+/** strcmp order, as alphasort compares in the C locale. */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export const brctl: Program = (ctx, argv, exit) => {
   const ns = ctx.ns;
   const [verb, a, b] = [argv[1], argv[2], argv[3]];
@@ -15,11 +20,13 @@ export const brctl: Program = (ctx, argv, exit) => {
     case undefined:
     case 'show': {
       println(ctx, 'bridge name\tbridge id\t\tSTP enabled\tinterfaces');
-      const bridges = ns.deviceList().filter((d): d is Bridge => d instanceof Bridge);
+      // bridge-utils lists /sys/class/net and each brif/ directory with scandir(..., alphasort):
+      // bridges and their ports come out sorted by name (byte order in the C locale), not by ifindex.
+      const bridges = ns.deviceList().filter((d): d is Bridge => d instanceof Bridge).sort((x, y) => byName(x.name, y.name));
       const shown = a === undefined ? bridges : bridges.filter((br) => br.name === a);
       for (const br of shown) {
         const id = `8000.${br.mac.toString(16).padStart(12, '0')}`;
-        const ports = [...br.ports].sort((x, y) => x.ifindex - y.ifindex).map((p) => p.name);
+        const ports = [...br.ports].map((p) => p.name).sort(byName);
         println(ctx, `${br.name}\t\t${id}\t${br.stp ? 'yes' : 'no'}\t\t${ports[0] ?? ''}`);
         for (const p of ports.slice(1)) println(ctx, `\t\t\t\t\t\t\t${p}`);
       }
@@ -31,7 +38,7 @@ export const brctl: Program = (ctx, argv, exit) => {
         createBridge(ns, a);
       } catch (e) {
         if (!(e instanceof RtnlError)) throw e;
-        println(ctx, `device ${a} already exists; can't create bridge with the same name`);
+        println(ctx, e.message === 'File exists' ? `device ${a} already exists; can't create bridge with the same name` : `add bridge failed: ${e.message}`);
         return exit(1);
       }
       return exit(0);
@@ -61,11 +68,22 @@ export const brctl: Program = (ctx, argv, exit) => {
         return exit(1);
       }
       if (verb === 'addif') {
-        if (dev.master !== null && dev.master !== br) {
+        // bridge-utils 1.5 (CentOS 7) words br_add_if's errors so (1.7 says "add" for "enslave").
+        if (dev instanceof Bridge) {
+          println(ctx, `device ${b} is a bridge device itself; can't enslave a bridge device to a bridge device.`);
+          return exit(1);
+        }
+        if (dev.master !== null) {
           println(ctx, `device ${b} is already a member of a bridge; can't enslave it to bridge ${a}.`);
           return exit(1);
         }
-        setMaster(dev, br);
+        try {
+          setMaster(dev, br);
+        } catch (e) {
+          if (!(e instanceof RtnlError)) throw e;
+          println(ctx, `can't add ${b} to bridge ${a}: ${e.message}`);
+          return exit(1);
+        }
       } else {
         if (dev.master !== br) {
           println(ctx, `device ${b} is not a slave of ${a}`);

@@ -1,17 +1,41 @@
 // Shell builtins and small utilities scenarios use around the network commands.
 import type { Program } from './program.js';
-import { println, resolvePath } from './program.js';
 import { procFile } from './snmp-file.js';
+import { eprintln, println, resolvePath } from './program.js';
+import { isDirectory } from './coreutils/misc.js';
+
+/** bash's echo: -n drops the newline, -e reads backslash escapes. */
+const echo: Program = (ctx, argv, exit) => {
+  let i = 1;
+  let newline = true;
+  let escapes = false;
+  while (i < argv.length && /^-[neE]+$/.test(argv[i]!)) {
+    for (const f of argv[i]!.slice(1)) {
+      if (f === 'n') newline = false;
+      else escapes = f === 'e';
+    }
+    i++;
+  }
+  let text = argv.slice(i).join(' ');
+  if (escapes) {
+    const cut = text.indexOf('\\c');
+    if (cut >= 0) {
+      text = text.slice(0, cut);
+      newline = false;
+    }
+    text = text.replace(/\\([nt\\ar0])/g, (_, c: string) => ({ n: '\n', t: '\t', '\\': '\\', a: '\x07', r: '\r', '0': '\0' })[c]!);
+  }
+  ctx.term.write(text + (newline ? '\n' : ''));
+  exit(0);
+};
 
 export const builtins = new Map<string, Program>([
-  ['echo', (ctx, argv, exit) => { println(ctx, argv.slice(1).join(' ')); exit(0); }],
+  ['echo', echo],
   ['true', (_ctx, _argv, exit) => exit(0)],
-  // Leaves a nested shell (nsenter, docker exec -it … sh); at the login shell it does nothing here.
-  ['exit', (ctx, _argv, exit) => { ctx.session.leave(); exit(0); }],
   ['cd', (ctx, argv, exit) => {
     const dir = resolvePath(ctx, argv[1] ?? '/root');
-    if (!isDir(ctx, dir)) {
-      println(ctx, `${ctx.flavor === 'busybox' ? 'sh' : '-bash'}: cd: ${argv[1]}: No such file or directory`);
+    if (!isDirectory(ctx, dir)) {
+      eprintln(ctx, `${ctx.flavor === 'busybox' ? 'sh' : '-bash'}: cd: ${argv[1]}: No such file or directory`);
       return exit(1);
     }
     ctx.session.chdir(dir);
@@ -23,7 +47,7 @@ export const builtins = new Map<string, Program>([
     const force = argv.slice(1).some((a) => /^-[a-zA-Z]*f/.test(a));
     for (const arg of argv.slice(1).filter((a) => !a.startsWith('-'))) {
       if (!ctx.files.delete(resolvePath(ctx, arg)) && !force) {
-        println(ctx, `rm: cannot remove '${arg}': No such file or directory`);
+        eprintln(ctx, `rm: cannot remove '${arg}': No such file or directory`);
         rc = 1;
       }
     }
@@ -37,11 +61,11 @@ export const builtins = new Map<string, Program>([
       const prefix = dir.endsWith('/') ? dir : `${dir}/`;
       const names = new Set<string>();
       for (const path of [...ctx.files.keys(), ...ctx.host.nsfs.keys()]) {
-        if (path.startsWith(prefix)) names.add(path.slice(prefix.length).split('/')[0]!);
+        if (path.startsWith(prefix) && path.length > prefix.length) names.add(path.slice(prefix.length).split('/')[0]!);
       }
-      if (names.size === 0 && !ctx.files.has(dir)) {
+      if (names.size === 0 && !ctx.files.has(dir) && !ctx.files.has(prefix)) {
         if (dir === '/root' || dir === '/') continue;
-        println(ctx, `ls: cannot access ${arg}: No such file or directory`);
+        eprintln(ctx, `ls: cannot access ${arg}: No such file or directory`);
         rc = 2;
         continue;
       }
@@ -51,47 +75,38 @@ export const builtins = new Map<string, Program>([
     exit(rc);
   }],
   ['false', (_ctx, _argv, exit) => exit(1)],
-  ['grep', (ctx, argv, exit) => {
-    const flags = argv.slice(1).filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
-    const pattern = argv.slice(1).find((a) => !/^-[a-zA-Z]+$/.test(a));
-    if (pattern === undefined) {
-      println(ctx, 'Usage: grep [OPTION]... PATTERN [FILE]...');
-      return exit(2);
-    }
-    const re = new RegExp(pattern.replace(/\\([|()+?{}])/g, '$1'), flags.includes('i') ? 'i' : '');
-    const lines = ctx.stdin.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
-    const hits = lines.filter((l) => re.test(l) !== flags.includes('v'));
-    if (flags.includes('c')) println(ctx, String(hits.length));
-    else for (const l of hits) println(ctx, l);
-    exit(hits.length > 0 ? 0 : 1);
-  }],
-  ['wc', (ctx, argv, exit) => {
-    const lines = ctx.stdin.split('\n').length - 1;
-    println(ctx, argv.includes('-l') ? String(lines) : `${String(lines).padStart(7)} ${String(ctx.stdin.split(/\s+/).filter((w) => w !== '').length).padStart(7)} ${String(ctx.stdin.length).padStart(7)}`);
-    exit(0);
-  }],
-  ['head', (ctx, argv, exit) => {
-    const n = Number(argv.find((a) => /^-?\d+$/.test(a))?.replace('-', '') ?? 10);
-    ctx.term.write(ctx.stdin.replace(/\n$/, '').split('\n').slice(0, n).map((l) => l + '\n').join(''));
-    exit(0);
-  }],
   ['hostname', (ctx, _argv, exit) => { println(ctx, ctx.hostname); exit(0); }],
   ['cat', (ctx, argv, exit) => {
     let rc = 0;
     for (const path of argv.slice(1)) {
-      const text = ctx.files.get(resolvePath(ctx, path)) ?? procFile(ctx.ns, resolvePath(ctx, path));
+      const text = path === '-' ? ctx.stdin : ctx.files.get(resolvePath(ctx, path)) ?? procFile(ctx.ns, resolvePath(ctx, path));
       if (text === undefined) {
-        println(ctx, `cat: ${path}: No such file or directory`);
+        eprintln(ctx, ctx.flavor === 'busybox' ? `cat: can't open '${path}': No such file or directory` : `cat: ${path}: No such file or directory`);
         rc = 1;
       } else ctx.term.write(text);
     }
     if (argv.length === 1) ctx.term.write(ctx.stdin);
     exit(rc);
   }],
+  // printenv [NAME…]: the command's environment (exported variables and NAME=V prefixes).
+  ['printenv', (ctx, argv, exit) => {
+    const names = argv.slice(1);
+    if (names.length === 0) {
+      for (const [k, v] of ctx.vars) println(ctx, `${k}=${v}`);
+      return exit(0);
+    }
+    let rc = 0;
+    for (const n of names) {
+      const v = ctx.vars.get(n);
+      if (v === undefined) rc = 1;
+      else println(ctx, v);
+    }
+    exit(rc);
+  }],
 ]);
 
 /** A directory exists when it is the root, a home, or holds a file. */
-function isDir(ctx: Parameters<Program>[0], dir: string): boolean {
+export function isDir(ctx: Parameters<Program>[0], dir: string): boolean {
   if (dir === '/' || dir === '/root' || dir === '/tmp') return true;
   const prefix = `${dir}/`;
   for (const path of ctx.files.keys()) if (path.startsWith(prefix)) return true;

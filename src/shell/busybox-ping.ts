@@ -1,17 +1,17 @@
 // busybox ping: its own output (`56 data bytes`, `seq=0`, `round-trip min/avg/max`), used inside
 // busybox and alpine containers. The kernel work is ping.ts's; this only words it differently.
+// Without -c it runs until ^C, which prints the statistics (busybox's print_stats_and_exit).
 import { formatIp4 } from '../core/addr.js';
 import { resolveHost } from '../apps/resolver.js';
 import type { PingSocket } from '../kernel/socket.js';
 import { ipLocalOut, routeOutput } from '../kernel/ipv4.js';
 import { MS, SEC } from '../sim/clock.js';
 import { echoRequest } from '../kernel/icmp.js';
-import { icmpErrorText } from './ping.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
 
 export const busyboxPing: Program = (ctx, argv, exit) => {
-  let count = 4;
+  let count = Infinity;
   let timeout = 10;
   let size = 56;
   let target: string | undefined;
@@ -82,10 +82,10 @@ export const busyboxPing: Program = (ctx, argv, exit) => {
         if (finished) return;
         // busybox reports ICMP errors only in verbose mode; the request just goes unanswered.
         sent.delete(err.inner!.icmpSeq);
-        void icmpErrorText;
       },
     };
     ns.sockets.ping.set(id, sock);
+    ctx.onInterrupt(finish);
     const sendOne = (): void => {
       if (finished) return;
       const seq = transmitted++;

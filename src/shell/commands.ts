@@ -19,6 +19,15 @@ import { iptables, iptablesSave } from './iptables.js';
 import { ipvsadm } from './ipvsadm.js';
 import { conntrack } from './conntrack.js';
 import { netstat, nstat } from './netstat.js';
+import { wc } from './coreutils/wc.js';
+import { grep } from './coreutils/grep.js';
+import { awk } from './coreutils/awk.js';
+import { cut, head, sort, tail, tr, uniq } from './coreutils/text.js';
+import { clear, editor, mkdir, sleep, touch } from './coreutils/misc.js';
+import { test } from './coreutils/test.js';
+import { yum } from './packages.js';
+import { etcd, etcdctl, nohup } from './etcd.js';
+import { dockerCompose } from './docker-compose.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -42,3 +51,12 @@ register('ipvsadm', ipvsadm);
 register('conntrack', conntrack);
 register('netstat', netstat);
 register('nstat', nstat);
+for (const [name, prog] of Object.entries({ wc, grep, awk, cut, head, sort, tail, tr, uniq, clear, mkdir, sleep, touch, vim: editor, vi: editor, nano: editor, test, '[': test })) register(name, prog);
+register('yum', yum);
+// The etcd release is run from its extracted directory (./etcd), as seed 004 does.
+for (const [name, prog] of [['etcd', etcd], ['etcdctl', etcdctl]] as const) {
+  register(name, prog);
+  register(`./${name}`, prog);
+}
+register('nohup', nohup);
+register('docker-compose', dockerCompose);

@@ -72,19 +72,20 @@ export function listConns(ipvs: Ipvs, now: number): string {
 
 function parseService(kind: string, text: string): ServiceKey {
   if (kind === 'f') {
-    if (!/^\d+$/.test(text) || Number(text) === 0) throw new Usage(`illegal virtual server address[:port] specified`);
+    // ipvsadm 1.27 parse_fwmark: strtoul, 1..UINT_MAX.
+    if (!/^\d+$/.test(text) || Number(text) === 0 || Number(text) > 0xffffffff) throw new Usage(`invalid fwmark value \`${text}' specified`);
     return { fwmark: Number(text), proto: 0, addr: 0, port: 0 };
   }
   const m = /^([\d.]+)(?::(\d+))?$/.exec(text);
   const addr = m === null ? null : parseIp4(m[1]!);
-  if (m === null || addr === null) throw new Usage('illegal virtual server address[:port] specified');
+  if (m === null || addr === null || Number(m[2] ?? 0) > 65535) throw new Usage('illegal virtual server address[:port] specified');
   return { fwmark: 0, proto: kind === 't' ? 6 : 17, addr, port: m[2] === undefined ? 0 : Number(m[2]) };
 }
 
 function parseServer(text: string): [number, number] {
   const m = /^([\d.]+)(?::(\d+))?$/.exec(text);
   const addr = m === null ? null : parseIp4(m[1]!);
-  if (m === null || addr === null) throw new Usage('illegal real server address[:port] specified');
+  if (m === null || addr === null || Number(m[2] ?? 0) > 65535) throw new Usage('illegal real server address[:port] specified');
   return [addr, m[2] === undefined ? 0 : Number(m[2])];
 }
 
@@ -148,7 +149,11 @@ export const ipvsadm: Program = (ctx, argv, exit) => {
             break;
           case 'p':
             persistent = 300;
-            if (args[i + 1] !== undefined && /^\d+$/.test(args[i + 1]!)) persistent = Number(args[++i]);
+            if (args[i + 1] !== undefined && /^\d+$/.test(args[i + 1]!)) {
+              persistent = Number(args[++i]);
+              // 1 s to MAX_TIMEOUT (31 days).
+              if (persistent < 1 || persistent > 86400 * 31) throw new Usage('illegal timeout for persistent service');
+            }
             break;
           case 'r':
             server = parseServer(need());
@@ -187,7 +192,11 @@ export const ipvsadm: Program = (ctx, argv, exit) => {
             break;
           case 'set':
             setCmd('set');
-            setArgs = [Number(need()), Number(need()), Number(need())];
+            setArgs = [need(), need(), need()].map((v) => {
+              // parse_timeout: a number of seconds up to INT_MAX (a NaN would reach the clock).
+              if (!/^\d+$/.test(v) || Number(v) > 2147483647) throw new Usage(`invalid timeout value \`${v}' specified`);
+              return Number(v);
+            }) as [number, number, number];
             break;
           default:
             throw new Usage(`invalid option -- '${o}'`);
@@ -267,6 +276,8 @@ export const ipvsadm: Program = (ctx, argv, exit) => {
             only = ipvs.find(svcKey) ?? null;
             if (only === null) throw new IpvsError('No such service');
           }
+          // The counts follow the entries: those whose timer ran out are gone (ip_vs_conn_expire).
+          ipvs.conns.expire(now);
           ctx.term.write(listIpvs(ipvs, { stats, exact, only }));
         }
         break;

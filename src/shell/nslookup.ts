@@ -2,7 +2,7 @@
 // (`Address: 127.0.0.11:53`): one real DNS query to the first nameserver of /etc/resolv.conf.
 import { formatIp4, parseIp4 } from '../core/addr.js';
 import { dnsLookup, nameserver } from '../apps/resolver.js';
-import type { Program } from './program.js';
+import type { Ctx, Program } from './program.js';
 import { println } from './program.js';
 
 export const nslookup: Program = (ctx, argv, exit) => {
@@ -11,6 +11,22 @@ export const nslookup: Program = (ctx, argv, exit) => {
   const serverArg = args[1];
   const server = serverArg !== undefined ? parseIp4(serverArg) : nameserver(ctx);
   const busybox = ctx.flavor === 'busybox';
+  const sep = busybox ? ':' : '#';
+  if (names.length === 0 && args.length === 0 && ctx.tty && !busybox && server !== null) {
+    // Interactive mode (bind-utils): the lines typed next are names to look up, after a `> ` prompt,
+    // until `exit` (seed 003:86).
+    const session = ctx.session;
+    session.enter(session.env, '> ', (line, term, done) => {
+      const name = line.trim();
+      if (name === 'exit') {
+        session.leave();
+        return done(0);
+      }
+      if (name === '') return done(0);
+      lookup({ ...ctx, term, err: term }, name, () => done(0));
+    });
+    return exit(0);
+  }
   if (names.length === 0) {
     println(ctx, busybox ? 'BusyBox v1.31.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]' : 'Usage: nslookup [HOST [SERVER]]');
     return exit(1);
@@ -19,21 +35,29 @@ export const nslookup: Program = (ctx, argv, exit) => {
     println(ctx, ';; connection timed out; no servers could be reached');
     return exit(1);
   }
-  const sep = busybox ? ':' : '#';
   let rc = 0;
   const next = (i: number): void => {
     if (i === names.length) return exit(rc);
-    const name = names[i]!;
-    dnsLookup(ctx, server, name, (r) => {
-      println(ctx, `Server:\t\t${formatIp4(server)}`);
-      println(ctx, `Address:\t${formatIp4(server)}${sep}53`);
+    lookup(ctx, names[i]!, (ok) => {
+      if (!ok) rc = 1;
+      next(i + 1);
+    });
+  };
+  next(0);
+
+  function lookup(ctx: Ctx, name: string, done: (ok: boolean) => void): void {
+    let ok = true;
+    const at = server!;
+    dnsLookup(ctx, at, name, (r) => {
+      println(ctx, `Server:\t\t${formatIp4(at)}`);
+      println(ctx, `Address:\t${formatIp4(at)}${sep}53`);
       println(ctx, '');
       if (r === null) {
         println(ctx, ';; connection timed out; no servers could be reached');
-        rc = 1;
+        ok = false;
       } else if (r.rcode !== 'NOERROR' || r.addrs.length === 0) {
         println(ctx, `** server can't find ${name}: ${r.rcode === 'NOERROR' ? 'NXDOMAIN' : r.rcode}`);
-        rc = 1;
+        ok = false;
       } else {
         println(ctx, 'Non-authoritative answer:');
         for (const a of r.addrs) {
@@ -42,8 +66,7 @@ export const nslookup: Program = (ctx, argv, exit) => {
         }
       }
       println(ctx, '');
-      next(i + 1);
+      done(ok);
     });
-  };
-  next(0);
+  }
 };

@@ -21,7 +21,19 @@ export const sysctl: Program = (ctx, argv, exit) => {
       continue;
     }
     const eq = arg.indexOf('=');
+    // procps-ng 3.3.10 (CentOS 7) WriteSetting: -w needs name=value.
+    if (write && eq < 0) {
+      println(ctx, `sysctl: "${arg}" must be of the form name=value`);
+      rc = 255;
+      continue;
+    }
     const key = (eq < 0 ? arg : arg.slice(0, eq)).replace(/\//g, '.').trim();
+    // Per-device IPv4 settings (/proc/sys/net/ipv4/conf/<dev>/…) exist while the device does,
+    // starting from `default` (the kernel copies it when the device registers).
+    const perDev = /^net\.ipv4\.conf\.([^.]+)\.(route_localnet|rp_filter|accept_local|proxy_arp|forwarding)$/.exec(key);
+    if (perDev !== null && perDev[1] !== 'all' && perDev[1] !== 'default' && ns.device(perDev[1]!) !== undefined && !ns.sysctl.has(key)) {
+      ns.sysctl.set(key, ns.sysctl.get(`net.ipv4.conf.default.${perDev[2]}`) ?? '0');
+    }
     if (!ns.sysctl.has(key)) {
       println(ctx, `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`);
       rc = 255;
@@ -29,7 +41,15 @@ export const sysctl: Program = (ctx, argv, exit) => {
     }
     if (eq >= 0) {
       if (!write && !arg.includes('=')) continue;
-      const value = arg.slice(eq + 1).trim();
+      // Every key modelled is an integer the kernel reads with proc_dointvec: anything else
+      // (or a number past INT_MAX) fails the write with EINVAL, which sysctl reports.
+      const words = arg.slice(eq + 1).trim().split(/\s+/);
+      if (!words.every((w) => /^[+-]?\d+$/.test(w) && Math.abs(Number(w)) <= 2147483647)) {
+        println(ctx, `sysctl: setting key "${key}": Invalid argument`);
+        rc = 255;
+        continue;
+      }
+      const value = words.map((w) => String(Number(w))).join('\t');
       ns.setSysctl(key, value);
       if (!quiet) println(ctx, valueOnly ? value : `${key} = ${value}`);
     } else println(ctx, valueOnly ? ns.sysctl.get(key)! : `${key} = ${ns.sysctl.get(key)}`);

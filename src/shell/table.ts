@@ -31,26 +31,33 @@ export function goJson(value: unknown): string {
   return JSON.stringify(value, null, 4);
 }
 
-/** `--format '{{json .A.B}}'` and `{{.A.B}}`: the Go template subset scenarios use. */
-export function goTemplate(tpl: string, value: unknown): string {
-  return tpl.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
-    let v: unknown = value;
-    for (const k of path.split('.').filter((x) => x !== '')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[k];
-    if (json !== undefined) return JSON.stringify(v ?? null);
-    if (v === undefined || v === null) return '<no value>';
-    if (typeof v === 'object') return Array.isArray(v) ? `[${v.map((x) => (typeof x === 'object' ? `{${Object.values(x as object).join(' ')}}` : String(x))).join(' ')}]` : `map[${Object.entries(v as object).map(([k, x]) => `${k}:${String(x)}`).join(' ')}]`;
-    return String(v);
-  });
+import { goTemplate } from './gotemplate.js';
+export { goTemplate, TemplateError } from './gotemplate.js';
+
+/** The Go type a listing's template runs on, and every field it has (those a row lacks print
+ *  empty; any other is `can't evaluate field X in type T`). */
+export interface GoStruct {
+  readonly type: string;
+  readonly fields: readonly string[];
 }
+
+// docker/cli 19.03's formatter contexts.
+export const CONTAINER_CONTEXT: GoStruct = { type: '*formatter.ContainerContext', fields: ['ID', 'Names', 'Image', 'Command', 'CreatedAt', 'RunningFor', 'Ports', 'Status', 'Size', 'Labels', 'Label', 'Mounts', 'LocalVolumes', 'Networks'] };
+export const NETWORK_CONTEXT: GoStruct = { type: '*network.networkContext', fields: ['ID', 'Name', 'Driver', 'Scope', 'IPv6', 'Internal', 'Labels', 'Label', 'CreatedAt'] };
+export const NODE_CONTEXT: GoStruct = { type: '*node.nodeContext', fields: ['ID', 'Self', 'Hostname', 'Status', 'Availability', 'ManagerStatus', 'EngineVersion', 'TLSStatus'] };
+export const TASK_CONTEXT: GoStruct = { type: '*task.taskContext', fields: ['ID', 'Name', 'Image', 'Node', 'DesiredState', 'CurrentState', 'Error', 'Ports'] };
 
 /** A listing as `--format` asks: each row through the template, or with `table …` the chosen
  *  columns under their titles. `fields[i]` names column i of `rows` (rows[0] is the header). */
-export function formatRows(rows: string[][], fields: string[], format: string | undefined): string {
+export function formatRows(rows: string[][], fields: string[], format: string | undefined, struct?: GoStruct): string {
   if (format === undefined) return tabwrite(rows);
-  const obj = (r: string[]): Record<string, string> => Object.fromEntries(fields.map((f, i) => [f, r[i] ?? '']));
+  const structType = struct?.type;
+  const obj = (r: string[]): Record<string, string> => ({ ...Object.fromEntries((struct?.fields ?? []).map((f) => [f, ''])), ...Object.fromEntries(fields.map((f, i) => [f, r[i] ?? ''])) });
   const data = rows.slice(1);
-  if (!format.startsWith('table')) return data.map((r) => goTemplate(format, obj(r)) + '\n').join('');
+  // The template is parsed (and so refused) even when there are no rows.
+  goTemplate(format, obj(rows[0]!), structType);
+  if (!format.startsWith('table')) return data.map((r) => goTemplate(format, obj(r), structType) + '\n').join('');
   const cells = format.slice(5).trim().split(/\\t|\t/);
   const titles = obj(rows[0]!);
-  return tabwrite([cells.map((c) => goTemplate(c, titles)), ...data.map((r) => cells.map((c) => goTemplate(c, obj(r))))]);
+  return tabwrite([cells.map((c) => goTemplate(c, titles, structType)), ...data.map((r) => cells.map((c) => goTemplate(c, obj(r), structType)))]);
 }

@@ -1,56 +1,25 @@
-// Splits a command line into words as a POSIX shell does for the simple cases scenarios use:
-// whitespace, single quotes, double quotes with backslash escapes; an unquoted `|` or `&` is a word
-// of its own (a pipe, a background job). Returns an error for an unterminated quote.
+// Splits a plain argument line into words with the shell's quoting rules (parse.ts), for the
+// callers that hold a fixed command line rather than one typed into a shell (Docker's own iptables
+// invocations). Operators and expansions have no place in such a line and are refused.
+import { parseLine } from './parse.js';
+
 export function tokenize(line: string): string[] | { error: string } {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < line.length) {
-    const c = line[i]!;
-    if (c === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) return { error: 'unexpected EOF while looking for matching `\'\'' };
-      cur += line.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= line.length) return { error: 'unexpected EOF while looking for matching `"\'' };
-        const d = line[i]!;
-        if (d === '"') break;
-        if (d === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) {
-          cur += line[i + 1];
-          i += 2;
-        } else {
-          cur += d;
-          i++;
-        }
-      }
-      inWord = true;
-      i++;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur += line[i + 1];
-      inWord = true;
-      i += 2;
-    } else if (c === '|' || c === '&') {
-      if (inWord) words.push(cur);
-      words.push(c);
-      cur = '';
-      inWord = false;
-      i++;
-    } else if (c === ' ' || c === '\t' || c === '\n') {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
+  const parsed = parseLine(line);
+  if ('error' in parsed) return parsed;
+  const items = parsed.list.items;
+  if (items.length === 0) return [];
+  const cmd = items[0]!.andOr.first.cmds[0]!;
+  if (items.length > 1 || items[0]!.background || items[0]!.andOr.rest.length > 0 || items[0]!.andOr.first.cmds.length > 1 || cmd.k !== 'simple' || cmd.redirs.length > 0 || cmd.assigns.length > 0) {
+    return { error: `not a plain argument list: ${line}` };
   }
-  if (inWord) words.push(cur);
+  const words: string[] = [];
+  for (const w of cmd.words) {
+    let text = '';
+    for (const p of w) {
+      if (p.k !== 'lit') return { error: `not a plain argument list: ${line}` };
+      text += p.s;
+    }
+    words.push(text);
+  }
   return words;
 }

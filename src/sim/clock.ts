@@ -21,8 +21,20 @@ export function rfc3339Nano(t: Nanos): string {
 export const MS: Nanos = 1_000_000;
 export const SEC: Nanos = 1_000_000_000;
 
+/** Thrown when the events run pass `EventQueue.limit`: the scenario asked for more simulation
+ *  than swarmsim gives one step (the runner reports it at the step's line). */
+export class EventBudgetExceeded extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} simulated events`);
+  }
+}
+
 export class EventQueue {
   now: Nanos = 0;
+  /** Events run so far. */
+  executed = 0;
+  /** No event runs once `executed` reaches this (the runner sets a budget per step). */
+  limit = Infinity;
   private times = new Float64Array(64);
   private seqs = new Float64Array(64);
   private slots: number[] = [];
@@ -35,6 +47,9 @@ export class EventQueue {
 
   /** Schedules `fn` at absolute time `time` (never before now). Returns a handle for cancel(). */
   at(time: Nanos, fn: () => void): number {
+    // NaN would break the heap's ordering and Infinity never comes: a command must refuse such a
+    // delay before it gets here (nc -w abc), so this is the model's fault, said as such.
+    if (!Number.isFinite(time)) throw new RangeError(`the simulated clock refuses a non-finite time (${time})`);
     const t = time < this.now ? this.now : time;
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.callbacks.length;
     const seq = this.nextSeq++;
@@ -42,6 +57,12 @@ export class EventQueue {
     this.slotSeq[slot] = seq;
     this.push(t, seq, slot);
     return slot * 0x100000 + (seq % 0x100000);
+  }
+
+  /** Counts `units` of work against the budget as if that many events had run: a heavy action
+   *  (a container created for a task) costs more than a timer. */
+  charge(units: number): void {
+    this.executed += units;
   }
 
   after(delay: Nanos, fn: () => void): number {
@@ -89,6 +110,8 @@ export class EventQueue {
   }
 
   private runNext(): void {
+    if (this.executed >= this.limit) throw new EventBudgetExceeded(this.limit);
+    this.executed++;
     const t = this.times[0]!;
     const slot = this.popTop();
     const fn = this.callbacks[slot]!;

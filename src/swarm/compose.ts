@@ -1,53 +1,80 @@
 // The compose-file model of `docker stack deploy -c FILE [-c FILE2] NAME`, as the Docker 19.03 CLI
-// reads it (docker/cli cli/compose/{loader,schema,convert}, cli/command/stack/deploy_composefile.go):
-// each file is parsed, checked against the 3.x schema and merged in order; the result is turned into
-// the ServiceSpecs, networks, secrets and volumes that the deploy would create.
+// reads it (docker/cli v19.03.13 cli/compose/{loader,interpolation,template,schema,convert},
+// cli/command/stack/swarm/deploy_composefile.go): each file is parsed, checked for forbidden keys,
+// interpolated with the deploying shell's environment (compose/template.ts, compose/interpolate.ts),
+// checked against the 3.x schema and merged in order; the result is turned into the ServiceSpecs,
+// networks, secrets, configs and volumes that the deploy would create (shell/docker/stackdeploy.ts).
 //
-// Pure: no I/O, no environment, no swarm state. Every mistake is an InputError whose message starts
-// with the path of the file it is in and whose line/column point at the offending node.
+// No swarm state; the only I/O is the `ReadFile` given for env_file. A mistake of the loader is an
+// InputError with Docker's message alone (the CLI prints no file name) and the line/column of the
+// offending node. Mistakes Docker meets later are kept, not thrown: the first error of
+// convert.Services (`service web: undefined network "x"`, met after the networks were created) is
+// `Stack.convertError`, and what the daemon refuses at ServiceCreate is each service's `daemonError`.
 //
 // What is and is not Docker's:
 // - Texts copied from Docker 19.03: `unsupported Compose file version: X`, `version mismatched between
-//   two composefiles : A and B`, the schema messages (gojsonschema of that era, whose additional-
-//   property errors name the property itself: `foo Additional property foo is not allowed`; `P must
-//   be a integer`; `P Does not match format 'duration'`; `P P must be one of the following: ...`),
-//   `Compose file contains unsupported options:`, `Ignoring unsupported options: ...`, `Ignoring
-//   deprecated options:`, `service web: undefined network "x"`, `service web: undefined secret "x"`,
-//   `service web: undefined volume "x"`, `service web: Unknown mode: x`, `service web: replicas can
-//   only be used with replicated mode`, `conflicting parameters "external" and "driver" specified for
-//   volume "x"`, and the daemon's `failed to create service S: Error response from daemon: ...` for
-//   checks Docker leaves to the daemon (no image, bad restart condition, bad endpoint mode).
-// - `depends_on` is accepted and ignored silently, as Docker does: it is in none of Docker's warning
-//   lists (types.go UnsupportedProperties / DeprecatedProperties).
-// - Not modelled: `${VAR}` interpolation (values are kept as written), env_file, configs (accepted,
-//   not converted), healthcheck, logging and the other container options (accepted, ignored).
-//   `entrypoint` and tmpfs mounts are ignored with a warning of this simulator's own wording.
+//   two composefiles : A and B`, the interpolation errors, the schema messages (gojsonschema of that
+//   era, whose additional-property errors name the property itself: `foo Additional property foo is
+//   not allowed`; `P must be a integer`; `P Does not match format 'duration'`; `P P must be one of
+//   the following: ...`), `Compose file contains unsupported options:`, `Ignoring unsupported
+//   options: ...`, `Ignoring deprecated options:`, `service web: undefined network "x"` (secret,
+//   config, volume), `service web: Unknown mode: x`, `service web: replicas can only be used with
+//   replicated mode`, `conflicting parameters "external" and "driver" specified for volume "x"`,
+//   and the daemon's texts for the checks Docker leaves to it (no image, bad restart condition,
+//   bad endpoint mode). YAML mistakes in yaml.v2's words where compose/yaml-errors.ts knows them.
+// - `depends_on` and `sysctls` are accepted and ignored silently, as 19.03 does: they are in none of
+//   its warning lists (types.go UnsupportedProperties / DeprecatedProperties).
+// - Not modelled: healthcheck, logging and the other container options (accepted, ignored).
+//   `entrypoint` and npipe mounts are ignored with a note of this simulator's own wording.
 //
-// Merging several -c files (Docker's merge.go, simplified): top-level networks, volumes, secrets and
-// configs entries are replaced whole by a later file; services are merged key by key: mappings merge
-// recursively (later scalars win); environment, labels, deploy.labels, extra_hosts and networks are
-// merged per key (list and mapping forms mix); ports merge by their text/mapping, secrets and configs
-// by source, volumes by target; command and entrypoint are replaced; other lists (depends_on,
-// placement.constraints, ...) are concatenated without duplicates.
+// Merging several -c files (19.03.13's merge.go: mergo with WithAppendSlice and WithOverride, checked
+// against the real loader): top-level networks, volumes, secrets and configs entries are replaced
+// whole by a later file; services are merged key by key: mappings merge recursively (later scalars
+// win); environment, labels, deploy.labels, extra_hosts and networks are merged per key (list and
+// mapping forms mix); ports merge by published port (unpublished ones collide), secrets and configs
+// by source, each sorted; every other list is APPENDED, duplicates kept: a command's words, volumes,
+// placement constraints (so a service in both files gets its mounts twice, as Docker's does).
 //
 // Paths: bind-mount sources and secret `file:` paths are resolved, as Docker does, against the
 // directory of the FIRST compose file (path.posix.join(dirname(files[0].path), p)), so they are
-// absolute when that file's path is; absolute sources are kept. StackSecret.file holds that
-// resolved path.
+// absolute when that file's path is; absolute sources are kept, others cleaned as filepath.Join
+// does. StackFileObject.file holds that resolved path; a secret or config with no `file:` gets the
+// directory itself, as loadFileObjectConfig does.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { posix } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Nanos } from '../sim/clock.js';
-import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration } from './spec.js';
-import type { Mount, NetworkAttachment, PortConfig, Resources, RestartPolicy, SecretRef, ServiceSpec, UpdateConfig } from './spec.js';
+import { castError, casterFor, invalidInterpolation } from './compose/interpolate.js';
+import { substitute } from './compose/template.js';
+import { yamlV2Error } from './compose/yaml-errors.js';
+import type { Lookup } from './compose/template.js';
+import { defaultSpec, DEFAULT_RESTART, DEFAULT_UPDATE, NO_RESOURCES, parseBytes, parseGoDuration, replicasLimit } from './spec.js';
+import type { FileRef, Mount, NetworkAttachment, PortConfig, Resources, RestartPolicy, ServiceSpec, UpdateConfig } from './spec.js';
 
 export interface ComposeFile { readonly path: string; readonly text: string }
 export interface StackNetwork { readonly key: string; readonly name: string; readonly driver: string; readonly external: boolean; readonly attachable: boolean; readonly driverOpts: Record<string, string>; readonly labels: Record<string, string>; readonly subnet: string | null }
-export interface StackSecret { readonly key: string; readonly name: string; readonly external: boolean; readonly file: string | null }
-export interface StackVolume { readonly key: string; readonly name: string; readonly external: boolean; readonly driver: string }
-export interface StackService { readonly key: string; readonly spec: ServiceSpec }
-export interface Stack { readonly name: string; readonly services: StackService[]; readonly networks: StackNetwork[]; readonly secrets: StackSecret[]; readonly volumes: StackVolume[]; readonly warnings: string[] }
+/** A secret or config of the stack: `file` is the path its data is read from (null: external, or
+ *  a secret's driver provides it). */
+export interface StackFileObject { readonly key: string; readonly name: string; readonly external: boolean; readonly file: string | null; readonly labels: Record<string, string> }
+export type StackSecret = StackFileObject;
+export type StackConfig = StackFileObject;
+export interface StackVolume { readonly key: string; readonly name: string; readonly external: boolean; readonly driver: string; readonly driverOpts: Record<string, string>; readonly labels: Record<string, string> }
+/** daemonError: what ServiceCreate answers (`rpc error: ...`), null when the daemon takes the spec. */
+export interface StackService { readonly key: string; readonly spec: ServiceSpec; readonly daemonError: string | null }
+export interface Stack {
+  readonly name: string;
+  readonly services: StackService[];
+  readonly networks: StackNetwork[];
+  readonly secrets: StackSecret[];
+  readonly configs: StackConfig[];
+  readonly volumes: StackVolume[];
+  /** What the CLI prints on stderr before it deploys (each followed by a blank line). */
+  readonly warnings: string[];
+  /** The first error of convert.Services (`service web: undefined network "x"`): the deploy
+   *  creates the networks, secrets and configs, then stops with it. */
+  readonly convertError: { readonly key: string; readonly message: string } | null;
+}
 
 /** The label every stack object carries (convert/compose.go LabelNamespace). */
 export const LABEL_NAMESPACE = 'com.docker.stack.namespace';
@@ -58,7 +85,7 @@ export const LABEL_IMAGE = 'com.docker.stack.image';
 const SUPPORTED_VERSIONS = ['3.0', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '3.7', '3.8'];
 
 /** types.go UnsupportedProperties (19.03): warned about and ignored. */
-const UNSUPPORTED = ['build', 'cap_add', 'cap_drop', 'cgroup_parent', 'devices', 'domainname', 'external_links', 'ipc', 'links', 'mac_address', 'network_mode', 'pid', 'privileged', 'restart', 'security_opt', 'shm_size', 'sysctls', 'ulimits', 'userns_mode'];
+const UNSUPPORTED = ['build', 'cap_add', 'cap_drop', 'cgroup_parent', 'devices', 'domainname', 'external_links', 'ipc', 'links', 'mac_address', 'network_mode', 'pid', 'privileged', 'restart', 'security_opt', 'shm_size', 'ulimits', 'userns_mode'];
 /** types.go DeprecatedProperties. */
 const DEPRECATED: Record<string, string> = {
   container_name: 'Setting the container name is not supported.',
@@ -87,31 +114,58 @@ interface VSeq extends VBase { readonly kind: 'seq'; readonly items: V[] }
 interface VScalar extends VBase { readonly kind: 'scalar'; readonly value: Scalar }
 type V = VMap | VSeq | VScalar;
 
-interface File { readonly path: string; readonly lc: LineCounter }
+/** `expanded` counts the nodes read, aliases included, against EXPANSION_LIMIT. */
+interface File { readonly path: string; readonly lc: LineCounter; expanded: number }
+
+/** A "billion laughs" document is stopped as yaml.v2's decoder stops it (its alias-ratio check,
+ *  whose upper range is 400,000 decoded nodes): `yaml: document contains excessive aliasing`. */
+const EXPANSION_LIMIT = 400_000;
 
 class ComposeError extends InputError {}
+/** An error of convert.Services: the 19.03 CLI meets it only after it has created the stack's
+ *  networks, secrets and configs. */
+class ConvertError extends ComposeError {}
 
 function fail(file: File, node: Node | null | undefined, msg: string): never {
   const p = file.lc.linePos(node?.range?.[0] ?? 0);
-  throw new ComposeError(`${file.path}: ${msg}`, p.line, p.col);
+  throw new ComposeError(msg, p.line, p.col);
 }
 function failAt(v: { node: Node | null; file: File }, msg: string): never {
   return fail(v.file, v.node, msg);
+}
+function convertFail(v: { node: Node | null; file: File }, msg: string): never {
+  const p = v.file.lc.linePos(v.node?.range?.[0] ?? 0);
+  throw new ConvertError(msg, p.line, p.col);
 }
 
 /** yaml.v2 (YAML 1.1) reads these plain scalars as booleans, and 0755 as octal. */
 const YAML11_BOOL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 
-function toV(node: unknown, file: File, doc: Document, depth = 0): V {
+/** A plain key yaml.v2 does not read as a string, as Go's %#v prints it (null, bool, int, float). */
+function nonStringKey(src: string): string | null {
+  if (src === '' || src === '~' || /^(null|Null|NULL)$/.test(src)) return '<nil>';
+  if (YAML11_BOOL.test(src)) return String(/^(y|yes|true|on)$/i.test(src));
+  if (/^[-+]?(0|[1-9][0-9_]*)$/.test(src)) return String(Number(src.replace(/_/g, '')));
+  if (/^0[0-7_]+$/.test(src)) return String(parseInt(src.replace(/_/g, ''), 8));
+  if (/^0x[0-9a-fA-F_]+$/.test(src)) return String(parseInt(src.slice(2).replace(/_/g, ''), 16));
+  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(src)) return String(Number(src));
+  return null;
+}
+
+function toV(node: unknown, file: File, doc: Document, depth = 0, prefix = ''): V {
   if (depth > 100) fail(file, node as Node, 'the document is nested too deeply');
-  if (isAlias(node)) return toV(node.resolve(doc), file, doc, depth + 1);
+  if (++file.expanded > EXPANSION_LIMIT) fail(file, node as Node, 'yaml: document contains excessive aliasing');
+  if (isAlias(node)) return toV(node.resolve(doc), file, doc, depth + 1, prefix);
   if (isMap(node)) {
     const entries = new Map<string, { key: Node | null; val: V }>();
     const merges: V[] = [];
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const k = isScalar(keyNode) ? String(keyNode.value) : keyNode === null ? '' : String((keyNode as { toString(): string }).toString());
-      const val = pair.value === null ? { kind: 'scalar' as const, value: null, node: keyNode, file } : toV(pair.value, file, doc, depth + 1);
+      // ParseYAML's convertToStringKeysRecursive: a key that is not a string stops the load.
+      const bad = keyNode === null ? '<nil>' : isScalar(keyNode) && keyNode.type === 'PLAIN' && typeof keyNode.source === 'string' && k !== '<<' ? nonStringKey(keyNode.source) : null;
+      if (bad !== null) fail(file, keyNode, `Non-string key ${prefix === '' ? 'at top level' : `in ${prefix}`}: ${bad}`);
+      const val = pair.value === null ? { kind: 'scalar' as const, value: null, node: keyNode, file } : toV(pair.value, file, doc, depth + 1, prefix === '' ? k : `${prefix}.${k}`);
       if (k === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
         merges.push(val);
         continue;
@@ -127,7 +181,7 @@ function toV(node: unknown, file: File, doc: Document, depth = 0): V {
     }
     return { kind: 'map', entries, node: node as Node, file };
   }
-  if (isSeq(node)) return { kind: 'seq', items: node.items.map((n) => toV(n, file, doc, depth + 1)), node: node as Node, file };
+  if (isSeq(node)) return { kind: 'seq', items: node.items.map((n, i) => toV(n, file, doc, depth + 1, `${prefix}[${i}]`)), node: node as Node, file };
   if (isScalar(node)) {
     let value = node.value as unknown;
     const src = node.source;
@@ -384,12 +438,16 @@ interface Parsed { readonly file: File; readonly root: VMap; readonly version: s
 
 function parseFile(cf: ComposeFile): Parsed {
   const lc = new LineCounter();
-  const file: File = { path: cf.path, lc };
+  const file: File = { path: cf.path, lc, expanded: 0 };
   const doc = parseDocument(cf.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const p = lc.linePos(e.pos[0]);
-    throw new ComposeError(`${cf.path}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, p.line, p.col);
+    // yaml.v2 counts from the token the error is about: skip the blanks the yaml library points at.
+    let at = e.pos[0];
+    while (at < cf.text.length && /\s/.test(cf.text[at]!)) at++;
+    const v2 = yamlV2Error(e, lc.linePos(Math.min(at, cf.text.length)).line);
+    throw new ComposeError(`yaml: line ${v2.line}: ${v2.message}`, p.line, p.col);
   }
   const root = toV(doc.contents, file, doc);
   if (root.kind !== 'map') failAt(root, 'top-level object must be a mapping');
@@ -403,7 +461,8 @@ function parseFile(cf: ComposeFile): Parsed {
   return { file, root, version, versionNode: vEntry?.val.node ?? root.node };
 }
 
-function validateFile(p: Parsed): void {
+/** validateForbidden: these keys refuse the deploy before anything else is looked at. */
+function checkForbidden(p: Parsed): void {
   const services = get(p.root, 'services');
   if (services !== undefined && services.kind === 'map') {
     const found = new Map<string, Node | null>();
@@ -414,15 +473,41 @@ function validateFile(p: Parsed): void {
     if (found.size > 0) {
       const msgs = [...found.keys()].map((k) => `${k}: ${FORBIDDEN[k]}`).sort();
       const first = [...found.values()].sort((a, b) => (a?.range?.[0] ?? 0) - (b?.range?.[0] ?? 0))[0] ?? null;
-      fail(p.file, first, `Compose file contains unsupported options:\n\n${msgs.join('\n\n')}`);
+      fail(p.file, first, `Compose file contains unsupported options:\n\n${msgs.join('\n\n')}\n`);
     }
   }
+}
+
+function validateSchema(p: Parsed): void {
   try {
     check(p.root, ROOT, '', p.version);
   } catch (e) {
     if (e instanceof SchemaError) failAt(e.at, `${e.field} ${e.desc}`);
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interpolation (interpolation.Interpolate): every string value, keys excepted, goes through the
+// template; a changed value at one of the typed paths is cast, so `replicas: ${N:-3}` is a number
+// by the time the schema sees it. Paths are dotted, `[]` standing for any list item.
+
+function interpolate(v: V, path: string, lookup: Lookup): V {
+  if (v.kind === 'map') {
+    const entries: VMap['entries'] = new Map();
+    for (const [k, e] of v.entries) entries.set(k, { key: e.key, val: interpolate(e.val, path === '' ? k : `${path}.${k}`, lookup) });
+    return { ...v, entries };
+  }
+  if (v.kind === 'seq') return { ...v, items: v.items.map((i) => interpolate(i, `${path}.[]`, lookup)) };
+  if (typeof v.value !== 'string') return v;
+  const r = substitute(v.value, lookup);
+  if (r.invalid !== null) failAt(v, invalidInterpolation(path, r.invalid));
+  if (r.value === v.value) return v;
+  const cast = casterFor(path);
+  if (cast === undefined) return { ...v, value: r.value };
+  const c = cast(r.value);
+  if ('error' in c) return failAt(v, castError(path, c.error));
+  return { ...v, value: c.value };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -462,10 +547,6 @@ function mergeDicts(a: VMap, b: VMap): VMap {
   return mk('map', b, entries);
 }
 
-function scalarKey(v: V): string {
-  return v.kind === 'scalar' ? `s:${String(v.value)}` : v.kind === 'seq' ? `l:${v.items.map(scalarKey).join(',')}` : `m:${[...v.entries].map(([k, e]) => `${k}=${scalarKey(e.val)}`).join(',')}`;
-}
-
 function mergeKeyed(a: VSeq, b: VSeq, keyOf: (v: V) => string): VSeq {
   const out = new Map<string, V>();
   for (const item of [...a.items, ...b.items]) out.set(keyOf(item), item);
@@ -493,14 +574,20 @@ function mergeService(a: V, b: V): V {
       const ny = networksOf(y);
       val = nx !== undefined && ny !== undefined ? mergeDicts(nx, ny) : y;
     } else if (k === 'command' || k === 'entrypoint') {
-      val = y;
-    } else if ((k === 'ports' || k === 'secrets' || k === 'configs' || k === 'volumes') && x.kind === 'seq' && y.kind === 'seq') {
-      const field = k === 'volumes' ? 'target' : 'source';
-      val = mergeKeyed(x, y, (item) => {
-        if (item.kind === 'map') return k === 'ports' ? scalarKey(item) : `${str(get(item, field)) ?? ''}`;
-        const text = str(item) ?? '';
-        return k === 'volumes' ? (parseShortVolume(text)?.target ?? text) : text;
-      });
+      // ShellCommand is a []string: mergo's WithAppendSlice appends the later file's words.
+      val = concat(wordsOf(x), wordsOf(y));
+    } else if ((k === 'ports' || k === 'secrets' || k === 'configs') && x.kind === 'seq' && y.kind === 'seq') {
+      // merge.go's specials: ports keyed by published port (unpublished ones collide), secrets and
+      // configs by source, each sorted by that key.
+      const keyOf = (item: V): string => {
+        if (k !== 'ports') return item.kind === 'map' ? str(get(item, 'source')) ?? '' : str(item) ?? '';
+        if (item.kind === 'map') return String(numOf(get(item, 'published')) ?? 0);
+        const parts = String((item as VScalar).value).replace(/\/\w+$/, '').split(':');
+        return parts.length >= 2 ? String(Number(parts[parts.length - 2]!.split('-')[0]) || 0) : '0';
+      };
+      const merged = mergeKeyed(x, y, keyOf);
+      const num = k === 'ports';
+      val = { ...merged, items: [...merged.items].sort((p, q) => (num ? Number(keyOf(p)) - Number(keyOf(q)) : keyOf(p) < keyOf(q) ? -1 : keyOf(p) > keyOf(q) ? 1 : 0)) };
     } else {
       val = mergeGeneric(x, y);
     }
@@ -524,8 +611,26 @@ function mergeGeneric(x: V, y: V): V {
     }
     return mk('map', y, entries);
   }
-  if (x.kind === 'seq' && y.kind === 'seq') return mergeKeyed(x, y, scalarKey);
+  // mergo.WithAppendSlice: every other list is the base's items then the override's, duplicates kept.
+  if (x.kind === 'seq' && y.kind === 'seq') return concat(x, y);
   return y;
+}
+
+function concat(x: VSeq, y: VSeq): VSeq {
+  return { kind: 'seq', items: [...x.items, ...y.items], node: y.node, file: y.file };
+}
+
+/** A command as the list of words the loader makes of it (a string is split like google/shlex). */
+function wordsOf(v: V): VSeq {
+  if (v.kind === 'seq') return v;
+  const text = v.kind === 'scalar' && v.value !== null ? String(v.value) : '';
+  let words: string[];
+  try {
+    words = shlexSplit(text);
+  } catch {
+    words = [text];
+  }
+  return { kind: 'seq', items: words.map((w) => ({ kind: 'scalar', value: w, node: v.node, file: v.file })), node: v.node, file: v.file };
 }
 
 function mergeFiles(files: Parsed[]): VMap {
@@ -596,19 +701,49 @@ export function shlexSplit(text: string): string[] {
   return out;
 }
 
-/** loader/volume.go ParseVolume, without Windows paths: `[source:]target[:mode]`. */
-function parseShortVolume(spec: string): { type: 'volume' | 'bind'; source: string; target: string } | null {
+/** loader/volume.go ParseVolume, without Windows paths: `[source:]target[:mode]`, mode a comma
+ *  list where `ro` makes the mount read-only. */
+function parseShortVolume(spec: string): { type: 'volume' | 'bind'; source: string; target: string; readOnly: boolean } | null {
   const parts = spec.split(':');
   if (parts.length === 0 || parts.some((p) => p === '') || parts.length > 3) return null;
-  if (parts.length === 1) return { type: 'volume', source: '', target: parts[0]! };
-  const [source, target] = parts as [string, string];
+  if (parts.length === 1) return { type: 'volume', source: '', target: parts[0]!, readOnly: false };
+  const [source, target, mode] = parts as [string, string, string?];
   const bind = source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
-  return { type: bind ? 'bind' : 'volume', source, target };
+  return { type: bind ? 'bind' : 'volume', source, target, readOnly: (mode ?? '').split(',').includes('ro') };
 }
 
+/** loader.go expandUser: a leading `~` is $HOME when the environment has one. */
+function expandUser(p: string, lookup: Lookup): string {
+  if (!p.startsWith('~')) return p;
+  const home = lookup('HOME');
+  return home === undefined ? p : p.replace('~', home);
+}
+
+/** absPath: absolute paths as written, others filepath.Join'ed (and so cleaned: no trailing /). */
 function resolvePath(workingDir: string, p: string): string {
   if (p.startsWith('/') || p.startsWith('~')) return p;
-  return posix.normalize(posix.join(workingDir, p));
+  const joined = posix.join(workingDir, p);
+  return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
+}
+
+/** opts.ParseEnvFile: `KEY=value` lines, `#` comments, a bare `KEY` taken from the environment
+ *  when set there (else dropped). */
+function parseEnvFile(text: string, lookup: Lookup, at: V): Array<[string, string | null]> {
+  const out: Array<[string, string | null]> = [];
+  for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+    const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const variable = (eq < 0 ? line : line.slice(0, eq)).replace(/^[ \t]+/, '');
+    if (/[ \t]/.test(variable)) failAt(at, `poorly formatted environment: variable '${variable}' contains whitespaces`);
+    if (variable === '') failAt(at, `poorly formatted environment: no variable name on line '${line}'`);
+    if (eq >= 0) out.push([variable, line.slice(eq + 1)]);
+    else {
+      const v = lookup(line.trim());
+      if (v !== undefined) out.push([line.trim(), v]);
+    }
+  }
+  return out;
 }
 
 interface Ctx {
@@ -618,7 +753,14 @@ interface Ctx {
   readonly volumes: VMap | undefined;
   readonly secrets: VMap | undefined;
   readonly services: VMap | undefined;
+  readonly configs: VMap | undefined;
+  /** logrus warnings of the loader (deprecations). */
   readonly warnings: string[];
+  /** This simulator's own notes on what it leaves out. */
+  readonly notes: string[];
+  readonly lookup: Lookup;
+  readonly read: ReadFile;
+  readonly daemonErrors: Map<string, { stage: 'daemon' | 'swarmkit'; msg: string }>;
 }
 
 function dictStrings(v: V | undefined, bareIsNull: boolean): Array<[string, string | null, V]> {
@@ -646,9 +788,9 @@ function numOf(v: V | undefined): number | null {
 /** opts.ParseCPUs: a decimal number of CPUs → NanoCPUs, refusing more than 9 decimals. */
 function parseCpus(v: V, svc: string): number {
   const text = str(v)!;
-  if (!/^\d+(\.\d+)?$/.test(text.trim())) failAt(v, `service ${svc}: invalid cpus value "${text}"`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) convertFail(v, `service ${svc}: invalid cpus value "${text}"`);
   const [whole, frac = ''] = text.trim().split('.') as [string, string?];
-  if (frac.replace(/0+$/, '').length > 9) failAt(v, `service ${svc}: value is too precise`);
+  if (frac.replace(/0+$/, '').length > 9) convertFail(v, `service ${svc}: value is too precise`);
   return Number(whole) * 1e9 + Number((frac + '000000000').slice(0, 9));
 }
 
@@ -660,14 +802,19 @@ function memory(v: V | undefined, svc: string): number {
   return n;
 }
 
-function daemonError(ctx: Ctx, key: string, at: V | { node: Node | null; file: File }, msg: string): never {
-  return failAt(at, `failed to create service ${ctx.stack}_${key}: Error response from daemon: ${msg}`);
+/** A refusal of the daemon's (ServiceCreate): kept with the service, told when the deploy gets to
+ *  it. Only the first one counts. */
+function daemonError(ctx: Ctx, key: string, msg: string, stage: 'daemon' | 'swarmkit' = 'daemon'): void {
+  // The daemon converts the spec (restart condition, failure action, resolution mode) before
+  // swarmkit's validateServiceSpec (task spec, then endpoint spec) sees it.
+  const old = ctx.daemonErrors.get(key);
+  if (old === undefined || (old.stage === 'swarmkit' && stage === 'daemon')) ctx.daemonErrors.set(key, { stage, msg });
 }
 
 function updateConfig(v: V | undefined, ctx: Ctx, key: string): UpdateConfig {
   if (v === undefined || v.kind !== 'map') return DEFAULT_UPDATE;
   const fa = str(get(v, 'failure_action')) ?? '';
-  if (!['', 'pause', 'continue', 'rollback'].includes(fa)) daemonError(ctx, key, get(v, 'failure_action')!, `unrecognized update failure action ${fa}`);
+  if (!['', 'pause', 'continue', 'rollback'].includes(fa)) daemonError(ctx, key, `unrecognized update failure action ${fa}`);
   const monitor = duration(get(v, 'monitor'), 0);
   return {
     // convertUpdateConfig: an update_config without parallelism means 1.
@@ -685,7 +832,7 @@ function restartPolicy(svc: VMap, ctx: Ctx, key: string): RestartPolicy {
   const rp = sub(sub(svc, 'deploy'), 'restart_policy');
   if (rp !== undefined) {
     const cond = str(get(rp, 'condition')) ?? '';
-    if (!['', 'none', 'on-failure', 'any'].includes(cond)) daemonError(ctx, key, get(rp, 'condition')!, `invalid RestartCondition: ${JSON.stringify(cond)}`);
+    if (!['', 'none', 'on-failure', 'any'].includes(cond)) daemonError(ctx, key, `invalid RestartCondition: ${JSON.stringify(cond)}`);
     return {
       condition: (cond === '' ? 'any' : cond) as RestartPolicy['condition'],
       delay: duration(get(rp, 'delay'), DEFAULT_RESTART.delay),
@@ -701,10 +848,10 @@ function restartPolicy(svc: VMap, ctx: Ctx, key: string): RestartPolicy {
   if (name === 'always' || name === 'unless-stopped') return { ...DEFAULT_RESTART, condition: 'any' };
   if (name === 'on-failure') {
     const n = count === undefined ? 0 : Number(count);
-    if (!Number.isInteger(n) || n < 0) failAt(legacy!, `service ${key}: invalid restart policy format`);
+    if (!Number.isInteger(n) || n < 0) convertFail(legacy!, `service ${key}: invalid restart policy format`);
     return { ...DEFAULT_RESTART, condition: 'on-failure', maxAttempts: n };
   }
-  return failAt(legacy!, `service ${key}: unknown restart policy: ${text}`);
+  return convertFail(legacy!, `service ${key}: unknown restart policy: ${text}`);
 }
 
 function resources(deploy: VMap | undefined, key: string): Resources {
@@ -798,11 +945,13 @@ function serviceNetworks(svc: VMap, key: string, ctx: Ctx, used: Set<string>): N
     : [...nets.entries].map(([n, e]) => [n, e.val, e.key]);
   const out: NetworkAttachment[] = [];
   for (const [name, cfg, at] of list) {
-    if (name !== 'default' && (ctx.networks === undefined || !ctx.networks.entries.has(name))) fail(svc.file, at, `service ${key}: undefined network ${JSON.stringify(name)}`);
+    if (name !== 'default' && (ctx.networks === undefined || !ctx.networks.entries.has(name))) convertFail({ file: svc.file, node: at }, `service ${key}: undefined network ${JSON.stringify(name)}`);
     used.add(name);
     const aliases = cfg !== null && cfg.kind === 'map' ? ((get(cfg, 'aliases') as VSeq | undefined)?.items ?? []).map((a) => str(a) ?? '') : [];
     // Docker adds the service's short name as an alias on every user-defined network.
-    out.push({ target: networkName(ctx, name), aliases: [...aliases, key] });
+    // convertServiceNetworks adds the service's short name as an alias on user-defined networks.
+    const target = networkName(ctx, name);
+    out.push({ target, aliases: ['bridge', 'host', 'none'].includes(target) ? aliases : [...aliases, key] });
   }
   return out.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }
@@ -817,15 +966,25 @@ function objectName(ctx: Ctx, section: VMap | undefined, key: string): { name: s
   return { name: external ? key : `${ctx.stack}_${key}`, external };
 }
 
-function serviceSecrets(svc: VMap, key: string, ctx: Ctx): SecretRef[] {
-  const v = get(svc, 'secrets');
+/** convertServiceSecrets / convertServiceConfigObjs (convertFileObject): short syntax names the
+ *  object, long syntax adds target, uid, gid and mode; sorted by name for idempotence. */
+function fileRefs(svc: VMap, key: string, ctx: Ctx, kind: 'secret' | 'config'): FileRef[] {
+  const v = get(svc, `${kind}s`);
+  const section = kind === 'secret' ? ctx.secrets : ctx.configs;
   if (v === undefined || v.kind !== 'seq') return [];
-  const out: SecretRef[] = [];
+  const out: FileRef[] = [];
   for (const item of v.items) {
-    const source = item.kind === 'map' ? str(get(item, 'source')) ?? '' : str(item) ?? '';
-    const target = item.kind === 'map' ? str(get(item, 'target')) ?? source : source;
-    if (ctx.secrets === undefined || !ctx.secrets.entries.has(source)) failAt(item.kind === 'map' ? get(item, 'source') ?? item : item, `service ${key}: undefined secret ${JSON.stringify(source)}`);
-    out.push({ source: objectName(ctx, ctx.secrets, source).name, target });
+    const long = item.kind === 'map' ? item : undefined;
+    const source = long !== undefined ? str(get(long, 'source')) ?? '' : str(item) ?? '';
+    if (section === undefined || !section.entries.has(source)) convertFail(long !== undefined ? get(long, 'source') ?? item : item, `service ${key}: undefined ${kind} ${JSON.stringify(source)}`);
+    const target = (long === undefined ? null : str(get(long, 'target'))) ?? '';
+    const uid = (long === undefined ? null : str(get(long, 'uid'))) ?? '';
+    const gid = (long === undefined ? null : str(get(long, 'gid'))) ?? '';
+    const mode = long === undefined ? null : numOf(get(long, 'mode'));
+    out.push({
+      source: objectName(ctx, section, source).name, target: target === '' ? source : target,
+      ...(uid !== '' && uid !== '0' ? { uid } : {}), ...(gid !== '' && gid !== '0' ? { gid } : {}), ...(mode !== null && mode !== 0o444 ? { mode } : {}),
+    });
   }
   return out.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 }
@@ -838,31 +997,49 @@ function mounts(svc: VMap, key: string, ctx: Ctx): Mount[] {
     let type: string;
     let source: string;
     let target: string;
+    let readOnly: boolean;
     if (item.kind === 'map') {
       type = str(get(item, 'type')) ?? 'volume';
       source = str(get(item, 'source')) ?? '';
       target = str(get(item, 'target')) ?? '';
+      readOnly = (get(item, 'read_only') as VScalar | undefined)?.value === true;
     } else {
       const p = parseShortVolume(str(item) ?? '');
       if (p === null) return failAt(item, `invalid spec: ${str(item) ?? ''}: empty section between colons`);
-      ({ type, source, target } = p);
+      ({ type, source, target, readOnly } = p);
     }
-    if (type === 'tmpfs' || type === 'npipe') {
-      ctx.warnings.push(`service ${key}: ${type} mount ${target} is not simulated; ignored`);
+    const ro = readOnly ? { readOnly: true } : {};
+    if (type === 'tmpfs') {
+      // handleTmpfsToMount: no source allowed.
+      if (source !== '') convertFail(item, `service ${key}: invalid tmpfs source, source must be empty`);
+      out.push({ type: 'tmpfs', source: '', target, ...ro });
+      continue;
+    }
+    if (type === 'npipe') {
+      ctx.notes.push(`service ${key}: ${type} mount ${target} is not simulated; ignored`);
       continue;
     }
     if (type === 'bind') {
       if (source === '') failAt(item, 'invalid mount config for type "bind": field Source must not be empty');
-      out.push({ type: 'bind', source: resolvePath(ctx.workingDir, source), target });
+      out.push({ type: 'bind', source: resolvePath(ctx.workingDir, expandUser(source, ctx.lookup)), target, ...ro });
       continue;
     }
-    if (type !== 'volume') failAt(item, `service ${key}: volume type must be volume, bind, tmpfs or npipe`);
+    if (type !== 'volume') convertFail(item, `service ${key}: volume type must be volume, bind, tmpfs or npipe`);
     if (source === '') {
-      out.push({ type: 'volume', source: '', target });
+      out.push({ type: 'volume', source: '', target, ...ro });
       continue;
     }
-    if (ctx.volumes === undefined || !ctx.volumes.entries.has(source)) failAt(item, `service ${key}: undefined volume ${JSON.stringify(source)}`);
-    out.push({ type: 'volume', source: objectName(ctx, ctx.volumes, source).name, target });
+    if (ctx.volumes === undefined || !ctx.volumes.entries.has(source)) convertFail(item, `service ${key}: undefined volume ${JSON.stringify(source)}`);
+    // convert/volume.go handleVolumeToMount: a stack volume carries its labels (with the stack's)
+    // and driver; an external one nothing.
+    const { name: vname, external } = objectName(ctx, ctx.volumes, source);
+    const cfgV = get(ctx.volumes, source);
+    const cfg = cfgV !== undefined && cfgV.kind === 'map' ? cfgV : undefined;
+    const driver = str(cfg === undefined ? undefined : get(cfg, 'driver'));
+    const opts = sub(cfg, 'driver_opts');
+    const driverOptions = opts === undefined ? null : Object.fromEntries([...opts.entries].map(([k, o]) => [k, str(o.val) ?? '']));
+    const volumeOptions = external ? { labels: null, driver: null, driverOptions: null } : { labels: { ...labelsOf(cfg === undefined ? undefined : get(cfg, 'labels')), [LABEL_NAMESPACE]: ctx.stack }, driver, driverOptions };
+    out.push({ type: 'volume', source: vname, target, ...ro, volumeOptions });
   }
   return out;
 }
@@ -871,28 +1048,31 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   const name = `${ctx.stack}_${key}`;
   const image = str(get(svc, 'image')) ?? '';
   const deploy = sub(svc, 'deploy');
+  if (image === '') daemonError(ctx, key, 'rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided', 'swarmkit');
 
   // convertDeployMode.
   const modeText = str(deploy === undefined ? undefined : get(deploy, 'mode')) ?? '';
   const replicasV = deploy === undefined ? undefined : get(deploy, 'replicas');
   let mode: ServiceSpec['mode'];
   if (modeText === 'global') {
-    if (replicasV !== undefined && !isNull(replicasV)) failAt(replicasV, `service ${key}: replicas can only be used with replicated mode`);
+    if (replicasV !== undefined && !isNull(replicasV)) convertFail(replicasV, `service ${key}: replicas can only be used with replicated mode`);
     mode = { kind: 'global' };
   } else if (modeText === 'replicated' || modeText === '') {
     const n = numOf(replicasV) ?? 1;
     if (n < 0) failAt(replicasV!, `services.${key}.deploy.replicas must be a integer`);
+    const tooMany = replicasLimit(n);
+    if (tooMany !== null) failAt(replicasV!, `service ${key}: ${tooMany}`);
     mode = { kind: 'replicated', replicas: n };
   } else {
-    return failAt(get(deploy!, 'mode')!, `service ${key}: Unknown mode: ${modeText}`);
+    return convertFail(get(deploy!, 'mode')!, `service ${key}: Unknown mode: ${modeText}`);
   }
 
   const endpointText = (str(deploy === undefined ? undefined : get(deploy, 'endpoint_mode')) ?? 'vip').toLowerCase();
-  if (endpointText !== 'vip' && endpointText !== 'dnsrr') daemonError(ctx, key, get(deploy!, 'endpoint_mode')!, `invalid ResolutionMode: ${JSON.stringify(endpointText)}`);
+  if (endpointText !== 'vip' && endpointText !== 'dnsrr') daemonError(ctx, key, `invalid ResolutionMode: ${JSON.stringify(endpointText)}`);
 
   const portList = ports(svc, key);
   if (endpointText === 'dnsrr' && portList.some((p) => p.mode === 'ingress')) {
-    daemonError(ctx, key, get(svc, 'ports')!, 'rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can\'t be used with dnsrr mode');
+    daemonError(ctx, key, 'rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can\'t be used with dnsrr mode', 'swarmkit');
   }
 
   const cmd = get(svc, 'command');
@@ -907,10 +1087,25 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   }
   const entry = get(svc, 'entrypoint');
   if (entry !== undefined && !isNull(entry) && !(entry.kind === 'seq' && entry.items.length === 0) && !(entry.kind === 'scalar' && String(entry.value).trim() === '')) {
-    ctx.warnings.push(`service ${key}: entrypoint is not simulated; ignored`);
+    ctx.notes.push(`service ${key}: entrypoint is not simulated; ignored`);
   }
 
-  const env = dictStrings(get(svc, 'environment'), true).map(([k, v]) => (v === null ? k : `${k}=${v}`)).sort();
+  const envMap = new Map<string, string | null>();
+  const envFiles = get(svc, 'env_file');
+  const envFileList = envFiles === undefined ? [] : envFiles.kind === 'seq' ? envFiles.items : [envFiles];
+  const fileVars: Array<[string, string | null]> = [];
+  for (const item of envFileList) {
+    const path = resolvePath(ctx.workingDir, str(item) ?? '');
+    const text = ctx.read(path);
+    if (typeof text !== 'string') failAt(item, text.error);
+    fileVars.push(...parseEnvFile(text, ctx.lookup, item));
+  }
+  // resolveEnvironment: env_file first, then environment over it; a variable without a value (or
+  // with an empty one) takes the deploying shell's value, if it has one.
+  for (const [k, v] of [...fileVars, ...dictStrings(get(svc, 'environment'), true).map(([k2, v2]) => [k2, v2] as [string, string | null])]) {
+    envMap.set(k, v === null || v === '' ? ctx.lookup(k) ?? v : v);
+  }
+  const env = [...envMap].map(([k, v]) => (v === null ? k : `${k}=${v}`)).sort();
   const labels = { ...labelsOf(deploy === undefined ? undefined : get(deploy, 'labels')), [LABEL_NAMESPACE]: ctx.stack, [LABEL_IMAGE]: image };
   const containerLabels = { ...labelsOf(get(svc, 'labels')), [LABEL_NAMESPACE]: ctx.stack };
   const placement = sub(deploy, 'placement');
@@ -922,7 +1117,8 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   const update = updateConfig(deploy === undefined ? undefined : get(deploy, 'update_config'), ctx, key);
   const rollback = updateConfig(deploy === undefined ? undefined : get(deploy, 'rollback_config'), ctx, key);
   const networks = serviceNetworks(svc, key, ctx, usedNetworks);
-  const secrets = serviceSecrets(svc, key, ctx);
+  const secrets = fileRefs(svc, key, ctx, 'secret');
+  const configs = fileRefs(svc, key, ctx, 'config');
   const mountList = mounts(svc, key, ctx);
 
   return {
@@ -931,27 +1127,41 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
     hostname: str(get(svc, 'hostname')),
     mode, networks, endpointMode: endpointText as 'vip' | 'dnsrr', ports: portList, constraints, preferences,
     maxReplicasPerNode: numOf(placement === undefined ? undefined : get(placement, 'max_replicas_per_node')) ?? 0,
-    resources: resources(deploy, key), restart, update, rollback, secrets, mounts: mountList,
+    resources: resources(deploy, key), restart, update, rollback, secrets, configs, mounts: mountList,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export function loadStack(name: string, files: ComposeFile[]): Stack {
+/** The environment the loader reads `${VAR}` from: the shell's exported variables. */
+export type Environment = ReadonlyMap<string, string>;
+
+/** Reads a file the loader needs (env_file): its text, or the error Go's os.Open / read gives. */
+export type ReadFile = (path: string) => string | { readonly error: string };
+const NO_FILES: ReadFile = (path) => ({ error: `open ${path}: no such file or directory` });
+
+export function loadStack(name: string, files: ComposeFile[], env: Environment = new Map(), read: ReadFile = NO_FILES): Stack {
   if (files.length === 0) throw new InputError('Please specify a Compose file (with --compose-file).');
-  const parsed = files.map(parseFile);
-  // Load(): every file must carry the first file's version, which must have a schema.
-  const version = parsed[0]!.version;
-  for (const p of parsed) {
+  const lookup: Lookup = (k) => env.get(k);
+  const raw = files.map(parseFile);
+  // Load(), file by file: every file must carry the first file's version; forbidden keys; then
+  // interpolation; then the schema of that version (which must exist).
+  const version = raw[0]!.version;
+  const parsed: Parsed[] = [];
+  for (const p of raw) {
     if (p.version !== version) fail(p.file, p.versionNode, `version mismatched between two composefiles : ${version} and ${p.version}`);
+    checkForbidden(p);
+    const done: Parsed = { ...p, root: interpolate(p.root, '', lookup) as VMap };
     if (!SUPPORTED_VERSIONS.includes(p.version)) fail(p.file, p.versionNode, `unsupported Compose file version: ${p.version}`);
-    validateFile(p);
+    validateSchema(done);
+    parsed.push(done);
   }
 
   const warnings: string[] = [];
   const unsupported = new Set<string>();
   const deprecated = new Map<string, string>();
-  for (const p of parsed) {
+  // GetUnsupportedProperties / GetDeprecatedProperties read the files as written.
+  for (const p of raw) {
     const services = sub(p.root, 'services');
     for (const [, e] of services?.entries ?? []) {
       if (e.val.kind !== 'map') continue;
@@ -959,17 +1169,37 @@ export function loadStack(name: string, files: ComposeFile[]): Stack {
       for (const [prop, why] of Object.entries(DEPRECATED)) if (e.val.entries.has(prop)) deprecated.set(prop, why);
     }
   }
-  if (unsupported.size > 0) warnings.push(`Ignoring unsupported options: ${[...unsupported].sort().join(', ')}`);
-  if (deprecated.size > 0) warnings.push(`Ignoring deprecated options:\n\n${[...deprecated].map(([k, v]) => `${k}: ${v}`).sort().join('\n\n')}`);
 
   const root = mergeFiles(parsed);
   const workingDir = posix.dirname(files[0]!.path);
   const ctx: Ctx = {
-    stack: name, workingDir, warnings,
-    networks: sub(root, 'networks'), volumes: sub(root, 'volumes'), secrets: sub(root, 'secrets'), services: sub(root, 'services'),
+    stack: name, workingDir, warnings, notes: [], lookup, read, daemonErrors: new Map(),
+    networks: sub(root, 'networks'), volumes: sub(root, 'volumes'), secrets: sub(root, 'secrets'), configs: sub(root, 'configs'), services: sub(root, 'services'),
   };
 
-  // Top-level objects (LoadNetworks / LoadVolumes / LoadSecrets checks).
+  // LoadServices comes first in loadSections; the conversion errors of convert.Services are kept
+  // for the deploy to meet after it created networks, secrets and configs.
+  const services: StackService[] = [];
+  const used = new Set<string>();
+  let convertError: { key: string; message: string } | null = null;
+  for (const [key, e] of ctx.services?.entries ?? []) {
+    if (e.val.kind !== 'map') failAt(e.val, `services.${key} must be a mapping`);
+    try {
+      services.push({ key, spec: convertService(key, e.val, ctx, used), daemonError: null });
+    } catch (err) {
+      if (!(err instanceof ConvertError)) throw err;
+      convertError ??= { key, message: err.message };
+      // getServicesDeclaredNetworks still sees this service's networks.
+      for (const n of networksOf(get(e.val, 'networks'))?.entries.keys() ?? ['default']) used.add(n);
+      services.push({ key, spec: defaultSpec(`${name}_${key}`, ''), daemonError: null });
+    }
+  }
+  for (let i = 0; i < services.length; i++) {
+    const d = ctx.daemonErrors.get(services[i]!.key);
+    if (d !== undefined) services[i] = { ...services[i]!, daemonError: d.msg };
+  }
+
+  // Top-level objects (LoadNetworks / LoadVolumes / LoadSecrets / LoadConfigObjs checks).
   const volumes: StackVolume[] = [];
   for (const [key, e] of ctx.volumes?.entries ?? []) {
     const cfg = e.val.kind === 'map' ? e.val : undefined;
@@ -979,42 +1209,42 @@ export function loadStack(name: string, files: ComposeFile[]): Stack {
         if (cfg.entries.has(bad)) fail(cfg.file, keyNode(cfg, bad), `conflicting parameters "external" and ${JSON.stringify(bad)} specified for volume ${JSON.stringify(key)}`);
       }
     }
-    volumes.push({ key, name: vname, external, driver: str(cfg === undefined ? undefined : get(cfg, 'driver')) ?? 'local' });
+    const driverOpts: Record<string, string> = {};
+    for (const [k, o] of sub(cfg, 'driver_opts')?.entries ?? []) driverOpts[k] = str(o.val) ?? '';
+    volumes.push({
+      key, name: vname, external, driver: str(cfg === undefined ? undefined : get(cfg, 'driver')) ?? 'local', driverOpts,
+      labels: { ...labelsOf(cfg === undefined ? undefined : get(cfg, 'labels')), [LABEL_NAMESPACE]: name },
+    });
   }
-  for (const [kind, section] of [['network', ctx.networks], ['volume', ctx.volumes], ['secret', ctx.secrets]] as const) {
+  for (const [kind, section] of [['network', ctx.networks], ['volume', ctx.volumes], ['secret', ctx.secrets], ['config', ctx.configs]] as const) {
     for (const [key, e] of section?.entries ?? []) {
       if (e.val.kind !== 'map') continue;
       const ext = get(e.val, 'external');
       if (ext !== undefined && ext.kind === 'map' && get(ext, 'name') !== undefined) {
         if (get(e.val, 'name') !== undefined) fail(e.val.file, keyNode(e.val, 'name'), `${kind} ${key}: ${kind}.external.name and ${kind}.name conflict; only use ${kind}.name`);
-        if (versionAtLeast(version, '3.5')) warnings.push(`${kind} ${key}: ${kind}.external.name is deprecated in favor of ${kind}.name`);
+        if (versionAtLeast(version, kind === 'volume' ? '3.4' : '3.5')) warnings.push(`${kind} ${key}: ${kind}.external.name is deprecated in favor of ${kind}.name`);
       }
     }
   }
-  const secrets: StackSecret[] = [];
-  for (const [key, e] of ctx.secrets?.entries ?? []) {
-    const cfg = e.val as VMap;
-    const { name: sname, external } = objectName(ctx, ctx.secrets, key);
-    const file = str(get(cfg, 'file'));
-    if (!external && str(get(cfg, 'driver')) !== null && file !== null) fail(cfg.file, keyNode(cfg, 'file'), `secret ${key}: secret.driver and secret.file conflict; only use secret.driver`);
-    if (!external && file === null && str(get(cfg, 'driver')) === null) fail(cfg.file, e.key, `secret ${key}: neither "file" nor "external" is set`);
-    secrets.push({ key, name: sname, external, file: external || file === null ? null : resolvePath(workingDir, file) });
-  }
-
-  const services: StackService[] = [];
-  const used = new Set<string>();
-  for (const [key, e] of ctx.services?.entries ?? []) {
-    if (e.val.kind !== 'map') failAt(e.val, `services.${key} must be a mapping`);
-    services.push({ key, spec: convertService(key, e.val, ctx, used) });
-  }
-  // Left to the daemon by the 19.03 CLI, which sees it only when it creates the service, after all
-  // services have been converted and the stack's networks and secrets created.
-  for (const s of services) {
-    if (s.spec.image !== '') continue;
-    const svc = get(ctx.services!, s.key) as VMap;
-    const imageNode = get(svc, 'image');
-    fail(svc.file, imageNode?.node ?? ctx.services!.entries.get(s.key)?.key ?? svc.node, `failed to create service ${s.spec.name}: Error response from daemon: rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided`);
-  }
+  const fileObjects = (kind: 'secret' | 'config', section: VMap | undefined): StackFileObject[] => {
+    const out: StackFileObject[] = [];
+    for (const [key, e] of section?.entries ?? []) {
+      const cfg = e.val as VMap;
+      const { name: oname, external } = objectName(ctx, section, key);
+      const file = str(get(cfg, 'file'));
+      const driver = kind === 'secret' ? str(get(cfg, 'driver')) : null;
+      if (!external && driver !== null && file !== null) fail(cfg.file, keyNode(cfg, 'file'), `${kind} ${key}: ${kind}.driver and ${kind}.file conflict; only use ${kind}.driver`);
+      // loadFileObjectConfig: neither external nor a driver means a file, `filepath.Join(workingDir,
+      // "")` when none is given, which the deploy then fails to read as a directory.
+      out.push({
+        key, name: oname, external, file: external || driver !== null ? null : resolvePath(workingDir, file ?? ''),
+        labels: { ...labelsOf(get(cfg, 'labels')), [LABEL_NAMESPACE]: name },
+      });
+    }
+    return out;
+  };
+  const secrets = fileObjects('secret', ctx.secrets);
+  const configs = fileObjects('config', ctx.configs);
 
   // convert.Networks: only the networks some service uses are created (or checked, if external).
   const networks: StackNetwork[] = [];
@@ -1039,5 +1269,10 @@ export function loadStack(name: string, files: ComposeFile[]): Stack {
     });
   }
 
-  return { name, services, networks, secrets, volumes, warnings };
+  // LoadComposefile prints these once Load has succeeded.
+  if (unsupported.size > 0) warnings.push(`Ignoring unsupported options: ${[...unsupported].sort().join(', ')}`);
+  if (deprecated.size > 0) warnings.push(`Ignoring deprecated options:\n\n${[...deprecated].map(([k, v]) => `${k}: ${v}`).sort().join('\n\n')}`);
+  warnings.push(...ctx.notes);
+
+  return { name, services, networks, secrets, configs, volumes, warnings, convertError };
 }

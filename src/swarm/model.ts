@@ -36,6 +36,8 @@ export class SwarmNode {
   /** The node's own address on each overlay it uses (its load-balancer endpoint). */
   readonly lbAddrs = new Map<string, Ip4>();
   observer: NodeObserver | null = null;
+  /** Where its VXLAN traffic comes from and goes to (`--data-path-addr`, else its address). */
+  dataAddr: Ip4;
 
   constructor(
     readonly id: string,
@@ -51,6 +53,7 @@ export class SwarmNode {
   ) {
     this.role_ = role;
     this.lastSeen = joinedAt;
+    this.dataAddr = addr;
   }
 
   // Role, status and availability are written from the CLI as well as by the cluster: setters let
@@ -220,8 +223,14 @@ export class SwarmNetwork {
   version = 0;
 }
 
-export class Secret {
+/** The two kinds of named data swarmkit keeps in Raft and hands to the tasks that reference them
+ *  as files (api.Secret, api.Config): the same shape, told apart by kind. A config's data can be
+ *  read back (`config inspect`); a secret's cannot. */
+export type FileObjectKind = 'secret' | 'config';
+
+export class FileObject {
   constructor(
+    readonly kind: FileObjectKind,
     readonly id: string,
     readonly name: string,
     readonly data: string,
@@ -231,6 +240,9 @@ export class Secret {
     readonly version: number,
   ) {}
 }
+
+export type Secret = FileObject;
+export type Config = FileObject;
 
 /** What the updater replaces one at a time: a replica's slot, or a global service's node. */
 export function slotKey(svc: Service, t: Task): string {

@@ -45,16 +45,29 @@ export interface Resources {
   readonly limitMemory: number;
 }
 
-export interface SecretRef {
+/** A secret or config reference (api.SecretReference / api.ConfigReference, File target). */
+export interface FileRef {
+  /** The object's name. */
   readonly source: string;
-  /** File name under /run/secrets. */
+  /** Secrets: a file name under /run/secrets (or an absolute path). Configs: a path, relative ones from /. */
   readonly target: string;
+  /** File owner and mode; absent means Docker's defaults, "0", "0", 0444. */
+  readonly uid?: string;
+  readonly gid?: string;
+  readonly mode?: number;
 }
+export type SecretRef = FileRef;
+export type ConfigRef = FileRef;
 
 export interface Mount {
-  readonly type: 'volume' | 'bind';
+  readonly type: 'volume' | 'bind' | 'tmpfs';
+  /** A volume's name ('' for an anonymous volume) or a bind's host path. */
   readonly source: string;
   readonly target: string;
+  /** `:ro` / `read_only: true`; absent means read-write. */
+  readonly readOnly?: boolean;
+  /** mount.VolumeOptions of a named volume: what the node creates it with on first use. */
+  readonly volumeOptions?: { readonly labels: Record<string, string> | null; readonly driver: string | null; readonly driverOptions: Record<string, string> | null };
 }
 
 export interface ServiceSpec {
@@ -80,6 +93,7 @@ export interface ServiceSpec {
   readonly update: UpdateConfig;
   readonly rollback: UpdateConfig;
   readonly secrets: SecretRef[];
+  readonly configs: ConfigRef[];
   readonly mounts: Mount[];
   /** Bumped by `--force` so that an unchanged spec still redeploys. */
   readonly forceUpdate: number;
@@ -96,7 +110,7 @@ export function defaultSpec(name: string, image: string): ServiceSpec {
     name, image, args: [], env: [], labels: {}, containerLabels: {}, hostname: null,
     mode: { kind: 'replicated', replicas: 1 }, networks: [], endpointMode: 'vip', ports: [], constraints: [], preferences: [],
     maxReplicasPerNode: 0, resources: NO_RESOURCES, restart: DEFAULT_RESTART, update: DEFAULT_UPDATE, rollback: DEFAULT_ROLLBACK,
-    secrets: [], mounts: [], forceUpdate: 0,
+    secrets: [], configs: [], mounts: [], forceUpdate: 0,
   };
 }
 
@@ -122,3 +136,17 @@ export function parseBytes(text: string): number | null {
   const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
   return Math.round(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
 }
+
+/** The most replicas one service may ask for. Docker 19.03 takes any uint64 (swarmkit then creates
+ *  a task per slot, and the scheduler leaves what fits nowhere pending); the simulator refuses a
+ *  count it could not schedule within seconds. 10,000 is the benchmark's size (1,000 nodes). */
+export const MAX_REPLICAS = 10_000;
+
+/** Why `replicas` is refused, or null. */
+export function replicasLimit(replicas: number): string | null {
+  return replicas > MAX_REPLICAS ? `swarmsim: a service may have at most ${MAX_REPLICAS} replicas in the simulator (asked for ${replicas})` : null;
+}
+
+/** The most services one swarm may hold in the simulator (Docker sets no limit): 2,000 are
+ *  created one command at a time in about a second; 10,000 would take a minute. */
+export const MAX_SERVICES = 2_000;

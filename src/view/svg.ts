@@ -50,10 +50,6 @@ export function renderSvg(l: Layout, lit: Lit | null = null, standalone = false)
     for (const wire of l.wires) {
       const pts = wire.points.map((p) => `${r1(p.x)},${r1(p.y)}`).join(' ');
       out.push(`<polyline class="wire ${wire.kind}" data-from="${esc(wire.source)}" data-to="${esc(wire.target)}" points="${pts}"><title>${esc(`${wire.kind}: ${wire.label}`)}</title></polyline>`);
-      if (wire.kind === 'vxlan' && wire.points.length > 0) {
-        const mid = wire.points[Math.floor(wire.points.length / 2)]!;
-        out.push(`<text x="${r1(mid.x + 3)}" y="${r1(mid.y - 3)}" fill="#7a3db8">${esc(wire.label)}</text>`);
-      }
     }
     out.push('</g>');
   }

@@ -8,7 +8,9 @@ import { SEC } from '../../src/sim/clock.js';
 import { hopText, summarize } from '../../src/trace/render.js';
 import { sh, vethPair, world } from '../helpers.js';
 
-const pair = (): ReturnType<typeof vethPair> => vethPair();
+function pair() {
+  return vethPair();
+}
 
 describe('links and addresses', () => {
   it('numbers a veth pair as the kernel does and names the peer across namespaces (seed 004)', () => {

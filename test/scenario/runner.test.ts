@@ -119,8 +119,11 @@ describe('scenario runner', () => {
     expect(transcript).toContain('[root@n1 ~]# nsenter --net=/var/run/netns/sbox\n[root@n1 ~]# ip link\n1: lo: <LOOPBACK>');
   });
 
-  it('refuses an undefined ${NAME}', () => {
-    expect(() => runText(`${HOST}steps:\n  - run: ip netns add \${NOPE}\n`)).toThrow(/\$\{NOPE\} is not defined/);
+  it('leaves a ${NAME} that no step saved to the shell, and refuses it in an expectation', () => {
+    const { res, transcript } = runText(`${HOST}steps:\n  - run: export NOPE=x; echo "\${NOPE}[\${UNSET}]"\n    expect: { stdout: "x[]" }\n`);
+    expect(res.passed).toBe(true);
+    expect(transcript).toBe('[root@n1 ~]# export NOPE=x; echo "${NOPE}[${UNSET}]"\nx[]\n');
+    expect(() => runText(`${HOST}steps:\n  - run: echo hi\n    expect: { stdout: "\${NOPE}" }\n`)).toThrow(/\$\{NOPE\} is not defined/);
   });
 });
 

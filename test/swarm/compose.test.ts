@@ -180,7 +180,7 @@ describe('compose: the seed stacks', () => {
       networks: [{ target: 'wordpress_my-network', aliases: ['db'] }],
       constraints: ['node.role == manager'],
       secrets: [{ source: 'password', target: 'password' }],
-      mounts: [{ type: 'volume', source: 'wordpress_db_data', target: '/var/lib/mysql' }],
+      mounts: [{ type: 'volume', source: 'wordpress_db_data', target: '/var/lib/mysql', volumeOptions: { labels: { 'com.docker.stack.namespace': 'wordpress' }, driver: null, driverOptions: null } }],
     });
     expect(st.services[1]!.spec).toEqual({
       ...defaultSpec('wordpress_web', 'wordpress'),
@@ -197,14 +197,17 @@ describe('compose: the seed stacks', () => {
     expect(st.networks).toEqual([{
       key: 'my-network', name: 'wordpress_my-network', driver: 'overlay', external: false, attachable: false, driverOpts: {}, labels: ns, subnet: null,
     }]);
-    expect(st.secrets).toEqual([{ key: 'password', name: 'password', external: true, file: null }]);
-    expect(st.volumes).toEqual([{ key: 'db_data', name: 'wordpress_db_data', external: false, driver: 'local' }]);
+    expect(st.secrets).toEqual([{ key: 'password', name: 'password', external: true, file: null, labels: ns }]);
+    expect(st.configs).toEqual([]);
+    expect(st.volumes).toEqual([{ key: 'db_data', name: 'wordpress_db_data', external: false, driver: 'local', driverOpts: {}, labels: ns }]);
+    expect(st.convertError).toBeNull();
+    expect(st.services.map((s) => s.daemonError)).toEqual([null, null]);
   });
 
   it('creates a file secret named after the stack, its path resolved against the compose file directory', () => {
     const text = WORDPRESS.replace('    external: true\n', '    file: ./db_root_password\n');
     const st = loadStack('wordpress', [f(text)]);
-    expect(st.secrets).toEqual([{ key: 'password', name: 'wordpress_password', external: false, file: '/root/wordpress/db_root_password' }]);
+    expect(st.secrets).toEqual([{ key: 'password', name: 'wordpress_password', external: false, file: '/root/wordpress/db_root_password', labels: { 'com.docker.stack.namespace': 'wordpress' } }]);
     expect(st.services[0]!.spec.secrets).toEqual([{ source: 'wordpress_password', target: 'password' }]);
   });
 
@@ -219,7 +222,7 @@ describe('compose: the seed stacks', () => {
     expect(spec('vote').ports).toEqual([{ published: 5000, target: 80, protocol: 'tcp', mode: 'ingress' }]);
     expect(spec('vote').update.parallelism).toBe(2);
     expect(spec('db').mode).toEqual({ kind: 'replicated', replicas: 1 });
-    expect(spec('db').mounts).toEqual([{ type: 'volume', source: 'vote_db-data', target: '/var/lib/postgresql/data' }]);
+    expect(spec('db').mounts).toEqual([{ type: 'volume', source: 'vote_db-data', target: '/var/lib/postgresql/data', volumeOptions: { labels: { 'com.docker.stack.namespace': 'vote' }, driver: null, driverOptions: null } }]);
     expect(spec('worker').mode).toEqual({ kind: 'global' });
     expect(spec('worker').labels).toEqual({ APP: 'VOTING', 'com.docker.stack.namespace': 'vote', 'com.docker.stack.image': 'dockersamples/examplevotingapp_worker' });
     expect(spec('worker').networks).toEqual([{ target: 'vote_backend', aliases: ['worker'] }, { target: 'vote_frontend', aliases: ['worker'] }]);
@@ -327,15 +330,15 @@ volumes:
     external: true
 `, '/srv/app/stack.yml')]);
     expect(st.services[0]!.spec.mounts).toEqual([
-      { type: 'volume', source: 'st_data', target: '/data' },
-      { type: 'volume', source: 'shared', target: '/shared' },
+      { type: 'volume', source: 'st_data', target: '/data', volumeOptions: { labels: { 'com.docker.stack.namespace': 'st' }, driver: 'local', driverOptions: null } },
+      { type: 'volume', source: 'shared', target: '/shared', readOnly: true, volumeOptions: { labels: null, driver: null, driverOptions: null } },
       { type: 'volume', source: '', target: '/cache' },
       { type: 'bind', source: '/srv/app/conf', target: '/etc/nginx/conf.d' },
       { type: 'bind', source: '/srv/logs', target: '/logs' },
     ]);
     expect(st.volumes).toEqual([
-      { key: 'data', name: 'st_data', external: false, driver: 'local' },
-      { key: 'shared', name: 'shared', external: true, driver: 'local' },
+      { key: 'data', name: 'st_data', external: false, driver: 'local', driverOpts: {}, labels: { 'com.docker.stack.namespace': 'st' } },
+      { key: 'shared', name: 'shared', external: true, driver: 'local', driverOpts: {}, labels: { 'com.docker.stack.namespace': 'st' } },
     ]);
   });
 });
@@ -447,7 +450,8 @@ networks:
 });
 
 describe('compose: several -c files', () => {
-  it('merges in order: later scalars win, environment and ports merge, networks are replaced', () => {
+  // Outputs checked against docker/cli v19.03.13's loader on these two files.
+  it('merges in order: later scalars win, environment and ports merge, other lists are appended', () => {
     const base = f(`version: "3.7"
 services:
   web:
@@ -483,7 +487,8 @@ networks:
     expect(st.services.map((s) => s.key)).toEqual(['web', 'cache']);
     const web = st.services[0]!.spec;
     expect(web.image).toBe('nginx:1.19');
-    expect(web.args).toEqual(['nginx-debug']);
+    // mergo.WithAppendSlice: the command's words are appended, not replaced.
+    expect(web.args).toEqual(['nginx', '-g', 'daemon off;', 'nginx-debug']);
     expect(web.env).toEqual(['A=1', 'B=3', 'C=4']);
     expect(web.ports.map((p) => p.published)).toEqual([80, 443]);
     expect(web.mode).toEqual({ kind: 'replicated', replicas: 5 });
@@ -493,61 +498,115 @@ networks:
     expect(st.networks.map((n) => [n.name, n.attachable])).toEqual([['app_default', false], ['app_net', true]]);
   });
 
+  it('keeps a tmpfs mount, and refuses one with a source, as convert/volume.go does', () => {
+    expect(load('version: "3.7"\nservices:\n  a:\n    image: x\n    volumes:\n      - type: tmpfs\n        target: /t\n').services[0]!.spec.mounts).toEqual([{ type: 'tmpfs', source: '', target: '/t' }]);
+    expect(load('version: "3.7"\nservices:\n  a:\n    image: x\n    volumes:\n      - type: tmpfs\n        source: s\n        target: /t\n').convertError).toEqual({ key: 'a', message: 'service a: invalid tmpfs source, source must be empty' });
+  });
+
+  it('refuses a key that yaml.v2 does not read as a string', () => {
+    expect(loadError('version: "3.7"\nservices:\n  a:\n    image: x\n    networks:\n      n:\n        aliases: [y]\n').message).toBe('Non-string key in services.a.networks: false');
+    expect(loadError('version: "3.7"\n1: x\nservices: {}\n').message).toBe('Non-string key at top level: 1');
+  });
+
+  it('mounts a volume named in both files twice, as 19.03 does', () => {
+    const a = f('version: "3.7"\nservices:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\nvolumes:\n  data:\n', '/d/a.yml');
+    const st = loadStack('s', [a, { ...a, path: '/d/b.yml' }]);
+    expect(st.services[0]!.spec.mounts.map((m) => `${m.source}:${m.target}`)).toEqual(['s_data:/var/lib/postgresql/data', 's_data:/var/lib/postgresql/data']);
+  });
+
   it('refuses files of different versions', () => {
     const e = loadError([f('version: "3.7"\nservices: {}\n', 'a.yml'), f('services: {}\nversion: "3.8"\n', 'b.yml')]);
-    expect(e.message).toBe('b.yml: version mismatched between two composefiles : 3.7 and 3.8');
+    expect(e.message).toBe('version mismatched between two composefiles : 3.7 and 3.8');
     expect([e.line, e.column]).toEqual([2, 10]);
   });
 
   it('reports an error in the second file against that file', () => {
     const e = loadError([f('version: "3.7"\nservices:\n  a: { image: x }\n', 'a.yml'), f('version: "3.7"\nservices:\n  a:\n    deploy:\n      replicas: many\n', 'b.yml')]);
-    expect(e.message).toBe('b.yml: services.a.deploy.replicas must be a integer');
+    expect(e.message).toBe('services.a.deploy.replicas must be a integer');
     expect([e.line, e.column]).toEqual([5, 17]);
   });
 });
 
 describe('compose: errors, with the file and the line', () => {
   const cases: Array<[string, string, string, number, number]> = [
-    ['a version 2 file', 'version: "2"\nservices:\n  a: { image: x }\n', 'stack.yml: unsupported Compose file version: 2', 1, 10],
-    ['no version', 'services:\n  a: { image: x }\n', 'stack.yml: unsupported Compose file version: 1.0', 1, 1],
-    ['a version newer than 19.03 knows', 'version: "3.9"\nservices: {}\n', 'stack.yml: unsupported Compose file version: 3.9', 1, 10],
-    ['a version written as a number', 'version: 3.7\nservices: {}\n', 'stack.yml: version must be a string', 1, 10],
-    ['an unknown top-level key', 'version: "3.7"\nservices: {}\nfoo: 1\n', 'stack.yml: foo Additional property foo is not allowed', 3, 1],
-    ['an unknown service key', 'version: "3.7"\nservices:\n  web:\n    image: x\n    foo: bar\n', 'stack.yml: foo Additional property foo is not allowed', 5, 5],
-    ['a misplaced deploy key', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      restart_policy: {}\n      ports: ["80:80"]\n', 'stack.yml: ports Additional property ports is not allowed', 7, 7],
-    ['a key newer than the file version', 'version: "3.0"\nservices: {}\nsecrets: {}\n', 'stack.yml: secrets Additional property secrets is not allowed', 3, 1],
-    ['max_replicas_per_node before 3.8', 'version: "3.7"\nservices:\n  w:\n    image: x\n    deploy:\n      placement:\n        max_replicas_per_node: 1\n', 'stack.yml: max_replicas_per_node Additional property max_replicas_per_node is not allowed', 7, 9],
-    ['replicas as a string', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      replicas: "3"\n', 'stack.yml: services.web.deploy.replicas must be a integer', 6, 17],
-    ['cpus as a number', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      resources:\n        limits:\n          cpus: 0.5\n', 'stack.yml: services.web.deploy.resources.limits.cpus must be a string', 8, 17],
-    ['an environment value of the wrong type', 'version: "3.7"\nservices:\n  web:\n    image: x\n    environment:\n      DEBUG: true\n', 'stack.yml: services.web.environment.DEBUG must be a string, number or null', 6, 14],
-    ['a plain n, which yaml.v2 reads as false', 'version: "3.7"\nservices:\n  web:\n    image: x\n    networks: [n]\n', 'stack.yml: services.web.networks.0 must be a string', 5, 16],
-    ['a service that is not a mapping', 'version: "3.7"\nservices:\n  web: nginx\n', 'stack.yml: services.web must be a mapping', 3, 8],
-    ['a bad duration', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      update_config:\n        delay: 10 seconds\n', "stack.yml: services.web.deploy.update_config.delay Does not match format 'duration'", 7, 16],
-    ['a duration without unit', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      restart_policy:\n        delay: 5\n', 'stack.yml: services.web.deploy.restart_policy.delay must be a string', 7, 16],
-    ['a bad update order', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      update_config:\n        order: first\n', 'stack.yml: services.web.deploy.update_config.order services.web.deploy.update_config.order must be one of the following: "start-first", "stop-first"', 7, 16],
-    ['an unknown key in the long port syntax', 'version: "3.7"\nservices:\n  web:\n    image: x\n    ports:\n      - target: 80\n        host_ip: 0.0.0.0\n', 'stack.yml: services.web.ports.0 Additional property host_ip is not allowed', 7, 9],
-    ['an undefined network', 'version: "3.7"\nservices:\n  web:\n    image: x\n    networks:\n      - my-net\n', 'stack.yml: service web: undefined network "my-net"', 6, 9],
-    ['an undefined secret', 'version: "3.7"\nservices:\n  web:\n    image: x\n    secrets:\n      - source: pw\n        target: db_pw\n', 'stack.yml: service web: undefined secret "pw"', 6, 17],
-    ['an undefined volume', 'version: "3.7"\nservices:\n  web:\n    image: x\n    volumes:\n      - data:/data\n', 'stack.yml: service web: undefined volume "data"', 6, 9],
-    ['replicas with global mode', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      mode: global\n      replicas: 2\n', 'stack.yml: service web: replicas can only be used with replicated mode', 7, 17],
-    ['an unknown mode', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      mode: replicated-job\n', 'stack.yml: service web: Unknown mode: replicated-job', 6, 13],
-    ['a bad restart condition', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      restart_policy:\n        condition: always\n', 'stack.yml: failed to create service st_web: Error response from daemon: invalid RestartCondition: "always"', 7, 20],
-    ['a service without an image', 'version: "3.7"\nservices:\n  web:\n    build: .\n', 'stack.yml: failed to create service st_web: Error response from daemon: rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided', 3, 3],
-    ['a forbidden option', 'version: "3.7"\nservices:\n  web:\n    image: x\n    volumes_from: [db]\n', 'stack.yml: Compose file contains unsupported options:\n\nvolumes_from: To share a volume between services, define it using the top-level `volumes` option and reference it from each service that shares it using the service-level `volumes` option.', 5, 5],
-    ['an external volume with a driver', 'version: "3.7"\nservices: {}\nvolumes:\n  v:\n    external: true\n    driver: local\n', 'stack.yml: conflicting parameters "external" and "driver" specified for volume "v"', 6, 5],
-    ['a bad port', 'version: "3.7"\nservices:\n  web:\n    image: x\n    ports: ["80:http"]\n', 'stack.yml: service web: Invalid containerPort: http', 5, 13],
+    ['a version 2 file', 'version: "2"\nservices:\n  a: { image: x }\n', 'unsupported Compose file version: 2', 1, 10],
+    ['no version', 'services:\n  a: { image: x }\n', 'unsupported Compose file version: 1.0', 1, 1],
+    ['a version newer than 19.03 knows', 'version: "3.9"\nservices: {}\n', 'unsupported Compose file version: 3.9', 1, 10],
+    ['a version written as a number', 'version: 3.7\nservices: {}\n', 'version must be a string', 1, 10],
+    ['an unknown top-level key', 'version: "3.7"\nservices: {}\nfoo: 1\n', 'foo Additional property foo is not allowed', 3, 1],
+    ['an unknown service key', 'version: "3.7"\nservices:\n  web:\n    image: x\n    foo: bar\n', 'foo Additional property foo is not allowed', 5, 5],
+    ['a misplaced deploy key', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      restart_policy: {}\n      ports: ["80:80"]\n', 'ports Additional property ports is not allowed', 7, 7],
+    ['a key newer than the file version', 'version: "3.0"\nservices: {}\nsecrets: {}\n', 'secrets Additional property secrets is not allowed', 3, 1],
+    ['max_replicas_per_node before 3.8', 'version: "3.7"\nservices:\n  w:\n    image: x\n    deploy:\n      placement:\n        max_replicas_per_node: 1\n', 'max_replicas_per_node Additional property max_replicas_per_node is not allowed', 7, 9],
+    ['replicas as a string', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      replicas: "3"\n', 'services.web.deploy.replicas must be a integer', 6, 17],
+    ['cpus as a number', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      resources:\n        limits:\n          cpus: 0.5\n', 'services.web.deploy.resources.limits.cpus must be a string', 8, 17],
+    ['an environment value of the wrong type', 'version: "3.7"\nservices:\n  web:\n    image: x\n    environment:\n      DEBUG: true\n', 'services.web.environment.DEBUG must be a string, number or null', 6, 14],
+    ['a plain n, which yaml.v2 reads as false', 'version: "3.7"\nservices:\n  web:\n    image: x\n    networks: [n]\n', 'services.web.networks.0 must be a string', 5, 16],
+    ['a service that is not a mapping', 'version: "3.7"\nservices:\n  web: nginx\n', 'services.web must be a mapping', 3, 8],
+    ['a bad duration', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      update_config:\n        delay: 10 seconds\n', "services.web.deploy.update_config.delay Does not match format 'duration'", 7, 16],
+    ['a duration without unit', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      restart_policy:\n        delay: 5\n', 'services.web.deploy.restart_policy.delay must be a string', 7, 16],
+    ['a bad update order', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      update_config:\n        order: first\n', 'services.web.deploy.update_config.order services.web.deploy.update_config.order must be one of the following: "start-first", "stop-first"', 7, 16],
+    ['an unknown key in the long port syntax', 'version: "3.7"\nservices:\n  web:\n    image: x\n    ports:\n      - target: 80\n        host_ip: 0.0.0.0\n', 'services.web.ports.0 Additional property host_ip is not allowed', 7, 9],
+    ['a forbidden option', 'version: "3.7"\nservices:\n  web:\n    image: x\n    volumes_from: [db]\n', 'Compose file contains unsupported options:\n\nvolumes_from: To share a volume between services, define it using the top-level `volumes` option and reference it from each service that shares it using the service-level `volumes` option.\n', 5, 5],
+    ['an external volume with a driver', 'version: "3.7"\nservices: {}\nvolumes:\n  v:\n    external: true\n    driver: local\n', 'conflicting parameters "external" and "driver" specified for volume "v"', 6, 5],
+    ['a bad port', 'version: "3.7"\nservices:\n  web:\n    image: x\n    ports: ["80:http"]\n', 'service web: Invalid containerPort: http', 5, 13],
     ['bad YAML', 'version: "3.7"\nservices:\n  web:\n    image: x\n   bad: [\n', '', 5, 0],
   ];
   for (const [what, text, message, line, column] of cases) {
     it(`refuses ${what}`, () => {
       const e = loadError(text);
       if (message === '') {
-        expect(e.message.startsWith('stack.yml: ')).toBe(true);
+        expect(e.message.startsWith('')).toBe(true);
         expect(e.line).toBeGreaterThanOrEqual(line - 1);
       } else {
         expect(e.message).toBe(message);
         expect([e.line, e.column]).toEqual([line, column]);
       }
+    });
+  }
+});
+
+describe('compose: errors the 19.03 CLI meets after it created networks, secrets and configs', () => {
+  // convert.Services: the deploy stops there (stackdeploy.ts prints it).
+  const convertCases: Array<[string, string, string, number, number]> = [
+    ['an undefined network', 'version: "3.7"\nservices:\n  web:\n    image: x\n    networks:\n      - my-net\n', 'service web: undefined network "my-net"', 6, 9],
+    ['an undefined secret', 'version: "3.7"\nservices:\n  web:\n    image: x\n    secrets:\n      - source: pw\n        target: db_pw\n', 'service web: undefined secret "pw"', 6, 17],
+    ['an undefined volume', 'version: "3.7"\nservices:\n  web:\n    image: x\n    volumes:\n      - data:/data\n', 'service web: undefined volume "data"', 6, 9],
+    ['replicas with global mode', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      mode: global\n      replicas: 2\n', 'service web: replicas can only be used with replicated mode', 7, 17],
+    ['an unknown mode', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      mode: replicated-job\n', 'service web: Unknown mode: replicated-job', 6, 13],
+  ];
+  for (const [what, text, message] of convertCases) {
+    it(`stops at ${what}`, () => {
+      const st = load(text);
+      expect(st.convertError).toEqual({ key: 'web', message });
+    });
+  }
+  // The daemon's answer to ServiceCreate, kept with the service.
+  const daemonCases: Array<[string, string, string, number, number]> = [
+    ['a bad restart condition', 'version: "3.7"\nservices:\n  web:\n    image: x\n    deploy:\n      restart_policy:\n        condition: always\n', 'invalid RestartCondition: "always"', 7, 20],
+    ['a service without an image', 'version: "3.7"\nservices:\n  web:\n    build: .\n', 'rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided', 3, 3],
+  ];
+  for (const [what, text, message] of daemonCases) {
+    it(`keeps the daemon's refusal of ${what}`, () => {
+      const st = load(text);
+      expect(st.convertError).toBeNull();
+      expect(st.services[0]!.daemonError).toBe(message);
+    });
+  }
+});
+
+describe('compose: YAML mistakes in yaml.v2\'s words and line, as the 19.03 CLI prints them', () => {
+  const cases: Array<[string, string, string]> = [
+    ['a key indented less than its siblings', 'version: "3.7"\nservices:\n  a:\n    image: x\n   bad: [\n', 'yaml: line 4: did not find expected key'],
+    ['a tab as indentation', 'version: "3.7"\nservices:\n  a:\n\timage: x\n', 'yaml: line 4: found character that cannot start any token'],
+    ['a list started on a key line', 'version: "3.7"\nservices:\n  a:\n    image: x\n    ports: - 80\n', 'yaml: line 5: block sequence entries are not allowed in this context'],
+    ['an unclosed quote', 'version: "3.7"\nservices:\n  a:\n    image: "x\n', 'yaml: line 5: found unexpected end of stream'],
+    ['a mapping under a scalar value', 'version: "3.7"\nservices:\n  a:\n    image: x\n      foo: y\n', 'yaml: line 5: mapping values are not allowed in this context'],
+    ['a list item among mapping keys', 'version: "3.7"\nservices:\n  a:\n    image: x\n  - b\n', 'yaml: line 4: did not find expected key'],
+  ];
+  for (const [what, text, message] of cases) {
+    it(`refuses ${what}`, () => {
+      expect(loadError(text).message).toBe(message);
     });
   }
 });

@@ -22,7 +22,7 @@ function valid(j: object): string[] {
   return validate(j) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
-const pair = vethPair;
+const pair = (rules: string[] = []): ReturnType<typeof vethPair> => vethPair(rules.map((r) => `ip netns exec b ${r}`));
 
 function lastHop(t: Trace, dir: 'request' | 'reply'): HopEvent {
   return summarize(t.outcome(dir))!.hops.at(-1)!;

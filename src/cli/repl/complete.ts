@@ -10,7 +10,7 @@ import { filesOf } from '../../shell/exec.js';
 import { programs } from '../../shell/registry.js';
 
 /** What the argument at a place names. */
-type Kind = 'host' | 'container' | 'service' | 'network' | 'secret' | 'node' | 'netns' | 'dev' | 'file' | 'image';
+type Kind = 'host' | 'container' | 'service' | 'network' | 'secret' | 'config' | 'volume' | 'node' | 'netns' | 'dev' | 'file' | 'image';
 
 interface Spec {
   readonly sub?: Readonly<Record<string, Spec>>;
@@ -38,11 +38,11 @@ const CONTAINER = leaf('container');
 const DOCKER: Spec = {
   flags: ['--version', '--help'],
   sub: {
-    run: leaf('image', ['-d', '-i', '-t', '-it', '--rm', '--name', '--network', '--net', '-p', '--publish', '-e', '--env', '--link', '--hostname', '-h', '--label', '--network-alias']),
+    run: leaf('image', ['-d', '-i', '-t', '-it', '--rm', '--name', '--network', '--net', '-p', '--publish', '-e', '--env', '--link', '--hostname', '-h', '--label', '--network-alias', '-v', '--volume', '--mount']),
     ps: leaf(undefined, ['-a', '-q', '--no-trunc', '--format', '-f', '--filter']),
     exec: leaf('container', ['-i', '-t', '-it', '-e']),
     inspect: leaf('container', ['--format', '-f']),
-    logs: CONTAINER, stop: CONTAINER, start: CONTAINER, restart: CONTAINER, kill: CONTAINER, rm: leaf('container', ['-f']),
+    logs: CONTAINER, stop: CONTAINER, start: CONTAINER, restart: CONTAINER, kill: CONTAINER, rm: leaf('container', ['-f', '-v']),
     pull: leaf('image'),
     container: { sub: { ls: leaf(undefined, ['-a', '-q']), ps: leaf(undefined, ['-a', '-q']), stop: CONTAINER, start: CONTAINER, rm: CONTAINER, inspect: CONTAINER, logs: CONTAINER, exec: CONTAINER, restart: CONTAINER, kill: CONTAINER } },
     network: {
@@ -74,6 +74,8 @@ const DOCKER: Spec = {
       },
     },
     secret: { sub: { create: leaf('file', ['--label', '-l']), ls: leaf(undefined, ['-q', '--format']), inspect: leaf('secret', ['--pretty', '--format', '-f']), rm: leaf('secret') } },
+    config: { sub: { create: leaf('file', ['--label', '-l']), ls: leaf(undefined, ['-q', '--format']), inspect: leaf('config', ['--pretty', '--format', '-f']), rm: leaf('config') } },
+    volume: { sub: { create: leaf(undefined, ['--driver', '-d', '--label', '--opt', '-o']), ls: leaf(undefined, ['-q', '--format', '--filter', '-f']), inspect: leaf('volume', ['--format', '-f']), rm: leaf('volume', ['-f', '--force']), prune: leaf(undefined, ['-f', '--force', '--filter']) } },
     stack: { sub: { deploy: leaf(undefined, ['-c', '--compose-file', '--prune']), ls: leaf(), services: leaf(), ps: leaf(undefined, ['--filter', '-f', '--no-trunc']), rm: leaf() } },
   },
 };
@@ -124,6 +126,10 @@ export function namesOf(world: World, host: Host, kind: Kind): string[] {
       return cluster === null ? [] : [...cluster.services.values()].map((s) => s.spec.name);
     case 'secret':
       return cluster === null ? [] : [...cluster.secrets.values()].map((s) => s.name);
+    case 'config':
+      return cluster === null ? [] : [...cluster.configs.values()].map((s) => s.name);
+    case 'volume':
+      return [...(d?.volumes.volumes.keys() ?? [])];
     case 'node':
       return cluster === null ? [] : [...cluster.nodes.values()].map((n) => n.hostname);
     case 'netns':

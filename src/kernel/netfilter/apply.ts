@@ -34,8 +34,11 @@ export function applyIptables(ns: Netns, args: readonly string[]): IptCommand {
       break;
     case 'N':
       if (chain === null) throw paramError('option "-N" requires an argument');
+      // iptables 1.4.21 do_command: the first character, a target's name (xtables_find_target:
+      // '' is the standard target), then the length.
+      if (chain.startsWith('-') || chain.startsWith('!')) throw paramError(`chain name not allowed to start with \`${chain[0]}'\n`);
+      if (chain === '' || TARGET_NAMES.has(chain)) throw paramError('chain name may not clash with target name\n');
       if (chain.length > 28) throw paramError(`chain name \`${chain}' too long (must be under 29 chars)`);
-      if (['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(chain) || /^-/.test(chain)) throw paramError(`chain name not allowed to start with \`-'\n`);
       t.newChain(chain);
       break;
     case 'X':
@@ -78,3 +81,10 @@ export function ruleExists(ns: Netns, table: string, chain: string, rule: readon
     throw e;
   }
 }
+
+/** The standard verdicts and the target extensions iptables 1.4.21 ships (libxt_*, libipt_*). */
+const TARGET_NAMES = new Set([
+  'ACCEPT', 'DROP', 'QUEUE', 'RETURN', 'AUDIT', 'CHECKSUM', 'CLASSIFY', 'CLUSTERIP', 'CONNMARK', 'CONNSECMARK', 'CT', 'DNAT',
+  'DNPT', 'HMARK', 'IDLETIMER', 'LED', 'LOG', 'MARK', 'MASQUERADE', 'MIRROR', 'NETMAP', 'NFLOG', 'NFQUEUE', 'NOTRACK', 'RATEEST',
+  'REDIRECT', 'REJECT', 'SAME', 'SECMARK', 'SET', 'SNAT', 'SNPT', 'TCPMSS', 'TCPOPTSTRIP', 'TEE', 'TOS', 'TPROXY', 'TRACE', 'TTL', 'ULOG',
+]);

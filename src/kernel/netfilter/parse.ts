@@ -96,7 +96,9 @@ function parsePortRange(text: string): [number, number] {
   }
   const lo = c === 0 ? 0 : parsePort(text.slice(0, c));
   const hi = c === text.length - 1 ? 65535 : parsePort(text.slice(c + 1));
-  return lo <= hi ? [lo, hi] : [hi, lo];
+  // libxt_tcp/libxt_udp parse_*_ports (1.4.21).
+  if (lo > hi) throw paramError('invalid portrange (min > max)');
+  return [lo, hi];
 }
 
 function parseStates(text: string, what: 'ctstate' | 'state'): number {
@@ -466,9 +468,13 @@ function applyTargetOpt(t: Target, opt: string, val: string): void {
       t.logPrefix = val;
       return;
     case '--log-level': {
+      // xtopt_parse_sysloglevel: 0-7 or a syslog level name (warn, err and panic as aliases).
       const levels = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'];
+      const alias: Record<string, number> = { panic: 0, err: 3, warn: 4 };
       const i = levels.indexOf(val);
-      t.logLevel = i >= 0 ? i : Number(val);
+      const n = i >= 0 ? i : alias[val] ?? (/^\d+$/.test(val) && Number(val) <= 7 ? Number(val) : -1);
+      if (n < 0) throw paramError(`log level "${val}" unknown\n`);
+      t.logLevel = n;
       return;
     }
     case '--reject-with': {
@@ -601,6 +607,8 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
         return;
       case 'j':
       case 'g': {
+        // set_option(): -j/-g has no inverse in inverse_for_options.
+        if (inv) throw paramError(`cannot have ! before -${o}`);
         const v = takeArg(`-${o}`, inline);
         if (jump !== null) throw paramError('multiple -j flags not allowed');
         jump = v;

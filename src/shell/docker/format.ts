@@ -3,7 +3,7 @@ import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
-import { formatRows, humanDuration, tabwrite } from '../table.js';
+import { CONTAINER_CONTEXT, formatRows, humanDuration, NETWORK_CONTEXT, tabwrite } from '../table.js';
 
 /** COMMAND as `docker ps` quotes it: arguments with spaces in single quotes, cut to 20 with "…". */
 export function commandText(cmd: string[]): string {
@@ -29,7 +29,7 @@ function statusText(c: Container, now: number): string {
 
 export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep: (c: Container) => boolean = () => true, format?: string): string {
   const now = d.now;
-  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created);
+  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created || b.seq - a.seq);
   if (last >= 0) list = list.slice(0, last);
   if (quiet) return list.map((c) => c.shortId + '\n').join('');
   // --format fields are the Go names of these columns, plus Labels.
@@ -38,7 +38,7 @@ export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep
     rows.push([c.shortId, c.image.text, commandText(c.cmd), `${humanDuration(now - c.created)} ago`, statusText(c, now), portsText(c), c.name, Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(',')]);
   }
   if (format === undefined) return tabwrite(rows.map((r) => r.slice(0, 7)));
-  return formatRows(rows, ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names', 'Labels'], format);
+  return formatRows(rows, ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names', 'Labels'], format, CONTAINER_CONTEXT);
 }
 
 export function networkLs(d: Daemon, quiet: boolean, keep: (n: Network) => boolean = () => true, format?: string): string {
@@ -46,7 +46,7 @@ export function networkLs(d: Daemon, quiet: boolean, keep: (n: Network) => boole
   if (quiet) return list.map((n) => n.id.slice(0, 12) + '\n').join('');
   const rows = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE']];
   for (const n of list) rows.push([n.id.slice(0, 12), n.name, n.driver, n.scope]);
-  return formatRows(rows, ['ID', 'Name', 'Driver', 'Scope'], format);
+  return formatRows(rows, ['ID', 'Name', 'Driver', 'Scope'], format, NETWORK_CONTEXT);
 }
 
 function sorted<T>(entries: Array<[string, T]>): Record<string, T> {
@@ -55,7 +55,14 @@ function sorted<T>(entries: Array<[string, T]>): Record<string, T> {
   return out;
 }
 
-export function networkJson(d: Daemon, n: Network): object {
+/** A node of a network's gossip cluster, as `network inspect` lists it (networkdb PeerInfo). */
+export interface NetworkPeer {
+  readonly Name: string;
+  readonly IP: string;
+}
+
+/** `peers`: for a swarm-scoped network, the nodes it is attached on (libnetwork network.Peers). */
+export function networkJson(d: Daemon, n: Network, peers: NetworkPeer[] | null = null): object {
   const containers: Array<[string, object]> = [];
   for (const ep of n.endpoints.values()) {
     containers.push([ep.key, {
@@ -95,6 +102,7 @@ export function networkJson(d: Daemon, n: Network): object {
     Containers: sorted(containers),
     Options: sorted(Object.entries(n.options)),
     Labels: sorted(Object.entries(n.flags.labels)),
+    ...(peers !== null ? { Peers: peers } : {}),
   };
 }
 
@@ -135,6 +143,11 @@ export function containerJson(d: Daemon, c: Container): object {
     Image: `sha256:${c.imageId}`,
     Name: `/${c.name}`,
     HostConfig: { NetworkMode: c.networkMode === 'bridge' ? 'default' : c.networkMode },
+    // types.MountPoint: Name and Driver only for volumes; binds propagate rprivate by default.
+    Mounts: c.mounts.map((m) => ({
+      Type: m.type, ...(m.volume !== null ? { Name: m.volume.name } : {}), Source: m.source, Destination: m.destination,
+      ...(m.volume !== null ? { Driver: m.volume.driver } : {}), Mode: m.mode, RW: m.rw, Propagation: m.type === 'bind' ? 'rprivate' : '',
+    })),
     Config: {
       Hostname: c.hostname,
       Env: [...c.env].map(([k, v]) => `${k}=${v}`),

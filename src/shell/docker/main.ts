@@ -6,9 +6,13 @@ import { NOT_RUNNING, daemonOf } from './common.js';
 import { dockerNetwork } from './networks.js';
 import { dockerNode, dockerSwarm } from './swarmcmd.js';
 import { dockerService } from './servicecmd.js';
-import { dockerSecret } from './secretcmd.js';
+import { dockerConfig, dockerSecret } from './fileobjcmd.js';
 import { dockerStack } from './stackcmd.js';
+import { dockerVolume } from './volumecmd.js';
 import { dockerOf } from '../../docker/engine.js';
+import { TemplateError } from '../gotemplate.js';
+import { dockerInfo } from './info.js';
+import { dockerImageCmd } from './imagecmd.js';
 
 export const docker: Program = (ctx, argv, exit) => {
   const [sub, ...args] = argv.slice(1);
@@ -32,15 +36,34 @@ export const docker: Program = (ctx, argv, exit) => {
     println(ctx, NOT_RUNNING);
     return exit(1);
   }
-  if (sub === 'run') return dockerRun(ctx, d, args, exit);
-  if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
-  if (sub === 'swarm') return dockerSwarm(ctx, d, args, exit);
-  if (sub === 'node') return dockerNode(ctx, d, args, exit);
-  if (sub === 'service') return dockerService(ctx, d, args, exit);
-  if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
-  if (sub === 'stack') return dockerStack(ctx, d, args, exit);
-  if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
-  if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+  if (sub === 'info' || sub === 'system' && args[0] === 'info') {
+    dockerInfo(ctx, d);
+    return exit(0);
+  }
+  try {
+    if (sub === 'run') return dockerRun(ctx, d, args, exit);
+    if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
+    if (sub === 'swarm') return dockerSwarm(ctx, d, args, exit);
+    if (sub === 'node') return dockerNode(ctx, d, args, exit);
+    if (sub === 'service') return dockerService(ctx, d, args, exit);
+    if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
+    if (sub === 'config') return dockerConfig(ctx, d, args, exit);
+    if (sub === 'volume') return dockerVolume(ctx, d, args, exit);
+    if (sub === 'stack') return dockerStack(ctx, d, args, exit);
+    // `docker container <verb>`: the management command form of the same verbs (ls/list = ps).
+    if (sub === 'container' && args[0] !== undefined) {
+      const verb = args[0] === 'ls' || args[0] === 'list' ? 'ps' : args[0];
+      if (verb === 'run') return dockerRun(ctx, d, args.slice(1), exit);
+      if (dockerContainerCmd(ctx, d, verb, args.slice(1), exit)) return;
+    }
+    if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+    if (dockerImageCmd(ctx, d, sub, args, exit)) return;
+  } catch (e) {
+    // cli/command/formatter and inspect: `Template parsing error: template: :1: …`, exit 1.
+    if (!(e instanceof TemplateError)) throw e;
+    println(ctx, `Template parsing error: ${e.message}`);
+    return exit(1);
+  }
   println(ctx, `docker: '${sub}' is not a docker command.`);
   println(ctx, "See 'docker --help'");
   exit(1);

@@ -3,12 +3,14 @@ import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Network } from '../../docker/model.js';
-import { parseIp4 } from '../../core/addr.js';
-import { goJson } from '../table.js';
+import { createHash } from 'node:crypto';
+import { formatIp4, parseIp4 } from '../../core/addr.js';
+import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { networkJson, networkLs } from './format.js';
+import type { NetworkPeer } from './format.js';
 import { swarmOf } from '../../agent/swarm-world.js';
-import { parseCidr } from '../../core/addr.js';
+import { networkOf, parseCidr } from '../../core/addr.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
 /** docker network create -d overlay on a swarm node: the managers allocate it (swarm scope). */
@@ -61,17 +63,20 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       return exit(0);
     }
     case 'inspect': {
-      const refs = rest.filter((a) => !a.startsWith('-'));
+      const cmd = subcommand('inspect').option('-f, --format <tpl>').option('-v, --verbose').argument('[networks...]');
+      if (!parseFlags(ctx, cmd, rest, 'network inspect', exit)) return;
+      const format = cmd.opts<{ format?: string }>().format;
       const out: object[] = [];
       let rc = 0;
-      for (const ref of refs) {
+      for (const ref of cmd.args) {
         const n = d.findNetwork(ref);
         if (n === null) {
           println(ctx, `Error: No such network: ${ref}`);
           rc = 1;
-        } else out.push(networkJson(d, n));
+        } else if (format !== undefined) println(ctx, goTemplate(format, networkJson(d, n, networkPeers(ctx, d, n))));
+        else out.push(networkJson(d, n, networkPeers(ctx, d, n)));
       }
-      if (out.length > 0 || rc === 0) println(ctx, goJson(out));
+      if (format === undefined && (out.length > 0 || rc === 0)) println(ctx, goJson(out));
       return exit(rc);
     }
     case 'create': {
@@ -95,6 +100,24 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       if (o.gateway !== undefined && parseIp4(o.gateway) === null) {
         println(ctx, `invalid argument "${o.gateway}" for "--gateway" flag: invalid string being converted to IP address: ${o.gateway}`);
         return exit(125);
+      }
+      // docker/cli consolidateIpam: a gateway needs a subnet that holds it.
+      if (o.gateway !== undefined) {
+        const sub = o.subnet === undefined ? null : parseCidr(o.subnet);
+        if (o.subnet === undefined) {
+          println(ctx, 'every ip-range or gateway must have a corresponding subnet');
+          return exit(1);
+        }
+        if (sub !== null && networkOf(parseIp4(o.gateway)!, sub.len) !== networkOf(sub.addr, sub.len)) {
+          println(ctx, `no matching subnet for gateway ${o.gateway}`);
+          return exit(1);
+        }
+      }
+      // The bridge driver reads its MTU option with strconv.Atoi (libnetwork bridge.go fromLabels).
+      const mtu = labelsOf(o.opt)['com.docker.network.driver.mtu'];
+      if (mtu !== undefined && o.driver === 'bridge' && !/^[+-]?\d+$/.test(mtu)) {
+        println(ctx, `Error response from daemon: failed to parse com.docker.network.driver.mtu value: ${mtu} (strconv.Atoi: parsing ${JSON.stringify(mtu)}: invalid syntax)`);
+        return exit(1);
       }
       if (o.driver === 'overlay' && swarmOf(ctx.world).nodeOf(d) !== null) return createSwarmNetwork(ctx, d, name, o, exit);
       return guard(ctx, exit, () => {
@@ -167,4 +190,26 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
   println(ctx, '');
   println(ctx, 'Manage networks');
   exit(verb === undefined ? 0 : 1);
+}
+
+/**
+ * The nodes in a swarm network's gossip cluster as this node's NetworkDB knows them: itself and
+ * every node with an endpoint on it (its VTEPs). A node's NetworkDB name is a 12-hex ID made when
+ * its daemon joins (networkdb DefaultConfig: TruncateID(GenerateRandomID())), derived here from
+ * the node ID so that every node names a peer alike. Order: swarm join order (Go keeps its own).
+ */
+function networkPeers(ctx: Ctx, d: Daemon, n: Network): NetworkPeer[] | null {
+  if (n.scope !== 'swarm' || n.driver !== 'overlay') return null;
+  const cluster = swarmOf(ctx.world).cluster;
+  const self = swarmOf(ctx.world).nodeOf(d);
+  if (cluster === null || self === null) return null;
+  const vteps = new Set<number>([self.addr]);
+  for (const p of d.swarmPeers?.(n) ?? []) vteps.add(p.vtep);
+  const out: NetworkPeer[] = [];
+  for (const node of cluster.nodes.values()) {
+    if (!vteps.has(node.addr)) continue;
+    vteps.delete(node.addr);
+    out.push({ Name: createHash('sha256').update(`networkdb ${node.id}`).digest('hex').slice(0, 12), IP: formatIp4(node.addr) });
+  }
+  return out;
 }

@@ -3,18 +3,19 @@
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { parseImageRef } from '../../docker/images.js';
-import { SEC, rfc3339Nano } from '../../sim/clock.js';
+import { checkPortNumber, checkPortSpec } from './validate.js';
+import { rfc3339Nano } from '../../sim/clock.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import { parseConstraint } from '../../swarm/constraints.js';
-import { isTerminal } from '../../swarm/model.js';
 import type { Service, Task } from '../../swarm/model.js';
-import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration } from '../../swarm/spec.js';
-import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
+import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration, replicasLimit } from '../../swarm/spec.js';
+import type { FileRef, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { formatRows, goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
+import { serviceProgress } from './progress.js';
+import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
@@ -96,6 +97,7 @@ function duration(flag: string, v: string | undefined, dflt: number): number {
 function integer(flag: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v)) throw new FlagError(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+  if (BigInt(v) > 0xffffffffffffffffn) throw new FlagError(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": value out of range`);
   return Number(v);
 }
 
@@ -103,6 +105,10 @@ function integer(flag: string, v: string | undefined, dflt: number): number {
 export function parsePort(text: string): PortConfig {
   if (text.includes('=')) {
     const kv = labelsOf(text.split(','));
+    for (const k of ['published', 'target']) {
+      const bad = kv[k] === undefined ? null : checkPortNumber(kv[k]!);
+      if (bad !== null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: ${bad}`);
+    }
     const target = Number(kv['target']);
     if (!Number.isInteger(target) || target <= 0) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: missing mandatory field "target"`);
     return {
@@ -110,6 +116,8 @@ export function parsePort(text: string): PortConfig {
       protocol: (kv['protocol'] ?? 'tcp') as 'tcp' | 'udp', mode: (kv['mode'] ?? 'ingress') as 'ingress' | 'host',
     };
   }
+  const bad = checkPortSpec(text);
+  if (bad !== null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: ${bad}`);
   const m = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
   if (m === null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: invalid port format`);
   return { published: m[1] === undefined ? null : Number(m[1]), target: Number(m[2]), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp', mode: 'ingress' };
@@ -148,6 +156,8 @@ function applyFlags(spec: ServiceSpec, o: Record<string, string | undefined>): S
   if (o['replicas'] !== undefined) {
     if (mode.kind === 'global') throw new FlagError('replicas can only be used with replicated mode');
     mode = { kind: 'replicated', replicas: integer('replicas', o['replicas'], 1) };
+    const tooMany = replicasLimit(mode.replicas);
+    if (tooMany !== null) throw new FlagError(tooMany);
   }
   const cpu = (flag: string, v: string | undefined, dflt: number): number => (v === undefined ? dflt : Math.round(Number(v) * 1e9));
   const mem = (flag: string, v: string | undefined, dflt: number): number => {
@@ -214,41 +224,33 @@ function running(cluster: SwarmCluster, svc: Service): Task[] {
   return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running' && t.state === 'running');
 }
 
-/** Every wanted task runs, and no task a reachable node still has to stop is left. */
-function converged(cluster: SwarmCluster, svc: Service, want: number): boolean {
-  return cluster.services.has(svc.id) && running(cluster, svc).length === want
-    && !cluster.tasksOf(svc).some((t) => t.desiredState !== 'running' && !isTerminal(t.state) && t.state !== 'pending' && t.nodeId !== null && cluster.nodes.get(t.nodeId)?.status === 'ready');
-}
-
-/** Waits (on the simulated clock) until the service runs as asked and stays so for 5 s, then
- *  prints the CLI's final progress display. */
-export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: () => void): void {
-  const eq = ctx.world.eq;
-  let since = -1;
-  const poll = (): void => {
-    const want = desired(cluster, svc);
-    const ok = converged(cluster, svc, want);
-    if (!ok) since = -1;
-    else if (since < 0) since = eq.now;
-    if (ok && eq.now - since >= 5 * SEC) {
-      println(ctx, `overall progress: ${want} out of ${want} tasks `);
-      const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
-      for (let i = 0; i < want; i++) {
-        const t = tasks[i]!;
-        const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
-        println(ctx, `${label}: running   [==================================================>] `);
-      }
-      println(ctx, 'verify: Service converged ');
-      return done();
-    }
-    eq.after(SEC / 10, poll);
-  };
-  poll();
+/** Prints the attached progress, then exits 0, or 1 with the CLI's error. */
+export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: (code: number) => void): void {
+  serviceProgress(ctx, cluster, svc, (err) => {
+    if (err !== null) println(ctx, err);
+    done(err === null ? 0 : 1);
+  });
 }
 
 function imageText(image: string): string {
   const r = parseImageRef(image);
   return `${r.repo}:${r.tag}`;
+}
+
+/**
+ * The daemon pins a service's image to the digest its registry serves (QueryRegistry, 19.03
+ * daemon/cluster/services.go imageWithDigestString: `name:tag@sha256:…`, the tag defaulting to
+ * latest), so that every node runs the same image; an image no registry has keeps its name,
+ * with the CLI's warning.
+ */
+function pinImage(ctx: Ctx, d: Daemon, image: string, resolve: boolean): string {
+  const r = parseImageRef(image);
+  if (!resolve || r.digest !== null && r.digest !== undefined) return image;
+  if (d.registry.find(r) === null) {
+    println(ctx, `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`);
+    return image;
+  }
+  return `${r.repo}:${r.tag}@${d.registry.identity(`${r.repo}:${r.tag}`).digest}`;
 }
 
 function portsText(svc: Service): string {
@@ -261,7 +263,7 @@ function stateText(t: Task, now: number): string {
 }
 
 function desiredText(t: Task): string {
-  return t.desiredState === 'running' ? 'Running' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
+  return t.desiredState === 'running' ? 'Running' : t.desiredState === 'ready' ? 'Ready' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
 }
 
 /** The Go field names of `service ps` / `stack ps` columns, for --format. */
@@ -311,6 +313,20 @@ export function psRows(cluster: SwarmCluster, services: Service[], noTrunc = fal
   return rows;
 }
 
+/** A secret's or config's File target, with Docker's defaults (root, 0444). */
+function fileTarget(x: FileRef): object {
+  return { Name: x.target, UID: x.uid ?? '0', GID: x.gid ?? '0', Mode: x.mode ?? 0o444 };
+}
+
+/** mount.Mount as the API prints it: Source, ReadOnly and VolumeOptions only when set. */
+function mountJson(m: Mount): object {
+  const vo = m.volumeOptions;
+  return {
+    Type: m.type, ...(m.source !== '' ? { Source: m.source } : {}), Target: m.target, ...(m.readOnly ? { ReadOnly: true } : {}),
+    ...(vo !== undefined ? { VolumeOptions: { ...(vo.labels !== null ? { Labels: vo.labels } : {}), ...(vo.driver !== null || vo.driverOptions !== null ? { DriverConfig: { ...(vo.driver !== null ? { Name: vo.driver } : {}), ...(vo.driverOptions !== null ? { Options: vo.driverOptions } : {}) } } : {}) } } : {}),
+  };
+}
+
 function serviceJson(cluster: SwarmCluster, svc: Service): object {
   const spec = (s: ServiceSpec): object => ({
     Name: s.name,
@@ -322,7 +338,9 @@ function serviceJson(cluster: SwarmCluster, svc: Service): object {
         ...(s.env.length > 0 ? { Env: s.env } : {}),
         ...(s.hostname !== null ? { Hostname: s.hostname } : {}),
         Init: false,
-        ...(s.secrets.length > 0 ? { Secrets: s.secrets.map((x) => ({ File: { Name: x.target, UID: '0', GID: '0', Mode: 292 }, SecretID: [...cluster.secrets.values()].find((y) => y.name === x.source)?.id ?? '', SecretName: x.source })) } : {}),
+        ...(s.mounts.length > 0 ? { Mounts: s.mounts.map(mountJson) } : {}),
+        ...(s.secrets.length > 0 ? { Secrets: s.secrets.map((x) => ({ File: fileTarget(x), SecretID: [...cluster.secrets.values()].find((y) => y.name === x.source)?.id ?? '', SecretName: x.source })) } : {}),
+        ...(s.configs.length > 0 ? { Configs: s.configs.map((x) => ({ File: fileTarget(x), ConfigID: [...cluster.configs.values()].find((y) => y.name === x.source)?.id ?? '', ConfigName: x.source })) } : {}),
         StopGracePeriod: 10000000000,
         DNSConfig: {},
         Isolation: 'default',
@@ -365,6 +383,14 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
   }
   lines.push(`Service Mode:\t${s.mode.kind === 'replicated' ? 'Replicated' : 'Global'}`);
   if (s.mode.kind === 'replicated') lines.push(` Replicas:\t${s.mode.replicas}`);
+  // docker/cli 19.03 serviceInspectPrettyTemplate: the UpdateStatus block, Completed only once
+  // the state is "completed" (UpdateIsCompleted).
+  const us = svc.updateStatus;
+  if (us !== null) {
+    lines.push('UpdateStatus:', ` State:\t\t${us.state}`, ` Started:\t${humanDuration(cluster.now - us.startedAt)} ago`);
+    if (us.state === 'completed' && us.completedAt !== null) lines.push(` Completed:\t${humanDuration(cluster.now - us.completedAt)} ago`);
+    lines.push(` Message:\t${us.message}`);
+  }
   if (s.constraints.length > 0) lines.push('Placement:', ` Constraints:\t[${s.constraints.join(' ')}]`);
   else lines.push('Placement:');
   lines.push('UpdateConfig:', ` Parallelism:\t${s.update.parallelism}`);
@@ -374,6 +400,8 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
   lines.push('ContainerSpec:', ` Image:\t\t${s.image}`);
   if (s.args.length > 0) lines.push(` Args:\t\t${s.args.join(' ')} `);
   if (s.env.length > 0) lines.push(` Env:\t\t${s.env.join(' ')}`);
+  if (s.mounts.length > 0) lines.push('Mounts:', ...s.mounts.map((m) => ` Target:\t${m.target}\n  Source:\t${m.source}\n  ReadOnly:\t${m.readOnly === true}\n  Type:\t\t${m.type}`));
+  if (s.configs.length > 0) lines.push('Configs:', ...s.configs.map((x) => ` Target:\t${x.target}\n  Source:\t${x.source}`));
   if (s.secrets.length > 0) lines.push('Secrets:', ...s.secrets.map((x) => ` Target:\t${x.target}\n  Source:\t${x.source}`));
   lines.push('Resources:');
   if (s.networks.length > 0) lines.push(`Networks:\t${s.networks.map((n) => n.target).join(' ')}`);
@@ -382,7 +410,6 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
     lines.push('Ports:');
     for (const p of svc.ports) lines.push(` PublishedPort = ${p.published}`, `  Protocol = ${p.protocol}`, `  TargetPort = ${p.target}`, `  PublishMode = ${p.mode}`);
   }
-  void cluster;
   return lines.join('\n') + ' \n';
 }
 
@@ -408,7 +435,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           println(ctx, "See 'docker service create --help'.");
           return exit(1);
         }
-        const base = defaultSpec(o.name ?? '', image);
+        const base = defaultSpec(o.name ?? '', pinImage(ctx, d, image, cmd.getOptionValue('resolveImage') !== false));
         const spec0: ServiceSpec = {
           ...base,
           args: cargs,
@@ -422,7 +449,9 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           secrets: o.secret.map(parseSecret),
           mounts: o.mount.map((m) => {
             const kv = labelsOf(m.split(','));
-            return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '' };
+            // `readonly` alone, or readonly=true|1 (opts.MountOpt).
+            const ro = m.split(',').some((f) => f === 'readonly' || f === 'ro') ? 'true' : kv['readonly'] ?? kv['ro'];
+            return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '', ...(ro === 'true' || ro === '1' ? { readOnly: true } : {}) };
           }),
           restart: DEFAULT_RESTART,
         };
@@ -432,7 +461,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const svc = cluster.addService(named);
         println(ctx, svc.id);
         if (o.detach) return exit(0);
-        return waitConverged(ctx, cluster, svc, () => exit(0));
+        return waitConverged(ctx, cluster, svc, exit);
       }
       case 'ls':
       case 'list': {
@@ -460,26 +489,27 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           services.push(s);
         }
-        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
+        ctx.term.write(formatRows(psRows(cluster, services, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format, TASK_CONTEXT));
         return exit(0);
       }
       case 'inspect': {
         const cmd = subcommand('inspect').option('--pretty').option('-f, --format <tpl>').argument('[services...]');
         if (!parseFlags(ctx, cmd, rest, 'service inspect', exit)) return;
         const o = cmd.opts<{ pretty?: boolean; format?: string }>();
+        // cli/command/inspect: the objects found are printed (`[]` when none), then one
+        // "Error: no such service: X" per reference missing, exit 1.
         const out: object[] = [];
+        const missing: string[] = [];
         for (const ref of cmd.args) {
           const s = find(ref);
-          if (s === null) {
-            println(ctx, `Status: Error: no such service: ${ref}, Code: 1`);
-            return exit(1);
-          }
-          if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
+          if (s === null) missing.push(ref);
+          else if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
           else if (o.pretty) ctx.term.write(servicePretty(cluster, s));
           else out.push(serviceJson(cluster, s));
         }
         if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
-        return exit(0);
+        for (const ref of missing) println(ctx, `Error: no such service: ${ref}`);
+        return exit(missing.length > 0 ? 1 : 0);
       }
       case 'scale': {
         const detach = rest.includes('-d') || rest.includes('--detach');
@@ -500,6 +530,11 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
             println(ctx, `${m[1]}: scale can only be used with replicated mode`);
             return exit(1);
           }
+          const tooMany = replicasLimit(Number(m[2]));
+          if (tooMany !== null) {
+            println(ctx, tooMany);
+            return exit(1);
+          }
           s.spec = { ...s.spec, mode: { kind: 'replicated', replicas: Number(m[2]) } };
           s.version++;
           s.updatedAt = cluster.now;
@@ -508,7 +543,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           scaled.push(s);
         }
         if (detach) return exit(0);
-        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, () => next(i + 1)));
+        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, (rc) => (rc === 0 ? next(i + 1) : exit(rc))));
         return next(0);
       }
       case 'update': {
@@ -545,7 +580,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const ports = [...cur.ports.filter((p) => !rmPorts.some((r) => r.published === p.published || (r.published === null && r.target === p.target))), ...o.publishAdd.map(parsePort)];
         spec = {
           ...spec,
-          image: o.image ?? cur.image,
+          image: o.image === undefined ? cur.image : pinImage(ctx, d, o.image, cmd.getOptionValue('resolveImage') !== false),
           args: o.args === undefined ? cur.args : (o.args.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^["']|["']$/g, '')),
           env: [...envMap.values()],
           labels,
@@ -559,7 +594,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         cluster.updateService(svc, spec);
         println(ctx, ref);
         if (o.detach) return exit(0);
-        return waitUpdated(ctx, cluster, svc, false, exit);
+        return waitConverged(ctx, cluster, svc, exit);
       }
       case 'rollback': {
         const detach = rest.includes('-d') || rest.includes('--detach');
@@ -608,45 +643,7 @@ function rollback(ctx: Ctx, cluster: SwarmCluster, svc: Service, ref: string, de
   }
   println(ctx, ref);
   if (detach) return exit(0);
-  println(ctx, 'rollback: manually requested rollback ');
-  waitUpdated(ctx, cluster, svc, true, exit);
-}
-
-/** Waits for an update (or rollback) to finish and the service to converge; prints the progress. */
-function waitUpdated(ctx: Ctx, cluster: SwarmCluster, svc: Service, rollback: boolean, exit: Exit): void {
-  const eq = ctx.world.eq;
-  let auto = false;
-  const poll = (): void => {
-    const st = svc.updateStatus;
-    if (st !== null && (st.state === 'paused' || st.state === 'rollback_paused')) {
-      println(ctx, `service ${st.state === 'paused' ? 'update' : 'rollback'} paused: ${st.message}`);
-      return exit(1);
-    }
-    if (st !== null && st.state === 'rollback_started' && !rollback) {
-      println(ctx, `rollback: ${st.message} `);
-      rollback = true;
-      auto = true;
-    }
-    const want = desired(cluster, svc);
-    if (cluster.updating(svc) || (st !== null && (st.state === 'updating' || st.state === 'rollback_started')) || !converged(cluster, svc, want)) {
-      eq.after(SEC / 10, poll);
-      return;
-    }
-    println(ctx, `overall progress: ${rollback ? 'rolling back update: ' : ''}${want} out of ${want} tasks `);
-    const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
-    for (let i = 0; i < Math.min(want, tasks.length); i++) {
-      const t = tasks[i]!;
-      const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
-      println(ctx, `${label}: running   [==================================================>] `);
-    }
-    println(ctx, 'verify: Service converged ');
-    if (auto) {
-      println(ctx, `service rolled back: ${svc.updateStatus?.message ?? 'rollback completed'}`);
-      return exit(1);
-    }
-    exit(0);
-  };
-  poll();
+  waitConverged(ctx, cluster, svc, exit);
 }
 
 function randomServiceName(cluster: SwarmCluster): string {

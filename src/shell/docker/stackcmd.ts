@@ -1,6 +1,5 @@
 // docker stack deploy | ls | services | ps | rm: a compose file (swarm/compose.ts) turned into
 // networks, secrets and services, named <stack>_<name>; re-deploying updates what changed.
-import { parseCidr } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { InputError } from '../../core/errors.js';
 import { loadStack } from '../../swarm/compose.js';
@@ -8,10 +7,11 @@ import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Service } from '../../swarm/model.js';
 import type { Ctx } from '../program.js';
 import { println, resolvePath } from '../program.js';
-import { formatRows, tabwrite } from '../table.js';
+import { formatRows, tabwrite, TASK_CONTEXT } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
-import { createSecret, findSecret, removeSecret } from './secretcmd.js';
-import { PS_FIELDS, psRows, taskFilter, validateSpec } from './servicecmd.js';
+import { removeFileObject } from './fileobjcmd.js';
+import { DeployError, deployStack, hostFileReader } from './stackdeploy.js';
+import { PS_FIELDS, psRows, taskFilter } from './servicecmd.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
 type Exit = (code: number) => void;
@@ -53,12 +53,9 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         }
         inputs.push({ path, text });
       }
-      // A secret's `file:` is relative to the (first) compose file's directory, as compose resolves it.
-      const base = inputs[0]!.path.slice(0, inputs[0]!.path.lastIndexOf('/')) || '/';
-      const fromCompose = (p: string): string => resolvePath({ ...ctx, cwd: base }, p);
       let stack;
       try {
-        stack = loadStack(name, inputs);
+        stack = loadStack(name, inputs, ctx.vars, hostFileReader(ctx));
       } catch (e) {
         if (e instanceof InputError) {
           println(ctx, e.message);
@@ -71,54 +68,16 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, '');
       }
       try {
-        for (const n of stack.networks) {
-          if (n.external) {
-            if (cluster.findNetwork(n.name) === null) {
-              println(ctx, `network "${n.name}" is declared as external, but could not be found. You need to create a swarm-scoped network before the stack is deployed`);
-              return exit(1);
-            }
-            continue;
-          }
-          if (cluster.findNetwork(n.name) !== null) continue;
-          println(ctx, `Creating network ${n.name}`);
-          const sub = n.subnet === null ? null : parseCidr(n.subnet);
-          cluster.createNetwork(n.name, {
-            subnet: sub === null ? null : { addr: sub.addr, len: sub.len }, gateway: null, ingress: false, attachable: n.attachable,
-            encrypted: 'encrypted' in n.driverOpts, internal: false, labels: n.labels, options: n.driverOpts,
-          });
-        }
-        for (const s of stack.secrets) {
-          if (s.external) {
-            if (findSecret(cluster, s.name) === null) {
-              println(ctx, `secret not found: ${s.name}`);
-              return exit(1);
-            }
-            continue;
-          }
-          const data = s.file === null ? undefined : ctx.files.get(fromCompose(s.file));
-          if (data === undefined) {
-            println(ctx, `open ${fromCompose(s.file ?? '')}: no such file or directory`);
-            return exit(1);
-          }
-          if (findSecret(cluster, s.name) !== null) continue;
-          println(ctx, `Creating secret ${s.name}`);
-          createSecret(cluster, s.name, data, { [NS_LABEL]: name });
-        }
-        for (const { spec } of stack.services) {
-          validateSpec(cluster, spec);
-          const existing = [...cluster.services.values()].find((x) => x.spec.name === spec.name);
-          if (existing === undefined) {
-            println(ctx, `Creating service ${spec.name}`);
-            cluster.addService(spec);
-          } else {
-            println(ctx, `Updating service ${spec.name} (id: ${existing.id})`);
-            // Only a changed spec makes a new version (and so a rolling update).
-            if (JSON.stringify(existing.spec) !== JSON.stringify({ ...spec, forceUpdate: existing.spec.forceUpdate })) cluster.updateService(existing, { ...spec, forceUpdate: existing.spec.forceUpdate });
-          }
-        }
+        deployStack(ctx, cluster, stack, (n) => d.findNetworkByName(n)?.scope ?? null);
         cluster.commit();
         return exit(0);
       } catch (e) {
+        if (e instanceof DeployError) {
+          // What was created stays created, as in Docker.
+          cluster.commit();
+          println(ctx, e.message);
+          return exit(1);
+        }
         return daemonError(ctx, exit, e);
       }
     }
@@ -165,7 +124,7 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, `nothing found in stack: ${name}`);
         return exit(1);
       }
-      ctx.term.write(formatRows(psRows(cluster, svcs, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format));
+      ctx.term.write(formatRows(psRows(cluster, svcs, o.trunc === false, keep), PS_FIELDS, o.quiet ? '{{.ID}}' : o.format, TASK_CONTEXT));
       return exit(0);
     }
     case 'rm':
@@ -174,8 +133,9 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const name = rest.find((a) => !a.startsWith('-'))!;
       const svcs = stackServices(cluster, name);
       const secrets = [...cluster.secrets.values()].filter((s) => s.labels[NS_LABEL] === name);
+      const configs = [...cluster.configs.values()].filter((s) => s.labels[NS_LABEL] === name);
       const nets = [...cluster.networks.values()].filter((n) => n.labels[NS_LABEL] === name);
-      if (svcs.length + secrets.length + nets.length === 0) {
+      if (svcs.length + secrets.length + configs.length + nets.length === 0) {
         println(ctx, `Nothing found in stack: ${name}`);
         return exit(0);
       }
@@ -183,9 +143,10 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, `Removing service ${s.spec.name}`);
         cluster.removeService(s);
       }
-      for (const s of secrets) {
-        println(ctx, `Removing secret ${s.name}`);
-        removeSecret(cluster, s);
+      // remove.go: services, then secrets, configs and networks.
+      for (const s of [...secrets, ...configs]) {
+        println(ctx, `Removing ${s.kind} ${s.name}`);
+        removeFileObject(cluster, s);
       }
       for (const n of nets) {
         println(ctx, `Removing network ${n.name}`);

@@ -1,9 +1,10 @@
 // `ip link show|add|set|delete`.
-import { parseIp4, parseMac } from '../../core/addr.js';
+import { isMulticast, parseIp4, parseMac } from '../../core/addr.js';
 import { Bridge } from '../../kernel/bridge.js';
 import type { NetDevice } from '../../kernel/device.js';
+import { getUnsigned, invarg, U16_MAX, U32_MAX } from './args.js';
 import {
-  createBridge, createVeth, createVxlan, deleteDevice, moveDevice, rename, setDown, setMaster, setMtu, setUp,
+  createBridge, createVeth, createVxlan, deleteDevice, moveDevice, rename, setDown, setMac, setMaster, setMtu, setUp,
 } from '../../kernel/rtnl.js';
 import type { Netns } from '../../kernel/netns.js';
 import type { Ctx } from '../program.js';
@@ -112,12 +113,30 @@ function parseVxlan(args: string[]) {
       if (ip === null) throw new IpError(`Error: inet address is expected rather than "${v}".`, 1);
       return ip;
     };
-    if (w === 'id' || w === 'vni') o.vni = Number(val());
-    else if (w === 'dstport') o.dstport = Number(val());
-    else if (w === 'remote' || w === 'group') o.remote = addr();
-    else if (w === 'local') o.local = addr();
+    // iplink_vxlan.c as iproute2 3.10 words its refusals (invarg, exit 255).
+    const num = (max: number, what: string): number => {
+      const v = val();
+      const n = getUnsigned(v, max);
+      if (n === null) throw new IpError(invarg(what, v), 255);
+      return n;
+    };
+    if (w === 'id' || w === 'vni') {
+      o.vni = num(U32_MAX, 'invalid id');
+      if (o.vni >= 1 << 24) throw new IpError(invarg('invalid id', args[i]!), 255);
+    } else if (w === 'dstport') o.dstport = num(U16_MAX, 'dst port');
+    else if (w === 'remote') o.remote = addr();
+    else if (w === 'group') {
+      o.remote = addr();
+      if (!isMulticast(o.remote)) throw new IpError(invarg('invald group address', args[i]!), 255);
+    } else if (w === 'local') o.local = addr();
     else if (w === 'dev') o.dev = val();
-    else if (w === 'ttl') o.ttl = Number(val());
+    else if (w === 'ttl' || w === 'hoplimit') {
+      if (args[i + 1] === 'inherit') i++;
+      else {
+        o.ttl = num(U32_MAX, 'invalid TTL');
+        if (o.ttl > 255) throw new IpError(invarg('TTL must be <= 255', args[i]!), 255);
+      }
+    }
     else if (w === 'nolearning') o.learning = false;
     else if (w === 'learning') o.learning = true;
     else if (w === 'proxy') o.proxy = true;
@@ -155,12 +174,17 @@ function linkSet(ctx: Ctx, args: string[]): number {
       if (!(br instanceof Bridge)) throw new IpError(`RTNETLINK answers: Operation not supported`, 2);
       setMaster(dev, br);
     } else if (w === 'nomaster') setMaster(dev, null);
-    else if (w === 'mtu') setMtu(dev, Number(val()));
-    else if (w === 'address') {
+    else if (w === 'mtu') {
+      // iplink.c: get_integer(&mtu, *argv, 0) || invarg("Invalid \"mtu\" value\n", *argv)
+      const v = val();
+      const mtu = getUnsigned(v.replace(/^\s*-/, ''), 0x7fffffff);
+      if (mtu === null) throw new IpError(invarg('Invalid "mtu" value\n', v), 255);
+      setMtu(dev, /^\s*-/.test(v) ? -mtu : mtu);
+    } else if (w === 'address') {
       const v = val();
       const mac = parseMac(v);
       if (mac === null) throw new IpError(`"${v}" is invalid lladdr.`, 1);
-      dev.mac = mac;
+      setMac(dev, mac);
       if (dev instanceof Bridge) dev.macFixed = true;
     } else if (w === 'name') rename(dev, val());
     else if (w === 'promisc' || w === 'arp' || w === 'multicast' || w === 'txqueuelen' || w === 'qlen') i++;

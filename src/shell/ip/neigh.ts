@@ -1,4 +1,5 @@
 // `ip neigh show|add|replace|del|flush`.
+import { invarg } from './args.js';
 import { parseIp4, parseMac } from '../../core/addr.js';
 import type { NeighState } from '../../kernel/neigh.js';
 import type { Ctx } from '../program.js';
@@ -37,7 +38,11 @@ export function ipNeigh(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
     const macText = rest.includes('lladdr') ? rest[rest.indexOf('lladdr') + 1] : undefined;
     const mac = macText === undefined ? null : parseMac(macText);
     if (mac === null) throw new IpError(`"${macText ?? ''}" is invalid lladdr.`, 255);
-    const nud = rest.includes('nud') ? rest[rest.indexOf('nud') + 1]!.toUpperCase() : 'PERMANENT';
+    const nudWord = rest.includes('nud') ? rest[rest.indexOf('nud') + 1] : 'permanent';
+    if (nudWord === undefined) throw new IpError('Command line is not complete. Try option "help"', 255);
+    // nud_state_a2n (ipneigh.c): the kernel's state names, any case.
+    if (!NUD_NAMES.includes(nudWord.toLowerCase())) throw new IpError(invarg('nud state is bad', nudWord), 255);
+    const nud = nudWord.toUpperCase();
     if (verb === 'add' && ns.neigh.get(dev, ip) !== undefined) {
       println(ctx, 'RTNETLINK answers: File exists');
       return exit(2);
@@ -48,3 +53,5 @@ export function ipNeigh(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
   }
   throw new IpError(`Command "${verb}" is unknown, try "ip neigh help".`, 255);
 }
+
+const NUD_NAMES = ['permanent', 'reachable', 'noarp', 'none', 'stale', 'incomplete', 'delay', 'probe', 'failed'];

@@ -16,6 +16,10 @@ export function ipNetns(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
   if (verb === 'add') {
     const name = args[1];
     if (name === undefined) throw new IpError('No netns name specified', 255);
+    // iproute2 3.10 has no name check (4.x's `Invalid netns name`): the file it creates fails.
+    // With a slash its directory is missing; `.`, `..` and '' are directories that exist.
+    if (name.includes('/')) throw new IpError(`Cannot create namespace file "/var/run/netns/${name}": No such file or directory`, 1);
+    if (name === '.' || name === '..' || name === '') throw new IpError(`Cannot create namespace file "/var/run/netns/${name}": File exists`, 1);
     try {
       host.addNamedNetns(name);
     } catch (e) {

@@ -1,6 +1,9 @@
 // `ip route show|add|del|get`.
+import { getUnsigned, invarg, U32_MAX } from './args.js';
 import { formatIp4, parseCidr, parseIp4, prefixMask } from '../../core/addr.js';
 import { routeOutput, selectSource } from '../../kernel/ipv4.js';
+import { cachedPmtu } from '../../kernel/pmtu.js';
+import { SEC } from '../../sim/clock.js';
 import { addRoute, delRoute } from '../../kernel/rtnl.js';
 import { Route, TABLE_LOCAL, TABLE_MAIN } from '../../kernel/route/table.js';
 import type { RouteProto, RouteScope, RouteType } from '../../kernel/route/table.js';
@@ -44,7 +47,11 @@ export function ipRoute(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
     const dev = r.type === 'local' ? 'lo' : r.dev!.name;
     const kind = r.type === 'local' ? 'local ' : '';
     println(ctx, `${kind}${formatIp4(dst)}${r.gateway !== 0 ? ` via ${formatIp4(r.gateway)}` : ''} dev ${dev} src ${formatIp4(src)} `);
-    println(ctx, `    cache ${r.type === 'local' ? '<local> ' : ''}`);
+    // A learnt path MTU (a route exception) shows with its time left (rt_fill_info: RTA_CACHEINFO, RTAX_MTU).
+    const now = ctx.world.eq.now;
+    const pmtu = r.type === 'local' ? 0 : cachedPmtu(ns, dst, now);
+    const exc = pmtu === 0 ? '' : `expires ${Math.max(0, Math.round((ns.pmtu.get(dst)!.expires - now) / SEC))}sec mtu ${pmtu} `;
+    println(ctx, `    cache ${r.type === 'local' ? '<local> ' : ''}${exc}`);
     return exit(0);
   }
   if (verb === 'add' || verb === 'replace' || matches(verb, 'delete') || verb === 'append') {
@@ -61,6 +68,8 @@ export function ipRoute(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
   }
   if (verb === 'flush') {
     const rest = args.slice(1);
+    // iproute_list_flush_or_save: flushing everything needs a selector.
+    if (rest.length === 0) throw new IpError('"ip route flush" requires arguments.', 1);
     const devName = rest[rest.indexOf('dev') + 1];
     if (rest.includes('dev')) {
       const dev = findDev(ns, devName);
@@ -100,7 +109,13 @@ function parseSpec(ctx: Ctx, args: string[], adding: boolean): Route {
       const ip = parseIp4(v);
       if (ip === null) throw new IpError(`Error: inet address is expected rather than "${v}".`, 1);
       src = ip;
-    } else if (w === 'metric' || w === 'preference' || w === 'priority') metric = Number(val());
+    } else if (w === 'metric' || w === 'preference' || w === 'priority') {
+      // iproute.c: get_u32(&metric, *argv, 0) || invarg("\"metric\" value is invalid\n", *argv)
+      const v = val();
+      const n = getUnsigned(v, U32_MAX);
+      if (n === null) throw new IpError(invarg('"metric" value is invalid\n', v), 255);
+      metric = n;
+    }
     else if (w === 'table') table = tableId(val());
     else if (w === 'proto') proto = val() as RouteProto;
     else if (w === 'scope') scope = val() as RouteScope;
