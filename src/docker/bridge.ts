@@ -14,8 +14,8 @@ import {
 import { tcpProxy } from '../apps/proxy.js';
 import type { Veth } from '../kernel/veth.js';
 import type { Daemon } from './daemon.js';
-import { DockerError } from './daemon.js';
-import { chainLength, ensureChain, ipt, programRule, removeRule } from './firewall.js';
+import { DockerError, gatewayEndpoint } from './daemon.js';
+import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import { shortId } from './ids.js';
 import type { Container, Endpoint, Network } from './model.js';
 
@@ -136,10 +136,12 @@ export function detachBridge(_d: Daemon, _net: Network, ep: Endpoint): void {
   ep.peer = null;
 }
 
-/** Publishes a container's ports on the host (the DOCKER chains) and starts docker-proxy. */
-export function publishPorts(d: Daemon, c: Container): void {
-  const ep = c.endpoints.find((e) => e.network.driver === 'bridge');
-  if (ep === undefined) return;
+/** Publishes a container's ports on the host (the DOCKER chains) through its gateway endpoint
+ *  and starts docker-proxy; returns what removes them again. */
+export function publishPorts(d: Daemon, c: Container): () => void {
+  const ep = gatewayEndpoint(c);
+  const undo: Array<() => void> = [];
+  if (ep === null) return () => undefined;
   const root = d.host.root;
   const br = ep.network.bridgeName!;
   for (const p of c.publish) {
@@ -150,15 +152,17 @@ export function publishPorts(d: Daemon, c: Container): void {
     ipt(root, `-t filter -A DOCKER -d ${ip}/32 ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
     if (p.proto === 'tcp') {
       tcpProxy(root, p.hostPort, ep.ip, p.containerPort);
-      c.stops.push(() => root.sockets.tcpListeners.delete(p.hostPort));
+      undo.push(() => root.sockets.tcpListeners.delete(p.hostPort));
     }
-    c.stops.push(() => {
+    undo.push(() => {
       removeRule(root, 'nat', 'POSTROUTING', `-s ${ip}/32 -d ${ip}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
       removeRule(root, 'nat', 'DOCKER', `${hostIp}! -i ${br} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${ip}:${p.containerPort}`);
       removeRule(root, 'filter', 'DOCKER', `-d ${ip}/32 ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
     });
   }
-  void chainLength;
+  return () => {
+    for (const f of undo.splice(0)) f();
+  };
 }
 
 /** Host ports already published by running containers (a second -p on the same port fails). */

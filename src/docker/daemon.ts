@@ -5,9 +5,10 @@ import { formatIp4, macFromIp, parseCidr, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
-import { setUp } from '../kernel/rtnl.js';
+import { addRoute, delRoute, setUp } from '../kernel/rtnl.js';
+import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { World } from '../kernel/world.js';
-import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
+import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, publishPorts, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
 import { startEmbeddedDns } from './dns.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
@@ -45,6 +46,10 @@ export interface RunOptions {
   readonly tty: boolean;
   readonly labels: Record<string, string>;
   readonly aliases: string[];
+  /** --dns servers (empty: the host's). */
+  readonly dns?: string[];
+  /** --restart policy name (no, always, unless-stopped, on-failure). */
+  readonly restart?: string;
 }
 
 export interface CreateNetworkOptions {
@@ -78,6 +83,9 @@ export class Daemon {
   /** Options dockerd was started with (cluster store, advertise address). */
   clusterStore: string | null = null;
   clusterAdvertise: string | null = null;
+  /** The host's own files (/etc/hosts, /etc/resolv.conf) the daemon copies or reads for
+   *  containers; given by whoever installs the daemon (the docker layer does not own them). */
+  hostFile: (path: string) => string | undefined = () => undefined;
 
   constructor(
     readonly world: World,
@@ -95,7 +103,7 @@ export class Daemon {
   }
 
   /** dockerd starting: sysctls, the default networks, docker0 and the base iptables rules. */
-  start(): void {
+  start(o: { ranBefore?: boolean } = {}): void {
     if (this.running) return;
     this.running = true;
     const root = this.host.root;
@@ -108,8 +116,17 @@ export class Daemon {
     root.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
     setupDockerFirewall(root);
     if (this.clusterStore !== null) this.joinClusterStore();
-    if (this.findNetwork('bridge') === null) {
-      this.addNetwork('bridge', 'bridge', 'local', { addr: 0xac110000, len: 16 }, null, {
+    // Clear stale bridge network (daemon_unix.go initNetworkController): every start makes the
+    // default bridge anew, with a new ID; docker0 itself stays, and if it has its address the
+    // new network adopts it, Gateway and all (initBridgeDriver, ElectInterfaceAddresses).
+    const stale = this.findNetworkByName('bridge');
+    if (stale !== null) this.networks.delete(stale.id);
+    const docker0 = root.device('docker0');
+    // ranBefore: a machine where dockerd ran before this boot's first start, as on the seeds'
+    // hosts (their inspect shows the Gateway): docker0 was left with its address.
+    const adopted = o.ranBefore === true || (docker0 !== undefined && docker0.addrs.some((a) => a.addr === 0xac110001));
+    {
+      const bridge = this.addNetwork('bridge', 'bridge', 'local', { addr: 0xac110000, len: 16 }, null, {
         'com.docker.network.bridge.default_bridge': 'true',
         'com.docker.network.bridge.enable_icc': 'true',
         'com.docker.network.bridge.enable_ip_masquerade': 'true',
@@ -117,6 +134,9 @@ export class Daemon {
         'com.docker.network.bridge.name': 'docker0',
         'com.docker.network.driver.mtu': '1500',
       }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+      bridge.configGateway = adopted;
+    }
+    if (this.findNetworkByName('host') === null) {
       this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
     }
@@ -125,7 +145,7 @@ export class Daemon {
   /** systemctl stop docker: containers stop (their namespaces go), networks stay defined. */
   stop(): void {
     if (!this.running) return;
-    for (const c of this.containers.values()) if (c.state === 'running') this.stopContainer(c, 0);
+    for (const c of this.containers.values()) if (c.state === 'running') this.stopContainer(c, stopExitCode(c));
     this.running = false;
   }
 
@@ -374,6 +394,8 @@ export class Daemon {
     });
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
+    c.dns = o.dns ?? [];
+    c.restartPolicy = o.restart ?? 'no';
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.containers.set(id, c);
     this.writeFiles(c);
@@ -465,13 +487,21 @@ export class Daemon {
     if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
     ep.ifname = `eth${c.endpoints.length}`;
-    if (net.driver === 'bridge') attachBridge(this, net, ep, c.endpoints.length === 0);
+    const before = gatewayEndpoint(c);
+    if (net.driver === 'bridge') attachBridge(this, net, ep, c.networkMode === 'swarm' && c.endpoints.length === 0);
     else this.attachOther(net, ep, c);
     net.endpoints.set(c.id, ep);
     c.endpoints.push(ep);
+    if (c.networkMode !== 'swarm') this.moveGateway(c, before);
     // An overlay provides no gateway: the sandbox gets a docker_gwbridge leg (needDefaultGW).
     if (gateway && net.driver === 'overlay' && !net.flags.internal) attachGatewayBridge(this, c);
-    if (c.state === 'running') this.writeFiles(c);
+    if (c.state === 'running') {
+      // A running sandbox's files are edited, not rewritten: the join adds the address line
+      // (sandbox.updateHostsFile), a first user network starts the embedded DNS and rebuilds
+      // resolv.conf (startResolver → rebuildDNS).
+      c.files.set('/etc/hosts', (c.files.get('/etc/hosts') ?? '') + `${formatIp4(ep.ip)}\t${c.hostname}\n`);
+      if (usesEmbeddedDns(net)) c.files.set('/etc/resolv.conf', this.resolvConf(c));
+    }
     if (!net.isDefaultBridge) startEmbeddedDns(this, c);
     return ep;
   }
@@ -493,35 +523,93 @@ export class Daemon {
     const i = c.endpoints.findIndex((e) => e.network === net);
     if (i < 0) throw new DockerError(`Error response from daemon: container ${c.id} is not connected to network ${net.name}`);
     const ep = c.endpoints[i]!;
+    if (c.state === 'running') c.files.set('/etc/hosts', hostsAfterLeave(c.files.get('/etc/hosts') ?? '', net, ep));
+    this.releaseEndpoint(c, ep);
+  }
+
+  /** An endpoint's plumbing and address given back. */
+  private releaseEndpoint(c: Container, ep: Endpoint): void {
+    const net = ep.network;
+    const before = gatewayEndpoint(c);
+    if (before === ep) this.unpublish(c);
     if (net.driver === 'bridge') detachBridge(this, net, ep);
     else this.detachOther(net, ep);
     net.pool?.release(ep.ip);
     net.endpoints.delete(c.id);
-    c.endpoints.splice(i, 1);
-    if (c.state === 'running') this.writeFiles(c);
+    c.endpoints.splice(c.endpoints.indexOf(ep), 1);
+    if (c.networkMode !== 'swarm') this.moveGateway(c, before === ep ? null : before);
+  }
+
+  /**
+   * External connectivity follows the gateway endpoint (endpoint.go sbJoin/sbLeave: when
+   * getGatewayEndpoint changes, RevokeExternalConnectivity on the old one and
+   * ProgramExternalConnectivity on the new): the sandbox's default route and, for a running
+   * container, its published ports move to the new one.
+   */
+  private moveGateway(c: Container, before: Endpoint | null): void {
+    const after = gatewayEndpoint(c);
+    if (after === before) return;
+    if (before !== null) {
+      this.unpublish(c);
+      delRoute(c.sandbox, TABLE_MAIN, (r) => r.len === 0);
+    }
+    if (after === null) return;
+    const dev = c.sandbox.device(after.ifname);
+    if (dev !== undefined) addRoute(c.sandbox, new Route('unicast', 0, 0, dev, after.network.gateway!, 0, 'global', 'boot', 0, TABLE_MAIN));
+    if (c.state === 'running') c.unpublish = publishPorts(this, c);
+  }
+
+  private unpublish(c: Container): void {
+    c.unpublish?.();
+    c.unpublish = null;
+  }
+
+  /** resolv.conf as libnetwork writes it (sandbox_dns_unix.go setupDNS/rebuildDNS): a container
+   *  on a user network asks the embedded DNS; otherwise --dns, or the host's nameservers without
+   *  the local ones (resolvconf.FilterResolvDNS), or Google's when none is left. */
+  private resolvConf(c: Container): string {
+    if (c.endpoints.some((e) => usesEmbeddedDns(e.network))) return 'nameserver 127.0.0.11\noptions ndots:0\n';
+    if (c.dns.length > 0) return c.dns.map((d) => `nameserver ${d}\n`).join('');
+    const host = (this.hostFile('/etc/resolv.conf') ?? '').split('\n').filter((l) => /^\s*nameserver\s/.test(l) && !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+    return host.length > 0 ? host.map((l) => l.trim() + '\n').join('') : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
   }
 
   /** /etc/hosts, /etc/resolv.conf and /etc/hostname, as the daemon writes them for a container. */
   writeFiles(c: Container): void {
+    // --network host: the host's own files, copied (buildHostsFile, setupDNS for the default sandbox).
+    if (c.networkMode === 'host') {
+      c.files.set('/etc/hosts', this.hostFile('/etc/hosts') ?? '');
+      c.files.set('/etc/hostname', `${c.hostname}\n`);
+      c.files.set('/etc/resolv.conf', c.dns.length > 0 ? c.dns.map((d) => `nameserver ${d}\n`).join('') : (this.hostFile('/etc/resolv.conf') ?? ''));
+      return;
+    }
     let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
     for (const l of c.links) {
       const t = this.findContainer(l.name);
       const ip = t?.endpoints.find((e) => e.network.isDefaultBridge)?.ip ?? t?.endpoints[0]?.ip;
       if (t !== undefined && t !== null && ip !== undefined) hosts += `${formatIp4(ip)}\t${l.alias === t.name ? '' : `${l.alias} `}${t.shortId} ${t.name}\n`;
     }
-    if (c.networkMode === 'host') {
-      hosts = this.host.name === c.hostname ? hosts : hosts;
-    } else if (c.endpoints.length > 0) {
-      hosts += `${formatIp4(c.endpoints[0]!.ip)}\t${c.hostname}\n`;
-    }
+    // One line per joined endpoint, in join order (sandbox.updateHostsFile at each join).
+    for (const ep of c.endpoints) hosts += `${formatIp4(ep.ip)}\t${c.hostname}\n`;
     c.files.set('/etc/hosts', hosts);
     c.files.set('/etc/hostname', `${c.hostname}\n`);
-    const userNet = c.endpoints.some((e) => !e.network.isDefaultBridge && !e.network.flags.ingress && e.network.name !== 'docker_gwbridge');
-    c.files.set('/etc/resolv.conf', userNet ? 'nameserver 127.0.0.11\noptions ndots:0\n' : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    c.files.set('/etc/resolv.conf', this.resolvConf(c));
   }
 
   startContainer(c: Container): void {
     if (c.state === 'running') return;
+    // A new sandbox for a container that was stopped: it rejoins its networks, the default
+    // bridge first (container_operations.go allocateNetwork), at addresses allocated anew.
+    if (c.joined.length > 0) {
+      const joins = [...c.joined.filter((j) => j.netName === 'bridge'), ...c.joined.filter((j) => j.netName !== 'bridge')];
+      c.joined.length = 0;
+      for (const j of joins) {
+        const net = this.networks.get(j.netId) ?? this.findNetworkByName(j.netName);
+        if (net === null) throw new DockerError(`Error response from daemon: network ${j.netName} not found`);
+        this.connect(c, net, j.aliases, null);
+      }
+      this.writeFiles(c);
+    }
     c.state = 'running';
     c.started = this.now;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
@@ -535,6 +623,14 @@ export class Daemon {
     c.state = 'exited';
     c.exitCode = code;
     c.finished = this.now;
+    // daemon.Cleanup → releaseNetwork: the sandbox's endpoints go, the container keeps which
+    // networks it was on. Swarm tasks are never started again (a new task takes their place).
+    if (c.networkMode !== 'swarm' && c.networkMode !== 'host' && c.networkMode !== 'none') {
+      for (const ep of [...c.endpoints]) {
+        c.joined.push({ netId: ep.network.id, netName: ep.network.name, aliases: ep.aliases });
+        this.releaseEndpoint(c, ep);
+      }
+    }
     for (const l of this.exitListeners) l(c, code);
   }
 
@@ -572,4 +668,48 @@ function containerEnv(spec: ImageSpec, tag: string, user: readonly string[]): Ma
     env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
   }
   return env;
+}
+
+/** Networks whose containers get the embedded DNS server: user-defined ones. */
+function usesEmbeddedDns(net: Network): boolean {
+  return !net.isDefaultBridge && !net.flags.ingress && net.name !== 'docker_gwbridge';
+}
+
+/**
+ * /etc/hosts after an endpoint leaves a network with service discovery: libnetwork deletes the
+ * records of every other name on that network (network.getSvcRecords skips only the endpoint's
+ * own name), and etchosts.Delete drops each line that ends in a tab and such a name — so the
+ * container's own lines go too when its hostname is one of its aliases (the short ID).
+ */
+function hostsAfterLeave(hosts: string, net: Network, leaving: Endpoint): string {
+  if (net.isDefaultBridge) return hosts;
+  const names = new Set<string>();
+  for (const ep of net.endpoints.values()) for (const n of [ep.name, ...ep.aliases, ep.key.slice(0, 12)]) names.add(n);
+  names.delete(leaving.name);
+  return hosts.split('\n').filter((l) => l === '' || l.startsWith('#') || ![...names].some((n) => l.endsWith(`\t${n}`))).join('\n');
+}
+
+/** What a stop leaves as the exit code: a server exits on SIGTERM (0); a shell that is PID 1
+ *  ignores it (the kernel drops default-action signals to a namespace's init), so after the
+ *  timeout it is killed (137). */
+export function stopExitCode(c: Container): number {
+  return c.spec.daemon && !c.spec.pid1IgnoresTerm ? 0 : 137;
+}
+
+/**
+ * The endpoint that gives a container its default route and published ports: of its endpoints
+ * with a gateway, the first in libnetwork's order (sandbox.go endpoint.Less: not on
+ * docker_gwbridge, not internal, then by network name) — so joining a network whose name sorts
+ * before the current one's moves them (`back-tier` before `bridge`). Swarm tasks keep their
+ * first network's (their legs are set up by the agent).
+ */
+export function gatewayEndpoint(c: Container): Endpoint | null {
+  if (c.networkMode === 'swarm') return c.endpoints.find((e) => e.network.driver === 'bridge') ?? null;
+  let best: Endpoint | null = null;
+  for (const e of c.endpoints) {
+    const n = e.network;
+    if (n.driver !== 'bridge' || n.flags.internal || n.name === 'docker_gwbridge') continue;
+    if (best === null || n.name < best.network.name) best = e;
+  }
+  return best;
 }

@@ -34,6 +34,12 @@ export class Network {
     readonly flags: { internal: boolean; attachable: boolean; ingress: boolean; ipamOptions: Record<string, string> | null; labels: Record<string, string> },
   ) {}
 
+  /** Whether `docker network inspect` lists the gateway in IPAM.Config: always for networks a
+   *  user creates; for the default bridge only when docker0 already had its address when the
+   *  daemon started (daemon_unix.go initBridgeDriver: a pool elected from the predefined ones
+   *  has no host part, so no Gateway is configured; the bridge's own address has one). */
+  configGateway = true;
+
   get isDefaultBridge(): boolean {
     return this.options['com.docker.network.bridge.default_bridge'] === 'true';
   }
@@ -87,6 +93,14 @@ export class Container {
   modeEndpointId = '';
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
+  /** The networks a stopped container rejoins when it starts: a stop releases its endpoints
+   *  (daemon.releaseNetwork), the container keeps their names and aliases. */
+  readonly joined: Array<{ netId: string; netName: string; aliases: string[] }> = [];
+  /** Removes the published ports' rules and proxies (set while they are programmed). */
+  unpublish: (() => void) | null = null;
+  /** --dns servers; --restart policy name. */
+  dns: string[] = [];
+  restartPolicy = 'no';
 
   constructor(
     readonly id: string,

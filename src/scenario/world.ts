@@ -35,9 +35,12 @@ export function buildWorld(sc: Scenario): World {
     filesOf(host).set('/etc/hostname', `${h.name}\n`);
     if (!h.docker) continue;
     const d = docker.install(host, false);
+    const files = filesOf(host);
+    d.hostFile = (path) => files.get(path);
     const err = applyDockerdOptions(d, h.dockerd.split(/\s+/).filter((w) => w !== ''));
     if (err !== null) throw new InputError(`dockerd: ${err}`, h.line, h.col);
-    d.start();
+    // The seeds' machines had run dockerd before (their default bridge shows its Gateway).
+    d.start({ ranBefore: true });
   }
   for (const f of sc.files) filesOf(world.hosts.get(f.on)!).set(f.path, f.content);
   return world;

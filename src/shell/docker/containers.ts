@@ -2,12 +2,14 @@
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { DockerError } from '../../docker/daemon.js';
+import { DockerError, stopExitCode } from '../../docker/daemon.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
+import type { Container } from '../../docker/model.js';
+import { formatIp4 } from '../../core/addr.js';
 
 type Exit = (code: number) => void;
 
@@ -28,10 +30,11 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .option('-h, --hostname <name>')
     .option('-v, --volume <spec>', '', collect, [])
     .option('--restart <policy>')
+    .option('--dns <ip>', '', collect, [])
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string }>();
+  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; dns: string[]; restart?: string }>();
   const [image, ...rest] = cmd.args;
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
@@ -46,6 +49,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+      dns: o.dns, restart: o.restart ?? 'no',
     });
     for (const l of pulled) println(ctx, l);
     if (o.detach) println(ctx, container.id);
@@ -111,17 +115,47 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     }
     case 'stop':
     case 'kill':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.stopContainer(c, sub === 'kill' ? 137 : 0));
-      return true;
     case 'start':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => d.startContainer(c));
-      return true;
-    case 'restart':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
-        d.stopContainer(c, 0);
-        d.startContainer(c);
+    case 'restart': {
+      // -t/--time (stop, restart) and -s/--signal (kill) take a value; -a/-i (start) do not.
+      const cmd = subcommand(sub).option('-t, --time <seconds>').option('-s, --signal <sig>').option('-a, --attach').option('-i, --interactive').argument('[containers...]');
+      if (!parseFlags(ctx, cmd, args, sub, exit)) return true;
+      containersOf(ctx, d, cmd.args, exit, sub, (c) => {
+        if (sub !== 'start') d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));
+        if (sub === 'start' || sub === 'restart') d.startContainer(c);
       });
       return true;
+    }
+    case 'port': {
+      const cmd = subcommand('port').argument('[container]').argument('[port]');
+      if (!parseFlags(ctx, cmd, args, 'port', exit)) return true;
+      const [ref, want] = cmd.args;
+      if (ref === undefined) {
+        println(ctx, '"docker port" requires at least 1 argument.');
+        println(ctx, "See 'docker port --help'.");
+        println(ctx, '');
+        println(ctx, 'Usage:  docker port CONTAINER [PRIVATE_PORT[/PROTO]]');
+        println(ctx, '');
+        println(ctx, 'List port mappings or a specific mapping for the container');
+        exit(1);
+        return true;
+      }
+      const c = d.findContainer(ref);
+      if (c === null) {
+        println(ctx, `Error: No such container: ${ref}`);
+        exit(1);
+        return true;
+      }
+      const lines = portLines(c, want);
+      if (lines === null) {
+        println(ctx, `Error: No public port '${want!.includes('/') ? want : `${want}/tcp`}' published for ${ref}`);
+        exit(1);
+        return true;
+      }
+      for (const l of lines) println(ctx, l);
+      exit(0);
+      return true;
+    }
     case 'logs': {
       const c = d.findContainer(args[args.length - 1] ?? '');
       if (c === null) {
@@ -210,4 +244,19 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     }
   }
   return false;
+}
+
+/**
+ * `docker port` (docker/cli cli/command/container/port.go): each published binding as
+ * `80/tcp -> 0.0.0.0:8080`, sorted by the binding's text; with PRIVATE_PORT[/PROTO], just that
+ * port's host addresses, or null when it has none. Only a running container has bindings.
+ */
+function portLines(c: Container, want: string | undefined): string[] | null {
+  const binds = c.state !== 'running' ? [] : c.publish.map((p) => ({ key: `${p.containerPort}/${p.proto}`, host: `${p.hostIp === 0 ? '0.0.0.0' : formatIp4(p.hostIp)}:${p.hostPort}` }));
+  if (want !== undefined) {
+    const key = want.includes('/') ? want : `${want}/tcp`;
+    const hits = binds.filter((b) => b.key === key).map((b) => b.host);
+    return hits.length > 0 ? hits : null;
+  }
+  return binds.map((b) => `${b.key} -> ${b.host}`).sort();
 }

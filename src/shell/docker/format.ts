@@ -85,7 +85,7 @@ export function networkJson(d: Daemon, n: Network): object {
     IPAM: {
       Driver: 'default',
       Options: n.flags.ipamOptions,
-      Config: n.subnet === null ? [] : [{ Subnet: formatCidr(n.subnet.addr, n.subnet.len), Gateway: formatIp4(n.gateway!) }],
+      Config: n.subnet === null ? [] : [n.configGateway ? { Subnet: formatCidr(n.subnet.addr, n.subnet.len), Gateway: formatIp4(n.gateway!) } : { Subnet: formatCidr(n.subnet.addr, n.subnet.len) }],
     },
     Internal: n.flags.internal,
     Attachable: n.flags.attachable,
@@ -114,7 +114,34 @@ export function containerJson(d: Daemon, c: Container): object {
     MacAddress: formatMac(ep.mac),
     DriverOpts: null,
   }]);
+  // A stopped container keeps its networks' entries, emptied (its endpoints are released).
+  for (const j of c.joined) {
+    networks.push([j.netName, {
+      IPAMConfig: null, Links: null, Aliases: j.netName === 'bridge' ? null : [c.shortId, ...j.aliases], NetworkID: j.netId, EndpointID: '', Gateway: '', IPAddress: '',
+      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+    }]);
+  }
+  // --network host|none: the container is on that network, with no address of its own.
+  if (c.networkMode === 'host' || c.networkMode === 'none') {
+    const n = d.findNetworkByName(c.networkMode);
+    networks.push([c.networkMode, {
+      IPAMConfig: null, Links: null, Aliases: null, NetworkID: n?.id ?? '', EndpointID: c.state === 'running' ? c.modeEndpointId : '', Gateway: '', IPAddress: '',
+      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+    }]);
+  }
   const main = c.endpoints.find((e) => e.network.isDefaultBridge);
+  const exposed: Record<string, object> = {};
+  for (const p of [...c.spec.exposed, ...c.publish.map((b) => `${b.containerPort}/${b.proto}`)]) exposed[p] = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const b of c.publish) (bindings[`${b.containerPort}/${b.proto}`] ??= []).push({ HostIp: b.hostIp === 0 ? '' : formatIp4(b.hostIp), HostPort: b.hostPort === 0 ? '' : String(b.hostPort) });
+  // A running container's ports: each exposed one, with its host bindings or null.
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  if (c.state === 'running' && c.networkMode !== 'host' && c.networkMode !== 'none') {
+    for (const p of Object.keys(exposed)) {
+      const bs = c.publish.filter((b) => `${b.containerPort}/${b.proto}` === p);
+      ports[p] = bs.length === 0 ? null : bs.map((b) => ({ HostIp: b.hostIp === 0 ? '0.0.0.0' : formatIp4(b.hostIp), HostPort: String(b.hostPort) }));
+    }
+  }
   return {
     Id: c.id,
     Created: rfc3339Nano(c.created),
@@ -134,15 +161,23 @@ export function containerJson(d: Daemon, c: Container): object {
     },
     Image: `sha256:${c.imageId}`,
     Name: `/${c.name}`,
-    HostConfig: { NetworkMode: c.networkMode === 'bridge' ? 'default' : c.networkMode },
+    HostConfig: {
+      NetworkMode: c.networkMode === 'bridge' ? 'default' : c.networkMode,
+      PortBindings: bindings,
+      RestartPolicy: { Name: c.restartPolicy, MaximumRetryCount: 0 },
+      Links: c.links.length === 0 ? null : c.links.map((l) => `/${l.name}:/${c.name}/${l.alias}`),
+      Dns: c.dns,
+    },
     Config: {
       Hostname: c.hostname,
       Env: [...c.env].map(([k, v]) => `${k}=${v}`),
+      ExposedPorts: Object.keys(exposed).length === 0 ? undefined : exposed,
       Cmd: c.cmd,
       Image: c.image.text,
       Labels: c.labels,
     },
     NetworkSettings: {
+      Ports: ports,
       SandboxKey: c.sandboxKey === null ? '' : `/var/run/docker/netns/${c.sandboxKey}`,
       Gateway: main === undefined ? '' : formatIp4(main.network.gateway!),
       IPAddress: main === undefined ? '' : formatIp4(main.ip),

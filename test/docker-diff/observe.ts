@@ -1,0 +1,37 @@
+// What both sides observe after a step, and how it becomes the lines compared.
+import { containerLines, networkLines } from './inspect.js';
+import type { Names } from './model.js';
+import { normalise, normaliseBrctl, normaliseFdb, normaliseIpAddr, normaliseIpLink, normaliseIptablesSave, normaliseRoutes } from './model.js';
+
+export interface Observation {
+  /** Command → its output, run in the docker host's namespace. */
+  host: Record<string, string>;
+  containers: Array<{ name: string; running: boolean; files: Record<string, string>; net: Record<string, string> }>;
+  containerJson: unknown[];
+  networkJson: unknown[];
+}
+
+const BY_COMMAND: Record<string, (t: string) => string[]> = {
+  'iptables-save': normaliseIptablesSave,
+  'ip -d link': normaliseIpLink,
+  'ip addr': normaliseIpAddr,
+  'ip route': normaliseRoutes,
+  'brctl show': normaliseBrctl,
+  'bridge fdb': normaliseFdb,
+};
+
+/** The observation as titled lines, normalised. */
+export function observationLines(o: Observation, names: Names): string[] {
+  const out: string[] = [];
+  const section = (title: string, body: string[]): void => {
+    out.push(`## ${title}`, ...body.map((l) => `   ${l}`));
+  };
+  for (const [cmd, text] of Object.entries(o.host)) section(`host ${cmd}`, BY_COMMAND[cmd]!(text));
+  for (const c of [...o.containers].sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const [f, text] of Object.entries(c.files)) section(`${c.name} ${f}`, text.split('\n').filter((l) => l !== ''));
+    for (const [cmd, text] of Object.entries(c.net)) section(`${c.name} ${cmd}`, BY_COMMAND[cmd]!(text));
+  }
+  section('docker inspect', containerLines(o.containerJson));
+  section('docker network inspect', networkLines(o.networkJson));
+  return normalise(out.join('\n'), names).split('\n');
+}
