@@ -64,7 +64,7 @@ export function createBridgeNetwork(d: Daemon, net: Network): void {
   if (net.flags.internal) {
     programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -s ${subnet} -o ${name} -j DROP`);
     programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -d ${subnet} -i ${name} -j DROP`);
-    programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} -o ${name} -j ${icc ? 'ACCEPT' : 'DROP'}`);
+    iccRule(root, name, icc);
     assertForwardJumps(root);
     return;
   }
@@ -73,7 +73,7 @@ export function createBridgeNetwork(d: Daemon, net: Network): void {
     programRule(root, 'nat', '-I', 'POSTROUTING', `-s ${subnet} ! -o ${name} -j MASQUERADE`);
     programRule(root, 'nat', '-I', 'DOCKER', `-i ${name} -j RETURN`);
   }
-  programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} -o ${name} -j ${icc ? 'ACCEPT' : 'DROP'}`);
+  iccRule(root, name, icc);
   programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} ! -o ${name} -j ACCEPT`);
   programRule(root, 'filter', '-I', 'FORWARD', `-o ${name} -j DOCKER`);
   programRule(root, 'filter', '-I', 'FORWARD', `-o ${name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
@@ -81,6 +81,13 @@ export function createBridgeNetwork(d: Daemon, net: Network): void {
   programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `-i ${name} ! -o ${name} -j DOCKER-ISOLATION-STAGE-2`);
   programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-2', `-o ${name} -j DROP`);
   assertForwardJumps(root);
+}
+
+/** setup_ip_tables.go setIcc: the ACCEPT between a bridge's ports is inserted at the top of
+ *  FORWARD, the DROP of icc=false appended at its end. */
+function iccRule(root: Netns, name: string, icc: boolean): void {
+  if (icc) programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} -o ${name} -j ACCEPT`);
+  else programRule(root, 'filter', '-A', 'FORWARD', `-i ${name} -o ${name} -j DROP`);
 }
 
 export function removeBridgeNetwork(d: Daemon, net: Network): void {

@@ -587,7 +587,8 @@ export class Daemon {
     for (const l of c.links) {
       const t = this.findContainer(l.name);
       const ip = t?.endpoints.find((e) => e.network.isDefaultBridge)?.ip ?? t?.endpoints[0]?.ip;
-      if (t !== undefined && t !== null && ip !== undefined) hosts += `${formatIp4(ip)}\t${l.alias === t.name ? '' : `${l.alias} `}${t.shortId} ${t.name}\n`;
+      // container_operations.go buildSandboxOptions: "alias hostname", and the name unless it is the alias.
+      if (t !== undefined && t !== null && ip !== undefined) hosts += `${formatIp4(ip)}\t${l.alias} ${t.hostname}${l.alias === t.name ? '' : ` ${t.name}`}\n`;
     }
     // One line per joined endpoint, in join order (sandbox.updateHostsFile at each join).
     for (const ep of c.endpoints) hosts += `${formatIp4(ep.ip)}\t${c.hostname}\n`;
@@ -611,6 +612,7 @@ export class Daemon {
       this.writeFiles(c);
     }
     c.state = 'running';
+    c.exitCode = 0;
     c.started = this.now;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
     startProcess(this, c);

@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { sweepLeftovers } from '../kernel-diff/real.js';
-import { FAMILIES, IP_OF, generate } from './gen.js';
+import { FAMILIES, IP_OF, OPEN_FAMILIES, generate } from './gen.js';
 import { seed004 } from './hand.js';
 import type { Case, Names, Outcome, Step } from './model.js';
 import { describeStep, normalise, normalisePingTimes } from './model.js';
@@ -57,8 +57,8 @@ function parseArgs(argv: string[]): Args {
       process.exit(2);
     }
   }
-  if (a.family !== null && !(FAMILIES as readonly string[]).includes(a.family)) {
-    console.error(`--family wants one of ${FAMILIES.join(', ')}, got ${a.family}`);
+  if (a.family !== null && ![...FAMILIES, ...OPEN_FAMILIES].includes(a.family as never)) {
+    console.error(`--family wants one of ${[...FAMILIES, ...OPEN_FAMILIES].join(', ')}, got ${a.family}`);
     process.exit(2);
   }
   return a;

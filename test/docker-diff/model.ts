@@ -27,6 +27,12 @@ export type Step =
   /** wget from a container, or from the LAN peer (`lan`). */
   | { kind: 'wget'; from: string; url: string };
 
+/** The wget both sides run: quiet, to stdout, one try of at most 2 s (long options: busybox's
+ *  wget 1.35 is killed at once by `-q -T`). */
+export function wgetLine(url: string): string {
+  return `wget -q -O - --timeout=2 --tries=1 ${url}`;
+}
+
 export interface Case {
   id: string;
   family: string;
@@ -45,7 +51,7 @@ export function describeStep(s: Step): string {
     case 'ping':
       return `docker exec ${s.from} ping -c 1 -W 1 ${s.dst}`;
     case 'wget':
-      return s.from === 'lan' ? `(lan) wget -O - -T 2 ${s.url}` : `docker exec ${s.from} wget -O - -T 2 ${s.url}`;
+      return s.from === 'lan' ? `(lan) ${wgetLine(s.url)}` : `docker exec ${s.from} ${wgetLine(s.url)}`;
   }
 }
 

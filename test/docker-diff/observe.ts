@@ -20,18 +20,20 @@ const BY_COMMAND: Record<string, (t: string) => string[]> = {
   'bridge fdb': normaliseFdb,
 };
 
-/** The observation as titled lines, normalised. */
+/** The observation as titled lines, each section normalised (IDs to names) before it is
+ *  parsed, so that sorting (brctl) sees the names both sides share. */
 export function observationLines(o: Observation, names: Names): string[] {
   const out: string[] = [];
   const section = (title: string, body: string[]): void => {
-    out.push(`## ${title}`, ...body.map((l) => `   ${l}`));
+    out.push(`## ${normalise(title, names)}`, ...body.map((l) => `   ${l}`));
   };
-  for (const [cmd, text] of Object.entries(o.host)) section(`host ${cmd}`, BY_COMMAND[cmd]!(text));
+  const n = (t: string): string => normalise(t, names);
+  for (const [cmd, text] of Object.entries(o.host)) section(`host ${cmd}`, BY_COMMAND[cmd]!(n(text)));
   for (const c of [...o.containers].sort((a, b) => a.name.localeCompare(b.name))) {
-    for (const [f, text] of Object.entries(c.files)) section(`${c.name} ${f}`, text.split('\n').filter((l) => l !== ''));
-    for (const [cmd, text] of Object.entries(c.net)) section(`${c.name} ${cmd}`, BY_COMMAND[cmd]!(text));
+    for (const [f, text] of Object.entries(c.files)) section(`${c.name} ${f}`, n(text).split('\n').filter((l) => l !== ''));
+    for (const [cmd, text] of Object.entries(c.net)) section(`${c.name} ${cmd}`, BY_COMMAND[cmd]!(n(text)));
   }
-  section('docker inspect', containerLines(o.containerJson));
-  section('docker network inspect', networkLines(o.networkJson));
-  return normalise(out.join('\n'), names).split('\n');
+  section('docker inspect', n(containerLines(o.containerJson).join('\n')).split('\n'));
+  section('docker network inspect', n(networkLines(o.networkJson).join('\n')).split('\n'));
+  return out;
 }

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, sy
 import path from 'node:path';
 import { cleanupSync as cleanupNamespaces, live, run } from '../kernel-diff/real.js';
 import type { Names, Outcome, Step } from './model.js';
+import { wgetLine } from './model.js';
 import { HOST_HOSTS, HOST_IP, HOST_NAME, HOST_RESOLV, LAN_IP, WEB_BODY } from './model.js';
 import { splitWords } from './words.js';
 import type { Observation } from './observe.js';
@@ -54,6 +55,20 @@ export class RealDocker {
     writeFileSync(path.join(r, 'etc', 'daemon.json'), '{}\n');
     writeFileSync(path.join(r, 'etc', 'hosts'), HOST_HOSTS);
     writeFileSync(path.join(r, 'etc', 'resolv.conf'), HOST_RESOLV);
+    const ns = await this.createNamespaces();
+    if (ns !== null) return ns;
+    const err = await this.start();
+    if (err !== null) return err;
+    for (const [name, cmd, expose] of [['busybox', '["sh"]', false], ['web', '["httpd","-f","-p","80","-h","/www"]', true]] as const) {
+      const script = `tar -C ${rootfs} -c . | ${DOCKER_CLI} -H ${this.sock} import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ${cmd}'${expose ? " -c 'EXPOSE 80'" : ''} - ${name}:latest`;
+      const x = await run(['sh', '-c', script], 60_000);
+      if (x.code !== 0) return `harness docker import ${name}: ${x.out.trim()}`;
+    }
+    return null;
+  }
+
+  /** The docker host's namespace and its LAN peer's, joined by a veth. */
+  private async createNamespaces(): Promise<string | null> {
     for (const ns of [this.hostNs, this.lanNs]) {
       live.add(ns);
       const a = await run(['ip', 'netns', 'add', ns]);
@@ -72,14 +87,16 @@ export class RealDocker {
       const x = await run(argv);
       if (x.code !== 0) return `harness ${argv.join(' ')}: ${x.out.trim()}`;
     }
-    const err = await this.start();
-    if (err !== null) return err;
-    for (const [name, cmd, expose] of [['busybox', '["sh"]', false], ['web', '["httpd","-f","-p","80","-h","/www"]', true]] as const) {
-      const script = `tar -C ${rootfs} -c . | ${DOCKER_CLI} -H ${this.sock} import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ${cmd}'${expose ? " -c 'EXPOSE 80'" : ''} - ${name}:latest`;
-      const x = await run(['sh', '-c', script], 60_000);
-      if (x.code !== 0) return `harness docker import ${name}: ${x.out.trim()}`;
-    }
     return null;
+  }
+
+  private async deleteNamespaces(): Promise<void> {
+    killLeft(this.hostNs, this.cgroupParent);
+    for (const ns of [this.hostNs, this.lanNs]) {
+      if (!live.has(ns)) continue;
+      await run(['ip', 'netns', 'delete', ns]);
+      live.delete(ns);
+    }
   }
 
   /** Starts dockerd and waits until it answers. */
@@ -144,11 +161,12 @@ export class RealDocker {
     const ids = (await this.docker(['ps', '-aq'])).out.split('\n').filter((l) => l !== '');
     if (ids.length > 0) await this.docker(['rm', '-f', ...ids]);
     await this.docker(['network', 'prune', '-f']);
-    // A first start, as on a machine where dockerd never ran: without docker0, whose address a
-    // start otherwise adopts (daemon_unix.go initBridgeDriver, ElectInterfaceAddresses).
+    // A first start on a fresh machine: new namespaces (no docker0, whose address a start would
+    // adopt — daemon_unix.go initBridgeDriver —, no iptables table a case loaded), the images kept.
     await this.stop();
-    await run(['ip', '-n', this.hostNs, 'link', 'delete', 'docker0']);
-    return this.start();
+    await this.deleteNamespaces();
+    const ns = await this.createNamespaces();
+    return ns ?? this.start();
   }
 
   /** Runs one step; returns its outcome lines (exit status and output, not yet normalised). */
@@ -167,11 +185,10 @@ export class RealDocker {
         return [`exit ${r.code}`, ...lines(r.out)];
       }
       case 'wget': {
-        // busybox wget 1.35 dies at once (no output, killed) given -q with -T; without -q it
-        // prints progress lines, dropped here: what is compared is the exit status and the body.
-        const argv = ['wget', '-O', '-', '-T', '2', s.url];
-        const r = s.from === 'lan' ? await run(['ip', 'netns', 'exec', this.lanNs, 'busybox', ...argv]) : await this.docker(['exec', s.from, ...argv]);
-        return [`exit ${r.code}`, ...lines(r.out).filter((l) => !/^(Connecting to |writing to stdout|written to stdout|-\s+\d+% |wget: )/.test(l))];
+        // The LAN peer is a Linux machine with GNU wget (as swarmsim's hosts are); containers
+        // have busybox's.
+        const r = s.from === 'lan' ? await run(['ip', 'netns', 'exec', this.lanNs, ...splitWords(wgetLine(s.url))]) : await this.docker(['exec', s.from, ...splitWords(wgetLine(s.url))]);
+        return [`exit ${r.code}`, ...lines(r.out)];
       }
     }
   }
@@ -239,12 +256,7 @@ export class RealDocker {
   /** Stops everything and removes the namespaces and files. */
   async tearDown(): Promise<void> {
     await this.stop();
-    killLeft(this.hostNs, this.cgroupParent);
-    for (const ns of [this.hostNs, this.lanNs]) {
-      if (!live.has(ns)) continue;
-      await run(['ip', 'netns', 'delete', ns]);
-      live.delete(ns);
-    }
+    await this.deleteNamespaces();
     rmSync(this.root, { recursive: true, force: true });
     daemons.delete(this);
   }
@@ -343,6 +355,8 @@ export function sweepDockerLeftovers(): number {
   for (const e of readdirSync('/tmp')) {
     const m = /^kd(\d+)-(dd\d+)$/.exec(e);
     if (m && dead(Number(m[1]))) tags.add(e);
+    const r = /^kd(\d+)-rootfs-/.exec(e);
+    if (r && dead(Number(r[1]))) rmSync(`/tmp/${e}`, { recursive: true, force: true });
   }
   for (const t of tags) {
     killLeft(`${t}-h`, t);

@@ -13,7 +13,7 @@ import { dockerOf } from '../../src/docker/engine.js';
 import type { Daemon } from '../../src/docker/daemon.js';
 import { SEC } from '../../src/sim/clock.js';
 import type { Names, Outcome, Step } from './model.js';
-import { HOST_HOSTS, HOST_IP, HOST_NAME, HOST_RESOLV, LAN_IP, WEB_BODY } from './model.js';
+import { HOST_HOSTS, HOST_IP, HOST_NAME, HOST_RESOLV, LAN_IP, WEB_BODY, wgetLine } from './model.js';
 import type { Observation } from './observe.js';
 
 export class SimDocker {
@@ -66,12 +66,10 @@ export class SimDocker {
         r = this.sh(`docker exec ${s.from} ping -c 1 -W 1 ${s.dst}`);
         break;
       case 'wget':
-        r = s.from === 'lan' ? this.sh(`wget -q -O - ${s.url}`, this.lan.root, this.lan) : this.sh(`docker exec ${s.from} wget -q -O - ${s.url}`);
+        r = s.from === 'lan' ? this.sh(wgetLine(s.url), this.lan.root, this.lan) : this.sh(`docker exec ${s.from} ${wgetLine(s.url)}`);
         break;
     }
-    const out = r.out.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
-    // As on the real side: a wget's exit status and body, not its error wording.
-    return [`exit ${r.code}`, ...(s.kind === 'wget' ? out.filter((l) => !/^wget: /.test(l)) : out)];
+    return [`exit ${r.code}`, ...r.out.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')];
   }
 
   observe(): { obs: Observation; names: Names } {

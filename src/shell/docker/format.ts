@@ -102,7 +102,8 @@ export function containerJson(d: Daemon, c: Container): object {
   const networks: Array<[string, object]> = c.endpoints.map((ep) => [ep.network.name, {
     IPAMConfig: null,
     Links: null,
-    Aliases: ep.network.isDefaultBridge ? null : [c.shortId, ...ep.aliases],
+    // updateNetworkConfig appends the short ID to the user's aliases on user-defined networks.
+    Aliases: ep.network.isDefaultBridge ? null : [...ep.aliases, c.shortId],
     NetworkID: ep.network.id,
     EndpointID: ep.id,
     Gateway: ep.network.gateway === null || ep.network.driver === 'overlay' ? '' : formatIp4(ep.network.gateway),
@@ -117,7 +118,7 @@ export function containerJson(d: Daemon, c: Container): object {
   // A stopped container keeps its networks' entries, emptied (its endpoints are released).
   for (const j of c.joined) {
     networks.push([j.netName, {
-      IPAMConfig: null, Links: null, Aliases: j.netName === 'bridge' ? null : [c.shortId, ...j.aliases], NetworkID: j.netId, EndpointID: '', Gateway: '', IPAddress: '',
+      IPAMConfig: null, Links: null, Aliases: j.netName === 'bridge' ? null : [...j.aliases, c.shortId], NetworkID: j.netId, EndpointID: '', Gateway: '', IPAddress: '',
       IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
     }]);
   }
