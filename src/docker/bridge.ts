@@ -62,8 +62,9 @@ export function createBridgeNetwork(d: Daemon, net: Network): void {
   const masq = net.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false';
   const subnet = formatCidr(net.subnet!.addr, net.subnet!.len);
   if (net.flags.internal) {
-    programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -s ${subnet} -o ${name} -j DROP`);
+    // setupInternalNetworkRules: the incoming DROP inserted first, then the outgoing one above it.
     programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -d ${subnet} -i ${name} -j DROP`);
+    programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -s ${subnet} -o ${name} -j DROP`);
     iccRule(root, name, icc);
     assertForwardJumps(root);
     return;

@@ -29,6 +29,8 @@ export class DockerError extends Error {
   constructor(
     message: string,
     readonly code = 1,
+    /** A container that was created before the refusal (a start that failed leaves it). */
+    readonly created: Container | null = null,
   ) {
     super(message);
   }
@@ -122,9 +124,11 @@ export class Daemon {
     const stale = this.findNetworkByName('bridge');
     if (stale !== null) this.networks.delete(stale.id);
     const docker0 = root.device('docker0');
-    // ranBefore: a machine where dockerd ran before this boot's first start, as on the seeds'
-    // hosts (their inspect shows the Gateway): docker0 was left with its address.
-    const adopted = o.ranBefore === true || (docker0 !== undefined && docker0.addrs.some((a) => a.addr === 0xac110001));
+    // A daemon that ran before has a stale bridge network in its store: the bridge driver
+    // restores it at start (populateNetworks), making docker0 with 172.17.0.1/16 again before
+    // the daemon deletes the network, so initBridgeDriver finds that address. ranBefore says
+    // this boot's first start is such a one, as on the seeds' hosts (their inspect shows it).
+    const adopted = o.ranBefore === true || stale !== null || (docker0 !== undefined && docker0.addrs.some((a) => a.addr === 0xac110001));
     {
       const bridge = this.addNetwork('bridge', 'bridge', 'local', { addr: 0xac110000, len: 16 }, null, {
         'com.docker.network.bridge.default_bridge': 'true',
@@ -212,14 +216,19 @@ export class Daemon {
     if (driver === 'overlay') {
       return this.createOverlayNetwork(name, subnet, gateway, o);
     }
+    let auto: Subnet | null = null;
     if (subnet === null) {
       const used = this.usedSubnets();
-      subnet = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
-      if (subnet === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+      auto = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+      if (auto === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
     const id = newId(this.rng);
     const options = { ...o.options };
-    return this.addNetwork(name, 'bridge', 'local', subnet, gateway, options, { internal: o.internal, attachable: o.attachable, ingress: false, ipamOptions: {}, labels: o.labels }, id);
+    const net = this.addNetwork(name, 'bridge', 'local', subnet ?? auto!, gateway, options, { internal: o.internal, attachable: o.attachable, ingress: false, ipamOptions: {}, labels: o.labels }, id);
+    // buildIpamResources: a user's --subnet is shown as configured (with --gateway, if given);
+    // a pool the daemon chose is shown with the gateway it allocated.
+    net.configGateway = subnet === null || gateway !== null;
+    return net;
   }
 
   /** Overlay networks need a cluster store (or swarm mode). */
@@ -395,6 +404,7 @@ export class Daemon {
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
     c.dns = o.dns ?? [];
+    c.hostConfigMode = o.network ?? 'default';
     c.restartPolicy = o.restart ?? 'no';
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.containers.set(id, c);
@@ -411,14 +421,13 @@ export class Daemon {
       }
     }
     this.writeFiles(c);
-    for (const p of publish) {
-      if (hostPortTaken(this, p.hostPort, p.proto)) {
-        const ep = c.endpoints[0];
-        for (const e of [...c.endpoints]) this.disconnect(c, e.network);
-        throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: Error response from daemon: driver failed programming external connectivity on endpoint ${c.name} (${ep?.id ?? ''}): Bind for 0.0.0.0:${p.hostPort} failed: port is already allocated.`, 125);
-      }
+    try {
+      this.startContainer(c);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      // run is create then start: the CLI has printed the new ID; the start's error has no usage hint.
+      throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: Error response from daemon: ${e.message}.`, 125, c);
     }
-    this.startContainer(c);
     return { container: c, pulled };
   }
 
@@ -611,6 +620,30 @@ export class Daemon {
       }
       this.writeFiles(c);
     }
+    // setupLinkedContainers: every linked container must be running.
+    for (const l of c.links) {
+      const t = this.findContainer(l.name);
+      if (t === null || t.state !== 'running') {
+        c.exitCode = 128;
+        throw new DockerError(`Cannot link to a non running container: /${l.name} AS /${c.name}/${l.alias}`);
+      }
+    }
+    // ProgramExternalConnectivity: a host port another running container holds fails the start;
+    // the container keeps its state, its endpoints are released, its exit code is 128
+    // (daemon/start.go: a failed start sets 128 when there is none).
+    for (const p of c.publish) {
+      if (p.hostPort !== 0 && hostPortTaken(this, p.hostPort, p.proto)) {
+        const ep = gatewayEndpoint(c) ?? c.endpoints[0];
+        const msg = `driver failed programming external connectivity on endpoint ${c.name} (${ep?.id ?? ''}): Bind for 0.0.0.0:${p.hostPort} failed: port is already allocated`;
+        for (const e of [...c.endpoints]) {
+          c.joined.push({ netId: e.network.id, netName: e.network.name, aliases: e.aliases });
+          this.releaseEndpoint(c, e);
+        }
+        c.files.set('/etc/resolv.conf', this.resolvConf(c));
+        c.exitCode = 128;
+        throw new DockerError(msg);
+      }
+    }
     c.state = 'running';
     c.exitCode = 0;
     c.started = this.now;
@@ -630,6 +663,8 @@ export class Daemon {
     if (c.networkMode !== 'swarm' && c.networkMode !== 'host' && c.networkMode !== 'none') {
       for (const ep of [...c.endpoints]) {
         c.joined.push({ netId: ep.network.id, netName: ep.network.name, aliases: ep.aliases });
+        // Each endpoint leaves as on a disconnect (sbLeave), editing the hosts file the same way.
+        c.files.set('/etc/hosts', hostsAfterLeave(c.files.get('/etc/hosts') ?? '', ep.network, ep));
         this.releaseEndpoint(c, ep);
       }
     }
@@ -707,11 +742,13 @@ export function stopExitCode(c: Container): number {
  */
 export function gatewayEndpoint(c: Container): Endpoint | null {
   if (c.networkMode === 'swarm') return c.endpoints.find((e) => e.network.driver === 'bridge') ?? null;
+  // An internal bridge network still gives its gateway (bridge.go Join sets it for every
+  // bridge network); it only sorts after the others.
+  const key = (e: Endpoint): string => `${e.network.flags.internal ? 1 : 0} ${e.network.name}`;
   let best: Endpoint | null = null;
   for (const e of c.endpoints) {
-    const n = e.network;
-    if (n.driver !== 'bridge' || n.flags.internal || n.name === 'docker_gwbridge') continue;
-    if (best === null || n.name < best.network.name) best = e;
+    if (e.network.driver !== 'bridge' || e.network.name === 'docker_gwbridge') continue;
+    if (best === null || key(e) < key(best)) best = e;
   }
   return best;
 }

@@ -98,6 +98,8 @@ export class Container {
   readonly joined: Array<{ netId: string; netName: string; aliases: string[] }> = [];
   /** Removes the published ports' rules and proxies (set while they are programmed). */
   unpublish: (() => void) | null = null;
+  /** HostConfig.NetworkMode as given: `default` when no --network was (it means the bridge). */
+  hostConfigMode = 'default';
   /** --dns servers; --restart policy name. */
   dns: string[] = [];
   restartPolicy = 'no';

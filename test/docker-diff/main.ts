@@ -164,6 +164,27 @@ function sections(o: Outcome): Map<string, string[]> {
   return m;
 }
 
+/** A line diff (longest common subsequence): each line tagged as on both sides, only real's or
+ *  only the simulator's, in order — so a rule in another place shows as one line moved. */
+function lineDiff(a: string[], b: string[]): Array<[string, string]> {
+  const n = a.length;
+  const m = b.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  const out: Array<[string, string]> = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      out.push(['  both', a[i]!]);
+      i++;
+      j++;
+    } else if (j >= m || (i < n && lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) out.push(['  real', a[i++]!]);
+    else out.push(['   sim', b[j++]!]);
+  }
+  return out;
+}
+
 function report(c: Case, run: Run, bad: number[], seed: number, label: string): string {
   let s = `\n=== ${label} case ${c.id} (${c.family}); replay: npm run test:docker -- --seed ${seed} --only ${c.id}\n`;
   c.steps.forEach((st, i) => {
@@ -176,10 +197,7 @@ function report(c: Case, run: Run, bad: number[], seed: number, label: string): 
       const b = m.get(k) ?? ['(no such section)'];
       if (JSON.stringify(a) === JSON.stringify(b)) continue;
       s += `       [${k}]\n`;
-      const bs = new Set(b);
-      const as = new Set(a);
-      for (const l of a) s += `        ${bs.has(l) ? '  both' : '  real'}: ${l}\n`;
-      for (const l of b) if (!as.has(l)) s += `           sim: ${l}\n`;
+      for (const [tag, l] of lineDiff(a, b)) s += `        ${tag}: ${l}\n`;
     }
   });
   return s;
@@ -237,7 +255,8 @@ async function main(): Promise<void> {
         startFailure ??= err;
         return;
       }
-      let fresh = true;
+      // Every case starts on a daemon that has run before (as the seeds' machines had).
+      let fresh = false;
       while (!stopping && next < cases.length) {
         const c = cases[next++]!;
         const run = await runCase(c, real, args.seed, fresh);

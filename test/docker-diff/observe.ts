@@ -27,7 +27,9 @@ export function observationLines(o: Observation, names: Names): string[] {
   const section = (title: string, body: string[]): void => {
     out.push(`## ${normalise(title, names)}`, ...body.map((l) => `   ${l}`));
   };
-  const n = (t: string): string => normalise(t, names);
+  // iproute2 prints "Peer netns reference is invalid" for a link whose peer namespace is being
+  // torn down at that moment (a container just removed): the kernel's doing, not Docker's.
+  const n = (t: string): string => normalise(t.replace(/^\s*Error: Peer netns reference is invalid\.\n/gm, ''), names);
   for (const [cmd, text] of Object.entries(o.host)) section(`host ${cmd}`, BY_COMMAND[cmd]!(n(text)));
   for (const c of [...o.containers].sort((a, b) => a.name.localeCompare(b.name))) {
     for (const [f, text] of Object.entries(c.files)) section(`${c.name} ${f}`, n(text).split('\n').filter((l) => l !== ''));

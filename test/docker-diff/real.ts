@@ -14,6 +14,7 @@ import type { Names, Outcome, Step } from './model.js';
 import { wgetLine } from './model.js';
 import { HOST_HOSTS, HOST_IP, HOST_NAME, HOST_RESOLV, LAN_IP, WEB_BODY } from './model.js';
 import { splitWords } from './words.js';
+import { normaliseContainerJson } from './versions.js';
 import type { Observation } from './observe.js';
 
 export const DOCKER_CLI = '/usr/bin/docker';
@@ -202,7 +203,7 @@ export class RealDocker {
     const host: Record<string, string> = {};
     sections.forEach((c, i) => (host[c] = parts[i] ?? ''));
     const ids = (await this.docker(['ps', '-aq', '--no-trunc'])).out.split('\n').filter((l) => l !== '');
-    const containers = ids.length === 0 ? [] : (JSON.parse((await this.docker(['inspect', ...ids])).out) as Array<Record<string, any>>);
+    const containers = ids.length === 0 ? [] : normaliseContainerJson(JSON.parse((await this.docker(['inspect', ...ids])).out) as Array<Record<string, any>>);
     const nids = (await this.docker(['network', 'ls', '-q', '--no-trunc'])).out.split('\n').filter((l) => l !== '');
     const networks = nids.length === 0 ? [] : (JSON.parse((await this.docker(['network', 'inspect', ...nids])).out) as Array<Record<string, any>>);
     const inside: Observation['containers'] = [];

@@ -11,7 +11,7 @@ import { filesOf, startCommand } from '../../src/shell/exec.js';
 import '../../src/shell/commands.js';
 import { dockerOf } from '../../src/docker/engine.js';
 import type { Daemon } from '../../src/docker/daemon.js';
-import { SEC } from '../../src/sim/clock.js';
+import { MS, SEC } from '../../src/sim/clock.js';
 import type { Names, Outcome, Step } from './model.js';
 import { HOST_HOSTS, HOST_IP, HOST_NAME, HOST_RESOLV, LAN_IP, WEB_BODY, wgetLine } from './model.js';
 import type { Observation } from './observe.js';
@@ -38,7 +38,8 @@ export class SimDocker {
     });
     this.daemon = docker.install(this.host, false);
     this.daemon.hostFile = (path) => files.get(path);
-    this.daemon.start();
+    // The real side's daemon has always run before the case (main.ts resets it first).
+    this.daemon.start({ ranBefore: true });
     // Imported on the real side before the case: present, nothing to pull.
     for (const img of ['busybox:latest', 'web:latest']) this.daemon.images.set(img, this.world.rng.hex(64));
   }
@@ -69,6 +70,9 @@ export class SimDocker {
         r = s.from === 'lan' ? this.sh(wgetLine(s.url), this.lan.root, this.lan) : this.sh(`docker exec ${s.from} ${wgetLine(s.url)}`);
         break;
     }
+    // What happens just after a command (a process that exits at once) has happened on the
+    // real side by the time it is observed.
+    this.world.eq.runWhile(() => true, this.world.eq.now + 100 * MS);
     return [`exit ${r.code}`, ...r.out.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')];
   }
 

@@ -12,3 +12,24 @@ export function normaliseCli(line: string, out: string[]): string[] {
   if (/^docker (container )?port\b/.test(line)) r = r.filter((l) => !/ -> :::\d+$/.test(l) && !/ -> \[::\]:\d+$/.test(l));
   return r;
 }
+
+/**
+ * `docker inspect` of the real side, made 19.03's: 20.10 also adds the container's hostname to
+ * its aliases on a user-defined network when it differs from the name (daemon/
+ * container_operations.go updateNetworkConfig, v20.10.24; v19.03.13 adds the short ID only).
+ */
+export function normaliseContainerJson(list: Array<Record<string, any>>): Array<Record<string, any>> {
+  for (const c of list) {
+    const hostname = c.Config?.Hostname;
+    const name = String(c.Name ?? '').replace(/^\//, '');
+    if (typeof hostname !== 'string' || hostname === name) continue;
+    for (const ep of Object.values((c.NetworkSettings?.Networks ?? {}) as Record<string, { Aliases?: string[] | null }>)) {
+      if (Array.isArray(ep.Aliases)) {
+        const i = ep.Aliases.lastIndexOf(hostname);
+        // The short ID comes first; the hostname is the one 20.10 appends after it.
+        if (i > 0 && i === ep.Aliases.length - 1) ep.Aliases.splice(i, 1);
+      }
+    }
+  }
+  return list;
+}

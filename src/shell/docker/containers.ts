@@ -46,18 +46,32 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     return exit(125);
   }
   guard(ctx, exit, () => {
-    const { container, pulled } = d.run({
+    let ran: ReturnType<Daemon['run']>;
+    try {
+      ran = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
       dns: o.dns, restart: o.restart ?? 'no',
-    });
+      });
+    } catch (e) {
+      // Detached, the CLI prints the ID as soon as the container is created (run.go), before
+      // the start that failed.
+      if (e instanceof DockerError && e.created !== null && o.detach) {
+        const [pull, rest2] = splitPulled(e.message);
+        for (const l of pull) println(ctx, l);
+        println(ctx, e.created.id);
+        throw new DockerError(rest2, e.code);
+      }
+      throw e;
+    }
+    const { container, pulled } = ran;
     for (const l of pulled) println(ctx, l);
     if (o.detach) println(ctx, container.id);
     exit(0);
   });
 }
 
-function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void): void {
+function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void, trailer: () => string[] = () => []): void {
   let rc = 0;
   for (const ref of refs) {
     const c = d.findContainer(ref);
@@ -76,7 +90,15 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: str
     }
   }
   void verb;
+  for (const l of trailer()) println(ctx, l);
   exit(rc);
+}
+
+/** The pull lines a run error starts with, and the rest. */
+function splitPulled(message: string): [string[], string] {
+  const lines = message.split('\n');
+  const i = lines.findIndex((l) => l.startsWith('docker: '));
+  return i <= 0 ? [[], message] : [lines.slice(0, i), lines.slice(i).join('\n')];
 }
 
 export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: string[], exit: Exit): boolean {
@@ -120,10 +142,20 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       // -t/--time (stop, restart) and -s/--signal (kill) take a value; -a/-i (start) do not.
       const cmd = subcommand(sub).option('-t, --time <seconds>').option('-s, --signal <sig>').option('-a, --attach').option('-i, --interactive').argument('[containers...]');
       if (!parseFlags(ctx, cmd, args, sub, exit)) return true;
+      const failed: string[] = [];
       containersOf(ctx, d, cmd.args, exit, sub, (c) => {
         if (sub !== 'start') d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));
-        if (sub === 'start' || sub === 'restart') d.startContainer(c);
-      });
+        if (sub !== 'start' && sub !== 'restart') return;
+        try {
+          d.startContainer(c);
+        } catch (e) {
+          if (!(e instanceof DockerError)) throw e;
+          // start.go prints each daemon error, then names the ones that failed; restart.go
+          // joins the daemon's "Cannot restart container" errors.
+          if (sub === 'start') failed.push(c.name);
+          throw new DockerError(sub === 'start' ? `Error response from daemon: ${e.message}` : `Error response from daemon: Cannot restart container ${c.name}: ${e.message}`);
+        }
+      }, () => (failed.length > 0 ? [`Error: failed to start containers: ${failed.join(', ')}`] : []));
       return true;
     }
     case 'port': {

@@ -72,7 +72,7 @@ export function networkJson(d: Daemon, n: Network): object {
   }
   if (n.driver === 'host' || n.driver === 'null') {
     for (const c of d.containers.values()) {
-      if (c.networkMode === (n.driver === 'host' ? 'host' : 'none')) containers.push([c.id, { Name: c.name, EndpointID: c.modeEndpointId, MacAddress: '', IPv4Address: '', IPv6Address: '' }]);
+      if (c.state === 'running' && c.networkMode === (n.driver === 'host' ? 'host' : 'none')) containers.push([c.id, { Name: c.name, EndpointID: c.modeEndpointId, MacAddress: '', IPv4Address: '', IPv6Address: '' }]);
     }
   }
   return {
@@ -163,7 +163,7 @@ export function containerJson(d: Daemon, c: Container): object {
     Image: `sha256:${c.imageId}`,
     Name: `/${c.name}`,
     HostConfig: {
-      NetworkMode: c.networkMode === 'bridge' ? 'default' : c.networkMode,
+      NetworkMode: c.networkMode === 'swarm' ? c.networkMode : c.hostConfigMode,
       PortBindings: bindings,
       RestartPolicy: { Name: c.restartPolicy, MaximumRetryCount: 0 },
       Links: c.links.length === 0 ? null : c.links.map((l) => `/${l.name}:/${c.name}/${l.alias}`),
