@@ -193,7 +193,7 @@ export function generate(seed: number, index: number, families: readonly string[
   const rng = new Rng((seed * 0x9e3779b1 + index * 0x85ebca6b + 1) >>> 0);
   const g = new Gen(rng);
   const family = g.pick(families);
-  const n = 4 + rng.below(5);
+  const n = 3 + rng.below(5);
   switch (family) {
     case 'bridge':
       for (let i = 0; i < n; i++) {

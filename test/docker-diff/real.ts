@@ -9,6 +9,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
+import http from 'node:http';
 import { cleanupSync as cleanupNamespaces, live, run } from '../kernel-diff/real.js';
 import type { Names, Outcome, Step } from './model.js';
 import { wgetLine } from './model.js';
@@ -151,17 +152,42 @@ export class RealDocker {
     return this.start();
   }
 
+  /** A GET on the daemon's API socket, parsed. */
+  api(p: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const req = http.get({ socketPath: `${this.root}/docker.sock`, path: p, timeout: 30_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch (e) {
+            reject(new Error(`docker API ${p}: ${String(e)}: ${body.slice(0, 200)}`));
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`docker API ${p}: timed out`)));
+      req.on('error', reject);
+    });
+  }
+
   docker(args: string[], timeoutMs = 60_000): Promise<{ out: string; code: number }> {
     return run([DOCKER_CLI, '-H', this.sock, ...args], timeoutMs);
   }
 
-  /** Back to a fresh daemon's state between cases: no containers, no user networks, no swarm. */
-  async reset(): Promise<string | null> {
+  /**
+   * Back to a fresh daemon's state between cases: no containers, no user networks, no swarm.
+   * `full` also restarts dockerd in new namespaces (after a case that restarted the daemon or
+   * left state the removals do not clear); otherwise removing what the case made suffices.
+   */
+  async reset(full: boolean): Promise<string | null> {
     const info = await this.docker(['info', '--format', '{{.Swarm.LocalNodeState}}']);
     if (info.out.trim() !== 'inactive') await this.docker(['swarm', 'leave', '--force']);
     const ids = (await this.docker(['ps', '-aq'])).out.split('\n').filter((l) => l !== '');
     if (ids.length > 0) await this.docker(['rm', '-f', ...ids]);
     await this.docker(['network', 'prune', '-f']);
+    if (!full) return null;
     // A first start on a fresh machine: new namespaces (no docker0, whose address a start would
     // adopt — daemon_unix.go initBridgeDriver —, no iptables table a case loaded), the images kept.
     await this.stop();
@@ -202,10 +228,12 @@ export class RealDocker {
     const parts = h.out.split('@@@\n');
     const host: Record<string, string> = {};
     sections.forEach((c, i) => (host[c] = parts[i] ?? ''));
-    const ids = (await this.docker(['ps', '-aq', '--no-trunc'])).out.split('\n').filter((l) => l !== '');
-    const containers = ids.length === 0 ? [] : normaliseContainerJson(JSON.parse((await this.docker(['inspect', ...ids])).out) as Array<Record<string, any>>);
-    const nids = (await this.docker(['network', 'ls', '-q', '--no-trunc'])).out.split('\n').filter((l) => l !== '');
-    const networks = nids.length === 0 ? [] : (JSON.parse((await this.docker(['network', 'inspect', ...nids])).out) as Array<Record<string, any>>);
+    // What `docker inspect` prints is the Engine API's answer; asked directly, without a CLI
+    // process per question (the machine is shared: each one costs).
+    const list = (await this.api('/containers/json?all=1')) as Array<{ Id: string }>;
+    const containers = normaliseContainerJson(await Promise.all(list.map((c) => this.api(`/containers/${c.Id}/json`))) as Array<Record<string, any>>);
+    const nets = (await this.api('/networks')) as Array<{ Id: string }>;
+    const networks = (await Promise.all(nets.map((n) => this.api(`/networks/${n.Id}`)))) as Array<Record<string, any>>;
     const inside: Observation['containers'] = [];
     for (const c of containers) {
       const name = String(c.Name).replace(/^\//, '');

@@ -22,7 +22,8 @@ export function normaliseContainerJson(list: Array<Record<string, any>>): Array<
   for (const c of list) {
     const hostname = c.Config?.Hostname;
     const name = String(c.Name ?? '').replace(/^\//, '');
-    if (typeof hostname !== 'string' || hostname === name) continue;
+    // The default hostname is the short ID, already there: 20.10 adds nothing then.
+    if (typeof hostname !== 'string' || hostname === name || hostname === String(c.Id ?? '').slice(0, 12)) continue;
     for (const ep of Object.values((c.NetworkSettings?.Networks ?? {}) as Record<string, { Aliases?: string[] | null }>)) {
       if (Array.isArray(ep.Aliases)) {
         const i = ep.Aliases.lastIndexOf(hostname);
