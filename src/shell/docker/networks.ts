@@ -4,7 +4,7 @@ import { println } from '../program.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Network } from '../../docker/model.js';
 import { parseIp4 } from '../../core/addr.js';
-import { goJson } from '../table.js';
+import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { networkJson, networkLs } from './format.js';
 import { swarmOf } from '../../agent/swarm-world.js';
@@ -61,17 +61,20 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       return exit(0);
     }
     case 'inspect': {
-      const refs = rest.filter((a) => !a.startsWith('-'));
+      const cmd = subcommand('inspect').option('-f, --format <tpl>').option('-v, --verbose').argument('[networks...]');
+      if (!parseFlags(ctx, cmd, rest, 'network inspect', exit)) return;
+      const format = cmd.opts<{ format?: string }>().format;
       const out: object[] = [];
       let rc = 0;
-      for (const ref of refs) {
+      for (const ref of cmd.args) {
         const n = d.findNetwork(ref);
         if (n === null) {
           println(ctx, `Error: No such network: ${ref}`);
           rc = 1;
-        } else out.push(networkJson(d, n));
+        } else if (format !== undefined) println(ctx, goTemplate(format, networkJson(d, n)));
+        else out.push(networkJson(d, n));
       }
-      if (out.length > 0 || rc === 0) println(ctx, goJson(out));
+      if (format === undefined && (out.length > 0 || rc === 0)) println(ctx, goJson(out));
       return exit(rc);
     }
     case 'create': {
