@@ -91,7 +91,7 @@ function iccRule(root: Netns, name: string, icc: boolean): void {
   else programRule(root, 'filter', '-A', 'FORWARD', `-i ${name} -o ${name} -j DROP`);
 }
 
-export function removeBridgeNetwork(d: Daemon, net: Network): void {
+export function removeBridgeNetwork(d: Daemon, net: Network, keepDevice = false): void {
   const root = d.host.root;
   const name = net.bridgeName!;
   const subnet = formatCidr(net.subnet!.addr, net.subnet!.len);
@@ -103,7 +103,7 @@ export function removeBridgeNetwork(d: Daemon, net: Network): void {
   removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-1', `-i ${name} ! -o ${name} -j DOCKER-ISOLATION-STAGE-2`);
   removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-2', `-o ${name} -j DROP`);
   const br = root.device(name);
-  if (br !== undefined) deleteDevice(br);
+  if (br !== undefined && !keepDevice) deleteDevice(br);
 }
 
 /** A veth pair named as libnetwork names them: vethXXXXXXX on the host, renamed ethN inside. */
@@ -149,7 +149,8 @@ export function detachBridge(_d: Daemon, _net: Network, ep: Endpoint): void {
 export function publishPorts(d: Daemon, c: Container): () => void {
   const ep = gatewayEndpoint(c);
   const undo: Array<() => void> = [];
-  if (ep === null) return () => undefined;
+  // sbJoin programs external connectivity only when the network is not internal.
+  if (ep === null || ep.network.flags.internal) return () => undefined;
   const root = d.host.root;
   const br = ep.network.bridgeName!;
   for (const p of c.publish) {

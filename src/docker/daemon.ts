@@ -122,7 +122,12 @@ export class Daemon {
     // default bridge anew, with a new ID; docker0 itself stays, and if it has its address the
     // new network adopts it, Gateway and all (initBridgeDriver, ElectInterfaceAddresses).
     const stale = this.findNetworkByName('bridge');
-    if (stale !== null) this.networks.delete(stale.id);
+    if (stale !== null) {
+      // Its rules go with it (docker0 stays): the new network's are inserted on top again,
+      // above those of the user networks restored before it.
+      removeBridgeNetwork(this, stale, true);
+      this.networks.delete(stale.id);
+    }
     const docker0 = root.device('docker0');
     // A daemon that ran before has a stale bridge network in its store: the bridge driver
     // restores it at start (populateNetworks), making docker0 with 172.17.0.1/16 again before
@@ -536,6 +541,19 @@ export class Daemon {
     this.releaseEndpoint(c, ep);
   }
 
+  /** A start that fails: the container keeps its state, its endpoints are released (resolv.conf
+   *  stays as the sandbox was first set up), its exit code is 128 (daemon/start.go sets 128 when
+   *  there is none). */
+  private failStart(c: Container, message: string): never {
+    for (const e of [...c.endpoints]) {
+      c.joined.push({ netId: e.network.id, netName: e.network.name, aliases: e.aliases });
+      this.releaseEndpoint(c, e);
+    }
+    c.files.set('/etc/resolv.conf', this.resolvConf(c));
+    c.exitCode = 128;
+    throw new DockerError(message);
+  }
+
   /** An endpoint's plumbing and address given back. */
   private releaseEndpoint(c: Container, ep: Endpoint): void {
     const net = ep.network;
@@ -623,25 +641,15 @@ export class Daemon {
     // setupLinkedContainers: every linked container must be running.
     for (const l of c.links) {
       const t = this.findContainer(l.name);
-      if (t === null || t.state !== 'running') {
-        c.exitCode = 128;
-        throw new DockerError(`Cannot link to a non running container: /${l.name} AS /${c.name}/${l.alias}`);
-      }
+      if (t === null || t.state !== 'running') this.failStart(c, `Cannot link to a non running container: /${l.name} AS /${c.name}/${l.alias}`);
     }
-    // ProgramExternalConnectivity: a host port another running container holds fails the start;
-    // the container keeps its state, its endpoints are released, its exit code is 128
-    // (daemon/start.go: a failed start sets 128 when there is none).
-    for (const p of c.publish) {
-      if (p.hostPort !== 0 && hostPortTaken(this, p.hostPort, p.proto)) {
-        const ep = gatewayEndpoint(c) ?? c.endpoints[0];
-        const msg = `driver failed programming external connectivity on endpoint ${c.name} (${ep?.id ?? ''}): Bind for 0.0.0.0:${p.hostPort} failed: port is already allocated`;
-        for (const e of [...c.endpoints]) {
-          c.joined.push({ netId: e.network.id, netName: e.network.name, aliases: e.aliases });
-          this.releaseEndpoint(c, e);
+    // ProgramExternalConnectivity: a host port another running container holds fails the start.
+    const gw = gatewayEndpoint(c);
+    if (gw !== null && !gw.network.flags.internal) {
+      for (const p of c.publish) {
+        if (p.hostPort !== 0 && hostPortTaken(this, p.hostPort, p.proto)) {
+          this.failStart(c, `driver failed programming external connectivity on endpoint ${c.name} (${gw.id}): Bind for 0.0.0.0:${p.hostPort} failed: port is already allocated`);
         }
-        c.files.set('/etc/resolv.conf', this.resolvConf(c));
-        c.exitCode = 128;
-        throw new DockerError(msg);
       }
     }
     c.state = 'running';

@@ -1,6 +1,7 @@
 // The docker CLI's text and JSON for containers and networks.
 import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
+import { gatewayEndpoint } from '../../docker/daemon.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import { formatRows, humanDuration, tabwrite } from '../table.js';
@@ -137,7 +138,8 @@ export function containerJson(d: Daemon, c: Container): object {
   for (const b of c.publish) (bindings[`${b.containerPort}/${b.proto}`] ??= []).push({ HostIp: b.hostIp === 0 ? '' : formatIp4(b.hostIp), HostPort: b.hostPort === 0 ? '' : String(b.hostPort) });
   // A running container's ports: each exposed one, with its host bindings or null.
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
-  if (c.state === 'running' && c.networkMode !== 'host' && c.networkMode !== 'none') {
+  const gw = gatewayEndpoint(c);
+  if (c.state === 'running' && gw !== null && !gw.network.flags.internal) {
     for (const p of Object.keys(exposed)) {
       const bs = c.publish.filter((b) => `${b.containerPort}/${b.proto}` === p);
       ports[p] = bs.length === 0 ? null : bs.map((b) => ({ HostIp: b.hostIp === 0 ? '0.0.0.0' : formatIp4(b.hostIp), HostPort: String(b.hostPort) }));
