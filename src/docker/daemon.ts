@@ -145,6 +145,10 @@ export class Daemon {
       }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       bridge.configGateway = adopted;
     }
+    // registerLinks at restore: a link to a container that no longer exists is dropped.
+    for (const c of this.containers.values()) {
+      for (let i = c.links.length - 1; i >= 0; i--) if (this.findContainer(c.links[i]!.name) === null) c.links.splice(i, 1);
+    }
     if (this.findNetworkByName('host') === null) {
       this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
@@ -500,7 +504,7 @@ export class Daemon {
     if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
     if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
-    ep.ifname = `eth${c.endpoints.length}`;
+    ep.ifname = `eth${c.nextIfIndex++}`;
     const before = gatewayEndpoint(c);
     if (net.driver === 'bridge') attachBridge(this, net, ep, c.networkMode === 'swarm' && c.endpoints.length === 0);
     else this.attachOther(net, ep, c);
@@ -631,6 +635,7 @@ export class Daemon {
     if (c.joined.length > 0) {
       const joins = [...c.joined.filter((j) => j.netName === 'bridge'), ...c.joined.filter((j) => j.netName !== 'bridge')];
       c.joined.length = 0;
+      c.nextIfIndex = 0;
       for (const j of joins) {
         const net = this.networks.get(j.netId) ?? this.findNetworkByName(j.netName);
         if (net === null) throw new DockerError(`Error response from daemon: network ${j.netName} not found`);

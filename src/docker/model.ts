@@ -96,6 +96,9 @@ export class Container {
   /** The networks a stopped container rejoins when it starts: a stop releases its endpoints
    *  (daemon.releaseNetwork), the container keeps their names and aliases. */
   readonly joined: Array<{ netId: string; netName: string; aliases: string[] }> = [];
+  /** The next ethN the sandbox names an interface (osl nextIfIndex: never reused within a
+   *  sandbox, so a network joined after a disconnect gets eth1; a new sandbox starts at 0). */
+  nextIfIndex = 0;
   /** Removes the published ports' rules and proxies (set while they are programmed). */
   unpublish: (() => void) | null = null;
   /** HostConfig.NetworkMode as given: `default` when no --network was (it means the bridge). */

@@ -18,7 +18,7 @@ import type { Case, Names, Outcome, Step } from './model.js';
 import { describeStep, normalise, normalisePingTimes } from './model.js';
 import { observationLines } from './observe.js';
 import type { Observation } from './observe.js';
-import { DOCKER_CLI, RealDocker, buildRootfs, cleanupSync, sweepDockerLeftovers } from './real.js';
+import { DOCKER_CLI, RealDocker, buildRootfs, cleanupSync, scratch, sweepDockerLeftovers } from './real.js';
 import { SimDocker } from './sim.js';
 import { normaliseCli } from './versions.js';
 
@@ -247,6 +247,7 @@ async function main(): Promise<void> {
   console.log(`docker-diff: seed ${args.seed}, ${cases.length} cases, ${jobs} dockerd(s) at a time (${execFileSync(DOCKER_CLI, ['--version'], { encoding: 'utf8' }).trim()})`);
 
   const rootfs = mkdtempSync(`/tmp/kd${process.pid}-rootfs-`);
+  scratch.add(rootfs);
   buildRootfs(rootfs);
   const t0 = Date.now();
   let agree = 0;

@@ -90,7 +90,7 @@ export function normalise(text: string, names: Names): string {
  * (veth, bridge, bridge_slave, vxlan) with the attributes libnetwork sets. The real kernel
  * prints dozens of attributes (gso_max_size, mcast_*) that swarmsim does not model.
  */
-export function normaliseIpLink(text: string): string[] {
+export function normaliseIpLink(text: string, host = false): string[] {
   const out: string[] = [];
   let rank = 0;
   let lanLink = false;
@@ -99,7 +99,7 @@ export function normaliseIpLink(text: string): string[] {
     const head = /^(\d+): (\S+?)(@\S+)?: (.*)$/.exec(line);
     if (head) {
       rank++;
-      lanLink = head[2] === LAN_LINK;
+      lanLink = host && head[2] === LAN_LINK;
       const peer = head[3] === undefined || lanLink ? '' : head[3].startsWith('@if') ? '@if' : head[3];
       out.push(`${rank}: ${head[2]}${peer}: ${lanHead(lanLink, head[4]!.replace(/ qlen \d+/, '').trim())}`);
       continue;
@@ -124,7 +124,7 @@ export function normaliseIpLink(text: string): string[] {
 
 /** `ip addr`: the index ranked, `valid_lft` lines and IPv6 link-local addresses (derived from
  *  random MACs and timing of DAD) dropped, qlen dropped. */
-export function normaliseIpAddr(text: string): string[] {
+export function normaliseIpAddr(text: string, host = false): string[] {
   const out: string[] = [];
   let rank = 0;
   let lanLink = false;
@@ -133,7 +133,7 @@ export function normaliseIpAddr(text: string): string[] {
     const head = /^(\d+): (\S+?)(@\S+)?: (.*)$/.exec(line);
     if (head) {
       rank++;
-      lanLink = head[2] === LAN_LINK;
+      lanLink = host && head[2] === LAN_LINK;
       out.push(`${rank}: ${head[2]}${head[3] === undefined || lanLink ? '' : '@if'}: ${lanHead(lanLink, head[4]!.replace(/ qlen \d+/, '').trim())}`);
       continue;
     }

@@ -13,8 +13,8 @@ export interface Observation {
 
 const BY_COMMAND: Record<string, (t: string) => string[]> = {
   'iptables-save': normaliseIptablesSave,
-  'ip -d link': normaliseIpLink,
-  'ip addr': normaliseIpAddr,
+  'ip -d link': (t) => normaliseIpLink(t),
+  'ip addr': (t) => normaliseIpAddr(t),
   'ip route': normaliseRoutes,
   'brctl show': normaliseBrctl,
   'bridge fdb': normaliseFdb,
@@ -30,7 +30,7 @@ export function observationLines(o: Observation, names: Names): string[] {
   // iproute2 prints "Peer netns reference is invalid" for a link whose peer namespace is being
   // torn down at that moment (a container just removed): the kernel's doing, not Docker's.
   const n = (t: string): string => normalise(t.replace(/^\s*Error: Peer netns reference is invalid\.\n/gm, ''), names);
-  for (const [cmd, text] of Object.entries(o.host)) section(`host ${cmd}`, BY_COMMAND[cmd]!(n(text)));
+  for (const [cmd, text] of Object.entries(o.host)) section(`host ${cmd}`, cmd === 'ip -d link' ? normaliseIpLink(n(text), true) : cmd === 'ip addr' ? normaliseIpAddr(n(text), true) : BY_COMMAND[cmd]!(n(text)));
   for (const c of [...o.containers].sort((a, b) => a.name.localeCompare(b.name))) {
     for (const [f, text] of Object.entries(c.files)) section(`${c.name} ${f}`, n(text).split('\n').filter((l) => l !== ''));
     for (const [cmd, text] of Object.entries(c.net)) section(`${c.name} ${cmd}`, BY_COMMAND[cmd]!(n(text)));

@@ -23,6 +23,8 @@ const CGROUP_CONTROLLERS = ['pids', 'memory', 'cpu', 'cpuacct', 'cpuset', 'devic
 
 /** Every dockerd running now, for the signal and exit handlers. */
 const daemons = new Set<RealDocker>();
+/** Directories of this run to remove on the way out (the images' rootfs). */
+export const scratch = new Set<string>();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -358,6 +360,8 @@ export function cleanupSync(): void {
   cleanupNamespaces();
   for (const d of daemons) rmSync(d.root, { recursive: true, force: true });
   daemons.clear();
+  for (const p of scratch) rmSync(p, { recursive: true, force: true });
+  scratch.clear();
 }
 
 /** Leftovers of earlier runs (kd<pid>-dd…, whose process is gone): their processes killed, their
