@@ -50,7 +50,7 @@ export function measureInterleaved(specs: MeasureSpec[], options: BenchOptions):
   return series;
 }
 
-function summary(values: number[]): { median: number; min: number; max: number } {
+export function summary(values: number[]): { median: number; min: number; max: number } {
   const v = [...values].sort((a, b) => a - b);
   const mid = v.length >> 1;
   const median = v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;

@@ -4,13 +4,21 @@ import { type BenchGroup, type BenchOptions, type Figure, MIN_RUNS, machine, pro
 import { chainBench } from './chain.bench.js';
 import { lpmBench } from './lpm.bench.js';
 import { meshBench } from './mesh.bench.js';
+import { startupBench } from './startup.bench.js';
+import { reachBench } from './reach.bench.js';
 import { swarmBench } from './swarm.bench.js';
+import { sweepBench } from './sweep.bench.js';
+import { trafficBench } from './traffic.bench.js';
 
 const GROUPS: BenchGroup[] = [
   { group: 'lpm', run: lpmBench },
   { group: 'mesh', run: meshBench },
   { group: 'chain', run: chainBench },
   { group: 'swarm', run: swarmBench },
+  { group: 'traffic', run: trafficBench },
+  { group: 'startup', run: startupBench },
+  { group: 'sweep', run: sweepBench },
+  { group: 'reach', run: reachBench },
 ];
 
 const USAGE = `usage: node dist/bench/main.js [--only GROUP[,GROUP...]] [--json] [--runs N] [--ms MS]

@@ -56,7 +56,8 @@ export class SwarmWorld {
     if (cluster !== null && cluster.nodeFor(d.host.name) !== null) {
       throw new SwarmError('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.');
     }
-    const managerHost = [...this.world.hosts.values()].find((h) => h.root.device('eth0')?.primaryAddr() === parseCidr(remote.split(':')[0]!)?.addr);
+    // The manager is whichever host has that address, on any of its NICs (eth1 on the seeds' hosts).
+    const managerHost = [...this.world.hosts.values()].find((h) => h.root.deviceList().some((dev) => dev.kind === 'ether' && dev.primaryAddr() === parseCidr(remote.split(':')[0]!)?.addr));
     if (cluster === null || managerHost === undefined || cluster.nodeFor(managerHost.name)?.role !== 'manager' || !this.reach(d.host.name, managerHost.name)) {
       throw new SwarmError('Timeout was reached before node joined. The attempt to join the swarm will continue in the background. Use the "docker info" command to see the current swarm status of your node.');
     }

@@ -14,8 +14,21 @@ export interface DnsAnswer {
   readonly ttl: number;
 }
 
-/** Binds a DNS server on UDP `port` (53) at `addr` (0 for any) in `ns`. */
-export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: string, from: Ip4) => DnsAnswer | null): boolean {
+/** `4.3.2.1.in-addr.arpa` → 1.2.3.4, or null. */
+export function ptrAddress(name: string): Ip4 | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa\.?$/i.exec(name);
+  if (m === null || m.slice(1).some((x) => Number(x) > 255)) return null;
+  return ((Number(m[4]) << 24) | (Number(m[3]) << 16) | (Number(m[2]) << 8) | Number(m[1])) >>> 0;
+}
+
+/** The in-addr.arpa name of an address. */
+export function ptrName(ip: Ip4): string {
+  return `${ip & 255}.${(ip >>> 8) & 255}.${(ip >>> 16) & 255}.${ip >>> 24}.in-addr.arpa`;
+}
+
+/** Binds a DNS server on UDP `port` (53) at `addr` (0 for any) in `ns`. `reverse` answers PTR
+ *  queries (the name an address has), when given. */
+export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: string, from: Ip4) => DnsAnswer | null, reverse?: (ip: Ip4) => string | null): boolean {
   return ns.sockets.bindUdp({
     port,
     addr,
@@ -28,7 +41,9 @@ export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: stri
         return; // not DNS: a real server ignores it
       }
       const q = query.questions?.[0];
-      const ans = q !== undefined && (q.type === 'A' || q.type === 'AAAA') ? lookup(q.name, pkt.ipSrc) : null;
+      const ptrIp = q !== undefined && q.type === 'PTR' ? ptrAddress(q.name) : null;
+      const ptr = ptrIp === null || reverse === undefined ? null : reverse(ptrIp);
+      const ans = q !== undefined && (q.type === 'A' || q.type === 'AAAA') ? lookup(q.name, pkt.ipSrc) : ptr !== null ? { addrs: [], ttl: 600 } : null;
       // A name known only by IPv4 answers AAAA with an empty NOERROR (libnetwork handleIPQuery),
       // so the client does not go on to search domains; an unknown one is NXDOMAIN (rcode 3).
       const reply = dnsPacket.encode({
@@ -36,7 +51,8 @@ export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: stri
         id: query.id,
         flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (ans === null ? 3 : 0),
         questions: query.questions,
-        answers: ans === null || q!.type !== 'A' ? [] : ans.addrs.map((a) => ({ type: 'A', name: q!.name, ttl: ans.ttl, class: 'IN', data: formatIp4(a) }) as dnsPacket.Answer),
+        answers: ptr !== null ? [{ type: 'PTR', name: q!.name, ttl: ans!.ttl, class: 'IN', data: ptr } as dnsPacket.Answer]
+          : ans === null || q!.type !== 'A' ? [] : ans.addrs.map((a) => ({ type: 'A', name: q!.name, ttl: ans.ttl, class: 'IN', data: formatIp4(a) }) as dnsPacket.Answer),
       });
       const leg = pkt.trace === null ? null : pkt.trace.reply();
       udpSend(ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, new Uint8Array(reply), leg, ns.host.eq.now);
@@ -44,15 +60,17 @@ export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: stri
   });
 }
 
-/** Builds a query for `name` (type A) with the given id. */
-export function dnsQuery(name: string, id: number): Uint8Array {
-  return new Uint8Array(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] }));
+/** Builds a query for `name` (type A, or PTR for a reverse lookup) with the given id. */
+export function dnsQuery(name: string, id: number, type: 'A' | 'PTR' = 'A'): Uint8Array {
+  return new Uint8Array(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] }));
 }
 
 export interface DnsReply {
   readonly rcode: string;
   readonly addrs: string[];
   readonly ttl: number;
+  /** PTR answers. */
+  readonly names?: string[];
 }
 
 export function decodeDnsReply(bytes: Uint8Array): DnsReply | null {
@@ -61,7 +79,8 @@ export function decodeDnsReply(bytes: Uint8Array): DnsReply | null {
     const a = (r.answers ?? []).filter((x): x is dnsPacket.StringAnswer => x.type === 'A');
     // dns-packet decodes the response code; its type declarations omit it.
     const rcode = (r as { rcode?: string }).rcode ?? 'NOERROR';
-    return { rcode, addrs: a.map((x) => x.data), ttl: a[0]?.ttl ?? 0 };
+    const ptr = (r.answers ?? []).filter((x): x is dnsPacket.StringAnswer => x.type === 'PTR');
+    return { rcode, addrs: a.map((x) => x.data), ttl: a[0]?.ttl ?? 0, ...(ptr.length > 0 ? { names: ptr.map((x) => x.data) } : {}) };
   } catch {
     return null;
   }

@@ -6,7 +6,7 @@ import type { Ip4 } from '../core/addr.js';
 import type { Netns } from '../kernel/netns.js';
 import { udpSend } from '../kernel/udp.js';
 import { SEC } from '../sim/clock.js';
-import { decodeDnsReply, dnsQuery } from './dns.js';
+import { decodeDnsReply, dnsQuery, ptrName } from './dns.js';
 import type { DnsReply } from './dns.js';
 
 export const RESOLV_TIMEOUT = 5 * SEC;
@@ -42,7 +42,7 @@ export function nameserver(env: ResolverEnv): Ip4 | null {
 }
 
 /** Sends one DNS query for `name` to `server`:53 and reports the reply (null: no answer in time). */
-export function dnsLookup(env: ResolverEnv, server: Ip4, name: string, done: (r: DnsReply | null) => void): void {
+export function dnsLookup(env: ResolverEnv, server: Ip4, name: string, done: (r: DnsReply | null) => void, type: 'A' | 'PTR' = 'A'): void {
   const ns = env.ns;
   const eq = ns.host.eq;
   const rng = ns.host.rng;
@@ -66,7 +66,7 @@ export function dnsLookup(env: ResolverEnv, server: Ip4, name: string, done: (r:
     onError: () => finish(null),
   });
   const timer = eq.after(RESOLV_TIMEOUT, () => finish(null));
-  if (udpSend(ns, 0, sport, server, 53, dnsQuery(name, id), null, eq.now) !== 0) finish(null);
+  if (udpSend(ns, 0, sport, server, 53, dnsQuery(name, id, type), null, eq.now) !== 0) finish(null);
 }
 
 /** getaddrinfo(): the address `name` stands for, or null. */
@@ -82,4 +82,15 @@ export function resolveHost(env: ResolverEnv, name: string, done: (ip: Ip4 | nul
     const first = r !== null && r.rcode === 'NOERROR' ? r.addrs[0] : undefined;
     done(first === undefined ? null : parseIp4(first));
   });
+}
+
+/** getnameinfo(): the name an address has (/etc/hosts, then a PTR query), or null. */
+export function reverseLookup(env: ResolverEnv, ip: Ip4, done: (name: string | null) => void): void {
+  for (const line of (env.files.get('/etc/hosts') ?? '').split('\n')) {
+    const words = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (words.length >= 2 && parseIp4(words[0]!) === ip) return done(words[1]!);
+  }
+  const server = nameserver(env);
+  if (server === null) return done(null);
+  dnsLookup(env, server, ptrName(ip), (r) => done(r !== null && r.rcode === 'NOERROR' ? r.names?.[0]?.replace(/\.$/, '') ?? null : null), 'PTR');
 }

@@ -2,9 +2,7 @@
 // Entry point of the `swarmsim` executable.
 import { main } from './main.js';
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
+function fault(e: unknown): void {
   // A fault in the simulator itself, not in the scenario: say so in one line (what ran before has
   // already been printed) rather than dumping a stack trace. SWARMSIM_DEBUG=1 shows the stack.
   const err = e instanceof Error ? e : new Error(String(e));
@@ -12,3 +10,11 @@ try {
   else console.error(`swarmsim: internal error: ${err.message} (a bug in swarmsim's model; SWARMSIM_DEBUG=1 shows where)`);
   process.exitCode = 70;
 }
+
+// Output piped into a reader that stops early (`| head`): stop as a Unix tool does, quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  fault(e);
+});
+
+main(process.argv.slice(2)).then((c) => (process.exitCode = c), fault);

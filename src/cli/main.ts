@@ -1,100 +1,33 @@
-// The swarmsim command line: `run` replays a scenario, `trace` replays it and follows one packet.
+// The swarmsim command line: `run` replays a scenario, `trace` replays it and follows one packet,
+// `shell` opens a terminal on it. The commands' code is imported when one runs, so `--help` and
+// argument errors load nothing of the simulator (start-up is most of a short run).
 // Exit codes: 0 every expectation held, 1 one failed, 2 the input is invalid.
-import { readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { parseIp4 } from '../core/addr.js';
-import { InputError } from '../core/errors.js';
-import { loadScenario } from '../scenario/load.js';
-import type { Scenario } from '../scenario/model.js';
-import { sendProbe } from '../scenario/probe.js';
-import type { ProbeProto } from '../scenario/probe.js';
-import { containerNamespace, runScenario } from '../scenario/run.js';
-import type { RunResult } from '../scenario/run.js';
-import { renderTraceText, traceJson } from '../trace/render.js';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
 }
 
-let out: (s: string) => void = (s) => process.stdout.write(s);
-let err: (s: string) => void = (s) => process.stderr.write(s);
-
-function load(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the scenario: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  return loadScenario(file, text);
+/** Where `shell` reads and writes when main() is given an Io (tests) or not (the real terminal). */
+export interface ShellIo {
+  readonly input: Readable;
+  readonly output: Writable;
+  readonly tty: boolean;
+  readonly historyFile?: string | null;
 }
 
-function inputError(file: string, e: InputError): number {
-  const at = e.line === undefined ? '' : `:${e.line}${e.column === undefined ? '' : `:${e.column}`}`;
-  err(`${file}${at}: ${e.message}\n`);
-  return 2;
-}
-
-function report(res: RunResult): number {
-  const failed = res.steps.filter((s) => s.failures.length > 0);
-  for (const s of failed) for (const f of s.failures) err(`${res.file}:${s.line}: ${s.command}: ${f}\n`);
-  const n = res.steps.length;
-  out(failed.length === 0 ? `\nscenario "${res.name}": ${n} steps, every expectation held\n` : `\nscenario "${res.name}": ${failed.length} of ${n} steps failed\n`);
-  return failed.length === 0 ? 0 : 1;
-}
-
-function jsonResult(res: RunResult): object {
-  return { name: res.name, file: res.file, passed: res.passed, steps: res.steps };
-}
-
-function cmdRun(file: string, opts: { json?: boolean }): number {
-  try {
-    const sc = load(file);
-    const res = runScenario(sc, { print: opts.json ? undefined : out });
-    if (opts.json) {
-      out(JSON.stringify(jsonResult(res), null, 2) + '\n');
-      return res.passed ? 0 : 1;
-    }
-    return report(res);
-  } catch (e) {
-    if (e instanceof InputError) return inputError(file, e);
-    throw e;
-  }
-}
-
-function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }): number {
-  try {
-    const sc = load(file);
-    const res = runScenario(sc, { print: opts.json ? undefined : out });
-    const host = res.world.hosts.get(opts.on);
-    if (host === undefined) throw new InputError(`--on: no host named "${opts.on}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
-    const ns = opts.container !== undefined ? containerNamespace(res.world, host, opts.container) ?? undefined : opts.ns === undefined ? host.root : host.named.get(opts.ns);
-    if (ns === undefined) throw new InputError(opts.container !== undefined ? `--container: host ${opts.on} has no container "${opts.container}"` : `--ns: host ${opts.on} has no network namespace "${opts.ns}"`);
-    const m = /^([0-9.]+)(?::(\d+))?$/.exec(opts.to);
-    const dst = m === null ? null : parseIp4(m[1]!);
-    if (m === null || dst === null) throw new InputError(`--to: "${opts.to}" is not IP or IP:PORT`);
-    const port = m[2] === undefined ? 0 : Number(m[2]);
-    const proto = (opts.proto ?? (port !== 0 ? 'tcp' : 'icmp')) as ProbeProto;
-    if (!['icmp', 'tcp', 'udp'].includes(proto)) throw new InputError(`--proto: must be icmp, tcp or udp`);
-    if (proto !== 'icmp' && port === 0) throw new InputError(`--to: a ${proto} trace needs a port`);
-    const title = `${proto} from ${host.name}/${ns.label} to ${opts.to}`;
-    const trace = sendProbe(res.world, ns, dst, port, proto);
-    if (opts.json) out(JSON.stringify({ scenario: jsonResult(res), trace: traceJson(title, trace) }, null, 2) + '\n');
-    else out(`\n${renderTraceText(title, trace)}`);
-    return res.passed ? 0 : report(res);
-  } catch (e) {
-    if (e instanceof InputError) return inputError(file, e);
-    throw e;
-  }
-}
-
-export function main(argv: string[], io?: Io): number {
-  if (io !== undefined) {
-    out = io.out;
-    err = io.err;
-  }
-  let code = 0;
+/** The exit status, once the command has run. */
+export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<number> {
+  const out = io?.out ?? ((s: string) => process.stdout.write(s));
+  const err = io?.err ?? ((s: string) => process.stderr.write(s));
+  const commands = async (): Promise<typeof import('./commands.js')> => {
+    const m = await import('./commands.js');
+    m.setIo({ out, err });
+    return m;
+  };
+  let code: Promise<number> = Promise.resolve(0);
   const program = new Command('swarmsim')
     .description('A packet-level simulator of Docker Swarm networking: replay a scenario, trace any packet.')
     .exitOverride()
@@ -105,8 +38,11 @@ export function main(argv: string[], io?: Io): number {
     .description('replay a scenario file and check its expectations')
     .argument('<file>', 'scenario file (YAML)')
     .option('--json', 'print a machine-readable result instead of the transcript')
-    .action((file: string, opts: { json?: boolean }) => {
-      code = cmdRun(file, opts);
+    .option('--repeat <n>', 'run it N times, each with its own seed, on all cores; print one line per run')
+    .option('--seed-from <s>', 'with --repeat: the first seed (default: the scenario\'s)')
+    .option('--jobs <n>', 'with --repeat: worker threads (default: one per core)')
+    .action((file: string, opts: { json?: boolean; repeat?: string; seedFrom?: string; jobs?: string }) => {
+      code = commands().then((m) => m.cmdRun(file, opts));
     });
   program
     .command('trace')
@@ -118,8 +54,55 @@ export function main(argv: string[], io?: Io): number {
     .requiredOption('--to <ip[:port]>', 'destination')
     .option('--proto <proto>', 'icmp, tcp or udp (default: tcp with a port, else icmp)')
     .option('--json', 'print the trace as JSON')
-    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean }) => {
-      code = cmdTrace(file, opts);
+    .option('--html <file>', 'also write the trace drawn on the topology, as swarmsim view does')
+    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean; html?: string }) => {
+      code = commands().then((m) => m.cmdTrace(file, opts));
+    });
+  program
+    .command('reach')
+    .description('replay a scenario, then probe every published port from every client and every service from every task')
+    .argument('<file>', 'scenario file (YAML)')
+    .option('--from <hosts>', 'client hosts, comma-separated (default: hosts without Docker, plus each node itself)')
+    .option('--count <n>', 'probes per flow; more show the balancing (default 3)')
+    .option('--jobs <n>', 'worker threads (default: one per core)')
+    .option('--json', 'print the matrix as JSON')
+    .action((file: string, opts: { from?: string; count?: string; jobs?: string; json?: boolean }) => {
+      code = commands().then((m) => m.cmdReachFile(file, opts));
+    });
+  program
+    .command('diff')
+    .description('compare the reach matrices of two scenarios, or of one and a what-if step; exit 1 when a flow changed')
+    .argument('<a>', 'scenario file (YAML)')
+    .argument('[b]', 'the other scenario file')
+    .option('--what-if <step>', 'instead of B: A with this step appended (YAML, e.g. "{ run: \'iptables -I INPUT -p udp --dport 4789 -j DROP\', on: w1 }")')
+    .option('--from <hosts>', 'client hosts, comma-separated')
+    .option('--count <n>', 'probes per flow (default 3)')
+    .option('--jobs <n>', 'worker threads (default: one per core)')
+    .option('--json', 'print the changes as JSON')
+    .action((a: string, b: string | undefined, opts: { whatIf?: string; from?: string; count?: string; jobs?: string; json?: boolean }) => {
+      code = commands().then((m) => m.cmdDiffFiles(a, b, opts));
+    });
+  program
+    .command('view')
+    .description('replay a scenario, then draw its topology and every traced packet in one HTML page')
+    .argument('<file>', 'scenario file (YAML)')
+    .option('-o, --output <file>', 'where to write (default report.html; stdout for --svg, --dot, --json; - for stdout)')
+    .option('--svg', 'the topology as SVG, with one trace lit')
+    .option('--dot', 'the topology in Graphviz DOT, with one trace lit')
+    .option('--json', "the topology graph as graphology's JSON")
+    .option('--trace <n>', 'which trace step --svg and --dot light (default 1)')
+    .action((file: string, opts: { output?: string; svg?: boolean; dot?: boolean; json?: boolean; trace?: string }) => {
+      code = commands().then((m) => m.cmdViewFile(file, opts));
+    });
+  program
+    .command('shell')
+    .description('replay a scenario (or start three hosts on one LAN), then type commands on its hosts')
+    .argument('[file]', 'scenario file (YAML); without it, a default cluster')
+    .option('--on <host>', 'the host to start on (default: the first)')
+    .option('--speed <n>', 'simulated seconds per second while a command runs (0: at once; default 1 on a terminal, 0 on a pipe)')
+    .action((file: string | undefined, opts: { on?: string; speed?: string }) => {
+      const sio = shellIo ?? { input: process.stdin, output: process.stdout, tty: process.stdin.isTTY === true && process.stdout.isTTY === true };
+      code = commands().then((m) => m.cmdShell(file, { ...opts, ...sio }));
     });
   try {
     program.parse(argv, { from: 'user' });

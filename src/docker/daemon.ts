@@ -13,6 +13,8 @@ import { startEmbeddedDns } from './dns.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
 import { parseImageRef } from './images.js';
+import { newImage } from './image-store.js';
+import type { LocalImage } from './image-store.js';
 import type { ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
 import { attachGatewayBridge, attachOverlay, detachOverlay, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
@@ -50,8 +52,12 @@ export interface RunOptions {
   readonly aliases: string[];
   /** --dns servers (empty: the host's). */
   readonly dns?: string[];
-  /** --restart policy name (no, always, unless-stopped, on-failure). */
+  /** --rm */
+  readonly rm?: boolean;
+  /** --restart */
   readonly restart?: string;
+  /** The CLI stays attached and runs the main process itself (foreground, or -it). */
+  readonly attached?: boolean;
 }
 
 export interface CreateNetworkOptions {
@@ -70,8 +76,10 @@ export const DOCKER_NETNS_DIR = '/var/run/docker/netns';
 export class Daemon {
   readonly networks = new Map<string, Network>();
   readonly containers = new Map<string, Container>();
-  /** repo:tag pulled so far, with the image ID. */
+  /** repo:tag pulled, built or tagged so far, with the image ID. */
   readonly images = new Map<string, string>();
+  /** The images themselves, by ID. */
+  readonly imageById = new Map<string, LocalImage>();
   running = false;
   /** Told when a container's process ends (exit code) — the swarm agent watches its tasks this way. */
   readonly exitListeners: Array<(c: Container, code: number) => void> = [];
@@ -88,6 +96,14 @@ export class Daemon {
   /** The host's own files (/etc/hosts, /etc/resolv.conf) the daemon copies or reads for
    *  containers; given by whoever installs the daemon (the docker layer does not own them). */
   hostFile: (path: string) => string | undefined = () => undefined;
+  /** --insecure-registry / daemon.json "insecure-registries": registries reached over plain HTTP. */
+  insecureRegistries: string[] = [];
+  /** Those of them daemon.json gave (replaced when it is read again). */
+  daemonJsonRegistries: string[] = [];
+  /** The engine ID `docker info` shows, made on first use. */
+  engineId = '';
+  /** Containers created so far (their creation sequence). */
+  private created = 0;
 
   constructor(
     readonly world: World,
@@ -152,6 +168,11 @@ export class Daemon {
     if (this.findNetworkByName('host') === null) {
       this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+    }
+    // Restart policies at daemon start (daemon.restore): always, and unless-stopped when not
+    // stopped by hand, come back up.
+    for (const c of this.containers.values()) {
+      if (c.state !== 'running' && (c.restartPolicy === 'always' || c.restartPolicy === 'unless-stopped' && !c.stoppedByUser)) this.startContainer(c);
     }
   }
 
@@ -367,9 +388,9 @@ export class Daemon {
   run(o: RunOptions): { container: Container; pulled: string[] } {
     if (!this.running) throw new DockerError('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', 1);
     const ref = parseImageRef(o.image);
-    const spec = this.registry.find(ref);
-    const pulled: string[] = [];
     const key = `${ref.repo}:${ref.tag}`;
+    const spec = this.localImage(key)?.spec ?? this.registry.find(ref);
+    const pulled: string[] = [];
     if (!this.images.has(key)) {
       pulled.push(`Unable to find image '${key}' locally`);
       if (spec === null) {
@@ -399,7 +420,14 @@ export class Daemon {
     if (o.links.length > 0 && net !== null && !net.isDefaultBridge) {
       // Legacy links on a user network are resolved by the embedded DNS instead; Docker accepts them.
     }
-    const publish = o.publish.map((p) => parsePublish(p, spec!));
+    // -p CONTAINERPORT: the port allocator hands out the lowest free port of the kernel's
+    // ephemeral range (ip_local_port_range starts at 32768).
+    const publish = o.publish.map((p) => parsePublish(p, spec!)).map((p, i, all) => {
+      if (p.hostPort !== 0) return p;
+      let port = 32768;
+      while (hostPortTaken(this, port, p.proto) || all.some((q, j) => j < i && q.hostPort === port)) port++;
+      return { ...p, hostPort: port };
+    });
     const id = newId(this.rng);
     const name = o.name ?? randomName(this.rng, (n) => [...this.containers.values()].some((c) => c.name === n));
     const env = containerEnv(spec!, ref.tag, o.env);
@@ -414,9 +442,12 @@ export class Daemon {
     c.imageId = this.images.get(key)!;
     c.dns = o.dns ?? [];
     c.hostConfigMode = o.network ?? 'default';
+    c.autoRemove = o.rm === true;
     c.restartPolicy = o.restart ?? 'no';
+    c.attached = o.attached === true;
     if (net === null) c.modeEndpointId = newId(this.rng);
-    this.containers.set(id, c);
+    this.addContainer(c);
+    for (const [path, data] of spec!.files ?? []) c.files.set(path, data);
     this.writeFiles(c);
     // docker run is create then start: a network that refuses the container fails the start,
     // leaving the container behind in the Created state (exit 125, no usage hint).
@@ -443,11 +474,35 @@ export class Daemon {
   /** The lines `docker pull` prints for a first download (layer IDs and digest from the RNG). */
   pull(key: string, layers: number): string[] {
     const [repo, tag] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
-    const lines = [`${tag}: Pulling from ${repo.includes('/') ? repo : `library/${repo}`}`];
-    for (let i = 0; i < layers; i++) lines.push(`${this.rng.hex(12)}: Pull complete`);
-    lines.push(`Digest: sha256:${this.rng.hex(64)}`, `Status: Downloaded newer image for ${key}`);
-    this.images.set(key, this.rng.hex(64));
+    // An image a registry container serves is the very image pushed there (same ID and layers).
+    const served = this.registry.served.get(key);
+    const pushed = served === undefined ? undefined : this.registry.blobs.get(served);
+    const lines = [`${tag}: Pulling from ${pushed !== undefined ? repo.slice(repo.indexOf('/') + 1) : repo.includes('/') ? repo : `library/${repo}`}`];
+    const ids: string[] = [];
+    for (let i = 0; i < (pushed?.layers.length ?? layers); i++) {
+      const id = pushed?.layers[i] ?? this.rng.hex(12);
+      ids.push(id);
+      lines.push(`${id}: Pull complete`);
+    }
+    const digest = `sha256:${this.rng.hex(64)}`;
+    lines.push(`Digest: ${digest}`, `Status: Downloaded newer image for ${key}`);
+    const spec = pushed?.spec ?? this.registry.find(parseImageRef(key));
+    const img = pushed ?? newImage(this.rng, spec ?? { repo, shell: 'busybox', cmd: [], daemon: false, ports: [], exposed: [], layers }, ids, this.now);
+    img.digests.set(repo, digest);
+    this.addImage(key, img);
     return lines;
+  }
+
+  /** The image `repo:tag` names here, if any. */
+  localImage(key: string): LocalImage | null {
+    const id = this.images.get(key);
+    return id === undefined ? null : this.imageById.get(id) ?? null;
+  }
+
+  /** Names an image `repo:tag` (a pull, a build's -t, docker tag): the name moves to it. */
+  addImage(key: string, img: LocalImage): void {
+    this.imageById.set(img.id, img);
+    this.images.set(key, img.id);
   }
 
   /** A new sandbox namespace, bound under /var/run/docker/netns as libnetwork does. */
@@ -472,7 +527,7 @@ export class Daemon {
     const parsed = parseImageRef(o.image);
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
-    const spec = this.registry.find(ref);
+    const spec = this.localImage(`${ref.repo}:${ref.tag}`)?.spec ?? this.registry.find(ref);
     if (spec === null) throw new DockerError(`Error response from daemon: No such image: ${ref.repo}:${ref.tag}`);
     const id = newId(this.rng);
     const key = shortId(newId(this.rng));
@@ -480,14 +535,20 @@ export class Daemon {
     const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
-    this.containers.set(id, c);
+    this.addContainer(c);
     const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
     for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
     if (ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal)) attachGatewayBridge(this, c);
+    for (const [path, data] of spec.files ?? []) c.files.set(path, data);
     for (const [path, data] of o.files) c.files.set(path, data);
     this.writeFiles(c);
     this.startContainer(c);
     return c;
+  }
+
+  private addContainer(c: Container): void {
+    c.seq = ++this.created;
+    this.containers.set(c.id, c);
   }
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
@@ -550,7 +611,7 @@ export class Daemon {
    *  there is none). */
   private failStart(c: Container, message: string): never {
     for (const e of [...c.endpoints]) {
-      c.joined.push({ netId: e.network.id, netName: e.network.name, aliases: e.aliases });
+      if (e.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: e.network.name, aliases: e.aliases });
       this.releaseEndpoint(c, e);
     }
     c.files.set('/etc/resolv.conf', this.resolvConf(c));
@@ -630,19 +691,20 @@ export class Daemon {
 
   startContainer(c: Container): void {
     if (c.state === 'running') return;
-    // A new sandbox for a container that was stopped: it rejoins its networks, the default
-    // bridge first (container_operations.go allocateNetwork), at addresses allocated anew.
-    if (c.joined.length > 0) {
-      const joins = [...c.joined.filter((j) => j.netName === 'bridge'), ...c.joined.filter((j) => j.netName !== 'bridge')];
-      c.joined.length = 0;
-      c.nextIfIndex = 0;
-      for (const j of joins) {
-        const net = this.networks.get(j.netId) ?? this.findNetworkByName(j.netName);
-        if (net === null) throw new DockerError(`Error response from daemon: network ${j.netName} not found`);
-        this.connect(c, net, j.aliases, null);
-      }
-      this.writeFiles(c);
+    c.stoppedByUser = false;
+    // The networks released at the last stop are joined again in a new sandbox (new endpoints,
+    // new addresses from IPAM; a swarm network through a new network attachment), the default
+    // bridge first (container_operations.go allocateNetwork); the sandbox names interfaces from
+    // eth0 again.
+    const nets = c.releasedNets.splice(0);
+    if (nets.length > 0) c.nextIfIndex = 0;
+    for (const s of [...nets.filter((n) => n.name === 'bridge'), ...nets.filter((n) => n.name !== 'bridge')]) {
+      const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
+      if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
+      const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
+      this.connect(c, net, s.aliases, ip);
     }
+    if (nets.length > 0) this.writeFiles(c);
     // setupLinkedContainers: every linked container must be running.
     for (const l of c.links) {
       const t = this.findContainer(l.name);
@@ -671,17 +733,24 @@ export class Daemon {
     c.state = 'exited';
     c.exitCode = code;
     c.finished = this.now;
-    // daemon.Cleanup → releaseNetwork: the sandbox's endpoints go, the container keeps which
-    // networks it was on. Swarm tasks are never started again (a new task takes their place).
-    if (c.networkMode !== 'swarm' && c.networkMode !== 'host' && c.networkMode !== 'none') {
+    // A standalone container gives its network endpoints back when it stops (the daemon's
+    // releaseNetwork): its addresses return to IPAM, its name leaves the embedded DNS, and a swarm
+    // attachment is detached, so a worker drops an attachable overlay nothing else uses (it
+    // leaves `docker network ls`, the overlay tutorial).
+    if (c.networkMode !== 'swarm') {
+      const swarm = c.endpoints.some((e) => e.network.scope === 'swarm');
       for (const ep of [...c.endpoints]) {
-        c.joined.push({ netId: ep.network.id, netName: ep.network.name, aliases: ep.aliases });
+        // The docker_gwbridge leg serves the overlays; it comes back with them on start.
+        if (ep.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: ep.network.name, aliases: ep.aliases });
         // Each endpoint leaves as on a disconnect (sbLeave), editing the hosts file the same way.
         c.files.set('/etc/hosts', hostsAfterLeave(c.files.get('/etc/hosts') ?? '', ep.network, ep));
-        this.releaseEndpoint(c, ep);
+        this.disconnect(c, ep.network);
       }
+      if (swarm) this.swarmDetach?.(c);
     }
     for (const l of this.exitListeners) l(c, code);
+    // --rm: the daemon removes the container once it has exited (and its anonymous volumes).
+    if (c.autoRemove) this.removeContainer(c, true);
   }
 
   removeContainer(c: Container, force: boolean): void {
@@ -697,7 +766,8 @@ export class Daemon {
 
   /** Where `docker exec` runs a command: the container's namespace, files and userland. */
   execEnv(c: Container) {
-    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/' };
+    const missing = new Set(c.spec.missing ?? []);
+    return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/', missing: { names: missing, shell: c.spec.shell === 'busybox' ? 'sh' : 'bash' } };
   }
 }
 

@@ -36,10 +36,24 @@ export function resolveInContainer(d: Daemon, c: Container, query: string): Ip4[
   return null;
 }
 
+/** A PTR query: `<container name>.<network name>` for an endpoint on the asker's networks
+ *  (libnetwork's ResolveIP, e.g. web-test.1.<task id>.ol_net, seed 003:146). */
+export function reverseInContainer(d: Daemon, c: Container, ip: Ip4): string | null {
+  for (const ep of c.endpoints) {
+    const net = ep.network;
+    if (net.isDefaultBridge || net.flags.ingress) continue;
+    for (const other of net.endpoints.values()) if (other.ip === ip) return `${other.name}.${net.name}`;
+    for (const r of net.remote.values()) if (r.ip === ip) return `${r.name}.${net.name}`;
+    // Swarm tasks elsewhere are known by their container names, <service>.<slot>.<task id>.
+    for (const [name, ips] of net.dnsRecords) if (/^[^.]+\.[^.]+\.[0-9a-z]{25}$/.test(name) && ips.includes(ip)) return `${name}.${net.name}`;
+  }
+  return null;
+}
+
 export function startEmbeddedDns(d: Daemon, c: Container): void {
   if (started.has(c)) return;
   started.add(c);
-  startResolver(d, c.sandbox, (name) => resolveInContainer(d, c, name));
+  startResolver(d, c.sandbox, (name) => resolveInContainer(d, c, name), (ip) => reverseInContainer(d, c, ip));
 }
 
 /**
@@ -48,13 +62,13 @@ export function startEmbeddedDns(d: Daemon, c: Container): void {
  * resolution gets one — containers on user networks, and also the ingress sandbox, whose
  * endpoints the daemon creates without CreateOptionDisableResolution.
  */
-export function startResolver(d: Daemon, ns: Netns, answer: (name: string) => Ip4[] | null): void {
+export function startResolver(d: Daemon, ns: Netns, answer: (name: string) => Ip4[] | null, reverse: (ip: Ip4) => string | null): void {
   const draw = (n: number): number => d.rng.below(n);
   const udpPort = ns.sockets.ephemeralPort(draw);
   dnsServe(ns, RESOLVER_IP, udpPort, (name) => {
     const addrs = answer(name);
     return addrs === null ? null : { addrs, ttl: RESP_TTL };
-  });
+  }, reverse);
   let tcpPort = ns.sockets.ephemeralPort(draw);
   if (tcpPort === udpPort) tcpPort = udpPort === 60999 ? 32768 : udpPort + 1;
   ensureChain(ns, 'nat', 'DOCKER_OUTPUT');

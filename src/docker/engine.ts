@@ -5,6 +5,7 @@ import type { World } from '../kernel/world.js';
 import { Daemon } from './daemon.js';
 import { Registry } from './images.js';
 import { ClusterStore } from './store.js';
+import { etcdOf } from '../apps/etcd.js';
 
 export class Docker {
   readonly daemons = new Map<string, Daemon>();
@@ -13,7 +14,10 @@ export class Docker {
    *  started with --cluster-store. */
   readonly store = new ClusterStore();
 
-  constructor(readonly world: World) {}
+  constructor(readonly world: World) {
+    // What dockerd stores through --cluster-store=etcd://… is what etcd holds.
+    etcdOf(world).kv = () => this.store.keys();
+  }
 
   /** Installs Docker on a host; by default the daemon starts with it, as docker.service does at boot. */
   install(host: Host, start = true): Daemon {

@@ -1,10 +1,15 @@
 // Images as named behaviours: what a container of that image runs, which ports it listens on and
 // what it answers, which userland `docker exec` finds in it. The catalogue covers the images the
 // seeds use; a scenario can declare its own under `images:`.
+import type { LocalImage } from './image-store.js';
 
 /** What a listening port does when a client connects. */
 export type PortBehaviour =
-  | { readonly kind: 'http'; readonly body: string } // placeholders: {hostname}, {tag}, {client_ip}
+  // placeholders: {hostname}, {tag}, {client_ip}; with `root`, a file under it in the container
+  // (an index.html an image build added) is served instead.
+  | { readonly kind: 'http'; readonly body: string; readonly root?: string }
+  | { readonly kind: 'registry' } // the Docker Registry HTTP API v2 (registry:2)
+  | { readonly kind: 'mysql' } // mysqld (apps/mysql-server.ts)
   | { readonly kind: 'wordpress' } // needs its database: answers an install page or a DB error
   | { readonly kind: 'tcp' }; // accepts and keeps the connection (mysql, redis)
 
@@ -27,7 +32,7 @@ export interface ImageSpec {
   /** `EXPOSE`d ports, as `docker ps` lists them when unpublished. */
   readonly exposed: string[];
   /** Required environment: the container exits with this message when none of the keys is set. */
-  readonly requireEnv?: { readonly anyOf: string[]; readonly error: string };
+  readonly requireEnv?: { readonly anyOf: string[]; readonly error: string; readonly unlessFile?: string };
   /** Layers the first pull prints. */
   readonly layers: number;
   /** The image's own ENV lines for a tag (mysql's MYSQL_VERSION tells its client which release it is). */
@@ -36,6 +41,12 @@ export interface ImageSpec {
   readonly pid1IgnoresTerm?: boolean;
   /** A broken image: its process exits with this code this long after starting. */
   readonly crash?: { readonly code: number; readonly after: number };
+  /** Files the image holds beyond the behaviour (what a build's ADD/COPY put in), by absolute path. */
+  readonly files?: ReadonlyMap<string, string>;
+  /** Commands the image lacks though its userland flavour has them (nginx has no ip or ping). */
+  readonly missing?: readonly string[];
+  /** Bytes, as `docker images` shows the release the seeds pulled. */
+  readonly size?: number;
 }
 
 const http = (port: number, body: string): ImagePort => ({ port, proto: 'tcp', behaviour: { kind: 'http', body } });
@@ -52,18 +63,26 @@ function mysqlEnv(tag: string): string[] {
 }
 
 const CATALOGUE: ImageSpec[] = [
-  { repo: 'busybox', shell: 'busybox', cmd: ['sh'], daemon: false, ports: [], exposed: [], layers: 1 },
-  { repo: 'alpine', shell: 'busybox', cmd: ['/bin/sh'], daemon: false, ports: [], exposed: [], layers: 1 },
-  { repo: 'centos', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 1 },
-  { repo: 'ubuntu', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 4 },
-  { repo: 'nginx', shell: 'gnu', cmd: ['nginx', '-g', 'daemon off;'], daemon: true, ports: [http(80, NGINX_PAGE)], exposed: ['80/tcp'], layers: 3 },
+  { repo: 'busybox', shell: 'busybox', cmd: ['sh'], daemon: false, ports: [], exposed: [], layers: 1, size: 1_232_000 },
+  { repo: 'alpine', shell: 'busybox', cmd: ['/bin/sh'], daemon: false, ports: [], exposed: [], layers: 1, size: 5_577_000 },
+  { repo: 'centos', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 1, size: 215_000_000 },
+  { repo: 'ubuntu', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 4, size: 72_900_000 },
+  {
+    repo: 'nginx', shell: 'gnu', cmd: ['nginx', '-g', 'daemon off;'], daemon: true, ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'http', body: NGINX_PAGE, root: '/usr/share/nginx/html' } }], exposed: ['80/tcp'], layers: 3, size: 132_900_000,
+    files: new Map([['/usr/share/nginx/html/index.html', NGINX_PAGE]]),
+    // Debian slim without iproute2, iputils or dnsutils (seed 003: "nginx镜像没有网络工具").
+    missing: ['ip', 'ping', 'nslookup', 'ifconfig', 'netstat'],
+  },
+  { repo: 'registry', shell: 'busybox', cmd: ['/entrypoint.sh', '/etc/docker/registry/config.yml'], daemon: true, ports: [{ port: 5000, proto: 'tcp', behaviour: { kind: 'registry' } }], exposed: ['5000/tcp'], layers: 5, size: 26_200_000 },
   { repo: 'httpd', shell: 'gnu', cmd: ['httpd-foreground'], daemon: true, ports: [http(80, '<html><body><h1>It works!</h1></body></html>\n')], exposed: ['80/tcp'], layers: 5 },
   { repo: 'jwilder/whoami', shell: 'busybox', cmd: ['/app/http'], daemon: true, ports: [http(8000, "I'm {hostname}\n")], exposed: ['8000/tcp'], layers: 3 },
   { repo: 'xiaopeng163/python-flask-demo', shell: 'gnu', cmd: ['python', 'app.py'], daemon: true, ports: [http(5000, 'hello docker, version {tag}\n')], exposed: ['5000/tcp'], layers: 8 },
   {
-    repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [tcp(3306), tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
+    repo: 'mysql', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'mysqld'], daemon: true, ports: [{ port: 3306, proto: 'tcp', behaviour: { kind: 'mysql' } }, tcp(33060)], exposed: ['3306/tcp', '33060/tcp'], layers: 12,
     env: mysqlEnv,
-    requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD' },
+    requireEnv: { anyOf: ['MYSQL_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD_FILE', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD'], error: 'error: database is uninitialized and password option is not specified \n  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD',
+      // An initialised data directory (a kept volume) needs none of them.
+      unlessFile: '/var/lib/mysql/mysql/user.MYD' },
   },
   { repo: 'redis', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'redis-server'], daemon: true, ports: [tcp(6379)], exposed: ['6379/tcp'], layers: 6 },
   { repo: 'wordpress', shell: 'gnu', cmd: ['docker-entrypoint.sh', 'apache2-foreground'], daemon: true, ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'wordpress' } }], exposed: ['80/tcp'], layers: 20 },
@@ -92,6 +111,10 @@ export function parseImageRef(text: string): ImageRef {
 /** What registries hold: the catalogue plus the scenario's own images (repo:tag or repo for all tags). */
 export class Registry {
   private readonly own = new Map<string, ImageSpec>();
+  /** The content store pushes and pulls move images through, by image ID (stands for the blobs). */
+  readonly blobs = new Map<string, LocalImage>();
+  /** `host:port/name:tag` → image ID, for each manifest a running registry container holds. */
+  readonly served = new Map<string, string>();
 
   declare(nameTag: string, spec: ImageSpec): void {
     this.own.set(nameTag, spec);
@@ -100,6 +123,8 @@ export class Registry {
   find(ref: ImageRef): ImageSpec | null {
     const own = this.own.get(`${ref.repo}:${ref.tag}`) ?? this.own.get(ref.repo);
     if (own !== undefined) return own;
+    const served = this.served.get(`${ref.repo}:${ref.tag}`);
+    if (served !== undefined) return this.blobs.get(served)?.spec ?? null;
     const base = ref.repo.replace(/^library\//, '');
     return CATALOGUE.find((s) => s.repo === base) ?? null;
   }

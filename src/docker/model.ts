@@ -93,9 +93,6 @@ export class Container {
   modeEndpointId = '';
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
-  /** The networks a stopped container rejoins when it starts: a stop releases its endpoints
-   *  (daemon.releaseNetwork), the container keeps their names and aliases. */
-  readonly joined: Array<{ netId: string; netName: string; aliases: string[] }> = [];
   /** The next ethN the sandbox names an interface (osl nextIfIndex: never reused within a
    *  sandbox, so a network joined after a disconnect gets eth1; a new sandbox starts at 0). */
   nextIfIndex = 0;
@@ -103,9 +100,21 @@ export class Container {
   unpublish: (() => void) | null = null;
   /** HostConfig.NetworkMode as given: `default` when no --network was (it means the bridge). */
   hostConfigMode = 'default';
-  /** --dns servers; --restart policy name. */
+  /** --dns servers. */
   dns: string[] = [];
+  /** Creation order on this daemon: `docker ps` lists newest first even within one instant. */
+  seq = 0;
+  /** --restart: `no`, `always`, `unless-stopped` or `on-failure[:N]`. */
   restartPolicy = 'no';
+  /** Stopped by `docker stop` (unless-stopped stays down across a daemon restart). */
+  stoppedByUser = false;
+  /** --rm: the daemon removes the container once its process ends. */
+  autoRemove = false;
+  /** The CLI runs the main process (a foreground `docker run` command, an interactive shell):
+   *  the container ends when that does, not on its own. */
+  attached = false;
+  /** Networks a stopped standalone container left (released on stop, rejoined on start). */
+  releasedNets: Array<{ readonly name: string; readonly aliases: string[] }> = [];
 
   constructor(
     readonly id: string,

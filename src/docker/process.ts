@@ -7,13 +7,15 @@ import { httpServe } from '../apps/http.js';
 import { resolveHost } from '../apps/resolver.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
 import { publishPorts } from './bridge.js';
+import { serveRegistry } from './registry-http.js';
+import { MysqlServer, serveMysql } from '../apps/mysql-server.js';
 import type { Daemon } from './daemon.js';
 import { fillBody } from './images.js';
 import type { ImagePort } from './images.js';
 import type { Container } from './model.js';
 
 /** Commands that keep running without a terminal. */
-function longRunning(cmd: string[]): boolean {
+export function longRunning(cmd: string[]): boolean {
   const text = cmd.join(' ');
   return /while\s+true|sleep\s+\d|tail\s+-f|\bping\b|\btop\b|sleep\s+infinity/.test(text);
 }
@@ -23,7 +25,19 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
   const b = p.behaviour;
   if (b.kind === 'tcp') return tcpListen(ns, p.port, 0, () => ({})) !== null;
   if (b.kind === 'http') {
-    return httpServe(ns, p.port, (req, respond) => respond({ status: 200, body: fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }) }));
+    return httpServe(ns, p.port, (req, respond) => {
+      // A document root serves the container's own file for the path (what a build added).
+      const file = b.root === undefined ? undefined : c.files.get(`${b.root}${req.path.endsWith('/') ? `${req.path}index.html` : req.path}`);
+      respond({ status: 200, body: file ?? fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }) });
+    });
+  }
+  if (b.kind === 'registry') return serveRegistry(d, c, p.port);
+  if (b.kind === 'mysql') {
+    const server = new MysqlServer((c.env.get('MYSQL_VERSION') ?? '8.0.22').replace(/-.*$/, ''), c.files);
+    if (!server.initialized) c.logs.push(...server.initialize(c.env, d.rng));
+    const stop = serveMysql(ns, p.port, server);
+    if (stop !== null) c.stops.push(stop);
+    return stop !== null;
   }
   // WordPress answers only once it reaches its database (WORDPRESS_DB_HOST, default mysql:3306).
   return httpServe(ns, p.port, (_req, respond) => {
@@ -46,7 +60,7 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
 export function startProcess(d: Daemon, c: Container): void {
   const spec = c.spec;
   const req = spec.requireEnv;
-  if (req !== undefined && !req.anyOf.some((k) => c.env.has(k))) {
+  if (req !== undefined && !req.anyOf.some((k) => c.env.has(k)) && !(req.unlessFile !== undefined && c.files.has(req.unlessFile))) {
     c.logs.push(req.error);
     exitSoon(d, c, 1);
     return;
@@ -69,7 +83,7 @@ export function startProcess(d: Daemon, c: Container): void {
     const t = d.world.eq.after(Math.max(1, crash.after), () => d.stopContainer(c, crash.code));
     c.stops.push(() => d.world.eq.cancel(t));
   }
-  if (!spec.daemon && !c.tty && !longRunning(c.cmd)) exitSoon(d, c, 0);
+  if (!spec.daemon && !c.tty && !c.attached && !longRunning(c.cmd)) exitSoon(d, c, 0);
 }
 
 /** The process ends right after starting (a shell with nothing to do, a failed check). */

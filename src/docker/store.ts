@@ -78,6 +78,15 @@ export class ClusterStore {
     for (const w of this.watchers) w.endpointRemoved(e);
   }
 
+  /** The keys libnetwork and dockerd write under /docker in the KV store (docker/libkv paths). */
+  keys(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const n of this.nodes) out.set(`/docker/nodes/${n}`, n);
+    for (const n of this.networks.values()) out.set(`/docker/network/v1.0/network/${n.id}`, n.name);
+    for (const e of this.endpoints.values()) out.set(`/docker/network/v1.0/endpoint/${e.networkId}/${e.id}`, e.name);
+    return out;
+  }
+
   endpointsOf(networkId: string): StoredEndpoint[] {
     return [...this.endpoints.values()].filter((e) => e.networkId === networkId);
   }

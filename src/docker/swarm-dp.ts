@@ -179,7 +179,7 @@ export class SwarmDataplane {
       const ep = d.attachSandbox(gw, ns, 'ingress-sbox', 'gateway_ingress-sbox', null, 'eth1');
       addRoute(ns, new Route('unicast', 0, 0, ns.device(ep.ifname)!, gw.gateway!, 0, 'global', 'boot', 0, TABLE_MAIN));
       // Its endpoints keep name resolution on, so it gets the embedded DNS and its NAT rules too.
-      startResolver(d, ns, () => null);
+      startResolver(d, ns, () => null, () => null);
     } else {
       // "Load balancing endpoints should never have a default gateway": one leg, no gwbridge.
       d.attachSandbox(net, ns, `lb-${dn.name}`, `${dn.name}-endpoint`, dn.nodeIp, 'eth0');

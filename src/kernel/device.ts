@@ -21,6 +21,9 @@ export abstract class NetDevice {
   abstract readonly kind: DeviceKind;
   /** Administrative state (`ip link set up`). */
   up = false;
+  /** addrconf gave it its fe80:: address (up with carrier once); only going down removes it,
+   *  losing carrier does not (addrconf_notify: NETDEV_CHANGE without carrier leaves it). */
+  ipv6LinkLocal = false;
   master: Bridge | null = null;
   readonly addrs: IfAddr[] = [];
   /** Bytes and packets seen, as `ip -s link` counts them. */

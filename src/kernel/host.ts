@@ -69,6 +69,7 @@ export class Host {
       else deleteDevice(dev);
     }
     this.namespaces.splice(this.namespaces.indexOf(ns), 1);
+    for (const n of this.namespaces) n.forgetPeer(ns);
     if (ns.name !== null && this.named.get(ns.name) === ns) this.named.delete(ns.name);
     for (const [path, n] of this.nsfs) if (n === ns) this.nsfs.delete(path);
   }

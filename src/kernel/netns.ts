@@ -91,10 +91,18 @@ export class Netns {
   nsidOf(peer: Netns): number {
     let id = this.nsids.get(peer);
     if (id === undefined) {
-      id = this.nsids.size;
+      // peernet2id_alloc: idr_alloc from 0, the lowest id not in use (a deleted peer's id is free).
+      const used = new Set(this.nsids.values());
+      id = 0;
+      while (used.has(id)) id++;
       this.nsids.set(peer, id);
     }
     return id;
+  }
+
+  /** The peer namespace is gone: its id is released (cleanup_net removes it from every netns). */
+  forgetPeer(peer: Netns): void {
+    this.nsids.delete(peer);
   }
 
   setSysctl(key: string, value: string): void {

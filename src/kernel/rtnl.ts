@@ -87,11 +87,21 @@ export function setUp(dev: NetDevice): void {
   }
   if (dev instanceof Vxlan) dev.open();
   if (dev instanceof Bridge) bridgeJoinSnoopers(dev);
+  addrconfReady(dev);
+  if (dev instanceof Veth) addrconfReady(dev.peer);
+}
+
+/** NETDEV_UP / NETDEV_CHANGE: a device up with carrier gets its link-local address, and so may
+ *  the bridge it is a port of (which has carrier once a port does). */
+function addrconfReady(dev: NetDevice): void {
+  if (dev.up && dev.carrier()) dev.ipv6LinkLocal = true;
+  if (dev.master !== null && dev.master.up && dev.master.carrier()) dev.master.ipv6LinkLocal = true;
 }
 
 export function setDown(dev: NetDevice): void {
   if (!dev.up) return;
   dev.up = false;
+  dev.ipv6LinkLocal = false;
   const ns = dev.ns;
   // fib_disable_ip: routes through the device go; the local addresses' own routes stay.
   ns.mainTable.remove((r) => r.dev === dev);
@@ -180,6 +190,7 @@ export function setMaster(dev: NetDevice, br: Bridge | null): void {
   if (dev.master === br) return;
   dev.master?.removePort(dev);
   br.addPort(dev);
+  addrconfReady(dev);
 }
 
 export function setMtu(dev: NetDevice, mtu: number): void {

@@ -16,9 +16,14 @@ export class World {
 
   /** A host named `name` with eth0 at `addr/len` on the LAN. */
   addHost(name: string, addr: number, len: number): Host {
+    return this.addHostNics(name, [{ ifname: 'eth0', addr, len, lan: this.lan }]);
+  }
+
+  /** A host with these NICs, in ifindex order, each on its LAN (the shared one, or a private one). */
+  addHostNics(name: string, nics: ReadonlyArray<{ ifname: string; addr: number; len: number; lan: Lan }>): Host {
     // Each host draws from its own stream, so adding a host does not change the others' IDs.
     const host = new Host(name, this.eq, new Rng((this.seed * 0x9e3779b1 + this.hosts.size * 0x85ebca6b) >>> 0));
-    host.attachLan(this.lan, 'eth0', addr, len);
+    for (const n of nics) host.attachLan(n.lan, n.ifname, n.addr, n.len);
     this.hosts.set(name, host);
     return host;
   }

@@ -1,11 +1,12 @@
 // Reads a scenario file: YAML parsed by `yaml` with positions kept, then checked key by key so
 // that a mistake is reported as `file:line:col: what is wrong` before anything runs.
+import { PACKAGES } from '../shell/packages.js';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
-import { parseCidr, parseIp4 } from '../core/addr.js';
+import { formatCidr, parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -82,7 +83,7 @@ export function parseDuration(text: string): number | null {
   return Math.round(n * (unit === 'ms' ? MS : unit === 's' ? SEC : unit === 'm' ? 60 * SEC : 3600 * SEC));
 }
 
-const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report'] as const;
+const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach'] as const;
 
 export function loadScenario(file: string, text: string): Scenario {
   const lc = new LineCounter();
@@ -103,14 +104,37 @@ export function loadScenario(file: string, text: string): Scenario {
   const hosts: HostSpec[] = [];
   for (const item of hostsNode.items as Node[]) {
     const m = r.map(item, 'a host');
-    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd'], 'a host');
+    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd', 'packages', 'nics'], 'a host');
     const hname = r.str(m, 'name', 'a host', true)!;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(hname)) r.fail(r.node(m, 'name'), `host name "${hname}" is not a valid hostname`);
     if (hosts.some((h) => h.name === hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
-    const ipText = r.str(m, 'ip', 'a host', true)!;
+    const nicsNode = r.node(m, 'nics');
+    const nics: Array<{ name: string; addr: number; len: number; nat: boolean; gateway: number | null }> = [];
+    if (nicsNode !== undefined) {
+      if (!isSeq(nicsNode) || nicsNode.items.length === 0) r.fail(nicsNode, '"nics" must be a list of { name, ip, nat }');
+      for (const n of nicsNode.items as Node[]) {
+        const nm = r.map(n, 'a NIC');
+        r.keys(nm, ['name', 'ip', 'nat', 'gateway'], 'a NIC');
+        const t = r.str(nm, 'ip', 'a NIC', true)!;
+        const c = parseCidr(t);
+        if (c === null || !t.includes('/')) r.fail(r.node(nm, 'ip'), `"${t}" is not an address with a prefix length (like 10.0.2.15/24)`);
+        const natNode = r.node(nm, 'nat');
+        if (natNode !== undefined && !(isScalar(natNode) && typeof natNode.value === 'boolean')) r.fail(natNode, '"nat" must be true or false');
+        const g = r.str(nm, 'gateway', 'a NIC', false);
+        const gw = g === null ? null : parseIp4(g);
+        if (g !== null && gw === null) r.fail(r.node(nm, 'gateway'), `"${g}" is not an IPv4 address`);
+        const name = r.str(nm, 'name', 'a NIC', false) ?? `eth${nics.length}`;
+        if (nics.some((x) => x.name === name)) r.fail(r.node(nm, 'name'), `NIC "${name}" is declared twice`);
+        nics.push({ name, addr: c.addr, len: c.len, nat: natNode !== undefined && (natNode as { value: boolean }).value, gateway: gw });
+      }
+      if (!nics.some((x) => !x.nat)) r.fail(nicsNode, 'a host needs one NIC on the shared LAN (without nat: true)');
+    }
+    const shared = nics.find((x) => !x.nat);
+    const ipText = shared !== undefined && r.node(m, 'ip') === undefined ? formatCidr(shared.addr, shared.len) : r.str(m, 'ip', 'a host', true)!;
     const cidr = parseCidr(ipText);
     if (cidr === null || !ipText.includes('/')) r.fail(r.node(m, 'ip'), `"${ipText}" is not an address with a prefix length (like 192.168.205.10/24)`);
-    if (hosts.some((h) => h.addr === cidr.addr)) r.fail(r.node(m, 'ip'), `address ${ipText} is used by two hosts`);
+    if (shared !== undefined && shared.addr !== cidr.addr) r.fail(r.node(m, 'ip'), `"ip" must be the address of the NIC on the shared LAN (${formatCidr(shared.addr, shared.len)})`);
+    if (hosts.some((h) => h.addr === cidr.addr)) r.fail(r.node(m, 'ip') ?? nicsNode, `address ${ipText} is used by two hosts`);
     const gwText = r.str(m, 'gateway', 'a host', false);
     const gateway = gwText === null ? null : parseIp4(gwText);
     if (gwText !== null && gateway === null) r.fail(r.node(m, 'gateway'), `"${gwText}" is not an IPv4 address`);
@@ -118,7 +142,16 @@ export function loadScenario(file: string, text: string): Scenario {
     if (dockerNode !== undefined && !(isScalar(dockerNode) && typeof dockerNode.value === 'boolean')) r.fail(dockerNode, '"docker" must be true or false');
     const docker = dockerNode === undefined ? true : (dockerNode as { value: boolean }).value;
     const dockerd = r.str(m, 'dockerd', 'a host', false) ?? '';
-    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd });
+    const pkgNode = r.node(m, 'packages');
+    let packages: string[] | null = null;
+    if (pkgNode !== undefined) {
+      if (!isSeq(pkgNode) || !pkgNode.items.every((i) => isScalar(i) && typeof i.value === 'string')) r.fail(pkgNode, '"packages" must be a list of package names (like [bridge-utils, ipvsadm])');
+      packages = (pkgNode.items as Array<{ value: string }>).map((i) => i.value);
+      const unknown = packages.find((p) => PACKAGES[p] === undefined);
+      if (unknown !== undefined) r.fail(pkgNode, `unknown package "${unknown}" (known: ${Object.keys(PACKAGES).join(', ')})`);
+    }
+    if (nics.length === 0) nics.push({ name: 'eth0', addr: cidr.addr, len: cidr.len, nat: false, gateway: null });
+    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages, nics });
   }
   const hostNames = hosts.map((h) => h.name);
   const checkHost = (m: YAMLMap, key: string, what: string): string => {
@@ -268,6 +301,41 @@ export function loadScenario(file: string, text: string): Scenario {
         ...at, kind: 'serve', on: checkHost(sv, 'on', '"serve"'), ns: r.str(sv, 'ns', '"serve"', false), port, proto,
         reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n',
       };
+      steps.push(step);
+    } else if (kind === 'reach') {
+      r.keys(m, ['reach'], 'a reach step');
+      const rn = r.node(m, 'reach');
+      const rm = isScalar(rn) && (rn.value === null || rn.value === '') ? null : r.map(rn, '"reach"');
+      let from: string[] | null = null;
+      let count = 3;
+      const expect: ReachExpect[] = [];
+      if (rm !== null) {
+        r.keys(rm, ['from', 'count', 'expect'], '"reach"');
+        const fn = r.node(rm, 'from');
+        if (fn !== undefined) {
+          if (!isSeq(fn)) r.fail(fn, '"from" must be a list of host names');
+          from = (fn.items as Node[]).map((h) => {
+            const name = isScalar(h) ? String(h.value) : '';
+            if (!hostNames.includes(name)) r.fail(h, `no host named "${name}" (hosts: ${hostNames.join(', ')})`);
+            return name;
+          });
+        }
+        const c = r.int(rm, 'count', '"reach"');
+        if (c !== null && (c < 1 || c > 100)) r.fail(r.node(rm, 'count'), '"count" must be from 1 to 100');
+        count = c ?? 3;
+        const en = r.node(rm, 'expect');
+        if (en !== undefined) {
+          const em = r.map(en, '"expect"');
+          for (const pair of em.items) {
+            const key = isScalar(pair.key) ? String(pair.key.value) : '';
+            const want = isScalar(pair.value) ? String(pair.value.value) : '';
+            if (!/^(?:\S+ -> )?\S+:(?:\*|\d{1,5})(?:\/(?:tcp|udp))?$/.test(key)) r.fail(pair.key as Node, `"${key}" is not a flow pattern: TO:PORT[/proto], optionally after "FROM -> " (TO: *, an address, a host, a service name or tasks.NAME)`);
+            if (want === '') r.fail((pair.value ?? pair.key) as Node, `"${key}" needs a service name, "answered" or "dropped"`);
+            expect.push({ ...r.where(pair.key as Node), pattern: key, want });
+          }
+        }
+      }
+      const step: ReachStep = { ...at, kind: 'reach', from, count, expect };
       steps.push(step);
     } else if (kind === 'sleep') {
       r.keys(m, ['sleep'], 'a sleep step');

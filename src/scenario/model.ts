@@ -19,6 +19,11 @@ export interface HostSpec extends Where {
   /** Runs Docker Engine (default), with these dockerd options. */
   readonly docker: boolean;
   readonly dockerd: string;
+  /** The host's NICs in ifindex order (`nics:`; `ip:` alone is one eth0 on the shared LAN). A
+   *  `nat` NIC sits on a LAN of its own (VirtualBox NAT: every VM is 10.0.2.15 behind 10.0.2.2). */
+  readonly nics: ReadonlyArray<{ readonly name: string; readonly addr: Ip4; readonly len: number; readonly nat: boolean; readonly gateway: Ip4 | null }>;
+  /** Optional packages installed (null: all of them, the default before this key existed). */
+  readonly packages: readonly string[] | null;
 }
 
 export interface RunExpect {
@@ -102,7 +107,21 @@ export interface TrafficReportStep extends Where {
   readonly stdoutNot: TextMatcher[];
 }
 
-export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep | TrafficStep | TrafficReportStep;
+/** A flow pattern (`*:8080`, `laptop -> 192.168.205.11:8000/tcp`, `tasks.web:80`) and what must
+ *  answer it: a service's tasks, anything (`answered`), or nothing (`dropped`). */
+export interface ReachExpect extends Where {
+  readonly pattern: string;
+  readonly want: string;
+}
+
+export interface ReachStep extends Where {
+  readonly kind: 'reach';
+  readonly from: string[] | null;
+  readonly count: number;
+  readonly expect: ReachExpect[];
+}
+
+export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep | TrafficStep | TrafficReportStep | ReachStep;
 
 export interface FileSpec extends Where {
   readonly on: string;

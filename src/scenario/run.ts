@@ -11,8 +11,10 @@ import { UnknownCommand, hostEnv, hostPrompt, startIn } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
-import type { FaultStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, TrafficReportStep, TrafficStep, Where } from './model.js';
+import type { FaultStep, ReachStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, TrafficReportStep, TrafficStep, Where } from './model.js';
 import { TrafficLoop } from './traffic.js';
+import { checkReach, probeFlows, reachFlows } from './reach.js';
+import { renderReach } from '../trace/reach.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
@@ -38,6 +40,10 @@ export interface RunResult {
   readonly steps: StepResult[];
   readonly passed: boolean;
   readonly world: World;
+  /** Each host's terminal as the last step left it (nested shells included), and the saved
+   *  values: what `swarmsim shell` carries on from. */
+  readonly sessions: ReadonlyMap<string, Session>;
+  readonly vars: Map<string, string>;
 }
 
 export interface RunOptions {
@@ -77,10 +83,11 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       : step.kind === 'fault' ? faultStep(world, step, print)
       : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
       : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
+      : step.kind === 'reach' ? reachStep(world, step, print)
       : sleepStep(world, step.nanos, step.text, step.line, print);
     results.push(r);
   }
-  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world };
+  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars };
 }
 
 function sleepStep(world: World, nanos: number, text: string, line: number, print: (t: string) => void): StepResult {
@@ -103,6 +110,15 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
     throw e;
   }
   return { line: step.line, kind: 'traffic', host: host.name, command: title, output: '', exit: null, failures: [] };
+}
+
+function reachStep(world: World, step: ReachStep, print: (t: string) => void): StepResult {
+  // Probes the world as it stands (they leave their conntrack entries, as traces do).
+  const results = probeFlows(world, reachFlows(world, { from: step.from, count: step.count }), step.count);
+  const title = `reach${step.from === null ? '' : ` from ${step.from.join(', ')}`}`;
+  const text = renderReach(results, step.count);
+  print(`# ${title}\n${text}`);
+  return { line: step.line, kind: 'reach', host: null, command: title, output: text, exit: null, failures: checkReach(world, results, step.expect) };
 }
 
 function trafficReportStep(loops: Map<string, TrafficLoop>, step: TrafficReportStep, print: (t: string) => void): StepResult {

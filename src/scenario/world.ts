@@ -1,5 +1,6 @@
 // Builds the simulated world a scenario declares: one host per entry, all on one LAN.
 import { World } from '../kernel/world.js';
+import { Lan } from '../kernel/lan.js';
 import { addRoute } from '../kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { Scenario } from './model.js';
@@ -7,15 +8,17 @@ import { InputError } from '../core/errors.js';
 import { filesOf } from '../shell/exec.js';
 import { dockerOf } from '../docker/engine.js';
 import { parseImageRef } from '../docker/images.js';
-import { applyDockerdOptions } from '../shell/dockerd.js';
+import { applyDaemonJson, applyDockerdOptions } from '../shell/dockerd.js';
+import { setInstalled } from '../shell/packages.js';
 
 export function buildWorld(sc: Scenario): World {
   const world = new World(sc.seed);
   for (const h of sc.hosts) {
-    const host = world.addHost(h.name, h.addr, h.len);
-    if (h.gateway !== null) {
-      const eth0 = host.root.device('eth0')!;
-      addRoute(host.root, new Route('unicast', 0, 0, eth0, h.gateway, 0, 'global', 'boot', 0, TABLE_MAIN));
+    // A NAT NIC is alone on its LAN: every VirtualBox VM has its own 10.0.2.0/24 behind 10.0.2.2.
+    const host = world.addHostNics(h.name, h.nics.map((n) => ({ ifname: n.name, addr: n.addr, len: n.len, lan: n.nat ? new Lan() : world.lan })));
+    for (const n of h.nics) {
+      const gw = n.gateway ?? (n.nat ? null : h.gateway);
+      if (gw !== null) addRoute(host.root, new Route('unicast', 0, 0, host.root.device(n.name)!, gw, 0, 'global', 'boot', 0, TABLE_MAIN));
     }
   }
   const docker = dockerOf(world);
@@ -33,15 +36,21 @@ export function buildWorld(sc: Scenario): World {
     const host = world.hosts.get(h.name)!;
     filesOf(host).set('/etc/hosts', `127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n`);
     filesOf(host).set('/etc/hostname', `${h.name}\n`);
+    if (h.packages !== null) setInstalled(host, h.packages);
+  }
+  // The scenario's files exist at boot: dockerd reads /etc/docker/daemon.json when it starts.
+  for (const f of sc.files) filesOf(world.hosts.get(f.on)!).set(f.path, f.content);
+  for (const h of sc.hosts) {
     if (!h.docker) continue;
+    const host = world.hosts.get(h.name)!;
     const d = docker.install(host, false);
     const files = filesOf(host);
     d.hostFile = (path) => files.get(path);
     const err = applyDockerdOptions(d, h.dockerd.split(/\s+/).filter((w) => w !== ''));
     if (err !== null) throw new InputError(`dockerd: ${err}`, h.line, h.col);
+    applyDaemonJson(d, filesOf(host));
     // The seeds' machines had run dockerd before (their default bridge shows its Gateway).
     d.start({ ranBefore: true });
   }
-  for (const f of sc.files) filesOf(world.hosts.get(f.on)!).set(f.path, f.content);
   return world;
 }

@@ -4,6 +4,11 @@ import { RtnlError, createBridge, deleteDevice, setMaster } from '../kernel/rtnl
 import type { Program } from './program.js';
 import { println } from './program.js';
 
+/** strcmp order, as alphasort compares in the C locale. */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export const brctl: Program = (ctx, argv, exit) => {
   const ns = ctx.ns;
   const [verb, a, b] = [argv[1], argv[2], argv[3]];
@@ -15,11 +20,13 @@ export const brctl: Program = (ctx, argv, exit) => {
     case undefined:
     case 'show': {
       println(ctx, 'bridge name\tbridge id\t\tSTP enabled\tinterfaces');
-      const bridges = ns.deviceList().filter((d): d is Bridge => d instanceof Bridge);
+      // bridge-utils lists /sys/class/net and each brif/ directory with scandir(..., alphasort):
+      // bridges and their ports come out sorted by name (byte order in the C locale), not by ifindex.
+      const bridges = ns.deviceList().filter((d): d is Bridge => d instanceof Bridge).sort((x, y) => byName(x.name, y.name));
       const shown = a === undefined ? bridges : bridges.filter((br) => br.name === a);
       for (const br of shown) {
         const id = `8000.${br.mac.toString(16).padStart(12, '0')}`;
-        const ports = [...br.ports].sort((x, y) => x.ifindex - y.ifindex).map((p) => p.name);
+        const ports = [...br.ports].map((p) => p.name).sort(byName);
         println(ctx, `${br.name}\t\t${id}\t${br.stp ? 'yes' : 'no'}\t\t${ports[0] ?? ''}`);
         for (const p of ports.slice(1)) println(ctx, `\t\t\t\t\t\t\t${p}`);
       }

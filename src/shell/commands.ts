@@ -18,6 +18,9 @@ import { mysql } from './mysql.js';
 import { iptables, iptablesSave } from './iptables.js';
 import { ipvsadm } from './ipvsadm.js';
 import { conntrack } from './conntrack.js';
+import { yum } from './packages.js';
+import { etcd, etcdctl, nohup } from './etcd.js';
+import { dockerCompose } from './docker-compose.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -39,3 +42,11 @@ register('iptables', iptables);
 register('iptables-save', iptablesSave);
 register('ipvsadm', ipvsadm);
 register('conntrack', conntrack);
+register('yum', yum);
+// The etcd release is run from its extracted directory (./etcd), as seed 004 does.
+for (const [name, prog] of [['etcd', etcd], ['etcdctl', etcdctl]] as const) {
+  register(name, prog);
+  register(`./${name}`, prog);
+}
+register('nohup', nohup);
+register('docker-compose', dockerCompose);

@@ -2,6 +2,7 @@
 // point it at a cluster store; and `systemctl start|stop|restart docker`.
 import type { Daemon } from '../docker/daemon.js';
 import { dockerOf } from '../docker/engine.js';
+import { filesOf } from './exec.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
 
@@ -18,6 +19,9 @@ export function applyDockerdOptions(d: Daemon, args: string[]): string | null {
       case '--cluster-advertise':
         d.clusterAdvertise = value();
         break;
+      case '--insecure-registry':
+        d.insecureRegistries.push(value() ?? '');
+        break;
       case '-H':
       case '--host':
         value();
@@ -29,6 +33,21 @@ export function applyDockerdOptions(d: Daemon, args: string[]): string | null {
     }
   }
   return null;
+}
+
+/** dockerd reads /etc/docker/daemon.json when it starts (the seeds' insecure-registries). */
+export function applyDaemonJson(d: Daemon, files: ReadonlyMap<string, string>): void {
+  const text = files.get('/etc/docker/daemon.json');
+  if (text === undefined) return;
+  try {
+    const v = JSON.parse(text) as { 'insecure-registries'?: unknown };
+    const list = v['insecure-registries'];
+    const cli = d.insecureRegistries.filter((r) => !d.daemonJsonRegistries.includes(r));
+    d.daemonJsonRegistries = Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    d.insecureRegistries = [...cli, ...d.daemonJsonRegistries];
+  } catch {
+    // dockerd refuses to start on a bad file; the simulator keeps the previous settings
+  }
 }
 
 export const dockerd: Program = (ctx, argv, exit) => {
@@ -57,10 +76,14 @@ export const systemctl: Program = (ctx, argv, exit) => {
     println(ctx, `Failed to ${verb} ${argv[2] ?? ''}: Unit not found.`);
     return exit(5);
   }
+  const config = (): void => applyDaemonJson(d, filesOf(ctx.host));
   if (verb === 'stop') d.stop();
-  else if (verb === 'start') d.start();
-  else if (verb === 'restart') {
+  else if (verb === 'start') {
+    config();
+    d.start();
+  } else if (verb === 'restart') {
     d.stop();
+    config();
     d.start();
   } else if (verb === 'is-active') {
     println(ctx, d.running ? 'active' : 'inactive');

@@ -8,6 +8,7 @@ import { Session } from './program.js';
 import type { Ctx, Env, Files, Terminal } from './program.js';
 import { lookupProgram, programs } from './registry.js';
 import { tokenize } from './tokenize.js';
+import { missingCommands } from './packages.js';
 import './commands.js';
 
 /** The command names a scenario may use (those not listed are refused as unknown). */
@@ -37,7 +38,7 @@ export function filesOf(host: Host): Files {
 }
 
 export function hostEnv(host: Host, ns: Netns = host.root): Env {
-  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name, cwd: '/root' };
+  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name, cwd: '/root', missing: { names: missingCommands(host), shell: '-bash' } };
 }
 
 export function hostPrompt(host: Host): string {
@@ -102,6 +103,12 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
 function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: boolean, stdin: string, argv: string[], exit: (code: number) => void): void {
   // /usr/bin/dockerd is dockerd: programs are found by name in the standard directories.
   const name = argv[0]!.replace(/^\/(usr\/)?(s?bin)\//, '');
+  if (env.missing?.names.has(name)) {
+    // bash: "NAME: command not found"; busybox sh: "NAME: not found".
+    term.write(`${env.missing.shell}: ${argv[0]}: ${env.missing.shell === 'sh' ? 'not found' : 'command not found'}\n`);
+    exit(127);
+    return;
+  }
   const prog = lookupProgram(name, env.flavor);
   if (prog === undefined) throw new UnknownCommand(argv[0]!);
   const ctx: Ctx = {
@@ -118,7 +125,7 @@ function spawnIn(world: World, session: Session, env: Env, term: Terminal, tty: 
     stdin,
     session,
     spawn: (to, av, ex) => spawnIn(world, session, { ...env, ns: to }, term, tty, stdin, av, ex),
-    spawnIn: (to, av, ex) => spawnIn(world, session, to, term, tty && to.tty !== false, stdin, av, ex),
+    spawnIn: (to, av, ex, out) => spawnIn(world, session, to, out ?? term, tty && to.tty !== false, stdin, av, ex),
   };
   prog(ctx, argv, exit);
 }

@@ -2,7 +2,7 @@
 // they arrive, then the statistics. Without -c a real ping runs until ^C; a scenario cannot press
 // ^C, so the default here is 4 requests.
 import { Command, CommanderError } from 'commander';
-import { formatIp4 } from '../core/addr.js';
+import { formatIp4, parseIp4 } from '../core/addr.js';
 import type { PingSocket } from '../kernel/socket.js';
 import { EACCES, EPERM, ipLocalOut, routeConnectErrno, routeOutput } from '../kernel/ipv4.js';
 import { echoRequest } from '../kernel/icmp.js';
@@ -13,7 +13,7 @@ import {
 } from '../wire/packet.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
-import { resolveHost } from '../apps/resolver.js';
+import { resolveHost, reverseLookup } from '../apps/resolver.js';
 
 const UNREACH_TEXT: Record<number, string> = {
   0: 'Destination Net Unreachable',
@@ -90,12 +90,19 @@ export const ping: Program = (ctx, argv, exit) => {
     println(ctx, `ping: invalid -M argument: ${pmtu}`);
     return exit(2);
   }
+  // A numeric target means numeric output (iputils sets F_NUMERIC); a name makes ping print the
+  // name each reply's source has (getnameinfo: /etc/hosts, then a PTR query).
+  let peerName: string | null = null;
   resolveHost(ctx, target, (dst) => {
     if (dst === null) {
       println(ctx, `ping: ${target}: Name or service not known`);
       return exit(2);
     }
-    run(dst);
+    if (parseIp4(target) !== null || o.n === true) return run(dst);
+    reverseLookup(ctx, dst, (name) => {
+      peerName = name;
+      run(dst);
+    });
   });
 
   function run(dst: number): void {
@@ -154,7 +161,8 @@ export const ping: Program = (ctx, argv, exit) => {
         sent.delete(pkt.icmpSeq);
         const rtt = (eq.now - t0) / MS;
         rtts.push(rtt);
-        if (!quiet) println(ctx, `${pkt.payloadLen + 8} bytes from ${formatIp4(pkt.ipSrc)}: icmp_seq=${pkt.icmpSeq} ttl=${pkt.ipTtl} time=${fmt(rtt)} ms`);
+        const from = peerName !== null && pkt.ipSrc === dst ? `${peerName} (${formatIp4(pkt.ipSrc)})` : formatIp4(pkt.ipSrc);
+        if (!quiet) println(ctx, `${pkt.payloadLen + 8} bytes from ${from}: icmp_seq=${pkt.icmpSeq} ttl=${pkt.ipTtl} time=${fmt(rtt)} ms`);
         checkDone();
       },
       onError(err) {

@@ -35,8 +35,9 @@ export interface Ctx {
   readonly stdin: string;
   /** Runs another command line in a (possibly different) namespace: `ip netns exec`, `nsenter`. */
   spawn(ns: Netns, argv: string[], exit: (code: number) => void): void;
-  /** Runs a command line in another environment (a container: its namespace, files, userland). */
-  spawnIn(env: Env, argv: string[], exit: (code: number) => void): void;
+  /** Runs a command line in another environment (a container: its namespace, files, userland),
+   *  printing to `term` when given (a container's attached main process, also logged). */
+  spawnIn(env: Env, argv: string[], exit: (code: number) => void, term?: Terminal): void;
   /** The interactive shell this command was typed into (nsenter and `docker exec -it … sh` open
    *  a nested one; `exit` leaves it). */
   readonly session: Session;
@@ -55,6 +56,9 @@ export interface Env {
   readonly tty?: boolean;
   /** The process environment (a container's -e/--env). */
   readonly vars?: ReadonlyMap<string, string>;
+  /** Commands this userland lacks (an image without ip/ping, a host without bridge-utils), with
+   *  the shell that says so (`-bash` at a login shell, `bash`, `sh`). */
+  readonly missing?: { readonly names: { has(name: string): boolean }; readonly shell: string };
 }
 
 /** A program that reads the lines typed into it instead of the shell (the mysql monitor). */
@@ -62,7 +66,7 @@ export type Repl = (line: string, term: Terminal, done: (code: number) => void) 
 
 /** A terminal session on one host: a stack of shells, the innermost receiving the commands. */
 export class Session {
-  private readonly stack: Array<{ env: Env; prompt: string; repl?: Repl }>;
+  private readonly stack: Array<{ env: Env; prompt: string; repl?: Repl; onLeave?: () => void }>;
 
   constructor(env: Env, prompt: string) {
     this.stack = [{ env, prompt }];
@@ -95,8 +99,13 @@ export class Session {
     return this.stack[this.stack.length - 1]!.repl;
   }
 
-  enter(env: Env, prompt: string, repl?: Repl): void {
-    this.stack.push(repl === undefined ? { env, prompt } : { env, prompt, repl });
+  /** `onLeave` runs when this shell is left: a container whose main process was the shell
+   *  (`docker run -it`, `docker attach`) stops then. */
+  enter(env: Env, prompt: string, repl?: Repl, onLeave?: () => void): void {
+    const frame: { env: Env; prompt: string; repl?: Repl; onLeave?: () => void } = { env, prompt };
+    if (repl !== undefined) frame.repl = repl;
+    if (onLeave !== undefined) frame.onLeave = onLeave;
+    this.stack.push(frame);
   }
 
   /** `cd`: the innermost shell's working directory. */
@@ -108,7 +117,7 @@ export class Session {
   /** Leaves the innermost shell; false at the login shell. */
   leave(): boolean {
     if (this.stack.length === 1) return false;
-    this.stack.pop();
+    this.stack.pop()!.onLeave?.();
     return true;
   }
 }

@@ -61,7 +61,7 @@ describe('libnetwork behaviour found by the docker differential check', () => {
 
   it('joining a network whose name sorts first moves the default route and the published ports to it', () => {
     run(`  - run: docker network create back
-  - run: docker run -d --name w -p 8080:80 nginx
+  - run: docker run -d --name w -p 8080:80 ${LOOP}
   - run: docker network connect back w
   - run: docker exec w ip route
     expect: { stdout: "default via 172.18.0.1 dev eth1" }

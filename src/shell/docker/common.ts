@@ -69,3 +69,14 @@ export function labelsOf(list: string[]): Record<string, string> {
   }
   return out;
 }
+
+/** cobra's message for a wrong number of arguments, with the command's usage line (exit 1). */
+export function usageError(ctx: Ctx, name: string, wants: string, usage: string, what: string, exit: (code: number) => void): void {
+  println(ctx, `"docker ${name}" requires ${wants}.`);
+  println(ctx, `See 'docker ${name} --help'.`);
+  println(ctx, '');
+  println(ctx, `Usage:  ${usage}`);
+  println(ctx, '');
+  println(ctx, what);
+  exit(1);
+}

@@ -1,15 +1,18 @@
-// docker run | ps | rm | stop | start | restart | exec | logs | inspect | pull | images
+// docker run | ps | rm | stop | kill | start | restart | attach | exec | logs | inspect (and `docker container <verb>`)
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { DockerError, stopExitCode } from '../../docker/daemon.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { goJson, goTemplate } from '../table.js';
-import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
+import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
 import type { Container } from '../../docker/model.js';
 import { formatIp4 } from '../../core/addr.js';
+import { longRunning } from '../../docker/process.js';
+import { lookupProgram } from '../registry.js';
+import { findImage, imageJson } from './imagecmd.js';
 
 type Exit = (code: number) => void;
 
@@ -34,7 +37,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; tty?: boolean; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; dns: string[]; restart?: string }>();
+  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; dns: string[] }>();
   const [image, ...rest] = cmd.args;
   if (image === undefined) {
     println(ctx, '"docker run" requires at least 1 argument.');
@@ -45,18 +48,26 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     println(ctx, 'Run a command in a new container');
     return exit(125);
   }
+  const detach = !!o.detach;
+  // A foreground command the CLI can run in the container (`docker run alpine echo hi`): the
+  // container's life is that command's. Loops and servers keep their modelled behaviour.
+  const shellCmd = (argv: string[]): boolean => argv.length === 1 && SHELLS.test(argv[0]!);
   guard(ctx, exit, () => {
+    const spec = d.registry.find(parseImageRef(image));
+    const argv = rest.length > 0 ? rest : spec?.cmd ?? [];
+    const interactiveShell = !detach && !!o.tty && !!o.interactive && shellCmd(argv);
+    const foregroundCmd = !detach && !interactiveShell && spec !== null && !spec.daemon && argv.length > 0 && !shellCmd(argv) && !longRunning(argv) && lookupProgram(argv[0]!.replace(/^\/(usr\/)?(s?bin)\//, ''), spec.shell) !== undefined;
     let ran: ReturnType<Daemon['run']>;
     try {
       ran = d.run({
-      image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
-      hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-      dns: o.dns, restart: o.restart ?? 'no',
+        image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
+        hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns,
       });
     } catch (e) {
       // Detached, the CLI prints the ID as soon as the container is created (run.go), before
       // the start that failed.
-      if (e instanceof DockerError && e.created !== null && o.detach) {
+      if (e instanceof DockerError && e.created !== null && detach) {
         const [pull, rest2] = splitPulled(e.message);
         for (const l of pull) println(ctx, l);
         println(ctx, e.created.id);
@@ -66,9 +77,73 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     }
     const { container, pulled } = ran;
     for (const l of pulled) println(ctx, l);
-    if (o.detach) println(ctx, container.id);
-    exit(0);
+    if (detach) {
+      println(ctx, container.id);
+      return exit(0);
+    }
+    if (interactiveShell) return enterShell(ctx, d, container, argv[0]!, exit);
+    if (foregroundCmd) return runMain(ctx, d, container, argv, !!o.tty, exit);
+    // A server in the foreground would hold the terminal; one that fails at once (mysql without a
+    // password) shows its error and status, as the attached streams do.
+    ctx.world.eq.after(2, () => {
+      if (container.state === 'running') return exit(0);
+      for (const l of container.logs) println(ctx, l);
+      exit(container.exitCode);
+    });
   });
+}
+
+/** The running container `ref` names; otherwise prints why not (exit 1) and returns null. */
+function runningContainer(ctx: Ctx, d: Daemon, ref: string, exit: Exit, stopped: (c: Container) => string): Container | null {
+  const c = d.findContainer(ref);
+  if (c === null) {
+    println(ctx, `Error: No such container: ${ref}`);
+    exit(1);
+    return null;
+  }
+  if (c.state !== 'running') {
+    println(ctx, stopped(c));
+    exit(1);
+    return null;
+  }
+  return c;
+}
+
+const SHELLS = /^(\/bin\/)?(sh|bash|ash)$/;
+
+/** The prompt of a container's interactive shell: busybox ash, dash's bare `# `, bash as CentOS
+ *  and as Debian-based images set PS1. */
+function shellPrompt(c: Container, shell: string, busybox: boolean): string {
+  return busybox ? '{cwd} # '
+    : !/bash$/.test(shell) ? '# '
+    : c.image.repo === 'centos' ? `[root@${c.hostname} {base}]# ` : `root@${c.hostname}:{cwd}# `;
+}
+
+/** The container's main process is the shell typed into next: `exit` ends it, and the container. */
+function enterShell(ctx: Ctx, d: Daemon, c: Container, shell: string, exit: Exit): void {
+  const env = d.execEnv(c);
+  ctx.session.enter(env, shellPrompt(c, shell, env.flavor === 'busybox'), undefined, () => d.stopContainer(c, 0));
+  exit(0);
+}
+
+/** Runs the container's command as its main process, attached: what it prints shows and is logged. */
+function runMain(ctx: Ctx, d: Daemon, c: Container, argv: string[], tty: boolean, exit: Exit): void {
+  let pending = '';
+  const term = {
+    write: (t: string): void => {
+      ctx.term.write(t);
+      pending += t;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      c.logs.push(...lines);
+    },
+  };
+  const env = d.execEnv(c);
+  ctx.spawnIn({ ...env, tty }, argv, (code) => {
+    if (pending !== '') c.logs.push(pending);
+    d.stopContainer(c, code);
+    exit(code);
+  }, term);
 }
 
 function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void, trailer: () => string[] = () => []): void {
@@ -145,6 +220,8 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const failed: string[] = [];
       containersOf(ctx, d, cmd.args, exit, sub, (c) => {
         if (sub !== 'start') d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));
+        // Stopped by the user: unless-stopped stays down across a daemon restart.
+        if (sub === 'stop' || sub === 'kill') c.stoppedByUser = true;
         if (sub !== 'start' && sub !== 'restart') return;
         try {
           d.startContainer(c);
@@ -188,6 +265,27 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       exit(0);
       return true;
     }
+    case 'attach': {
+      const cmd = subcommand('attach').option('--no-stdin').option('--sig-proxy').option('--detach-keys <keys>').argument('[container]');
+      if (!parseFlags(ctx, cmd, args, 'attach', exit)) return true;
+      const ref = cmd.args[0];
+      if (ref === undefined) {
+        usageError(ctx, 'attach', 'exactly 1 argument', 'docker attach [OPTIONS] CONTAINER', 'Attach local standard input, output, and error streams to a running container', exit);
+        return true;
+      }
+      const c = runningContainer(ctx, d, ref, exit, () => 'You cannot attach to a stopped container, start it first');
+      if (c === null) return true;
+      // The terminal joins the main process: a shell started with -it takes the next lines, and
+      // `exit` in it ends the container (the shell was its process).
+      const shell = c.cmd.length === 1 && SHELLS.test(c.cmd[0]!) ? c.cmd[0]! : null;
+      if (c.tty && shell !== null) {
+        enterShell(ctx, d, c, shell, exit);
+        return true;
+      }
+      // A server or a loop: attached to its output, which says nothing new; the step ends there.
+      exit(0);
+      return true;
+    }
     case 'logs': {
       const c = d.findContainer(args[args.length - 1] ?? '');
       if (c === null) {
@@ -209,27 +307,20 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         exit(1);
         return true;
       }
-      const c = d.findContainer(ref);
-      if (c === null) {
-        println(ctx, `Error: No such container: ${ref}`);
-        exit(1);
-        return true;
-      }
-      if (c.state !== 'running') {
-        println(ctx, `Error response from daemon: Container ${c.id} is not running`);
-        exit(1);
-        return true;
-      }
+      const c = runningContainer(ctx, d, ref, exit, (x) => `Error response from daemon: Container ${x.id} is not running`);
+      if (c === null) return true;
       const env = d.execEnv(c);
       const o = cmd.opts<{ interactive?: boolean; tty?: boolean }>();
       // An interactive shell becomes the terminal's current shell until `exit`.
-      if (o.interactive && rest.length === 1 && /^(\/bin\/)?(sh|bash|ash)$/.test(rest[0]!)) {
-        // busybox ash, dash's bare `# `, bash as CentOS and as Debian-based images set PS1.
-        const prompt = env.flavor === 'busybox' ? '{cwd} # '
-          : !/bash$/.test(rest[0]!) ? '# '
-          : c.image.repo === 'centos' ? `[root@${c.hostname} {base}]# ` : `root@${c.hostname}:{cwd}# `;
-        ctx.session.enter(env, prompt);
+      if (o.interactive && rest.length === 1 && SHELLS.test(rest[0]!)) {
+        ctx.session.enter(env, shellPrompt(c, rest[0]!, env.flavor === 'busybox'));
         exit(0);
+        return true;
+      }
+      if (env.missing.names.has(rest[0]!.replace(/^\/(usr\/)?(s?bin)\//, ''))) {
+        // runc finds no such executable: the exec fails before anything runs (exit 126).
+        println(ctx, `OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "exec: \\"${rest[0]}\\": executable file not found in $PATH": unknown`);
+        exit(126);
         return true;
       }
       ctx.spawnIn(o.tty ? env : { ...env, tty: false }, rest, exit);
@@ -243,8 +334,9 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       let rc = 0;
       for (const ref of cmd.args) {
         const c = d.findContainer(ref);
-        const n = c === null ? d.findNetwork(ref) : null;
-        const json = c !== null ? containerJson(d, c) : n !== null ? networkJson(d, n) : null;
+        const img = c === null ? findImage(d, ref) : null;
+        const n = c === null && img === null ? d.findNetwork(ref) : null;
+        const json = c !== null ? containerJson(d, c) : img !== null ? imageJson(d, img) : n !== null ? networkJson(d, n) : null;
         if (json === null) {
           println(ctx, `Error: No such object: ${ref}`);
           rc = 1;
@@ -253,25 +345,6 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       }
       if (format === undefined && (out.length > 0 || rc === 0)) println(ctx, goJson(out));
       exit(rc);
-      return true;
-    }
-    case 'pull': {
-      const image = args.find((a) => !a.startsWith('-'));
-      if (image === undefined) return false;
-      const ref = parseImageRef(image);
-      const spec = d.registry.find(ref);
-      const key = `${ref.repo}:${ref.tag}`;
-      if (spec === null) {
-        println(ctx, `Error response from daemon: pull access denied for ${ref.repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
-        exit(1);
-        return true;
-      }
-      if (d.images.has(key)) {
-        println(ctx, `${ref.tag}: Pulling from ${ref.repo.includes('/') ? ref.repo : `library/${ref.repo}`}`);
-        println(ctx, `Status: Image is up to date for ${key}`);
-      } else for (const l of d.pull(key, spec.layers)) println(ctx, l);
-      println(ctx, ref.repo.includes('/') || ref.repo.includes('.') ? key : `docker.io/library/${key}`);
-      exit(0);
       return true;
     }
   }

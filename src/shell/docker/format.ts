@@ -30,7 +30,7 @@ function statusText(c: Container, now: number): string {
 
 export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep: (c: Container) => boolean = () => true, format?: string): string {
   const now = d.now;
-  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created);
+  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created || b.seq - a.seq);
   if (last >= 0) list = list.slice(0, last);
   if (quiet) return list.map((c) => c.shortId + '\n').join('');
   // --format fields are the Go names of these columns, plus Labels.
@@ -117,9 +117,10 @@ export function containerJson(d: Daemon, c: Container): object {
     DriverOpts: null,
   }]);
   // A stopped container keeps its networks' entries, emptied (its endpoints are released).
-  for (const j of c.joined) {
-    networks.push([j.netName, {
-      IPAMConfig: null, Links: null, Aliases: j.netName === 'bridge' ? null : [...j.aliases, c.shortId], NetworkID: j.netId, EndpointID: '', Gateway: '', IPAddress: '',
+  for (const j of c.releasedNets) {
+    if (networks.some(([name]) => name === j.name)) continue;
+    networks.push([j.name, {
+      IPAMConfig: null, Links: null, Aliases: j.name === 'bridge' ? null : [...j.aliases, c.shortId], NetworkID: d.findNetworkByName(j.name)?.id ?? '', EndpointID: '', Gateway: '', IPAddress: '',
       IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
     }]);
   }

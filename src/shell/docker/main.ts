@@ -9,6 +9,8 @@ import { dockerService } from './servicecmd.js';
 import { dockerSecret } from './secretcmd.js';
 import { dockerStack } from './stackcmd.js';
 import { dockerOf } from '../../docker/engine.js';
+import { dockerInfo } from './info.js';
+import { dockerImageCmd } from './imagecmd.js';
 
 export const docker: Program = (ctx, argv, exit) => {
   const [sub, ...args] = argv.slice(1);
@@ -32,6 +34,10 @@ export const docker: Program = (ctx, argv, exit) => {
     println(ctx, NOT_RUNNING);
     return exit(1);
   }
+  if (sub === 'info' || sub === 'system' && args[0] === 'info') {
+    dockerInfo(ctx, d);
+    return exit(0);
+  }
   if (sub === 'run') return dockerRun(ctx, d, args, exit);
   if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
   if (sub === 'swarm') return dockerSwarm(ctx, d, args, exit);
@@ -39,8 +45,14 @@ export const docker: Program = (ctx, argv, exit) => {
   if (sub === 'service') return dockerService(ctx, d, args, exit);
   if (sub === 'secret') return dockerSecret(ctx, d, args, exit);
   if (sub === 'stack') return dockerStack(ctx, d, args, exit);
-  if (sub === 'container' && args[0] !== undefined && dockerContainerCmd(ctx, d, args[0] === 'ls' ? 'ps' : args[0], args.slice(1), exit)) return;
+  // `docker container <verb>`: the management command form of the same verbs (ls/list = ps).
+  if (sub === 'container' && args[0] !== undefined) {
+    const verb = args[0] === 'ls' || args[0] === 'list' ? 'ps' : args[0];
+    if (verb === 'run') return dockerRun(ctx, d, args.slice(1), exit);
+    if (dockerContainerCmd(ctx, d, verb, args.slice(1), exit)) return;
+  }
   if (dockerContainerCmd(ctx, d, sub, args, exit)) return;
+  if (dockerImageCmd(ctx, d, sub, args, exit)) return;
   println(ctx, `docker: '${sub}' is not a docker command.`);
   println(ctx, "See 'docker --help'");
   exit(1);

@@ -14,6 +14,15 @@ import { collect, parseFlags, subcommand } from './common.js';
 
 type Exit = (code: number) => void;
 
+/** `Joined at` as docker/cli prints it: command.PrettyPrint of the time, i.e. Go's
+ *  time.Time.String() ("2006-01-02 15:04:05.999999999 -0700 MST": the fraction without trailing
+ *  zeros) through capitalizeFirst, which lower-cases all but the first character — hence "utc"
+ *  (cli/command/node/testdata/node-inspect-pretty.manager-leader.golden). */
+function goTimeString(t: number): string {
+  const iso = rfc3339Nano(t); // 2020-10-21T02:43:59.755068648Z
+  return `${iso.replace('T', ' ').replace(/Z$/, '').replace(/0+$/, '').replace(/\.$/, '')} +0000 utc`;
+}
+
 export function daemonError(ctx: Ctx, exit: Exit, e: unknown): void {
   if (e instanceof SwarmError) {
     println(ctx, `Error response from daemon: ${e.message}`);
@@ -86,7 +95,11 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, '"docker swarm join" requires exactly 1 argument.');
         return exit(1);
       }
-      const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : d.host.root.device('eth0')?.primaryAddr() ?? null;
+      // Without --advertise-addr the node is known by the address it reaches the manager from
+      // (the interface its route to the manager leaves by: eth1 on the seeds' two-NIC hosts).
+      const managerIp = parseIp4(remote.split(':')[0]!);
+      const via = managerIp === null ? null : d.host.root.mainTable.lookup(managerIp)?.dev?.primaryAddr() ?? null;
+      const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : via ?? d.host.root.device('eth0')?.primaryAddr() ?? null;
       try {
         const node = sw.join(d, addr ?? 0, o.token ?? '', remote);
         println(ctx, `This node joined a swarm as a ${node.role}.`);
@@ -161,7 +174,7 @@ function nodePretty(cluster: SwarmCluster, n: SwarmNode): string {
     lines.push('Labels:');
     for (const [k, v] of labels) lines.push(` - ${k}=${v}`);
   }
-  lines.push(`Hostname:              \t${n.hostname}`, `Joined at:             \t${new Date(Date.parse(rfc3339Nano(n.joinedAt).slice(0, 23) + 'Z')).toISOString().replace('T', ' ').replace('Z', ' +0000 utc')}`);
+  lines.push(`Hostname:              \t${n.hostname}`, `Joined at:             \t${goTimeString(n.joinedAt)}`);
   lines.push('Status:', ` State:\t\t\t${cap(n.status)}`, ` Availability:         \t${cap(n.availability)}`, ` Address:\t\t${formatIp4(n.addr)}`);
   if (n.role === 'manager') lines.push('Manager Status:', ` Address:\t\t${formatIp4(n.addr)}:2377`, ` Raft Status:\t\t${cluster.managerStatus(n) === 'Unreachable' ? 'Unreachable' : 'Reachable'}`, ` Leader:\t\t${cluster.managerStatus(n) === 'Leader' ? 'Yes' : 'No'}`);
   lines.push('Platform:', ' Operating System:\tlinux', ' Architecture:\t\tx86_64', 'Resources:', ` CPUs:\t\t\t${n.cpus / 1e9}`, ` Memory:\t\t${(n.memory / 1024 ** 3).toFixed(3)}GiB`, 'Engine Version:\t\t19.03.13');

@@ -107,8 +107,9 @@ export function addrLines(dev: NetDevice, ipv6: boolean, style: IpStyle = 'iprou
     s += ` scope ${a.scope} ${dev.name}`;
     lines.push(s, '       valid_lft forever preferred_lft forever');
   }
-  // IPv6: the kernel adds ::1 to lo and a link-local address once a device is up with carrier.
-  if (ipv6 && dev.up && dev.carrier()) {
+  // IPv6: the kernel adds ::1 to lo and a link-local address once a device is up with carrier;
+  // the link-local one stays when carrier goes (docker0 after its last container, seed 004:944).
+  if (ipv6 && (dev.up && dev.carrier() || dev.kind !== 'loopback' && dev.ipv6LinkLocal)) {
     if (dev.kind === 'loopback') lines.push('    inet6 ::1/128 scope host ', '       valid_lft forever preferred_lft forever');
     else lines.push(`    inet6 ${linkLocal(dev.mac)}/64 scope link `, '       valid_lft forever preferred_lft forever');
   }

@@ -1,0 +1,46 @@
+// Start-up, as a user waits for it: whole processes, timed from spawn to exit. `node -e 0` is the
+// baseline measured in the same run, interleaved run by run with the others, so the ratios stay
+// comparable across noisy machines: `startup.help.ratio` is `swarmsim --help` over bare node (the
+// aim: within 1.5x), `startup.default.ratio` the default scenario's whole run over bare node.
+import { spawnSync } from 'node:child_process';
+import { type BenchOptions, type Figure, MIN_RUNS, progress } from './harness.js';
+import { summary } from './interleave.js';
+
+const BIN = 'dist/cli/bin.js';
+
+interface Case {
+  readonly name: string;
+  readonly argv: string[];
+  readonly target: number | null;
+}
+
+const CASES: Case[] = [
+  { name: 'startup.node', argv: ['-e', '0'], target: null },
+  { name: 'startup.help', argv: [BIN, '--help'], target: null },
+  { name: 'startup.default', argv: [BIN, 'run', 'scenarios/default.yaml'], target: null },
+];
+
+function timeOnce(c: Case): number {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, c.argv, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (r.status !== 0) throw new Error(`bench ${c.name}: exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+  if (c.name === 'startup.help' && !r.stdout.includes('Usage: swarmsim')) throw new Error(`bench ${c.name}: no usage text`);
+  if (c.name === 'startup.default' && !r.stdout.includes('every expectation held')) throw new Error(`bench ${c.name}: the scenario did not pass`);
+  return ms;
+}
+
+export function startupBench(options: BenchOptions): Figure[] {
+  const runs = Math.max(MIN_RUNS, options.runs) * 2;
+  for (const c of CASES) timeOnce(c);
+  const times = CASES.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) {
+    CASES.forEach((c, i) => times[i]!.push(timeOnce(c)));
+    progress(`  startup: run ${r + 1}/${runs} ${CASES.map((c, i) => `${c.name} ${times[i]![r]!.toFixed(0)} ms`).join(', ')}`);
+  }
+  const figures: Figure[] = CASES.map((c, i) => ({ name: c.name, unit: 'ms', ...summary(times[i]!), target: c.target }));
+  const node = times[0]!;
+  figures.push({ name: 'startup.help.ratio', unit: 'x node', ...summary(times[1]!.map((t, r) => t / node[r]!)), target: 1.5 });
+  figures.push({ name: 'startup.default.ratio', unit: 'x node', ...summary(times[2]!.map((t, r) => t / node[r]!)), target: null });
+  return figures;
+}

@@ -1,0 +1,97 @@
+// `swarmsim reach FILE` and `swarmsim diff A B`: the reach matrix after a scenario, and what
+// changes between two scenarios (or one and a what-if step appended to it). Flows are probed in
+// chunks of CHUNK, each on a fresh replay of the scenario, spread over worker threads when there
+// are several: the matrix is then the same bytes for any number of threads.
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { parseDocument, isSeq } from 'yaml';
+import { InputError } from '../core/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { probeFlows, reachFlows } from '../scenario/reach.js';
+import { runScenario } from '../scenario/run.js';
+import { diffReach, reachJson, renderDiff, renderReach } from '../trace/reach.js';
+import type { FlowResult } from '../trace/reach.js';
+import type { ReachTask } from './reach-worker.js';
+import { probeChunk } from './reach-worker.js';
+import { workerFile } from './workers.js';
+
+/** Flows per replay. */
+export const CHUNK = 48;
+/** More probes per flow than this is not a balance anyone reads. */
+const MAX_COUNT = 100;
+
+export interface ReachCliOptions {
+  readonly from?: string;
+  readonly count?: string;
+  readonly jobs?: string;
+  readonly json?: boolean;
+}
+
+function whole(flag: string, text: string | undefined, dflt: number, min: number, max: number): number {
+  if (text === undefined) return dflt;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${flag}: "${text}" must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** The matrix after the scenario in `text`. */
+export async function reachOf(file: string, text: string, o: ReachCliOptions): Promise<{ results: FlowResult[]; count: number; passed: boolean }> {
+  const count = whole('--count', o.count, 3, 1, MAX_COUNT);
+  const sc = loadScenario(file, text);
+  const res = runScenario(sc);
+  const from = o.from === undefined ? null : o.from.split(',').filter((x) => x !== '');
+  for (const h of from ?? []) if (!res.world.hosts.has(h)) throw new InputError(`--from: no host named "${h}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
+  const flows = reachFlows(res.world, { from, count });
+  const chunks: ReachTask[] = [];
+  for (let i = 0; i < flows.length; i += CHUNK) chunks.push({ file, text, flows: flows.slice(i, i + CHUNK), count });
+  if (chunks.length === 0) return { results: [], count, passed: res.passed };
+  // The first chunk uses the replay already made; the others get their own.
+  const first = probeFlows(res.world, chunks[0]!.flows, count);
+  const rest = chunks.slice(1);
+  const worker = workerFile('reach-worker');
+  const jobs = worker === null ? 1 : Math.min(rest.length, whole('--jobs', o.jobs, availableParallelism(), 1, 256));
+  let others: FlowResult[][];
+  if (jobs <= 1) others = rest.map(probeChunk);
+  else {
+    const pool = new Piscina<ReachTask, FlowResult[]>({ filename: worker!, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
+    try {
+      others = await Promise.all(rest.map((t) => pool.run(t)));
+    } finally {
+      await pool.destroy();
+    }
+  }
+  return { results: [...first, ...others.flat()], count, passed: res.passed };
+}
+
+export async function cmdReach(file: string, text: string, o: ReachCliOptions, out: (s: string) => void): Promise<number> {
+  const r = await reachOf(file, text, o);
+  out(o.json ? JSON.stringify({ file, count: r.count, flows: reachJson(r.results) }, null, 2) + '\n' : renderReach(r.results, r.count));
+  return 0;
+}
+
+/** A scenario text with one more step at the end (`--what-if`), the step given as YAML. */
+export function withStep(file: string, text: string, step: string): string {
+  const doc = parseDocument(text);
+  const extra = parseDocument(step);
+  if (extra.errors.length > 0 || extra.contents === null) throw new InputError(`--what-if: "${step}" is not a YAML step (e.g. "{ run: 'iptables -I INPUT -p udp --dport 4789 -j DROP', on: w1 }")`);
+  let steps = doc.get('steps');
+  if (!isSeq(steps)) {
+    doc.set('steps', doc.createNode([]));
+    steps = doc.get('steps');
+  }
+  if (!isSeq(steps)) throw new InputError(`${file}: "steps" must be a list`);
+  steps.flow = false;
+  steps.add(extra.contents);
+  return doc.toString();
+}
+
+export async function cmdDiff(a: { file: string; text: string }, b: { file: string; text: string }, o: ReachCliOptions, out: (s: string) => void): Promise<number> {
+  const ra = await reachOf(a.file, a.text, o);
+  const rb = await reachOf(b.file, b.text, o);
+  const changes = diffReach(ra.results, rb.results);
+  const flows = new Set([...ra.results, ...rb.results].map((r) => `${r.from} ${r.container} ${r.to} ${r.port} ${r.proto} ${r.via}`)).size;
+  if (o.json) out(JSON.stringify({ a: a.file, b: b.file, flows, changes: changes.map((c) => ({ flow: c.key, a: c.a?.probes ?? null, b: c.b?.probes ?? null, firstDifferentHop: c.hop })) }, null, 2) + '\n');
+  else out(renderDiff(changes, a.file, b.file, flows));
+  // As diff(1): 0 when nothing changed, 1 when something did.
+  return changes.length === 0 ? 0 : 1;
+}

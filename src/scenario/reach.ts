@@ -1,0 +1,241 @@
+// "Who reaches what": after a scenario, every published port (ingress and host mode, and plain
+// `docker run -p`) is probed on every node address from every client, and every task probes the
+// services it shares a network with, by name through its embedded DNS (the VIP, and tasks.NAME).
+// Each probe is a real packet (scenario/probe.ts) and its outcome is read off its trace: who
+// answered and the source address the server saw, or where and why it died.
+import { formatIp4 } from '../core/addr.js';
+import type { Ip4 } from '../core/addr.js';
+import { swarmOf } from '../agent/swarm-world.js';
+import type { Container } from '../docker/model.js';
+import { resolveInContainer } from '../docker/dns.js';
+import { dockerOf } from '../docker/engine.js';
+import type { Host } from '../kernel/host.js';
+import type { Netns } from '../kernel/netns.js';
+import { Nic } from '../kernel/nic.js';
+import type { World } from '../kernel/world.js';
+import type { Hop, Trace } from '../sim/trace.js';
+import type { Flow, FlowResult, Probe, ReachProto } from '../trace/reach.js';
+import { sendProbe } from './probe.js';
+
+export interface ReachOptions {
+  /** Client hosts; null: hosts without Docker, plus each node probing itself. */
+  readonly from: readonly string[] | null;
+  /** Probes per flow (more show the balancing). */
+  readonly count: number;
+}
+
+function hostAddrs(h: Host): Ip4[] {
+  const out: Ip4[] = [];
+  for (const d of h.root.devices.values()) if (d instanceof Nic) for (const a of d.addrs) out.push(a.addr);
+  return out;
+}
+
+interface Target {
+  readonly addr: Ip4;
+  readonly port: number;
+  readonly proto: ReachProto;
+}
+
+/** Every published port on every address it answers on, by host. */
+function publishedTargets(world: World): Map<string, Target[]> {
+  const out = new Map<string, Target[]>();
+  const add = (host: string, t: Target): void => {
+    const list = out.get(host) ?? [];
+    if (!list.some((x) => x.addr === t.addr && x.port === t.port && x.proto === t.proto)) list.push(t);
+    out.set(host, list);
+  };
+  const cluster = swarmOf(world).cluster;
+  const docker = dockerOf(world);
+  for (const h of world.hosts.values()) {
+    const d = docker.daemon(h);
+    if (d === undefined) continue;
+    // The routing mesh: every ingress port on every member node.
+    if (cluster !== null && cluster.nodeFor(h.name) !== null) {
+      for (const svc of cluster.services.values()) for (const p of svc.ports) if (p.mode === 'ingress' && p.published !== null) for (const a of hostAddrs(h)) add(h.name, { addr: a, port: p.published, proto: p.protocol });
+    }
+    // `docker run -p` and host-mode task ports: the node they run on.
+    for (const c of d.containers.values()) {
+      if (c.state !== 'running') continue;
+      for (const b of c.publish) for (const a of b.hostIp === 0 ? hostAddrs(h) : [b.hostIp]) add(h.name, { addr: a, port: b.hostPort, proto: b.proto });
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a.addr - b.addr || a.port - b.port || a.proto.localeCompare(b.proto));
+  return out;
+}
+
+/** The flows `reach` probes, in a fixed order. */
+export function reachFlows(world: World, o: ReachOptions): Flow[] {
+  const docker = dockerOf(world);
+  const targets = publishedTargets(world);
+  const flows: Flow[] = [];
+  const clients = o.from ?? [...world.hosts.values()].filter((h) => docker.daemon(h) === undefined).map((h) => h.name);
+  const published = (from: string, t: Target): Flow => ({ from, container: null, to: formatIp4(t.addr), port: t.port, proto: t.proto, via: 'published' });
+  for (const from of clients) for (const list of targets.values()) for (const t of list) flows.push(published(from, t));
+  // Each node tries its own ports, on its addresses and on 127.0.0.1 (user-problem 15's case).
+  for (const [host, list] of targets) {
+    if (o.from !== null && !o.from.includes(host)) continue;
+    const seen = new Set<string>();
+    for (const t of list) {
+      if (!clients.includes(host)) flows.push(published(host, t));
+      const key = `${t.port}/${t.proto}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        flows.push({ ...published(host, t), to: '127.0.0.1' });
+      }
+    }
+  }
+  if (o.from === null) flows.push(...eastWest(world));
+  return flows;
+}
+
+/** From each running task to each other service on a network they share: the VIP and tasks.NAME. */
+function eastWest(world: World): Flow[] {
+  const cluster = swarmOf(world).cluster;
+  if (cluster === null) return [];
+  const docker = dockerOf(world);
+  const flows: Flow[] = [];
+  const ports = (name: string): Target[] => {
+    // What the service listens on: its image's ports (the published targets are among them).
+    for (const h of world.hosts.values()) for (const c of docker.daemon(h)?.containers.values() ?? []) if (serviceOf(c) === name) return c.spec.ports.map((p) => ({ addr: 0, port: p.port, proto: p.proto }));
+    return [];
+  };
+  for (const h of world.hosts.values()) {
+    const d = docker.daemon(h);
+    if (d === undefined) continue;
+    for (const c of [...d.containers.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const own = serviceOf(c);
+      if (own === null || c.state !== 'running') continue;
+      for (const svc of [...cluster.services.values()].sort((a, b) => a.spec.name.localeCompare(b.spec.name))) {
+        const name = svc.spec.name;
+        if (name === own) continue;
+        for (const q of [name, `tasks.${name}`]) {
+          const ips = resolveInContainer(d, c, q);
+          if (ips === null) continue;
+          for (const ip of [...ips].sort((a, b) => a - b)) for (const t of ports(name)) flows.push({ from: h.name, container: c.name, to: formatIp4(ip), port: t.port, proto: t.proto, via: q === name ? `vip ${name}` : q });
+        }
+      }
+    }
+  }
+  return flows;
+}
+
+/** A task container's service (its name is SERVICE.SLOT.TASKID, or SERVICE.NODEID.TASKID). */
+function serviceOf(c: Container): string | null {
+  const svc = c.labels['com.docker.swarm.service.name'];
+  return svc ?? null;
+}
+
+function nsOf(world: World, host: string, label: string): Netns | undefined {
+  return world.hosts.get(host)?.namespaces.find((n) => n.label === label);
+}
+
+/** Who owns the socket a probe reached: a task (`web.2@w1`), a container, or the host. */
+function whoAt(world: World, host: string, label: string): { who: string; service: string | null } {
+  const ns = nsOf(world, host, label);
+  const d = world.hosts.get(host) === undefined ? undefined : dockerOf(world).daemon(world.hosts.get(host)!);
+  for (const c of d?.containers.values() ?? []) {
+    if (c.sandbox !== ns) continue;
+    const svc = serviceOf(c);
+    if (svc !== null) return { who: `${c.name.split('.').slice(0, 2).join('.')}@${host}`, service: svc };
+    return { who: `${c.name}@${host}`, service: null };
+  }
+  return { who: label === 'root' ? host : `${host}/${label}`, service: null };
+}
+
+/** The addresses of the last packet that arrived (the hop before delivery): what the server saw. */
+function arrival(hops: readonly Hop[]): { src: string; dst: string } | null {
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const h = hops[i]!;
+    if (h.kind !== 'rcv') continue;
+    const m = /ip_rcv (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+)/.exec(h.text.slice(h.text.lastIndexOf('ip_rcv')));
+    const inner = /(\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): (TCP|UDP)[^:]*$/.exec(h.text);
+    const use = inner ?? m;
+    if (use !== null) return { src: use[1]!, dst: `${use[3]}:${use[4]}` };
+  }
+  return null;
+}
+
+function hopLine(h: Hop): string {
+  return `${[h.host, h.ns, h.dev].filter((x) => x !== '').join(' / ')}  ${h.kind}: ${h.text}`;
+}
+
+/** What one probe's trace says. */
+export function outcomeOf(world: World, trace: Trace): Probe {
+  const req = trace.outcome('request');
+  const died = (leg: 'request' | 'reply', hops: readonly Hop[], reason: string): Probe => {
+    const last = hops[hops.length - 1];
+    return { outcome: 'dropped', leg, host: last?.host ?? '', ns: last?.ns ?? '', dev: last?.dev ?? '', hop: last === undefined ? '' : `${last.kind}: ${last.text}`, reason: reason || 'no verdict' };
+  };
+  if (req === undefined) return died('request', [], 'never sent');
+  const hops = req.path();
+  if (req.verdict !== 'delivered') return died('request', hops, req.reason);
+  const rep = trace.outcome('reply');
+  if (rep === undefined) return died('reply', hops, 'no answer');
+  if (rep.verdict !== 'delivered') return died('reply', rep.path(), rep.reason);
+  const last = hops[hops.length - 1]!;
+  const seen = arrival(hops);
+  // The socket's own address (after a REDIRECT in the task's namespace), as the deliver hop names it.
+  const on = /on (\d+\.\d+\.\d+\.\d+:\d+)/.exec(last.text);
+  const { who, service } = whoAt(world, last.host, last.ns);
+  return { outcome: 'answered', who, service, addr: on?.[1] ?? seen?.dst ?? '', seenFrom: seen?.src ?? '' };
+}
+
+function namespaceFor(world: World, f: Flow): Netns {
+  const host = world.hosts.get(f.from)!;
+  if (f.container === null) return host.root;
+  const c = dockerOf(world).daemon(host)?.findContainer(f.container);
+  return c?.sandbox ?? host.root;
+}
+
+/** Probes the flows in order, `count` times each, in `world` as it stands. */
+export function probeFlows(world: World, flows: readonly Flow[], count: number): FlowResult[] {
+  return flows.map((f) => {
+    const ns = namespaceFor(world, f);
+    const dst = f.to.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+    const probes: Probe[] = [];
+    const paths: string[][] = [];
+    for (let i = 0; i < count; i++) {
+      const trace = sendProbe(world, ns, dst, f.port, f.proto);
+      paths.push([...(trace.outcome('request')?.path() ?? []), ...(trace.outcome('reply')?.path() ?? [])].map(hopLine));
+      probes.push(outcomeOf(world, trace));
+    }
+    return { ...f, probes, paths };
+  });
+}
+
+/** Whether a flow matches a pattern's TO side: `*`, an address, a host (any of its addresses), a
+ *  service name (its VIP) or tasks.NAME; and its FROM side, when given: a host or a task (`web.1`). */
+function matches(world: World, r: FlowResult, pattern: string): boolean {
+  const arrow = pattern.indexOf(' -> ');
+  const from = arrow < 0 ? null : pattern.slice(0, arrow);
+  const to = arrow < 0 ? pattern : pattern.slice(arrow + 4);
+  const m = /^(\S+):(\*|\d+)(?:\/(tcp|udp))?$/.exec(to)!;
+  const [, addr, port, proto] = m;
+  if (port !== '*' && Number(port) !== r.port) return false;
+  if (proto !== undefined && proto !== r.proto) return false;
+  if (from !== null && from !== r.from && !(r.container !== null && (r.container === from || r.container.startsWith(`${from}.`)))) return false;
+  if (addr === '*' || addr === r.to) return true;
+  if (r.via === `vip ${addr}` || r.via === addr) return true;
+  const h = world.hosts.get(addr!);
+  return r.via === 'published' && h !== undefined && hostAddrs(h).map(formatIp4).includes(r.to);
+}
+
+/** What a reach step's expectations find wrong, one message each. */
+export function checkReach(world: World, results: readonly FlowResult[], expect: ReadonlyArray<{ pattern: string; want: string }>): string[] {
+  const failures: string[] = [];
+  for (const e of expect) {
+    const hit = results.filter((r) => matches(world, r, e.pattern));
+    if (hit.length === 0) {
+      failures.push(`no flow matches "${e.pattern}"`);
+      continue;
+    }
+    for (const r of hit) {
+      const bad = r.probes.filter((p) => (e.want === 'dropped' ? p.outcome === 'answered' : e.want === 'answered' ? p.outcome !== 'answered' : p.outcome !== 'answered' || p.service !== e.want));
+      if (bad.length === 0) continue;
+      const got = bad[0]!;
+      const what = got.outcome === 'answered' ? `answered by ${got.who}` : `dropped at ${got.host}/${got.ns}: ${got.reason}`;
+      failures.push(`${e.pattern}: ${r.container ?? r.from} -> ${r.to}:${r.port}/${r.proto}: ${bad.length} of ${r.probes.length} probes ${what}, expected ${e.want === 'dropped' || e.want === 'answered' ? e.want : `the tasks of ${e.want}`}`);
+    }
+  }
+  return failures;
+}
