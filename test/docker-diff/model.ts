@@ -174,8 +174,8 @@ export function normaliseFdb(text: string): string[] {
     .map((l) => l.trim());
 }
 
-/** `brctl show` with each bridge's interfaces sorted: bridge-utils sorts them by name; swarmsim's
- *  order is the engine helper's work this session (normalised until main has it). */
+/** `brctl show` with its rows and each bridge's interfaces sorted once names are replaced:
+ *  bridge-utils sorts by name, and the names (br-<id>, veth…) are random on each side. */
 export function normaliseBrctl(text: string): string[] {
   const rows: Array<{ head: string; ifs: string[] }> = [];
   const lines = text.split('\n').filter((l) => l !== '');
