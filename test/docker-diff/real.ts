@@ -277,7 +277,9 @@ export class RealDocker {
       const r = await run(['ip', '-n', this.hostNs, '-o', 'link']);
       const pending = r.out.split('\n').some((l) => {
         const flags = /<([^>]*)>/.exec(l)?.[1]?.split(',') ?? [];
-        return flags.includes('UP') && !flags.includes('LOWER_UP') && !flags.includes('NO-CARRIER');
+        // …and no bridge port whose peer is still down (a container's veth mid-setup or
+        // mid-teardown: never a state Docker leaves a port in).
+        return (flags.includes('UP') && !flags.includes('LOWER_UP') && !flags.includes('NO-CARRIER')) || (/ master \S+/.test(l) && / state LOWERLAYERDOWN/.test(l));
       });
       if (!pending) return;
       await sleep(50);

@@ -309,6 +309,17 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       }
       const c = runningContainer(ctx, d, ref, exit, (x) => `Error response from daemon: Container ${x.id} is not running`);
       if (c === null) return true;
+      // exec.go ContainerExecCreate sets up the linked containers' environment first: a link
+      // whose target is not running refuses the exec.
+      const dead = c.links.find((l) => {
+        const t = d.findContainer(l.name);
+        return t !== null && t.state !== 'running';
+      });
+      if (dead !== undefined) {
+        println(ctx, `Error response from daemon: Cannot link to a non running container: /${dead.name} AS /${c.name}/${dead.alias}`);
+        exit(1);
+        return true;
+      }
       const env = d.execEnv(c);
       const o = cmd.opts<{ interactive?: boolean; tty?: boolean }>();
       // An interactive shell becomes the terminal's current shell until `exit`.
