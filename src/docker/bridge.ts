@@ -101,6 +101,9 @@ export function removeBridgeNetwork(d: Daemon, net: Network, keepDevice = false)
     removeRule(root, 'filter', 'FORWARD', r);
   }
   removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-1', `-i ${name} ! -o ${name} -j DOCKER-ISOLATION-STAGE-2`);
+  // An internal network's isolation DROPs (setupInternalNetworkRules with insert=false).
+  removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-1', `! -s ${subnet} -o ${name} -j DROP`);
+  removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-1', `! -d ${subnet} -i ${name} -j DROP`);
   removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-2', `-o ${name} -j DROP`);
   const br = root.device(name);
   if (br !== undefined && !keepDevice) deleteDevice(br);

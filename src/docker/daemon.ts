@@ -123,6 +123,7 @@ export class Daemon {
   /** dockerd starting: sysctls, the default networks, docker0 and the base iptables rules. */
   start(o: { ranBefore?: boolean } = {}): void {
     if (this.running) return;
+    this.poolStart = 0;
     this.running = true;
     const root = this.host.root;
     // setupIPForwarding: when dockerd has to turn forwarding on, it also sets FORWARD's policy
@@ -249,7 +250,7 @@ export class Daemon {
     let auto: Subnet | null = null;
     if (subnet === null) {
       const used = this.usedSubnets();
-      auto = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+      auto = this.predefinedPool(used);
       if (auto === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
     const id = newId(this.rng);
@@ -360,12 +361,30 @@ export class Daemon {
     const existing = this.findNetworkByName('docker_gwbridge');
     if (existing !== null) return existing;
     const used = this.usedSubnets();
-    const subnet = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s)))!;
+    const subnet = this.predefinedPool(used)!;
     return this.addNetwork('docker_gwbridge', 'bridge', 'local', subnet, null, {
       'com.docker.network.bridge.enable_icc': 'false',
       'com.docker.network.bridge.enable_ip_masquerade': 'true',
       'com.docker.network.bridge.name': 'docker_gwbridge',
     }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+  }
+
+  /** Where the next search of the predefined local pools starts (ipam allocator.go
+   *  predefinedStartIndices): past the last pool given, so a pool freed by `network rm` is not
+   *  given again until the list wraps. In memory: every daemon start begins at the first. */
+  private poolStart = 0;
+
+  /** getPredefinedPool: the first free predefined pool from the start index, which then moves
+   *  past it (updateStartIndex). */
+  private predefinedPool(used: Subnet[]): Subnet | null {
+    const all = localPoolCandidates();
+    const start = this.poolStart >= all.length ? 0 : this.poolStart;
+    const rotated = [...all.slice(start), ...all.slice(0, start)];
+    const i = rotated.findIndex((s) => !used.some((u) => overlaps(u, s)));
+    if (i < 0) return null;
+    const next = start + i + 1;
+    this.poolStart = next >= all.length ? 0 : next;
+    return rotated[i]!;
   }
 
   findNetworkByName(name: string): Network | null {
@@ -607,15 +626,15 @@ export class Daemon {
   }
 
   /** A start that fails: the container keeps its state, its endpoints are released (resolv.conf
-   *  stays as the sandbox was first set up), its exit code is 128 (daemon/start.go sets 128 when
-   *  there is none). */
+   *  stays as the sandbox was first set up), its exit code becomes 128 unless it has one
+   *  (daemon/start.go: `if container.ExitCode() == 0 { SetExitCode(128) }`). */
   private failStart(c: Container, message: string): never {
     for (const e of [...c.endpoints]) {
       if (e.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: e.network.name, aliases: e.aliases });
       this.releaseEndpoint(c, e);
     }
     c.files.set('/etc/resolv.conf', this.resolvConf(c));
-    c.exitCode = 128;
+    if (c.exitCode === 0) c.exitCode = 128;
     throw new DockerError(message);
   }
 
