@@ -7,6 +7,7 @@ import { meshBench } from './mesh.bench.js';
 import { startupBench } from './startup.bench.js';
 import { reachBench } from './reach.bench.js';
 import { swarmBench } from './swarm.bench.js';
+import { tcpBench } from './tcp.bench.js';
 import { sweepBench } from './sweep.bench.js';
 import { trafficBench } from './traffic.bench.js';
 
@@ -15,6 +16,7 @@ const GROUPS: BenchGroup[] = [
   { group: 'mesh', run: meshBench },
   { group: 'chain', run: chainBench },
   { group: 'swarm', run: swarmBench },
+  { group: 'tcp', run: tcpBench },
   { group: 'traffic', run: trafficBench },
   { group: 'startup', run: startupBench },
   { group: 'sweep', run: sweepBench },

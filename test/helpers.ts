@@ -32,3 +32,21 @@ export function sh(w: World, host: Host, line: string, ns: Netns = host.root): {
   if (!c.done) throw new Error(`command did not finish: ${line}`);
   return { out, code: c.code };
 }
+
+/** One host with namespaces a (10.1.0.1 on va) and b (10.1.0.2 on vb) joined by a veth pair, all up. */
+export function vethPair(extra: string[] = []) {
+  const w = world([['n1', '192.168.205.10/24']]);
+  const h = w.hosts.get('n1')!;
+  for (const line of [
+    'ip netns add a', 'ip netns add b', 'ip link add va type veth peer name vb',
+    'ip link set va netns a', 'ip link set vb netns b',
+    'ip netns exec a ip addr add 10.1.0.1/24 dev va', 'ip netns exec b ip addr add 10.1.0.2/24 dev vb',
+    'ip netns exec a ip link set va up', 'ip netns exec b ip link set vb up',
+    'ip netns exec a ip link set lo up', 'ip netns exec b ip link set lo up',
+    ...extra,
+  ]) {
+    const r = sh(w, h, line);
+    if (r.code !== 0) throw new Error(`${line}: exit ${r.code}: ${r.out}`);
+  }
+  return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
+}

@@ -197,7 +197,8 @@ export class Agent {
           if (c.state === 'running') this.report(t, 'running', 'started');
         } catch (e) {
           if (!(e instanceof DockerError)) throw e;
-          this.report(t, 'failed', 'starting', e.message.replace(/^.*Error response from daemon: /s, ''));
+          // The executor wraps what the daemon said (executor/container/controller.go Start).
+          this.report(t, 'failed', 'starting', `starting container failed: ${e.message.replace(/^.*Error response from daemon: /s, '')}`);
         }
         this.sync();
       });
@@ -332,7 +333,7 @@ export class Agent {
     return {
       id: net.id, name: net.name, subnet: net.subnet, gateway: net.gateway, vni: net.vni, ingress: net.ingress, attachable: net.attachable,
       internal: net.internal, encrypted: net.encrypted, labels: net.labels, options: net.options, created: net.createdAt,
-      nodeIp: full ? this.cluster.nodeLbAddr(node, net) : 0, version: net.version, peers: full ? this.peerFeed(net) : NO_PEERS,
+      nodeIp: full ? this.cluster.tryNodeLbAddr(node, net) ?? 0 : 0, version: net.version, peers: full ? this.peerFeed(net) : NO_PEERS,
       lbs: full ? this.views.lbs(net) : [], dns: full ? this.views.dns(net, this.nodeId) : new Map(),
     };
   }

@@ -1,12 +1,20 @@
 // The swarm side of a simulated world: at most one cluster, one agent per member node, and the
 // glue between them and the hosts (which host can reach which, for Raft and heartbeats).
-import { parseCidr } from '../core/addr.js';
+import { networkOf, parseCidr } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import type { Daemon } from '../docker/daemon.js';
 import type { World } from '../kernel/world.js';
 import { SwarmCluster, SwarmError } from '../swarm/cluster.js';
 import type { SwarmNode } from '../swarm/model.js';
 import { Agent } from './agent.js';
+
+/** What `docker swarm init` may set for the whole cluster, and the first node's data path address. */
+export interface InitOptions {
+  readonly pools?: readonly string[];
+  readonly maskLength?: number;
+  readonly dataPathPort?: number;
+  readonly dataPathAddr?: Ip4;
+}
 
 export class SwarmWorld {
   cluster: SwarmCluster | null = null;
@@ -28,30 +36,43 @@ export class SwarmWorld {
   }
 
   /** docker swarm init on `d`'s host. */
-  init(d: Daemon, addr: Ip4, pool: string | null, mask: number): SwarmNode {
+  init(d: Daemon, addr: Ip4, o: InitOptions = {}): SwarmNode {
     if (this.cluster !== null && this.cluster.nodeFor(d.host.name) !== null) {
       throw new SwarmError('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.');
     }
     if (this.cluster !== null) throw new SwarmError('This simulation holds one swarm; this node would start a second one.');
-    const c = pool === null ? null : parseCidr(pool);
-    if (pool !== null && (c === null || !pool.includes('/'))) throw new SwarmError(`invalid default address pool ${pool}`);
+    // moby 19.03 daemon/cluster/swarm.go Init: validateDefaultAddrPool, then getDataPathPort.
+    const mask = o.maskLength ?? 24;
+    if (mask > 29) throw new SwarmError(`subnet size is out of range: ${mask}`);
+    const pools: Array<{ addr: number; len: number }> = [];
+    for (const text of o.pools ?? []) {
+      const t = text.trim();
+      const c = t.includes('/') ? parseCidr(t) : null;
+      if (c === null) throw new SwarmError(`invalid base pool ${t}: invalid CIDR address: ${t}`);
+      if (mask < c.len) throw new SwarmError(`invalid CIDR: "${t}". Subnet size is too small for pool: ${mask}`);
+      pools.push({ addr: networkOf(c.addr, c.len), len: c.len });
+    }
+    const port = o.dataPathPort ?? 0;
+    if (port !== 0 && (port < 1024 || port > 49151)) throw new SwarmError(`Datapath port number is not in valid range (1024-49151) : ${port}`);
     const cluster = new SwarmCluster(
       d.rng.hex(25), d.host.rng, this.world.eq,
       { reach: (a, b) => this.reach(a, b), up: (h) => this.up(h) },
       () => ({}),
-      c === null ? { addr: 0x0a000000, len: 8 } : { addr: c.addr, len: c.len },
+      pools.length === 0 ? [{ addr: 0x0a000000, len: 8 }] : pools,
       mask,
+      port === 0 ? 4789 : port,
     );
     this.cluster = cluster;
     // The ingress network is created with the cluster (19.03.5+: first /24 of the pool, VNI 4096).
     cluster.createNetwork('ingress', { subnet: null, gateway: null, ingress: true, attachable: false, encrypted: false, internal: false, labels: {}, options: {} });
     const node = cluster.addNode(d.host.name, 'manager', addr, 2e9, 2 * 1024 ** 3);
+    if (o.dataPathAddr !== undefined) node.dataAddr = o.dataPathAddr;
     this.startAgent(d, node);
     cluster.commit();
     return node;
   }
 
-  join(d: Daemon, addr: Ip4, token: string, remote: string): SwarmNode {
+  join(d: Daemon, addr: Ip4, token: string, remote: string, dataPathAddr?: Ip4): SwarmNode {
     const cluster = this.cluster;
     if (cluster !== null && cluster.nodeFor(d.host.name) !== null) {
       throw new SwarmError('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.');
@@ -66,12 +87,16 @@ export class SwarmWorld {
     }
     if (cluster.currentLeader() === null) throw new SwarmError('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.');
     const node = cluster.addNode(d.host.name, token === cluster.managerToken ? 'manager' : 'worker', addr, 2e9, 2 * 1024 ** 3);
+    if (dataPathAddr !== undefined) node.dataAddr = dataPathAddr;
     this.startAgent(d, node);
     cluster.commit();
     return node;
   }
 
   private startAgent(d: Daemon, node: SwarmNode): void {
+    // Every node's overlays use the cluster's data path port; its VTEP is its data path address.
+    d.vxlanPort = this.cluster!.dataPathPort;
+    d.dataPathAddr = node.dataAddr;
     const a = new Agent(this.cluster!, d, node.id);
     this.agents.set(d.host.name, a);
   }

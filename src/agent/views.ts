@@ -110,7 +110,7 @@ export class ClusterViews {
   private computePeers(net: SwarmNetwork): PeerEntry[] {
     const cluster = this.cluster;
     const out: PeerEntry[] = [];
-    const vtepOf = (nodeId: string | null): Ip4 | null => (nodeId === null ? null : cluster.nodes.get(nodeId)?.addr ?? null);
+    const vtepOf = (nodeId: string | null): Ip4 | null => (nodeId === null ? null : cluster.nodes.get(nodeId)?.dataAddr ?? null);
     for (const t of cluster.networkTasks(net.id)) {
       if (t.state !== 'running') continue;
       const ip = t.addresses.get(net.id);
@@ -128,7 +128,7 @@ export class ClusterViews {
       const ip = n.lbAddrs.get(net.id);
       if (ip === undefined) continue;
       if (!net.ingress) users ??= this.nodesUsing(net);
-      if (net.ingress || users!.has(n.id)) out.push({ ip, mac: macFromIp(ip), vtep: n.addr, nodeId: n.id });
+      if (net.ingress || users!.has(n.id)) out.push({ ip, mac: macFromIp(ip), vtep: n.dataAddr, nodeId: n.id });
     }
     return out;
   }

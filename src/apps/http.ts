@@ -1,6 +1,8 @@
-// A minimal HTTP/1.1 server and client over the simulated TCP: enough for the request/response
-// exchanges the seeds make (curl, wget, a browser hitting a published port). One request per
-// connection; the server closes after answering, as `Connection: close` does.
+// A minimal HTTP/1.1 server and client over the simulated TCP: enough for the exchanges the seeds
+// make (curl, wget, a browser hitting a published port). The server answers `Connection: close`
+// and closes after the response unless it was started with keep-alive, then it keeps the
+// connection for further requests (HTTP/1.1's default) until the client closes or asks to close.
+// The client reads a response to its end by Content-Length, or to the server's close.
 import type { Ip4 } from '../core/addr.js';
 import type { Netns } from '../kernel/netns.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
@@ -23,49 +25,94 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   readonly status: number;
-  readonly body: string;
+  readonly body: string | Uint8Array;
   readonly contentType?: string;
+}
+
+export interface HttpServeOptions {
+  readonly server?: string;
+  /** Keep the connection open after a response (HTTP/1.1 persistent connections). */
+  readonly keepAlive?: boolean;
 }
 
 const REASONS: Record<number, string> = { 200: 'OK', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway' };
 
-/** Parses the request head; null while it is incomplete. Not HTTP at all: a bare request. */
-function parseRequest(text: string, c: TcpConn): HttpRequest | null {
+/** Parses the request head at the start of `text`: the request and the bytes it took; null while
+ *  incomplete. Not HTTP at all: a bare request taking everything. */
+function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: number } | null {
   const end = text.indexOf('\r\n\r\n');
-  const head = end < 0 ? (text.includes('\n') && !/^[A-Z]+ \S+ HTTP\//.test(text) ? text : null) : text.slice(0, end);
+  const raw = end < 0 && text.includes('\n') && !/^[A-Z]+ \S+ HTTP\//.test(text);
+  const head = end >= 0 ? text.slice(0, end) : raw ? text : null;
   if (head === null) return null;
   const [line, ...rest] = head.split(/\r?\n/);
-  const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(line ?? '');
+  const m = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/.exec(line ?? '');
   const headers = new Map<string, string>();
   for (const h of rest) {
     const i = h.indexOf(':');
     if (i > 0) headers.set(h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim());
   }
-  return { method: m?.[1] ?? 'RAW', path: m?.[2] ?? '', headers, peer: c.raddr, peerPort: c.rport, local: c.laddr };
+  if (m?.[3] === '0') headers.set(':version', '1.0');
+  return { req: { method: m?.[1] ?? 'RAW', path: m?.[2] ?? '', headers, peer: c.raddr, peerPort: c.rport, local: c.laddr }, used: end >= 0 ? end + 4 : text.length };
 }
 
-export function formatResponse(r: HttpResponse, server = 'swarmsim'): string {
-  return `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${enc.encode(r.body).length}\r\nConnection: close\r\n\r\n${r.body}`;
+/** Whether the exchange keeps the connection: the server allows it, the client did not say close (HTTP/1.0 must ask). */
+function persistent(req: HttpRequest, keepAlive: boolean): boolean {
+  if (!keepAlive || req.method === 'RAW') return false;
+  const conn = (req.headers.get('connection') ?? '').toLowerCase();
+  if (conn === 'close') return false;
+  return req.headers.get(':version') === '1.0' ? conn === 'keep-alive' : true;
+}
+
+/** The response's bytes: head, then the body. */
+export function formatResponse(r: HttpResponse, server = 'swarmsim', keepAlive = false): Uint8Array {
+  const body = typeof r.body === 'string' ? enc.encode(r.body) : r.body;
+  const head = enc.encode(`HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${body.length}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/** A body of exactly `size` bytes: `text` repeated and cut (a scenario's `reply_size`); the text itself when size is null. */
+export function sizedBody(text: string, size: number | null): string | Uint8Array {
+  if (size === null) return text;
+  const unit = enc.encode(text.length === 0 ? 'x' : text);
+  const out = new Uint8Array(size);
+  for (let off = 0; off < size; off += unit.length) out.set(unit.subarray(0, Math.min(unit.length, size - off)), off);
+  return out;
 }
 
 /** Serves HTTP on `port` in `ns`; a raw (non-HTTP) request gets the body alone. The handler
  *  answers through `respond`, at once or later (after asking a backend). */
-export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, respond: (res: HttpResponse) => void) => void, server = 'swarmsim'): boolean {
-  const l = tcpListen(ns, port, 0, (c) => {
+export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, respond: (res: HttpResponse) => void) => void, opts: HttpServeOptions | string = {}): boolean {
+  const o: HttpServeOptions = typeof opts === 'string' ? { server: opts } : opts;
+  const server = o.server ?? 'swarmsim';
+  const l = tcpListen(ns, port, 0, () => {
     let buf = '';
-    let answered = false;
-    void c;
+    let busy = false;
+    let closing = false;
+    const next = (conn: TcpConn): void => {
+      if (busy || closing) return;
+      const got = parseRequest(buf, conn);
+      if (got === null) return;
+      buf = buf.slice(got.used);
+      busy = true;
+      const req = got.req;
+      const keep = persistent(req, o.keepAlive === true);
+      handler(req, (res) => {
+        if (conn.state === 'CLOSED') return;
+        conn.send(req.method === 'RAW' ? (typeof res.body === 'string' ? enc.encode(res.body) : res.body) : formatResponse(res, server, keep));
+        busy = false;
+        if (!keep) {
+          closing = true;
+          conn.close();
+        } else next(conn);
+      });
+    };
     return {
       onData: (conn, data) => {
-        if (answered) return;
-        buf += dec.decode(data);
-        const req = parseRequest(buf, conn);
-        if (req === null) return;
-        answered = true;
-        handler(req, (res) => {
-          conn.send(enc.encode(req.method === 'RAW' ? res.body : formatResponse(res, server)));
-          conn.close();
-        });
+        buf += dec.decode(data, { stream: true });
+        next(conn);
       },
       onPeerClose: (conn) => conn.close(),
     };
@@ -76,44 +123,133 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
 export interface HttpResult {
   /** errno when the connection failed (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH). */
   readonly errno: number;
+  /** The connection was established (an errno then came while reading the response). */
+  readonly connected: boolean;
   readonly status: number;
   readonly headers: string;
   readonly body: string;
+  /** Body bytes received. */
+  readonly size: number;
+  /** Content-Length announced, or -1. */
+  readonly length: number;
+  /** The server keeps the connection for another request. */
+  readonly keepAlive: boolean;
 }
 
-/** Sends `GET path` to dst:port and calls `done` with the response or the error. */
-export function httpGet(ns: Netns, dst: Ip4, port: number, host: string, path: string, userAgent: string, done: (r: HttpResult) => void, trace: TraceLeg | null = null): TcpConn | null {
-  let raw = '';
-  let finished = false;
-  const finish = (r: HttpResult): void => {
-    if (!finished) {
-      finished = true;
-      done(r);
-    }
-  };
-  const c = tcpConnect(
-    ns,
-    dst,
-    port,
-    {
-      onConnect: (conn) => conn.send(enc.encode(`GET ${path} HTTP/1.1\r\nUser-Agent: ${userAgent}\r\nHost: ${host}\r\nAccept: */*\r\n\r\n`)),
-      onData: (_conn, data) => {
-        raw += dec.decode(data);
-      },
-      onPeerClose: (conn) => {
-        conn.close();
-        const end = raw.indexOf('\r\n\r\n');
-        const head = end < 0 ? raw : raw.slice(0, end);
-        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-        finish({ errno: 0, status, headers: head, body: end < 0 ? '' : raw.slice(end + 4) });
-      },
-      onError: (_conn, errno) => finish({ errno, status: 0, headers: '', body: '' }),
-    },
-    trace,
-  );
-  if (typeof c === 'number') {
-    finish({ errno: c, status: 0, headers: '', body: '' });
-    return null;
+/** One client connection to dst:port on which GETs are sent one after another (curl's reuse). */
+export class HttpClient {
+  conn: TcpConn | null = null;
+  private chunks: Uint8Array[] = [];
+  private got = 0;
+  private pending: ((r: HttpResult) => void) | null = null;
+  private connected = false;
+  private closed = false;
+  private queued: string | null = null;
+
+  constructor(
+    readonly ns: Netns,
+    readonly dst: Ip4,
+    readonly port: number,
+    private readonly trace: TraceLeg | null = null,
+  ) {}
+
+  /** Whether another request may be sent on this connection. */
+  get reusable(): boolean {
+    return this.conn !== null && this.connected && !this.closed && this.conn.state === 'ESTABLISHED';
   }
-  return c;
+
+  /** Sends `GET path` with these header lines and calls `done` with the response or the error. */
+  get(path: string, headers: string[], done: (r: HttpResult) => void): void {
+    this.pending = done;
+    this.chunks = [];
+    this.got = 0;
+    const req = `GET ${path} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
+    if (this.conn !== null) {
+      this.conn.send(enc.encode(req));
+      return;
+    }
+    this.queued = req;
+    const c = tcpConnect(
+      this.ns,
+      this.dst,
+      this.port,
+      {
+        onConnect: (conn) => {
+          this.connected = true;
+          if (this.queued !== null) conn.send(enc.encode(this.queued));
+          this.queued = null;
+        },
+        onData: (_conn, data) => {
+          this.chunks.push(data.slice());
+          this.got += data.length;
+          this.check(false);
+        },
+        onPeerClose: () => {
+          this.closed = true;
+          this.check(true);
+        },
+        onError: (_conn, errno) => this.finish({ errno, connected: this.connected, status: 0, headers: '', body: '', size: 0, length: -1, keepAlive: false }),
+      },
+      this.trace,
+    );
+    if (typeof c === 'number') {
+      this.finish({ errno: c, connected: false, status: 0, headers: '', body: '', size: 0, length: -1, keepAlive: false });
+      return;
+    }
+    this.conn = c;
+  }
+
+  /** The response so far, or null while it is not complete. */
+  private check(eof: boolean): void {
+    if (this.pending === null) return;
+    const all = this.bytes();
+    const text = dec.decode(all);
+    const end = text.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (eof) this.finish({ errno: 0, connected: true, status: 0, headers: text, body: '', size: 0, length: -1, keepAlive: false });
+      return;
+    }
+    const head = text.slice(0, end);
+    const headLen = enc.encode(head).length + 4;
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
+    const size = all.length - headLen;
+    // A persistent connection's response ends at Content-Length; any other at the server's close.
+    const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
+    if (!eof && (!keepAlive || size < length)) return;
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+    this.finish({ errno: 0, connected: true, status, headers: head, body: dec.decode(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
+  }
+
+  private bytes(): Uint8Array {
+    if (this.chunks.length === 1) return this.chunks[0]!;
+    const out = new Uint8Array(this.got);
+    let off = 0;
+    for (const c of this.chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    this.chunks = [out];
+    return out;
+  }
+
+  private finish(r: HttpResult): void {
+    const done = this.pending;
+    this.pending = null;
+    if (done !== null) done(r);
+  }
+
+  /** Closes our side (after the last request). */
+  close(): void {
+    if (this.conn !== null && this.conn.state !== 'CLOSED') this.conn.close();
+  }
+}
+
+/** Sends `GET path` to dst:port on a connection of its own and calls `done` with the response or the error. */
+export function httpGet(ns: Netns, dst: Ip4, port: number, host: string, path: string, userAgent: string, done: (r: HttpResult) => void, trace: TraceLeg | null = null): TcpConn | null {
+  const client = new HttpClient(ns, dst, port, trace);
+  client.get(path, [`User-Agent: ${userAgent}`, `Host: ${host}`, 'Accept: */*'], (r) => {
+    client.close();
+    done(r);
+  });
+  return client.conn;
 }

@@ -5,7 +5,7 @@
 import { formatIp4 } from '../core/addr.js';
 import type { Netns } from '../kernel/netns.js';
 import { udpSend } from '../kernel/udp.js';
-import { httpServe } from './http.js';
+import { httpServe, sizedBody } from './http.js';
 
 function fill(text: string, ns: Netns, client: number, cport: number, server: number, sport: number): string {
   return text
@@ -17,9 +17,11 @@ function fill(text: string, ns: Netns, client: number, cport: number, server: nu
 }
 
 /** Starts the responder; false when the port is taken. */
-export function serve(ns: Netns, proto: 'tcp' | 'udp', port: number, reply: string): boolean {
+export function serve(ns: Netns, proto: 'tcp' | 'udp', port: number, reply: string, opts: { size?: number | null; keepAlive?: boolean } = {}): boolean {
   if (proto === 'tcp') {
-    return httpServe(ns, port, (req, respond) => respond({ status: 200, body: fill(reply, ns, req.peer, req.peerPort, req.local, port) }));
+    return httpServe(ns, port, (req, respond) => respond({ status: 200, body: sizedBody(fill(reply, ns, req.peer, req.peerPort, req.local, port), opts.size ?? null) }), {
+      keepAlive: opts.keepAlive === true,
+    });
   }
   const enc = new TextEncoder();
   return ns.sockets.bindUdp({

@@ -75,7 +75,7 @@ export async function cmdRun(file: string, opts: { json?: boolean; repeat?: stri
   }
 }
 
-export async function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean; html?: string }): Promise<number> {
+export async function cmdTrace(file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; size?: string; json?: boolean; html?: string }): Promise<number> {
   try {
     const sc = load(file);
     let transcript = '';
@@ -92,7 +92,10 @@ export async function cmdTrace(file: string, opts: { on: string; ns?: string; co
     if (!['icmp', 'tcp', 'udp'].includes(proto)) throw new InputError(`--proto: must be icmp, tcp or udp`);
     if (proto !== 'icmp' && port === 0) throw new InputError(`--to: a ${proto} trace needs a port`);
     const title = `${proto} from ${host.name}/${ns.label} to ${opts.to}`;
-    const trace = sendProbe(res.world, ns, dst, port, proto);
+    const size = opts.size === undefined ? 0 : Number(opts.size);
+    if (opts.size !== undefined && (!Number.isInteger(size) || size < 1 || size > 100_000_000)) throw new InputError(`--size: "${opts.size}" must be a whole number of bytes from 1 to 100000000`);
+    if (proto !== 'tcp' && size > 65535) throw new InputError(`--size: an ${proto} datagram is at most 65535 bytes`);
+    const trace = sendProbe(res.world, ns, dst, port, proto, undefined, size);
     if (opts.json) out(JSON.stringify({ scenario: jsonResult(res), trace: traceJson(title, trace) }, null, 2) + '\n');
     else out(`\n${renderTraceText(title, trace)}`);
     if (opts.html !== undefined) {

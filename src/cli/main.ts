@@ -53,9 +53,10 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
     .option('--container <name>', 'start inside this container instead')
     .requiredOption('--to <ip[:port]>', 'destination')
     .option('--proto <proto>', 'icmp, tcp or udp (default: tcp with a port, else icmp)')
+    .option('--size <bytes>', 'ICMP/UDP: the IP datagram size; TCP: bytes to send after the handshake (the first data segment is traced)')
     .option('--json', 'print the trace as JSON')
     .option('--html <file>', 'also write the trace drawn on the topology, as swarmsim view does')
-    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; json?: boolean; html?: string }) => {
+    .action((file: string, opts: { on: string; ns?: string; container?: string; to: string; proto?: string; size?: string; json?: boolean; html?: string }) => {
       code = commands().then((m) => m.cmdTrace(file, opts));
     });
   program

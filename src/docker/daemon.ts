@@ -81,6 +81,10 @@ export class Daemon {
   /** The images themselves, by ID. */
   readonly imageById = new Map<string, LocalImage>();
   running = false;
+  /** The UDP port overlays' VXLAN devices use (the swarm's data path port). */
+  vxlanPort = 4789;
+  /** The swarm data path address (VTEP), when set apart from the advertise address. */
+  dataPathAddr: Ip4 | null = null;
   /** Told when a container's process ends (exit code) — the swarm agent watches its tasks this way. */
   readonly exitListeners: Array<(c: Container, code: number) => void> = [];
   /** Where overlay peers come from for networks not in the cluster store (swarm mode). */
@@ -170,17 +174,26 @@ export class Daemon {
       this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
     }
-    // Restart policies at daemon start (daemon.restore): always, and unless-stopped when not
-    // stopped by hand, come back up.
+    // daemon.restore: containers whose restart policy says so come back with the daemon —
+    // always (even one the user stopped), unless-stopped (unless the user stopped it),
+    // on-failure (it was running: the shutdown's SIGTERM is a non-zero exit).
     for (const c of this.containers.values()) {
-      if (c.state !== 'running' && (c.restartPolicy === 'always' || c.restartPolicy === 'unless-stopped' && !c.stoppedByUser)) this.startContainer(c);
+      if (c.state === 'running' || c.networkMode === 'swarm') continue;
+      const p = c.restartPolicy.split(':')[0];
+      const again = p === 'always' || (p === 'unless-stopped' && !c.manuallyStopped) || (p === 'on-failure' && c.runningAtShutdown);
+      c.runningAtShutdown = false;
+      if (again) this.startContainer(c);
     }
   }
 
   /** systemctl stop docker: containers stop (their namespaces go), networks stay defined. */
   stop(): void {
     if (!this.running) return;
-    for (const c of this.containers.values()) if (c.state === 'running') this.stopContainer(c, stopExitCode(c));
+    for (const c of this.containers.values()) {
+      if (c.state !== 'running') continue;
+      c.runningAtShutdown = true;
+      this.stopContainer(c, stopExitCode(c));
+    }
     this.running = false;
   }
 
@@ -493,20 +506,18 @@ export class Daemon {
   /** The lines `docker pull` prints for a first download (layer IDs and digest from the RNG). */
   pull(key: string, layers: number): string[] {
     const [repo, tag] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
-    // An image a registry container serves is the very image pushed there (same ID and layers).
+    // An image a registry container serves is the very image pushed there (same ID and layers);
+    // any other has one digest, one set of layers and one ID on every node (Registry.identity).
     const served = this.registry.served.get(key);
     const pushed = served === undefined ? undefined : this.registry.blobs.get(served);
     const lines = [`${tag}: Pulling from ${pushed !== undefined ? repo.slice(repo.indexOf('/') + 1) : repo.includes('/') ? repo : `library/${repo}`}`];
-    const ids: string[] = [];
-    for (let i = 0; i < (pushed?.layers.length ?? layers); i++) {
-      const id = pushed?.layers[i] ?? this.rng.hex(12);
-      ids.push(id);
-      lines.push(`${id}: Pull complete`);
-    }
-    const digest = `sha256:${this.rng.hex(64)}`;
+    const known = pushed === undefined ? this.registry.identity(key, layers) : null;
+    const ids = pushed !== undefined ? [...pushed.layers] : known!.layers.map((l) => l.slice(0, 12));
+    for (const id of ids) lines.push(`${id}: Pull complete`);
+    const digest = known?.digest ?? `sha256:${this.rng.hex(64)}`;
     lines.push(`Digest: ${digest}`, `Status: Downloaded newer image for ${key}`);
     const spec = pushed?.spec ?? this.registry.find(parseImageRef(key));
-    const img = pushed ?? newImage(this.rng, spec ?? { repo, shell: 'busybox', cmd: [], daemon: false, ports: [], exposed: [], layers }, ids, this.now);
+    const img = pushed ?? { ...newImage(this.rng, spec ?? { repo, shell: 'busybox', cmd: [], daemon: false, ports: [], exposed: [], layers }, ids, this.now), id: known!.id };
     img.digests.set(repo, digest);
     this.addImage(key, img);
     return lines;
@@ -555,9 +566,24 @@ export class Daemon {
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
     this.addContainer(c);
-    const ordered = [...o.networks.filter((n) => !n.net.flags.ingress), ...o.networks.filter((n) => n.net.flags.ingress)];
-    for (const n of ordered) this.connect(c, n.net, n.aliases, n.ip, c.name, false);
-    if (ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal)) attachGatewayBridge(this, c);
+    // Names as libnetwork's sandbox orders its endpoints (the service's networks eth0…, then
+    // ingress, then docker_gwbridge), devices made in the order 19.03 joins them: ingress, the
+    // gateway leg, then the service's networks (seed 004: `ip a` lists eth1 ingress, eth2
+    // gwbridge, eth0 the service network, by interface index).
+    const own = o.networks.filter((n) => !n.net.flags.ingress);
+    const ingress = o.networks.filter((n) => n.net.flags.ingress);
+    const names = new Map<Network, string>();
+    [...own, ...ingress].forEach((n, i) => names.set(n.net, `eth${i}`));
+    const ordered = [...ingress, ...own];
+    const gateway = ordered.some((n) => n.net.driver === 'overlay' && !n.net.flags.internal);
+    for (const n of ingress) this.connect(c, n.net, n.aliases, n.ip, c.name, false, names.get(n.net)!);
+    if (gateway) attachGatewayBridge(this, c, `eth${ordered.length}`);
+    for (const n of own) this.connect(c, n.net, n.aliases, n.ip, c.name, false, names.get(n.net)!);
+    // A task with no network attachment runs in the default network mode, the bridge docker0
+    // (executor/container/container.go hostConfig sets NetworkMode only for predefined networks);
+    // its host-mode ports are then published there, as `docker run -p` does.
+    const bridge = this.findNetwork('bridge');
+    if (ordered.length === 0 && bridge !== null) this.connect(c, bridge, [], null, c.name, true);
     for (const [path, data] of spec.files ?? []) c.files.set(path, data);
     for (const [path, data] of o.files) c.files.set(path, data);
     this.writeFiles(c);
@@ -571,7 +597,7 @@ export class Daemon {
   }
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
-  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true): Endpoint {
+  connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true, ifname: string | null = null): Endpoint {
     if (c.networkMode === 'host' || c.networkMode === 'none') {
       throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
     }
@@ -584,9 +610,9 @@ export class Daemon {
     if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
     if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
-    ep.ifname = `eth${c.nextIfIndex++}`;
+    ep.ifname = ifname ?? `eth${c.nextIfIndex++}`;
     const before = gatewayEndpoint(c);
-    if (net.driver === 'bridge') attachBridge(this, net, ep, c.networkMode === 'swarm' && c.endpoints.length === 0);
+    if (net.driver === 'bridge') attachBridge(this, net, ep, c.networkMode === 'swarm' && gateway && c.endpoints.length === 0);
     else this.attachOther(net, ep, c);
     net.endpoints.set(c.id, ep);
     c.endpoints.push(ep);
@@ -710,7 +736,7 @@ export class Daemon {
 
   startContainer(c: Container): void {
     if (c.state === 'running') return;
-    c.stoppedByUser = false;
+    c.manuallyStopped = false;
     // The networks released at the last stop are joined again in a new sandbox (new endpoints,
     // new addresses from IPAM; a swarm network through a new network attachment), the default
     // bridge first (container_operations.go allocateNetwork); the sandbox names interfaces from

@@ -2,12 +2,14 @@
 // what it answers, which userland `docker exec` finds in it. The catalogue covers the images the
 // seeds use; a scenario can declare its own under `images:`.
 import type { LocalImage } from './image-store.js';
+import { createHash } from 'node:crypto';
 
 /** What a listening port does when a client connects. */
 export type PortBehaviour =
   // placeholders: {hostname}, {tag}, {client_ip}; with `root`, a file under it in the container
-  // (an index.html an image build added) is served instead.
-  | { readonly kind: 'http'; readonly body: string; readonly root?: string }
+  // (an index.html an image build added) is served instead; `size` repeats the body to that many
+  // bytes, `keepAlive` keeps connections for further requests (apps/http.ts)
+  | { readonly kind: 'http'; readonly body: string; readonly root?: string; readonly size?: number | null; readonly keepAlive?: boolean }
   | { readonly kind: 'registry' } // the Docker Registry HTTP API v2 (registry:2)
   | { readonly kind: 'mysql' } // mysqld (apps/mysql-server.ts)
   | { readonly kind: 'wordpress' } // needs its database: answers an install page or a DB error
@@ -98,14 +100,23 @@ export interface ImageRef {
   readonly text: string;
   readonly repo: string;
   readonly tag: string;
+  /** `sha256:…` when the reference is pinned (`name:tag@sha256:…`), else null. */
+  readonly digest?: string | null;
 }
 
-/** Splits `registry:5000/name:tag` into repository and tag (default `latest`). */
+/** Splits `registry:5000/name:tag[@sha256:…]` into repository, tag (default `latest`) and digest. */
 export function parseImageRef(text: string): ImageRef {
-  const slash = text.lastIndexOf('/');
-  const colon = text.lastIndexOf(':');
-  if (colon > slash) return { text, repo: text.slice(0, colon), tag: text.slice(colon + 1) };
-  return { text, repo: text, tag: 'latest' };
+  const at = text.indexOf('@');
+  const name = at < 0 ? text : text.slice(0, at);
+  const digest = at < 0 ? null : text.slice(at + 1);
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > slash) return { text, repo: name.slice(0, colon), tag: name.slice(colon + 1), digest };
+  return { text, repo: name, tag: 'latest', digest };
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
 }
 
 /** What registries hold: the catalogue plus the scenario's own images (repo:tag or repo for all tags). */
@@ -115,6 +126,21 @@ export class Registry {
   readonly blobs = new Map<string, LocalImage>();
   /** `host:port/name:tag` → image ID, for each manifest a running registry container holds. */
   readonly served = new Map<string, string>();
+  private readonly ids = new Map<string, { readonly digest: string; readonly id: string; readonly layers: readonly string[] }>();
+
+  /**
+   * The manifest digest the registry serves for `repo:tag`, its layers, and the image ID a pull
+   * of it gives: one image has one digest, one set of layers and one ID on every node (a hash of the name: deterministic, and the
+   * same whichever node pulls first).
+   */
+  identity(key: string, layers = 0): { readonly digest: string; readonly id: string; readonly layers: readonly string[] } {
+    let v = this.ids.get(key);
+    if (v === undefined) {
+      const ls = Array.from({ length: layers }, (_, i) => sha256(`layer ${i} ${key}`));
+      this.ids.set(key, (v = { digest: `sha256:${sha256(`manifest ${key}`)}`, id: sha256(`config ${key}`), layers: ls }));
+    }
+    return v;
+  }
 
   declare(nameTag: string, spec: ImageSpec): void {
     this.own.set(nameTag, spec);

@@ -91,6 +91,12 @@ export class Container {
   readonly logs: string[] = [];
   /** The endpoint a host- or none-mode container has on that network (no interface of its own). */
   modeEndpointId = '';
+  /** `--restart`: no, always, unless-stopped, on-failure[:N]. */
+  restartPolicy = 'no';
+  /** Stopped with `docker stop`/`kill` (unless-stopped then leaves it stopped). */
+  manuallyStopped = false;
+  /** Running when the daemon last shut down. */
+  runningAtShutdown = false;
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
   /** The next ethN the sandbox names an interface (osl nextIfIndex: never reused within a
@@ -104,10 +110,6 @@ export class Container {
   dns: string[] = [];
   /** Creation order on this daemon: `docker ps` lists newest first even within one instant. */
   seq = 0;
-  /** --restart: `no`, `always`, `unless-stopped` or `on-failure[:N]`. */
-  restartPolicy = 'no';
-  /** Stopped by `docker stop` (unless-stopped stays down across a daemon restart). */
-  stoppedByUser = false;
   /** --rm: the daemon removes the container once its process ends. */
   autoRemove = false;
   /** The CLI runs the main process (a foreground `docker run` command, an interactive shell):

@@ -3,17 +3,18 @@
 // in and enslaved to br0; proxy ARP, l2miss, l3miss, MTU 1450), a veth per local endpoint, and for
 // every remote endpoint a permanent neighbour entry and an FDB entry pointing at its host (VTEP).
 // Each container also gets a leg on docker_gwbridge for its default route.
-import { formatIp4, parseIp4 } from '../core/addr.js';
+import { formatCidr, formatIp4, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { Bridge } from '../kernel/bridge.js';
 import type { Netns } from '../kernel/netns.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import {
   addAddress, addRoute, createBridge, createVeth, createVxlan, defaultBroadcast, deleteDevice, moveDevice, rename, setMaster, setUp,
+  RtnlError,
 } from '../kernel/rtnl.js';
 import { Vxlan } from '../kernel/vxlan.js';
 import type { Daemon } from './daemon.js';
-import { DOCKER_NETNS_DIR } from './daemon.js';
+import { DOCKER_NETNS_DIR, DockerError } from './daemon.js';
 import { encryptionNetwork, encryptionNetworkRemoved, encryptionPeerAdded, encryptionPeerRemoved } from './encryption.js';
 import type { Container, Endpoint, Network } from './model.js';
 
@@ -35,6 +36,7 @@ export function overlayNsKey(net: Network): string {
 
 /** The address this node's VXLAN traffic comes from (its advertise address). */
 export function vtepOf(d: Daemon): Ip4 {
+  if (d.dataPathAddr !== null) return d.dataPathAddr;
   const adv = d.clusterAdvertise !== null ? parseIp4(d.clusterAdvertise.split(':')[0]!) : null;
   return adv ?? d.host.root.device('eth0')?.primaryAddr() ?? 0;
 }
@@ -60,7 +62,16 @@ export function overlaySandbox(d: Daemon, net: Network, peers: RemotePeer[]): Ne
   br.mtu = mtu;
   addAddress(br, { addr: net.gateway!, len: net.subnet!.len, broadcast: defaultBroadcast(net.gateway!, net.subnet!.len), scope: 'global' });
   setUp(br);
-  const vx = createVxlan(d.host.root, `vx-${tag}`, { vni: net.vni, dstport: 4789, local: 0, remote: 0, dev: null, learning: true, proxy: true, l2miss: true, l3miss: true, ttl: 0 });
+  let vx: Vxlan;
+  try {
+    vx = createVxlan(d.host.root, `vx-${tag}`, { vni: net.vni, dstport: d.vxlanPort, local: 0, remote: 0, dev: null, learning: true, proxy: true, l2miss: true, l3miss: true, ttl: 0 });
+  } catch (e) {
+    if (!(e instanceof RtnlError)) throw e;
+    // A device with this VNI and port is left on the host (a daemon that died, a hand-made one):
+    // the kernel answers EEXIST, and libnetwork 19.03 (ov_network.go setupSubnetSandbox) fails the join.
+    d.host.deleteNetns(ns);
+    throw new DockerError(`Error response from daemon: subnet sandbox join failed for "${formatCidr(net.subnet!.addr, net.subnet!.len)}": error creating vxlan interface: file exists`);
+  }
   vx.mtu = mtu;
   moveDevice(vx, ns);
   rename(vx, 'vxlan0');
@@ -131,11 +142,11 @@ export function detachOverlay(d: Daemon, net: Network, ep: Endpoint): void {
 }
 
 /** Gives a container without a gateway its docker_gwbridge leg and default route. */
-export function attachGatewayBridge(d: Daemon, c: Container): void {
+export function attachGatewayBridge(d: Daemon, c: Container, ifname: string | null = null): void {
   if (c.endpoints.some((e) => e.network.name === 'docker_gwbridge')) return;
   const gw = d.gatewayBridge();
   // Named gateway_<first 12 of the sandbox ID> since 18.06 (default_gateway.go).
-  const ep = d.connect(c, gw, [], null, `gateway_${c.sandboxKey ?? c.shortId}`);
+  const ep = d.connect(c, gw, [], null, `gateway_${c.sandboxKey ?? c.shortId}`, false, ifname);
   addRoute(c.sandbox, new Route('unicast', 0, 0, c.sandbox.device(ep.ifname)!, gw.gateway!, 0, 'global', 'boot', 0, TABLE_MAIN));
 }
 

@@ -3,7 +3,7 @@
 // keeps running, and an image missing required settings (mysql without a password) exits with
 // its error.
 import { formatIp4 } from '../core/addr.js';
-import { httpServe } from '../apps/http.js';
+import { httpServe, sizedBody } from '../apps/http.js';
 import { resolveHost } from '../apps/resolver.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
 import { publishPorts } from './bridge.js';
@@ -25,11 +25,16 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
   const b = p.behaviour;
   if (b.kind === 'tcp') return tcpListen(ns, p.port, 0, () => ({})) !== null;
   if (b.kind === 'http') {
-    return httpServe(ns, p.port, (req, respond) => {
-      // A document root serves the container's own file for the path (what a build added).
-      const file = b.root === undefined ? undefined : c.files.get(`${b.root}${req.path.endsWith('/') ? `${req.path}index.html` : req.path}`);
-      respond({ status: 200, body: file ?? fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }) });
-    });
+    return httpServe(
+      ns,
+      p.port,
+      (req, respond) => {
+        // A document root serves the container's own file for the path (what a build added).
+        const file = b.root === undefined ? undefined : c.files.get(`${b.root}${req.path.endsWith('/') ? `${req.path}index.html` : req.path}`);
+        respond({ status: 200, body: file ?? sizedBody(fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }), b.size ?? null) });
+      },
+      { keepAlive: b.keepAlive === true },
+    );
   }
   if (b.kind === 'registry') return serveRegistry(d, c, p.port);
   if (b.kind === 'mysql') {

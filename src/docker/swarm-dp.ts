@@ -12,7 +12,7 @@ import { addAddress, addRoute, delAddress, setUp } from '../kernel/rtnl.js';
 import { tcpListen } from '../kernel/tcp.js';
 import type { Daemon } from './daemon.js';
 import { startResolver } from './dns.js';
-import { DOCKER_NETNS_DIR } from './daemon.js';
+import { DOCKER_NETNS_DIR, DockerError } from './daemon.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import type { Subnet } from './ipam.js';
 import type { Network } from './model.js';
@@ -124,7 +124,18 @@ export class SwarmDataplane {
    */
   apply(desired: DesiredNetwork[], listed: DesiredNetwork[] = []): void {
     const wanted = new Set(desired.map((n) => n.id));
-    for (const dn of desired) this.applyNetwork(dn);
+    for (const dn of desired) {
+      try {
+        this.applyNetwork(dn);
+      } catch (e) {
+        // The network cannot be joined on this node (its VXLAN device clashes): nothing of it is
+        // kept, so the next apply tries again; a task on it fails when its container connects.
+        if (!(e instanceof DockerError)) throw e;
+        this.applied.delete(dn.id);
+        const sbox = this.lbSandbox(dn);
+        if (sbox !== undefined) this.d.removeSandbox(sbox);
+      }
+    }
     for (const dn of listed) {
       if (wanted.has(dn.id)) continue;
       this.d.addSwarmNetwork(dn.id, dn.name, dn.subnet, dn.gateway, dn.vni, dn.created, { internal: dn.internal, attachable: dn.attachable, ingress: dn.ingress, ipamOptions: null, labels: dn.labels }, dn.options);
@@ -151,6 +162,12 @@ export class SwarmDataplane {
       }
     }
     this.applied.set(dn.id, { version: dn.version, nodeIp: dn.nodeIp, net, lbs: dn.lbs, dns: dn.dns });
+    // No address was left for this node's load balancer on the network: no lb sandbox (its
+    // tasks still reach each other; VIPs do not answer on this node).
+    if (dn.nodeIp === 0) {
+      this.syncPeers(net, dn.peers);
+      return;
+    }
     this.ensureLbSandbox(net, dn);
     this.syncPeers(net, dn.peers);
     net.dnsRecords.clear();

@@ -11,10 +11,13 @@ export const Drop = {
   LinkDown: 'link down',
   NoCarrier: 'no carrier (peer down)',
   FragNeeded: 'packet larger than MTU with DF set',
+  UnderlayMtu: 'frame larger than the underlay path MTU',
+  FrameTooLong: 'frame longer than the receiving NIC MTU',
   NeighFailed: 'no ARP answer',
   NoListener: 'no listener',
   OtherHost: 'frame not addressed to this host',
   Martian: 'martian source',
+  MartianDest: 'martian destination',
   NoVxlanDest: 'no VXLAN FDB entry for destination',
   NoVxlanDevice: 'no VXLAN device for VNI',
   // XFRM's own counters (/proc/net/xfrm_stat): Linux has no skb_drop_reason for them.

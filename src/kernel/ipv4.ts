@@ -57,8 +57,25 @@ export function ipRcvReinject(dev: NetDevice, pkt: Packet): void {
   ipRouteInput(ns, dev, pkt);
 }
 
+/** 127.0.0.0/8 (ipv4_is_loopback). */
+function isLoopbackAddr(a: number): boolean {
+  return a >>> 24 === 127;
+}
+
+/** IN_DEV_NET_ROUTE_LOCALNET: net.ipv4.conf.all or the device's route_localnet. */
+function routeLocalnet(ns: Netns, dev: NetDevice): boolean {
+  return ns.sysctl.get('net.ipv4.conf.all.route_localnet') === '1' || ns.sysctl.get(`net.ipv4.conf.${dev.name}.route_localnet`) === '1';
+}
+
 function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const dst = pkt.ipDst;
+  // ip_route_input_slow, before the FIB: a loopback destination or source arriving on another
+  // device is a martian unless route_localnet is on (looped-back packets keep the route their
+  // output gave them and skip this).
+  if (dev.kind !== 'loopback' && (isLoopbackAddr(dst) || isLoopbackAddr(pkt.ipSrc)) && !routeLocalnet(ns, dev)) {
+    if (isLoopbackAddr(dst)) return dropPacket(ns, dev, pkt, Drop.MartianDest, `destination ${formatIp4(dst)} is a loopback address (route_localnet = 0 on ${dev.name})`);
+    return dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is a loopback address (route_localnet = 0 on ${dev.name})`);
+  }
   const local = ns.localTable.lookup(dst);
   if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
     if (pkt.trace !== null) pkt.trace.hop('route', ns.host.name, ns.label, dev.name, `${formatIp4(dst)} is local (table local)`);
@@ -124,7 +141,7 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
   const out = r.dev!;
   if (pkt.ipDf && pkt.ipTotalLength() > out.mtu) {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
-    return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}`);
+    return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}, DF`);
   }
   if (pkt.trace !== null) pkt.trace.hop('forward', ns.host.name, ns.label, inDev.name, `forward via ${describeRoute(r)}`);
   pkt.ipTtl--;
@@ -259,7 +276,7 @@ export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Pac
   if (pkt.xfrm !== null) return xfrmOutput(ns, dev, nexthop, pkt);
   if (pkt.ipDf && pkt.ipTotalLength() > dev.mtu) {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
-    return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}`);
+    return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}, DF`);
   }
   return neighOutput(ns, dev, nexthop, pkt);
 }

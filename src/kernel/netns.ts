@@ -46,6 +46,8 @@ export class Netns {
   bridgeNfCallIptables = false;
   /** inet_peer rate-limit buckets by remote address (ICMP errors, ip_error), in ns. */
   readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
+  /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
+  readonly pmtu = new Map<Ip4, { mtu: number; expires: number }>();
   /** iptables/conntrack/IPVS state; null while the namespace has none (the fast path). */
   netfilter: NetfilterHooks | null = null;
   /** XFRM states and policies (kernel/xfrm.ts); null while there are none (the fast path). */

@@ -6,7 +6,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { formatCidr, parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -75,6 +75,70 @@ class Reader {
   }
 }
 
+/** An underlay MTU: 68 (IPv4's minimum) to 65535. */
+function lanMtu(r: Reader, n: Node | undefined, what: string): number {
+  if (n === undefined || !isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 68 || n.value > 65535) {
+    r.fail(n ?? ({} as Node), `${what} must be an MTU from 68 to 65535`);
+  }
+  return (n as { value: number }).value;
+}
+
+/** `lan: { mtu, hosts: { name: mtu }, pairs: [ { between: [a, b], mtu } ] }`: the underlay's path MTUs. */
+function readLan(r: Reader, node: Node | undefined, hostNames: string[]): LanSpec {
+  const spec: LanSpec = { mtu: 0, hosts: [], pairs: [] };
+  if (node === undefined) return spec;
+  const m = r.map(node, '"lan"');
+  r.keys(m, ['mtu', 'hosts', 'pairs'], '"lan"');
+  const known = (n: Node, h: string): void => {
+    if (!hostNames.includes(h)) r.fail(n, `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
+  };
+  if (r.node(m, 'mtu') !== undefined) spec.mtu = lanMtu(r, r.node(m, 'mtu'), '"mtu" in "lan"');
+  const hn = r.node(m, 'hosts');
+  if (hn !== undefined) {
+    const hm = r.map(hn, '"hosts" in "lan"');
+    for (const pair of hm.items) {
+      const h = isScalar(pair.key) ? String(pair.key.value) : '?';
+      known(pair.key as Node, h);
+      spec.hosts.push({ host: h, mtu: lanMtu(r, pair.value as Node, `the MTU of ${h} in "lan"`) });
+    }
+  }
+  const pn = r.node(m, 'pairs');
+  if (pn !== undefined) {
+    if (!isSeq(pn)) r.fail(pn, '"pairs" in "lan" must be a list of { between: [a, b], mtu }');
+    for (const item of pn.items as Node[]) {
+      const pm = r.map(item, 'a pair in "lan"');
+      r.keys(pm, ['between', 'mtu'], 'a pair in "lan"');
+      const b = r.node(pm, 'between');
+      if (b === undefined || !isSeq(b) || b.items.length !== 2) r.fail(b ?? item, '"between" must name two hosts');
+      const names = (b.items as Node[]).map((x) => {
+        const h = isScalar(x) ? String(x.value) : '?';
+        known(x, h);
+        return h;
+      });
+      spec.pairs.push({ a: names[0]!, b: names[1]!, mtu: lanMtu(r, r.node(pm, 'mtu'), '"mtu" of a pair in "lan"') });
+    }
+  }
+  return spec;
+}
+
+/** HTTP bodies are held whole in memory: a reply larger than this is refused (64 MiB). */
+const MAX_REPLY_SIZE = 64 * 1024 * 1024;
+
+/** `reply_size`: a byte count from 0 to MAX_REPLY_SIZE, or null when absent. */
+function replySize(r: Reader, m: YAMLMap, what: string): number | null {
+  const n = r.int(m, 'reply_size', what);
+  if (n !== null && (n < 0 || n > MAX_REPLY_SIZE)) r.fail(r.node(m, 'reply_size')!, `"reply_size" in ${what} must be from 0 to ${MAX_REPLY_SIZE} bytes`);
+  return n;
+}
+
+/** `keepalive`: true or false (default false: the server closes after each response). */
+function keepAliveKey(r: Reader, m: YAMLMap, what: string): boolean {
+  const n = r.node(m, 'keepalive');
+  if (n === undefined) return false;
+  if (!isScalar(n) || typeof n.value !== 'boolean') r.fail(n, `"keepalive" in ${what} must be true or false`);
+  return (n as { value: boolean }).value;
+}
+
 export function parseDuration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (m === null) return null;
@@ -95,7 +159,7 @@ export function loadScenario(file: string, text: string): Scenario {
   }
   const r: Reader = new Reader(lc);
   const top = r.map(doc.contents, 'the scenario');
-  r.keys(top, ['name', 'seed', 'hosts', 'files', 'images', 'steps', 'description'], 'the scenario');
+  r.keys(top, ['name', 'seed', 'hosts', 'lan', 'files', 'images', 'steps', 'description'], 'the scenario');
   const name = r.str(top, 'name', 'the scenario', false) ?? file;
   const seed = r.int(top, 'seed', 'the scenario') ?? 1;
 
@@ -160,6 +224,8 @@ export function loadScenario(file: string, text: string): Scenario {
     return h;
   };
 
+  const lan = readLan(r, r.node(top, 'lan'), hostNames);
+
   const files: FileSpec[] = [];
   const filesNode = r.node(top, 'files');
   if (filesNode !== undefined && !isSeq(filesNode)) r.fail(filesNode, '"files" must be a list of { on, path, content }');
@@ -176,7 +242,7 @@ export function loadScenario(file: string, text: string): Scenario {
   if (imagesNode !== undefined && !isSeq(imagesNode)) r.fail(imagesNode, '"images" must be a list of { name, ports, reply }');
   for (const item of (imagesNode?.items ?? []) as Node[]) {
     const m = r.map(item, 'an image');
-    r.keys(m, ['name', 'port', 'ports', 'reply', 'shell', 'crash', 'crash_after'], 'an image');
+    r.keys(m, ['name', 'port', 'ports', 'reply', 'reply_size', 'keepalive', 'shell', 'crash', 'crash_after'], 'an image');
     const iname = r.str(m, 'name', 'an image', true)!;
     const portsNode = r.node(m, 'ports');
     let ports: number[] = [];
@@ -194,7 +260,10 @@ export function loadScenario(file: string, text: string): Scenario {
     const after = r.str(m, 'crash_after', 'an image', false);
     const afterNs = after === null ? 0 : parseDuration(after);
     if (afterNs === null) r.fail(r.node(m, 'crash_after'), `"${after}" is not a duration`);
-    images.push({ ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs });
+    images.push({
+      ...r.where(item), name: iname, ports, reply: r.str(m, 'reply', 'an image', false) ?? 'ok\n', replySize: replySize(r, m, 'an image'),
+      keepAlive: keepAliveKey(r, m, 'an image'), shell, crash: r.int(m, 'crash', 'an image'), crashAfter: afterNs,
+    });
   }
 
   const stepsNode = r.node(top, 'steps');
@@ -292,14 +361,14 @@ export function loadScenario(file: string, text: string): Scenario {
     } else if (kind === 'serve') {
       r.keys(m, ['serve'], 'a serve step');
       const sv = r.map(r.node(m, 'serve'), '"serve"');
-      r.keys(sv, ['on', 'ns', 'port', 'proto', 'reply'], '"serve"');
+      r.keys(sv, ['on', 'ns', 'port', 'proto', 'reply', 'reply_size', 'keepalive'], '"serve"');
       const port = r.int(sv, 'port', '"serve"');
       if (port === null || port < 1 || port > 65535) r.fail(r.node(sv, 'port') ?? sv, '"serve" needs a "port" from 1 to 65535');
       const proto = r.str(sv, 'proto', '"serve"', false) ?? 'tcp';
       if (proto !== 'tcp' && proto !== 'udp') r.fail(r.node(sv, 'proto'), '"proto" must be tcp or udp');
       const step: ServeStep = {
         ...at, kind: 'serve', on: checkHost(sv, 'on', '"serve"'), ns: r.str(sv, 'ns', '"serve"', false), port, proto,
-        reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n',
+        reply: r.str(sv, 'reply', '"serve"', false) ?? 'ok\n', replySize: replySize(r, sv, '"serve"'), keepAlive: keepAliveKey(r, sv, '"serve"'),
       };
       steps.push(step);
     } else if (kind === 'reach') {
@@ -347,7 +416,9 @@ export function loadScenario(file: string, text: string): Scenario {
     } else {
       r.keys(m, ['trace', 'expect'], 'a trace step');
       const t = r.map(r.node(m, 'trace'), '"trace"');
-      r.keys(t, ['on', 'ns', 'container', 'to', 'proto', 'port'], '"trace"');
+      r.keys(t, ['on', 'ns', 'container', 'to', 'proto', 'port', 'size'], '"trace"');
+      const size = r.int(t, 'size', '"trace"') ?? 0;
+      if (size < 0 || size > 100_000_000) r.fail(r.node(t, 'size')!, '"size" must be from 1 to 100000000 bytes');
       const to = r.str(t, 'to', '"trace"', true)!;
       let port = r.int(t, 'port', '"trace"') ?? 0;
       let dst = to;
@@ -378,11 +449,11 @@ export function loadScenario(file: string, text: string): Scenario {
         path = r.matchers(e, 'path', '"expect"');
       }
       const step: TraceStep = {
-        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), container: r.str(t, 'container', '"trace"', false), to: dst, port, proto,
+        ...at, kind: 'trace', on: checkHost(t, 'on', '"trace"'), ns: r.str(t, 'ns', '"trace"', false), container: r.str(t, 'container', '"trace"', false), to: dst, port, proto, size,
         expect: { verdict, reason, path, reply },
       };
       steps.push(step);
     }
   }
-  return { file, name, seed, hosts, files, images, steps };
+  return { file, name, seed, hosts, lan, files, images, steps };
 }

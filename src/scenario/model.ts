@@ -64,6 +64,8 @@ export interface TraceStep extends Where {
   readonly to: string;
   readonly port: number;
   readonly proto: ProbeProto;
+  /** `size`: ICMP/UDP datagram size, or TCP bytes sent after the handshake (0: the default probe). */
+  readonly size: number;
   readonly expect: TraceExpect;
 }
 
@@ -74,6 +76,10 @@ export interface ServeStep extends Where {
   readonly port: number;
   readonly proto: 'tcp' | 'udp';
   readonly reply: string;
+  /** `reply_size`: the body is the reply repeated to exactly this many bytes. */
+  readonly replySize: number | null;
+  /** `keepalive`: the HTTP server keeps connections for further requests. */
+  readonly keepAlive: boolean;
 }
 
 /** A fault injected on the simulated clock: a host powered off or on, a LAN cable, a partition. */
@@ -134,10 +140,19 @@ export interface ImageDecl extends Where {
   readonly name: string;
   readonly ports: number[];
   readonly reply: string;
+  readonly replySize: number | null;
+  readonly keepAlive: boolean;
   readonly shell: 'busybox' | 'gnu';
   /** The container exits with this code `crashAfter` after starting (a broken release). */
   readonly crash: number | null;
   readonly crashAfter: number;
+}
+
+/** The underlay between the hosts' NICs: path MTUs smaller than the NICs' (0: none). */
+export interface LanSpec {
+  mtu: number;
+  readonly hosts: Array<{ readonly host: string; readonly mtu: number }>;
+  readonly pairs: Array<{ readonly a: string; readonly b: string; readonly mtu: number }>;
 }
 
 export interface Scenario {
@@ -145,6 +160,7 @@ export interface Scenario {
   readonly name: string;
   readonly seed: number;
   readonly hosts: HostSpec[];
+  readonly lan: LanSpec;
   readonly files: FileSpec[];
   readonly images: ImageDecl[];
   readonly steps: Step[];

@@ -8,14 +8,19 @@ import { udpSend } from '../kernel/udp.js';
 import type { World } from '../kernel/world.js';
 import { SEC } from '../sim/clock.js';
 import { Trace } from '../sim/trace.js';
-import { ICMP_ECHO, IPPROTO_ICMP, Packet } from '../wire/packet.js';
+import { ICMP_ECHO, ICMP_HLEN, IP_HLEN, IPPROTO_ICMP, Packet, UDP_HLEN } from '../wire/packet.js';
 
 export type ProbeProto = 'icmp' | 'tcp' | 'udp';
 
 /** How long a probe is followed: long enough for ARP to give up (3 s) and an answer to come. */
 export const PROBE_WINDOW = 5 * SEC;
 
-export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto: ProbeProto, payload = 'probe\n'): Trace {
+/**
+ * `size` (0: the defaults) is the IP datagram's size for ICMP and UDP (headers included, as the
+ * MTU counts it); for TCP it is the length of a stream sent after the handshake, whose first data
+ * segment is the one traced (the SYN then is not).
+ */
+export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto: ProbeProto, payload = 'probe\n', size = 0): Trace {
   const trace = new Trace();
   const leg = trace.start();
   const eq = world.eq;
@@ -32,18 +37,27 @@ export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto
     p.icmpSeq = 1;
     p.ipDst = dst;
     p.ipDf = true;
-    p.payloadLen = 56;
+    p.payloadLen = size > 0 ? Math.max(0, size - IP_HLEN - ICMP_HLEN) : 56;
     p.tstamp = eq.now;
     p.trace = leg;
     ipLocalOut(ns, p);
   } else if (proto === 'tcp') {
-    const c = tcpConnect(ns, dst, port, { onConnect: (conn) => conn.close() }, leg);
+    const c =
+      size > 0
+        ? tcpConnect(ns, dst, port, {
+            onConnect: (conn) => {
+              conn.trace = leg;
+              conn.send(size);
+            },
+          })
+        : tcpConnect(ns, dst, port, { onConnect: (conn) => conn.close() }, leg);
     if (typeof c !== 'number') cleanup.push(() => c.abort());
   } else {
     const sport = ns.sockets.ephemeralPort((n) => host.rng.below(n));
     ns.sockets.bindUdp({ port: sport, addr: 0, kernel: false, onDatagram: () => undefined, onError: () => undefined });
     cleanup.push(() => ns.sockets.unbindUdp(sport));
-    udpSend(ns, 0, sport, dst, port, new TextEncoder().encode(payload), leg, eq.now);
+    const data = size > 0 ? new Uint8Array(Math.max(0, size - IP_HLEN - UDP_HLEN)) : new TextEncoder().encode(payload);
+    udpSend(ns, 0, sport, dst, port, data, leg, eq.now);
   }
   eq.runUntil(eq.now + PROBE_WINDOW);
   for (const f of cleanup) f();

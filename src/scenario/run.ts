@@ -161,7 +161,7 @@ function serveStep(world: World, step: ServeStep, print: (t: string) => void): S
   const host = world.hosts.get(step.on)!;
   const ns = namespace(host, step.ns, step);
   const title = `serve ${step.proto}/${step.port} on ${host.name}/${ns.label}`;
-  if (!serve(ns, step.proto, step.port, step.reply)) throw new InputError(`${step.proto} port ${step.port} is already in use in ${host.name}/${ns.label}`, step.line, step.col);
+  if (!serve(ns, step.proto, step.port, step.reply, { size: step.replySize, keepAlive: step.keepAlive })) throw new InputError(`${step.proto} port ${step.port} is already in use in ${host.name}/${ns.label}`, step.line, step.col);
   print(`# ${title}\n`);
   return { line: step.line, kind: 'serve', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
@@ -230,7 +230,7 @@ function traceStep(world: World, step: TraceStep, vars: Map<string, string>, pri
   const dst = parseIp4(toText);
   if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);
   const title = `${step.proto} from ${host.name}/${ns.label} to ${toText}${step.port !== 0 ? `:${step.port}` : ''}`;
-  const trace = sendProbe(world, ns, dst, step.port, step.proto);
+  const trace = sendProbe(world, ns, dst, step.port, step.proto, undefined, step.size);
   const text = renderTraceText(title, trace);
   print(text);
   const failures: string[] = [];

@@ -21,13 +21,16 @@ export function buildWorld(sc: Scenario): World {
       if (gw !== null) addRoute(host.root, new Route('unicast', 0, 0, host.root.device(n.name)!, gw, 0, 'global', 'boot', 0, TABLE_MAIN));
     }
   }
+  world.lan.mtu = sc.lan.mtu;
+  for (const h of sc.lan.hosts) world.lan.hostMtu.set(h.host, h.mtu);
+  for (const p of sc.lan.pairs) world.lan.setPairMtu(p.a, p.b, p.mtu);
   const docker = dockerOf(world);
   for (const img of sc.images) {
     const ref = parseImageRef(img.name);
     const key = img.name.slice(img.name.lastIndexOf('/') + 1).includes(':') ? `${ref.repo}:${ref.tag}` : ref.repo;
     docker.registry.declare(key, {
       repo: ref.repo, shell: img.shell, cmd: ['/app/serve'], daemon: true, layers: 2,
-      ports: img.ports.map((port) => ({ port, proto: 'tcp' as const, behaviour: { kind: 'http' as const, body: img.reply } })),
+      ports: img.ports.map((port) => ({ port, proto: 'tcp' as const, behaviour: { kind: 'http' as const, body: img.reply, size: img.replySize, keepAlive: img.keepAlive } })),
       exposed: img.ports.map((p) => `${p}/tcp`),
       ...(img.crash !== null ? { crash: { code: img.crash, after: img.crashAfter } } : {}),
     });

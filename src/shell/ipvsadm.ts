@@ -267,6 +267,8 @@ export const ipvsadm: Program = (ctx, argv, exit) => {
             only = ipvs.find(svcKey) ?? null;
             if (only === null) throw new IpvsError('No such service');
           }
+          // The counts follow the entries: those whose timer ran out are gone (ip_vs_conn_expire).
+          ipvs.conns.expire(now);
           ctx.term.write(listIpvs(ipvs, { stats, exact, only }));
         }
         break;

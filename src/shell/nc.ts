@@ -1,12 +1,16 @@
 // nc (OpenBSD netcat): connect to a TCP or UDP port, send standard input, print what comes back.
 // -z only checks that the port accepts connections; -w bounds the wait; -v reports the outcome.
+// Typed at a terminal with nothing on standard input and no -w, a TCP nc keeps its connection and
+// takes over the terminal, as on a real one: each line the following steps type is sent (with its
+// newline), and what the peer sends back shows in the step that typed the line before it. nc ends
+// — and the shell comes back — when the peer closes or resets the connection.
 import { Command, CommanderError } from 'commander';
 import { tcpConnect } from '../kernel/tcp.js';
 import type { TcpConn } from '../kernel/tcp.js';
 import { udpSend } from '../kernel/udp.js';
 import { SEC } from '../sim/clock.js';
 import { ERRNO_TEXT } from './curl.js';
-import type { Program } from './program.js';
+import type { Ctx, Program, Terminal } from './program.js';
 import { println } from './program.js';
 import { resolveHost } from '../apps/resolver.js';
 
@@ -103,6 +107,8 @@ export const nc: Program = (ctx, argv, exit) => {
       return;
     }
     let conn: TcpConn | null = null;
+    const interactive = ctx.tty && ctx.stdin === '' && o.w === undefined && !o.z;
+    let typed: Interactive | null = null;
     const c = tcpConnect(ns, dst, port, {
       onConnect: (cn) => {
         if (o.v) println(ctx, `Connection to ${hostArg} ${port} port ${service} succeeded!`);
@@ -110,14 +116,22 @@ export const nc: Program = (ctx, argv, exit) => {
           cn.close();
           return finish(0);
         }
+        if (interactive) {
+          if (timer >= 0) eq.cancel(timer);
+          timer = -1;
+          typed = new Interactive(ctx, cn);
+          return finish(0);
+        }
         if (ctx.stdin !== '') cn.send(enc.encode(ctx.stdin));
       },
-      onData: (_cn, data) => ctx.term.write(dec.decode(data)),
+      onData: (_cn, data) => (typed !== null ? typed.received(dec.decode(data, { stream: true })) : ctx.term.write(dec.decode(data, { stream: true }))),
       onPeerClose: (cn) => {
         cn.close();
+        if (typed !== null) return typed.ended(0);
         finish(0);
       },
       onError: (_cn, errno) => {
+        if (typed !== null) return typed.ended(1);
         println(ctx, `nc: connect to ${hostArg} port ${port} (tcp) failed: ${ERRNO_TEXT[errno] ?? errno}`);
         finish(1);
       },
@@ -135,3 +149,77 @@ export const nc: Program = (ctx, argv, exit) => {
     });
   }
 };
+
+/** How long a typed line waits for the peer's answer before the step ends (simulated). */
+const ANSWER_WAIT = SEC;
+/** Once something came back, how long it waits for more of it. */
+const ANSWER_SETTLE = 50 * 1_000_000;
+
+/** An nc holding the terminal: typed lines go over the connection (Session.enter, like mysql's monitor). */
+class Interactive {
+  private term: Terminal | null = null;
+  private pending = '';
+  private done: ((code: number) => void) | null = null;
+  private timer = -1;
+  private open = true;
+  /** nc's exit status once the connection ended: 0 after the peer's close, 1 after a reset. */
+  private code = 0;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly conn: TcpConn,
+  ) {
+    const session = ctx.session;
+    session.enter(session.env, '', (line, term, done) => this.typed(line, term, done));
+  }
+
+  private typed(line: string, term: Terminal, done: (code: number) => void): void {
+    this.term = term;
+    this.done = done;
+    if (this.pending !== '') {
+      term.write(this.pending);
+      this.pending = '';
+    }
+    if (!this.open) return this.finish();
+    this.conn.send(new TextEncoder().encode(line + '\n'));
+    this.wait(ANSWER_WAIT);
+  }
+
+  private wait(ns: number): void {
+    const eq = this.ctx.world.eq;
+    if (this.timer >= 0) eq.cancel(this.timer);
+    this.timer = eq.after(ns, () => {
+      this.timer = -1;
+      this.finish();
+    });
+  }
+
+  private finish(): void {
+    const d = this.done;
+    this.done = null;
+    this.term = null;
+    if (d !== null) d(this.open ? 0 : this.code);
+  }
+
+  received(text: string): void {
+    if (this.term === null) {
+      this.pending += text;
+      return;
+    }
+    this.term.write(text);
+    this.wait(ANSWER_SETTLE);
+  }
+
+  /** The peer closed or reset the connection: nc exits and the shell has the terminal again. */
+  ended(code: number): void {
+    if (!this.open) return;
+    this.open = false;
+    this.code = code;
+    this.ctx.session.leave();
+    if (this.done !== null) {
+      if (this.timer >= 0) this.ctx.world.eq.cancel(this.timer);
+      this.timer = -1;
+      this.finish();
+    }
+  }
+}

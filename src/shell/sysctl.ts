@@ -22,6 +22,12 @@ export const sysctl: Program = (ctx, argv, exit) => {
     }
     const eq = arg.indexOf('=');
     const key = (eq < 0 ? arg : arg.slice(0, eq)).replace(/\//g, '.').trim();
+    // Per-device IPv4 settings (/proc/sys/net/ipv4/conf/<dev>/…) exist while the device does,
+    // starting from `default` (the kernel copies it when the device registers).
+    const perDev = /^net\.ipv4\.conf\.([^.]+)\.(route_localnet|rp_filter|accept_local|proxy_arp|forwarding)$/.exec(key);
+    if (perDev !== null && perDev[1] !== 'all' && perDev[1] !== 'default' && ns.device(perDev[1]!) !== undefined && !ns.sysctl.has(key)) {
+      ns.sysctl.set(key, ns.sysctl.get(`net.ipv4.conf.default.${perDev[2]}`) ?? '0');
+    }
     if (!ns.sysctl.has(key)) {
       println(ctx, `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`);
       rc = 255;

@@ -10,7 +10,7 @@ import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../docker/ipam.js';
 import type { Subnet } from '../docker/ipam.js';
 import { swarmId } from './ids.js';
-import { NodeTasks, Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey } from './model.js';
+import { NodeTasks, Secret, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
 import { scheduleTask } from './scheduler.js';
 import { Updater, specKey } from './updater.js';
@@ -100,12 +100,23 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   private readonly pending = new Set<Task>();
   /** Services whose tasks, spec or nodes changed since the orchestrator last looked at them. */
   private readonly orchDirty = new Set<string>();
+  /**
+   * Replacements created with desired state READY by the restart supervisor, raised to RUNNING
+   * once the restart delay is over and the old task has stopped (restart.go DelayStart/waitStop).
+   */
+  private readonly delayed: DelayedStart[] = [];
+  /** Tasks shut down because their node went down or was drained: how their replacement starts. */
+  private readonly invalidated = new WeakMap<Task, { delay: Nanos; waitStop: boolean }>();
   /** Services left with a slot the restart policy keeps empty for now: looked at on every commit. */
   private readonly unfilled = new Set<string>();
   /** The spec each service was last orchestrated with (the CLI may swap `svc.spec` directly). */
   private readonly seenSpecs = new Map<string, ServiceSpec>();
   /** The service being orchestrated: its own changes do not make it dirty again. */
   private orchestrating: string | null = null;
+  /** Tasks the allocator could not give addresses yet (state NEW), in creation order. */
+  private readonly unallocated = new Set<Task>();
+  /** Tasks whose desired state is REMOVE and changed since the reaper last looked. */
+  private readonly removing = new Set<Task>();
   /** History groups to prune, by service. */
   private readonly pruneDirty = new Map<string, Set<number | string>>();
   /** Removed services that still have tasks (their tasks go once ended or never scheduled). */
@@ -120,8 +131,11 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     readonly eq: EventQueue,
     readonly net: Connectivity,
     readonly engineLabels: (n: SwarmNode) => Record<string, string>,
-    readonly addrPool: Subnet,
+    /** `--default-addr-pool` (one or more; 10.0.0.0/8 by default), split into /`addrPoolMask`. */
+    readonly addrPools: readonly Subnet[],
     readonly addrPoolMask: number,
+    /** `--data-path-port`: the UDP port of every overlay's VXLAN (4789 by default). */
+    readonly dataPathPort: number = 4789,
   ) {
     // SWMTKN-1-<hash of the root CA>-<secret>: one hash, two secrets (worker, manager).
     const hash = this.b36(50);
@@ -325,13 +339,35 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     if (subnet !== null) {
       if (used.some((u) => overlaps(u, subnet!))) throw new SwarmError(`rpc error: code = InvalidArgument desc = invalid pool request: Pool overlaps with other one on this address space`);
     } else {
-      subnet = globalPoolCandidates(this.addrPool, this.addrPoolMask).find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+      subnet = null;
+      for (const pool of this.addrPools) {
+        subnet = globalPoolCandidates(pool, this.addrPoolMask).find((s) => !used.some((u) => overlaps(u, s))) ?? null;
+        if (subnet !== null) break;
+      }
       if (subnet === null) throw new SwarmError('rpc error: code = ResourceExhausted desc = could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    }
+    // The overlay driver's allocator (libnetwork drivers/overlay/ovmanager NetworkAllocate): the
+    // VNI asked for with com.docker.network.driver.overlay.vxlanid_list, or the next free one from
+    // 4096; the option then names the VNI the network got.
+    const VNI_OPT = 'com.docker.network.driver.overlay.vxlanid_list';
+    let vni: number;
+    const asked = o.options[VNI_OPT];
+    if (asked !== undefined) {
+      const first = asked.split(',')[0]!;
+      if (!/^\d+$/.test(first)) throw new SwarmError(`rpc error: code = Unknown desc = invalid vxlan id value "${first}" passed`);
+      vni = Number(first);
+      if (vni >= 1 << 24) throw new SwarmError(`rpc error: code = Unknown desc = could not obtain vxlan id for pool ${formatCidr(subnet.addr, subnet.len)}: requested bit is out of range`);
+      if ([...this.networks.values()].some((n) => n.vni === vni)) throw new SwarmError(`rpc error: code = Unknown desc = could not obtain vxlan id for pool ${formatCidr(subnet.addr, subnet.len)}: requested bit is already allocated`);
+    } else {
+      const used = new Set([...this.networks.values()].map((n) => n.vni));
+      while (used.has(this.nextVni)) this.nextVni++;
+      vni = this.nextVni++;
     }
     const pool = new AddressPool(subnet, true);
     const gateway = o.gateway ?? (subnet.addr + 1) >>> 0;
     pool.take(gateway);
-    const net = new SwarmNetwork(this.newId(), name, subnet, gateway, this.nextVni++, pool, o.ingress, o.attachable, o.encrypted, o.internal, o.labels, o.options, this.now);
+    const options = { ...o.options, [VNI_OPT]: String(vni) };
+    const net = new SwarmNetwork(this.newId(), name, subnet, gateway, vni, pool, o.ingress, o.attachable, o.encrypted, o.internal, o.labels, options, this.now);
     this.networks.set(net.id, net);
     // Services may name the network before it exists (their aliases and VIPs follow it).
     this.touchNetworks();
@@ -354,11 +390,18 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 
   /** The node's own address on a network (its LB endpoint, or its ingress-sbox on ingress). */
   nodeLbAddr(n: SwarmNode, net: SwarmNetwork): Ip4 {
+    const a = this.tryNodeLbAddr(n, net);
+    // libnetwork's ipam error when the subnet is used up (a /24 ingress holds 252 nodes).
+    if (a === null) throw new SwarmError(`no available addresses on this pool: network ${net.name} (${formatCidr(net.subnet.addr, net.subnet.len)}) has no address left for node ${n.hostname}`);
+    return a;
+  }
+
+  /** The same, null when the network has no address left (the node then has no load balancer on it). */
+  tryNodeLbAddr(n: SwarmNode, net: SwarmNetwork): Ip4 | null {
     let a = n.lbAddrs.get(net.id);
     if (a === undefined) {
       const got = net.pool.allocate();
-      // libnetwork's ipam error when the subnet is used up (a /24 ingress holds 252 nodes).
-      if (got === null) throw new SwarmError(`no available addresses on this pool: network ${net.name} (${formatCidr(net.subnet.addr, net.subnet.len)}) has no address left for node ${n.hostname}`);
+      if (got === null) return null;
       a = got;
       n.lbAddrs.set(net.id, a);
       this.touchNetwork(net.id);
@@ -425,7 +468,23 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         svc.vips.delete(netId);
       }
     }
-    for (const n of nets) if (!svc.vips.has(n.id)) svc.vips.set(n.id, n.pool.allocate()!);
+    this.allocateVips(svc, nets);
+  }
+
+  /** A VIP on each of the service's networks that has an address left (allocator allocateService). */
+  private allocateVips(svc: Service, nets: SwarmNetwork[] = this.serviceNetworks(svc)): boolean {
+    if (svc.spec.endpointMode === 'dnsrr') return true;
+    let all = true;
+    for (const n of nets) {
+      if (svc.vips.has(n.id)) continue;
+      const vip = n.pool.allocate();
+      if (vip === null) all = false;
+      else {
+        svc.vips.set(n.id, vip);
+        this.touchNetwork(n.id);
+      }
+    }
+    return all;
   }
 
   addService(spec: ServiceSpec): Service {
@@ -497,6 +556,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     this.reconciling = true;
     try {
       for (let round = 0; round < 10; round++) {
+        this.releaseDelayed();
         this.noticeSpecs();
         this.orchestrate();
         let changed = false;
@@ -510,8 +570,10 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         }
         if (!changed) break;
       }
-      this.scheduleAll();
+      // The reaper first: the addresses of the tasks it deletes are free for the allocator.
       this.pruneHistory();
+      this.retryAllocation();
+      this.scheduleAll();
     } finally {
       this.reconciling = false;
     }
@@ -555,12 +617,49 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   private newTask(svc: Service, slot: number, nodeId: string | null): Task {
     const t = new Task(this.newId(), svc.id, slot, svc.spec, this.now);
     t.nodeId = nodeId;
-    // One address per network attachment, in order: ingress first, then the spec's networks.
-    for (const n of this.serviceNetworks(svc)) t.addresses.set(n.id, n.pool.allocate()!);
-    this.setState(t, 'pending', 'pending task scheduling');
+    // The allocator (allocator/network.go allocateTask): one address per network attachment, in
+    // order, ingress first; the task is then PENDING. When a network has no address left (or
+    // the service no VIP yet) the task stays NEW, "created", and is tried again later.
+    if (this.allocateTask(t, svc)) this.setState(t, 'pending', 'pending task scheduling');
+    else this.unallocated.add(t);
     this.tasks.set(t.id, t);
     this.index(t);
     return t;
+  }
+
+  private allocateTask(t: Task, svc: Service): boolean {
+    const nets = this.serviceNetworks(svc);
+    if (!this.allocateVips(svc, nets)) return false;
+    const got: Array<[SwarmNetwork, Ip4]> = [];
+    for (const n of nets) {
+      const ip = n.pool.allocate();
+      if (ip === null) {
+        for (const [m, a] of got) m.pool.release(a);
+        return false;
+      }
+      got.push([n, ip]);
+    }
+    for (const [n, ip] of got) t.addresses.set(n.id, ip);
+    return true;
+  }
+
+  /** Tasks left NEW by the allocator get another try on every commit (addresses may be free now). */
+  private retryAllocation(): void {
+    for (const t of [...this.unallocated]) {
+      const svc = this.services.get(t.serviceId);
+      if (svc === undefined || !this.tasks.has(t.id) || t.state !== 'new' || (t.desiredState !== 'running' && t.desiredState !== 'ready')) {
+        this.unallocated.delete(t);
+        continue;
+      }
+      if (!this.allocateTask(t, svc)) continue;
+      this.unallocated.delete(t);
+      for (const netId of t.addresses.keys()) {
+        let set = this.byNetwork.get(netId);
+        if (set === undefined) this.byNetwork.set(netId, (set = new Set()));
+        set.add(t);
+      }
+      this.setState(t, 'pending', 'pending task scheduling');
+    }
   }
 
   private index(t: Task): void {
@@ -654,6 +753,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     }
     if (this.orchestrating !== t.serviceId) this.orchDirty.add(t.serviceId);
     this.markPrune(t);
+    if (t.desiredState === 'remove') this.removing.add(t);
     // The data plane sees a task only while it runs (peers, backends; weight 0 once no longer wanted).
     if (t.addresses.size > 0) {
       const wasRunning = prevState === 'running';
@@ -738,21 +838,17 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       // (global.go reconcileOneNode: "node is down, shutting down its tasks"); the node gets a
       // new task when it is ready again.
       if ((t.desiredState === 'running' || t.desiredState === 'ready') && isTerminal(t.state)) t.desiredState = 'shutdown';
-      if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) t.desiredState = 'shutdown';
+      if (this.live(t) && t.nodeId !== null && !this.nodeUsable(t.nodeId)) {
+        // restart.go Restart: no restart delay on a drained node; no waiting for a task whose
+        // node is down (it cannot report), otherwise the replacement waits for it to stop.
+        const n = this.nodes.get(t.nodeId);
+        const down = n === undefined || n.status !== 'ready';
+        this.invalidated.set(t, { delay: n !== undefined && n.availability === 'drain' ? 0 : svc.spec.restart.delay, waitStop: !down });
+        t.desiredState = 'shutdown';
+      }
     }
     if (svc.spec.mode.kind === 'replicated') {
-      const want = svc.spec.mode.replicas;
-      for (const t of tasks) if (this.live(t) && t.slot > want) t.desiredState = 'shutdown';
-      let unfilled = false;
-      for (let slot = 1; slot <= want; slot++) {
-        const history = groups?.get(slot) ?? NONE;
-        if (history.some((t) => this.live(t))) continue;
-        if (this.mayRefill(svc, history)) this.newTask(svc, slot, null);
-        else unfilled = true;
-      }
-      // The restart policy's delay and window depend on the clock: ask again on every commit.
-      if (unfilled) this.unfilled.add(svc.id);
-      else this.unfilled.delete(svc.id);
+      this.reconcileReplicated(svc, groups);
       this.startUpdater(svc);
     } else {
       for (const n of this.nodes.values()) {
@@ -766,6 +862,101 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         if (this.mayRefill(svc, history)) this.newTask(svc, 0, n.id);
       }
       this.startUpdater(svc);
+    }
+  }
+
+  /**
+   * replicated/services.go reconcile: slots with a live task (or one the restart policy holds)
+   * are running slots; fewer than the replicas → new tasks, ended slots that may restart first,
+   * then the lowest free numbers (addTasks); more → the extra slots get desired state REMOVE,
+   * chosen so the remaining tasks stay balanced across nodes, and the task reaper deletes them
+   * once they have stopped.
+   */
+  private reconcileReplicated(svc: Service, groups: Map<number | string, Task[]> | undefined): void {
+    if (svc.spec.mode.kind !== 'replicated') return;
+    const want = svc.spec.mode.replicas;
+    const running = new Map<number, Task[]>();
+    const dead: number[] = [];
+    let held = false;
+    for (const [key, history] of groups ?? []) {
+      if (typeof key !== 'number') continue;
+      const live = history.filter((t) => this.live(t));
+      if (live.length > 0) {
+        running.set(key, live);
+        continue;
+      }
+      const newest = history[history.length - 1];
+      // A removed slot is gone (its tasks wait for the reaper).
+      if (newest === undefined || newest.desiredState === 'remove') continue;
+      if (this.mayRefill(svc, history)) dead.push(key);
+      else {
+        running.set(key, [newest]);
+        held = true;
+      }
+    }
+    if (running.size < want) {
+      let need = want - running.size;
+      for (const slot of dead.sort((a, b) => a - b)) {
+        if (need === 0) break;
+        this.restartSlot(svc, slot, groups!.get(slot)!);
+        running.set(slot, []);
+        need--;
+      }
+      for (let slot = 1; need > 0; slot++) {
+        if (running.has(slot)) continue;
+        this.newTask(svc, slot, null);
+        running.set(slot, []);
+        need--;
+      }
+    } else if (running.size > want) {
+      // Running (observed) slots first, then each task numbered as the nth copy of the service
+      // on its node; the first `want` stay. Go's sort is not stable: ties keep the lower slot.
+      const slots = [...running].sort((a, b) => a[0] - b[0]);
+      const isRunning = (ts: Task[]): boolean => ts.some((t) => t.state === 'running');
+      slots.sort((a, b) => Number(isRunning(b[1])) - Number(isRunning(a[1])));
+      const perNode = new Map<string, number>();
+      const indexed = slots.map(([slot, ts]) => {
+        const node = ts.length === 1 ? ts[0]!.nodeId : null;
+        if (node === null) return { slot, ts, index: -1 };
+        const k = (perNode.get(node) ?? 0) + 1;
+        perNode.set(node, k);
+        return { slot, ts, index: k };
+      });
+      indexed.sort((a, b) => (a.index < 0 ? Infinity : a.index) - (b.index < 0 ? Infinity : b.index));
+      for (const x of indexed.slice(want)) for (const t of groups!.get(x.slot) ?? []) if (stateIndexOf(t.desiredState) < stateIndexOf('remove')) t.desiredState = 'remove';
+    }
+    // The restart policy's delay and window depend on the clock: ask again on every commit.
+    if (held) this.unfilled.add(svc.id);
+    else this.unfilled.delete(svc.id);
+  }
+
+  /** A new task in an ended slot; after a drain or a node loss it starts as the supervisor says. */
+  private restartSlot(svc: Service, slot: number, history: readonly Task[]): void {
+    const old = history[history.length - 1]!;
+    const how = this.invalidated.get(old);
+    const t = this.newTask(svc, slot, null);
+    if (how === undefined) return;
+    t.desiredState = 'ready';
+    const entry: DelayedStart = { task: t, old, at: this.now + how.delay, waitStop: how.waitStop && !isTerminal(old.state), deadline: this.now + OLD_TASK_TIMEOUT };
+    this.delayed.push(entry);
+    if (how.delay > 0) this.eq.at(entry.at, () => this.commit());
+    if (entry.waitStop) this.eq.at(entry.deadline, () => this.commit());
+  }
+
+  /** DelayStart: the delay is over and the old task stopped (or its node is down, or 1 min passed). */
+  private releaseDelayed(): void {
+    for (let i = 0; i < this.delayed.length; i++) {
+      const d = this.delayed[i]!;
+      if (d.task.desiredState !== 'ready' || !this.tasks.has(d.task.id)) {
+        this.delayed.splice(i--, 1);
+        continue;
+      }
+      if (this.now < d.at) continue;
+      const oldNode = d.old.nodeId === null ? undefined : this.nodes.get(d.old.nodeId);
+      const stopped = !d.waitStop || isTerminal(d.old.state) || !this.tasks.has(d.old.id) || oldNode === undefined || oldNode.status === 'down' || this.now >= d.deadline;
+      if (!stopped) continue;
+      d.task.desiredState = 'running';
+      this.delayed.splice(i--, 1);
     }
   }
 
@@ -824,8 +1015,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         t.message = 'pending task scheduling';
         continue;
       }
+      const preassigned = t.nodeId !== null;
       t.nodeId = r.nodeId;
-      this.setState(t, 'assigned', 'scheduler assigned task to node');
+      this.setState(t, 'assigned', preassigned ? 'scheduler confirmed task can run on preassigned node' : 'scheduler assigned task to node');
     }
   }
 
@@ -843,6 +1035,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       }
     }
     this.pruneDirty.clear();
+    // task_reaper.go: a task of a removed slot goes once it is shut down or never got a node.
+    for (const t of this.removing) if (t.desiredState === 'remove' && this.tasks.has(t.id) && (isTerminal(t.state) || stateIndexOf(t.state) < stateIndexOf('assigned'))) this.dropTask(t);
+    this.removing.clear();
     for (const svcId of [...this.orphaned]) {
       const st = this.byService.get(svcId);
       if (st !== undefined) for (const t of [...st.all]) if (isTerminal(t.state) || t.nodeId === null) this.dropTask(t);
@@ -862,6 +1057,18 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 }
 
 type TaskState2 = Task['state'];
+
+/** restart.go defaultOldTaskTimeout: a replacement stops waiting for the old task after 1 min. */
+const OLD_TASK_TIMEOUT: Nanos = 60 * SEC;
+
+interface DelayedStart {
+  readonly task: Task;
+  readonly old: Task;
+  /** When the restart delay is over. */
+  readonly at: Nanos;
+  readonly waitStop: boolean;
+  readonly deadline: Nanos;
+}
 
 const EMPTY: ReadonlySet<Task> = new Set();
 const NONE: readonly Task[] = [];

@@ -36,6 +36,8 @@ export class SwarmNode {
   /** The node's own address on each overlay it uses (its load-balancer endpoint). */
   readonly lbAddrs = new Map<string, Ip4>();
   observer: NodeObserver | null = null;
+  /** Where its VXLAN traffic comes from and goes to (`--data-path-addr`, else its address). */
+  dataAddr: Ip4;
 
   constructor(
     readonly id: string,
@@ -51,6 +53,7 @@ export class SwarmNode {
   ) {
     this.role_ = role;
     this.lastSeen = joinedAt;
+    this.dataAddr = addr;
   }
 
   // Role, status and availability are written from the CLI as well as by the cluster: setters let

@@ -19,10 +19,11 @@ function isLive(t: Task): boolean {
   return (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state);
 }
 
-/** The live tasks on a node (in no particular order: only sums and "any" are asked of them). */
-function liveOn(node: SwarmNode): Task[] {
+/** The live tasks on a node other than `self` (a global task is pre-assigned to its node before
+ *  it is scheduled, and must not collide with itself); in no particular order. */
+function liveOn(node: SwarmNode, self: Task): Task[] {
   const out: Task[] = [];
-  for (const t of node.tasks.tasks) if (isLive(t)) out.push(t);
+  for (const t of node.tasks.tasks) if (t !== self && isLive(t)) out.push(t);
   return out;
 }
 
@@ -44,7 +45,7 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
         let cpu = spec.resources.reserveCpu;
         let mem = spec.resources.reserveMemory;
         if (cpu === 0 && mem === 0) return true;
-        for (const t of liveOn(node)) {
+        for (const t of liveOn(node, task)) {
           cpu += t.spec.resources.reserveCpu;
           mem += t.spec.resources.reserveMemory;
         }
@@ -55,7 +56,7 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
     { explain: (n) => `scheduling constraints not satisfied on ${n} node${n === 1 ? '' : 's'}`, ok: (node) => constraints.every((c) => matchConstraint(c, node, cluster.engineLabels(node))), trivial: constraints.length === 0 },
     {
       explain: (n) => `host-mode port already in use on ${n} node${n === 1 ? '' : 's'}`,
-      ok: (node) => hostPorts.every((p) => !liveOn(node).some((t) => t.spec.ports.some((q) => q.mode === 'host' && q.published === p.published && q.protocol === p.protocol))),
+      ok: (node) => hostPorts.every((p) => !liveOn(node, task).some((t) => t.spec.ports.some((q) => q.mode === 'host' && q.published === p.published && q.protocol === p.protocol))),
       trivial: hostPorts.length === 0,
     },
     {
@@ -65,7 +66,8 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
     },
   ];
   let candidates = [...cluster.nodes.values()];
-  if (task.slot === 0 && task.nodeId !== null) candidates = candidates.filter((n) => n.id === task.nodeId);
+  const preassigned = task.slot === 0 && task.nodeId !== null;
+  if (preassigned) candidates = candidates.filter((n) => n.id === task.nodeId);
   const failures: string[] = [];
   for (const f of filters) {
     if (f.trivial) continue;
@@ -73,7 +75,9 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
     candidates = candidates.filter(f.ok);
     if (candidates.length < before) failures.push(f.explain(before - candidates.length));
   }
-  if (candidates.length === 0) return { err: `no suitable node (${failures.join('; ')})` };
+  // A pre-assigned task is only checked against its node: its error is the bare explanation
+  // (scheduler.go taskFitNode), not "no suitable node (…)".
+  if (candidates.length === 0) return { err: preassigned ? failures.join('; ') : `no suitable node (${failures.join('; ')})` };
   // Spread preferences: the branch (label value) with the fewest tasks of the service wins.
   for (const pref of spec.preferences) {
     const label = pref.replace(/^spread=/, '');

@@ -102,7 +102,12 @@ export class Updater {
         changed = true;
         if (cfg.delay > 0) this.cluster.eq.at(w.doneAt, () => this.cluster.commit());
       }
-      if (w.doneAt >= 0 && this.now >= w.doneAt) this.active.splice(this.active.indexOf(w), 1);
+      if (w.doneAt >= 0 && this.now >= w.doneAt) {
+        // The worker is free again (its delay is over): the next slot is taken in another round
+        // of this commit, also when the delay ended on a timer with nothing else changed.
+        this.active.splice(this.active.indexOf(w), 1);
+        if (this.queue.length > 0) changed = true;
+      }
     }
     // A task this update started that ends within its monitor window is a failure too.
     for (const [id, since] of [...this.watched]) {
@@ -118,9 +123,9 @@ export class Updater {
     }
     if (this.queue.length === 0 && this.active.length === 0 && this.active.length < workers) {
       if (this.finishing < 0) {
-        // After the last slot, keep watching for one more monitor period (or delay + 1 s).
-        const wait = cfg.delay >= cfg.monitor ? cfg.delay + 1e9 : cfg.monitor;
-        this.finishing = this.now + wait;
+        // After the last slot (and the worker's delay after it), keep watching for one more
+        // monitor period (swarmkit 19.03 updater.go Run: doneMonitoring := time.After(monitoringPeriod)).
+        this.finishing = this.now + cfg.monitor;
         this.cluster.eq.at(this.finishing, () => this.cluster.commit());
       } else if (this.now >= this.finishing && this.watched.size === 0) {
         this.stopped = true;

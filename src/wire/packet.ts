@@ -40,6 +40,19 @@ export const TCP_RST = 0x04;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
 
+// TCP options a segment carries (Packet.tcpOpts bits), written in Linux's order (tcp_options_write).
+export const TCPOPT_F_MSS = 1;
+export const TCPOPT_F_SACK_PERM = 2;
+export const TCPOPT_F_TS = 4;
+export const TCPOPT_F_WSCALE = 8;
+
+/** Bytes of options the bits make, padded as Linux pads them: MSS 4; SACK-permitted and
+ *  timestamps 12 together (or NOP NOP + either); NOP + window scale 4. */
+export function tcpOptionsLength(opts: number): number {
+  if (opts === 0) return 0;
+  return (opts & TCPOPT_F_MSS ? 4 : 0) + (opts & TCPOPT_F_TS ? 12 : opts & TCPOPT_F_SACK_PERM ? 4 : 0) + (opts & TCPOPT_F_WSCALE ? 4 : 0);
+}
+
 export const VXLAN_PORT = 4789;
 
 export const ETH_HLEN = 14;
@@ -90,6 +103,12 @@ export class Packet {
   tcpSeq = 0;
   tcpAck = 0;
   tcpWindow = 64240;
+  /** TCPOPT_F_* bits: which options the header carries (0: none, a 20-byte header). */
+  tcpOpts = 0;
+  tcpMss = 0;
+  tcpWscale = 0;
+  tcpTsVal = 0;
+  tcpTsEcr = 0;
   // ICMP
   icmpType = 0;
   icmpCode = 0;
@@ -135,7 +154,7 @@ export class Packet {
       case IPPROTO_UDP:
         return UDP_HLEN + (this.inner !== null && this.vni !== 0 ? VXLAN_HLEN + this.inner.frameLength() : this.payloadLen);
       case IPPROTO_TCP:
-        return TCP_HLEN + this.payloadLen;
+        return TCP_HLEN + tcpOptionsLength(this.tcpOpts) + this.payloadLen;
       case IPPROTO_ICMP:
         return ICMP_HLEN + (this.inner !== null ? IP_HLEN + 8 : this.payloadLen);
       case IPPROTO_ESP: {
@@ -177,6 +196,11 @@ export class Packet {
     p.tcpSeq = this.tcpSeq;
     p.tcpAck = this.tcpAck;
     p.tcpWindow = this.tcpWindow;
+    p.tcpOpts = this.tcpOpts;
+    p.tcpMss = this.tcpMss;
+    p.tcpWscale = this.tcpWscale;
+    p.tcpTsVal = this.tcpTsVal;
+    p.tcpTsEcr = this.tcpTsEcr;
     p.icmpType = this.icmpType;
     p.icmpCode = this.icmpCode;
     p.icmpId = this.icmpId;

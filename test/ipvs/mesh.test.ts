@@ -75,10 +75,11 @@ describe('routing mesh: host DNAT → ingress sandbox → IPVS fwmark rr → -m 
       });
     }
     world.eq.runUntil(5 * SEC);
-    // Each backend sees the sandbox's ingress address (the -m ipvs SNAT), in rr order.
-    expect(log).toEqual(['task1 from 10.0.0.2', 'task2 from 10.0.0.2', 'task1 from 10.0.0.2']);
+    // Each backend sees the sandbox's ingress address (the -m ipvs SNAT), in rr order: from the
+    // server added last, the head of the kernel's list.
+    expect(log).toEqual(['task2 from 10.0.0.2', 'task1 from 10.0.0.2', 'task2 from 10.0.0.2']);
     // The client's replies come from the address and port it dialled.
-    expect(got).toEqual(['192.168.1.10:8080 task1:req0', '192.168.1.10:8080 task2:req1', '192.168.1.10:8080 task1:req2']);
+    expect(got).toEqual(['192.168.1.10:8080 task2:req0', '192.168.1.10:8080 task1:req1', '192.168.1.10:8080 task2:req2']);
 
     expect(sh(world, sbox, 'ipvsadm -ln')).toEqual({
       code: 0,
@@ -86,8 +87,8 @@ describe('routing mesh: host DNAT → ingress sandbox → IPVS fwmark rr → -m 
 Prot LocalAddress:Port Scheduler Flags
   -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
 FWM  256 rr
-  -> 10.0.0.5:0                   Masq    1      0          2         
-  -> 10.0.0.6:0                   Masq    1      0          1         
+  -> 10.0.0.5:0                   Masq    1      0          1         
+  -> 10.0.0.6:0                   Masq    1      0          2         
 `,
     });
     const stats = sh(world, sbox, 'ipvsadm -ln --stats').out.split('\n');
@@ -100,14 +101,14 @@ FWM  256 rr
     expect(svc.slice(0, 3)).toEqual(['FWM', '256', '3']);
     expect(Number(svc[3])).toBeGreaterThanOrEqual(9); // SYN, ACK, data (and FIN/ACKs) per connection
     expect(Number(svc[4])).toBeGreaterThanOrEqual(9);
-    expect(stats[4]).toBe('  -> 10.0.0.5:0                          2       10        8      408      340');
-    expect(stats[5]).toBe('  -> 10.0.0.6:0                          1        5        4      204      170');
-    expect(stats[3]).toBe('FWM  256                                 3       15       12      612      510');
+    expect(stats[4]).toBe('  -> 10.0.0.5:0                          1        5        4      272      226');
+    expect(stats[5]).toBe('  -> 10.0.0.6:0                          2       10        8      544      452');
+    expect(stats[3]).toBe('FWM  256                                 3       15       12      816      678');
 
     // iptables counters: one DNAT per connection on the host, one SNAT per connection in the
     // sandbox, every client packet marked.
-    expect(sh(world, root, 'iptables -t nat -nvL DOCKER-INGRESS').out).toContain('    3   120 DNAT       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.18.0.2:8080');
-    expect(sh(world, sbox, 'iptables -t nat -nvL POSTROUTING').out).toContain('    3   120 SNAT       all  --  *      *       0.0.0.0/0            10.0.0.0/24          ipvs to:10.0.0.2');
+    expect(sh(world, root, 'iptables -t nat -nvL DOCKER-INGRESS').out).toContain('    3   180 DNAT       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.18.0.2:8080');
+    expect(sh(world, sbox, 'iptables -t nat -nvL POSTROUTING').out).toContain('    3   180 SNAT       all  --  *      *       0.0.0.0/0            10.0.0.0/24          ipvs to:10.0.0.2');
     const mangle = sh(world, sbox, 'iptables -t mangle -nvL PREROUTING').out.split('\n')[2]!;
     expect(Number(mangle.trim().split(/\s+/)[0])).toBeGreaterThanOrEqual(9);
     expect(mangle).toContain('MARK       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 MARK set 0x100');

@@ -85,13 +85,62 @@ function udp(id: number, dst: string, dport: number, sport: number, ms: number):
   });
 }
 
+/** A transfer's server: per connection, the first data asks for `size` bytes, the next closes. */
+function tserve(id: number, port: number, size: number): void {
+  const srv = net.createServer((s) => {
+    keep.push(s);
+    let asked = false;
+    s.on('error', () => undefined);
+    s.on('data', () => {
+      if (!asked) {
+        asked = true;
+        s.write(Buffer.alloc(size, 0x78));
+      } else s.end();
+    });
+  });
+  srv.on('error', (e: NodeJS.ErrnoException) => out({ id, error: e.code ?? String(e) }));
+  srv.listen({ port, host: '0.0.0.0' }, () => out({ id, ok: true }));
+  keep.push(srv);
+}
+
+/** A transfer's client: ask, read `size` bytes, say so, close on the server's FIN. */
+function tget(id: number, dst: string, port: number, size: number, ms: number): void {
+  let got = 0;
+  let said = false;
+  let done = false;
+  const s = net.connect({ host: dst, port });
+  keep.push(s);
+  const finish = (result: string): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(t);
+    out({ id, result, got: String(got) });
+  };
+  const t = setTimeout(() => {
+    finish('timeout');
+    s.destroy();
+  }, ms);
+  s.on('connect', () => s.write('GET\n'));
+  s.on('data', (d: Buffer) => {
+    got += d.length;
+    if (got >= size && !said) {
+      said = true;
+      s.write('d');
+    }
+  });
+  s.on('end', () => finish('closed'));
+  s.on('error', (e: NodeJS.ErrnoException) => finish(e.code ?? String(e)));
+}
+
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', (line) => {
-  const m = JSON.parse(line) as { op: string; id: number; proto: string; port: number; dst: string; dport: number; sport: number; ms: number };
+  const m = JSON.parse(line) as { op: string; id: number; proto: string; port: number; dst: string; dport: number; sport: number; ms: number; size: number };
   if (m.op === 'listen') listen(m.id, m.proto, m.port);
   else if (m.op === 'tcp') tcp(m.id, m.dst, m.dport, m.sport, m.ms);
   else if (m.op === 'udp') udp(m.id, m.dst, m.dport, m.sport, m.ms);
   else if (m.op === 'ping') out({ id: m.id, ok: true });
+  else if (m.op === 'tserve') tserve(m.id, m.port, m.size);
+  else if (m.op === 'tget') tget(m.id, m.dst, m.port, m.size, m.ms);
 });
 rl.on('close', () => process.exit(0));
 out({ ev: 'ready' });

@@ -147,8 +147,35 @@ function ingress(prefix: string): Case {
   return { id: 'hand/ingress', family: 'ingress', namespaces: b.namespaces, steps: b.finish() };
 }
 
+/**
+ * Martians (ip_route_input_slow): a loopback destination arriving on a veth is dropped after
+ * PREROUTING, before INPUT, until route_localnet is on for that device; the answer, from
+ * 127.0.0.2, is accepted back only where route_localnet is on too (user-problem item 15).
+ */
+function martians(prefix: string): Case {
+  const b = builder(prefix);
+  b.netns('a');
+  b.netns('b');
+  b.veth('a', 'veth0', 'b', 'veth0');
+  b.addrUp('a', 'veth0', '10.77.0.1/24');
+  b.addrUp('b', 'veth0', '10.77.0.2/24');
+  b.x('b', 'iptables -t raw -A PREROUTING -i veth0 -p icmp');
+  b.x('b', 'iptables -A INPUT -i veth0 -p icmp');
+  // a sends 127/8 to b instead of its own loopback.
+  b.x('a', 'ip route del local 127.0.0.0/8 dev lo table local');
+  b.x('a', 'ip route add 127.0.0.0/8 via 10.77.0.2');
+  b.ping('a', '127.0.0.2');
+  b.x('a', 'sysctl -w net.ipv4.conf.veth0.route_localnet=1');
+  b.ping('a', '127.0.0.2');
+  b.x('b', 'sysctl -w net.ipv4.conf.veth0.route_localnet=1');
+  b.ping('a', '127.0.0.2');
+  b.counters('b', 'raw');
+  b.counters('b', 'filter');
+  return { id: 'hand/martians', family: 'martians', namespaces: b.namespaces, steps: b.finish() };
+}
+
 export function handCases(prefix: (i: number) => string, withIptables: boolean): Case[] {
   const cs = [seed004Veth(prefix(0)), seed004Bridge(prefix(1)), seed004Router(prefix(2))];
-  if (withIptables) cs.push(ingress(prefix(3)));
+  if (withIptables) cs.push(ingress(prefix(3)), martians(prefix(4)));
   return cs;
 }

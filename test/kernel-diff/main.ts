@@ -1,7 +1,7 @@
 // The differential harness (issue 8): the same generated topologies, rules and probes on the real
 // Linux kernel and in the simulator, compared step by step.
 //
-//   node dist/test/kernel-diff/main.js [--seed N] [--cases N] [--jobs N] [--only ID] [--no-hand]
+//   node dist/test/kernel-diff/main.js [--seed N] [--cases N] [--jobs N] [--only ID] [--no-hand] [--no-tcp]
 //                                      [--min-agree N] [-v]
 //
 // Needs root and a working `ip netns`; otherwise it says why and skips (exit 0, or 1 under
@@ -16,6 +16,7 @@ import '../../src/shell/commands.js';
 import { generate } from './gen.js';
 import type { RuleSet } from './gen.js';
 import { handCases } from './hand.js';
+import { tcpCases } from './tcp.js';
 import type { Case, Outcome } from './model.js';
 import { describeStep } from './model.js';
 import { REAL_IPTABLES, cleanupSync, live, runReal, sweepLeftovers } from './real.js';
@@ -28,13 +29,14 @@ interface Args {
   jobs: number;
   only: string | null;
   hand: boolean;
+  tcp: boolean;
   verbose: boolean;
   /** The gate: exit 1 below this many agreeing cases or on any error; null: exit 1 on any disagreement. */
   minAgree: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seed: 1, cases: 520, jobs: 6, only: null, hand: true, verbose: false, minAgree: null };
+  const a: Args = { seed: 1, cases: 520, jobs: 6, only: null, hand: true, tcp: true, verbose: false, minAgree: null };
   for (let i = 0; i < argv.length; i++) {
     const w = argv[i]!;
     const next = (): string => argv[++i] ?? '';
@@ -43,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (w === '--jobs') a.jobs = Number(next());
     else if (w === '--only') a.only = next();
     else if (w === '--no-hand') a.hand = false;
+    else if (w === '--no-tcp') a.tcp = false;
     else if (w === '--min-agree') a.minAgree = Number(next());
     else if (w === '-v' || w === '--verbose') a.verbose = true;
     else {
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
   const prefix = (tag: string): string => `kd${process.pid}-${tag}-`;
   let cases: Case[] = [];
   if (args.hand) cases.push(...handCases((i) => prefix(`h${i}`), withIptables));
+  if (args.tcp) cases.push(...tcpCases(prefix));
   for (let i = 0; i < args.cases; i++) cases.push(generate(args.seed, i, prefix(String(i)), { ruleSets }));
   if (args.only !== null) cases = cases.filter((c) => c.id === args.only);
   console.log(`kernel-diff: seed ${args.seed}, ${cases.length} cases, ${args.jobs} at a time${withIptables ? `; real side's iptables: ${REAL_IPTABLES}` : ' (no iptables in the simulator yet: rule sets off)'}`);

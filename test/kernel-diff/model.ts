@@ -17,7 +17,58 @@ export type Step =
    * in that window depends on the phase of the machine's jiffies (src/kernel/timer.ts), so a
    * counter read inside the window would count the probe or not by chance, on Linux and here.
    */
-  | { kind: 'settle' };
+  | { kind: 'settle' }
+  /**
+   * A command run on the real side only, for what the simulator has no notion of: turning off the
+   * veths' segmentation offloads (TSO/GSO/GRO), so that Linux puts one MSS-sized segment per skb
+   * on the wire as the simulator does, and setting tcp_rmem to Linux's default (window scale 7).
+   */
+  | { kind: 'real'; line: string }
+  /**
+   * A TCP transfer: `server` listens on `port`; `client` connects to dst:port and sends one line;
+   * the server answers `size` bytes; the client, having them all, sends one byte; the server then
+   * closes (so its FIN leaves after everything was acknowledged: a segment of its own on both
+   * sides); the client closes on the FIN. Gives up after `ms`. Outcome: bytes delivered and how it
+   * ended, then each side's TcpOutSegs and TcpRetransSegs (/proc/net/snmp) `SNMP_WAIT_MS` later.
+   */
+  | { kind: 'transfer'; client: string; server: string; dst: string; port: number; size: number; ms: number; compare: TransferCompare };
+
+/**
+ * What of a transfer's counters is compared. `exact`: both sides' segment counts (no loss, and few
+ * enough segments that the receiver ACKs each one: Linux's quick ACKs). `sender`: the sender's
+ * counts exactly, the receiver's not (past 16 segments a real receiver's ACKs depend on when its
+ * process reads). `loss`: only whether the sender retransmitted (how many segments a loss costs
+ * depends on when the ICMP or the timer comes back relative to the sender's loop on Linux).
+ */
+export type TransferCompare = 'exact' | 'sender' | 'loss';
+
+/** How long after a transfer ends the counters are read (ms): the last ACKs and FINs settle. */
+export const SNMP_WAIT_MS = 300;
+
+/** The transfer's outcome lines from what each side measured. */
+export function transferLines(
+  s: Extract<Step, { kind: 'transfer' }>,
+  got: number,
+  end: string,
+  client: { out: number; retrans: number },
+  server: { out: number; retrans: number },
+): string[] {
+  const lines = [`got ${got} of ${s.size} bytes: ${end}`];
+  if (s.compare === 'loss') lines.push(`server retransmitted: ${server.retrans > 0 ? 'yes' : 'no'}`);
+  else lines.push(`server TcpOutSegs ${server.out} TcpRetransSegs ${server.retrans}`);
+  if (s.compare === 'exact') lines.push(`client TcpOutSegs ${client.out} TcpRetransSegs ${client.retrans}`);
+  else lines.push(`client TcpRetransSegs ${s.compare === 'loss' ? (client.retrans > 0 ? 'some' : 0) : client.retrans}`);
+  return lines;
+}
+
+/** Reads TcpOutSegs and TcpRetransSegs from /proc/net/snmp's two Tcp: lines. */
+export function parseSnmpTcp(text: string): { out: number; retrans: number } {
+  const lines = text.split('\n').filter((l) => l.startsWith('Tcp:'));
+  if (lines.length < 2) return { out: -1, retrans: -1 };
+  const names = lines[0]!.split(/\s+/);
+  const vals = lines[1]!.split(/\s+/);
+  return { out: Number(vals[names.indexOf('OutSegs')]), retrans: Number(vals[names.indexOf('RetransSegs')]) };
+}
 
 export interface Case {
   /** `seed/index`: enough to regenerate the case. */
@@ -65,6 +116,10 @@ export function describeStep(s: Step): string {
       return `ip netns exec ${s.ns} iptables -t ${s.table} -nvxL`;
     case 'settle':
       return `settle: wait until no neighbour is INCOMPLETE, then ${SETTLE_MARGIN_MS} ms`;
+    case 'real':
+      return `(real side only) ${s.line}`;
+    case 'transfer':
+      return `transfer ${s.size} bytes from ${s.server} :${s.port} to ${s.client} via ${s.dst} (compare: ${s.compare})`;
   }
 }
 

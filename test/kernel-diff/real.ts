@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Case, Outcome, Step } from './model.js';
-import { NETNS_SYSCTLS, PROBE_MS, SETTLE_MARGIN_MS, SETTLE_MAX_MS, normaliseCounters, normalisePing } from './model.js';
+import { NETNS_SYSCTLS, PROBE_MS, SETTLE_MARGIN_MS, SETTLE_MAX_MS, SNMP_WAIT_MS, normaliseCounters, normalisePing, parseSnmpTcp, transferLines } from './model.js';
 
 /**
  * The iptables the real side runs for the command lines' `iptables`: iptables-legacy where it
@@ -154,6 +154,7 @@ export async function runReal(c: Case): Promise<{ outcomes: Outcome[]; times: nu
       // simulator is when the probe really began: an ARP resolution or a retransmission started
       // by this step then fails or fires at the same moment on both sides.
       if (s.kind === 'tcp' || s.kind === 'udp' || s.kind === 'listen') await agentOf(s.ns).ready;
+      if (s.kind === 'transfer') await Promise.all([agentOf(s.client).ready, agentOf(s.server).ready]);
       times.push(performance.now() - t0);
       outcomes.push(await step(s, agentOf, ag, c.namespaces));
     }
@@ -213,6 +214,19 @@ async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Age
       const seen = all();
       const res = r.result === 'reply' ? `reply from ${r.from}` : (r.result ?? `agent error: ${r.error}`);
       return [`${res}; ${seenLine(seen)}`];
+    }
+    case 'real': {
+      const r = await run(['sh', '-c', s.line]);
+      return [r.code === 0 ? 'done' : `harness real-side step failed (exit ${r.code}): ${r.out.trim()}`];
+    }
+    case 'transfer': {
+      const l = await agentOf(s.server).call({ op: 'tserve', port: s.port, size: s.size });
+      if (!l.ok) return [`harness transfer server failed: ${l.error}`];
+      const r = await agentOf(s.client).call({ op: 'tget', dst: s.dst, port: s.port, size: s.size, ms: s.ms });
+      await sleep(SNMP_WAIT_MS);
+      const snmp = async (ns: string) => parseSnmpTcp((await run(['ip', 'netns', 'exec', ns, 'cat', '/proc/net/snmp'])).out);
+      const end = r.result === 'closed' ? 'closed' : r.result === 'timeout' ? 'timeout' : (r.result ?? `agent error: ${r.error}`);
+      return transferLines(s, Number(r.got ?? 0), end, await snmp(s.client), await snmp(s.server));
     }
     case 'counters': {
       const r = await run(['ip', 'netns', 'exec', s.ns, REAL_IPTABLES, '-t', s.table, '-nvxL']);

@@ -14,7 +14,7 @@ import { routeConnectErrno } from '../../src/kernel/ipv4.js';
 import { startCommand } from '../../src/shell/exec.js';
 import { MS, SEC } from '../../src/sim/clock.js';
 import type { Case, Outcome, Step } from './model.js';
-import { NETNS_SYSCTLS, PROBE_MS, describeStep, normaliseCounters, normalisePing } from './model.js';
+import { NETNS_SYSCTLS, PROBE_MS, SNMP_WAIT_MS, describeStep, normaliseCounters, normalisePing, transferLines } from './model.js';
 import { seenLine } from './real.js';
 
 export const ERRNO: Record<number, string> = {
@@ -162,5 +162,60 @@ function step(world: World, host: Host, s: Step, seen: Seen[]): Outcome {
     case 'settle':
       // The real side waited; the next step's time, taken after the wait, moves the clock here.
       return ['settled'];
+    case 'real':
+      return ['done'];
+    case 'transfer':
+      return transfer(world, host, s);
   }
+}
+
+/** The transfer step with the kernel's sockets, as the real side's agent does it with Linux's. */
+function transfer(world: World, host: Host, s: Extract<Step, { kind: 'transfer' }>): Outcome {
+  const eq = world.eq;
+  const cns = nsOf(host, s.client);
+  const sns = nsOf(host, s.server);
+  const l = tcpListen(sns, s.port, 0, () => {
+    let asked = false;
+    return {
+      onData: (c) => {
+        if (!asked) {
+          asked = true;
+          c.send(s.size);
+        } else c.close();
+      },
+      onPeerClose: (c) => c.close(),
+    };
+  });
+  if (l === null) return ['harness transfer server failed: EADDRINUSE'];
+  let got = 0;
+  let said = false;
+  let end: string | null = null;
+  const start = eq.now;
+  const c = tcpConnect(cns, parseIp4(s.dst)!, s.port, {
+    onConnect: (cn) => cn.send(new TextEncoder().encode('GET\n')),
+    onData: (cn, d) => {
+      got += d.length;
+      if (got >= s.size && !said) {
+        said = true;
+        cn.send(new TextEncoder().encode('d'));
+      }
+    },
+    onPeerClose: (cn) => {
+      end ??= 'closed';
+      cn.close();
+    },
+    onError: (_c, errno) => (end ??= ERRNO[errno] ?? String(errno)),
+  });
+  if (typeof c === 'number') end = ERRNO[c] ?? String(c);
+  else {
+    eq.runWhile(() => end === null, start + s.ms * MS);
+    if (end === null) {
+      end = 'timeout';
+      // Node's destroy() on the real side: the socket goes.
+      c.abort();
+    }
+  }
+  eq.runWhile(() => true, eq.now + SNMP_WAIT_MS * MS);
+  const counts = (ns: Netns) => ({ out: ns.snmp.Tcp.OutSegs, retrans: ns.snmp.Tcp.RetransSegs });
+  return transferLines(s, got, end, counts(cns), counts(sns));
 }

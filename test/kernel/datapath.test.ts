@@ -6,19 +6,10 @@ import { tcpConnect, tcpListen } from '../../src/kernel/tcp.js';
 import { sendProbe } from '../../src/scenario/probe.js';
 import { SEC } from '../../src/sim/clock.js';
 import { hopText, summarize } from '../../src/trace/render.js';
-import { sh, world } from '../helpers.js';
+import { sh, vethPair, world } from '../helpers.js';
 
 function pair() {
-  const w = world([['n1', '192.168.205.10/24']]);
-  const h = w.hosts.get('n1')!;
-  for (const line of [
-    'ip netns add a', 'ip netns add b', 'ip link add va type veth peer name vb',
-    'ip link set va netns a', 'ip link set vb netns b',
-    'ip netns exec a ip addr add 10.1.0.1/24 dev va', 'ip netns exec b ip addr add 10.1.0.2/24 dev vb',
-    'ip netns exec a ip link set va up', 'ip netns exec b ip link set vb up',
-    'ip netns exec a ip link set lo up', 'ip netns exec b ip link set lo up',
-  ]) expect(sh(w, h, line)).toEqual({ out: '', code: 0 });
-  return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
+  return vethPair();
 }
 
 describe('links and addresses', () => {

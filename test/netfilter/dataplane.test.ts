@@ -67,7 +67,7 @@ describe('published port: DNAT into a container behind a bridge, MASQUERADE out'
     expect(got).toEqual(['192.168.1.10:8080 echo:hello']);
     // Only the first packet walks the nat table: one DNAT hit for the connection.
     const nat = sh(world, root, 'iptables -t nat -nvL DOCKER').out;
-    expect(nat).toContain('    1    40 DNAT       tcp  --  !docker0 *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.17.0.2:80');
+    expect(nat).toContain('    1    60 DNAT       tcp  --  !docker0 *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.17.0.2:80');
     // conntrack shows the DNAT in the reply tuple.
     const ct = sh(world, root, 'conntrack -L -p tcp').out;
     expect(ct).toMatch(/^tcp      6 \d+ (FIN_WAIT|LAST_ACK|TIME_WAIT|CLOSE_WAIT) src=192\.168\.1\.20 dst=192\.168\.1\.10 sport=\d+ dport=8080 src=172\.17\.0\.2 dst=192\.168\.1\.20 sport=80 dport=\d+ \[ASSURED\] mark=0 use=1\n/);
@@ -82,7 +82,7 @@ describe('published port: DNAT into a container behind a bridge, MASQUERADE out'
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(/^192\.168\.1\.10:\d+$/);
     expect(got2).toEqual(['192.168.1.20:9000 echo:out']);
-    expect(sh(world, root, 'iptables -t nat -nvL POSTROUTING').out).toContain('    1    40 MASQUERADE  all  --  *      !docker0  172.17.0.0/16        0.0.0.0/0');
+    expect(sh(world, root, 'iptables -t nat -nvL POSTROUTING').out).toContain('    1    60 MASQUERADE  all  --  *      !docker0  172.17.0.0/16        0.0.0.0/0');
   });
 
   it('the trace names the conntrack decision, the DNAT rule and the rewrite', () => {
@@ -164,7 +164,7 @@ describe('FORWARD policy DROP with ESTABLISHED,RELATED accepted', () => {
     // Both refuse the connection: a RST, and an ICMP port unreachable, which tcp_v4_err turns into
     // ECONNREFUSED as well (icmp_err_convert).
     expect(errs.sort()).toEqual([111, 111]);
-    expect(sh(world, root, 'iptables -nvL INPUT').out).toContain('    1    40 REJECT     tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:81 reject-with tcp-reset');
+    expect(sh(world, root, 'iptables -nvL INPUT').out).toContain('    1    60 REJECT     tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:81 reject-with tcp-reset');
   });
 });
 

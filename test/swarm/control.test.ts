@@ -139,4 +139,65 @@ describe('swarm control plane', () => {
     expect(r.out[6]).toContain('verify: Service converged');
     expect(r.out[8]).toBe('one\ntwo\n');
   });
+  it('replaces one task every --update-delay with parallelism 1, and the attached update returns once converged', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name app --replicas 3 --update-delay 10s app:1\n    on: m1\n  - sleep: 10\n'
+      + '  - run: docker service update --image app:2 app\n    on: m1\n'
+      + "  - run: docker service ps -f desired-state=running --format '{{.Name}} {{.Image}} {{.CurrentState}}' app\n    on: m1\n"
+      + "  - run: docker service inspect --format '{{.UpdateStatus.State}}' app\n    on: m1\n"
+      + '  - sleep: 20\n'
+      + "  - run: docker service inspect --format '{{.UpdateStatus.State}} {{.UpdateStatus.Message}}' app\n    on: m1\n",
+      { images: CRASHER },
+    );
+    expect(r.exit[2]).toBe(0);
+    expect(r.out[2]).toContain('overall progress: 3 out of 3 tasks \n1/3: running   [');
+    expect(r.out[2]).toContain('verify: Service converged \n');
+    const rows = r.out[3]!.trim().split('\n').sort();
+    // Slots replaced in order, 10 s apart (plus the start-up of each): slot 3 ran last.
+    expect(rows.map((x) => x.split(' ').slice(0, 2).join(' '))).toEqual(['app.1 app:2', 'app.2 app:2', 'app.3 app:2']);
+    const ages = rows.map((x) => Number(/Running (\d+) seconds ago/.exec(x)?.[1] ?? -1));
+    expect(ages[0]! - ages[1]!).toBeGreaterThanOrEqual(10);
+    expect(ages[1]! - ages[2]!).toBeGreaterThanOrEqual(10);
+    // The CLI stops watching after the monitor period; the updater still waits the delay and its own monitor.
+    expect(r.out[4]).toBe('updating\n');
+    expect(r.out[6]).toBe('completed update completed\n');
+  });
+  it('scales down as swarmkit reconciles: the remaining tasks stay balanced and removed slots leave service ps', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name app --replicas 6 app:1\n    on: m1\n  - sleep: 10\n'
+      + "  - run: docker service ps --format '{{.Node}}' app\n    on: m1\n"
+      + '  - run: docker service scale app=3\n    on: m1\n'
+      + "  - run: docker service ps --format '{{.Name}} {{.Node}} {{.DesiredState}}' app\n    on: m1\n",
+      { images: CRASHER },
+    );
+    expect(perNode(r.out[2]!)).toEqual({ m1: 2, w1: 2, w2: 2 });
+    expect(r.out[3]).toContain('app scaled to 3');
+    const rows = r.out[4]!.trim().split('\n');
+    expect(rows).toHaveLength(3);
+    expect(perNode(rows.map((x) => x.split(' ')[1]).join('\n'))).toEqual({ m1: 1, w1: 1, w2: 1 });
+    for (const row of rows) expect(row).toMatch(/ Running$/);
+  });
+
+  it('on drain, the replacement starts only after the old task has stopped', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name app --replicas 1 --constraint node.role==worker app:1\n    on: m1\n  - sleep: 10\n'
+      + "  - run: docker service ps --format '{{.Node}}' app\n    on: m1\n    save: NODE\n"
+      + '  - run: docker node update --availability drain ${NODE}\n    on: m1\n'
+      + '  - sleep: 1\n'
+      + "  - run: docker service ps --format '{{.Node}} {{.DesiredState}} {{.CurrentState}}' app\n    on: m1\n"
+      + '  - sleep: 10\n'
+      + "  - run: docker service ps --format '{{.Node}} {{.DesiredState}} {{.CurrentState}}' app\n    on: m1\n",
+      { images: CRASHER },
+    );
+    const node = r.out[2]!.trim();
+    const other = node === 'w1' ? 'w2' : 'w1';
+    // One second in: the old task is still stopping (the 2 s gossip delay), the new one waits READY.
+    const early = r.out[5]!.trim().split('\n');
+    expect(early).toContainEqual(expect.stringMatching(new RegExp(`^${node} Shutdown Running `)));
+    expect(early).toContainEqual(expect.stringMatching(new RegExp(`^${other} Ready `)));
+    expect(early.some((x) => x.startsWith(`${other} Running`))).toBe(false);
+    const late = r.out[7]!.trim().split('\n');
+    expect(late).toContainEqual(expect.stringMatching(new RegExp(`^${other} Running Running `)));
+    expect(late).toContainEqual(expect.stringMatching(new RegExp(`^${node} Shutdown Shutdown `)));
+  });
 });

@@ -14,7 +14,36 @@ export const IP_VS_TCP_S_TIME_WAIT = 5;
 export const IP_VS_TCP_S_CLOSE = 6;
 export const IP_VS_TCP_S_CLOSE_WAIT = 7;
 export const IP_VS_TCP_S_LAST_ACK = 8;
-export const TCP_STATE_NAMES = ['NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK'];
+export const IP_VS_TCP_S_LISTEN = 9;
+export const IP_VS_TCP_S_SYNACK = 10;
+export const TCP_STATE_NAMES = ['NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'SYNACK'];
+
+// ip_vs_proto_tcp.c tcp_states[] (the normal table, not the secure_tcp one): the next state by
+// direction (a client's packet to the virtual service is INPUT, the real server's reply OUTPUT),
+// by the packet's flag (RST, else SYN, else FIN, else ACK: tcp_state_idx) and the current state.
+const sES = 1, sSS = 2, sSR = 3, sFW = 4, sTW = 5, sCL = 6, sCW = 7, sLA = 8, sLI = 9;
+// Columns: the current state   NONE ES   SS   SR   FW   TW   CL   CW   LA   LI   SA
+const TCP_STATES: number[][][] = [
+  [ // INPUT
+    /* syn */ [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR],
+    /* fin */ [sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW],
+    /* ack */ [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES],
+    /* rst */ [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sSR],
+  ],
+  [ // OUTPUT
+    /* syn */ [sSS, sES, sSS, sSR, sSS, sSS, sSS, sSS, sSS, sLI, sSR],
+    /* fin */ [sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW],
+    /* ack */ [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES],
+    /* rst */ [sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL],
+  ],
+];
+
+/** The state after a TCP packet with `flags` (set_tcp_state); the same state for none of RST/SYN/FIN/ACK. */
+export function nextTcpState(state: number, flags: number, input: boolean): number {
+  const idx = flags & 0x04 ? 3 : flags & 0x02 ? 0 : flags & 0x01 ? 1 : flags & 0x10 ? 2 : -1;
+  if (idx < 0) return state;
+  return TCP_STATES[input ? 0 : 1]![idx]![state]!;
+}
 
 export interface IpvsTimeouts {
   tcp: number;
@@ -38,6 +67,8 @@ export function stateTimeout(state: number, t: IpvsTimeouts, proto: number): num
     case IP_VS_TCP_S_CLOSE: return 10 * SEC;
     case IP_VS_TCP_S_CLOSE_WAIT: return 60 * SEC;
     case IP_VS_TCP_S_LAST_ACK: return 30 * SEC;
+    case IP_VS_TCP_S_LISTEN: return 120 * SEC;
+    case IP_VS_TCP_S_SYNACK: return 120 * SEC;
     default: return 2 * SEC;
   }
 }
@@ -173,7 +204,10 @@ export class ConnTable {
     this.mask = mask;
   }
 
-  /** Drops expired connections (done lazily: on lookups that find them and on listing). */
+  /** Drops the connections whose timer has run out. The kernel runs a timer per connection
+   *  (ip_vs_conn_expire); here each entry keeps its deadline and is dropped where it could be
+   *  seen — a lookup that finds it, and every listing and count (ipvsadm -ln, -lnc, --stats) —
+   *  which shows the same as the timers would, without an event per packet. */
   expire(now: number): void {
     for (const c of [...this.all]) if (c.expires <= now) this.remove(c);
   }

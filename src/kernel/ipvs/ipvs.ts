@@ -5,12 +5,9 @@
 //   reply() at FORWARD and LOCAL_IN (ip_vs_reply4): a real server's answer gets the virtual
 //     address back as its source.
 import type { Ip4 } from '../../core/addr.js';
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/packet.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import type { Packet } from '../../wire/packet.js';
-import {
-  ConnTable, IP_VS_TCP_S_CLOSE, IP_VS_TCP_S_ESTABLISHED, IP_VS_TCP_S_FIN_WAIT, IP_VS_TCP_S_SYN_RECV,
-  IP_VS_TCP_S_TIME_WAIT, IpvsConn, defaultTimeouts, stateTimeout,
-} from './conn.js';
+import { ConnTable, IP_VS_TCP_S_ESTABLISHED, IP_VS_TCP_S_FIN_WAIT, IpvsConn, defaultTimeouts, nextTcpState, stateTimeout } from './conn.js';
 import type { IpvsTimeouts } from './conn.js';
 import { newScheduler } from './schedulers.js';
 import { IpvsDest, IpvsService } from './service.js';
@@ -82,7 +79,11 @@ export class Ipvs {
     if (svc === undefined) throw new IpvsError('No such service');
     const s = newScheduler(sched);
     if (s === null) throw new IpvsError('Scheduler not found');
-    if (s.name !== svc.sched.name) svc.sched = s;
+    if (s.name !== svc.sched.name) {
+      // ip_vs_bind_scheduler: the new scheduler's init_service sees the servers already there.
+      svc.sched = s;
+      s.init(svc);
+    }
     svc.persistent = persistent;
   }
 
@@ -107,8 +108,10 @@ export class Ipvs {
     if (svc === undefined) throw new IpvsError('Service not defined');
     const p = svc.fwmark !== 0 ? port : port === 0 ? svc.port : port;
     if (svc.findDest(addr, p) !== undefined) throw new IpvsError('Destination already exists');
-    svc.dests.push(new IpvsDest(addr, p, weight, fwd));
-    svc.sched.reset();
+    // __ip_vs_update_dest: list_add_rcu puts the new server at the head of the list.
+    const d = new IpvsDest(addr, p, weight, fwd);
+    svc.dests.unshift(d);
+    svc.sched.addDest(svc, d);
   }
 
   editDest(k: ServiceKey, addr: Ip4, port: number, weight: number, fwd: FwdMethod): void {
@@ -119,7 +122,7 @@ export class Ipvs {
     if (d === undefined) throw new IpvsError('No such destination');
     d.weight = weight;
     d.fwd = fwd;
-    svc.sched.reset();
+    svc.sched.updDest(svc, d);
   }
 
   delDest(k: ServiceKey, addr: Ip4, port: number): void {
@@ -128,9 +131,10 @@ export class Ipvs {
     const p = svc.fwmark !== 0 ? port : port === 0 ? svc.port : port;
     const d = svc.findDest(addr, p);
     if (d === undefined) throw new IpvsError('No such destination');
-    svc.dests.splice(svc.dests.indexOf(d), 1);
+    const i = svc.dests.indexOf(d);
+    svc.dests.splice(i, 1);
     for (const c of [...this.conns.all]) if (c.dest === d) this.conns.remove(c);
-    svc.sched.reset();
+    svc.sched.delDest(svc, d, i);
   }
 
   /**
@@ -190,11 +194,7 @@ export class Ipvs {
   private transition(c: IpvsConn, pkt: Packet, input: boolean, now: number): void {
     let s = c.state;
     if (c.proto === IPPROTO_TCP) {
-      const f = pkt.tcpFlags;
-      if (f & TCP_RST) s = IP_VS_TCP_S_CLOSE;
-      else if (f & TCP_SYN) s = IP_VS_TCP_S_SYN_RECV;
-      else if (f & TCP_FIN) s = s === IP_VS_TCP_S_FIN_WAIT ? IP_VS_TCP_S_TIME_WAIT : IP_VS_TCP_S_FIN_WAIT;
-      else if (f & TCP_ACK && input && s === IP_VS_TCP_S_SYN_RECV) s = IP_VS_TCP_S_ESTABLISHED;
+      s = nextTcpState(s, pkt.tcpFlags, input);
       const active = s === IP_VS_TCP_S_ESTABLISHED;
       if (active && c.inactive) {
         c.inactive = false;

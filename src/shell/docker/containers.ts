@@ -219,9 +219,9 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       if (!parseFlags(ctx, cmd, args, sub, exit)) return true;
       const failed: string[] = [];
       containersOf(ctx, d, cmd.args, exit, sub, (c) => {
+        // A container the user stopped stays stopped under unless-stopped (restartmanager).
+        if ((sub === 'stop' || sub === 'kill') && c.state === 'running') c.manuallyStopped = true;
         if (sub !== 'start') d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));
-        // Stopped by the user: unless-stopped stays down across a daemon restart.
-        if (sub === 'stop' || sub === 'kill') c.stoppedByUser = true;
         if (sub !== 'start' && sub !== 'restart') return;
         try {
           d.startContainer(c);

@@ -56,7 +56,14 @@ function sorted<T>(entries: Array<[string, T]>): Record<string, T> {
   return out;
 }
 
-export function networkJson(d: Daemon, n: Network): object {
+/** A node of a network's gossip cluster, as `network inspect` lists it (networkdb PeerInfo). */
+export interface NetworkPeer {
+  readonly Name: string;
+  readonly IP: string;
+}
+
+/** `peers`: for a swarm-scoped network, the nodes it is attached on (libnetwork network.Peers). */
+export function networkJson(d: Daemon, n: Network, peers: NetworkPeer[] | null = null): object {
   const containers: Array<[string, object]> = [];
   for (const ep of n.endpoints.values()) {
     containers.push([ep.key, {
@@ -96,6 +103,7 @@ export function networkJson(d: Daemon, n: Network): object {
     Containers: sorted(containers),
     Options: sorted(Object.entries(n.options)),
     Labels: sorted(Object.entries(n.flags.labels)),
+    ...(peers !== null ? { Peers: peers } : {}),
   };
 }
 

@@ -98,9 +98,10 @@ function swarmPart(ctx: Ctx, d: Daemon): void {
     out(`  ClusterID: ${cluster.id}`);
     out(`  Managers: ${managers.length}`);
     out(`  Nodes: ${cluster.nodes.size}`);
-    out(`  Default Address Pool: ${formatCidr(cluster.addrPool.addr, cluster.addrPool.len)}  `);
+    // docker/cli info.go prints the pools on one line, each followed by two spaces.
+    out(`  Default Address Pool: ${cluster.addrPools.map((p) => `${formatCidr(p.addr, p.len)}  `).join('')}`);
     out(`  SubnetSize: ${cluster.addrPoolMask}`);
-    out('  Data Path Port: 4789');
+    out(`  Data Path Port: ${cluster.dataPathPort}`);
     // swarmkit's defaults (api/defaults): what `docker swarm init` sets without flags.
     out('  Orchestration:');
     out('   Task History Retention Limit: 5');

@@ -3,10 +3,12 @@ import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Network } from '../../docker/model.js';
-import { parseIp4 } from '../../core/addr.js';
+import { createHash } from 'node:crypto';
+import { formatIp4, parseIp4 } from '../../core/addr.js';
 import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { networkJson, networkLs } from './format.js';
+import type { NetworkPeer } from './format.js';
 import { swarmOf } from '../../agent/swarm-world.js';
 import { parseCidr } from '../../core/addr.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
@@ -71,8 +73,8 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         if (n === null) {
           println(ctx, `Error: No such network: ${ref}`);
           rc = 1;
-        } else if (format !== undefined) println(ctx, goTemplate(format, networkJson(d, n)));
-        else out.push(networkJson(d, n));
+        } else if (format !== undefined) println(ctx, goTemplate(format, networkJson(d, n, networkPeers(ctx, d, n))));
+        else out.push(networkJson(d, n, networkPeers(ctx, d, n)));
       }
       if (format === undefined && (out.length > 0 || rc === 0)) println(ctx, goJson(out));
       return exit(rc);
@@ -170,4 +172,26 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
   println(ctx, '');
   println(ctx, 'Manage networks');
   exit(verb === undefined ? 0 : 1);
+}
+
+/**
+ * The nodes in a swarm network's gossip cluster as this node's NetworkDB knows them: itself and
+ * every node with an endpoint on it (its VTEPs). A node's NetworkDB name is a 12-hex ID made when
+ * its daemon joins (networkdb DefaultConfig: TruncateID(GenerateRandomID())), derived here from
+ * the node ID so that every node names a peer alike. Order: swarm join order (Go keeps its own).
+ */
+function networkPeers(ctx: Ctx, d: Daemon, n: Network): NetworkPeer[] | null {
+  if (n.scope !== 'swarm' || n.driver !== 'overlay') return null;
+  const cluster = swarmOf(ctx.world).cluster;
+  const self = swarmOf(ctx.world).nodeOf(d);
+  if (cluster === null || self === null) return null;
+  const vteps = new Set<number>([self.addr]);
+  for (const p of d.swarmPeers?.(n) ?? []) vteps.add(p.vtep);
+  const out: NetworkPeer[] = [];
+  for (const node of cluster.nodes.values()) {
+    if (!vteps.has(node.addr)) continue;
+    vteps.delete(node.addr);
+    out.push({ Name: createHash('sha256').update(`networkdb ${node.id}`).digest('hex').slice(0, 12), IP: formatIp4(node.addr) });
+  }
+  return out;
 }

@@ -3,17 +3,17 @@
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { parseImageRef } from '../../docker/images.js';
-import { SEC, rfc3339Nano } from '../../sim/clock.js';
+import { rfc3339Nano } from '../../sim/clock.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import { parseConstraint } from '../../swarm/constraints.js';
-import { isTerminal } from '../../swarm/model.js';
 import type { Service, Task } from '../../swarm/model.js';
 import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration } from '../../swarm/spec.js';
 import type { PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
+import { serviceProgress } from './progress.js';
 import { formatRows, goJson, goTemplate, humanDuration, tabwrite } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
@@ -214,41 +214,33 @@ function running(cluster: SwarmCluster, svc: Service): Task[] {
   return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running' && t.state === 'running');
 }
 
-/** Every wanted task runs, and no task a reachable node still has to stop is left. */
-function converged(cluster: SwarmCluster, svc: Service, want: number): boolean {
-  return cluster.services.has(svc.id) && running(cluster, svc).length === want
-    && !cluster.tasksOf(svc).some((t) => t.desiredState !== 'running' && !isTerminal(t.state) && t.state !== 'pending' && t.nodeId !== null && cluster.nodes.get(t.nodeId)?.status === 'ready');
-}
-
-/** Waits (on the simulated clock) until the service runs as asked and stays so for 5 s, then
- *  prints the CLI's final progress display. */
-export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: () => void): void {
-  const eq = ctx.world.eq;
-  let since = -1;
-  const poll = (): void => {
-    const want = desired(cluster, svc);
-    const ok = converged(cluster, svc, want);
-    if (!ok) since = -1;
-    else if (since < 0) since = eq.now;
-    if (ok && eq.now - since >= 5 * SEC) {
-      println(ctx, `overall progress: ${want} out of ${want} tasks `);
-      const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
-      for (let i = 0; i < want; i++) {
-        const t = tasks[i]!;
-        const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
-        println(ctx, `${label}: running   [==================================================>] `);
-      }
-      println(ctx, 'verify: Service converged ');
-      return done();
-    }
-    eq.after(SEC / 10, poll);
-  };
-  poll();
+/** Prints the attached progress, then exits 0, or 1 with the CLI's error. */
+export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: (code: number) => void): void {
+  serviceProgress(ctx, cluster, svc, (err) => {
+    if (err !== null) println(ctx, err);
+    done(err === null ? 0 : 1);
+  });
 }
 
 function imageText(image: string): string {
   const r = parseImageRef(image);
   return `${r.repo}:${r.tag}`;
+}
+
+/**
+ * The daemon pins a service's image to the digest its registry serves (QueryRegistry, 19.03
+ * daemon/cluster/services.go imageWithDigestString: `name:tag@sha256:…`, the tag defaulting to
+ * latest), so that every node runs the same image; an image no registry has keeps its name,
+ * with the CLI's warning.
+ */
+function pinImage(ctx: Ctx, d: Daemon, image: string, resolve: boolean): string {
+  const r = parseImageRef(image);
+  if (!resolve || r.digest !== null && r.digest !== undefined) return image;
+  if (d.registry.find(r) === null) {
+    println(ctx, `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`);
+    return image;
+  }
+  return `${r.repo}:${r.tag}@${d.registry.identity(`${r.repo}:${r.tag}`).digest}`;
 }
 
 function portsText(svc: Service): string {
@@ -261,7 +253,7 @@ function stateText(t: Task, now: number): string {
 }
 
 function desiredText(t: Task): string {
-  return t.desiredState === 'running' ? 'Running' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
+  return t.desiredState === 'running' ? 'Running' : t.desiredState === 'ready' ? 'Ready' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
 }
 
 /** The Go field names of `service ps` / `stack ps` columns, for --format. */
@@ -365,6 +357,14 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
   }
   lines.push(`Service Mode:\t${s.mode.kind === 'replicated' ? 'Replicated' : 'Global'}`);
   if (s.mode.kind === 'replicated') lines.push(` Replicas:\t${s.mode.replicas}`);
+  // docker/cli 19.03 serviceInspectPrettyTemplate: the UpdateStatus block, Completed only once
+  // the state is "completed" (UpdateIsCompleted).
+  const us = svc.updateStatus;
+  if (us !== null) {
+    lines.push('UpdateStatus:', ` State:\t\t${us.state}`, ` Started:\t${humanDuration(cluster.now - us.startedAt)} ago`);
+    if (us.state === 'completed' && us.completedAt !== null) lines.push(` Completed:\t${humanDuration(cluster.now - us.completedAt)} ago`);
+    lines.push(` Message:\t${us.message}`);
+  }
   if (s.constraints.length > 0) lines.push('Placement:', ` Constraints:\t[${s.constraints.join(' ')}]`);
   else lines.push('Placement:');
   lines.push('UpdateConfig:', ` Parallelism:\t${s.update.parallelism}`);
@@ -382,7 +382,6 @@ function servicePretty(cluster: SwarmCluster, svc: Service): string {
     lines.push('Ports:');
     for (const p of svc.ports) lines.push(` PublishedPort = ${p.published}`, `  Protocol = ${p.protocol}`, `  TargetPort = ${p.target}`, `  PublishMode = ${p.mode}`);
   }
-  void cluster;
   return lines.join('\n') + ' \n';
 }
 
@@ -408,7 +407,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           println(ctx, "See 'docker service create --help'.");
           return exit(1);
         }
-        const base = defaultSpec(o.name ?? '', image);
+        const base = defaultSpec(o.name ?? '', pinImage(ctx, d, image, cmd.getOptionValue('resolveImage') !== false));
         const spec0: ServiceSpec = {
           ...base,
           args: cargs,
@@ -432,7 +431,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const svc = cluster.addService(named);
         println(ctx, svc.id);
         if (o.detach) return exit(0);
-        return waitConverged(ctx, cluster, svc, () => exit(0));
+        return waitConverged(ctx, cluster, svc, exit);
       }
       case 'ls':
       case 'list': {
@@ -467,19 +466,20 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const cmd = subcommand('inspect').option('--pretty').option('-f, --format <tpl>').argument('[services...]');
         if (!parseFlags(ctx, cmd, rest, 'service inspect', exit)) return;
         const o = cmd.opts<{ pretty?: boolean; format?: string }>();
+        // cli/command/inspect: the objects found are printed (`[]` when none), then one
+        // "Error: no such service: X" per reference missing, exit 1.
         const out: object[] = [];
+        const missing: string[] = [];
         for (const ref of cmd.args) {
           const s = find(ref);
-          if (s === null) {
-            println(ctx, `Status: Error: no such service: ${ref}, Code: 1`);
-            return exit(1);
-          }
-          if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
+          if (s === null) missing.push(ref);
+          else if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
           else if (o.pretty) ctx.term.write(servicePretty(cluster, s));
           else out.push(serviceJson(cluster, s));
         }
         if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
-        return exit(0);
+        for (const ref of missing) println(ctx, `Error: no such service: ${ref}`);
+        return exit(missing.length > 0 ? 1 : 0);
       }
       case 'scale': {
         const detach = rest.includes('-d') || rest.includes('--detach');
@@ -508,7 +508,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           scaled.push(s);
         }
         if (detach) return exit(0);
-        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, () => next(i + 1)));
+        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, (rc) => (rc === 0 ? next(i + 1) : exit(rc))));
         return next(0);
       }
       case 'update': {
@@ -545,7 +545,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const ports = [...cur.ports.filter((p) => !rmPorts.some((r) => r.published === p.published || (r.published === null && r.target === p.target))), ...o.publishAdd.map(parsePort)];
         spec = {
           ...spec,
-          image: o.image ?? cur.image,
+          image: o.image === undefined ? cur.image : pinImage(ctx, d, o.image, cmd.getOptionValue('resolveImage') !== false),
           args: o.args === undefined ? cur.args : (o.args.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^["']|["']$/g, '')),
           env: [...envMap.values()],
           labels,
@@ -559,7 +559,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         cluster.updateService(svc, spec);
         println(ctx, ref);
         if (o.detach) return exit(0);
-        return waitUpdated(ctx, cluster, svc, false, exit);
+        return waitConverged(ctx, cluster, svc, exit);
       }
       case 'rollback': {
         const detach = rest.includes('-d') || rest.includes('--detach');
@@ -608,45 +608,7 @@ function rollback(ctx: Ctx, cluster: SwarmCluster, svc: Service, ref: string, de
   }
   println(ctx, ref);
   if (detach) return exit(0);
-  println(ctx, 'rollback: manually requested rollback ');
-  waitUpdated(ctx, cluster, svc, true, exit);
-}
-
-/** Waits for an update (or rollback) to finish and the service to converge; prints the progress. */
-function waitUpdated(ctx: Ctx, cluster: SwarmCluster, svc: Service, rollback: boolean, exit: Exit): void {
-  const eq = ctx.world.eq;
-  let auto = false;
-  const poll = (): void => {
-    const st = svc.updateStatus;
-    if (st !== null && (st.state === 'paused' || st.state === 'rollback_paused')) {
-      println(ctx, `service ${st.state === 'paused' ? 'update' : 'rollback'} paused: ${st.message}`);
-      return exit(1);
-    }
-    if (st !== null && st.state === 'rollback_started' && !rollback) {
-      println(ctx, `rollback: ${st.message} `);
-      rollback = true;
-      auto = true;
-    }
-    const want = desired(cluster, svc);
-    if (cluster.updating(svc) || (st !== null && (st.state === 'updating' || st.state === 'rollback_started')) || !converged(cluster, svc, want)) {
-      eq.after(SEC / 10, poll);
-      return;
-    }
-    println(ctx, `overall progress: ${rollback ? 'rolling back update: ' : ''}${want} out of ${want} tasks `);
-    const tasks = running(cluster, svc).sort((a, b) => a.slot - b.slot);
-    for (let i = 0; i < Math.min(want, tasks.length); i++) {
-      const t = tasks[i]!;
-      const label = svc.spec.mode.kind === 'replicated' ? `${t.slot}/${want}` : t.nodeId!.slice(0, 12);
-      println(ctx, `${label}: running   [==================================================>] `);
-    }
-    println(ctx, 'verify: Service converged ');
-    if (auto) {
-      println(ctx, `service rolled back: ${svc.updateStatus?.message ?? 'rollback completed'}`);
-      return exit(1);
-    }
-    exit(0);
-  };
-  poll();
+  waitConverged(ctx, cluster, svc, exit);
 }
 
 function randomServiceName(cluster: SwarmCluster): string {

@@ -62,9 +62,23 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
   const sw = swarmOf(ctx.world);
   switch (verb) {
     case 'init': {
-      const cmd = subcommand('init').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').option('--default-addr-pool <cidr>').option('--default-addr-pool-mask-length <n>').option('--force-new-cluster');
+      const cmd = subcommand('init').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').option('--data-path-port <port>')
+        .option('--default-addr-pool <cidr>', '', collect, []).option('--default-addr-pool-mask-length <n>').option('--force-new-cluster');
       if (!parseFlags(ctx, cmd, rest, 'swarm init', exit)) return;
-      const o = cmd.opts<{ advertiseAddr?: string; defaultAddrPool?: string; defaultAddrPoolMaskLength?: string }>();
+      const o = cmd.opts<{ advertiseAddr?: string; dataPathAddr?: string; dataPathPort?: string; defaultAddrPool: string[]; defaultAddrPoolMaskLength?: string }>();
+      // pflag's Uint32Var: a value that is not a number is refused before anything is sent.
+      for (const [flag, v] of [['data-path-port', o.dataPathPort], ['default-addr-pool-mask-length', o.defaultAddrPoolMaskLength]] as const) {
+        if (v !== undefined && !/^\d+$/.test(v)) {
+          println(ctx, `invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+          println(ctx, "See 'docker swarm init --help'.");
+          return exit(125);
+        }
+      }
+      const dataAddr = dataPathAddr(d, o.dataPathAddr);
+      if (dataAddr === null) {
+        println(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
+        return exit(1);
+      }
       const addrText = o.advertiseAddr?.split(':')[0];
       const addr = addrText === undefined ? d.host.root.device('eth0')?.primaryAddr() ?? null : parseIp4(addrText);
       if (addr === null) {
@@ -72,7 +86,10 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         return exit(1);
       }
       try {
-        const node = sw.init(d, addr, o.defaultAddrPool ?? null, Number(o.defaultAddrPoolMaskLength ?? 24));
+        const node = sw.init(d, addr, {
+          pools: o.defaultAddrPool, maskLength: o.defaultAddrPoolMaskLength === undefined ? undefined : Number(o.defaultAddrPoolMaskLength),
+          dataPathPort: o.dataPathPort === undefined ? undefined : Number(o.dataPathPort), dataPathAddr: dataAddr === undefined ? undefined : dataAddr,
+        });
         const cluster = sw.cluster!;
         println(ctx, `Swarm initialized: current node (${node.id}) is now a manager.`);
         println(ctx, '');
@@ -87,9 +104,14 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       return;
     }
     case 'join': {
-      const cmd = subcommand('join').option('--token <token>').option('--advertise-addr <addr>').option('--listen-addr <addr>').argument('[remote]');
+      const cmd = subcommand('join').option('--token <token>').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').argument('[remote]');
       if (!parseFlags(ctx, cmd, rest, 'swarm join', exit)) return;
-      const o = cmd.opts<{ token?: string; advertiseAddr?: string }>();
+      const o = cmd.opts<{ token?: string; advertiseAddr?: string; dataPathAddr?: string }>();
+      const dataAddr = dataPathAddr(d, o.dataPathAddr);
+      if (dataAddr === null) {
+        println(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
+        return exit(1);
+      }
       const remote = cmd.args[0];
       if (remote === undefined) {
         println(ctx, '"docker swarm join" requires exactly 1 argument.');
@@ -101,7 +123,7 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const via = managerIp === null ? null : d.host.root.mainTable.lookup(managerIp)?.dev?.primaryAddr() ?? null;
       const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : via ?? d.host.root.device('eth0')?.primaryAddr() ?? null;
       try {
-        const node = sw.join(d, addr ?? 0, o.token ?? '', remote);
+        const node = sw.join(d, addr ?? 0, o.token ?? '', remote, dataAddr);
         println(ctx, `This node joined a swarm as a ${node.role}.`);
         exit(0);
       } catch (e) {
@@ -181,6 +203,52 @@ function nodePretty(cluster: SwarmCluster, n: SwarmNode): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * `--data-path-addr`: an IPv4 address, or an interface whose address is taken (moby
+ * listen_addr.go resolveDataPathAddr); undefined when not given, null when neither.
+ */
+function dataPathAddr(d: Daemon, v: string | undefined): number | undefined | null {
+  if (v === undefined || v === '') return undefined;
+  const ip = parseIp4(v);
+  if (ip !== null) return ip;
+  const dev = d.host.root.device(v);
+  return dev?.primaryAddr() ?? null;
+}
+
+/**
+ * `node ls -f`: the daemon's node filters (19.03 daemon/cluster/filters.go newListNodesFilters:
+ * id and name prefixes, label, membership, role); values of one key are alternatives, keys must
+ * all hold. null (after the daemon's refusal) for an unknown key or role.
+ */
+function nodeFilter(ctx: Ctx, filters: string[]): ((n: SwarmNode) => boolean) | null {
+  const byKey = new Map<string, string[]>();
+  for (const f of filters) {
+    const i = f.indexOf('=');
+    const k = i < 0 ? f : f.slice(0, i);
+    if (!['id', 'label', 'name', 'membership', 'role'].includes(k)) {
+      println(ctx, `Error response from daemon: Invalid filter '${k}'`);
+      return null;
+    }
+    const v = i < 0 ? '' : f.slice(i + 1);
+    if (k === 'role' && v !== '' && v.toLowerCase() !== 'manager' && v.toLowerCase() !== 'worker') {
+      println(ctx, `Error response from daemon: Invalid role filter: '${v}'`);
+      return null;
+    }
+    byKey.set(k, [...(byKey.get(k) ?? []), v]);
+  }
+  const label = (labels: Record<string, string>, v: string): boolean => {
+    const j = v.indexOf('=');
+    return j < 0 ? v in labels : labels[v.slice(0, j)] === v.slice(j + 1);
+  };
+  return (n) => [...byKey].every(([k, vs]) => vs.some((v) => {
+    if (k === 'role') return v === '' || n.role === v.toLowerCase();
+    if (k === 'id') return n.id.startsWith(v);
+    if (k === 'name') return n.hostname.startsWith(v);
+    if (k === 'membership') return v === 'accepted';
+    return label(n.labels, v);
+  }));
+}
+
 export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
   const [verb, ...rest] = args;
   const cluster = managerCluster(ctx, d, exit);
@@ -191,8 +259,10 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
     case 'list': {
       const cmd = subcommand('ls').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []);
       if (!parseFlags(ctx, cmd, rest, 'node ls', exit)) return;
-      const o = cmd.opts<{ quiet?: boolean; format?: string }>();
-      const nodes = [...cluster.nodes.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+      const o = cmd.opts<{ quiet?: boolean; format?: string; filter: string[] }>();
+      const keep = nodeFilter(ctx, o.filter);
+      if (keep === null) return exit(1);
+      const nodes = [...cluster.nodes.values()].filter(keep).sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
       if (o.quiet) {
         for (const n of nodes) println(ctx, n.id);
         return exit(0);

@@ -1,6 +1,8 @@
 // `ip route show|add|del|get`.
 import { formatIp4, parseCidr, parseIp4, prefixMask } from '../../core/addr.js';
 import { routeOutput, selectSource } from '../../kernel/ipv4.js';
+import { cachedPmtu } from '../../kernel/pmtu.js';
+import { SEC } from '../../sim/clock.js';
 import { addRoute, delRoute } from '../../kernel/rtnl.js';
 import { Route, TABLE_LOCAL, TABLE_MAIN } from '../../kernel/route/table.js';
 import type { RouteProto, RouteScope, RouteType } from '../../kernel/route/table.js';
@@ -44,7 +46,11 @@ export function ipRoute(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
     const dev = r.type === 'local' ? 'lo' : r.dev!.name;
     const kind = r.type === 'local' ? 'local ' : '';
     println(ctx, `${kind}${formatIp4(dst)}${r.gateway !== 0 ? ` via ${formatIp4(r.gateway)}` : ''} dev ${dev} src ${formatIp4(src)} `);
-    println(ctx, `    cache ${r.type === 'local' ? '<local> ' : ''}`);
+    // A learnt path MTU (a route exception) shows with its time left (rt_fill_info: RTA_CACHEINFO, RTAX_MTU).
+    const now = ctx.world.eq.now;
+    const pmtu = r.type === 'local' ? 0 : cachedPmtu(ns, dst, now);
+    const exc = pmtu === 0 ? '' : `expires ${Math.max(0, Math.round((ns.pmtu.get(dst)!.expires - now) / SEC))}sec mtu ${pmtu} `;
+    println(ctx, `    cache ${r.type === 'local' ? '<local> ' : ''}${exc}`);
     return exit(0);
   }
   if (verb === 'add' || verb === 'replace' || matches(verb, 'delete') || verb === 'append') {
