@@ -158,13 +158,20 @@ export class ShellCore {
     } finally {
       this.running = false;
     }
+    if (this.interrupted && !c.done) {
+      // ^C as a terminal sends it (the same as a step's `interrupt:`): echoed, then SIGINT to the
+      // foreground job, whose handler may print (ping's statistics) before it exits.
+      term.write('^C');
+      c.interrupt('INT');
+      eq.runWhile(() => !c.done, eq.now);
+      if (c.done && c.code === 130) term.write('\n');
+    }
     eq.runUntil(eq.now);
     let code: number;
     if (c.done) code = c.code;
     else {
       killed = true;
-      // bash prints ^C where the terminal echoes it; the job's status is 128 + SIGINT.
-      this.write(this.interrupted ? '^C\n' : `# stopped: no end within ${COMMAND_LIMIT / SEC} s of simulated time\n`);
+      this.write(this.interrupted ? '\n' : `# stopped: no end within ${COMMAND_LIMIT / SEC} s of simulated time\n`);
       code = 130;
     }
     this.record.run(host.name, line, output, code, this.interrupted ? eq.now - start : null);
