@@ -77,6 +77,16 @@ describe('swarmsim shell', () => {
     expect(r.code).toBe(2);
   });
 
+  it(':view writes the HTML view of the cluster now, with the packets traced in the session', async () => {
+    const page = tmp('view.html');
+    const r = await shell([], `ip netns add red\n:trace 192.168.205.11\n:view ${page}\n`);
+    expect(r.out).toContain(`wrote ${page}: the topology now, and 1 trace from this session`);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain('data-key="swarm-manager/red"');
+    expect(html).toContain('>icmp from swarm-manager/root to 192.168.205.11</button>');
+    expect(html).toContain('[root@swarm-manager ~]# ip netns add red');
+  });
+
   it(':save writes a scenario that swarmsim run replays with every expectation holding', async () => {
     const saved = tmp('saved.yaml');
     const session = 'docker swarm init --advertise-addr 192.168.205.10\nssh swarm-worker1\nip addr show eth0\nping -c 1 192.168.205.99\nexit\n:sleep 3s\ndocker node ls\n:trace 192.168.205.12\n' + `:save ${saved} --expect\n`;
