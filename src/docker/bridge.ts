@@ -14,8 +14,8 @@ import {
 import { tcpProxy } from '../apps/proxy.js';
 import type { Veth } from '../kernel/veth.js';
 import type { Daemon } from './daemon.js';
-import { DockerError } from './daemon.js';
-import { chainLength, ensureChain, ipt, programRule, removeRule } from './firewall.js';
+import { DockerError, gatewayEndpoint } from './daemon.js';
+import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import { shortId } from './ids.js';
 import type { Container, Endpoint, Network } from './model.js';
 
@@ -62,9 +62,10 @@ export function createBridgeNetwork(d: Daemon, net: Network): void {
   const masq = net.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false';
   const subnet = formatCidr(net.subnet!.addr, net.subnet!.len);
   if (net.flags.internal) {
-    programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -s ${subnet} -o ${name} -j DROP`);
+    // setupInternalNetworkRules: the incoming DROP inserted first, then the outgoing one above it.
     programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -d ${subnet} -i ${name} -j DROP`);
-    programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} -o ${name} -j ${icc ? 'ACCEPT' : 'DROP'}`);
+    programRule(root, 'filter', '-I', 'DOCKER-ISOLATION-STAGE-1', `! -s ${subnet} -o ${name} -j DROP`);
+    iccRule(root, name, icc);
     assertForwardJumps(root);
     return;
   }
@@ -73,7 +74,7 @@ export function createBridgeNetwork(d: Daemon, net: Network): void {
     programRule(root, 'nat', '-I', 'POSTROUTING', `-s ${subnet} ! -o ${name} -j MASQUERADE`);
     programRule(root, 'nat', '-I', 'DOCKER', `-i ${name} -j RETURN`);
   }
-  programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} -o ${name} -j ${icc ? 'ACCEPT' : 'DROP'}`);
+  iccRule(root, name, icc);
   programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} ! -o ${name} -j ACCEPT`);
   programRule(root, 'filter', '-I', 'FORWARD', `-o ${name} -j DOCKER`);
   programRule(root, 'filter', '-I', 'FORWARD', `-o ${name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
@@ -83,7 +84,14 @@ export function createBridgeNetwork(d: Daemon, net: Network): void {
   assertForwardJumps(root);
 }
 
-export function removeBridgeNetwork(d: Daemon, net: Network): void {
+/** setup_ip_tables.go setIcc: the ACCEPT between a bridge's ports is inserted at the top of
+ *  FORWARD, the DROP of icc=false appended at its end. */
+function iccRule(root: Netns, name: string, icc: boolean): void {
+  if (icc) programRule(root, 'filter', '-I', 'FORWARD', `-i ${name} -o ${name} -j ACCEPT`);
+  else programRule(root, 'filter', '-A', 'FORWARD', `-i ${name} -o ${name} -j DROP`);
+}
+
+export function removeBridgeNetwork(d: Daemon, net: Network, keepDevice = false): void {
   const root = d.host.root;
   const name = net.bridgeName!;
   const subnet = formatCidr(net.subnet!.addr, net.subnet!.len);
@@ -93,9 +101,12 @@ export function removeBridgeNetwork(d: Daemon, net: Network): void {
     removeRule(root, 'filter', 'FORWARD', r);
   }
   removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-1', `-i ${name} ! -o ${name} -j DOCKER-ISOLATION-STAGE-2`);
+  // An internal network's isolation DROPs (setupInternalNetworkRules with insert=false).
+  removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-1', `! -s ${subnet} -o ${name} -j DROP`);
+  removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-1', `! -d ${subnet} -i ${name} -j DROP`);
   removeRule(root, 'filter', 'DOCKER-ISOLATION-STAGE-2', `-o ${name} -j DROP`);
   const br = root.device(name);
-  if (br !== undefined) deleteDevice(br);
+  if (br !== undefined && !keepDevice) deleteDevice(br);
 }
 
 /** A veth pair named as libnetwork names them: vethXXXXXXX on the host, renamed ethN inside. */
@@ -136,10 +147,13 @@ export function detachBridge(_d: Daemon, _net: Network, ep: Endpoint): void {
   ep.peer = null;
 }
 
-/** Publishes a container's ports on the host (the DOCKER chains) and starts docker-proxy. */
-export function publishPorts(d: Daemon, c: Container): void {
-  const ep = c.endpoints.find((e) => e.network.driver === 'bridge');
-  if (ep === undefined) return;
+/** Publishes a container's ports on the host (the DOCKER chains) through its gateway endpoint
+ *  and starts docker-proxy; returns what removes them again. */
+export function publishPorts(d: Daemon, c: Container): () => void {
+  const ep = gatewayEndpoint(c);
+  const undo: Array<() => void> = [];
+  // sbJoin programs external connectivity only when the network is not internal.
+  if (ep === null || ep.network.flags.internal) return () => undefined;
   const root = d.host.root;
   const br = ep.network.bridgeName!;
   for (const p of c.publish) {
@@ -150,15 +164,17 @@ export function publishPorts(d: Daemon, c: Container): void {
     ipt(root, `-t filter -A DOCKER -d ${ip}/32 ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
     if (p.proto === 'tcp') {
       tcpProxy(root, p.hostPort, ep.ip, p.containerPort);
-      c.stops.push(() => root.sockets.tcpListeners.delete(p.hostPort));
+      undo.push(() => root.sockets.tcpListeners.delete(p.hostPort));
     }
-    c.stops.push(() => {
+    undo.push(() => {
       removeRule(root, 'nat', 'POSTROUTING', `-s ${ip}/32 -d ${ip}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
       removeRule(root, 'nat', 'DOCKER', `${hostIp}! -i ${br} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${ip}:${p.containerPort}`);
       removeRule(root, 'filter', 'DOCKER', `-d ${ip}/32 ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
     });
   }
-  void chainLength;
+  return () => {
+    for (const f of undo.splice(0)) f();
+  };
 }
 
 /** Host ports already published by running containers (a second -p on the same port fails). */

@@ -5,9 +5,10 @@ import { formatIp4, macFromIp, parseCidr, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
-import { setUp } from '../kernel/rtnl.js';
+import { addRoute, delRoute, setUp } from '../kernel/rtnl.js';
+import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { World } from '../kernel/world.js';
-import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
+import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, publishPorts, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
 import { startEmbeddedDns } from './dns.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
@@ -32,6 +33,8 @@ export class DockerError extends Error {
   constructor(
     message: string,
     readonly code = 1,
+    /** A container that was created before the refusal (a start that failed leaves it). */
+    readonly created: Container | null = null,
   ) {
     super(message);
   }
@@ -49,6 +52,8 @@ export interface RunOptions {
   readonly tty: boolean;
   readonly labels: Record<string, string>;
   readonly aliases: string[];
+  /** --dns servers (empty: the host's). */
+  readonly dns?: string[];
   /** --rm */
   readonly rm?: boolean;
   /** --restart */
@@ -111,6 +116,9 @@ export class Daemon {
   /** Options dockerd was started with (cluster store, advertise address). */
   clusterStore: string | null = null;
   clusterAdvertise: string | null = null;
+  /** The host's own files (/etc/hosts, /etc/resolv.conf) the daemon copies or reads for
+   *  containers; given by whoever installs the daemon (the docker layer does not own them). */
+  hostFile: (path: string) => string | undefined = () => undefined;
   /** --insecure-registry / daemon.json "insecure-registries": registries reached over plain HTTP. */
   insecureRegistries: string[] = [];
   /** Those of them daemon.json gave (replaced when it is read again). */
@@ -136,8 +144,9 @@ export class Daemon {
   }
 
   /** dockerd starting: sysctls, the default networks, docker0 and the base iptables rules. */
-  start(): void {
+  start(o: { ranBefore?: boolean } = {}): void {
     if (this.running) return;
+    this.poolStart = 0;
     this.running = true;
     const root = this.host.root;
     // setupIPForwarding: when dockerd has to turn forwarding on, it also sets FORWARD's policy
@@ -149,8 +158,24 @@ export class Daemon {
     root.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
     setupDockerFirewall(root);
     if (this.clusterStore !== null) this.joinClusterStore();
-    if (this.findNetwork('bridge') === null) {
-      this.addNetwork('bridge', 'bridge', 'local', { addr: 0xac110000, len: 16 }, null, {
+    // Clear stale bridge network (daemon_unix.go initNetworkController): every start makes the
+    // default bridge anew, with a new ID; docker0 itself stays, and if it has its address the
+    // new network adopts it, Gateway and all (initBridgeDriver, ElectInterfaceAddresses).
+    const stale = this.findNetworkByName('bridge');
+    if (stale !== null) {
+      // Its rules go with it (docker0 stays): the new network's are inserted on top again,
+      // above those of the user networks restored before it.
+      removeBridgeNetwork(this, stale, true);
+      this.networks.delete(stale.id);
+    }
+    const docker0 = root.device('docker0');
+    // A daemon that ran before has a stale bridge network in its store: the bridge driver
+    // restores it at start (populateNetworks), making docker0 with 172.17.0.1/16 again before
+    // the daemon deletes the network, so initBridgeDriver finds that address. ranBefore says
+    // this boot's first start is such a one, as on the seeds' hosts (their inspect shows it).
+    const adopted = o.ranBefore === true || stale !== null || (docker0 !== undefined && docker0.addrs.some((a) => a.addr === 0xac110001));
+    {
+      const bridge = this.addNetwork('bridge', 'bridge', 'local', { addr: 0xac110000, len: 16 }, null, {
         'com.docker.network.bridge.default_bridge': 'true',
         'com.docker.network.bridge.enable_icc': 'true',
         'com.docker.network.bridge.enable_ip_masquerade': 'true',
@@ -158,6 +183,13 @@ export class Daemon {
         'com.docker.network.bridge.name': 'docker0',
         'com.docker.network.driver.mtu': '1500',
       }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+      bridge.configGateway = adopted;
+    }
+    // registerLinks at restore: a link to a container that no longer exists is dropped.
+    for (const c of this.containers.values()) {
+      for (let i = c.links.length - 1; i >= 0; i--) if (this.findContainer(c.links[i]!.name) === null) c.links.splice(i, 1);
+    }
+    if (this.findNetworkByName('host') === null) {
       this.addNetwork('host', 'host', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       this.addNetwork('none', 'null', 'local', null, null, {}, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
     }
@@ -179,7 +211,7 @@ export class Daemon {
     for (const c of this.containers.values()) {
       if (c.state !== 'running') continue;
       c.runningAtShutdown = true;
-      this.stopContainer(c, 0);
+      this.stopContainer(c, stopExitCode(c));
     }
     this.running = false;
   }
@@ -247,14 +279,19 @@ export class Daemon {
     if (driver === 'overlay') {
       return this.createOverlayNetwork(name, subnet, gateway, o);
     }
+    let auto: Subnet | null = null;
     if (subnet === null) {
       const used = this.usedSubnets();
-      subnet = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
-      if (subnet === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+      auto = this.predefinedPool(used);
+      if (auto === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
     const id = newId(this.rng);
     const options = { ...o.options };
-    return this.addNetwork(name, 'bridge', 'local', subnet, gateway, options, { internal: o.internal, attachable: o.attachable, ingress: false, ipamOptions: {}, labels: o.labels }, id);
+    const net = this.addNetwork(name, 'bridge', 'local', subnet ?? auto!, gateway, options, { internal: o.internal, attachable: o.attachable, ingress: false, ipamOptions: {}, labels: o.labels }, id);
+    // buildIpamResources: a user's --subnet is shown as configured (with --gateway, if given);
+    // a pool the daemon chose is shown with the gateway it allocated.
+    net.configGateway = subnet === null || gateway !== null;
+    return net;
   }
 
   /** Overlay networks need a cluster store (or swarm mode). */
@@ -356,12 +393,30 @@ export class Daemon {
     const existing = this.findNetworkByName('docker_gwbridge');
     if (existing !== null) return existing;
     const used = this.usedSubnets();
-    const subnet = localPoolCandidates().find((s) => !used.some((u) => overlaps(u, s)))!;
+    const subnet = this.predefinedPool(used)!;
     return this.addNetwork('docker_gwbridge', 'bridge', 'local', subnet, null, {
       'com.docker.network.bridge.enable_icc': 'false',
       'com.docker.network.bridge.enable_ip_masquerade': 'true',
       'com.docker.network.bridge.name': 'docker_gwbridge',
     }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
+  }
+
+  /** Where the next search of the predefined local pools starts (ipam allocator.go
+   *  predefinedStartIndices): past the last pool given, so a pool freed by `network rm` is not
+   *  given again until the list wraps. In memory: every daemon start begins at the first. */
+  private poolStart = 0;
+
+  /** getPredefinedPool: the first free predefined pool from the start index, which then moves
+   *  past it (updateStartIndex). */
+  private predefinedPool(used: Subnet[]): Subnet | null {
+    const all = localPoolCandidates();
+    const start = this.poolStart >= all.length ? 0 : this.poolStart;
+    const rotated = [...all.slice(start), ...all.slice(0, start)];
+    const i = rotated.findIndex((s) => !used.some((u) => overlaps(u, s)));
+    if (i < 0) return null;
+    const next = start + i + 1;
+    this.poolStart = next >= all.length ? 0 : next;
+    return rotated[i]!;
   }
 
   findNetworkByName(name: string): Network | null {
@@ -437,6 +492,8 @@ export class Daemon {
     const c = new Container(id, name, ref, spec!, o.cmd.length > 0 ? o.cmd : spec!.cmd, env, this.now, hostname, mode, sandbox, sandboxKey, o.tty, publish, links, o.labels);
     c.imageId = this.images.get(key)!;
     c.files.mounts = this.mount(o.mounts ?? [], spec!);
+    c.dns = o.dns ?? [];
+    c.hostConfigMode = o.network ?? 'default';
     c.autoRemove = o.rm === true;
     c.restartPolicy = o.restart ?? 'no';
     c.attached = o.attached === true;
@@ -456,14 +513,13 @@ export class Daemon {
       }
     }
     this.writeFiles(c);
-    for (const p of publish) {
-      if (hostPortTaken(this, p.hostPort, p.proto)) {
-        const ep = c.endpoints[0];
-        for (const e of [...c.endpoints]) this.disconnect(c, e.network);
-        throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: Error response from daemon: driver failed programming external connectivity on endpoint ${c.name} (${ep?.id ?? ''}): Bind for 0.0.0.0:${p.hostPort} failed: port is already allocated.`, 125);
-      }
+    try {
+      this.startContainer(c);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      // run is create then start: the CLI has printed the new ID; the start's error has no usage hint.
+      throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: Error response from daemon: ${e.message}.`, 125, c);
     }
-    this.startContainer(c);
     return { container: c, pulled };
   }
 
@@ -575,14 +631,22 @@ export class Daemon {
     if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
     if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
-    ep.ifname = ifname ?? `eth${c.endpoints.length}`;
-    if (net.driver === 'bridge') attachBridge(this, net, ep, gateway && c.endpoints.length === 0);
+    ep.ifname = ifname ?? `eth${c.nextIfIndex++}`;
+    const before = gatewayEndpoint(c);
+    if (net.driver === 'bridge') attachBridge(this, net, ep, c.networkMode === 'swarm' && gateway && c.endpoints.length === 0);
     else this.attachOther(net, ep, c);
     net.endpoints.set(c.id, ep);
     c.endpoints.push(ep);
+    if (c.networkMode !== 'swarm') this.moveGateway(c, before);
     // An overlay provides no gateway: the sandbox gets a docker_gwbridge leg (needDefaultGW).
     if (gateway && net.driver === 'overlay' && !net.flags.internal) attachGatewayBridge(this, c);
-    if (c.state === 'running') this.writeFiles(c);
+    if (c.state === 'running') {
+      // A running sandbox's files are edited, not rewritten: the join adds the address line
+      // (sandbox.updateHostsFile), a first user network starts the embedded DNS and rebuilds
+      // resolv.conf (startResolver → rebuildDNS).
+      c.files.set('/etc/hosts', (c.files.get('/etc/hosts') ?? '') + `${formatIp4(ep.ip)}\t${c.hostname}\n`);
+      if (usesEmbeddedDns(net)) c.files.set('/etc/resolv.conf', this.resolvConf(c));
+    }
     if (!net.isDefaultBridge) startEmbeddedDns(this, c);
     return ep;
   }
@@ -604,47 +668,125 @@ export class Daemon {
     const i = c.endpoints.findIndex((e) => e.network === net);
     if (i < 0) throw new DockerError(`Error response from daemon: container ${c.id} is not connected to network ${net.name}`);
     const ep = c.endpoints[i]!;
+    if (c.state === 'running') c.files.set('/etc/hosts', hostsAfterLeave(c.files.get('/etc/hosts') ?? '', net, ep));
+    this.releaseEndpoint(c, ep);
+  }
+
+  /** A start that fails: the container keeps its state, its endpoints are released (resolv.conf
+   *  stays as the sandbox was first set up), its exit code becomes 128 unless it has one
+   *  (daemon/start.go: `if container.ExitCode() == 0 { SetExitCode(128) }`). */
+  private failStart(c: Container, message: string): never {
+    for (const e of [...c.endpoints]) {
+      if (e.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: e.network.name, aliases: e.aliases });
+      this.releaseEndpoint(c, e);
+    }
+    c.files.set('/etc/resolv.conf', this.resolvConf(c));
+    if (c.exitCode === 0) c.exitCode = 128;
+    throw new DockerError(message);
+  }
+
+  /** An endpoint's plumbing and address given back. */
+  private releaseEndpoint(c: Container, ep: Endpoint): void {
+    const net = ep.network;
+    const before = gatewayEndpoint(c);
+    if (before === ep) this.unpublish(c);
     if (net.driver === 'bridge') detachBridge(this, net, ep);
     else this.detachOther(net, ep);
     net.pool?.release(ep.ip);
     net.endpoints.delete(c.id);
-    c.endpoints.splice(i, 1);
-    if (c.state === 'running') this.writeFiles(c);
+    c.endpoints.splice(c.endpoints.indexOf(ep), 1);
+    if (c.networkMode !== 'swarm') this.moveGateway(c, before === ep ? null : before);
+  }
+
+  /**
+   * External connectivity follows the gateway endpoint (endpoint.go sbJoin/sbLeave: when
+   * getGatewayEndpoint changes, RevokeExternalConnectivity on the old one and
+   * ProgramExternalConnectivity on the new): the sandbox's default route and, for a running
+   * container, its published ports move to the new one.
+   */
+  private moveGateway(c: Container, before: Endpoint | null): void {
+    const after = gatewayEndpoint(c);
+    if (after === before) return;
+    if (before !== null) {
+      this.unpublish(c);
+      delRoute(c.sandbox, TABLE_MAIN, (r) => r.len === 0);
+    }
+    if (after === null) return;
+    const dev = c.sandbox.device(after.ifname);
+    if (dev !== undefined) addRoute(c.sandbox, new Route('unicast', 0, 0, dev, after.network.gateway!, 0, 'global', 'boot', 0, TABLE_MAIN));
+    if (c.state === 'running') c.unpublish = publishPorts(this, c);
+  }
+
+  private unpublish(c: Container): void {
+    c.unpublish?.();
+    c.unpublish = null;
+  }
+
+  /** resolv.conf as libnetwork writes it (sandbox_dns_unix.go setupDNS/rebuildDNS): a container
+   *  on a user network asks the embedded DNS; otherwise --dns, or the host's nameservers without
+   *  the local ones (resolvconf.FilterResolvDNS), or Google's when none is left. */
+  private resolvConf(c: Container): string {
+    if (c.endpoints.some((e) => usesEmbeddedDns(e.network))) return 'nameserver 127.0.0.11\noptions ndots:0\n';
+    if (c.dns.length > 0) return c.dns.map((d) => `nameserver ${d}\n`).join('');
+    const host = (this.hostFile('/etc/resolv.conf') ?? '').split('\n').filter((l) => /^\s*nameserver\s/.test(l) && !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+    return host.length > 0 ? host.map((l) => l.trim() + '\n').join('') : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
   }
 
   /** /etc/hosts, /etc/resolv.conf and /etc/hostname, as the daemon writes them for a container. */
   writeFiles(c: Container): void {
+    // --network host: the host's own files, copied (buildHostsFile, setupDNS for the default sandbox).
+    if (c.networkMode === 'host') {
+      c.files.set('/etc/hosts', this.hostFile('/etc/hosts') ?? '');
+      c.files.set('/etc/hostname', `${c.hostname}\n`);
+      c.files.set('/etc/resolv.conf', c.dns.length > 0 ? c.dns.map((d) => `nameserver ${d}\n`).join('') : (this.hostFile('/etc/resolv.conf') ?? ''));
+      return;
+    }
     let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
     for (const l of c.links) {
       const t = this.findContainer(l.name);
       const ip = t?.endpoints.find((e) => e.network.isDefaultBridge)?.ip ?? t?.endpoints[0]?.ip;
-      if (t !== undefined && t !== null && ip !== undefined) hosts += `${formatIp4(ip)}\t${l.alias === t.name ? '' : `${l.alias} `}${t.shortId} ${t.name}\n`;
+      // container_operations.go buildSandboxOptions: "alias hostname", and the name unless it is the alias.
+      if (t !== undefined && t !== null && ip !== undefined) hosts += `${formatIp4(ip)}\t${l.alias} ${t.hostname}${l.alias === t.name ? '' : ` ${t.name}`}\n`;
     }
-    if (c.networkMode === 'host') {
-      hosts = this.host.name === c.hostname ? hosts : hosts;
-    } else if (c.endpoints.length > 0) {
-      hosts += `${formatIp4(c.endpoints[0]!.ip)}\t${c.hostname}\n`;
-    }
+    // One line per joined endpoint, in join order (sandbox.updateHostsFile at each join).
+    for (const ep of c.endpoints) hosts += `${formatIp4(ep.ip)}\t${c.hostname}\n`;
     c.files.set('/etc/hosts', hosts);
     c.files.set('/etc/hostname', `${c.hostname}\n`);
-    const userNet = c.endpoints.some((e) => !e.network.isDefaultBridge && !e.network.flags.ingress && e.network.name !== 'docker_gwbridge');
-    c.files.set('/etc/resolv.conf', userNet ? 'nameserver 127.0.0.11\noptions ndots:0\n' : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    c.files.set('/etc/resolv.conf', this.resolvConf(c));
   }
 
   startContainer(c: Container): void {
     if (c.state === 'running') return;
     c.manuallyStopped = false;
-    // The networks released at the last stop are joined again, in their order (new endpoints,
-    // new addresses from IPAM; a swarm network through a new network attachment).
+    // The networks released at the last stop are joined again in a new sandbox (new endpoints,
+    // new addresses from IPAM; a swarm network through a new network attachment), the default
+    // bridge first (container_operations.go allocateNetwork); the sandbox names interfaces from
+    // eth0 again.
     const nets = c.releasedNets.splice(0);
-    for (const s of nets) {
+    if (nets.length > 0) c.nextIfIndex = 0;
+    for (const s of [...nets.filter((n) => n.name === 'bridge'), ...nets.filter((n) => n.name !== 'bridge')]) {
       const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
       if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
       const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
       this.connect(c, net, s.aliases, ip);
     }
     if (nets.length > 0) this.writeFiles(c);
+    // setupLinkedContainers: every linked container must be running.
+    for (const l of c.links) {
+      const t = this.findContainer(l.name);
+      if (t === null || t.state !== 'running') this.failStart(c, `Cannot link to a non running container: /${l.name} AS /${c.name}/${l.alias}`);
+    }
+    // ProgramExternalConnectivity: a host port another running container holds fails the start.
+    const gw = gatewayEndpoint(c);
+    if (gw !== null && !gw.network.flags.internal) {
+      for (const p of c.publish) {
+        if (p.hostPort !== 0 && hostPortTaken(this, p.hostPort, p.proto)) {
+          this.failStart(c, `driver failed programming external connectivity on endpoint ${c.name} (${gw.id}): Bind for 0.0.0.0:${p.hostPort} failed: port is already allocated`);
+        }
+      }
+    }
     c.state = 'running';
+    c.exitCode = 0;
     c.started = this.now;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
     startProcess(this, c);
@@ -666,6 +808,8 @@ export class Daemon {
       for (const ep of [...c.endpoints]) {
         // The docker_gwbridge leg serves the overlays; it comes back with them on start.
         if (ep.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: ep.network.name, aliases: ep.aliases });
+        // Each endpoint leaves as on a disconnect (sbLeave), editing the hosts file the same way.
+        c.files.set('/etc/hosts', hostsAfterLeave(c.files.get('/etc/hosts') ?? '', ep.network, ep));
         this.disconnect(c, ep.network);
       }
       if (swarm) this.swarmDetach?.(c);
@@ -745,4 +889,50 @@ function containerEnv(spec: ImageSpec, tag: string, user: readonly string[]): Ma
     env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
   }
   return env;
+}
+
+/** Networks whose containers get the embedded DNS server: user-defined ones. */
+function usesEmbeddedDns(net: Network): boolean {
+  return !net.isDefaultBridge && !net.flags.ingress && net.name !== 'docker_gwbridge';
+}
+
+/**
+ * /etc/hosts after an endpoint leaves a network with service discovery: libnetwork deletes the
+ * records of every other name on that network (network.getSvcRecords skips only the endpoint's
+ * own name), and etchosts.Delete drops each line that ends in a tab and such a name — so the
+ * container's own lines go too when its hostname is one of its aliases (the short ID).
+ */
+function hostsAfterLeave(hosts: string, net: Network, leaving: Endpoint): string {
+  if (net.isDefaultBridge) return hosts;
+  const names = new Set<string>();
+  for (const ep of net.endpoints.values()) for (const n of [ep.name, ...ep.aliases, ep.key.slice(0, 12)]) names.add(n);
+  names.delete(leaving.name);
+  return hosts.split('\n').filter((l) => l === '' || l.startsWith('#') || ![...names].some((n) => l.endsWith(`\t${n}`))).join('\n');
+}
+
+/** What a stop leaves as the exit code: a server exits on SIGTERM (0); a shell that is PID 1
+ *  ignores it (the kernel drops default-action signals to a namespace's init), so after the
+ *  timeout it is killed (137). */
+export function stopExitCode(c: Container): number {
+  return c.spec.daemon && !c.spec.pid1IgnoresTerm ? 0 : 137;
+}
+
+/**
+ * The endpoint that gives a container its default route and published ports: of its endpoints
+ * with a gateway, the first in libnetwork's order (sandbox.go endpoint.Less: not on
+ * docker_gwbridge, not internal, then by network name) — so joining a network whose name sorts
+ * before the current one's moves them (`back-tier` before `bridge`). Swarm tasks keep their
+ * first network's (their legs are set up by the agent).
+ */
+export function gatewayEndpoint(c: Container): Endpoint | null {
+  if (c.networkMode === 'swarm') return c.endpoints.find((e) => e.network.driver === 'bridge') ?? null;
+  // An internal bridge network still gives its gateway (bridge.go Join sets it for every
+  // bridge network); it only sorts after the others.
+  const key = (e: Endpoint): string => `${e.network.flags.internal ? 1 : 0} ${e.network.name}`;
+  let best: Endpoint | null = null;
+  for (const e of c.endpoints) {
+    if (e.network.driver !== 'bridge' || e.network.name === 'docker_gwbridge') continue;
+    if (best === null || key(e) < key(best)) best = e;
+  }
+  return best;
 }

@@ -9,6 +9,7 @@ import { dnsServe } from '../apps/dns.js';
 import type { Daemon } from './daemon.js';
 import { ensureChain, programRule } from './firewall.js';
 import type { Container } from './model.js';
+import type { Netns } from '../kernel/netns.js';
 
 export const RESOLVER_IP: Ip4 = 0x7f00000b; // 127.0.0.11
 export const RESP_TTL = 600;
@@ -52,19 +53,29 @@ export function reverseInContainer(d: Daemon, c: Container, ip: Ip4): string | n
 export function startEmbeddedDns(d: Daemon, c: Container): void {
   if (started.has(c)) return;
   started.add(c);
-  const ns = c.sandbox;
+  startResolver(d, c.sandbox, (name) => resolveInContainer(d, c, name), (ip) => reverseInContainer(d, c, ip));
+}
+
+/**
+ * sandbox.startResolver: the resolver's two sockets on 127.0.0.11 at random ports and the NAT
+ * that maps port 53 to them (resolver.SetupFunc). Every sandbox whose endpoints do not disable
+ * resolution gets one — containers on user networks, and also the ingress sandbox, whose
+ * endpoints the daemon creates without CreateOptionDisableResolution.
+ */
+export function startResolver(d: Daemon, ns: Netns, answer: (name: string) => Ip4[] | null, reverse: (ip: Ip4) => string | null): void {
   const draw = (n: number): number => d.rng.below(n);
   const udpPort = ns.sockets.ephemeralPort(draw);
   dnsServe(ns, RESOLVER_IP, udpPort, (name) => {
-    const addrs = resolveInContainer(d, c, name);
+    const addrs = answer(name);
     return addrs === null ? null : { addrs, ttl: RESP_TTL };
-  }, (ip) => reverseInContainer(d, c, ip));
+  }, reverse);
   let tcpPort = ns.sockets.ephemeralPort(draw);
   if (tcpPort === udpPort) tcpPort = udpPort === 60999 ? 32768 : udpPort + 1;
   ensureChain(ns, 'nat', 'DOCKER_OUTPUT');
   ensureChain(ns, 'nat', 'DOCKER_POSTROUTING');
-  programRule(ns, 'nat', '-A', 'OUTPUT', '-d 127.0.0.11/32 -j DOCKER_OUTPUT');
-  programRule(ns, 'nat', '-A', 'POSTROUTING', '-d 127.0.0.11/32 -j DOCKER_POSTROUTING');
+  // resolver_unix.go: the jumps inserted at the top of OUTPUT and POSTROUTING.
+  programRule(ns, 'nat', '-I', 'OUTPUT', '-d 127.0.0.11/32 -j DOCKER_OUTPUT');
+  programRule(ns, 'nat', '-I', 'POSTROUTING', '-d 127.0.0.11/32 -j DOCKER_POSTROUTING');
   programRule(ns, 'nat', '-A', 'DOCKER_OUTPUT', `-d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 127.0.0.11:${tcpPort}`);
   programRule(ns, 'nat', '-A', 'DOCKER_OUTPUT', `-d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:${udpPort}`);
   programRule(ns, 'nat', '-A', 'DOCKER_POSTROUTING', `-s 127.0.0.11/32 -p tcp -m tcp --sport ${tcpPort} -j SNAT --to-source :53`);

@@ -41,6 +41,8 @@ export interface ImageSpec {
   readonly volumes?: readonly string[];
   /** The image's own ENV lines for a tag (mysql's MYSQL_VERSION tells its client which release it is). */
   readonly env?: (tag: string) => string[];
+  /** A server that is PID 1 without a SIGTERM handler (busybox httpd): `docker stop` kills it. */
+  readonly pid1IgnoresTerm?: boolean;
   /** A broken image: its process exits with this code this long after starting. */
   readonly crash?: { readonly code: number; readonly after: number };
   /** Files the image holds beyond the behaviour (what a build's ADD/COPY put in), by absolute path. */

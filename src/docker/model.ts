@@ -36,6 +36,12 @@ export class Network {
     readonly flags: { internal: boolean; attachable: boolean; ingress: boolean; ipamOptions: Record<string, string> | null; labels: Record<string, string> },
   ) {}
 
+  /** Whether `docker network inspect` lists the gateway in IPAM.Config: always for networks a
+   *  user creates; for the default bridge only when docker0 already had its address when the
+   *  daemon started (daemon_unix.go initBridgeDriver: a pool elected from the predefined ones
+   *  has no host part, so no Gateway is configured; the bridge's own address has one). */
+  configGateway = true;
+
   get isDefaultBridge(): boolean {
     return this.options['com.docker.network.bridge.default_bridge'] === 'true';
   }
@@ -98,6 +104,15 @@ export class Container {
   runningAtShutdown = false;
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
+  /** The next ethN the sandbox names an interface (osl nextIfIndex: never reused within a
+   *  sandbox, so a network joined after a disconnect gets eth1; a new sandbox starts at 0). */
+  nextIfIndex = 0;
+  /** Removes the published ports' rules and proxies (set while they are programmed). */
+  unpublish: (() => void) | null = null;
+  /** HostConfig.NetworkMode as given: `default` when no --network was (it means the bridge). */
+  hostConfigMode = 'default';
+  /** --dns servers. */
+  dns: string[] = [];
   /** Creation order on this daemon: `docker ps` lists newest first even within one instant. */
   seq = 0;
   /** --rm: the daemon removes the container once its process ends. */

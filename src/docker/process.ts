@@ -82,7 +82,7 @@ export function startProcess(d: Daemon, c: Container): void {
       else ns.sockets.unbindUdp(p.port);
     });
   }
-  publishPorts(d, c);
+  c.unpublish = publishPorts(d, c);
   if (spec.crash !== undefined) {
     const crash = spec.crash;
     const t = d.world.eq.after(Math.max(1, crash.after), () => d.stopContainer(c, crash.code));
@@ -97,5 +97,7 @@ function exitSoon(d: Daemon, c: Container, code: number): void {
 }
 
 export function stopProcess(_d: Daemon, c: Container): void {
+  c.unpublish?.();
+  c.unpublish = null;
   for (const f of c.stops.splice(0)) f();
 }

@@ -11,6 +11,7 @@ import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import { addAddress, addRoute, delAddress, setUp } from '../kernel/rtnl.js';
 import { tcpListen } from '../kernel/tcp.js';
 import type { Daemon } from './daemon.js';
+import { startResolver } from './dns.js';
 import { DOCKER_NETNS_DIR, DockerError } from './daemon.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import type { Subnet } from './ipam.js';
@@ -194,6 +195,8 @@ export class SwarmDataplane {
       const gw = d.gatewayBridge();
       const ep = d.attachSandbox(gw, ns, 'ingress-sbox', 'gateway_ingress-sbox', null, 'eth1');
       addRoute(ns, new Route('unicast', 0, 0, ns.device(ep.ifname)!, gw.gateway!, 0, 'global', 'boot', 0, TABLE_MAIN));
+      // Its endpoints keep name resolution on, so it gets the embedded DNS and its NAT rules too.
+      startResolver(d, ns, () => null, () => null);
     } else {
       // "Load balancing endpoints should never have a default gateway": one leg, no gwbridge.
       d.attachSandbox(net, ns, `lb-${dn.name}`, `${dn.name}-endpoint`, dn.nodeIp, 'eth0');

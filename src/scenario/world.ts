@@ -47,10 +47,13 @@ export function buildWorld(sc: Scenario): World {
     if (!h.docker) continue;
     const host = world.hosts.get(h.name)!;
     const d = docker.install(host, false);
+    const files = filesOf(host);
+    d.hostFile = (path) => files.get(path);
     const err = applyDockerdOptions(d, h.dockerd.split(/\s+/).filter((w) => w !== ''));
     if (err !== null) throw new InputError(`dockerd: ${err}`, h.line, h.col);
     applyDaemonJson(d, filesOf(host));
-    d.start();
+    // The seeds' machines had run dockerd before (their default bridge shows its Gateway).
+    d.start({ ranBefore: true });
   }
   return world;
 }

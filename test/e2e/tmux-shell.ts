@@ -53,7 +53,7 @@ try {
   keys('ping -c 100 192.168.205.10', 'Enter');
   waitFor('a paced ping prints as it goes', /icmp_seq=3 ttl=64/);
   keys('C-c');
-  waitFor('^C interrupts it and gives the prompt back', /\^C\n\[root@swarm-worker2 ~\]# ?$/m);
+  waitFor('^C interrupts it: ping prints its statistics and the prompt comes back', /\^C\n--- 192\.168\.205\.10 ping statistics ---\n\d+ packets transmitted, \d+ received, 0% packet loss, time \d+ms\nrtt min\/avg\/max\/mdev = [\d./]+ ms\n\[root@swarm-worker2 ~\]# ?$/m);
   keys('Up');
   waitFor('the up arrow recalls the last command', /\[root@swarm-worker2 ~\]# ping -c 100 192\.168\.205\.10$/m);
   keys('C-u', 'exit', 'Enter');

@@ -14,7 +14,9 @@ import type { ProbeProto } from '../../scenario/probe.js';
 import { COMMAND_LIMIT, containerNamespace } from '../../scenario/run.js';
 import { UnknownCommand, startIn } from '../../shell/exec.js';
 import type { Session } from '../../shell/program.js';
-import { renderTraceText } from '../../trace/render.js';
+import { renderTraceText, traceJson } from '../../trace/render.js';
+import type { ViewTrace } from '../../view/html.js';
+import { writeFileSync } from 'node:fs';
 import { dockerOf } from '../../docker/engine.js';
 import { Recorder } from './save.js';
 
@@ -43,17 +45,26 @@ export class ShellCore {
   private running = false;
   lastCode = 0;
   readonly record: Recorder;
+  /** What the session printed, and the packets it traced (for `:view`). */
+  private transcript = '';
+  private readonly traces: ViewTrace[] = [];
+  private pending: Promise<void> | null = null;
 
   constructor(
     readonly world: World,
     private readonly sessions: ReadonlyMap<string, Session>,
     first: string,
-    private readonly write: (text: string) => void,
+    private readonly out: (text: string) => void,
     readonly pace: Pace,
     recorder: Recorder,
   ) {
     this.hosts = [first];
     this.record = recorder;
+  }
+
+  private write(text: string): void {
+    this.transcript += text;
+    this.out(text);
   }
 
   get host(): Host {
@@ -82,7 +93,13 @@ export class ShellCore {
   async line(text: string): Promise<LineResult> {
     const line = text.trim();
     if (line === '') return { code: null, quit: false };
-    if (line.startsWith(':')) return { code: (this.lastCode = this.meta(line)), quit: false };
+    this.transcript += `${this.prompt}${line}\n`;
+    if (line.startsWith(':')) {
+      const code = (this.lastCode = this.meta(line));
+      if (this.pending !== null) await this.pending;
+      this.pending = null;
+      return { code, quit: false };
+    }
     const words = line.split(/\s+/);
     if (words[0] === 'ssh' && this.session.depth === 1) return { code: this.ssh(words.slice(1)), quit: false };
     if (words[0] === 'exit' && words.length === 1 && this.session.depth === 1) {
@@ -158,13 +175,20 @@ export class ShellCore {
     } finally {
       this.running = false;
     }
+    if (this.interrupted && !c.done) {
+      // ^C as a terminal sends it (the same as a step's `interrupt:`): echoed, then SIGINT to the
+      // foreground job, whose handler may print (ping's statistics) before it exits.
+      term.write('^C');
+      c.interrupt('INT');
+      eq.runWhile(() => !c.done, eq.now);
+      if (c.done && c.code === 130) term.write('\n');
+    }
     eq.runUntil(eq.now);
     let code: number;
     if (c.done) code = c.code;
     else {
       killed = true;
-      // bash prints ^C where the terminal echoes it; the job's status is 128 + SIGINT.
-      this.write(this.interrupted ? '^C\n' : `# stopped: no end within ${COMMAND_LIMIT / SEC} s of simulated time\n`);
+      this.write(this.interrupted ? '\n' : `# stopped: no end within ${COMMAND_LIMIT / SEC} s of simulated time\n`);
       code = 130;
     }
     this.record.run(host.name, line, output, code, this.interrupted ? eq.now - start : null);
@@ -198,6 +222,8 @@ export class ShellCore {
         return this.trace(args);
       case ':save':
         return this.save(args);
+      case ':view':
+        return this.view(args);
       default:
         this.write(`${cmd}: unknown; :help lists the commands\n`);
         return 2;
@@ -222,7 +248,9 @@ export class ShellCore {
     const ns = this.session.env.ns;
     const where = this.placeOf(ns);
     const title = `${proto} from ${this.host.name}/${ns.label} to ${to}`;
-    this.write(renderTraceText(title, sendProbe(this.world, ns, dst, port, proto)));
+    const trace = sendProbe(this.world, ns, dst, port, proto);
+    this.traces.push(traceJson(title, trace) as ViewTrace);
+    this.write(renderTraceText(title, trace));
     this.record.trace(this.host.name, where, m[1]!, port, proto);
     return 0;
   }
@@ -234,6 +262,24 @@ export class ShellCore {
     const d = dockerOf(this.world).daemon(this.host);
     for (const c of d?.containers.values() ?? []) if (containerNamespace(this.world, this.host, c.id) === ns) return { container: c.name };
     return {};
+  }
+
+  /** `:view FILE`: the HTML page of `swarmsim view` for the cluster as it is now, with the
+   *  packets traced in this session. */
+  private view(args: string[]): number {
+    const file = args[0] ?? 'report.html';
+    const traces = this.traces.slice();
+    // The page is built asynchronously (the layout engine); the prompt waits for it in line().
+    this.pending = import('../view.js')
+      .then(({ pageOf }) => pageOf('swarmsim shell', this.transcript, this.world, traces))
+      .then((html) => {
+        writeFileSync(file, html);
+        this.write(`wrote ${file}: the topology now, and ${traces.length} trace${traces.length === 1 ? '' : 's'} from this session\n`);
+      })
+      .catch((e: unknown) => {
+        this.write(`:view: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      });
+    return 0;
   }
 
   private save(args: string[]): number {
@@ -265,6 +311,7 @@ const HELP = `Type the commands you would type on the host (ip, iptables, docker
   :sleep DURATION      advance the simulated clock (5s, 200ms, 2m)
   :trace IP[:PORT] [--proto icmp|tcp|udp]
                        trace one packet from here (this host, namespace or container)
+  :view [FILE]         write the HTML view (default report.html): the topology now, this session's traces
   :save FILE [--expect]
                        write the session as a scenario (--expect: each output as an expectation)
   :help                this text

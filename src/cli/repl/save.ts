@@ -3,7 +3,6 @@
 // that each command still prints what it printed).
 import { writeFileSync } from 'node:fs';
 import { Scalar, YAMLMap, YAMLSeq, isSeq, parseDocument } from 'yaml';
-import { SEC } from '../../sim/clock.js';
 
 type Recorded =
   | { kind: 'run'; on: string; run: string; output: string; exit: number; interruptedAfter: number | null }
@@ -47,11 +46,14 @@ export class Recorder {
       if (s.kind === 'sleep') steps.add(doc.createNode({ sleep: s.text }));
       else if (s.kind === 'trace') steps.add(doc.createNode({ trace: { on: s.on, ...s.where, to: s.port === 0 ? s.to : `${s.to}:${s.port}`, proto: s.proto } }));
       else if (s.interruptedAfter !== null) {
-        // A scenario step cannot press ^C: the command stays in the file as a comment and the time
-        // it ran for as a sleep, so the clock (and what follows) replays the same.
-        const pause = doc.createNode({ sleep: `${Math.max(1, Math.round(s.interruptedAfter / 1e6))}ms` });
-        pause.commentBefore = ` on ${s.on}: ${s.run}   (interrupted with ^C after ${(s.interruptedAfter / SEC).toFixed(3)} s)`;
-        steps.add(pause);
+        // ^C after the time it ran: the step's `interrupt:` (its output as the expectation with
+        // --expect, and the status ^C left it: 130, or what the command's handler exited with).
+        const e: Record<string, unknown> = { exit: s.exit };
+        if (expect && s.output.trim() !== '') e['stdout'] = s.output;
+        const node = doc.createNode({ run: s.run, on: s.on, interrupt: `${Math.max(1e-6, s.interruptedAfter / 1e6)}ms`, expect: e }) as YAMLMap;
+        const out = (node.get('expect') as YAMLMap).get('stdout', true) as Scalar | undefined;
+        if (out !== undefined && s.output.includes('\n')) out.type = Scalar.BLOCK_LITERAL;
+        steps.add(node);
       } else {
         const e: Record<string, unknown> = {};
         if (s.exit !== 0) e['exit'] = s.exit;

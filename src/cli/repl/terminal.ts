@@ -18,7 +18,7 @@ export interface TerminalOptions {
 }
 
 /** The words the interactive shell adds to the emulated commands. */
-const OWN_WORDS = ['ssh', 'exit', ':hosts', ':sleep', ':trace', ':save', ':help'];
+const OWN_WORDS = ['ssh', 'exit', ':hosts', ':sleep', ':trace', ':save', ':view', ':help'];
 const HISTORY_SIZE = 1000;
 
 function loadHistory(file: string | null): string[] {

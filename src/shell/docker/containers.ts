@@ -3,7 +3,7 @@ import { compileRegex, isPatternError } from '../../core/regex.js';
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { DockerError } from '../../docker/daemon.js';
+import { DockerError, stopExitCode } from '../../docker/daemon.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
@@ -12,6 +12,7 @@ import { parseImageRef } from '../../docker/images.js';
 import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
 import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy } from './validate.js';
 import type { Container } from '../../docker/model.js';
+import { formatIp4 } from '../../core/addr.js';
 import { longRunning } from '../../docker/process.js';
 import { lookupProgram } from '../registry.js';
 import { findImage, imageJson } from './imagecmd.js';
@@ -36,10 +37,11 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .option('-v, --volume <spec>', '', collect, [])
     .option('--mount <spec>', '', collect, [])
     .option('--restart <policy>')
+    .option('--dns <ip>', '', collect, [])
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[] }>();
+  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[] }>();
   const [image, ...rest] = cmd.args;
   // What the CLI refuses before asking the daemon, then what the daemon refuses on create.
   const restart = o.restart === undefined ? null : checkRestartPolicy(o.restart);
@@ -69,12 +71,26 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     const argv = rest.length > 0 ? rest : spec?.cmd ?? [];
     const interactiveShell = !detach && !!o.tty && !!o.interactive && shellCmd(argv);
     const foregroundCmd = !detach && !interactiveShell && spec !== null && !spec.daemon && argv.length > 0 && !shellCmd(argv) && !longRunning(argv) && lookupProgram(argv[0]!.replace(/^\/(usr\/)?(s?bin)\//, ''), spec.shell) !== undefined;
-    const { container, pulled } = d.run({
-      image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
-      hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-      mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
-      rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no',
-    });
+    let ran: ReturnType<Daemon['run']>;
+    try {
+      ran = d.run({
+        image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
+        hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns,
+        mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
+      });
+    } catch (e) {
+      // Detached, the CLI prints the ID as soon as the container is created (run.go), before
+      // the start that failed.
+      if (e instanceof DockerError && e.created !== null && detach) {
+        const [pull, rest2] = splitPulled(e.message);
+        for (const l of pull) println(ctx, l);
+        println(ctx, e.created.id);
+        throw new DockerError(rest2, e.code);
+      }
+      throw e;
+    }
+    const { container, pulled } = ran;
     for (const l of pulled) println(ctx, l);
     if (detach) {
       println(ctx, container.id);
@@ -145,7 +161,7 @@ function runMain(ctx: Ctx, d: Daemon, c: Container, argv: string[], tty: boolean
   }, term);
 }
 
-function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void): void {
+function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void, trailer: () => string[] = () => []): void {
   let rc = 0;
   for (const ref of refs) {
     const c = d.findContainer(ref);
@@ -164,7 +180,15 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: str
     }
   }
   void verb;
+  for (const l of trailer()) println(ctx, l);
   exit(rc);
+}
+
+/** The pull lines a run error starts with, and the rest. */
+function splitPulled(message: string): [string[], string] {
+  const lines = message.split('\n');
+  const i = lines.findIndex((l) => l.startsWith('docker: '));
+  return i <= 0 ? [[], message] : [lines.slice(0, i), lines.slice(i).join('\n')];
 }
 
 export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: string[], exit: Exit): boolean {
@@ -210,24 +234,59 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     }
     case 'stop':
     case 'kill':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
-        // A container the user stopped stays stopped under unless-stopped (restartmanager).
-        if (c.state === 'running') c.manuallyStopped = true;
-        d.stopContainer(c, sub === 'kill' ? 137 : 0);
-      });
-      return true;
     case 'start':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
-        c.manuallyStopped = false;
-        d.startContainer(c);
-      });
+    case 'restart': {
+      // -t/--time (stop, restart) and -s/--signal (kill) take a value; -a/-i (start) do not.
+      const cmd = subcommand(sub).option('-t, --time <seconds>').option('-s, --signal <sig>').option('-a, --attach').option('-i, --interactive').argument('[containers...]');
+      if (!parseFlags(ctx, cmd, args, sub, exit)) return true;
+      const failed: string[] = [];
+      containersOf(ctx, d, cmd.args, exit, sub, (c) => {
+        // A container the user stopped stays stopped under unless-stopped (restartmanager).
+        if ((sub === 'stop' || sub === 'kill') && c.state === 'running') c.manuallyStopped = true;
+        if (sub !== 'start') d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));
+        if (sub !== 'start' && sub !== 'restart') return;
+        try {
+          d.startContainer(c);
+        } catch (e) {
+          if (!(e instanceof DockerError)) throw e;
+          // start.go prints each daemon error, then names the ones that failed; restart.go
+          // joins the daemon's "Cannot restart container" errors.
+          if (sub === 'start') failed.push(c.name);
+          throw new DockerError(sub === 'start' ? `Error response from daemon: ${e.message}` : `Error response from daemon: Cannot restart container ${c.name}: ${e.message}`);
+        }
+      }, () => (failed.length > 0 ? [`Error: failed to start containers: ${failed.join(', ')}`] : []));
       return true;
-    case 'restart':
-      containersOf(ctx, d, args.filter((a) => !a.startsWith('-')), exit, sub, (c) => {
-        d.stopContainer(c, 0);
-        d.startContainer(c);
-      });
+    }
+    case 'port': {
+      const cmd = subcommand('port').argument('[container]').argument('[port]');
+      if (!parseFlags(ctx, cmd, args, 'port', exit)) return true;
+      const [ref, want] = cmd.args;
+      if (ref === undefined) {
+        println(ctx, '"docker port" requires at least 1 argument.');
+        println(ctx, "See 'docker port --help'.");
+        println(ctx, '');
+        println(ctx, 'Usage:  docker port CONTAINER [PRIVATE_PORT[/PROTO]]');
+        println(ctx, '');
+        println(ctx, 'List port mappings or a specific mapping for the container');
+        exit(1);
+        return true;
+      }
+      const c = d.findContainer(ref);
+      if (c === null) {
+        println(ctx, `Error: No such container: ${ref}`);
+        exit(1);
+        return true;
+      }
+      const lines = portLines(c, want);
+      if (lines === null) {
+        println(ctx, `Error: No public port '${want!.includes('/') ? want : `${want}/tcp`}' published for ${ref}`);
+        exit(1);
+        return true;
+      }
+      for (const l of lines) println(ctx, l);
+      exit(0);
       return true;
+    }
     case 'attach': {
       const cmd = subcommand('attach').option('--no-stdin').option('--sig-proxy').option('--detach-keys <keys>').argument('[container]');
       if (!parseFlags(ctx, cmd, args, 'attach', exit)) return true;
@@ -272,6 +331,17 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       }
       const c = runningContainer(ctx, d, ref, exit, (x) => `Error response from daemon: Container ${x.id} is not running`);
       if (c === null) return true;
+      // exec.go ContainerExecCreate sets up the linked containers' environment first: a link
+      // whose target is not running refuses the exec.
+      const dead = c.links.find((l) => {
+        const t = d.findContainer(l.name);
+        return t !== null && t.state !== 'running';
+      });
+      if (dead !== undefined) {
+        println(ctx, `Error response from daemon: Cannot link to a non running container: /${dead.name} AS /${c.name}/${dead.alias}`);
+        exit(1);
+        return true;
+      }
       const env = d.execEnv(c);
       const o = cmd.opts<{ interactive?: boolean; tty?: boolean }>();
       // An interactive shell becomes the terminal's current shell until `exit`.
@@ -312,4 +382,19 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     }
   }
   return false;
+}
+
+/**
+ * `docker port` (docker/cli cli/command/container/port.go): each published binding as
+ * `80/tcp -> 0.0.0.0:8080`, sorted by the binding's text; with PRIVATE_PORT[/PROTO], just that
+ * port's host addresses, or null when it has none. Only a running container has bindings.
+ */
+function portLines(c: Container, want: string | undefined): string[] | null {
+  const binds = c.state !== 'running' ? [] : c.publish.map((p) => ({ key: `${p.containerPort}/${p.proto}`, host: `${p.hostIp === 0 ? '0.0.0.0' : formatIp4(p.hostIp)}:${p.hostPort}` }));
+  if (want !== undefined) {
+    const key = want.includes('/') ? want : `${want}/tcp`;
+    const hits = binds.filter((b) => b.key === key).map((b) => b.host);
+    return hits.length > 0 ? hits : null;
+  }
+  return binds.map((b) => `${b.key} -> ${b.host}`).sort();
 }

@@ -1,6 +1,7 @@
 // The docker CLI's text and JSON for containers and networks.
 import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
+import { gatewayEndpoint } from '../../docker/daemon.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import { CONTAINER_CONTEXT, formatRows, humanDuration, NETWORK_CONTEXT, tabwrite } from '../table.js';
@@ -79,7 +80,7 @@ export function networkJson(d: Daemon, n: Network, peers: NetworkPeer[] | null =
   }
   if (n.driver === 'host' || n.driver === 'null') {
     for (const c of d.containers.values()) {
-      if (c.networkMode === (n.driver === 'host' ? 'host' : 'none')) containers.push([c.id, { Name: c.name, EndpointID: c.modeEndpointId, MacAddress: '', IPv4Address: '', IPv6Address: '' }]);
+      if (c.state === 'running' && c.networkMode === (n.driver === 'host' ? 'host' : 'none')) containers.push([c.id, { Name: c.name, EndpointID: c.modeEndpointId, MacAddress: '', IPv4Address: '', IPv6Address: '' }]);
     }
   }
   return {
@@ -92,7 +93,7 @@ export function networkJson(d: Daemon, n: Network, peers: NetworkPeer[] | null =
     IPAM: {
       Driver: 'default',
       Options: n.flags.ipamOptions,
-      Config: n.subnet === null ? [] : [{ Subnet: formatCidr(n.subnet.addr, n.subnet.len), Gateway: formatIp4(n.gateway!) }],
+      Config: n.subnet === null ? [] : [n.configGateway ? { Subnet: formatCidr(n.subnet.addr, n.subnet.len), Gateway: formatIp4(n.gateway!) } : { Subnet: formatCidr(n.subnet.addr, n.subnet.len) }],
     },
     Internal: n.flags.internal,
     Attachable: n.flags.attachable,
@@ -110,7 +111,8 @@ export function containerJson(d: Daemon, c: Container): object {
   const networks: Array<[string, object]> = c.endpoints.map((ep) => [ep.network.name, {
     IPAMConfig: null,
     Links: null,
-    Aliases: ep.network.isDefaultBridge ? null : [c.shortId, ...ep.aliases],
+    // updateNetworkConfig appends the short ID to the user's aliases on user-defined networks.
+    Aliases: ep.network.isDefaultBridge ? null : [...ep.aliases, c.shortId],
     NetworkID: ep.network.id,
     EndpointID: ep.id,
     Gateway: ep.network.gateway === null || ep.network.driver === 'overlay' ? '' : formatIp4(ep.network.gateway),
@@ -122,7 +124,36 @@ export function containerJson(d: Daemon, c: Container): object {
     MacAddress: formatMac(ep.mac),
     DriverOpts: null,
   }]);
+  // A stopped container keeps its networks' entries, emptied (its endpoints are released).
+  for (const j of c.releasedNets) {
+    if (networks.some(([name]) => name === j.name)) continue;
+    networks.push([j.name, {
+      IPAMConfig: null, Links: null, Aliases: j.name === 'bridge' ? null : [...j.aliases, c.shortId], NetworkID: d.findNetworkByName(j.name)?.id ?? '', EndpointID: '', Gateway: '', IPAddress: '',
+      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+    }]);
+  }
+  // --network host|none: the container is on that network, with no address of its own.
+  if (c.networkMode === 'host' || c.networkMode === 'none') {
+    const n = d.findNetworkByName(c.networkMode);
+    networks.push([c.networkMode, {
+      IPAMConfig: null, Links: null, Aliases: null, NetworkID: n?.id ?? '', EndpointID: c.state === 'running' ? c.modeEndpointId : '', Gateway: '', IPAddress: '',
+      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+    }]);
+  }
   const main = c.endpoints.find((e) => e.network.isDefaultBridge);
+  const exposed: Record<string, object> = {};
+  for (const p of [...c.spec.exposed, ...c.publish.map((b) => `${b.containerPort}/${b.proto}`)]) exposed[p] = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const b of c.publish) (bindings[`${b.containerPort}/${b.proto}`] ??= []).push({ HostIp: b.hostIp === 0 ? '' : formatIp4(b.hostIp), HostPort: b.hostPort === 0 ? '' : String(b.hostPort) });
+  // A running container's ports: each exposed one, with its host bindings or null.
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  const gw = gatewayEndpoint(c);
+  if (c.state === 'running' && gw !== null && !gw.network.flags.internal) {
+    for (const p of Object.keys(exposed)) {
+      const bs = c.publish.filter((b) => `${b.containerPort}/${b.proto}` === p);
+      ports[p] = bs.length === 0 ? null : bs.map((b) => ({ HostIp: b.hostIp === 0 ? '0.0.0.0' : formatIp4(b.hostIp), HostPort: String(b.hostPort) }));
+    }
+  }
   return {
     Id: c.id,
     Created: rfc3339Nano(c.created),
@@ -142,7 +173,13 @@ export function containerJson(d: Daemon, c: Container): object {
     },
     Image: `sha256:${c.imageId}`,
     Name: `/${c.name}`,
-    HostConfig: { NetworkMode: c.networkMode === 'bridge' ? 'default' : c.networkMode },
+    HostConfig: {
+      NetworkMode: c.networkMode === 'swarm' ? c.networkMode : c.hostConfigMode,
+      PortBindings: bindings,
+      RestartPolicy: { Name: c.restartPolicy, MaximumRetryCount: 0 },
+      Links: c.links.length === 0 ? null : c.links.map((l) => `/${l.name}:/${c.name}/${l.alias}`),
+      Dns: c.dns,
+    },
     // types.MountPoint: Name and Driver only for volumes; binds propagate rprivate by default.
     Mounts: c.mounts.map((m) => ({
       Type: m.type, ...(m.volume !== null ? { Name: m.volume.name } : {}), Source: m.source, Destination: m.destination,
@@ -151,11 +188,13 @@ export function containerJson(d: Daemon, c: Container): object {
     Config: {
       Hostname: c.hostname,
       Env: [...c.env].map(([k, v]) => `${k}=${v}`),
+      ExposedPorts: Object.keys(exposed).length === 0 ? undefined : exposed,
       Cmd: c.cmd,
       Image: c.image.text,
       Labels: c.labels,
     },
     NetworkSettings: {
+      Ports: ports,
       SandboxKey: c.sandboxKey === null ? '' : `/var/run/docker/netns/${c.sandboxKey}`,
       Gateway: main === undefined ? '' : formatIp4(main.network.gateway!),
       IPAddress: main === undefined ? '' : formatIp4(main.ip),

@@ -1,0 +1,95 @@
+// What the Docker differential check (test/docker-diff, issue 23) found against a real dockerd,
+// each confirmed in Docker 19.03's code and asserted here as the user sees it.
+import { describe, expect, it } from 'vitest';
+import { runText } from '../helpers.js';
+
+const LOOP = 'busybox sh -c "while true; do sleep 3600; done"';
+
+function run(steps: string): string {
+  const { res, transcript } = runText(`name: t\nhosts:\n  - { name: h1, ip: 10.1.0.10/24 }\nsteps:\n${steps}`);
+  expect(res.steps.flatMap((s) => s.failures)).toEqual([]);
+  return transcript;
+}
+
+describe('libnetwork behaviour found by the docker differential check', () => {
+  it('docker network connect adds the new address to /etc/hosts; a disconnect from a user network drops the lines of the short-ID hostname', () => {
+    run(`  - run: docker network create n1
+  - run: docker run -d --name ca ${LOOP}
+  - run: docker network connect n1 ca
+  - run: docker exec ca cat /etc/hosts
+    expect: { stdout: "/172\\\\.17\\\\.0\\\\.2\\t[0-9a-f]{12}\\n172\\\\.18\\\\.0\\\\.2\\t[0-9a-f]{12}\\n$/" }
+  - run: docker network disconnect n1 ca
+  - run: docker exec ca cat /etc/hosts
+    expect: { stdout: "/ff02::2\\tip6-allrouters\\n$/" }
+`);
+  });
+
+  it("a --network host container sees the host's own /etc/hosts", () => {
+    run(`  - run: docker run -d --name ch --network host ${LOOP}
+  - run: docker exec ch cat /etc/hosts
+    expect: { stdout: "127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\\n" }
+`);
+  });
+
+  it('the default bridge network gets a new ID when the daemon restarts', () => {
+    const t = run(`  - run: docker network inspect -f '{{.Id}}' bridge
+  - run: systemctl restart docker
+  - run: docker network inspect -f '{{.Id}}' bridge
+`);
+    const ids = t.match(/^[0-9a-f]{64}$/gm) ?? [];
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('enable_icc=false appends its DROP at the end of FORWARD (setIcc), the ACCEPT of icc=true is inserted at the top', () => {
+    run(`  - run: docker network create -o com.docker.network.bridge.enable_icc=false quiet
+  - run: iptables -S FORWARD
+    expect: { stdout: "/-A FORWARD -i docker0 -o docker0 -j ACCEPT\\n-A FORWARD -i br-[0-9a-f]{12} -o br-[0-9a-f]{12} -j DROP\\n$/" }
+`);
+  });
+
+  it('docker port lists the published bindings, or says which port is not published', () => {
+    run(`  - run: docker run -d --name cw -p 8080:80 -p 127.0.0.1:8443:443 nginx
+  - run: docker port cw
+    expect: { stdout: "443/tcp -> 127.0.0.1:8443\\n80/tcp -> 0.0.0.0:8080\\n" }
+  - run: docker port cw 80
+    expect: { stdout: "0.0.0.0:8080\\n" }
+  - run: docker port cw 81
+    expect: { exit: 1, stdout: "Error: No public port '81/tcp' published for cw" }
+`);
+  });
+
+  it('joining a network whose name sorts first moves the default route and the published ports to it', () => {
+    run(`  - run: docker network create back
+  - run: docker run -d --name cw -p 8080:80 ${LOOP}
+  - run: docker network connect back cw
+  - run: docker exec cw ip route
+    expect: { stdout: "default via 172.18.0.1 dev eth1" }
+  - run: iptables -t nat -S DOCKER
+    expect: { stdout: "-j DNAT --to-destination 172.18.0.2:80" }
+  - run: docker network disconnect back cw
+  - run: docker exec cw ip route
+    expect: { stdout: "default via 172.17.0.1 dev eth0" }
+`);
+  });
+
+  it('a stopped container has no address; it gets one again when it starts', () => {
+    run(`  - run: docker run -d --name ca ${LOOP}
+  - run: docker stop -t 1 ca
+  - run: docker inspect -f '{{.State.ExitCode}} [{{.NetworkSettings.IPAddress}}]' ca
+    expect: { stdout: "137 []\\n" }
+  - run: docker start ca
+  - run: docker inspect -f '{{.State.ExitCode}} [{{.NetworkSettings.IPAddress}}]' ca
+    expect: { stdout: "0 [172.17.0.2]\\n" }
+`);
+  });
+
+  it('a start that finds its host port taken prints the ID, then the error, and leaves the container created with exit code 128', () => {
+    run(`  - run: docker run -d --name w1 -p 8080:80 nginx
+  - run: docker run -d --name w2 -p 8080:80 nginx
+    expect: { exit: 125, stdout: "/^[0-9a-f]{64}\\ndocker: Error response from daemon: driver failed programming external connectivity on endpoint w2 \\\\([0-9a-f]{64}\\\\): Bind for 0.0.0.0:8080 failed: port is already allocated.\\n$/" }
+  - run: docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' w2
+    expect: { stdout: "created 128\\n" }
+`);
+  });
+});
