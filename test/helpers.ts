@@ -1,4 +1,5 @@
 // Small builders the tests share: a world from a scenario text, a command run to completion.
+import { execFileSync } from 'node:child_process';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
 import type { RunResult } from '../src/scenario/run.js';
@@ -49,4 +50,15 @@ export function vethPair(extra: string[] = []) {
     if (r.code !== 0) throw new Error(`${line}: exit ${r.code}: ${r.out}`);
   }
   return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
+}
+
+/** Runs the shipped executable (the bundle `bin` in package.json names) as a user would. */
+export function swarmsim(...args: string[]): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync('node', ['dist/cli/bin.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    const x = e as { status: number; stdout: string; stderr: string };
+    return { code: x.status, stdout: x.stdout, stderr: x.stderr };
+  }
 }

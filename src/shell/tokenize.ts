@@ -12,7 +12,8 @@ export function tokenize(line: string): string[] | { error: string } {
   if (items.length > 1 || items[0]!.background || items[0]!.andOr.rest.length > 0 || items[0]!.andOr.first.cmds.length > 1 || cmd.k !== 'simple' || cmd.redirs.length > 0 || cmd.assigns.length > 0) {
     return { error: `not a plain argument list: ${line}` };
   }
-  const words: string[] = [];
+  // A leading `!` is a word here (iptables' `! -i br0`), not the shell's pipeline negation.
+  const words: string[] = items[0]!.andOr.first.bang ? ['!'] : [];
   for (const w of cmd.words) {
     let text = '';
     for (const p of w) {

@@ -1,22 +1,10 @@
 // The swarmsim executable as a user runs it: exit codes, file:line errors, JSON, trace.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { swarmsim } from '../helpers.js';
 
-// The bundle the package ships (`bin` in package.json), not tsc's module tree.
-const BIN = 'dist/cli/bin.js';
-
-function swarmsim(...args: string[]): { code: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('node', [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    const x = e as { status: number; stdout: string; stderr: string };
-    return { code: x.status, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 function file(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'swarmsim-'));

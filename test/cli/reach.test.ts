@@ -1,23 +1,10 @@
 // `swarmsim reach` and `swarmsim diff` on the user problems of shared/reference/user-problems.md,
 // and the `reach:` step: who answered each probe (and the source the server saw), or where it died.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runText } from '../helpers.js';
-
-const BIN = 'dist/cli/bin.js';
-
-function swarmsim(...args: string[]): { code: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('node', [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    const x = e as { status: number; stdout: string; stderr: string };
-    return { code: x.status, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+import { runText, swarmsim } from '../helpers.js';
 
 function file(name: string, text: string): string {
   const p = join(mkdtempSync(join(tmpdir(), 'swarmsim-reach-')), name);

@@ -92,4 +92,13 @@ describe('libnetwork behaviour found by the docker differential check', () => {
     expect: { stdout: "created 128\\n" }
 `);
   });
+
+  it('a stop takes back every rule of a port published on all addresses (rules that start with `! -i`)', () => {
+    const t = run(`  - run: docker run -d --name cu -p 8080:80/udp ${LOOP}
+  - run: docker stop -t 1 cu
+  - run: iptables -t nat -S DOCKER
+    expect: { stdout: "-N DOCKER\\n-A DOCKER -i docker0 -j RETURN\\n" }
+`);
+    expect(t).not.toContain('--dport 8080 -j DNAT');
+  });
 });
