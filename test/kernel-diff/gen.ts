@@ -84,8 +84,8 @@ export class Builder {
     this.tail.push({ kind: 'counters', ns: this.n(ns), table });
   }
   /** The case's steps: the probes, a settle step, the counters, then every namespace's MIB and device counters. */
-  finish(): Step[] {
-    const snmp: Step[] = this.namespaces.map((ns) => ({ kind: 'snmp', ns }));
+  finish(mib = true): Step[] {
+    const snmp: Step[] = mib ? this.namespaces.map((ns) => ({ kind: 'snmp', ns })) : [];
     return [...this.steps, { kind: 'settle' }, ...this.tail, ...snmp];
   }
   ipt(ns: string, rule: string): void {

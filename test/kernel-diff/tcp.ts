@@ -96,7 +96,9 @@ function build(prefix: string, topo: Topology, size: number): Case {
   }
   const ms = topo === 'router-icmp-filtered' && lossy ? 3000 : 10000;
   b.steps.push({ kind: 'transfer', client: b.n(client), server: b.n(server), dst, port: 8080, size, ms, compare: compareFor(size, mss, lossy) });
-  return { id: `tcp/${topo}/${size}`, family: `tcp-${topo}`, namespaces: b.namespaces, steps: b.finish() };
+  // Not the whole-MIB comparison: Ip/Icmp counters count ACKs, whose number on a real receiver
+  // depends on when its process reads; the transfer steps compare TcpOutSegs/RetransSegs instead.
+  return { id: `tcp/${topo}/${size}`, family: `tcp-${topo}`, namespaces: b.namespaces, steps: b.finish(false) };
 }
 
 /** Every topology with every size. */
