@@ -85,5 +85,12 @@ export class Host {
     setUp(nic);
     return nic;
   }
+
+  /** The addresses on the host's NICs, in device order (what the LAN reaches it at). */
+  nicAddrs(): Ip4[] {
+    const out: Ip4[] = [];
+    for (const d of this.root.devices.values()) if (d instanceof Nic) for (const a of d.addrs) out.push(a.addr);
+    return out;
+  }
 }
 

@@ -9,9 +9,7 @@ import { swarmOf } from '../agent/swarm-world.js';
 import type { Container } from '../docker/model.js';
 import { resolveInContainer } from '../docker/dns.js';
 import { dockerOf } from '../docker/engine.js';
-import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
-import { Nic } from '../kernel/nic.js';
 import type { World } from '../kernel/world.js';
 import type { Hop, Trace } from '../trace/recorder.js';
 import type { Flow, FlowResult, Probe, ReachProto } from '../trace/reach.js';
@@ -24,11 +22,6 @@ export interface ReachOptions {
   readonly count: number;
 }
 
-function hostAddrs(h: Host): Ip4[] {
-  const out: Ip4[] = [];
-  for (const d of h.root.devices.values()) if (d instanceof Nic) for (const a of d.addrs) out.push(a.addr);
-  return out;
-}
 
 interface Target {
   readonly addr: Ip4;
@@ -51,12 +44,12 @@ function publishedTargets(world: World): Map<string, Target[]> {
     if (d === undefined) continue;
     // The routing mesh: every ingress port on every member node.
     if (cluster !== null && cluster.nodeFor(h.name) !== null) {
-      for (const svc of cluster.services.values()) for (const p of svc.ports) if (p.mode === 'ingress' && p.published !== null) for (const a of hostAddrs(h)) add(h.name, { addr: a, port: p.published, proto: p.protocol });
+      for (const svc of cluster.services.values()) for (const p of svc.ports) if (p.mode === 'ingress' && p.published !== null) for (const a of h.nicAddrs()) add(h.name, { addr: a, port: p.published, proto: p.protocol });
     }
     // `docker run -p` and host-mode task ports: the node they run on.
     for (const c of d.containers.values()) {
       if (c.state !== 'running') continue;
-      for (const b of c.publish) for (const a of b.hostIp === 0 ? hostAddrs(h) : [b.hostIp]) add(h.name, { addr: a, port: b.hostPort, proto: b.proto });
+      for (const b of c.publish) for (const a of b.hostIp === 0 ? h.nicAddrs() : [b.hostIp]) add(h.name, { addr: a, port: b.hostPort, proto: b.proto });
     }
   }
   for (const list of out.values()) list.sort((a, b) => a.addr - b.addr || a.port - b.port || a.proto.localeCompare(b.proto));
@@ -217,7 +210,7 @@ function matches(world: World, r: FlowResult, pattern: string): boolean {
   if (addr === '*' || addr === r.to) return true;
   if (r.via === `vip ${addr}` || r.via === addr) return true;
   const h = world.hosts.get(addr!);
-  return r.via === 'published' && h !== undefined && hostAddrs(h).map(formatIp4).includes(r.to);
+  return r.via === 'published' && h !== undefined && h.nicAddrs().map(formatIp4).includes(r.to);
 }
 
 /** What a reach step's expectations find wrong, one message each. */

@@ -82,7 +82,7 @@ export function buildTopology(world: World): Topology {
     }
   }
   // A tunnel per VNI between two VTEPs that know each other (an FDB entry or a remote pointing there).
-  const byLocal = (vni: number, addr: number): Vxlan | undefined => vteps.get(vni)?.find((v) => v.local === addr || hostAddrs(v.ns.host).includes(addr));
+  const byLocal = (vni: number, addr: number): Vxlan | undefined => vteps.get(vni)?.find((v) => v.local === addr || v.ns.host.nicAddrs().includes(addr));
   for (const [vni, devs] of vteps) {
     for (const d of devs) {
       const remotes = new Set<number>();
@@ -98,11 +98,6 @@ export function buildTopology(world: World): Topology {
   return g;
 }
 
-function hostAddrs(h: Host): number[] {
-  const out: number[] = [];
-  for (const d of h.root.devices.values()) if (d instanceof Nic) for (const a of d.addrs) out.push(a.addr);
-  return out;
-}
 
 /** The graph in Graphviz's language: clusters for hosts and namespaces, devices as boxes. */
 export function toDot(g: Topology, highlight: ReadonlySet<string> = new Set()): string {

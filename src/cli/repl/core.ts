@@ -5,7 +5,6 @@
 import { formatIp4, parseIp4 } from '../../core/addr.js';
 import type { Host } from '../../kernel/host.js';
 import type { Netns } from '../../kernel/netns.js';
-import { Nic } from '../../kernel/nic.js';
 import type { World } from '../../kernel/world.js';
 import { SEC } from '../../sim/clock.js';
 import { parseDuration } from '../../scenario/load.js';
@@ -118,7 +117,7 @@ export class ShellCore {
       this.write('usage: ssh [-l login_name] destination\n');
       return (this.lastCode = 255);
     }
-    const h = this.world.hosts.get(target) ?? [...this.world.hosts.values()].find((x) => hostAddrs(x).includes(target));
+    const h = this.world.hosts.get(target) ?? [...this.world.hosts.values()].find((x) => x.nicAddrs().map(formatIp4).includes(target));
     if (h === undefined) {
       this.write(`ssh: Could not resolve hostname ${target}: Name or service not known\n`);
       return (this.lastCode = 255);
@@ -203,7 +202,7 @@ export class ShellCore {
         return 0;
       case ':hosts':
         for (const h of this.world.hosts.values()) {
-          const addr = hostAddrs(h).join(', ');
+          const addr = h.nicAddrs().map(formatIp4).join(', ');
           const mark = h === this.host ? '*' : ' ';
           this.write(`${mark} ${h.name.padEnd(20)} ${addr}${h.down ? '  (down)' : ''}\n`);
         }
@@ -298,12 +297,6 @@ export class ShellCore {
   }
 }
 
-/** The addresses of a host's NICs (what ssh can be given instead of its name). */
-function hostAddrs(h: Host): string[] {
-  const out: string[] = [];
-  for (const d of h.root.devices.values()) if (d instanceof Nic) for (const a of d.addrs) out.push(formatIp4(a.addr));
-  return out;
-}
 
 const HELP = `Type the commands you would type on the host (ip, iptables, docker, curl, ping, ...).
   ssh HOST             move to another host (exit comes back)
