@@ -13,6 +13,7 @@ import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
 import type { Hop, Trace } from '../trace/recorder.js';
 import type { Flow, FlowResult, Probe, ReachProto } from '../trace/reach.js';
+import { hopText } from '../trace/render.js';
 import { sendProbe } from './probe.js';
 
 export interface ReachOptions {
@@ -135,23 +136,6 @@ function whoAt(world: World, host: string, label: string): { who: string; servic
   return { who: label === 'root' ? host : `${host}/${label}`, service: null };
 }
 
-/** The addresses of the last packet that arrived (the hop before delivery): what the server saw. */
-function arrival(hops: readonly Hop[]): { src: string; dst: string } | null {
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const h = hops[i]!;
-    if (h.kind !== 'rcv') continue;
-    const m = /ip_rcv (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+)/.exec(h.text.slice(h.text.lastIndexOf('ip_rcv')));
-    const inner = /(\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): (TCP|UDP)[^:]*$/.exec(h.text);
-    const use = inner ?? m;
-    if (use !== null) return { src: use[1]!, dst: `${use[3]}:${use[4]}` };
-  }
-  return null;
-}
-
-function hopLine(h: Hop): string {
-  return `${[h.host, h.ns, h.dev].filter((x) => x !== '').join(' / ')}  ${h.kind}: ${h.text}`;
-}
-
 /** What one probe's trace says. */
 export function outcomeOf(world: World, trace: Trace): Probe {
   const req = trace.outcome('request');
@@ -165,12 +149,13 @@ export function outcomeOf(world: World, trace: Trace): Probe {
   const rep = trace.outcome('reply');
   if (rep === undefined) return died('reply', hops, 'no answer');
   if (rep.verdict !== 'delivered') return died('reply', rep.path(), rep.reason);
+  // The packet as the socket got it (after any REDIRECT in the task's namespace): the address
+  // the server saw it from, and the socket's own.
   const last = hops[hops.length - 1]!;
-  const seen = arrival(hops);
-  // The socket's own address (after a REDIRECT in the task's namespace), as the deliver hop names it.
-  const on = /on (\d+\.\d+\.\d+\.\d+:\d+)/.exec(last.text);
+  const ip = last.pkt.ip;
+  const port = last.pkt.tcp?.dport ?? last.pkt.udp?.dport;
   const { who, service } = whoAt(world, last.host, last.ns);
-  return { outcome: 'answered', who, service, addr: on?.[1] ?? seen?.dst ?? '', seenFrom: seen?.src ?? '' };
+  return { outcome: 'answered', who, service, addr: ip === undefined || port === undefined ? '' : `${ip.dst}:${port}`, seenFrom: ip?.src ?? '' };
 }
 
 function namespaceFor(world: World, f: Flow): Netns {
@@ -189,7 +174,7 @@ export function probeFlows(world: World, flows: readonly Flow[], count: number):
     const paths: string[][] = [];
     for (let i = 0; i < count; i++) {
       const trace = sendProbe(world, ns, dst, f.port, f.proto);
-      paths.push([...(trace.outcome('request')?.path() ?? []), ...(trace.outcome('reply')?.path() ?? [])].map(hopLine));
+      paths.push([...(trace.outcome('request')?.path() ?? []), ...(trace.outcome('reply')?.path() ?? [])].map(hopText));
       probes.push(outcomeOf(world, trace));
     }
     return { ...f, probes, paths };
