@@ -3,12 +3,15 @@
 // the underlay's MTU: a path between hosts may carry less than their NICs (a tunnel, a cloud
 // network), and a frame larger than it is lost without a word, as on a real underlay (no ICMP
 // comes back from a switch); a frame longer than the receiving NIC's MTU is dropped by the
-// receiver as a too-long frame (rx_length_errors), as NIC drivers do.
+// receiver as a too-long frame (rx_length_errors), as NIC drivers do. And so do the faults a
+// cloud network adds between two hosts (path-faults.ts): a security group that blocks a protocol
+// or port, random loss, extra delay.
 import { isGroupMac } from '../core/addr.js';
 import type { Mac } from '../core/addr.js';
 import { ETH_HLEN, ETH_P_IP, IPPROTO_UDP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import { Drop } from './drop.js';
+import { PathFaults } from './path-faults.js';
 import { LAN_NS } from './latency.js';
 import type { Nic } from './nic.js';
 import { dropPacket, netifReceive } from './rx.js';
@@ -23,6 +26,13 @@ export class Lan {
   mtu = 0;
   readonly hostMtu = new Map<string, number>();
   private readonly pairMtu = new Map<string, number>();
+  /** Blocks, loss and delay between pairs of hosts (null: none, and the per-frame check costs nothing). */
+  faults: PathFaults | null = null;
+
+  /** The path faults, made on first use (`seed`: the scenario's, for the loss draws). */
+  pathFaults(seed: number): PathFaults {
+    return (this.faults ??= new PathFaults(seed));
+  }
 
   /** The MTU of the path between two hosts' NICs: the smallest the scenario gave (0: none). */
   pathMtu(a: string, b: string): number {
@@ -92,6 +102,20 @@ export class Lan {
   }
 
   private deliver(from: Nic, to: Nic, pkt: Packet): void {
+    let delay = 0;
+    if (this.faults !== null) {
+      const f = this.faults.between(from.ns.host.name, to.ns.host.name);
+      if (f !== null) {
+        const blocked = f.blocks.length === 0 ? null : f.blocking(pkt);
+        if (blocked !== null) {
+          return dropPacket(from.ns, from, pkt, Drop.LanBlocked, `${blocked.text} blocked ${from.ns.host.name} → ${to.ns.host.name}`);
+        }
+        if (f.loss > 0 && this.faults.lose(f.loss)) {
+          return dropPacket(from.ns, from, pkt, Drop.LanLoss, `${Math.round(f.loss * 100)}% loss ${from.ns.host.name} → ${to.ns.host.name}`);
+        }
+        delay = f.delay;
+      }
+    }
     if (pkt.ethType === ETH_P_IP) {
       const len = pkt.ipTotalLength();
       if (len > to.mtu + VLAN_HLEN) {
@@ -105,13 +129,18 @@ export class Lan {
       }
     }
     if (pkt.trace !== null) {
-      tracepoint(pkt, from.ns, from, { kind: 'lan', fromHost: from.ns.host.name, fromDev: from.name, toHost: to.ns.host.name, toDev: to.name });
+      tracepoint(pkt, from.ns, from, delay === 0
+        ? { kind: 'lan', fromHost: from.ns.host.name, fromDev: from.name, toHost: to.ns.host.name, toDev: to.name }
+        : { kind: 'lan', fromHost: from.ns.host.name, fromDev: from.name, toHost: to.ns.host.name, toDev: to.name, delayNs: delay });
     }
     // Off the wire the frame is a new skb: the sender's mark (Docker's 0xD0C4E3 on ESP, say) and
     // conntrack entry stay behind.
     pkt.mark = 0;
     pkt.ct = null;
-    netifReceive(to, pkt);
+    if (delay === 0) return netifReceive(to, pkt);
+    // A slower path: the frame reaches the other host that much later, on the simulated clock.
+    pkt.tstamp += delay;
+    to.ns.host.eq.at(pkt.tstamp, () => netifReceive(to, pkt));
   }
 }
 

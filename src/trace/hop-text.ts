@@ -44,7 +44,7 @@ export function hopDetail(ev: HopEvent): string {
       if (ev.action === 'forward') return `forward to ${ev.port} (fdb ${ev.fdb})`;
       return `flood to ${ev.ports.join(', ') || '(no port)'}${ev.group ? '' : ` (${ev.mac} not in fdb)`}`;
     case 'lan':
-      return `LAN ${ev.fromHost}:${ev.fromDev} → ${ev.toHost}:${ev.toDev}`;
+      return `LAN ${ev.fromHost}:${ev.fromDev} → ${ev.toHost}:${ev.toDev}${ev.delayNs === undefined ? '' : ` (+${formatDelay(ev.delayNs)} path delay)`}`;
     case 'vxlan':
       if (ev.op === 'encap') return `encapsulate vni ${ev.vni} → VTEP ${ev.remote}:${ev.dstport} (fdb ${ev.fdb})`;
       return `decapsulate vni ${ev.vni} from ${ev.remote}: ${describe(packetOf(ev.pkt))}`;
@@ -95,4 +95,10 @@ function deliverText(ev: Extract<HopEvent, { kind: 'deliver' }>): string {
     case 'ping-error':
       return 'ICMP error to the ping socket';
   }
+}
+
+/** 50ms, 1.5ms, 200µs: a path delay as a scenario would write it. */
+function formatDelay(ns: number): string {
+  if (ns >= 1e6) return `${Number((ns / 1e6).toFixed(3))}ms`;
+  return `${Number((ns / 1e3).toFixed(3))}µs`;
 }
