@@ -330,7 +330,7 @@ export class Agent {
     this.applyQueued = true;
     this.cluster.eq.after(0, () => {
       this.applyQueued = false;
-      if (this.listening()) this.applyDataplane();
+      if (this.listening()) this.applyDataplane(undefined, true);
     });
   }
 
@@ -371,12 +371,13 @@ export class Agent {
     return want;
   }
 
-  private applyDataplane(extra?: Task): void {
+  /** `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same. */
+  private applyDataplane(extra?: Task, gossip = false): void {
     const node = this.node;
     if (node === undefined) return;
     // Noted first: what describing changes (this node's first address on a network) is news to the
     // other nodes; this one looks once more, finding nothing to do.
-    this.dataSeen = this.cluster.dataVersion;
+    if (!gossip) this.dataSeen = this.cluster.dataVersion;
     const desired: DesiredNetwork[] = [];
     const listed: DesiredNetwork[] = [];
     const using = new Set<string>();
@@ -388,10 +389,10 @@ export class Agent {
       using.add(net.id);
       // Its LB address first (describe allocates it), then what it publishes.
       const dn = this.describe(net, node, true);
-      this.views.publish(net.id, this.ownEntries(net, node));
+      if (!gossip || !this.views.has(net.id)) this.views.publish(net.id, this.ownEntries(net, node));
       desired.push({ ...dn, version: this.views.version(net.id, net.version), peers: this.views.peerFeed(net.id), lbs: this.views.lbs(net.id, net.ingress), dns: this.views.dns(net.id, net.ingress) });
     }
-    for (const nid of [...this.views.networks()]) if (!using.has(nid)) this.views.withdraw(nid);
+    if (!gossip) for (const nid of [...this.views.networks()]) if (!using.has(nid)) this.views.withdraw(nid);
     this.dataplane.apply(desired, listed);
   }
 

@@ -266,6 +266,11 @@ export class NodeViews {
     this.nets.delete(nid);
   }
 
+  /** Whether this node has published on `nid` (joined it in NetworkDB). */
+  has(nid: string): boolean {
+    return this.published.has(nid);
+  }
+
   networks(): Iterable<string> {
     return this.published.keys();
   }

@@ -40,6 +40,8 @@ export interface Headers {
   esp?: { spi: number; seq: number };
   /** Application bytes after the transport header. */
   payloadLen: number;
+  /** What a packet to or from port 7946 carries (memberlist / NetworkDB message kinds, wire/memberlist.ts). */
+  gossip?: string[];
   /** The encapsulated frame (VXLAN), the quoted datagram (ICMP error), the protected one (ESP). */
   inner?: Headers;
   /** skb->mark. */

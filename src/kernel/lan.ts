@@ -7,8 +7,8 @@
 // cloud network adds between two hosts (path-faults.ts): a security group that blocks a protocol
 // or port, random loss, extra delay.
 import { isGroupMac } from '../core/addr.js';
-import type { Mac } from '../core/addr.js';
-import { ETH_HLEN, ETH_P_IP, IPPROTO_UDP } from '../wire/packet.js';
+import type { Ip4, Mac } from '../core/addr.js';
+import { ARPOP_REQUEST, ETH_HLEN, ETH_P_ARP, ETH_P_IP, IPPROTO_UDP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import { Drop } from './drop.js';
 import { PathFaults } from './path-faults.js';
@@ -20,6 +20,8 @@ import { tracepoint } from './tracepoint.js';
 export class Lan {
   private readonly ports: Nic[] = [];
   private readonly byMac = new Map<Mac, Nic>();
+  /** Which NIC's host has an address, as last found (big LANs' ARP requests). */
+  private readonly byAddr = new Map<Ip4, Nic>();
   /** Partition groups by host name; hosts in different groups cannot reach each other. */
   private partition: Map<string, number> | null = null;
   /** Underlay MTU for every path (0: only the NICs limit), per host, and per pair of hosts. */
@@ -86,12 +88,26 @@ export class Lan {
     if (from.ns.host.down) return dropPacket(from.ns, from, pkt, Drop.HostDown, `${from.ns.host.name} is down`);
     pkt.tstamp += LAN_NS;
     if (isGroupMac(pkt.ethDst)) {
-      const targets = this.ports.filter((p) => p !== from && this.reachable(from, p));
-      for (let i = 0; i < targets.length; i++) {
-        const copy = i === targets.length - 1 ? pkt : pkt.clone();
-        if (copy !== pkt && pkt.trace !== null) copy.trace = pkt.trace.branch();
-        this.deliver(from, targets[i]!, copy);
+      // A who-has for another host's address changes nothing on a host but its NIC's counters
+      // (arpRcv learns only from requests for its own addresses). In a swarm of hundreds of nodes
+      // every first contact between two of them broadcasts one, so past BIG_LAN ports such a
+      // request goes to the host that has the address (and to bridged NICs) only, and the other
+      // NICs' rx counters leave it out; below, every NIC counts it but none gets a copy.
+      const arpAsk = pkt.ethType === ETH_P_ARP && pkt.arpOp === ARPOP_REQUEST && pkt.trace === null && this.faults === null;
+      if (arpAsk && this.ports.length > BIG_LAN) return this.askOne(from, pkt);
+      // Every other reachable port gets a copy; the last one the frame itself.
+      let last: Nic | null = null;
+      for (const p of this.ports) {
+        if (p === from || !this.reachable(from, p)) continue;
+        if (arpAsk && ignoresArp(p, pkt)) continue;
+        if (last !== null) {
+          const copy = pkt.clone();
+          if (pkt.trace !== null) copy.trace = pkt.trace.branch();
+          this.deliver(from, last, copy);
+        }
+        last = p;
       }
+      if (last !== null) this.deliver(from, last, pkt);
       return;
     }
     const to = this.byMac.get(pkt.ethDst);
@@ -99,6 +115,19 @@ export class Lan {
     if (to.ns.host.down) return dropPacket(from.ns, from, pkt, Drop.HostDown, `${to.ns.host.name} is down`);
     if (!this.reachable(from, to)) return dropPacket(from.ns, from, pkt, Drop.Partitioned, `${to.ns.host.name} is unreachable on the LAN`);
     this.deliver(from, to, pkt);
+  }
+
+  /** An ARP request on a big LAN: to the NIC whose host has the address, and to bridged NICs. */
+  private askOne(from: Nic, pkt: Packet): void {
+    let owner = this.byAddr.get(pkt.arpTpa);
+    if (owner === undefined || !owner.ns.isLocal(pkt.arpTpa)) {
+      owner = this.ports.find((p) => p.ns.isLocal(pkt.arpTpa));
+      if (owner !== undefined) this.byAddr.set(pkt.arpTpa, owner);
+    }
+    for (const p of this.ports) {
+      if (p.master !== null && p !== from && p !== owner && this.reachable(from, p)) this.deliver(from, p, pkt.clone());
+    }
+    if (owner !== undefined && owner !== from && this.reachable(from, owner)) this.deliver(from, owner, pkt);
   }
 
   private deliver(from: Nic, to: Nic, pkt: Packet): void {
@@ -142,6 +171,17 @@ export class Lan {
     pkt.tstamp += delay;
     to.ns.host.eq.at(pkt.tstamp, () => netifReceive(to, pkt));
   }
+}
+
+/** Hosts on a LAN past which an ARP request is not shown to every NIC (see transmit). */
+const BIG_LAN = 64;
+
+/** Whether `nic` receives an ARP request for someone else's address as a no-op (then counted). */
+function ignoresArp(nic: Nic, pkt: Packet): boolean {
+  if (nic.master !== null || !nic.up || nic.ns.isLocal(pkt.arpTpa)) return false;
+  nic.rxPackets++;
+  nic.rxBytes += pkt.frameLength();
+  return true;
 }
 
 /** 802.1Q room a NIC accepts beyond its MTU (as is_skb_forwardable and most drivers allow). */

@@ -31,11 +31,27 @@ export const EV_DELETE = 3;
 export const EV_JOIN = 1;
 export const EV_LEAVE = 2;
 
+/** memberlist's and NetworkDB's port (DefaultLANConfig BindPort), UDP and TCP. */
+export const GOSSIP_PORT = 7946;
+
 /** memberlist's PacketBufferSize / NetworkDB's PacketBufferSize (UDPBufferSize: 1400). */
 export const UDP_BUFFER = 1400;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** Node names, network IDs and table names recur in every message: encoded once each. */
+const strCache = new Map<string, Uint8Array>();
+
+function encoded(s: string): Uint8Array {
+  if (s.length > 64) return enc.encode(s);
+  let b = strCache.get(s);
+  if (b === undefined) {
+    if (strCache.size > 65536) strCache.clear();
+    strCache.set(s, (b = enc.encode(s)));
+  }
+  return b;
+}
 
 /** Builds a message: fields appended in order. */
 export class MsgWriter {
@@ -77,7 +93,7 @@ export class MsgWriter {
   }
 
   str(s: string): this {
-    return this.bytes(enc.encode(s));
+    return this.bytes(encoded(s));
   }
 
   done(): Uint8Array {
@@ -235,4 +251,18 @@ function ndbKindsOf(b: Uint8Array, out: GossipKind[], depth: number): void {
       out.push('user');
       return;
   }
+}
+
+/**
+ * The message a TCP segment on 7946 opens, if it opens one: streams carry one length-prefixed
+ * message (a push-pull, or a user message such as a bulk sync), so only the first segment can be
+ * told apart — by its length prefix and type byte, as a heuristic dissector would.
+ */
+export function streamGossipKind(payload: Uint8Array): GossipKind | null {
+  if (payload.length < 6) return null;
+  const len = ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0;
+  if (len < 2 || len > 64 * 1024 * 1024) return null;
+  if (payload[4] === ML_PUSH_PULL) return 'push-pull';
+  if (payload[4] === ML_USER && payload[5] === NDB_BULK_SYNC) return 'bulk-sync';
+  return null;
 }

@@ -5,8 +5,9 @@
 // GossipInterval 200 ms, GossipToTheDeadTime 30 s, PushPullInterval 30 s (scaled past 32 nodes),
 // TCPTimeout 10 s. The state machine is state.go's: alive / suspect / dead with incarnation
 // numbers, a node refuting a suspicion about itself, suspicion timeouts that shrink with
-// independent confirmations. Left out: the TCP fallback ping, nacks, the awareness (health)
-// multiplier, encryption, compression.
+// independent confirmations, the TCP fallback ping (a node whose UDP 7946 alone is blocked stays
+// alive, though gossip to it is lost). Left out: nacks, the awareness (health) multiplier,
+// encryption, compression.
 import type { Ip4 } from '../../core/addr.js';
 import { Rng } from '../../core/rng.js';
 import type { Host } from '../../kernel/host.js';
@@ -17,12 +18,11 @@ import { udpSend } from '../../kernel/udp.js';
 import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
-  compound, compoundParts, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER,
+  compound, compoundParts, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER,
   MsgReader, MsgWriter, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import { BroadcastQueue } from './broadcast.js';
 
-export const GOSSIP_PORT = 7946;
 export const PROBE_INTERVAL: Nanos = 1 * SEC;
 export const PROBE_TIMEOUT: Nanos = 500 * MS;
 const INDIRECT_CHECKS = 3;
@@ -100,6 +100,8 @@ function fnv(s: string): number {
 
 export class Memberlist {
   readonly members = new Map<string, Member>();
+  /** The members in an array, for random picks without building a pool each time. */
+  private readonly list: Member[] = [];
   private readonly probeOrder: Member[] = [];
   private probeIndex = 0;
   private seq = 0;
@@ -133,7 +135,9 @@ export class Memberlist {
     this.running = true;
     this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
     tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
-    this.members.set(this.name, { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, stateChange: this.now, suspicion: null });
+    const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, stateChange: this.now, suspicion: null };
+    this.members.set(this.name, me);
+    this.list.push(me);
     this.broadcastAlive();
     // Each ticker starts at a random offset within its interval (memberlist's schedule stagger).
     this.every(PROBE_INTERVAL, () => this.probe());
@@ -252,10 +256,14 @@ export class Memberlist {
     this.sendUdp(m.addr, this.pingMsg(seq, m.name));
     this.host.eq.after(PROBE_TIMEOUT, () => {
       if (acked) return;
-      // No direct ack: ask up to IndirectChecks others to ping it for us (ping-req).
+      // No direct ack: ask up to IndirectChecks others to ping it for us (ping-req), and ping it
+      // over TCP as well (the fallback ping: UDP alone may be what is blocked).
       const helpers = this.randomMembers(INDIRECT_CHECKS, (x) => x !== m && x.state === State.Alive);
       const req = new MsgWriter().u8(ML_INDIRECT_PING).u32(seq).u32(m.addr).u16(GOSSIP_PORT).str(m.name).u32(this.addr).u16(GOSSIP_PORT).str(this.name).done();
       for (const h of helpers) this.sendUdp(h.addr, req);
+      this.stream(m.addr, this.pingMsg(seq, m.name), true, (reply) => {
+        if (reply !== null && reply[0] === ML_ACK) this.acks.get(seq)?.(true);
+      }, deadline - this.now);
       this.host.eq.at(deadline, () => {
         if (acked) return;
         this.acks.delete(seq);
@@ -265,22 +273,27 @@ export class Memberlist {
     });
   }
 
+  private insertProbe(m: Member): void {
+    const o = this.probeOrder;
+    o.push(m);
+    const j = this.rng.below(o.length);
+    o[o.length - 1] = o[j]!;
+    o[j] = m;
+  }
+
   private pingMsg(seq: number, target: string): Uint8Array {
     return new MsgWriter().u8(ML_PING).u32(seq).str(target).u32(this.addr).u16(GOSSIP_PORT).str(this.name).done();
   }
 
-  /** Up to `k` members passing `ok`, chosen at random (util.go kRandomNodes), never this node. */
+  /** Up to `k` members passing `ok`, chosen at random (util.go kRandomNodes: at most 3n random
+   *  draws), never this node. */
   randomMembers(k: number, ok: (m: Member) => boolean): Member[] {
-    const pool: Member[] = [];
-    for (const m of this.members.values()) if (m.name !== this.name && ok(m)) pool.push(m);
-    if (pool.length <= k) return pool;
+    const n = this.list.length;
     const out: Member[] = [];
-    for (let i = 0; i < k; i++) {
-      const j = i + this.rng.below(pool.length - i);
-      const t = pool[i]!;
-      pool[i] = pool[j]!;
-      pool[j] = t;
-      out.push(pool[i]!);
+    for (let i = 0; i < 3 * n && out.length < k; i++) {
+      const m = this.list[this.rng.below(n)]!;
+      if (m.name === this.name || !ok(m) || out.includes(m)) continue;
+      out.push(m);
     }
     return out;
   }
@@ -379,8 +392,10 @@ export class Memberlist {
     if (m === undefined) {
       m = { name, addr, state: State.Alive, incarnation: inc, stateChange: this.now, suspicion: null };
       this.members.set(name, m);
-      // A new node goes in the probe list at a random place (so all nodes do not probe it at once).
-      this.probeOrder.splice(this.rng.below(this.probeOrder.length + 1), 0, m);
+      this.list.push(m);
+      // A new node goes in the probe list at a random place, swapped with the one there (state.go
+      // aliveNode), so that all nodes do not probe it at once.
+      this.insertProbe(m);
       this.queueBroadcast(name, this.aliveMsg(m));
       this.delegate.notifyJoin(m);
       return;
@@ -397,7 +412,7 @@ export class Memberlist {
       m.state = State.Alive;
       m.stateChange = this.now;
       if (was === State.Dead) {
-        if (!this.probeOrder.includes(m)) this.probeOrder.splice(this.rng.below(this.probeOrder.length + 1), 0, m);
+        if (!this.probeOrder.includes(m)) this.insertProbe(m);
         this.delegate.notifyJoin(m);
       }
     }
@@ -559,7 +574,7 @@ export class Memberlist {
   }
 
   /** One framed message over a new TCP connection; with `wantReply`, the framed answer. */
-  private stream(addr: Ip4, msg: Uint8Array, wantReply: boolean, done: (reply: Uint8Array | null) => void): void {
+  private stream(addr: Ip4, msg: Uint8Array, wantReply: boolean, done: (reply: Uint8Array | null) => void, timeout: Nanos = TCP_TIMEOUT): void {
     let finished = false;
     const finish = (c: TcpConn | null, reply: Uint8Array | null): void => {
       if (finished) return;
@@ -585,7 +600,7 @@ export class Memberlist {
       onError: () => finish(null, null),
     };
     const c = tcpConnect(this.ns, addr, GOSSIP_PORT, handlers);
-    const timer = this.host.eq.after(TCP_TIMEOUT, () => finish(typeof c === 'number' ? null : c, null));
+    const timer = this.host.eq.after(timeout, () => finish(typeof c === 'number' ? null : c, null));
     if (typeof c === 'number') finish(null, null);
   }
 
@@ -601,6 +616,11 @@ export class Memberlist {
             const join = m[1] === 1;
             conn.send(frame(this.localState(join)));
             this.mergeState(m);
+          } else if (m[0] === ML_PING) {
+            // The TCP fallback ping (net.go handleConn pingMsg): answered with an ack on the stream.
+            const r = new MsgReader(m, 1);
+            const seq = r.u32();
+            if (r.str() === this.name) conn.send(frame(new MsgWriter().u8(ML_ACK).u32(seq).done()));
           } else if (m[0] === ML_USER) this.delegate.notifyMsg(m.subarray(1));
         } catch (e) {
           if (!(e instanceof RangeError)) throw e;
