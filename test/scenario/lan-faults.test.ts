@@ -1,9 +1,7 @@
 // Faults between two hosts, as a cloud network has them: a security group blocking a protocol or
 // port, loss, delay. Checked by what a user sees: ping and curl outcomes, and the trace's verdict.
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/core/errors.js';
-import { loadScenario } from '../../src/scenario/load.js';
-import { runText } from '../helpers.js';
+import { loadError, runText } from '../helpers.js';
 
 const HOSTS = `hosts:
   - { name: a, ip: 192.168.205.10/24, docker: false }
@@ -12,16 +10,6 @@ const HOSTS = `hosts:
 steps:
   - serve: { on: b, port: 80, reply: hello }
 `;
-
-function loadError(yaml: string): InputError {
-  try {
-    loadScenario('bad.yaml', yaml);
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('fault: block between two hosts', () => {
   it('drops only the blocked port, both ways, until unblocked', () => {
