@@ -10,9 +10,15 @@ interface Queued {
   live: boolean;
 }
 
+/** A bucket: messages in queue order, taken from the head. */
+interface Bucket {
+  items: Queued[];
+  head: number;
+}
+
 export class BroadcastQueue {
-  /** buckets[t]: the live or invalidated messages sent t times, oldest first. */
-  private readonly buckets: Queued[][] = [];
+  /** buckets[t]: the messages sent t times (invalidated ones are skipped when reached). */
+  private readonly buckets: Bucket[] = [];
   private readonly byAbout = new Map<string, Queued>();
 
   get size(): number {
@@ -24,32 +30,39 @@ export class BroadcastQueue {
     if (old !== undefined) old.live = false;
     const q: Queued = { about, msg, transmits: 0, live: true };
     this.byAbout.set(about, q);
-    (this.buckets[0] ??= []).push(q);
+    this.bucket(0).items.push(q);
   }
 
-  /** The messages that fit in `limit` bytes (each costing `overhead` more), counted as sent once more. */
+  private bucket(t: number): Bucket {
+    return (this.buckets[t] ??= { items: [], head: 0 });
+  }
+
+  /**
+   * The messages that fit in `limit` bytes (each costing `overhead` more), the least sent first,
+   * counted as sent once more. Within a send count they go in queue order: the first that does not
+   * fit ends the packet (memberlist skips it for smaller ones; the difference is a message or two).
+   */
   take(overhead: number, limit: number, maxTransmits: number): Uint8Array[] {
     const out: Uint8Array[] = [];
     if (this.byAbout.size === 0) return out;
     let used = 0;
     const moved: Queued[] = [];
-    for (let t = 0; t < this.buckets.length && limit - used > overhead; t++) {
+    let full = false;
+    for (let t = 0; t < this.buckets.length && !full; t++) {
       const b = this.buckets[t];
-      if (b === undefined || b.length === 0) continue;
-      const keep: Queued[] = [];
-      for (let i = 0; i < b.length; i++) {
-        const q = b[i]!;
-        if (!q.live) continue;
-        if (limit - used < overhead + 8) {
-          // Full: the rest wait as they are.
-          for (; i < b.length; i++) if (b[i]!.live) keep.push(b[i]!);
-          break;
+      if (b === undefined) continue;
+      while (b.head < b.items.length) {
+        const q = b.items[b.head]!;
+        if (!q.live) {
+          b.head++;
+          continue;
         }
         const cost = q.msg.length + overhead;
         if (used + cost > limit) {
-          keep.push(q);
-          continue;
+          full = true;
+          break;
         }
+        b.head++;
         used += cost;
         out.push(q.msg);
         q.transmits++;
@@ -58,9 +71,12 @@ export class BroadcastQueue {
           this.byAbout.delete(q.about);
         } else moved.push(q);
       }
-      this.buckets[t] = keep;
+      if (b.head > 64 && b.head * 2 > b.items.length) {
+        b.items = b.items.slice(b.head);
+        b.head = 0;
+      }
     }
-    for (const q of moved) (this.buckets[q.transmits] ??= []).push(q);
+    for (const q of moved) this.bucket(q.transmits).items.push(q);
     return out;
   }
 }

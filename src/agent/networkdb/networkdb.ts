@@ -329,7 +329,6 @@ export class NetworkDB implements Delegate {
     const nid = r.str();
     const table = r.str();
     const key = r.str();
-    const value = r.str();
     if (owner === this.name) return;
     this.tableClock.witness(ltime);
     const net = this.own.get(nid);
@@ -341,6 +340,8 @@ export class NetworkDB implements Delegate {
     const deleting = type === EV_DELETE;
     // A delete for an entry we never had, gossiped: ignored (it may outlive the reap time).
     if (cur === undefined && deleting && !isBulkSync) return;
+    // Only news is worth decoding the value (most of a bulk sync is known already).
+    const value = r.str();
     this.store(nid, k, { node: owner, ltime, value, deleting, reapTime: deleting ? (reap > 0 ? reap : REAP_ENTRY_INTERVAL) : 0 });
     if (cur === undefined && deleting) {
       if (!(net.inSync && reap > REAP_ENTRY_INTERVAL / 6)) return;
