@@ -22,23 +22,12 @@ import type { RemotePeer } from './overlay.js';
 import { globalPoolCandidates } from './ipam.js';
 import { AddressPool, localPoolCandidates, overlaps } from './ipam.js';
 import type { Subnet } from './ipam.js';
+import { DockerError } from './errors.js';
 import { Container, Endpoint, Network } from './model.js';
 import type { DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
 import { VolumeStore, mountOf } from './volumes.js';
 import type { ContainerMount, Volume } from './volumes.js';
-
-/** A refusal, printed as the docker CLI prints it, with its exit status. */
-export class DockerError extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-    /** A container that was created before the refusal (a start that failed leaves it). */
-    readonly created: Container | null = null,
-  ) {
-    super(message);
-  }
-}
 
 export interface RunOptions {
   readonly image: string;

@@ -11,7 +11,8 @@ import { NetDevice } from './device.js';
 import { Veth } from './veth.js';
 import { Drop } from './drop.js';
 import { BRIDGE_NS } from './latency.js';
-import { bridgeForwardHook, dropPacket, netifReceive } from './rx.js';
+import { bridgeForwardHook, netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export const AGEING_TIME: Nanos = 300 * SEC;

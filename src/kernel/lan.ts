@@ -11,7 +11,8 @@ import type { Packet } from '../wire/packet.js';
 import { Drop } from './drop.js';
 import { LAN_NS } from './latency.js';
 import type { Nic } from './nic.js';
-import { dropPacket, netifReceive } from './rx.js';
+import { netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export class Lan {

@@ -3,7 +3,8 @@ import type { Packet } from '../wire/packet.js';
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { LOOPBACK_NS } from './latency.js';
-import { dropPacket, netifReceive } from './rx.js';
+import { netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 
 export class Loopback extends NetDevice {
   readonly kind = 'loopback';

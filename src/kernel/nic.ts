@@ -3,7 +3,7 @@ import type { Packet } from '../wire/packet.js';
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import type { Lan } from './lan.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 
 export class Nic extends NetDevice {
   readonly kind = 'ether';

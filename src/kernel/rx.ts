@@ -4,11 +4,10 @@ import { ETH_P_ARP, ETH_P_IP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import type { NetDevice } from './device.js';
 import type { Bridge } from './bridge.js';
-import { DROP_REASON, Drop } from './drop.js';
-import type { Netns } from './netns.js';
+import { Drop } from './drop.js';
+import { dropPacket } from './kfree-skb.js';
 import { arpRcv } from './arp.js';
 import { ipRcv } from './ipv4.js';
-import { traceEnd } from './tracepoint.js';
 
 /** Frames one synchronous walk may cross before it is called a loop (nothing real needs 64). */
 const MAX_DEPTH = 64;
@@ -27,12 +26,6 @@ export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): v
   if (pkt.ethType === ETH_P_IP) ipRcv(dev, pkt);
   else if (pkt.ethType === ETH_P_ARP) arpRcv(dev, pkt);
   else dropPacket(dev.ns, dev, pkt, Drop.Unsupported, `ethertype 0x${pkt.ethType.toString(16)}`);
-}
-
-/** Discards `pkt`. `skb` overrides the skb_drop_reason the reason has by default (DROP_REASON). */
-export function dropPacket(ns: Netns, dev: NetDevice | null, pkt: Packet, reason: Drop, detail: string, skb?: string | null): void {
-  ns.host.drops++;
-  if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'drop', reason, skb: skb === undefined ? DROP_REASON[reason] : skb, detail });
 }
 
 /** br_netfilter: bridged IPv4 traverses iptables FORWARD when bridge-nf-call-iptables is on.

@@ -9,7 +9,8 @@ export const ENOBUFS = 105;
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { VETH_NS } from './latency.js';
-import { dropPacket, netifReceive } from './rx.js';
+import { netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export class Veth extends NetDevice {

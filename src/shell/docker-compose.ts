@@ -5,7 +5,7 @@
 // names none), containers <project>_<service>_<n> with the compose labels, the service name as
 // their alias. `deploy:` is ignored, as docker-compose ignores it.
 import { parse as parseYaml } from 'yaml';
-import { DockerError } from '../docker/daemon.js';
+import { DockerError } from '../docker/errors.js';
 import type { Daemon } from '../docker/daemon.js';
 import type { Container } from '../docker/model.js';
 import { formatIp4 } from '../core/addr.js';

@@ -20,7 +20,7 @@ import { ipFinishOutput, ipLocalOut, routeOutput, selectSource } from '../ipv4.j
 import { Ipvs, NO_DEST } from '../ipvs/ipvs.js';
 import type { IpvsConn } from '../ipvs/conn.js';
 import type { Netns } from '../netns.js';
-import { dropPacket } from '../rx.js';
+import { dropPacket } from '../kfree-skb.js';
 import { xfrmLookup } from '../xfrm.js';
 import { tracepoint } from '../tracepoint.js';
 import { resetFor } from '../tcp.js';

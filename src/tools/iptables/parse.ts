@@ -4,11 +4,12 @@
 import { parseIp4, prefixMask } from '../../core/addr.js';
 import {
   ADDRTYPES, CT_STATE_NAMES, ICMP_TYPES, PROTO_NUMBERS, REJECT_CODES, Rule, SERVICES,
-} from './rule.js';
-import type { Match, MultiportMatch, PolicyElem, PolicyMatch, PortsMatch, Target } from './rule.js';
-import { IptError, TABLE_NAMES } from './table.js';
-import { compileU32, parseU32 } from './u32.js';
-import type { TableName, Tables } from './table.js';
+} from '../../kernel/netfilter/rule.js';
+import type { Match, MultiportMatch, PolicyElem, PolicyMatch, PortsMatch, Target } from '../../kernel/netfilter/rule.js';
+import { IptError, TABLE_NAMES } from '../../kernel/netfilter/table.js';
+import { compileU32, parseU32 } from '../../kernel/netfilter/u32.js';
+import type { TableName, Tables } from '../../kernel/netfilter/table.js';
+import { describeRule } from './format.js';
 
 export const IPT_VERSION = '1.4.21';
 const TRY = "Try `iptables -h' or 'iptables --help' for more information.";
@@ -831,6 +832,7 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
     const bad = m.dir === 'in' ? ['POSTROUTING', 'OUTPUT'] : ['PREROUTING', 'INPUT'];
     if (bad.includes(chainName)) throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
   }
+  describeRule(rule);
   c.rule = rule;
   return c;
 }
