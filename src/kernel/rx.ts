@@ -30,8 +30,8 @@ export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): v
 
 /** br_netfilter: bridged IPv4 traverses iptables FORWARD when bridge-nf-call-iptables is on.
  *  Returns false when the packet was dropped. Netfilter arrives with issue 3. */
-export function bridgeForwardHook(br: Bridge, inPort: NetDevice, outPort: NetDevice, pkt: Packet): boolean {
+export function bridgeForwardHook(br: Bridge, pkt: Packet): boolean {
   const nf = br.ns.netfilter;
   if (nf === null || pkt.ethType !== ETH_P_IP || !br.ns.bridgeNfCallIptables) return true;
-  return nf.bridgeForward(br, inPort, outPort, pkt);
+  return nf.bridgeForward(br, pkt);
 }

@@ -142,7 +142,7 @@ function parseMarkValue(text: string, what: string): [number, number | null] {
 }
 
 /** "ip[-ip][:port[-port]]" of DNAT/SNAT. */
-function parseNatRange(t: Target, text: string, name: string): void {
+function parseNatRange(t: Target, text: string): void {
   let addrPart = text;
   const colon = text.indexOf(':');
   if (colon >= 0) {
@@ -164,7 +164,6 @@ function parseNatRange(t: Target, text: string, name: string): void {
     t.addrMin = lo;
     t.addrMax = hi;
   }
-  void name;
 }
 
 function parsePortsArg(t: Target, text: string): void {
@@ -431,7 +430,7 @@ function applyTargetOpt(t: Target, opt: string, val: string): void {
   switch (opt) {
     case '--to-destination':
     case '--to-source':
-      parseNatRange(t, val, t.kind);
+      parseNatRange(t, val);
       t.chain = 'set';
       return;
     case '--to-ports':
@@ -501,7 +500,7 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
   let isGoto = false;
   const loaded: Match[] = [];
   let inv = false;
-  let seen = new Set<string>();
+  const seen = new Set<string>();
   const positional: string[] = [];
   let i = 0;
 
@@ -767,8 +766,6 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
     if (m.kind === 'policy') checkPolicy(m);
   }
   c.cmd = cmd;
-  void seen;
-  seen = new Set();
 
   const needsRule = cmd === 'A' || cmd === 'I' || cmd === 'R' || cmd === 'C' || (cmd === 'D' && c.num === 0);
   if (!needsRule && ruleOpts) {
