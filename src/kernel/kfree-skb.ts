@@ -11,5 +11,6 @@ import { traceEnd } from './tracepoint.js';
 /** Discards `pkt`. `skb` overrides the skb_drop_reason the reason has by default (DROP_REASON). */
 export function dropPacket(ns: Netns, dev: NetDevice | null, pkt: Packet, reason: Drop, detail: string, skb?: string | null): void {
   ns.host.drops++;
+  if (ns.host.ledger !== null) ns.host.ledger.drop(pkt);
   if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'drop', reason, skb: skb === undefined ? DROP_REASON[reason] : skb, detail });
 }

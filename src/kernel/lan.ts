@@ -78,9 +78,12 @@ export class Lan {
     pkt.tstamp += LAN_NS;
     if (isGroupMac(pkt.ethDst)) {
       const targets = this.ports.filter((p) => p !== from && this.reachable(from, p));
+      const ledger = from.ns.host.ledger;
+      if (targets.length === 0 && ledger !== null) ledger.absorb(pkt);
       for (let i = 0; i < targets.length; i++) {
         const copy = i === targets.length - 1 ? pkt : pkt.clone();
         if (copy !== pkt && pkt.trace !== null) copy.trace = pkt.trace.branch();
+        if (copy !== pkt && ledger !== null) ledger.copy(copy, from);
         this.deliver(from, targets[i]!, copy);
       }
       return;

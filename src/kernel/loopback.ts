@@ -16,6 +16,7 @@ export class Loopback extends NetDevice {
   transmit(pkt: Packet): void {
     if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, 'lo is down');
     this.txPackets++;
+    if (this.ns.host.ledger !== null) this.ns.host.ledger.send(pkt, this);
     this.txBytes += pkt.ipTotalLength(); // skb->len after eth_type_trans, as rx counts it too
     pkt.tstamp += LOOPBACK_NS;
     netifReceive(this, pkt);

@@ -14,6 +14,7 @@ const MAX_DEPTH = 64;
 
 /** A frame arrives on `dev`. `fromBridge` is set when the bridge passes it up to its own device. */
 export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): void {
+  if (dev.ns.host.ledger !== null) dev.ns.host.ledger.receive(pkt);
   if (++pkt.depth > MAX_DEPTH) return dropPacket(dev.ns, dev, pkt, Drop.Loop, 'too many hops in one walk');
   dev.rxPackets++;
   // loopback_xmit counts after eth_type_trans pulled the Ethernet header; other devices count it.
