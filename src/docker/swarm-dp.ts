@@ -12,7 +12,7 @@ import { addAddress, addRoute, delAddress } from '../kernel/rtnl.js';
 import { tcpListen } from '../kernel/tcp.js';
 import type { Daemon } from './daemon.js';
 import { startResolver } from './dns.js';
-import { DOCKER_NETNS_DIR } from './daemon.js';
+import { DOCKER_NETNS_DIR } from './model.js';
 import { DockerError } from './errors.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import type { Subnet } from '../core/ipam.js';
