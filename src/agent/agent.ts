@@ -4,7 +4,7 @@
 // the networks from the cluster, the peers, load balancers and DNS records from the node's own
 // NetworkDB (gossip over 7946, networkdb/), where the node also publishes its own endpoints.
 import type { Daemon } from '../docker/daemon.js';
-import { DockerError } from '../docker/daemon.js';
+import { DockerError } from '../docker/errors.js';
 import { parseImageRef } from '../docker/images.js';
 import type { Container } from '../docker/model.js';
 import { SwarmDataplane } from '../docker/swarm-dp.js';

@@ -14,7 +14,8 @@ import { Drop } from './drop.js';
 import { PathFaults } from './path-faults.js';
 import { LAN_NS } from './latency.js';
 import type { Nic } from './nic.js';
-import { dropPacket, netifReceive } from './rx.js';
+import { netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export class Lan {
@@ -93,9 +94,11 @@ export class Lan {
       // every first contact between two of them broadcasts one, so past BIG_LAN ports such a
       // request goes to the host that has the address (and to bridged NICs) only, and the other
       // NICs' rx counters leave it out; below, every NIC counts it but none gets a copy.
-      const arpAsk = pkt.ethType === ETH_P_ARP && pkt.arpOp === ARPOP_REQUEST && pkt.trace === null && this.faults === null;
+      // (Not while the conservation ledger counts frames: then each is handed over.)
+      const arpAsk = pkt.ethType === ETH_P_ARP && pkt.arpOp === ARPOP_REQUEST && pkt.trace === null && this.faults === null && from.ns.host.ledger === null;
       if (arpAsk && this.ports.length > BIG_LAN) return this.askOne(from, pkt);
       // Every other reachable port gets a copy; the last one the frame itself.
+      const ledger = from.ns.host.ledger;
       let last: Nic | null = null;
       for (const p of this.ports) {
         if (p === from || !this.reachable(from, p)) continue;
@@ -103,11 +106,14 @@ export class Lan {
         if (last !== null) {
           const copy = pkt.clone();
           if (pkt.trace !== null) copy.trace = pkt.trace.branch();
+          if (ledger !== null) ledger.copy(copy, from);
           this.deliver(from, last, copy);
         }
         last = p;
       }
+      // Nobody to hand the frame itself to (or only hosts that ignore it): the LAN absorbs it.
       if (last !== null) this.deliver(from, last, pkt);
+      else if (ledger !== null) ledger.absorb(pkt);
       return;
     }
     const to = this.byMac.get(pkt.ethDst);
@@ -124,10 +130,15 @@ export class Lan {
       owner = this.ports.find((p) => p.ns.isLocal(pkt.arpTpa));
       if (owner !== undefined) this.byAddr.set(pkt.arpTpa, owner);
     }
+    const ledger = from.ns.host.ledger;
     for (const p of this.ports) {
-      if (p.master !== null && p !== from && p !== owner && this.reachable(from, p)) this.deliver(from, p, pkt.clone());
+      if (p.master === null || p === from || p === owner || !this.reachable(from, p)) continue;
+      const copy = pkt.clone();
+      if (ledger !== null) ledger.copy(copy, from);
+      this.deliver(from, p, copy);
     }
     if (owner !== undefined && owner !== from && this.reachable(from, owner)) this.deliver(from, owner, pkt);
+    else if (ledger !== null) ledger.absorb(pkt);
   }
 
   private deliver(from: Nic, to: Nic, pkt: Packet): void {
