@@ -175,6 +175,10 @@ export class Daemon {
       }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       bridge.configGateway = adopted;
     }
+    // A restart turns each local network's IPAM info into its config (the network is restored
+    // from the store with the gateway it was given), so a --subnet network given no --gateway
+    // now shows its gateway (moby/moby#26799, seen on 19.03 in #39793).
+    for (const n of this.networks.values()) if (n.scope === 'local' && n.subnet !== null && n.gateway !== null && n.name !== 'bridge') n.configGateway = true;
     // registerLinks at restore: a link to a container that no longer exists is dropped.
     for (const c of this.containers.values()) {
       for (let i = c.links.length - 1; i >= 0; i--) if (this.findContainer(c.links[i]!.name) === null) c.links.splice(i, 1);
@@ -777,6 +781,14 @@ export class Daemon {
     // eth0 again.
     const nets = c.releasedNets.splice(0);
     if (nets.length > 0) c.nextIfIndex = 0;
+    // The sandbox went with the stop (releaseNetwork); containers still running in it (joined with
+    // --network container:) keep that namespace, down to its loopback, so this start makes a new
+    // one — the sidecars are cut off until they restart themselves.
+    if (nets.length > 0 && c.sandboxKey !== null && [...this.containers.values()].some((o) => o.joined === c && o.state === 'running')) {
+      this.host.nsfs.delete(`${DOCKER_NETNS_DIR}/${c.sandboxKey}`);
+      c.sandboxKey = shortId(newId(this.rng));
+      c.sandbox = this.newSandbox(c.sandboxKey);
+    }
     for (const s of [...nets.filter((n) => n.name === 'bridge'), ...nets.filter((n) => n.name !== 'bridge')]) {
       const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
       if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
@@ -786,6 +798,7 @@ export class Daemon {
     if (c.joined !== null) {
       // getNetworkedContainer: the namespace's owner must be running; its hostname becomes ours.
       if (c.joined.state !== 'running') this.failStart(c, `cannot join network of a non running container: ${c.joined.id}`);
+      c.sandbox = c.joined.sandbox;
       c.hostname = c.joined.hostname;
     }
     if (nets.length > 0 || !c.files.has('/etc/hosts') || c.joined !== null) this.writeFiles(c);

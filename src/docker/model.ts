@@ -134,9 +134,11 @@ export class Container {
     public hostname: string,
     /** `bridge`, `host`, `none`, or a network name. */
     readonly networkMode: string,
-    readonly sandbox: Netns,
+    /** The network namespace; a new one when a start finds the old still held by containers
+     *  that joined it (--network container:). */
+    public sandbox: Netns,
     /** The sandbox's file under /var/run/docker/netns, null for --network host. */
-    readonly sandboxKey: string | null,
+    public sandboxKey: string | null,
     readonly tty: boolean,
     readonly publish: PortBinding[],
     readonly links: Array<{ name: string; alias: string }>,

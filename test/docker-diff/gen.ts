@@ -16,6 +16,8 @@ interface C {
   ports: number[];
   /** Of those, the ones published on every address (0.0.0.0). */
   wildPorts: number[];
+  /** Comes back when the daemon restarts (--restart always/unless-stopped/on-failure). */
+  auto?: boolean;
 }
 
 interface N {
@@ -99,7 +101,7 @@ class Gen {
     const cmd = image === 'busybox' ? ' sh -c "while true; do sleep 3600; done"' : '';
     this.docker(`docker ${verb} ${flags.join(' ')} ${image}${cmd}`);
     if (reuse) return null;
-    const c: C = { name, image, mode, nets: mode === 'host' || mode === 'none' || shared ? [] : [mode], running: verb === 'run', ports, wildPorts: wild };
+    const c: C = { name, image, mode, nets: mode === 'host' || mode === 'none' || shared ? [] : [mode], running: verb === 'run', ports, wildPorts: wild, auto: o.restart !== undefined && o.restart !== 'no' };
     // A port already taken fails the start: the container stays, created, not running.
     const clash = ports.some((p) => this.cs.some((o2) => o2.running && o2.ports.includes(p)));
     if (clash) {
@@ -267,8 +269,11 @@ export function generate(seed: number, index: number, families: readonly string[
           // on-failure, enters the restart manager's back-off loop, which the model does not run.
           if (base.length > 0) g.run({ mode: `container:${g.pick(base).name}`, image: 'busybox', verb: g.chance(0.3) ? 'create' : 'run', restart: policy });
           else g.lifecycle();
-        } else if (r < 6) g.steps.push({ kind: 'restart' });
-        else if (r < 9) g.lifecycle();
+        } else if (r < 6) {
+          // Probes after it must not aim at the containers the restart left stopped.
+          g.steps.push({ kind: 'restart' });
+          for (const c of g.cs) if (!c.auto) c.running = false;
+        } else if (r < 9) g.lifecycle();
         else g.probe();
       }
       if (!g.steps.some((s) => s.kind === 'restart')) g.steps.push({ kind: 'restart' });

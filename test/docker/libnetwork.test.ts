@@ -144,4 +144,26 @@ describe('libnetwork behaviour found by the docker differential check', () => {
     expect: { stdout: "running on-failure 2\\n" }
 `);
   });
+
+  it('a restart of the container others joined gives it a new namespace; the joined ones keep the old, down to lo', () => {
+    run(`  - run: docker run -d --name main ${LOOP}
+  - run: docker run -d --name car --network container:main ${LOOP}
+  - run: docker restart -t 1 main
+  - run: docker exec main ip -4 -o addr show eth0
+    expect: { stdout: "/172\\\\.17\\\\.0\\\\.2\\\\/16/" }
+  - run: docker exec car ip link
+    expect: { stdout: "/^1: lo: /", stdout_not: eth0 }
+`);
+  });
+
+  it('after a daemon restart a --subnet network shows the gateway it was given (moby#26799)', () => {
+    run(`  - run: docker network create --subnet 10.12.0.0/24 n1
+  - run: docker network inspect -f '{{json .IPAM.Config}}' n1
+    expect: { stdout: "[{\\"Subnet\\":\\"10.12.0.0/24\\"}]\\n" }
+  - run: systemctl restart docker
+  - run: docker network inspect -f '{{json .IPAM.Config}}' n1
+    expect: { stdout: "[{\\"Subnet\\":\\"10.12.0.0/24\\",\\"Gateway\\":\\"10.12.0.1\\"}]\\n" }
+`);
+  });
 });
+
