@@ -16,6 +16,7 @@ export class Loopback extends NetDevice {
     if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, 'lo is down');
     this.txPackets++;
     this.txBytes += pkt.ipTotalLength(); // skb->len after eth_type_trans, as rx counts it too
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     pkt.tstamp += LOOPBACK_NS;
     netifReceive(this, pkt);
   }

@@ -20,6 +20,7 @@ export class Nic extends NetDevice {
     if (!this.carrier()) return dropPacket(this.ns, this, pkt, Drop.NoCarrier, `${this.name} has no carrier`);
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     this.lan!.transmit(this, pkt);
   }
 }

@@ -38,6 +38,7 @@ export class Veth extends NetDevice {
     }
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     pkt.tstamp += VETH_NS;
     if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'veth', peer: peer.name, peerNetns: peer.ns.label });
     // Crossing into another namespace scrubs the skb (skb_scrub_packet with xnet): the mark and

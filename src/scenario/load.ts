@@ -7,7 +7,8 @@ import { formatCidr, parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { compileExpectation, isPatternError } from '../core/regex.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import { filterError } from '../capture/filter.js';
+import type { CaptureStep, FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -153,7 +154,7 @@ export function parseDuration(text: string): number | null {
 
 const DURATION_HINT = 'like 5s, 500ms, 2m; at most 720h';
 
-const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach'] as const;
+const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach', 'capture'] as const;
 
 export function loadScenario(file: string, text: string): Scenario {
   const lc = new LineCounter();
@@ -370,6 +371,22 @@ export function loadScenario(file: string, text: string): Scenario {
       } else if (bool('heal') === true) fault = { kind: 'heal' };
       else r.fail(f, '"fault" needs host, link, partition or heal');
       const step: FaultStep = { ...at, kind: 'fault', fault };
+      steps.push(step);
+    } else if (kind === 'capture') {
+      r.keys(m, ['capture'], 'a capture step');
+      const c = r.map(r.node(m, 'capture'), '"capture"');
+      r.keys(c, ['on', 'ns', 'container', 'dev', 'filter', 'file'], '"capture"');
+      const filter = r.str(c, 'filter', '"capture"', false) ?? '';
+      const bad = filterError(filter);
+      if (bad !== null) r.fail(r.node(c, 'filter'), `bad capture filter "${filter}": ${bad}`);
+      const dev = r.str(c, 'dev', '"capture"', false) ?? 'any';
+      const ns = r.str(c, 'ns', '"capture"', false);
+      const container = r.str(c, 'container', '"capture"', false);
+      if (ns !== null && container !== null) r.fail(r.node(c, 'container'), '"capture" takes "ns" or "container", not both');
+      const step: CaptureStep = {
+        ...at, kind: 'capture', on: checkHost(c, 'on', '"capture"'), ns, container, dev: dev === 'any' ? null : dev, filter,
+        file: r.str(c, 'file', '"capture"', true)!,
+      };
       steps.push(step);
     } else if (kind === 'serve') {
       r.keys(m, ['serve'], 'a serve step');
