@@ -82,3 +82,11 @@ export function tapAttached(ns: Netns, dev: NetDevice): void {
 export function tapDetached(ns: Netns, dev: NetDevice): void {
   if (ns.taps !== null) for (const fn of ns.taps) removeTap(dev, fn);
 }
+
+const IPPROTO_ESP = 50;
+
+/** For a capture on `dev`: the AEAD key of the namespace's SA with this SPI and destination (the
+ *  outbound SA on the sender, the inbound one on the receiver), so ESP is recorded encrypted. */
+export function espKeysOf(dev: NetDevice): (spi: number, dst: number) => Uint8Array | null {
+  return (spi, dst) => dev.ns.xfrm?.state(dst, spi, IPPROTO_ESP)?.aead?.key ?? null;
+}

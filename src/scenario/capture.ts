@@ -5,7 +5,7 @@
 import type { NetDevice } from '../kernel/device.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
-import { tapDevice, tapHost, tapNetns, type TapFn } from '../kernel/tap.js';
+import { espKeysOf, tapDevice, tapHost, tapNetns, type TapFn } from '../kernel/tap.js';
 import { compileFilter, type Filter } from '../capture/filter.js';
 import { captureBytes } from '../capture/frame.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2 } from '../capture/linktype.js';
@@ -34,7 +34,7 @@ class Recorder implements CaptureFile {
     const linktype = anyIn === null ? LINKTYPE_ETHERNET : LINKTYPE_LINUX_SLL2;
     let anyId = -1;
     this.fn = (dev, pkt, outbound) => {
-      const data = captureBytes(pkt, dev, outbound, linktype);
+      const data = captureBytes(pkt, dev, outbound, linktype, espKeysOf(dev));
       if (data === null || !filter(data, linktype)) return;
       let id: number;
       if (anyIn !== null) {

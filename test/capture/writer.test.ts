@@ -103,3 +103,30 @@ describe('classic pcap writer (tcpdump -w)', () => {
     expect(readCapture(new Uint8Array(2))).toMatch(/^truncated dump file/);
   });
 });
+
+describe('ESP in a capture', () => {
+  it('is sealed with the SA key as rfc4106(gcm(aes)) does: the receiver decrypts the modelled bytes and the ICV authenticates them', async () => {
+    const { sealEsp } = await import('../../src/capture/esp-gcm.js');
+    const { createDecipheriv } = await import('node:crypto');
+    const { IPPROTO_ESP } = await import('../../src/wire/packet.js');
+    const esp = udp();
+    esp.ipProto = IPPROTO_ESP;
+    esp.espSpi = 0x35fa3cf5;
+    esp.espSeq = 7;
+    esp.inner = udp();
+    const clear = encodeFrame(esp);
+    const sealed = clear.slice();
+    const key = Uint8Array.from({ length: 20 }, (_, i) => i * 7 + 1);
+    expect(sealEsp(sealed, 34, sealed.length, key)).toBe(true);
+    // Header and IV stay; the rest changes.
+    expect(sealed.subarray(0, 34 + 16)).toEqual(clear.subarray(0, 34 + 16));
+    expect(sealed.subarray(50, sealed.length - 8)).not.toEqual(clear.subarray(50, clear.length - 8));
+    const nonce = Buffer.concat([Buffer.from(key.subarray(16)), Buffer.from(sealed.subarray(42, 50))]);
+    const d = createDecipheriv('aes-128-gcm', key.subarray(0, 16), nonce, { authTagLength: 8 });
+    d.setAAD(sealed.subarray(34, 42));
+    d.setAuthTag(sealed.subarray(sealed.length - 8));
+    const plain = Buffer.concat([d.update(sealed.subarray(50, sealed.length - 8)), d.final()]);
+    expect(new Uint8Array(plain)).toEqual(clear.subarray(50, clear.length - 8));
+    expect(sealEsp(sealed.slice(), 34, sealed.length, new Uint8Array(10))).toBe(false);
+  });
+});

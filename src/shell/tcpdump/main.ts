@@ -4,7 +4,7 @@
 // writes a classic pcap into the simulated file system instead; `-r` reads one (or a pcapng).
 // Frames are serialised as they cross the device (kernel/tap.ts) and decoded from those bytes.
 import type { NetDevice } from '../../kernel/device.js';
-import { tapDevice, tapNetns } from '../../kernel/tap.js';
+import { espKeysOf, tapDevice, tapNetns } from '../../kernel/tap.js';
 import { compileFilter, FilterError } from '../../capture/filter.js';
 import { captureBytes } from '../../capture/frame.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, linktypeName } from '../../capture/linktype.js';
@@ -151,7 +151,7 @@ export const tcpdump: Program = (ctx, argv, exit) => {
   };
   const untap = (any ? (fn: Parameters<typeof tapNetns>[1]) => tapNetns(ctx.ns, fn) : (fn: Parameters<typeof tapDevice>[1]) => tapDevice(dev!, fn))((d, pkt, outbound) => {
     if (done) return;
-    const data = captureBytes(pkt, d, outbound, linktype);
+    const data = captureBytes(pkt, d, outbound, linktype, espKeysOf(d));
     if (data === null || !filter(data, linktype)) return;
     captured++;
     if (out !== null) out.packet(pkt.tstamp, data);

@@ -7,7 +7,7 @@ import dnsPacket from 'dns-packet';
 import { formatIp4, formatMac } from '../../core/addr.js';
 import { parseArp } from '../../wire/arp.js';
 import { encodeDatagram, encodeFrame, parseDatagram, parseFrame } from '../../wire/encode.js';
-import { describeEsp } from '../../wire/esp.js';
+import { describeEsp, hex8 } from '../../wire/esp.js';
 import { IPPROTO_IGMP } from '../../wire/igmp.js';
 import {
   ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, ETH_P_IP, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_TIME_EXCEEDED,
@@ -52,7 +52,7 @@ export function printFrame(frame: Uint8Array, linktype: number, o: PrintOptions,
     const head = o.e ? `${formatMac(macAt(view, 6))} > ${formatMac(macAt(view, 0))}, ethertype ${ETHERTYPE_NAMES[l3.ethType] ?? 'Unknown'} (0x${hex(l3.ethType, 4)}), length ${frame.length}: ` : '';
     return head + (typeof r === 'string' ? `[|${r}]` : printL3(pkt, o, seqs, !o.e));
   }
-  // Linux cooked: sll_print prints the packet type and the address with -e.
+  // Linux cooked: with -e, sll_print prints the packet type and the address.
   const pkt = new Packet();
   pkt.ethType = l3.ethType;
   const r = l3.ethType === ETH_P_ARP ? parseArp(view, l3.off, pkt) : parseDatagram(view, l3.off, pkt);
@@ -60,7 +60,8 @@ export function printFrame(frame: Uint8Array, linktype: number, o: PrintOptions,
   if (o.e) {
     const type = linktype === LINKTYPE_LINUX_SLL ? view.getUint16(0) : linktype === LINKTYPE_LINUX_SLL2 ? view.getUint8(10) : 0;
     const at = linktype === LINKTYPE_LINUX_SLL ? 6 : 12;
-    head = `${['In', 'B', 'M', 'P', 'Out'][type] ?? `${type}`} ${formatMac(macAt(view, at))} ethertype ${ETHERTYPE_NAMES[l3.ethType] ?? 'Unknown'} (0x${hex(l3.ethType, 4)}), length ${frame.length}: `;
+    // sll_print: "%3s " of the packet type.
+    head = `${(['In', 'B', 'M', 'P', 'Out'][type] ?? '?').padStart(3)} ${formatMac(macAt(view, at))} ethertype ${ETHERTYPE_NAMES[l3.ethType] ?? 'Unknown'} (0x${hex(l3.ethType, 4)}), length ${frame.length}: `;
   }
   return head + (typeof r === 'string' ? `[|${r}]` : printL3(pkt, o, seqs, !o.e));
 }
@@ -103,7 +104,7 @@ function printIp(pkt: Packet, o: PrintOptions, seqs: TcpSeqState): string {
     case IPPROTO_ICMP:
       return head + `${src} > ${dst}: ${printIcmp(pkt)}`;
     case IPPROTO_ESP:
-      return head + `${src} > ${dst}: ${describeEsp(pkt)}`;
+      return head + `${src} > ${dst}: ${printEsp(pkt)}`;
     case IPPROTO_IGMP:
       return head + `${src} > ${dst}: ${printIgmp(pkt, o)}`;
     default:
@@ -300,4 +301,13 @@ function printIgmp(pkt: Packet, o: PrintOptions): string {
     at += 8 + 4 * nsrcs + 4 * v.getUint8(at + 1);
   }
   return s;
+}
+
+/** esp_print: SPI and sequence number from the header, whether the rest is the modelled clear
+ *  segment or ciphertext (a capture seals it, capture/esp-gcm.ts: then it is an opaque payload). */
+function printEsp(pkt: Packet): string {
+  const p = pkt.payload;
+  if (pkt.inner !== null || p === null || pkt.payloadLen < 8) return describeEsp(pkt);
+  const v = new DataView(p.buffer, p.byteOffset, pkt.payloadLen);
+  return `ESP(spi=0x${hex8(v.getUint32(0))},seq=0x${v.getUint32(4).toString(16)}), length ${pkt.payloadLen}`;
 }
