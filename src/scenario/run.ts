@@ -135,13 +135,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
 
 function captureStep(world: World, step: CaptureStep, vars: Map<string, string>, captures: CaptureFile[], print: (t: string) => void): StepResult {
   const host = world.hosts.get(step.on)!;
-  let ns = namespace(host, step.ns, step);
-  if (step.container !== null) {
-    const ref = expand(step.container, vars, step);
-    const cns = containerNamespace(world, host, ref);
-    if (cns === null) throw new InputError(`host ${host.name} has no container "${ref}" at this step`, step.line, step.col);
-    ns = cns;
-  }
+  const ns = stepNamespace(world, host, step, vars);
   const dev = step.dev === null ? null : ns.device(step.dev);
   if (dev === undefined) throw new InputError(`${host.name}/${ns.label} has no device "${step.dev}" at this step (it has: ${ns.deviceList().map((d) => d.name).join(', ')})`, step.line, step.col);
   captures.push(captureDevice(ns, dev, step.file, compileFilter(step.filter)));
@@ -293,15 +287,18 @@ export function containerNamespace(world: World, host: Host, ref: string): Netns
   return c === undefined || c === null ? null : c.sandbox;
 }
 
+/** The namespace a step names: `container:` (a container's, by name or ID), else `ns:` or the host's. */
+function stepNamespace(world: World, host: Host, step: Where & { ns: string | null; container: string | null }, vars: Map<string, string>): Netns {
+  if (step.container === null) return namespace(host, step.ns, step);
+  const ref = expand(step.container, vars, step);
+  const cns = containerNamespace(world, host, ref);
+  if (cns === null) throw new InputError(`host ${host.name} has no container "${ref}" at this step`, step.line, step.col);
+  return cns;
+}
+
 function traceStep(world: World, step: TraceStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
   const host = world.hosts.get(step.on)!;
-  let ns = namespace(host, step.ns, step);
-  if (step.container !== null) {
-    const ref = expand(step.container, vars, step);
-    const cns = containerNamespace(world, host, ref);
-    if (cns === null) throw new InputError(`host ${host.name} has no container "${ref}" at this step`, step.line, step.col);
-    ns = cns;
-  }
+  const ns = stepNamespace(world, host, step, vars);
   const toText = expand(step.to, vars, step);
   const dst = parseIp4(toText);
   if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);
