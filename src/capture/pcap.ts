@@ -2,6 +2,7 @@
 // microsecond magic, then a 16-byte record header before each frame. The reader takes both byte
 // orders and the nanosecond magic, and pcapng sections too (libpcap's pcap_open_offline reads
 // either), so `tcpdump -r` reads what `tcpdump -w` and a capture step wrote.
+import { concatBytes } from './pcapng.js';
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -46,13 +47,7 @@ export class PcapWriter {
   }
 
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.recs.reduce((n, b) => n + b.length, 0));
-    let off = 0;
-    for (const b of this.recs) {
-      out.set(b, off);
-      off += b.length;
-    }
-    return out;
+    return concatBytes(this.recs);
   }
 }
 

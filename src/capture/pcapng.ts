@@ -95,12 +95,17 @@ export class PcapngWriter {
   }
 
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.blocks.reduce((n, b) => n + b.length, 0));
-    let off = 0;
-    for (const b of this.blocks) {
-      out.set(b, off);
-      off += b.length;
-    }
-    return out;
+    return concatBytes(this.blocks);
   }
+}
+
+/** The chunks one after the other (a file's blocks or records). */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, b) => n + b.length, 0));
+  let off = 0;
+  for (const b of chunks) {
+    out.set(b, off);
+    off += b.length;
+  }
+  return out;
 }
