@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
+import { filterError } from '../capture/filter.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/model.js';
 import { sendProbe } from '../scenario/probe.js';
@@ -59,12 +60,18 @@ function jsonResult(res: RunResult): object {
   return { name: res.name, file: res.file, passed: res.passed, steps: res.steps };
 }
 
-export async function cmdRun(file: string, opts: { json?: boolean; repeat?: string; seedFrom?: string; jobs?: string }): Promise<number> {
+export async function cmdRun(file: string, opts: { json?: boolean; repeat?: string; seedFrom?: string; jobs?: string; pcap?: string; pcapFilter?: string }): Promise<number> {
   try {
+    if (opts.repeat !== undefined && opts.pcap !== undefined) throw new InputError('--pcap captures one run, not --repeat N');
     if (opts.repeat !== undefined) return await sweep(file, readScenario(file), { ...opts, repeat: opts.repeat }, out, err);
     if (opts.seedFrom !== undefined || opts.jobs !== undefined) throw new InputError(`${opts.seedFrom !== undefined ? '--seed-from' : '--jobs'} goes with --repeat N`);
+    if (opts.pcapFilter !== undefined && opts.pcap === undefined) throw new InputError('--pcap-filter goes with --pcap FILE');
+    const pcapFilter = opts.pcapFilter ?? '';
+    const bad = filterError(pcapFilter);
+    if (bad !== null) throw new InputError(`--pcap-filter: ${bad}`);
     const sc = load(file);
-    const res = runScenario(sc, { print: opts.json ? undefined : out });
+    const res = runScenario(sc, { print: opts.json ? undefined : out, ...(opts.pcap !== undefined ? { pcap: opts.pcap, pcapFilter } : {}) });
+    for (const c of res.captures) writeFileSync(c.file, c.bytes());
     if (opts.json) {
       out(JSON.stringify(jsonResult(res), null, 2) + '\n');
       return res.passed ? 0 : 1;

@@ -41,7 +41,9 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
     .option('--repeat <n>', 'run it N times, each with its own seed, on all cores; print one line per run')
     .option('--seed-from <s>', 'with --repeat: the first seed (default: the scenario\'s)')
     .option('--jobs <n>', 'with --repeat: worker threads (default: one per core)')
-    .action((file: string, opts: { json?: boolean; repeat?: string; seedFrom?: string; jobs?: string }) => {
+    .option('--pcap <file>', 'capture every device of every host into this pcapng file (and write the capture steps\' files)')
+    .option('--pcap-filter <expr>', 'with --pcap: only the packets this pcap-filter expression matches (tcpdump syntax)')
+    .action((file: string, opts: { json?: boolean; repeat?: string; seedFrom?: string; jobs?: string; pcap?: string; pcapFilter?: string }) => {
       code = commands().then((m) => m.cmdRun(file, opts));
     });
   program

@@ -100,6 +100,7 @@ export class Bridge extends NetDevice {
     if (!this.up) return dropPacket(this.ns, this, pkt, Drop.LinkDown, `${this.name} is down`);
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     pkt.tstamp += BRIDGE_NS;
     if (isGroupMac(pkt.ethDst)) return this.flood(null, pkt, false);
     const e = this.lookup(pkt.ethDst, pkt.tstamp);

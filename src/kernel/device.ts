@@ -6,6 +6,7 @@ import type { Ip4, Mac } from '../core/addr.js';
 import type { Packet } from '../wire/packet.js';
 import type { Netns } from './netns.js';
 import type { Bridge } from './bridge.js';
+import type { DeviceTap } from './tap.js';
 
 export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'ether';
 
@@ -38,6 +39,8 @@ export abstract class NetDevice {
   txDropped = 0;
   /** `qlen` shown by `ip link` (the tx queue length), null where the device has none. */
   txqlen: number | null = 1000;
+  /** Packet captures on this device (kernel/tap.ts); null, the usual case, costs one check. */
+  tap: DeviceTap | null = null;
 
   constructor(
     public ns: Netns,

@@ -4,6 +4,7 @@ import type { Ip4 } from '../core/addr.js';
 import type { Rng } from '../core/rng.js';
 import type { EventQueue } from '../sim/clock.js';
 import type { Lan } from './lan.js';
+import type { TapFn } from './tap.js';
 import type { Ledger } from './ledger.js';
 import { Loopback } from './loopback.js';
 import { Netns } from './netns.js';
@@ -27,6 +28,8 @@ export class Host {
   /** esp4 is loaded (on the first ESP SA, kernel/xfrm.ts): IP protocol 50 then has a handler in
    *  every namespace instead of an ICMP protocol unreachable. */
   espLoaded = false;
+  /** Captures on every device of every namespace (`swarmsim run --pcap`, kernel/tap.ts), or null. */
+  taps: TapFn[] | null = null;
   private nextNsId = 0;
 
   constructor(

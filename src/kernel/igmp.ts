@@ -28,6 +28,7 @@
 // the timer is armed, which is the device's value in all those cases. (Checked on Linux 6.18:
 // writing `all` leaves a new bridge at 1000; writing `default` gives a new bridge the value.)
 import { Packet } from '../wire/packet.js';
+import { igmpv3ReportPayload } from '../wire/igmp.js';
 import type { Bridge } from './bridge.js';
 import { NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from './netfilter/hooks.js';
 import { msecsToJiffies, timerExpiry } from './timer.js';
@@ -74,7 +75,8 @@ function sendReport(br: Bridge): void {
   pkt.ipDst = IGMPV3_ALL_MCR;
   pkt.ipTtl = 1;
   // Router Alert option (4) + IGMPv3 report header (8) + one group record (8).
-  pkt.payloadLen = 20;
+  pkt.payload = igmpv3ReportPayload(IGMP_ALL_SNOOPERS);
+  pkt.payloadLen = pkt.payload.length;
   pkt.tstamp = ns.host.eq.now;
   ns.snmp.Ip.OutRequests++; // ip_local_out
   // igmpv3_sendpack → ip_local_out (OUTPUT) → ip_mc_output (POSTROUTING) → the bridge device.

@@ -18,6 +18,7 @@ export class Loopback extends NetDevice {
     this.txPackets++;
     if (this.ns.host.ledger !== null) this.ns.host.ledger.send(pkt, this);
     this.txBytes += pkt.ipTotalLength(); // skb->len after eth_type_trans, as rx counts it too
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     pkt.tstamp += LOOPBACK_NS;
     netifReceive(this, pkt);
   }

@@ -10,6 +10,7 @@ import { Snmp } from './snmp.js';
 import { SocketTable } from './socket.js';
 import type { NetfilterHooks } from './netfilter/hooks.js';
 import type { Xfrm } from './xfrm.js';
+import { tapAttached, tapDetached, type TapFn } from './tap.js';
 
 /** The sysctls a fresh namespace starts with (Linux defaults; Docker changes some). */
 const SYSCTL_DEFAULTS: Record<string, string> = {
@@ -53,6 +54,8 @@ export class Netns {
   netfilter: NetfilterHooks | null = null;
   /** XFRM states and policies (kernel/xfrm.ts); null while there are none (the fast path). */
   xfrm: Xfrm | null = null;
+  /** Captures on every device of this namespace (`tcpdump -i any`, kernel/tap.ts), or null. */
+  taps: TapFn[] | null = null;
   private nextIfindex = 0;
   /** The ids this namespace gives its peers (`link-netnsid N`), allocated on first need. */
   private readonly nsids = new Map<Netns, number>();
@@ -79,11 +82,13 @@ export class Netns {
   attach(dev: NetDevice): void {
     this.devices.set(dev.ifindex, dev);
     this.byName.set(dev.name, dev);
+    if (this.taps !== null || this.host.taps !== null) tapAttached(this, dev);
   }
 
   detach(dev: NetDevice): void {
     this.devices.delete(dev.ifindex);
     this.byName.delete(dev.name);
+    if (this.taps !== null) tapDetached(this, dev);
   }
 
   device(name: string): NetDevice | undefined {

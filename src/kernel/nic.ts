@@ -20,6 +20,7 @@ export class Nic extends NetDevice {
     if (!this.carrier()) return dropPacket(this.ns, this, pkt, Drop.NoCarrier, `${this.name} has no carrier`);
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     if (this.ns.host.ledger !== null) this.ns.host.ledger.send(pkt, this);
     this.lan!.transmit(this, pkt);
   }

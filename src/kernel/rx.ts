@@ -20,6 +20,7 @@ export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): v
   // loopback_xmit counts after eth_type_trans pulled the Ethernet header; other devices count it.
   dev.rxBytes += dev.kind === 'loopback' ? pkt.ipTotalLength() : pkt.frameLength();
   if (!dev.up) return dropPacket(dev.ns, dev, pkt, Drop.LinkDown, `${dev.name} is down`);
+  if (dev.tap !== null) dev.tap.emit(dev, pkt, false);
   if (dev.master !== null && !fromBridge) {
     dev.master.receiveOnPort(dev, pkt);
     return;

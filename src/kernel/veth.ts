@@ -39,6 +39,7 @@ export class Veth extends NetDevice {
     }
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     if (this.ns.host.ledger !== null) this.ns.host.ledger.send(pkt, this);
     pkt.tstamp += VETH_NS;
     if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'veth', peer: peer.name, peerNetns: peer.ns.label });

@@ -93,6 +93,7 @@ export class Vxlan extends NetDevice {
     }
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.tap !== null) this.tap.emit(this, pkt, true);
     for (let i = 0; i < dests.length; i++) {
       const inner = i === dests.length - 1 ? pkt : pkt.clone();
       const outer = new Packet();

@@ -8,7 +8,8 @@ import { InputError } from '../core/errors.js';
 import { compileExpectation, isPatternError } from '../core/regex.js';
 import type { BlockRule } from '../kernel/path-faults.js';
 import { MS, SEC } from '../sim/clock.js';
-import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
+import { filterError } from '../capture/filter.js';
+import type { CaptureStep, FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
 class Reader {
   constructor(private readonly lc: LineCounter) {}
@@ -230,7 +231,7 @@ function readFault(r: Reader, f: YAMLMap, hostNames: string[]): FaultSpec {
   return r.fail(f, '"fault" needs host, link, partition, block, unblock, drop, delay or heal');
 }
 
-const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach'] as const;
+const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach', 'capture'] as const;
 
 export function loadScenario(file: string, text: string): Scenario {
   const lc = new LineCounter();
@@ -419,6 +420,22 @@ export function loadScenario(file: string, text: string): Scenario {
     } else if (kind === 'fault') {
       r.keys(m, ['fault'], 'a fault step');
       const step: FaultStep = { ...at, kind: 'fault', fault: readFault(r, r.map(r.node(m, 'fault'), '"fault"'), hostNames) };
+      steps.push(step);
+    } else if (kind === 'capture') {
+      r.keys(m, ['capture'], 'a capture step');
+      const c = r.map(r.node(m, 'capture'), '"capture"');
+      r.keys(c, ['on', 'ns', 'container', 'dev', 'filter', 'file'], '"capture"');
+      const filter = r.str(c, 'filter', '"capture"', false) ?? '';
+      const bad = filterError(filter);
+      if (bad !== null) r.fail(r.node(c, 'filter'), `bad capture filter "${filter}": ${bad}`);
+      const dev = r.str(c, 'dev', '"capture"', false) ?? 'any';
+      const ns = r.str(c, 'ns', '"capture"', false);
+      const container = r.str(c, 'container', '"capture"', false);
+      if (ns !== null && container !== null) r.fail(r.node(c, 'container'), '"capture" takes "ns" or "container", not both');
+      const step: CaptureStep = {
+        ...at, kind: 'capture', on: checkHost(c, 'on', '"capture"'), ns, container, dev: dev === 'any' ? null : dev, filter,
+        file: r.str(c, 'file', '"capture"', true)!,
+      };
       steps.push(step);
     } else if (kind === 'serve') {
       r.keys(m, ['serve'], 'a serve step');

@@ -137,7 +137,20 @@ export interface ReachStep extends Where {
   readonly expect: ReachExpect[];
 }
 
-export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep | TrafficStep | TrafficReportStep | ReachStep;
+/** Starts a packet capture (written as pcapng when the run ends): one device, or `any`. */
+export interface CaptureStep extends Where {
+  readonly kind: 'capture';
+  readonly on: string;
+  readonly ns: string | null;
+  readonly container: string | null;
+  /** The device name, or null for `any` (every device of the namespace, Linux cooked v2). */
+  readonly dev: string | null;
+  /** pcap-filter expression ('' for everything), checked when the scenario is loaded. */
+  readonly filter: string;
+  readonly file: string;
+}
+
+export type Step = RunStep | SleepStep | TraceStep | ServeStep | FaultStep | TrafficStep | TrafficReportStep | ReachStep | CaptureStep;
 
 export interface FileSpec extends Where {
   readonly on: string;

@@ -12,7 +12,7 @@ import type { Completion } from '../shell/exec.js';
 import { Session } from '../shell/program.js';
 import { hopText, renderTraceText, summarize, traceJson } from '../trace/render.js';
 import { checkContains, checkInOrder, checkLacks } from './expect.js';
-import type { FaultStep, ReachStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, TrafficReportStep, TrafficStep, Where } from './model.js';
+import type { CaptureStep, FaultStep, ReachStep, RunStep, Scenario, ServeStep, Step, TextMatcher, TraceStep, TrafficReportStep, TrafficStep, Where } from './model.js';
 import { TrafficLoop } from './traffic.js';
 import { checkReach, probeFlows, reachFlows } from './reach.js';
 import { renderReach } from '../trace/reach.js';
@@ -22,6 +22,8 @@ import { buildWorld } from './world.js';
 import { attachLedger, ledgerFailures, ledgerSummary } from './conservation.js';
 import type { Ledger } from '../kernel/ledger.js';
 import { dockerOf } from '../docker/engine.js';
+import { captureDevice, captureWorld, type CaptureFile } from './capture.js';
+import { compileFilter } from '../capture/filter.js';
 
 /** Simulated time a command may take before it is stopped (a ping without -c would run forever). */
 export const COMMAND_LIMIT = 3600 * SEC;
@@ -53,11 +55,17 @@ export interface RunResult {
    *  values: what `swarmsim shell` carries on from. */
   readonly sessions: ReadonlyMap<string, Session>;
   readonly vars: Map<string, string>;
+  /** The packet captures of `--pcap` and the capture steps, stopped: the caller writes them. */
+  readonly captures: CaptureFile[];
 }
 
 export interface RunOptions {
   /** Called with each step's transcript text as soon as it is known. */
   readonly print?: (text: string) => void;
+  /** Capture every device of every host from the start into this pcapng file (`--pcap`). */
+  readonly pcap?: string;
+  /** With `pcap`: only what this pcap-filter expression matches. */
+  readonly pcapFilter?: string;
   /** Check packet conservation even if the scenario does not ask (silently: the transcript is
    *  unchanged; a breach is a failure). The tests run every shipped scenario this way. */
   readonly conservation?: boolean;
@@ -102,6 +110,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const sessions = new Map<string, Session>();
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
+  const captures: CaptureFile[] = opts.pcap === undefined ? [] : [captureWorld(world, opts.pcap, opts.pcapFilter)];
   const ledger = sc.conservation !== null || opts.conservation === true ? attachLedger(world) : null;
   for (const step of sc.steps) {
     world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
@@ -114,6 +123,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
         : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
         : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
         : step.kind === 'reach' ? reachStep(world, step, print)
+        : step.kind === 'capture' ? captureStep(world, step, vars, captures, print)
         : sleepStep(world, step.nanos, step.text, step.line, print);
       results.push(r);
     } catch (e) {
@@ -125,9 +135,21 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     }
   }
   world.eq.limit = Infinity;
+  for (const c of captures) c.stop();
   // Asked for by the scenario, the check is a step of its own; forced by a test, it shows only when it fails.
   if (ledger !== null && (sc.conservation !== null || !ledger.holds())) results.push(conservationResult(sc, ledger, print));
-  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars };
+  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars, captures };
+}
+
+function captureStep(world: World, step: CaptureStep, vars: Map<string, string>, captures: CaptureFile[], print: (t: string) => void): StepResult {
+  const host = world.hosts.get(step.on)!;
+  const ns = stepNamespace(world, host, step, vars);
+  const dev = step.dev === null ? null : ns.device(step.dev);
+  if (dev === undefined) throw new InputError(`${host.name}/${ns.label} has no device "${step.dev}" at this step (it has: ${ns.deviceList().map((d) => d.name).join(', ')})`, step.line, step.col);
+  captures.push(captureDevice(ns, dev, step.file, compileFilter(step.filter)));
+  const title = `capture on ${host.name}/${ns.label}/${step.dev ?? 'any'}${step.filter === '' ? '' : ` (${step.filter})`} to ${step.file}`;
+  print(`# ${title}\n`);
+  return { line: step.line, kind: 'capture', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
 function conservationResult(sc: Scenario, ledger: Ledger, print: (t: string) => void): StepResult {
@@ -299,15 +321,18 @@ export function containerNamespace(world: World, host: Host, ref: string): Netns
   return c === undefined || c === null ? null : c.sandbox;
 }
 
+/** The namespace a step names: `container:` (a container's, by name or ID), else `ns:` or the host's. */
+function stepNamespace(world: World, host: Host, step: Where & { ns: string | null; container: string | null }, vars: Map<string, string>): Netns {
+  if (step.container === null) return namespace(host, step.ns, step);
+  const ref = expand(step.container, vars, step);
+  const cns = containerNamespace(world, host, ref);
+  if (cns === null) throw new InputError(`host ${host.name} has no container "${ref}" at this step`, step.line, step.col);
+  return cns;
+}
+
 function traceStep(world: World, step: TraceStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
   const host = world.hosts.get(step.on)!;
-  let ns = namespace(host, step.ns, step);
-  if (step.container !== null) {
-    const ref = expand(step.container, vars, step);
-    const cns = containerNamespace(world, host, ref);
-    if (cns === null) throw new InputError(`host ${host.name} has no container "${ref}" at this step`, step.line, step.col);
-    ns = cns;
-  }
+  const ns = stepNamespace(world, host, step, vars);
   const toText = expand(step.to, vars, step);
   const dst = parseIp4(toText);
   if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);

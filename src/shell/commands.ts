@@ -28,6 +28,7 @@ import { test } from './coreutils/test.js';
 import { yum } from './packages.js';
 import { etcd, etcdctl, nohup } from './etcd.js';
 import { dockerCompose } from './docker-compose.js';
+import { tcpdump } from './tcpdump/main.js';
 
 register('ip', ip);
 register('ping', ping);
@@ -60,3 +61,4 @@ for (const [name, prog] of [['etcd', etcd], ['etcdctl', etcdctl]] as const) {
 }
 register('nohup', nohup);
 register('docker-compose', dockerCompose);
+register('tcpdump', tcpdump);

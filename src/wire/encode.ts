@@ -5,6 +5,7 @@ import { emitArp, parseArp } from './arp.js';
 import { emitEsp, parseEsp } from './esp.js';
 import { emitEthernet, parseEthernet } from './ethernet.js';
 import { emitIcmp, parseIcmp } from './icmp.js';
+import { emitIgmp, IPPROTO_IGMP } from './igmp.js';
 import { emitIpv4, emitPayload, hex4, IP_OFF_TOT_LEN, parseIpv4, parsePayload } from './ipv4.js';
 import { ETH_P_ARP, ETH_P_IP, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
 import { emitTcp, parseTcp } from './tcp.js';
@@ -73,6 +74,8 @@ export function emitDatagram(pkt: Packet, view: DataView, off: number): number {
       return emitIcmp(pkt, view, l4);
     case IPPROTO_ESP:
       return emitEsp(pkt, view, l4);
+    case IPPROTO_IGMP:
+      return emitIgmp(pkt, view, off);
     default:
       return emitPayload(pkt, view, l4);
   }

@@ -5,6 +5,8 @@
 // Modelled, not real cryptography: the Packet keeps the protected datagram in `inner` (its IPv4
 // fields equal the outer ones in transport mode) and these bytes carry it in clear, so a pcap
 // stays readable. The IV is the sequence number and the ICV zeros; nothing is authenticated.
+// A capture (capture/esp-gcm.ts) seals these bytes with the SA's key on their way into the file,
+// so pcaps hold ciphertext that Wireshark decrypts as it would a real host's.
 import { emitPayload } from './ipv4.js';
 import {
   ESP_HLEN, ESP_ICV_LEN, ESP_IV_LEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet, espPadLen,

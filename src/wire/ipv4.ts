@@ -32,7 +32,7 @@ export function parseIpv4(view: DataView, off: number, pkt: Packet, end = view.b
   if (typeof r === 'string') return r;
   if (totLen < IP_HLEN) return `bad IPv4 total length ${totLen}`;
   if (totLen > end - off) return `truncated IPv4 datagram (total length ${totLen}, ${end - off} bytes)`;
-  if (internetChecksum(view, off, IP_HLEN) !== 0) {
+  if (internetChecksum(view, off, (view.getUint8(off + IP_OFF_VER_IHL) & 15) << 2) !== 0) {
     const should = csumFold(csumPartial(view, off + IP_OFF_SADDR, 8, csumPartial(view, off, IP_OFF_CHECK)));
     return `bad IPv4 header checksum 0x${hex4(view.getUint16(off + IP_OFF_CHECK))} (should be 0x${hex4(should)})`;
   }
@@ -50,7 +50,9 @@ export function parseIpv4Header(view: DataView, off: number, pkt: Packet): numbe
   if (verIhl >>> 4 !== 4) return `bad IPv4 version ${verIhl >>> 4}`;
   const ihl = verIhl & 15;
   if (ihl < 5) return `bad IPv4 header length (ihl ${ihl})`;
-  if (ihl > 5) return `IPv4 options not supported (ihl ${ihl})`;
+  // The one option Linux sends is IGMP's Router Alert (wire/igmp.ts): it stays in the payload.
+  const routerAlert = ihl === 6 && view.getUint8(off + IP_OFF_PROTOCOL) === 2 && view.getUint8(off + IP_HLEN) === 0x94;
+  if (ihl > 5 && !routerAlert) return `IPv4 options not supported (ihl ${ihl})`;
   pkt.ipTos = view.getUint8(off + IP_OFF_TOS);
   pkt.ipId = view.getUint16(off + IP_OFF_ID);
   pkt.ipDf = (view.getUint16(off + IP_OFF_FRAG_OFF) & IP_DF) !== 0;

@@ -16,6 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   sim: ['core'],
   wire: ['core', 'sim'],
+  // Capture files and the filter compiler: bytes of packets, nothing of who sent them.
+  capture: ['core', 'sim', 'wire'],
   kernel: ['core', 'sim', 'wire'],
   apps: ['core', 'sim', 'wire', 'kernel'],
   tools: ['core', 'sim', 'wire', 'kernel', 'apps'],
@@ -23,13 +25,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   // The manager's logic never reaches the data plane: only the agent drives docker/.
   swarm: ['core', 'sim'],
   agent: ['core', 'sim', 'wire', 'kernel', 'apps', 'tools', 'docker', 'swarm'],
-  shell: ['core', 'sim', 'wire', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent'],
+  shell: ['core', 'sim', 'wire', 'capture', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent'],
   // Sinks only: the trace renders typed events and knows nothing of who fired them.
   trace: ['core', 'wire'],
-  scenario: ['core', 'sim', 'wire', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'trace'],
-  topology: ['core', 'sim', 'wire', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'scenario', 'trace'],
-  view: ['core', 'sim', 'wire', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'scenario', 'trace', 'topology'],
-  cli: ['core', 'sim', 'wire', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'scenario', 'trace', 'topology', 'view'],
+  scenario: ['core', 'sim', 'wire', 'capture', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'trace'],
+  topology: ['core', 'sim', 'wire', 'capture', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'scenario', 'trace'],
+  view: ['core', 'sim', 'wire', 'capture', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'scenario', 'trace', 'topology'],
+  cli: ['core', 'sim', 'wire', 'capture', 'kernel', 'apps', 'tools', 'docker', 'swarm', 'agent', 'shell', 'scenario', 'trace', 'topology', 'view'],
 };
 
 const layers = readdirSync(SRC).filter((n) => statSync(join(SRC, n)).isDirectory()).sort();

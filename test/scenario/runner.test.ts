@@ -67,7 +67,7 @@ describe('scenario runner', () => {
     expect(loadError(`${HOST}steps:\n  - run: ip a\n    on: n9\n`)).toMatchObject({ line: 5, message: 'no host named "n9" (hosts: n1)' });
     expect(loadError(`${HOST}steps:\n  - sleep: soon\n`)).toMatchObject({ line: 4, message: expect.stringContaining('"soon" is not a duration') });
     expect(loadError(`hosts:\n  - { name: n1, ip: 192.168.205.300/24 }\n`)).toMatchObject({ line: 2, message: expect.stringContaining('is not an address with a prefix length') });
-    expect(loadError(`${HOST}steps:\n  - frobnicate: 1\n`)).toMatchObject({ line: 4, message: 'a step needs one of: run, sleep, trace, serve, fault, traffic, traffic_report, reach' });
+    expect(loadError(`${HOST}steps:\n  - frobnicate: 1\n`)).toMatchObject({ line: 4, message: 'a step needs one of: run, sleep, trace, serve, fault, traffic, traffic_report, reach, capture' });
     expect(loadError(`${HOST}steps:\n  - trace: { to: 10.0.0.1:99999 }\n`).message).toContain('the port must be 1-65535');
   });
 
