@@ -10,6 +10,7 @@ import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../docker/ipam.js';
 import type { Subnet } from '../docker/ipam.js';
 import { swarmId } from './ids.js';
+import { NodeStore } from './dispatcher.js';
 import { NodeTasks, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
 import type { Config, FileObjectKind, Secret } from './model.js';
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
@@ -75,6 +76,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   readonly workerToken: string;
   readonly managerToken: string;
   leaderId: string | null = null;
+  /** The dispatcher's sessions and heartbeat timers (workers; managers are heard through Raft). */
+  readonly nodeStore: NodeStore;
 
   /** The store's secrets or configs. */
   fileObjects(kind: FileObjectKind): Map<string, Secret | Config> {
@@ -146,6 +149,9 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     readonly dataPathPort: number = 4789,
   ) {
     // SWMTKN-1-<hash of the root CA>-<secret>: one hash, two secrets (worker, manager).
+    let seed = 0;
+    for (let i = 0; i < id.length; i++) seed = (Math.imul(seed, 31) + id.charCodeAt(i)) >>> 0;
+    this.nodeStore = new NodeStore(seed);
     const hash = this.b36(50);
     this.workerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
     this.managerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
@@ -205,6 +211,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     this.managerList = null;
     this.nodeOfHost.set(hostname, n.id);
     if (this.leaderId === null && role === 'manager') this.leaderId = n.id;
+    // Until its agent opens a session, the node is timed as if it had one.
+    if (role === 'worker') this.nodeStore.register(n.id, this.now);
     const ingress = this.ingress();
     if (ingress !== null) this.nodeLbAddr(n, ingress);
     // Every network's peers may include the new node's endpoints.
@@ -312,12 +320,24 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     this.eq.after(SEC, tick);
   }
 
+  /**
+   * Once a second: a worker is Down once the dispatcher's timer for it ran out (its heartbeats
+   * stopped arriving); a manager is heard, through Raft, while the leader reaches it.
+   */
   private heartbeat(): void {
     const leader = this.currentLeader();
     let changed = false;
     for (const n of this.nodes.values()) {
       // A node that left (or was replaced by a rejoin under a new ID) sends nothing any more.
       const member = this.nodeOfHost.get(n.hostname) === n.id;
+      if (n.role === 'worker') {
+        const silent = this.nodeStore.registered(n.id) ? this.nodeStore.expired(n.id, this.now) : this.now - n.lastSeen > NODE_DOWN_AFTER;
+        if (leader !== null && n.status === 'ready' && (!member || silent)) {
+          n.status = 'down';
+          changed = true;
+        }
+        continue;
+      }
       const heard = member && leader !== null && this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname));
       if (heard) {
         n.lastSeen = this.now;
@@ -331,6 +351,15 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       }
     }
     if (changed) this.commit();
+  }
+
+  /** A node's session opened or its heartbeat arrived at a manager that reaches the leader. */
+  heard(n: SwarmNode): void {
+    n.lastSeen = this.now;
+    if (n.status !== 'ready' && this.nodeOfHost.get(n.hostname) === n.id) {
+      n.status = 'ready';
+      this.commit();
+    }
   }
 
   // ---------- networks and addresses ----------

@@ -83,8 +83,21 @@ export function dockerInfo(ctx: Ctx, d: Daemon): void {
 
 function swarmPart(ctx: Ctx, d: Daemon): void {
   const out = (line: string): void => println(ctx, line);
-  const cluster = swarmOf(ctx.world).cluster;
+  const sw = swarmOf(ctx.world);
+  const cluster = sw.cluster;
   const node = cluster?.nodeFor(d.host.name) ?? null;
+  const local = sw.localState(d);
+  if (local.state === 'pending') {
+    // Joining: no node ID or certificate yet; the address is known once a manager saw the node
+    // (unless --advertise-addr named it), the join address is the one manager it knows.
+    out(' Swarm: pending');
+    out('  NodeID: ');
+    out('  Is Manager: false');
+    out(`  Node Address: ${local.addr}`);
+    out('  Manager Addresses:');
+    out(`   ${local.joinAddr}`);
+    return;
+  }
   if (cluster === null || node === null) {
     out(' Swarm: inactive');
     return;
