@@ -9,6 +9,7 @@ import type { TcpConn } from '../kernel/tcp.js';
 import type { Nanos } from '../sim/clock.js';
 import { MsgChannel } from './rpc.js';
 import type { CpMessage } from './rpc.js';
+import type { RaftMessage } from '../swarm/raft.js';
 
 export const SWARM_PORT = 2377;
 
@@ -19,6 +20,8 @@ export interface DispatcherOps {
   register(nodeId: string): string | { error: string } | null;
   /** A heartbeat arrived: the period until the next one, an error (no session), or null (no answer). */
   heartbeat(nodeId: string): Nanos | { error: string } | null;
+  /** A Raft message from another manager. */
+  raft(m: RaftMessage): void;
 }
 
 export class Dispatcher {
@@ -64,6 +67,12 @@ export class Dispatcher {
         else if (period !== null) ch.send({ kind: 'error', message: period.error });
         return;
       }
+      case 'raft-heartbeat':
+      case 'raft-heartbeat-resp':
+      case 'raft-vote':
+      case 'raft-vote-resp':
+        this.ops.raft(m);
+        return;
       default:
         return;
     }

@@ -5,6 +5,7 @@
 // retransmission behave as they would. The bytes are really sent and really parsed: a message
 // arrives when, and only if, its last byte does.
 import type { NodeRole } from '../swarm/model.js';
+import type { RaftMessage } from '../swarm/raft.js';
 import type { TcpConn } from '../kernel/tcp.js';
 
 /** What travels between a node and a manager's dispatcher (agent/session.ts, agent/dispatcher.ts). */
@@ -20,7 +21,9 @@ export type CpMessage =
   | { readonly kind: 'registered'; readonly sessionId: string }
   /** Dispatcher.Heartbeat, and its answer: when to send the next one. */
   | { readonly kind: 'heartbeat'; readonly nodeId: string; readonly sessionId: string }
-  | { readonly kind: 'heartbeat-ok'; readonly period: number };
+  | { readonly kind: 'heartbeat-ok'; readonly period: number }
+  /** Raft between managers (swarmkit's Raft.ProcessRaftMessage carrying etcd/raft messages). */
+  | RaftMessage;
 
 export type CpKind = CpMessage['kind'];
 
@@ -39,6 +42,11 @@ export const WIRE_SIZE: Readonly<Record<CpKind, number>> = {
   registered: 420,
   heartbeat: 130,
   'heartbeat-ok': 95,
+  // raftpb.Message with no entries (≈ 40 bytes) in a ProcessRaftMessage call.
+  'raft-heartbeat': 150,
+  'raft-heartbeat-resp': 140,
+  'raft-vote': 155,
+  'raft-vote-resp': 140,
 };
 
 const enc = new TextEncoder();
@@ -60,7 +68,8 @@ export class MsgChannel {
     private readonly onMessage: (m: CpMessage) => void,
   ) {}
 
-  send(m: CpMessage): void {
+  /** Writes one message; returns the bytes it takes. */
+  send(m: CpMessage): number {
     const body = enc.encode(JSON.stringify(m));
     const total = Math.max(WIRE_SIZE[m.kind], 6 + body.length);
     const buf = new Uint8Array(total);
@@ -69,6 +78,7 @@ export class MsgChannel {
     dv.setUint16(4, body.length);
     buf.set(body, 6);
     this.conn.send(buf);
+    return total;
   }
 
   /** In-order bytes from the connection (TcpHandlers.onData). */

@@ -13,6 +13,7 @@ import { Dispatcher, SWARM_PORT } from './dispatcher.js';
 import type { DispatcherOps } from './dispatcher.js';
 import type { CpMessage } from './rpc.js';
 import { NodeSession } from './session.js';
+import { RaftPeer } from './raft-peer.js';
 
 /** moby daemon/cluster/errors.go errSwarmJoinTimeoutReached. */
 export const JOIN_TIMEOUT_MESSAGE = 'Timeout was reached before node joined. The attempt to join the swarm will continue in the background. Use the "docker info" command to see the current swarm status of your node.';
@@ -42,6 +43,8 @@ export class SwarmWorld {
   readonly sessions = new Map<string, NodeSession>();
   /** The listener on 2377 of each manager host. */
   readonly dispatchers = new Map<string, Dispatcher>();
+  /** Each manager's Raft node, by node ID. */
+  readonly raftPeers = new Map<string, RaftPeer>();
 
   constructor(readonly world: World) {}
 
@@ -153,7 +156,8 @@ export class SwarmWorld {
     const cluster = this.cluster;
     if (cluster === null) return null;
     const leader = cluster.currentLeader();
-    if (leader === null || (leader.hostname !== host && !this.reach(host, leader.hostname))) return null;
+    const self = cluster.nodeFor(host);
+    if (leader === null || self === null || this.raftPeers.get(self.id)?.node.lead !== leader.id) return null;
     return leader;
   }
 
@@ -171,6 +175,10 @@ export class SwarmWorld {
         cluster.heard(n);
         return id;
       },
+      raft: (m) => {
+        const id = this.cluster?.nodeFor(host)?.id;
+        if (id !== undefined) this.raftPeers.get(id)?.receive(m);
+      },
       heartbeat: (nodeId) => {
         const cluster = this.cluster;
         const n = cluster?.nodes.get(nodeId);
@@ -183,11 +191,46 @@ export class SwarmWorld {
       },
     };
     this.dispatchers.set(host, new Dispatcher(d.host.root, ops));
+    this.startRaft(d);
+  }
+
+  /** The manager's Raft node: the first one bootstraps the cluster, a later one follows the leader. */
+  private startRaft(d: Daemon): void {
+    const cluster = this.cluster!;
+    const self = cluster.nodeFor(d.host.name)!;
+    if (this.raftPeers.has(self.id)) return;
+    const peer = new RaftPeer(d, self.id, () => cluster.managers().filter((m) => m.id !== self.id && this.raftPeers.has(m.id)), hash(self.id));
+    const leader = this.raftLeader();
+    if (leader === null) peer.node.bootstrap();
+    else {
+      peer.node.follow(leader.node.term, leader.nodeId);
+      leader.node.joined(self.id);
+    }
+    this.raftPeers.set(self.id, peer);
+    cluster.raft ??= {
+      leader: () => this.raftLeader()?.nodeId ?? null,
+      leadOf: (id) => this.raftPeers.get(id)?.node.lead ?? null,
+      hears: (leaderId, id) => this.raftPeers.get(leaderId)?.node.hears(id) ?? false,
+    };
+  }
+
+  /** The Raft leader with the highest term. */
+  private raftLeader(): RaftPeer | null {
+    let best: RaftPeer | null = null;
+    for (const p of this.raftPeers.values()) if (p.node.role === 'leader' && (best === null || p.node.term > best.node.term)) best = p;
+    return best;
+  }
+
+  private stopRaft(nodeId: string): void {
+    this.raftPeers.get(nodeId)?.stop();
+    this.raftPeers.delete(nodeId);
   }
 
   private stopDispatcher(host: string): void {
     this.dispatchers.get(host)?.stop();
     this.dispatchers.delete(host);
+    const id = this.cluster?.nodeFor(host)?.id;
+    if (id !== undefined) this.stopRaft(id);
   }
 
   /** The CA's answer to a join request that reached the manager on `host`. */

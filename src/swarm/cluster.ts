@@ -29,6 +29,16 @@ export const NODE_DOWN_AFTER: Nanos = 3 * HEARTBEAT;
 export const TASK_HISTORY = 5;
 export const INGRESS_VNI = 4096;
 
+/** Leadership as the managers' Raft nodes see it (agent/raft-peer.ts): what crossed the wire. */
+export interface RaftView {
+  /** The leader with the highest term, or null while no manager leads. */
+  leader(): string | null;
+  /** The leader the manager `nodeId` follows (itself when leading), null while it knows none. */
+  leadOf(nodeId: string): string | null;
+  /** Whether the leader `leaderId` heard from manager `nodeId` within the last election timeout. */
+  hears(leaderId: string, nodeId: string): boolean;
+}
+
 export interface Connectivity {
   /** Whether host `a` can reach host `b` over the LAN now (both up, cables in, same partition). */
   reach(a: string, b: string): boolean;
@@ -76,6 +86,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   readonly workerToken: string;
   readonly managerToken: string;
   leaderId: string | null = null;
+  /** Raft over the wire, once the swarm world runs it; without it leadership is computed from reach. */
+  raft: RaftView | null = null;
   /** The dispatcher's sessions and heartbeat timers (workers; managers are heard through Raft). */
   readonly nodeStore: NodeStore;
 
@@ -245,6 +257,12 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 
   /** Raft: the leader, re-elected among a connected majority of managers; null without quorum. */
   currentLeader(): SwarmNode | null {
+    if (this.raft !== null) {
+      const id = this.raft.leader();
+      const n = id === null ? undefined : this.nodes.get(id);
+      this.leaderId = n === undefined ? null : n.id;
+      return n !== undefined && n.role === 'manager' ? n : null;
+    }
     const managers = this.managerNodes();
     const quorum = Math.floor(managers.length / 2) + 1;
     const cur = this.leaderId === null ? undefined : this.nodes.get(this.leaderId);
@@ -277,7 +295,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       throw new SwarmError("This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.");
     }
     const leader = this.currentLeader();
-    if (leader === null || (leader !== n && !this.net.reach(host, leader.hostname))) {
+    const follows = this.raft === null ? leader !== null && (leader === n || this.net.reach(host, leader.hostname)) : leader !== null && this.raft.leadOf(n.id) === leader.id;
+    if (!follows) {
       throw new SwarmError('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.');
     }
     return n;
@@ -293,6 +312,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     if (n.role !== 'manager') return '';
     const leader = this.currentLeader();
     if (leader === n) return 'Leader';
+    if (leader !== null && this.raft !== null) return this.raft.hears(leader.id, n.id) ? 'Reachable' : 'Unreachable';
     if (leader !== null && this.net.up(n.hostname) && this.net.reach(leader.hostname, n.hostname)) return 'Reachable';
     return 'Unreachable';
   }
@@ -338,7 +358,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
         }
         continue;
       }
-      const heard = member && leader !== null && this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname));
+      const heard = member && leader !== null && (this.raft !== null ? this.raft.hears(leader.id, n.id) : this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname)));
       if (heard) {
         n.lastSeen = this.now;
         if (n.status !== 'ready') {
