@@ -132,8 +132,6 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   private readonly invalidated = new WeakMap<Task, { delay: Nanos; waitStop: boolean }>();
   /** Services left with a slot the restart policy keeps empty for now: looked at on every commit. */
   private readonly unfilled = new Set<string>();
-  /** The spec each service was last orchestrated with (the CLI may swap `svc.spec` directly). */
-  private readonly seenSpecs = new Map<string, ServiceSpec>();
   /** The service being orchestrated: its own changes do not make it dirty again. */
   private orchestrating: string | null = null;
   /** Tasks the allocator could not give addresses yet (state NEW), in creation order. */
@@ -562,6 +560,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     const svc = new Service(this.newId(), spec, this.now);
     this.allocateService(svc);
     this.services.set(svc.id, svc);
+    this.specChanged(svc);
     this.commit();
     return svc;
   }
@@ -574,7 +573,6 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     }
     for (const [netId, vip] of svc.vips) this.networks.get(netId)?.pool.release(vip);
     this.services.delete(svc.id);
-    this.seenSpecs.delete(svc.id);
     this.unfilled.delete(svc.id);
     this.orchDirty.delete(svc.id);
     this.touchNetworks();
@@ -625,7 +623,6 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     try {
       for (let round = 0; round < 10; round++) {
         this.releaseDelayed();
-        this.noticeSpecs();
         this.orchestrate();
         let changed = false;
         for (const [id, u] of [...this.updaters]) {
@@ -664,14 +661,21 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     }
   }
 
-  /** A spec swapped in place (`docker service scale`, an automatic rollback) counts as a change. */
-  private noticeSpecs(): void {
-    for (const svc of this.services.values()) {
-      if (this.seenSpecs.get(svc.id) === svc.spec) continue;
-      this.seenSpecs.set(svc.id, svc.spec);
-      this.orchDirty.add(svc.id);
-      this.touchNetworks();
-    }
+  /** The service's spec changed (create, update, scale, rollback): its orchestrator looks again,
+   *  and the data plane (aliases, VIPs, ports) may follow. */
+  specChanged(svc: Service): void {
+    this.orchDirty.add(svc.id);
+    this.touchNetworks();
+  }
+
+  /** docker service scale: the spec with the new replica count (the CLI's ServiceUpdate). */
+  scaleService(svc: Service, replicas: number): void {
+    if (svc.spec.mode.kind !== 'replicated') throw new SwarmError(`${svc.spec.name}: scale can only be used with replicated mode`);
+    svc.spec = { ...svc.spec, mode: { kind: 'replicated', replicas } };
+    svc.version++;
+    svc.updatedAt = this.now;
+    this.specChanged(svc);
+    this.commit();
   }
 
   /** A replacement task for a slot, from the service's current spec (the updater's). */
@@ -1046,6 +1050,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   updateService(svc: Service, spec: ServiceSpec): void {
     svc.previousSpec = svc.spec;
     svc.spec = spec;
+    this.specChanged(svc);
     svc.version++;
     svc.updatedAt = this.now;
     svc.updateStatus = null;
@@ -1061,6 +1066,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     const cur = svc.spec;
     svc.spec = svc.previousSpec;
     svc.previousSpec = cur;
+    this.specChanged(svc);
     svc.version++;
     svc.updatedAt = this.now;
     svc.updateStatus = { state: 'rollback_started', message: 'manually requested rollback', startedAt: this.now, completedAt: null };
