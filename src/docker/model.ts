@@ -5,7 +5,7 @@ import type { Netns } from '../kernel/netns.js';
 import type { Veth } from '../kernel/veth.js';
 import type { Nanos } from '../sim/clock.js';
 import type { ImageRef, ImageSpec } from './images.js';
-import type { AddressPool, Subnet } from './ipam.js';
+import type { AddressPool, Subnet } from '../core/ipam.js';
 import { MountedFiles } from './volumes.js';
 import type { ContainerMount } from './volumes.js';
 

@@ -14,7 +14,7 @@ import type { Daemon } from './daemon.js';
 import { startResolver } from './dns.js';
 import { DOCKER_NETNS_DIR, DockerError } from './daemon.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
-import type { Subnet } from './ipam.js';
+import type { Subnet } from '../core/ipam.js';
 import type { Network } from './model.js';
 import { addPeer, overlayNsKey, removePeer } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
