@@ -69,7 +69,8 @@ describe('raft over TCP 2377', () => {
       + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
       + '  - sleep: 40\n'
       + '  - run: docker node ls\n    on: m1\n'
-      + '  - run: docker node ls\n    on: m2\n',
+      + '  - run: docker node ls\n    on: m2\n'
+      + '  - run: docker info\n    on: m1\n',
       { managers: 3, workers: 1 },
     );
     expect(r.out[0]).toMatch(/m1 +Ready +Active +Leader/);
@@ -78,5 +79,8 @@ describe('raft over TCP 2377', () => {
     expect(r.exit[5]).toBe(0);
     expect(r.out[5]).toMatch(/m[23] +Ready +Active +Leader/);
     expect(r.out[5]).toMatch(/m1 +(Ready|Down) +Active +Unreachable/);
+    // docker info there: the error in place of the cluster's details (moby Cluster.Info).
+    expect(r.out[6]).toContain("  Error: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.\n  Is Manager: true\n  Node Address: 10.1.0.10\n");
+    expect(r.out[6]).not.toContain('ClusterID');
   });
 });

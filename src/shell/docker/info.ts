@@ -3,6 +3,7 @@
 // (printSwarmInfo: nothing more while inactive; a worker shows no cluster details).
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import { swarmOf } from '../../agent/swarm-world.js';
+import { SwarmError } from '../../swarm/cluster.js';
 import { bytesSize } from '../../core/units.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Ctx } from '../program.js';
@@ -105,9 +106,21 @@ function swarmPart(ctx: Ctx, d: Daemon): void {
   out(' Swarm: active');
   out(`  NodeID: ${node.id}`);
   const manager = node.role === 'manager';
+  // moby Cluster.Info: a manager whose inspect fails (no leader) reports the error, and the CLI
+  // then leaves out the cluster's details.
+  let error = '';
+  if (manager) {
+    try {
+      cluster.checkManager(d.host.name);
+    } catch (e) {
+      if (!(e instanceof SwarmError)) throw e;
+      error = e.message;
+      out(`  Error: ${error}`);
+    }
+  }
   out(`  Is Manager: ${manager}`);
   const managers = cluster.managers();
-  if (manager) {
+  if (manager && error === '') {
     out(`  ClusterID: ${cluster.id}`);
     out(`  Managers: ${managers.length}`);
     out(`  Nodes: ${cluster.nodes.size}`);
