@@ -1,6 +1,5 @@
-// Address management shared by the engine (bridge networks, docker/) and the swarm allocator
-// (overlays, swarm/): subnets, the swarm's default pool cut into subnets, and addresses within a
-// subnet. Local networks take the lowest free address and reuse released ones
+// Docker's default IPAM: pools of subnets for local (bridge) and global (overlay) networks, and
+// addresses within a subnet. Local networks take the lowest free address and reuse released ones
 // at once; swarm networks allocate serially (the cursor moves past released addresses until it
 // wraps), as libnetwork's bitmap does with the serial option.
 import { formatCidr, networkOf, prefixMask } from './addr.js';
@@ -9,6 +8,14 @@ import type { Ip4 } from './addr.js';
 export interface Subnet {
   readonly addr: Ip4;
   readonly len: number;
+}
+
+/** localScopeDefaultNetworks (libnetwork ipamutils): 172.17–172.31 as /16s, then 192.168.0.0/16 as /20s. */
+export function localPoolCandidates(): Subnet[] {
+  const out: Subnet[] = [];
+  for (let b = 17; b <= 31; b++) out.push({ addr: ((172 << 24) | (b << 16)) >>> 0, len: 16 });
+  for (let c = 0; c < 256; c += 16) out.push({ addr: ((192 << 24) | (168 << 16) | (c << 8)) >>> 0, len: 20 });
+  return out;
 }
 
 /** The swarm default pool: 10.0.0.0/8 cut into /24s (or the pool given at `swarm init`). */
