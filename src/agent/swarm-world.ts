@@ -7,6 +7,7 @@ import type { Daemon } from '../docker/daemon.js';
 import type { World } from '../kernel/world.js';
 import type { Nanos } from '../sim/clock.js';
 import { SwarmCluster, SwarmError } from '../swarm/cluster.js';
+import { hashSeed } from '../swarm/ids.js';
 import type { SwarmNode } from '../swarm/model.js';
 import { Agent } from './agent.js';
 import { Dispatcher, SWARM_PORT } from './dispatcher.js';
@@ -22,11 +23,6 @@ const NO_LEADER = 'rpc error: code = Unknown desc = The swarm does not have a le
 /** How a join ended, as the daemon's Join call returns it. */
 export type JoinResult = { readonly node: SwarmNode } | { readonly error: string };
 
-function hash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) >>> 0;
-  return h;
-}
 
 /** What `docker swarm init` may set for the whole cluster, and the first node's data path address. */
 export interface InitOptions {
@@ -133,7 +129,7 @@ export class SwarmWorld {
         done({ error: message });
       },
       connected: () => this.sessionUp(host),
-    }, new Rng(hash(host)), () => this.remotes());
+    }, new Rng(hashSeed(host)), () => this.remotes());
     this.sessions.set(host, session);
   }
 
@@ -199,7 +195,7 @@ export class SwarmWorld {
     const cluster = this.cluster!;
     const self = cluster.nodeFor(d.host.name)!;
     if (this.raftPeers.has(self.id)) return;
-    const peer = new RaftPeer(d, self.id, () => cluster.managers().filter((m) => m.id !== self.id && this.raftPeers.has(m.id)), hash(self.id));
+    const peer = new RaftPeer(d, self.id, () => cluster.managers().filter((m) => m.id !== self.id && this.raftPeers.has(m.id)), hashSeed(self.id));
     const leader = this.raftLeader();
     if (leader === null) peer.node.bootstrap();
     else {
@@ -262,7 +258,7 @@ export class SwarmWorld {
       const host = node.hostname;
       const s = new NodeSession(d, { ip: leader.addr, port: SWARM_PORT }, null, {
         joined: () => undefined, refused: () => undefined, connected: () => this.sessionUp(host),
-      }, new Rng(hash(host)), () => this.remotes(), node.id);
+      }, new Rng(hashSeed(host)), () => this.remotes(), node.id);
       this.sessions.set(host, s);
     }
   }

@@ -9,7 +9,7 @@ import type { EventQueue, Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../core/ipam.js';
 import type { Subnet } from '../core/ipam.js';
-import { swarmId } from './ids.js';
+import { hashSeed, swarmId } from './ids.js';
 import { NodeStore } from './dispatcher.js';
 import { NodeTasks, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
 import type { Config, FileObjectKind, Secret } from './model.js';
@@ -159,9 +159,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     readonly dataPathPort: number = 4789,
   ) {
     // SWMTKN-1-<hash of the root CA>-<secret>: one hash, two secrets (worker, manager).
-    let seed = 0;
-    for (let i = 0; i < id.length; i++) seed = (Math.imul(seed, 31) + id.charCodeAt(i)) >>> 0;
-    this.nodeStore = new NodeStore(seed);
+    this.nodeStore = new NodeStore(hashSeed(id));
     const hash = this.b36(50);
     this.workerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
     this.managerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
