@@ -57,6 +57,8 @@ export class Agent {
     readonly cluster: SwarmCluster,
     readonly d: Daemon,
     readonly nodeId: string,
+    /** Whether the node's session with the managers is up (agent/session.ts). */
+    private readonly linked: () => boolean = () => true,
   ) {
     this.own = cluster.nodeTasks(nodeId);
     this.dataplane = new SwarmDataplane(d);
@@ -100,11 +102,12 @@ export class Agent {
     return this.cluster.nodes.get(this.nodeId);
   }
 
-  /** Whether this node can talk to the managers (to get work and report). */
+  /** Whether this node can talk to the managers (to get work and report): its dispatcher session
+   *  is up, and the leader is within reach now (assignments and reports still read the store). */
   private connected(): boolean {
     const leader = this.cluster.currentLeader();
     const host = this.d.host.name;
-    return leader !== null && this.cluster.net.up(host) && (leader.hostname === host || this.cluster.net.reach(host, leader.hostname));
+    return leader !== null && this.linked() && this.cluster.net.up(host) && (leader.hostname === host || this.cluster.net.reach(host, leader.hostname));
   }
 
   listening(): boolean {

@@ -1,12 +1,28 @@
 // The swarm side of a simulated world: at most one cluster, one agent per member node, and the
 // glue between them and the hosts (which host can reach which, for Raft and heartbeats).
-import { networkOf, parseCidr } from '../core/addr.js';
+import { formatIp4, networkOf, parseCidr, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
+import { Rng } from '../core/rng.js';
 import type { Daemon } from '../docker/daemon.js';
 import type { World } from '../kernel/world.js';
+import type { Nanos } from '../sim/clock.js';
 import { SwarmCluster, SwarmError } from '../swarm/cluster.js';
+import { hashSeed } from '../swarm/ids.js';
 import type { SwarmNode } from '../swarm/model.js';
 import { Agent } from './agent.js';
+import { Dispatcher, SWARM_PORT } from './dispatcher.js';
+import type { DispatcherOps } from './dispatcher.js';
+import type { CpMessage } from './rpc.js';
+import { NodeSession } from './session.js';
+import { RaftPeer } from './raft-peer.js';
+
+/** moby daemon/cluster/errors.go errSwarmJoinTimeoutReached. */
+export const JOIN_TIMEOUT_MESSAGE = 'Timeout was reached before node joined. The attempt to join the swarm will continue in the background. Use the "docker info" command to see the current swarm status of your node.';
+const NO_LEADER = 'rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.';
+
+/** How a join ended, as the daemon's Join call returns it. */
+export type JoinResult = { readonly node: SwarmNode } | { readonly error: string };
+
 
 /** What `docker swarm init` may set for the whole cluster, and the first node's data path address. */
 export interface InitOptions {
@@ -19,6 +35,12 @@ export interface InitOptions {
 export class SwarmWorld {
   cluster: SwarmCluster | null = null;
   readonly agents = new Map<string, Agent>();
+  /** Each node's link to the managers over 2377 (a worker's dispatcher session; a join under way). */
+  readonly sessions = new Map<string, NodeSession>();
+  /** The listener on 2377 of each manager host. */
+  readonly dispatchers = new Map<string, Dispatcher>();
+  /** Each manager's Raft node, by node ID. */
+  readonly raftPeers = new Map<string, RaftPeer>();
 
   constructor(readonly world: World) {}
 
@@ -37,7 +59,7 @@ export class SwarmWorld {
 
   /** docker swarm init on `d`'s host. */
   init(d: Daemon, addr: Ip4, o: InitOptions = {}): SwarmNode {
-    if (this.cluster !== null && this.cluster.nodeFor(d.host.name) !== null) {
+    if ((this.cluster !== null && this.cluster.nodeFor(d.host.name) !== null) || this.sessions.has(d.host.name)) {
       throw new SwarmError('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.');
     }
     if (this.cluster !== null) throw new SwarmError('This simulation holds one swarm; this node would start a second one.');
@@ -68,42 +90,212 @@ export class SwarmWorld {
     const node = cluster.addNode(d.host.name, 'manager', addr, 2e9, 2 * 1024 ** 3);
     if (o.dataPathAddr !== undefined) node.dataAddr = o.dataPathAddr;
     this.startAgent(d, node);
+    this.startDispatcher(d);
     cluster.commit();
     return node;
   }
 
-  join(d: Daemon, addr: Ip4, token: string, remote: string, dataPathAddr?: Ip4): SwarmNode {
+  /**
+   * docker swarm join: the node connects to `remote` over TCP and asks for its certificate; `done`
+   * is told once a manager answered (the node joined, or was refused). Until then the node is
+   * pending and keeps trying in the background (the shell gives up waiting after 20 s).
+   */
+  join(d: Daemon, addr: Ip4, advertised: boolean, token: string, remote: string, done: (r: JoinResult) => void, dataPathAddr?: Ip4): void {
     const cluster = this.cluster;
-    if (cluster !== null && cluster.nodeFor(d.host.name) !== null) {
+    if ((cluster !== null && cluster.nodeFor(d.host.name) !== null) || this.sessions.has(d.host.name)) {
       throw new SwarmError('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.');
     }
-    // The manager is whichever host has that address, on any of its NICs (eth1 on the seeds' hosts).
-    const managerHost = [...this.world.hosts.values()].find((h) => h.root.deviceList().some((dev) => dev.kind === 'ether' && dev.primaryAddr() === parseCidr(remote.split(':')[0]!)?.addr));
-    if (cluster === null || managerHost === undefined || cluster.nodeFor(managerHost.name)?.role !== 'manager' || !this.reach(d.host.name, managerHost.name)) {
-      throw new SwarmError('Timeout was reached before node joined. The attempt to join the swarm will continue in the background. Use the "docker info" command to see the current swarm status of your node.');
-    }
-    if (token !== cluster.workerToken && token !== cluster.managerToken) {
-      throw new SwarmError('rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster');
-    }
-    if (cluster.currentLeader() === null) throw new SwarmError('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.');
-    const node = cluster.addNode(d.host.name, token === cluster.managerToken ? 'manager' : 'worker', addr, 2e9, 2 * 1024 ** 3);
-    if (dataPathAddr !== undefined) node.dataAddr = dataPathAddr;
-    this.startAgent(d, node);
+    const [ipText, portText] = remote.split(':');
+    const ip = parseIp4(ipText ?? '');
+    const port = portText === undefined ? SWARM_PORT : Number(portText);
+    if (ip === null || !Number.isInteger(port) || port < 1 || port > 65535) throw new SwarmError(`invalid remote address ${remote}`);
+    const host = d.host.name;
+    const session = new NodeSession(d, { ip, port }, { token, addr, advertised, dataAddr: dataPathAddr ?? null }, {
+      joined: (nodeId) => {
+        const node = this.cluster?.nodes.get(nodeId);
+        if (node === undefined) return;
+        this.startAgent(d, node);
+        if (node.role === 'manager') {
+          // A manager's agent talks to its own manager locally, not over 2377.
+          session.stop();
+          this.sessions.delete(host);
+          this.startDispatcher(d);
+        }
+        this.cluster!.commit();
+        done({ node });
+      },
+      refused: (message) => {
+        this.sessions.delete(host);
+        done({ error: message });
+      },
+      connected: () => this.sessionUp(host),
+    }, new Rng(hashSeed(host)), () => this.remotes());
+    this.sessions.set(host, session);
+  }
+
+  /** The managers' 2377 addresses, as the dispatcher's session messages list them. */
+  private remotes(): Array<{ ip: Ip4; port: number }> {
+    return (this.cluster?.managers() ?? []).map((m) => ({ ip: m.addr, port: SWARM_PORT }));
+  }
+
+  /** A worker's session (re)opened: its agent looks at its tasks again. */
+  private sessionUp(host: string): void {
+    const cluster = this.cluster;
+    const node = cluster?.nodeFor(host);
+    if (cluster === null || node === null || node === undefined) return;
+    cluster.wake(cluster.nodeTasks(node.id));
     cluster.commit();
-    return node;
+  }
+
+  /** Whether the manager on `host` can reach a leader (itself, or one it hears). */
+  private leaderFrom(host: string): SwarmNode | null {
+    const cluster = this.cluster;
+    if (cluster === null) return null;
+    const leader = cluster.currentLeader();
+    const self = cluster.nodeFor(host);
+    if (leader === null || self === null || this.raftPeers.get(self.id)?.node.lead !== leader.id) return null;
+    return leader;
+  }
+
+  private startDispatcher(d: Daemon): void {
+    const host = d.host.name;
+    if (this.dispatchers.has(host)) return;
+    const ops: DispatcherOps = {
+      join: (m) => this.answerJoin(host, m),
+      register: (nodeId) => {
+        const cluster = this.cluster;
+        const n = cluster?.nodes.get(nodeId);
+        if (cluster === null || n === undefined || cluster.nodeOfHost.get(n.hostname) !== n.id) return { error: 'node not registered' };
+        if (this.leaderFrom(host) === null) return null;
+        const id = cluster.nodeStore.register(nodeId, cluster.now);
+        cluster.heard(n);
+        return id;
+      },
+      raft: (m) => {
+        const id = this.cluster?.nodeFor(host)?.id;
+        if (id !== undefined) this.raftPeers.get(id)?.receive(m);
+      },
+      heartbeat: (nodeId) => {
+        const cluster = this.cluster;
+        const n = cluster?.nodes.get(nodeId);
+        if (cluster === null || n === undefined) return { error: 'node not registered' };
+        if (this.leaderFrom(host) === null) return null;
+        const period: Nanos | null = cluster.nodeStore.heartbeat(nodeId, cluster.now);
+        if (period === null) return { error: 'node not registered' };
+        cluster.heard(n);
+        return period;
+      },
+    };
+    this.dispatchers.set(host, new Dispatcher(d.host.root, ops));
+    this.startRaft(d);
+  }
+
+  /** The manager's Raft node: the first one bootstraps the cluster, a later one follows the leader. */
+  private startRaft(d: Daemon): void {
+    const cluster = this.cluster!;
+    const self = cluster.nodeFor(d.host.name)!;
+    if (this.raftPeers.has(self.id)) return;
+    const peer = new RaftPeer(d, self.id, () => cluster.managers().filter((m) => m.id !== self.id && this.raftPeers.has(m.id)), hashSeed(self.id));
+    const leader = this.raftLeader();
+    if (leader === null) peer.node.bootstrap();
+    else {
+      peer.node.follow(leader.node.term, leader.nodeId);
+      leader.node.joined(self.id);
+    }
+    this.raftPeers.set(self.id, peer);
+    cluster.raft ??= {
+      leader: () => this.raftLeader()?.nodeId ?? null,
+      leadOf: (id) => this.raftPeers.get(id)?.node.lead ?? null,
+      hears: (leaderId, id) => this.raftPeers.get(leaderId)?.node.hears(id) ?? false,
+    };
+  }
+
+  /** The Raft leader with the highest term. */
+  private raftLeader(): RaftPeer | null {
+    let best: RaftPeer | null = null;
+    for (const p of this.raftPeers.values()) if (p.node.role === 'leader' && (best === null || p.node.term > best.node.term)) best = p;
+    return best;
+  }
+
+  private stopRaft(nodeId: string): void {
+    this.raftPeers.get(nodeId)?.stop();
+    this.raftPeers.delete(nodeId);
+  }
+
+  private stopDispatcher(host: string): void {
+    this.dispatchers.get(host)?.stop();
+    this.dispatchers.delete(host);
+    const id = this.cluster?.nodeFor(host)?.id;
+    if (id !== undefined) this.stopRaft(id);
+  }
+
+  /** The CA's answer to a join request that reached the manager on `host`. */
+  private answerJoin(host: string, m: Extract<CpMessage, { kind: 'join' }>): { nodeId: string; role: 'manager' | 'worker' } | { error: string } | null {
+    const cluster = this.cluster;
+    if (cluster === null || cluster.nodeFor(host)?.role !== 'manager') return null;
+    if (m.token !== cluster.workerToken && m.token !== cluster.managerToken) {
+      return { error: 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster' };
+    }
+    if (this.leaderFrom(host) === null) return { error: NO_LEADER };
+    // Every certificate request makes a node (swarmkit's CA: a new ID per CSR): a retry whose first
+    // answer was lost leaves a node that never reports, and is Down after the grace period.
+    const node = cluster.addNode(m.hostname, m.token === cluster.managerToken ? 'manager' : 'worker', m.addr, 2e9, 2 * 1024 ** 3);
+    if (m.dataAddr !== null) node.dataAddr = m.dataAddr;
+    return { nodeId: node.id, role: node.role };
+  }
+
+  /** A promoted node serves 2377 and drops its session; a demoted one opens a session instead. */
+  roleChanged(node: SwarmNode): void {
+    const d = this.agents.get(node.hostname)?.d;
+    if (d === undefined) return;
+    if (node.role === 'manager') {
+      this.sessions.get(node.hostname)?.stop();
+      this.sessions.delete(node.hostname);
+      this.startDispatcher(d);
+    } else if (!this.sessions.has(node.hostname)) {
+      this.stopDispatcher(node.hostname);
+      const leader = this.cluster?.currentLeader() ?? node;
+      const host = node.hostname;
+      const s = new NodeSession(d, { ip: leader.addr, port: SWARM_PORT }, null, {
+        joined: () => undefined, refused: () => undefined, connected: () => this.sessionUp(host),
+      }, new Rng(hashSeed(host)), () => this.remotes(), node.id);
+      this.sessions.set(host, s);
+    }
+  }
+
+  /** The node's swarm state as `docker info` names it, and the join address while pending. */
+  localState(d: Daemon): { state: 'inactive' | 'pending' | 'active'; joinAddr: string | null; addr: string } {
+    const s = this.sessions.get(d.host.name);
+    if (s !== undefined && s.state === 'pending') {
+      const r = s.remotes[0]!;
+      return { state: 'pending', joinAddr: `${formatIp4(r.ip)}:${r.port}`, addr: s.advertised ? formatIp4(s.addr) : '' };
+    }
+    return { state: this.nodeOf(d) === null ? 'inactive' : 'active', joinAddr: null, addr: '' };
   }
 
   private startAgent(d: Daemon, node: SwarmNode): void {
     // Every node's overlays use the cluster's data path port; its VTEP is its data path address.
     d.vxlanPort = this.cluster!.dataPathPort;
     d.dataPathAddr = node.dataAddr;
-    const a = new Agent(this.cluster!, d, node.id);
+    const host = d.host.name;
+    // A worker gets work and reports only while its dispatcher session is up; a manager locally.
+    const a = new Agent(this.cluster!, d, node.id, () => {
+      const s = this.sessions.get(host);
+      return s === undefined ? this.cluster?.nodes.get(node.id)?.role === 'manager' : s.connected;
+    });
     this.agents.set(d.host.name, a);
   }
 
   leave(d: Daemon, force: boolean): void {
     const cluster = this.cluster;
     const node = cluster?.nodeFor(d.host.name) ?? null;
+    const session = this.sessions.get(d.host.name);
+    if (session !== undefined && session.state === 'pending') {
+      // Leaving while the join is still being tried: the attempt stops.
+      session.stop();
+      this.sessions.delete(d.host.name);
+      return;
+    }
     if (cluster === null || node === null) throw new SwarmError('This node is not part of a swarm');
     if (node.role === 'manager' && !force) {
       const managers = cluster.managers().length;
@@ -111,6 +303,10 @@ export class SwarmWorld {
     }
     this.agents.get(d.host.name)?.leave();
     this.agents.delete(d.host.name);
+    session?.stop();
+    this.sessions.delete(d.host.name);
+    this.stopDispatcher(d.host.name);
+    cluster.nodeStore.forget(node.id);
     // A worker that leaves stays in the node list as Down until removed (docker node rm).
     node.status = 'down';
     cluster.nodeOfHost.delete(d.host.name);

@@ -9,7 +9,8 @@ import type { EventQueue, Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../core/ipam.js';
 import type { Subnet } from '../core/ipam.js';
-import { swarmId } from './ids.js';
+import { hashSeed, swarmId } from './ids.js';
+import { NodeStore } from './dispatcher.js';
 import { NodeTasks, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
 import type { Config, FileObjectKind, Secret } from './model.js';
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
@@ -27,6 +28,16 @@ export const NODE_DOWN_AFTER: Nanos = 3 * HEARTBEAT;
 /** Tasks kept per slot in `service ps` history (task-history-limit 5). */
 export const TASK_HISTORY = 5;
 export const INGRESS_VNI = 4096;
+
+/** Leadership as the managers' Raft nodes see it (agent/raft-peer.ts): what crossed the wire. */
+export interface RaftView {
+  /** The leader with the highest term, or null while no manager leads. */
+  leader(): string | null;
+  /** The leader the manager `nodeId` follows (itself when leading), null while it knows none. */
+  leadOf(nodeId: string): string | null;
+  /** Whether the leader `leaderId` heard from manager `nodeId` within the last election timeout. */
+  hears(leaderId: string, nodeId: string): boolean;
+}
 
 export interface Connectivity {
   /** Whether host `a` can reach host `b` over the LAN now (both up, cables in, same partition). */
@@ -75,6 +86,10 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   readonly workerToken: string;
   readonly managerToken: string;
   leaderId: string | null = null;
+  /** Raft over the wire, once the swarm world runs it; without it leadership is computed from reach. */
+  raft: RaftView | null = null;
+  /** The dispatcher's sessions and heartbeat timers (workers; managers are heard through Raft). */
+  readonly nodeStore: NodeStore;
 
   /** The store's secrets or configs. */
   fileObjects(kind: FileObjectKind): Map<string, Secret | Config> {
@@ -117,8 +132,6 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   private readonly invalidated = new WeakMap<Task, { delay: Nanos; waitStop: boolean }>();
   /** Services left with a slot the restart policy keeps empty for now: looked at on every commit. */
   private readonly unfilled = new Set<string>();
-  /** The spec each service was last orchestrated with (the CLI may swap `svc.spec` directly). */
-  private readonly seenSpecs = new Map<string, ServiceSpec>();
   /** The service being orchestrated: its own changes do not make it dirty again. */
   private orchestrating: string | null = null;
   /** Tasks the allocator could not give addresses yet (state NEW), in creation order. */
@@ -146,6 +159,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     readonly dataPathPort: number = 4789,
   ) {
     // SWMTKN-1-<hash of the root CA>-<secret>: one hash, two secrets (worker, manager).
+    this.nodeStore = new NodeStore(hashSeed(id));
     const hash = this.b36(50);
     this.workerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
     this.managerToken = `SWMTKN-1-${hash}-${this.b36(25)}`;
@@ -205,6 +219,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     this.managerList = null;
     this.nodeOfHost.set(hostname, n.id);
     if (this.leaderId === null && role === 'manager') this.leaderId = n.id;
+    // Until its agent opens a session, the node is timed as if it had one.
+    if (role === 'worker') this.nodeStore.register(n.id, this.now);
     const ingress = this.ingress();
     if (ingress !== null) this.nodeLbAddr(n, ingress);
     // Every network's peers may include the new node's endpoints.
@@ -237,6 +253,12 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
 
   /** Raft: the leader, re-elected among a connected majority of managers; null without quorum. */
   currentLeader(): SwarmNode | null {
+    if (this.raft !== null) {
+      const id = this.raft.leader();
+      const n = id === null ? undefined : this.nodes.get(id);
+      this.leaderId = n === undefined ? null : n.id;
+      return n !== undefined && n.role === 'manager' ? n : null;
+    }
     const managers = this.managerNodes();
     const quorum = Math.floor(managers.length / 2) + 1;
     const cur = this.leaderId === null ? undefined : this.nodes.get(this.leaderId);
@@ -269,7 +291,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       throw new SwarmError("This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.");
     }
     const leader = this.currentLeader();
-    if (leader === null || (leader !== n && !this.net.reach(host, leader.hostname))) {
+    const follows = this.raft === null ? leader !== null && (leader === n || this.net.reach(host, leader.hostname)) : leader !== null && this.raft.leadOf(n.id) === leader.id;
+    if (!follows) {
       throw new SwarmError('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.');
     }
     return n;
@@ -285,6 +308,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     if (n.role !== 'manager') return '';
     const leader = this.currentLeader();
     if (leader === n) return 'Leader';
+    if (leader !== null && this.raft !== null) return this.raft.hears(leader.id, n.id) ? 'Reachable' : 'Unreachable';
     if (leader !== null && this.net.up(n.hostname) && this.net.reach(leader.hostname, n.hostname)) return 'Reachable';
     return 'Unreachable';
   }
@@ -312,13 +336,25 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     this.eq.after(SEC, tick);
   }
 
+  /**
+   * Once a second: a worker is Down once the dispatcher's timer for it ran out (its heartbeats
+   * stopped arriving); a manager is heard, through Raft, while the leader reaches it.
+   */
   private heartbeat(): void {
     const leader = this.currentLeader();
     let changed = false;
     for (const n of this.nodes.values()) {
       // A node that left (or was replaced by a rejoin under a new ID) sends nothing any more.
       const member = this.nodeOfHost.get(n.hostname) === n.id;
-      const heard = member && leader !== null && this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname));
+      if (n.role === 'worker') {
+        const silent = this.nodeStore.registered(n.id) ? this.nodeStore.expired(n.id, this.now) : this.now - n.lastSeen > NODE_DOWN_AFTER;
+        if (leader !== null && n.status === 'ready' && (!member || silent)) {
+          n.status = 'down';
+          changed = true;
+        }
+        continue;
+      }
+      const heard = member && leader !== null && (this.raft !== null ? this.raft.hears(leader.id, n.id) : this.net.up(n.hostname) && (n === leader || this.net.reach(leader.hostname, n.hostname)));
       if (heard) {
         n.lastSeen = this.now;
         if (n.status !== 'ready') {
@@ -331,6 +367,15 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       }
     }
     if (changed) this.commit();
+  }
+
+  /** A node's session opened or its heartbeat arrived at a manager that reaches the leader. */
+  heard(n: SwarmNode): void {
+    n.lastSeen = this.now;
+    if (n.status !== 'ready' && this.nodeOfHost.get(n.hostname) === n.id) {
+      n.status = 'ready';
+      this.commit();
+    }
   }
 
   // ---------- networks and addresses ----------
@@ -513,6 +558,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     const svc = new Service(this.newId(), spec, this.now);
     this.allocateService(svc);
     this.services.set(svc.id, svc);
+    this.specChanged(svc);
     this.commit();
     return svc;
   }
@@ -525,7 +571,6 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     }
     for (const [netId, vip] of svc.vips) this.networks.get(netId)?.pool.release(vip);
     this.services.delete(svc.id);
-    this.seenSpecs.delete(svc.id);
     this.unfilled.delete(svc.id);
     this.orchDirty.delete(svc.id);
     this.touchNetworks();
@@ -576,7 +621,6 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     try {
       for (let round = 0; round < 10; round++) {
         this.releaseDelayed();
-        this.noticeSpecs();
         this.orchestrate();
         let changed = false;
         for (const [id, u] of [...this.updaters]) {
@@ -615,14 +659,21 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     }
   }
 
-  /** A spec swapped in place (`docker service scale`, an automatic rollback) counts as a change. */
-  private noticeSpecs(): void {
-    for (const svc of this.services.values()) {
-      if (this.seenSpecs.get(svc.id) === svc.spec) continue;
-      this.seenSpecs.set(svc.id, svc.spec);
-      this.orchDirty.add(svc.id);
-      this.touchNetworks();
-    }
+  /** The service's spec changed (create, update, scale, rollback): its orchestrator looks again,
+   *  and the data plane (aliases, VIPs, ports) may follow. */
+  specChanged(svc: Service): void {
+    this.orchDirty.add(svc.id);
+    this.touchNetworks();
+  }
+
+  /** docker service scale: the spec with the new replica count (the CLI's ServiceUpdate). */
+  scaleService(svc: Service, replicas: number): void {
+    if (svc.spec.mode.kind !== 'replicated') throw new SwarmError(`${svc.spec.name}: scale can only be used with replicated mode`);
+    svc.spec = { ...svc.spec, mode: { kind: 'replicated', replicas } };
+    svc.version++;
+    svc.updatedAt = this.now;
+    this.specChanged(svc);
+    this.commit();
   }
 
   /** A replacement task for a slot, from the service's current spec (the updater's). */
@@ -997,6 +1048,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   updateService(svc: Service, spec: ServiceSpec): void {
     svc.previousSpec = svc.spec;
     svc.spec = spec;
+    this.specChanged(svc);
     svc.version++;
     svc.updatedAt = this.now;
     svc.updateStatus = null;
@@ -1012,6 +1064,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     const cur = svc.spec;
     svc.spec = svc.previousSpec;
     svc.previousSpec = cur;
+    this.specChanged(svc);
     svc.version++;
     svc.updatedAt = this.now;
     svc.updateStatus = { state: 'rollback_started', message: 'manually requested rollback', startedAt: this.now, completedAt: null };

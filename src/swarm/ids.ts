@@ -8,3 +8,11 @@ export function swarmId(rng: Rng): string {
   for (let i = 0; i < 25; i++) s += ALPHABET[rng.below(36)];
   return s;
 }
+
+/** A string's 32-bit hash (Java's String.hashCode): seeds for per-node and per-cluster choices
+ *  that must not draw from the shared RNG (which would shift every ID after them). */
+export function hashSeed(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) >>> 0;
+  return h;
+}

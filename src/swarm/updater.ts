@@ -170,6 +170,7 @@ export class Updater {
       // An automatic rollback restores the previous spec and forgets it.
       svc.spec = svc.previousSpec;
       svc.previousSpec = null;
+      this.cluster.specChanged(svc);
       svc.version++;
       svc.updatedAt = this.now;
       svc.updateStatus = { state: 'rollback_started', message: `update rolled back due to failure or early termination of task ${t.id}`, startedAt: this.now, completedAt: null };

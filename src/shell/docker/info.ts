@@ -3,6 +3,7 @@
 // (printSwarmInfo: nothing more while inactive; a worker shows no cluster details).
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import { swarmOf } from '../../agent/swarm-world.js';
+import { SwarmError } from '../../swarm/cluster.js';
 import { bytesSize } from '../../core/units.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Ctx } from '../program.js';
@@ -83,8 +84,21 @@ export function dockerInfo(ctx: Ctx, d: Daemon): void {
 
 function swarmPart(ctx: Ctx, d: Daemon): void {
   const out = (line: string): void => println(ctx, line);
-  const cluster = swarmOf(ctx.world).cluster;
+  const sw = swarmOf(ctx.world);
+  const cluster = sw.cluster;
   const node = cluster?.nodeFor(d.host.name) ?? null;
+  const local = sw.localState(d);
+  if (local.state === 'pending') {
+    // Joining: no node ID or certificate yet; the address is known once a manager saw the node
+    // (unless --advertise-addr named it), the join address is the one manager it knows.
+    out(' Swarm: pending');
+    out('  NodeID: ');
+    out('  Is Manager: false');
+    out(`  Node Address: ${local.addr}`);
+    out('  Manager Addresses:');
+    out(`   ${local.joinAddr}`);
+    return;
+  }
   if (cluster === null || node === null) {
     out(' Swarm: inactive');
     return;
@@ -92,9 +106,21 @@ function swarmPart(ctx: Ctx, d: Daemon): void {
   out(' Swarm: active');
   out(`  NodeID: ${node.id}`);
   const manager = node.role === 'manager';
+  // moby Cluster.Info: a manager whose inspect fails (no leader) reports the error, and the CLI
+  // then leaves out the cluster's details.
+  let error = '';
+  if (manager) {
+    try {
+      cluster.checkManager(d.host.name);
+    } catch (e) {
+      if (!(e instanceof SwarmError)) throw e;
+      error = e.message;
+      out(`  Error: ${error}`);
+    }
+  }
   out(`  Is Manager: ${manager}`);
   const managers = cluster.managers();
-  if (manager) {
+  if (manager && error === '') {
     out(`  ClusterID: ${cluster.id}`);
     out(`  Managers: ${managers.length}`);
     out(`  Nodes: ${cluster.nodes.size}`);

@@ -535,10 +535,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
             println(ctx, tooMany);
             return exit(1);
           }
-          s.spec = { ...s.spec, mode: { kind: 'replicated', replicas: Number(m[2]) } };
-          s.version++;
-          s.updatedAt = cluster.now;
-          cluster.commit();
+          cluster.scaleService(s, Number(m[2]));
           println(ctx, `${m[1]} scaled to ${m[2]}`);
           scaled.push(s);
         }

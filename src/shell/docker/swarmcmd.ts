@@ -1,18 +1,21 @@
 // docker swarm init | join | join-token | leave, and docker node ls | inspect | update | promote |
 // demote | rm — the cluster as the docker CLI shows it.
 import { formatIp4, parseIp4 } from '../../core/addr.js';
-import { swarmOf } from '../../agent/swarm-world.js';
+import { JOIN_TIMEOUT_MESSAGE, swarmOf } from '../../agent/swarm-world.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { SwarmNode } from '../../swarm/model.js';
-import { rfc3339Nano } from '../../sim/clock.js';
+import { rfc3339Nano, SEC } from '../../sim/clock.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { formatRows, goJson, NODE_CONTEXT } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 
 type Exit = (code: number) => void;
+
+/** moby 19.03 daemon/cluster/cluster.go swarmConnectTimeout. */
+const JOIN_TIMEOUT = 20 * SEC;
 
 /** `Joined at` as docker/cli prints it: command.PrettyPrint of the time, i.e. Go's
  *  time.Time.String() ("2006-01-02 15:04:05.999999999 -0700 MST": the fraction without trailing
@@ -122,13 +125,26 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const managerIp = parseIp4(remote.split(':')[0]!);
       const via = managerIp === null ? null : d.host.root.mainTable.lookup(managerIp)?.dev?.primaryAddr() ?? null;
       const addr = o.advertiseAddr !== undefined ? parseIp4(o.advertiseAddr.split(':')[0]!) : via ?? d.host.root.device('eth0')?.primaryAddr() ?? null;
+      // The daemon waits swarmConnectTimeout (20 s, moby daemon/cluster/cluster.go) for the node
+      // to join; past it the call fails and the node keeps trying in the background.
+      let finished = false;
+      const finish = (text: string, code: number): void => {
+        if (finished) return;
+        finished = true;
+        println(ctx, text);
+        exit(code);
+      };
       try {
-        const node = sw.join(d, addr ?? 0, o.token ?? '', remote, dataAddr);
-        println(ctx, `This node joined a swarm as a ${node.role}.`);
-        exit(0);
+        sw.join(d, addr ?? 0, o.advertiseAddr !== undefined, o.token ?? '', remote, (r) => {
+          if ('node' in r) finish(`This node joined a swarm as a ${r.node.role}.`, 0);
+          else finish(`Error response from daemon: ${r.error}`, 1);
+        }, dataAddr);
       } catch (e) {
+        finished = true;
         daemonError(ctx, exit, e);
+        return;
       }
+      if (!finished) ctx.world.eq.after(JOIN_TIMEOUT, () => finish(`Error response from daemon: ${JOIN_TIMEOUT_MESSAGE}`, 1));
       return;
     }
     case 'join-token': {
@@ -308,6 +324,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
           }
           n.role = role;
           if (role === 'worker' && cluster.leaderId === n.id) cluster.leaderId = null;
+          swarmOf(ctx.world).roleChanged(n);
           cluster.commit();
           println(ctx, `Node ${n.id} ${verb}d to a ${role} in the swarm.`);
         }
@@ -336,7 +353,10 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
         }
         n.availability = o.availability as SwarmNode['availability'];
       }
-      if (o.role === 'manager' || o.role === 'worker') n.role = o.role;
+      if (o.role === 'manager' || o.role === 'worker') {
+        n.role = o.role;
+        swarmOf(ctx.world).roleChanged(n);
+      }
       cluster.commit();
       println(ctx, ref!);
       return exit(0);

@@ -1,0 +1,87 @@
+// A manager's listener on TCP 2377 (swarmkit's CA server and dispatcher behind one gRPC port):
+// joining nodes get their certificate (or a refusal), agents register a session and heartbeat.
+// The answers come from the cluster (swarm/), which the swarm world reaches through `DispatcherOps`.
+// A manager that cannot reach a leader does not answer (swarmkit's raft proxy has nowhere to
+// forward to), so the node's RPC times out and it tries another manager.
+import type { Netns } from '../kernel/netns.js';
+import { tcpListen } from '../kernel/tcp.js';
+import type { TcpConn } from '../kernel/tcp.js';
+import type { Nanos } from '../sim/clock.js';
+import { MsgChannel } from './rpc.js';
+import type { CpMessage } from './rpc.js';
+import type { RaftMessage } from '../swarm/raft.js';
+
+export const SWARM_PORT = 2377;
+
+export interface DispatcherOps {
+  /** A join request arrived from `peer`: the node's ID and role, an error text, or null (no answer). */
+  join(m: Extract<CpMessage, { kind: 'join' }>, peer: number): { nodeId: string; role: 'manager' | 'worker' } | { error: string } | null;
+  /** A session opens: its ID, an error (the node is not known), or null when this manager cannot serve it now. */
+  register(nodeId: string): string | { error: string } | null;
+  /** A heartbeat arrived: the period until the next one, an error (no session), or null (no answer). */
+  heartbeat(nodeId: string): Nanos | { error: string } | null;
+  /** A Raft message from another manager. */
+  raft(m: RaftMessage): void;
+}
+
+export class Dispatcher {
+  private readonly conns = new Set<TcpConn>();
+
+  constructor(
+    readonly ns: Netns,
+    private readonly ops: DispatcherOps,
+  ) {
+    // --listen-addr defaults to 0.0.0.0:2377.
+    tcpListen(ns, SWARM_PORT, 0, (c) => {
+      this.conns.add(c);
+      const ch = new MsgChannel(c, (m) => this.message(ch, c, m));
+      return {
+        onData: (_c, data) => ch.data(data),
+        onPeerClose: () => {
+          this.conns.delete(c);
+          c.close();
+        },
+        onError: () => this.conns.delete(c),
+      };
+    });
+  }
+
+  private message(ch: MsgChannel, c: TcpConn, m: CpMessage): void {
+    switch (m.kind) {
+      case 'join': {
+        const r = this.ops.join(m, c.raddr);
+        if (r === null) return;
+        if ('error' in r) ch.send({ kind: 'error', message: r.error });
+        else ch.send({ kind: 'joined', nodeId: r.nodeId, role: r.role });
+        return;
+      }
+      case 'register': {
+        const id = this.ops.register(m.nodeId);
+        if (typeof id === 'string') ch.send({ kind: 'registered', sessionId: id });
+        else if (id !== null) ch.send({ kind: 'error', message: id.error });
+        return;
+      }
+      case 'heartbeat': {
+        const period = this.ops.heartbeat(m.nodeId);
+        if (typeof period === 'number') ch.send({ kind: 'heartbeat-ok', period });
+        else if (period !== null) ch.send({ kind: 'error', message: period.error });
+        return;
+      }
+      case 'raft-heartbeat':
+      case 'raft-heartbeat-resp':
+      case 'raft-vote':
+      case 'raft-vote-resp':
+        this.ops.raft(m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The manager leaves the swarm: nothing listens on 2377 any more, its sessions are reset. */
+  stop(): void {
+    this.ns.sockets.tcpListeners.delete(SWARM_PORT);
+    for (const c of this.conns) c.reset();
+    this.conns.clear();
+  }
+}

@@ -1,0 +1,67 @@
+// The dispatcher's node store (swarmkit manager/dispatcher/nodes.go, period.go): which nodes have
+// a session, when each must be heard from again, and the heartbeat period handed back to them.
+// It decides one thing: a node whose heartbeats stopped is Down ("heartbeat failure"). It reads no
+// network: heartbeats reach it only when they crossed the wire to a manager (agent/dispatcher.ts).
+import { Rng } from '../core/rng.js';
+import type { Nanos } from '../sim/clock.js';
+import { MS, SEC } from '../sim/clock.js';
+
+/** dispatcher.go DefaultHeartBeatPeriod, defaultHeartBeatEpsilon, defaultGracePeriodMultiplier. */
+export const HEARTBEAT_PERIOD: Nanos = 5 * SEC;
+export const HEARTBEAT_EPSILON: Nanos = 500 * MS;
+export const GRACE_MULTIPLIER = 3;
+
+interface Registration {
+  readonly sessionId: string;
+  /** Choose() × the grace multiplier, fixed at registration (nodes.go Add: heartbeat.New). */
+  readonly grace: Nanos;
+  expireAt: Nanos;
+}
+
+export class NodeStore {
+  private readonly nodes = new Map<string, Registration>();
+  private readonly rng: Rng;
+  private seq = 0;
+
+  constructor(seed: number) {
+    this.rng = new Rng(seed);
+  }
+
+  /** periodChooser.Choose: the period ± epsilon, uniformly. */
+  choose(): Nanos {
+    return HEARTBEAT_PERIOD + this.rng.below(2 * (HEARTBEAT_EPSILON / MS)) * MS - HEARTBEAT_EPSILON;
+  }
+
+  /** A session opens (Dispatcher.Session → nodes.Add); a new session replaces the old one. */
+  register(nodeId: string, now: Nanos): string {
+    const sessionId = `s${(++this.seq).toString(36)}`;
+    const grace = this.choose() * GRACE_MULTIPLIER;
+    this.nodes.set(nodeId, { sessionId, grace, expireAt: now + grace });
+    return sessionId;
+  }
+
+  /** Dispatcher.Heartbeat: the node's timer restarts; the answer is the next period. Null when the
+   *  node has no session here (ErrNodeNotRegistered: the agent then opens a new one). */
+  heartbeat(nodeId: string, now: Nanos): Nanos | null {
+    const r = this.nodes.get(nodeId);
+    if (r === undefined) return null;
+    r.expireAt = now + r.grace;
+    return this.choose();
+  }
+
+  /** Whether the node's heartbeat timer ran out (its session is then forgotten). */
+  expired(nodeId: string, now: Nanos): boolean {
+    const r = this.nodes.get(nodeId);
+    if (r === undefined || now < r.expireAt) return false;
+    this.nodes.delete(nodeId);
+    return true;
+  }
+
+  registered(nodeId: string): boolean {
+    return this.nodes.has(nodeId);
+  }
+
+  forget(nodeId: string): void {
+    this.nodes.delete(nodeId);
+  }
+}

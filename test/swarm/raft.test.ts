@@ -1,0 +1,86 @@
+// Raft leadership alone (swarm/raft.ts, ticks and messages by hand), then over TCP 2377 between
+// managers, where a firewall in the way costs a manager its leadership.
+import { describe, expect, it } from 'vitest';
+import { ELECTION_TICK, RaftNode } from '../../src/swarm/raft.js';
+import type { RaftMessage } from '../../src/swarm/raft.js';
+import { swarm } from './helpers.js';
+
+/** Three nodes on a bus that delivers, once per tick, what may pass (`cut` holds the isolated ids). */
+function cluster(): { nodes: Map<string, RaftNode>; cut: Set<string>; tick: (n?: number) => void } {
+  const ids = ['a', 'b', 'c'];
+  const queue: Array<[string, RaftMessage]> = [];
+  const cut = new Set<string>();
+  const nodes = new Map<string, RaftNode>();
+  ids.forEach((id, i) => nodes.set(id, new RaftNode(id, () => ids.filter((x) => x !== id), (to, m) => queue.push([to, m]), 100 + i)));
+  const tick = (n = 1): void => {
+    for (let k = 0; k < n; k++) {
+      for (const node of nodes.values()) node.tick();
+      // Deliver until quiet (answers to answers), dropping what crosses the cut.
+      while (queue.length > 0) {
+        const [to, m] = queue.shift()!;
+        if (cut.has(to) !== cut.has(m.from)) continue;
+        nodes.get(to)!.step(m);
+      }
+    }
+  };
+  return { nodes, cut, tick };
+}
+
+const leaders = (nodes: Map<string, RaftNode>): string[] => [...nodes.values()].filter((n) => n.role === 'leader').map((n) => n.id);
+
+describe('raft leadership', () => {
+  it('elects one leader within two election timeouts, and keeps it while heartbeats flow', () => {
+    const { nodes, tick } = cluster();
+    tick(2 * ELECTION_TICK);
+    expect(leaders(nodes)).toHaveLength(1);
+    const first = leaders(nodes)[0]!;
+    tick(50);
+    expect(leaders(nodes)).toEqual([first]);
+    for (const n of nodes.values()) expect(n.lead).toBe(first);
+  });
+
+  it('a leader cut from the others steps down after an election timeout; the majority elects another', () => {
+    const { nodes, cut, tick } = cluster();
+    tick(2 * ELECTION_TICK);
+    const old = leaders(nodes)[0]!;
+    cut.add(old);
+    tick(ELECTION_TICK - 1);
+    expect(nodes.get(old)!.role).toBe('leader');
+    tick(2);
+    expect(nodes.get(old)!.role).not.toBe('leader');
+    tick(2 * ELECTION_TICK);
+    const now = leaders(nodes);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(old);
+    // Healed: the isolated node's higher term makes the leader step down (no PreVote), then one
+    // leader is elected again.
+    cut.clear();
+    tick(1);
+    tick(3 * ELECTION_TICK);
+    expect(leaders(nodes)).toHaveLength(1);
+  });
+});
+
+describe('raft over TCP 2377', () => {
+  it('a manager whose 2377 is dropped loses the leadership; docker node ls there fails as Docker does', () => {
+    const r = swarm(
+      '  - run: docker node ls\n    on: m1\n'
+      + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + '  - sleep: 40\n'
+      + '  - run: docker node ls\n    on: m1\n'
+      + '  - run: docker node ls\n    on: m2\n'
+      + '  - run: docker info\n    on: m1\n',
+      { managers: 3, workers: 1 },
+    );
+    expect(r.out[0]).toMatch(/m1 +Ready +Active +Leader/);
+    expect(r.exit[4]).toBe(1);
+    expect(r.out[4]).toBe("Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.\n");
+    expect(r.exit[5]).toBe(0);
+    expect(r.out[5]).toMatch(/m[23] +Ready +Active +Leader/);
+    expect(r.out[5]).toMatch(/m1 +(Ready|Down) +Active +Unreachable/);
+    // docker info there: the error in place of the cluster's details (moby Cluster.Info).
+    expect(r.out[6]).toContain("  Error: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.\n  Is Manager: true\n  Node Address: 10.1.0.10\n");
+    expect(r.out[6]).not.toContain('ClusterID');
+  });
+});
