@@ -10,7 +10,7 @@ import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
 import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
-import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy } from './validate.js';
+import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy, dnsFlagError } from './validate.js';
 import type { Container } from '../../docker/model.js';
 import { formatIp4 } from '../../core/addr.js';
 import { longRunning } from '../../docker/process.js';
@@ -38,15 +38,18 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .option('--mount <spec>', '', collect, [])
     .option('--restart <policy>')
     .option('--dns <ip>', '', collect, [])
+    .option('--dns-search <domain>', '', collect, [])
+    .option('--dns-option <option>', '', collect, [])
+    .option('--dns-opt <option>', '', collect, [])
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
-  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[] }>();
+  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[]; dnsSearch: string[]; dnsOption: string[]; dnsOpt: string[] }>();
   const [image, ...rest] = cmd.args;
   // What the CLI refuses before asking the daemon, then what the daemon refuses on create.
   const restart = o.restart === undefined ? null : checkRestartPolicy(o.restart);
   // (runconfig parse: ports, then the restart policy; the image reference when creating.)
-  const cliError = o.publish.map(checkPortSpec).find((e) => e !== null) ?? (restart !== null && 'cli' in restart ? restart.cli : null) ?? (image === undefined ? null : checkImageRef(image));
+  const cliError = dnsFlagError(o.dns, o.dnsSearch) ?? o.publish.map(checkPortSpec).find((e) => e !== null) ?? (restart !== null && 'cli' in restart ? restart.cli : null) ?? (image === undefined ? null : checkImageRef(image));
   const daemonError = (o.name === undefined ? null : checkContainerName(o.name)) ?? (restart !== null && 'daemon' in restart ? restart.daemon : null);
   if (image !== undefined && (cliError !== null || daemonError !== null)) {
     println(ctx, cliError !== null ? `docker: ${cliError}.` : `docker: Error response from daemon: ${daemonError}.`);
@@ -76,7 +79,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
       ran = d.run({
         image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
         hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns,
+        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns, dnsSearch: o.dnsSearch, dnsOptions: [...o.dnsOption, ...o.dnsOpt],
         mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
       });
     } catch (e) {
