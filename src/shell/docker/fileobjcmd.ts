@@ -11,6 +11,7 @@ import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Ctx } from '../program.js';
 import { println, resolvePath } from '../program.js';
 import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
+import { CONFIG, SECRET } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { managerCluster } from './swarmcmd.js';
 
@@ -171,7 +172,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
           continue;
         }
         if (o.pretty) println(ctx, pretty(s));
-        else if (o.format !== undefined) println(ctx, goTemplate(o.format, inspectJson(s)));
+        else if (o.format !== undefined) println(ctx, goTemplate(o.format, inspectJson(s), undefined, kind === 'secret' ? SECRET : CONFIG));
         else out.push(inspectJson(s));
       }
       if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
