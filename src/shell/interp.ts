@@ -8,8 +8,8 @@ import { ArithError, evalArith } from './arith.js';
 import { globPaths, hasGlob, matchesPattern } from './glob.js';
 import type { Chunk } from './glob.js';
 import { parseHeredoc, parseLine } from './parse.js';
-import { ShellVars } from './program.js';
-import type { Ctx, Env, Files, Job, Session, Terminal } from './program.js';
+import { Job, ShellVars } from './program.js';
+import type { Ctx, Env, Files, Session, Terminal } from './program.js';
 import { SPECIAL } from './special.js';
 import { lookupProgram } from './registry.js';
 import type { AndOr, Assign, Command, List, Pipeline, Redir, Word } from './syntax.js';
@@ -109,8 +109,15 @@ export function runList(p: Proc, list: List, k: K): void {
     const item = list.items[i++];
     if (item === undefined) return k(status);
     if (item.background) {
-      // A background job runs on, in a copy of the shell; the line goes on at once.
-      runAndOr({ ...p, sh: p.sh.clone() }, item.andOr, () => undefined);
+      // A background job runs on, in a copy of the shell and a process group of its own (^C
+      // does not reach it); the line goes on at once. The interactive shell numbers it and
+      // prints `[N] PID` (jobs.ts).
+      const job = new Job();
+      const bg: Proc = { ...p, sh: p.sh.clone(), job };
+      if (interactive(p)) {
+        const j = p.session.jobs.start((item.text ?? '').replace(/\s+/g, ' '), job, (done) => runAndOr(bg, item.andOr, done));
+        p.err.write(`[${j.n}] ${j.pid}\n`);
+      } else runAndOr(bg, item.andOr, () => undefined);
       p.sh.status = status = 0;
       return next();
     }
@@ -119,6 +126,11 @@ export function runList(p: Proc, list: List, k: K): void {
       next();
     });
   });
+}
+
+/** The shell the user types at (job control is on there, as in an interactive bash). */
+export function interactive(p: Proc): boolean {
+  return p.tty && p.sh === p.session.shell && p.env.flavor === 'gnu';
 }
 
 function runAndOr(p: Proc, ao: AndOr, k: K): void {
@@ -345,7 +357,8 @@ function param(p: Proc, name: string): string | undefined {
     case '#': return '0';
     case '0': return p.env.flavor === 'busybox' ? 'sh' : '-bash';
     case '-': return 'himBH';
-    case '@': case '*': case '!': return '';
+    case '!': return p.session.jobs.lastPid;
+    case '@': case '*': return '';
     default: return /^\d+$/.test(name) ? undefined : p.sh.vars.get(name);
   }
 }

@@ -162,12 +162,14 @@ class Parser {
 
   list(): List {
     if (++this.depth > MAX_NESTING) throw new Fail(`swarmsim: commands nested more than ${MAX_NESTING} deep are refused`);
-    const items: Array<{ andOr: ReturnType<Parser['andOr']>; background: boolean }> = [];
+    const items: Array<{ andOr: ReturnType<Parser['andOr']>; background: boolean; text?: string }> = [];
     this.skipNewlines();
     for (;;) {
       this.skipBlanks();
       if (this.atListEnd()) break;
+      const from = this.i;
       const andOr = this.andOr();
+      const text = this.s.slice(from, this.i).trim();
       this.skipBlanks();
       const op = this.peekOp();
       let background = false;
@@ -180,7 +182,8 @@ class Parser {
         items.push({ andOr, background });
         break;
       }
-      items.push({ andOr, background });
+      // A background job keeps the text it was typed as: `jobs` and its notices print it.
+      items.push(background ? { andOr, background, text } : { andOr, background });
       this.skipNewlines();
     }
     this.depth--;

@@ -4,6 +4,7 @@
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
+import { JobTable } from './jobs.js';
 
 export interface Terminal {
   /** Text the command prints (stdout, or stderr for ctx.err). */
@@ -128,6 +129,8 @@ export type Repl = (line: string, term: Terminal, done: (code: number) => void) 
 
 /** A terminal session on one host: a stack of shells, the innermost receiving the commands. */
 export class Session {
+  /** The interactive shell's jobs (`cmd &`, `jobs`, `fg`, `kill %N`, `wait`). */
+  readonly jobs = new JobTable();
   private readonly stack: Array<{ env: Env; prompt: string; repl?: Repl; shell: ShellVars; onLeave?: () => void }>;
 
   constructor(env: Env, prompt: string) {

@@ -5,6 +5,7 @@ import { SEC } from '../sim/clock.js';
 import type { Proc } from './interp.js';
 import { runString, spawn, unread } from './interp.js';
 import { Job, ShellVars } from './program.js';
+import { fgCmd, jobsCmd, killCmd, waitCmd } from './jobs.js';
 
 type Special = (p: Proc, argv: string[], k: (code: number) => void) => void;
 
@@ -291,4 +292,8 @@ export const SPECIAL = new Map<string, Special>([
   ['/bin/sh', shCmd],
   ['/bin/bash', shCmd],
   [':', (_p, _argv, k) => k(0)],
+  ['jobs', jobsCmd],
+  ['fg', fgCmd],
+  ['kill', killCmd],
+  ['wait', waitCmd],
 ]);

@@ -54,5 +54,6 @@ export interface AndOr {
 }
 
 export interface List {
-  readonly items: ReadonlyArray<{ andOr: AndOr; background: boolean }>;
+  /** `text`: a background item's source, as `jobs` shows it. */
+  readonly items: ReadonlyArray<{ andOr: AndOr; background: boolean; text?: string }>;
 }
