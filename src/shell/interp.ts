@@ -40,6 +40,11 @@ export interface Proc {
   /** The status of the last command substitution in the command being expanded (an
    *  assignment-only command takes it as its own: `X=$(false)` gives $? = 1). */
   readonly subs?: { status: number | null };
+  /** Running where `set -e` does not apply: an if/while condition, a pipeline before && or ||,
+   *  a `!` pipeline (bash's CMD_IGNORE_RETURN). */
+  readonly cond?: boolean;
+  /** How deep in command substitutions (`set -x` prints one more `+` per level). */
+  readonly subDepth?: number;
 }
 
 type K = (code: number) => void;
@@ -88,6 +93,8 @@ function stopped(p: Proc): number | null {
 function takeJump(p: Proc): 'break' | 'continue' | 'leave' | null {
   const j = p.sh.jump;
   if (j === null) return null;
+  // `return` leaves every loop on its way out of the function.
+  if (j.kind === 'return') return 'leave';
   if (j.n > 1) {
     j.n--;
     return 'leave';
@@ -147,16 +154,35 @@ function runAndOr(p: Proc, ao: AndOr, k: K): void {
       pl = ao.rest[i]!.pipeline;
     }
     i++;
-    runPipeline(p, pl, (code) => {
+    const last = i >= ao.rest.length;
+    runPipeline(last || p.cond === true ? p : { ...p, cond: true }, pl, (code) => {
       p.sh.status = code;
-      if (i >= ao.rest.length) return k(code);
-      next();
+      if (!last) return next();
+      if (code !== 0 && !pl.bang) errexit(p, code);
+      k(code);
     });
   });
 }
 
-function runPipeline(p: Proc, pl: Pipeline, k: K): void {
-  const done = (code: number): void => {
+/** `set -e`: a command that failed outside a condition ends the shell (`sh -c`, a script); the
+ *  terminal's shell abandons the line instead (a real interactive bash would exit and close the
+ *  terminal, which a scenario keeps), and a nested one (docker exec -it … sh) is left. */
+function errexit(p: Proc, code: number): void {
+  if (!p.sh.options.errexit || p.cond === true || p.sh.exited !== null) return;
+  if (p.sh !== p.session.shell) {
+    p.sh.exited = code;
+    return;
+  }
+  if (p.session.leave()) p.session.shell.status = code;
+  else p.job.abortStatus ??= code;
+}
+
+function runPipeline(p0: Proc, pl: Pipeline, k: K): void {
+  const p: Proc = pl.bang && p0.cond !== true ? { ...p0, cond: true } : p0;
+  let failed = 0;
+  const done = (code0: number): void => {
+    // set -o pipefail: the last stage that failed gives the status.
+    const code = p.sh.options.pipefail && code0 === 0 ? failed : code0;
     const c = pl.bang ? (code === 0 ? 1 : 0) : code;
     p.sh.status = c;
     k(c);
@@ -171,6 +197,7 @@ function runPipeline(p: Proc, pl: Pipeline, k: K): void {
     let captured = '';
     const stage: Proc = { ...p, sh: p.sh.clone(), out: last ? p.out : { write: (t) => (captured += t) }, tty: last ? p.tty : false, stdin: input };
     runCommand(stage, pl.cmds[i]!, (code) => {
+      if (code !== 0) failed = code;
       if (last || p.job.abortStatus !== null) return done(p.job.abortStatus ?? code);
       i++;
       input = inputOf(captured);
@@ -181,6 +208,11 @@ function runPipeline(p: Proc, pl: Pipeline, k: K): void {
 
 function runCommand(p: Proc, cmd: Command, k: K): void {
   if (cmd.k === 'simple') return runSimple(p, cmd.assigns, cmd.words, cmd.redirs, k);
+  if (cmd.k === 'function') {
+    p.sh.functions.set(cmd.name, cmd.body);
+    p.sh.status = 0;
+    return k(0);
+  }
   withRedirs(p, cmd.redirs, k, (q, close) => {
     const k2 = (code: number): void => {
       close();
@@ -212,7 +244,7 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
       const tryClause = (): void => {
         const clause = cmd.clauses[c++];
         if (clause === undefined) return cmd.otherwise === null ? k2(0) : runList(q, cmd.otherwise, k2);
-        runList(q, clause.cond, (code) => (stopped(q) !== null ? k2(stopped(q)!) : code === 0 ? runList(q, clause.body, k2) : tryClause()));
+        runList({ ...q, cond: true }, clause.cond, (code) => (stopped(q) !== null ? k2(stopped(q)!) : code === 0 ? runList(q, clause.body, k2) : tryClause()));
       };
       return tryClause();
     }
@@ -255,7 +287,7 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
         instant = now;
         spins = 0;
       }
-      runList(q, cmd.cond, (code) => {
+      runList({ ...q, cond: true }, cmd.cond, (code) => {
         const jc = takeJump(q);
         if (jc === 'break' || jc === 'leave') return end(0);
         if (jc === 'continue') return next();
@@ -319,7 +351,7 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
     }
     if (part.k === 'sub') {
       let captured = '';
-      const sub: Proc = { ...p, sh: p.sh.clone(), out: { write: (t) => (captured += t) }, tty: false };
+      const sub: Proc = { ...p, sh: p.sh.clone(), out: { write: (t) => (captured += t) }, tty: false, subDepth: (p.subDepth ?? 0) + 1 };
       return runList(sub, part.list, (code) => {
         if (p.subs !== undefined) p.subs.status = code;
         p.sh.status = code;
@@ -329,6 +361,15 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
     }
     const value = param(p, part.name);
     const op = part.op;
+    if (value === undefined && (op === null || op === '#') && p.sh.options.nounset) {
+      // set -u: bash names the variable and abandons the command (a non-interactive shell exits 127).
+      p.err.write(`${shellName(p)}: ${/^\d+$/.test(part.name) ? '$' : ''}${part.name}: unbound variable\n`);
+      if (p.sh === p.session.shell) p.job.abortStatus ??= 1;
+      else p.sh.exited ??= 127;
+      p.sh.status = p.sh === p.session.shell ? 1 : 127;
+      segs.push({ text: '', split: false, glob: false });
+      return next();
+    }
     if (op === '#') {
       segs.push({ text: String([...(value ?? '')].length), split: false, glob: false });
       return next();
@@ -354,12 +395,12 @@ function param(p: Proc, name: string): string | undefined {
   switch (name) {
     case '?': return String(p.sh.status);
     case '$': return '1';
-    case '#': return '0';
-    case '0': return p.env.flavor === 'busybox' ? 'sh' : '-bash';
+    case '#': return String(p.sh.positional.length);
+    case '0': return p.sh.arg0 ?? (p.env.flavor === 'busybox' ? 'sh' : '-bash');
     case '-': return 'himBH';
     case '!': return p.session.jobs.lastPid;
-    case '@': case '*': return '';
-    default: return /^\d+$/.test(name) ? undefined : p.sh.vars.get(name);
+    case '@': case '*': return p.sh.positional.join(' ');
+    default: return /^\d+$/.test(name) ? p.sh.positional[Number(name) - 1] : p.sh.vars.get(name);
   }
 }
 
@@ -526,6 +567,11 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
       const stop = stopped(p);
       if (stop !== null) return k(stop);
       const afterSubs = holder.status;
+      if (p.sh.options.xtrace) {
+        const plus = '+'.repeat(1 + (p.subDepth ?? 0));
+        if (argv.length === 0) for (const [n, v] of values) p.err.write(`${plus} ${n}=${xtraceWord(v)}\n`);
+        else p.err.write(`${plus} ${[...values.map(([n, v]) => `${n}=${xtraceWord(v)}`), ...argv.map(xtraceWord)].join(' ')}\n`);
+      }
       withRedirs(p, redirs, k, (q, close) => {
         const finish = (code: number): void => {
           close();
@@ -543,6 +589,32 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
         spawn({ ...q, env: { ...q.env, vars } }, argv, finish);
       });
     });
+  });
+}
+
+/** A word as `set -x` shows it: single-quoted unless it is made of safe characters (bash's
+ *  sh_contains_shell_metas / sh_single_quote). */
+function xtraceWord(w: string): string {
+  if (w !== '' && /^[A-Za-z0-9_.\/:=,+@%^-]+$/.test(w)) return w;
+  return `'${w.replace(/'/g, "'\\''")}'`;
+}
+
+/** Calls a shell function: its arguments are $1…, `return` ends it, its status is the last command's. */
+function callFunction(p: Proc, body: Command, argv: string[], k: K): void {
+  const saved = p.sh.positional;
+  p.sh.positional = argv.slice(1);
+  p.sh.funcDepth++;
+  runCommand(p, body, (code) => {
+    p.sh.positional = saved;
+    p.sh.funcDepth--;
+    let status = code;
+    if (p.sh.jump?.kind === 'return') {
+      // The status `return` gave, whatever the loops it left said since.
+      status = p.sh.jump.n;
+      p.sh.jump = null;
+    }
+    p.sh.status = status;
+    k(status);
   });
 }
 
@@ -576,6 +648,8 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
     p.err.write(`${missing.shell}: ${argv[0]}: ${missing.shell === 'sh' ? 'not found' : 'command not found'}\n`);
     return k(127);
   }
+  const fn = p.sh.functions.get(argv[0]!);
+  if (fn !== undefined) return callFunction(p, fn, argv, k);
   const special = SPECIAL.get(argv[0]!);
   if (special !== undefined) return special(p, argv, k);
   const prog = lookupProgram(name, p.env.flavor);

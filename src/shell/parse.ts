@@ -230,6 +230,8 @@ class Parser {
 
   command(): Command {
     this.skipBlanks();
+    const def = this.functionDef();
+    if (def !== null) return def;
     const r = this.peekReserved();
     if (this.peekOp() === '(') {
       this.i++;
@@ -371,6 +373,43 @@ class Parser {
       this.pending.push({ delim: w.unquoted, strip: r.strip, line, doc });
     }
     return red;
+  }
+
+  /** `NAME ( ) compound` or `function NAME [( )] compound` (bash's function definitions); null
+   *  (nothing consumed) when the words ahead are not one. */
+  functionDef(): Command | null {
+    const start = this.i;
+    const first = this.word();
+    let keyword = false;
+    let name = first;
+    if (first !== null && first.plain && first.text === 'function') {
+      keyword = true;
+      this.skipBlanks();
+      name = this.word();
+    }
+    if (name === null || !name.plain || !/^[A-Za-z_][A-Za-z0-9_.:-]*$/.test(name.text)) {
+      this.i = start;
+      return null;
+    }
+    this.skipBlanks();
+    let parens = false;
+    if (this.peekOp() === '(') {
+      let j = this.i + 1;
+      while (this.s[j] === ' ' || this.s[j] === '\t') j++;
+      if (this.s[j] === ')') {
+        this.i = j + 1;
+        parens = true;
+      }
+    }
+    if (!parens && !keyword) {
+      this.i = start;
+      return null;
+    }
+    this.skipNewlines();
+    this.skipBlanks();
+    const body = this.command();
+    if (body.k === 'simple' || body.k === 'function') this.unexpected();
+    return { k: 'function', name: name.text, body, redirs: [] };
   }
 
   simple(): Command {

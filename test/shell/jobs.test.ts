@@ -57,3 +57,15 @@ describe('background jobs', () => {
       '[root@h ~]# wait %2\n-bash: wait: %2: no such job\n[root@h ~]# kill\nkill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n');
   });
 });
+
+describe('functions and set at the prompt', () => {
+  it('keeps a function for the following steps, and set -x traces each command on stderr', () => {
+    const t = transcript(run('hi() { echo "hi $1"; }'), run('hi you'), run('set -x'), run('hi me'), run('set +x'));
+    expect(t).toBe('[root@h ~]# hi() { echo "hi $1"; }\n[root@h ~]# hi you\nhi you\n[root@h ~]# set -x\n[root@h ~]# hi me\n+ hi me\n+ echo \'hi me\'\nhi me\n[root@h ~]# set +x\n+ set +x\n');
+  });
+
+  it('abandons the rest of the line when a command fails under set -e (the terminal is kept)', () => {
+    const t = transcript(run('set -e'), run('echo a; false; echo b'), run('false || echo ok'));
+    expect(t).toBe('[root@h ~]# set -e\n[root@h ~]# echo a; false; echo b\na\n[root@h ~]# false || echo ok\nok\n');
+  });
+});
