@@ -2,7 +2,7 @@
 import { compileRegex, isPatternError } from '../../core/regex.js';
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 import { DockerError, stopExitCode } from '../../docker/daemon.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { goJson, goTemplate } from '../table.js';
@@ -52,13 +52,13 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
   const cliError = dnsFlagError(o.dns, o.dnsSearch) ?? o.publish.map(checkPortSpec).find((e) => e !== null) ?? (restart !== null && 'cli' in restart ? restart.cli : null) ?? (image === undefined ? null : checkImageRef(image));
   const daemonError = (o.name === undefined ? null : checkContainerName(o.name)) ?? (restart !== null && 'daemon' in restart ? restart.daemon : null);
   if (image !== undefined && (cliError !== null || daemonError !== null)) {
-    println(ctx, cliError !== null ? `docker: ${cliError}.` : `docker: Error response from daemon: ${daemonError}.`);
-    println(ctx, "See 'docker run --help'.");
+    eprintln(ctx, cliError !== null ? `docker: ${cliError}.` : `docker: Error response from daemon: ${daemonError}.`);
+    eprintln(ctx, "See 'docker run --help'.");
     return exit(125);
   }
   if (image === undefined) {
-    println(ctx, '"docker run" requires at least 1 argument.');
-    println(ctx, "See 'docker run --help'.");
+    eprintln(ctx, '"docker run" requires at least 1 argument.');
+    eprintln(ctx, "See 'docker run --help'.");
     println(ctx, '');
     println(ctx, 'Usage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]');
     println(ctx, '');
@@ -115,7 +115,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
 function runningContainer(ctx: Ctx, d: Daemon, ref: string, exit: Exit, stopped: (c: Container) => string): Container | null {
   const c = d.findContainer(ref);
   if (c === null) {
-    println(ctx, `Error: No such container: ${ref}`);
+    eprintln(ctx, `Error: No such container: ${ref}`);
     exit(1);
     return null;
   }
@@ -169,7 +169,7 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: str
   for (const ref of refs) {
     const c = d.findContainer(ref);
     if (c === null) {
-      println(ctx, `Error: No such container: ${ref}`);
+      eprintln(ctx, `Error: No such container: ${ref}`);
       rc = 1;
       continue;
     }
@@ -205,7 +205,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const filters = o.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
       for (const [k] of filters) {
         if (!['name', 'id', 'label', 'status'].includes(k)) {
-          println(ctx, `Error response from daemon: Invalid filter '${k}'`);
+          eprintln(ctx, `Error response from daemon: Invalid filter '${k}'`);
           exit(1);
           return true;
         }
@@ -265,8 +265,8 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       if (!parseFlags(ctx, cmd, args, 'port', exit)) return true;
       const [ref, want] = cmd.args;
       if (ref === undefined) {
-        println(ctx, '"docker port" requires at least 1 argument.');
-        println(ctx, "See 'docker port --help'.");
+        eprintln(ctx, '"docker port" requires at least 1 argument.');
+        eprintln(ctx, "See 'docker port --help'.");
         println(ctx, '');
         println(ctx, 'Usage:  docker port CONTAINER [PRIVATE_PORT[/PROTO]]');
         println(ctx, '');
@@ -276,13 +276,13 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       }
       const c = d.findContainer(ref);
       if (c === null) {
-        println(ctx, `Error: No such container: ${ref}`);
+        eprintln(ctx, `Error: No such container: ${ref}`);
         exit(1);
         return true;
       }
       const lines = portLines(c, want);
       if (lines === null) {
-        println(ctx, `Error: No public port '${want!.includes('/') ? want : `${want}/tcp`}' published for ${ref}`);
+        eprintln(ctx, `Error: No public port '${want!.includes('/') ? want : `${want}/tcp`}' published for ${ref}`);
         exit(1);
         return true;
       }
@@ -314,7 +314,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     case 'logs': {
       const c = d.findContainer(args[args.length - 1] ?? '');
       if (c === null) {
-        println(ctx, `Error: No such container: ${args[args.length - 1] ?? ''}`);
+        eprintln(ctx, `Error: No such container: ${args[args.length - 1] ?? ''}`);
         exit(1);
         return true;
       }
@@ -327,8 +327,8 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       if (!parseFlags(ctx, cmd, args, 'exec', exit)) return true;
       const [ref, ...rest] = cmd.args;
       if (ref === undefined || rest.length === 0) {
-        println(ctx, '"docker exec" requires at least 2 arguments.');
-        println(ctx, "See 'docker exec --help'.");
+        eprintln(ctx, '"docker exec" requires at least 2 arguments.');
+        eprintln(ctx, "See 'docker exec --help'.");
         exit(1);
         return true;
       }
@@ -341,7 +341,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         return t !== null && t.state !== 'running';
       });
       if (dead !== undefined) {
-        println(ctx, `Error response from daemon: Cannot link to a non running container: /${dead.name} AS /${c.name}/${dead.alias}`);
+        eprintln(ctx, `Error response from daemon: Cannot link to a non running container: /${dead.name} AS /${c.name}/${dead.alias}`);
         exit(1);
         return true;
       }
@@ -374,7 +374,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         const n = c === null && img === null ? d.findNetwork(ref) : null;
         const json = c !== null ? containerJson(d, c) : img !== null ? imageJson(d, img) : n !== null ? networkJson(d, n) : null;
         if (json === null) {
-          println(ctx, `Error: No such object: ${ref}`);
+          eprintln(ctx, `Error: No such object: ${ref}`);
           rc = 1;
         } else if (format !== undefined) println(ctx, goTemplate(format, json));
         else out.push(json);

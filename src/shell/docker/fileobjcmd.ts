@@ -9,7 +9,7 @@ import { FileObject } from '../../swarm/model.js';
 import type { FileObjectKind } from '../../swarm/model.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Ctx } from '../program.js';
-import { println, resolvePath } from '../program.js';
+import { eprintln, println, resolvePath } from '../program.js';
 import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
 import { CONFIG, SECRET } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
@@ -103,7 +103,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
   const cluster = managerCluster(ctx, d, exit);
   if (cluster === null) return;
   const fail = (e: unknown): void => {
-    println(ctx, `Error response from daemon: ${(e as Error).message}`);
+    eprintln(ctx, `Error response from daemon: ${(e as Error).message}`);
     exit(1);
   };
   switch (verb) {
@@ -115,7 +115,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
       const [name, file] = cmd.args;
       if (name === undefined || file === undefined) {
         println(ctx, `"docker ${kind} create" requires exactly 2 arguments.`);
-        println(ctx, `See 'docker ${kind} create --help'.`);
+        eprintln(ctx, `See 'docker ${kind} create --help'.`);
         return exit(1);
       }
       let data: string;
@@ -183,7 +183,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
     case 'remove': {
       if (rest.length === 0) {
         println(ctx, `"docker ${kind} rm" requires at least 1 argument.`);
-        println(ctx, `See 'docker ${kind} rm --help'.`);
+        eprintln(ctx, `See 'docker ${kind} rm --help'.`);
         return exit(1);
       }
       // RunSecretRemove / RunConfigRemove print the names removed, then every error at the end.
