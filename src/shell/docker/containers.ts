@@ -9,6 +9,7 @@ import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
+import { pullFromRegistry, registryOf } from '../../docker/image-ops.js';
 import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
 import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy, dnsFlagError } from './validate.js';
 import type { Container } from '../../docker/model.js';
@@ -69,7 +70,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
   // A foreground command the CLI can run in the container (`docker run alpine echo hi`): the
   // container's life is that command's. Loops and servers keep their modelled behaviour.
   const shellCmd = (argv: string[]): boolean => argv.length === 1 && SHELLS.test(argv[0]!);
-  guard(ctx, exit, () => {
+  const start = (): void => guard(ctx, exit, () => {
     const spec = d.registry.find(parseImageRef(image));
     const argv = rest.length > 0 ? rest : spec?.cmd ?? [];
     const interactiveShell = !detach && !!o.tty && !!o.interactive && shellCmd(argv);
@@ -109,6 +110,25 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
       exit(container.exitCode);
     });
   });
+  // An image a registry of the world serves (pushed there, or named HOST:PORT/…) and not here is
+  // pulled over the network first, as the CLI does (create.go pullImage: its lines on stderr, no
+  // reference line at the end); a failed pull is the run's error (exit 125).
+  const ref = parseImageRef(image);
+  const key = `${ref.repo}:${ref.tag}`;
+  if (d.running && !d.images.has(key) && (d.registry.served.has(key) || (registryOf(ref.repo) !== null && d.registry.find(ref) === null))) {
+    eprintln(ctx, `Unable to find image '${key}' locally`);
+    let error: string | null = null;
+    return pullFromRegistry(d, image, (l) => {
+      if (l.startsWith('Error response from daemon: ')) error = l;
+      else if (l !== key) eprintln(ctx, l);
+    }, (code) => {
+      if (code === 0) return start();
+      eprintln(ctx, `docker: ${error ?? 'Error response from daemon: pull failed'}.`);
+      eprintln(ctx, "See 'docker run --help'.");
+      exit(125);
+    });
+  }
+  start();
 }
 
 /** The running container `ref` names; otherwise prints why not (exit 1) and returns null. */
