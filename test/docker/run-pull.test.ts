@@ -52,3 +52,33 @@ describe('docker run pulls from a registry over the network', () => {
     expect(gone!.exit).toBe(125);
   });
 });
+
+describe('swarm tasks pull over the network', () => {
+  it('rejects the task on a node that cannot pull it, and runs it where the pull works', () => {
+    const { res } = runText(`${SETUP}  - run: docker swarm init --advertise-addr 192.168.20.6
+    on: reg
+  - run: docker swarm join-token worker -q
+    on: reg
+    save: TOKEN
+  - run: docker swarm join --token \${TOKEN} 192.168.20.6:2377
+    on: ok
+  - run: docker swarm join --token \${TOKEN} 192.168.20.6:2377
+    on: strict
+  - run: docker service create -d --name w1 --constraint node.hostname==strict 192.168.20.6:5000/web:1.0
+    on: reg
+  - run: docker service create -d --name w2 --constraint node.hostname==ok 192.168.20.6:5000/web:1.0
+    on: reg
+  - sleep: 10s
+  - run: docker service ps --no-trunc --format '{{.Node}} {{.CurrentState}} {{.Error}}' w1 | head -1
+    on: reg
+  - run: docker service ps --format '{{.Node}} {{.CurrentState}}' w2
+    on: reg
+  - run: docker images --format '{{.Repository}}:{{.Tag}}' 192.168.20.6:5000/web
+    on: ok
+`);
+    const [w1, w2, imgs] = res.steps.slice(-3).map((s) => s.output);
+    expect(w1).toMatch(/^strict Rejected .* ago "No such image: 192\.168\.20\.6:5000\/web:1\.0"\n$/);
+    expect(w2).toMatch(/^ok Running /);
+    expect(imgs).toBe('192.168.20.6:5000/web:1.0\n');
+  });
+});
