@@ -135,6 +135,13 @@ export function runList(p: Proc, list: List, k: K): void {
   });
 }
 
+/** The working directory: a `cd` earlier in the line moved the terminal's shell (the session's
+ *  frame), which the commands after it see (`cd aa && docker build .`). */
+export function cwdOf(p: Proc): string {
+  if (p.sh === p.session.shell && p.env.ns === p.session.env.ns && p.env.files === p.session.env.files) return p.session.env.cwd ?? p.env.cwd ?? '/';
+  return p.env.cwd ?? '/';
+}
+
 /** The shell the user types at (job control is on there, as in an interactive bash). */
 export function interactive(p: Proc): boolean {
   return p.tty && p.sh === p.session.shell && p.env.flavor === 'gnu';
@@ -411,7 +418,7 @@ export function expandWords(p: Proc, words: readonly Word[], k: (fields: string[
   // Each field is built from chunks that remember whether they were quoted, for pathname expansion.
   const push = (chunks: Chunk[]): void => {
     const text = chunks.map((c) => c.text).join('');
-    const found = hasGlob(chunks) ? globPaths(chunks, p.env.cwd ?? '/', p.env.files, p.env.host.nsfs.keys()) : [];
+    const found = hasGlob(chunks) ? globPaths(chunks, cwdOf(p), p.env.files, p.env.host.nsfs.keys()) : [];
     if (found.length === 0) fields.push(text);
     else fields.push(...found);
   };
@@ -452,7 +459,7 @@ type Sink = { kind: 'tty'; term: Terminal } | { kind: 'file'; path: string } | {
 
 function resolve(p: Proc, path: string): string {
   const parts: string[] = [];
-  for (const s of (path.startsWith('/') ? path : `${p.env.cwd ?? '/'}/${path}`).split('/')) {
+  for (const s of (path.startsWith('/') ? path : `${cwdOf(p)}/${path}`).split('/')) {
     if (s === '' || s === '.') continue;
     if (s === '..') parts.pop();
     else parts.push(s);
@@ -685,7 +692,7 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
     ns: env.ns,
     flavor: env.flavor,
     files: env.files,
-    cwd: env.cwd ?? '/',
+    cwd: cwdOf(p),
     hostname: env.hostname,
     vars,
     term: out,

@@ -3,7 +3,7 @@
 // before any program is looked up.
 import { SEC } from '../sim/clock.js';
 import type { Proc } from './interp.js';
-import { runString, spawn, unread } from './interp.js';
+import { cwdOf, runString, spawn, unread } from './interp.js';
 import { Job, ShellVars } from './program.js';
 import { fgCmd, jobsCmd, killCmd, waitCmd } from './jobs.js';
 
@@ -180,7 +180,7 @@ const shCmd: Special = (p, argv, k) => {
     return runString(q, argv[2], k);
   }
   if (argv[1] !== undefined) {
-    const path = argv[1].startsWith('/') ? argv[1] : `${p.env.cwd ?? '/'}/${argv[1]}`.replace(/\/+/g, '/');
+    const path = argv[1].startsWith('/') ? argv[1] : `${cwdOf(p)}/${argv[1]}`.replace(/\/+/g, '/');
     const text = p.env.files.get(path);
     if (text === undefined) {
       p.err.write(`${argv[0]}: ${argv[1]}: No such file or directory\n`);

@@ -69,3 +69,10 @@ describe('functions and set at the prompt', () => {
     expect(t).toBe('[root@h ~]# set -e\n[root@h ~]# echo a; false; echo b\na\n[root@h ~]# false || echo ok\nok\n');
   });
 });
+
+describe('cd within a line', () => {
+  it('moves the commands after it, as bash does (cd aa && docker build .)', () => {
+    const t = transcript(run('mkdir -p d1/d2 && touch d1/x'), run('cd d1 && pwd && ls; pwd'), run('cd d2; pwd; cd ..; ls'));
+    expect(t).toBe('[root@h ~]# mkdir -p d1/d2 && touch d1/x\n[root@h ~]# cd d1 && pwd && ls; pwd\n/root/d1\nd2  x\n/root/d1\n[root@h d1]# cd d2; pwd; cd ..; ls\n/root/d1/d2\nd2  x\n');
+  });
+});
