@@ -611,9 +611,16 @@ function callFunction(p: Proc, body: Command, argv: string[], k: K): void {
   const saved = p.sh.positional;
   p.sh.positional = argv.slice(1);
   p.sh.funcDepth++;
+  const locals = new Map<string, string | undefined>();
+  p.sh.locals.push(locals);
   runCommand(p, body, (code) => {
     p.sh.positional = saved;
     p.sh.funcDepth--;
+    p.sh.locals.pop();
+    for (const [n, v] of locals) {
+      if (v === undefined) p.sh.vars.delete(n);
+      else p.sh.vars.set(n, v);
+    }
     let status = code;
     if (p.sh.jump?.kind === 'return') {
       // The status `return` gave, whatever the loops it left said since.

@@ -33,6 +33,8 @@ export class ShellVars {
   readonly options = { errexit: false, xtrace: false, nounset: false, pipefail: false };
   /** How many function calls are running (`return` outside one is refused). */
   funcDepth = 0;
+  /** Per running function, the variables `local` shadowed and their values before (undefined: unset). */
+  locals: Array<Map<string, string | undefined>> = [];
 
   constructor(environ: ReadonlyMap<string, string> = new Map(), exported?: Iterable<string>) {
     this.vars = new Map(environ);

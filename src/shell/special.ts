@@ -274,6 +274,28 @@ const returnCmd: Special = (p, argv, k) => {
   k(p.sh.status);
 };
 
+/** local NAME[=VALUE]…: a variable of the running function, restored when it returns. */
+const localCmd: Special = (p, argv, k) => {
+  const frame = p.sh.locals[p.sh.locals.length - 1];
+  if (frame === undefined) {
+    complain(p, 'local: can only be used in a function');
+    return k(1);
+  }
+  let rc = 0;
+  for (const a of argv.slice(1)) {
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (!NAME.test(name)) {
+      complain(p, `local: \`${a}': not a valid identifier`);
+      rc = 1;
+      continue;
+    }
+    if (!frame.has(name)) frame.set(name, p.sh.vars.get(name));
+    p.sh.vars.set(name, eq < 0 ? '' : a.slice(eq + 1));
+  }
+  k(rc);
+};
+
 /** shift [N]: drops the first N positional parameters. */
 const shiftCmd: Special = (p, argv, k) => {
   const n = argv[1] === undefined ? 1 : Number(argv[1]);
@@ -378,4 +400,5 @@ export const SPECIAL = new Map<string, Special>([
   ['set', setCmd],
   ['return', returnCmd],
   ['shift', shiftCmd],
+  ['local', localCmd],
 ]);

@@ -254,4 +254,6 @@ export const CASES: Array<[string, string, number]> = [
   ["bash -c 'echo $0 $1 $2' zero one two", "zero one two\n", 0],
   ["set -- x y; echo $# $2", "2 y\n", 0],
   ["bash -c 'set -e; for i in 1 2; do echo $i; false; done; echo no'; echo rc=$?", "1\nrc=1\n", 0],
+  ["x=out; f() { local x=in y; echo \"$x[$y]\"; x=changed; }; f; echo $x; echo \"[${y-unset}]\"", "in[]\nout\n[unset]\n", 0],
+  ["local z=1", "-bash: local: can only be used in a function\n", 1],
 ];
