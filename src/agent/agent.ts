@@ -6,6 +6,7 @@
 import type { Daemon } from '../docker/daemon.js';
 import { DockerError } from '../docker/errors.js';
 import { parseImageRef } from '../docker/images.js';
+import { pullFromRegistry } from '../docker/image-ops.js';
 import type { Container } from '../docker/model.js';
 import { SwarmDataplane } from '../docker/swarm-dp.js';
 import type { DesiredNetwork, PeerFeed } from '../docker/swarm-dp.js';
@@ -188,7 +189,18 @@ export class Agent {
     this.report(t, 'preparing', 'preparing');
     const key = `${ref.repo}:${ref.tag}`;
     const pull = d.images.has(key) ? 0 : PULL_TIME;
-    this.cluster.eq.after(pull, () => {
+    // An image a LAN registry serves comes over the network (image-ops.ts); a node that cannot
+    // get it rejects the task as the executor does when the image is then missing.
+    const fetched = (go: () => void): void => {
+      if (d.images.has(key) || !d.registry.served.has(key)) return void this.cluster.eq.after(pull, go);
+      pullFromRegistry(d, t.spec.image, () => undefined, (code) => {
+        if (code === 0) return go();
+        this.busy.delete(t.id);
+        this.touched();
+        this.report(t, 'rejected', 'preparing', `No such image: ${ref.repo}:${ref.tag}`);
+      });
+    };
+    fetched(() => {
       if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) {
         // Told to stop while pulling: nothing was created, the task just ends.
         this.busy.delete(t.id);

@@ -26,17 +26,29 @@ export function ptrName(ip: Ip4): string {
   return `${ip & 255}.${(ip >>> 8) & 255}.${(ip >>> 16) & 255}.${ip >>> 24}.in-addr.arpa`;
 }
 
-/** Binds a DNS server on UDP `port` (53) at `addr` (0 for any) in `ns`. `reverse` answers PTR
- *  queries (the name an address has), when given. */
-export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: string, from: Ip4) => DnsAnswer | null, reverse?: (ip: Ip4) => string | null): boolean {
+/** How a server answers what `lookup` does not know. */
+export interface DnsServeOptions {
+  /** The PTR answer for an address (the name it has), when given. */
+  readonly reverse?: (ip: Ip4) => string | null;
+  /** Hands the query on (a forwarder: Docker's embedded DNS); `reply` gets the bytes to send
+   *  back, or null to send nothing. Without it an unknown name is NXDOMAIN. */
+  readonly forward?: (query: Uint8Array, reply: (bytes: Uint8Array | null) => void) => void;
+  /** The server owns the zone (sets AA), as a LAN's own DNS server does for its names. */
+  readonly authoritative?: boolean;
+}
+
+/** Binds a DNS server on UDP `port` (53) at `addr` (0 for any) in `ns`. */
+export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: string, from: Ip4) => DnsAnswer | null, opts: DnsServeOptions = {}): boolean {
+  const { reverse, forward } = opts;
   return ns.sockets.bindUdp({
     port,
     addr,
     kernel: false,
     onDatagram(pkt) {
       let query;
+      const bytes = pkt.payload ?? new Uint8Array(0);
       try {
-        query = dnsPacket.decode(Buffer.from(pkt.payload ?? new Uint8Array(0)));
+        query = dnsPacket.decode(Buffer.from(bytes));
       } catch {
         return; // not DNS: a real server ignores it
       }
@@ -44,18 +56,27 @@ export function dnsServe(ns: Netns, addr: Ip4, port: number, lookup: (name: stri
       const ptrIp = q !== undefined && q.type === 'PTR' ? ptrAddress(q.name) : null;
       const ptr = ptrIp === null || reverse === undefined ? null : reverse(ptrIp);
       const ans = q !== undefined && (q.type === 'A' || q.type === 'AAAA') ? lookup(q.name, pkt.ipSrc) : ptr !== null ? { addrs: [], ttl: 600 } : null;
+      const send = (out: Uint8Array): void => {
+        const leg = pkt.trace === null ? null : pkt.trace.reply();
+        udpSend(ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, out, leg, ns.host.eq.now);
+      };
+      if (ans === null && forward !== undefined) {
+        forward(bytes, (out) => {
+          if (out !== null) send(out);
+        });
+        return;
+      }
       // A name known only by IPv4 answers AAAA with an empty NOERROR (libnetwork handleIPQuery),
       // so the client does not go on to search domains; an unknown one is NXDOMAIN (rcode 3).
       const reply = dnsPacket.encode({
         type: 'response',
         id: query.id,
-        flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (ans === null ? 3 : 0),
+        flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (opts.authoritative === true ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (ans === null ? 3 : 0),
         questions: query.questions,
         answers: ptr !== null ? [{ type: 'PTR', name: q!.name, ttl: ans!.ttl, class: 'IN', data: ptr } as dnsPacket.Answer]
           : ans === null || q!.type !== 'A' ? [] : ans.addrs.map((a) => ({ type: 'A', name: q!.name, ttl: ans.ttl, class: 'IN', data: formatIp4(a) }) as dnsPacket.Answer),
       });
-      const leg = pkt.trace === null ? null : pkt.trace.reply();
-      udpSend(ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport, new Uint8Array(reply), leg, ns.host.eq.now);
+      send(new Uint8Array(reply));
     },
   });
 }
@@ -71,6 +92,8 @@ export interface DnsReply {
   readonly ttl: number;
   /** PTR answers. */
   readonly names?: string[];
+  /** Set when the AA bit is (the server owns the name). */
+  readonly authoritative?: true;
 }
 
 export function decodeDnsReply(bytes: Uint8Array): DnsReply | null {
@@ -80,7 +103,18 @@ export function decodeDnsReply(bytes: Uint8Array): DnsReply | null {
     // dns-packet decodes the response code; its type declarations omit it.
     const rcode = (r as { rcode?: string }).rcode ?? 'NOERROR';
     const ptr = (r.answers ?? []).filter((x): x is dnsPacket.StringAnswer => x.type === 'PTR');
-    return { rcode, addrs: a.map((x) => x.data), ttl: a[0]?.ttl ?? 0, ...(ptr.length > 0 ? { names: ptr.map((x) => x.data) } : {}) };
+    return { rcode, addrs: a.map((x) => x.data), ttl: a[0]?.ttl ?? 0, ...(ptr.length > 0 ? { names: ptr.map((x) => x.data) } : {}), ...(((r.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER) !== 0 ? { authoritative: true as const } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** The response code and AA bit of a DNS message (what a forwarder decides on), or null. */
+export function replyStatus(bytes: Uint8Array): { rcode: string; authoritative: boolean } | null {
+  try {
+    const r = dnsPacket.decode(Buffer.from(bytes));
+    if (r.type !== 'response') return null;
+    return { rcode: (r as { rcode?: string }).rcode ?? 'NOERROR', authoritative: ((r.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER) !== 0 };
   } catch {
     return null;
   }

@@ -9,7 +9,9 @@ import { addRoute, delRoute, setUp } from '../kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { World } from '../kernel/world.js';
 import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, publishPorts, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
-import { startEmbeddedDns } from './dns.js';
+import { RESOLVER_IP, startEmbeddedDns } from './dns.js';
+import { dnsGiven, filterResolvDns, rebuildDns, setupDns } from './resolvconf.js';
+import type { DnsOptions } from './resolvconf.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
 import { parseImageRef } from './images.js';
@@ -41,8 +43,10 @@ export interface RunOptions {
   readonly tty: boolean;
   readonly labels: Record<string, string>;
   readonly aliases: string[];
-  /** --dns servers (empty: the host's). */
+  /** --dns servers, --dns-search domains, --dns-option options (empty: the daemon's, then the host's). */
   readonly dns?: string[];
+  readonly dnsSearch?: string[];
+  readonly dnsOptions?: string[];
   /** --rm */
   readonly rm?: boolean;
   /** --restart */
@@ -109,6 +113,9 @@ export class Daemon {
   /** The host's own files (/etc/hosts, /etc/resolv.conf) the daemon copies or reads for
    *  containers; given by whoever installs the daemon (the docker layer does not own them). */
   hostFile: (path: string) => string | undefined = () => undefined;
+  /** dockerd --dns/--dns-search/--dns-opt, daemon.json "dns"/"dns-search"/"dns-opts": the
+   *  containers' defaults (daemon/container_operations.go buildSandboxOptions). */
+  dnsDefaults: DnsOptions = { dns: [], search: [], options: [] };
   /** --insecure-registry / daemon.json "insecure-registries": registries reached over plain HTTP. */
   insecureRegistries: string[] = [];
   /** Those of them daemon.json gave (replaced when it is read again). */
@@ -497,6 +504,8 @@ export class Daemon {
     c.imageId = this.images.get(key)!;
     c.files.mounts = this.mount(o.mounts ?? [], spec!);
     c.dns = o.dns ?? [];
+    c.dnsSearch = o.dnsSearch ?? [];
+    c.dnsOptions = o.dnsOptions ?? [];
     c.hostConfigMode = joined !== null ? `container:${joined.id}` : o.network ?? 'default';
     c.joined = joined;
     c.autoRemove = o.rm === true;
@@ -657,7 +666,7 @@ export class Daemon {
       // (sandbox.updateHostsFile), a first user network starts the embedded DNS and rebuilds
       // resolv.conf (startResolver → rebuildDNS).
       c.files.set('/etc/hosts', (c.files.get('/etc/hosts') ?? '') + `${formatIp4(ep.ip)}\t${c.hostname}\n`);
-      if (usesEmbeddedDns(net)) c.files.set('/etc/resolv.conf', this.resolvConf(c));
+      this.joinDns(c, net);
     }
     if (!net.isDefaultBridge) startEmbeddedDns(this, c);
     return ep;
@@ -692,7 +701,7 @@ export class Daemon {
       if (e.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: e.network.name, aliases: e.aliases });
       this.releaseEndpoint(c, e);
     }
-    c.files.set('/etc/resolv.conf', this.resolvConf(c));
+    c.files.set('/etc/resolv.conf', c.resolvSetup);
     if (c.exitCode === 0) c.exitCode = 128;
     throw new DockerError(message);
   }
@@ -734,14 +743,38 @@ export class Daemon {
     c.unpublish = null;
   }
 
-  /** resolv.conf as libnetwork writes it (sandbox_dns_unix.go setupDNS/rebuildDNS): a container
-   *  on a user network asks the embedded DNS; otherwise --dns, or the host's nameservers without
-   *  the local ones (resolvconf.FilterResolvDNS), or Google's when none is left. */
-  private resolvConf(c: Container): string {
-    if (c.endpoints.some((e) => usesEmbeddedDns(e.network))) return 'nameserver 127.0.0.11\noptions ndots:0\n';
-    if (c.dns.length > 0) return c.dns.map((d) => `nameserver ${d}\n`).join('');
-    const host = (this.hostFile('/etc/resolv.conf') ?? '').split('\n').filter((l) => /^\s*nameserver\s/.test(l) && !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
-    return host.length > 0 ? host.map((l) => l.trim() + '\n').join('') : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
+  /** The DNS options a container's sandbox gets: its own, else the daemon's, one kind at a time. */
+  private dnsOptionsOf(c: Container): DnsOptions {
+    const dd = this.dnsDefaults;
+    return { dns: c.dns.length > 0 ? c.dns : dd.dns, search: c.dnsSearch.length > 0 ? c.dnsSearch : dd.search, options: c.dnsOptions.length > 0 ? c.dnsOptions : dd.options };
+  }
+
+  /** setupDNS when the sandbox is made (resolvconf.ts), then what each endpoint already joined
+   *  does to it. */
+  private setupDns(c: Container): void {
+    const sb = setupDns(this.hostFile('/etc/resolv.conf'), this.dnsOptionsOf(c), c.networkMode === 'host');
+    c.extDns = sb.ext;
+    c.resolvSetup = c.resolvWritten = sb.resolvConf;
+    c.resolverStarted = false;
+    c.files.set('/etc/resolv.conf', sb.resolvConf);
+    for (const ep of c.endpoints) this.joinDns(c, ep.network);
+  }
+
+  /** An endpoint join (endpoint.go sbJoin): updateDNS filters the file again for the network
+   *  (no IPv6 here) unless the user owns it; then the first user network starts the embedded
+   *  DNS, which rebuilds it (startResolver → rebuildDNS). */
+  private joinDns(c: Container, net: Network): void {
+    if (c.networkMode === 'host') return;
+    let cur = c.files.get('/etc/resolv.conf') ?? '';
+    if (!dnsGiven(this.dnsOptionsOf(c)) && cur === c.resolvWritten) {
+      cur = c.resolvWritten = filterResolvDns(cur, false);
+      c.files.set('/etc/resolv.conf', cur);
+    }
+    if (!usesEmbeddedDns(net) || c.resolverStarted) return;
+    c.resolverStarted = true;
+    const rb = rebuildDns({ resolvConf: cur, ext: c.extDns }, formatIp4(RESOLVER_IP));
+    c.extDns = rb.ext;
+    c.files.set('/etc/resolv.conf', rb.resolvConf);
   }
 
   /** /etc/hosts, /etc/resolv.conf and /etc/hostname, as the daemon writes them for a container. */
@@ -755,7 +788,7 @@ export class Daemon {
     if (c.networkMode === 'host') {
       c.files.set('/etc/hosts', this.hostFile('/etc/hosts') ?? '');
       c.files.set('/etc/hostname', `${c.hostname}\n`);
-      c.files.set('/etc/resolv.conf', c.dns.length > 0 ? c.dns.map((d) => `nameserver ${d}\n`).join('') : (this.hostFile('/etc/resolv.conf') ?? ''));
+      this.setupDns(c);
       return;
     }
     let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
@@ -769,7 +802,7 @@ export class Daemon {
     for (const ep of c.endpoints) hosts += `${formatIp4(ep.ip)}\t${c.hostname}\n`;
     c.files.set('/etc/hosts', hosts);
     c.files.set('/etc/hostname', `${c.hostname}\n`);
-    c.files.set('/etc/resolv.conf', this.resolvConf(c));
+    this.setupDns(c);
   }
 
   startContainer(c: Container): void {

@@ -1,6 +1,7 @@
 // The Docker objects one daemon keeps: networks with their endpoints, and containers with their
 // sandboxes. Plain data; the daemon and the drivers change them.
 import type { Ip4, Mac } from '../core/addr.js';
+import type { ExtDns } from './resolvconf.js';
 import type { Netns } from '../kernel/netns.js';
 import type { Veth } from '../kernel/veth.js';
 import type { Nanos } from '../sim/clock.js';
@@ -109,8 +110,18 @@ export class Container {
   unpublish: (() => void) | null = null;
   /** HostConfig.NetworkMode as given: `default` when no --network was (it means the bridge). */
   hostConfigMode = 'default';
-  /** --dns servers. */
+  /** --dns, --dns-search, --dns-option (empty: the daemon's, then the host's). */
   dns: string[] = [];
+  dnsSearch: string[] = [];
+  dnsOptions: string[] = [];
+  /** The upstream servers the embedded DNS forwards to (sandbox extDNS). */
+  extDns: ExtDns[] = [];
+  /** resolv.conf as setupDNS wrote it, and as libnetwork last wrote it itself (its hash file:
+   *  a file changed since is the user's, and an endpoint join leaves it alone). */
+  resolvSetup = '';
+  resolvWritten = '';
+  /** The embedded DNS has rebuilt resolv.conf (startResolver runs once per sandbox). */
+  resolverStarted = false;
   /** Creation order on this daemon: `docker ps` lists newest first even within one instant. */
   seq = 0;
   /** --rm: the daemon removes the container once its process ends. */

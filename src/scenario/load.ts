@@ -4,6 +4,7 @@ import { PACKAGES } from '../shell/packages.js';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
 import { formatCidr, parseCidr, parseIp4 } from '../core/addr.js';
+import type { Ip4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { compileExpectation, isPatternError } from '../core/regex.js';
 import type { BlockRule } from '../kernel/path-faults.js';
@@ -85,12 +86,34 @@ function lanMtu(r: Reader, n: Node | undefined, what: string): number {
   return (n as { value: number }).value;
 }
 
+/** A list of IPv4 addresses (or one): the nameservers of `dns:`. */
+function readAddrList(r: Reader, node: Node, what: string): Ip4[] {
+  const items = isSeq(node) ? (node.items as Node[]) : [node];
+  return items.map((n) => {
+    const t = isScalar(n) ? String(n.value) : '';
+    const ip = parseIp4(t);
+    if (ip === null) r.fail(n, `${what} must be a list of IPv4 addresses ("${t}" is not one)`);
+    return ip;
+  });
+}
+
+/** `dns_zone: { NAME: ADDRESS | [ADDRESS, …] }`: the A records a host's DNS server answers. */
+function readZone(r: Reader, node: Node): Array<{ name: string; addrs: Ip4[] }> {
+  const m = r.map(node, '"dns_zone"');
+  return m.items.map((pair) => {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/.test(name)) r.fail((pair.key as Node) ?? node, `"${name}" in "dns_zone" is not a domain name`);
+    return { name: name.replace(/\.$/, '').toLowerCase(), addrs: readAddrList(r, pair.value as Node, `the address of "${name}" in "dns_zone"`) };
+  });
+}
+
 /** `lan: { mtu, hosts: { name: mtu }, pairs: [ { between: [a, b], mtu } ] }`: the underlay's path MTUs. */
 function readLan(r: Reader, node: Node | undefined, hostNames: string[]): LanSpec {
-  const spec: LanSpec = { mtu: 0, hosts: [], pairs: [] };
+  const spec: LanSpec = { mtu: 0, hosts: [], pairs: [], dns: null };
   if (node === undefined) return spec;
   const m = r.map(node, '"lan"');
-  r.keys(m, ['mtu', 'hosts', 'pairs'], '"lan"');
+  r.keys(m, ['mtu', 'hosts', 'pairs', 'dns'], '"lan"');
+  if (r.node(m, 'dns') !== undefined) spec.dns = readAddrList(r, r.node(m, 'dns')!, '"dns" in "lan"');
   const known = (n: Node, h: string): void => {
     if (!hostNames.includes(h)) r.fail(n, `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
   };
@@ -255,7 +278,7 @@ export function loadScenario(file: string, text: string): Scenario {
   const hosts: HostSpec[] = [];
   for (const item of hostsNode.items as Node[]) {
     const m = r.map(item, 'a host');
-    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd', 'packages', 'nics'], 'a host');
+    r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd', 'packages', 'nics', 'dns', 'dns_zone'], 'a host');
     const hname = r.str(m, 'name', 'a host', true)!;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(hname)) r.fail(r.node(m, 'name'), `host name "${hname}" is not a valid hostname`);
     if (hosts.some((h) => h.name === hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
@@ -302,7 +325,9 @@ export function loadScenario(file: string, text: string): Scenario {
       if (unknown !== undefined) r.fail(pkgNode, `unknown package "${unknown}" (known: ${Object.keys(PACKAGES).join(', ')})`);
     }
     if (nics.length === 0) nics.push({ name: 'eth0', addr: cidr.addr, len: cidr.len, nat: false, gateway: null });
-    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages, nics });
+    const dns = r.node(m, 'dns') === undefined ? null : readAddrList(r, r.node(m, 'dns')!, '"dns" of a host');
+    const dnsZone = r.node(m, 'dns_zone') === undefined ? null : readZone(r, r.node(m, 'dns_zone')!);
+    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages, nics, dns, dnsZone });
   }
   const hostNames = hosts.map((h) => h.name);
   const checkHost = (m: YAMLMap, key: string, what: string): string => {

@@ -26,6 +26,10 @@ export interface HostSpec extends Where {
   readonly nics: ReadonlyArray<{ readonly name: string; readonly addr: Ip4; readonly len: number; readonly nat: boolean; readonly gateway: Ip4 | null }>;
   /** Optional packages installed (null: all of them, the default before this key existed). */
   readonly packages: readonly string[] | null;
+  /** `dns:` the nameservers of the host's /etc/resolv.conf (null: the LAN's `dns:`, else none). */
+  readonly dns: readonly Ip4[] | null;
+  /** `dns_zone:` the host runs a DNS server on UDP 53 answering these A records (null: none). */
+  readonly dnsZone: ReadonlyArray<{ readonly name: string; readonly addrs: readonly Ip4[] }> | null;
 }
 
 export interface RunExpect {
@@ -176,6 +180,8 @@ export interface LanSpec {
   mtu: number;
   readonly hosts: Array<{ readonly host: string; readonly mtu: number }>;
   readonly pairs: Array<{ readonly a: string; readonly b: string; readonly mtu: number }>;
+  /** `dns:` the nameservers every host's resolv.conf lists unless it has its own `dns:`. */
+  dns: readonly Ip4[] | null;
 }
 
 export interface Scenario {

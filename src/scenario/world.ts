@@ -3,13 +3,26 @@ import { World } from '../kernel/world.js';
 import { Lan } from '../kernel/lan.js';
 import { addRoute } from '../kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
-import type { Scenario } from './model.js';
+import type { HostSpec, Scenario } from './model.js';
+import { dnsServe } from '../apps/dns.js';
+import { formatIp4 } from '../core/addr.js';
+import type { Netns } from '../kernel/netns.js';
 import { InputError } from '../core/errors.js';
 import { filesOf } from '../shell/exec.js';
 import { dockerOf } from '../docker/engine.js';
 import { parseImageRef } from '../docker/images.js';
 import { applyDaemonJson, applyDockerdOptions } from '../shell/dockerd.js';
 import { setInstalled } from '../shell/packages.js';
+
+/** A LAN's own DNS server (`dns_zone:`, like dnsmasq's `address=/name/ip`): authoritative A
+ *  records (and their PTRs) on UDP 53 of every address; anything else is NXDOMAIN. */
+function serveZone(ns: Netns, zone: NonNullable<HostSpec['dnsZone']>): void {
+  const byName = new Map(zone.map((z) => [z.name, z.addrs]));
+  dnsServe(ns, 0, 53, (name) => {
+    const addrs = byName.get(name.toLowerCase().replace(/\.$/, ''));
+    return addrs === undefined ? null : { addrs: [...addrs], ttl: 0 };
+  }, { authoritative: true, reverse: (ip) => zone.find((z) => z.addrs.includes(ip))?.name ?? null });
+}
 
 export function buildWorld(sc: Scenario): World {
   const world = new World(sc.seed);
@@ -39,6 +52,9 @@ export function buildWorld(sc: Scenario): World {
     const host = world.hosts.get(h.name)!;
     filesOf(host).set('/etc/hosts', `127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n`);
     filesOf(host).set('/etc/hostname', `${h.name}\n`);
+    const dns = h.dns ?? sc.lan.dns;
+    if (dns !== null) filesOf(host).set('/etc/resolv.conf', dns.map((ip) => `nameserver ${formatIp4(ip)}\n`).join(''));
+    if (h.dnsZone !== null) serveZone(host.root, h.dnsZone);
     if (h.packages !== null) setInstalled(host, h.packages);
   }
   // The scenario's files exist at boot: dockerd reads /etc/docker/daemon.json when it starts.

@@ -3,7 +3,7 @@ import { formatIp4, formatMac } from '../core/addr.js';
 import { Bridge } from '../kernel/bridge.js';
 import { Vxlan } from '../kernel/vxlan.js';
 import type { Program } from './program.js';
-import { println } from './program.js';
+import { eprintln, println } from './program.js';
 import { parseMac, parseIp4 } from '../core/addr.js';
 
 export const bridge: Program = (ctx, argv, exit) => {
@@ -20,7 +20,7 @@ export const bridge: Program = (ctx, argv, exit) => {
     const dev = ns.device(opt('dev') ?? '');
     const dst = parseIp4(opt('dst') ?? '');
     if (mac === null || dev === undefined) {
-      println(ctx, `Error: invalid fdb arguments.`);
+      eprintln(ctx, `Error: invalid fdb arguments.`);
       return exit(255);
     }
     if (!(dev instanceof Vxlan) || dst === null) {

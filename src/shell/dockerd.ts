@@ -22,6 +22,16 @@ export function applyDockerdOptions(d: Daemon, args: string[]): string | null {
       case '--insecure-registry':
         d.insecureRegistries.push(value() ?? '');
         break;
+      // The containers' DNS defaults (daemon/config: --dns, --dns-search, --dns-opt).
+      case '--dns':
+        d.dnsDefaults = { ...d.dnsDefaults, dns: [...d.dnsDefaults.dns, value() ?? ''] };
+        break;
+      case '--dns-search':
+        d.dnsDefaults = { ...d.dnsDefaults, search: [...d.dnsDefaults.search, value() ?? ''] };
+        break;
+      case '--dns-opt':
+        d.dnsDefaults = { ...d.dnsDefaults, options: [...d.dnsDefaults.options, value() ?? ''] };
+        break;
       case '-H':
       case '--host':
         value();
@@ -40,7 +50,13 @@ export function applyDaemonJson(d: Daemon, files: ReadonlyMap<string, string>): 
   const text = files.get('/etc/docker/daemon.json');
   if (text === undefined) return;
   try {
-    const v = JSON.parse(text) as { 'insecure-registries'?: unknown };
+    const v = JSON.parse(text) as { 'insecure-registries'?: unknown; dns?: unknown; 'dns-search'?: unknown; 'dns-opts'?: unknown };
+    const strings = (x: unknown): string[] | null => (Array.isArray(x) ? x.filter((y): y is string => typeof y === 'string') : null);
+    d.dnsDefaults = {
+      dns: strings(v.dns) ?? d.dnsDefaults.dns,
+      search: strings(v['dns-search']) ?? d.dnsDefaults.search,
+      options: strings(v['dns-opts']) ?? d.dnsDefaults.options,
+    };
     const list = v['insecure-registries'];
     const cli = d.insecureRegistries.filter((r) => !d.daemonJsonRegistries.includes(r));
     d.daemonJsonRegistries = Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];

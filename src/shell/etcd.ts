@@ -4,7 +4,7 @@ import { parseIp4 } from '../core/addr.js';
 import { etcdOf, memberId, startMember } from '../apps/etcd.js';
 import { httpGet } from '../apps/http.js';
 import type { Program } from './program.js';
-import { println } from './program.js';
+import { eprintln, println } from './program.js';
 
 function flagValues(argv: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -65,7 +65,7 @@ export const etcdctl: Program = (ctx, argv, exit) => {
   const ep = hostPort(endpoint);
   const [verb, path] = args;
   const unreachable = (): void => {
-    println(ctx, `Error:  client: etcd cluster is unavailable or misconfigured; error #0: dial tcp ${endpoint.replace(/^https?:\/\//, '')}: connect: connection refused`);
+    eprintln(ctx, `Error:  client: etcd cluster is unavailable or misconfigured; error #0: dial tcp ${endpoint.replace(/^https?:\/\//, '')}: connect: connection refused`);
     println(ctx, '');
     println(ctx, `error #0: dial tcp ${endpoint.replace(/^https?:\/\//, '')}: connect: connection refused`);
     println(ctx, '');
@@ -104,7 +104,7 @@ export const etcdctl: Program = (ctx, argv, exit) => {
       if (r.errno !== 0) return unreachable();
       const v = JSON.parse(r.body) as { errorCode?: number; message?: string; cause?: string; index?: number; node?: { nodes: Array<{ key: string }> } };
       if (v.errorCode !== undefined) {
-        println(ctx, `Error:  ${v.errorCode}: ${v.message} (${v.cause}) [${v.index}]`);
+        eprintln(ctx, `Error:  ${v.errorCode}: ${v.message} (${v.cause}) [${v.index}]`);
         return exit(4);
       }
       for (const n of v.node?.nodes ?? []) println(ctx, n.key);

@@ -70,13 +70,15 @@ export function startCommand(world: World, host: Host, ns: Netns, line: string, 
 export function startIn(world: World, session: Session, env: Env, line: string, term: Terminal, stdin = '', onDone?: (code: number) => void): Completion {
   const job = new Job();
   const result: Completion = { done: false, code: 0, interrupt: (sig = 'INT') => job.interrupt(sig) };
+  const repl = session.repl;
   const finish = (code: number): void => {
     if (result.done) return;
     result.done = true;
     result.code = code;
+    // bash reports the background jobs that ended before it prompts again.
+    if (repl === undefined && env.flavor === 'gnu' && env.tty !== false) term.write(session.jobs.notices());
     onDone?.(code);
   };
-  const repl = session.repl;
   if (repl !== undefined) {
     repl(line, term, finish);
     return result;

@@ -23,6 +23,117 @@ export function goValue(v: unknown): string {
   return String(v);
 }
 
+/**
+ * A Go type, for values the CLI formats as typed structs (`docker secret inspect` executes the
+ * template on a swarm.Secret, and only on the decoded JSON map when that fails: cli/command/
+ * inspect TemplateInspector.tryRawInspectFallback). Scalars name how fmt prints them.
+ */
+export type GoType =
+  | 'string' | 'number' | 'bool' | 'time' | 'duration' | 'filemode' | 'bytes' | 'map' | 'strings'
+  | { readonly struct: string; readonly fields: readonly GoField[] }
+  | { readonly ptr: GoType }
+  | { readonly slice: GoType };
+
+export interface GoField {
+  readonly name: string;
+  readonly type: GoType;
+  /** An embedded struct: its fields are the parent's in JSON and promoted in templates. */
+  readonly embedded?: boolean;
+}
+
+/** A value of a Go type: the type and the JSON it was decoded from (an embedded struct's JSON
+ *  is its parent's). */
+interface Typed {
+  readonly t: GoType;
+  readonly v: unknown;
+}
+
+class TypedMiss extends Error {}
+
+function structOf(t: GoType): { struct: string; fields: readonly GoField[] } | null {
+  return typeof t === 'object' && 'struct' in t ? t : null;
+}
+
+/** A field of a struct value, promoted through embedded structs; null when there is none. */
+function typedField(x: Typed, name: string): Typed | null {
+  let cur = x;
+  if (typeof cur.t === 'object' && 'ptr' in cur.t) {
+    if (cur.v === null || cur.v === undefined) throw new TypedMiss(); // nil pointer evaluating
+    cur = { t: cur.t.ptr, v: cur.v };
+  }
+  const st = structOf(cur.t);
+  if (st === null) return null;
+  const obj = (cur.v ?? {}) as Record<string, unknown>;
+  // An embedded struct is also a field named after its type (`.Spec.Annotations`).
+  for (const f of st.fields) if (f.name === name) return { t: f.type, v: f.embedded ? obj : obj[f.name] };
+  for (const f of st.fields) {
+    if (!f.embedded) continue;
+    const inner = typedField({ t: f.type, v: obj }, name);
+    if (inner !== null) return inner;
+  }
+  return null;
+}
+
+/** time.Time.String(): `2006-01-02 15:04:05.999999999 -0700 MST` (UTC here). */
+function goTime(v: unknown): string {
+  const m = typeof v === 'string' ? /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(v) : null;
+  if (m === null) return '0001-01-01 00:00:00 +0000 UTC';
+  return `${m[1]} ${m[2]}${(m[3] ?? '').replace(/0+$/, '').replace(/^\.$/, '')} +0000 UTC`;
+}
+
+/** time.Duration.String() of nanoseconds. */
+function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const neg = ns < 0 ? '-' : '';
+  let n = Math.abs(ns);
+  if (n < 1e3) return `${neg}${n}ns`;
+  if (n < 1e6) return `${neg}${n / 1e3}µs`;
+  if (n < 1e9) return `${neg}${n / 1e6}ms`;
+  const h = Math.floor(n / 3600e9);
+  n -= h * 3600e9;
+  const m = Math.floor(n / 60e9);
+  n -= m * 60e9;
+  const sec = `${Number((n / 1e9).toFixed(9))}s`;
+  return neg + (h > 0 ? `${h}h${m}m${sec}` : m > 0 ? `${m}m${sec}` : sec);
+}
+
+/** os.FileMode.String() of a permission-only mode (`-r--r--r--`). */
+function goFileMode(mode: number): string {
+  const rwx = 'rwxrwxrwx';
+  let out = '-';
+  for (let i = 0; i < 9; i++) out += (mode & (1 << (8 - i))) !== 0 ? rwx[i] : '-';
+  return out;
+}
+
+/** fmt's %v of a typed value. Pointers print their address below the top level, as fmt does;
+ *  the addresses are made up, in order of printing (a heap address is not reproducible). */
+function printTyped(x: Typed, depth: number, addr: { next: number }): string {
+  const { t, v } = x;
+  if (typeof t === 'string') {
+    switch (t) {
+      case 'time': return goTime(v);
+      case 'duration': return goDuration(typeof v === 'number' ? v : 0);
+      case 'filemode': return goFileMode(typeof v === 'number' ? v : 0);
+      case 'bytes': return `[${(typeof v === 'string' ? [...Buffer.from(v, 'base64')] : []).join(' ')}]`;
+      case 'map': return goValue(v ?? {});
+      case 'strings': return goValue(v ?? []);
+      case 'bool': return v === true ? 'true' : 'false';
+      case 'number': return String(typeof v === 'number' ? v : 0);
+      default: return typeof v === 'string' ? v : '';
+    }
+  }
+  if ('ptr' in t) {
+    if (v === null || v === undefined) return '<nil>';
+    // A pointer to a Stringer (time.Time, time.Duration) prints by its String method at any depth.
+    const stringer = t.ptr === 'time' || t.ptr === 'duration' || t.ptr === 'filemode';
+    if (depth > 0 && !stringer) return `0x${(addr.next += 0x30).toString(16)}`;
+    return printTyped({ t: t.ptr, v }, depth, addr);
+  }
+  if ('slice' in t) return `[${(Array.isArray(v) ? v : []).map((e) => printTyped({ t: t.slice, v: e }, depth + 1, addr)).join(' ')}]`;
+  const obj = (v ?? {}) as Record<string, unknown>;
+  return `{${t.fields.map((f) => printTyped({ t: f.type, v: f.embedded ? obj : obj[f.name] }, depth + 1, addr)).join(' ')}}`;
+}
+
 interface Action {
   readonly start: number;
   readonly end: number;
@@ -55,7 +166,19 @@ function actions(tpl: string): Action[] {
  * `*formatter.ContainerContext`): a field it lacks is an execution error there, as on a struct;
  * without it the value is a decoded JSON map, where a missing key prints `<no value>`.
  */
-export function goTemplate(tpl: string, value: unknown, structType?: string): string {
+export function goTemplate(tpl: string, value: unknown, structType?: string, goType?: GoType): string {
+  if (goType !== undefined) {
+    try {
+      return runTemplate(tpl, value, undefined, goType);
+    } catch (e) {
+      if (!(e instanceof TypedMiss)) throw e;
+    }
+  }
+  return runTemplate(tpl, value, structType, undefined);
+}
+
+function runTemplate(tpl: string, value: unknown, structType: string | undefined, goType: GoType | undefined): string {
+  const addr = { next: 0xc000010000 };
   let out = '';
   let at = 0;
   for (const a of actions(tpl)) {
@@ -73,6 +196,16 @@ export function goTemplate(tpl: string, value: unknown, structType?: string): st
       continue;
     }
     const path = m[2]!.split('.').filter((x) => x !== '');
+    if (goType !== undefined && m[1] === undefined) {
+      let x: Typed = { t: goType, v: value };
+      for (const k of path) {
+        const f = typedField(x, k);
+        if (f === null) throw new TypedMiss();
+        x = f;
+      }
+      out += printTyped(x, 0, addr);
+      continue;
+    }
     let v: unknown = value;
     for (let i = 0; i < path.length; i++) {
       const k = path[i]!;

@@ -8,8 +8,8 @@ import { ArithError, evalArith } from './arith.js';
 import { globPaths, hasGlob, matchesPattern } from './glob.js';
 import type { Chunk } from './glob.js';
 import { parseHeredoc, parseLine } from './parse.js';
-import { ShellVars } from './program.js';
-import type { Ctx, Env, Files, Job, Session, Terminal } from './program.js';
+import { Job, ShellVars } from './program.js';
+import type { Ctx, Env, Files, Session, Terminal } from './program.js';
 import { SPECIAL } from './special.js';
 import { lookupProgram } from './registry.js';
 import type { AndOr, Assign, Command, List, Pipeline, Redir, Word } from './syntax.js';
@@ -40,6 +40,11 @@ export interface Proc {
   /** The status of the last command substitution in the command being expanded (an
    *  assignment-only command takes it as its own: `X=$(false)` gives $? = 1). */
   readonly subs?: { status: number | null };
+  /** Running where `set -e` does not apply: an if/while condition, a pipeline before && or ||,
+   *  a `!` pipeline (bash's CMD_IGNORE_RETURN). */
+  readonly cond?: boolean;
+  /** How deep in command substitutions (`set -x` prints one more `+` per level). */
+  readonly subDepth?: number;
 }
 
 type K = (code: number) => void;
@@ -88,6 +93,8 @@ function stopped(p: Proc): number | null {
 function takeJump(p: Proc): 'break' | 'continue' | 'leave' | null {
   const j = p.sh.jump;
   if (j === null) return null;
+  // `return` leaves every loop on its way out of the function.
+  if (j.kind === 'return') return 'leave';
   if (j.n > 1) {
     j.n--;
     return 'leave';
@@ -109,8 +116,15 @@ export function runList(p: Proc, list: List, k: K): void {
     const item = list.items[i++];
     if (item === undefined) return k(status);
     if (item.background) {
-      // A background job runs on, in a copy of the shell; the line goes on at once.
-      runAndOr({ ...p, sh: p.sh.clone() }, item.andOr, () => undefined);
+      // A background job runs on, in a copy of the shell and a process group of its own (^C
+      // does not reach it); the line goes on at once. The interactive shell numbers it and
+      // prints `[N] PID` (jobs.ts).
+      const job = new Job();
+      const bg: Proc = { ...p, sh: p.sh.clone(), job };
+      if (interactive(p)) {
+        const j = p.session.jobs.start((item.text ?? '').replace(/\s+/g, ' '), job, (done) => runAndOr(bg, item.andOr, done));
+        p.err.write(`[${j.n}] ${j.pid}\n`);
+      } else runAndOr(bg, item.andOr, () => undefined);
       p.sh.status = status = 0;
       return next();
     }
@@ -119,6 +133,18 @@ export function runList(p: Proc, list: List, k: K): void {
       next();
     });
   });
+}
+
+/** The working directory: a `cd` earlier in the line moved the terminal's shell (the session's
+ *  frame), which the commands after it see (`cd aa && docker build .`). */
+export function cwdOf(p: Proc): string {
+  if (p.sh === p.session.shell && p.env.ns === p.session.env.ns && p.env.files === p.session.env.files) return p.session.env.cwd ?? p.env.cwd ?? '/';
+  return p.env.cwd ?? '/';
+}
+
+/** The shell the user types at (job control is on there, as in an interactive bash). */
+export function interactive(p: Proc): boolean {
+  return p.tty && p.sh === p.session.shell && p.env.flavor === 'gnu';
 }
 
 function runAndOr(p: Proc, ao: AndOr, k: K): void {
@@ -135,16 +161,35 @@ function runAndOr(p: Proc, ao: AndOr, k: K): void {
       pl = ao.rest[i]!.pipeline;
     }
     i++;
-    runPipeline(p, pl, (code) => {
+    const last = i >= ao.rest.length;
+    runPipeline(last || p.cond === true ? p : { ...p, cond: true }, pl, (code) => {
       p.sh.status = code;
-      if (i >= ao.rest.length) return k(code);
-      next();
+      if (!last) return next();
+      if (code !== 0 && !pl.bang) errexit(p, code);
+      k(code);
     });
   });
 }
 
-function runPipeline(p: Proc, pl: Pipeline, k: K): void {
-  const done = (code: number): void => {
+/** `set -e`: a command that failed outside a condition ends the shell (`sh -c`, a script); the
+ *  terminal's shell abandons the line instead (a real interactive bash would exit and close the
+ *  terminal, which a scenario keeps), and a nested one (docker exec -it … sh) is left. */
+function errexit(p: Proc, code: number): void {
+  if (!p.sh.options.errexit || p.cond === true || p.sh.exited !== null) return;
+  if (p.sh !== p.session.shell) {
+    p.sh.exited = code;
+    return;
+  }
+  if (p.session.leave()) p.session.shell.status = code;
+  else p.job.abortStatus ??= code;
+}
+
+function runPipeline(p0: Proc, pl: Pipeline, k: K): void {
+  const p: Proc = pl.bang && p0.cond !== true ? { ...p0, cond: true } : p0;
+  let failed = 0;
+  const done = (code0: number): void => {
+    // set -o pipefail: the last stage that failed gives the status.
+    const code = p.sh.options.pipefail && code0 === 0 ? failed : code0;
     const c = pl.bang ? (code === 0 ? 1 : 0) : code;
     p.sh.status = c;
     k(c);
@@ -159,6 +204,7 @@ function runPipeline(p: Proc, pl: Pipeline, k: K): void {
     let captured = '';
     const stage: Proc = { ...p, sh: p.sh.clone(), out: last ? p.out : { write: (t) => (captured += t) }, tty: last ? p.tty : false, stdin: input };
     runCommand(stage, pl.cmds[i]!, (code) => {
+      if (code !== 0) failed = code;
       if (last || p.job.abortStatus !== null) return done(p.job.abortStatus ?? code);
       i++;
       input = inputOf(captured);
@@ -169,6 +215,11 @@ function runPipeline(p: Proc, pl: Pipeline, k: K): void {
 
 function runCommand(p: Proc, cmd: Command, k: K): void {
   if (cmd.k === 'simple') return runSimple(p, cmd.assigns, cmd.words, cmd.redirs, k);
+  if (cmd.k === 'function') {
+    p.sh.functions.set(cmd.name, cmd.body);
+    p.sh.status = 0;
+    return k(0);
+  }
   withRedirs(p, cmd.redirs, k, (q, close) => {
     const k2 = (code: number): void => {
       close();
@@ -200,7 +251,7 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
       const tryClause = (): void => {
         const clause = cmd.clauses[c++];
         if (clause === undefined) return cmd.otherwise === null ? k2(0) : runList(q, cmd.otherwise, k2);
-        runList(q, clause.cond, (code) => (stopped(q) !== null ? k2(stopped(q)!) : code === 0 ? runList(q, clause.body, k2) : tryClause()));
+        runList({ ...q, cond: true }, clause.cond, (code) => (stopped(q) !== null ? k2(stopped(q)!) : code === 0 ? runList(q, clause.body, k2) : tryClause()));
       };
       return tryClause();
     }
@@ -243,7 +294,7 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
         instant = now;
         spins = 0;
       }
-      runList(q, cmd.cond, (code) => {
+      runList({ ...q, cond: true }, cmd.cond, (code) => {
         const jc = takeJump(q);
         if (jc === 'break' || jc === 'leave') return end(0);
         if (jc === 'continue') return next();
@@ -307,7 +358,7 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
     }
     if (part.k === 'sub') {
       let captured = '';
-      const sub: Proc = { ...p, sh: p.sh.clone(), out: { write: (t) => (captured += t) }, tty: false };
+      const sub: Proc = { ...p, sh: p.sh.clone(), out: { write: (t) => (captured += t) }, tty: false, subDepth: (p.subDepth ?? 0) + 1 };
       return runList(sub, part.list, (code) => {
         if (p.subs !== undefined) p.subs.status = code;
         p.sh.status = code;
@@ -317,6 +368,15 @@ function expandParts(p: Proc, word: Word, k: (segs: Seg[]) => void): void {
     }
     const value = param(p, part.name);
     const op = part.op;
+    if (value === undefined && (op === null || op === '#') && p.sh.options.nounset) {
+      // set -u: bash names the variable and abandons the command (a non-interactive shell exits 127).
+      p.err.write(`${shellName(p)}: ${/^\d+$/.test(part.name) ? '$' : ''}${part.name}: unbound variable\n`);
+      if (p.sh === p.session.shell) p.job.abortStatus ??= 1;
+      else p.sh.exited ??= 127;
+      p.sh.status = p.sh === p.session.shell ? 1 : 127;
+      segs.push({ text: '', split: false, glob: false });
+      return next();
+    }
     if (op === '#') {
       segs.push({ text: String([...(value ?? '')].length), split: false, glob: false });
       return next();
@@ -342,11 +402,12 @@ function param(p: Proc, name: string): string | undefined {
   switch (name) {
     case '?': return String(p.sh.status);
     case '$': return '1';
-    case '#': return '0';
-    case '0': return p.env.flavor === 'busybox' ? 'sh' : '-bash';
+    case '#': return String(p.sh.positional.length);
+    case '0': return p.sh.arg0 ?? (p.env.flavor === 'busybox' ? 'sh' : '-bash');
     case '-': return 'himBH';
-    case '@': case '*': case '!': return '';
-    default: return /^\d+$/.test(name) ? undefined : p.sh.vars.get(name);
+    case '!': return p.session.jobs.lastPid;
+    case '@': case '*': return p.sh.positional.join(' ');
+    default: return /^\d+$/.test(name) ? p.sh.positional[Number(name) - 1] : p.sh.vars.get(name);
   }
 }
 
@@ -357,7 +418,7 @@ export function expandWords(p: Proc, words: readonly Word[], k: (fields: string[
   // Each field is built from chunks that remember whether they were quoted, for pathname expansion.
   const push = (chunks: Chunk[]): void => {
     const text = chunks.map((c) => c.text).join('');
-    const found = hasGlob(chunks) ? globPaths(chunks, p.env.cwd ?? '/', p.env.files, p.env.host.nsfs.keys()) : [];
+    const found = hasGlob(chunks) ? globPaths(chunks, cwdOf(p), p.env.files, p.env.host.nsfs.keys()) : [];
     if (found.length === 0) fields.push(text);
     else fields.push(...found);
   };
@@ -398,7 +459,7 @@ type Sink = { kind: 'tty'; term: Terminal } | { kind: 'file'; path: string } | {
 
 function resolve(p: Proc, path: string): string {
   const parts: string[] = [];
-  for (const s of (path.startsWith('/') ? path : `${p.env.cwd ?? '/'}/${path}`).split('/')) {
+  for (const s of (path.startsWith('/') ? path : `${cwdOf(p)}/${path}`).split('/')) {
     if (s === '' || s === '.') continue;
     if (s === '..') parts.pop();
     else parts.push(s);
@@ -513,6 +574,11 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
       const stop = stopped(p);
       if (stop !== null) return k(stop);
       const afterSubs = holder.status;
+      if (p.sh.options.xtrace) {
+        const plus = '+'.repeat(1 + (p.subDepth ?? 0));
+        if (argv.length === 0) for (const [n, v] of values) p.err.write(`${plus} ${n}=${xtraceWord(v)}\n`);
+        else p.err.write(`${plus} ${[...values.map(([n, v]) => `${n}=${xtraceWord(v)}`), ...argv.map(xtraceWord)].join(' ')}\n`);
+      }
       withRedirs(p, redirs, k, (q, close) => {
         const finish = (code: number): void => {
           close();
@@ -530,6 +596,39 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
         spawn({ ...q, env: { ...q.env, vars } }, argv, finish);
       });
     });
+  });
+}
+
+/** A word as `set -x` shows it: single-quoted unless it is made of safe characters (bash's
+ *  sh_contains_shell_metas / sh_single_quote). */
+function xtraceWord(w: string): string {
+  if (w !== '' && /^[A-Za-z0-9_.\/:=,+@%^-]+$/.test(w)) return w;
+  return `'${w.replace(/'/g, "'\\''")}'`;
+}
+
+/** Calls a shell function: its arguments are $1…, `return` ends it, its status is the last command's. */
+function callFunction(p: Proc, body: Command, argv: string[], k: K): void {
+  const saved = p.sh.positional;
+  p.sh.positional = argv.slice(1);
+  p.sh.funcDepth++;
+  const locals = new Map<string, string | undefined>();
+  p.sh.locals.push(locals);
+  runCommand(p, body, (code) => {
+    p.sh.positional = saved;
+    p.sh.funcDepth--;
+    p.sh.locals.pop();
+    for (const [n, v] of locals) {
+      if (v === undefined) p.sh.vars.delete(n);
+      else p.sh.vars.set(n, v);
+    }
+    let status = code;
+    if (p.sh.jump?.kind === 'return') {
+      // The status `return` gave, whatever the loops it left said since.
+      status = p.sh.jump.n;
+      p.sh.jump = null;
+    }
+    p.sh.status = status;
+    k(status);
   });
 }
 
@@ -563,6 +662,8 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
     p.err.write(`${missing.shell}: ${argv[0]}: ${missing.shell === 'sh' ? 'not found' : 'command not found'}\n`);
     return k(127);
   }
+  const fn = p.sh.functions.get(argv[0]!);
+  if (fn !== undefined) return callFunction(p, fn, argv, k);
   const special = SPECIAL.get(argv[0]!);
   if (special !== undefined) return special(p, argv, k);
   const prog = lookupProgram(name, p.env.flavor);
@@ -598,7 +699,7 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
     ns: env.ns,
     flavor: env.flavor,
     files: env.files,
-    cwd: env.cwd ?? '/',
+    cwd: cwdOf(p),
     hostname: env.hostname,
     vars,
     term: out,

@@ -162,12 +162,14 @@ class Parser {
 
   list(): List {
     if (++this.depth > MAX_NESTING) throw new Fail(`swarmsim: commands nested more than ${MAX_NESTING} deep are refused`);
-    const items: Array<{ andOr: ReturnType<Parser['andOr']>; background: boolean }> = [];
+    const items: Array<{ andOr: ReturnType<Parser['andOr']>; background: boolean; text?: string }> = [];
     this.skipNewlines();
     for (;;) {
       this.skipBlanks();
       if (this.atListEnd()) break;
+      const from = this.i;
       const andOr = this.andOr();
+      const text = this.s.slice(from, this.i).trim();
       this.skipBlanks();
       const op = this.peekOp();
       let background = false;
@@ -180,7 +182,8 @@ class Parser {
         items.push({ andOr, background });
         break;
       }
-      items.push({ andOr, background });
+      // A background job keeps the text it was typed as: `jobs` and its notices print it.
+      items.push(background ? { andOr, background, text } : { andOr, background });
       this.skipNewlines();
     }
     this.depth--;
@@ -227,6 +230,8 @@ class Parser {
 
   command(): Command {
     this.skipBlanks();
+    const def = this.functionDef();
+    if (def !== null) return def;
     const r = this.peekReserved();
     if (this.peekOp() === '(') {
       this.i++;
@@ -368,6 +373,43 @@ class Parser {
       this.pending.push({ delim: w.unquoted, strip: r.strip, line, doc });
     }
     return red;
+  }
+
+  /** `NAME ( ) compound` or `function NAME [( )] compound` (bash's function definitions); null
+   *  (nothing consumed) when the words ahead are not one. */
+  functionDef(): Command | null {
+    const start = this.i;
+    const first = this.word();
+    let keyword = false;
+    let name = first;
+    if (first !== null && first.plain && first.text === 'function') {
+      keyword = true;
+      this.skipBlanks();
+      name = this.word();
+    }
+    if (name === null || !name.plain || !/^[A-Za-z_][A-Za-z0-9_.:-]*$/.test(name.text)) {
+      this.i = start;
+      return null;
+    }
+    this.skipBlanks();
+    let parens = false;
+    if (this.peekOp() === '(') {
+      let j = this.i + 1;
+      while (this.s[j] === ' ' || this.s[j] === '\t') j++;
+      if (this.s[j] === ')') {
+        this.i = j + 1;
+        parens = true;
+      }
+    }
+    if (!parens && !keyword) {
+      this.i = start;
+      return null;
+    }
+    this.skipNewlines();
+    this.skipBlanks();
+    const body = this.command();
+    if (body.k === 'simple' || body.k === 'function') this.unexpected();
+    return { k: 'function', name: name.text, body, redirs: [] };
   }
 
   simple(): Command {

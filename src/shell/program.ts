@@ -4,6 +4,8 @@
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
+import { JobTable } from './jobs.js';
+import type { Command } from './syntax.js';
 
 export interface Terminal {
   /** Text the command prints (stdout, or stderr for ctx.err). */
@@ -19,7 +21,20 @@ export class ShellVars {
   exited: number | null = null;
   /** How many loops are running in this shell, and a `break N`/`continue N` on its way out of them. */
   loops = 0;
-  jump: { kind: 'break' | 'continue'; n: number } | null = null;
+  /** For `return`, n is the status it gives. */
+  jump: { kind: 'break' | 'continue' | 'return'; n: number } | null = null;
+  /** Shell functions (`f() { …; }`), by name. */
+  functions = new Map<string, Command>();
+  /** $1, $2, …: a function's or a script's arguments. */
+  positional: string[] = [];
+  /** $0 when `sh -c CMD NAME` gave it. */
+  arg0: string | null = null;
+  /** `set -e`, `set -x`, `set -u`. */
+  readonly options = { errexit: false, xtrace: false, nounset: false, pipefail: false };
+  /** How many function calls are running (`return` outside one is refused). */
+  funcDepth = 0;
+  /** Per running function, the variables `local` shadowed and their values before (undefined: unset). */
+  locals: Array<Map<string, string | undefined>> = [];
 
   constructor(environ: ReadonlyMap<string, string> = new Map(), exported?: Iterable<string>) {
     this.vars = new Map(environ);
@@ -37,6 +52,11 @@ export class ShellVars {
   clone(): ShellVars {
     const c = new ShellVars(this.vars, this.exported);
     c.status = this.status;
+    c.functions = new Map(this.functions);
+    c.positional = this.positional;
+    c.funcDepth = this.funcDepth;
+    c.arg0 = this.arg0;
+    Object.assign(c.options, this.options);
     return c;
   }
 }
@@ -128,6 +148,8 @@ export type Repl = (line: string, term: Terminal, done: (code: number) => void) 
 
 /** A terminal session on one host: a stack of shells, the innermost receiving the commands. */
 export class Session {
+  /** The interactive shell's jobs (`cmd &`, `jobs`, `fg`, `kill %N`, `wait`). */
+  readonly jobs = new JobTable();
   private readonly stack: Array<{ env: Env; prompt: string; repl?: Repl; shell: ShellVars; onLeave?: () => void }>;
 
   constructor(env: Env, prompt: string) {

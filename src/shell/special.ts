@@ -3,8 +3,9 @@
 // before any program is looked up.
 import { SEC } from '../sim/clock.js';
 import type { Proc } from './interp.js';
-import { runString, spawn, unread } from './interp.js';
+import { cwdOf, runString, spawn, unread } from './interp.js';
 import { Job, ShellVars } from './program.js';
+import { fgCmd, jobsCmd, killCmd, waitCmd } from './jobs.js';
 
 type Special = (p: Proc, argv: string[], k: (code: number) => void) => void;
 
@@ -173,15 +174,19 @@ const shCmd: Special = (p, argv, k) => {
       p.err.write(`${argv[0]}: -c: option requires an argument\n`);
       return k(2);
     }
+    // sh -c 'CMD' NAME ARG…: $0 is NAME, the rest are $1….
+    sh.positional = argv.slice(4);
+    if (argv[3] !== undefined) sh.arg0 = argv[3];
     return runString(q, argv[2], k);
   }
   if (argv[1] !== undefined) {
-    const path = argv[1].startsWith('/') ? argv[1] : `${p.env.cwd ?? '/'}/${argv[1]}`.replace(/\/+/g, '/');
+    const path = argv[1].startsWith('/') ? argv[1] : `${cwdOf(p)}/${argv[1]}`.replace(/\/+/g, '/');
     const text = p.env.files.get(path);
     if (text === undefined) {
       p.err.write(`${argv[0]}: ${argv[1]}: No such file or directory\n`);
       return k(127);
     }
+    sh.positional = argv.slice(2);
     return runString(q, text, k);
   }
   runString(q, unread(p.stdin), k);
@@ -204,6 +209,103 @@ const exitCmd: Special = (p, argv, k) => {
   }
   p.sh.exited = code;
   k(code);
+};
+
+const SET_LETTERS: Record<string, 'errexit' | 'xtrace' | 'nounset'> = { e: 'errexit', x: 'xtrace', u: 'nounset' };
+const SET_NAMES = new Set(['errexit', 'xtrace', 'nounset', 'pipefail']);
+
+/** set [-eux] [+eux] [-o NAME] [+o NAME] [-- ARG…]: the shell's options and positional parameters. */
+const setCmd: Special = (p, argv, k) => {
+  const o = p.sh.options;
+  if (argv.length === 1) {
+    // The variables, sorted, as `set` lists them (functions are not listed here).
+    for (const n of [...p.sh.vars.keys()].sort()) say(p, `${n}=${p.sh.vars.get(n)!}`);
+    return k(0);
+  }
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--' || a === '-') {
+      p.sh.positional = argv.slice(i + 1);
+      return k(0);
+    }
+    const on = a[0] === '-';
+    if ((a === '-o' || a === '+o') && argv[i + 1] === undefined) {
+      for (const n of SET_NAMES) say(p, a === '-o' ? `${n.padEnd(15)}	${o[n as keyof typeof o] ? 'on' : 'off'}` : `set ${o[n as keyof typeof o] ? '-' : '+'}o ${n}`);
+      return k(0);
+    }
+    if (a === '-o' || a === '+o') {
+      const name = argv[++i]!;
+      if (!SET_NAMES.has(name)) {
+        complain(p, `set: ${name}: invalid option name`);
+        return k(1);
+      }
+      o[name as keyof typeof o] = a === '-o';
+      continue;
+    }
+    if (!/^[-+][A-Za-z]+$/.test(a)) {
+      p.sh.positional = argv.slice(i);
+      return k(0);
+    }
+    for (const c of a.slice(1)) {
+      const name = SET_LETTERS[c];
+      if (name === undefined) {
+        complain(p, `set: ${a[0]}${c}: invalid option`);
+        p.err.write('set: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]\n');
+        return k(2);
+      }
+      o[name] = on;
+    }
+  }
+  k(0);
+};
+
+/** return [N]: ends the running function with N (the last status without it). */
+const returnCmd: Special = (p, argv, k) => {
+  if (p.sh.funcDepth === 0) {
+    complain(p, "return: can only `return' from a function or sourced script");
+    return k(2);
+  }
+  const arg = argv[1];
+  if (arg !== undefined && !/^-?\d+$/.test(arg)) {
+    complain(p, `return: ${arg}: numeric argument required`);
+    p.sh.status = 2;
+  } else p.sh.status = arg === undefined ? p.sh.status : Number(arg) & 255;
+  p.sh.jump = { kind: 'return', n: p.sh.status };
+  k(p.sh.status);
+};
+
+/** local NAME[=VALUE]…: a variable of the running function, restored when it returns. */
+const localCmd: Special = (p, argv, k) => {
+  const frame = p.sh.locals[p.sh.locals.length - 1];
+  if (frame === undefined) {
+    complain(p, 'local: can only be used in a function');
+    return k(1);
+  }
+  let rc = 0;
+  for (const a of argv.slice(1)) {
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (!NAME.test(name)) {
+      complain(p, `local: \`${a}': not a valid identifier`);
+      rc = 1;
+      continue;
+    }
+    if (!frame.has(name)) frame.set(name, p.sh.vars.get(name));
+    p.sh.vars.set(name, eq < 0 ? '' : a.slice(eq + 1));
+  }
+  k(rc);
+};
+
+/** shift [N]: drops the first N positional parameters. */
+const shiftCmd: Special = (p, argv, k) => {
+  const n = argv[1] === undefined ? 1 : Number(argv[1]);
+  if (!Number.isInteger(n) || n < 0) {
+    complain(p, `shift: ${argv[1]}: numeric argument required`);
+    return k(1);
+  }
+  if (n > p.sh.positional.length) return k(1);
+  p.sh.positional = p.sh.positional.slice(n);
+  k(0);
 };
 
 /** break [N] / continue [N]: leave (or go on with) the N-th enclosing loop. */
@@ -291,4 +393,12 @@ export const SPECIAL = new Map<string, Special>([
   ['/bin/sh', shCmd],
   ['/bin/bash', shCmd],
   [':', (_p, _argv, k) => k(0)],
+  ['jobs', jobsCmd],
+  ['fg', fgCmd],
+  ['kill', killCmd],
+  ['wait', waitCmd],
+  ['set', setCmd],
+  ['return', returnCmd],
+  ['shift', shiftCmd],
+  ['local', localCmd],
 ]);

@@ -41,6 +41,8 @@ export type Command =
   | { readonly k: 'while'; readonly until: boolean; readonly cond: List; readonly body: List; readonly redirs: readonly Redir[] }
   | { readonly k: 'for'; readonly name: string; readonly items: readonly Word[] | null; readonly body: List; readonly redirs: readonly Redir[] }
   | { readonly k: 'case'; readonly subject: Word; readonly arms: ReadonlyArray<{ patterns: readonly Word[]; body: List }>; readonly redirs: readonly Redir[] }
+  /** `name() compound-command` or `function name [()] compound-command`: a definition. */
+  | { readonly k: 'function'; readonly name: string; readonly body: Command; readonly redirs: readonly Redir[] }
   | { readonly k: 'if'; readonly clauses: ReadonlyArray<{ cond: List; body: List }>; readonly otherwise: List | null; readonly redirs: readonly Redir[] };
 
 export interface Pipeline {
@@ -54,5 +56,6 @@ export interface AndOr {
 }
 
 export interface List {
-  readonly items: ReadonlyArray<{ andOr: AndOr; background: boolean }>;
+  /** `text`: a background item's source, as `jobs` shows it. */
+  readonly items: ReadonlyArray<{ andOr: AndOr; background: boolean; text?: string }>;
 }

@@ -20,7 +20,7 @@ steps:
     on: h1
 `;
 
-function ask(name: string, type: 'A' | 'AAAA', id: number): { reply: dnsPacket.Packet | null; webIp: string; from: string } {
+function ask(name: string, type: 'A' | 'AAAA', id: number, wait = SEC): { reply: dnsPacket.Packet | null; webIp: string; from: string } {
   const { res } = runText(SCENARIO);
   expect(res.passed).toBe(true);
   const w = res.world;
@@ -40,7 +40,7 @@ function ask(name: string, type: 'A' | 'AAAA', id: number): { reply: dnsPacket.P
   });
   const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
   expect(udpSend(ns, 0, 40000, parseIp4('127.0.0.11')!, 53, new Uint8Array(query), null, w.eq.now)).toBe(0);
-  w.eq.runWhile(() => reply === null, w.eq.now + SEC);
+  w.eq.runWhile(() => reply === null, w.eq.now + wait);
   const webIp = [...web.endpoints][0]!.ip;
   return { reply, from, webIp: `${webIp >>> 24}.${(webIp >>> 16) & 255}.${(webIp >>> 8) & 255}.${webIp & 255}` };
 }
@@ -64,13 +64,13 @@ describe('embedded DNS (127.0.0.11)', () => {
     expect(reply!.answers!.map((a) => a.data)).toEqual([webIp]);
   });
 
-  it('gives an empty NOERROR for AAAA of a name it knows, and NXDOMAIN for one nobody knows', () => {
+  it('gives an empty NOERROR for AAAA of a name it knows, and no reply for one only unreachable upstreams could know', () => {
     const aaaa = ask('web', 'AAAA', 8).reply!;
     expect(aaaa.rcode).toBe('NOERROR');
     expect(aaaa.answers).toEqual([]);
-    const nx = ask('nosuchname', 'A', 9).reply!;
-    expect(nx.rcode).toBe('NXDOMAIN');
-    expect(nx.answers).toEqual([]);
+    // The host has no resolv.conf: the sandbox forwards to Google's 8.8.8.8 and 8.8.4.4, which
+    // this LAN does not reach (resolver.go ServeDNS writes nothing when every server failed).
+    expect(ask('nosuchname', 'A', 9, 20 * SEC).reply).toBeNull();
   });
 
   it('is reached through the NAT rules Docker puts in the container namespace', () => {

@@ -10,11 +10,14 @@ export interface SwarmRun {
 }
 
 /** `steps` is YAML for the steps after the join (each `- run:` needs its `on:`). */
-export function swarm(steps: string, opts: { workers?: number; managers?: number; images?: string; seed?: number } = {}): SwarmRun {
+/** `lanDns`: the LAN gets a DNS server (10.1.0.53, owning no names) as every host's resolver, so
+ *  a name the embedded DNS forwards is answered NXDOMAIN at once instead of timing out. */
+export function swarm(steps: string, opts: { workers?: number; managers?: number; images?: string; seed?: number; lanDns?: boolean } = {}): SwarmRun {
   const workers = opts.workers ?? 2;
   const managers = opts.managers ?? 1;
   const names = [...Array.from({ length: managers }, (_, i) => `m${i + 1}`), ...Array.from({ length: workers }, (_, i) => `w${i + 1}`)];
-  const hosts = names.map((n, i) => `  - { name: ${n}, ip: 10.1.0.${10 + i}/24 }\n`).join('');
+  let hosts = names.map((n, i) => `  - { name: ${n}, ip: 10.1.0.${10 + i}/24 }\n`).join('');
+  if (opts.lanDns === true) hosts += '  - { name: dns1, ip: 10.1.0.53/24, docker: false, dns_zone: {} }\nlan:\n  dns: [10.1.0.53]\n';
   let setup = '  - run: docker swarm init --advertise-addr 10.1.0.10\n    on: m1\n';
   setup += '  - run: docker swarm join-token worker -q\n    on: m1\n    save: WTOKEN\n';
   setup += '  - run: docker swarm join-token manager -q\n    on: m1\n    save: MTOKEN\n';

@@ -96,7 +96,7 @@ describe('the data plane follows the node\'s own NetworkDB', () => {
   - run: docker service create -d --name client --mode global --network app busybox sh -c "while true; do sleep 3600; done"
     on: m1
   - sleep: 5s
-`, { workers: 1 });
+`, { workers: 1, lanDns: true });
     const w = res.world;
     const m1 = w.hosts.get('m1')!;
     const w1 = w.hosts.get('w1')!;

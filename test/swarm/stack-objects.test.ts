@@ -65,7 +65,8 @@ describe('stack configs', () => {
     expect(r[0]!.out).toBe('Creating network app_default\nCreating config app_site\nCreating config app_motd\nCreating service app_web\n');
     expect(r[1]!.out).toBe('app_motd\napp_site\n');
     expect(r[2]!.out).toMatch(/^ID:\t\t\t[0-9a-z]{25}\nName:\t\t\tapp_motd\nLabels:\n - com.docker.stack.namespace=app\nCreated at:            \t.* \+0000 utc\nUpdated at:            \t.* \+0000 utc\nData:\nhello\n\n$/);
-    expect(r[3]!.out).toBe(`{"com.docker.stack.namespace":"app"} ${Buffer.from('server { listen 80; }\n').toString('base64')}\n`);
+    // Data is a []byte on the typed swarm.Config: Go prints its bytes as numbers.
+    expect(r[3]!.out).toBe(`{"com.docker.stack.namespace":"app"} [${[...Buffer.from('server { listen 80; }\n')].join(' ')}]\n`);
     expect(r[6]!.out).toBe('server { listen 80; }\nhello\n');
     expect(r[7]).toEqual({ out: "Error response from daemon: rpc error: code = InvalidArgument desc = config 'app_site' is in use by the following service: app_web\n", exit: 1 });
     expect(r[8]!.out).toMatch(/^\[\{"File":\{"Name":"\/etc\/motd","UID":"0","GID":"0","Mode":288\},"ConfigID":"[0-9a-z]{25}","ConfigName":"app_motd"\},\{"File":\{"Name":"site","UID":"0","GID":"0","Mode":292\}/);

@@ -5,7 +5,7 @@ import type { Daemon } from '../../docker/daemon.js';
 import { DockerError } from '../../docker/errors.js';
 import { dockerOf } from '../../docker/engine.js';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 
 export function daemonOf(ctx: Ctx): Daemon | null {
   const d = dockerOf(ctx.world).daemon(ctx.host);
@@ -37,7 +37,7 @@ export function parseFlags(ctx: Ctx, cmd: Command, args: string[], usage: string
     if (e.code === 'commander.unknownOption') println(ctx, `unknown ${flag.startsWith('--') ? 'flag' : 'shorthand flag'}: ${flag.startsWith('--') ? flag : `'${flag.replace(/^-/, '')}' in ${flag}`}`);
     else if (e.code === 'commander.optionMissingArgument') println(ctx, `flag needs an argument: ${flag.split(' ')[0]}`);
     else println(ctx, e.message.replace(/^error: /, ''));
-    println(ctx, `See 'docker ${usage} --help'.`);
+    eprintln(ctx, `See 'docker ${usage} --help'.`);
     exit(125);
     return false;
   }
@@ -73,7 +73,7 @@ export function labelsOf(list: string[]): Record<string, string> {
 /** cobra's message for a wrong number of arguments, with the command's usage line (exit 1). */
 export function usageError(ctx: Ctx, name: string, wants: string, usage: string, what: string, exit: (code: number) => void): void {
   println(ctx, `"docker ${name}" requires ${wants}.`);
-  println(ctx, `See 'docker ${name} --help'.`);
+  eprintln(ctx, `See 'docker ${name} --help'.`);
   println(ctx, '');
   println(ctx, `Usage:  ${usage}`);
   println(ctx, '');

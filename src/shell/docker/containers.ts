@@ -2,7 +2,7 @@
 import { compileRegex, isPatternError } from '../../core/regex.js';
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 import { stopExitCode } from '../../docker/daemon.js';
 import { DockerError } from '../../docker/errors.js';
 import type { Daemon } from '../../docker/daemon.js';
@@ -10,8 +10,9 @@ import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
+import { pullFromRegistry, registryOf } from '../../docker/image-ops.js';
 import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
-import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy } from './validate.js';
+import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy, dnsFlagError } from './validate.js';
 import type { Container } from '../../docker/model.js';
 import { formatIp4 } from '../../core/addr.js';
 import { longRunning } from '../../docker/process.js';
@@ -42,30 +43,33 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
     .option('--mount <spec>', '', collect, [])
     .option('--restart <policy>')
     .option('--dns <ip>', '', collect, [])
+    .option('--dns-search <domain>', '', collect, [])
+    .option('--dns-option <option>', '', collect, [])
+    .option('--dns-opt <option>', '', collect, [])
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, verb, exit)) return;
-  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[] }>();
+  const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[]; dnsSearch: string[]; dnsOption: string[]; dnsOpt: string[] }>();
   const [image, ...rest] = cmd.args;
   // What the CLI refuses before asking the daemon, then what the daemon refuses on create.
   const restart = o.restart === undefined ? null : checkRestartPolicy(o.restart);
   // (runconfig parse: ports, then the restart policy; the image reference when creating.)
-  const cliError = o.publish.map(checkPortSpec).find((e) => e !== null) ?? (restart !== null && 'cli' in restart ? restart.cli : null) ?? (image === undefined ? null : checkImageRef(image));
+  const cliError = dnsFlagError(o.dns, o.dnsSearch) ?? o.publish.map(checkPortSpec).find((e) => e !== null) ?? (restart !== null && 'cli' in restart ? restart.cli : null) ?? (image === undefined ? null : checkImageRef(image));
   const daemonError = (o.name === undefined ? null : checkContainerName(o.name)) ?? (restart !== null && 'daemon' in restart ? restart.daemon : null);
   if (image !== undefined && (cliError !== null || daemonError !== null)) {
     // A name the daemon refuses comes back from its create call: run reports it (exit 125),
     // create returns it as the error (exit 1).
     if (cliError === null && verb === 'create') {
-      println(ctx, `Error response from daemon: ${daemonError}`);
+      eprintln(ctx, `Error response from daemon: ${daemonError}`);
       return exit(1);
     }
-    println(ctx, cliError !== null ? `docker: ${cliError}.` : `docker: Error response from daemon: ${daemonError}.`);
-    println(ctx, `See 'docker ${verb} --help'.`);
+    eprintln(ctx, cliError !== null ? `docker: ${cliError}.` : `docker: Error response from daemon: ${daemonError}.`);
+    eprintln(ctx, `See 'docker ${verb} --help'.`);
     return exit(125);
   }
   if (image === undefined) {
-    println(ctx, `"docker ${verb}" requires at least 1 argument.`);
-    println(ctx, `See 'docker ${verb} --help'.`);
+    eprintln(ctx, `"docker ${verb}" requires at least 1 argument.`);
+    eprintln(ctx, `See 'docker ${verb} --help'.`);
     println(ctx, '');
     println(ctx, `Usage:  docker ${verb} [OPTIONS] IMAGE [COMMAND] [ARG...]`);
     println(ctx, '');
@@ -77,7 +81,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
   // A foreground command the CLI can run in the container (`docker run alpine echo hi`): the
   // container's life is that command's. Loops and servers keep their modelled behaviour.
   const shellCmd = (argv: string[]): boolean => argv.length === 1 && SHELLS.test(argv[0]!);
-  guard(ctx, exit, () => {
+  const start = (): void => guard(ctx, exit, () => {
     const spec = d.registry.find(parseImageRef(image));
     const argv = rest.length > 0 ? rest : spec?.cmd ?? [];
     const interactiveShell = !detach && !!o.tty && !!o.interactive && shellCmd(argv);
@@ -87,7 +91,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
       ran = d.run({
         image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
         hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns,
+        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns, dnsSearch: o.dnsSearch, dnsOptions: [...o.dnsOption, ...o.dnsOpt],
         mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
       });
     } catch (e) {
@@ -117,16 +121,35 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
       exit(container.exitCode);
     });
   });
+  // An image a registry of the world serves (pushed there, or named HOST:PORT/…) and not here is
+  // pulled over the network first, as the CLI does (create.go pullImage: its lines on stderr, no
+  // reference line at the end); a failed pull is the run's error (exit 125).
+  const ref = parseImageRef(image);
+  const key = `${ref.repo}:${ref.tag}`;
+  if (d.running && !d.images.has(key) && (d.registry.served.has(key) || (registryOf(ref.repo) !== null && d.registry.find(ref) === null))) {
+    eprintln(ctx, `Unable to find image '${key}' locally`);
+    let error: string | null = null;
+    return pullFromRegistry(d, image, (l) => {
+      if (l.startsWith('Error response from daemon: ')) error = l;
+      else if (l !== key) eprintln(ctx, l);
+    }, (code) => {
+      if (code === 0) return start();
+      eprintln(ctx, `docker: ${error ?? 'Error response from daemon: pull failed'}.`);
+      eprintln(ctx, "See 'docker run --help'.");
+      exit(125);
+    });
+  }
+  start();
 }
 
-type RunFlags = { interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[] };
+type RunFlags = { interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[]; dnsSearch: string[]; dnsOption: string[]; dnsOpt: string[] };
 
 function dockerCreate(ctx: Ctx, d: Daemon, o: RunFlags, image: string, cmd: string[], exit: Exit): void {
   try {
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-      rm: !!o.rm, restart: o.restart ?? 'no', dns: o.dns, mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
+      rm: !!o.rm, restart: o.restart ?? 'no', dns: o.dns, dnsSearch: o.dnsSearch, dnsOptions: [...o.dnsOption, ...o.dnsOpt], mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
       createOnly: true,
     });
     for (const l of pulled) ctx.err.write(`${l}\n`);
@@ -155,7 +178,7 @@ function asCreateError(runMessage: string): string {
 function runningContainer(ctx: Ctx, d: Daemon, ref: string, exit: Exit, stopped: (c: Container) => string): Container | null {
   const c = d.findContainer(ref);
   if (c === null) {
-    println(ctx, `Error: No such container: ${ref}`);
+    eprintln(ctx, `Error: No such container: ${ref}`);
     exit(1);
     return null;
   }
@@ -209,7 +232,7 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, each: (c:
   for (const ref of refs) {
     const c = d.findContainer(ref);
     if (c === null) {
-      println(ctx, `Error: No such container: ${ref}`);
+      eprintln(ctx, `Error: No such container: ${ref}`);
       rc = 1;
       continue;
     }
@@ -244,7 +267,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const filters = o.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
       for (const [k] of filters) {
         if (!['name', 'id', 'label', 'status'].includes(k)) {
-          println(ctx, `Error response from daemon: Invalid filter '${k}'`);
+          eprintln(ctx, `Error response from daemon: Invalid filter '${k}'`);
           exit(1);
           return true;
         }
@@ -304,8 +327,8 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       if (!parseFlags(ctx, cmd, args, 'port', exit)) return true;
       const [ref, want] = cmd.args;
       if (ref === undefined) {
-        println(ctx, '"docker port" requires at least 1 argument.');
-        println(ctx, "See 'docker port --help'.");
+        eprintln(ctx, '"docker port" requires at least 1 argument.');
+        eprintln(ctx, "See 'docker port --help'.");
         println(ctx, '');
         println(ctx, 'Usage:  docker port CONTAINER [PRIVATE_PORT[/PROTO]]');
         println(ctx, '');
@@ -315,13 +338,13 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       }
       const c = d.findContainer(ref);
       if (c === null) {
-        println(ctx, `Error: No such container: ${ref}`);
+        eprintln(ctx, `Error: No such container: ${ref}`);
         exit(1);
         return true;
       }
       const lines = portLines(c, want);
       if (lines === null) {
-        println(ctx, `Error: No public port '${want!.includes('/') ? want : `${want}/tcp`}' published for ${ref}`);
+        eprintln(ctx, `Error: No public port '${want!.includes('/') ? want : `${want}/tcp`}' published for ${ref}`);
         exit(1);
         return true;
       }
@@ -353,7 +376,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
     case 'logs': {
       const c = d.findContainer(args[args.length - 1] ?? '');
       if (c === null) {
-        println(ctx, `Error: No such container: ${args[args.length - 1] ?? ''}`);
+        eprintln(ctx, `Error: No such container: ${args[args.length - 1] ?? ''}`);
         exit(1);
         return true;
       }
@@ -366,8 +389,8 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       if (!parseFlags(ctx, cmd, args, 'exec', exit)) return true;
       const [ref, ...rest] = cmd.args;
       if (ref === undefined || rest.length === 0) {
-        println(ctx, '"docker exec" requires at least 2 arguments.');
-        println(ctx, "See 'docker exec --help'.");
+        eprintln(ctx, '"docker exec" requires at least 2 arguments.');
+        eprintln(ctx, "See 'docker exec --help'.");
         exit(1);
         return true;
       }
@@ -380,7 +403,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         return t !== null && t.state !== 'running';
       });
       if (dead !== undefined) {
-        println(ctx, `Error response from daemon: Cannot link to a non running container: /${dead.name} AS /${c.name}/${dead.alias}`);
+        eprintln(ctx, `Error response from daemon: Cannot link to a non running container: /${dead.name} AS /${c.name}/${dead.alias}`);
         exit(1);
         return true;
       }
@@ -413,7 +436,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         const n = c === null && img === null ? d.findNetwork(ref) : null;
         const json = c !== null ? containerJson(d, c) : img !== null ? imageJson(d, img) : n !== null ? networkJson(d, n) : null;
         if (json === null) {
-          println(ctx, `Error: No such object: ${ref}`);
+          eprintln(ctx, `Error: No such object: ${ref}`);
           rc = 1;
         } else if (format !== undefined) println(ctx, goTemplate(format, json));
         else out.push(json);

@@ -9,8 +9,9 @@ import { FileObject } from '../../swarm/model.js';
 import type { FileObjectKind } from '../../swarm/model.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { Ctx } from '../program.js';
-import { println, resolvePath } from '../program.js';
+import { eprintln, println, resolvePath } from '../program.js';
 import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
+import { CONFIG, SECRET } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { managerCluster } from './swarmcmd.js';
 
@@ -102,7 +103,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
   const cluster = managerCluster(ctx, d, exit);
   if (cluster === null) return;
   const fail = (e: unknown): void => {
-    println(ctx, `Error response from daemon: ${(e as Error).message}`);
+    eprintln(ctx, `Error response from daemon: ${(e as Error).message}`);
     exit(1);
   };
   switch (verb) {
@@ -114,7 +115,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
       const [name, file] = cmd.args;
       if (name === undefined || file === undefined) {
         println(ctx, `"docker ${kind} create" requires exactly 2 arguments.`);
-        println(ctx, `See 'docker ${kind} create --help'.`);
+        eprintln(ctx, `See 'docker ${kind} create --help'.`);
         return exit(1);
       }
       let data: string;
@@ -171,7 +172,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
           continue;
         }
         if (o.pretty) println(ctx, pretty(s));
-        else if (o.format !== undefined) println(ctx, goTemplate(o.format, inspectJson(s)));
+        else if (o.format !== undefined) println(ctx, goTemplate(o.format, inspectJson(s), undefined, kind === 'secret' ? SECRET : CONFIG));
         else out.push(inspectJson(s));
       }
       if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
@@ -182,7 +183,7 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
     case 'remove': {
       if (rest.length === 0) {
         println(ctx, `"docker ${kind} rm" requires at least 1 argument.`);
-        println(ctx, `See 'docker ${kind} rm --help'.`);
+        eprintln(ctx, `See 'docker ${kind} rm --help'.`);
         return exit(1);
       }
       // RunSecretRemove / RunConfigRemove print the names removed, then every error at the end.

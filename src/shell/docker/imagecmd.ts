@@ -7,7 +7,7 @@ import type { LocalImage } from '../../docker/image-store.js';
 import { parseImageRef } from '../../docker/images.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import type { Ctx } from '../program.js';
-import { println, resolvePath } from '../program.js';
+import { eprintln, println, resolvePath } from '../program.js';
 import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
 import { collect, guard, parseFlags, subcommand, usageError } from './common.js';
 
@@ -44,8 +44,8 @@ export function dockerImageCmd(ctx: Ctx, d: Daemon, sub: string, args: string[],
     case 'tag': {
       const [src, dst] = args.filter((a) => !a.startsWith('-'));
       if (src === undefined || dst === undefined) {
-        println(ctx, '"docker tag" requires exactly 2 arguments.');
-        println(ctx, "See 'docker tag --help'.");
+        eprintln(ctx, '"docker tag" requires exactly 2 arguments.');
+        eprintln(ctx, "See 'docker tag --help'.");
         exit(1);
         return true;
       }
@@ -72,7 +72,7 @@ export function dockerImageCmd(ctx: Ctx, d: Daemon, sub: string, args: string[],
       const spec = d.registry.find(ref);
       const key = `${ref.repo}:${ref.tag}`;
       if (spec === null) {
-        println(ctx, `Error response from daemon: pull access denied for ${ref.repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
+        eprintln(ctx, `Error response from daemon: pull access denied for ${ref.repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
         exit(1);
         return true;
       }
@@ -186,7 +186,7 @@ function inspectImages(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
   for (const ref of cmd.args) {
     const img = findImage(d, ref);
     if (img === null) {
-      println(ctx, `Error: No such image: ${ref}`);
+      eprintln(ctx, `Error: No such image: ${ref}`);
       rc = 1;
     } else if (format !== undefined) println(ctx, goTemplate(format, imageJson(d, img)));
     else out.push(imageJson(d, img));

@@ -1,6 +1,6 @@
 // The docker CLI: dispatches `docker <command>` to the daemon of the host it runs on.
 import type { Program } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 import { dockerContainerCmd, dockerRun } from './containers.js';
 import { NOT_RUNNING, daemonOf } from './common.js';
 import { dockerNetwork } from './networks.js';
@@ -64,7 +64,7 @@ export const docker: Program = (ctx, argv, exit) => {
     println(ctx, `Template parsing error: ${e.message}`);
     return exit(1);
   }
-  println(ctx, `docker: '${sub}' is not a docker command.`);
-  println(ctx, "See 'docker --help'");
+  eprintln(ctx, `docker: '${sub}' is not a docker command.`);
+  eprintln(ctx, "See 'docker --help'");
   exit(1);
 };

@@ -1,6 +1,6 @@
 // docker network ls | inspect | create | rm | connect | disconnect
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Network } from '../../docker/model.js';
 import { createHash } from 'node:crypto';
@@ -17,14 +17,14 @@ import { daemonError, managerCluster } from './swarmcmd.js';
 function createSwarmNetwork(ctx: Ctx, d: Daemon, name: string, o: { subnet?: string; gateway?: string; internal?: boolean; attachable?: boolean; opt: string[]; label: string[] }, exit: Exit): void {
   const node = swarmOf(ctx.world).nodeOf(d)!;
   if (node.role !== 'manager') {
-    println(ctx, 'Error response from daemon: Cannot create a multi-host network from a worker node. Please create the network from a manager node.');
+    eprintln(ctx, 'Error response from daemon: Cannot create a multi-host network from a worker node. Please create the network from a manager node.');
     return exit(1);
   }
   const cluster = managerCluster(ctx, d, exit);
   if (cluster === null) return;
   const sub = o.subnet === undefined ? null : parseCidr(o.subnet);
   if (o.subnet !== undefined && (sub === null || !o.subnet.includes('/'))) {
-    println(ctx, `Error response from daemon: invalid CIDR address: ${o.subnet}`);
+    eprintln(ctx, `Error response from daemon: invalid CIDR address: ${o.subnet}`);
     return exit(1);
   }
   try {
@@ -55,7 +55,7 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       const filters = o.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
       const bad = filters.find(([k]) => !['name', 'id', 'driver', 'scope', 'label'].includes(k));
       if (bad !== undefined) {
-        println(ctx, `Error response from daemon: Invalid filter '${bad[0]}'`);
+        eprintln(ctx, `Error response from daemon: Invalid filter '${bad[0]}'`);
         return exit(1);
       }
       const keep = (n: Network): boolean => filters.every(([k, v]) => (k === 'name' ? n.name.includes(v) : k === 'id' ? n.id.startsWith(v) : k === 'driver' ? n.driver === v : k === 'scope' ? n.scope === v : v.split('=')[0]! in n.flags.labels));
@@ -71,7 +71,7 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       for (const ref of cmd.args) {
         const n = d.findNetwork(ref);
         if (n === null) {
-          println(ctx, `Error: No such network: ${ref}`);
+          eprintln(ctx, `Error: No such network: ${ref}`);
           rc = 1;
         } else if (format !== undefined) println(ctx, goTemplate(format, networkJson(d, n, networkPeers(ctx, d, n))));
         else out.push(networkJson(d, n, networkPeers(ctx, d, n)));
@@ -93,8 +93,8 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       const o = cmd.opts<{ driver: string; subnet?: string; gateway?: string; internal?: boolean; attachable?: boolean; opt: string[]; label: string[] }>();
       const name = cmd.args[0];
       if (name === undefined) {
-        println(ctx, '"docker network create" requires exactly 1 argument.');
-        println(ctx, "See 'docker network create --help'.");
+        eprintln(ctx, '"docker network create" requires exactly 1 argument.');
+        eprintln(ctx, "See 'docker network create --help'.");
         return exit(1);
       }
       if (o.gateway !== undefined && parseIp4(o.gateway) === null) {
@@ -116,7 +116,7 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       // The bridge driver reads its MTU option with strconv.Atoi (libnetwork bridge.go fromLabels).
       const mtu = labelsOf(o.opt)['com.docker.network.driver.mtu'];
       if (mtu !== undefined && o.driver === 'bridge' && !/^[+-]?\d+$/.test(mtu)) {
-        println(ctx, `Error response from daemon: failed to parse com.docker.network.driver.mtu value: ${mtu} (strconv.Atoi: parsing ${JSON.stringify(mtu)}: invalid syntax)`);
+        eprintln(ctx, `Error response from daemon: failed to parse com.docker.network.driver.mtu value: ${mtu} (strconv.Atoi: parsing ${JSON.stringify(mtu)}: invalid syntax)`);
         return exit(1);
       }
       if (o.driver === 'overlay' && swarmOf(ctx.world).nodeOf(d) !== null) return createSwarmNetwork(ctx, d, name, o, exit);
@@ -135,7 +135,7 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       for (const ref of rest) {
         const n = d.findNetwork(ref);
         if (n === null) {
-          println(ctx, `Error: No such network: ${ref}`);
+          eprintln(ctx, `Error: No such network: ${ref}`);
           rc = 1;
           continue;
         }
@@ -169,12 +169,12 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       }
       const n = d.findNetwork(netRef);
       if (n === null) {
-        println(ctx, `Error response from daemon: network ${netRef} not found`);
+        eprintln(ctx, `Error response from daemon: network ${netRef} not found`);
         return exit(1);
       }
       const c = d.findContainer(cRef);
       if (c === null) {
-        println(ctx, `Error response from daemon: No such container: ${cRef}`);
+        eprintln(ctx, `Error response from daemon: No such container: ${cRef}`);
         return exit(1);
       }
       const o = cmd.opts<{ alias: string[]; ip?: string }>();

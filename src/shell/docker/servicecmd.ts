@@ -16,6 +16,7 @@ import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { serviceProgress } from './progress.js';
 import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT } from '../table.js';
+import { SERVICE } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
@@ -503,7 +504,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         for (const ref of cmd.args) {
           const s = find(ref);
           if (s === null) missing.push(ref);
-          else if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s)));
+          else if (o.format !== undefined) println(ctx, goTemplate(o.format, serviceJson(cluster, s), undefined, SERVICE));
           else if (o.pretty) ctx.term.write(servicePretty(cluster, s));
           else out.push(serviceJson(cluster, s));
         }

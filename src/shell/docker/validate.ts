@@ -2,6 +2,7 @@
 // (distribution/reference), port specs (go-connections 0.4.0 nat.ParsePortSpec, what docker/cli
 // vendors), container names (daemon/names.go), restart policies (opts.ParseRestartPolicy and the
 // daemon's validateRestartPolicy). Each returns the message or null when the argument is good.
+import ipaddr from 'ipaddr.js';
 import { parseIp4 } from '../../core/addr.js';
 import { compileRegex, isPatternError } from '../../core/regex.js';
 import type { Matcher } from '../../core/regex.js';
@@ -93,4 +94,16 @@ export function checkRestartPolicy(policy: string): { cli: string } | { daemon: 
   }
   if (name === 'on-failure') return count < 0 ? { daemon: 'maximum retry count cannot be negative' } : null;
   return { daemon: `invalid restart policy '${name}'` };
+}
+
+/** docker/cli opts.ValidateIPAddress (net.ParseIP) and ValidateDNSSearch (validateDomain), as
+ *  pflag reports a bad value. */
+export function dnsFlagError(dns: readonly string[], search: readonly string[]): string | null {
+  const ip = dns.find((x) => parseIp4(x.trim()) === null && !ipaddr.IPv6.isValid(x.trim()));
+  if (ip !== undefined) return `invalid argument "${ip}" for "--dns" flag: ${ip} is not an ip address`;
+  const label = '(?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))';
+  const domain = new RegExp(`^(:?${label}(:?\\.${label})*)\\.?\\s*$`);
+  const dom = search.find((x) => x !== '.' && (!/[a-zA-Z]/.test(x) || (domain.exec(x)?.[1]?.length ?? 255) >= 255));
+  if (dom !== undefined) return `invalid argument "${dom}" for "--dns-search" flag: ${dom} is not a valid domain`;
+  return null;
 }

@@ -4,7 +4,7 @@ import type { Daemon } from '../../docker/daemon.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import type { Volume } from '../../docker/volumes.js';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 import { formatRows, goJson, goTemplate } from '../table.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 
@@ -72,11 +72,11 @@ export function dockerVolume(ctx: Ctx, d: Daemon, args: string[], exit: Exit): v
       const o = cmd.opts<{ driver: string; label: string[]; opt: string[]; name?: string }>();
       const name = cmd.args[0] ?? o.name ?? d.rng.hex(64);
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
-        println(ctx, `Error response from daemon: create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+        eprintln(ctx, `Error response from daemon: create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
         return exit(1);
       }
       if (o.driver !== 'local') {
-        println(ctx, `Error response from daemon: create ${name}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`);
+        eprintln(ctx, `Error response from daemon: create ${name}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`);
         return exit(1);
       }
       // The CLI always sends the maps, so inspect shows {} rather than null.
@@ -107,7 +107,7 @@ export function dockerVolume(ctx: Ctx, d: Daemon, args: string[], exit: Exit): v
         else found.push(volumeJson(v));
       }
       if (o.format === undefined) println(ctx, goJson(found));
-      for (const e of errs) println(ctx, e);
+      for (const e of errs) eprintln(ctx, e);
       return exit(errs.length > 0 ? 1 : 0);
     }
     case 'rm':
@@ -115,8 +115,8 @@ export function dockerVolume(ctx: Ctx, d: Daemon, args: string[], exit: Exit): v
       const cmd = subcommand('rm').option('-f, --force').argument('[volumes...]');
       if (!parseFlags(ctx, cmd, rest, 'volume rm', exit)) return;
       if (cmd.args.length === 0) {
-        println(ctx, '"docker volume rm" requires at least 1 argument.');
-        println(ctx, "See 'docker volume rm --help'.");
+        eprintln(ctx, '"docker volume rm" requires at least 1 argument.');
+        eprintln(ctx, "See 'docker volume rm --help'.");
         println(ctx, '');
         println(ctx, 'Usage:  docker volume rm [OPTIONS] VOLUME [VOLUME...]');
         println(ctx, '');
@@ -140,7 +140,7 @@ export function dockerVolume(ctx: Ctx, d: Daemon, args: string[], exit: Exit): v
         store.remove(v);
         println(ctx, ref);
       }
-      for (const e of errs) println(ctx, e);
+      for (const e of errs) eprintln(ctx, e);
       return exit(errs.length > 0 ? 1 : 0);
     }
     case 'prune': {
