@@ -15,7 +15,7 @@
 import { Trace } from '../src/trace/recorder.js';
 import { type BenchOptions, type Figure, measure, progress } from './harness.js';
 import {
-  Client, buildMesh, probedRule, resolveNeighbours, verifyNewConnectionTrace,
+  Client, RR_FIRST, buildMesh, probedRule, resolveNeighbours, verifyNewConnectionTrace,
 } from './mesh-topology.js';
 
 /** Client source ports (established flows), each sending one request per batch. */
@@ -30,18 +30,19 @@ export function meshBench(options: BenchOptions): Figure[] {
   const rule = probedRule(m);
   const nat0 = rule.pkts;
 
-  // Establish the flows: rr alternates the backends, starting with task1.
+  // Establish the flows: rr alternates the backends, starting with task2 (RR_FIRST).
   const backendOf = new Int8Array(FLOWS);
   for (let i = 0; i < FLOWS; i++) {
     const t = i < 2 ? new Trace() : null;
     const b = client.request(i, payload, t === null ? null : t.start());
-    if (b !== i % 2) throw new Error(`mesh: flow ${i} went to task${b + 1}, rr should have chosen task${(i % 2) + 1}`);
+    const want = (i + RR_FIRST) % 2;
+    if (b !== want) throw new Error(`mesh: flow ${i} went to task${b + 1}, rr should have chosen task${want + 1}`);
     if (t !== null) verifyNewConnectionTrace(t, 1, b);
     backendOf[i] = b;
   }
   if (rule.pkts - nat0 !== FLOWS) throw new Error(`mesh: DOCKER-INGRESS DNAT counted ${rule.pkts - nat0} new connections, expected ${FLOWS}`);
   if (m.sboxNf.ipvs.conns.all.size !== FLOWS) throw new Error(`mesh: ${m.sboxNf.ipvs.conns.all.size} IPVS connections, expected ${FLOWS}`);
-  progress(`  mesh: ${FLOWS} flows established, rr alternated task1/task2, traced hops checked`);
+  progress(`  mesh: ${FLOWS} flows established, rr alternated task2/task1, traced hops checked`);
 
   /** Checksum of one batch: the sum of (backend + 1) over the flows. */
   let expect = 0;
@@ -90,7 +91,7 @@ export function meshBench(options: BenchOptions): Figure[] {
             if (legs.length !== 2 || legs[0]!.verdict !== 'delivered' || legs[1]!.verdict !== 'delivered' || legs[1]!.direction !== 'reply') {
               throw new Error(`mesh: traced request ${i}: ${legs.length} legs, verdicts ${legs.map((l) => l.verdict).join(', ')}`);
             }
-            const n = legs[0]!.hops.length + legs[1]!.hops.length;
+            const n = legs[0]!.hopCount + legs[1]!.hopCount;
             if (hops < 0) hops = n;
             else if (n !== hops) throw new Error(`mesh: traced request ${i} took ${n} hops, earlier ones ${hops}`);
             s += b + 1;
