@@ -78,7 +78,7 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
     if (isLoopbackAddr(dst)) return dropPacket(ns, dev, pkt, Drop.MartianDest, `destination ${formatIp4(dst)} is a loopback address (route_localnet = 0 on ${dev.name})`);
     return dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is a loopback address (route_localnet = 0 on ${dev.name})`);
   }
-  const local = ns.localTable.lookup(dst);
+  const local = ns.routes.localLookup(dst);
   if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
     if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'route', step: 'input', local: true, dst: formatIp4(dst) });
     return ipLocalDeliver(ns, dev, pkt);
@@ -92,7 +92,7 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
     ns.snmp.Ip.InAddrErrors++;
     return dropPacket(ns, dev, pkt, Drop.ForwardingDisabled, `${formatIp4(dst)} is not local and net.ipv4.ip_forward = 0`);
   }
-  const r = ns.mainTable.lookup(dst);
+  const r = ns.routes.mainLookup(dst);
   if (r === null) {
     if (ipErrorAllow(ns, pkt)) icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
     return dropPacket(ns, dev, pkt, Drop.NoRoute, `no route to ${formatIp4(dst)}`);
@@ -178,9 +178,9 @@ function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
 
 /** Output route for a locally generated packet: its own addresses go through lo. */
 export function routeOutput(ns: Netns, dst: Ip4): Route | null {
-  const local = ns.localTable.lookup(dst);
+  const local = ns.routes.localLookup(dst);
   if (local !== null && local.type === 'local') return local;
-  const r = ns.mainTable.lookup(dst);
+  const r = ns.routes.mainLookup(dst);
   if (r !== null) return r;
   return dst === 0xffffffff ? local : null;
 }

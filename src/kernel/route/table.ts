@@ -56,6 +56,8 @@ export class RouteTable {
   /** Best route per LPM id; rebuilt with the index. */
   private best: Route[] = [];
   private dirty = false;
+  /** Grows on every change: route caches (cache.ts) compare it to know their answers still hold. */
+  changes = 0;
 
   constructor(readonly id: number) {}
 
@@ -75,6 +77,7 @@ export class RouteTable {
     while (i < this.routes.length && compare(this.routes[i]!, r) <= 0) i++;
     this.routes.splice(i, 0, r);
     this.dirty = true;
+    this.changes++;
     return true;
   }
 
@@ -82,7 +85,10 @@ export class RouteTable {
   remove(match: (r: Route) => boolean): number {
     const before = this.routes.length;
     this.routes = this.routes.filter((r) => !match(r));
-    if (this.routes.length !== before) this.dirty = true;
+    if (this.routes.length !== before) {
+      this.dirty = true;
+      this.changes++;
+    }
     return before - this.routes.length;
   }
 
