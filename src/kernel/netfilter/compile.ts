@@ -41,6 +41,13 @@ export class CompiledRule {
     public jumpTo: CompiledChain | null,
   ) {}
 
+  /**
+   * What a traced packet's nf hop says of the rule (`-A CHAIN ...` and the target's words): worded
+   * once per compilation, as every change to the table recompiles it (Table.changed).
+   */
+  traceSpec: string | null = null;
+  traceTarget: string | null = null;
+
   matches(pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
     const c = this.checks;
     for (let i = 0; i < c.length; i++) if (!c[i]!(pkt, inDev, outDev)) return false;
