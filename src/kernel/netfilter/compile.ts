@@ -41,12 +41,9 @@ export class CompiledRule {
     public jumpTo: CompiledChain | null,
   ) {}
 
-  /**
-   * What a traced packet's nf hop says of the rule (`-A CHAIN ...` and the target's words): worded
-   * once per compilation, as every change to the table recompiles it (Table.changed).
-   */
+  /** What a traced packet's nf hop says of the rule (`-A CHAIN ...`): joined once per compilation
+   *  (every change to the table, a chain renamed included, recompiles it: Table.changed). */
   traceSpec: string | null = null;
-  traceTarget: string | null = null;
 
   matches(pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
     const c = this.checks;
