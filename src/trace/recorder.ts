@@ -141,11 +141,13 @@ export class Trace {
   readonly legs: Leg[] = [];
   /** Every hop's header numbers, of all legs, in the order they were recorded (wire/headers.ts). */
   private readonly nums: number[] = [];
+  /** The memberlist message kinds of 7946 packets, which nums index (wire/headers.ts). */
+  private readonly lists: string[][] = [];
 
   /** A hop as its leg keeps it; the packet's headers go to the number store. */
   record(f: HopFields, ns: TraceNetns, dev: TraceDevice | null, pkt: HeaderFields, ct: string | null): RawHop {
     const off = this.nums.length;
-    snapHeaders(pkt, this.nums);
+    snapHeaders(pkt, this.nums, this.lists);
     return new RawHop(f, ns.host.name, ns.label, dev === null ? '' : dev.name, dev === null ? 0 : dev.ifindex, pkt.tstamp, ct, off, answerOf(pkt));
   }
 
@@ -157,7 +159,7 @@ export class Trace {
     const ev = Object.assign(
       { kind: r.f.kind, host: r.host, ns: r.ns, dev: r.dev, ifindex: r.ifindex, time: r.time },
       r.f,
-      { pkt: headersAt(this.nums, r.off, r.ct) },
+      { pkt: headersAt(this.nums, this.lists, r.off, r.ct) },
     ) as HopEvent & { text: string };
     if (r.answered !== undefined && ev.kind === 'drop') ev.answered = r.answered;
     ev.text = hopDetail(ev);

@@ -3,21 +3,25 @@
 // A traced hop keeps its headers as numbers (snapHeaders); they are worded when the hop is read.
 import { formatIp4, formatMac, parseIp4, parseMac } from '../core/addr.js';
 import type { HeaderFields, Headers } from '../core/trace.js';
+import { gossipKinds, streamGossipKind, GOSSIP_PORT } from './memberlist.js';
 import { ETH_P_ARP, ETH_P_IP, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
 
 /** The headers of `pkt` now; `ct` is the conntrack state the kernel names for it (null: none). */
 export function headersOf(pkt: HeaderFields, ct: string | null): Headers {
   const a: number[] = [];
-  snapHeaders(pkt, a);
-  return headersAt(a, 0, ct);
+  const lists: string[][] = [];
+  snapHeaders(pkt, a, lists);
+  return headersAt(a, lists, 0, ct);
 }
 
 /**
  * Appends the numbers of `pkt`'s headers to `out` (what a traced hop keeps): Ethernet, then ARP or
- * IPv4 and its transport, VXLAN's VNI, the inner packet (recursively), payload length and mark.
- * headersAt() reads them back in the same order. No strings and no objects: this runs per hop.
+ * IPv4 and its transport, VXLAN's VNI, the inner packet (recursively), payload length, the
+ * memberlist messages of a 7946 packet (their kinds are read from the payload now, into `lists`,
+ * and the index goes to `out`; -1 for any other packet) and mark. headersAt() reads them back in
+ * the same order. No strings and no objects for other packets: this runs per hop.
  */
-export function snapHeaders(pkt: HeaderFields, out: number[]): void {
+export function snapHeaders(pkt: HeaderFields, out: number[], lists: string[][]): void {
   out.push(pkt.ethSrc, pkt.ethDst, pkt.ethType);
   if (pkt.ethType === ETH_P_ARP) {
     out.push(pkt.arpOp, pkt.arpSha, pkt.arpSpa, pkt.arpTha, pkt.arpTpa);
@@ -41,18 +45,20 @@ export function snapHeaders(pkt: HeaderFields, out: number[]): void {
   out.push(pkt.vni);
   if (pkt.inner !== null) {
     out.push(1);
-    snapHeaders(pkt.inner, out);
+    snapHeaders(pkt.inner, out, lists);
   } else out.push(0);
-  out.push(pkt.payloadLen, pkt.mark);
+  const gossip = gossipOf(pkt);
+  if (gossip !== null) lists.push(gossip);
+  out.push(pkt.payloadLen, gossip === null ? -1 : lists.length - 1, pkt.mark);
 }
 
 /** The headers snapHeaders() wrote at `a[off]`, worded as trace events carry them. */
-export function headersAt(a: readonly number[], off: number, ct: string | null): Headers {
+export function headersAt(a: readonly number[], lists: readonly string[][], off: number, ct: string | null): Headers {
   const pos = { i: off };
-  return readHeaders(a, pos, ct);
+  return readHeaders(a, lists, pos, ct);
 }
 
-function readHeaders(a: readonly number[], pos: { i: number }, ct: string | null): Headers {
+function readHeaders(a: readonly number[], lists: readonly string[][], pos: { i: number }, ct: string | null): Headers {
   let i = pos.i;
   const ethType = a[i + 2]!;
   const h = { eth: { src: formatMac(a[i]!), dst: formatMac(a[i + 1]!), type: ethType } } as Headers;
@@ -87,13 +93,15 @@ function readHeaders(a: readonly number[], pos: { i: number }, ct: string | null
   if (vni !== 0) h.vxlan = { vni };
   if (a[i++] === 1) {
     pos.i = i;
-    h.inner = readHeaders(a, pos, null);
+    h.inner = readHeaders(a, lists, pos, null);
     i = pos.i;
   }
   h.payloadLen = a[i]!;
-  h.mark = a[i + 1]!;
+  const gossip = a[i + 1]!;
+  if (gossip >= 0) h.gossip = [...lists[gossip]!];
+  h.mark = a[i + 2]!;
   h.ct = ct;
-  pos.i = i + 2;
+  pos.i = i + 3;
   return h;
 }
 
@@ -145,4 +153,16 @@ export function packetOf(h: Headers): Packet {
   p.mark = h.mark;
   if (h.inner !== undefined) p.inner = packetOf(h.inner);
   return p;
+}
+
+/** The memberlist / NetworkDB messages in a 7946 packet: every UDP datagram, and the TCP segment
+ *  that opens a push-pull or reliable send (later segments of the stream carry no header). */
+function gossipOf(pkt: HeaderFields): string[] | null {
+  if (pkt.ethType !== ETH_P_IP || pkt.payload === null || (pkt.sport !== GOSSIP_PORT && pkt.dport !== GOSSIP_PORT)) return null;
+  if (pkt.ipProto === IPPROTO_UDP && pkt.vni === 0) return gossipKinds(pkt.payload);
+  if (pkt.ipProto === IPPROTO_TCP) {
+    const k = streamGossipKind(pkt.payload);
+    return k === null ? null : [k];
+  }
+  return null;
 }
