@@ -21,7 +21,7 @@ import type { BenchOptions, Figure, MeasureSpec } from './harness.js';
 import { progress } from './harness.js';
 import { figureOf, measureInterleaved, ratioFigure } from './interleave.js';
 import {
-  Client, type Mesh, buildMesh, forgetConnections, probedRule, resolveNeighbours, verifyNewConnectionTrace,
+  Client, type Mesh, RR_FIRST, buildMesh, forgetConnections, probedRule, resolveNeighbours, verifyNewConnectionTrace,
 } from './mesh-topology.js';
 
 const SIZES = [10, 100, 1000, 10000];
@@ -45,12 +45,13 @@ function setup(name: string, published: number, linear: boolean): Setup {
   }
   resolveNeighbours(m);
   const client = new Client(m.world, m.client, m.backends, FIRST_PORT, CONNS);
-  // Two traced new connections: the DNAT is rule #published, rr gives task1 then task2.
+  // Two traced new connections: the DNAT is rule #published, rr gives task2 then task1 (RR_FIRST).
   const payload = new Uint8Array(32);
-  for (let b = 0; b < 2; b++) {
+  for (let i = 0; i < 2; i++) {
+    const b = (i + RR_FIRST) % 2;
     const t = new Trace();
-    const got = client.request(b, payload, t.start());
-    if (got !== b) throw new Error(`${name}: new connection ${b} went to task${got + 1}, rr should have chosen task${b + 1}`);
+    const got = client.request(i, payload, t.start());
+    if (got !== b) throw new Error(`${name}: new connection ${i} went to task${got + 1}, rr should have chosen task${b + 1}`);
     verifyNewConnectionTrace(t, published, b);
   }
   forgetConnections(m);
@@ -62,7 +63,7 @@ function spec(s: Setup): MeasureSpec {
   const { m, client } = s;
   const rule = probedRule(m);
   const payload = new Uint8Array(32);
-  let next = 0; // the backend rr gives the next new connection
+  let next = RR_FIRST; // the backend rr gives the next new connection
   return {
     name: s.name,
     unit: 'packets/s',

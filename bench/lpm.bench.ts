@@ -8,7 +8,7 @@ import { Rng } from '../src/core/rng.js';
 import { Lpm } from '../src/kernel/route/lpm.js';
 import { type BenchOptions, type Figure, measure, progress } from './harness.js';
 
-interface Route {
+export interface Route {
   prefix: number;
   len: number;
   id: number;
@@ -130,7 +130,7 @@ function buildLpm(routes: Route[]): Lpm {
 }
 
 /** ipaddr.js as a naive simulator would use it: [IPv4, len] pairs, longest first, first match wins. */
-class IpaddrScan {
+export class IpaddrScan {
   private readonly pairs: Array<[ipaddr.IPv4, number]>;
   private readonly ids: number[];
   constructor(routes: Route[]) {

@@ -46,6 +46,11 @@ export const TASK_IPS = [ip('10.0.0.5'), ip('10.0.0.6')];
 /** The published port every benchmark packet is sent to. */
 export const SERVICE_PORT = 8080;
 export const FWMARK = 256;
+/**
+ * The backend rr gives the first new connection: task2, the destination added last (the kernel
+ * keeps the destination list newest first, list_add_rcu in ip_vs_ctl.c, and rr starts at its head).
+ */
+export const RR_FIRST = 1;
 
 /** Runs command lines in `ns` of `host` through the shell; throws on the first that fails. */
 export function shAll(world: World, host: Host, ns: Netns, lines: string | string[]): void {
@@ -274,7 +279,7 @@ export function resolveNeighbours(m: Mesh): void {
   let answered = 0;
   const sock: UdpSocket = { port, addr: 0, kernel: true, onDatagram: () => answered++ };
   client.root.sockets.bindUdp(sock);
-  // Both backends: rr sends the first to task1 and the second to task2.
+  // Both backends: rr sends the first to task2 (RR_FIRST) and the second to task1.
   for (let i = 0; i < m.backends.length; i++) {
     forgetConnections(m);
     udpSend(client.root, CLIENT_IP, port, NODE_IP, SERVICE_PORT, new Uint8Array(8), null, world.eq.now);

@@ -60,11 +60,13 @@ export function isMulticast(ip: Ip4): boolean {
 export const BROADCAST_MAC: Mac = 0xffffffffffff;
 const TWO32 = 0x100000000;
 
+/** "00".."ff": formatMac builds a MAC's text from these without arrays (a traced hop words MACs). */
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function formatMac(mac: Mac): string {
   const hi = Math.floor(mac / TWO32);
   const lo = mac % TWO32;
-  const bytes = [hi >>> 8, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255];
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return `${HEX2[hi >>> 8]}:${HEX2[hi & 255]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 255]}:${HEX2[(lo >>> 8) & 255]}:${HEX2[lo & 255]}`;
 }
 
 export function parseMac(text: string): Mac | null {

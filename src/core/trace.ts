@@ -143,14 +143,73 @@ export interface Place {
   time: number;
 }
 
-/** One hop as the model reports it. */
+/** One recorded hop, as trace/ hands it to renderers and programs. */
 export type HopEvent = Place & { pkt: Headers } & HopFields;
 
+/**
+ * The packet fields a hop records (wire's Packet has them all). The recorder copies the numbers
+ * at the hop and words them (dotted addresses, colon MACs) only when the hop is read: a traced
+ * packet pays a few numeric stores per hop, not a header snapshot of strings.
+ */
+export interface HeaderFields {
+  readonly ethSrc: number;
+  readonly ethDst: number;
+  readonly ethType: number;
+  readonly arpOp: number;
+  readonly arpSha: number;
+  readonly arpSpa: number;
+  readonly arpTha: number;
+  readonly arpTpa: number;
+  readonly ipSrc: number;
+  readonly ipDst: number;
+  readonly ipProto: number;
+  readonly ipTtl: number;
+  readonly ipId: number;
+  readonly ipTos: number;
+  readonly ipDf: boolean;
+  readonly sport: number;
+  readonly dport: number;
+  readonly tcpFlags: number;
+  readonly tcpSeq: number;
+  readonly tcpAck: number;
+  readonly tcpWindow: number;
+  readonly icmpType: number;
+  readonly icmpCode: number;
+  readonly icmpId: number;
+  readonly icmpSeq: number;
+  readonly espSpi: number;
+  readonly espSeq: number;
+  readonly vni: number;
+  readonly payloadLen: number;
+  /** Application bytes, where the model carries them (7946's memberlist messages are read from them). */
+  readonly payload: Uint8Array | null;
+  readonly mark: number;
+  readonly inner: HeaderFields | null;
+  /** Simulated time the packet has reached (the hop's `time`). */
+  readonly tstamp: number;
+  ipTotalLength(): number;
+}
+
+/** The namespace a hop happened in, as the recorder reads it (the kernel's Netns). */
+export interface TraceNetns {
+  readonly host: { readonly name: string };
+  readonly label: string;
+}
+
+/** The device a hop happened on, as the recorder reads it (the kernel's NetDevice). */
+export interface TraceDevice {
+  readonly name: string;
+  readonly ifindex: number;
+}
+
 export interface TraceLeg {
-  /** Records one hop (any kind but deliver and drop). */
-  hop(ev: HopEvent): void;
-  /** Ends this leg with a deliver or drop event. */
-  end(ev: HopEvent): void;
+  /**
+   * Records one hop (any kind but deliver and drop): the kind's fields, where (`dev` null when no
+   * device is involved), the packet as it stands now, and its conntrack state (null: none).
+   */
+  hop(f: HopFields, ns: TraceNetns, dev: TraceDevice | null, pkt: HeaderFields, ct: string | null): void;
+  /** Ends this leg with a deliver or drop event (same arguments as hop). */
+  end(f: HopFields, ns: TraceNetns, dev: TraceDevice | null, pkt: HeaderFields, ct: string | null): void;
   /** A copy of the packet goes another way (bridge flood): its own leg, under this one. */
   branch(): TraceLeg;
   /** The answer this packet provoked (echo reply, TCP reply, ICMP error): a new leg, reply direction;

@@ -9,7 +9,6 @@
 // (pkt.tstamp) so the walk allocates nothing and schedules nothing.
 import { BROADCAST_MAC, formatIp4, isGroupMac, isMulticast, prefixMask } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
-import type { RouteInfo } from '../core/trace.js';
 import {
   ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED,
   ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
@@ -79,7 +78,7 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
     if (isLoopbackAddr(dst)) return dropPacket(ns, dev, pkt, Drop.MartianDest, `destination ${formatIp4(dst)} is a loopback address (route_localnet = 0 on ${dev.name})`);
     return dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is a loopback address (route_localnet = 0 on ${dev.name})`);
   }
-  const local = ns.localTable.lookup(dst);
+  const local = ns.routes.localLookup(dst);
   if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
     if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'route', step: 'input', local: true, dst: formatIp4(dst) });
     return ipLocalDeliver(ns, dev, pkt);
@@ -93,7 +92,7 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
     ns.snmp.Ip.InAddrErrors++;
     return dropPacket(ns, dev, pkt, Drop.ForwardingDisabled, `${formatIp4(dst)} is not local and net.ipv4.ip_forward = 0`);
   }
-  const r = ns.mainTable.lookup(dst);
+  const r = ns.routes.mainLookup(dst);
   if (r === null) {
     if (ipErrorAllow(ns, pkt)) icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
     return dropPacket(ns, dev, pkt, Drop.NoRoute, `no route to ${formatIp4(dst)}`);
@@ -129,14 +128,6 @@ function routeError(ns: Netns, dev: NetDevice, pkt: Packet, r: Route): void {
   dropPacket(ns, dev, pkt, Drop.Blackhole, `route ${r.prefixText} is a blackhole`);
 }
 
-/** A route as trace events carry it. */
-export function routeInfo(r: Route): RouteInfo {
-  return {
-    table: r.table, type: r.type, prefix: r.prefixText, gateway: r.gateway !== 0 ? formatIp4(r.gateway) : null,
-    dev: r.dev !== null ? r.dev.name : null, src: r.src !== 0 ? formatIp4(r.src) : null,
-  };
-}
-
 function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
   if (pkt.ipTtl <= 1) {
     ns.snmp.Ip.InHdrErrors++;
@@ -152,7 +143,7 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
     icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
     return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}, DF`);
   }
-  if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'forward', route: routeInfo(r) });
+  if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'forward', route: r.traceInfo() });
   pkt.ipTtl--;
   pkt.tstamp += FORWARD_NS;
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_FORWARD, pkt, inDev, out)) return;
@@ -187,9 +178,9 @@ function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
 
 /** Output route for a locally generated packet: its own addresses go through lo. */
 export function routeOutput(ns: Netns, dst: Ip4): Route | null {
-  const local = ns.localTable.lookup(dst);
+  const local = ns.routes.localLookup(dst);
   if (local !== null && local.type === 'local') return local;
-  const r = ns.mainTable.lookup(dst);
+  const r = ns.routes.mainLookup(dst);
   if (r !== null) return r;
   return dst === 0xffffffff ? local : null;
 }
@@ -265,7 +256,7 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
   if (pkt.ipProto === IPPROTO_ICMP) ns.snmp.icmpOut(pkt.icmpType);
   if (pkt.trace !== null) {
     tracepoint(pkt, ns, null, { kind: 'send' });
-    tracepoint(pkt, ns, null, { kind: 'route', step: 'output', route: routeInfo(r) });
+    tracepoint(pkt, ns, null, { kind: 'route', step: 'output', route: r.traceInfo() });
   }
   // ip_route_output_flow → xfrm_lookup_route: an output policy attaches its SA to the route.
   if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
@@ -282,7 +273,7 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
         dropPacket(ns, null, pkt, Drop.NoRoute, `no route to ${formatIp4(pkt.ipDst)} after DNAT`);
         return ENETUNREACH;
       }
-      if (pkt.trace !== null) tracepoint(pkt, ns, null, { kind: 'route', step: 'reroute', route: routeInfo(r) });
+      if (pkt.trace !== null) tracepoint(pkt, ns, null, { kind: 'route', step: 'reroute', route: r.traceInfo() });
       if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
       const dev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
       return ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;

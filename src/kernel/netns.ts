@@ -6,6 +6,7 @@ import type { NetDevice } from './device.js';
 import type { Host } from './host.js';
 import { NeighTable } from './neigh.js';
 import { RouteTable, TABLE_LOCAL, TABLE_MAIN } from './route/table.js';
+import { RouteCache } from './route/cache.js';
 import { Snmp } from './snmp.js';
 import { SocketTable } from './socket.js';
 import type { NetfilterHooks } from './netfilter/hooks.js';
@@ -37,6 +38,8 @@ export class Netns {
   readonly byName = new Map<string, NetDevice>();
   readonly localTable = new RouteTable(TABLE_LOCAL);
   readonly mainTable = new RouteTable(TABLE_MAIN);
+  /** What both tables answer for recent destinations: the packet path asks here. */
+  readonly routes = new RouteCache(this.localTable, this.mainTable);
   readonly neigh = new NeighTable();
   readonly sockets = new SocketTable();
   /** MIB counters (/proc/net/snmp), incremented by the packet path. */
@@ -125,7 +128,7 @@ export class Netns {
 
   /** Is `ip` one of this namespace's own addresses (the local table says RTN_LOCAL)? */
   isLocal(ip: Ip4): boolean {
-    const r = this.localTable.lookup(ip);
+    const r = this.routes.localLookup(ip);
     return r !== null && r.type === 'local';
   }
 

@@ -1,40 +1,107 @@
 // A packet's headers as plain data (core/trace.ts Headers), for trace events, and back: the trace
 // renderers rebuild a Packet from them to word it with describe.ts exactly as the hop saw it.
-// Off the packet path: only traced packets are snapshotted.
+// A traced hop keeps its headers as numbers (snapHeaders); they are worded when the hop is read.
 import { formatIp4, formatMac, parseIp4, parseMac } from '../core/addr.js';
-import type { Headers } from '../core/trace.js';
+import type { HeaderFields, Headers } from '../core/trace.js';
 import { gossipKinds, streamGossipKind, GOSSIP_PORT } from './memberlist.js';
 import { ETH_P_ARP, ETH_P_IP, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
 
 /** The headers of `pkt` now; `ct` is the conntrack state the kernel names for it (null: none). */
-export function headersOf(pkt: Packet, ct: string | null): Headers {
-  const h = { eth: { src: formatMac(pkt.ethSrc), dst: formatMac(pkt.ethDst), type: pkt.ethType } } as Headers;
+export function headersOf(pkt: HeaderFields, ct: string | null): Headers {
+  const a: number[] = [];
+  const lists: string[][] = [];
+  snapHeaders(pkt, a, lists);
+  return headersAt(a, lists, 0, ct);
+}
+
+/**
+ * Appends the numbers of `pkt`'s headers to `out` (what a traced hop keeps): Ethernet, then ARP or
+ * IPv4 and its transport, VXLAN's VNI, the inner packet (recursively), payload length, the
+ * memberlist messages of a 7946 packet (their kinds are read from the payload now, into `lists`,
+ * and the index goes to `out`; -1 for any other packet) and mark. headersAt() reads them back in
+ * the same order. No strings and no objects for other packets: this runs per hop.
+ */
+export function snapHeaders(pkt: HeaderFields, out: number[], lists: string[][]): void {
+  out.push(pkt.ethSrc, pkt.ethDst, pkt.ethType);
   if (pkt.ethType === ETH_P_ARP) {
-    h.arp = { op: pkt.arpOp, sha: formatMac(pkt.arpSha), spa: formatIp4(pkt.arpSpa), tha: formatMac(pkt.arpTha), tpa: formatIp4(pkt.arpTpa) };
+    out.push(pkt.arpOp, pkt.arpSha, pkt.arpSpa, pkt.arpTha, pkt.arpTpa);
   } else if (pkt.ethType === ETH_P_IP) {
-    h.ip = { src: formatIp4(pkt.ipSrc), dst: formatIp4(pkt.ipDst), proto: pkt.ipProto, ttl: pkt.ipTtl, len: pkt.ipTotalLength(), id: pkt.ipId, tos: pkt.ipTos, df: pkt.ipDf };
+    out.push(pkt.ipSrc, pkt.ipDst, pkt.ipProto, pkt.ipTtl, pkt.ipTotalLength(), pkt.ipId, pkt.ipTos, pkt.ipDf ? 1 : 0);
     switch (pkt.ipProto) {
       case IPPROTO_TCP:
-        h.tcp = { sport: pkt.sport, dport: pkt.dport, flags: pkt.tcpFlags, seq: pkt.tcpSeq >>> 0, ack: pkt.tcpAck >>> 0, window: pkt.tcpWindow };
+        out.push(pkt.sport, pkt.dport, pkt.tcpFlags, pkt.tcpSeq >>> 0, pkt.tcpAck >>> 0, pkt.tcpWindow);
         break;
       case IPPROTO_UDP:
-        h.udp = { sport: pkt.sport, dport: pkt.dport };
+        out.push(pkt.sport, pkt.dport);
         break;
       case IPPROTO_ICMP:
-        h.icmp = { type: pkt.icmpType, code: pkt.icmpCode, id: pkt.icmpId, seq: pkt.icmpSeq };
+        out.push(pkt.icmpType, pkt.icmpCode, pkt.icmpId, pkt.icmpSeq);
         break;
       case IPPROTO_ESP:
-        h.esp = { spi: pkt.espSpi >>> 0, seq: pkt.espSeq >>> 0 };
+        out.push(pkt.espSpi >>> 0, pkt.espSeq >>> 0);
         break;
     }
   }
-  if (pkt.vni !== 0) h.vxlan = { vni: pkt.vni };
-  if (pkt.inner !== null) h.inner = headersOf(pkt.inner, null);
-  h.payloadLen = pkt.payloadLen;
+  out.push(pkt.vni);
+  if (pkt.inner !== null) {
+    out.push(1);
+    snapHeaders(pkt.inner, out, lists);
+  } else out.push(0);
   const gossip = gossipOf(pkt);
-  if (gossip !== null) h.gossip = gossip;
-  h.mark = pkt.mark;
+  if (gossip !== null) lists.push(gossip);
+  out.push(pkt.payloadLen, gossip === null ? -1 : lists.length - 1, pkt.mark);
+}
+
+/** The headers snapHeaders() wrote at `a[off]`, worded as trace events carry them. */
+export function headersAt(a: readonly number[], lists: readonly string[][], off: number, ct: string | null): Headers {
+  const pos = { i: off };
+  return readHeaders(a, lists, pos, ct);
+}
+
+function readHeaders(a: readonly number[], lists: readonly string[][], pos: { i: number }, ct: string | null): Headers {
+  let i = pos.i;
+  const ethType = a[i + 2]!;
+  const h = { eth: { src: formatMac(a[i]!), dst: formatMac(a[i + 1]!), type: ethType } } as Headers;
+  i += 3;
+  if (ethType === ETH_P_ARP) {
+    h.arp = { op: a[i]!, sha: formatMac(a[i + 1]!), spa: formatIp4(a[i + 2]!), tha: formatMac(a[i + 3]!), tpa: formatIp4(a[i + 4]!) };
+    i += 5;
+  } else if (ethType === ETH_P_IP) {
+    const proto = a[i + 2]!;
+    h.ip = { src: formatIp4(a[i]!), dst: formatIp4(a[i + 1]!), proto, ttl: a[i + 3]!, len: a[i + 4]!, id: a[i + 5]!, tos: a[i + 6]!, df: a[i + 7] === 1 };
+    i += 8;
+    switch (proto) {
+      case IPPROTO_TCP:
+        h.tcp = { sport: a[i]!, dport: a[i + 1]!, flags: a[i + 2]!, seq: a[i + 3]!, ack: a[i + 4]!, window: a[i + 5]! };
+        i += 6;
+        break;
+      case IPPROTO_UDP:
+        h.udp = { sport: a[i]!, dport: a[i + 1]! };
+        i += 2;
+        break;
+      case IPPROTO_ICMP:
+        h.icmp = { type: a[i]!, code: a[i + 1]!, id: a[i + 2]!, seq: a[i + 3]! };
+        i += 4;
+        break;
+      case IPPROTO_ESP:
+        h.esp = { spi: a[i]!, seq: a[i + 1]! };
+        i += 2;
+        break;
+    }
+  }
+  const vni = a[i++]!;
+  if (vni !== 0) h.vxlan = { vni };
+  if (a[i++] === 1) {
+    pos.i = i;
+    h.inner = readHeaders(a, lists, pos, null);
+    i = pos.i;
+  }
+  h.payloadLen = a[i]!;
+  const gossip = a[i + 1]!;
+  if (gossip >= 0) h.gossip = [...lists[gossip]!];
+  h.mark = a[i + 2]!;
   h.ct = ct;
+  pos.i = i + 3;
   return h;
 }
 
@@ -90,7 +157,7 @@ export function packetOf(h: Headers): Packet {
 
 /** The memberlist / NetworkDB messages in a 7946 packet: every UDP datagram, and the TCP segment
  *  that opens a push-pull or reliable send (later segments of the stream carry no header). */
-function gossipOf(pkt: Packet): string[] | null {
+function gossipOf(pkt: HeaderFields): string[] | null {
   if (pkt.ethType !== ETH_P_IP || pkt.payload === null || (pkt.sport !== GOSSIP_PORT && pkt.dport !== GOSSIP_PORT)) return null;
   if (pkt.ipProto === IPPROTO_UDP && pkt.vni === 0) return gossipKinds(pkt.payload);
   if (pkt.ipProto === IPPROTO_TCP) {

@@ -41,6 +41,10 @@ export class CompiledRule {
     public jumpTo: CompiledChain | null,
   ) {}
 
+  /** What a traced packet's nf hop says of the rule (`-A CHAIN ...`): joined once per compilation
+   *  (every change to the table, a chain renamed included, recompiles it: Table.changed). */
+  traceSpec: string | null = null;
+
   matches(pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean {
     const c = this.checks;
     for (let i = 0; i < c.length; i++) if (!c[i]!(pkt, inDev, outDev)) return false;

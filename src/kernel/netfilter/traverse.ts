@@ -64,7 +64,7 @@ export class Walker {
           tracepoint(pkt, this.ns, inDev ?? outDev, {
             kind: 'nf', table, hook: start.chain.name, chain: cc.chain.name, rule: cr.num, chainRules: cc.chain.rules.length,
             in: inDev === null ? null : inDev.name, out: outDev === null ? null : outDev.name,
-            spec: `-A ${cc.chain.name}${r.spec}`, target: r.targetText, pkts: r.pkts, bytes: r.bytes,
+            spec: (cr.traceSpec ??= `-A ${cc.chain.name}${r.spec}`), target: r.targetText, pkts: r.pkts, bytes: r.bytes,
           });
         }
         switch (cr.verdict) {

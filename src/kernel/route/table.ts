@@ -1,7 +1,8 @@
 // One routing table (`ip route show table main|local`): routes as iproute2 lists them, indexed by
 // an LPM structure that is rebuilt when the table changes and read on every packet. Where several
 // routes share a prefix, the lowest metric wins, as in the kernel's fib_table_lookup.
-import { formatCidr, networkOf } from '../../core/addr.js';
+import { formatCidr, formatIp4, networkOf } from '../../core/addr.js';
+import type { RouteInfo } from '../../core/trace.js';
 import type { Ip4 } from '../../core/addr.js';
 import type { NetDevice } from '../device.js';
 import { Lpm } from './lpm.js';
@@ -27,8 +28,25 @@ export class Route {
     readonly table: number,
   ) {}
 
+  private text: string | null = null;
+  private info: RouteInfo | null = null;
+
   get prefixText(): string {
-    return this.len === 0 ? 'default' : this.len === 32 ? formatCidr(this.dst, 32).slice(0, -3) : formatCidr(this.dst, this.len);
+    return (this.text ??= this.len === 0 ? 'default' : this.len === 32 ? formatCidr(this.dst, 32).slice(0, -3) : formatCidr(this.dst, this.len));
+  }
+
+  /**
+   * The route as trace events carry it. A route's fields never change, so it is worded once (and
+   * again only if its device was renamed since): a traced packet reports several routes per hop.
+   */
+  traceInfo(): RouteInfo {
+    const dev = this.dev !== null ? this.dev.name : null;
+    const info = this.info;
+    if (info !== null && info.dev === dev) return info;
+    return (this.info = {
+      table: this.table, type: this.type, prefix: this.prefixText, gateway: this.gateway !== 0 ? formatIp4(this.gateway) : null,
+      dev, src: this.src !== 0 ? formatIp4(this.src) : null,
+    });
   }
 }
 
@@ -38,6 +56,8 @@ export class RouteTable {
   /** Best route per LPM id; rebuilt with the index. */
   private best: Route[] = [];
   private dirty = false;
+  /** Grows on every change: route caches (cache.ts) compare it to know their answers still hold. */
+  changes = 0;
 
   constructor(readonly id: number) {}
 
@@ -57,6 +77,7 @@ export class RouteTable {
     while (i < this.routes.length && compare(this.routes[i]!, r) <= 0) i++;
     this.routes.splice(i, 0, r);
     this.dirty = true;
+    this.changes++;
     return true;
   }
 
@@ -64,7 +85,10 @@ export class RouteTable {
   remove(match: (r: Route) => boolean): number {
     const before = this.routes.length;
     this.routes = this.routes.filter((r) => !match(r));
-    if (this.routes.length !== before) this.dirty = true;
+    if (this.routes.length !== before) {
+      this.dirty = true;
+      this.changes++;
+    }
     return before - this.routes.length;
   }
 

@@ -1,0 +1,51 @@
+// The namespace's route cache: what the local and main tables answer for a destination, kept for
+// the destinations the packet path asks about again and again (a round trip through the routing
+// mesh looks up about 18 routes, most of them the same few). Like the kernel's nexthop exception
+// and dst caches it is checked against a generation — here the sum of both tables' change
+// counters, which grows on every route added or removed (addresses add and remove their local,
+// broadcast and prefix routes, so address changes count too) — and forgotten when it moved.
+// A lookup answers exactly what the tables answer: the cache holds results, it decides nothing.
+import type { Ip4 } from '../../core/addr.js';
+import type { Route, RouteTable } from './table.js';
+
+/** Direct-mapped slots (a power of two): a namespace talks to a handful of destinations at once. */
+const SLOTS = 64;
+
+export class RouteCache {
+  private gen = -1;
+  /** The destination each slot holds, -1 for none. */
+  private readonly dst = new Float64Array(SLOTS).fill(-1);
+  private readonly localRoute: Array<Route | null> = new Array<Route | null>(SLOTS).fill(null);
+  private readonly mainRoute: Array<Route | null> = new Array<Route | null>(SLOTS).fill(null);
+
+  constructor(
+    private readonly local: RouteTable,
+    private readonly main: RouteTable,
+  ) {}
+
+  /** The slot holding `dst`'s lookups, filled from the tables if it held something else. */
+  private slot(dst: Ip4): number {
+    const g = this.local.changes + this.main.changes;
+    if (g !== this.gen) {
+      this.dst.fill(-1);
+      this.gen = g;
+    }
+    const i = Math.imul(dst, 0x9e3779b1) >>> 26;
+    if (this.dst[i] !== dst) {
+      this.dst[i] = dst;
+      this.localRoute[i] = this.local.lookup(dst);
+      this.mainRoute[i] = this.main.lookup(dst);
+    }
+    return i;
+  }
+
+  /** The local table's longest match for `dst` (RTN_LOCAL, RTN_BROADCAST...), or null. */
+  localLookup(dst: Ip4): Route | null {
+    return this.localRoute[this.slot(dst)]!;
+  }
+
+  /** The main table's longest match for `dst`, or null. */
+  mainLookup(dst: Ip4): Route | null {
+    return this.mainRoute[this.slot(dst)]!;
+  }
+}
