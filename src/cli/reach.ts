@@ -9,6 +9,9 @@ import { InputError } from '../core/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { probeFlows, reachFlows } from '../scenario/reach.js';
 import { runScenario } from '../scenario/run.js';
+import type { RunResult } from '../scenario/run.js';
+import type { ViewTrace } from '../view/html.js';
+import { writeFileSync } from 'node:fs';
 import { diffReach, flowKey, reachJson, renderDiff, renderReach } from '../trace/reach.js';
 import type { FlowResult } from '../trace/reach.js';
 import type { ReachTask } from './reach-worker.js';
@@ -40,17 +43,28 @@ function whole(flag: string, text: string | undefined, dflt: number, min: number
 }
 
 /** The matrix after the scenario in `text`. */
-export async function reachOf(file: string, text: string, o: ReachCliOptions): Promise<{ results: FlowResult[]; count: number; size: number; passed: boolean }> {
+export interface ReachRun {
+  readonly results: FlowResult[];
+  readonly count: number;
+  readonly size: number;
+  readonly passed: boolean;
+  /** The replay (its world as the scenario left it, before the probes), its transcript and record. */
+  readonly run: RunResult;
+  readonly transcript: string;
+}
+
+export async function reachOf(file: string, text: string, o: ReachCliOptions): Promise<ReachRun> {
   const count = whole('--count', o.count, 3, 1, MAX_COUNT);
   const size = whole('--size', o.size, 0, 0, MAX_SIZE);
   const sc = loadScenario(file, text);
-  const res = runScenario(sc);
+  let transcript = '';
+  const res = runScenario(sc, { print: (t) => (transcript += t), record: o.html !== undefined });
   const from = o.from === undefined ? null : o.from.split(',').filter((x) => x !== '');
   for (const h of from ?? []) if (!res.world.hosts.has(h)) throw new InputError(`--from: no host named "${h}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
   const flows = reachFlows(res.world, { from, count });
   const chunks: ReachTask[] = [];
   for (let i = 0; i < flows.length; i += CHUNK) chunks.push({ file, text, flows: flows.slice(i, i + CHUNK), count, size });
-  if (chunks.length === 0) return { results: [], count, size, passed: res.passed };
+  if (chunks.length === 0) return { results: [], count, size, passed: res.passed, run: res, transcript };
   // The first chunk uses the replay already made; the others get their own.
   const first = probeFlows(res.world, chunks[0]!.flows, count, size);
   const rest = chunks.slice(1);
@@ -66,12 +80,19 @@ export async function reachOf(file: string, text: string, o: ReachCliOptions): P
       await pool.destroy();
     }
   }
-  return { results: [...first, ...others.flat()], count, size, passed: res.passed };
+  return { results: [...first, ...others.flat()], count, size, passed: res.passed, run: res, transcript };
 }
 
 export async function cmdReach(file: string, text: string, o: ReachCliOptions, out: (s: string) => void): Promise<number> {
   const r = await reachOf(file, text, o);
   out(o.json ? JSON.stringify({ file, count: r.count, flows: reachJson(r.results) }, null, 2) + '\n' : renderReach(r.results, r.count));
+  if (o.html !== undefined) {
+    // The page loads the layout engine: only when asked for.
+    const { pageOf } = await import('./view.js');
+    const traces = r.run.steps.filter((s) => s.kind === 'trace' && s.trace !== undefined).map((s) => s.trace as ViewTrace);
+    const page = await pageOf(r.run.name, r.transcript, r.run.world, traces, r.run.record, [{ title: `swarmsim reach${o.from === undefined ? '' : ` --from ${o.from}`}`, results: r.results }]);
+    writeFileSync(o.html, page);
+  }
   return 0;
 }
 

@@ -16,6 +16,8 @@ import type { FaultStep, ReachStep, RunStep, Scenario, ServeStep, Step, TextMatc
 import { TrafficLoop } from './traffic.js';
 import { checkReach, probeFlows, reachFlows } from './reach.js';
 import { renderReach } from '../trace/reach.js';
+import type { FlowResult } from '../trace/reach.js';
+import { ClusterTimeline } from './timeline.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
@@ -51,11 +53,21 @@ export interface RunResult {
    *  values: what `swarmsim shell` carries on from. */
   readonly sessions: ReadonlyMap<string, Session>;
   readonly vars: Map<string, string>;
+  /** What RunOptions.record asked to keep, null otherwise. */
+  readonly record: RunRecord | null;
+}
+
+/** What a replay keeps for `swarmsim view`: the cluster over time and every reach step's matrix. */
+export interface RunRecord {
+  readonly timeline: ClusterTimeline;
+  readonly reach: Array<{ readonly line: number; readonly title: string; readonly results: FlowResult[] }>;
 }
 
 export interface RunOptions {
   /** Called with each step's transcript text as soon as it is known. */
   readonly print?: (text: string) => void;
+  /** Keep the cluster's timeline and the reach matrices (RunResult.record). */
+  readonly record?: boolean;
 }
 
 /** The most a `save:` keeps (what a step printed, trimmed). */
@@ -97,6 +109,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const sessions = new Map<string, Session>();
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
+  const record: RunRecord | null = opts.record === true ? { timeline: new ClusterTimeline(world), reach: [] } : null;
   for (const step of sc.steps) {
     world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
     try {
@@ -105,11 +118,12 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
         : step.kind === 'trace' ? traceStep(world, step, vars, print)
         : step.kind === 'serve' ? serveStep(world, step, print)
         : step.kind === 'fault' ? faultStep(world, step, print)
-        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
+        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print, record)
         : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
-        : step.kind === 'reach' ? reachStep(world, step, print)
+        : step.kind === 'reach' ? reachStep(world, step, print, record)
         : sleepStep(world, step.nanos, step.text, step.line, print);
       results.push(r);
+      record?.timeline.attach();
     } catch (e) {
       // A command not modelled can surface later than its step started: a pipeline's later
       // stage, `ip netns exec … CMD`, a traffic loop's next run during this step.
@@ -119,7 +133,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     }
   }
   world.eq.limit = Infinity;
-  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars };
+  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars, record };
 }
 
 function sleepStep(world: World, nanos: number, text: string, line: number, print: (t: string) => void): StepResult {
@@ -128,7 +142,7 @@ function sleepStep(world: World, nanos: number, text: string, line: number, prin
   return { line, kind: 'sleep', host: null, command: `sleep ${text}`, output: '', exit: null, failures: [] };
 }
 
-function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<string, TrafficLoop>, step: TrafficStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<string, TrafficLoop>, step: TrafficStep, vars: Map<string, string>, print: (t: string) => void, record: RunRecord | null): StepResult {
   const host = world.hosts.get(step.on)!;
   const session = sessions.get(step.on)!;
   const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
@@ -136,7 +150,7 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
   const title = `traffic ${step.name}: while true; do ${command}; sleep ${step.every / SEC}; done &`;
   print(`${session.prompt}${title.slice(title.indexOf(':') + 2)}\n`);
   try {
-    loops.set(step.name, new TrafficLoop(world, session, env, command, step.every));
+    loops.set(step.name, new TrafficLoop(world, session, env, command, step.every, record?.timeline.trafficLoop(step.name, command) ?? null));
   } catch (e) {
     if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
     throw e;
@@ -144,11 +158,12 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
   return { line: step.line, kind: 'traffic', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
-function reachStep(world: World, step: ReachStep, print: (t: string) => void): StepResult {
+function reachStep(world: World, step: ReachStep, print: (t: string) => void, record: RunRecord | null): StepResult {
   // Probes the world as it stands (they leave their conntrack entries, as traces do).
   const results = probeFlows(world, reachFlows(world, { from: step.from, count: step.count }), step.count);
   const title = `reach${step.from === null ? '' : ` from ${step.from.join(', ')}`}`;
   const text = renderReach(results, step.count);
+  record?.reach.push({ line: step.line, title, results });
   print(`# ${title}\n${text}`);
   return { line: step.line, kind: 'reach', host: null, command: title, output: text, exit: null, failures: checkReach(world, results, step.expect) };
 }
