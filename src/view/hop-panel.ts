@@ -62,13 +62,36 @@ function fields(h: Headers, prefix: string, out: Map<string, string>): void {
   if (h.inner !== undefined && (h.vxlan !== undefined || h.esp !== undefined)) fields(h.inner, 'inner ', out);
 }
 
+function tunnel(h: Headers): boolean {
+  return h.inner !== undefined && (h.vxlan !== undefined || h.esp !== undefined);
+}
+
 /** The headers as a list of fields, the outer ones named `outer …` when there is an inner packet. */
 export function headerFields(h: Headers): Map<string, string> {
   const m = new Map<string, string>();
   fields(h, '', m);
-  const tunnel = h.inner !== undefined && (h.vxlan !== undefined || h.esp !== undefined);
-  if (!tunnel) return m;
+  if (!tunnel(h)) return m;
   return new Map([...m].map(([k, v]) => [k.startsWith('inner ') || k === 'mark' || k === 'conntrack' ? k : `outer ${k}`, v]));
+}
+
+/** The previous hop's headers named as this hop's are: across an encapsulation the packet that
+ *  was is the inner one now; across a decapsulation the inner one is the packet. */
+function beforeFields(prev: Headers, now: Headers): Map<string, string> {
+  if (tunnel(now) && !tunnel(prev)) {
+    const m = new Map<string, string>();
+    fields(prev, 'inner ', m);
+    m.set('mark', `0x${prev.mark.toString(16)}`);
+    m.set('conntrack', prev.ct ?? '—');
+    return m;
+  }
+  if (!tunnel(now) && tunnel(prev)) {
+    const m = new Map<string, string>();
+    fields({ ...prev.inner!, mark: prev.mark, ct: prev.ct }, '', m);
+    // The outer headers the decapsulation took off, shown as gone.
+    for (const [k, v] of headerFields(prev)) if (k.startsWith('outer ')) m.set(k, v);
+    return m;
+  }
+  return headerFields(prev);
 }
 
 function hp(h: HostPort): string {
@@ -90,7 +113,11 @@ function decision(ev: HopEvent): Array<[string, string]> {
       if (ev.op === 'reply') return [['IPVS', `reply: source ${hp(ev.before)} → ${hp(ev.after)}`]];
       return [['IPVS', `service ${ev.service}, scheduler ${ev.scheduler}: chose ${hp(ev.dest)} (${ev.fwd})`]];
     case 'vxlan':
-      if (ev.op === 'encap') return [['encapsulation', `VXLAN VNI ${ev.vni}, VTEP ${ev.local} → ${ev.remote}:${ev.dstport}`], ['fdb', ev.fdb]];
+      if (ev.op === 'encap') {
+        // No `local` on the device: the outer source is the route's (vxlan_xmit_one), chosen after this hop.
+        const local = ev.local === '0.0.0.0' ? 'the route\'s source address' : ev.local;
+        return [['encapsulation', `VXLAN VNI ${ev.vni}, VTEP ${local} → ${ev.remote}:${ev.dstport}`], ['fdb', ev.fdb]];
+      }
       return [['decapsulation', `VXLAN VNI ${ev.vni} from VTEP ${ev.remote}`]];
     case 'xfrm':
       if (ev.op === 'lookup') return [['IPsec policy', `${ev.policy} → SA ${ev.proto} spi 0x${ev.spi.toString(16)} mode ${ev.mode}`]];
@@ -126,7 +153,7 @@ function decision(ev: HopEvent): Array<[string, string]> {
 /** The panel for hop `h`, `prev` the hop before it on the same leg (null for the first). */
 export function hopPanel(prev: HopEvent | null, h: HopEvent): HopPanel {
   const after = headerFields(h.pkt);
-  const before = prev === null ? new Map<string, string>() : headerFields(prev.pkt);
+  const before = prev === null ? new Map<string, string>() : beforeFields(prev.pkt, h.pkt);
   const names = [...after.keys(), ...[...before.keys()].filter((k) => !after.has(k))];
   const headers = names.map((field) => {
     const b = before.get(field) ?? '—';

@@ -228,7 +228,7 @@ export function renderHtml(v: ViewInput): string {
   const clusterSection =
     timeline === null && nodes === ''
       ? ''
-      : `<section class="wide" id="cluster" aria-label="the cluster over time">\n<h2>The cluster over time</h2>\n<div class="legend"><span><b style="color:#5dade2">■</b> running, first version</span><span><b style="color:#58d68d">■</b> running, second version</span><span><b style="color:#d5dbe6">■</b> starting (assigned … starting)</span><span><b style="color:#f5b041">■</b> stopping (running, desired shutdown)</span><span>| ended (✗ failed)</span><span><b style="color:#1e8449">■</b> traffic answered</span><span><b style="color:#c0392b">■</b> traffic failed (✗N)</span></div>\n${timeline === null ? '' : `<div id="timeline-box">\n${timeline}</div>\n`}${nodes}</section>\n`;
+      : `<section class="wide" id="cluster" aria-label="the cluster over time">\n<h2>The cluster over time</h2>\n<div class="legend"><span><b style="color:#5dade2">■</b> running, first version</span><span><b style="color:#58d68d">■</b> running, second version</span><span><b style="color:#af7ac5">■</b> third</span><span><b style="color:#d5dbe6">■</b> starting (assigned … starting)</span><span><b style="color:#f5b041">■</b> stopping (running, desired shutdown)</span><span>| ended (✗ failed)</span><span><b style="color:#1e8449">■</b> traffic answered</span><span><b style="color:#c0392b">■</b> traffic failed (✗N)</span></div>\n${timeline === null ? '' : `<div id="timeline-box">\n${timeline}</div>\n`}${nodes}</section>\n`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
