@@ -25,7 +25,7 @@ import {
 } from './netfilter/hooks.js';
 import type { Netns } from './netns.js';
 import type { Route } from './route/table.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tcpRcv } from './tcp.js';
 import { udpRcv } from './udp.js';
 import { traceEnd, tracepoint } from './tracepoint.js';
