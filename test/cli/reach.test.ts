@@ -1,6 +1,6 @@
 // `swarmsim reach` and `swarmsim diff` on the user problems of shared/reference/user-problems.md,
 // and the `reach:` step: who answered each probe (and the source the server saw), or where it died.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +102,17 @@ describe('swarmsim reach', () => {
     // 18 from the laptop, 36 from the nodes themselves: more than one chunk of 48.
     expect(one.stdout).toContain('reach: 54 flows, 1 probe each: 54 answered');
     expect(two.stdout).toBe(one.stdout);
+  });
+
+  it('--html writes the view page with the matrix it computed', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'swarmsim-reach-')), 'reach.html');
+    const r = swarmsim('reach', 'scenarios/swarm-routing-mesh.yaml', '--count', '1', '--html', out);
+    expect(r.code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<caption>swarmsim reach: ✓ every probe answered (green)');
+    // A cell per flow, every one answered and a button opening its probe.
+    expect((html.match(/<td class="ok" title=/g) ?? []).length).toBe(13);
+    expect(html).toMatch(/<button type="button" data-trace="1" aria-label="laptop to 192\.168\.205\.10:8000\/tcp: whoami\.1@swarm-manager/);
   });
 
   it('refuses what it cannot probe, naming the flag', () => {

@@ -102,6 +102,28 @@ describe('the cluster over time', () => {
   });
 });
 
+describe('the cluster over time when a node dies', () => {
+  it('shows the traffic failing from the second the node went down, against the task that was there', () => {
+    const res = replay('test/view/node-dies.yaml');
+    const tl = res.record!.timeline;
+    const bins = [...tl.traffic[0]!.seconds].sort((a, b) => a[0] - b[0]);
+    // Three answers, then every run fails (curl -m 1, then sleep 1: one run every 2 s).
+    const firstFail = bins.findIndex(([, b]) => b.failed > 0);
+    expect(bins.slice(0, firstFail).every(([, b]) => b.ok === 1)).toBe(true);
+    expect(bins.slice(firstFail).every(([, b]) => b.ok === 0 && b.failed === 1)).toBe(true);
+    const rows = timelineRows(tl);
+    expect(rows.map((r) => r.label)).toEqual(['web.1']);
+    // The task on w1 ran until the fault and is wanted shut down once the manager marks w1 down; a
+    // replacement waits (pending: no other worker).
+    const [old, replacement] = rows[0]!.tasks.map((t) => t.task);
+    expect(old!.spans.map((s) => spanPhase(s))).toEqual(['starting', 'starting', 'running', 'stopping']);
+    expect(replacement!.spans.map((s) => s.state)).toEqual(['pending']);
+    const svg = renderTimeline(tl)!;
+    expect(svg).toMatch(/<g class="bin-group" data-second="\d+" data-ok="0" data-failed="1"><title>loop second \d+: 0 answered, 1 failed<\/title>/);
+    expect(svg).toContain('>✗1</text>');
+  });
+});
+
 describe('the reach matrix', () => {
   it('has a cell per client and target, in colour and words, each opening a probe that ends where it says', () => {
     const res = replay('scenarios/reach-blocked-vxlan.yaml');
