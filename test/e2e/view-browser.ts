@@ -52,7 +52,7 @@ try {
   const lit = await p.locator('svg.topo g.on-request').count();
   const back = await p.locator('svg.topo g.on-reply').count();
   check('the request and reply paths are lit', lit >= 8 && back >= 6, `${lit} request, ${back} reply places`);
-  check('the path crosses the ingress sandbox and the task', (await p.locator('g.on-request[data-key="swarm-worker1/ingress_sbox/eth1"]').count()) === 1 && (await p.locator('g.on-request[data-key^="swarm-worker2/"][data-key$="/eth1"]').count()) >= 1);
+  check('the path crosses the ingress sandbox and the task (two lit devices on the ingress network)', (await p.locator('g.on-request[data-key="swarm-worker1/ingress_sbox/eth1"]').count()) === 1 && (await p.locator('g.on-request.device', { hasText: /10\.0\.0\.\d+\/24/ }).count()) >= 2);
   const n = await stepTo(p, 'ipvs: IPVS FWM 256 rr');
   check('stepping reaches the IPVS choice', n > 0, await p.textContent('#hop') ?? '');
   check('the IPVS hop is at ingress_sbox eth1, marked current', (await p.getAttribute('svg.topo g.current', 'data-key')) === 'swarm-worker1/ingress_sbox/eth1');

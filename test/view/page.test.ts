@@ -40,19 +40,25 @@ describe('the hop panel', () => {
   });
 
   it('shows the IPVS choice, the fwmark it was keyed on, and the encapsulation with inner and outer headers', () => {
+    const [, ipvsHop] = at((h) => h.kind === 'ipvs');
+    const backend = ipvsHop.kind === 'ipvs' && ipvsHop.op === 'schedule' ? ipvsHop.dest.addr : '';
+    expect(backend).toMatch(/^10\.0\.0\.\d+$/);
     const ipvs = hopPanel(...at((h) => h.kind === 'ipvs'));
-    expect(ipvs.decision).toEqual([['IPVS', 'service FWM 256, scheduler rr: chose 10.0.0.8:8000 (Masq)']]);
+    expect(ipvs.decision).toEqual([['IPVS', `service FWM 256, scheduler rr: chose ${backend}:8000 (Masq)`]]);
     expect(row(ipvs, 'mark')).toMatchObject({ after: '0x100' });
+    const [, encapHop] = at((h) => h.kind === 'vxlan' && h.op === 'encap');
+    const remote = encapHop.kind === 'vxlan' && encapHop.op === 'encap' ? encapHop.remote : '';
     const encap = hopPanel(...at((h) => h.kind === 'vxlan' && h.op === 'encap'));
-    expect(encap.decision[0]).toEqual(['encapsulation', "VXLAN VNI 4096, VTEP the route's source address → 192.168.205.12:4789"]);
+    expect(encap.decision[0]).toEqual(['encapsulation', `VXLAN VNI 4096, VTEP the route's source address → ${remote}:4789`]);
     expect(row(encap, 'outer dport')).toEqual({ field: 'outer dport', before: '—', after: '4789', changed: true });
     expect(row(encap, 'outer vxlan vni')).toMatchObject({ after: '4096', changed: true });
     // The packet that was is the inner one now: unchanged.
-    expect(row(encap, 'inner ip dst')).toEqual({ field: 'inner ip dst', before: '10.0.0.8', after: '10.0.0.8', changed: false });
+    expect(row(encap, 'inner ip dst')).toEqual({ field: 'inner ip dst', before: backend, after: backend, changed: false });
     const decap = hopPanel(...at((h) => h.kind === 'vxlan' && h.op === 'decap'));
+    // The laptop entered at swarm-worker1 (192.168.205.11): its VTEP sent the frame.
     expect(decap.decision).toEqual([['decapsulation', 'VXLAN VNI 4096 from VTEP 192.168.205.11']]);
-    expect(row(decap, 'ip dst')).toMatchObject({ before: '10.0.0.8', after: '10.0.0.8', changed: false });
-    expect(row(decap, 'outer ip dst')).toMatchObject({ before: '192.168.205.12', after: '—', changed: true });
+    expect(row(decap, 'ip dst')).toMatchObject({ before: backend, after: backend, changed: false });
+    expect(row(decap, 'outer ip dst')).toMatchObject({ before: remote, after: '—', changed: true });
   });
 
   it('says why a packet was dropped', () => {
