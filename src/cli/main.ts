@@ -68,9 +68,11 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
     .argument('<file>', 'scenario file (YAML)')
     .option('--from <hosts>', 'client hosts, comma-separated (default: hosts without Docker, plus each node itself)')
     .option('--count <n>', 'probes per flow; more show the balancing (default 3)')
+    .option('--size <bytes>', 'TCP: bytes each probe sends after the handshake (its first data segment is the probe); UDP: the datagram size')
     .option('--jobs <n>', 'worker threads (default: one per core)')
     .option('--json', 'print the matrix as JSON')
-    .action((file: string, opts: { from?: string; count?: string; jobs?: string; json?: boolean }) => {
+    .option('--html <file>', 'also write the view page with the matrix drawn (cells open their probe on the topology)')
+    .action((file: string, opts: { from?: string; count?: string; size?: string; jobs?: string; json?: boolean; html?: string }) => {
       code = commands().then((m) => m.cmdReachFile(file, opts));
     });
   program
@@ -81,9 +83,10 @@ export async function main(argv: string[], io?: Io, shellIo?: ShellIo): Promise<
     .option('--what-if <step>', 'instead of B: A with this step appended (YAML, e.g. "{ run: \'iptables -I INPUT -p udp --dport 4789 -j DROP\', on: w1 }")')
     .option('--from <hosts>', 'client hosts, comma-separated')
     .option('--count <n>', 'probes per flow (default 3)')
+    .option('--size <bytes>', 'TCP: bytes each probe sends after the handshake; UDP: the datagram size')
     .option('--jobs <n>', 'worker threads (default: one per core)')
     .option('--json', 'print the changes as JSON')
-    .action((a: string, b: string | undefined, opts: { whatIf?: string; from?: string; count?: string; jobs?: string; json?: boolean }) => {
+    .action((a: string, b: string | undefined, opts: { whatIf?: string; from?: string; count?: string; size?: string; jobs?: string; json?: boolean }) => {
       code = commands().then((m) => m.cmdDiffFiles(a, b, opts));
     });
   program

@@ -11,11 +11,12 @@ export interface ReachTask {
   readonly text: string;
   readonly flows: Flow[];
   readonly count: number;
+  readonly size: number;
 }
 
 export function probeChunk(t: ReachTask): FlowResult[] {
   const res = runScenario(loadScenario(t.file, t.text));
-  return probeFlows(res.world, t.flows, t.count);
+  return probeFlows(res.world, t.flows, t.count, t.size);
 }
 
 export default probeChunk;

@@ -7,8 +7,12 @@ import type { World } from '../kernel/world.js';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario } from '../scenario/run.js';
 import { buildTopology, toDot } from '../topology/graph.js';
-import { renderHtml, placeOf } from '../view/html.js';
-import type { ViewTrace } from '../view/html.js';
+import { placeOf, renderHtml } from '../view/html.js';
+import type { ViewReach, ViewTrace } from '../view/html.js';
+import { swarmOf } from '../agent/swarm-world.js';
+import type { RunRecord } from '../scenario/run.js';
+import { shortImage } from '../view/timeline.js';
+import type { NodeSummary } from '../view/timeline.js';
 import { layoutTopology } from '../view/layout.js';
 import { renderSvg } from '../view/svg.js';
 
@@ -21,16 +25,39 @@ export interface ViewOptions {
   readonly trace?: string;
 }
 
-/** The page for a replayed world and the traces to show on it. */
-export async function pageOf(name: string, transcript: string, world: World, traces: ViewTrace[]): Promise<string> {
-  return renderHtml({ name, transcript, traces, layout: await layoutTopology(buildTopology(world)) });
+/** The nodes of the world's swarm and the tasks running on each, for the page. */
+export function nodesOf(world: World): NodeSummary[] {
+  const cluster = swarmOf(world).cluster;
+  if (cluster === null) return [];
+  return [...cluster.nodes.values()].map((n) => {
+    const tasks: string[] = [];
+    for (const t of cluster.tasks.values()) {
+      if (t.nodeId !== n.id || t.state !== 'running') continue;
+      const svc = cluster.services.get(t.serviceId)?.spec.name ?? t.spec.name;
+      tasks.push(`${svc}.${t.slot > 0 ? t.slot : n.hostname} (${shortImage(t.spec.image)})`);
+    }
+    return { hostname: n.hostname, role: n.role, status: n.status, availability: n.availability, tasks: tasks.sort() };
+  });
+}
+
+/** The page for a replayed world, the traces to show on it, and what the replay recorded. */
+export async function pageOf(name: string, transcript: string, world: World, traces: ViewTrace[], record: RunRecord | null = null, reach: ViewReach[] = []): Promise<string> {
+  return renderHtml({
+    name,
+    transcript,
+    traces,
+    layout: await layoutTopology(buildTopology(world)),
+    reach: [...(record?.reach ?? []).map((r) => ({ title: `${r.title} (line ${r.line})`, results: r.results })), ...reach],
+    timeline: record?.timeline ?? null,
+    nodes: nodesOf(world),
+  });
 }
 
 export async function cmdView(file: string, text: string, o: ViewOptions, out: (s: string) => void): Promise<number> {
   if ([o.svg, o.dot, o.json].filter((x) => x === true).length > 1) throw new InputError('--svg, --dot and --json are one output each: give one');
   const sc = loadScenario(file, text);
   let transcript = '';
-  const res = runScenario(sc, { print: (t) => (transcript += t) });
+  const res = runScenario(sc, { print: (t) => (transcript += t), record: true });
   const traces = res.steps.filter((s) => s.kind === 'trace' && s.trace !== undefined).map((s) => s.trace as ViewTrace);
   const g = buildTopology(res.world);
   const n = o.trace === undefined ? 1 : Number(o.trace);
@@ -44,7 +71,7 @@ export async function cmdView(file: string, text: string, o: ViewOptions, out: (
   if (o.json) body = JSON.stringify(g.export(), null, 2) + '\n';
   else if (o.dot) body = toDot(g, new Set([...lit('request'), ...lit('reply')]));
   else if (o.svg) body = renderSvg(await layoutTopology(g), { request: lit('request'), reply: lit('reply'), drop: last === undefined ? null : placeOf(keys, last) }, true);
-  else body = renderHtml({ name: sc.name, transcript, traces, layout: await layoutTopology(g) });
+  else body = await pageOf(sc.name, transcript, res.world, traces, res.record);
   const target = o.output ?? (o.svg || o.dot || o.json ? null : 'report.html');
   if (target === null || target === '-') out(body);
   else {

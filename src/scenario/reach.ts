@@ -12,8 +12,8 @@ import { dockerOf } from '../docker/engine.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
 import type { Hop, Trace } from '../trace/recorder.js';
-import type { Flow, FlowResult, Probe, ReachProto } from '../trace/reach.js';
-import { hopText } from '../trace/render.js';
+import type { Flow, FlowResult, Probe, ProbePath, ReachProto } from '../trace/reach.js';
+import { summarize } from '../trace/render.js';
 import { sendProbe } from './probe.js';
 
 export interface ReachOptions {
@@ -136,8 +136,9 @@ function whoAt(world: World, host: string, label: string): { who: string; servic
   return { who: label === 'root' ? host : `${host}/${label}`, service: null };
 }
 
-/** What one probe's trace says. */
-export function outcomeOf(world: World, trace: Trace): Probe {
+/** What one probe's trace says. A data probe (`size`) is answered once its segment reached the
+ *  server's socket: the ACK for it is delayed (tcp_delack_timer) and is not the traced reply. */
+export function outcomeOf(world: World, trace: Trace, data = false): Probe {
   const req = trace.outcome('request');
   const died = (leg: 'request' | 'reply', hops: readonly Hop[], reason: string): Probe => {
     const last = hops[hops.length - 1];
@@ -147,8 +148,8 @@ export function outcomeOf(world: World, trace: Trace): Probe {
   const hops = req.path();
   if (req.verdict !== 'delivered') return died('request', hops, req.reason);
   const rep = trace.outcome('reply');
-  if (rep === undefined) return died('reply', hops, 'no answer');
-  if (rep.verdict !== 'delivered') return died('reply', rep.path(), rep.reason);
+  if (rep === undefined && !data) return died('reply', hops, 'no answer');
+  if (rep !== undefined && rep.verdict !== 'delivered') return died('reply', rep.path(), rep.reason);
   // The packet as the socket got it (after any REDIRECT in the task's namespace): the address
   // the server saw it from, and the socket's own.
   const last = hops[hops.length - 1]!;
@@ -165,17 +166,19 @@ function namespaceFor(world: World, f: Flow): Netns {
   return c?.sandbox ?? host.root;
 }
 
-/** Probes the flows in order, `count` times each, in `world` as it stands. */
-export function probeFlows(world: World, flows: readonly Flow[], count: number): FlowResult[] {
+/** Probes the flows in order, `count` times each, in `world` as it stands. `size` as a trace's
+ *  (scenario/probe.ts): 0 a bare connect or datagram; for TCP, bytes sent after the handshake,
+ *  whose first full segment is the probe (how an MTU black hole shows). */
+export function probeFlows(world: World, flows: readonly Flow[], count: number, size = 0): FlowResult[] {
   return flows.map((f) => {
     const ns = namespaceFor(world, f);
     const dst = f.to.split('.').reduce((a, b) => a * 256 + Number(b), 0);
     const probes: Probe[] = [];
-    const paths: string[][] = [];
+    const paths: ProbePath[] = [];
     for (let i = 0; i < count; i++) {
-      const trace = sendProbe(world, ns, dst, f.port, f.proto);
-      paths.push([...(trace.outcome('request')?.path() ?? []), ...(trace.outcome('reply')?.path() ?? [])].map(hopText));
-      probes.push(outcomeOf(world, trace));
+      const trace = sendProbe(world, ns, dst, f.port, f.proto, undefined, size);
+      paths.push({ request: summarize(trace.outcome('request')), reply: summarize(trace.outcome('reply')) });
+      probes.push(outcomeOf(world, trace, size > 0 && f.proto === 'tcp'));
     }
     return { ...f, probes, paths };
   });

@@ -16,6 +16,8 @@ import type { CaptureStep, FaultStep, ReachStep, RunStep, Scenario, ServeStep, S
 import { TrafficLoop } from './traffic.js';
 import { checkReach, probeFlows, reachFlows } from './reach.js';
 import { renderReach } from '../trace/reach.js';
+import type { FlowResult } from '../trace/reach.js';
+import { ClusterTimeline } from './timeline.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
@@ -57,6 +59,14 @@ export interface RunResult {
   readonly vars: Map<string, string>;
   /** The packet captures of `--pcap` and the capture steps, stopped: the caller writes them. */
   readonly captures: CaptureFile[];
+  /** What RunOptions.record asked to keep, null otherwise. */
+  readonly record: RunRecord | null;
+}
+
+/** What a replay keeps for `swarmsim view`: the cluster over time and every reach step's matrix. */
+export interface RunRecord {
+  readonly timeline: ClusterTimeline;
+  readonly reach: Array<{ readonly line: number; readonly title: string; readonly results: FlowResult[] }>;
 }
 
 export interface RunOptions {
@@ -66,6 +76,8 @@ export interface RunOptions {
   readonly pcap?: string;
   /** With `pcap`: only what this pcap-filter expression matches. */
   readonly pcapFilter?: string;
+  /** Keep the cluster's timeline and the reach matrices (RunResult.record). */
+  readonly record?: boolean;
   /** Check packet conservation even if the scenario does not ask (silently: the transcript is
    *  unchanged; a breach is a failure). The tests run every shipped scenario this way. */
   readonly conservation?: boolean;
@@ -111,6 +123,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
   const captures: CaptureFile[] = opts.pcap === undefined ? [] : [captureWorld(world, opts.pcap, opts.pcapFilter)];
+  const record: RunRecord | null = opts.record === true ? { timeline: new ClusterTimeline(world), reach: [] } : null;
   const ledger = sc.conservation !== null || opts.conservation === true ? attachLedger(world) : null;
   for (const step of sc.steps) {
     world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
@@ -120,12 +133,13 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
         : step.kind === 'trace' ? traceStep(world, step, vars, print)
         : step.kind === 'serve' ? serveStep(world, step, print)
         : step.kind === 'fault' ? faultStep(world, step, print)
-        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print)
+        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print, record)
         : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
-        : step.kind === 'reach' ? reachStep(world, step, print)
+        : step.kind === 'reach' ? reachStep(world, step, print, record)
         : step.kind === 'capture' ? captureStep(world, step, vars, captures, print)
         : sleepStep(world, step.nanos, step.text, step.line, print);
       results.push(r);
+      record?.timeline.attach();
     } catch (e) {
       // A command not modelled can surface later than its step started: a pipeline's later
       // stage, `ip netns exec … CMD`, a traffic loop's next run during this step.
@@ -138,7 +152,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   for (const c of captures) c.stop();
   // Asked for by the scenario, the check is a step of its own; forced by a test, it shows only when it fails.
   if (ledger !== null && (sc.conservation !== null || !ledger.holds())) results.push(conservationResult(sc, ledger, print));
-  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars, captures };
+  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars, captures, record };
 }
 
 function captureStep(world: World, step: CaptureStep, vars: Map<string, string>, captures: CaptureFile[], print: (t: string) => void): StepResult {
@@ -165,7 +179,7 @@ function sleepStep(world: World, nanos: number, text: string, line: number, prin
   return { line, kind: 'sleep', host: null, command: `sleep ${text}`, output: '', exit: null, failures: [] };
 }
 
-function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<string, TrafficLoop>, step: TrafficStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<string, TrafficLoop>, step: TrafficStep, vars: Map<string, string>, print: (t: string) => void, record: RunRecord | null): StepResult {
   const host = world.hosts.get(step.on)!;
   const session = sessions.get(step.on)!;
   const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
@@ -173,7 +187,7 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
   const title = `traffic ${step.name}: while true; do ${command}; sleep ${step.every / SEC}; done &`;
   print(`${session.prompt}${title.slice(title.indexOf(':') + 2)}\n`);
   try {
-    loops.set(step.name, new TrafficLoop(world, session, env, command, step.every));
+    loops.set(step.name, new TrafficLoop(world, session, env, command, step.every, record?.timeline.trafficLoop(step.name, command) ?? null));
   } catch (e) {
     if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
     throw e;
@@ -181,11 +195,12 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
   return { line: step.line, kind: 'traffic', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
-function reachStep(world: World, step: ReachStep, print: (t: string) => void): StepResult {
+function reachStep(world: World, step: ReachStep, print: (t: string) => void, record: RunRecord | null): StepResult {
   // Probes the world as it stands (they leave their conntrack entries, as traces do).
   const results = probeFlows(world, reachFlows(world, { from: step.from, count: step.count }), step.count);
   const title = `reach${step.from === null ? '' : ` from ${step.from.join(', ')}`}`;
   const text = renderReach(results, step.count);
+  record?.reach.push({ line: step.line, title, results });
   print(`# ${title}\n${text}`);
   return { line: step.line, kind: 'reach', host: null, command: title, output: text, exit: null, failures: checkReach(world, results, step.expect) };
 }

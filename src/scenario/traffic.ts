@@ -27,6 +27,8 @@ export class TrafficLoop {
     private readonly env: Env,
     readonly command: string,
     private readonly every: Nanos,
+    /** Told of each run's start time and whether it succeeded (the view's per-second counts). */
+    private readonly onResult: ((t0: Nanos, ok: boolean) => void) | null = null,
   ) {
     this.start = world.eq.now;
     this.runOnce();
@@ -45,6 +47,7 @@ export class TrafficLoop {
       this.requests++;
       const key = code === 0 ? out.trim() : `(failed, exit ${code})${out.trim() === '' ? '' : ` ${out.trim()}`}`;
       if (code !== 0) this.failed++;
+      this.onResult?.(t0, code === 0);
       const a = this.answers.get(key);
       if (a === undefined) this.answers.set(key, { count: 1, first: t0, last: t0 });
       else {

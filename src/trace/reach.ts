@@ -2,6 +2,9 @@
 // the packets died) and as programs read it (JSON), and the differences between two matrices.
 // The data (Flow, Probe, FlowResult) is defined here, with its renderings; scenario/reach.ts
 // produces it.
+import { hopKey, hopDifference } from './hop-key.js';
+import type { Hop } from './recorder.js';
+import { hopText } from './render.js';
 
 export type ReachProto = 'tcp' | 'udp';
 
@@ -21,10 +24,28 @@ export type Probe =
   | { readonly outcome: 'answered'; readonly who: string; readonly service: string | null; readonly addr: string; readonly seenFrom: string }
   | { readonly outcome: 'dropped'; readonly leg: 'request' | 'reply'; readonly host: string; readonly ns: string; readonly dev: string; readonly hop: string; readonly reason: string };
 
+/** One direction of a probe's trace: its typed hops and how it ended. */
+export interface ProbeLeg {
+  readonly verdict: string;
+  readonly reason: string;
+  readonly hops: readonly Hop[];
+}
+
+/** A probe's trace: what `diff` compares and the view draws. */
+export interface ProbePath {
+  readonly request: ProbeLeg | null;
+  readonly reply: ProbeLeg | null;
+}
+
 export interface FlowResult extends Flow {
   readonly probes: Probe[];
-  /** Each probe's hops, request then reply (what `diff` compares). */
-  readonly paths: string[][];
+  /** Each probe's trace, in the order of `probes`. */
+  readonly paths: ProbePath[];
+}
+
+/** A probe's hops, request then reply. */
+export function pathHops(p: ProbePath | undefined): readonly Hop[] {
+  return p === undefined ? [] : [...(p.request?.hops ?? []), ...(p.reply?.hops ?? [])];
 }
 
 
@@ -84,19 +105,14 @@ export interface FlowChange {
   readonly key: string;
   readonly a: FlowResult | null;
   readonly b: FlowResult | null;
-  /** The first hop where the two first probes' paths part, as `[a's hop, b's hop]`. */
+  /** The first hop where the two first differing probes' paths part, as `[a's hop, b's hop]` in words. */
   readonly hop: [string, string] | null;
+  /** What the two hops differ in (the place, the kind, the kind's decision). */
+  readonly differs: string | null;
 }
 
-/** Two hops are the same step if they differ only in what each run draws at random: sequence
- *  numbers, ICMP ids and ephemeral ports (32768-60999, Linux's ip_local_port_range). */
-function sameHop(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  const norm = (h: string): string => h.replace(/\b(seq|ack|id) \d+/g, '$1 N').replace(/(\d+\.\d+\.\d+\.\d+)([.:])(\d{5})\b/g, (m, ip: string, sep: string, port: string) => (Number(port) >= 32768 && Number(port) <= 60999 ? `${ip}${sep}*` : m));
-  return norm(a) === norm(b);
-}
-
-/** The flows whose outcome differs between two matrices (or that exist in one only). */
+/** The flows whose outcome differs between two matrices (or that exist in one only). Paths are
+ *  compared hop by hop on the typed events (trace/hop-key.ts), not on their words. */
 export function diffReach(a: readonly FlowResult[], b: readonly FlowResult[]): FlowChange[] {
   const byKey = (rs: readonly FlowResult[]): Map<string, FlowResult> => new Map(rs.map((r) => [flowKey(r), r]));
   const ma = byKey(a);
@@ -110,19 +126,23 @@ export function diffReach(a: readonly FlowResult[], b: readonly FlowResult[]): F
     const rb = mb.get(key) ?? null;
     if (ra !== null && rb !== null && sig(ra) === sig(rb)) continue;
     let hop: [string, string] | null = null;
+    let differs: string | null = null;
     if (ra !== null && rb !== null) {
       // The first probe whose outcome differs, then the first hop where its two paths part.
       let k = ra.probes.findIndex((p, i) => rb.probes[i] === undefined || probeText(p) !== probeText(rb.probes[i]!));
       if (k < 0) k = 0;
-      const pa = ra.paths[k] ?? [];
-      const pb = rb.paths[k] ?? [];
+      const pa = pathHops(ra.paths[k]);
+      const pb = pathHops(rb.paths[k]);
       for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-        if (sameHop(pa[i], pb[i])) continue;
-        hop = [pa[i] ?? '(no more hops)', pb[i] ?? '(no more hops)'];
+        const ha = pa[i];
+        const hb = pb[i];
+        if (ha !== undefined && hb !== undefined && hopKey(ha) === hopKey(hb)) continue;
+        hop = [ha === undefined ? '(no more hops)' : hopText(ha), hb === undefined ? '(no more hops)' : hopText(hb)];
+        differs = ha === undefined || hb === undefined ? 'one path ends here' : hopDifference(ha, hb);
         break;
       }
     }
-    out.push({ key, a: ra, b: rb, hop });
+    out.push({ key, a: ra, b: rb, hop, differs });
   }
   return out;
 }
@@ -138,6 +158,7 @@ export function renderDiff(changes: readonly FlowChange[], nameA: string, nameB:
       lines.push(`  first different hop:`);
       lines.push(`    ${nameA}: ${c.hop[0]}`);
       lines.push(`    ${nameB}: ${c.hop[1]}`);
+      if (c.differs !== null) lines.push(`    they differ in ${c.differs}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -1,6 +1,6 @@
 // `swarmsim reach` and `swarmsim diff` on the user problems of shared/reference/user-problems.md,
 // and the `reach:` step: who answered each probe (and the source the server saw), or where it died.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,40 @@ describe('swarmsim reach', () => {
     expect(r.stdout).toContain(`laptop -> 10.0.5.10:8080/tcp\n  ${a}: reply dropped at m1/ingress_sbox eth0: 10.0.0.50 did not answer 3 ARP requests (no ARP answer) ×2\n  ${b}: web.1@m1 10.0.0.5:80 (saw 10.0.0.2) ×1, web.2@w1 10.0.0.6:80 (saw 10.0.0.2) ×1\n`);
   });
 
+  it('diff --what-if mode=host: the task sees the client address, and a node without a task has no listener (user problem 2)', () => {
+    const steps = '  - run: docker service create --name web -p 8080:80 --replicas 1 --constraint node.hostname==w1 -d nginx\n    on: m1\n  - sleep: 5s\n';
+    const a = file('mesh.yaml', swarm(MESH, '192.168.205.50', steps));
+    const r = swarmsim('diff', a, '--what-if', "{ run: 'docker service update -q --publish-rm 8080 --publish-add mode=host,published=8080,target=80 web; sleep 5', on: m1 }", '--from', 'laptop', '--count', '1');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`diff: 3 of 3 flows changed (${a} → ${a} + what-if)\n`);
+    // Through the mesh the task saw the ingress sandbox's address; published in host mode, the laptop's own.
+    // (No network but the ingress: with host-mode ports only, the task is on the default bridge.)
+    expect(r.stdout).toContain(`laptop -> 192.168.205.11:8080/tcp\n  ${a}: web.1@w1 10.0.0.6:80 (saw 10.0.0.3)\n  ${a} + what-if: web.1@w1 172.17.0.2:80 (saw 192.168.205.50)\n`);
+    // The first hop that differs is the ingress DNAT rule that no longer matches, on the entry node.
+    expect(r.stdout).toContain(`  first different hop:\n    ${a}: w1 / root / eth0  nf: nat DOCKER-INGRESS #1 DNAT to:172.18.0.2:8080\n    ${a} + what-if: w1 / root / eth0  nf: nat DOCKER-INGRESS #1 RETURN\n    they differ in the nf decision\n`);
+    // A node without the task has no listener on 8080 any more (the flow was probed on both sides).
+    expect(r.stdout).toContain(`laptop -> 192.168.205.10:8080/tcp\n  ${a}: web.1@w1 10.0.0.6:80 (saw 10.0.0.2)\n  ${a} + what-if: dropped at m1/root eth0: nothing listens on TCP 192.168.205.10:8080 (no listener)\n`);
+  });
+
+  it('diff --size: an underlay MTU smaller than the overlay needs loses full segments; driver.mtu fixes it (user problem 4)', () => {
+    const text = (opts: string) =>
+      'name: mtu\nseed: 21\nhosts:\n  - { name: m1, ip: 192.168.205.10/24 }\n  - { name: w1, ip: 192.168.205.11/24 }\nlan:\n  pairs:\n    - { between: [m1, w1], mtu: 1400 }\n' +
+      'images:\n  - { name: demo/page, port: 80, reply: "page" }\nsteps:\n  - run: docker swarm init --advertise-addr=192.168.205.10\n    on: m1\n  - run: docker swarm join-token worker -q\n    on: m1\n    save: TOKEN\n' +
+      `  - run: docker swarm join --token \${TOKEN} 192.168.205.10:2377\n    on: w1\n  - run: docker network create -d overlay ${opts}net\n    on: m1\n` +
+      '  - run: docker service create --name page --network net --constraint node.hostname==w1 -d demo/page\n    on: m1\n  - run: docker service create --name client --network net --constraint node.hostname==m1 -d centos sleep infinity\n    on: m1\n  - sleep: 5s\n';
+    const a = file('underlay-1400.yaml', text(''));
+    const b = file('driver-mtu.yaml', text('--opt com.docker.network.driver.mtu=1400 '));
+    // A bare connect passes either way: the handshake's segments are small (the user's "ping works").
+    expect(swarmsim('diff', a, b, '--count', '1')).toMatchObject({ code: 0, stdout: `diff: the 2 flows have the same outcome in ${a} and ${b}\n` });
+    const r = swarmsim('diff', a, b, '--count', '1', '--size', '3000');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`diff: 2 of 2 flows changed (${a} → ${b})\n`);
+    expect(r.stdout).toContain(
+      `client.1@m1 -> page 10.0.1.2:80/tcp\n  ${a}: dropped at m1/root eth0: inner 1450 + 50 = outer 1500 > mtu 1400 underlay m1 → w1 (frame larger than the underlay path MTU)\n  ${b}: page.1@w1 10.0.1.3:80 (saw 10.0.1.7)\n` +
+        `  first different hop:\n    ${a}: m1 / root / eth0  drop: inner 1450 + 50 = outer 1500 > mtu 1400 underlay m1 → w1\n    ${b}: m1 / root / eth0  lan: LAN m1:eth0 → w1:eth0\n    they differ in what happened there (drop → lan)\n`,
+    );
+  });
+
   it('gives the same matrix for any number of worker threads (chunks replay the scenario afresh)', () => {
     const services = [1, 2, 3, 4, 5, 6].map((i) => `  - run: docker service create --name s${i} -p 80${i}0:80 -d nginx\n    on: m1\n`).join('');
     const f = file('many.yaml', swarm(MESH, '192.168.205.50', services + '  - sleep: 5s\n'));
@@ -68,6 +102,17 @@ describe('swarmsim reach', () => {
     // 18 from the laptop, 36 from the nodes themselves: more than one chunk of 48.
     expect(one.stdout).toContain('reach: 54 flows, 1 probe each: 54 answered');
     expect(two.stdout).toBe(one.stdout);
+  });
+
+  it('--html writes the view page with the matrix it computed', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'swarmsim-reach-')), 'reach.html');
+    const r = swarmsim('reach', 'scenarios/swarm-routing-mesh.yaml', '--count', '1', '--html', out);
+    expect(r.code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<caption>swarmsim reach: ✓ every probe answered (green)');
+    // A cell per flow, every one answered and a button opening its probe.
+    expect((html.match(/<td class="ok" title=/g) ?? []).length).toBe(13);
+    expect(html).toMatch(/<button type="button" data-trace="1" aria-label="laptop to 192\.168\.205\.10:8000\/tcp: whoami\.1@swarm-manager/);
   });
 
   it('refuses what it cannot probe, naming the flag', () => {

@@ -47,6 +47,25 @@ describe('the topology graph', () => {
   });
 });
 
+describe('the layout of many hosts', () => {
+  it('lays out each host alone on a grid, hosts of one shape once, with every place drawn', async () => {
+    const hosts = Array.from({ length: 20 }, (_, i) => `  - { name: h${i + 1}, ip: 10.1.0.${i + 10}/24, docker: false }\n`).join('');
+    const steps = Array.from({ length: 20 }, (_, i) => `  - run: ip netns add app && ip link add veth0 type veth peer name veth1 netns app\n    on: h${i + 1}\n`).join('');
+    const world = runText(`name: many\nhosts:\n${hosts}steps:\n${steps}`).res.world;
+    const g = buildTopology(world);
+    const l = await layoutTopology(g);
+    const at = new Map(l.boxes.map((b) => [b.key, b]));
+    g.forEachNode((k) => expect(at.has(k)).toBe(true));
+    // The same shape: the same picture inside each host, wherever the host is on the grid.
+    const rel = (h: string, k: string) => ({ x: at.get(k)!.x - at.get(h)!.x, y: at.get(k)!.y - at.get(h)!.y });
+    expect(rel('h7', 'h7/app/veth1')).toEqual(rel('h1', 'h1/app/veth1'));
+    // Five columns of four rows, not one column of twenty.
+    expect(new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((h) => at.get(h)!.y)).size).toBe(2);
+    expect(l.width).toBeLessThan(l.height * 3);
+    expect(renderSvg(await layoutTopology(buildTopology(world)))).toBe(renderSvg(l));
+  });
+});
+
 describe('swarmsim view', () => {
   const cli = (...args: string[]): string => execFileSync('node', ['dist/cli/bin.js', ...args], { encoding: 'utf8' });
 
