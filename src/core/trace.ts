@@ -75,6 +75,8 @@ export type HopFields =
   | { kind: 'arp'; op: 'is-at'; ip: string; mac: string }
   | { kind: 'arp'; op: 'who-has'; target: string; sender: string; pending: boolean }
   | { kind: 'veth'; peer: string; peerNetns: string }
+  | { kind: 'fragment'; mtu: number; pieces: number }
+  | { kind: 'defrag'; offset: number; len: number; more: boolean }
   | { kind: 'bridge'; action: 'local' }
   | { kind: 'bridge'; action: 'forward'; port: string; fdb: string }
   | { kind: 'bridge'; action: 'flood'; ports: string[]; mac: string; group: boolean }

@@ -9,6 +9,7 @@ import { RouteTable, TABLE_LOCAL, TABLE_MAIN } from './route/table.js';
 import { Snmp } from './snmp.js';
 import { SocketTable } from './socket.js';
 import type { NetfilterHooks } from './netfilter/hooks.js';
+import type { Packet } from '../wire/packet.js';
 import type { Xfrm } from './xfrm.js';
 
 /** The sysctls a fresh namespace starts with (Linux defaults; Docker changes some). */
@@ -49,6 +50,15 @@ export class Netns {
   readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
   /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
   readonly pmtu = new Map<Ip4, { mtu: number; expires: number }>();
+  /** Datagrams being reassembled, by source, destination, id and protocol (kernel/frag.ts). */
+  readonly ipfrags = new Map<string, { pieces: Packet[]; total: number; timer: number }>();
+  private ipId = 0;
+
+  /** The IP id the next fragmented datagram of this namespace takes (ip_select_ident). */
+  nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId === 0 ? (this.ipId = 1) : this.ipId;
+  }
   /** iptables/conntrack/IPVS state; null while the namespace has none (the fast path). */
   netfilter: NetfilterHooks | null = null;
   /** XFRM states and policies (kernel/xfrm.ts); null while there are none (the fast path). */
