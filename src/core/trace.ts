@@ -32,7 +32,7 @@ export type Verdict = 'delivered' | 'dropped';
 export interface Headers {
   eth: { src: string; dst: string; type: number };
   arp?: { op: number; sha: string; spa: string; tha: string; tpa: string };
-  ip?: { src: string; dst: string; proto: number; ttl: number; len: number; id: number; tos: number; df: boolean };
+  ip?: { src: string; dst: string; proto: number; ttl: number; len: number; id: number; tos: number; df: boolean; frag?: { off: number; mf: boolean } };
   tcp?: { sport: number; dport: number; flags: number; seq: number; ack: number; window: number };
   udp?: { sport: number; dport: number };
   icmp?: { type: number; code: number; id: number; seq: number };

@@ -51,6 +51,9 @@ function piece(head: Packet, whole: Packet, off: number, len: number, mf: boolea
     f.icmpId = whole.icmpId;
     f.icmpSeq = whole.icmpSeq;
     f.tcpFlags = whole.tcpFlags;
+    f.tcpSeq = whole.tcpSeq;
+    f.tcpAck = whole.tcpAck;
+    f.payloadLen = whole.payloadLen; // what the transport header says (a trace words it)
   }
   f.fragOf = whole;
   f.ipFragOff = off;
@@ -58,7 +61,8 @@ function piece(head: Packet, whole: Packet, off: number, len: number, mf: boolea
   f.ipMf = mf;
   f.mark = head.mark;
   f.ct = head.ct;
-  f.trace = head.trace;
+  // A trace follows the first piece (the one with the transport header) to its reassembly.
+  f.trace = off === 0 ? head.trace : null;
   f.tstamp = head.tstamp;
   f.depth = head.depth;
   return f;
@@ -152,7 +156,7 @@ export function ipDefrag(ns: Netns, dev: NetDevice | null, pkt: Packet): Packet 
   whole.ipDf = false;
   whole.mark = pkt.mark;
   whole.ct = pkt.ct;
-  whole.trace = pkt.trace;
+  whole.trace = first.trace ?? pkt.trace;
   whole.depth = pkt.depth;
   let latest = 0;
   let biggest = 0;

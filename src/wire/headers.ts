@@ -12,6 +12,7 @@ export function headersOf(pkt: Packet, ct: string | null): Headers {
     h.arp = { op: pkt.arpOp, sha: formatMac(pkt.arpSha), spa: formatIp4(pkt.arpSpa), tha: formatMac(pkt.arpTha), tpa: formatIp4(pkt.arpTpa) };
   } else if (pkt.ethType === ETH_P_IP) {
     h.ip = { src: formatIp4(pkt.ipSrc), dst: formatIp4(pkt.ipDst), proto: pkt.ipProto, ttl: pkt.ipTtl, len: pkt.ipTotalLength(), id: pkt.ipId, tos: pkt.ipTos, df: pkt.ipDf };
+    if (pkt.fragOf !== null) h.ip.frag = { off: pkt.ipFragOff, mf: pkt.ipMf };
     switch (pkt.ipProto) {
       case IPPROTO_TCP:
         h.tcp = { sport: pkt.sport, dport: pkt.dport, flags: pkt.tcpFlags, seq: pkt.tcpSeq >>> 0, ack: pkt.tcpAck >>> 0, window: pkt.tcpWindow };
@@ -56,6 +57,13 @@ export function packetOf(h: Headers): Packet {
     p.ipId = h.ip.id;
     p.ipTos = h.ip.tos;
     p.ipDf = h.ip.df;
+    if (h.ip.frag !== undefined) {
+      // A piece: only its place and size in the datagram are known here.
+      p.fragOf = new Packet();
+      p.ipFragOff = h.ip.frag.off;
+      p.ipMf = h.ip.frag.mf;
+      p.fragLen = h.ip.len - 20;
+    }
   }
   const l4 = h.tcp ?? h.udp;
   if (l4 !== undefined) {

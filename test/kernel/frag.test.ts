@@ -102,3 +102,15 @@ describe('fragmentation', () => {
     expect(b.snmp.Icmp.OutTimeExcds).toBe(1);
   });
 });
+
+describe('a traced fragment', () => {
+  it('the trace follows the first piece, words it as tcpdump does, and shows the cut and the reassembly', async () => {
+    const { swarmsim } = await import('../helpers.js');
+    const r = swarmsim('trace', 'test/kernel/frag-router.yaml', '--on', 'a', '--to', '10.2.0.2:53', '--proto', 'udp', '--size', '3028');
+    expect(r.stdout).toMatch(/a \/ r \/ r0 +rcv: ip_rcv 10\.1\.0\.2\.\d+ > 10\.2\.0\.2\.53: UDP len 3000 ttl 64 \(frag \d+:1480@0\+\)/);
+    expect(r.stdout).toContain('a / r / r1  fragment: fragment for mtu 1400: 2 pieces');
+    expect(r.stdout).toMatch(/a \/ b \/ b0 +rcv: ip_rcv 10\.1\.0\.2\.\d+ > 10\.2\.0\.2\.53: UDP len 3000 ttl 63 \(frag \d+:1376@0\+\)/);
+    expect(r.stdout).toContain('a / b / b0  defrag: reassembly queue: fragment offset 0 len 1376 MF');
+    expect(r.stdout).toContain('drop: nothing listens on UDP 10.2.0.2:53');
+  });
+});
