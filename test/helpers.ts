@@ -10,9 +10,9 @@ import { parseCidr } from '../src/core/addr.js';
 import { startCommand } from '../src/shell/exec.js';
 import { SEC } from '../src/sim/clock.js';
 
-export function runText(yaml: string, file = 'test.yaml'): { res: RunResult; transcript: string } {
+export function runText(yaml: string, file = 'test.yaml', opts: { conservation?: boolean } = {}): { res: RunResult; transcript: string } {
   let transcript = '';
-  const res = runScenario(loadScenario(file, yaml), { print: (t) => (transcript += t) });
+  const res = runScenario(loadScenario(file, yaml), { print: (t) => (transcript += t), ...opts });
   return { res, transcript };
 }
 

@@ -3,7 +3,7 @@
 // their progress, shuts them down when asked, and keeps libnetwork's swarm data plane in step
 // with the cluster (networks, peers, load balancers, DNS records) — the gossip it would receive.
 import type { Daemon } from '../docker/daemon.js';
-import { DockerError } from '../docker/daemon.js';
+import { DockerError } from '../docker/errors.js';
 import { parseImageRef } from '../docker/images.js';
 import type { Container } from '../docker/model.js';
 import { SwarmDataplane } from '../docker/swarm-dp.js';

@@ -80,13 +80,23 @@ const CLASS_NAMES = new Set(['alnum', 'alpha', 'blank', 'cntrl', 'digit', 'graph
  * interval, an unmatched `)` in ERE, `\` inside brackets).
  */
 export function compileGrep(pattern: string, opts: GrepOptions = {}): Matcher | PatternError {
-  const flags = { ignoreCase: opts.ignoreCase === true };
+  const t = translateGrep(pattern, opts);
+  if (typeof t !== 'string') return t;
+  const m = compileRegex(t, { ignoreCase: opts.ignoreCase === true }, pattern);
+  return isPatternError(m) ? tooBig(m) : m;
+}
+
+/** What RE2 refuses beyond the POSIX checks (nesting too deep, a repeat too large) is grep's
+ *  "Regular expression too big" in spirit: the pattern cannot be matched. */
+export function tooBig(e: PatternError): PatternError {
+  return { error: /repeat|size|nest/i.test(e.error) ? 'Regular expression too big' : 'Invalid regular expression' };
+}
+
+/** One grep pattern in RE2's syntax (with -F, -x and -w applied), or grep's refusal. */
+export function translateGrep(pattern: string, opts: GrepOptions = {}): string | PatternError {
   const t = opts.fixed ? RE2JS.quote(pattern) : translatePosix(pattern, opts.extended === true);
   if (typeof t !== 'string') return t;
-  const m = compileRegex(opts.wholeLine ? `^(?:${t})$` : opts.wholeWord ? `\\b(?:${t})\\b` : t, flags, pattern);
-  // What RE2 refuses beyond the POSIX checks (nesting too deep, a repeat too large) is grep's
-  // "Regular expression too big" in spirit: the pattern cannot be matched.
-  return isPatternError(m) ? { error: /repeat|size|nest/i.test(m.error) ? 'Regular expression too big' : 'Invalid regular expression' } : m;
+  return opts.wholeLine ? `^(?:${t})$` : opts.wholeWord ? `\\b(?:${t})\\b` : t;
 }
 
 /** POSIX BRE/ERE → RE2 syntax, or grep's error. */

@@ -14,7 +14,8 @@ import {
 import { tcpProxy } from '../apps/proxy.js';
 import type { Veth } from '../kernel/veth.js';
 import type { Daemon } from './daemon.js';
-import { DockerError, gatewayEndpoint } from './daemon.js';
+import { gatewayEndpoint } from './model.js';
+import { DockerError } from './errors.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import { shortId } from './ids.js';
 import type { Container, Endpoint, Network } from './model.js';

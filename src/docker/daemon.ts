@@ -19,26 +19,15 @@ import type { ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
 import { attachGatewayBridge, attachOverlay, detachOverlay, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
-import { globalPoolCandidates } from './ipam.js';
-import { AddressPool, localPoolCandidates, overlaps } from './ipam.js';
-import type { Subnet } from './ipam.js';
-import { Container, Endpoint, Network } from './model.js';
+import { globalPoolCandidates } from '../core/ipam.js';
+import { AddressPool, localPoolCandidates, overlaps } from '../core/ipam.js';
+import type { Subnet } from '../core/ipam.js';
+import { DockerError } from './errors.js';
+import { Container, DOCKER_NETNS_DIR, Endpoint, Network, gatewayEndpoint } from './model.js';
 import type { DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
 import { VolumeStore, mountOf } from './volumes.js';
 import type { ContainerMount, Volume } from './volumes.js';
-
-/** A refusal, printed as the docker CLI prints it, with its exit status. */
-export class DockerError extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-    /** A container that was created before the refusal (a start that failed leaves it). */
-    readonly created: Container | null = null,
-  ) {
-    super(message);
-  }
-}
 
 export interface RunOptions {
   readonly image: string;
@@ -89,8 +78,6 @@ export interface CreateNetworkOptions {
 }
 
 /** The directory where libnetwork binds sandbox namespaces. */
-export const DOCKER_NETNS_DIR = '/var/run/docker/netns';
-
 export class Daemon {
   readonly networks = new Map<string, Network>();
   readonly containers = new Map<string, Container>();
@@ -915,24 +902,4 @@ function hostsAfterLeave(hosts: string, net: Network, leaving: Endpoint): string
  *  timeout it is killed (137). */
 export function stopExitCode(c: Container): number {
   return c.spec.daemon && !c.spec.pid1IgnoresTerm ? 0 : 137;
-}
-
-/**
- * The endpoint that gives a container its default route and published ports: of its endpoints
- * with a gateway, the first in libnetwork's order (sandbox.go endpoint.Less: not on
- * docker_gwbridge, not internal, then by network name) — so joining a network whose name sorts
- * before the current one's moves them (`back-tier` before `bridge`). Swarm tasks keep their
- * first network's (their legs are set up by the agent).
- */
-export function gatewayEndpoint(c: Container): Endpoint | null {
-  if (c.networkMode === 'swarm') return c.endpoints.find((e) => e.network.driver === 'bridge') ?? null;
-  // An internal bridge network still gives its gateway (bridge.go Join sets it for every
-  // bridge network); it only sorts after the others.
-  const key = (e: Endpoint): string => `${e.network.flags.internal ? 1 : 0} ${e.network.name}`;
-  let best: Endpoint | null = null;
-  for (const e of c.endpoints) {
-    if (e.network.driver !== 'bridge' || e.network.name === 'docker_gwbridge') continue;
-    if (best === null || key(e) < key(best)) best = e;
-  }
-  return best;
 }

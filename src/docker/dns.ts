@@ -38,7 +38,7 @@ export function resolveInContainer(d: Daemon, c: Container, query: string): Ip4[
 
 /** A PTR query: `<container name>.<network name>` for an endpoint on the asker's networks
  *  (libnetwork's ResolveIP, e.g. web-test.1.<task id>.ol_net, seed 003:146). */
-export function reverseInContainer(d: Daemon, c: Container, ip: Ip4): string | null {
+export function reverseInContainer(c: Container, ip: Ip4): string | null {
   for (const ep of c.endpoints) {
     const net = ep.network;
     if (net.isDefaultBridge || net.flags.ingress) continue;
@@ -53,7 +53,7 @@ export function reverseInContainer(d: Daemon, c: Container, ip: Ip4): string | n
 export function startEmbeddedDns(d: Daemon, c: Container): void {
   if (started.has(c)) return;
   started.add(c);
-  startResolver(d, c.sandbox, (name) => resolveInContainer(d, c, name), (ip) => reverseInContainer(d, c, ip));
+  startResolver(d, c.sandbox, (name) => resolveInContainer(d, c, name), (ip) => reverseInContainer(c, ip));
 }
 
 /**

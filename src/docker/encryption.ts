@@ -26,7 +26,7 @@
 import type { Ip4 } from '../core/addr.js';
 import { Rng } from '../core/rng.js';
 import type { Host } from '../kernel/host.js';
-import { applyIptables, ruleExists } from '../kernel/netfilter/apply.js';
+import { applyIptables, ruleExists } from '../tools/iptables/apply.js';
 import type { Netns } from '../kernel/netns.js';
 import { XFRM_MODE_TRANSPORT, XFRM_POLICY_OUT, XfrmPolicy, XfrmState, xfrmOf } from '../kernel/xfrm.js';
 import type { XfrmSelector } from '../kernel/xfrm.js';

@@ -1,15 +1,15 @@
 // Docker programs netfilter by running iptables with these arguments (libnetwork's iptables
 // package); the same argument lists are applied here. A failure would be a bug in the model, so
 // it is raised rather than printed.
-import { applyIptables, ruleExists } from '../kernel/netfilter/apply.js';
+import { applyIptables, ruleExists } from '../tools/iptables/apply.js';
 import { nfOf } from '../kernel/netfilter/netfilter.js';
 import type { Netns } from '../kernel/netns.js';
-import { tokenize } from '../shell/tokenize.js';
 
+/** libnetwork builds its iptables argument lists with strings.Fields over a format string
+ *  (iptables.go's ProgramRule and friends): no quoting, words split at white space. */
 function words(line: string): string[] {
-  const w = tokenize(line);
-  if (!Array.isArray(w)) throw new Error(`bad iptables line: ${line}`);
-  return w;
+  const w = line.trim();
+  return w === '' ? [] : w.split(/\s+/);
 }
 
 /** Runs `iptables <line>`. */

@@ -7,7 +7,7 @@ import { formatIp4, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { parseCidr } from '../core/addr.js';
 import { humanSize } from '../core/units.js';
-import { DockerError } from './daemon.js';
+import { DockerError } from './errors.js';
 import type { Daemon } from './daemon.js';
 import { addFiles, contextTarSize, execForm, newImage, parseDockerfile } from './image-store.js';
 import type { LocalImage } from './image-store.js';

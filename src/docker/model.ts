@@ -5,7 +5,7 @@ import type { Netns } from '../kernel/netns.js';
 import type { Veth } from '../kernel/veth.js';
 import type { Nanos } from '../sim/clock.js';
 import type { ImageRef, ImageSpec } from './images.js';
-import type { AddressPool, Subnet } from './ipam.js';
+import type { AddressPool, Subnet } from '../core/ipam.js';
 import { MountedFiles } from './volumes.js';
 import type { ContainerMount } from './volumes.js';
 
@@ -150,4 +150,27 @@ export class Container {
   get shortId(): string {
     return this.id.slice(0, 12);
   }
+}
+
+/** Where Docker bind-mounts its sandboxes' namespaces (libnetwork's osl prefix). */
+export const DOCKER_NETNS_DIR = '/var/run/docker/netns';
+
+/**
+ * The endpoint that gives a container its default route and published ports: of its endpoints
+ * with a gateway, the first in libnetwork's order (sandbox.go endpoint.Less: not on
+ * docker_gwbridge, not internal, then by network name) — so joining a network whose name sorts
+ * before the current one's moves them (`back-tier` before `bridge`). Swarm tasks keep their
+ * first network's (their legs are set up by the agent).
+ */
+export function gatewayEndpoint(c: Container): Endpoint | null {
+  if (c.networkMode === 'swarm') return c.endpoints.find((e) => e.network.driver === 'bridge') ?? null;
+  // An internal bridge network still gives its gateway (bridge.go Join sets it for every
+  // bridge network); it only sorts after the others.
+  const key = (e: Endpoint): string => `${e.network.flags.internal ? 1 : 0} ${e.network.name}`;
+  let best: Endpoint | null = null;
+  for (const e of c.endpoints) {
+    if (e.network.driver !== 'bridge' || e.network.name === 'docker_gwbridge') continue;
+    if (best === null || key(e) < key(best)) best = e;
+  }
+  return best;
 }

@@ -14,7 +14,8 @@ import {
 } from '../kernel/rtnl.js';
 import { Vxlan } from '../kernel/vxlan.js';
 import type { Daemon } from './daemon.js';
-import { DOCKER_NETNS_DIR, DockerError } from './daemon.js';
+import { DOCKER_NETNS_DIR } from './model.js';
+import { DockerError } from './errors.js';
 import { encryptionNetwork, encryptionNetworkRemoved, encryptionPeerAdded, encryptionPeerRemoved } from './encryption.js';
 import type { Container, Endpoint, Network } from './model.js';
 

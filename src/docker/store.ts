@@ -2,7 +2,7 @@
 // service all hosts pointed at it share. libnetwork keeps global networks and their endpoints
 // there and every daemon watches it; here the watch is a direct notification.
 import type { Ip4, Mac } from '../core/addr.js';
-import type { AddressPool, Subnet } from './ipam.js';
+import type { AddressPool, Subnet } from '../core/ipam.js';
 
 export interface StoredNetwork {
   readonly id: string;

@@ -8,13 +8,14 @@ import type { Ip4 } from '../core/addr.js';
 import { nfOf } from '../kernel/netfilter/netfilter.js';
 import type { Netns } from '../kernel/netns.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
-import { addAddress, addRoute, delAddress, setUp } from '../kernel/rtnl.js';
+import { addAddress, addRoute, delAddress } from '../kernel/rtnl.js';
 import { tcpListen } from '../kernel/tcp.js';
 import type { Daemon } from './daemon.js';
 import { startResolver } from './dns.js';
-import { DOCKER_NETNS_DIR, DockerError } from './daemon.js';
+import { DOCKER_NETNS_DIR } from './model.js';
+import { DockerError } from './errors.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
-import type { Subnet } from './ipam.js';
+import type { Subnet } from '../core/ipam.js';
 import type { Network } from './model.js';
 import { addPeer, overlayNsKey, removePeer } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
@@ -387,6 +388,5 @@ export class SwarmDataplane {
     this.peerVersions.delete(net.id);
     this.snat.delete(net.id);
     if (net.endpoints.size === 0 && !stayListed) d.networks.delete(net.id);
-    void setUp;
   }
 }

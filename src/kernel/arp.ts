@@ -9,7 +9,7 @@ import { icmpSend } from './icmp.js';
 import { ARP_PROBES, ARP_RETRANS_JIFFIES, DELAY_PROBE_JIFFIES, DELAY_PROBE_TIME, UCAST_PROBES, UNRES_QLEN } from './neigh.js';
 import type { NeighEntry } from './neigh.js';
 import type { Netns } from './netns.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { timerExpiry } from './timer.js';
 import { tracepoint } from './tracepoint.js';
 

@@ -11,7 +11,8 @@ import { NetDevice } from './device.js';
 import { Veth } from './veth.js';
 import { Drop } from './drop.js';
 import { BRIDGE_NS } from './latency.js';
-import { bridgeForwardHook, dropPacket, netifReceive } from './rx.js';
+import { bridgeForwardHook, netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export const AGEING_TIME: Nanos = 300 * SEC;
@@ -126,7 +127,7 @@ export class Bridge extends NetDevice {
     // The hop text is built only for a traced packet (formatMac costs more than the forwarding).
     if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'bridge', action: 'forward', port: port.name, fdb: formatMac(pkt.ethDst) });
     // Bridged IPv4 passes iptables FORWARD when br_netfilter is on (Docker turns it on).
-    if (from !== null && !bridgeForwardHook(this, from, port, pkt)) return;
+    if (from !== null && !bridgeForwardHook(this, pkt)) return;
     port.transmit(pkt);
   }
 
@@ -146,7 +147,7 @@ export class Bridge extends NetDevice {
     for (const p of targets) {
       const copy = ++sent === copies ? pkt : pkt.clone();
       if (copy !== pkt && pkt.trace !== null) copy.trace = pkt.trace.branch();
-      if (from !== null && !bridgeForwardHook(this, from, p, copy)) continue;
+      if (from !== null && !bridgeForwardHook(this, copy)) continue;
       p.transmit(copy);
     }
     if (up) netifReceive(this, pkt, true);

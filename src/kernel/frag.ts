@@ -18,7 +18,7 @@ import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { icmpSend } from './icmp.js';
 import type { Netns } from './netns.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 /** net.ipv4.ipfrag_time: seconds a queue waits for its missing pieces. */

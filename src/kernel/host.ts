@@ -4,6 +4,7 @@ import type { Ip4 } from '../core/addr.js';
 import type { Rng } from '../core/rng.js';
 import type { EventQueue } from '../sim/clock.js';
 import type { Lan } from './lan.js';
+import type { Ledger } from './ledger.js';
 import { Loopback } from './loopback.js';
 import { Netns } from './netns.js';
 import { Nic } from './nic.js';
@@ -21,6 +22,8 @@ export class Host {
   down = false;
   /** Packets dropped anywhere on this host. */
   drops = 0;
+  /** The frames this host puts on its wires, when a scenario checks conservation (ledger.ts). */
+  ledger: Ledger | null = null;
   /** esp4 is loaded (on the first ESP SA, kernel/xfrm.ts): IP protocol 50 then has a handler in
    *  every namespace instead of an ICMP protocol unreachable. */
   espLoaded = false;

@@ -13,7 +13,7 @@ import { ipLocalOut, routeOutput, selectSource } from './ipv4.js';
 import { WAKEUP_NS } from './latency.js';
 import type { Netns } from './netns.js';
 import { updatePmtu } from './pmtu.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tcpError } from './tcp.js';
 import { traceEnd, tracepoint } from './tracepoint.js';
 

@@ -26,7 +26,7 @@ import {
 import type { Netns } from './netns.js';
 import type { Route } from './route/table.js';
 import { ipDefrag, ipFragment } from './frag.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tcpRcv } from './tcp.js';
 import { udpRcv } from './udp.js';
 import { traceEnd, tracepoint } from './tracepoint.js';

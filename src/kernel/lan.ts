@@ -11,7 +11,8 @@ import type { Packet } from '../wire/packet.js';
 import { Drop } from './drop.js';
 import { LAN_NS } from './latency.js';
 import type { Nic } from './nic.js';
-import { dropPacket, netifReceive } from './rx.js';
+import { netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export class Lan {
@@ -77,9 +78,12 @@ export class Lan {
     pkt.tstamp += LAN_NS;
     if (isGroupMac(pkt.ethDst)) {
       const targets = this.ports.filter((p) => p !== from && this.reachable(from, p));
+      const ledger = from.ns.host.ledger;
+      if (targets.length === 0 && ledger !== null) ledger.absorb(pkt);
       for (let i = 0; i < targets.length; i++) {
         const copy = i === targets.length - 1 ? pkt : pkt.clone();
         if (copy !== pkt && pkt.trace !== null) copy.trace = pkt.trace.branch();
+        if (copy !== pkt && ledger !== null) ledger.copy(copy, from);
         this.deliver(from, targets[i]!, copy);
       }
       return;

@@ -3,7 +3,7 @@ import type { Packet } from '../wire/packet.js';
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import type { Lan } from './lan.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 
 export class Nic extends NetDevice {
   readonly kind = 'ether';
@@ -20,6 +20,7 @@ export class Nic extends NetDevice {
     if (!this.carrier()) return dropPacket(this.ns, this, pkt, Drop.NoCarrier, `${this.name} has no carrier`);
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.ns.host.ledger !== null) this.ns.host.ledger.send(pkt, this);
     this.lan!.transmit(this, pkt);
   }
 }

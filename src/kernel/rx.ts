@@ -4,17 +4,17 @@ import { ETH_P_ARP, ETH_P_IP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import type { NetDevice } from './device.js';
 import type { Bridge } from './bridge.js';
-import { DROP_REASON, Drop } from './drop.js';
-import type { Netns } from './netns.js';
+import { Drop } from './drop.js';
+import { dropPacket } from './kfree-skb.js';
 import { arpRcv } from './arp.js';
 import { ipRcv } from './ipv4.js';
-import { traceEnd } from './tracepoint.js';
 
 /** Frames one synchronous walk may cross before it is called a loop (nothing real needs 64). */
 const MAX_DEPTH = 64;
 
 /** A frame arrives on `dev`. `fromBridge` is set when the bridge passes it up to its own device. */
 export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): void {
+  if (dev.ns.host.ledger !== null) dev.ns.host.ledger.receive(pkt);
   if (++pkt.depth > MAX_DEPTH) return dropPacket(dev.ns, dev, pkt, Drop.Loop, 'too many hops in one walk');
   dev.rxPackets++;
   // loopback_xmit counts after eth_type_trans pulled the Ethernet header; other devices count it.
@@ -29,16 +29,10 @@ export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): v
   else dropPacket(dev.ns, dev, pkt, Drop.Unsupported, `ethertype 0x${pkt.ethType.toString(16)}`);
 }
 
-/** Discards `pkt`. `skb` overrides the skb_drop_reason the reason has by default (DROP_REASON). */
-export function dropPacket(ns: Netns, dev: NetDevice | null, pkt: Packet, reason: Drop, detail: string, skb?: string | null): void {
-  ns.host.drops++;
-  if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'drop', reason, skb: skb === undefined ? DROP_REASON[reason] : skb, detail });
-}
-
 /** br_netfilter: bridged IPv4 traverses iptables FORWARD when bridge-nf-call-iptables is on.
  *  Returns false when the packet was dropped. Netfilter arrives with issue 3. */
-export function bridgeForwardHook(br: Bridge, inPort: NetDevice, outPort: NetDevice, pkt: Packet): boolean {
+export function bridgeForwardHook(br: Bridge, pkt: Packet): boolean {
   const nf = br.ns.netfilter;
   if (nf === null || pkt.ethType !== ETH_P_IP || !br.ns.bridgeNfCallIptables) return true;
-  return nf.bridgeForward(br, inPort, outPort, pkt);
+  return nf.bridgeForward(br, pkt);
 }

@@ -12,7 +12,7 @@ import { icmpErrConvert } from './icmp.js';
 import type { Netns } from './netns.js';
 import { updatePmtu } from './pmtu.js';
 import { WAKEUP_NS } from './latency.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { traceEnd, tracepoint } from './tracepoint.js';
 import { TcpConn } from './tcp/conn.js';
 import type { TcpHandlers } from './tcp/conn.js';

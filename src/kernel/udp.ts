@@ -10,7 +10,7 @@ import { icmpSend } from './icmp.js';
 import { ipLocalOut } from './ipv4.js';
 import { WAKEUP_NS } from './latency.js';
 import type { Netns } from './netns.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { traceEnd } from './tracepoint.js';
 
 export function udpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {

@@ -9,7 +9,8 @@ export const ENOBUFS = 105;
 import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { VETH_NS } from './latency.js';
-import { dropPacket, netifReceive } from './rx.js';
+import { netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export class Veth extends NetDevice {
@@ -38,6 +39,7 @@ export class Veth extends NetDevice {
     }
     this.txPackets++;
     this.txBytes += pkt.frameLength();
+    if (this.ns.host.ledger !== null) this.ns.host.ledger.send(pkt, this);
     pkt.tstamp += VETH_NS;
     if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'veth', peer: peer.name, peerNetns: peer.ns.label });
     // Crossing into another namespace scrubs the skb (skb_scrub_packet with xnet): the mark and

@@ -13,7 +13,8 @@ import { ipLocalOut } from './ipv4.js';
 import { VXLAN_NS } from './latency.js';
 import { pathMtu, updatePmtu } from './pmtu.js';
 import type { Netns } from './netns.js';
-import { dropPacket, netifReceive } from './rx.js';
+import { netifReceive } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import type { UdpSocket } from './socket.js';
 import { tracepoint } from './tracepoint.js';
 

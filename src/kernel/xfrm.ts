@@ -23,7 +23,7 @@ import { EPERM, ipFinishOutput, ipRcvReinject } from './ipv4.js';
 import { XFRM_NS } from './latency.js';
 import { NF_INET_LOCAL_OUT } from './netfilter/hooks.js';
 import type { Netns } from './netns.js';
-import { dropPacket } from './rx.js';
+import { dropPacket } from './kfree-skb.js';
 import { tracepoint } from './tracepoint.js';
 
 export const XFRM_MODE_TRANSPORT = 0;

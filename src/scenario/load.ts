@@ -165,9 +165,12 @@ export function loadScenario(file: string, text: string): Scenario {
   }
   const r: Reader = new Reader(lc);
   const top = r.map(doc.contents, 'the scenario');
-  r.keys(top, ['name', 'seed', 'hosts', 'lan', 'files', 'images', 'steps', 'description'], 'the scenario');
+  r.keys(top, ['name', 'seed', 'hosts', 'lan', 'files', 'images', 'steps', 'description', 'conservation'], 'the scenario');
   const name = r.str(top, 'name', 'the scenario', false) ?? file;
   const seed = r.int(top, 'seed', 'the scenario') ?? 1;
+  const consNode = r.node(top, 'conservation');
+  if (consNode !== undefined && !(isScalar(consNode) && typeof consNode.value === 'boolean')) r.fail(consNode, '"conservation" must be true or false');
+  const conservation = consNode !== undefined && (consNode as { value: boolean }).value ? r.where(consNode) : null;
 
   const hostsNode = r.node(top, 'hosts');
   if (hostsNode === undefined || !isSeq(hostsNode) || hostsNode.items.length === 0) r.fail(hostsNode ?? top, 'the scenario needs "hosts": a list of { name, ip }');
@@ -469,5 +472,5 @@ export function loadScenario(file: string, text: string): Scenario {
       steps.push(step);
     }
   }
-  return { file, name, seed, hosts, lan, files, images, steps };
+  return { file, name, seed, hosts, lan, files, images, steps, conservation };
 }

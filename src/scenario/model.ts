@@ -167,4 +167,7 @@ export interface Scenario {
   readonly files: FileSpec[];
   readonly images: ImageDecl[];
   readonly steps: Step[];
+  /** `conservation: true`: where it was written; the run fails unless every frame put on a wire
+   *  ended received or dropped (kernel/ledger.ts). */
+  readonly conservation: Where | null;
 }

@@ -19,6 +19,8 @@ import { renderReach } from '../trace/reach.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
+import { attachLedger, ledgerFailures, ledgerSummary } from './conservation.js';
+import type { Ledger } from '../kernel/ledger.js';
 import { dockerOf } from '../docker/engine.js';
 
 /** Simulated time a command may take before it is stopped (a ping without -c would run forever). */
@@ -32,7 +34,7 @@ export const STEP_EVENT_LIMIT = 2_000_000;
 
 export interface StepResult {
   readonly line: number;
-  readonly kind: Step['kind'];
+  readonly kind: Step['kind'] | 'conservation';
   readonly host: string | null;
   readonly command: string;
   readonly output: string;
@@ -56,6 +58,9 @@ export interface RunResult {
 export interface RunOptions {
   /** Called with each step's transcript text as soon as it is known. */
   readonly print?: (text: string) => void;
+  /** Check packet conservation even if the scenario does not ask (silently: the transcript is
+   *  unchanged; a breach is a failure). The tests run every shipped scenario this way. */
+  readonly conservation?: boolean;
 }
 
 /** The most a `save:` keeps (what a step printed, trimmed). */
@@ -97,6 +102,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const sessions = new Map<string, Session>();
   for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
+  const ledger = sc.conservation !== null || opts.conservation === true ? attachLedger(world) : null;
   for (const step of sc.steps) {
     world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
     try {
@@ -119,7 +125,16 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     }
   }
   world.eq.limit = Infinity;
+  // Asked for by the scenario, the check is a step of its own; forced by a test, it shows only when it fails.
+  if (ledger !== null && (sc.conservation !== null || !ledger.holds())) results.push(conservationResult(sc, ledger, print));
   return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars };
+}
+
+function conservationResult(sc: Scenario, ledger: Ledger, print: (t: string) => void): StepResult {
+  const failures = ledgerFailures(ledger);
+  const output = sc.conservation !== null ? `# conservation: ${ledgerSummary(ledger)}\n` : '';
+  if (output !== '') print(output);
+  return { line: sc.conservation?.line ?? 1, kind: 'conservation', host: null, command: 'conservation', output, exit: null, failures };
 }
 
 function sleepStep(world: World, nanos: number, text: string, line: number, print: (t: string) => void): StepResult {

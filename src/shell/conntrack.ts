@@ -1,7 +1,7 @@
 // `conntrack` (conntrack-tools 1.4.4): -L lists the namespace's connection tracking table,
 // -F flushes it, -C counts, -D deletes matching entries, -S prints the statistics; -p, -s, -d filter.
 import { parseIp4 } from '../core/addr.js';
-import { formatEntry } from '../kernel/netfilter/conntrack.js';
+import { formatEntry } from '../tools/conntrack.js';
 import type { CtEntry } from '../kernel/netfilter/conntrack.js';
 import { nfOf } from '../kernel/netfilter/netfilter.js';
 import type { Program } from './program.js';

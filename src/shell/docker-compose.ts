@@ -5,7 +5,7 @@
 // names none), containers <project>_<service>_<n> with the compose labels, the service name as
 // their alias. `deploy:` is ignored, as docker-compose ignores it.
 import { parse as parseYaml } from 'yaml';
-import { DockerError } from '../docker/daemon.js';
+import { DockerError } from '../docker/errors.js';
 import type { Daemon } from '../docker/daemon.js';
 import type { Container } from '../docker/model.js';
 import { formatIp4 } from '../core/addr.js';
@@ -83,7 +83,7 @@ function progress(ctx: Ctx, verb: string, names: string[]): void {
   for (const n of names) println(ctx, `${verb} ${n.padEnd(w)} ... done`);
 }
 
-function networksOf(p: Project, s: StackService): string[] {
+function networksOf(s: StackService): string[] {
   return s.spec.networks.map((n) => n.target);
 }
 
@@ -128,7 +128,7 @@ function up(ctx: Ctx, d: Daemon, p: Project, scale: Map<string, number>): number
     }
     for (let i = have.length + 1; i <= want; i++) {
       const name = `${p.name}_${s.key}_${i}`;
-      const nets = networksOf(p, s);
+      const nets = networksOf(s);
       const ports = s.spec.ports.map((x) => `${x.published ?? ''}${x.published === null ? '' : ':'}${x.target}/${x.protocol}`);
       try {
         const { container } = d.run({

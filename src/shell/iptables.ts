@@ -2,11 +2,11 @@
 // columns and error texts with the same exit statuses. The command line is parsed by
 // kernel/netfilter/parse.ts (iptables' getopt syntax, with `!` and per-extension options, does
 // not fit a generic option parser); this file runs the command against the namespace's tables.
-import { printNum, listHeader, listRule, saveRule } from '../kernel/netfilter/format.js';
-import type { ListFormat } from '../kernel/netfilter/format.js';
+import { printNum, listHeader, listRule, saveRule } from '../tools/iptables/format.js';
+import type { ListFormat } from '../tools/iptables/format.js';
 import { nfOf } from '../kernel/netfilter/netfilter.js';
-import { IPT_VERSION } from '../kernel/netfilter/parse.js';
-import { applyIptables } from '../kernel/netfilter/apply.js';
+import { IPT_VERSION } from '../tools/iptables/parse.js';
+import { applyIptables } from '../tools/iptables/apply.js';
 import { IptError, TABLE_NAMES } from '../kernel/netfilter/table.js';
 import type { Chain, Table, TableName } from '../kernel/netfilter/table.js';
 import type { Program } from './program.js';

@@ -2,7 +2,7 @@
 // list them (-L -n, --stats, --timeout, -c), zero counters, set timeouts. Output follows
 // ipvsadm.c's printf formats column for column.
 import { formatIp4, parseIp4 } from '../core/addr.js';
-import { IP_VS_TCP_S_ESTABLISHED, TCP_STATE_NAMES } from '../kernel/ipvs/conn.js';
+import { TCP_STATE_NAMES } from '../kernel/ipvs/conn.js';
 import { IpvsError } from '../kernel/ipvs/ipvs.js';
 import type { Ipvs, ServiceKey } from '../kernel/ipvs/ipvs.js';
 import type { FwdMethod, IpvsService, IpvsStats } from '../kernel/ipvs/service.js';
@@ -65,7 +65,6 @@ export function listConns(ipvs: Ipvs, now: number): string {
     const ss = String(left % 60).padStart(2, '0');
     s += `${(c.proto === 6 ? 'TCP' : 'UDP').padEnd(3)} ${mm}:${ss}  ${state.padEnd(11)} ${`${formatIp4(c.caddr)}:${c.cport}`.padEnd(18)} ${`${formatIp4(c.vaddr)}:${c.vport}`.padEnd(18)} ${`${formatIp4(c.daddr)}:${c.dport}`.padEnd(18)}\n`;
   }
-  void IP_VS_TCP_S_ESTABLISHED;
   return s;
 }
 
@@ -118,7 +117,7 @@ export const ipvsadm: Program = (ctx, argv, exit) => {
       cmd = c;
     };
     for (let i = 0; i < args.length; i++) {
-      let a = args[i]!;
+      const a = args[i]!;
       let opts: string[];
       if (a.startsWith('--')) {
         const o = LONG[a];
@@ -201,8 +200,6 @@ export const ipvsadm: Program = (ctx, argv, exit) => {
             throw new Usage(`invalid option -- '${o}'`);
         }
       }
-      void a;
-      a = '';
     }
     const c = cmd as string | null;
     if (c === null) {

@@ -3,7 +3,7 @@
 // one-shot (a replacement is a new task), and replicas are slots.
 import type { Ip4 } from '../core/addr.js';
 import type { Nanos } from '../sim/clock.js';
-import type { AddressPool, Subnet } from '../docker/ipam.js';
+import type { AddressPool, Subnet } from '../core/ipam.js';
 import type { PortConfig, ServiceSpec } from './spec.js';
 
 export type NodeRole = 'manager' | 'worker';

@@ -22,47 +22,23 @@ import type { Observation } from './observe.js';
 import { DOCKER_CLI, RealDocker, buildRootfs, cleanupSync, scratch, sweepDockerLeftovers } from './real.js';
 import { SimDocker } from './sim.js';
 import { normaliseCli } from './versions.js';
+import { InvalidArgumentError } from 'commander';
+import { harnessArgs, harnessProgram } from '../harness-args.js';
+import type { HarnessArgs } from '../harness-args.js';
 
-interface Args {
-  seed: number;
-  cases: number;
-  jobs: number;
-  only: string | null;
+interface Args extends HarnessArgs {
   family: string | null;
-  hand: boolean;
-  verbose: boolean;
-  minAgree: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seed: 1, cases: 300, jobs: 3, only: null, family: null, hand: true, verbose: false, minAgree: null };
-  for (let i = 0; i < argv.length; i++) {
-    const w = argv[i]!;
-    const next = (): string => argv[++i] ?? '';
-    if (w === '--seed') a.seed = Number(next());
-    else if (w === '--cases') a.cases = Number(next());
-    else if (w === '--jobs') a.jobs = Number(next());
-    else if (w === '--only') a.only = next();
-    else if (w === '--family') a.family = next();
-    else if (w === '--no-hand') a.hand = false;
-    else if (w === '--min-agree') a.minAgree = Number(next());
-    else if (w === '-v' || w === '--verbose') a.verbose = true;
-    else {
-      console.error(`unknown argument ${w}`);
-      process.exit(2);
-    }
-  }
-  for (const [k, v] of [['--seed', a.seed], ['--cases', a.cases], ['--jobs', a.jobs], ['--min-agree', a.minAgree ?? 0]] as const) {
-    if (!Number.isInteger(v) || v < 0) {
-      console.error(`${k} wants a whole number, got ${v}`);
-      process.exit(2);
-    }
-  }
-  if (a.family !== null && ![...FAMILIES, ...OPEN_FAMILIES].includes(a.family as never)) {
-    console.error(`--family wants one of ${[...FAMILIES, ...OPEN_FAMILIES].join(', ')}, got ${a.family}`);
-    process.exit(2);
-  }
-  return a;
+  const families = [...FAMILIES, ...OPEN_FAMILIES] as string[];
+  const p = harnessProgram('docker-diff', { cases: 300, jobs: 3 })
+    .option('--family <f>', `run only one family (${families.join(', ')})`, (v) => {
+      if (!families.includes(v)) throw new InvalidArgumentError(`--family wants one of ${families.join(', ')}, got ${v}`);
+      return v;
+    })
+    .parse(argv, { from: 'user' });
+  return { ...harnessArgs(p), family: (p.opts().family as string | undefined) ?? null };
 }
 
 /** Why the real side cannot run here, or null when it can. */

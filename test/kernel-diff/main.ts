@@ -23,45 +23,20 @@ import { compare, describeStep } from './model.js';
 import { REAL_IPTABLES, cleanupSync, live, runReal, sweepLeftovers } from './real.js';
 import { runSim } from './sim.js';
 import { RULE_SETS } from './rules.js';
+import { harnessArgs, harnessProgram } from '../harness-args.js';
+import type { HarnessArgs } from '../harness-args.js';
 
-interface Args {
-  seed: number;
-  cases: number;
-  jobs: number;
-  only: string | null;
-  hand: boolean;
+interface Args extends HarnessArgs {
   tcp: boolean;
-  verbose: boolean;
-  /** The gate: exit 1 below this many agreeing cases or on any error; null: exit 1 on any disagreement. */
-  minAgree: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seed: 1, cases: 520, jobs: 6, only: null, hand: true, tcp: true, verbose: false, minAgree: null };
-  for (let i = 0; i < argv.length; i++) {
-    const w = argv[i]!;
-    const next = (): string => argv[++i] ?? '';
-    if (w === '--seed') a.seed = Number(next());
-    else if (w === '--cases') a.cases = Number(next());
-    else if (w === '--jobs') a.jobs = Number(next());
-    else if (w === '--only') a.only = next();
-    else if (w === '--no-hand') a.hand = false;
-    else if (w === '--devices') compare.devices = true;
-    else if (w === '--no-tcp') a.tcp = false;
-    else if (w === '--min-agree') a.minAgree = Number(next());
-    else if (w === '-v' || w === '--verbose') a.verbose = true;
-    else {
-      console.error(`unknown argument ${w}`);
-      process.exit(2);
-    }
-  }
-  for (const [k, v] of [['--seed', a.seed], ['--cases', a.cases], ['--jobs', a.jobs], ['--min-agree', a.minAgree ?? 0]] as const) {
-    if (!Number.isInteger(v) || v < 0) {
-      console.error(`${k} wants a whole number, got ${v}`);
-      process.exit(2);
-    }
-  }
-  return a;
+  const p = harnessProgram('kernel-diff', { cases: 520, jobs: 6 })
+    .option('--no-tcp', 'leave out the TCP transfer cases')
+    .option('--devices', 'also compare per-device packet counts')
+    .parse(argv, { from: 'user' });
+  if (p.opts().devices === true) compare.devices = true;
+  return { ...harnessArgs(p), tcp: p.opts().tcp as boolean };
 }
 
 /** Why the real side cannot run here, or null when it can. */

@@ -1,6 +1,8 @@
 // Every scenario shipped in scenarios/ passes, and replays byte for byte. Its traces are typed
 // events the schema accepts, and every traced packet settles: each leg (the packet, its flooded
-// copies, its answers) ends delivered or dropped with a reason, never "no verdict yet".
+// copies, its answers) ends delivered or dropped with a reason, never "no verdict yet". The first
+// run also checks packet conservation (every frame put on a wire was received or dropped: a
+// breach is a failure of the run), and the second, without the check, prints the same bytes.
 import { readdirSync, readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +23,7 @@ describe('shipped scenarios', () => {
   for (const f of files) {
     it(`${f} meets every expectation and is deterministic`, () => {
       const text = readFileSync(`scenarios/${f}`, 'utf8');
-      const a = runText(text, f);
+      const a = runText(text, f, { conservation: true });
       const failures = a.res.steps.flatMap((s) => s.failures.map((x) => `line ${s.line}: ${x}`));
       expect(failures).toEqual([]);
       for (const s of a.res.steps) {

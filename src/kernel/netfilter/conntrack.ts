@@ -3,7 +3,6 @@
 // through `pkt.ct`, which points at the tuple it matched (so the direction travels with it), at a
 // RELATED marker for ICMP errors, or at UNTRACKED. NAT is stored the kernel's way: the reply tuple
 // is what the other side's packets look like, so undoing NAT for replies is reading it back.
-import { formatIp4 } from '../../core/addr.js';
 import { SEC } from '../../sim/clock.js';
 import {
   ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_TIME_EXCEEDED, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
@@ -35,7 +34,7 @@ export const TCP_LAST_ACK = 6;
 export const TCP_TIME_WAIT = 7;
 export const TCP_CLOSE = 8;
 export const TCP_SYN_SENT2 = 9;
-const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'];
+export const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'];
 const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120].map((s) => s * SEC);
 /** TCP_CONNTRACK_UNACK: an entry that has seen no reply yet keeps ESTABLISHED this long at most. */
 const TCP_UNACK_TIMEOUT = 300 * SEC;
@@ -445,30 +444,4 @@ export function ctStateName(bit: number): string {
     case CT_UNTRACKED: return 'UNTRACKED';
     default: return 'INVALID';
   }
-}
-
-function tupleText(n: TupleNode): string {
-  if (n.proto === IPPROTO_ICMP) {
-    return `src=${formatIp4(n.src)} dst=${formatIp4(n.dst)} type=${n.p2} code=0 id=${n.p1}`;
-  }
-  if (n.proto === IPPROTO_TCP || n.proto === IPPROTO_UDP) {
-    return `src=${formatIp4(n.src)} dst=${formatIp4(n.dst)} sport=${n.p1} dport=${n.p2}`;
-  }
-  return `src=${formatIp4(n.src)} dst=${formatIp4(n.dst)}`;
-}
-
-const PROTO_TEXT: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
-
-/** One line of `conntrack -L` (libnetfilter_conntrack's default output). */
-export function formatEntry(e: CtEntry, now: number): string {
-  const name = PROTO_TEXT[e.proto] ?? 'unknown';
-  const secs = Math.max(0, Math.floor((e.expires - now) / SEC));
-  let s = `${name.padEnd(8)} ${e.proto} ${secs} `;
-  if (e.proto === IPPROTO_TCP) s += `${TCP_STATE_NAMES[e.tcpState]} `;
-  s += tupleText(e.orig) + ' ';
-  if (!(e.status & IPS_SEEN_REPLY)) s += '[UNREPLIED] ';
-  s += tupleText(e.reply) + ' ';
-  if (e.status & IPS_ASSURED) s += '[ASSURED] ';
-  s += `mark=${e.mark} use=1`;
-  return s;
 }

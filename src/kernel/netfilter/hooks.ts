@@ -16,8 +16,8 @@ export interface NetfilterHooks {
   /** Runs every table registered at `hook`, in priority order. False: the packet was consumed
    *  (dropped, rejected or stolen by IPVS), and the drop is already recorded. */
   hook(hook: HookNum, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean;
-  /** FORWARD for a frame bridged from `inPort` to `outPort` (br_netfilter). */
-  bridgeForward(br: Bridge, inPort: NetDevice, outPort: NetDevice, pkt: Packet): boolean;
+  /** PREROUTING, FORWARD and POSTROUTING for a frame the bridge forwards between its ports (br_netfilter). */
+  bridgeForward(br: Bridge, pkt: Packet): boolean;
   /** nf_ct_attach: an ICMP error or TCP reset made here about `orig` joins orig's connection as
    *  RELATED, in the other direction, even while that connection is unconfirmed. */
   attach(made: Packet, orig: Packet): void;

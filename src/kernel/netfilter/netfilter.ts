@@ -20,7 +20,7 @@ import { ipFinishOutput, ipLocalOut, routeOutput, selectSource } from '../ipv4.j
 import { Ipvs, NO_DEST } from '../ipvs/ipvs.js';
 import type { IpvsConn } from '../ipvs/conn.js';
 import type { Netns } from '../netns.js';
-import { dropPacket } from '../rx.js';
+import { dropPacket } from '../kfree-skb.js';
 import { xfrmLookup } from '../xfrm.js';
 import { tracepoint } from '../tracepoint.js';
 import { resetFor } from '../tcp.js';
@@ -48,8 +48,6 @@ export class Netfilter implements NetfilterHooks {
   /** The packet IPVS is sending on right now (skb->ipvs_property, for -m ipvs). */
   private ipvsPkt: Packet | null = null;
   private readonly walker: Walker;
-  /** The conntrack entry and manip type a nat-table walk is deciding for. */
-  private natManip = MANIP_DST;
   /** Rules in a port-indexed run at least this long (Infinity: linear walk, for tests). */
   minRun = MIN_RUN;
   private readonly isIpvs = (p: Packet): boolean => p === this.ipvsPkt;
@@ -153,7 +151,6 @@ export class Netfilter implements NetfilterHooks {
     const e = ref.entry!;
     const t = this.tables.nat;
     if (ref.dir === DIR_ORIGINAL && !ref.related && !(e.status & IPS_SEEN_REPLY) && !natInitialized(e, manip)) {
-      this.natManip = manip;
       if (!this.run(t, hook, pkt, inDev, outDev, bytes)) return false;
       natDone(e, manip);
     }
@@ -178,7 +175,6 @@ export class Netfilter implements NetfilterHooks {
     const e = ref.entry!;
     const t = cr.rule.target;
     const now = this.now(pkt);
-    const manip = this.natManip;
     switch (t.kind) {
       case 'DNAT':
         setupNat(this.conntrack, e, MANIP_DST, t.addrMin !== 0 ? t.addrMin : pkt.ipDst, t.hasPorts ? t.portMin : 0, t.portMax, now);
@@ -205,7 +201,6 @@ export class Netfilter implements NetfilterHooks {
         return true;
       }
       default:
-        void manip;
         return true;
     }
   }
@@ -283,11 +278,9 @@ export class Netfilter implements NetfilterHooks {
     return true;
   }
 
-  bridgeForward(br: Bridge, inPort: NetDevice, outPort: NetDevice, pkt: Packet): boolean {
+  bridgeForward(br: Bridge, pkt: Packet): boolean {
     // br_netfilter: the bridged IPv4 packet passes PREROUTING, FORWARD and POSTROUTING with the
     // bridge as its in and out device.
-    void inPort;
-    void outPort;
     if (!this.hook(NF_INET_PRE_ROUTING, pkt, br, null)) return false;
     if (!this.hook(NF_INET_FORWARD, pkt, br, br)) return false;
     return this.hook(NF_INET_POST_ROUTING, pkt, null, br);

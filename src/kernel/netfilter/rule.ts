@@ -171,6 +171,12 @@ export class Rule {
   target: Target = emptyTarget();
   pkts = 0;
   bytes = 0;
+  /** The rule as iptables-save prints it (without "-A CHAIN") and what its target does, as the
+   *  iptables program that installed it wrote them (tools/iptables/format.ts). The kernel keeps
+   *  what user space handed it and never formats: traces show the rule as xtables-monitor would,
+   *  and -D/-C compare rules by it, as libiptc compares the entries it reads back. */
+  spec = '';
+  targetText = '';
 }
 
 export const PROTO_NAMES: Record<number, string> = { 0: 'all', 1: 'icmp', 6: 'tcp', 17: 'udp', 50: 'esp', 51: 'ah', 132: 'sctp' };

@@ -1,7 +1,6 @@
 // The four iptables tables of one namespace (raw, mangle, nat, filter): their chains, policies,
 // rules and counters, and the changes iptables asks for, refused with iptables' own errors. A
 // change marks the table dirty; compile.ts rebuilds its compiled form before the next packet.
-import { saveRule } from './format.js';
 import { Rule } from './rule.js';
 import type { CompiledTable } from './compile.js';
 
@@ -120,8 +119,7 @@ export class Table {
   /** -D with a rule specification: the first rule that is the same. */
   deleteRule(chain: string, r: Rule): void {
     const c = this.chain(chain);
-    const spec = saveRule(r);
-    const i = c.rules.findIndex((x) => saveRule(x) === spec);
+    const i = c.rules.findIndex((x) => x.spec === r.spec);
     if (i < 0) throw new IptError('iptables: Bad rule (does a matching rule exist in that chain?).', 1);
     c.rules.splice(i, 1);
     this.changed();
@@ -129,8 +127,7 @@ export class Table {
 
   /** -C: does a rule like this exist? */
   check(chain: string, r: Rule): boolean {
-    const spec = saveRule(r);
-    return this.chain(chain).rules.some((x) => saveRule(x) === spec);
+    return this.chain(chain).rules.some((x) => x.spec === r.spec);
   }
 
   newChain(name: string): void {

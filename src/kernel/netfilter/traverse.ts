@@ -4,7 +4,6 @@
 // nothing unless the packet is traced.
 import type { Packet } from '../../wire/packet.js';
 import type { NetDevice } from '../device.js';
-import { describeTarget, saveRule } from './format.js';
 import type { Netns } from '../netns.js';
 import { tracepoint } from '../tracepoint.js';
 import {
@@ -65,7 +64,7 @@ export class Walker {
           tracepoint(pkt, this.ns, inDev ?? outDev, {
             kind: 'nf', table, hook: start.chain.name, chain: cc.chain.name, rule: cr.num, chainRules: cc.chain.rules.length,
             in: inDev === null ? null : inDev.name, out: outDev === null ? null : outDev.name,
-            spec: `-A ${cc.chain.name}${saveRule(r)}`, target: describeTarget(r.target), pkts: r.pkts, bytes: r.bytes,
+            spec: `-A ${cc.chain.name}${r.spec}`, target: r.targetText, pkts: r.pkts, bytes: r.bytes,
           });
         }
         switch (cr.verdict) {

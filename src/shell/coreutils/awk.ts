@@ -3,7 +3,7 @@
 // ($1, $NF, $0), NR, NF, a string or a number, concatenated by juxtaposition; -F sets the field
 // separator. Anything else is refused with a message rather than run wrongly.
 import type { Program } from '../program.js';
-import { compilePosix, matches } from '../regex.js';
+import { compilePosix, matches, splitOn } from '../regex.js';
 import { linesOf, readInputs } from './input.js';
 
 type Tok = { t: 'str' | 'num' | 're' | 'id' | 'op'; v: string };
@@ -199,7 +199,7 @@ export const awk: Program = (ctx, argv, exit) => {
       ctx.err.write(`awk: fatal: ${c.error}\n`);
       return exit(2);
     }
-    split = (l) => (l === '' ? [] : l.split(new RegExp(c.re.source, c.re.flags.replace('g', ''))));
+    split = (l) => (l === '' ? [] : splitOn(c, l));
   }
   const { inputs, failed } = readInputs(ctx, argv.slice(i + 1), (n) => `awk: fatal: cannot open file \`${n}' for reading (No such file or directory)`);
   if (failed) return exit(2);

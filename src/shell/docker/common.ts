@@ -2,7 +2,7 @@
 // CLI (pflag) reports mistakes, and printing its errors.
 import { Command, CommanderError } from 'commander';
 import type { Daemon } from '../../docker/daemon.js';
-import { DockerError } from '../../docker/daemon.js';
+import { DockerError } from '../../docker/errors.js';
 import { dockerOf } from '../../docker/engine.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';

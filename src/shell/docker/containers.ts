@@ -3,7 +3,8 @@ import { compileRegex, isPatternError } from '../../core/regex.js';
 import { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
-import { DockerError, stopExitCode } from '../../docker/daemon.js';
+import { stopExitCode } from '../../docker/daemon.js';
+import { DockerError } from '../../docker/errors.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
@@ -161,7 +162,7 @@ function runMain(ctx: Ctx, d: Daemon, c: Container, argv: string[], tty: boolean
   }, term);
 }
 
-function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: string, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void, trailer: () => string[] = () => []): void {
+function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, each: (c: NonNullable<ReturnType<Daemon['findContainer']>>) => void, trailer: () => string[] = () => []): void {
   let rc = 0;
   for (const ref of refs) {
     const c = d.findContainer(ref);
@@ -179,7 +180,6 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, verb: str
       rc = 1;
     }
   }
-  void verb;
   for (const l of trailer()) println(ctx, l);
   exit(rc);
 }
@@ -226,7 +226,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const cmd = subcommand('rm').option('-f, --force').option('-v, --volumes').argument('[containers...]');
       if (!parseFlags(ctx, cmd, args, 'rm', exit)) return true;
       const { force, volumes } = cmd.opts<{ force?: boolean; volumes?: boolean }>();
-      containersOf(ctx, d, cmd.args, exit, 'rm', (c) => {
+      containersOf(ctx, d, cmd.args, exit, (c) => {
         d.removeContainer(c, !!force);
         if (volumes) d.removeAnonymousVolumes(c);
       });
@@ -240,7 +240,7 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const cmd = subcommand(sub).option('-t, --time <seconds>').option('-s, --signal <sig>').option('-a, --attach').option('-i, --interactive').argument('[containers...]');
       if (!parseFlags(ctx, cmd, args, sub, exit)) return true;
       const failed: string[] = [];
-      containersOf(ctx, d, cmd.args, exit, sub, (c) => {
+      containersOf(ctx, d, cmd.args, exit, (c) => {
         // A container the user stopped stays stopped under unless-stopped (restartmanager).
         if ((sub === 'stop' || sub === 'kill') && c.state === 'running') c.manuallyStopped = true;
         if (sub !== 'start') d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));

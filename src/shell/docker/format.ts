@@ -1,7 +1,7 @@
 // The docker CLI's text and JSON for containers and networks.
 import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
-import { gatewayEndpoint } from '../../docker/daemon.js';
+import { gatewayEndpoint } from '../../docker/model.js';
 import type { Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import { CONTAINER_CONTEXT, formatRows, humanDuration, NETWORK_CONTEXT, tabwrite } from '../table.js';

@@ -1,5 +1,5 @@
 // docker build | tag | push | pull | images | rmi | image <verb>, and the image side of inspect.
-import { DockerError } from '../../docker/daemon.js';
+import { DockerError } from '../../docker/errors.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { humanSize } from '../../core/units.js';
 import { build, imageKey, pullFromRegistry, push, registryOf, removeImage, tag } from '../../docker/image-ops.js';

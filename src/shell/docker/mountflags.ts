@@ -2,7 +2,7 @@
 // [source:]target[:mode] (an absolute source is a bind, another a volume name, none an anonymous
 // volume), `--mount` a comma list of key=value. Texts from moby's volume/mounts/linux_parser.go and
 // daemon/volumes.go; a -v volume on the local driver gets the mode "z" (setBindModeIfNull).
-import { DockerError } from '../../docker/daemon.js';
+import { DockerError } from '../../docker/errors.js';
 import type { MountSpec } from '../../docker/daemon.js';
 
 const MODES = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate', 'consistent', 'cached', 'delegated']);

@@ -159,7 +159,7 @@ function applyFlags(spec: ServiceSpec, o: Record<string, string | undefined>): S
     const tooMany = replicasLimit(mode.replicas);
     if (tooMany !== null) throw new FlagError(tooMany);
   }
-  const cpu = (flag: string, v: string | undefined, dflt: number): number => (v === undefined ? dflt : Math.round(Number(v) * 1e9));
+  const cpu = (v: string | undefined, dflt: number): number => (v === undefined ? dflt : Math.round(Number(v) * 1e9));
   const mem = (flag: string, v: string | undefined, dflt: number): number => {
     if (v === undefined) return dflt;
     const b = parseBytes(v);
@@ -177,9 +177,9 @@ function applyFlags(spec: ServiceSpec, o: Record<string, string | undefined>): S
     endpointMode,
     maxReplicasPerNode: integer('max-replicas', o['maxReplicas'], spec.maxReplicasPerNode),
     resources: {
-      reserveCpu: cpu('reserve-cpu', o['reserveCpu'], spec.resources.reserveCpu),
+      reserveCpu: cpu(o['reserveCpu'], spec.resources.reserveCpu),
       reserveMemory: mem('reserve-memory', o['reserveMemory'], spec.resources.reserveMemory),
-      limitCpu: cpu('limit-cpu', o['limitCpu'], spec.resources.limitCpu),
+      limitCpu: cpu(o['limitCpu'], spec.resources.limitCpu),
       limitMemory: mem('limit-memory', o['limitMemory'], spec.resources.limitMemory),
     },
     restart: {

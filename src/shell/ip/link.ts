@@ -10,7 +10,7 @@ import type { Netns } from '../../kernel/netns.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { linkLines } from './format.js';
-import { IpError, matches } from './main.js';
+import { IpError, matches } from './errors.js';
 import type { IpOptions } from './main.js';
 import { statsLines } from './stats.js';
 

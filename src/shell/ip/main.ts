@@ -11,26 +11,12 @@ import { ipAddr } from './addr.js';
 import { ipRoute } from './route.js';
 import { ipNeigh } from './neigh.js';
 import { ipXfrm } from './xfrm.js';
-
-/** A usage error: iproute2 prints the message and exits with `code` (255 for most). */
-export class IpError extends Error {
-  constructor(
-    message: string,
-    readonly code = 255,
-  ) {
-    super(message);
-  }
-}
+import { IpError, matches } from './errors.js';
 
 export interface IpOptions {
   details: boolean;
   stats: boolean;
   oneline: boolean;
-}
-
-/** iproute2 accepts any prefix of a keyword ("a", "ad", "addr" for "address"). */
-export function matches(word: string | undefined, full: string): boolean {
-  return word !== undefined && word.length > 0 && full.startsWith(word);
 }
 
 type ObjectFn = (ctx: Ctx, args: string[], opts: IpOptions, exit: (code: number) => void) => void;

@@ -6,7 +6,7 @@ import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { neighLine } from './format.js';
 import { findDev } from './link.js';
-import { IpError, matches } from './main.js';
+import { IpError, matches } from './errors.js';
 import type { IpOptions } from './main.js';
 
 export function ipNeigh(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code: number) => void): void {

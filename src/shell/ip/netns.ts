@@ -2,7 +2,7 @@
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { RtnlError } from '../../kernel/rtnl.js';
-import { IpError, matches } from './main.js';
+import { IpError, matches } from './errors.js';
 import type { IpOptions } from './main.js';
 
 export function ipNetns(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code: number) => void): void {

@@ -12,7 +12,7 @@ import type { Ctx } from '../program.js';
 import { println } from '../program.js';
 import { routeLine } from './format.js';
 import { findDev } from './link.js';
-import { IpError, matches } from './main.js';
+import { IpError, matches } from './errors.js';
 import type { IpOptions } from './main.js';
 
 function tableId(name: string | undefined): number {

@@ -7,7 +7,7 @@ import {
 } from '../../kernel/xfrm.js';
 import type { Xfrm, XfrmPolicy, XfrmSelector, XfrmState } from '../../kernel/xfrm.js';
 import type { Ctx } from '../program.js';
-import { IpError, matches } from './main.js';
+import { IpError, matches } from './errors.js';
 import type { IpOptions } from './main.js';
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 47: 'gre', 50: 'esp', 51: 'ah', 132: 'sctp' };

@@ -1,12 +1,13 @@
 // Changing a namespace's rules with iptables' own command syntax: what the `iptables` command does
 // for -A/-I/-R/-D/-C/-N/-X/-F/-Z/-P/-E, usable by anything that programs the firewall as Docker
 // does (libnetwork runs the iptables binary with these same arguments).
-import { nfOf } from './netfilter.js';
+import { nfOf } from '../../kernel/netfilter/netfilter.js';
 import { paramError, parseIptables } from './parse.js';
 import type { IptCommand } from './parse.js';
-import { IptError } from './table.js';
-import type { Chain } from './table.js';
-import type { Netns } from '../netns.js';
+import { IptError } from '../../kernel/netfilter/table.js';
+import type { Chain } from '../../kernel/netfilter/table.js';
+import { describeRule } from './format.js';
+import type { Netns } from '../../kernel/netns.js';
 
 /** Parses and applies one command; returns the parsed command (for -L/-S, which only read).
  *  Throws IptError with iptables' message and exit status. */
@@ -60,7 +61,13 @@ export function applyIptables(ns: Netns, args: readonly string[]): IptCommand {
       t.chains.delete(chain!);
       const renamed = Object.assign(Object.create(Object.getPrototypeOf(old) as object) as Chain, old, { name: c.arg });
       t.chains.set(c.arg, renamed);
-      for (const ch of t.chains.values()) for (const r of ch.rules) if (r.target.chain === chain && (r.target.kind === 'jump' || r.target.kind === 'goto')) r.target.chain = c.arg;
+      for (const ch of t.chains.values()) {
+        for (const r of ch.rules) {
+          if (r.target.chain !== chain || (r.target.kind !== 'jump' && r.target.kind !== 'goto')) continue;
+          r.target.chain = c.arg;
+          describeRule(r);
+        }
+      }
       t.changed();
       break;
     }

@@ -2,8 +2,8 @@
 // addresses within a subnet. Local networks take the lowest free address and reuse released ones
 // at once; swarm networks allocate serially (the cursor moves past released addresses until it
 // wraps), as libnetwork's bitmap does with the serial option.
-import { formatCidr, networkOf, prefixMask } from '../core/addr.js';
-import type { Ip4 } from '../core/addr.js';
+import { formatCidr, networkOf, prefixMask } from './addr.js';
+import type { Ip4 } from './addr.js';
 
 export interface Subnet {
   readonly addr: Ip4;

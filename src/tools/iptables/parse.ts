@@ -4,11 +4,12 @@
 import { parseIp4, prefixMask } from '../../core/addr.js';
 import {
   ADDRTYPES, CT_STATE_NAMES, ICMP_TYPES, PROTO_NUMBERS, REJECT_CODES, Rule, SERVICES,
-} from './rule.js';
-import type { Match, MultiportMatch, PolicyElem, PolicyMatch, PortsMatch, Target } from './rule.js';
-import { IptError, TABLE_NAMES } from './table.js';
-import { compileU32, parseU32 } from './u32.js';
-import type { TableName, Tables } from './table.js';
+} from '../../kernel/netfilter/rule.js';
+import type { Match, MultiportMatch, PolicyElem, PolicyMatch, PortsMatch, Target } from '../../kernel/netfilter/rule.js';
+import { IptError, TABLE_NAMES } from '../../kernel/netfilter/table.js';
+import { compileU32, parseU32 } from '../../kernel/netfilter/u32.js';
+import type { TableName, Tables } from '../../kernel/netfilter/table.js';
+import { describeRule } from './format.js';
 
 export const IPT_VERSION = '1.4.21';
 const TRY = "Try `iptables -h' or 'iptables --help' for more information.";
@@ -141,7 +142,7 @@ function parseMarkValue(text: string, what: string): [number, number | null] {
 }
 
 /** "ip[-ip][:port[-port]]" of DNAT/SNAT. */
-function parseNatRange(t: Target, text: string, name: string): void {
+function parseNatRange(t: Target, text: string): void {
   let addrPart = text;
   const colon = text.indexOf(':');
   if (colon >= 0) {
@@ -163,7 +164,6 @@ function parseNatRange(t: Target, text: string, name: string): void {
     t.addrMin = lo;
     t.addrMax = hi;
   }
-  void name;
 }
 
 function parsePortsArg(t: Target, text: string): void {
@@ -430,7 +430,7 @@ function applyTargetOpt(t: Target, opt: string, val: string): void {
   switch (opt) {
     case '--to-destination':
     case '--to-source':
-      parseNatRange(t, val, t.kind);
+      parseNatRange(t, val);
       t.chain = 'set';
       return;
     case '--to-ports':
@@ -500,7 +500,7 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
   let isGoto = false;
   const loaded: Match[] = [];
   let inv = false;
-  let seen = new Set<string>();
+  const seen = new Set<string>();
   const positional: string[] = [];
   let i = 0;
 
@@ -766,8 +766,6 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
     if (m.kind === 'policy') checkPolicy(m);
   }
   c.cmd = cmd;
-  void seen;
-  seen = new Set();
 
   const needsRule = cmd === 'A' || cmd === 'I' || cmd === 'R' || cmd === 'C' || (cmd === 'D' && c.num === 0);
   if (!needsRule && ruleOpts) {
@@ -831,6 +829,7 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
     const bad = m.dir === 'in' ? ['POSTROUTING', 'OUTPUT'] : ['PREROUTING', 'INPUT'];
     if (bad.includes(chainName)) throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
   }
+  describeRule(rule);
   c.rule = rule;
   return c;
 }

@@ -3,9 +3,9 @@
 import { formatIp4 } from '../../core/addr.js';
 import {
   ADDRTYPES, CT_STATE_NAMES, ICMP_TYPES, PROTO_NAMES, SERVICES,
-} from './rule.js';
-import type { Match, PolicyElem, PolicyMatch, PortsMatch, Rule, Target } from './rule.js';
-import { u32Text } from './u32.js';
+} from '../../kernel/netfilter/rule.js';
+import type { Match, PolicyElem, PolicyMatch, PortsMatch, Rule, Target } from '../../kernel/netfilter/rule.js';
+import { u32Text } from '../../kernel/netfilter/u32.js';
 
 export interface ListFormat {
   numeric: boolean;
@@ -342,6 +342,12 @@ export function saveRule(r: Rule): string {
   for (const m of r.matches) s += matchSave(m);
   s += targetSave(r.target);
   return s;
+}
+
+/** Records the rule's text on it before it goes to the kernel (Rule.spec, Rule.targetText). */
+export function describeRule(r: Rule): void {
+  r.spec = saveRule(r);
+  r.targetText = describeTarget(r.target);
 }
 
 /** Short description of what a rule's target did, for traces: `DNAT to:172.18.0.2:8080`. */
