@@ -9,6 +9,7 @@
 import { Rng } from '../../src/core/rng.js';
 import { Builder } from './gen.js';
 import type { Case } from './model.js';
+import { routedPair } from './tcp.js';
 
 type Topology = 'veth' | 'bridge' | 'router' | 'router-conntrack' | 'vxlan';
 const TOPOLOGIES: Topology[] = ['veth', 'bridge', 'router', 'router-conntrack', 'vxlan'];
@@ -39,20 +40,7 @@ function build(prefix: string, topo: Topology): Case {
     b.ping('c', '10.77.0.2', '-M do -s 1473');
     b.ping('s', '10.77.0.1', '-M dont -s 20000');
   } else if (topo === 'router' || topo === 'router-conntrack') {
-    b.netns('c');
-    b.netns('r');
-    b.netns('s');
-    b.x('c', `ip link add c0 type veth peer name r0 netns ${b.n('r')}`);
-    b.x('s', `ip link add s0 type veth peer name r1 netns ${b.n('r')}`);
-    b.addrUp('c', 'c0', '10.1.0.1/24');
-    b.addrUp('r', 'r0', '10.1.0.254/24');
-    b.addrUp('r', 'r1', '10.2.0.254/24');
-    b.addrUp('s', 's0', '10.2.0.2/24');
-    b.x('r', 'ip link set r1 mtu 1400');
-    b.x('s', 'ip link set s0 mtu 1400');
-    b.x('c', 'ip route add default via 10.1.0.254');
-    b.x('s', 'ip route add default via 10.2.0.254');
-    b.x('r', 'sysctl -w net.ipv4.ip_forward=1');
+    routedPair(b, ['ip link set r1 mtu 1400', 's:ip link set s0 mtu 1400']);
     if (topo === 'router-conntrack') b.x('r', 'iptables -A FORWARD -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT');
     b.ping('c', '10.2.0.2');
     b.ping('c', '10.2.0.2', '-s 3000');
