@@ -1,5 +1,6 @@
 // Small builders the tests share: a world from a scenario text, a command run to completion.
 import { execFileSync } from 'node:child_process';
+import { InputError } from '../src/core/errors.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
 import type { RunResult } from '../src/scenario/run.js';
@@ -14,6 +15,17 @@ export function runText(yaml: string, file = 'test.yaml', opts: { conservation?:
   let transcript = '';
   const res = runScenario(loadScenario(file, yaml), { print: (t) => (transcript += t), ...opts });
   return { res, transcript };
+}
+
+/** The error a bad scenario text is refused with (file:line:col and the message). */
+export function loadError(yaml: string): InputError {
+  try {
+    loadScenario('bad.yaml', yaml);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
+  throw new Error('expected an InputError');
 }
 
 export function world(hosts: Array<[string, string]>, seed = 1): World {

@@ -1,7 +1,8 @@
 // The worker side of one node (swarmkit's agent + Docker's executor): it takes the tasks the
 // managers assigned to its node, runs them as containers on the local Docker engine, reports
-// their progress, shuts them down when asked, and keeps libnetwork's swarm data plane in step
-// with the cluster (networks, peers, load balancers, DNS records) — the gossip it would receive.
+// their progress, shuts them down when asked, and keeps libnetwork's swarm data plane in step:
+// the networks from the cluster, the peers, load balancers and DNS records from the node's own
+// NetworkDB (gossip over 7946, networkdb/), where the node also publishes its own endpoints.
 import type { Daemon } from '../docker/daemon.js';
 import { DockerError } from '../docker/errors.js';
 import { parseImageRef } from '../docker/images.js';
@@ -12,8 +13,10 @@ import { MS, SEC } from '../sim/clock.js';
 import type { SwarmCluster } from '../swarm/cluster.js';
 import { isTerminal } from '../swarm/model.js';
 import type { NodeTasks, Service, SwarmNetwork, SwarmNode, Task } from '../swarm/model.js';
-import type { ClusterViews, PeerEntry } from './views.js';
-import { viewsOf } from './views.js';
+import { formatIp4 } from '../core/addr.js';
+import { NetworkDB } from './networkdb/networkdb.js';
+import type { EndpointRecord } from './views.js';
+import { ENDPOINT_TABLE, NodeViews, OVERLAY_PEER_TABLE, peerValue, tableKey } from './views.js';
 
 /** Docker's executor waits this long after disabling a task's service binding before stopping it
  *  (defaultGossipConvergeDelay), so every node has set the backend's weight to 0. */
@@ -41,7 +44,10 @@ export class Agent {
   // tasks (the index's epoch), its own containers and busy set, the cluster's data-plane version —
   // and no task of its is held back for want of a manager (that one is looked at on every commit).
   private readonly own: NodeTasks;
-  private readonly views: ClusterViews;
+  /** This node's NetworkDB, and the peers, bindings and records its data plane takes from it. */
+  readonly networkDb: NetworkDB;
+  private readonly views: NodeViews;
+  private applyQueued = false;
   private tasksSeen = -1;
   private dataSeen = -1;
   private localChanged = true;
@@ -53,9 +59,15 @@ export class Agent {
     readonly nodeId: string,
   ) {
     this.own = cluster.nodeTasks(nodeId);
-    this.views = viewsOf(cluster);
     this.dataplane = new SwarmDataplane(d);
-    d.swarmPeers = (net) => this.peers(this.cluster.networks.get(net.id));
+    // NetworkDB listens on the node's advertise address and joins through the managers it knows
+    // (libnetwork agent.go: the swarm's remote addresses), over 7946.
+    const node = cluster.nodes.get(nodeId)!;
+    this.networkDb = new NetworkDB(d.host, nodeId, node.addr);
+    this.views = new NodeViews(this.networkDb, nodeId);
+    this.views.onChange = () => this.gossipChanged();
+    this.networkDb.start(cluster.managers().filter((m) => m.id !== nodeId).map((m) => m.addr));
+    d.swarmPeers = (net) => this.views.peers(net.id);
     d.exitListeners.push((c, code) => this.containerExited(c, code));
     d.swarmLookup = (ref) => {
       const net = this.cluster.findNetwork(ref);
@@ -312,37 +324,75 @@ export class Agent {
     return false;
   }
 
-  /** Every endpoint of `net` on other nodes: their tasks and their LB / ingress-sbox addresses. */
-  private peers(net: SwarmNetwork | undefined): PeerEntry[] {
-    if (net === undefined) return [];
-    return this.views.peers(net).entries.filter((e) => e.nodeId !== this.nodeId);
+  /** NetworkDB learnt something: the data plane takes it up once the current event is done. */
+  private gossipChanged(): void {
+    if (this.applyQueued) return;
+    this.applyQueued = true;
+    this.cluster.eq.after(0, () => {
+      this.applyQueued = false;
+      if (this.listening()) this.applyDataplane(undefined, true);
+    });
   }
 
-  private peerFeed(net: SwarmNetwork): PeerFeed {
-    const pl = this.views.peers(net);
-    const mine = (e: PeerEntry): boolean => e.nodeId !== this.nodeId;
-    return {
-      version: pl.version,
-      list: () => pl.entries.filter(mine),
-      delta: () => (pl.added === null || pl.removed === null ? null : { added: pl.added.filter(mine), removed: pl.removed.filter(mine) }),
-    };
+  /**
+   * This node's entries on `net`: the endpoints of its running tasks, its attached containers and
+   * its load balancer in overlay_peer_table (joinleave.go Join), and the service records of its
+   * tasks and the names of its containers in endpoint_table (agent.go addServiceInfoToCluster;
+   * ServiceDisabled once the task is told to stop, disableServiceInNetworkDB).
+   */
+  private ownEntries(net: SwarmNetwork, node: SwarmNode): Map<string, string> {
+    const want = new Map<string, string>();
+    const len = net.subnet.len;
+    const vtep = node.dataAddr;
+    for (const t of this.own.tasks) {
+      const ip = t.addresses.get(net.id);
+      if (ip === undefined || t.state !== 'running' || t.nodeId !== this.nodeId) continue;
+      want.set(tableKey(OVERLAY_PEER_TABLE, t.id), peerValue(ip, len, vtep));
+      const svc = this.cluster.services.get(t.serviceId);
+      if (svc === undefined) continue;
+      const vip = svc.spec.endpointMode === 'vip' ? svc.vips.get(net.id) : undefined;
+      const aliases = svc.spec.networks.filter((a) => this.cluster.findNetwork(a.target) === net).flatMap((a) => a.aliases);
+      const rec: EndpointRecord = {
+        Name: `${svc.spec.name}.${t.slot === 0 ? t.nodeId : t.slot}.${t.id}`, ServiceName: svc.spec.name, ServiceID: svc.id,
+        VirtualIP: vip === undefined ? '' : formatIp4(vip), EndpointIP: formatIp4(ip),
+        IngressPorts: net.ingress ? svc.ports.filter((p) => p.mode === 'ingress' && p.published !== null).map((p) => ({ published: p.published!, target: p.target, protocol: p.protocol })) : [],
+        Aliases: aliases, TaskAliases: aliases, ServiceDisabled: t.desiredState !== 'running',
+      };
+      want.set(tableKey(ENDPOINT_TABLE, t.id), JSON.stringify(rec));
+    }
+    for (const [cid, a] of this.cluster.attachments) {
+      if (a.nodeId !== this.nodeId || a.networkId !== net.id) continue;
+      want.set(tableKey(OVERLAY_PEER_TABLE, cid), peerValue(a.ip, len, vtep));
+      const rec: EndpointRecord = { Name: a.name, ServiceName: '', ServiceID: '', VirtualIP: '', EndpointIP: formatIp4(a.ip), IngressPorts: [], Aliases: [], TaskAliases: [], ServiceDisabled: false };
+      want.set(tableKey(ENDPOINT_TABLE, cid), JSON.stringify(rec));
+    }
+    const lb = node.lbAddrs.get(net.id);
+    if (lb !== undefined) want.set(tableKey(OVERLAY_PEER_TABLE, `lb-${this.nodeId}`), peerValue(lb, len, vtep));
+    return want;
   }
 
-  private applyDataplane(extra?: Task): void {
+  /** `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same. */
+  private applyDataplane(extra?: Task, gossip = false): void {
     const node = this.node;
     if (node === undefined) return;
     // Noted first: what describing changes (this node's first address on a network) is news to the
     // other nodes; this one looks once more, finding nothing to do.
-    this.dataSeen = this.cluster.dataVersion;
+    if (!gossip) this.dataSeen = this.cluster.dataVersion;
     const desired: DesiredNetwork[] = [];
     const listed: DesiredNetwork[] = [];
+    const using = new Set<string>();
     for (const net of this.cluster.networks.values()) {
       if (!this.participates(net, extra)) {
         if (node.role === 'manager' && !net.ingress) listed.push(this.describe(net, node, false));
         continue;
       }
-      desired.push(this.describe(net, node, true));
+      using.add(net.id);
+      // Its LB address first (describe allocates it), then what it publishes.
+      const dn = this.describe(net, node, true);
+      if (!gossip || !this.views.has(net.id)) this.views.publish(net.id, this.ownEntries(net, node));
+      desired.push({ ...dn, version: this.views.version(net.id, net.version), peers: this.views.peerFeed(net.id), lbs: this.views.lbs(net.id, net.ingress), dns: this.views.dns(net.id, net.ingress) });
     }
+    if (!gossip) for (const nid of [...this.views.networks()]) if (!using.has(nid)) this.views.withdraw(nid);
     this.dataplane.apply(desired, listed);
   }
 
@@ -350,8 +400,7 @@ export class Agent {
     return {
       id: net.id, name: net.name, subnet: net.subnet, gateway: net.gateway, vni: net.vni, ingress: net.ingress, attachable: net.attachable,
       internal: net.internal, encrypted: net.encrypted, labels: net.labels, options: net.options, created: net.createdAt,
-      nodeIp: full ? this.cluster.tryNodeLbAddr(node, net) ?? 0 : 0, version: net.version, peers: full ? this.peerFeed(net) : NO_PEERS,
-      lbs: full ? this.views.lbs(net) : [], dns: full ? this.views.dns(net, this.nodeId) : new Map(),
+      nodeIp: full ? this.cluster.tryNodeLbAddr(node, net) ?? 0 : 0, version: net.version, peers: NO_PEERS, lbs: [], dns: new Map(),
     };
   }
 
@@ -361,6 +410,8 @@ export class Agent {
     for (const c of this.containers.values()) if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
     this.containers.clear();
     this.touched();
+    for (const nid of [...this.views.networks()]) this.views.withdraw(nid);
+    this.networkDb.stop();
     this.dataplane.apply([]);
   }
 }

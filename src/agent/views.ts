@@ -1,14 +1,19 @@
-// What every agent derives from the cluster state in the same way — each overlay's endpoints
-// (peers), its load balancers and its DNS records — computed once per change of the network and
-// shared, instead of once per agent and commit. An agent takes out only its own node's endpoints.
-// The peer list also keeps what its last change added and removed, so that an agent that saw the
-// version before programs only the difference (a node joining is one new peer on every node, not
-// a fresh walk of a thousand).
+// What one node's swarm data plane is fed from: its own NetworkDB (networkdb/). The node publishes
+// the endpoints of its own tasks, attached containers and load balancer, as libnetwork does on the
+// node that runs them (overlay joinleave.go Join → AddTableEntry(ovPeerTable); agent.go
+// addServiceInfoToCluster → AddTableEntry("endpoint_table")), and derives from the tables as its
+// NetworkDB holds them — its own entries and whatever gossip brought — the peers it programs on
+// each overlay (FDB and neighbour entries on the vxlan device), the service bindings of its load
+// balancers (IPVS) and the names its embedded DNS answers. A node that cannot gossip keeps what it
+// last heard: stale or missing entries until the path heals.
 import type { Ip4 } from '../core/addr.js';
-import { macFromIp } from '../core/addr.js';
-import type { DesiredLb } from '../docker/swarm-dp.js';
-import type { SwarmCluster } from '../swarm/cluster.js';
-import type { SwarmNetwork, Task } from '../swarm/model.js';
+import { formatCidr, formatIp4, formatMac, macFromIp, parseCidr, parseIp4, parseMac } from '../core/addr.js';
+import type { DesiredLb, DesiredPort, PeerFeed } from '../docker/swarm-dp.js';
+import type { NetworkDB, TableOp } from './networkdb/networkdb.js';
+
+/** libnetwork's table names (drivers/overlay/peerdb.go ovPeerTable, agent.go). */
+export const OVERLAY_PEER_TABLE = 'overlay_peer_table';
+export const ENDPOINT_TABLE = 'endpoint_table';
 
 /** A remote endpoint of an overlay: where its MAC lives (the VTEP), and on which node. */
 export interface PeerEntry {
@@ -18,46 +23,33 @@ export interface PeerEntry {
   readonly nodeId: string;
 }
 
-/** The endpoints of one network on every node, in the order agents program them. */
-class PeerList {
-  /** The network version this list was computed at. */
-  at = -1;
-  /** Bumped when the entries change. */
-  version = 0;
-  entries: PeerEntry[] = [];
-  /** What the last bump added (in list order) and removed; null when a delta cannot be trusted. */
-  added: PeerEntry[] | null = null;
-  removed: PeerEntry[] | null = null;
-
-  update(next: PeerEntry[]): void {
-    const before = this.entries;
-    const prev = new Map<Ip4, PeerEntry>();
-    for (const e of before) prev.set(e.ip, e);
-    const seen = new Map<Ip4, PeerEntry>();
-    const added: PeerEntry[] = [];
-    for (const e of next) {
-      seen.set(e.ip, e);
-      const p = prev.get(e.ip);
-      if (p === undefined || p.vtep !== e.vtep || p.nodeId !== e.nodeId) added.push(e);
-    }
-    const removed: PeerEntry[] = [];
-    for (const e of before) {
-      const n = seen.get(e.ip);
-      if (n === undefined || n.vtep !== e.vtep || n.nodeId !== e.nodeId) removed.push(e);
-    }
-    // An address listed twice would make a difference keyed by address ambiguous: agents then
-    // compare whole lists, as they do when they missed a version.
-    const exact = seen.size === next.length && prev.size === before.length;
-    // The order is kept even when the set is the same: a node that comes later programs it whole.
-    this.entries = next;
-    if (exact && added.length === 0 && removed.length === 0) return;
-    this.version++;
-    this.added = exact ? added : null;
-    this.removed = exact ? removed : null;
-  }
+/** libnetwork's EndpointRecord (agent.proto), as this model keeps it in endpoint_table. */
+export interface EndpointRecord {
+  readonly Name: string;
+  readonly ServiceName: string;
+  readonly ServiceID: string;
+  readonly VirtualIP: string;
+  readonly EndpointIP: string;
+  readonly IngressPorts: DesiredPort[];
+  readonly Aliases: string[];
+  readonly TaskAliases: string[];
+  readonly ServiceDisabled: boolean;
 }
 
-function sameLbs(a: DesiredLb[], b: DesiredLb[]): boolean {
+/** overlay.proto PeerRecord: endpoint address with prefix, MAC, VTEP. */
+export function peerValue(ip: Ip4, len: number, vtep: Ip4): string {
+  return JSON.stringify({ EndpointIP: formatCidr(ip, len), EndpointMAC: formatMac(macFromIp(ip)), TunnelEndpointIP: formatIp4(vtep) });
+}
+
+function parsePeer(value: string, nodeId: string): PeerEntry | null {
+  const v = JSON.parse(value) as { EndpointIP: string; EndpointMAC: string; TunnelEndpointIP: string };
+  const ip = parseCidr(v.EndpointIP)?.addr;
+  const mac = parseMac(v.EndpointMAC);
+  const vtep = parseIp4(v.TunnelEndpointIP);
+  return ip === undefined || mac === null || vtep === null ? null : { ip, mac, vtep, nodeId };
+}
+
+export function sameLbs(a: DesiredLb[], b: DesiredLb[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
@@ -83,137 +75,212 @@ function sameDns(a: Map<string, Ip4[]>, b: Map<string, Ip4[]>): boolean {
   return true;
 }
 
-function backendWeight(t: Task): number | null {
-  if (t.state === 'running' && t.desiredState === 'running') return 1;
-  if (t.state === 'running') return 0;
-  return null;
+/** One network as this node's NetworkDB has it. */
+class NetView {
+  /** Remote peers by address (the neighbour table holds one per address), with the key they came by. */
+  readonly current = new Map<Ip4, { key: string; peer: PeerEntry }>();
+  /** What the data plane was last handed, and what changed since. */
+  readonly emitted = new Map<Ip4, PeerEntry>();
+  readonly pendingAdd = new Map<Ip4, PeerEntry>();
+  readonly pendingDel = new Map<Ip4, PeerEntry>();
+  peerVersion = 0;
+  added: PeerEntry[] = [];
+  removed: PeerEntry[] = [];
+  readonly endpoints = new Map<string, { rec: EndpointRecord; owner: string }>();
+  epDirty = true;
+  lbs: DesiredLb[] = [];
+  dns = new Map<string, Ip4[]>();
+  /** Bumped on every change of either table. */
+  changes = 0;
+  stamp = { netVersion: -1, changes: -1, value: 0 };
 }
 
-export class ClusterViews {
-  private readonly peerLists = new Map<string, PeerList>();
-  private readonly lbCache = new Map<string, { at: number; lbs: DesiredLb[] }>();
-  private readonly dnsCache = new Map<string, { at: number; dns: Map<string, Ip4[]> }>();
+export class NodeViews {
+  private readonly nets = new Map<string, NetView>();
+  /** What this node published, by network then table key: value. */
+  private readonly published = new Map<string, Map<string, string>>();
+  private publishing = false;
+  /** Called (outside a publish) when gossip changed what this node knows. */
+  onChange: () => void = () => undefined;
 
-  constructor(readonly cluster: SwarmCluster) {}
-
-  /** Every endpoint of `net`: running tasks, attached containers, the LB endpoints of nodes using it. */
-  peers(net: SwarmNetwork): PeerList {
-    let pl = this.peerLists.get(net.id);
-    if (pl === undefined) this.peerLists.set(net.id, (pl = new PeerList()));
-    if (pl.at !== net.version) {
-      pl.at = net.version;
-      pl.update(this.computePeers(net));
-    }
-    return pl;
+  constructor(readonly db: NetworkDB, readonly nodeId: string) {
+    db.watchers.push((nid, table, key, value, owner, op) => this.changed(nid, table, key, value, owner, op));
   }
 
-  private computePeers(net: SwarmNetwork): PeerEntry[] {
-    const cluster = this.cluster;
-    const out: PeerEntry[] = [];
-    const vtepOf = (nodeId: string | null): Ip4 | null => (nodeId === null ? null : cluster.nodes.get(nodeId)?.dataAddr ?? null);
-    for (const t of cluster.networkTasks(net.id)) {
-      if (t.state !== 'running') continue;
-      const ip = t.addresses.get(net.id);
-      const vtep = vtepOf(t.nodeId);
-      if (ip !== undefined && vtep !== null) out.push({ ip, mac: macFromIp(ip), vtep, nodeId: t.nodeId! });
-    }
-    for (const a of cluster.attachments.values()) {
-      if (a.networkId !== net.id) continue;
-      const vtep = vtepOf(a.nodeId);
-      if (vtep !== null) out.push({ ip: a.ip, mac: macFromIp(a.ip), vtep, nodeId: a.nodeId });
-    }
-    // Only the LB endpoints of nodes that use the network (every node, on ingress) are peers.
-    let users: Set<string> | null = null;
-    for (const n of cluster.nodes.values()) {
-      const ip = n.lbAddrs.get(net.id);
-      if (ip === undefined) continue;
-      if (!net.ingress) users ??= this.nodesUsing(net);
-      if (net.ingress || users!.has(n.id)) out.push({ ip, mac: macFromIp(ip), vtep: n.dataAddr, nodeId: n.id });
-    }
-    return out;
+  private view(nid: string): NetView {
+    let v = this.nets.get(nid);
+    if (v === undefined) this.nets.set(nid, (v = new NetView()));
+    return v;
   }
 
-  /** The nodes with an attachment to `net` or a running task on it. */
-  private nodesUsing(net: SwarmNetwork): Set<string> {
-    const out = new Set<string>();
-    for (const a of this.cluster.attachments.values()) if (a.networkId === net.id) out.add(a.nodeId);
-    for (const t of this.cluster.networkTasks(net.id)) if (t.nodeId !== null && t.state === 'running') out.add(t.nodeId);
-    return out;
-  }
-
-  /** A service binding per service on `net` (ingress: per service publishing a port). */
-  lbs(net: SwarmNetwork): DesiredLb[] {
-    const c = this.lbCache.get(net.id);
-    if (c !== undefined && c.at === net.version) return c.lbs;
-    const cluster = this.cluster;
-    const out: DesiredLb[] = [];
-    for (const svc of cluster.services.values()) {
-      const onNet = cluster.serviceNetworks(svc).some((n) => n.id === net.id);
-      if (!onNet || svc.spec.endpointMode === 'dnsrr') continue;
-      const backends: Array<{ ip: Ip4; weight: number }> = [];
-      for (const t of cluster.serviceTasks(svc)) {
-        const w = backendWeight(t);
-        const ip = t.addresses.get(net.id);
-        if (w !== null && ip !== undefined) backends.push({ ip, weight: w });
+  private changed(nid: string, table: string, key: string, value: string, owner: string, op: TableOp): void {
+    const v = this.view(nid);
+    if (table === OVERLAY_PEER_TABLE) {
+      if (owner === this.nodeId) return;
+      const p = parsePeer(value, owner);
+      if (p === null) return;
+      const cur = v.current.get(p.ip);
+      if (op === 'delete') {
+        if (cur === undefined || cur.key !== key) return;
+        v.current.delete(p.ip);
+        this.unemit(v, p.ip);
+      } else {
+        v.current.set(p.ip, { key, peer: p });
+        this.unemit(v, p.ip);
+        const e = v.emitted.get(p.ip);
+        if (e === undefined || e.vtep !== p.vtep || e.nodeId !== p.nodeId) v.pendingAdd.set(p.ip, p);
+        else v.pendingDel.delete(p.ip);
       }
-      const ports = net.ingress ? svc.ports.filter((p) => p.mode === 'ingress' && p.published !== null).map((p) => ({ published: p.published!, target: p.target, protocol: p.protocol })) : [];
-      if (net.ingress && ports.length === 0) continue;
-      out.push({ key: svc.id, name: svc.spec.name, vip: svc.vips.get(net.id) ?? null, backends, ports });
-    }
-    // Unchanged bindings stay the same object, which tells a node's data plane it has them already.
-    const lbs = c !== undefined && sameLbs(c.lbs, out) ? c.lbs : out;
-    this.lbCache.set(net.id, { at: net.version, lbs });
-    return lbs;
+    } else if (table === ENDPOINT_TABLE) {
+      if (op === 'delete') v.endpoints.delete(key);
+      else v.endpoints.set(key, { rec: JSON.parse(value) as EndpointRecord, owner });
+      v.epDirty = true;
+    } else return;
+    v.changes++;
+    if (!this.publishing) this.onChange();
   }
 
-  /** The names the embedded DNS answers on `net`, as seen from `nodeId`. */
-  dns(net: SwarmNetwork, nodeId: string): Map<string, Ip4[]> {
-    const cluster = this.cluster;
-    let c = this.dnsCache.get(net.id);
-    if (c === undefined || c.at !== net.version) {
-      const fresh = this.serviceDns(net);
-      this.dnsCache.set(net.id, (c = { at: net.version, dns: c !== undefined && sameDns(c.dns, fresh) ? c.dns : fresh }));
-    }
-    let dns = c.dns;
-    // Containers attached on other nodes are known by name (locally attached ones are endpoints already).
-    for (const a of cluster.attachments.values()) {
-      if (a.networkId !== net.id || a.nodeId === nodeId) continue;
-      if (dns === c.dns) dns = new Map([...c.dns].map(([k, v]) => [k, [...v]]));
-      const key = a.name.toLowerCase();
-      (dns.get(key) ?? dns.set(key, []).get(key)!).push(a.ip);
-    }
-    return dns;
+  /** The address leaves what the data plane should have (until a new entry brings it back). */
+  private unemit(v: NetView, ip: Ip4): void {
+    v.pendingAdd.delete(ip);
+    const e = v.emitted.get(ip);
+    if (e !== undefined) v.pendingDel.set(ip, e);
   }
 
-  private serviceDns(net: SwarmNetwork): Map<string, Ip4[]> {
-    const cluster = this.cluster;
+  /** The remote peers of `nid`, versioned so the data plane applies only what changed. */
+  peerFeed(nid: string): PeerFeed {
+    const v = this.view(nid);
+    if (v.pendingAdd.size > 0 || v.pendingDel.size > 0) {
+      v.removed = [...v.pendingDel.values()];
+      v.added = [...v.pendingAdd.values()];
+      for (const ip of v.pendingDel.keys()) v.emitted.delete(ip);
+      for (const [ip, p] of v.pendingAdd) v.emitted.set(ip, p);
+      v.pendingAdd.clear();
+      v.pendingDel.clear();
+      v.peerVersion++;
+    }
+    return { version: v.peerVersion, list: () => [...v.emitted.values()], delta: () => ({ added: v.added, removed: v.removed }) };
+  }
+
+  /** The remote endpoints of `nid` (`docker network inspect`'s peers are their VTEPs). */
+  peers(nid: string): PeerEntry[] {
+    return [...(this.nets.get(nid)?.current.values() ?? [])].map((c) => c.peer);
+  }
+
+  /** A number that changes whenever `netVersion` (the network's own) or what gossip brought does. */
+  version(nid: string, netVersion: number): number {
+    const v = this.view(nid);
+    const s = v.stamp;
+    if (s.netVersion !== netVersion || s.changes !== v.changes) {
+      s.netVersion = netVersion;
+      s.changes = v.changes;
+      s.value++;
+    }
+    return s.value;
+  }
+
+  private refresh(nid: string, ingress: boolean): NetView {
+    const v = this.view(nid);
+    if (!v.epDirty) return v;
+    v.epDirty = false;
+    // Records in address order: every node lists the same backends and answers in the same order
+    // whatever order gossip brought them in.
+    const recs = [...v.endpoints.values()].map(({ rec: r, owner }) => ({ r, owner, ip: parseIp4(r.EndpointIP) ?? 0, vip: r.VirtualIP === '' ? null : parseIp4(r.VirtualIP) })).sort((a, b) => a.ip - b.ip);
+    const lbs = new Map<string, { key: string; name: string; vip: Ip4 | null; backends: Array<{ ip: Ip4; weight: number }>; ports: DesiredPort[] }>();
     const dns = new Map<string, Ip4[]>();
-    const add = (k: string, ip: Ip4): void => {
-      const key = k.toLowerCase();
-      (dns.get(key) ?? dns.set(key, []).get(key)!).push(ip);
+    const add = (name: string, ip: Ip4): void => {
+      const k = name.toLowerCase();
+      const l = dns.get(k) ?? dns.set(k, []).get(k)!;
+      if (!l.includes(ip)) l.push(ip);
     };
-    for (const svc of cluster.services.values()) {
-      if (!cluster.serviceNetworks(svc).some((n) => n.id === net.id)) continue;
-      const vip = svc.vips.get(net.id);
-      const running = [...cluster.serviceTasks(svc)].filter((t) => t.state === 'running' && t.desiredState === 'running' && t.addresses.has(net.id));
-      const names = [svc.spec.name, ...svc.spec.networks.filter((a) => cluster.findNetwork(a.target) === net).flatMap((a) => a.aliases)];
-      for (const n of new Set(names)) {
-        if (svc.spec.endpointMode === 'vip' && vip !== undefined) add(n, vip);
-        for (const t of running) {
-          if (svc.spec.endpointMode === 'dnsrr') add(n, t.addresses.get(net.id)!);
-          add(`tasks.${n}`, t.addresses.get(net.id)!);
-        }
+    for (const { r, owner, ip, vip } of recs) {
+      if (r.ServiceID === '') {
+        // A container attached to the network on another node: known by its name (agent.go
+        // addContainerNameResolution); one attached here is a local endpoint already.
+        if (owner !== this.nodeId) add(r.Name, ip);
+        continue;
       }
-      for (const t of running) add(`${svc.spec.name}.${t.slot === 0 ? t.nodeId : t.slot}.${t.id}`, t.addresses.get(net.id)!);
+      if (vip !== null) {
+        let lb = lbs.get(r.ServiceID);
+        if (lb === undefined) lbs.set(r.ServiceID, (lb = { key: r.ServiceID, name: r.ServiceName, vip, backends: [], ports: r.IngressPorts }));
+        lb.backends.push({ ip, weight: r.ServiceDisabled ? 0 : 1 });
+      }
+      // A disabled endpoint (its task being stopped) keeps its IPVS weight at 0 but leaves DNS.
+      if (r.ServiceDisabled) continue;
+      for (const n of [r.ServiceName, ...r.Aliases]) add(n, vip ?? ip);
+      for (const n of [r.ServiceName, ...r.TaskAliases]) add(`tasks.${n}`, ip);
+      add(r.Name, ip);
     }
-    return dns;
+    const out = [...lbs.values()].filter((lb) => !ingress || lb.ports.length > 0).sort((a, b) => (a.vip ?? 0) - (b.vip ?? 0));
+    if (!sameLbs(v.lbs, out)) v.lbs = out;
+    if (!sameDns(v.dns, dns)) v.dns = dns;
+    return v;
+  }
+
+  /** A service binding per service with a VIP on `nid` (ingress: those publishing a port). */
+  lbs(nid: string, ingress: boolean): DesiredLb[] {
+    return this.refresh(nid, ingress).lbs;
+  }
+
+  /** The names the embedded DNS answers on `nid`. */
+  dns(nid: string, ingress: boolean): Map<string, Ip4[]> {
+    return this.refresh(nid, ingress).dns;
+  }
+
+  /** Joins `nid` in NetworkDB and makes this node's entries on it exactly `want` (table key → value). */
+  publish(nid: string, want: Map<string, string>): void {
+    this.db.joinNetwork(nid);
+    let have = this.published.get(nid);
+    if (have === undefined) this.published.set(nid, (have = new Map()));
+    this.publishing = true;
+    try {
+      for (const [k, value] of want) {
+        const cur = have.get(k);
+        if (cur === value) continue;
+        const [table, key] = splitKey(k);
+        if (cur === undefined) this.db.createEntry(nid, table, key, value);
+        else this.db.updateEntry(nid, table, key, value);
+        have.set(k, value);
+      }
+      for (const k of [...have.keys()]) {
+        if (want.has(k)) continue;
+        const [table, key] = splitKey(k);
+        this.db.deleteEntry(nid, table, key);
+        have.delete(k);
+      }
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  /** This node leaves `nid`: its entries go, and so does what it knew of the network. */
+  withdraw(nid: string): void {
+    if (!this.published.has(nid)) return;
+    this.publishing = true;
+    try {
+      this.db.leaveNetwork(nid);
+    } finally {
+      this.publishing = false;
+    }
+    this.published.delete(nid);
+    this.nets.delete(nid);
+  }
+
+  /** Whether this node has published on `nid` (joined it in NetworkDB). */
+  has(nid: string): boolean {
+    return this.published.has(nid);
+  }
+
+  networks(): Iterable<string> {
+    return this.published.keys();
   }
 }
 
-const views = new WeakMap<SwarmCluster, ClusterViews>();
+export function tableKey(table: string, key: string): string {
+  return `${table}\n${key}`;
+}
 
-export function viewsOf(cluster: SwarmCluster): ClusterViews {
-  let v = views.get(cluster);
-  if (v === undefined) views.set(cluster, (v = new ClusterViews(cluster)));
-  return v;
+function splitKey(k: string): [string, string] {
+  const i = k.indexOf('\n');
+  return [k.slice(0, i), k.slice(i + 1)];
 }

@@ -40,6 +40,8 @@ export interface Headers {
   esp?: { spi: number; seq: number };
   /** Application bytes after the transport header. */
   payloadLen: number;
+  /** What a packet to or from port 7946 carries (memberlist / NetworkDB message kinds, wire/memberlist.ts). */
+  gossip?: string[];
   /** The encapsulated frame (VXLAN), the quoted datagram (ICMP error), the protected one (ESP). */
   inner?: Headers;
   /** skb->mark. */
@@ -80,7 +82,7 @@ export type HopFields =
   | { kind: 'bridge'; action: 'local' }
   | { kind: 'bridge'; action: 'forward'; port: string; fdb: string }
   | { kind: 'bridge'; action: 'flood'; ports: string[]; mac: string; group: boolean }
-  | { kind: 'lan'; fromHost: string; fromDev: string; toHost: string; toDev: string }
+  | { kind: 'lan'; fromHost: string; fromDev: string; toHost: string; toDev: string; /** Extra delay of a `fault: { delay }` on this path. */ delayNs?: number }
   | { kind: 'vxlan'; op: 'encap'; vni: number; local: string; remote: string; dstport: number; fdb: string }
   | { kind: 'vxlan'; op: 'decap'; vni: number; remote: string }
   | { kind: 'xfrm'; op: 'lookup'; policy: string; mark: string | null; proto: string; spi: number; reqid: number; mode: string }

@@ -51,6 +51,9 @@ export interface RunOptions {
   readonly attached?: boolean;
   /** -v / --mount, in the order given. */
   readonly mounts?: readonly MountSpec[];
+  /** `docker create`: the container is made and left Created; its networks are joined at its
+   *  first start (the daemon allocates endpoints in start, container_operations.go). */
+  readonly createOnly?: boolean;
 }
 
 /** A mount asked for: a named volume (created on first use), an anonymous one (source ''), or a
@@ -172,6 +175,10 @@ export class Daemon {
       }, { internal: false, attachable: false, ingress: false, ipamOptions: null, labels: {} });
       bridge.configGateway = adopted;
     }
+    // A restart turns each local network's IPAM info into its config (the network is restored
+    // from the store with the gateway it was given), so a --subnet network given no --gateway
+    // now shows its gateway (moby/moby#26799, seen on 19.03 in #39793).
+    for (const n of this.networks.values()) if (n.scope === 'local' && n.subnet !== null && n.gateway !== null && n.name !== 'bridge') n.configGateway = true;
     // registerLinks at restore: a link to a container that no longer exists is dropped.
     for (const c of this.containers.values()) {
       for (let i = c.links.length - 1; i >= 0; i--) if (this.findContainer(c.links[i]!.name) === null) c.links.splice(i, 1);
@@ -182,13 +189,20 @@ export class Daemon {
     }
     // daemon.restore: containers whose restart policy says so come back with the daemon —
     // always (even one the user stopped), unless-stopped (unless the user stopped it),
-    // on-failure (it was running: the shutdown's SIGTERM is a non-zero exit).
+    // on-failure when its last exit was not 0, however it stopped (restartmanager.ShouldRestart:
+    // a `docker stop` that ends in SIGKILL is exit 137, so it comes back) — and only one that
+    // has been started before (daemon.go restore: `c.HasBeenStartedBefore`): a created one stays.
     for (const c of this.containers.values()) {
-      if (c.state === 'running' || c.networkMode === 'swarm') continue;
+      if (c.state === 'running' || c.state === 'created' || c.networkMode === 'swarm') continue;
       const p = c.restartPolicy.split(':')[0];
-      const again = p === 'always' || (p === 'unless-stopped' && !c.manuallyStopped) || (p === 'on-failure' && c.runningAtShutdown);
-      c.runningAtShutdown = false;
-      if (again) this.startContainer(c);
+      const again = p === 'always' || (p === 'unless-stopped' && !c.manuallyStopped) || (p === 'on-failure' && c.exitCode !== 0);
+      if (!again) continue;
+      // A start that fails here is logged ("Failed to start container …") and the restore goes on.
+      try {
+        this.startContainer(c);
+      } catch (e) {
+        if (!(e instanceof DockerError)) throw e;
+      }
     }
   }
 
@@ -197,7 +211,6 @@ export class Daemon {
     if (!this.running) return;
     for (const c of this.containers.values()) {
       if (c.state !== 'running') continue;
-      c.runningAtShutdown = true;
       this.stopContainer(c, stopExitCode(c));
     }
     this.running = false;
@@ -443,7 +456,11 @@ export class Daemon {
     }
     const mode = o.network ?? 'bridge';
     let net: Network | null = null;
-    if (mode !== 'host' && mode !== 'none') {
+    // --network container:NAME joins that container's namespace (its ID is what HostConfig keeps:
+    // adaptSharedNamespaceContainer); the namespace's devices and files are the other's.
+    const joined = mode.startsWith('container:') ? this.findContainer(mode.slice('container:'.length)) : null;
+    if (mode.startsWith('container:') && joined === null) throw new DockerError(`docker: Error response from daemon: No such container: ${mode.slice('container:'.length)}.\nSee 'docker run --help'.`, 125);
+    if (mode !== 'host' && mode !== 'none' && joined === null) {
       net = this.findNetwork(mode) ?? this.swarmLookup?.(mode) ?? null;
       if (net === null) throw new DockerError(`docker: Error response from daemon: network ${mode} not found.\nSee 'docker run --help'.`, 125);
       if (net.scope === 'swarm' && !net.flags.attachable) {
@@ -469,8 +486,8 @@ export class Daemon {
     const id = newId(this.rng);
     const name = o.name ?? randomName(this.rng, (n) => [...this.containers.values()].some((c) => c.name === n));
     const env = containerEnv(spec!, ref.tag, o.env);
-    const sandboxKey = mode === 'host' ? null : shortId(newId(this.rng));
-    const sandbox = mode === 'host' ? this.host.root : this.newSandbox(sandboxKey!);
+    const sandboxKey = mode === 'host' || joined !== null ? null : shortId(newId(this.rng));
+    const sandbox = mode === 'host' ? this.host.root : joined !== null ? joined.sandbox : this.newSandbox(sandboxKey!);
     const hostname = o.hostname ?? (mode === 'host' ? this.host.name : shortId(id));
     const links = o.links.map((l) => {
       const [target, alias] = l.split(':');
@@ -480,14 +497,21 @@ export class Daemon {
     c.imageId = this.images.get(key)!;
     c.files.mounts = this.mount(o.mounts ?? [], spec!);
     c.dns = o.dns ?? [];
-    c.hostConfigMode = o.network ?? 'default';
+    c.hostConfigMode = joined !== null ? `container:${joined.id}` : o.network ?? 'default';
+    c.joined = joined;
     c.autoRemove = o.rm === true;
     c.restartPolicy = o.restart ?? 'no';
     c.attached = o.attached === true;
     if (net === null) c.modeEndpointId = newId(this.rng);
     this.addContainer(c);
     this.copyImageFiles(c, spec!);
-    this.writeFiles(c);
+    // The hosts, hostname and resolv.conf files are made when the container first starts
+    // (initializeNetworking): a container only created has none.
+    if (o.createOnly !== true) this.writeFiles(c);
+    if (o.createOnly === true) {
+      if (net !== null) c.releasedNets.push({ name: net.name, aliases: o.aliases });
+      return { container: c, pulled };
+    }
     // docker run is create then start: a network that refuses the container fails the start,
     // leaving the container behind in the Created state (exit 125, no usage hint).
     if (net !== null) {
@@ -606,6 +630,7 @@ export class Daemon {
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
   connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true, ifname: string | null = null): Endpoint {
+    if (c.joined !== null) throw new DockerError('Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network');
     if (c.networkMode === 'host' || c.networkMode === 'none') {
       throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
     }
@@ -721,6 +746,11 @@ export class Daemon {
 
   /** /etc/hosts, /etc/resolv.conf and /etc/hostname, as the daemon writes them for a container. */
   writeFiles(c: Container): void {
+    // --network container:X: the other's hosts, hostname and resolv.conf (initializeNetworkingPaths).
+    if (c.joined !== null) {
+      for (const f of ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']) c.files.set(f, c.joined.files.get(f) ?? '');
+      return;
+    }
     // --network host: the host's own files, copied (buildHostsFile, setupDNS for the default sandbox).
     if (c.networkMode === 'host') {
       c.files.set('/etc/hosts', this.hostFile('/etc/hosts') ?? '');
@@ -751,13 +781,27 @@ export class Daemon {
     // eth0 again.
     const nets = c.releasedNets.splice(0);
     if (nets.length > 0) c.nextIfIndex = 0;
+    // The sandbox went with the stop (releaseNetwork); containers still running in it (joined with
+    // --network container:) keep that namespace, down to its loopback, so this start makes a new
+    // one — the sidecars are cut off until they restart themselves.
+    if (nets.length > 0 && c.sandboxKey !== null && [...this.containers.values()].some((o) => o.joined === c && o.state === 'running')) {
+      this.host.nsfs.delete(`${DOCKER_NETNS_DIR}/${c.sandboxKey}`);
+      c.sandboxKey = shortId(newId(this.rng));
+      c.sandbox = this.newSandbox(c.sandboxKey);
+    }
     for (const s of [...nets.filter((n) => n.name === 'bridge'), ...nets.filter((n) => n.name !== 'bridge')]) {
       const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
       if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
       const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
       this.connect(c, net, s.aliases, ip);
     }
-    if (nets.length > 0) this.writeFiles(c);
+    if (c.joined !== null) {
+      // getNetworkedContainer: the namespace's owner must be running; its hostname becomes ours.
+      if (c.joined.state !== 'running') this.failStart(c, `cannot join network of a non running container: ${c.joined.id}`);
+      c.sandbox = c.joined.sandbox;
+      c.hostname = c.joined.hostname;
+    }
+    if (nets.length > 0 || !c.files.has('/etc/hosts') || c.joined !== null) this.writeFiles(c);
     // setupLinkedContainers: every linked container must be running.
     for (const l of c.links) {
       const t = this.findContainer(l.name);
@@ -848,7 +892,7 @@ export class Daemon {
     this.stopContainer(c, 137);
     for (const ep of [...c.endpoints]) this.disconnect(c, ep.network);
     if (c.endpoints.length === 0) this.swarmDetach?.(c);
-    if (c.networkMode !== 'host') this.removeSandbox(c.sandbox);
+    if (c.networkMode !== 'host' && c.joined === null) this.removeSandbox(c.sandbox);
     this.containers.delete(c.id);
   }
 

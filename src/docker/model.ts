@@ -100,8 +100,6 @@ export class Container {
   restartPolicy = 'no';
   /** Stopped with `docker stop`/`kill` (unless-stopped then leaves it stopped). */
   manuallyStopped = false;
-  /** Running when the daemon last shut down. */
-  runningAtShutdown = false;
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
   /** The next ethN the sandbox names an interface (osl nextIfIndex: never reused within a
@@ -120,6 +118,8 @@ export class Container {
   /** The CLI runs the main process (a foreground `docker run` command, an interactive shell):
    *  the container ends when that does, not on its own. */
   attached = false;
+  /** --network container:X: the container whose network namespace this one shares. */
+  joined: Container | null = null;
   /** Networks a stopped standalone container left (released on stop, rejoined on start). */
   releasedNets: Array<{ readonly name: string; readonly aliases: string[] }> = [];
 
@@ -131,12 +131,14 @@ export class Container {
     readonly cmd: string[],
     readonly env: Map<string, string>,
     readonly created: Nanos,
-    readonly hostname: string,
+    public hostname: string,
     /** `bridge`, `host`, `none`, or a network name. */
     readonly networkMode: string,
-    readonly sandbox: Netns,
+    /** The network namespace; a new one when a start finds the old still held by containers
+     *  that joined it (--network container:). */
+    public sandbox: Netns,
     /** The sandbox's file under /var/run/docker/netns, null for --network host. */
-    readonly sandboxKey: string | null,
+    public sandboxKey: string | null,
     readonly tty: boolean,
     readonly publish: PortBinding[],
     readonly links: Array<{ name: string; alias: string }>,

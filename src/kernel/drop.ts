@@ -29,6 +29,8 @@ export const Drop = {
   XfrmPolicyBlock: 'IPsec policy blocks (XfrmOutPolBlock)',
   HostDown: 'host is down',
   Partitioned: 'LAN partition',
+  LanBlocked: 'blocked between hosts (security group)',
+  LanLoss: 'lost between hosts (packet loss)',
   Loop: 'forwarding loop (hop limit)',
   Netfilter: 'netfilter',
   NoSocketBuffer: 'socket closed',
@@ -68,6 +70,8 @@ export const DROP_REASON: Readonly<Record<Drop, string | null>> = {
   [Drop.XfrmPolicyBlock]: 'XFRM_POLICY',
   [Drop.HostDown]: null,
   [Drop.Partitioned]: null,
+  [Drop.LanBlocked]: null, // the cloud network's filter, not a kernel
+  [Drop.LanLoss]: null,
   [Drop.Loop]: null,
   [Drop.Netfilter]: 'NETFILTER_DROP',
   [Drop.NoSocketBuffer]: 'SOCKET_CLOSE',

@@ -3,12 +3,15 @@
 // the underlay's MTU: a path between hosts may carry less than their NICs (a tunnel, a cloud
 // network), and a frame larger than it is lost without a word, as on a real underlay (no ICMP
 // comes back from a switch); a frame longer than the receiving NIC's MTU is dropped by the
-// receiver as a too-long frame (rx_length_errors), as NIC drivers do.
+// receiver as a too-long frame (rx_length_errors), as NIC drivers do. And so do the faults a
+// cloud network adds between two hosts (path-faults.ts): a security group that blocks a protocol
+// or port, random loss, extra delay.
 import { isGroupMac } from '../core/addr.js';
-import type { Mac } from '../core/addr.js';
-import { ETH_HLEN, ETH_P_IP, IPPROTO_UDP } from '../wire/packet.js';
+import type { Ip4, Mac } from '../core/addr.js';
+import { ARPOP_REQUEST, ETH_HLEN, ETH_P_ARP, ETH_P_IP, IPPROTO_UDP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import { Drop } from './drop.js';
+import { PathFaults } from './path-faults.js';
 import { LAN_NS } from './latency.js';
 import type { Nic } from './nic.js';
 import { netifReceive } from './rx.js';
@@ -18,12 +21,21 @@ import { tracepoint } from './tracepoint.js';
 export class Lan {
   private readonly ports: Nic[] = [];
   private readonly byMac = new Map<Mac, Nic>();
+  /** Which NIC's host has an address, as last found (big LANs' ARP requests). */
+  private readonly byAddr = new Map<Ip4, Nic>();
   /** Partition groups by host name; hosts in different groups cannot reach each other. */
   private partition: Map<string, number> | null = null;
   /** Underlay MTU for every path (0: only the NICs limit), per host, and per pair of hosts. */
   mtu = 0;
   readonly hostMtu = new Map<string, number>();
   private readonly pairMtu = new Map<string, number>();
+  /** Blocks, loss and delay between pairs of hosts (null: none, and the per-frame check costs nothing). */
+  faults: PathFaults | null = null;
+
+  /** The path faults, made on first use (`seed`: the scenario's, for the loss draws). */
+  pathFaults(seed: number): PathFaults {
+    return (this.faults ??= new PathFaults(seed));
+  }
 
   /** The MTU of the path between two hosts' NICs: the smallest the scenario gave (0: none). */
   pathMtu(a: string, b: string): number {
@@ -77,15 +89,31 @@ export class Lan {
     if (from.ns.host.down) return dropPacket(from.ns, from, pkt, Drop.HostDown, `${from.ns.host.name} is down`);
     pkt.tstamp += LAN_NS;
     if (isGroupMac(pkt.ethDst)) {
-      const targets = this.ports.filter((p) => p !== from && this.reachable(from, p));
+      // A who-has for another host's address changes nothing on a host but its NIC's counters
+      // (arpRcv learns only from requests for its own addresses). In a swarm of hundreds of nodes
+      // every first contact between two of them broadcasts one, so past BIG_LAN ports such a
+      // request goes to the host that has the address (and to bridged NICs) only, and the other
+      // NICs' rx counters leave it out; below, every NIC counts it but none gets a copy.
+      // (Not while the conservation ledger counts frames: then each is handed over.)
+      const arpAsk = pkt.ethType === ETH_P_ARP && pkt.arpOp === ARPOP_REQUEST && pkt.trace === null && this.faults === null && from.ns.host.ledger === null;
+      if (arpAsk && this.ports.length > BIG_LAN) return this.askOne(from, pkt);
+      // Every other reachable port gets a copy; the last one the frame itself.
       const ledger = from.ns.host.ledger;
-      if (targets.length === 0 && ledger !== null) ledger.absorb(pkt);
-      for (let i = 0; i < targets.length; i++) {
-        const copy = i === targets.length - 1 ? pkt : pkt.clone();
-        if (copy !== pkt && pkt.trace !== null) copy.trace = pkt.trace.branch();
-        if (copy !== pkt && ledger !== null) ledger.copy(copy, from);
-        this.deliver(from, targets[i]!, copy);
+      let last: Nic | null = null;
+      for (const p of this.ports) {
+        if (p === from || !this.reachable(from, p)) continue;
+        if (arpAsk && ignoresArp(p, pkt)) continue;
+        if (last !== null) {
+          const copy = pkt.clone();
+          if (pkt.trace !== null) copy.trace = pkt.trace.branch();
+          if (ledger !== null) ledger.copy(copy, from);
+          this.deliver(from, last, copy);
+        }
+        last = p;
       }
+      // Nobody to hand the frame itself to (or only hosts that ignore it): the LAN absorbs it.
+      if (last !== null) this.deliver(from, last, pkt);
+      else if (ledger !== null) ledger.absorb(pkt);
       return;
     }
     const to = this.byMac.get(pkt.ethDst);
@@ -95,7 +123,39 @@ export class Lan {
     this.deliver(from, to, pkt);
   }
 
+  /** An ARP request on a big LAN: to the NIC whose host has the address, and to bridged NICs. */
+  private askOne(from: Nic, pkt: Packet): void {
+    let owner = this.byAddr.get(pkt.arpTpa);
+    if (owner === undefined || !owner.ns.isLocal(pkt.arpTpa)) {
+      owner = this.ports.find((p) => p.ns.isLocal(pkt.arpTpa));
+      if (owner !== undefined) this.byAddr.set(pkt.arpTpa, owner);
+    }
+    const ledger = from.ns.host.ledger;
+    for (const p of this.ports) {
+      if (p.master === null || p === from || p === owner || !this.reachable(from, p)) continue;
+      const copy = pkt.clone();
+      if (ledger !== null) ledger.copy(copy, from);
+      this.deliver(from, p, copy);
+    }
+    if (owner !== undefined && owner !== from && this.reachable(from, owner)) this.deliver(from, owner, pkt);
+    else if (ledger !== null) ledger.absorb(pkt);
+  }
+
   private deliver(from: Nic, to: Nic, pkt: Packet): void {
+    let delay = 0;
+    if (this.faults !== null) {
+      const f = this.faults.between(from.ns.host.name, to.ns.host.name);
+      if (f !== null) {
+        const blocked = f.blocks.length === 0 ? null : f.blocking(pkt);
+        if (blocked !== null) {
+          return dropPacket(from.ns, from, pkt, Drop.LanBlocked, `${blocked.text} blocked ${from.ns.host.name} → ${to.ns.host.name}`);
+        }
+        if (f.loss > 0 && this.faults.lose(f.loss)) {
+          return dropPacket(from.ns, from, pkt, Drop.LanLoss, `${Math.round(f.loss * 100)}% loss ${from.ns.host.name} → ${to.ns.host.name}`);
+        }
+        delay = f.delay;
+      }
+    }
     if (pkt.ethType === ETH_P_IP) {
       const len = pkt.ipTotalLength();
       if (len > to.mtu + VLAN_HLEN) {
@@ -109,14 +169,30 @@ export class Lan {
       }
     }
     if (pkt.trace !== null) {
-      tracepoint(pkt, from.ns, from, { kind: 'lan', fromHost: from.ns.host.name, fromDev: from.name, toHost: to.ns.host.name, toDev: to.name });
+      tracepoint(pkt, from.ns, from, delay === 0
+        ? { kind: 'lan', fromHost: from.ns.host.name, fromDev: from.name, toHost: to.ns.host.name, toDev: to.name }
+        : { kind: 'lan', fromHost: from.ns.host.name, fromDev: from.name, toHost: to.ns.host.name, toDev: to.name, delayNs: delay });
     }
     // Off the wire the frame is a new skb: the sender's mark (Docker's 0xD0C4E3 on ESP, say) and
     // conntrack entry stay behind.
     pkt.mark = 0;
     pkt.ct = null;
-    netifReceive(to, pkt);
+    if (delay === 0) return netifReceive(to, pkt);
+    // A slower path: the frame reaches the other host that much later, on the simulated clock.
+    pkt.tstamp += delay;
+    to.ns.host.eq.at(pkt.tstamp, () => netifReceive(to, pkt));
   }
+}
+
+/** Hosts on a LAN past which an ARP request is not shown to every NIC (see transmit). */
+const BIG_LAN = 64;
+
+/** Whether `nic` receives an ARP request for someone else's address as a no-op (then counted). */
+function ignoresArp(nic: Nic, pkt: Packet): boolean {
+  if (nic.master !== null || !nic.up || nic.ns.isLocal(pkt.arpTpa)) return false;
+  nic.rxPackets++;
+  nic.rxBytes += pkt.frameLength();
+  return true;
 }
 
 /** 802.1Q room a NIC accepts beyond its MTU (as is_skb_forwardable and most drivers allow). */

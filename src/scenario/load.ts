@@ -6,6 +6,7 @@ import type { Node, YAMLMap } from 'yaml';
 import { formatCidr, parseCidr, parseIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { compileExpectation, isPatternError } from '../core/regex.js';
+import type { BlockRule } from '../kernel/path-faults.js';
 import { MS, SEC } from '../sim/clock.js';
 import type { FaultSpec, FaultStep, FileSpec, HostSpec, ImageDecl, LanSpec, ReachExpect, ReachStep, TrafficReportStep, TrafficStep, RunStep, Scenario, ServeStep, SleepStep, Step, TextMatcher, TraceStep, Where } from './model.js';
 
@@ -152,6 +153,82 @@ export function parseDuration(text: string): number | null {
 }
 
 const DURATION_HINT = 'like 5s, 500ms, 2m; at most 720h';
+
+const FAULT_KEYS = ['host', 'link', 'down', 'up', 'partition', 'heal', 'block', 'unblock', 'drop', 'delay', 'between', 'oneway'];
+const PROTOS: Record<string, number> = { all: -1, icmp: 1, tcp: 6, udp: 17, esp: 50 };
+
+/** "tcp/2377", "udp/4789", "udp", "esp", "icmp", "all": what a security-group rule matches. */
+export function parseBlockRule(text: string): BlockRule | null {
+  const m = /^([a-z]+)(?:\/(\d+))?$/.exec(text.trim().toLowerCase());
+  if (m === null || PROTOS[m[1]!] === undefined) return null;
+  const proto = PROTOS[m[1]!]!;
+  const port = m[2] === undefined ? 0 : Number(m[2]);
+  if (m[2] !== undefined && ((proto !== 6 && proto !== 17) || port < 1 || port > 65535)) return null;
+  return { proto, port, text: text.trim().toLowerCase() };
+}
+
+function readFault(r: Reader, f: YAMLMap, hostNames: string[]): FaultSpec {
+  r.keys(f, FAULT_KEYS, '"fault"');
+  const bool = (key: string): boolean | null => {
+    const n = r.node(f, key);
+    if (n === undefined) return null;
+    if (!isScalar(n) || typeof n.value !== 'boolean') r.fail(n, `"${key}" must be true or false`);
+    return n.value as boolean;
+  };
+  const hostName = (n: Node | undefined): string => {
+    const name = isScalar(n) ? String(n.value) : '';
+    if (!hostNames.includes(name)) r.fail(n, `no host named "${name}" (hosts: ${hostNames.join(', ')})`);
+    return name;
+  };
+  const pathKeys = ['block', 'unblock', 'drop', 'delay'].filter((k) => f.has(k));
+  const between = (): { between: [string, string]; oneway: boolean } => {
+    const bn = r.node(f, 'between');
+    if (bn === undefined) r.fail(f, `"fault" with ${pathKeys[0] ?? 'heal'} needs "between: [host1, host2]"`);
+    if (!isSeq(bn) || bn.items.length !== 2) r.fail(bn, '"between" must be a list of two hosts, like [m1, w1]');
+    const [a, b] = (bn.items as Node[]).map(hostName) as [string, string];
+    if (a === b) r.fail(bn, `"between" needs two different hosts, not ${a} twice`);
+    return { between: [a, b], oneway: bool('oneway') ?? false };
+  };
+  if (pathKeys.length > 1) r.fail(f, `"fault" takes one of block, unblock, drop or delay, not ${pathKeys.join(' and ')}`);
+  if (pathKeys.length === 0 && (f.has('oneway') || (f.has('between') && !f.has('heal')))) r.fail(f, '"between" and "oneway" go with block, unblock, drop, delay or heal');
+  const key = pathKeys[0];
+  if (key === 'block' || key === 'unblock') {
+    const text = r.str(f, key, '"fault"', true)!;
+    const rule = parseBlockRule(text);
+    if (rule === null) r.fail(r.node(f, key), `"${text}" is not a protocol to block (like tcp/2377, udp/4789, udp/7946, tcp, udp, esp, icmp, all)`);
+    return { kind: 'block', rule, lift: key === 'unblock', ...between() };
+  }
+  if (key === 'drop') {
+    const n = r.node(f, 'drop');
+    if (!isScalar(n) || typeof n.value !== 'number' || n.value < 0 || n.value > 1) r.fail(n, '"drop" must be a loss probability from 0 to 1, like 0.3');
+    return { kind: 'loss', rate: n.value as number, ...between() };
+  }
+  if (key === 'delay') {
+    const text = r.str(f, 'delay', '"fault"', true)!;
+    const ns = parseDuration(text);
+    if (ns === null || ns > 3600 * SEC) r.fail(r.node(f, 'delay'), `"${text}" is not a path delay (like 50ms, 1s; at most 1h)`);
+    return { kind: 'delay', ns, ...between() };
+  }
+  const down = bool('down');
+  const up = bool('up');
+  const hostOf = (k: string): string => {
+    r.str(f, k, '"fault"', true);
+    return hostName(r.node(f, k));
+  };
+  if (f.has('host') || f.has('link')) {
+    if ((down === null) === (up === null)) r.fail(f, '"fault" on a host or link needs exactly one of down: true or up: true');
+    const isDown = down !== null ? down : !up;
+    return f.has('host') ? { kind: 'host', host: hostOf('host'), down: isDown } : { kind: 'link', host: hostOf('link'), down: isDown };
+  }
+  if (f.has('partition')) {
+    const pn = r.node(f, 'partition');
+    if (!isSeq(pn) || pn.items.some((g) => !isSeq(g))) r.fail(pn, '"partition" must be a list of host lists, like [[m1, w1], [w2, w3]]');
+    const groups = (pn.items as Node[]).map((g) => ((g as unknown as { items: Node[] }).items).map(hostName));
+    return { kind: 'partition', groups };
+  }
+  if (bool('heal') === true) return f.has('between') ? { kind: 'heal', between: between().between } : { kind: 'heal', between: null };
+  return r.fail(f, '"fault" needs host, link, partition, block, unblock, drop, delay or heal');
+}
 
 const STEP_KINDS = ['run', 'sleep', 'trace', 'serve', 'fault', 'traffic', 'traffic_report', 'reach'] as const;
 
@@ -341,38 +418,7 @@ export function loadScenario(file: string, text: string): Scenario {
       steps.push(step);
     } else if (kind === 'fault') {
       r.keys(m, ['fault'], 'a fault step');
-      const f = r.map(r.node(m, 'fault'), '"fault"');
-      r.keys(f, ['host', 'link', 'down', 'up', 'partition', 'heal'], '"fault"');
-      const bool = (key: string): boolean | null => {
-        const n = r.node(f, key);
-        if (n === undefined) return null;
-        if (!isScalar(n) || typeof n.value !== 'boolean') r.fail(n, `"${key}" must be true or false`);
-        return n.value as boolean;
-      };
-      const down = bool('down');
-      const up = bool('up');
-      const hostOf = (key: string): string => {
-        const h = r.str(f, key, '"fault"', true)!;
-        if (!hostNames.includes(h)) r.fail(r.node(f, key), `no host named "${h}" (hosts: ${hostNames.join(', ')})`);
-        return h;
-      };
-      let fault: FaultSpec;
-      if (f.has('host') || f.has('link')) {
-        if ((down === null) === (up === null)) r.fail(f, '"fault" on a host or link needs exactly one of down: true or up: true');
-        const isDown = down !== null ? down : !up;
-        fault = f.has('host') ? { kind: 'host', host: hostOf('host'), down: isDown } : { kind: 'link', host: hostOf('link'), down: isDown };
-      } else if (f.has('partition')) {
-        const pn = r.node(f, 'partition');
-        if (!isSeq(pn) || pn.items.some((g) => !isSeq(g))) r.fail(pn, '"partition" must be a list of host lists, like [[m1, w1], [w2, w3]]');
-        const groups = (pn.items as Node[]).map((g) => ((g as unknown as { items: Node[] }).items).map((h) => {
-          const name = isScalar(h) ? String(h.value) : '';
-          if (!hostNames.includes(name)) r.fail(h, `no host named "${name}" (hosts: ${hostNames.join(', ')})`);
-          return name;
-        }));
-        fault = { kind: 'partition', groups };
-      } else if (bool('heal') === true) fault = { kind: 'heal' };
-      else r.fail(f, '"fault" needs host, link, partition or heal');
-      const step: FaultStep = { ...at, kind: 'fault', fault };
+      const step: FaultStep = { ...at, kind: 'fault', fault: readFault(r, r.map(r.node(m, 'fault'), '"fault"'), hostNames) };
       steps.push(step);
     } else if (kind === 'serve') {
       r.keys(m, ['serve'], 'a serve step');

@@ -2,6 +2,7 @@
 // written (line and column) so that every failure can point at it.
 import type { Ip4 } from '../core/addr.js';
 import type { Matcher } from '../core/regex.js';
+import type { BlockRule } from '../kernel/path-faults.js';
 import type { Nanos } from '../sim/clock.js';
 import type { ProbeProto } from './probe.js';
 
@@ -85,12 +86,18 @@ export interface ServeStep extends Where {
   readonly keepAlive: boolean;
 }
 
-/** A fault injected on the simulated clock: a host powered off or on, a LAN cable, a partition. */
+/** A fault injected on the simulated clock: a host powered off or on, a LAN cable, a partition,
+ *  and between two hosts (`between`, both directions unless `oneway`: from the first to the
+ *  second): a blocked protocol or port (`lift`: unblock it), random loss, extra delay. */
 export type FaultSpec =
   | { readonly kind: 'host'; readonly host: string; readonly down: boolean }
   | { readonly kind: 'link'; readonly host: string; readonly down: boolean }
   | { readonly kind: 'partition'; readonly groups: string[][] }
-  | { readonly kind: 'heal' };
+  | { readonly kind: 'block'; readonly rule: BlockRule; readonly lift: boolean; readonly between: [string, string]; readonly oneway: boolean }
+  | { readonly kind: 'loss'; readonly rate: number; readonly between: [string, string]; readonly oneway: boolean }
+  | { readonly kind: 'delay'; readonly ns: number; readonly between: [string, string]; readonly oneway: boolean }
+  /** Without `between`: the whole LAN (partition, cables, every path fault); with it: that path's faults. */
+  | { readonly kind: 'heal'; readonly between: [string, string] | null };
 
 export interface FaultStep extends Where {
   readonly kind: 'fault';

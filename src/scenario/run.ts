@@ -192,8 +192,27 @@ function faultStep(world: World, step: FaultStep, print: (t: string) => void): S
   } else if (f.kind === 'partition') {
     world.lan.setPartition(f.groups);
     title = `fault: LAN partitioned into ${f.groups.map((g) => `[${g.join(', ')}]`).join(' ')}`;
+  } else if (f.kind === 'block' || f.kind === 'loss' || f.kind === 'delay') {
+    const pf = world.lan.pathFaults(world.seed);
+    const [a, b] = f.between;
+    const dirs: Array<[string, string]> = f.oneway ? [[a, b]] : [[a, b], [b, a]];
+    for (const [x, y] of dirs) {
+      if (f.kind === 'block') (f.lift ? pf.unblock(x, y, f.rule) : pf.block(x, y, f.rule));
+      else if (f.kind === 'loss') pf.setLoss(x, y, f.rate);
+      else pf.setDelay(x, y, f.ns);
+    }
+    const path = f.oneway ? `from ${a} to ${b}` : `between ${a} and ${b}`;
+    title = f.kind === 'block' ? `fault: ${f.rule.text} ${f.lift ? 'unblocked' : 'blocked'} ${path}`
+      : f.kind === 'loss' ? `fault: ${Number((f.rate * 100).toFixed(2))}% packet loss ${path}`
+        : `fault: ${f.ns / 1e6}ms extra delay ${path}`;
+  } else if (f.between !== null) {
+    const [a, b] = f.between;
+    world.lan.faults?.clear(a, b);
+    world.lan.faults?.clear(b, a);
+    title = `fault: path between ${a} and ${b} healed`;
   } else {
     world.lan.setPartition(null);
+    world.lan.faults?.clearAll();
     for (const h of world.hosts.values()) {
       const nic = world.lan.nicOf(h.name);
       if (nic !== undefined) nic.cable = true;

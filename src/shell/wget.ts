@@ -41,7 +41,8 @@ export const wget: Program = (ctx, argv, exit) => {
   resolveHost(ctx, u.host, (ip) => {
     if (ip === null) {
       if (busybox) println(ctx, `wget: bad address '${u.host}${u.port === 80 ? '' : `:${u.port}`}'`);
-      else println(ctx, `Resolving ${u.host} (${u.host})... failed: Name or service not known.\nwget: unable to resolve host address '${u.host}'`);
+      // GNU wget -q says nothing on any failure (checked with wget 1.21 here); the status tells.
+      else if (!quiet) println(ctx, `Resolving ${u.host} (${u.host})... failed: Name or service not known.\nwget: unable to resolve host address '${u.host}'`);
       return exit(busybox ? 1 : 4);
     }
     const addr = formatIp4(ip);
@@ -55,7 +56,7 @@ export const wget: Program = (ctx, argv, exit) => {
     httpGet(ctx.ns, ip, u.port, u.port === 80 ? u.host : `${u.host}:${u.port}`, u.path, busybox ? 'Wget' : 'Wget/1.14 (linux-gnu)', (r) => {
       if (r.errno !== 0) {
         if (busybox) println(ctx, `wget: can't connect to remote host (${addr}): ${ERRNO_TEXT[r.errno] ?? r.errno}`);
-        else println(ctx, `failed: ${ERRNO_TEXT[r.errno] ?? r.errno}.`);
+        else if (!quiet) println(ctx, `failed: ${ERRNO_TEXT[r.errno] ?? r.errno}.`);
         return exit(busybox ? 1 : 4);
       }
       if (!quiet && !busybox) {

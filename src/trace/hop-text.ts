@@ -1,7 +1,7 @@
 // One hop in words: the text a trace has always printed for it, built from the typed event
 // (the headers through describe.ts, the kind's fields here). Traces users have learned read the
 // same as when the model worded them itself.
-import type { HopEvent, HostPort, RouteInfo } from '../core/trace.js';
+import type { Headers, HopEvent, HostPort, RouteInfo } from '../core/trace.js';
 import { describe, describeL3 } from '../wire/describe.js';
 import { hex8 } from '../wire/esp.js';
 import { packetOf } from '../wire/headers.js';
@@ -15,6 +15,26 @@ export function routeText(r: RouteInfo): string {
   return s;
 }
 
+/** The packet from its network header on, with what a 7946 packet carries. */
+function l3(h: Headers): string {
+  const text = describeL3(packetOf(h));
+  return h.gossip === undefined ? text : `${text} (${gossipText(h.gossip)})`;
+}
+
+const GOSSIP_WORDS: Record<string, string> = {
+  ping: 'memberlist ping', 'ping-req': 'memberlist ping-req', ack: 'memberlist ack', nack: 'memberlist nack',
+  suspect: 'memberlist suspect', alive: 'memberlist alive', dead: 'memberlist dead', 'push-pull': 'memberlist push-pull',
+  'network-event': 'NetworkDB network event', 'table-event': 'NetworkDB table event', 'bulk-sync': 'NetworkDB bulk sync',
+  'node-event': 'NetworkDB node event', user: 'memberlist user message', other: 'unknown memberlist message',
+};
+
+/** "memberlist ping"; "3 × NetworkDB table event, memberlist alive" for a compound. */
+export function gossipText(kinds: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n > 1 ? `${n} × ` : ''}${GOSSIP_WORDS[k] ?? k}`).join(', ');
+}
+
 function hp(h: HostPort): string {
   return h.port === null ? h.addr : `${h.addr}:${h.port}`;
 }
@@ -23,9 +43,9 @@ function hp(h: HostPort): string {
 export function hopDetail(ev: HopEvent): string {
   switch (ev.kind) {
     case 'send':
-      return describeL3(packetOf(ev.pkt));
+      return l3(ev.pkt);
     case 'rcv':
-      return `ip_rcv ${describeL3(packetOf(ev.pkt))}`;
+      return `ip_rcv ${l3(ev.pkt)}`;
     case 'route':
       if (ev.step === 'input') return `${ev.dst} is local (table local)`;
       if (ev.step === 'output') return `route ${routeText(ev.route)} (table ${ev.route.table === 255 ? 'local' : 'main'})`;
@@ -48,7 +68,7 @@ export function hopDetail(ev: HopEvent): string {
     case 'defrag':
       return `reassembly queue: fragment offset ${ev.offset} len ${ev.len}${ev.more ? ' MF' : ' (last)'}`;
     case 'lan':
-      return `LAN ${ev.fromHost}:${ev.fromDev} → ${ev.toHost}:${ev.toDev}`;
+      return `LAN ${ev.fromHost}:${ev.fromDev} → ${ev.toHost}:${ev.toDev}${ev.delayNs === undefined ? '' : ` (+${formatDelay(ev.delayNs)} path delay)`}`;
     case 'vxlan':
       if (ev.op === 'encap') return `encapsulate vni ${ev.vni} → VTEP ${ev.remote}:${ev.dstport} (fdb ${ev.fdb})`;
       return `decapsulate vni ${ev.vni} from ${ev.remote}: ${describe(packetOf(ev.pkt))}`;
@@ -99,4 +119,10 @@ function deliverText(ev: Extract<HopEvent, { kind: 'deliver' }>): string {
     case 'ping-error':
       return 'ICMP error to the ping socket';
   }
+}
+
+/** 50ms, 1.5ms, 200µs: a path delay as a scenario would write it. */
+function formatDelay(ns: number): string {
+  if (ns >= 1e6) return `${Number((ns / 1e6).toFixed(3))}ms`;
+  return `${Number((ns / 1e3).toFixed(3))}µs`;
 }

@@ -3,6 +3,7 @@
 // Off the packet path: only traced packets are snapshotted.
 import { formatIp4, formatMac, parseIp4, parseMac } from '../core/addr.js';
 import type { Headers } from '../core/trace.js';
+import { gossipKinds, streamGossipKind, GOSSIP_PORT } from './memberlist.js';
 import { ETH_P_ARP, ETH_P_IP, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
 
 /** The headers of `pkt` now; `ct` is the conntrack state the kernel names for it (null: none). */
@@ -31,6 +32,8 @@ export function headersOf(pkt: Packet, ct: string | null): Headers {
   if (pkt.vni !== 0) h.vxlan = { vni: pkt.vni };
   if (pkt.inner !== null) h.inner = headersOf(pkt.inner, null);
   h.payloadLen = pkt.payloadLen;
+  const gossip = gossipOf(pkt);
+  if (gossip !== null) h.gossip = gossip;
   h.mark = pkt.mark;
   h.ct = ct;
   return h;
@@ -91,4 +94,16 @@ export function packetOf(h: Headers): Packet {
   p.mark = h.mark;
   if (h.inner !== undefined) p.inner = packetOf(h.inner);
   return p;
+}
+
+/** The memberlist / NetworkDB messages in a 7946 packet: every UDP datagram, and the TCP segment
+ *  that opens a push-pull or reliable send (later segments of the stream carry no header). */
+function gossipOf(pkt: Packet): string[] | null {
+  if (pkt.ethType !== ETH_P_IP || pkt.payload === null || (pkt.sport !== GOSSIP_PORT && pkt.dport !== GOSSIP_PORT)) return null;
+  if (pkt.ipProto === IPPROTO_UDP && pkt.vni === 0) return gossipKinds(pkt.payload);
+  if (pkt.ipProto === IPPROTO_TCP) {
+    const k = streamGossipKind(pkt.payload);
+    return k === null ? null : [k];
+  }
+  return null;
 }

@@ -151,7 +151,7 @@ describe('completion', () => {
     expect(c(':tr')).toEqual([':trace']);
     expect(c('docker ser')).toEqual(['service']);
     expect(c('docker service ')).toContain('create');
-    expect(c('docker run --r')).toEqual(['--rm']);
+    expect(c('docker run --r')).toEqual(['--restart', '--rm']);
     expect(c('ip link s')).toEqual(['set', 'show']);
   });
 

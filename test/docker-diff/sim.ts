@@ -87,7 +87,9 @@ export class SimDocker {
     const networkJson = nets.length === 0 ? [] : (JSON.parse(this.sh(`docker network inspect ${nets.map((n) => n.id).join(' ')}`).out) as unknown[]);
     const containers: Observation['containers'] = list.map((c) => {
       const files: Record<string, string> = {};
-      for (const f of ['/etc/hosts', '/etc/resolv.conf']) files[f] = c.files.get(f) ?? '(none)';
+      // The real side reads each container's own directory; one that joined another's namespace
+      // has no files there (its HostsPath is the other's: initializeNetworkingPaths).
+      for (const f of ['/etc/hosts', '/etc/resolv.conf']) files[f] = c.joined !== null ? '(none)' : c.files.get(f) ?? '(none)';
       const net: Record<string, string> = {};
       if (c.state === 'running' && c.networkMode !== 'host') {
         for (const cmd of ['ip -d link', 'ip addr', 'ip route']) net[cmd] = this.sh(cmd, c.sandbox).out;

@@ -101,4 +101,69 @@ describe('libnetwork behaviour found by the docker differential check', () => {
 `);
     expect(t).not.toContain('--dport 8080 -j DNAT');
   });
+
+  it('docker create leaves the container Created with no address and no hosts file; start joins its network', () => {
+    run(`  - run: docker create --name cc ${LOOP}
+    expect: { stdout: "/^Unable to find image 'busybox:latest' locally\\n(.*\\n)*[0-9a-f]{64}\\n$/" }
+  - run: docker inspect -f '{{.State.Status}} [{{.NetworkSettings.IPAddress}}]' cc
+    expect: { stdout: "created []\\n" }
+  - run: docker start cc
+  - run: docker inspect -f '{{.State.Status}} [{{.NetworkSettings.IPAddress}}]' cc
+    expect: { stdout: "running [172.17.0.2]\\n" }
+  - run: docker create --name cc ${LOOP}
+    expect: { exit: 1, stdout: "/^Error response from daemon: Conflict\\\\. The container name \\"\\\\/cc\\" is already in use/" }
+`);
+  });
+
+  it("--network container:X shares X's namespace and hostname; it cannot start while X is stopped, and a created one does not start with the daemon", () => {
+    run(`  - run: docker run -d --name base --hostname hb ${LOOP}
+  - run: docker run -d --name side --network container:base ${LOOP}
+  - run: docker exec side hostname
+    expect: { stdout: "hb\\n" }
+  - run: docker exec side ip -4 addr show eth0
+    expect: { stdout: "/inet 172\\\\.17\\\\.0\\\\.2\\\\/16/" }
+  - run: docker inspect -f '{{.HostConfig.NetworkMode}}' side
+    expect: { stdout: "/^container:[0-9a-f]{64}\\n$/" }
+  - run: docker network connect bridge side
+    expect: { exit: 1, stdout: "Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network\\n" }
+  - run: docker stop -t 1 base side
+  - run: docker start side
+    expect: { exit: 1, stdout: "/cannot join network of a non running container/" }
+  - run: docker create --name later --restart always ${LOOP}
+  - run: systemctl restart docker
+  - run: docker inspect -f '{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}' later
+    expect: { stdout: "created always\\n" }
+`);
+  });
+
+  it('on-failure brings a container back with the daemon when its last exit was not 0, even after docker stop (restartmanager)', () => {
+    run(`  - run: docker run -d --name of --restart on-failure:2 ${LOOP}
+  - run: docker stop -t 1 of
+  - run: systemctl restart docker
+  - run: docker inspect -f '{{.State.Status}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' of
+    expect: { stdout: "running on-failure 2\\n" }
+`);
+  });
+
+  it('a restart of the container others joined gives it a new namespace; the joined ones keep the old, down to lo', () => {
+    run(`  - run: docker run -d --name main ${LOOP}
+  - run: docker run -d --name car --network container:main ${LOOP}
+  - run: docker restart -t 1 main
+  - run: docker exec main ip -4 -o addr show eth0
+    expect: { stdout: "/172\\\\.17\\\\.0\\\\.2\\\\/16/" }
+  - run: docker exec car ip link
+    expect: { stdout: "/^1: lo: /", stdout_not: eth0 }
+`);
+  });
+
+  it('after a daemon restart a --subnet network shows the gateway it was given (moby#26799)', () => {
+    run(`  - run: docker network create --subnet 10.12.0.0/24 n1
+  - run: docker network inspect -f '{{json .IPAM.Config}}' n1
+    expect: { stdout: "[{\\"Subnet\\":\\"10.12.0.0/24\\"}]\\n" }
+  - run: systemctl restart docker
+  - run: docker network inspect -f '{{json .IPAM.Config}}' n1
+    expect: { stdout: "[{\\"Subnet\\":\\"10.12.0.0/24\\",\\"Gateway\\":\\"10.12.0.1\\"}]\\n" }
+`);
+  });
 });
+

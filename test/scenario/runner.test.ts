@@ -3,19 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
-import { runText } from '../helpers.js';
+import { loadError, runText } from '../helpers.js';
 
 const HOST = 'hosts:\n  - { name: n1, ip: 192.168.205.10/24 }\n';
-
-function loadError(yaml: string): InputError {
-  try {
-    loadScenario('bad.yaml', yaml);
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('scenario runner', () => {
   it('prints a shell transcript and passes when expectations hold', () => {

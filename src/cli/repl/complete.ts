@@ -34,11 +34,13 @@ const UPDATE_FLAGS = [
   '--constraint-add', '--constraint-rm', '--env-add', '--env-rm', '--force', '--rollback',
 ];
 const CONTAINER = leaf('container');
+const CREATE_FLAGS = ['-i', '-t', '-it', '--rm', '--name', '--network', '--net', '-p', '--publish', '-e', '--env', '--link', '--hostname', '-h', '--label', '--network-alias', '-v', '--volume', '--mount', '--restart', '--dns'];
 
 const DOCKER: Spec = {
   flags: ['--version', '--help'],
   sub: {
-    run: leaf('image', ['-d', '-i', '-t', '-it', '--rm', '--name', '--network', '--net', '-p', '--publish', '-e', '--env', '--link', '--hostname', '-h', '--label', '--network-alias', '-v', '--volume', '--mount']),
+    run: leaf('image', ['-d', ...CREATE_FLAGS]),
+    create: leaf('image', CREATE_FLAGS),
     ps: leaf(undefined, ['-a', '-q', '--no-trunc', '--format', '-f', '--filter']),
     exec: leaf('container', ['-i', '-t', '-it', '-e']),
     inspect: leaf('container', ['--format', '-f']),

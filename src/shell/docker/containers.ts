@@ -20,9 +20,12 @@ import { findImage, imageJson } from './imagecmd.js';
 
 type Exit = (code: number) => void;
 
-export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
-  const cmd: Command = subcommand('run', true)
-    .option('-d, --detach')
+/** `docker run`, and `docker create` (the same flags but -d; the container is left Created and its
+ *  ID printed: cli/command/container/create.go runCreate). */
+export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb: 'run' | 'create' = 'run'): void {
+  const cmd: Command = subcommand(verb, true);
+  if (verb === 'run') cmd.option('-d, --detach');
+  cmd
     .option('-i, --interactive')
     .option('-t, --tty')
     .option('--rm')
@@ -41,7 +44,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
     .option('--dns <ip>', '', collect, [])
     .argument('[image]')
     .argument('[cmd...]');
-  if (!parseFlags(ctx, cmd, args, 'run', exit)) return;
+  if (!parseFlags(ctx, cmd, args, verb, exit)) return;
   const o = cmd.opts<{ detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[] }>();
   const [image, ...rest] = cmd.args;
   // What the CLI refuses before asking the daemon, then what the daemon refuses on create.
@@ -50,19 +53,26 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
   const cliError = o.publish.map(checkPortSpec).find((e) => e !== null) ?? (restart !== null && 'cli' in restart ? restart.cli : null) ?? (image === undefined ? null : checkImageRef(image));
   const daemonError = (o.name === undefined ? null : checkContainerName(o.name)) ?? (restart !== null && 'daemon' in restart ? restart.daemon : null);
   if (image !== undefined && (cliError !== null || daemonError !== null)) {
+    // A name the daemon refuses comes back from its create call: run reports it (exit 125),
+    // create returns it as the error (exit 1).
+    if (cliError === null && verb === 'create') {
+      println(ctx, `Error response from daemon: ${daemonError}`);
+      return exit(1);
+    }
     println(ctx, cliError !== null ? `docker: ${cliError}.` : `docker: Error response from daemon: ${daemonError}.`);
-    println(ctx, "See 'docker run --help'.");
+    println(ctx, `See 'docker ${verb} --help'.`);
     return exit(125);
   }
   if (image === undefined) {
-    println(ctx, '"docker run" requires at least 1 argument.');
-    println(ctx, "See 'docker run --help'.");
+    println(ctx, `"docker ${verb}" requires at least 1 argument.`);
+    println(ctx, `See 'docker ${verb} --help'.`);
     println(ctx, '');
-    println(ctx, 'Usage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]');
+    println(ctx, `Usage:  docker ${verb} [OPTIONS] IMAGE [COMMAND] [ARG...]`);
     println(ctx, '');
-    println(ctx, 'Run a command in a new container');
+    println(ctx, verb === 'run' ? 'Run a command in a new container' : 'Create a new container');
     return exit(125);
   }
+  if (verb === 'create') return dockerCreate(ctx, d, o, image, rest, exit);
   const detach = !!o.detach;
   // A foreground command the CLI can run in the container (`docker run alpine echo hi`): the
   // container's life is that command's. Loops and servers keep their modelled behaviour.
@@ -107,6 +117,38 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void
       exit(container.exitCode);
     });
   });
+}
+
+type RunFlags = { interactive?: boolean; tty?: boolean; rm?: boolean; restart?: string; name?: string; network?: string; net?: string; networkAlias: string[]; link: string[]; publish: string[]; env: string[]; label: string[]; hostname?: string; volume: string[]; mount: string[]; dns: string[] };
+
+function dockerCreate(ctx: Ctx, d: Daemon, o: RunFlags, image: string, cmd: string[], exit: Exit): void {
+  try {
+    const { container, pulled } = d.run({
+      image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
+      hostname: o.hostname ?? null, cmd, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
+      rm: !!o.rm, restart: o.restart ?? 'no', dns: o.dns, mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
+      createOnly: true,
+    });
+    for (const l of pulled) ctx.err.write(`${l}\n`);
+    println(ctx, container.id);
+    exit(0);
+  } catch (e) {
+    if (!(e instanceof DockerError)) throw e;
+    const [pull, rest] = splitPulled(e.message);
+    for (const l of pull) ctx.err.write(`${l}\n`);
+    println(ctx, asCreateError(rest));
+    exit(e.code === 125 ? 1 : e.code);
+  }
+}
+
+/** The daemon's refusal of a create as `docker create` prints it: run's reportError adds `docker: `,
+ *  a final period and the usage hint (run.go); create returns the daemon's error as it is, exit 1. */
+function asCreateError(runMessage: string): string {
+  let m = runMessage.replace(/^docker: /, '').replace(/\nSee 'docker run --help'\.$/, '');
+  // reportError appends the period only when the message has none: Docker's own messages that end
+  // in one (the name conflict) keep it.
+  if (m.endsWith('.') && !m.endsWith('reuse that name.')) m = m.slice(0, -1);
+  return m;
 }
 
 /** The running container `ref` names; otherwise prints why not (exit 1) and returns null. */

@@ -176,7 +176,8 @@ export function containerJson(d: Daemon, c: Container): object {
     HostConfig: {
       NetworkMode: c.networkMode === 'swarm' ? c.networkMode : c.hostConfigMode,
       PortBindings: bindings,
-      RestartPolicy: { Name: c.restartPolicy, MaximumRetryCount: 0 },
+      // --restart on-failure:N keeps N as the retry count (opts.ParseRestartPolicy).
+      RestartPolicy: { Name: c.restartPolicy.split(':')[0], MaximumRetryCount: Number(c.restartPolicy.split(':')[1] ?? 0) },
       Links: c.links.length === 0 ? null : c.links.map((l) => `/${l.name}:/${c.name}/${l.alias}`),
       Dns: c.dns,
     },

@@ -41,7 +41,7 @@ export const docker: Program = (ctx, argv, exit) => {
     return exit(0);
   }
   try {
-    if (sub === 'run') return dockerRun(ctx, d, args, exit);
+    if (sub === 'run' || sub === 'create') return dockerRun(ctx, d, args, exit, sub);
     if (sub === 'network') return dockerNetwork(ctx, d, args, exit);
     if (sub === 'swarm') return dockerSwarm(ctx, d, args, exit);
     if (sub === 'node') return dockerNode(ctx, d, args, exit);
@@ -53,7 +53,7 @@ export const docker: Program = (ctx, argv, exit) => {
     // `docker container <verb>`: the management command form of the same verbs (ls/list = ps).
     if (sub === 'container' && args[0] !== undefined) {
       const verb = args[0] === 'ls' || args[0] === 'list' ? 'ps' : args[0];
-      if (verb === 'run') return dockerRun(ctx, d, args.slice(1), exit);
+      if (verb === 'run' || verb === 'create') return dockerRun(ctx, d, args.slice(1), exit, verb);
       if (dockerContainerCmd(ctx, d, verb, args.slice(1), exit)) return;
     }
     if (dockerContainerCmd(ctx, d, sub, args, exit)) return;

@@ -1,0 +1,658 @@
+// One node's hashicorp/memberlist (the SWIM membership NetworkDB runs on), over the node's own
+// kernel sockets on port 7946: UDP for probes and gossip, TCP for push-pull and reliable sends.
+// Timings are memberlist's DefaultLANConfig (config.go): ProbeInterval 1 s, ProbeTimeout 500 ms,
+// IndirectChecks 3, SuspicionMult 4 (SuspicionMaxTimeoutMult 6), RetransmitMult 4, GossipNodes 3,
+// GossipInterval 200 ms, GossipToTheDeadTime 30 s, PushPullInterval 30 s (scaled past 32 nodes),
+// TCPTimeout 10 s. The state machine is state.go's: alive / suspect / dead with incarnation
+// numbers, a node refuting a suspicion about itself, suspicion timeouts that shrink with
+// independent confirmations, the TCP fallback ping (a node whose UDP 7946 alone is blocked stays
+// alive, though gossip to it is lost). Left out: nacks, the awareness (health) multiplier,
+// encryption, compression.
+import type { Ip4 } from '../../core/addr.js';
+import { Rng } from '../../core/rng.js';
+import type { Host } from '../../kernel/host.js';
+import type { Netns } from '../../kernel/netns.js';
+import { tcpConnect, tcpListen } from '../../kernel/tcp.js';
+import type { TcpConn, TcpHandlers } from '../../kernel/tcp.js';
+import { udpSend } from '../../kernel/udp.js';
+import { MS, SEC } from '../../sim/clock.js';
+import type { Nanos } from '../../sim/clock.js';
+import {
+  compound, compoundParts, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER,
+  MsgReader, MsgWriter, UDP_BUFFER,
+} from '../../wire/memberlist.js';
+import { BroadcastQueue } from './broadcast.js';
+
+export const PROBE_INTERVAL: Nanos = 1 * SEC;
+export const PROBE_TIMEOUT: Nanos = 500 * MS;
+const INDIRECT_CHECKS = 3;
+const SUSPICION_MULT = 4;
+const SUSPICION_MAX_TIMEOUT_MULT = 6;
+export const RETRANSMIT_MULT = 4;
+const GOSSIP_NODES = 3;
+export const GOSSIP_INTERVAL: Nanos = 200 * MS;
+const GOSSIP_TO_THE_DEAD: Nanos = 30 * SEC;
+export const PUSH_PULL_INTERVAL: Nanos = 30 * SEC;
+const TCP_TIMEOUT: Nanos = 10 * SEC;
+/** memberlist net.go compoundHeaderOverhead / compoundOverhead. */
+export const COMPOUND_HEADER_OVERHEAD = 2;
+export const COMPOUND_OVERHEAD = 2;
+
+export const enum State {
+  Alive = 0,
+  Suspect = 1,
+  Dead = 2,
+}
+
+export interface Member {
+  readonly name: string;
+  addr: Ip4;
+  state: State;
+  incarnation: number;
+  stateChange: Nanos;
+  suspicion: Suspicion | null;
+}
+
+interface Suspicion {
+  timer: number;
+  readonly from: Set<string>;
+  readonly start: Nanos;
+  readonly min: Nanos;
+  readonly max: Nanos;
+  readonly k: number;
+}
+
+/** What NetworkDB plugs into memberlist (memberlist's Delegate and EventDelegate). */
+export interface Delegate {
+  /** A user message's body (after the user-message byte), by UDP gossip or a reliable TCP send. */
+  notifyMsg(body: Uint8Array): void;
+  /** Queued user broadcasts that fit `limit` bytes, each costing `overhead` more. */
+  getBroadcasts(overhead: number, limit: number): Uint8Array[];
+  localState(join: boolean): Uint8Array;
+  mergeRemoteState(buf: Uint8Array, join: boolean): void;
+  notifyJoin(m: Member): void;
+  notifyLeave(m: Member): void;
+}
+
+/** suspicion.go suspicionTimeout: SuspicionMult × max(1, log10(n)) × ProbeInterval. */
+function suspicionTimeout(n: number): Nanos {
+  const scale = Math.max(1, Math.log10(Math.max(1, n)));
+  return Math.round(SUSPICION_MULT * scale * 1000) * (PROBE_INTERVAL / 1000);
+}
+
+/** util.go retransmitLimit: RetransmitMult × ceil(log10(n + 1)). */
+export function retransmitLimit(n: number): number {
+  return RETRANSMIT_MULT * Math.ceil(Math.log10(n + 1));
+}
+
+/** util.go pushPullScale: past 32 nodes the push-pull interval grows with log2(n). */
+function pushPullScale(n: number): Nanos {
+  if (n <= 32) return PUSH_PULL_INTERVAL;
+  return PUSH_PULL_INTERVAL * (Math.ceil(Math.log2(n) - Math.log2(32)) + 1);
+}
+
+/** A string's FNV-1a hash: the seed of a node's memberlist randomness. */
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export class Memberlist {
+  readonly members = new Map<string, Member>();
+  /** The members in an array, for random picks without building a pool each time. */
+  private readonly list: Member[] = [];
+  private readonly probeOrder: Member[] = [];
+  private probeIndex = 0;
+  private seq = 0;
+  private incarnation = 0;
+  private readonly acks = new Map<number, (ok: boolean) => void>();
+  private readonly queue = new BroadcastQueue();
+  /** Its own stream: gossip's choices move no other random draw of the host. */
+  readonly rng: Rng;
+  private running = false;
+  private gossipTimer = -1;
+  private readonly timers: number[] = [];
+  private readonly ns: Netns;
+
+  constructor(
+    readonly host: Host,
+    readonly name: string,
+    readonly addr: Ip4,
+    readonly delegate: Delegate,
+  ) {
+    this.ns = host.root;
+    this.rng = new Rng(fnv(name));
+  }
+
+  get now(): Nanos {
+    return this.host.eq.now;
+  }
+
+  /** Binds 7946 (UDP and TCP) and starts probing and push-pulls (memberlist.Create + schedule). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
+    tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
+    const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, stateChange: this.now, suspicion: null };
+    this.members.set(this.name, me);
+    this.list.push(me);
+    this.broadcastAlive();
+    // Each ticker starts at a random offset within its interval (memberlist's schedule stagger).
+    this.every(PROBE_INTERVAL, () => this.probe());
+    this.pushPullLoop(this.rng.below(PUSH_PULL_INTERVAL / MS) * MS);
+  }
+
+  /** Stops every timer and closes the sockets (the daemon leaving the swarm). */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) this.host.eq.cancel(t);
+    if (this.gossipTimer !== -1) this.host.eq.cancel(this.gossipTimer);
+    this.ns.sockets.unbindUdp(GOSSIP_PORT);
+    this.ns.sockets.tcpListeners.delete(GOSSIP_PORT);
+  }
+
+  private every(interval: Nanos, fn: () => void): void {
+    const slot = this.timers.length;
+    this.timers.push(-1);
+    const tick = (): void => {
+      this.timers[slot] = this.host.eq.after(interval, tick);
+      if (!this.host.down) fn();
+    };
+    this.timers[slot] = this.host.eq.after(this.rng.below(interval / MS) * MS, tick);
+  }
+
+  private pushPullLoop(first: Nanos): void {
+    const slot = this.timers.length;
+    this.timers.push(-1);
+    const tick = (): void => {
+      this.timers[slot] = this.host.eq.after(pushPullScale(this.numAlive()), tick);
+      if (!this.host.down) this.pushPullRandom();
+    };
+    this.timers[slot] = this.host.eq.after(first, tick);
+  }
+
+  numAlive(): number {
+    let n = 0;
+    for (const m of this.members.values()) if (m.state !== State.Dead) n++;
+    return n;
+  }
+
+  /** Joins through these addresses: a push-pull with each (memberlist.Join). */
+  join(addrs: Ip4[], done?: (ok: boolean) => void): void {
+    let left = addrs.length;
+    let any = false;
+    if (left === 0) return done?.(false);
+    for (const a of addrs) {
+      this.pushPull(a, true, (ok) => {
+        any ||= ok;
+        if (--left === 0) done?.(any);
+      });
+    }
+  }
+
+  // ---------- sending ----------
+
+  private sendUdp(to: Ip4, payload: Uint8Array): void {
+    udpSend(this.ns, this.addr, GOSSIP_PORT, to, GOSSIP_PORT, payload, null, this.now);
+  }
+
+  /** A user message to one member, best effort over UDP (memberlist.SendBestEffort). */
+  sendBestEffort(to: Member, body: Uint8Array): void {
+    const b = new Uint8Array(body.length + 1);
+    b[0] = ML_USER;
+    b.set(body, 1);
+    this.sendUdp(to.addr, b);
+  }
+
+  /** A user message over a TCP stream (memberlist.SendReliable); `done` says whether it was sent. */
+  sendReliable(to: Member, body: Uint8Array, done: (ok: boolean) => void): void {
+    const b = new Uint8Array(body.length + 1);
+    b[0] = ML_USER;
+    b.set(body, 1);
+    this.stream(to.addr, b, false, (reply) => done(reply !== null));
+  }
+
+  // ---------- probing (state.go probe / probeNode) ----------
+
+  private probe(): void {
+    let target: Member | null = null;
+    for (let checked = 0; checked < this.probeOrder.length + 1; checked++) {
+      if (this.probeIndex >= this.probeOrder.length) {
+        this.resetNodes();
+        if (this.probeOrder.length === 0) return;
+      }
+      const m = this.probeOrder[this.probeIndex++]!;
+      if (m.name === this.name || m.state === State.Dead) continue;
+      target = m;
+      break;
+    }
+    if (target === null) return;
+    this.probeNode(target);
+  }
+
+  /** Drops members dead for longer than GossipToTheDeadTime from the probe list and shuffles it. */
+  private resetNodes(): void {
+    this.probeOrder.length = 0;
+    for (const m of this.members.values()) {
+      if (m.name === this.name) continue;
+      if (m.state === State.Dead && this.now - m.stateChange > GOSSIP_TO_THE_DEAD) continue;
+      this.probeOrder.push(m);
+    }
+    this.rng.shuffle(this.probeOrder);
+    this.probeIndex = 0;
+  }
+
+  private probeNode(m: Member): void {
+    const seq = ++this.seq;
+    let acked = false;
+    const deadline = this.now + PROBE_INTERVAL;
+    this.acks.set(seq, () => {
+      acked = true;
+      this.acks.delete(seq);
+    });
+    this.sendUdp(m.addr, this.pingMsg(seq, m.name));
+    this.host.eq.after(PROBE_TIMEOUT, () => {
+      if (acked) return;
+      // No direct ack: ask up to IndirectChecks others to ping it for us (ping-req), and ping it
+      // over TCP as well (the fallback ping: UDP alone may be what is blocked).
+      const helpers = this.randomMembers(INDIRECT_CHECKS, (x) => x !== m && x.state === State.Alive);
+      const req = new MsgWriter().u8(ML_INDIRECT_PING).u32(seq).u32(m.addr).u16(GOSSIP_PORT).str(m.name).u32(this.addr).u16(GOSSIP_PORT).str(this.name).done();
+      for (const h of helpers) this.sendUdp(h.addr, req);
+      this.stream(m.addr, this.pingMsg(seq, m.name), true, (reply) => {
+        if (reply !== null && reply[0] === ML_ACK) this.acks.get(seq)?.(true);
+      }, deadline - this.now);
+      this.host.eq.at(deadline, () => {
+        if (acked) return;
+        this.acks.delete(seq);
+        // memberlist logs "Suspect <node> has failed, no acks received".
+        this.suspectNode(m.incarnation, m.name, this.name);
+      });
+    });
+  }
+
+  private insertProbe(m: Member): void {
+    const o = this.probeOrder;
+    o.push(m);
+    const j = this.rng.below(o.length);
+    o[o.length - 1] = o[j]!;
+    o[j] = m;
+  }
+
+  private pingMsg(seq: number, target: string): Uint8Array {
+    return new MsgWriter().u8(ML_PING).u32(seq).str(target).u32(this.addr).u16(GOSSIP_PORT).str(this.name).done();
+  }
+
+  /** Up to `k` members passing `ok`, chosen at random (util.go kRandomNodes: at most 3n random
+   *  draws), never this node. */
+  randomMembers(k: number, ok: (m: Member) => boolean): Member[] {
+    const n = this.list.length;
+    const out: Member[] = [];
+    for (let i = 0; i < 3 * n && out.length < k; i++) {
+      const m = this.list[this.rng.below(n)]!;
+      if (m.name === this.name || !ok(m) || out.includes(m)) continue;
+      out.push(m);
+    }
+    return out;
+  }
+
+  // ---------- receiving (net.go handleCommand) ----------
+
+  private onPacket(payload: Uint8Array | null, from: Ip4): void {
+    if (!this.running || payload === null || payload.length === 0) return;
+    try {
+      this.handle(payload, from);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // memberlist: "Failed to decode" — a truncated packet is dropped.
+    }
+  }
+
+  private handle(b: Uint8Array, from: Ip4): void {
+    const r = new MsgReader(b, 1);
+    switch (b[0]) {
+      case ML_PING: {
+        const seq = r.u32();
+        const target = r.str();
+        const srcAddr = r.u32();
+        if (target !== this.name) return;
+        this.sendUdp(srcAddr !== 0 ? srcAddr : from, new MsgWriter().u8(ML_ACK).u32(seq).done());
+        return;
+      }
+      case ML_INDIRECT_PING: {
+        const seq = r.u32();
+        const target = r.u32();
+        r.u16();
+        const targetName = r.str();
+        const srcAddr = r.u32();
+        // Ping the target with a sequence number of ours; its ack is relayed to the asker.
+        const mine = ++this.seq;
+        this.acks.set(mine, () => {
+          this.acks.delete(mine);
+          this.sendUdp(srcAddr, new MsgWriter().u8(ML_ACK).u32(seq).done());
+        });
+        this.host.eq.after(PROBE_TIMEOUT, () => this.acks.delete(mine));
+        this.sendUdp(target, this.pingMsg(mine, targetName));
+        return;
+      }
+      case ML_ACK: {
+        this.acks.get(r.u32())?.(true);
+        return;
+      }
+      case ML_SUSPECT: {
+        const inc = r.u32();
+        this.suspectNode(inc, r.str(), r.str());
+        return;
+      }
+      case ML_ALIVE: {
+        const inc = r.u32();
+        const name = r.str();
+        this.aliveNode(inc, name, r.u32());
+        return;
+      }
+      case ML_DEAD: {
+        const inc = r.u32();
+        this.deadNode(inc, r.str(), r.str());
+        return;
+      }
+      case ML_COMPOUND:
+        for (const p of compoundParts(b)) this.handle(p, from);
+        return;
+      case ML_USER:
+        this.delegate.notifyMsg(b.subarray(1));
+        return;
+    }
+  }
+
+  // ---------- state (state.go aliveNode / suspectNode / deadNode) ----------
+
+  private broadcastAlive(): void {
+    this.incarnation++;
+    const me = this.members.get(this.name)!;
+    me.incarnation = this.incarnation;
+    this.queueBroadcast(this.name, this.aliveMsg(me));
+  }
+
+  private aliveMsg(m: Member): Uint8Array {
+    return new MsgWriter().u8(ML_ALIVE).u32(m.incarnation).str(m.name).u32(m.addr).u16(GOSSIP_PORT).done();
+  }
+
+  private aliveNode(inc: number, name: string, addr: Ip4): void {
+    if (name === this.name) {
+      // Someone gossips an older view of us: nothing to do; a newer one (we restarted) is refuted.
+      if (inc > this.incarnation) {
+        this.incarnation = inc;
+        this.broadcastAlive();
+      }
+      return;
+    }
+    let m = this.members.get(name);
+    if (m === undefined) {
+      m = { name, addr, state: State.Alive, incarnation: inc, stateChange: this.now, suspicion: null };
+      this.members.set(name, m);
+      this.list.push(m);
+      // A new node goes in the probe list at a random place, swapped with the one there (state.go
+      // aliveNode), so that all nodes do not probe it at once.
+      this.insertProbe(m);
+      this.queueBroadcast(name, this.aliveMsg(m));
+      this.delegate.notifyJoin(m);
+      return;
+    }
+    // Only a newer incarnation (or a new address) is news: a suspected or dead node comes back by
+    // refuting, with a higher one (state.go aliveNode).
+    if (inc < m.incarnation || (inc === m.incarnation && m.addr === addr)) return;
+    const was = m.state;
+    this.clearSuspicion(m);
+    m.incarnation = inc;
+    m.addr = addr;
+    this.queueBroadcast(name, this.aliveMsg(m));
+    if (was !== State.Alive) {
+      m.state = State.Alive;
+      m.stateChange = this.now;
+      if (was === State.Dead) {
+        if (!this.probeOrder.includes(m)) this.insertProbe(m);
+        this.delegate.notifyJoin(m);
+      }
+    }
+  }
+
+  private suspectNode(inc: number, name: string, from: string): void {
+    const m = this.members.get(name);
+    if (m === undefined || inc < m.incarnation) return;
+    if (m.suspicion !== null) {
+      this.confirm(m, from);
+      return;
+    }
+    if (m.state !== State.Alive) return;
+    if (name === this.name) {
+      // Refute: a higher incarnation of ourselves, alive (state.go refute).
+      this.incarnation = Math.max(this.incarnation, inc);
+      this.broadcastAlive();
+      return;
+    }
+    this.queueBroadcast(name, new MsgWriter().u8(ML_SUSPECT).u32(inc).str(name).str(from).done());
+    m.incarnation = inc;
+    m.state = State.Suspect;
+    m.stateChange = this.now;
+    const n = this.numAlive();
+    // suspicion.go newSuspicion: expect k = SuspicionMult - 2 independent confirmations, none in a
+    // cluster too small to give them; the timeout starts at max and shrinks towards min with each.
+    let k = SUSPICION_MULT - 2;
+    if (n - 2 < k) k = 0;
+    const min = suspicionTimeout(n);
+    const max = SUSPICION_MAX_TIMEOUT_MULT * min;
+    const s: Suspicion = { timer: -1, from: new Set([from]), start: this.now, min, max, k };
+    m.suspicion = s;
+    this.armSuspicion(m, s);
+  }
+
+  private armSuspicion(m: Member, s: Suspicion): void {
+    if (s.timer !== -1) this.host.eq.cancel(s.timer);
+    const c = s.from.size - 1;
+    const frac = s.k === 0 ? 1 : Math.log(c + 1) / Math.log(s.k + 1);
+    const timeout = s.k === 0 ? s.min : Math.max(s.min, Math.floor(s.max - frac * (s.max - s.min)));
+    s.timer = this.host.eq.at(Math.max(this.now, s.start + timeout), () => {
+      if (m.suspicion !== s) return;
+      m.suspicion = null;
+      // memberlist logs "Marking <node> as failed, suspect timeout reached (<n> peer confirmations)".
+      this.deadNode(m.incarnation, m.name, this.name);
+    });
+  }
+
+  private confirm(m: Member, from: string): void {
+    const s = m.suspicion!;
+    if (s.from.has(from) || s.from.size - 1 >= s.k) return;
+    s.from.add(from);
+    this.armSuspicion(m, s);
+  }
+
+  private clearSuspicion(m: Member): void {
+    if (m.suspicion === null) return;
+    this.host.eq.cancel(m.suspicion.timer);
+    m.suspicion = null;
+  }
+
+  private deadNode(inc: number, name: string, from: string): void {
+    const m = this.members.get(name);
+    if (m === undefined || inc < m.incarnation) return;
+    this.clearSuspicion(m);
+    if (m.state === State.Dead) return;
+    if (name === this.name) {
+      this.incarnation = Math.max(this.incarnation, inc);
+      this.broadcastAlive();
+      return;
+    }
+    this.queueBroadcast(name, new MsgWriter().u8(ML_DEAD).u32(inc).str(name).str(from).done());
+    m.incarnation = inc;
+    m.state = State.Dead;
+    m.stateChange = this.now;
+    this.delegate.notifyLeave(m);
+  }
+
+  // ---------- gossip (state.go gossip) ----------
+
+  private queueBroadcast(about: string, msg: Uint8Array): void {
+    this.queue.queue(about, msg);
+    this.wakeGossip();
+  }
+
+  /** Gossip runs every GossipInterval while anything is queued (memberlist's or the delegate's). */
+  wakeGossip(): void {
+    if (this.gossipTimer !== -1 || !this.running) return;
+    this.gossipTimer = this.host.eq.after(GOSSIP_INTERVAL, () => {
+      this.gossipTimer = -1;
+      if (this.gossip() || this.queue.size > 0) this.wakeGossip();
+    });
+  }
+
+  /** Sends what is queued to GossipNodes members; true when something was sent. */
+  private gossip(): boolean {
+    if (this.host.down) return true;
+    const nodes = this.randomMembers(GOSSIP_NODES, (m) => m.state !== State.Dead || this.now - m.stateChange < GOSSIP_TO_THE_DEAD);
+    let sent = false;
+    const n = this.numAlive();
+    for (const m of nodes) {
+      const limit = UDP_BUFFER - COMPOUND_HEADER_OVERHEAD;
+      const msgs = this.queue.take(COMPOUND_OVERHEAD, limit, retransmitLimit(n));
+      let used = 0;
+      for (const x of msgs) used += x.length + COMPOUND_OVERHEAD;
+      for (const u of this.delegate.getBroadcasts(COMPOUND_OVERHEAD + 1, limit - used)) {
+        const b = new Uint8Array(u.length + 1);
+        b[0] = ML_USER;
+        b.set(u, 1);
+        msgs.push(b);
+      }
+      if (msgs.length === 0) return sent;
+      this.sendUdp(m.addr, msgs.length === 1 ? msgs[0]! : compound(ML_COMPOUND, msgs));
+      sent = true;
+    }
+    return sent;
+  }
+
+  // ---------- push-pull over TCP (net.go sendAndReceiveState / mergeState) ----------
+
+  private pushPullRandom(): void {
+    const [m] = this.randomMembers(1, (x) => x.state === State.Alive);
+    if (m !== undefined) this.pushPull(m.addr, false, () => undefined);
+  }
+
+  private localState(join: boolean): Uint8Array {
+    const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.members.size);
+    for (const m of this.members.values()) w.str(m.name).u32(m.addr).u32(m.incarnation).u8(m.state);
+    return w.bytes(this.delegate.localState(join)).done();
+  }
+
+  private mergeState(b: Uint8Array): void {
+    const r = new MsgReader(b, 1);
+    const join = r.u8() === 1;
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const name = r.str();
+      const addr = r.u32();
+      const inc = r.u32();
+      const state = r.u8();
+      // A node the other side thinks dead is only suspected here (state.go mergeState).
+      if (state === State.Alive) this.aliveNode(inc, name, addr);
+      else this.suspectNode(inc, name, this.name);
+    }
+    this.delegate.mergeRemoteState(r.bytes(), join);
+  }
+
+  private pushPull(addr: Ip4, join: boolean, done: (ok: boolean) => void): void {
+    this.stream(addr, this.localState(join), true, (reply) => {
+      if (reply === null) return done(false);
+      try {
+        this.mergeState(reply);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return done(false);
+      }
+      done(true);
+    });
+  }
+
+  /** One framed message over a new TCP connection; with `wantReply`, the framed answer. */
+  private stream(addr: Ip4, msg: Uint8Array, wantReply: boolean, done: (reply: Uint8Array | null) => void, timeout: Nanos = TCP_TIMEOUT): void {
+    let finished = false;
+    const finish = (c: TcpConn | null, reply: Uint8Array | null): void => {
+      if (finished) return;
+      finished = true;
+      this.host.eq.cancel(timer);
+      if (c !== null && c.state !== 'CLOSED') (reply === null ? c.abort() : c.close());
+      done(reply);
+    };
+    const rx = new Framer();
+    const handlers: TcpHandlers = {
+      onConnect: (c) => {
+        c.send(frame(msg));
+        if (!wantReply) c.close();
+      },
+      onData: (c, data) => {
+        const m = rx.push(data);
+        if (m !== null) finish(c, m);
+      },
+      onDrain: (c) => {
+        if (!wantReply) finish(c, msg);
+      },
+      onPeerClose: (c) => finish(c, null),
+      onError: () => finish(null, null),
+    };
+    const c = tcpConnect(this.ns, addr, GOSSIP_PORT, handlers);
+    const timer = this.host.eq.after(timeout, () => finish(typeof c === 'number' ? null : c, null));
+    if (typeof c === 'number') finish(null, null);
+  }
+
+  /** A stream from a peer: a push-pull (answered with ours) or a reliable user message. */
+  private accept(_c: TcpConn): TcpHandlers {
+    const rx = new Framer();
+    return {
+      onData: (conn, data) => {
+        const m = rx.push(data);
+        if (m === null || !this.running) return;
+        try {
+          if (m[0] === ML_PUSH_PULL) {
+            const join = m[1] === 1;
+            conn.send(frame(this.localState(join)));
+            this.mergeState(m);
+          } else if (m[0] === ML_PING) {
+            // The TCP fallback ping (net.go handleConn pingMsg): answered with an ack on the stream.
+            const r = new MsgReader(m, 1);
+            const seq = r.u32();
+            if (r.str() === this.name) conn.send(frame(new MsgWriter().u8(ML_ACK).u32(seq).done()));
+          } else if (m[0] === ML_USER) this.delegate.notifyMsg(m.subarray(1));
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e;
+        }
+        conn.close();
+      },
+      onPeerClose: (conn) => {
+        if (conn.state !== 'CLOSED') conn.close();
+      },
+    };
+  }
+}
+
+function frame(msg: Uint8Array): Uint8Array {
+  const out = new Uint8Array(msg.length + 4);
+  new DataView(out.buffer).setUint32(0, msg.length);
+  out.set(msg, 4);
+  return out;
+}
+
+/** Gathers one length-prefixed message from a byte stream. */
+class Framer {
+  private buf = new Uint8Array(0);
+
+  push(data: Uint8Array): Uint8Array | null {
+    const b = new Uint8Array(this.buf.length + data.length);
+    b.set(this.buf);
+    b.set(data, this.buf.length);
+    this.buf = b;
+    if (b.length < 4) return null;
+    const len = new DataView(b.buffer, b.byteOffset).getUint32(0);
+    if (b.length < 4 + len) return null;
+    return b.subarray(4, 4 + len);
+  }
+}
