@@ -295,11 +295,11 @@ export function resolveNeighbours(m: Mesh): void {
   if (world.eq.pending !== 0) throw new Error(`warm-up: ${world.eq.pending} events still pending`);
 }
 
-/** Flushes conntrack on node1's root and in the sandbox, and expires every IPVS connection. */
+/** Flushes conntrack on node1's root and in the sandbox, and every IPVS connection. */
 export function forgetConnections(m: Mesh): void {
   m.rootNf.conntrack.flush();
   m.sboxNf.conntrack.flush();
-  m.sboxNf.ipvs.conns.expire(Number.POSITIVE_INFINITY);
+  m.sboxNf.ipvs.conns.flush();
 }
 
 /**

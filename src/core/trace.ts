@@ -32,7 +32,7 @@ export type Verdict = 'delivered' | 'dropped';
 export interface Headers {
   eth: { src: string; dst: string; type: number };
   arp?: { op: number; sha: string; spa: string; tha: string; tpa: string };
-  ip?: { src: string; dst: string; proto: number; ttl: number; len: number; id: number; tos: number; df: boolean };
+  ip?: { src: string; dst: string; proto: number; ttl: number; len: number; id: number; tos: number; df: boolean; frag?: { off: number; mf: boolean } };
   tcp?: { sport: number; dport: number; flags: number; seq: number; ack: number; window: number };
   udp?: { sport: number; dport: number };
   icmp?: { type: number; code: number; id: number; seq: number };
@@ -77,6 +77,8 @@ export type HopFields =
   | { kind: 'arp'; op: 'is-at'; ip: string; mac: string }
   | { kind: 'arp'; op: 'who-has'; target: string; sender: string; pending: boolean }
   | { kind: 'veth'; peer: string; peerNetns: string }
+  | { kind: 'fragment'; mtu: number; pieces: number }
+  | { kind: 'defrag'; offset: number; len: number; more: boolean }
   | { kind: 'bridge'; action: 'local' }
   | { kind: 'bridge'; action: 'forward'; port: string; fdb: string }
   | { kind: 'bridge'; action: 'flood'; ports: string[]; mac: string; group: boolean }
@@ -167,6 +169,10 @@ export interface HeaderFields {
   readonly ipId: number;
   readonly ipTos: number;
   readonly ipDf: boolean;
+  /** Set on a fragment (the datagram it is a piece of); its offset and More Fragments. */
+  readonly fragOf: object | null;
+  readonly ipFragOff: number;
+  readonly ipMf: boolean;
   readonly sport: number;
   readonly dport: number;
   readonly tcpFlags: number;

@@ -12,6 +12,7 @@ export const Drop = {
   LinkDown: 'link down',
   NoCarrier: 'no carrier (peer down)',
   FragNeeded: 'packet larger than MTU with DF set',
+  FragTimeout: 'fragment reassembly timed out',
   UnderlayMtu: 'frame larger than the underlay path MTU',
   FrameTooLong: 'frame longer than the receiving NIC MTU',
   NeighFailed: 'no ARP answer',
@@ -53,6 +54,7 @@ export const DROP_REASON: Readonly<Record<Drop, string | null>> = {
   [Drop.LinkDown]: 'DEV_READY',
   [Drop.NoCarrier]: 'DEV_READY',
   [Drop.FragNeeded]: 'PKT_TOO_BIG',
+  [Drop.FragTimeout]: 'FRAG_REASM_TIMEOUT',
   [Drop.UnderlayMtu]: null, // the simulated LAN (a switch) drops it, not a kernel
   [Drop.FrameTooLong]: null, // the receiving NIC's driver (rx_length_errors): no skb is made
   [Drop.NeighFailed]: 'NEIGH_FAILED',

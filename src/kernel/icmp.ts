@@ -12,6 +12,7 @@ import { Drop } from './drop.js';
 import { ipLocalOut, routeOutput, selectSource } from './ipv4.js';
 import { WAKEUP_NS } from './latency.js';
 import type { Netns } from './netns.js';
+import { updatePmtu } from './pmtu.js';
 import { dropPacket } from './kfree-skb.js';
 import { tcpError } from './tcp.js';
 import { traceEnd, tracepoint } from './tracepoint.js';
@@ -58,12 +59,18 @@ function icmpErrorRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   if (q.ipProto === IPPROTO_ICMP && q.icmpType === ICMP_ECHO) {
     const sock = ns.sockets.ping.get(q.icmpId);
     if (sock !== undefined) {
+      // ping_err → ipv4_sk_update_pmtu: "fragmentation needed" lowers the path MTU, so the next
+      // `ping -M do` of that size fails locally ("message too long, mtu=…").
+      if (pkt.icmpType === ICMP_DEST_UNREACH && pkt.icmpCode === ICMP_FRAG_NEEDED) updatePmtu(ns, q.ipDst, pkt.icmpId, pkt.tstamp);
       if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'ping socket', what: 'ping-error', addr: formatIp4(pkt.ipDst), port: q.icmpId });
       host.eq.at(pkt.tstamp + WAKEUP_NS, () => sock.onError(pkt));
       return;
     }
   } else if (q.ipProto === IPPROTO_UDP) {
     const sock = ns.sockets.udp.get(q.sport);
+    if (sock !== undefined && pkt.icmpType === ICMP_DEST_UNREACH && pkt.icmpCode === ICMP_FRAG_NEEDED) {
+      updatePmtu(ns, q.ipDst, pkt.icmpId, pkt.tstamp); // __udp4_lib_err → ipv4_sk_update_pmtu
+    }
     if (sock !== undefined && sock.onError !== undefined) {
       if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'udp socket', what: 'udp-error', addr: formatIp4(pkt.ipDst), port: q.sport });
       host.eq.at(pkt.tstamp + WAKEUP_NS, () => sock.onError!(pkt));
@@ -160,6 +167,8 @@ function icmpRateAllow(ns: Netns, type: number, code: number, dst: Ip4, viaLoopb
 export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, info: number, inDev: NetDevice | null): void {
   if (orig.ipProto === IPPROTO_ICMP && orig.icmpType !== ICMP_ECHO && orig.icmpType !== ICMP_ECHOREPLY) return;
   if (orig.ipDst === 0xffffffff || isMulticast(orig.ipDst)) return;
+  // "Only reply to fragment 0": a later piece has no transport header to quote.
+  if (orig.fragOf !== null && orig.ipFragOff !== 0) return;
   const r = routeOutput(ns, orig.ipSrc);
   if (r === null) return;
   if (!icmpRateAllow(ns, type, code, orig.ipSrc, r.type === 'local', orig.tstamp)) {

@@ -24,6 +24,7 @@ import {
 } from './netfilter/hooks.js';
 import type { Netns } from './netns.js';
 import type { Route } from './route/table.js';
+import { ipDefrag, ipFragment } from './frag.js';
 import { dropPacket } from './kfree-skb.js';
 import { tcpRcv } from './tcp.js';
 import { udpRcv } from './udp.js';
@@ -43,7 +44,15 @@ export function ipRcv(dev: NetDevice, pkt: Packet): void {
   // ip_rcv_core counts a datagram once it is for this host (PACKET_OTHERHOST went above).
   ns.snmp.Ip.InReceives++;
   if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'rcv' });
-  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
+  if (ns.netfilter !== null) {
+    // nf_defrag_ipv4 (PREROUTING, before conntrack): netfilter sees whole datagrams.
+    if (pkt.fragOf !== null) {
+      const whole = ipDefrag(ns, dev, pkt);
+      if (whole === null) return;
+      pkt = whole;
+    }
+    if (!ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
+  }
   ipRouteInput(ns, dev, pkt);
 }
 
@@ -151,6 +160,12 @@ function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
 }
 
 function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  // ip_local_deliver: a fragment waits for the rest of its datagram.
+  if (pkt.fragOf !== null) {
+    const whole = ipDefrag(ns, dev, pkt);
+    if (whole === null) return;
+    pkt = whole;
+  }
   if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_LOCAL_IN, pkt, dev, null)) return;
   pkt.tstamp += STACK_NS;
   // ip_protocol_deliver_rcu: a protocol handler took it (InDelivers), or none exists.
@@ -250,6 +265,9 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
     return routeTypeErrno(r);
   }
   if (pkt.ipSrc === 0) pkt.ipSrc = selectSource(ns, r, pkt.ipDst);
+  // A datagram of ours without DF is cut to the path MTU learnt for its destination (dst_mtu),
+  // which may be below the device's (frag.ts takes fragMax as the largest piece).
+  if (!pkt.ipDf && ns.pmtu.size !== 0) localPmtu(ns, pkt);
   pkt.tstamp += STACK_NS;
   // __ip_local_out counts the datagram; ICMP is counted by type where it is built (icmp_out_count).
   ns.snmp.Ip.OutRequests++;
@@ -283,6 +301,11 @@ export function ipLocalOut(ns: Netns, pkt: Packet): number {
   return ipFinishOutput(ns, outDev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
 }
 
+function localPmtu(ns: Netns, pkt: Packet): void {
+  const e = ns.pmtu.get(pkt.ipDst);
+  if (e !== undefined && e.expires > pkt.tstamp && pkt.ipTotalLength() > e.mtu) pkt.fragMax = e.mtu;
+}
+
 function loopbackOf(ns: Netns): NetDevice {
   return ns.devices.get(1)!;
 }
@@ -293,9 +316,13 @@ export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Pac
   ns.snmp.Ip.OutTransmits++;
   // xfrm4_output: the SA the route carries transforms the datagram only now, after POSTROUTING.
   if (pkt.xfrm !== null) return xfrmOutput(ns, dev, nexthop, pkt);
-  if (pkt.ipDf && pkt.ipTotalLength() > dev.mtu) {
-    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
-    return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}, DF`);
+  if (pkt.ipTotalLength() > dev.mtu || pkt.fragMax !== 0) {
+    if (pkt.ipDf) {
+      icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
+      return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}, DF`);
+    }
+    // ip_fragment: pieces that fit (or, reassembled here, the sizes it came in).
+    if (dev.kind !== 'loopback') return ipFragment(ns, dev, pkt, dev.mtu, (f) => neighOutput(ns, dev, nexthop, f));
   }
   return neighOutput(ns, dev, nexthop, pkt);
 }

@@ -10,6 +10,7 @@ import { RouteCache } from './route/cache.js';
 import { Snmp } from './snmp.js';
 import { SocketTable } from './socket.js';
 import type { NetfilterHooks } from './netfilter/hooks.js';
+import type { Packet } from '../wire/packet.js';
 import type { Xfrm } from './xfrm.js';
 import { tapAttached, tapDetached, type TapFn } from './tap.js';
 
@@ -53,6 +54,15 @@ export class Netns {
   readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
   /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
   readonly pmtu = new Map<Ip4, { mtu: number; expires: number }>();
+  /** Datagrams being reassembled, by source, destination, id and protocol (kernel/frag.ts). */
+  readonly ipfrags = new Map<string, { pieces: Packet[]; total: number; timer: number }>();
+  private ipId = 0;
+
+  /** The IP id the next fragmented datagram of this namespace takes (ip_select_ident). */
+  nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId === 0 ? (this.ipId = 1) : this.ipId;
+  }
   /** iptables/conntrack/IPVS state; null while the namespace has none (the fast path). */
   netfilter: NetfilterHooks | null = null;
   /** XFRM states and policies (kernel/xfrm.ts); null while there are none (the fast path). */

@@ -56,15 +56,24 @@ export function tcpListen(ns: Netns, port: number, addr: Ip4, accept: (c: TcpCon
 export function tcpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
   const host = ns.host;
   ns.snmp.Tcp.InSegs++;
-  const c = ns.sockets.tcpConn(pkt.dport, pkt.ipSrc, pkt.sport);
+  let c = ns.sockets.tcpConn(pkt.dport, pkt.ipSrc, pkt.sport);
   const flags = pkt.tcpFlags;
+  let twIsn: number | null = null;
+  if (c !== undefined && c.state === 'TIME_WAIT' && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+    // TCP_TW_SYN: a new SYN may reopen a 4-tuple in TIME_WAIT; the listener takes it.
+    twIsn = c.twSynIsn(pkt);
+    if (twIsn !== null && ns.sockets.tcpListeners.has(pkt.dport)) {
+      c.abort();
+      c = undefined;
+    }
+  }
   if (c === undefined) {
     const l = ns.sockets.tcpListeners.get(pkt.dport);
     if (l !== undefined && (l.addr === 0 || l.addr === pkt.ipDst) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
       const nc = new TcpConn(ns, pkt.ipDst, pkt.dport, pkt.ipSrc, pkt.sport);
       ns.sockets.addTcpConn(nc);
       if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'tcp listener', what: 'tcp-listener', addr: formatIp4(pkt.ipDst), port: pkt.dport });
-      nc.acceptSyn(pkt, host.rng.nextU32());
+      nc.acceptSyn(pkt, twIsn ?? host.rng.nextU32());
       return;
     }
     if (flags & TCP_RST) return dropPacket(ns, dev, pkt, Drop.NoListener, 'RST for no connection');

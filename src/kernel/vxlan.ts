@@ -11,11 +11,15 @@ import { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { ipLocalOut } from './ipv4.js';
 import { VXLAN_NS } from './latency.js';
+import { pathMtu, updatePmtu } from './pmtu.js';
 import type { Netns } from './netns.js';
 import { netifReceive } from './rx.js';
 import { dropPacket } from './kfree-skb.js';
 import type { UdpSocket } from './socket.js';
 import { tracepoint } from './tracepoint.js';
+
+/** VXLAN_HEADROOM: outer IPv4 (20), UDP (8), VXLAN (8) and inner Ethernet (14) headers. */
+const VXLAN_HEADROOM = 50;
 
 /** An FDB entry: where to send frames for a MAC. The all-zero MAC is the default destination. */
 export interface VxlanFdb {
@@ -110,11 +114,21 @@ export class Vxlan extends NetDevice {
       outer.tstamp = inner.tstamp + VXLAN_NS;
       outer.trace = inner.trace;
       outer.depth = inner.depth;
+      // skb_tunnel_check_pmtu: an inner datagram whose outer would not fit the underlay route
+      // lowers the inner destination's path MTU (a routed, not bridged, VXLAN device); it is
+      // still sent, its outer datagram (no DF) fragmented.
+      if (this.master === null && inner.ethType !== ETH_P_ARP) this.checkPmtu(inner, outer.ipDst);
       if (outer.trace !== null) {
         tracepoint(outer, this.ns, this, { kind: 'vxlan', op: 'encap', vni: this.vni, local: formatIp4(outer.ipSrc), remote: formatIp4(outer.ipDst), dstport: this.dstport, fdb: formatMac(pkt.ethDst) });
       }
       ipLocalOut(this.underlay, outer);
     }
+  }
+
+  private checkPmtu(inner: Packet, remote: Ip4): void {
+    const now = inner.tstamp;
+    const mtu = pathMtu(this.underlay, remote, now) - VXLAN_HEADROOM;
+    if (inner.ipTotalLength() > mtu) updatePmtu(this.ns, inner.ipDst, mtu, now);
   }
 
   /** Answers an ARP request from the neighbour table instead of flooding it (proxy). */

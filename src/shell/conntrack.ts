@@ -61,7 +61,7 @@ export const conntrack: Program = (ctx, argv, exit) => {
       ctx.term.write(`${VERSION}: connection tracking table has been emptied.\n`);
       return exit(0);
     case 'C':
-      ctx.term.write(`${ct.list(now).length}\n`);
+      ctx.term.write(`${ct.list().length}\n`);
       return exit(0);
     case 'S': {
       // One line per CPU (the simulated host has one), the counters a 3.10 kernel sends
@@ -71,13 +71,13 @@ export const conntrack: Program = (ctx, argv, exit) => {
       return exit(0);
     }
     case 'D': {
-      const victims = ct.list(now).filter(keep);
+      const victims = ct.list().filter(keep);
       for (const e of victims) ct.remove(e);
       ctx.term.write(`${VERSION}: ${victims.length} flow entries have been deleted.\n`);
       return exit(victims.length > 0 ? 0 : 1);
     }
     case 'L': {
-      const list = ct.list(now).filter(keep);
+      const list = ct.list().filter(keep);
       let s = '';
       for (const e of list) s += formatEntry(e, now) + '\n';
       s += `${VERSION}: ${list.length} flow entries have been shown.\n`;

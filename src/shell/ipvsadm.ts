@@ -57,7 +57,6 @@ export function listIpvs(ipvs: Ipvs, opts: { stats: boolean; exact: boolean; onl
 }
 
 export function listConns(ipvs: Ipvs, now: number): string {
-  ipvs.conns.expire(now);
   let s = 'IPVS connection entries\npro expire state       source             virtual            destination\n';
   for (const c of ipvs.conns.all) {
     const left = Math.max(0, Math.floor((c.expires - now) / SEC));
@@ -274,7 +273,6 @@ export const ipvsadm: Program = (ctx, argv, exit) => {
             if (only === null) throw new IpvsError('No such service');
           }
           // The counts follow the entries: those whose timer ran out are gone (ip_vs_conn_expire).
-          ipvs.conns.expire(now);
           ctx.term.write(listIpvs(ipvs, { stats, exact, only }));
         }
         break;

@@ -3,6 +3,7 @@
 // sentence, prints an unknown one only when non-zero ("try our best", at the current indent), and
 // groups ICMP types under their histograms. Only /proc/net/snmp is modelled: the TcpExt and IpExt
 // groups of /proc/net/netstat and IPv6's snmp6 are not.
+import { formatIp4 } from '../core/addr.js';
 import type { Program } from './program.js';
 import { snmpGroups } from './snmp-file.js';
 import type { SnmpGroup } from './snmp-file.js';
@@ -87,23 +88,63 @@ function netstatS(groups: SnmpGroup[], flags: { raw: boolean; tcp: boolean; udp:
   return out;
 }
 
+/** netmax(23): the address columns' width in net-tools' tcp_do_one and udp_do_one. */
+const NETSTAT_WIDTH = 23;
+
+function endpoint(addr: number, port: number | null): string {
+  return `${formatIp4(addr)}:${port === null ? '*' : port}`;
+}
+
+function socketLine(proto: string, local: string, remote: string, state: string): string {
+  // "%-4s  %6ld %6ld %-*s %-*s %-11s": Recv-Q and Send-Q are 0 (the simulated readers keep up).
+  return `${proto.padEnd(4)}  ${'0'.padStart(6)} ${'0'.padStart(6)} ${local.padEnd(NETSTAT_WIDTH)} ${remote.padEnd(NETSTAT_WIDTH)} ${state.padEnd(11)}\n`;
+}
+
+/** `netstat -[a|l]n[t][u]`: the namespace's TCP and UDP sockets as net-tools lists them. */
+function netstatSockets(ctx: Parameters<Program>[0], want: { tcp: boolean; udp: boolean }, all: boolean, listening: boolean): string {
+  const sk = ctx.ns.sockets;
+  let s = `Active Internet connections (${all ? 'servers and established' : listening ? 'only servers' : 'w/o servers'})\n`;
+  s += 'Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n';
+  const servers = all || listening;
+  const others = all || !listening;
+  if (want.tcp) {
+    if (servers) for (const l of [...sk.tcpListeners.values()].sort((a, b) => a.port - b.port)) s += socketLine('tcp', endpoint(l.addr, l.port), endpoint(0, null), 'LISTEN');
+    if (others) for (const m of sk.tcpConns.values()) for (const c of m.values()) s += socketLine('tcp', endpoint(c.laddr, c.lport), endpoint(c.raddr, c.rport), c.state === 'CLOSED' ? 'CLOSE' : c.state);
+  }
+  if (want.udp && servers) {
+    for (const u of [...sk.udp.values()].sort((a, b) => a.port - b.port)) s += socketLine('udp', endpoint(u.addr, u.port), endpoint(0, null), '');
+  }
+  return s;
+}
+
 export const netstat: Program = (ctx, argv, exit) => {
   let stats = false;
+  let numeric = false;
+  let all = false;
+  let listening = false;
   const want = { raw: false, tcp: false, udp: false };
   for (const a of argv.slice(1)) {
-    const m = /^-([a-z]+)$/.exec(a) ?? (a === '--statistics' ? [a, 's'] : a === '--tcp' ? [a, 't'] : a === '--udp' ? [a, 'u'] : a === '--raw' ? [a, 'w'] : null);
-    if (m === null || /[^stuwn]/.test(m[1]!)) {
-      ctx.term.write(`netstat: invalid option -- '${(m?.[1] ?? a.replace(/^-+/, '')).replace(/[stuwn]/g, '')[0] ?? a}'\n`);
+    const m = /^-([a-z]+)$/.exec(a) ?? (a === '--statistics' ? [a, 's'] : a === '--tcp' ? [a, 't'] : a === '--udp' ? [a, 'u'] : a === '--raw' ? [a, 'w'] : a === '--numeric' ? [a, 'n'] : a === '--all' ? [a, 'a'] : a === '--listening' ? [a, 'l'] : null);
+    if (m === null || /[^stuwnal]/.test(m[1]!)) {
+      ctx.term.write(`netstat: invalid option -- '${(m?.[1] ?? a.replace(/^-+/, '')).replace(/[stuwnal]/g, '')[0] ?? a}'\n`);
       return exit(1);
     }
     if (m[1]!.includes('s')) stats = true;
     if (m[1]!.includes('t')) want.tcp = true;
     if (m[1]!.includes('u')) want.udp = true;
     if (m[1]!.includes('w')) want.raw = true;
+    if (m[1]!.includes('n')) numeric = true;
+    if (m[1]!.includes('a')) all = true;
+    if (m[1]!.includes('l')) listening = true;
   }
   if (!stats) {
-    ctx.term.write('netstat: only the statistics (-s) are emulated\n');
-    return exit(1);
+    if (!numeric) {
+      ctx.term.write('netstat: only numeric socket listings (-n) are emulated\n');
+      return exit(1);
+    }
+    if (!want.tcp && !want.udp) want.tcp = want.udp = true;
+    ctx.term.write(netstatSockets(ctx, want, all, listening));
+    return exit(0);
   }
   // Without -t/-u/-w every protocol is shown (netstat.c: "if none set, set all").
   if (!want.raw && !want.tcp && !want.udp) want.raw = want.tcp = want.udp = true;

@@ -7,6 +7,7 @@ import type { PingSocket } from '../kernel/socket.js';
 import { EACCES, EPERM, ipLocalOut, routeConnectErrno, routeOutput } from '../kernel/ipv4.js';
 import { ENOBUFS } from '../kernel/veth.js';
 import { echoRequest } from '../kernel/icmp.js';
+import { pathMtu } from '../kernel/pmtu.js';
 import { ERRNO_TEXT } from './curl.js';
 import { MS, SEC } from '../sim/clock.js';
 import {
@@ -235,8 +236,9 @@ export const ping: Program = (ctx, argv, exit) => {
       lastSend = eq.now;
       const p = echoRequest(id, seq, dst, size, eq.now);
       p.ipTtl = ttl;
+      // dst_mtu: the device's MTU, lowered by a path MTU learnt from "fragmentation needed".
       const route = routeOutput(ns, dst);
-      const mtu = route === null ? 1500 : route.type === 'local' ? 65536 : route.dev!.mtu;
+      const mtu = route === null ? 1500 : route.type === 'local' ? 65536 : pathMtu(ns, dst, eq.now);
       p.ipDf = pmtu === 'do' || (pmtu === 'want' && size + 28 <= mtu);
       if (pmtu === 'do' && size + 28 > mtu) {
         errors++;

@@ -55,6 +55,10 @@ function decisive(ev: HopEvent): Array<string | number | boolean | null> {
       return [ev.what, ev.addr, ephemeral(ev.port) ? null : ev.port];
     case 'drop':
       return [ev.reason, ev.skb];
+    case 'fragment':
+      return [ev.mtu, ev.pieces];
+    case 'defrag':
+      return [ev.offset, ev.len, ev.more];
   }
 }
 

@@ -63,6 +63,10 @@ export function hopDetail(ev: HopEvent): string {
       if (ev.action === 'local') return `deliver to ${ev.dev} itself`;
       if (ev.action === 'forward') return `forward to ${ev.port} (fdb ${ev.fdb})`;
       return `flood to ${ev.ports.join(', ') || '(no port)'}${ev.group ? '' : ` (${ev.mac} not in fdb)`}`;
+    case 'fragment':
+      return `fragment for mtu ${ev.mtu}: ${ev.pieces} pieces`;
+    case 'defrag':
+      return `reassembly queue: fragment offset ${ev.offset} len ${ev.len}${ev.more ? ' MF' : ' (last)'}`;
     case 'lan':
       return `LAN ${ev.fromHost}:${ev.fromDev} → ${ev.toHost}:${ev.toDev}${ev.delayNs === undefined ? '' : ` (+${formatDelay(ev.delayNs)} path delay)`}`;
     case 'vxlan':

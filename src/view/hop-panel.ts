@@ -144,6 +144,10 @@ function decision(ev: HopEvent): Array<[string, string]> {
       return [['ARP', ev.op === 'is-at' ? `${ev.ip} is-at ${ev.mac}` : `who-has ${ev.target} tell ${ev.sender}`]];
     case 'icmp':
       return [['ICMP', ev.op === 'rst' ? `RST for ${ev.addr}:${ev.port}` : `type ${ev.type} code ${ev.code} to ${ev.to}${ev.op === 'ratelimited' ? ' (rate limited)' : ''}`]];
+    case 'fragment':
+      return [['fragmented', `into ${ev.pieces} pieces for mtu ${ev.mtu}`]];
+    case 'defrag':
+      return [['reassembly', `piece at offset ${ev.offset}, ${ev.len} bytes${ev.more ? ', more follow' : ', the last'}`]];
     case 'send':
     case 'rcv':
       return [];

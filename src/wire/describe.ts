@@ -63,6 +63,16 @@ export function describe(pkt: Packet): string {
 export function describeL3(pkt: Packet): string {
   if (pkt.ethType === ETH_P_ARP) return describeArp(pkt);
   if (pkt.ethType !== ETH_P_IP) return `ethertype 0x${hex4(pkt.ethType)}`;
+  // A fragment, as tcpdump words one: (frag ID:LEN@OFFSET+), '+' while more follow.
+  if (pkt.fragOf !== null) {
+    const frag = `(frag ${pkt.ipId}:${pkt.fragLen}@${pkt.ipFragOff}${pkt.ipMf ? '+' : ''})`;
+    if (pkt.ipFragOff !== 0) return `${formatIp4(pkt.ipSrc)} > ${formatIp4(pkt.ipDst)}: ip-proto-${pkt.ipProto} ${frag} ttl ${pkt.ipTtl}`;
+    return `${describeL4(pkt)} ${frag}`;
+  }
+  return describeL4(pkt);
+}
+
+function describeL4(pkt: Packet): string {
   const src = formatIp4(pkt.ipSrc);
   const dst = formatIp4(pkt.ipDst);
   switch (pkt.ipProto) {

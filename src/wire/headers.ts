@@ -27,6 +27,8 @@ export function snapHeaders(pkt: HeaderFields, out: number[], lists: string[][])
     out.push(pkt.arpOp, pkt.arpSha, pkt.arpSpa, pkt.arpTha, pkt.arpTpa);
   } else if (pkt.ethType === ETH_P_IP) {
     out.push(pkt.ipSrc, pkt.ipDst, pkt.ipProto, pkt.ipTtl, pkt.ipTotalLength(), pkt.ipId, pkt.ipTos, pkt.ipDf ? 1 : 0);
+    // A fragment: whether it is one, its offset and More Fragments (kept as numbers too).
+    out.push(pkt.fragOf !== null ? 1 : 0, pkt.ipFragOff, pkt.ipMf ? 1 : 0);
     switch (pkt.ipProto) {
       case IPPROTO_TCP:
         out.push(pkt.sport, pkt.dport, pkt.tcpFlags, pkt.tcpSeq >>> 0, pkt.tcpAck >>> 0, pkt.tcpWindow);
@@ -69,7 +71,8 @@ function readHeaders(a: readonly number[], lists: readonly string[][], pos: { i:
   } else if (ethType === ETH_P_IP) {
     const proto = a[i + 2]!;
     h.ip = { src: formatIp4(a[i]!), dst: formatIp4(a[i + 1]!), proto, ttl: a[i + 3]!, len: a[i + 4]!, id: a[i + 5]!, tos: a[i + 6]!, df: a[i + 7] === 1 };
-    i += 8;
+    if (a[i + 8] === 1) h.ip.frag = { off: a[i + 9]!, mf: a[i + 10] === 1 };
+    i += 11;
     switch (proto) {
       case IPPROTO_TCP:
         h.tcp = { sport: a[i]!, dport: a[i + 1]!, flags: a[i + 2]!, seq: a[i + 3]!, ack: a[i + 4]!, window: a[i + 5]! };
@@ -126,6 +129,13 @@ export function packetOf(h: Headers): Packet {
     p.ipId = h.ip.id;
     p.ipTos = h.ip.tos;
     p.ipDf = h.ip.df;
+    if (h.ip.frag !== undefined) {
+      // A piece: only its place and size in the datagram are known here.
+      p.fragOf = new Packet();
+      p.ipFragOff = h.ip.frag.off;
+      p.ipMf = h.ip.frag.mf;
+      p.fragLen = h.ip.len - 20;
+    }
   }
   const l4 = h.tcp ?? h.udp;
   if (l4 !== undefined) {

@@ -94,6 +94,14 @@ export class Packet {
   ipId = 0;
   ipTos = 0;
   ipDf = false;
+  /** A fragment (kernel/frag.ts): the whole datagram it is a piece of; null for a whole datagram. */
+  fragOf: Packet | null = null;
+  /** A fragment's offset in its datagram's payload (bytes), the bytes it carries, and MF. */
+  ipFragOff = 0;
+  fragLen = 0;
+  ipMf = false;
+  /** IPCB(skb)->frag_max_size: a datagram reassembled here leaves in pieces no larger than this. */
+  fragMax = 0;
 
   // TCP / UDP ports
   sport = 0;
@@ -145,6 +153,7 @@ export class Packet {
 
   /** Length of the IPv4 datagram (header included) this packet makes on the wire. */
   ipTotalLength(): number {
+    if (this.fragOf !== null) return IP_HLEN + this.fragLen;
     return IP_HLEN + this.l4Length();
   }
 
@@ -190,6 +199,11 @@ export class Packet {
     p.ipId = this.ipId;
     p.ipTos = this.ipTos;
     p.ipDf = this.ipDf;
+    p.fragOf = this.fragOf;
+    p.ipFragOff = this.ipFragOff;
+    p.fragLen = this.fragLen;
+    p.ipMf = this.ipMf;
+    p.fragMax = this.fragMax;
     p.sport = this.sport;
     p.dport = this.dport;
     p.tcpFlags = this.tcpFlags;

@@ -17,6 +17,7 @@ import { generate } from './gen.js';
 import type { RuleSet } from './gen.js';
 import { handCases } from './hand.js';
 import { tcpCases } from './tcp.js';
+import { fragCases } from './frag.js';
 import type { Case, Outcome } from './model.js';
 import { compare, describeStep } from './model.js';
 import { REAL_IPTABLES, cleanupSync, live, runReal, sweepLeftovers } from './real.js';
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   const prefix = (tag: string): string => `kd${process.pid}-${tag}-`;
   let cases: Case[] = [];
   if (args.hand) cases.push(...handCases((i) => prefix(`h${i}`), withIptables));
-  if (args.tcp) cases.push(...tcpCases(prefix));
+  if (args.tcp) cases.push(...tcpCases(prefix), ...fragCases(prefix));
   for (let i = 0; i < args.cases; i++) cases.push(generate(args.seed, i, prefix(String(i)), { ruleSets }));
   if (args.only !== null) cases = cases.filter((c) => c.id === args.only);
   console.log(`kernel-diff: seed ${args.seed}, ${cases.length} cases, ${args.jobs} at a time${withIptables ? `; real side's iptables: ${REAL_IPTABLES}` : ' (no iptables in the simulator yet: rule sets off)'}`);

@@ -189,7 +189,10 @@ export function normaliseCounters(out: string, code: number): string[] {
 
 /** The /proc/net/snmp counters compared (the ones the simulator keeps, by group and field). */
 export const SNMP_COMPARED: Readonly<Record<string, readonly string[]>> = {
-  Ip: ['InReceives', 'InHdrErrors', 'InAddrErrors', 'ForwDatagrams', 'InUnknownProtos', 'InDelivers', 'OutRequests', 'OutNoRoutes', 'FragFails', 'OutTransmits'],
+  Ip: [
+    'InReceives', 'InHdrErrors', 'InAddrErrors', 'ForwDatagrams', 'InUnknownProtos', 'InDelivers', 'OutRequests', 'OutNoRoutes',
+    'ReasmReqds', 'ReasmOKs', 'ReasmFails', 'FragOKs', 'FragFails', 'FragCreates', 'OutTransmits',
+  ],
   Icmp: ['InMsgs', 'InDestUnreachs', 'InTimeExcds', 'InEchos', 'InEchoReps', 'OutMsgs', 'OutDestUnreachs', 'OutTimeExcds', 'OutEchos', 'OutEchoReps'],
   Udp: ['InDatagrams', 'NoPorts', 'OutDatagrams'],
 };

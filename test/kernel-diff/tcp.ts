@@ -21,6 +21,29 @@ function realSetup(b: Builder, ns: string, devs: string[]): void {
   b.steps.push({ kind: 'real', line: `ip netns exec ${b.n(ns)} sysctl -qw net.ipv4.tcp_rmem='4096 131072 6291456'` });
 }
 
+/**
+ * c (10.1.0.1, c0) — r (r0 10.1.0.254, r1 10.2.0.254) — s (10.2.0.2, s0), default routes through r,
+ * forwarding on; `onRouter` runs in r (or, prefixed `s:`, in s) before the routes are added.
+ */
+export function routedPair(b: Builder, onRouter: string[]): void {
+  b.netns('c');
+  b.netns('r');
+  b.netns('s');
+  b.x('c', `ip link add c0 type veth peer name r0 netns ${b.n('r')}`);
+  b.x('s', `ip link add s0 type veth peer name r1 netns ${b.n('r')}`);
+  b.addrUp('c', 'c0', '10.1.0.1/24');
+  b.addrUp('r', 'r0', '10.1.0.254/24');
+  b.addrUp('r', 'r1', '10.2.0.254/24');
+  b.addrUp('s', 's0', '10.2.0.2/24');
+  for (const line of onRouter) {
+    if (line.startsWith('s:')) b.x('s', line.slice(2));
+    else b.x('r', line);
+  }
+  b.x('c', 'ip route add default via 10.1.0.254');
+  b.x('s', 'ip route add default via 10.2.0.254');
+  b.x('r', 'sysctl -w net.ipv4.ip_forward=1');
+}
+
 type Topology = 'veth' | 'bridge' | 'router-pmtu' | 'router-icmp-filtered' | 'vxlan';
 export const TOPOLOGIES: Topology[] = ['veth', 'bridge', 'router-pmtu', 'router-icmp-filtered', 'vxlan'];
 
@@ -57,19 +80,7 @@ function build(prefix: string, topo: Topology, size: number): Case {
     realSetup(b, 's', ['s0']);
     realSetup(b, 'br', ['p0', 'p1']);
   } else if (topo === 'router-pmtu' || topo === 'router-icmp-filtered') {
-    b.netns('c');
-    b.netns('r');
-    b.netns('s');
-    b.x('c', `ip link add c0 type veth peer name r0 netns ${b.n('r')}`);
-    b.x('s', `ip link add s0 type veth peer name r1 netns ${b.n('r')}`);
-    b.addrUp('c', 'c0', '10.1.0.1/24');
-    b.addrUp('r', 'r0', '10.1.0.254/24');
-    b.addrUp('r', 'r1', '10.2.0.254/24');
-    b.addrUp('s', 's0', '10.2.0.2/24');
-    b.x('r', 'ip link set r0 mtu 1400');
-    b.x('c', 'ip route add default via 10.1.0.254');
-    b.x('s', 'ip route add default via 10.2.0.254');
-    b.x('r', 'sysctl -w net.ipv4.ip_forward=1');
+    routedPair(b, ['ip link set r0 mtu 1400']);
     if (topo === 'router-icmp-filtered') b.x('r', 'iptables -A OUTPUT -p icmp -j DROP');
     realSetup(b, 'c', ['c0']);
     realSetup(b, 's', ['s0']);

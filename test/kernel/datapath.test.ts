@@ -150,7 +150,13 @@ describe('transport endpoints', () => {
     w.eq.runUntil(w.eq.now + SEC);
     expect(got).toEqual(['ping']);
     expect(reply).toBe('pong');
+    // The client's side is gone (LAST_ACK, then closed); the server closed first and keeps the
+    // connection in TIME_WAIT for 60 s (and up to a timer-wheel bucket more).
     expect(a.sockets.tcpConns.size).toBe(0);
+    expect([...b.sockets.tcpConns.values()].flatMap((m) => [...m.values()].map((x) => x.state))).toEqual(['TIME_WAIT']);
+    w.eq.runUntil(w.eq.now + 59 * SEC);
+    expect(b.sockets.tcpConns.size).toBe(1);
+    w.eq.runUntil(w.eq.now + 3 * SEC);
     expect(b.sockets.tcpConns.size).toBe(0);
   });
 

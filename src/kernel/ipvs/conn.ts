@@ -1,8 +1,11 @@
 // The IPVS connection table (ip_vs_conn.c): each connection is hashed twice, by the client's
 // tuple to the virtual service (requests) and by the real server's tuple back to the client
 // (replies). Keys are numbers; timeouts follow the kernel's defaults (tcp 900 s, tcpfin 120 s,
-// udp 300 s).
+// udp 300 s), and a connection leaves when its timer runs (ip_vs_conn_expire), on the simulated
+// clock, whether or not anything looks.
+import type { EventQueue } from '../../sim/clock.js';
 import { SEC } from '../../sim/clock.js';
+import { ExpiryHeap } from '../expiry.js';
 import type { IpvsDest, IpvsService } from './service.js';
 
 export const IP_VS_TCP_S_NONE = 0;
@@ -78,7 +81,14 @@ const INITIAL_BUCKETS = 64;
 
 export class IpvsConn {
   state = IP_VS_TCP_S_NONE;
+  /** jiffies + timeout as the last packet asked (mod_timer's expires: what ipvsadm -lnc counts down to). */
   expires = 0;
+  /** When the timer runs: the timer wheel's bucket for `expires`, up to one granularity later. */
+  fireAt = 0;
+  /** Filed in the table's expiry heap at this time (-1: not filed). */
+  filedAt = -1;
+  /** IP_VS_CONN_F_NFCT: made with net.ipv4.vs.conntrack=1, so its expiry kills its conntrack entry. */
+  nfct = false;
   /** Counted in the server's InActConn (true) or ActiveConn. */
   inactive = true;
   inNext: IpvsConn | null = null;
@@ -113,6 +123,17 @@ export class ConnTable {
   private outs: Array<IpvsConn | null> = new Array<IpvsConn | null>(INITIAL_BUCKETS).fill(null);
   private mask = INITIAL_BUCKETS - 1;
   readonly all = new Set<IpvsConn>();
+  /** The connection timers (one event for the table). */
+  readonly timers: ExpiryHeap<IpvsConn>;
+  /** Told of each connection its timer removed (netfilter drops its conntrack entry). */
+  onExpire: ((c: IpvsConn) => void) | null = null;
+
+  constructor(eq: EventQueue | null) {
+    this.timers = new ExpiryHeap<IpvsConn>(eq, (c) => c.fireAt, (c) => {
+      this.remove(c);
+      this.onExpire?.(c);
+    });
+  }
 
   /** A request from the client: (client → virtual). */
   inLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): IpvsConn | null {
@@ -145,10 +166,17 @@ export class ConnTable {
 
   remove(c: IpvsConn): void {
     if (!this.all.delete(c)) return;
+    this.timers.forget(c);
     this.unlink(this.ins, c.inHash & this.mask, c, true);
     this.unlink(this.outs, c.outHash & this.mask, c, false);
     if (c.inactive) c.dest.inactConns--;
     else c.dest.activeConns--;
+  }
+
+  /** Drops every connection, their timers with them (no expiry callbacks). */
+  flush(): void {
+    for (const c of [...this.all]) this.remove(c);
+    this.timers.clear();
   }
 
   private unlink(m: Array<IpvsConn | null>, i: number, c: IpvsConn, isIn: boolean): void {
@@ -202,13 +230,5 @@ export class ConnTable {
     this.ins = ins;
     this.outs = outs;
     this.mask = mask;
-  }
-
-  /** Drops the connections whose timer has run out. The kernel runs a timer per connection
-   *  (ip_vs_conn_expire); here each entry keeps its deadline and is dropped where it could be
-   *  seen — a lookup that finds it, and every listing and count (ipvsadm -ln, -lnc, --stats) —
-   *  which shows the same as the timers would, without an event per packet. */
-  expire(now: number): void {
-    for (const c of [...this.all]) if (c.expires <= now) this.remove(c);
   }
 }

@@ -7,6 +7,8 @@
 import type { Ip4 } from '../../core/addr.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import type { Packet } from '../../wire/packet.js';
+import type { EventQueue } from '../../sim/clock.js';
+import { JIFFY, timerExpiry } from '../timer.js';
 import { ConnTable, IP_VS_TCP_S_ESTABLISHED, IP_VS_TCP_S_FIN_WAIT, IpvsConn, defaultTimeouts, nextTcpState, stateTimeout } from './conn.js';
 import type { IpvsTimeouts } from './conn.js';
 import { newScheduler } from './schedulers.js';
@@ -28,10 +30,15 @@ export const NO_DEST = 'no-dest';
 
 export class Ipvs {
   readonly services: IpvsService[] = [];
-  readonly conns = new ConnTable();
+  readonly conns: ConnTable;
   readonly timeouts: IpvsTimeouts = defaultTimeouts();
   private readonly byFwmark = new Map<number, IpvsService>();
   private readonly byAddr = new Map<number, IpvsService[]>();
+
+  /** `eq` runs the connection timers (none without it: a table only for scheduling tests). */
+  constructor(eq: EventQueue | null = null) {
+    this.conns = new ConnTable(eq);
+  }
 
   private static addrKey(proto: number, port: number): number {
     return proto * 65536 + port;
@@ -145,8 +152,9 @@ export class Ipvs {
     const proto = pkt.ipProto;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return null;
     let c = this.conns.inLookup(proto, pkt.ipSrc, pkt.sport, pkt.ipDst, pkt.dport);
-    if (c !== null && (c.expires <= now || (proto === IPPROTO_TCP && (pkt.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN && c.state >= IP_VS_TCP_S_FIN_WAIT))) {
-      // Expired, or a new SYN on a closing connection (conn_reuse_mode): schedule afresh.
+    if (c !== null && (c.fireAt <= now || (proto === IPPROTO_TCP && (pkt.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN && c.state >= IP_VS_TCP_S_FIN_WAIT))) {
+      // Its timer is due (a packet running ahead of the clock within one walk), or a new SYN on a
+      // closing connection (conn_reuse_mode): schedule afresh.
       this.conns.remove(c);
       c = null;
     }
@@ -178,7 +186,7 @@ export class Ipvs {
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return null;
     const c = this.conns.outLookup(proto, pkt.ipSrc, pkt.sport, pkt.ipDst, pkt.dport);
     if (c === null) return null;
-    if (c.expires <= now) {
+    if (c.fireAt <= now) {
       this.conns.remove(c);
       return null;
     }
@@ -207,6 +215,11 @@ export class Ipvs {
       }
       c.state = s;
     }
-    c.expires = now + stateTimeout(c.state, this.timeouts, c.proto);
+    // ip_vs_conn_put → mod_timer(&cp->timer, jiffies + timeout): the timer wheel runs it at the
+    // end of the bucket that holds the deadline (900 s: 16.384 s buckets at HZ=250).
+    const t = stateTimeout(c.state, this.timeouts, c.proto);
+    c.expires = now + t;
+    c.fireAt = timerExpiry(now, t / JIFFY);
+    this.conns.timers.watch(c, c.fireAt);
   }
 }

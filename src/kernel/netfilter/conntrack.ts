@@ -9,6 +9,7 @@ import {
   TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN,
 } from '../../wire/packet.js';
 import type { Packet } from '../../wire/packet.js';
+import { ExpiryHeap } from '../expiry.js';
 import type { Netns } from '../netns.js';
 import { CT_ESTABLISHED, CT_INVALID, CT_NEW, CT_RELATED, CT_UNTRACKED } from './rule.js';
 
@@ -32,8 +33,45 @@ export const TCP_CLOSE_WAIT = 5;
 export const TCP_LAST_ACK = 6;
 export const TCP_TIME_WAIT = 7;
 export const TCP_CLOSE = 8;
-export const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE'];
-const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10].map((s) => s * SEC);
+export const TCP_SYN_SENT2 = 9;
+export const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'];
+const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120].map((s) => s * SEC);
+/** TCP_CONNTRACK_UNACK: an entry that has seen no reply yet keeps ESTABLISHED this long at most. */
+const TCP_UNACK_TIMEOUT = 300 * SEC;
+
+// nf_conntrack_proto_tcp.c tcp_conntracks[dir][flag][state]: the next state by direction, by the
+// segment's flag (RST, else SYN-ACK, SYN, FIN, ACK, none: get_conntrack_index) and the current
+// state. IV: the segment is INVALID (the entry is left as it was); IG: ignored (accepted, the
+// entry and its timeout untouched).
+const sNO = 0, sSS = 1, sSR = 2, sES = 3, sFW = 4, sCW = 5, sLA = 6, sTW = 7, sCL = 8, sS2 = 9, sIV = 10, sIG = 11;
+const IDX_SYN = 0, IDX_SYNACK = 1, IDX_FIN = 2, IDX_ACK = 3, IDX_RST = 4, IDX_NONE = 5;
+// Columns: the current state      sNO  sSS  sSR  sES  sFW  sCW  sLA  sTW  sCL  sS2
+const TCP_CONNTRACKS: number[][][] = [
+  [ // ORIGINAL
+    /* syn    */ [sSS, sSS, sIG, sIG, sIG, sIG, sIG, sSS, sSS, sS2],
+    /* synack */ [sIV, sIV, sSR, sIV, sIV, sIV, sIV, sIV, sIV, sSR],
+    /* fin    */ [sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV],
+    /* ack    */ [sES, sIV, sES, sES, sCW, sCW, sTW, sTW, sCL, sIV],
+    /* rst    */ [sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL],
+    /* none   */ [sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV],
+  ],
+  [ // REPLY
+    /* syn    */ [sIV, sS2, sIV, sIV, sIV, sIV, sIV, sSS, sIV, sS2],
+    /* synack */ [sIV, sSR, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sSR],
+    /* fin    */ [sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV],
+    /* ack    */ [sIV, sIG, sSR, sES, sCW, sCW, sTW, sTW, sCL, sIG],
+    /* rst    */ [sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sIV],
+    /* none   */ [sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV],
+  ],
+];
+
+/** get_conntrack_index: the row a segment's flags select. */
+function tcpIndex(f: number): number {
+  if (f & TCP_RST) return IDX_RST;
+  if (f & TCP_SYN) return f & TCP_ACK ? IDX_SYNACK : IDX_SYN;
+  if (f & TCP_FIN) return IDX_FIN;
+  return f & TCP_ACK ? IDX_ACK : IDX_NONE;
+}
 const UDP_TIMEOUT = 30 * SEC;
 const UDP_STREAM_TIMEOUT = 180 * SEC;
 const ICMP_TIMEOUT = 30 * SEC;
@@ -79,6 +117,8 @@ export class CtEntry {
   status = 0;
   tcpState = TCP_CONNTRACK_NONE;
   expires = 0;
+  /** Filed in the table's expiry heap at this time (-1: not filed). */
+  filedAt = -1;
   mark = 0;
   /** Markers for ICMP errors related to this entry, made on first need. */
   relOrig: CtRef | null = null;
@@ -106,6 +146,12 @@ function tupleHash(src: number, dst: number, p1: number, p2: number, proto: numb
   return (h ^ (h >>> 15) ^ proto) & 0x3fffffff;
 }
 
+/** The state tcp_new gives a connection's first segment; NONE when it is invalid. */
+function newTcpState(f: number): number {
+  const s = TCP_CONNTRACKS[0]![tcpIndex(f)]![sNO]!;
+  return s === sIV ? TCP_CONNTRACK_NONE : s;
+}
+
 /** The ports of a packet as conntrack keys them: TCP/UDP ports, ICMP echo id and type. */
 function keyPorts(pkt: Packet): boolean {
   return pkt.ipProto === IPPROTO_TCP || pkt.ipProto === IPPROTO_UDP;
@@ -124,7 +170,17 @@ export class Conntrack {
   /** The per-CPU statistics `conntrack -S` prints (ip_conntrack_stat, one CPU). */
   readonly stats = { searched: 0, found: 0, new: 0, invalid: 0, ignore: 0, delete: 0, insert: 0 };
 
-  constructor(readonly ns: Netns) {}
+  /**
+   * Entries leave when their timeout runs out. Linux since 4.7 has no timer per entry: lookups
+   * and ctnetlink dumps skip (and evict) an expired entry at once, and the gc worker reaps the
+   * rest within its scan interval; here every entry leaves at its deadline, which is what
+   * `conntrack -L` and lookups see, and what `conntrack -C` sees once gc has passed.
+   */
+  private readonly timers: ExpiryHeap<CtEntry>;
+
+  constructor(readonly ns: Netns) {
+    this.timers = new ExpiryHeap<CtEntry>(ns.host.eq, (e) => e.expires, (e) => this.remove(e));
+  }
 
   private find(src: number, dst: number, p1: number, p2: number, proto: number, now: number): TupleNode | null {
     const h = tupleHash(src, dst, p1, p2, proto);
@@ -138,6 +194,11 @@ export class Conntrack {
       }
     }
     return null;
+  }
+
+  /** The confirmed entry one of whose tuples this is (nf_conntrack_find_get), or null. */
+  get(src: number, dst: number, p1: number, p2: number, proto: number, now: number): CtEntry | null {
+    return this.find(src, dst, p1, p2, proto, now)?.entry ?? null;
   }
 
   /** Is this tuple taken by a confirmed entry (nf_nat_used_tuple)? */
@@ -193,6 +254,7 @@ export class Conntrack {
 
   remove(e: CtEntry): void {
     if (!this.entries.delete(e)) return;
+    this.timers.forget(e);
     this.stats.delete++;
     this.removeNode(e.orig);
     this.removeNode(e.reply);
@@ -201,6 +263,7 @@ export class Conntrack {
   flush(): number {
     const n = this.entries.size;
     for (const e of [...this.entries]) this.remove(e);
+    this.timers.clear();
     return n;
   }
 
@@ -235,7 +298,10 @@ export class Conntrack {
     if (n !== null) {
       this.stats.found++;
       pkt.ct = n;
-      this.update(n, pkt, now);
+      if (!this.update(n, pkt, now)) {
+        this.stats.invalid++;
+        pkt.ct = null;
+      }
       return;
     }
     if (proto === IPPROTO_ICMP && p2 === ICMP_ECHOREPLY) {
@@ -243,12 +309,21 @@ export class Conntrack {
       pkt.ct = null; // a reply to nothing: INVALID
       return;
     }
+    // tcp_new: only a SYN opens an entry, or a bare ACK picked up mid-stream (tcp_loose, on by
+    // default); a RST, SYN-ACK, FIN or flagless segment of no known connection is INVALID and
+    // leaves nothing in the table (tcp_conntracks[0][...][sNO] is sIV).
+    if (proto === IPPROTO_TCP && newTcpState(pkt.tcpFlags) === TCP_CONNTRACK_NONE) {
+      this.stats.invalid++;
+      pkt.ct = null;
+      return;
+    }
     this.stats.new++;
     const rp2 = proto === IPPROTO_ICMP ? ICMP_ECHOREPLY : p1;
     const e = new CtEntry(this, this.nextId++, pkt.ipSrc, pkt.ipDst, p1, p2, proto === IPPROTO_ICMP ? p1 : p2, rp2, proto);
     if (proto === IPPROTO_TCP) {
-      e.tcpState = pkt.tcpFlags & TCP_SYN && !(pkt.tcpFlags & TCP_ACK) ? TCP_SYN_SENT : TCP_ESTABLISHED;
-      e.expires = now + TCP_TIMEOUTS[e.tcpState]!;
+      e.tcpState = newTcpState(pkt.tcpFlags);
+      // A connection picked up mid-stream has seen no reply: ESTABLISHED, but for UNACK at most.
+      e.expires = now + (e.tcpState === TCP_ESTABLISHED ? TCP_UNACK_TIMEOUT : TCP_TIMEOUTS[e.tcpState]!);
     } else {
       e.expires = now + (proto === IPPROTO_UDP ? UDP_TIMEOUT : proto === IPPROTO_ICMP ? ICMP_TIMEOUT : GENERIC_TIMEOUT);
     }
@@ -279,28 +354,42 @@ export class Conntrack {
     return e.relOrig ?? (e.relOrig = { entry: e, dir: DIR_ORIGINAL, related: true });
   }
 
-  private update(n: TupleNode, pkt: Packet, now: number): void {
+  /** The entry's state after `pkt` (nf_conntrack_tcp_packet, udp_packet…); false: INVALID. */
+  private update(n: TupleNode, pkt: Packet, now: number): boolean {
     const e = n.entry;
-    if (n.dir === DIR_REPLY && !(e.status & IPS_SEEN_REPLY)) e.status |= IPS_SEEN_REPLY;
+    const seenReply = (e.status & IPS_SEEN_REPLY) !== 0;
+    if (n.dir === DIR_REPLY && !seenReply) e.status |= IPS_SEEN_REPLY;
     if (e.proto === IPPROTO_TCP) {
       const f = pkt.tcpFlags;
-      let s = e.tcpState;
-      if (f & TCP_RST) s = TCP_CLOSE;
-      else if (f & TCP_FIN) {
-        if (s === TCP_ESTABLISHED || s === TCP_SYN_RECV) s = TCP_FIN_WAIT;
-        else if (s === TCP_FIN_WAIT || s === TCP_CLOSE_WAIT) s = TCP_LAST_ACK;
-      } else if (f & TCP_SYN && f & TCP_ACK && n.dir === DIR_REPLY && s === TCP_SYN_SENT) s = TCP_SYN_RECV;
-      else if (f & TCP_SYN && !(f & TCP_ACK) && n.dir === DIR_ORIGINAL && (s === TCP_TIME_WAIT || s === TCP_CLOSE)) {
+      const old = e.tcpState;
+      const idx = tcpIndex(f);
+      let s = TCP_CONNTRACKS[n.dir]![idx]![old]!;
+      if (s === sIG) return true;
+      if (s === sIV) {
+        if (n.dir === DIR_REPLY && !seenReply) e.status &= ~IPS_SEEN_REPLY;
+        return false;
+      }
+      if (n.dir === DIR_ORIGINAL && idx === IDX_SYN && (old === TCP_TIME_WAIT || old === TCP_CLOSE)) {
+        // "Reopened connection": the old entry is killed and the SYN starts a new one; the same
+        // entry starts over here.
         s = TCP_SYN_SENT;
         e.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
-      } else if (f & TCP_ACK) {
-        if (s === TCP_SYN_RECV && n.dir === DIR_ORIGINAL) {
-          s = TCP_ESTABLISHED;
-          e.status |= IPS_ASSURED;
-        } else if (s === TCP_LAST_ACK) s = TCP_TIME_WAIT;
       }
       e.tcpState = s;
-      e.expires = now + (s === TCP_ESTABLISHED ? this.establishedTimeout() : TCP_TIMEOUTS[s]!);
+      if (!seenReply) {
+        // "If only reply is a RST, we can consider ourselves not to have an established
+        // connection: … delete the conntrack immediately" (the segment keeps its entry, so NAT
+        // still rewrites it: a closed port's RST reaches the client un-DNATed).
+        if (f & TCP_RST) {
+          this.remove(e);
+          return true;
+        }
+        e.expires = now + (s === TCP_ESTABLISHED ? TCP_UNACK_TIMEOUT : TCP_TIMEOUTS[s]!);
+      } else {
+        // ASSURED once a valid ACK keeps it ESTABLISHED after SYN_RECV (or after a pick-up).
+        if (!(e.status & IPS_ASSURED) && (old === TCP_SYN_RECV || old === TCP_ESTABLISHED) && s === TCP_ESTABLISHED) e.status |= IPS_ASSURED;
+        e.expires = now + (s === TCP_ESTABLISHED ? this.establishedTimeout() : TCP_TIMEOUTS[s]!);
+      }
     } else if (e.proto === IPPROTO_UDP) {
       if (e.status & IPS_SEEN_REPLY) {
         if (n.dir === DIR_ORIGINAL) e.status |= IPS_ASSURED;
@@ -309,6 +398,8 @@ export class Conntrack {
     } else {
       e.expires = now + (e.proto === IPPROTO_ICMP ? ICMP_TIMEOUT : GENERIC_TIMEOUT);
     }
+    this.timers.watch(e, e.expires);
+    return true;
   }
 
   private establishedTimeout(): number {
@@ -325,11 +416,11 @@ export class Conntrack {
     this.insertNode(e.orig);
     this.insertNode(e.reply);
     this.entries.add(e);
+    this.timers.watch(e, e.expires);
   }
 
-  /** Expired entries leave; the rest, oldest first. */
-  list(now: number): CtEntry[] {
-    for (const e of [...this.entries]) if (e.expires <= now) this.remove(e);
+  /** The entries, oldest first (each leaves on its own when its timeout runs out). */
+  list(): CtEntry[] {
     return [...this.entries];
   }
 }

@@ -44,7 +44,7 @@ import type { TargetHandler } from './traverse.js';
 export class Netfilter implements NetfilterHooks {
   readonly tables = new Tables();
   readonly conntrack: Conntrack;
-  readonly ipvs = new Ipvs();
+  readonly ipvs: Ipvs;
   /** The packet IPVS is sending on right now (skb->ipvs_property, for -m ipvs). */
   private ipvsPkt: Packet | null = null;
   private readonly walker: Walker;
@@ -54,6 +54,15 @@ export class Netfilter implements NetfilterHooks {
 
   constructor(readonly ns: Netns) {
     this.conntrack = new Conntrack(ns);
+    this.ipvs = new Ipvs(ns.host.eq);
+    // ip_vs_conn_expire → ip_vs_conn_drop_conntrack: a connection made with vs.conntrack=1 takes
+    // its conntrack entry (client → virtual) with it. The client's next segment then opens a new
+    // entry with no NAT, so the stack's RST for it goes back the way the client came.
+    this.ipvs.conns.onExpire = (c) => {
+      if (!c.nfct) return;
+      const e = this.conntrack.get(c.caddr, c.vaddr, c.cport, c.vport, c.proto, this.ns.host.eq.now);
+      if (e !== null) this.conntrack.remove(e);
+    };
     const handler: TargetHandler = { nat: (cr, p, i, o) => this.natTarget(cr, p, i, o) };
     this.walker = new Walker(handler, ns);
   }
@@ -331,6 +340,7 @@ export class Netfilter implements NetfilterHooks {
         if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'nat', manip: 'DNAT', by: 'ipvs', before: hostPortOf(dst, dport, true), after: hostPortOf(c.daddr, c.dport, true) });
         const ref = this.ref(pkt);
         if (ns.sysctl.get('net.ipv4.vs.conntrack') === '1') {
+          c.nfct = true;
           // ip_vs_update_conntrack: the reply tuple now expects the real server.
           if (ref !== null && !(ref.entry!.status & IPS_CONFIRMED) && ref.dir === DIR_ORIGINAL) {
             ref.entry!.reply.src = c.daddr;

@@ -62,6 +62,8 @@ const INIT_CWND = 10;
 const MAX_QUICKACKS = 16;
 /** TCP_ATO_MIN / TCP_DELACK_MIN: the delayed-ACK timer (HZ/25). */
 const ATO_MIN: Nanos = 40 * MS;
+/** TCP_TIMEWAIT_LEN: how long the side that closed first keeps the connection in TIME_WAIT. */
+const TCP_TIMEWAIT_LEN: Nanos = 60_000 * MS;
 /** net.ipv4.tcp_rmem[2] (Linux's default 6 MB): window scale 7, window up to half of it. */
 const TCP_RMEM_MAX = 6291456;
 /** TCP header bytes on every segment after the handshake: NOP NOP TS. */
@@ -79,9 +81,10 @@ function wscaleFor(space: number): number {
 }
 const RCV_WSCALE = wscaleFor(TCP_RMEM_MAX);
 
-/** A keyed hash standing in for secure_tcp_ts_off: the per-connection timestamp offset. */
-function tsOffset(laddr: number, raddr: number, iss: number): number {
-  let h = (laddr ^ Math.imul(raddr, 0x9e3779b1) ^ iss) >>> 0;
+/** A keyed hash standing in for secure_tcp_ts_off: the timestamp offset, one per pair of hosts
+ *  (since Linux 4.13), so a new connection between them carries timestamps past the last one's. */
+function tsOffset(laddr: number, raddr: number): number {
+  let h = (laddr ^ Math.imul(raddr, 0x9e3779b1)) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
   return (h ^ (h >>> 13)) >>> 0;
 }
@@ -130,6 +133,8 @@ export class TcpConn {
   /** A soft error an ICMP reported (sk_err_soft), given instead of ETIMEDOUT when we give up. */
   softErr = 0;
   private synPkt: Packet | null = null;
+  /** The TIME_WAIT timer (inet_twsk_schedule), -1 when none. */
+  private twTimer = -1;
   private synRetries = 0;
   private synSentAt: Nanos = 0;
 
@@ -204,7 +209,7 @@ export class TcpConn {
   /** Active open: the SYN (tcp_v4_connect → tcp_connect). */
   connect(iss: number, trace: TraceLeg | null): void {
     this.initSend(iss);
-    this.tsOff = tsOffset(this.laddr, this.raddr, iss);
+    this.tsOff = tsOffset(this.laddr, this.raddr);
     const mss = this.advMss();
     this.rcvMss = Math.min(mss, 536);
     // tcp_select_initial_window: 65535 rounded down to a multiple of the MSS.
@@ -230,7 +235,7 @@ export class TcpConn {
     this.rcvNxt = (syn.tcpSeq + 1) >>> 0;
     this.rcvWup = this.rcvNxt;
     this.takeSynOptions(syn);
-    this.tsOff = tsOffset(this.laddr, this.raddr, iss);
+    this.tsOff = tsOffset(this.laddr, this.raddr);
     const mss = this.advMss();
     const eff = Math.min(mss, this.peerMss) - (this.tsOk ? TS_LEN : 0);
     this.rcvMss = Math.min(eff, 536);
@@ -370,6 +375,8 @@ export class TcpConn {
     this.cancelRtoTimer();
     this.cancelDelack();
     this.rtoAt = 0;
+    if (this.twTimer >= 0) this.ns.host.eq.cancel(this.twTimer);
+    this.twTimer = -1;
     this.ns.sockets.removeTcpConn(this);
   }
 
@@ -586,6 +593,7 @@ export class TcpConn {
   /** One segment for this connection, at its arrival time (tcp_rcv_established / tcp_rcv_state_process). */
   segmentArrived(p: Packet): void {
     if (this.state === 'CLOSED') return;
+    if (this.state === 'TIME_WAIT') return this.timeWaitSegment(p);
     const flags = p.tcpFlags;
     if (flags & TCP_RST) {
       if (this.state === 'SYN_SENT') {
@@ -596,7 +604,15 @@ export class TcpConn {
       return this.fail(this.state === 'CLOSE_WAIT' || this.state === 'LAST_ACK' ? EPIPE : ECONNRESET);
     }
     if (this.state === 'SYN_SENT') {
-      if ((flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK) || p.tcpAck !== this.sndNxt) return;
+      if (flags & TCP_ACK && p.tcpAck !== this.sndNxt) {
+        // tcp_rcv_synsent_state_process: an ACK of something we never sent (a TIME_WAIT peer
+        // answering our SYN with its old ACK) is reset; the SYN is sent again on its timer.
+        const rst = this.segment(TCP_RST, p.tcpAck, null, 0);
+        this.ns.snmp.Tcp.OutRsts++;
+        this.xmit(rst);
+        return;
+      }
+      if ((flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return;
       this.takeSynOptions(p);
       this.irs = p.tcpSeq;
       this.rcvNxt = (p.tcpSeq + 1) >>> 0;
@@ -698,7 +714,7 @@ export class TcpConn {
     // FIN acknowledged: the half-close moves on.
     if (this.finQueued && seqDiff(ack, this.writeSeq) === 0) {
       if (this.state === 'FIN_WAIT1') this.state = 'FIN_WAIT2';
-      else if (this.state === 'CLOSING') this.enterTimeWait();
+      else if (this.state === 'CLOSING') this.enterTimeWait(false);
       else if (this.state === 'LAST_ACK') return this.abort();
     }
     if (this.packetsOut() === 0) {
@@ -831,7 +847,7 @@ export class TcpConn {
         this.pingpong = true;
       }
       else if (this.state === 'FIN_WAIT1') this.state = 'CLOSING';
-      else if (this.state === 'FIN_WAIT2') this.enterTimeWait();
+      else if (this.state === 'FIN_WAIT2') this.enterTimeWait(true);
     }
     this.wakeReader();
   }
@@ -839,7 +855,8 @@ export class TcpConn {
   /** __tcp_ack_snd_check. */
   private ackSndCheck(ofo: boolean): void {
     if (this.state === 'CLOSED') return;
-    if (this.state === 'TIME_WAIT' || this.state === 'CLOSING') return this.sendAck();
+    if (this.state === 'TIME_WAIT') return; // tcp_fin sent its ACK before tcp_time_wait
+    if (this.state === 'CLOSING') return this.sendAck();
     const unacked = seqDiff(this.rcvNxt, this.rcvWup);
     if (unacked <= 0) return;
     if (ofo || (this.quick > 0 && !this.pingpong) || unacked > this.rcvMss) return this.sendAck();
@@ -860,10 +877,60 @@ export class TcpConn {
     this.delackTimer = -1;
   }
 
-  /** TIME_WAIT is not kept (nothing reuses a 4-tuple within 60 s here): the socket goes. */
-  private enterTimeWait(): void {
+  /**
+   * tcp_time_wait: the side that closed first keeps the connection 60 s (TCP_TIMEWAIT_LEN), long
+   * enough to ACK a FIN sent again because its last ACK was lost, and so that the 4-tuple is not
+   * reused while old segments may still arrive; `netstat -tan` shows it as TIME_WAIT.
+   */
+  private enterTimeWait(ack: boolean): void {
+    // From FIN_WAIT2 the peer's FIN is ACKed first (tcp_fin: tcp_send_ack); from CLOSING the
+    // ACK of our FIN leaves nothing to answer.
+    if (ack) this.sendAck();
+    this.cancelRtoTimer();
+    this.cancelDelack();
+    this.rtoAt = 0;
+    this.state = 'TIME_WAIT';
+    this.rescheduleTimeWait();
+  }
+
+  private rescheduleTimeWait(): void {
+    const eq = this.ns.host.eq;
+    if (this.twTimer >= 0) eq.cancel(this.twTimer);
+    this.twTimer = eq.at(timerExpiry(this.now(), TCP_TIMEWAIT_LEN / JIFFY), () => {
+      this.twTimer = -1;
+      this.abort();
+    });
+  }
+
+  /**
+   * tcp_timewait_state_process for a segment other than an acceptable new SYN (tcpRcv hands that
+   * to the listener, twSynIsn): an in-window RST kills the connection (tcp_rfc1337 off), an
+   * in-window bare ACK restarts the timer, anything else (the peer's FIN again) is ACKed.
+   */
+  private timeWaitSegment(p: Packet): void {
+    const f = p.tcpFlags;
+    const seq = p.tcpSeq >>> 0;
+    const end = (seq + p.payloadLen + (f & TCP_SYN ? 1 : 0) + (f & TCP_FIN ? 1 : 0)) >>> 0;
+    if (seq === this.rcvNxt && (end === seq || f & TCP_RST)) {
+      if (f & TCP_RST) return this.abort();
+      return this.rescheduleTimeWait();
+    }
+    if (f & TCP_RST) return;
+    if (f & TCP_ACK) this.rescheduleTimeWait();
     this.sendAck();
-    this.abort();
+  }
+
+  /**
+   * A SYN for this 4-tuple while in TIME_WAIT: the ISN of the new connection when the SYN may
+   * reopen it (a sequence number past the old one's, or a newer timestamp: RFC 1122 4.2.2.13),
+   * else null (it is answered as any other segment in TIME_WAIT).
+   */
+  twSynIsn(p: Packet): number | null {
+    if (this.state !== 'TIME_WAIT') return null;
+    const newer = seqDiff(p.tcpSeq, this.rcvNxt) > 0 || (this.tsOk && (p.tcpOpts & TCPOPT_F_TS) !== 0 && ((this.tsRecent - p.tcpTsVal) | 0) < 0);
+    if (!newer) return null;
+    const isn = (this.sndNxt + 65535 + 2) >>> 0;
+    return isn === 0 ? 1 : isn;
   }
 
   private wakeReader(): void {
