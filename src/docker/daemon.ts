@@ -694,14 +694,14 @@ export class Daemon {
   }
 
   /** A start that fails: the container keeps its state, its endpoints are released (resolv.conf
-   *  stays as the sandbox was first set up), its exit code becomes 128 unless it has one
+   *  stays as setupDNS and the joins left it, before any embedded DNS), its exit code becomes 128 unless it has one
    *  (daemon/start.go: `if container.ExitCode() == 0 { SetExitCode(128) }`). */
   private failStart(c: Container, message: string): never {
     for (const e of [...c.endpoints]) {
       if (e.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: e.network.name, aliases: e.aliases });
       this.releaseEndpoint(c, e);
     }
-    c.files.set('/etc/resolv.conf', c.resolvSetup);
+    c.files.set('/etc/resolv.conf', c.resolvWritten);
     if (c.exitCode === 0) c.exitCode = 128;
     throw new DockerError(message);
   }
@@ -754,10 +754,14 @@ export class Daemon {
   private setupDns(c: Container): void {
     const sb = setupDns(this.hostFile('/etc/resolv.conf'), this.dnsOptionsOf(c), c.networkMode === 'host');
     c.extDns = sb.ext;
-    c.resolvSetup = c.resolvWritten = sb.resolvConf;
+    c.resolvWritten = sb.resolvConf;
     c.resolverStarted = false;
     c.files.set('/etc/resolv.conf', sb.resolvConf);
     for (const ep of c.endpoints) this.joinDns(c, ep.network);
+    // --network none is an endpoint on the null network: its join filters the file too
+    // (updateDNS with IPv6 off drops the IPv6 defaults setupDNS added).
+    // (The null network runs no embedded DNS.)
+    if (c.networkMode === 'none' && !dnsGiven(this.dnsOptionsOf(c))) c.files.set('/etc/resolv.conf', (c.resolvWritten = filterResolvDns(sb.resolvConf, false)));
   }
 
   /** An endpoint join (endpoint.go sbJoin): updateDNS filters the file again for the network

@@ -116,9 +116,8 @@ export class Container {
   dnsOptions: string[] = [];
   /** The upstream servers the embedded DNS forwards to (sandbox extDNS). */
   extDns: ExtDns[] = [];
-  /** resolv.conf as setupDNS wrote it, and as libnetwork last wrote it itself (its hash file:
-   *  a file changed since is the user's, and an endpoint join leaves it alone). */
-  resolvSetup = '';
+  /** resolv.conf as libnetwork last wrote it itself (its hash file: a file changed since is the
+   *  user's, and an endpoint join leaves it alone). */
   resolvWritten = '';
   /** The embedded DNS has rebuilt resolv.conf (startResolver runs once per sandbox). */
   resolverStarted = false;

@@ -122,8 +122,7 @@ export function runList(p: Proc, list: List, k: K): void {
       const job = new Job();
       const bg: Proc = { ...p, sh: p.sh.clone(), job };
       if (interactive(p)) {
-        const j = p.session.jobs.start((item.text ?? '').replace(/\s+/g, ' '), job, (done) => runAndOr(bg, item.andOr, done));
-        p.err.write(`[${j.n}] ${j.pid}\n`);
+        p.session.jobs.start((item.text ?? '').replace(/\s+/g, ' '), job, (done) => runAndOr(bg, item.andOr, done), (j) => p.err.write(`[${j.n}] ${j.pid}\n`));
       } else runAndOr(bg, item.andOr, () => undefined);
       p.sh.status = status = 0;
       return next();
@@ -679,11 +678,17 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
     p.job.abortStatus = 130;
     exit(130);
   };
+  let onTerm: (() => void) | null = null;
+  let ownSig = false;
   const unlisten = p.job.listen((sig) => {
     if (sig === 'INT') return onSig();
-    // SIGTERM kills whatever the program was doing, silently (its handler only stops its timers).
+    if (onTerm !== null) return onTerm();
+    // SIGTERM kills whatever the program was doing, silently (its INT handler, if it has one, only
+    // stops its timers): exit 143.
     dead = true;
-    onSig();
+    if (ownSig) onSig();
+    // The signal reaches the whole job: the shell running the line dies of it too.
+    p.job.abortStatus = 143;
     exit(143);
   });
   const exit = (code: number): void => {
@@ -708,7 +713,11 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
     stdin: unread(p.stdin),
     session: p.session,
     job: p.job,
-    onInterrupt: (h) => (onSig = h),
+    onInterrupt: (h) => {
+      ownSig = true;
+      onSig = h;
+    },
+    onTerminate: (h) => (onTerm = h),
     // Running another program in its place (ip netns exec, nsenter, docker exec) is an exec: the
     // child receives the signals from then on.
     spawn: (to, av, ex) => {

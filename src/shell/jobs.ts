@@ -32,13 +32,18 @@ export class JobTable {
 
   /** Starts a background job whose processes listen to `job` (its own process group); `run`
    *  calls back with the status. */
-  start(text: string, job: Job, run: (done: K) => void): BgJob {
+  start(text: string, job: Job, run: (done: K) => void, announce: (j: BgJob) => void = () => undefined): BgJob {
     const n = (this.jobs.length === 0 ? 0 : this.jobs[this.jobs.length - 1]!.n) + 1;
     const j: BgJob = { n, pid: this.nextPid++, text, job, status: null, killedBy: null, waiters: [] };
     this.jobs.push(j);
     this.lastPid = String(j.pid);
+    // bash prints `[N] PID` when it forks, before the job's first output (tcpdump's banner).
+    announce(j);
     run((code) => {
       if (j.status !== null) return;
+      // A process that handled the signal and exited on its own (tcpdump on SIGTERM exits 0)
+      // ended as its status says, not as the signal would have ended it.
+      if (j.killedBy !== null && code !== { TERM: 143, KILL: 137, INT: 130 }[j.killedBy]) j.killedBy = null;
       j.status = code;
       for (const w of j.waiters.splice(0)) w(code);
     });

@@ -102,6 +102,9 @@ export interface Ctx {
   /** Replaces the default action of ^C (the process dies, exit 130) with the program's own:
    *  ping prints its statistics. */
   onInterrupt(handler: () => void): void;
+  /** Replaces the default action of SIGTERM (the process dies silently, exit 143): tcpdump
+   *  prints its counts and exits 0. */
+  onTerminate?(handler: () => void): void;
   /** The foreground job the command belongs to (a nested shell's commands share it). */
   readonly job: Job;
   /** Whether the output goes to the terminal (false inside a pipeline), as isatty(1) tells. */

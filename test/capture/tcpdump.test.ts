@@ -108,6 +108,20 @@ describe('tcpdump in a scenario', () => {
     expect(transcript).toContain('reading from file /tmp/all.pcap, link-type EN10MB (Ethernet)\n');
   });
 
+  it('kill %1 stops a background tcpdump as SIGTERM does: a newline, the counts, and bash reports it Done (tcpdump 4.99 and bash 5.2 here)', () => {
+    const { res, transcript } = runText(`${TWO}
+  - run: tcpdump -i eth0 -n icmp &
+    on: a
+  - run: ping -c 1 192.168.1.11
+    on: a
+  - run: kill %1
+    on: a
+`);
+    expect(res.passed).toBe(true);
+    expect(transcript).toContain('# tcpdump -i eth0 -n icmp &\n[1] 2301\ntcpdump: verbose output suppressed');
+    expect(transcript).toContain('# kill %1\n\n2 packets captured\n2 packets received by filter\n0 packets dropped by kernel\n[1]+  Done                    tcpdump -i eth0 -n icmp\n');
+  });
+
   it('stops at the step\'s interrupt with the counts, captures on any as Linux cooked, and refuses what tcpdump refuses', () => {
     const { res, transcript } = runText(`${TWO}
   - run: tcpdump -i any -n -e icmp
@@ -124,7 +138,7 @@ describe('tcpdump in a scenario', () => {
     expect: { exit: 1 }
 `);
     expect(res.passed).toBe(true);
-    expect(transcript).toContain('listening on any, link-type LINUX_SLL (Linux cooked), capture size 262144 bytes\n^C0 packets captured\n0 packets received by filter\n0 packets dropped by kernel\n');
+    expect(transcript).toContain('listening on any, link-type LINUX_SLL (Linux cooked), capture size 262144 bytes\n^C\n0 packets captured\n0 packets received by filter\n0 packets dropped by kernel\n');
     expect(transcript).toContain('tcpdump: eth9: No such device exists\n(SIOCGIFHWADDR: No such device)\n');
     expect(transcript).toContain('tcpdump: syntax error\n');
     expect(transcript).toContain('tcpdump: /tmp/none.pcap: No such file or directory\n');

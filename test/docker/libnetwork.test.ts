@@ -165,5 +165,17 @@ describe('libnetwork behaviour found by the docker differential check', () => {
     expect: { stdout: "[{\\"Subnet\\":\\"10.12.0.0/24\\",\\"Gateway\\":\\"10.12.0.1\\"}]\\n" }
 `);
   });
+
+  it('a container on --network none or the default bridge gets Google\'s IPv4 servers only when the host has only a localhost resolver (its endpoint join drops the IPv6 ones setupDNS added)', () => {
+    const { res, transcript } = runText(`name: t\nhosts:\n  - { name: h1, ip: 10.1.0.10/24, dns: [127.0.0.53] }\nsteps:
+  - run: docker run -d --name cn --network none ${LOOP}
+  - run: docker exec cn cat /etc/resolv.conf
+  - run: docker run -d --name cb ${LOOP}
+  - run: docker exec cb cat /etc/resolv.conf
+`);
+    expect(res.steps.flatMap((s) => s.failures)).toEqual([]);
+    expect(transcript).not.toContain('2001:4860');
+    expect(transcript.match(/nameserver 8\.8\.8\.8\nnameserver 8\.8\.4\.4\n/g)).toHaveLength(2);
+  });
 });
 

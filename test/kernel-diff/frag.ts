@@ -9,7 +9,7 @@
 import { Rng } from '../../src/core/rng.js';
 import { Builder } from './gen.js';
 import type { Case } from './model.js';
-import { routedPair } from './tcp.js';
+import { routedPair, vxlanPair } from './tcp.js';
 
 type Topology = 'veth' | 'bridge' | 'router' | 'router-conntrack' | 'vxlan';
 const TOPOLOGIES: Topology[] = ['veth', 'bridge', 'router', 'router-conntrack', 'vxlan'];
@@ -50,15 +50,7 @@ function build(prefix: string, topo: Topology): Case {
     b.ping('c', '10.2.0.2', '-s 1400');
     b.ping('s', '10.1.0.1', '-s 5000');
   } else {
-    b.netns('u1');
-    b.netns('u2');
-    b.x('u1', `ip link add e1 type veth peer name e2 netns ${b.n('u2')}`);
-    b.addrUp('u1', 'e1', '10.88.0.1/24');
-    b.addrUp('u2', 'e2', '10.88.0.2/24');
-    b.x('u1', 'ip link add vx0 type vxlan id 42 remote 10.88.0.2 dstport 4789 dev e1');
-    b.x('u2', 'ip link add vx0 type vxlan id 42 remote 10.88.0.1 dstport 4789 dev e2');
-    b.addrUp('u1', 'vx0', '10.89.0.1/24');
-    b.addrUp('u2', 'vx0', '10.89.0.2/24');
+    vxlanPair(b);
     // The underlay shrinks after the VXLAN devices took their MTU (1450) from it.
     b.x('u1', 'ip link set e1 mtu 1400');
     b.x('u2', 'ip link set e2 mtu 1400');

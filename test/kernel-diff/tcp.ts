@@ -44,6 +44,19 @@ export function routedPair(b: Builder, onRouter: string[]): void {
   b.x('r', 'sysctl -w net.ipv4.ip_forward=1');
 }
 
+/** u1 (e1 10.88.0.1) — veth — u2 (e2 10.88.0.2), and over it VXLAN 42 (vx0 10.89.0.1 / .2). */
+export function vxlanPair(b: Builder): void {
+    b.netns('u1');
+    b.netns('u2');
+    b.x('u1', `ip link add e1 type veth peer name e2 netns ${b.n('u2')}`);
+    b.addrUp('u1', 'e1', '10.88.0.1/24');
+    b.addrUp('u2', 'e2', '10.88.0.2/24');
+    b.x('u1', 'ip link add vx0 type vxlan id 42 remote 10.88.0.2 dstport 4789 dev e1');
+    b.x('u2', 'ip link add vx0 type vxlan id 42 remote 10.88.0.1 dstport 4789 dev e2');
+    b.addrUp('u1', 'vx0', '10.89.0.1/24');
+    b.addrUp('u2', 'vx0', '10.89.0.2/24');
+}
+
 type Topology = 'veth' | 'bridge' | 'router-pmtu' | 'router-icmp-filtered' | 'vxlan';
 export const TOPOLOGIES: Topology[] = ['veth', 'bridge', 'router-pmtu', 'router-icmp-filtered', 'vxlan'];
 
@@ -89,15 +102,7 @@ function build(prefix: string, topo: Topology, size: number): Case {
     // A segment of 1448 bytes makes a 1500-byte datagram: over 1400 it is lost (and re-sent at 1348).
     lossy = size > 1348;
   } else {
-    b.netns('u1');
-    b.netns('u2');
-    b.x('u1', `ip link add e1 type veth peer name e2 netns ${b.n('u2')}`);
-    b.addrUp('u1', 'e1', '10.88.0.1/24');
-    b.addrUp('u2', 'e2', '10.88.0.2/24');
-    b.x('u1', 'ip link add vx0 type vxlan id 42 remote 10.88.0.2 dstport 4789 dev e1');
-    b.x('u2', 'ip link add vx0 type vxlan id 42 remote 10.88.0.1 dstport 4789 dev e2');
-    b.addrUp('u1', 'vx0', '10.89.0.1/24');
-    b.addrUp('u2', 'vx0', '10.89.0.2/24');
+    vxlanPair(b);
     realSetup(b, 'u1', ['e1', 'vx0']);
     realSetup(b, 'u2', ['e2', 'vx0']);
     client = 'u1';

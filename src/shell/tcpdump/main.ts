@@ -139,13 +139,15 @@ export const tcpdump: Program = (ctx, argv, exit) => {
   eprintln(ctx, `${out === null ? '' : 'tcpdump: '}listening on ${name}, link-type ${linktypeName(linktype)}, capture size ${PCAP_SNAPLEN} bytes`);
   let captured = 0;
   let done = false;
-  const finish = (): void => {
+  const finish = (interrupted = false): void => {
     if (done) return;
     done = true;
     untap();
     if (out !== null) ctx.files.set(outPath!, bytesToFile(out.bytes()));
-    // info(1) on stderr; after ^C it follows the echoed "^C" on the same line (tcpdump 4.9 stops
-    // with pcap_breakloop and prints no newline of its own).
+    // Interrupted while printing packets (pcap_loop returns -2 after cleanup's pcap_breakloop),
+    // tcpdump 4.9.2 ends the line it may have been printing: putchar('\n') on stdout. Then
+    // info(1) on stderr.
+    if (interrupted && out === null) ctx.term.write('\n');
     ctx.err.write(`${captured} packet${captured === 1 ? '' : 's'} captured\n${captured} packet${captured === 1 ? '' : 's'} received by filter\n0 packets dropped by kernel\n`);
     exit(0);
   };
@@ -158,5 +160,7 @@ export const tcpdump: Program = (ctx, argv, exit) => {
     else println(ctx, line(pkt.tstamp, data, linktype));
     if (captured === o.c) finish();
   });
-  ctx.onInterrupt(finish);
+  // tcpdump.c: setsignal(SIGINT, cleanup) and setsignal(SIGTERM, cleanup) — both print the counts.
+  ctx.onInterrupt(() => finish(true));
+  ctx.onTerminate?.(() => finish(true));
 };
