@@ -120,6 +120,8 @@ function meshFigure(options: BenchOptions): Figure {
   const svc = cluster.findService('echo')!;
   const running = () => cluster.tasksOf(svc).filter((t) => t.state === 'running' && t.desiredState === 'running');
   world.eq.runWhile(() => running().length !== 1, world.eq.now + 60 * SEC);
+  // The other nodes learn the task's endpoint by gossip (NetworkDB, 200 ms rounds): let it spread.
+  world.eq.runUntil(world.eq.now + 2 * SEC);
   const task = running()[0];
   if (task === undefined) throw new Error('swarm.mesh: the echo task did not start within 60 s');
   const ingress = cluster.ingress()!;
@@ -181,7 +183,7 @@ function verifyTrace(t: Trace): void {
     [req, `node1 / root / eth0  nf: nat DOCKER-INGRESS #1 DNAT to:172.18.0.2:${PORT}`],
     [req, 'ingress_sbox / eth1  nf: mangle PREROUTING #1 MARK set 0x100'],
     [req, 'ipvs: IPVS FWM 256 rr'],
-    [req, 'nf: nat POSTROUTING #1 SNAT to:'],
+    [req, 'nf: nat POSTROUTING #2 SNAT to:'],
     [req, 'vxlan: encapsulate vni 4096'],
     [req, 'node3 / '],
     [req, 'vxlan: decapsulate vni 4096'],
