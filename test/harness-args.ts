@@ -42,3 +42,16 @@ export function harnessArgs(p: Command): HarnessArgs {
   const o = p.opts<{ seed: number; cases: number; jobs: number; only?: string; hand: boolean; verbose?: boolean; minAgree?: number }>();
   return { seed: o.seed, cases: o.cases, jobs: o.jobs, only: o.only ?? null, hand: o.hand, verbose: o.verbose === true, minAgree: o.minAgree ?? null };
 }
+
+/** The last lines both harnesses print and their exit status: without --min-agree, 1 on any
+ *  disagreement or error; with it, 1 when fewer cases agree or any case errored. */
+export function reportVerdict(tool: string, args: HarnessArgs, agree: number, disagree: number, errored: readonly string[]): void {
+  if (errored.length > 0) console.log(`${tool}: ${errored.length} case(s) errored (counted as disagreeing): ${errored.join(', ')}`);
+  if (args.minAgree === null) process.exitCode = disagree > 0 || errored.length > 0 ? 1 : 0;
+  else {
+    if (agree < args.minAgree) console.log(`${tool}: FAIL: ${agree} cases agree, fewer than --min-agree ${args.minAgree}`);
+    if (errored.length > 0) console.log(`${tool}: FAIL: ${errored.length} case(s) errored`);
+    process.exitCode = agree < args.minAgree || errored.length > 0 ? 1 : 0;
+  }
+  console.log(`${agree} cases agree, ${disagree} disagree`);
+}

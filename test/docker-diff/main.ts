@@ -23,7 +23,7 @@ import { DOCKER_CLI, RealDocker, buildRootfs, cleanupSync, scratch, sweepDockerL
 import { SimDocker } from './sim.js';
 import { normaliseCli } from './versions.js';
 import { InvalidArgumentError } from 'commander';
-import { harnessArgs, harnessProgram } from '../harness-args.js';
+import { harnessArgs, harnessProgram, reportVerdict } from '../harness-args.js';
 import type { HarnessArgs } from '../harness-args.js';
 
 interface Args extends HarnessArgs {
@@ -278,14 +278,7 @@ async function main(): Promise<void> {
   if (done === 0 && startFailure !== null) return skip(`dockerd cannot start here: ${startFailure}`, false);
   const fam = [...byFamily].sort().map(([k, [a, d]]) => `${k} ${a}/${a + d}`).join(', ');
   console.log(`docker-diff: by family (agree/total): ${fam}; ${Math.round((Date.now() - t0) / 1000)} s (real side, summed over the daemons: resets ${Math.round(timing.reset / 1000)} s, steps ${Math.round(timing.step / 1000)} s, observations ${Math.round(timing.observe / 1000)} s)`);
-  if (errored.length > 0) console.log(`docker-diff: ${errored.length} case(s) errored (counted as disagreeing): ${errored.join(', ')}`);
-  if (args.minAgree === null) process.exitCode = disagree > 0 || errored.length > 0 ? 1 : 0;
-  else {
-    if (agree < args.minAgree) console.log(`docker-diff: FAIL: ${agree} cases agree, fewer than --min-agree ${args.minAgree}`);
-    if (errored.length > 0) console.log(`docker-diff: FAIL: ${errored.length} case(s) errored`);
-    process.exitCode = agree < args.minAgree || errored.length > 0 ? 1 : 0;
-  }
-  console.log(`${agree} cases agree, ${disagree} disagree`);
+  reportVerdict('docker-diff', args, agree, disagree, errored);
 }
 
 main().catch((e) => {

@@ -23,7 +23,7 @@ import { compare, describeStep } from './model.js';
 import { REAL_IPTABLES, cleanupSync, live, runReal, sweepLeftovers } from './real.js';
 import { runSim } from './sim.js';
 import { RULE_SETS } from './rules.js';
-import { harnessArgs, harnessProgram } from '../harness-args.js';
+import { harnessArgs, harnessProgram, reportVerdict } from '../harness-args.js';
 import type { HarnessArgs } from '../harness-args.js';
 
 interface Args extends HarnessArgs {
@@ -177,14 +177,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: Math.max(1, args.jobs) }, worker));
   const fam = [...families].sort().map(([k, [a, d]]) => `${k} ${a}/${a + d}`).join(', ');
   console.log(`kernel-diff: by family (agree/total): ${fam}; ${Math.round((Date.now() - t0) / 1000)} s`);
-  if (errored.length > 0) console.log(`kernel-diff: ${errored.length} case(s) errored (counted as disagreeing): ${errored.join(', ')}`);
-  if (args.minAgree === null) process.exitCode = disagree > 0 || errored.length > 0 ? 1 : 0;
-  else {
-    if (agree < args.minAgree) console.log(`kernel-diff: FAIL: ${agree} cases agree, fewer than --min-agree ${args.minAgree}`);
-    if (errored.length > 0) console.log(`kernel-diff: FAIL: ${errored.length} case(s) errored`);
-    process.exitCode = agree < args.minAgree || errored.length > 0 ? 1 : 0;
-  }
-  console.log(`${agree} cases agree, ${disagree} disagree`);
+  reportVerdict('kernel-diff', args, agree, disagree, errored);
 }
 
 main().catch((e) => {
