@@ -35,13 +35,7 @@ export function isFragment(pkt: Packet): boolean {
 /** A piece of `whole` (the IP header as `head` has it) with `len` bytes from `off`. */
 function piece(head: Packet, whole: Packet, off: number, len: number, mf: boolean): Packet {
   const f = new Pkt();
-  f.ethType = head.ethType;
-  f.ipSrc = head.ipSrc;
-  f.ipDst = head.ipDst;
-  f.ipTtl = head.ipTtl;
-  f.ipProto = head.ipProto;
-  f.ipId = head.ipId;
-  f.ipTos = head.ipTos;
+  f.takeIpHeader(head);
   f.ipDf = false;
   if (off === 0) {
     f.sport = whole.sport;

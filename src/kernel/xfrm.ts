@@ -308,13 +308,7 @@ export function xfrmOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet)
   }
   sa.oseq = (sa.oseq + 1) >>> 0;
   const esp = new Packet();
-  esp.ethType = pkt.ethType;
-  esp.ipSrc = pkt.ipSrc;
-  esp.ipDst = pkt.ipDst;
-  esp.ipTtl = pkt.ipTtl;
-  esp.ipTos = pkt.ipTos;
-  esp.ipId = pkt.ipId;
-  esp.ipDf = pkt.ipDf;
+  esp.takeIpHeader(pkt);
   esp.ipProto = IPPROTO_ESP;
   esp.espSpi = sa.spi;
   esp.espSeq = sa.oseq;

@@ -36,12 +36,7 @@ export function parseEsp(view: DataView, off: number, pkt: Packet, end = view.by
   if (segEnd < segStart || padLen !== espPadLen(segEnd - segStart)) return null;
   if (nexthdr !== IPPROTO_UDP && nexthdr !== IPPROTO_TCP && nexthdr !== IPPROTO_ICMP) return null;
   const inner = new Packet();
-  inner.ipSrc = pkt.ipSrc;
-  inner.ipDst = pkt.ipDst;
-  inner.ipTtl = pkt.ipTtl;
-  inner.ipTos = pkt.ipTos;
-  inner.ipId = pkt.ipId;
-  inner.ipDf = pkt.ipDf;
+  inner.takeIpHeader(pkt);
   inner.ipProto = nexthdr;
   let r: number | string;
   switch (nexthdr) {

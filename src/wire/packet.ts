@@ -181,6 +181,20 @@ export class Packet {
     return ETH_HLEN + (this.ethType === ETH_P_ARP ? 28 : this.ipTotalLength());
   }
 
+  /** The IPv4 header's fields of `from` (addresses, TTL, TOS, ID, DF, protocol): what a packet
+   *  built from another keeps — a fragment, an ESP datagram around its cleartext, the cleartext
+   *  decrypted from one. The caller sets what differs (the protocol of ESP, DF of a fragment). */
+  takeIpHeader(from: Packet): void {
+    this.ethType = from.ethType;
+    this.ipSrc = from.ipSrc;
+    this.ipDst = from.ipDst;
+    this.ipTtl = from.ipTtl;
+    this.ipProto = from.ipProto;
+    this.ipId = from.ipId;
+    this.ipTos = from.ipTos;
+    this.ipDf = from.ipDf;
+  }
+
   /** A deep copy (the kernel copies only where Linux clones an skb: flooding, quoting in ICMP). */
   clone(): Packet {
     const p = new Packet();
