@@ -276,12 +276,15 @@ export function loadScenario(file: string, text: string): Scenario {
   const hostsNode = r.node(top, 'hosts');
   if (hostsNode === undefined || !isSeq(hostsNode) || hostsNode.items.length === 0) r.fail(hostsNode ?? top, 'the scenario needs "hosts": a list of { name, ip }');
   const hosts: HostSpec[] = [];
+  // Names and addresses already declared: a scenario may have thousands of hosts (the documented limit).
+  const declaredNames = new Set<string>();
+  const declaredAddrs = new Set<number>();
   for (const item of hostsNode.items as Node[]) {
     const m = r.map(item, 'a host');
     r.keys(m, ['name', 'ip', 'gateway', 'docker', 'dockerd', 'packages', 'nics', 'dns', 'dns_zone'], 'a host');
     const hname = r.str(m, 'name', 'a host', true)!;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(hname)) r.fail(r.node(m, 'name'), `host name "${hname}" is not a valid hostname`);
-    if (hosts.some((h) => h.name === hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
+    if (declaredNames.has(hname)) r.fail(r.node(m, 'name'), `host "${hname}" is declared twice`);
     const nicsNode = r.node(m, 'nics');
     const nics: Array<{ name: string; addr: number; len: number; nat: boolean; gateway: number | null }> = [];
     if (nicsNode !== undefined) {
@@ -308,7 +311,7 @@ export function loadScenario(file: string, text: string): Scenario {
     const cidr = parseCidr(ipText);
     if (cidr === null || !ipText.includes('/')) r.fail(r.node(m, 'ip'), `"${ipText}" is not an address with a prefix length (like 192.168.205.10/24)`);
     if (shared !== undefined && shared.addr !== cidr.addr) r.fail(r.node(m, 'ip'), `"ip" must be the address of the NIC on the shared LAN (${formatCidr(shared.addr, shared.len)})`);
-    if (hosts.some((h) => h.addr === cidr.addr)) r.fail(r.node(m, 'ip') ?? nicsNode, `address ${ipText} is used by two hosts`);
+    if (declaredAddrs.has(cidr.addr)) r.fail(r.node(m, 'ip') ?? nicsNode, `address ${ipText} is used by two hosts`);
     const gwText = r.str(m, 'gateway', 'a host', false);
     const gateway = gwText === null ? null : parseIp4(gwText);
     if (gwText !== null && gateway === null) r.fail(r.node(m, 'gateway'), `"${gwText}" is not an IPv4 address`);
@@ -327,6 +330,8 @@ export function loadScenario(file: string, text: string): Scenario {
     if (nics.length === 0) nics.push({ name: 'eth0', addr: cidr.addr, len: cidr.len, nat: false, gateway: null });
     const dns = r.node(m, 'dns') === undefined ? null : readAddrList(r, r.node(m, 'dns')!, '"dns" of a host');
     const dnsZone = r.node(m, 'dns_zone') === undefined ? null : readZone(r, r.node(m, 'dns_zone')!);
+    declaredNames.add(hname);
+    declaredAddrs.add(cidr.addr);
     hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages, nics, dns, dnsZone });
   }
   const hostNames = hosts.map((h) => h.name);
