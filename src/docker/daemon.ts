@@ -10,7 +10,7 @@ import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { World } from '../kernel/world.js';
 import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, publishPorts, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
 import { RESOLVER_IP, startEmbeddedDns } from './dns.js';
-import { dnsGiven, filterResolvDns, rebuildDns, setupDns } from './resolvconf.js';
+import { DEFAULT_RESOLV_CONF, dnsGiven, filterResolvDns, rebuildDns, resolvConfPath, setupDns } from './resolvconf.js';
 import type { DnsOptions } from './resolvconf.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
@@ -26,7 +26,7 @@ import { AddressPool, localPoolCandidates, overlaps } from '../core/ipam.js';
 import type { Subnet } from '../core/ipam.js';
 import { DockerError } from './errors.js';
 import { Container, DOCKER_NETNS_DIR, Endpoint, Network, gatewayEndpoint } from './model.js';
-import type { DriverName, PortBinding } from './model.js';
+import type { Checkpointed, DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
 import { VolumeStore, mountOf } from './volumes.js';
 import type { ContainerMount, Volume } from './volumes.js';
@@ -116,6 +116,13 @@ export class Daemon {
   /** dockerd --dns/--dns-search/--dns-opt, daemon.json "dns"/"dns-search"/"dns-opts": the
    *  containers' defaults (daemon/container_operations.go buildSandboxOptions). */
   dnsDefaults: DnsOptions = { dns: [], search: [], options: [] };
+  /** The host resolv.conf this daemon reads (config.ResolvConf, chosen as it starts). */
+  private resolvConf = DEFAULT_RESOLV_CONF;
+
+  /** That file's content (undefined: it does not exist). */
+  hostResolvConf(): string | undefined {
+    return this.hostFile(this.resolvConf);
+  }
   /** --insecure-registry / daemon.json "insecure-registries": registries reached over plain HTTP. */
   insecureRegistries: string[] = [];
   /** Those of them daemon.json gave (replaced when it is read again). */
@@ -153,6 +160,7 @@ export class Daemon {
       ipt(root, '-P FORWARD DROP');
     }
     root.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
+    this.resolvConf = resolvConfPath(this.hostFile(DEFAULT_RESOLV_CONF));
     setupDockerFirewall(root);
     if (this.clusterStore !== null) this.joinClusterStore();
     // Clear stale bridge network (daemon_unix.go initNetworkController): every start makes the
@@ -186,6 +194,9 @@ export class Daemon {
     // from the store with the gateway it was given), so a --subnet network given no --gateway
     // now shows its gateway (moby/moby#26799, seen on 19.03 in #39793).
     for (const n of this.networks.values()) if (n.scope === 'local' && n.subnet !== null && n.gateway !== null && n.name !== 'bridge') n.configGateway = true;
+    // daemon.restore loads each container from its config.v2.json: one whose last start failed
+    // shows that start's addresses again (Container.failedCheckpoint).
+    for (const c of this.containers.values()) if (c.state !== 'running') c.loadedCheckpoint = c.failedCheckpoint;
     // registerLinks at restore: a link to a container that no longer exists is dropped.
     for (const c of this.containers.values()) {
       for (let i = c.links.length - 1; i >= 0; i--) if (this.findContainer(c.links[i]!.name) === null) c.links.splice(i, 1);
@@ -696,7 +707,19 @@ export class Daemon {
   /** A start that fails: the container keeps its state, its endpoints are released (resolv.conf
    *  stays as setupDNS and the joins left it, before any embedded DNS), its exit code becomes 128 unless it has one
    *  (daemon/start.go: `if container.ExitCode() == 0 { SetExitCode(128) }`). */
-  private failStart(c: Container, message: string): never {
+  /** `afterNetworking`: the failure came once the sandbox was joined and its ports programmed
+   *  (createSpec's checks), not during the join. */
+  private failStart(c: Container, message: string, afterNetworking = false): never {
+    const nets = new Map<string, Checkpointed>();
+    for (const e of c.endpoints) {
+      // The address and MAC come with the endpoint (buildEndpointInfo after CreateEndpoint); the
+      // gateway only with the join's info (updateJoinInfo), which a failed join never gives.
+      const gateway = afterNetworking && e.network.driver !== 'overlay' ? e.network.gateway : null;
+      if (e.network.subnet !== null) nets.set(e.network.name, { ip: e.ip, len: e.network.subnet.len, gateway, mac: e.mac });
+    }
+    const gw = gatewayEndpoint(c);
+    c.failedCheckpoint = { nets, ports: afterNetworking && gw !== null && !gw.network.flags.internal };
+    c.loadedCheckpoint = null;
     for (const e of [...c.endpoints]) {
       if (e.network.name !== 'docker_gwbridge') c.releasedNets.push({ name: e.network.name, aliases: e.aliases });
       this.releaseEndpoint(c, e);
@@ -752,7 +775,7 @@ export class Daemon {
   /** setupDNS when the sandbox is made (resolvconf.ts), then what each endpoint already joined
    *  does to it. */
   private setupDns(c: Container): void {
-    const sb = setupDns(this.hostFile('/etc/resolv.conf'), this.dnsOptionsOf(c), c.networkMode === 'host');
+    const sb = setupDns(this.hostResolvConf(), this.dnsOptionsOf(c), c.networkMode === 'host');
     c.extDns = sb.ext;
     c.resolvWritten = sb.resolvConf;
     c.resolverStarted = false;
@@ -839,11 +862,6 @@ export class Daemon {
       c.hostname = c.joined.hostname;
     }
     if (nets.length > 0 || !c.files.has('/etc/hosts') || c.joined !== null) this.writeFiles(c);
-    // setupLinkedContainers: every linked container must be running.
-    for (const l of c.links) {
-      const t = this.findContainer(l.name);
-      if (t === null || t.state !== 'running') this.failStart(c, `Cannot link to a non running container: /${l.name} AS /${c.name}/${l.alias}`);
-    }
     // ProgramExternalConnectivity: a host port another running container holds fails the start.
     const gw = gatewayEndpoint(c);
     if (gw !== null && !gw.network.flags.internal) {
@@ -853,9 +871,17 @@ export class Daemon {
         }
       }
     }
+    // setupLinkedContainers (createSpec, after initializeNetworking): every linked container must
+    // be running.
+    for (const l of c.links) {
+      const t = this.findContainer(l.name);
+      if (t === null || t.state !== 'running') this.failStart(c, `Cannot link to a non running container: /${l.name} AS /${c.name}/${l.alias}`, true);
+    }
     c.state = 'running';
     c.exitCode = 0;
     c.started = this.now;
+    c.failedCheckpoint = null;
+    c.loadedCheckpoint = null;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
     startProcess(this, c);
   }

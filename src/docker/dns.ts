@@ -95,7 +95,7 @@ function forwardExtDns(d: Daemon, ns: Netns, ext: readonly ExtDns[], query: Uint
  */
 export function startResolver(d: Daemon, ns: Netns, answer: (name: string) => Ip4[] | null, reverse: (ip: Ip4) => string | null, ext?: () => readonly ExtDns[]): void {
   // A sandbox that is no container's (the ingress sandbox) has the host's servers.
-  const hostExt = ext === undefined ? setupDns(d.hostFile('/etc/resolv.conf'), d.dnsDefaults, false).ext : [];
+  const hostExt = ext === undefined ? setupDns(d.hostResolvConf(), d.dnsDefaults, false).ext : [];
   const extOf = ext ?? ((): readonly ExtDns[] => hostExt);
   const draw = (n: number): number => d.rng.below(n);
   const udpPort = ns.sockets.ephemeralPort(draw);

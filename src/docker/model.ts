@@ -79,6 +79,23 @@ export interface PortBinding {
 
 export type ContainerState = 'created' | 'running' | 'exited';
 
+/** An endpoint's operational data as a container's config.v2.json keeps it. */
+export interface Checkpointed {
+  readonly ip: number;
+  readonly len: number;
+  /** null where inspect shows no gateway (an overlay endpoint, or a join that failed). */
+  readonly gateway: number | null;
+  readonly mac: number;
+}
+
+/** The network part of a container's config.v2.json after a failed start. */
+export interface FailedStart {
+  /** Per network name. */
+  readonly nets: ReadonlyMap<string, Checkpointed>;
+  /** The published ports had been programmed (NetworkSettings.Ports filled). */
+  readonly ports: boolean;
+}
+
 export class Container {
   state: ContainerState = 'created';
   exitCode = 0;
@@ -132,6 +149,17 @@ export class Container {
   joined: Container | null = null;
   /** Networks a stopped standalone container left (released on stop, rejoined on start). */
   releasedNets: Array<{ readonly name: string; readonly aliases: string[] }> = [];
+  /**
+   * What the last start wrote to disk when it failed: containerStart's deferred error path
+   * checkpoints the container (CheckpointTo, config.v2.json) before Cleanup releases its
+   * network, so the file keeps the failed start's addresses (and its port map, when the failure
+   * came after networking, as a link to a stopped container does) while memory shows none
+   * (daemon/start.go, v19.03.15). null once a start succeeds (the exit path checkpoints after
+   * Cleanup, monitor.go).
+   */
+  failedCheckpoint: FailedStart | null = null;
+  /** What a restarted daemon loaded from that file and shows until the next start. */
+  loadedCheckpoint: FailedStart | null = null;
 
   constructor(
     readonly id: string,

@@ -84,6 +84,22 @@ function extOf(content: string, checkLoopback: boolean): ExtDns[] {
   return getNameservers(content, 'v4').map((s) => ({ ip: parseIp4(s)!, hostLoopback: checkLoopback && s.startsWith('127.') }));
 }
 
+/** The default resolv.conf path, and the one systemd-resolved keeps its upstream servers in. */
+export const DEFAULT_RESOLV_CONF = '/etc/resolv.conf';
+export const SYSTEMD_RESOLV_CONF = '/run/systemd/resolve/resolv.conf';
+
+/**
+ * resolvconf.Path(), which dockerd runs once as it starts (daemon_linux.go setupResolvConf): a
+ * host whose /etc/resolv.conf names 127.0.0.53 and nothing else is taken to run
+ * systemd-resolved, whose stub cannot be reached from a container, so the daemon reads
+ * /run/systemd/resolve/resolv.conf instead — whether or not that file exists.
+ */
+export function resolvConfPath(etcResolvConf: string | undefined): string {
+  if (etcResolvConf === undefined) return DEFAULT_RESOLV_CONF;
+  const ns = getNameservers(etcResolvConf, 'any');
+  return ns.length === 1 && ns[0] === '127.0.0.53' ? SYSTEMD_RESOLV_CONF : DEFAULT_RESOLV_CONF;
+}
+
 /** Whether any DNS option was given (then the file is the user's: updateDNS leaves it alone). */
 export function dnsGiven(o: DnsOptions): boolean {
   return o.dns.length > 0 || o.search.length > 0 || o.options.length > 0;

@@ -17,7 +17,7 @@ const show = (v: Json): string => (v === undefined ? '(absent)' : JSON.stringify
 
 const CONTAINER_KEYS = [
   'Name', 'Path', 'Args', 'State.Status', 'State.Running', 'State.Restarting', 'State.ExitCode',
-  'HostConfig.NetworkMode', 'HostConfig.RestartPolicy.Name', 'HostConfig.PortBindings', 'HostConfig.Links', 'HostConfig.Dns',
+  'HostConfig.NetworkMode', 'HostConfig.RestartPolicy.Name', 'HostConfig.PortBindings', 'HostConfig.Links', 'HostConfig.Dns', 'HostConfig.DnsSearch', 'HostConfig.DnsOptions',
   'Config.Hostname', 'Config.ExposedPorts',
   'NetworkSettings.Ports', 'NetworkSettings.Gateway', 'NetworkSettings.IPAddress', 'NetworkSettings.IPPrefixLen', 'NetworkSettings.MacAddress',
 ];
@@ -41,7 +41,7 @@ export function containerLines(list: Json[]): string[] {
 /** Keys whose empty forms differ in JSON alone ({} vs null for "nothing here") read the same. */
 function normaliseValue(key: string, v: Json): Json {
   if ((key === 'HostConfig.PortBindings' || key === 'NetworkSettings.Ports' || key === 'Config.ExposedPorts') && (v === null || (typeof v === 'object' && Object.keys(v as object).length === 0))) return {};
-  if ((key === 'HostConfig.Links' || key === 'HostConfig.Dns') && (v === null || (Array.isArray(v) && v.length === 0))) return [];
+  if ((key === 'HostConfig.Links' || key === 'HostConfig.Dns' || key === 'HostConfig.DnsSearch' || key === 'HostConfig.DnsOptions') && (v === null || (Array.isArray(v) && v.length === 0))) return [];
   if (key === 'NetworkSettings.Ports' && v !== null && typeof v === 'object') {
     // 20.10 binds published ports on IPv6 too (moby/moby#41805, in 20.10.0): 19.03 lists only the
     // IPv4 binding, so the `::` entries are left out.

@@ -72,8 +72,8 @@ function resolved(s: Step, obs: Observation | null): Step {
   return m ? { ...s, dst: ipOf(obs, m[1]!) } : s;
 }
 
-function outcomeLines(result: Outcome, obs: Observation, names: Names, line: string): Outcome {
-  return [...normaliseCli(line, normalisePingTimes(normalise(result.join('\n'), names).split('\n'))), ...observationLines(obs, names)];
+function outcomeLines(result: Outcome, obs: Observation, names: Names, line: string, restarted: boolean): Outcome {
+  return [...normaliseCli(line, normalisePingTimes(normalise(result.join('\n'), names).split('\n'))), ...observationLines(obs, names, restarted)];
 }
 
 interface Run {
@@ -101,7 +101,9 @@ async function runCase(c: Case, real: RealDocker, seed: number, full: boolean): 
   }
   let lastReal: Observation | null = null;
   let lastSim: Observation | null = null;
+  let restarted = false;
   for (const s of c.steps) {
+    if (s.kind === 'restart') restarted = true;
     try {
       const rs = resolved(s, lastReal);
       const t0 = performance.now();
@@ -111,7 +113,7 @@ async function runCase(c: Case, real: RealDocker, seed: number, full: boolean): 
       timing.step += t1 - t0;
       timing.observe += performance.now() - t1;
       lastReal = obs;
-      out.real.push(outcomeLines(r, obs, names, describeStep(rs)));
+      out.real.push(outcomeLines(r, obs, names, describeStep(rs), restarted));
       if (r.some((l) => l.startsWith('harness '))) out.error = true;
     } catch (e) {
       out.real.push([`real side threw: ${(e as Error).stack ?? e}`]);
@@ -122,7 +124,7 @@ async function runCase(c: Case, real: RealDocker, seed: number, full: boolean): 
       const r = sim.step(ss);
       const { obs, names } = sim.observe();
       lastSim = obs;
-      out.sim.push(outcomeLines(r, obs, names, describeStep(ss)));
+      out.sim.push(outcomeLines(r, obs, names, describeStep(ss), restarted));
     } catch (e) {
       out.sim.push([`simulator threw: ${(e as Error).stack ?? e}`]);
       out.error = true;

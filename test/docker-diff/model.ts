@@ -12,8 +12,13 @@ export const LAN_IP = '192.168.205.1';
 /** What the harness puts in the docker host's /etc/hosts on both sides. */
 export const HOST_HOSTS = '127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n';
 /** The docker host's /etc/resolv.conf: a local resolver only, so that dockerd gives containers
- *  on the default bridge Google's servers (libnetwork resolvconf's defaults). */
-export const HOST_RESOLV = 'nameserver 127.0.0.53\n';
+ *  on the default bridge Google's servers (libnetwork resolvconf's defaults). Not 127.0.0.53:
+ *  alone, that means systemd-resolved, and then 19.03 reads /run/systemd/resolve/resolv.conf
+ *  for every container where 20.10 reads it only for the default bridge (host mode and user
+ *  networks read /etc/resolv.conf: daemon/container_operations_unix.go
+ *  setupPathsAndSandboxOptions, v19.03.15 vs v20.10.24) — a difference not worth normalising
+ *  when another local address shows the same filtering on both. */
+export const HOST_RESOLV = 'nameserver 127.0.0.1\n';
 /** The web image's page. */
 export const WEB_BODY = 'hello\n';
 
@@ -162,6 +167,40 @@ export function normaliseIptablesSave(text: string): string[] {
     .split('\n')
     .filter((l) => l.trim() !== '' && !l.startsWith('#'))
     .map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
+}
+
+/** The chains the bridge driver makes anew when dockerd starts (bridge.go configure:
+ *  removeIPChains, then setupIPChains) and refills network by network as it restores them. */
+const RESTORED_CHAINS = /^-A (DOCKER(?= -i \S+ -j RETURN$)|DOCKER-ISOLATION-STAGE-1|DOCKER-ISOLATION-STAGE-2) /;
+
+/**
+ * After a daemon restart, the per-network rules in the chains it rebuilt, in a canonical order.
+ * The bridge driver restores user networks in the order its store lists them (bridge_store.go
+ * populateNetworks → datastore.List, which the local store serves from a Go map: cache.go
+ * list ranges over `kmap`), so their rules come back in a random order on every dockerd, 19.03
+ * and 20.10 alike — neither side's order means anything. Each run of consecutive rules for user
+ * bridges (names already replaced, so both sides sort alike) is sorted by bridge, stably; the
+ * default bridge's rules, made after the restore, stay where they are and bound the runs.
+ */
+export function normaliseRestoreOrder(lines: string[]): string[] {
+  const out: string[] = [];
+  let run: Array<{ key: string; line: string }> = [];
+  const flush = (): void => {
+    run.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    out.push(...run.map((r) => r.line));
+    run = [];
+  };
+  for (const l of lines) {
+    const m = RESTORED_CHAINS.exec(l.trim());
+    const dev = m === null ? null : /(?:^| )-[io] (\S+)/.exec(l.trim())?.[1] ?? null;
+    if (m !== null && dev !== null && dev !== 'docker0' && dev !== 'docker_gwbridge') run.push({ key: `${m[1]} ${dev}`, line: l });
+    else {
+      flush();
+      out.push(l);
+    }
+  }
+  flush();
+  return out;
 }
 
 /** `bridge fdb`: the permanent entries of bridges and their ports (the local MACs), without the

@@ -50,12 +50,33 @@ describe('resolv.conf in containers', () => {
 
   it('filters out localhost nameservers, falling back to Google, and keeps the search line', () => {
     const hosts = `hosts:\n  - { name: h1, ip: 192.168.9.10/24 }\n`;
-    const files = `files:\n  - { on: h1, path: /etc/resolv.conf, content: "search example.com\\nnameserver 127.0.0.53\\n" }\n`;
+    // A local resolver such as dnsmasq (127.0.0.53 alone would mean systemd-resolved, below).
+    const files = `files:\n  - { on: h1, path: /etc/resolv.conf, content: "search example.com\\nnameserver 127.0.0.1\\n" }\n`;
     const out = outputs(onH1('docker network create net1', 'docker run --rm busybox cat /etc/resolv.conf', 'docker run --rm --network net1 busybox cat /etc/resolv.conf'), hosts, files);
     expect(out[1]).toBe('search example.com\n\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
     expect(out[2]).toBe('search example.com\nnameserver 127.0.0.11\noptions ndots:0\n');
     // A host without any resolv.conf: Google's servers, after an empty first line.
     expect(outputs(onH1('docker run --rm busybox cat /etc/resolv.conf'), hosts)[0]).toBe('\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  });
+
+  it('on a systemd-resolved host (127.0.0.53 alone) reads /run/systemd/resolve/resolv.conf, for every network mode (19.03 resolvconf.Path, setupPathsAndSandboxOptions)', () => {
+    const hosts = `hosts:\n  - { name: h1, ip: 192.168.9.10/24 }\n`;
+    const files = `files:
+  - { on: h1, path: /etc/resolv.conf, content: "nameserver 127.0.0.53\\noptions edns0\\n" }
+  - { on: h1, path: /run/systemd/resolve/resolv.conf, content: "nameserver 192.168.9.54\\nsearch corp.lan\\n" }
+`;
+    const out = outputs(onH1('docker network create net1', 'docker run --rm busybox cat /etc/resolv.conf', 'docker run --rm --network host busybox cat /etc/resolv.conf',
+      'docker run --rm --network net1 busybox cat /etc/resolv.conf', 'docker run --rm --dns-search x.lan busybox cat /etc/resolv.conf'), hosts, files);
+    expect(out[1]).toBe('nameserver 192.168.9.54\nsearch corp.lan\n');
+    expect(out[2]).toBe('nameserver 192.168.9.54\nsearch corp.lan\n');
+    expect(out[3]).toBe('search corp.lan\nnameserver 127.0.0.11\noptions ndots:0\n');
+    expect(out[4]).toBe('search x.lan\nnameserver 192.168.9.54\n');
+    // Without that file (systemd-resolved not running after all) the daemon reads an empty one:
+    // Google's servers on a bridge, an empty file in host mode, no nameserver when only a search
+    // domain is given.
+    const bare = `files:\n  - { on: h1, path: /etc/resolv.conf, content: "nameserver 127.0.0.53\\n" }\n`;
+    const none = outputs(onH1('docker run --rm busybox cat /etc/resolv.conf', 'docker run --rm --network host busybox cat /etc/resolv.conf', 'docker run --rm --dns-search x.lan busybox cat /etc/resolv.conf'), hosts, bare);
+    expect(none).toEqual(['\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n', '', 'search x.lan\n']);
   });
 
   it('takes the daemon\'s dns from daemon.json', () => {

@@ -177,5 +177,32 @@ describe('libnetwork behaviour found by the docker differential check', () => {
     expect(transcript).not.toContain('2001:4860');
     expect(transcript.match(/nameserver 8\.8\.8\.8\nnameserver 8\.8\.4\.4\n/g)).toHaveLength(2);
   });
-});
 
+  it('a start that failed on a link shows, once the daemon restarts, the addresses and ports it had written to disk (start.go checkpoints before Cleanup)', () => {
+    const t = run(`  - run: docker run -d --name c1 ${LOOP}
+  - run: docker run -d --name c2 -p 8080:80 --link c1 nginx
+  - run: docker stop -t 1 c1
+  - run: docker restart -t 1 c2
+    expect: { exit: 1 }
+  - run: docker inspect -f '[{{.NetworkSettings.IPAddress}}] [{{.NetworkSettings.Gateway}}]' c2
+  - run: systemctl restart docker
+  - run: docker inspect -f '[{{.NetworkSettings.IPAddress}}] [{{.NetworkSettings.Gateway}}] {{json .NetworkSettings.Ports}}' c2
+`);
+    expect(t).toContain('Cannot link to a non running container: /c1 AS /c2/c1');
+    const shown = t.match(/^\[[^\]]*\] \[.*$/gm) ?? [];
+    // Before the restart memory shows none; after it, what the failed start left on disk (c1's
+    // stop gave 172.17.0.2 back, so the failed start had taken it).
+    expect(shown).toEqual(['[] []', '[172.17.0.2] [172.17.0.1] {"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}']);
+  });
+
+  it('a start that failed on a taken port left its address on disk but no gateway and no ports (the join never finished)', () => {
+    const t = run(`  - run: docker run -d --name c1 -p 8080:80 nginx
+  - run: docker run -d --name c2 -p 8080:80 nginx
+    expect: { exit: 125 }
+  - run: systemctl restart docker
+  - run: docker inspect -f '[{{.NetworkSettings.IPAddress}}] [{{.NetworkSettings.Gateway}}] {{json .NetworkSettings.Ports}}' c2
+    expect: { stdout: "[172.17.0.3] [] {}\\n" }
+`);
+    expect(t).toContain('port is already allocated');
+  });
+});

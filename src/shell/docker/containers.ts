@@ -25,6 +25,13 @@ type Exit = (code: number) => void;
  *  ID printed: cli/command/container/create.go runCreate). */
 export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb: 'run' | 'create' = 'run'): void {
   const cmd: Command = subcommand(verb, true);
+  // --dns-option and its hidden alias --dns-opt fill one list, in the order given (opts.go binds
+  // both to copts.dnsOptions): each returns that list, so either key holds all of them.
+  const dnsOptions: string[] = [];
+  const addDnsOption = (v: string): string[] => {
+    dnsOptions.push(v);
+    return dnsOptions;
+  };
   if (verb === 'run') cmd.option('-d, --detach');
   cmd
     .option('-i, --interactive')
@@ -44,8 +51,8 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
     .option('--restart <policy>')
     .option('--dns <ip>', '', collect, [])
     .option('--dns-search <domain>', '', collect, [])
-    .option('--dns-option <option>', '', collect, [])
-    .option('--dns-opt <option>', '', collect, [])
+    .option('--dns-option <option>', '', addDnsOption, [])
+    .option('--dns-opt <option>', '', addDnsOption, [])
     .argument('[image]')
     .argument('[cmd...]');
   if (!parseFlags(ctx, cmd, args, verb, exit)) return;
@@ -76,6 +83,9 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
     println(ctx, verb === 'run' ? 'Run a command in a new container' : 'Create a new container');
     return exit(125);
   }
+  // createContainer warns first, before any pull or daemon call (create.go warnOnLocalhostDNS).
+  const localDns = o.dns.find((ip) => /((127\.([0-9]{1,3}\.){2}[0-9]{1,3})|(::1)$)/.test(ip));
+  if (localDns !== undefined) eprintln(ctx, `WARNING: Localhost DNS setting (--dns=${localDns}) may fail in containers.`);
   if (verb === 'create') return dockerCreate(ctx, d, o, image, rest, exit);
   const detach = !!o.detach;
   // A foreground command the CLI can run in the container (`docker run alpine echo hi`): the
@@ -91,7 +101,7 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
       ran = d.run({
         image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
         hostname: o.hostname ?? null, cmd: rest, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns, dnsSearch: o.dnsSearch, dnsOptions: [...o.dnsOption, ...o.dnsOpt],
+        rm: !!o.rm, attached: interactiveShell || foregroundCmd, restart: o.restart ?? 'no', dns: o.dns, dnsSearch: o.dnsSearch, dnsOptions: o.dnsOption.length > 0 ? o.dnsOption : o.dnsOpt,
         mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
       });
     } catch (e) {
@@ -149,7 +159,7 @@ function dockerCreate(ctx: Ctx, d: Daemon, o: RunFlags, image: string, cmd: stri
     const { container, pulled } = d.run({
       image, name: o.name ?? null, network: o.network ?? o.net ?? null, links: o.link, publish: o.publish, env: o.env,
       hostname: o.hostname ?? null, cmd, tty: !!o.tty, labels: labelsOf(o.label), aliases: o.networkAlias,
-      rm: !!o.rm, restart: o.restart ?? 'no', dns: o.dns, dnsSearch: o.dnsSearch, dnsOptions: [...o.dnsOption, ...o.dnsOpt], mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
+      rm: !!o.rm, restart: o.restart ?? 'no', dns: o.dns, dnsSearch: o.dnsSearch, dnsOptions: o.dnsOption.length > 0 ? o.dnsOption : o.dnsOpt, mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
       createOnly: true,
     });
     for (const l of pulled) ctx.err.write(`${l}\n`);

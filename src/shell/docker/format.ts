@@ -2,7 +2,7 @@
 import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { gatewayEndpoint } from '../../docker/model.js';
-import type { Container, Network } from '../../docker/model.js';
+import type { Checkpointed, Container, Network } from '../../docker/model.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import { CONTAINER_CONTEXT, formatRows, humanDuration, NETWORK_CONTEXT, tabwrite } from '../table.js';
 
@@ -107,6 +107,12 @@ export function networkJson(d: Daemon, n: Network, peers: NetworkPeer[] | null =
   };
 }
 
+/** The address fields of a released network's entry: empty, or what the disk held. */
+function loadedFields(l: Checkpointed | undefined): { Gateway: string; IPAddress: string; IPPrefixLen: number; MacAddress: string } {
+  if (l === undefined) return { Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '' };
+  return { Gateway: l.gateway === null ? '' : formatIp4(l.gateway), IPAddress: formatIp4(l.ip), IPPrefixLen: l.len, MacAddress: formatMac(l.mac) };
+}
+
 export function containerJson(d: Daemon, c: Container): object {
   const networks: Array<[string, object]> = c.endpoints.map((ep) => [ep.network.name, {
     IPAMConfig: null,
@@ -124,12 +130,14 @@ export function containerJson(d: Daemon, c: Container): object {
     MacAddress: formatMac(ep.mac),
     DriverOpts: null,
   }]);
-  // A stopped container keeps its networks' entries, emptied (its endpoints are released).
+  // A stopped container keeps its networks' entries, emptied (its endpoints are released) —
+  // or, after a daemon restart, as its last failed start left them on disk.
   for (const j of c.releasedNets) {
     if (networks.some(([name]) => name === j.name)) continue;
+    const l = loadedFields(c.loadedCheckpoint?.nets.get(j.name));
     networks.push([j.name, {
-      IPAMConfig: null, Links: null, Aliases: j.name === 'bridge' ? null : [...j.aliases, c.shortId], NetworkID: d.findNetworkByName(j.name)?.id ?? '', EndpointID: '', Gateway: '', IPAddress: '',
-      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+      IPAMConfig: null, Links: null, Aliases: j.name === 'bridge' ? null : [...j.aliases, c.shortId], NetworkID: d.findNetworkByName(j.name)?.id ?? '', EndpointID: '', Gateway: l.Gateway, IPAddress: l.IPAddress,
+      IPPrefixLen: l.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: l.MacAddress, DriverOpts: null,
     }]);
   }
   // --network host|none: the container is on that network, with no address of its own.
@@ -141,6 +149,10 @@ export function containerJson(d: Daemon, c: Container): object {
     }]);
   }
   const main = c.endpoints.find((e) => e.network.isDefaultBridge);
+  // The top-level fields are the default bridge's entry (inspect.go getDefaultNetworkSettings).
+  const top = main !== undefined
+    ? { Gateway: formatIp4(main.network.gateway!), IPAddress: formatIp4(main.ip), IPPrefixLen: main.network.subnet!.len, MacAddress: formatMac(main.mac) }
+    : loadedFields(c.loadedCheckpoint?.nets.get('bridge'));
   const exposed: Record<string, object> = {};
   for (const p of [...c.spec.exposed, ...c.publish.map((b) => `${b.containerPort}/${b.proto}`)]) exposed[p] = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
@@ -148,7 +160,8 @@ export function containerJson(d: Daemon, c: Container): object {
   // A running container's ports: each exposed one, with its host bindings or null.
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
   const gw = gatewayEndpoint(c);
-  if (c.state === 'running' && gw !== null && !gw.network.flags.internal) {
+  // (or the port map a failed start left on disk, once a restarted daemon has loaded it)
+  if ((c.state === 'running' && gw !== null && !gw.network.flags.internal) || c.loadedCheckpoint?.ports === true) {
     for (const p of Object.keys(exposed)) {
       const bs = c.publish.filter((b) => `${b.containerPort}/${b.proto}` === p);
       ports[p] = bs.length === 0 ? null : bs.map((b) => ({ HostIp: b.hostIp === 0 ? '0.0.0.0' : formatIp4(b.hostIp), HostPort: String(b.hostPort) }));
@@ -180,6 +193,8 @@ export function containerJson(d: Daemon, c: Container): object {
       RestartPolicy: { Name: c.restartPolicy.split(':')[0], MaximumRetryCount: Number(c.restartPolicy.split(':')[1] ?? 0) },
       Links: c.links.length === 0 ? null : c.links.map((l) => `/${l.name}:/${c.name}/${l.alias}`),
       Dns: c.dns,
+      DnsOptions: c.dnsOptions,
+      DnsSearch: c.dnsSearch,
     },
     // types.MountPoint: Name and Driver only for volumes; binds propagate rprivate by default.
     Mounts: c.mounts.map((m) => ({
@@ -197,10 +212,7 @@ export function containerJson(d: Daemon, c: Container): object {
     NetworkSettings: {
       Ports: ports,
       SandboxKey: c.sandboxKey === null ? '' : `/var/run/docker/netns/${c.sandboxKey}`,
-      Gateway: main === undefined ? '' : formatIp4(main.network.gateway!),
-      IPAddress: main === undefined ? '' : formatIp4(main.ip),
-      IPPrefixLen: main === undefined ? 0 : main.network.subnet!.len,
-      MacAddress: main === undefined ? '' : formatMac(main.mac),
+      ...top,
       Networks: sorted(networks),
     },
   };
