@@ -10,6 +10,7 @@ import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { World } from '../kernel/world.js';
 import { attachBridge, createBridgeNetwork, detachBridge, hostPortTaken, publishPorts, removeBridgeNetwork, setupDockerFirewall } from './bridge.js';
 import { RESOLVER_IP, startEmbeddedDns } from './dns.js';
+import { RestartManager } from './restart-manager.js';
 import { DEFAULT_RESOLV_CONF, dnsGiven, filterResolvDns, rebuildDns, resolvConfPath, setupDns } from './resolvconf.js';
 import type { DnsOptions } from './resolvconf.js';
 import { ipt } from './firewall.js';
@@ -227,6 +228,8 @@ export class Daemon {
   /** systemctl stop docker: containers stop (their namespaces go), networks stay defined. */
   stop(): void {
     if (!this.running) return;
+    // A shutting-down daemon restarts nothing (daemon.go Shutdown cancels each manager).
+    for (const c of this.containers.values()) this.cancelRestart(c);
     for (const c of this.containers.values()) {
       if (c.state !== 'running') continue;
       this.stopContainer(c, stopExitCode(c));
@@ -832,8 +835,17 @@ export class Daemon {
     this.setupDns(c);
   }
 
-  startContainer(c: Container): void {
+  /** Starts a container. `byRestartManager`: the back-off's restart, which keeps the count; any
+   *  other start begins anew (start.go containerStart → ResetRestartManager(true)), and one on
+   *  a container already restarting changes nothing (it counts as running). */
+  startContainer(c: Container, o: { byRestartManager?: boolean } = {}): void {
     if (c.state === 'running') return;
+    if (o.byRestartManager !== true) {
+      if (c.restartTimer !== null) return;
+      c.restartManager?.cancel();
+      c.restartManager = null;
+      c.restartCount = 0;
+    }
     c.manuallyStopped = false;
     // The networks released at the last stop are joined again in a new sandbox (new endpoints,
     // new addresses from IPAM; a swarm network through a new network attachment), the default
@@ -884,6 +896,40 @@ export class Daemon {
     c.loadedCheckpoint = null;
     for (const ep of c.endpoints) if (ep.peer !== null && !ep.peer.up) setUp(ep.peer);
     startProcess(this, c);
+  }
+
+  /**
+   * The main process ended on its own (it exited, crashed, could not bind): the container stops,
+   * and its restart policy may bring it back after the restart manager's back-off
+   * (monitor.go ProcessEvent: ShouldRestart, RestartCount++, SetRestarting, Cleanup; the start
+   * after the delay, and SetStopped if that start fails).
+   */
+  processExited(c: Container, code: number): void {
+    if (c.state !== 'running') return;
+    const ranFor = this.now - c.started;
+    this.stopContainer(c, code);
+    if (!this.containers.has(c.id)) return;
+    const rm = (c.restartManager ??= new RestartManager(c.restartPolicy, c.restartCount));
+    const delay = rm.shouldRestart(code, c.manuallyStopped, ranFor);
+    if (delay === null) return;
+    c.restartCount++;
+    c.restartTimer = this.world.eq.after(delay, () => {
+      c.restartTimer = null;
+      try {
+        this.startContainer(c, { byRestartManager: true });
+      } catch (e) {
+        if (!(e instanceof DockerError)) throw e;
+      }
+    });
+  }
+
+  /** A stop, kill or removal of a container waiting to restart: the restart is called off and
+   *  the container stays stopped with its last exit code (ExitOnNext cancels the manager). */
+  cancelRestart(c: Container): void {
+    if (c.restartTimer === null) return;
+    this.world.eq.cancel(c.restartTimer);
+    c.restartTimer = null;
+    c.restartManager?.cancel();
   }
 
   /** The main process ended (exit code), or was stopped. */
@@ -949,9 +995,11 @@ export class Daemon {
   }
 
   removeContainer(c: Container, force: boolean): void {
-    if (c.state === 'running' && !force) {
-      throw new DockerError(`Error response from daemon: You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+    if ((c.state === 'running' || c.restartTimer !== null) && !force) {
+      // rm.go cleanupContainer words the state (container.StateString).
+      throw new DockerError(`Error response from daemon: You cannot remove a ${c.restartTimer !== null ? 'restarting' : 'running'} container ${c.id}. Stop the container before attempting removal or force remove`);
     }
+    this.cancelRestart(c);
     this.stopContainer(c, 137);
     for (const ep of [...c.endpoints]) this.disconnect(c, ep.network);
     if (c.endpoints.length === 0) this.swarmDetach?.(c);

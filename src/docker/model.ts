@@ -1,5 +1,6 @@
 // The Docker objects one daemon keeps: networks with their endpoints, and containers with their
 // sandboxes. Plain data; the daemon and the drivers change them.
+import type { RestartManager } from './restart-manager.js';
 import type { Ip4, Mac } from '../core/addr.js';
 import type { ExtDns } from './resolvconf.js';
 import type { Netns } from '../kernel/netns.js';
@@ -118,6 +119,13 @@ export class Container {
   restartPolicy = 'no';
   /** Stopped with `docker stop`/`kill` (unless-stopped then leaves it stopped). */
   manuallyStopped = false;
+  /** Restarts by the restart manager since the user last started it (inspect's RestartCount). */
+  restartCount = 0;
+  /** Made at the first exit after a user start (container.RestartManager). */
+  restartManager: RestartManager | null = null;
+  /** The pending restart while the back-off runs: Docker shows the container Restarting (Running
+   *  and Restarting true) though it has no process and no network. */
+  restartTimer: number | null = null;
   /** The image's ID (sha256 hex) at the time the container was created. */
   imageId = '';
   /** The next ethN the sandbox names an interface (osl nextIfIndex: never reused within a

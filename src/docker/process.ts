@@ -20,6 +20,19 @@ export function longRunning(cmd: string[]): boolean {
   return /while\s+true|sleep\s+\d|tail\s+-f|\bping\b|\btop\b|sleep\s+infinity/.test(text);
 }
 
+/**
+ * The exit status of a short command run detached, where it can be told without running it:
+ * `false`, and a shell's `exit N` (what restart-policy examples use to make a container fail);
+ * any other short command is taken to succeed.
+ */
+export function shortExitCode(cmd: readonly string[]): number {
+  const text = cmd.join(' ').trim();
+  if (/^(\/bin\/|\/usr\/bin\/)?false$/.test(text)) return 1;
+  const exit = /^(?:\/bin\/)?(?:ba)?sh -c (?:exit (\d+)|(false))$/.exec(text);
+  if (exit !== null) return exit[2] !== undefined ? 1 : Number(exit[1]) & 255;
+  return 0;
+}
+
 function listen(d: Daemon, c: Container, p: ImagePort): boolean {
   const ns = c.sandbox;
   const b = p.behaviour;
@@ -85,15 +98,15 @@ export function startProcess(d: Daemon, c: Container): void {
   c.unpublish = publishPorts(d, c);
   if (spec.crash !== undefined) {
     const crash = spec.crash;
-    const t = d.world.eq.after(Math.max(1, crash.after), () => d.stopContainer(c, crash.code));
+    const t = d.world.eq.after(Math.max(1, crash.after), () => d.processExited(c, crash.code));
     c.stops.push(() => d.world.eq.cancel(t));
   }
-  if (!spec.daemon && !c.tty && !c.attached && !longRunning(c.cmd)) exitSoon(d, c, 0);
+  if (!spec.daemon && !c.tty && !c.attached && !longRunning(c.cmd)) exitSoon(d, c, shortExitCode(c.cmd));
 }
 
 /** The process ends right after starting (a shell with nothing to do, a failed check). */
 function exitSoon(d: Daemon, c: Container, code: number): void {
-  d.world.eq.after(1, () => d.stopContainer(c, code));
+  d.world.eq.after(1, () => d.processExited(c, code));
 }
 
 export function stopProcess(_d: Daemon, c: Container): void {

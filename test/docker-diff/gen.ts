@@ -278,7 +278,9 @@ export function generate(seed: number, index: number, families: readonly string[
         else if (r < 5) {
           const base = g.running().filter((c) => c.nets.length > 0);
           // busybox: a second httpd in a namespace whose port 80 is taken exits and, under
-          // on-failure, enters the restart manager's back-off loop, which the model does not run.
+          // on-failure, enters the restart manager's back-off loop; the model runs it on the
+          // simulated clock (restart-manager.ts), but where the real loop stands when the harness
+          // looks follows the real side's wall clock, so no case compares it.
           if (base.length > 0) g.run({ mode: `container:${g.pick(base).name}`, image: 'busybox', verb: g.chance(0.3) ? 'create' : 'run', restart: policy });
           else g.lifecycle();
         } else if (r < 6) {

@@ -317,8 +317,12 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
       const failed: string[] = [];
       containersOf(ctx, d, cmd.args, exit, (c) => {
         // A container the user stopped stays stopped under unless-stopped (restartmanager).
-        if ((sub === 'stop' || sub === 'kill') && c.state === 'running') c.manuallyStopped = true;
-        if (sub !== 'start') d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));
+        // A container waiting to restart counts as running: the stop calls the restart off.
+        if ((sub === 'stop' || sub === 'kill') && (c.state === 'running' || c.restartTimer !== null)) c.manuallyStopped = true;
+        if (sub !== 'start') {
+          d.cancelRestart(c);
+          d.stopContainer(c, sub === 'kill' ? 137 : stopExitCode(c));
+        }
         if (sub !== 'start' && sub !== 'restart') return;
         try {
           d.startContainer(c);

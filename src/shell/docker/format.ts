@@ -24,13 +24,15 @@ function portsText(c: Container): string {
 
 function statusText(c: Container, now: number): string {
   if (c.state === 'running') return `Up ${humanDuration(now - c.started)}`;
+  // state.go String: a container waiting to restart is Running and Restarting.
+  if (c.restartTimer !== null) return `Restarting (${c.exitCode}) ${humanDuration(now - c.finished)} ago`;
   if (c.state === 'created') return 'Created';
   return `Exited (${c.exitCode}) ${humanDuration(now - c.finished)} ago`;
 }
 
 export function psTable(d: Daemon, all: boolean, quiet: boolean, last = -1, keep: (c: Container) => boolean = () => true, format?: string): string {
   const now = d.now;
-  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running') && keep(c)).sort((a, b) => b.created - a.created || b.seq - a.seq);
+  let list = [...d.containers.values()].filter((c) => (all || c.state === 'running' || c.restartTimer !== null) && keep(c)).sort((a, b) => b.created - a.created || b.seq - a.seq);
   if (last >= 0) list = list.slice(0, last);
   if (quiet) return list.map((c) => c.shortId + '\n').join('');
   // --format fields are the Go names of these columns, plus Labels.
@@ -173,10 +175,10 @@ export function containerJson(d: Daemon, c: Container): object {
     Path: c.cmd[0] ?? '',
     Args: c.cmd.slice(1),
     State: {
-      Status: c.state,
-      Running: c.state === 'running',
+      Status: c.restartTimer !== null ? 'restarting' : c.state,
+      Running: c.state === 'running' || c.restartTimer !== null,
       Paused: false,
-      Restarting: false,
+      Restarting: c.restartTimer !== null,
       OOMKilled: false,
       Dead: false,
       ExitCode: c.exitCode,
@@ -186,6 +188,7 @@ export function containerJson(d: Daemon, c: Container): object {
     },
     Image: `sha256:${c.imageId}`,
     Name: `/${c.name}`,
+    RestartCount: c.restartCount,
     HostConfig: {
       NetworkMode: c.networkMode === 'swarm' ? c.networkMode : c.hostConfigMode,
       PortBindings: bindings,
