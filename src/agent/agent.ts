@@ -5,7 +5,7 @@
 // NetworkDB (gossip over 7946, networkdb/), where the node also publishes its own endpoints.
 import type { Daemon } from '../docker/daemon.js';
 import { DockerError } from '../docker/errors.js';
-import { parseImageRef } from '../docker/images.js';
+import { noSuchImage, parseImageRef } from '../docker/images.js';
 import { pullFromRegistry } from '../docker/image-ops.js';
 import type { Container } from '../docker/model.js';
 import { SwarmDataplane } from '../docker/swarm-dp.js';
@@ -183,7 +183,7 @@ export class Agent {
       this.busy.delete(t.id);
       this.touched();
       // dockerd: the image cannot be pulled, the task is rejected.
-      this.report(t, 'rejected', 'preparing', `No such image: ${ref.repo}:${ref.tag}`);
+      this.report(t, 'rejected', 'preparing', noSuchImage(ref));
       return;
     }
     this.report(t, 'preparing', 'preparing');
@@ -197,7 +197,7 @@ export class Agent {
         if (code === 0) return go();
         this.busy.delete(t.id);
         this.touched();
-        this.report(t, 'rejected', 'preparing', `No such image: ${ref.repo}:${ref.tag}`);
+        this.report(t, 'rejected', 'preparing', noSuchImage(ref));
       });
     };
     fetched(() => {

@@ -22,16 +22,42 @@ export function imageKey(text: string): string {
   return `${r.repo}:${r.tag}`;
 }
 
-/** docker build: runs the Dockerfile's steps on its base; returns the lines and the exit status. */
-export function build(d: Daemon, context: ReadonlyMap<string, string>, dockerfile: string, tags: string[]): { lines: string[]; code: number } {
-  const lines = [`Sending build context to Docker daemon  ${humanSize(contextTarSize(context))}`, ''];
-  const fail = (msg: string): { lines: string[]; code: number } => ({ lines: [...lines, msg], code: 1 });
+/** A RUN step as the classic builder runs it: a container from the image built so far
+ *  (builder/dockerfile/dispatchers.go dispatchRun → containerManager.Run), its command, its
+ *  environment and working directory, and a copy of the image's files the command may change. */
+export interface BuildStep {
+  readonly argv: readonly string[];
+  readonly spec: ImageSpec;
+  readonly files: Map<string, string>;
+  readonly env: ReadonlyMap<string, string>;
+  readonly workdir: string;
+  /** The build container's short ID (its hostname). */
+  readonly cid: string;
+}
+
+/** Runs a RUN step's command (the shell knows how); `out` gets what it prints, `done` its status. */
+export type BuildRunner = (step: BuildStep, out: (text: string) => void, done: (code: number) => void) => void;
+
+/** How the build ended: 0, or the failing RUN command's status (the CLI exits with the code of
+ *  the daemon's JSONError), or 1; `error` is the message the CLI prints on stderr. */
+export interface BuildEnd {
+  readonly code: number;
+  readonly error?: string;
+}
+
+/** docker build: runs the Dockerfile's steps on its base, printing the daemon's progress lines
+ *  through `out` as they come; RUN commands go to `run`. */
+export function build(d: Daemon, context: ReadonlyMap<string, string>, dockerfile: string, tags: string[], run: BuildRunner, out: (text: string) => void, done: (end: BuildEnd) => void): void {
+  const line = (l: string): void => out(`${l}\n`);
   const steps = parseDockerfile(dockerfile);
-  if (typeof steps === 'string') return { lines: [`Error response from daemon: ${steps}`], code: 1 };
+  if (typeof steps === 'string') return done({ code: 1, error: `Error response from daemon: ${steps}` });
+  line(`Sending build context to Docker daemon  ${humanSize(contextTarSize(context))}`);
+  line('');
   let img: LocalImage | null = null;
   let spec: ImageSpec | null = null;
   let files = new Map<string, string>();
   let workdir = '/';
+  let baseTag = 'latest';
   const env: string[] = [];
   const short = (id: string): string => id.slice(0, 12);
   const commit = (changed: ImageSpec, extraLayer: boolean): void => {
@@ -39,15 +65,26 @@ export function build(d: Daemon, context: ReadonlyMap<string, string>, dockerfil
     img = newImage(d.rng, changed, layers, d.now, img!.id);
     d.imageById.set(img.id, img);
     spec = changed;
-    lines.push(` ---> ${short(img.id)}`);
+    line(` ---> ${short(img.id)}`);
   };
   const intermediate = (): void => {
     const cid = d.rng.hex(12);
-    lines.push(` ---> Running in ${cid}`, `Removing intermediate container ${cid}`);
+    line(` ---> Running in ${cid}`);
+    line(`Removing intermediate container ${cid}`);
   };
-  for (let i = 0; i < steps.length; i++) {
+  const finish = (): void => {
+    const built = img! as LocalImage;
+    line(`Successfully built ${short(built.id)}`);
+    for (const t of tags) {
+      d.addImage(imageKey(t), built);
+      line(`Successfully tagged ${imageKey(t)}`);
+    }
+    done({ code: 0 });
+  };
+  const next = (i: number): void => {
+    if (i === steps.length) return finish();
     const st = steps[i]!;
-    lines.push(`Step ${i + 1}/${steps.length} : ${st.text}`);
+    line(`Step ${i + 1}/${steps.length} : ${st.text}`);
     if (st.verb === 'FROM') {
       const base = st.args.split(/\s+/)[0]!;
       const key = imageKey(base);
@@ -55,22 +92,23 @@ export function build(d: Daemon, context: ReadonlyMap<string, string>, dockerfil
       if (local === null) {
         const found = d.registry.find(parseImageRef(base));
         const r = parseImageRef(base);
-        if (found === null) return fail(`pull access denied for ${r.repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
-        lines.push(...d.pull(key, found.layers));
+        if (found === null) return done({ code: 1, error: `pull access denied for ${r.repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied` });
+        for (const l of d.pull(key, found.layers)) line(l);
         local = d.localImage(key)!;
       }
       img = local;
+      baseTag = parseImageRef(base).tag;
       spec = local.spec;
       files = new Map(local.spec.files ?? []);
-      lines.push(` ---> ${short(local.id)}`);
-      continue;
+      line(` ---> ${short(local.id)}`);
+      return next(i + 1);
     }
     const s = spec!;
     switch (st.verb) {
       case 'ADD':
       case 'COPY': {
         const missing = addFiles(files, context, st.args, workdir);
-        if (missing !== null) return fail(`${st.verb} failed: stat /var/lib/docker/tmp/docker-builder${d.rng.hex(9).replace(/[a-f]/g, '7')}/${missing}: no such file or directory`);
+        if (missing !== null) return done({ code: 1, error: `${st.verb} failed: stat /var/lib/docker/tmp/docker-builder${d.rng.hex(9).replace(/[a-f]/g, '7')}/${missing}: no such file or directory` });
         commit({ ...s, files: new Map(files) }, true);
         break;
       }
@@ -100,23 +138,35 @@ export function build(d: Daemon, context: ReadonlyMap<string, string>, dockerfil
         intermediate();
         commit(s, false);
         break;
-      case 'RUN':
-        // The command runs in a build container; its effects on the file system are not modelled.
-        intermediate();
-        commit(s, true);
-        break;
+      case 'RUN': {
+        // dispatchRun: the command runs in a container of the image so far; what it prints is the
+        // build's output; a non-zero status ends the build with "The command '…' returned a
+        // non-zero code: N" (the container stays: no "Removing intermediate container" line).
+        const cid = d.rng.hex(12);
+        line(` ---> Running in ${cid}`);
+        const argv = execForm(st.args);
+        const changed = new Map(files);
+        const vars = new Map<string, string>();
+        for (const e of s.env?.(baseTag) ?? []) {
+          const k = e.indexOf('=');
+          vars.set(k < 0 ? e : e.slice(0, k), k < 0 ? '' : e.slice(k + 1));
+        }
+        run({ argv, spec: s, files: changed, env: vars, workdir, cid }, out, (code) => {
+          if (code !== 0) return done({ code, error: `The command '${argv.join(' ')}' returned a non-zero code: ${code}` });
+          line(`Removing intermediate container ${cid}`);
+          files = changed;
+          commit({ ...s, files: new Map(files) }, true);
+          next(i + 1);
+        });
+        return;
+      }
       default:
         intermediate();
         commit(s, false);
     }
-  }
-  const done = img! as LocalImage;
-  lines.push(`Successfully built ${short(done.id)}`);
-  for (const t of tags) {
-    d.addImage(imageKey(t), done);
-    lines.push(`Successfully tagged ${imageKey(t)}`);
-  }
-  return { lines, code: 0 };
+    next(i + 1);
+  };
+  next(0);
 }
 
 /** docker tag SOURCE TARGET */

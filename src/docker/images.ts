@@ -3,6 +3,7 @@
 // seeds use; a scenario can declare its own under `images:`.
 import type { LocalImage } from './image-store.js';
 import { createHash } from 'node:crypto';
+import { manifestOf } from './registry-http.js';
 
 /** What a listening port does when a client connects. */
 export type PortBehaviour =
@@ -117,6 +118,13 @@ export function parseImageRef(text: string): ImageRef {
   return { text, repo: name, tag: 'latest', digest };
 }
 
+/** The daemon's error for an image it does not have (moby 19.03 daemon/images ErrImageDoesNotExist:
+ *  "No such image: " + reference.FamiliarString(ref)): the name, its tag (latest by default) and
+ *  the digest a swarm task's image is pinned to (`nginx:latest@sha256:…`, moby#38315). */
+export function noSuchImage(ref: ImageRef): string {
+  return `No such image: ${ref.repo}:${ref.tag}${ref.digest !== null && ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
@@ -136,6 +144,10 @@ export class Registry {
    * same whichever node pulls first).
    */
   identity(key: string, layers = 0): { readonly digest: string; readonly id: string; readonly layers: readonly string[] } {
+    // An image pushed to a registry container is served under the digest its push printed (the
+    // manifest's sha256), which is what a service's image is then pinned to.
+    const pushed = this.blobs.get(this.served.get(key) ?? '');
+    if (pushed !== undefined) return { digest: manifestOf(pushed).digest, id: pushed.id, layers: pushed.layers };
     let v = this.ids.get(key);
     if (v === undefined) {
       const ls = Array.from({ length: layers }, (_, i) => sha256(`layer ${i} ${key}`));

@@ -26,6 +26,7 @@ import { cut, head, sort, tail, tr, uniq } from './coreutils/text.js';
 import { clear, editor, mkdir, sleep, touch } from './coreutils/misc.js';
 import { test } from './coreutils/test.js';
 import { yum } from './packages.js';
+import { apk, aptGet, notInstalled } from './pkgmgr.js';
 import { etcd, etcdctl, nohup } from './etcd.js';
 import { dockerCompose } from './docker-compose.js';
 import { tcpdump } from './tcpdump/main.js';
@@ -54,6 +55,10 @@ register('netstat', netstat);
 register('nstat', nstat);
 for (const [name, prog] of Object.entries({ wc, grep, awk, cut, head, sort, tail, tr, uniq, clear, mkdir, sleep, touch, vim: editor, vi: editor, nano: editor, test, '[': test })) register(name, prog);
 register('yum', yum);
+register('apt-get', aptGet);
+registerBusybox('apt-get', notInstalled);
+register('apk', notInstalled);
+registerBusybox('apk', apk);
 // The etcd release is run from its extracted directory (./etcd), as seed 004 does.
 for (const [name, prog] of [['etcd', etcd], ['etcdctl', etcdctl]] as const) {
   register(name, prog);

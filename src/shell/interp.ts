@@ -658,7 +658,7 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
   const missing = p.env.missing;
   if (missing?.names.has(name)) {
     // bash: "NAME: command not found"; busybox sh: "NAME: not found".
-    p.err.write(`${missing.shell}: ${argv[0]}: ${missing.shell === 'sh' ? 'not found' : 'command not found'}\n`);
+    p.err.write(`${missing.shell}: ${argv[0]}: ${/(^|\/)sh$/.test(missing.shell) ? 'not found' : 'command not found'}\n`);
     return k(127);
   }
   const fn = p.sh.functions.get(argv[0]!);

@@ -202,6 +202,9 @@ const exitCmd: Special = (p, argv, k) => {
     code = p.env.flavor === 'busybox' ? 2 : 255;
   }
   if (p.sh === p.session.shell) {
+    // An interactive bash says so as it goes (builtins/exit.def exit_or_logout: "exit" on
+    // stderr; seed 004:1354); busybox ash and dash (the `# ` prompt) leave silently.
+    if (p.session.depth > 1 && p.env.flavor === 'gnu' && p.session.promptTemplate !== '# ') p.err.write('exit\n');
     // The shell below sees the nested shell's status as its `$?` (docker exec returns it); the
     // step that typed `exit` itself succeeded.
     if (p.session.leave()) p.session.shell.status = code;

@@ -77,7 +77,12 @@ describe('swarm tasks pull over the network', () => {
     on: ok
 `);
     const [w1, w2, imgs] = res.steps.slice(-3).map((s) => s.output);
-    expect(w1).toMatch(/^strict Rejected .* ago "No such image: 192\.168\.20\.6:5000\/web:1\.0"\n$/);
+    // The manager pins the service to the digest the registry serves (the one push printed), and
+    // the node that cannot pull rejects the task naming the pinned reference, as 19.03 does
+    // (moby#38315: "No such image: tomochain/tomomaster:latest@sha256:d189…").
+    const pushed = /1\.0: digest: (sha256:[0-9a-f]{64})/.exec(res.steps[3]!.output)![1];
+    expect(w1).toMatch(/^strict Rejected .* ago "No such image: 192\.168\.20\.6:5000\/web:1\.0@sha256:[0-9a-f]{64}"\n$/);
+    expect(w1).toContain(`web:1.0@${pushed}"`);
     expect(w2).toMatch(/^ok Running /);
     expect(imgs).toBe('192.168.20.6:5000/web:1.0\n');
   });

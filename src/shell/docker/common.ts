@@ -5,7 +5,7 @@ import type { Daemon } from '../../docker/daemon.js';
 import { DockerError } from '../../docker/errors.js';
 import { dockerOf } from '../../docker/engine.js';
 import type { Ctx } from '../program.js';
-import { eprintln, println } from '../program.js';
+import { eprintln } from '../program.js';
 
 export function daemonOf(ctx: Ctx): Daemon | null {
   const d = dockerOf(ctx.world).daemon(ctx.host);
@@ -34,9 +34,9 @@ export function parseFlags(ctx: Ctx, cmd: Command, args: string[], usage: string
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     const flag = /'([^']+)'/.exec(e.message)?.[1] ?? '';
-    if (e.code === 'commander.unknownOption') println(ctx, `unknown ${flag.startsWith('--') ? 'flag' : 'shorthand flag'}: ${flag.startsWith('--') ? flag : `'${flag.replace(/^-/, '')}' in ${flag}`}`);
-    else if (e.code === 'commander.optionMissingArgument') println(ctx, `flag needs an argument: ${flag.split(' ')[0]}`);
-    else println(ctx, e.message.replace(/^error: /, ''));
+    if (e.code === 'commander.unknownOption') eprintln(ctx, `unknown ${flag.startsWith('--') ? 'flag' : 'shorthand flag'}: ${flag.startsWith('--') ? flag : `'${flag.replace(/^-/, '')}' in ${flag}`}`);
+    else if (e.code === 'commander.optionMissingArgument') eprintln(ctx, `flag needs an argument: ${flag.split(' ')[0]}`);
+    else eprintln(ctx, e.message.replace(/^error: /, ''));
     eprintln(ctx, `See 'docker ${usage} --help'.`);
     exit(125);
     return false;
@@ -49,7 +49,7 @@ export function guard(ctx: Ctx, exit: (code: number) => void, fn: () => void): v
     fn();
   } catch (e) {
     if (e instanceof DockerError) {
-      println(ctx, e.message);
+      eprintln(ctx, e.message);
       exit(e.code);
       return;
     }
@@ -72,11 +72,11 @@ export function labelsOf(list: string[]): Record<string, string> {
 
 /** cobra's message for a wrong number of arguments, with the command's usage line (exit 1). */
 export function usageError(ctx: Ctx, name: string, wants: string, usage: string, what: string, exit: (code: number) => void): void {
-  println(ctx, `"docker ${name}" requires ${wants}.`);
+  eprintln(ctx, `"docker ${name}" requires ${wants}.`);
   eprintln(ctx, `See 'docker ${name} --help'.`);
-  println(ctx, '');
-  println(ctx, `Usage:  ${usage}`);
-  println(ctx, '');
-  println(ctx, what);
+  eprintln(ctx, '');
+  eprintln(ctx, `Usage:  ${usage}`);
+  eprintln(ctx, '');
+  eprintln(ctx, what);
   exit(1);
 }

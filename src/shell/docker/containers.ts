@@ -10,7 +10,7 @@ import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
-import { pullFromRegistry, registryOf } from '../../docker/image-ops.js';
+import { imageKey, pullFromRegistry, registryOf } from '../../docker/image-ops.js';
 import { parseMountFlag, parseVolumeFlag } from './mountflags.js';
 import { checkContainerName, checkImageRef, checkPortSpec, checkRestartPolicy, dnsFlagError } from './validate.js';
 import type { Container } from '../../docker/model.js';
@@ -92,7 +92,8 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
   // container's life is that command's. Loops and servers keep their modelled behaviour.
   const shellCmd = (argv: string[]): boolean => argv.length === 1 && SHELLS.test(argv[0]!);
   const start = (): void => guard(ctx, exit, () => {
-    const spec = d.registry.find(parseImageRef(image));
+    // A local image (one docker build made) before the catalogue's.
+    const spec = d.localImage(imageKey(image))?.spec ?? d.registry.find(parseImageRef(image));
     const argv = rest.length > 0 ? rest : spec?.cmd ?? [];
     const interactiveShell = !detach && !!o.tty && !!o.interactive && shellCmd(argv);
     const foregroundCmd = !detach && !interactiveShell && spec !== null && !spec.daemon && argv.length > 0 && !shellCmd(argv) && !longRunning(argv) && lookupProgram(argv[0]!.replace(/^\/(usr\/)?(s?bin)\//, ''), spec.shell) !== undefined;

@@ -3,15 +3,27 @@ import { DockerError } from '../../docker/errors.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { humanSize } from '../../core/units.js';
 import { build, imageKey, pullFromRegistry, push, registryOf, removeImage, tag } from '../../docker/image-ops.js';
+import type { BuildStep } from '../../docker/image-ops.js';
 import type { LocalImage } from '../../docker/image-store.js';
 import { parseImageRef } from '../../docker/images.js';
 import { rfc3339Nano } from '../../sim/clock.js';
-import type { Ctx } from '../program.js';
+import type { Ctx, Env } from '../program.js';
 import { eprintln, println, resolvePath } from '../program.js';
 import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
 import { collect, guard, parseFlags, subcommand, usageError } from './common.js';
 
 type Exit = (code: number) => void;
+
+/** A RUN step's container: the image's userland and files, the ENV so far, the WORKDIR, its ID as
+ *  hostname, no terminal. It shares the host's network (the build's default bridge is not
+ *  modelled), so a download from the Internet fails as on the seeds' offline hosts. */
+function buildContainerEnv(d: Daemon, step: BuildStep): Env {
+  return {
+    host: d.host, ns: d.host.root, flavor: step.spec.shell, files: step.files, hostname: step.cid, cwd: step.workdir, tty: false,
+    vars: new Map([['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], ['HOSTNAME', step.cid], ...step.env]),
+    missing: { names: new Set(step.spec.missing ?? []), shell: '/bin/sh' },
+  };
+}
 
 /** Handles the image commands; false when `sub` is not one. */
 export function dockerImageCmd(ctx: Ctx, d: Daemon, sub: string, args: string[], exit: Exit): boolean {
@@ -36,9 +48,20 @@ export function dockerImageCmd(ctx: Ctx, d: Daemon, sub: string, args: string[],
       // The CLI sends the directory as the build context.
       const context = new Map<string, string>();
       for (const [p, data] of ctx.files) if (p.startsWith(`${root}/`)) context.set(p.slice(root.length + 1), data);
-      const r = build(d, context, dockerfile, o.tag);
-      for (const l of o.quiet && r.code === 0 ? [`sha256:${d.localImage(imageKey(o.tag[0] ?? ''))?.id ?? ''}`] : r.lines) println(ctx, l);
-      exit(r.code);
+      // -q keeps the daemon's stream back and prints the image ID, or the stream on stderr when
+      // the build fails (cli/command/image/build.go: buildBuff).
+      let kept = '';
+      const out = (text: string): void => {
+        if (o.quiet) kept += text;
+        else ctx.term.write(text);
+      };
+      build(d, context, dockerfile, o.tag, (step, say, done) => ctx.spawnIn(buildContainerEnv(d, step), [...step.argv], done, { write: say }), out, (end) => {
+        if (end.error !== undefined) {
+          if (o.quiet) ctx.err.write(kept);
+          eprintln(ctx, end.error);
+        } else if (o.quiet) println(ctx, `sha256:${d.localImage(imageKey(o.tag[0] ?? ''))?.id ?? ''}`);
+        exit(end.code);
+      });
       return true;
     }
     case 'tag': {

@@ -13,7 +13,7 @@ import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration, replicasLimi
 import type { FileRef, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 import { serviceProgress } from './progress.js';
 import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT } from '../table.js';
 import { SERVICE } from './gotypes.js';
@@ -228,7 +228,7 @@ function running(cluster: SwarmCluster, svc: Service): Task[] {
 /** Prints the attached progress, then exits 0, or 1 with the CLI's error. */
 export function waitConverged(ctx: Ctx, cluster: SwarmCluster, svc: Service, done: (code: number) => void): void {
   serviceProgress(ctx, cluster, svc, (err) => {
-    if (err !== null) println(ctx, err);
+    if (err !== null) eprintln(ctx, err);
     done(err === null ? 0 : 1);
   });
 }
@@ -248,7 +248,7 @@ function pinImage(ctx: Ctx, d: Daemon, image: string, resolve: boolean): string 
   const r = parseImageRef(image);
   if (!resolve || r.digest !== null && r.digest !== undefined) return image;
   if (d.registry.find(r) === null) {
-    println(ctx, `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`);
+    eprintln(ctx, `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`);
     return image;
   }
   return `${r.repo}:${r.tag}@${d.registry.identity(`${r.repo}:${r.tag}`).digest}`;
@@ -276,7 +276,7 @@ export function taskFilter(ctx: Ctx, cluster: SwarmCluster, filters: string[]): 
   const pairs = filters.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const);
   const bad = pairs.find(([k]) => !['desired-state', 'node', 'id', 'name'].includes(k));
   if (bad !== undefined) {
-    println(ctx, `Error response from daemon: Invalid filter '${bad[0]}'`);
+    eprintln(ctx, `Error response from daemon: Invalid filter '${bad[0]}'`);
     return null;
   }
   return (t) => pairs.every(([k, v]) => {
@@ -432,8 +432,8 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const o = cmd.opts<Record<string, string | undefined> & { publish: string[]; network: string[]; constraint: string[]; placementPref: string[]; env: string[]; label: string[]; containerLabel: string[]; mount: string[]; secret: string[]; detach?: boolean; name?: string }>();
         const [image, ...cargs] = cmd.args;
         if (image === undefined) {
-          println(ctx, '"docker service create" requires at least 1 argument.');
-          println(ctx, "See 'docker service create --help'.");
+          eprintln(ctx, '"docker service create" requires at least 1 argument.');
+          eprintln(ctx, "See 'docker service create --help'.");
           return exit(1);
         }
         const base = defaultSpec(o.name ?? '', pinImage(ctx, d, image, cmd.getOptionValue('resolveImage') !== false));
@@ -485,7 +485,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         for (const ref of cmd.args) {
           const s = find(ref);
           if (s === null) {
-            println(ctx, `no such service: ${ref}`);
+            eprintln(ctx, `no such service: ${ref}`);
             return exit(1);
           }
           services.push(s);
@@ -509,7 +509,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           else out.push(serviceJson(cluster, s));
         }
         if (o.format === undefined && !o.pretty) println(ctx, goJson(out));
-        for (const ref of missing) println(ctx, `Error: no such service: ${ref}`);
+        for (const ref of missing) eprintln(ctx, `Error: no such service: ${ref}`);
         return exit(missing.length > 0 ? 1 : 0);
       }
       case 'scale': {
@@ -519,21 +519,21 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         for (const p of pairs) {
           const m = /^([^=]+)=(\d+)$/.exec(p);
           if (m === null) {
-            println(ctx, `Invalid scale specifier '${p}'.`);
+            eprintln(ctx, `Invalid scale specifier '${p}'.`);
             return exit(1);
           }
           const s = find(m[1]!);
           if (s === null) {
-            println(ctx, `Error: No such service: ${m[1]}`);
+            eprintln(ctx, `Error: No such service: ${m[1]}`);
             return exit(1);
           }
           if (s.spec.mode.kind !== 'replicated') {
-            println(ctx, `${m[1]}: scale can only be used with replicated mode`);
+            eprintln(ctx, `${m[1]}: scale can only be used with replicated mode`);
             return exit(1);
           }
           const tooMany = replicasLimit(Number(m[2]));
           if (tooMany !== null) {
-            println(ctx, tooMany);
+            eprintln(ctx, tooMany);
             return exit(1);
           }
           cluster.scaleService(s, Number(m[2]));
@@ -550,19 +550,19 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const o = cmd.opts<Record<string, string | undefined> & { publishAdd: string[]; publishRm: string[]; networkAdd: string[]; networkRm: string[]; constraintAdd: string[]; constraintRm: string[]; envAdd: string[]; envRm: string[]; secretAdd: string[]; secretRm: string[]; labelAdd: string[]; labelRm: string[]; detach?: boolean; force?: boolean; rollback?: boolean; image?: string; args?: string }>();
         const ref = cmd.args[0];
         if (ref === undefined) {
-          println(ctx, '"docker service update" requires exactly 1 argument.');
-          println(ctx, "See 'docker service update --help'.");
+          eprintln(ctx, '"docker service update" requires exactly 1 argument.');
+          eprintln(ctx, "See 'docker service update --help'.");
           return exit(1);
         }
         const svc = find(ref);
         if (svc === null) {
-          println(ctx, `Error: No such service: ${ref}`);
+          eprintln(ctx, `Error: No such service: ${ref}`);
           return exit(1);
         }
         if (o.rollback) {
           const others = rest.filter((a) => a.startsWith('-') && !['--rollback', '-d', '--detach', '-q', '--quiet'].includes(a));
           if (others.length > 0) {
-            println(ctx, 'other flags may not be combined with --rollback');
+            eprintln(ctx, 'other flags may not be combined with --rollback');
             return exit(1);
           }
           return rollback(ctx, cluster, svc, ref, !!o.detach, exit);
@@ -599,7 +599,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const ref = rest.find((a) => !a.startsWith('-'));
         const svc = ref === undefined ? null : find(ref);
         if (svc === null) {
-          println(ctx, `Error: No such service: ${ref ?? ''}`);
+          eprintln(ctx, `Error: No such service: ${ref ?? ''}`);
           return exit(1);
         }
         return rollback(ctx, cluster, svc, ref!, detach, exit);
@@ -610,7 +610,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         for (const ref of rest) {
           const s = find(ref);
           if (s === null) {
-            println(ctx, `Error: No such service: ${ref}`);
+            eprintln(ctx, `Error: No such service: ${ref}`);
             rc = 1;
             continue;
           }
@@ -622,14 +622,14 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
     }
   } catch (e) {
     if (e instanceof FlagError) {
-      println(ctx, e.message);
-      println(ctx, `See 'docker service ${verb} --help'.`);
+      eprintln(ctx, e.message);
+      eprintln(ctx, `See 'docker service ${verb} --help'.`);
       return exit(125);
     }
     return daemonError(ctx, exit, e);
   }
-  println(ctx, '');
-  println(ctx, 'Usage:\tdocker service COMMAND');
+  eprintln(ctx, '');
+  eprintln(ctx, 'Usage:\tdocker service COMMAND');
   exit(verb === undefined ? 0 : 1);
 }
 

@@ -8,7 +8,7 @@ import type { SwarmCluster } from '../../swarm/cluster.js';
 import type { SwarmNode } from '../../swarm/model.js';
 import { rfc3339Nano, SEC } from '../../sim/clock.js';
 import type { Ctx } from '../program.js';
-import { println } from '../program.js';
+import { eprintln, println } from '../program.js';
 import { formatRows, goJson, NODE_CONTEXT } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
 
@@ -28,7 +28,7 @@ function goTimeString(t: number): string {
 
 export function daemonError(ctx: Ctx, exit: Exit, e: unknown): void {
   if (e instanceof SwarmError) {
-    println(ctx, `Error response from daemon: ${e.message}`);
+    eprintln(ctx, `Error response from daemon: ${e.message}`);
     return exit(1);
   }
   throw e;
@@ -39,7 +39,7 @@ export function managerCluster(ctx: Ctx, d: Daemon, exit: Exit): SwarmCluster | 
   const sw = swarmOf(ctx.world);
   const cluster = sw.cluster;
   if (cluster === null || cluster.nodeFor(d.host.name) === null) {
-    println(ctx, 'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+    eprintln(ctx, 'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
     exit(1);
     return null;
   }
@@ -72,20 +72,20 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       // pflag's Uint32Var: a value that is not a number is refused before anything is sent.
       for (const [flag, v] of [['data-path-port', o.dataPathPort], ['default-addr-pool-mask-length', o.defaultAddrPoolMaskLength]] as const) {
         if (v !== undefined && !/^\d+$/.test(v)) {
-          println(ctx, `invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
-          println(ctx, "See 'docker swarm init --help'.");
+          eprintln(ctx, `invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+          eprintln(ctx, "See 'docker swarm init --help'.");
           return exit(125);
         }
       }
       const dataAddr = dataPathAddr(d, o.dataPathAddr);
       if (dataAddr === null) {
-        println(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
+        eprintln(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
         return exit(1);
       }
       const addrText = o.advertiseAddr?.split(':')[0];
       const addr = addrText === undefined ? d.host.root.device('eth0')?.primaryAddr() ?? null : parseIp4(addrText);
       if (addr === null) {
-        println(ctx, `Error response from daemon: advertise address must be a non-zero IP address or network interface (with optional port number)`);
+        eprintln(ctx, `Error response from daemon: advertise address must be a non-zero IP address or network interface (with optional port number)`);
         return exit(1);
       }
       try {
@@ -112,12 +112,12 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const o = cmd.opts<{ token?: string; advertiseAddr?: string; dataPathAddr?: string }>();
       const dataAddr = dataPathAddr(d, o.dataPathAddr);
       if (dataAddr === null) {
-        println(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
+        eprintln(ctx, 'Error response from daemon: must specify a valid IP address or interface name');
         return exit(1);
       }
       const remote = cmd.args[0];
       if (remote === undefined) {
-        println(ctx, '"docker swarm join" requires exactly 1 argument.');
+        eprintln(ctx, '"docker swarm join" requires exactly 1 argument.');
         return exit(1);
       }
       // Without --advertise-addr the node is known by the address it reaches the manager from
@@ -131,7 +131,7 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const finish = (text: string, code: number): void => {
         if (finished) return;
         finished = true;
-        println(ctx, text);
+        (code === 0 ? println : eprintln)(ctx, text);
         exit(code);
       };
       try {
@@ -152,7 +152,7 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const cluster = managerCluster(ctx, d, exit);
       if (cluster === null) return;
       if (role !== 'worker' && role !== 'manager') {
-        println(ctx, `unknown role ${role ?? ''}`);
+        eprintln(ctx, `unknown role ${role ?? ''}`);
         return exit(1);
       }
       if (rest.includes('-q') || rest.includes('--quiet')) println(ctx, role === 'worker' ? cluster.workerToken : cluster.managerToken);
@@ -173,8 +173,8 @@ export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       return;
     }
   }
-  println(ctx, '');
-  println(ctx, 'Usage:\tdocker swarm COMMAND');
+  eprintln(ctx, '');
+  eprintln(ctx, 'Usage:\tdocker swarm COMMAND');
   exit(verb === undefined ? 0 : 1);
 }
 
@@ -242,12 +242,12 @@ function nodeFilter(ctx: Ctx, filters: string[]): ((n: SwarmNode) => boolean) | 
     const i = f.indexOf('=');
     const k = i < 0 ? f : f.slice(0, i);
     if (!['id', 'label', 'name', 'membership', 'role'].includes(k)) {
-      println(ctx, `Error response from daemon: Invalid filter '${k}'`);
+      eprintln(ctx, `Error response from daemon: Invalid filter '${k}'`);
       return null;
     }
     const v = i < 0 ? '' : f.slice(i + 1);
     if (k === 'role' && v !== '' && v.toLowerCase() !== 'manager' && v.toLowerCase() !== 'worker') {
-      println(ctx, `Error response from daemon: Invalid role filter: '${v}'`);
+      eprintln(ctx, `Error response from daemon: Invalid role filter: '${v}'`);
       return null;
     }
     byKey.set(k, [...(byKey.get(k) ?? []), v]);
@@ -298,7 +298,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
       for (const ref of refs) {
         const n = findNode(cluster, ref, d.host.name);
         if (n === null) {
-          println(ctx, `Error: No such node: ${ref}`);
+          eprintln(ctx, `Error: No such node: ${ref}`);
           return exit(1);
         }
         if (pretty) ctx.term.write(nodePretty(cluster, n));
@@ -312,14 +312,14 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
       for (const ref of rest) {
         const n = findNode(cluster, ref, d.host.name);
         if (n === null) {
-          println(ctx, `Error: No such node: ${ref}`);
+          eprintln(ctx, `Error: No such node: ${ref}`);
           return exit(1);
         }
         const role = verb === 'promote' ? 'manager' : 'worker';
         if (n.role === role) println(ctx, `Node ${n.id} is already a ${role}.`);
         else {
           if (role === 'worker' && cluster.managers().length === 1) {
-            println(ctx, 'Error response from daemon: rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm');
+            eprintln(ctx, 'Error response from daemon: rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm');
             return exit(1);
           }
           n.role = role;
@@ -338,7 +338,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
       const ref = cmd.args[0];
       const n = ref === undefined ? null : findNode(cluster, ref, d.host.name);
       if (n === null) {
-        println(ctx, `Error: No such node: ${ref ?? ''}`);
+        eprintln(ctx, `Error: No such node: ${ref ?? ''}`);
         return exit(1);
       }
       for (const kv of o.labelAdd) {
@@ -348,7 +348,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
       for (const k of o.labelRm) delete n.labels[k];
       if (o.availability !== undefined) {
         if (!['active', 'pause', 'drain'].includes(o.availability)) {
-          println(ctx, `invalid argument "${o.availability}" for "--availability" flag: invalid value: ${o.availability}, expected active, pause or drain`);
+          eprintln(ctx, `invalid argument "${o.availability}" for "--availability" flag: invalid value: ${o.availability}, expected active, pause or drain`);
           return exit(125);
         }
         n.availability = o.availability as SwarmNode['availability'];
@@ -367,15 +367,15 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
       for (const ref of rest.filter((a) => !a.startsWith('-'))) {
         const n = findNode(cluster, ref, d.host.name);
         if (n === null) {
-          println(ctx, `Error: No such node: ${ref}`);
+          eprintln(ctx, `Error: No such node: ${ref}`);
           return exit(1);
         }
         if (n.role === 'manager') {
-          println(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
+          eprintln(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
           return exit(1);
         }
         if (n.status !== 'down' && !force) {
-          println(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is not down and can't be removed`);
+          eprintln(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is not down and can't be removed`);
           return exit(1);
         }
         cluster.removeNode(n);
@@ -384,7 +384,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
       return exit(0);
     }
   }
-  println(ctx, '');
-  println(ctx, 'Usage:\tdocker node COMMAND');
+  eprintln(ctx, '');
+  eprintln(ctx, 'Usage:\tdocker node COMMAND');
   exit(verb === undefined ? 0 : 1);
 }
