@@ -19,7 +19,7 @@ import { Scheduler } from './scheduler.js';
 import { MAX_SERVICES } from './spec.js';
 import type { ServiceSpec } from './spec.js';
 import { SEC } from '../sim/clock.js';
-import { MemoryStore } from './store/memory.js';
+import { MemoryStore, SequenceConflict } from './store/memory.js';
 import type { StoreEvent } from './store/memory.js';
 import { Allocator, ingressOf, serviceNetworks } from './allocator.js';
 import type { NetworkOptions } from './allocator.js';
@@ -30,6 +30,7 @@ import { GlobalOrchestrator } from './orchestrator/global.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { UpdateSupervisor } from './orchestrator/update.js';
 import { TaskReaper } from './orchestrator/taskreaper.js';
+import { ConstraintEnforcer } from './orchestrator/constraintenforcer.js';
 import { newTask } from './orchestrator/task.js';
 
 export { SwarmError } from './errors.js';
@@ -90,6 +91,7 @@ export class SwarmCluster {
   private readonly orchestrator: Orchestrator;
   private readonly updates: UpdateSupervisor;
   private readonly reaper: TaskReaper;
+  private readonly enforcer: ConstraintEnforcer;
 
   /** The store's secrets or configs (the CLI writes them in place: they are immutable objects). */
   fileObjects(kind: FileObjectKind): Map<string, Secret | Config> {
@@ -153,6 +155,7 @@ export class SwarmCluster {
     const global = new GlobalOrchestrator(store, this, this.restarts, ids, now);
     this.orchestrator = new Orchestrator(store, this.restarts, replicated, global, this.updates);
     this.reaper = new TaskReaper(store);
+    this.enforcer = new ConstraintEnforcer(store, this, now);
     store.watch((e) => {
       if (e.action === 'commit') this.reconcile();
     });
@@ -219,7 +222,7 @@ export class SwarmCluster {
         }
       }
     } else if (e.kind === 'node') {
-      if (e.action === 'update') {
+      if (e.action === 'update' && !e.labels) {
         // The role decides which networks a node lists.
         this.managerList = null;
         this.bumpData();
@@ -432,7 +435,7 @@ export class SwarmCluster {
   /** docker service update: the new spec, the old one kept as PreviousSpec (controlapi UpdateService).
    *  `version` is the one the CLI read (`service inspect`'s Version.Index); a stale one is refused. */
   updateService(svc: Service, spec: ServiceSpec, version: number = svc.version): void {
-    this.store.updateService(svc, version, (s) => {
+    this.specUpdate(svc, version, (s) => {
       s.previousSpec = s.spec;
       s.spec = spec;
       s.updatedAt = this.now;
@@ -447,7 +450,7 @@ export class SwarmCluster {
   rollbackService(svc: Service, version: number = svc.version): void {
     const previous = svc.previousSpec;
     if (previous === null) throw new SwarmError(`rpc error: code = FailedPrecondition desc = service ${svc.id} does not have a previous spec`);
-    this.store.updateService(svc, version, (s) => {
+    this.specUpdate(svc, version, (s) => {
       s.previousSpec = s.spec;
       s.spec = previous;
       s.updatedAt = this.now;
@@ -461,11 +464,21 @@ export class SwarmCluster {
   /** docker service scale: the spec with the new replica count (the CLI's ServiceUpdate). */
   scaleService(svc: Service, replicas: number, version: number = svc.version): void {
     if (svc.spec.mode.kind !== 'replicated') throw new SwarmError(`${svc.spec.name}: scale can only be used with replicated mode`);
-    this.store.updateService(svc, version, (s) => {
+    this.specUpdate(svc, version, (s) => {
       s.spec = { ...s.spec, mode: { kind: 'replicated', replicas } };
       s.updatedAt = this.now;
     });
     this.commit();
+  }
+
+  /** controlapi UpdateService returns the store's error as is: gRPC words it code Unknown. */
+  private specUpdate(svc: Service, version: number, write: (s: Service) => void): void {
+    try {
+      this.store.updateService(svc, version, write);
+    } catch (e) {
+      if (e instanceof SequenceConflict) throw new SwarmError(`rpc error: code = Unknown desc = ${e.message}`);
+      throw e;
+    }
   }
 
   updating(svc: Service): boolean {
@@ -532,6 +545,7 @@ export class SwarmCluster {
     if (this.reconciling) return;
     this.reconciling = true;
     try {
+      this.enforcer.tick();
       for (let round = 0; round < 10; round++) {
         this.restarts.tick();
         this.orchestrator.tick();

@@ -28,12 +28,14 @@ export class Orchestrator {
     private readonly global: GlobalOrchestrator,
     private readonly updates: UpdateSupervisor,
   ) {
+    // replicated.go Run → initServices: what is in the store already is looked at first.
+    for (const id of store.services.keys()) this.dirty.add(id);
     store.watch((e) => {
       if (e.kind === 'task') {
         if (e.action !== 'delete' && this.current !== e.task.serviceId) this.dirty.add(e.task.serviceId);
       } else if (e.kind === 'node') {
-        // Status and availability decide where tasks may stay.
-        if (e.action !== 'create') for (const id of store.services.keys()) this.dirty.add(id);
+        // Status and availability decide where tasks may stay (labels: the constraint enforcer's).
+        if (e.action !== 'create' && !e.labels) for (const id of store.services.keys()) this.dirty.add(id);
       } else if (e.kind === 'service') {
         if (e.action === 'delete') this.dirty.delete(e.service.id);
         else if (e.spec) this.dirty.add(e.service.id);

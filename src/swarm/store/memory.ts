@@ -25,7 +25,8 @@ export class SequenceConflict extends Error {
 export type StoreEvent =
   | { readonly action: 'create' | 'delete'; readonly kind: 'task'; readonly task: Task }
   | { readonly action: 'update'; readonly kind: 'task'; readonly task: Task; readonly prevNode: string | null; readonly prevDesired: TaskState; readonly prevState: TaskState }
-  | { readonly action: 'create' | 'update' | 'delete'; readonly kind: 'node'; readonly node: SwarmNode }
+  /** `labels`: only the node's labels changed (no role, availability or status). */
+  | { readonly action: 'create' | 'update' | 'delete'; readonly kind: 'node'; readonly node: SwarmNode; readonly labels: boolean }
   /** `spec`: the service's spec changed (create, update, scale, rollback), not only its status. */
   | { readonly action: 'create' | 'update' | 'delete'; readonly kind: 'service'; readonly service: Service; readonly spec: boolean }
   | { readonly action: 'create' | 'delete'; readonly kind: 'network'; readonly network: SwarmNetwork }
@@ -116,7 +117,7 @@ export class MemoryStore implements TaskObserver, NodeObserver {
     this.nodes.set(n.id, n);
     this.touchMeta(n);
     n.observer = this;
-    this.publish({ action: 'create', kind: 'node', node: n });
+    this.publish({ action: 'create', kind: 'node', node: n, labels: false });
   }
 
   /** Writes a node's role, availability or status (each a setter that reports here). */
@@ -127,20 +128,23 @@ export class MemoryStore implements TaskObserver, NodeObserver {
     if (patch.status !== undefined) n.status = patch.status;
   }
 
-  /** A node's labels changed (`node update --label-add`): an update with no field reported. */
-  touchNode(n: SwarmNode): void {
-    this.nodeChanged(n);
+  /** A node's labels changed (`node update --label-add`, `--label-rm`): they are written in place. */
+  updateNodeLabels(n: SwarmNode, write: (labels: Record<string, string>) => void, seen?: number): void {
+    this.checkVersion(n, seen);
+    write(n.labels);
+    this.touchMeta(n);
+    this.publish({ action: 'update', kind: 'node', node: n, labels: true });
   }
 
   nodeChanged(n: SwarmNode): void {
     this.touchMeta(n);
-    this.publish({ action: 'update', kind: 'node', node: n });
+    this.publish({ action: 'update', kind: 'node', node: n, labels: false });
   }
 
   deleteNode(n: SwarmNode): void {
     // The node object keeps reporting to the store: a write to a removed node is still heard.
     this.nodes.delete(n.id);
-    this.publish({ action: 'delete', kind: 'node', node: n });
+    this.publish({ action: 'delete', kind: 'node', node: n, labels: false });
   }
 
   // ---------- services ----------
