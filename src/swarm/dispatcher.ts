@@ -3,7 +3,7 @@
 // It decides one thing: a node whose heartbeats stopped is Down ("heartbeat failure"). It reads no
 // network: heartbeats reach it only when they crossed the wire to a manager (agent/dispatcher.ts).
 import { Rng } from '../core/rng.js';
-import type { Nanos } from '../sim/clock.js';
+import type { EventQueue, Nanos } from '../sim/clock.js';
 import { MS, SEC } from '../sim/clock.js';
 import type { SwarmNode } from './model.js';
 import type { MemoryStore } from './store/memory.js';
@@ -113,4 +113,13 @@ export function checkHeartbeats(store: MemoryStore, sessions: NodeStore, view: H
     }
   }
   return changed;
+}
+
+/** The leader's check, once a second from now on; `changed` runs when a node's status changed. */
+export function startHeartbeatChecks(eq: EventQueue, store: MemoryStore, sessions: NodeStore, view: HeartbeatView, changed: () => void): void {
+  const tick = (): void => {
+    if (checkHeartbeats(store, sessions, view, eq.now)) changed();
+    eq.after(SEC, tick);
+  };
+  eq.after(SEC, tick);
 }
