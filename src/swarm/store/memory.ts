@@ -11,8 +11,8 @@
 // - Delivery is synchronous, on the simulated clock: a watcher hears an event before the write
 //   that made it returns, in subscription order. EventCommit is published by `commit()`, the one
 //   place a change is applied and the reconcilers run (a Raft hook belongs there).
-import { NodeTasks, isTerminal } from '../model.js';
-import type { Config, FileObject, FileObjectKind, NodeObserver, Secret, Service, SwarmNetwork, SwarmNode, Task, TaskObserver, TaskState } from '../model.js';
+import { NodeTasks, Service, isTerminal } from '../model.js';
+import type { Config, FileObject, FileObjectKind, NodeObserver, Secret, SwarmNetwork, SwarmNode, Task, TaskObserver, TaskState } from '../model.js';
 import type { Ip4 } from '../../core/addr.js';
 
 /** store.ErrSequenceConflict: an update made from an object older than the store's. */
@@ -99,7 +99,7 @@ export class MemoryStore implements TaskObserver, NodeObserver {
 
   /** Meta.Version: 1 when created, one more per update. */
   version(o: Task | SwarmNode | SwarmNetwork | FileObject | Service): number {
-    if ('spec' in o && 'vips' in o) return o.version;
+    if (o instanceof Service) return o.version;
     return this.meta.get(o) ?? 0;
   }
 
