@@ -331,3 +331,68 @@ describe('allocator (allocator/network.go)', () => {
     expect([...s.networks.values()].map((x) => x instanceof SwarmNetwork && `${x.name} ${x.vni}`)).toEqual(['a 4096']);
   });
 });
+
+describe('update supervisor (update/updater_test.go)', () => {
+  /** The updater alone: new tasks are failed as soon as they are to run, old ones stop when told
+   *  (the fake agent of TestUpdaterFailureAction, a watcher on the store). */
+  function failingUpdate(failureAction: 'pause' | 'continue'): { s: MemoryStore; svc: Service } {
+    const { s, eq } = storeWith(3);
+    const svc = service(s, 'id1', { image: 'v:1', mode: { kind: 'replicated', replicas: 3 } });
+    for (let i = 1; i <= 3; i++) task(s, svc, `old${i}`, i, `node${i}`, 'running');
+    s.watch((e) => {
+      if (e.kind !== 'task' || e.action !== 'update') return;
+      const t = e.task;
+      if (t.desiredState === 'running' && t.spec.image === 'v:2' && t.state !== 'failed') report(s, eq, t, 'failed');
+      else if (t.desiredState === 'shutdown' && t.state === 'running') report(s, eq, t, 'shutdown');
+    });
+    let n = 0;
+    // A commit steps the updates until they change nothing more (the manager's rounds).
+    const commit = (): void => {
+      for (let round = 0; round < 10 && updates.step(() => undefined); round++);
+    };
+    const updates: UpdateSupervisor = new UpdateSupervisor({
+      store: s, eq, commit,
+      newSlotTask: (x, key, desired) => {
+        const t = newTask(s, `new${++n}`, eq.now, x, Number(key), `node${key}`);
+        s.updateTask(t, { desiredState: desired });
+        return t;
+      },
+      allocateService: () => undefined,
+    });
+    s.updateService(svc, svc.version, (x) => (x.spec = { ...x.spec, image: 'v:2', update: { parallelism: 1, delay: 500 * MS, failureAction, monitor: 500 * MS, maxFailureRatio: 0, order: 'stop-first' } }));
+    updates.start(svc);
+    commit();
+    eq.runUntil(eq.now + 10 * SEC);
+    return { s, svc };
+  }
+
+  it('TestUpdaterFailureAction (pause): the first new task that fails pauses the update; the other slots keep the old spec', () => {
+    const { s, svc } = failingUpdate('pause');
+    expect([svc.updateStatus?.state, svc.updateStatus?.message]).toEqual(['paused', 'update paused due to failure or early termination of task new1']);
+    expect([...s.tasks.values()].map((t) => `${t.id} ${t.spec.image} ${t.desiredState}/${t.state}`)).toEqual([
+      'old1 v:1 shutdown/shutdown', 'old2 v:1 running/running', 'old3 v:1 running/running', 'new1 v:2 running/failed',
+    ]);
+  });
+
+  it('TestUpdaterFailureAction (continue): failures do not stop the update; every slot gets the new spec', () => {
+    const { s, svc } = failingUpdate('continue');
+    expect(svc.updateStatus?.state).toBe('completed');
+    expect([...s.tasks.values()].filter((t) => t.desiredState === 'running').map((t) => `${t.id} ${t.spec.image} ${t.state}`)).toEqual(['new1 v:2 failed', 'new2 v:2 failed', 'new3 v:2 failed']);
+  });
+});
+
+describe('global orchestrator (global_test.go)', () => {
+  it('TestAddNode, TestNodeAvailability: one task per ready, active node; a drained node\'s task is shut down', () => {
+    const { s, eq, view } = storeWith(2);
+    service(s, 'id1', { mode: { kind: 'global' } });
+    const { tick } = orchestrators(s, eq, view);
+    tick();
+    expect([...s.tasks.values()].map((t) => `${t.nodeId} ${t.desiredState}`)).toEqual(['node1 running', 'node2 running']);
+    s.createNode(new SwarmNode('node3', 'name3', 'worker', 0x0a000003, 0, 2e9, 2 ** 31, s.nodeTasks('node3')));
+    tick();
+    expect([...s.nodeTasks('node3').tasks].length).toBe(1);
+    s.updateNode(s.nodes.get('node1')!, { availability: 'drain' });
+    tick();
+    expect([...s.tasks.values()].filter((t) => t.desiredState === 'running').map((t) => t.nodeId)).toEqual(['node2', 'node3']);
+  });
+});
