@@ -3,10 +3,9 @@
 // traffic loop's answers and failures per simulated second. The model is not asked to word
 // anything: the recorder keeps numbers and names, view/timeline.ts draws them.
 //
-// Where it listens: the swarm store already tells one TaskObserver of every task change (the
-// setters of swarm/model.ts Task call `observer.taskChanged`, and the observer is the cluster).
-// The recorder wraps that method on the cluster instance once the cluster exists, so src/swarm
-// is untouched and nothing changes for a run that does not record.
+// Where it listens: the swarm store's watch queue (swarm/store/memory.ts) publishes every change
+// of a task's node, desired state or observed state; the recorder subscribes once the cluster
+// exists, so nothing changes for a run that does not record.
 import type { World } from '../kernel/world.js';
 import type { Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
@@ -62,11 +61,9 @@ export class ClusterTimeline {
     this.cluster = cluster;
     // Tasks made before the first look (in the step that made the swarm) start as they stand.
     for (const t of cluster.tasks.values()) this.line(t, t.stateSince, t.nodeId, t.desiredState, t.state);
-    const inner = cluster.taskChanged.bind(cluster);
-    cluster.taskChanged = (t, prevNode, prevDesired, prevState) => {
-      inner(t, prevNode, prevDesired, prevState);
-      this.changed(t, prevNode, prevDesired, prevState);
-    };
+    cluster.store.watch((e) => {
+      if (e.kind === 'task' && e.action === 'update') this.changed(e.task, e.prevNode, e.prevDesired, e.prevState);
+    });
   }
 
   private line(t: Task, since: Nanos, node: string | null, desired: TaskState, state: TaskState): TaskLine {

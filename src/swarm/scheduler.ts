@@ -1,11 +1,18 @@
 // swarmkit's scheduler, for one task at a time: filters that explain every "no" (ready, resources,
 // constraints, host ports, max replicas per node), then the spread preferences, then the node with
-// the fewest tasks of the service, then the fewest tasks overall.
-import type { SwarmCluster } from './cluster.js';
+// the fewest tasks of the service, then the fewest tasks overall. The Scheduler keeps the queue of
+// pending tasks from the store's watch queue and assigns them on each commit (scheduler.go tick).
 import { matchConstraint, parseConstraint } from './constraints.js';
 import type { Constraint } from './constraints.js';
 import { isTerminal } from './model.js';
 import type { SwarmNode, Task } from './model.js';
+import type { MemoryStore } from './store/memory.js';
+
+/** What the filters read: the nodes, and each node's engine labels (`node.platform`, `engine.labels`). */
+export interface SchedulingView {
+  readonly nodes: ReadonlyMap<string, SwarmNode>;
+  engineLabels(n: SwarmNode): Record<string, string>;
+}
 
 interface Filter {
   readonly explain: (n: number) => string;
@@ -33,7 +40,7 @@ function liveOf(node: SwarmNode, serviceId: string): number {
 }
 
 /** Picks a node for `task`, or returns swarmkit's "no suitable node (…)" explanation. */
-export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: string } | { err: string } {
+export function scheduleTask(cluster: SchedulingView, task: Task): { nodeId: string } | { err: string } {
   const spec = task.spec;
   const constraints = spec.constraints.map(parseConstraint).filter((c): c is Constraint => typeof c !== 'string');
   const hostPorts = spec.ports.filter((p) => p.mode === 'host' && p.published !== null);
@@ -104,4 +111,47 @@ export function scheduleTask(cluster: SwarmCluster, task: Task): { nodeId: strin
     }
   }
   return { nodeId: pick.id };
+}
+
+/** The scheduler's loop (scheduler.go): pending tasks in the order they became pending, each
+ *  given a node or left pending with the explanation `service ps` shows. */
+export class Scheduler {
+  /** Tasks in state pending, in the order they entered it (the scheduler's queue). */
+  private readonly pending = new Set<Task>();
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly view: SchedulingView,
+  ) {
+    store.watch((e) => {
+      if (e.kind !== 'task') return;
+      const t = e.task;
+      if (e.action === 'delete') this.pending.delete(t);
+      else if (e.action === 'create') {
+        if (t.state === 'pending') this.pending.add(t);
+      } else if (e.action === 'update' && e.prevState !== t.state) {
+        if (e.prevState === 'pending') this.pending.delete(t);
+        else if (t.state === 'pending') this.pending.add(t);
+      }
+    });
+  }
+
+  /** Tasks waiting for a node, in the order they became pending. */
+  queue(): ReadonlySet<Task> {
+    return this.pending;
+  }
+
+  /** One pass over the queue (scheduler.go tick → scheduleTaskGroup). */
+  tick(now: number): void {
+    for (const t of [...this.pending]) {
+      if (t.state !== 'pending' || (t.desiredState !== 'running' && t.desiredState !== 'ready')) continue;
+      const r = scheduleTask(this.view, t);
+      if ('err' in r) {
+        this.store.updateTask(t, { status: { state: t.state, message: 'pending task scheduling', err: r.err, since: t.stateSince } });
+        continue;
+      }
+      const preassigned = t.nodeId !== null;
+      this.store.updateTask(t, { nodeId: r.nodeId, status: { state: 'assigned', message: preassigned ? 'scheduler confirmed task can run on preassigned node' : 'scheduler assigned task to node', err: '', since: now } });
+    }
+  }
 }

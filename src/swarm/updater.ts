@@ -1,11 +1,23 @@
 // swarmkit's rolling updater (orchestrator/update/updater.go) for one service: dirty slots are
 // replaced `parallelism` at a time, stop-first or start-first, each new task watched for
 // `monitor` after it runs, `delay` between slots; failures beyond max_failure_ratio pause the
-// update or roll it back, and a rollback that fails pauses. Driven by commits and the clock.
-import type { SwarmCluster } from './cluster.js';
+// update or roll it back, and a rollback that fails pauses. Driven by commits and the clock; it
+// changes the store only through its typed operations.
+import type { EventQueue } from '../sim/clock.js';
 import { isTerminal, slotKey } from './model.js';
 import type { Service, Task } from './model.js';
 import type { ServiceSpec, UpdateConfig } from './spec.js';
+import type { MemoryStore } from './store/memory.js';
+
+/** What an update needs besides the store: the clock, a way to run the reconcilers again, a new
+ *  task for a slot, and the allocation of a spec it rolls back to. */
+export interface UpdaterHost {
+  readonly store: MemoryStore;
+  readonly eq: EventQueue;
+  commit(): void;
+  newSlotTask(svc: Service, key: string, desired: 'running' | 'ready'): Task;
+  allocateService(svc: Service): void;
+}
 
 /** The parts of a spec a task runs with: a change here makes its tasks dirty (IsTaskDirty). */
 export function taskSpecKey(s: ServiceSpec): string {
@@ -42,7 +54,7 @@ export class Updater {
   private finishing = -1;
 
   constructor(
-    readonly cluster: SwarmCluster,
+    readonly cluster: UpdaterHost,
     readonly svc: Service,
     readonly rollback: boolean,
     dirtySlots: string[],
@@ -56,7 +68,11 @@ export class Updater {
   }
 
   private get now(): number {
-    return this.cluster.now;
+    return this.cluster.eq.now;
+  }
+
+  private get store(): MemoryStore {
+    return this.cluster.store;
   }
 
   /** A newer update replaces this one. */
@@ -67,7 +83,7 @@ export class Updater {
 
   /** Replacements still held back are released so their slots are not left empty. */
   private releaseHeld(): void {
-    for (const w of this.active) if (w.newTask.desiredState === 'ready') w.newTask.desiredState = 'running';
+    for (const w of this.active) if (w.newTask.desiredState === 'ready') this.store.updateTask(w.newTask, { desiredState: 'running' });
   }
 
   /** Called after every commit and when a timer fires; returns true when it changed the store. */
@@ -86,9 +102,9 @@ export class Updater {
     }
     for (const w of [...this.active]) {
       const t = w.newTask;
-      if (cfg.order === 'stop-first' && t.desiredState === 'ready' && w.old.every((o) => isTerminal(o.state) || o.nodeId === null || this.cluster.nodes.get(o.nodeId)?.status !== 'ready')) {
+      if (cfg.order === 'stop-first' && t.desiredState === 'ready' && w.old.every((o) => isTerminal(o.state) || o.nodeId === null || this.store.nodes.get(o.nodeId)?.status !== 'ready')) {
         // The old task is gone: release the new one.
-        t.desiredState = 'running';
+        this.store.updateTask(t, { desiredState: 'running' });
         changed = true;
       }
       if (w.doneAt < 0 && (t.state === 'running' || isTerminal(t.state))) {
@@ -96,7 +112,7 @@ export class Updater {
           w.runningSince = this.now;
           this.watched.set(t.id, this.now);
           this.cluster.eq.at(this.now + cfg.monitor, () => this.cluster.commit());
-          if (cfg.order === 'start-first') for (const o of w.old) if (o.desiredState === 'running') o.desiredState = 'shutdown';
+          if (cfg.order === 'start-first') for (const o of w.old) if (o.desiredState === 'running') this.store.updateTask(o, { desiredState: 'shutdown' });
         } else if (this.fail(t)) return true;
         w.doneAt = this.now + cfg.delay;
         changed = true;
@@ -111,8 +127,8 @@ export class Updater {
     }
     // A task this update started that ends within its monitor window is a failure too.
     for (const [id, since] of [...this.watched]) {
-      const t = this.cluster.tasks.get(id);
-      if (t === undefined || this.now - since >= cfg.monitor) {
+      const t = this.store.getTask(id);
+      if (t === null || this.now - since >= cfg.monitor) {
         this.watched.delete(id);
         continue;
       }
@@ -131,9 +147,11 @@ export class Updater {
         this.stopped = true;
         const st = this.svc.updateStatus;
         if (st !== null) {
-          st.state = this.rollback ? 'rollback_completed' : 'completed';
-          st.message = this.rollback ? 'rollback completed' : 'update completed';
-          st.completedAt = this.now;
+          this.store.updateServiceStatus(this.svc, () => {
+            st.state = this.rollback ? 'rollback_completed' : 'completed';
+            st.message = this.rollback ? 'rollback completed' : 'update completed';
+            st.completedAt = this.now;
+          });
         }
         return true;
       }
@@ -144,11 +162,11 @@ export class Updater {
   private startSlot(slot: string): SlotWork | null {
     const cluster = this.cluster;
     const svc = this.svc;
-    const old = cluster.slotTasks(svc, slot).filter((t) => slotKey(svc, t) === slot && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state));
+    const old = (this.store.slotGroups(svc.id)?.get(svc.spec.mode.kind === 'replicated' ? Number(slot) : slot) ?? []).filter((t) => slotKey(svc, t) === slot && (t.desiredState === 'running' || t.desiredState === 'ready') && !isTerminal(t.state));
     if (old.length === 0) return null;
     const order = this.config.order;
     const t = cluster.newSlotTask(svc, slot, order === 'stop-first' ? 'ready' : 'running');
-    if (order === 'stop-first') for (const o of old) o.desiredState = 'shutdown';
+    if (order === 'stop-first') for (const o of old) this.store.updateTask(o, { desiredState: 'shutdown' });
     return { slot, newTask: t, old, runningSince: -1, doneAt: -1 };
   }
 
@@ -162,22 +180,28 @@ export class Updater {
     this.releaseHeld();
     const svc = this.svc;
     const st = svc.updateStatus ?? { state: 'updating', message: '', startedAt: this.now, completedAt: null };
-    svc.updateStatus = st;
     if (this.rollback) {
-      st.state = 'rollback_paused';
-      st.message = `rollback paused due to failure or early termination of task ${t.id}`;
+      this.store.updateServiceStatus(svc, (s) => {
+        s.updateStatus = st;
+        st.state = 'rollback_paused';
+        st.message = `rollback paused due to failure or early termination of task ${t.id}`;
+      });
     } else if (cfg.failureAction === 'rollback' && svc.previousSpec !== null) {
       // An automatic rollback restores the previous spec and forgets it.
-      svc.spec = svc.previousSpec;
-      svc.previousSpec = null;
-      this.cluster.specChanged(svc);
-      svc.version++;
-      svc.updatedAt = this.now;
-      svc.updateStatus = { state: 'rollback_started', message: `update rolled back due to failure or early termination of task ${t.id}`, startedAt: this.now, completedAt: null };
+      const previous = svc.previousSpec;
+      this.store.updateService(svc, svc.version, (s) => {
+        s.spec = previous;
+        s.previousSpec = null;
+        s.updatedAt = this.now;
+        s.updateStatus = { state: 'rollback_started', message: `update rolled back due to failure or early termination of task ${t.id}`, startedAt: this.now, completedAt: null };
+      });
       this.cluster.allocateService(svc);
     } else {
-      st.state = 'paused';
-      st.message = `update paused due to failure or early termination of task ${t.id}`;
+      this.store.updateServiceStatus(svc, (s) => {
+        s.updateStatus = st;
+        st.state = 'paused';
+        st.message = `update paused due to failure or early termination of task ${t.id}`;
+      });
     }
     return true;
   }

@@ -25,6 +25,22 @@ describe('swarm scheduler', () => {
     expect(r.out[5]).toMatch(/nowhere\.1\s+nginx:latest\s+Running\s+Pending \d+ seconds ago\s+"no suitable node \(scheduling constraints not satisfied on 3 nodes\)"/);
   });
 
+  it('rejects the tasks of a node whose labels no longer meet the constraint, and places them on one that does (constraint enforcer)', () => {
+    const r = swarm(
+      '  - run: docker node update --label-add zone=a w1\n    on: m1\n'
+      + '  - run: docker node update --label-add zone=a w2\n    on: m1\n'
+      + '  - run: docker service create -d --name web --replicas 2 --constraint node.labels.zone==a nginx\n    on: m1\n'
+      + `  - sleep: 10\n  - run: ${RUNNING} web\n    on: m1\n`
+      + '  - run: docker node update --label-rm zone w1\n    on: m1\n'
+      + `  - sleep: 10\n  - run: ${RUNNING} web\n    on: m1\n`
+      + "  - run: docker service ps --no-trunc --format '{{.Node}} {{.DesiredState}} {{.CurrentState}} {{.Error}}' web\n    on: m1\n",
+    );
+    expect(perNode(r.out[4]!)).toEqual({ w1: 1, w2: 1 });
+    expect(perNode(r.out[7]!)).toEqual({ w2: 2 });
+    // The rejected task stays in the slot's history with the enforcer's error.
+    expect(r.out[8]).toMatch(/^w1 Shutdown Rejected \d+ seconds ago "assigned node no longer meets constraints"$/m);
+  });
+
   it('spreads over the values of a label first, then over the nodes within each', () => {
     const r = swarm(
       '  - run: docker node update --label-add dc=east m1\n    on: m1\n'

@@ -63,3 +63,16 @@ describe('replicated orchestrator with a store', () => {
     expect(live.map((t) => c.nodes.get(t.nodeId ?? '')?.hostname ?? 'unassigned').sort()).not.toContain('n2');
   });
 });
+
+describe('the control API through the store', () => {
+  it('refuses a service update made from a version read before another update, as the daemon does', () => {
+    const c = store();
+    const svc = c.addService({ ...defaultSpec('web', 'nginx'), mode: { kind: 'replicated', replicas: 1 } });
+    const read = svc.version;
+    c.scaleService(svc, 2, read);
+    expect(svc.version).toBe(read + 1);
+    expect(() => c.updateService(svc, { ...svc.spec, image: 'nginx:2' }, read)).toThrow('rpc error: code = Unknown desc = update out of sequence');
+    expect(svc.spec.image).toBe('nginx');
+    expect(c.tasksOf(svc)).toHaveLength(2);
+  });
+});

@@ -536,7 +536,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
             eprintln(ctx, tooMany);
             return exit(1);
           }
-          cluster.scaleService(s, Number(m[2]));
+          cluster.scaleService(s, Number(m[2]), s.version);
           println(ctx, `${m[1]} scaled to ${m[2]}`);
           scaled.push(s);
         }
@@ -555,6 +555,8 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           return exit(1);
         }
         const svc = find(ref);
+        // The CLI inspects the service, then sends ServiceUpdate with the version it read.
+        const version = svc?.version;
         if (svc === null) {
           eprintln(ctx, `Error: No such service: ${ref}`);
           return exit(1);
@@ -589,7 +591,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           forceUpdate: cur.forceUpdate + (o.force ? 1 : 0),
         };
         validateSpec(cluster, spec);
-        cluster.updateService(svc, spec);
+        cluster.updateService(svc, spec, version);
         println(ctx, ref);
         if (o.detach) return exit(0);
         return waitConverged(ctx, cluster, svc, exit);
@@ -635,7 +637,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
 
 function rollback(ctx: Ctx, cluster: SwarmCluster, svc: Service, ref: string, detach: boolean, exit: Exit): void {
   try {
-    cluster.rollbackService(svc);
+    cluster.rollbackService(svc, svc.version);
   } catch (e) {
     return daemonError(ctx, exit, e);
   }

@@ -341,11 +341,15 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
         eprintln(ctx, `Error: No such node: ${ref ?? ''}`);
         return exit(1);
       }
-      for (const kv of o.labelAdd) {
-        const i = kv.indexOf('=');
-        n.labels[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
+      if (o.labelAdd.length + o.labelRm.length > 0) {
+        cluster.store.updateNodeLabels(n, (labels) => {
+          for (const kv of o.labelAdd) {
+            const i = kv.indexOf('=');
+            labels[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
+          }
+          for (const k of o.labelRm) delete labels[k];
+        });
       }
-      for (const k of o.labelRm) delete n.labels[k];
       if (o.availability !== undefined) {
         if (!['active', 'pause', 'drain'].includes(o.availability)) {
           eprintln(ctx, `invalid argument "${o.availability}" for "--availability" flag: invalid value: ${o.availability}, expected active, pause or drain`);

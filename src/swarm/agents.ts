@@ -1,0 +1,109 @@
+// The agents as the manager tells them of changes (the dispatcher's Assignments stream, reduced
+// to "look again"): which agents have something to look at after a commit — their node's tasks
+// changed, or the data plane did (networks, peers, services, roles: all of them) — and each
+// network's version, bumped whenever what an agent derives from it may have changed. It learns
+// of changes from the store's watch queue.
+import type { NodeTasks } from './model.js';
+import type { DataPlane } from './allocator.js';
+import type { MemoryStore, StoreEvent } from './store/memory.js';
+
+/** A node's agent as the manager sees it. */
+export interface NodeAgent {
+  /** Whether a sync would run now (host up, daemon running, not inside a sync already). */
+  listening(): boolean;
+  /** Acts on the store; false when it could not, or must look again after the next commit. */
+  sync(): boolean;
+}
+
+export class Agents implements DataPlane {
+  /** The agents, in the order they started: told after commits, when something concerns them. */
+  private readonly agents: NodeAgent[] = [];
+  /**
+   * Which agents have something to look at. An agent not marked would find nothing new, so it is
+   * not called; the marks are scanned in order, as the agents were once all called in order.
+   */
+  private due = new Uint8Array(16);
+  /** Bumped by every change an agent's data plane may depend on (networks, peers, services, roles). */
+  dataVersion = 0;
+
+  constructor(private readonly store: MemoryStore) {
+    store.watch((e) => this.handle(e));
+  }
+
+  /** Registers the agent of the node whose tasks `own` are. */
+  add(own: NodeTasks, agent: NodeAgent): void {
+    const i = this.agents.length;
+    this.agents.push(agent);
+    if (i >= this.due.length) {
+      const due = new Uint8Array(this.due.length * 2);
+      due.set(this.due);
+      this.due = due;
+    }
+    this.due[i] = 1;
+    own.agent = i;
+  }
+
+  /** The node's agent has something to look at after the next commit. */
+  wake(e: NodeTasks): void {
+    if (e.agent >= 0) this.due[e.agent] = 1;
+  }
+
+  anyListening(): boolean {
+    return this.agents.some((a) => a.listening());
+  }
+
+  /** Tells each agent that has something to look at, in the order they started. */
+  notify(): void {
+    for (let i = 0; i < this.agents.length; i++) {
+      if (this.due[i] === 0) continue;
+      // Cleared first: whatever the sync changes for this agent waits for the next commit.
+      this.due[i] = 0;
+      if (!this.agents[i]!.sync()) this.due[i] = 1;
+    }
+  }
+
+  private bumpData(): void {
+    this.dataVersion += 1;
+    this.due.fill(1, 0, this.agents.length);
+  }
+
+  /** Something `net`'s peers, load balancers or DNS records derive from changed. */
+  touchNetwork(netId: string): void {
+    const n = this.store.networks.get(netId);
+    if (n !== undefined) n.version++;
+    this.bumpData();
+  }
+
+  touchNetworks(): void {
+    for (const n of this.store.networks.values()) n.version++;
+    this.bumpData();
+  }
+
+  private handle(e: StoreEvent): void {
+    if (e.kind === 'task') {
+      const t = e.task;
+      if (e.action !== 'update') {
+        if (t.nodeId !== null) this.wake(this.store.nodeTasks(t.nodeId));
+        if (e.action === 'delete') for (const netId of t.addresses.keys()) this.touchNetwork(netId);
+        return;
+      }
+      const node = t.nodeId;
+      if (e.prevNode !== null) this.wake(this.store.nodeTasks(e.prevNode));
+      if (node !== null && e.prevNode !== node) this.wake(this.store.nodeTasks(node));
+      // The data plane sees a task only while it runs (peers, backends; weight 0 once no longer wanted).
+      if (t.addresses.size > 0) {
+        const wasRunning = e.prevState === 'running';
+        const running = t.state === 'running';
+        if (wasRunning !== running || (running && ((e.prevDesired === 'running') !== (t.desiredState === 'running') || e.prevNode !== node))) {
+          for (const netId of t.addresses.keys()) this.touchNetwork(netId);
+        }
+      }
+    } else if (e.kind === 'node') {
+      // Status, availability and role (which networks a node lists); not its labels.
+      if (e.action === 'update' && !e.labels) this.bumpData();
+    } else if (e.kind === 'network' || (e.kind === 'service' && (e.action === 'delete' || e.spec))) {
+      // Services may name a network before it exists (their aliases and VIPs follow it).
+      this.touchNetworks();
+    }
+  }
+}
