@@ -67,10 +67,13 @@ export class Dispatcher {
         else if (period !== null) ch.send({ kind: 'error', message: period.error });
         return;
       }
-      case 'raft-heartbeat':
-      case 'raft-heartbeat-resp':
-      case 'raft-vote':
-      case 'raft-vote-resp':
+      case 'MsgApp':
+      case 'MsgAppResp':
+      case 'MsgHeartbeat':
+      case 'MsgHeartbeatResp':
+      case 'MsgVote':
+      case 'MsgVoteResp':
+      case 'MsgSnap':
         this.ops.raft(m);
         return;
       default:

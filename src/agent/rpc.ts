@@ -42,12 +42,30 @@ export const WIRE_SIZE: Readonly<Record<CpKind, number>> = {
   registered: 420,
   heartbeat: 130,
   'heartbeat-ok': 95,
-  // raftpb.Message with no entries (≈ 40 bytes) in a ProcessRaftMessage call.
-  'raft-heartbeat': 150,
-  'raft-heartbeat-resp': 140,
-  'raft-vote': 155,
-  'raft-vote-resp': 140,
+  // raftpb.Message with no entries (≈ 40 bytes) in a StreamRaftMessage call; MsgApp and MsgSnap
+  // add what they carry (wireSize).
+  MsgApp: 160,
+  MsgAppResp: 145,
+  MsgHeartbeat: 150,
+  MsgHeartbeatResp: 140,
+  MsgVote: 160,
+  MsgVoteResp: 140,
+  MsgSnap: 170,
 };
+
+/** raftpb.Entry's own fields (Term, Index, Type varints, the Data length) around its data. */
+const ENTRY_OVERHEAD = 12;
+
+/** The bytes one message takes on the wire: its kind's, plus the entries or snapshot it carries. */
+export function wireSize(m: CpMessage): number {
+  if (m.kind === 'MsgApp') {
+    let n = WIRE_SIZE.MsgApp;
+    for (const e of m.entries) n += e.bytes + ENTRY_OVERHEAD;
+    return n;
+  }
+  if (m.kind === 'MsgSnap') return WIRE_SIZE.MsgSnap + m.bytes;
+  return WIRE_SIZE[m.kind];
+}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -71,7 +89,7 @@ export class MsgChannel {
   /** Writes one message; returns the bytes it takes. */
   send(m: CpMessage): number {
     const body = enc.encode(JSON.stringify(m));
-    const total = Math.max(WIRE_SIZE[m.kind], 6 + body.length);
+    const total = Math.max(wireSize(m), 6 + body.length);
     const buf = new Uint8Array(total);
     const dv = new DataView(buf.buffer);
     dv.setUint32(0, total - 4);
