@@ -14,6 +14,7 @@ import { NodeStore } from './dispatcher.js';
 import { NodeTasks, Service, SwarmNetwork, SwarmNode, Task, isTerminal, slotKey, stateIndex as stateIndexOf } from './model.js';
 import type { Config, FileObjectKind, Secret } from './model.js';
 import type { NodeObserver, NodeRole, TaskObserver, TaskState } from './model.js';
+import { entryBytes } from './raft-entry.js';
 import { scheduleTask } from './scheduler.js';
 import { Updater, specKey } from './updater.js';
 import { MAX_SERVICES } from './spec.js';
@@ -37,6 +38,8 @@ export interface RaftView {
   leadOf(nodeId: string): string | null;
   /** Whether the leader `leaderId` heard from manager `nodeId` within the last election timeout. */
   hears(leaderId: string, nodeId: string): boolean;
+  /** A commit's writes go into the leader's log, to be replicated (not waited for). */
+  record(what: string, bytes: number): void;
 }
 
 export interface Connectivity {
@@ -111,6 +114,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
    *  created, which is what the store's index counts apart from updates. */
   storeIndex = 10;
   private reconciling = false;
+  /** The objects written since the last commit: its Raft log entry (swarm/raft-entry.ts). */
+  private readonly journal = new Set<object>();
   private ticking = false;
   /** Bumped by every change an agent's data plane may depend on (networks, peers, services, roles). */
   dataVersion = 0;
@@ -229,7 +234,8 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     return n;
   }
 
-  nodeChanged(_n: SwarmNode): void {
+  nodeChanged(n: SwarmNode): void {
+    this.journal.add(n);
     this.managerList = null;
     // Status and availability decide where tasks may stay; the role, which networks a node lists.
     for (const id of this.services.keys()) this.orchDirty.add(id);
@@ -570,6 +576,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
       if (idx.all.size > 0) this.orphaned.add(svc.id);
     }
     for (const [netId, vip] of svc.vips) this.networks.get(netId)?.pool.release(vip);
+    this.journal.add(svc);
     this.services.delete(svc.id);
     this.unfilled.delete(svc.id);
     this.orchDirty.delete(svc.id);
@@ -640,6 +647,11 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
     } finally {
       this.reconciling = false;
     }
+    if (this.journal.size > 0) {
+      const e = entryBytes(this.journal);
+      this.journal.clear();
+      this.raft?.record(e.what, e.bytes);
+    }
     if (this.notifyDepth === 0) {
       this.leaderFresh = false;
       // Each agent's sync starts by asking for the leader (an election if it is gone): the first
@@ -662,6 +674,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   /** The service's spec changed (create, update, scale, rollback): its orchestrator looks again,
    *  and the data plane (aliases, VIPs, ports) may follow. */
   specChanged(svc: Service): void {
+    this.journal.add(svc);
     this.orchDirty.add(svc.id);
     this.touchNetworks();
   }
@@ -800,6 +813,7 @@ export class SwarmCluster implements TaskObserver, NodeObserver {
   }
 
   taskChanged(t: Task, prevNode: string | null, prevDesired: TaskState, prevState: TaskState): void {
+    this.journal.add(t);
     const node = t.nodeId;
     const wasLive = prevNode !== null && liveState(prevDesired, prevState);
     const isLive = node !== null && liveState(t.desiredState, t.state);

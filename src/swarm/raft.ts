@@ -365,8 +365,12 @@ export class RaftNode {
 
   /** etcd raft.maybeCommit: the highest index a quorum has, if it is of this term. */
   private maybeCommit(): void {
-    const matches = [this.log.lastIndex, ...this.peers().map((p) => this.prs.get(p)?.match ?? 0)].sort((a, b) => b - a);
-    const mci = matches[this.quorum() - 1] ?? 0;
+    const peers = this.peers();
+    let mci = this.log.lastIndex;
+    if (peers.length > 0) {
+      const matches = [mci, ...peers.map((p) => this.prs.get(p)?.match ?? 0)].sort((x, y) => y - x);
+      mci = matches[Math.floor((peers.length + 1) / 2)]!;
+    }
     if (mci <= this.log.committed || this.log.term(mci) !== this.term) return;
     this.log.commitTo(mci);
     this.applied();
@@ -375,12 +379,16 @@ export class RaftNode {
   /** Entries up to `committed` are applied: their proposals are answered. */
   private applied(): void {
     const c = this.log.committed;
+    const answers: Array<() => void> = [];
     for (const [i, w] of this.waiting) {
       if (i > c) continue;
       this.waiting.delete(i);
       // Overwritten by another leader's entry: not this proposal (it was cancelled then anyway).
-      w.done(this.log.term(i) === w.term || this.log.term(i) === undefined ? null : ERR_LOST_LEADERSHIP);
+      const err = this.log.term(i) === w.term || this.log.term(i) === undefined ? null : ERR_LOST_LEADERSHIP;
+      answers.push(() => w.done(err));
     }
+    // Answered once the bookkeeping is done: an answer may propose again.
+    for (const a of answers) a();
   }
 
   /** One TickInterval passed. */
