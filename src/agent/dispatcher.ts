@@ -8,10 +8,11 @@ import { tcpListen } from '../kernel/tcp.js';
 import type { TcpConn } from '../kernel/tcp.js';
 import type { Nanos } from '../sim/clock.js';
 import { MsgChannel } from './rpc.js';
+import { SWARM_PORT } from '../wire/swarmrpc.js';
 import type { CpMessage } from './rpc.js';
 import type { RaftMessage } from '../swarm/raft.js';
 
-export const SWARM_PORT = 2377;
+export { SWARM_PORT };
 
 export interface DispatcherOps {
   /** A join request arrived from `peer`: the node's ID and role, an error text, or null (no answer). */
