@@ -10,7 +10,7 @@ import { SEC } from '../../src/sim/clock.js';
 import { Trace } from '../../src/trace/recorder.js';
 import { renderTraceText, traceJson } from '../../src/trace/render.js';
 import { emitFrame, FrameReader, RPC_KIND, rpcLabel, SWARM_PORT } from '../../src/wire/swarmrpc.js';
-import { runText } from '../helpers.js';
+import { runText, sh } from '../helpers.js';
 
 const validate = new Ajv2020({ allErrors: true }).compile(JSON.parse(readFileSync('src/trace/trace.schema.json', 'utf8')) as object);
 
@@ -95,6 +95,16 @@ steps:
     const j = traceJson('raft', raft) as { request: { hops: Array<{ pkt: { rpc?: string } }> } };
     expect(j.request.hops.map((h) => h.pkt.rpc)).toEqual(j.request.hops.map(() => 'Raft.StreamRaftMessage MsgHeartbeat'));
     expect(validate(j) ? [] : validate.errors).toEqual([]);
+    // A service created: the leader's next segment to that manager carries the entry (MsgApp),
+    // as long as the spec's protobuf and the InternalRaftRequest around it (swarm/raft-entry.ts).
+    const conn = connTo(leaderHost, SWARM_PORT);
+    const app = new Trace();
+    conn.trace = app.start();
+    expect(sh(w, leaderHost, 'docker service create -d --name web nginx').code).toBe(0);
+    const first = (traceJson('app', app) as { request: { hops: Array<{ pkt: { rpc?: string; payloadLen: number } }> } }).request.hops[0]!;
+    expect(first.pkt.rpc).toBe('Raft.StreamRaftMessage MsgApp');
+    // 160 bytes of call and message, the entry's 12, and the service: 120 + half its spec's JSON.
+    expect(renderTraceText('app', app)).toMatch(/send: 10\.1\.0\.10\.\d+ > 10\.1\.0\.1[12]\.2377: TCP \[P\.\] seq \d+ ack \d+ len 680 ttl 64 \(2377 Raft\.StreamRaftMessage MsgApp\)\n/);
     // The worker's dispatcher session: its heartbeat every period (5 s ± jitter).
     const w1 = w.hosts.get('w1')!;
     const hb = traceNextData(w1, connTo(w1, SWARM_PORT));

@@ -85,6 +85,15 @@ describe('raft over TCP 2377', () => {
   });
 });
 
+describe('docker info', () => {
+  it('shows the Raft settings the managers run with, as docker/cli 19.03 prints them', () => {
+    const r = swarm('  - run: docker info\n    on: m2\n', { managers: 3, workers: 0 });
+    expect(r.out[0]).toContain('  Managers: 3\n');
+    expect(r.out[0]).toContain('  Raft:\n   Snapshot Interval: 10000\n   Number of Old Snapshots to Retain: 0\n   Heartbeat Tick: 1\n   Election Tick: 10\n  Dispatcher:\n   Heartbeat Period: 5 seconds\n');
+    expect(r.out[0]).toContain('  Manager Addresses:\n   10.1.0.10:2377\n   10.1.0.11:2377\n   10.1.0.12:2377\n');
+  });
+});
+
 describe('the store\'s writes through the Raft log', () => {
   it('a service created on a follower is committed through the leader\'s log and seen on every manager', () => {
     const r = swarm(
