@@ -8,10 +8,11 @@ import { tcpListen } from '../kernel/tcp.js';
 import type { TcpConn } from '../kernel/tcp.js';
 import type { Nanos } from '../sim/clock.js';
 import { MsgChannel } from './rpc.js';
+import { SWARM_PORT } from '../wire/swarmrpc.js';
 import type { CpMessage } from './rpc.js';
 import type { RaftMessage } from '../swarm/raft.js';
 
-export const SWARM_PORT = 2377;
+export { SWARM_PORT };
 
 export interface DispatcherOps {
   /** A join request arrived from `peer`: the node's ID and role, an error text, or null (no answer). */
@@ -67,10 +68,13 @@ export class Dispatcher {
         else if (period !== null) ch.send({ kind: 'error', message: period.error });
         return;
       }
-      case 'raft-heartbeat':
-      case 'raft-heartbeat-resp':
-      case 'raft-vote':
-      case 'raft-vote-resp':
+      case 'MsgApp':
+      case 'MsgAppResp':
+      case 'MsgHeartbeat':
+      case 'MsgHeartbeatResp':
+      case 'MsgVote':
+      case 'MsgVoteResp':
+      case 'MsgSnap':
         this.ops.raft(m);
         return;
       default:

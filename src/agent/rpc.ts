@@ -1,12 +1,12 @@
 // The control plane's messages over one TCP connection, as swarmkit's gRPC carries them over TLS
-// on 2377. Not protobuf: each message is one frame, [u32 length][u16 JSON length][JSON][zeros],
-// padded to the size the real exchange puts on the wire (protobuf body, the gRPC 5-byte prefix,
-// HTTP/2 HEADERS and DATA frames, a TLS record's 29 bytes), so that segments, windows, loss and
-// retransmission behave as they would. The bytes are really sent and really parsed: a message
-// arrives when, and only if, its last byte does.
+// on 2377. Not protobuf: each message is one frame of wire/swarmrpc.ts (a kind byte naming its
+// gRPC method, a length, the message as JSON, zeros), padded to the size the real exchange puts
+// on the wire. The bytes are really sent and really parsed: a message arrives when, and only if,
+// its last byte does.
 import type { NodeRole } from '../swarm/model.js';
 import type { RaftMessage } from '../swarm/raft.js';
 import type { TcpConn } from '../kernel/tcp.js';
+import { emitFrame, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
 
 /** What travels between a node and a manager's dispatcher (agent/session.ts, agent/dispatcher.ts). */
 export type CpMessage =
@@ -42,85 +42,54 @@ export const WIRE_SIZE: Readonly<Record<CpKind, number>> = {
   registered: 420,
   heartbeat: 130,
   'heartbeat-ok': 95,
-  // raftpb.Message with no entries (≈ 40 bytes) in a ProcessRaftMessage call.
-  'raft-heartbeat': 150,
-  'raft-heartbeat-resp': 140,
-  'raft-vote': 155,
-  'raft-vote-resp': 140,
+  // raftpb.Message with no entries (≈ 40 bytes) in a StreamRaftMessage call; MsgApp and MsgSnap
+  // add what they carry (wireSize).
+  MsgApp: 160,
+  MsgAppResp: 145,
+  MsgHeartbeat: 150,
+  MsgHeartbeatResp: 140,
+  MsgVote: 160,
+  MsgVoteResp: 140,
+  MsgSnap: 170,
 };
+
+/** raftpb.Entry's own fields (Term, Index, Type varints, the Data length) around its data. */
+const ENTRY_OVERHEAD = 12;
+
+/** The bytes one message takes on the wire: its kind's, plus the entries or snapshot it carries. */
+export function wireSize(m: CpMessage): number {
+  if (m.kind === 'MsgApp') {
+    let n = WIRE_SIZE.MsgApp;
+    for (const e of m.entries) n += e.bytes + ENTRY_OVERHEAD;
+    return n;
+  }
+  if (m.kind === 'MsgSnap') return WIRE_SIZE.MsgSnap + m.bytes;
+  return WIRE_SIZE[m.kind];
+}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** One end of a message stream over a TCP connection. */
+/** One end of a message stream over a TCP connection (frames as wire/swarmrpc.ts lays them out). */
 export class MsgChannel {
-  /** Frame bytes still to come (after the 4-byte length), and the JSON part being read. */
-  private left = 0;
-  private lenBytes = 0;
-  private frameLen = 0;
-  private json: Uint8Array | null = null;
-  private jsonLen = -1;
-  private jsonGot = 0;
-  private jsonLenBytes = 0;
+  private readonly reader: FrameReader;
 
   constructor(
     readonly conn: TcpConn,
-    private readonly onMessage: (m: CpMessage) => void,
-  ) {}
+    onMessage: (m: CpMessage) => void,
+  ) {
+    this.reader = new FrameReader((_kind, body) => onMessage(JSON.parse(dec.decode(body)) as CpMessage));
+  }
 
   /** Writes one message; returns the bytes it takes. */
   send(m: CpMessage): number {
-    const body = enc.encode(JSON.stringify(m));
-    const total = Math.max(WIRE_SIZE[m.kind], 6 + body.length);
-    const buf = new Uint8Array(total);
-    const dv = new DataView(buf.buffer);
-    dv.setUint32(0, total - 4);
-    dv.setUint16(4, body.length);
-    buf.set(body, 6);
+    const buf = emitFrame(RPC_KIND[m.kind], enc.encode(JSON.stringify(m)), wireSize(m));
     this.conn.send(buf);
-    return total;
+    return buf.length;
   }
 
   /** In-order bytes from the connection (TcpHandlers.onData). */
   data(d: Uint8Array): void {
-    let i = 0;
-    while (i < d.length) {
-      if (this.lenBytes < 4) {
-        this.frameLen = (this.frameLen * 256 + d[i++]!) >>> 0;
-        if (++this.lenBytes === 4) {
-          this.left = this.frameLen;
-          this.jsonLen = -1;
-          this.jsonLenBytes = 0;
-          this.jsonGot = 0;
-        }
-        continue;
-      }
-      if (this.jsonLen < 0) {
-        this.jsonGot = this.jsonGot * 256 + d[i++]!;
-        this.left--;
-        if (++this.jsonLenBytes === 2) {
-          this.jsonLen = this.jsonGot;
-          this.jsonGot = 0;
-          this.json = new Uint8Array(this.jsonLen);
-        }
-      } else if (this.jsonGot < this.jsonLen) {
-        const n = Math.min(this.jsonLen - this.jsonGot, d.length - i);
-        this.json!.set(d.subarray(i, i + n), this.jsonGot);
-        this.jsonGot += n;
-        this.left -= n;
-        i += n;
-      } else {
-        const n = Math.min(this.left, d.length - i);
-        this.left -= n;
-        i += n;
-      }
-      if (this.left === 0 && this.jsonLen >= 0 && this.jsonGot === this.jsonLen) {
-        const m = JSON.parse(dec.decode(this.json!)) as CpMessage;
-        this.lenBytes = 0;
-        this.frameLen = 0;
-        this.json = null;
-        this.onMessage(m);
-      }
-    }
+    this.reader.push(d);
   }
 }

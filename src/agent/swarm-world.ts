@@ -5,6 +5,7 @@ import type { Ip4 } from '../core/addr.js';
 import { Rng } from '../core/rng.js';
 import type { Daemon } from '../docker/daemon.js';
 import type { World } from '../kernel/world.js';
+import { SEC } from '../sim/clock.js';
 import type { Nanos } from '../sim/clock.js';
 import { SwarmCluster, SwarmError } from '../swarm/cluster.js';
 import { hashSeed } from '../swarm/ids.js';
@@ -19,6 +20,10 @@ import { RaftPeer } from './raft-peer.js';
 /** moby daemon/cluster/errors.go errSwarmJoinTimeoutReached. */
 export const JOIN_TIMEOUT_MESSAGE = 'Timeout was reached before node joined. The attempt to join the swarm will continue in the background. Use the "docker info" command to see the current swarm status of your node.';
 const NO_LEADER = 'rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.';
+/** moby daemon/cluster/cluster.go swarmRequestTimeout: the daemon's deadline on a control API call. */
+const REQUEST_TIMEOUT: Nanos = 20 * SEC;
+/** What the CLI shows when that deadline passes first (the gRPC status of a cancelled context). */
+const DEADLINE_EXCEEDED = 'rpc error: code = DeadlineExceeded desc = context deadline exceeded';
 
 /** How a join ended, as the daemon's Join call returns it. */
 export type JoinResult = { readonly node: SwarmNode } | { readonly error: string };
@@ -207,7 +212,36 @@ export class SwarmWorld {
       leader: () => this.raftLeader()?.nodeId ?? null,
       leadOf: (id) => this.raftPeers.get(id)?.node.lead ?? null,
       hears: (leaderId, id) => this.raftPeers.get(leaderId)?.node.hears(id) ?? false,
+      // The reconcilers write on the leader (swarmkit runs them there only).
+      record: (what, bytes) => this.raftLeader()?.node.propose(what, bytes),
     };
+  }
+
+  /**
+   * A control API call that writes the store (swarmkit controlapi: store.Update → Node.ProposeValue),
+   * made on the manager on `d`'s host: proposed on the leader that manager follows (a follower's
+   * call goes there through the raft proxy, not modelled on the wire), and `done(null)` once the
+   * entry is committed. Else `done` gets the daemon's error: swarmkit's ErrLostLeadership (the
+   * leader stepped down first, CheckQuorum) as gRPC code Unknown, or, past the daemon's 20 s,
+   * DeadlineExceeded. A single manager commits at once, and `done` runs before this returns.
+   */
+  propose(d: Daemon, what: string, bytes: number, done: (err: string | null) => void): void {
+    const self = this.cluster?.nodeFor(d.host.name) ?? null;
+    const lead = self === null ? null : this.raftPeers.get(self.id)?.node.lead ?? null;
+    const leader = lead === null ? undefined : this.raftPeers.get(lead);
+    if (leader === undefined) return done(NO_LEADER);
+    let sync = true;
+    let finished = false;
+    const finish = (err: string | null): void => {
+      if (finished) return;
+      finished = true;
+      // An answer from inside Raft's message handling runs as its own event (it writes the store).
+      if (sync) done(err);
+      else this.world.eq.after(0, () => done(err));
+    };
+    leader.node.propose(what, bytes, (err) => finish(err === null ? null : `rpc error: code = Unknown desc = ${err}`));
+    sync = false;
+    if (!finished) this.world.eq.after(REQUEST_TIMEOUT, () => finish(DEADLINE_EXCEEDED));
   }
 
   /** The Raft leader with the highest term. */

@@ -42,6 +42,9 @@ export interface Headers {
   payloadLen: number;
   /** What a packet to or from port 7946 carries (memberlist / NetworkDB message kinds, wire/memberlist.ts). */
   gossip?: string[];
+  /** What a TCP segment to or from port 2377 starts with: the gRPC method of the control plane's
+   *  message, and the Raft message type (wire/swarmrpc.ts), e.g. "Raft.StreamRaftMessage MsgApp". */
+  rpc?: string;
   /** The encapsulated frame (VXLAN), the quoted datagram (ICMP error), the protected one (ESP). */
   inner?: Headers;
   /** skb->mark. */

@@ -26,6 +26,7 @@ import type { Config, FileObjectKind, NodeRole, NodeTasks, Secret, Service, Swar
 import type { Scheduler } from './scheduler.js';
 import type { ServiceSpec } from './spec.js';
 import { MemoryStore } from './store/memory.js';
+import { entryBytes } from './raft-entry.js';
 
 export { SwarmError } from './errors.js';
 export { INGRESS_VNI } from './allocator.js';
@@ -67,6 +68,8 @@ export class SwarmCluster {
    *  created, which is what the store's index counts apart from updates. */
   storeIndex = 10;
   private reconciling = false;
+  /** The objects written since the last commit: its Raft log entry. */
+  private readonly journal = new Set<object>();
   private ticking = false;
   private notifyDepth = 0;
   private leaderFresh = false;
@@ -99,6 +102,11 @@ export class SwarmCluster {
     this.control = new ControlApi(store, this.allocator, this.reconcilers.updates, ids, () => eq.now);
     store.watch((e) => {
       if (e.action === 'commit') this.reconcile();
+      // What this transaction wrote: its Raft log entry (swarm/raft-entry.ts) — tasks, nodes, and
+      // services whose spec changed or that went.
+      else if (e.kind === 'task') this.journal.add(e.task);
+      else if (e.kind === 'node') this.journal.add(e.node);
+      else if (e.kind === 'service' && (e.spec || e.action === 'delete')) this.journal.add(e.service);
     });
   }
 
@@ -345,6 +353,11 @@ export class SwarmCluster {
       this.reconcilers.run();
     } finally {
       this.reconciling = false;
+    }
+    if (this.journal.size > 0) {
+      const e = entryBytes(this.journal);
+      this.journal.clear();
+      this.raft?.record(e.what, e.bytes);
     }
     if (this.notifyDepth === 0) {
       this.leaderFresh = false;

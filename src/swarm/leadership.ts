@@ -12,6 +12,8 @@ export interface RaftView {
   leadOf(nodeId: string): string | null;
   /** Whether the leader `leaderId` heard from manager `nodeId` within the last election timeout. */
   hears(leaderId: string, nodeId: string): boolean;
+  /** A commit's writes go into the leader's log, to be replicated (not waited for). */
+  record(what: string, bytes: number): void;
 }
 
 export interface Connectivity {

@@ -15,9 +15,10 @@ export function routeText(r: RouteInfo): string {
   return s;
 }
 
-/** The packet from its network header on, with what a 7946 packet carries. */
+/** The packet from its network header on, with what a 7946 packet or a 2377 segment carries. */
 function l3(h: Headers): string {
   const text = describeL3(packetOf(h));
+  if (h.rpc !== undefined) return `${text} (2377 ${h.rpc})`;
   return h.gossip === undefined ? text : `${text} (${gossipText(h.gossip)})`;
 }
 

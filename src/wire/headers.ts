@@ -4,6 +4,7 @@
 import { formatIp4, formatMac, parseIp4, parseMac } from '../core/addr.js';
 import type { HeaderFields, Headers } from '../core/trace.js';
 import { gossipKinds, streamGossipKind, GOSSIP_PORT } from './memberlist.js';
+import { rpcLabel, SWARM_PORT } from './swarmrpc.js';
 import { ETH_P_ARP, ETH_P_IP, IPPROTO_ESP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet } from './packet.js';
 
 /** The headers of `pkt` now; `ct` is the conntrack state the kernel names for it (null: none). */
@@ -18,7 +19,8 @@ export function headersOf(pkt: HeaderFields, ct: string | null): Headers {
  * Appends the numbers of `pkt`'s headers to `out` (what a traced hop keeps): Ethernet, then ARP or
  * IPv4 and its transport, VXLAN's VNI, the inner packet (recursively), payload length, the
  * memberlist messages of a 7946 packet (their kinds are read from the payload now, into `lists`,
- * and the index goes to `out`; -1 for any other packet) and mark. headersAt() reads them back in
+ * and the index goes to `out`; -1 for any other packet), likewise the RPC a 2377 segment starts,
+ * and mark. headersAt() reads them back in
  * the same order. No strings and no objects for other packets: this runs per hop.
  */
 export function snapHeaders(pkt: HeaderFields, out: number[], lists: string[][]): void {
@@ -51,7 +53,10 @@ export function snapHeaders(pkt: HeaderFields, out: number[], lists: string[][])
   } else out.push(0);
   const gossip = gossipOf(pkt);
   if (gossip !== null) lists.push(gossip);
-  out.push(pkt.payloadLen, gossip === null ? -1 : lists.length - 1, pkt.mark);
+  const gi = gossip === null ? -1 : lists.length - 1;
+  const rpc = rpcOf(pkt);
+  if (rpc !== null) lists.push([rpc]);
+  out.push(pkt.payloadLen, gi, rpc === null ? -1 : lists.length - 1, pkt.mark);
 }
 
 /** The headers snapHeaders() wrote at `a[off]`, worded as trace events carry them. */
@@ -102,9 +107,11 @@ function readHeaders(a: readonly number[], lists: readonly string[][], pos: { i:
   h.payloadLen = a[i]!;
   const gossip = a[i + 1]!;
   if (gossip >= 0) h.gossip = [...lists[gossip]!];
-  h.mark = a[i + 2]!;
+  const rpc = a[i + 2]!;
+  if (rpc >= 0) h.rpc = lists[rpc]![0]!;
+  h.mark = a[i + 3]!;
   h.ct = ct;
-  pos.i = i + 3;
+  pos.i = i + 4;
   return h;
 }
 
@@ -163,6 +170,12 @@ export function packetOf(h: Headers): Packet {
   p.mark = h.mark;
   if (h.inner !== undefined) p.inner = packetOf(h.inner);
   return p;
+}
+
+/** The control plane's RPC a 2377 TCP segment starts (none for one in the middle of a frame). */
+function rpcOf(pkt: HeaderFields): string | null {
+  if (pkt.ethType !== ETH_P_IP || pkt.ipProto !== IPPROTO_TCP || pkt.payload === null || (pkt.sport !== SWARM_PORT && pkt.dport !== SWARM_PORT)) return null;
+  return rpcLabel(pkt.payload);
 }
 
 /** The memberlist / NetworkDB messages in a 7946 packet: every UDP datagram, and the TCP segment

@@ -84,3 +84,49 @@ describe('raft over TCP 2377', () => {
     expect(r.out[6]).not.toContain('ClusterID');
   });
 });
+
+describe('docker info', () => {
+  it('shows the Raft settings the managers run with, as docker/cli 19.03 prints them', () => {
+    const r = swarm('  - run: docker info\n    on: m2\n', { managers: 3, workers: 0 });
+    expect(r.out[0]).toContain('  Managers: 3\n');
+    expect(r.out[0]).toContain('  Raft:\n   Snapshot Interval: 10000\n   Number of Old Snapshots to Retain: 0\n   Heartbeat Tick: 1\n   Election Tick: 10\n  Dispatcher:\n   Heartbeat Period: 5 seconds\n');
+    expect(r.out[0]).toContain('  Manager Addresses:\n   10.1.0.10:2377\n   10.1.0.11:2377\n   10.1.0.12:2377\n');
+  });
+});
+
+describe('the store\'s writes through the Raft log', () => {
+  it('a service created on a follower is committed through the leader\'s log and seen on every manager', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name web nginx\n    on: m2\n'
+      + '  - run: docker service ls\n    on: m3\n',
+      { managers: 3, workers: 1 },
+    );
+    expect(r.exit[0]).toBe(0);
+    expect(r.out[0]).toMatch(/^[a-z0-9]{25}\n$/);
+    expect(r.out[1]).toMatch(/\n[a-z0-9]{12} +web +replicated +[01]\/1 +nginx:latest/);
+  });
+
+  it('a leader cut from the other managers cannot commit: service scale, then create, fail there and change nothing', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name web nginx\n    on: m1\n'
+      + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + '  - run: docker service scale -d web=3\n    on: m1\n'
+      + '  - run: docker service create -d --name later nginx\n    on: m1\n'
+      + '  - sleep: 30\n'
+      + '  - run: docker service ls\n    on: m2\n',
+      { managers: 3, workers: 1 },
+    );
+    expect(r.exit[0]).toBe(0);
+    // The leader still believes it leads (CheckQuorum has not run yet): the proposal waits, and
+    // fails when it steps down (swarmkit ErrLostLeadership, as docker/cli scale.go reports it).
+    expect(r.exit[3]).toBe(1);
+    expect(r.out[3]).toBe('web: Error response from daemon: rpc error: code = Unknown desc = raft: failed to process the request: node lost leader status\n');
+    // Stepped down, it knows no leader any more.
+    expect(r.exit[4]).toBe(1);
+    expect(r.out[4]).toBe("Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.\n");
+    // The other two elected a leader; the service is as it was.
+    expect(r.out[6]).toMatch(/ web +replicated +1\/1 /);
+    expect(r.out[6]).not.toContain('later');
+  });
+});

@@ -4,6 +4,7 @@
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import { swarmOf } from '../../agent/swarm-world.js';
 import { SwarmError } from '../../swarm/cluster.js';
+import { ELECTION_TICK, HEARTBEAT_TICK, SNAPSHOT_INTERVAL } from '../../swarm/raft.js';
 import { bytesSize } from '../../core/units.js';
 import type { Daemon } from '../../docker/daemon.js';
 import type { Ctx } from '../program.js';
@@ -131,11 +132,13 @@ function swarmPart(ctx: Ctx, d: Daemon): void {
     // swarmkit's defaults (api/defaults): what `docker swarm init` sets without flags.
     out('  Orchestration:');
     out('   Task History Retention Limit: 5');
+    // docker/cli 19.03 prettyPrintInfo: the cluster spec's Raft part, the values the managers'
+    // Raft runs with (swarm/raft.ts); KeepOldSnapshots defaults to 0.
     out('  Raft:');
-    out('   Snapshot Interval: 10000');
+    out(`   Snapshot Interval: ${SNAPSHOT_INTERVAL}`);
     out('   Number of Old Snapshots to Retain: 0');
-    out('   Heartbeat Tick: 1');
-    out('   Election Tick: 10');
+    out(`   Heartbeat Tick: ${HEARTBEAT_TICK}`);
+    out(`   Election Tick: ${ELECTION_TICK}`);
     out('  Dispatcher:');
     out('   Heartbeat Period: 5 seconds');
     out('  CA Configuration:');

@@ -19,6 +19,8 @@ import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT }
 import { SERVICE } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
+import { whenCommitted } from './raftwait.js';
+import { objectBytes, specBytes } from '../../swarm/raft-entry.js';
 
 type Exit = (code: number) => void;
 
@@ -459,10 +461,22 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const spec = applyFlags(spec0, o);
         const named: ServiceSpec = spec.name === '' ? { ...spec, name: randomServiceName(cluster) } : spec;
         validateSpec(cluster, named);
-        const svc = cluster.addService(named);
-        println(ctx, svc.id);
-        if (o.detach) return exit(0);
-        return waitConverged(ctx, cluster, svc, exit);
+        // The service object is written once the leader's log commits it (controlapi CreateService).
+        return whenCommitted(ctx, d, `service create ${named.name}`, 120 + specBytes(named), (err) => {
+          if (err !== null) {
+            println(ctx, err);
+            return exit(1);
+          }
+          let svc: Service;
+          try {
+            svc = cluster.addService(named);
+          } catch (e) {
+            return daemonError(ctx, exit, e);
+          }
+          println(ctx, svc.id);
+          if (o.detach) return exit(0);
+          return waitConverged(ctx, cluster, svc, exit);
+        });
       }
       case 'ls':
       case 'list': {
@@ -516,7 +530,15 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const detach = rest.includes('-d') || rest.includes('--detach');
         const pairs = rest.filter((a) => !a.startsWith('-'));
         const scaled: Service[] = [];
-        for (const p of pairs) {
+        // docker/cli scale.go: a failed ServiceUpdate is reported as "<service>: <error>", exit 1.
+        let rc = 0;
+        const one = (k: number): void => {
+          if (k === pairs.length) {
+            if (detach) return exit(rc);
+            const next = (i: number): void => (i === scaled.length ? exit(rc) : waitConverged(ctx, cluster, scaled[i]!, (r) => (r === 0 ? next(i + 1) : exit(r))));
+            return next(0);
+          }
+          const p = pairs[k]!;
           const m = /^([^=]+)=(\d+)$/.exec(p);
           if (m === null) {
             eprintln(ctx, `Invalid scale specifier '${p}'.`);
@@ -536,13 +558,25 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
             eprintln(ctx, tooMany);
             return exit(1);
           }
-          cluster.scaleService(s, Number(m[2]), s.version);
-          println(ctx, `${m[1]} scaled to ${m[2]}`);
-          scaled.push(s);
-        }
-        if (detach) return exit(0);
-        const next = (i: number): void => (i === scaled.length ? exit(0) : waitConverged(ctx, cluster, scaled[i]!, (rc) => (rc === 0 ? next(i + 1) : exit(rc))));
-        return next(0);
+          // The CLI sends ServiceUpdate with the version it read (scale.go runServiceScale).
+          const version = s.version;
+          whenCommitted(ctx, d, `service update ${s.spec.name}`, objectBytes(s), (err) => {
+            if (err !== null) {
+              eprintln(ctx, `${m[1]}: ${err}`);
+              rc = 1;
+            } else {
+              try {
+                cluster.scaleService(s, Number(m[2]), version);
+              } catch (e) {
+                return daemonError(ctx, exit, e);
+              }
+              println(ctx, `${m[1]} scaled to ${m[2]}`);
+              scaled.push(s);
+            }
+            one(k + 1);
+          });
+        };
+        return one(0);
       }
       case 'update': {
         const cmd = serviceFlags(subcommand('update'), true).argument('[service]');
@@ -591,10 +625,20 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           forceUpdate: cur.forceUpdate + (o.force ? 1 : 0),
         };
         validateSpec(cluster, spec);
-        cluster.updateService(svc, spec, version);
-        println(ctx, ref);
-        if (o.detach) return exit(0);
-        return waitConverged(ctx, cluster, svc, exit);
+        return whenCommitted(ctx, d, `service update ${cur.name}`, 120 + specBytes(spec) + specBytes(cur), (err) => {
+          if (err !== null) {
+            eprintln(ctx, err);
+            return exit(1);
+          }
+          try {
+            cluster.updateService(svc, spec, version);
+          } catch (e) {
+            return daemonError(ctx, exit, e);
+          }
+          println(ctx, ref);
+          if (o.detach) return exit(0);
+          return waitConverged(ctx, cluster, svc, exit);
+        });
       }
       case 'rollback': {
         const detach = rest.includes('-d') || rest.includes('--detach');
@@ -609,17 +653,28 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       case 'rm':
       case 'remove': {
         let rc = 0;
-        for (const ref of rest) {
+        const one = (k: number): void => {
+          if (k === rest.length) return exit(rc);
+          const ref = rest[k]!;
           const s = find(ref);
           if (s === null) {
             eprintln(ctx, `Error: No such service: ${ref}`);
             rc = 1;
-            continue;
+            return one(k + 1);
           }
-          cluster.removeService(s);
-          println(ctx, ref);
-        }
-        return exit(rc);
+          // docker/cli remove.go: each failure printed, the others still removed, exit 1.
+          whenCommitted(ctx, d, `service rm ${s.spec.name}`, 60, (err) => {
+            if (err !== null) {
+              eprintln(ctx, err);
+              rc = 1;
+            } else {
+              cluster.removeService(s);
+              println(ctx, ref);
+            }
+            one(k + 1);
+          });
+        };
+        return one(0);
       }
     }
   } catch (e) {

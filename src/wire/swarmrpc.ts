@@ -1,0 +1,128 @@
+// The frames the control plane sends over TCP 2377 (agent/rpc.ts writes and reads them). Swarmkit
+// speaks gRPC over TLS there; this is not that, but each frame stands for one gRPC message and is
+// as long as the real exchange puts on the wire (protobuf body, the gRPC 5-byte prefix, HTTP/2
+// HEADERS and DATA frames, a TLS record's 29 bytes), so that segments, windows, loss and
+// retransmission behave as they would. A frame:
+//
+//   [u8 kind][u32 length of what follows][u32 JSON length][JSON body][zeros to the length]
+//
+// The kind byte names the gRPC method the message belongs to (swarmkit api/ca.proto,
+// api/dispatcher.proto, api/raft.proto) and, for Raft, the etcd/raft message type inside it, so
+// a trace can say what a 2377 segment carries without knowing the model.
+
+/** The swarm's control port (--listen-addr 0.0.0.0:2377). */
+export const SWARM_PORT = 2377;
+
+/** Kind byte per message; below 0x20 so that no JSON text or padding byte looks like one. */
+export const RPC_KIND = {
+  join: 0x01,
+  joined: 0x02,
+  error: 0x03,
+  register: 0x04,
+  registered: 0x05,
+  heartbeat: 0x06,
+  'heartbeat-ok': 0x07,
+  MsgApp: 0x10,
+  MsgAppResp: 0x11,
+  MsgHeartbeat: 0x12,
+  MsgHeartbeatResp: 0x13,
+  MsgVote: 0x14,
+  MsgVoteResp: 0x15,
+  MsgSnap: 0x16,
+} as const;
+
+export type RpcKindName = keyof typeof RPC_KIND;
+
+/**
+ * What a trace says a frame is: the gRPC method (`Service.Method`), "response" on the answer, and
+ * the Raft message type. swarmkit bump_v19.03's raft transport (manager/state/raft/transport/
+ * peer.go sendProcessMessage) sends every raftpb.Message as a Raft.StreamRaftMessage call, falling
+ * back to ProcessRaftMessage only when the peer answers Unimplemented (a pre-17.12 manager).
+ */
+const LABEL: Readonly<Record<number, string>> = {
+  [RPC_KIND.join]: 'NodeCA.IssueNodeCertificate',
+  [RPC_KIND.joined]: 'NodeCA.IssueNodeCertificate response',
+  [RPC_KIND.error]: 'error status',
+  [RPC_KIND.register]: 'Dispatcher.Session',
+  [RPC_KIND.registered]: 'Dispatcher.Session response',
+  [RPC_KIND.heartbeat]: 'Dispatcher.Heartbeat',
+  [RPC_KIND['heartbeat-ok']]: 'Dispatcher.Heartbeat response',
+  [RPC_KIND.MsgApp]: 'Raft.StreamRaftMessage MsgApp',
+  [RPC_KIND.MsgAppResp]: 'Raft.StreamRaftMessage MsgAppResp',
+  [RPC_KIND.MsgHeartbeat]: 'Raft.StreamRaftMessage MsgHeartbeat',
+  [RPC_KIND.MsgHeartbeatResp]: 'Raft.StreamRaftMessage MsgHeartbeatResp',
+  [RPC_KIND.MsgVote]: 'Raft.StreamRaftMessage MsgVote',
+  [RPC_KIND.MsgVoteResp]: 'Raft.StreamRaftMessage MsgVoteResp',
+  [RPC_KIND.MsgSnap]: 'Raft.StreamRaftMessage MsgSnap',
+};
+
+/** Bytes before the JSON body: kind, length, JSON length. */
+export const FRAME_HEADER = 9;
+const JSON_OPEN = 0x7b; // '{'
+
+/** One frame of `total` bytes (at least the header and body) carrying `body`. */
+export function emitFrame(kind: number, body: Uint8Array, total: number): Uint8Array {
+  const len = Math.max(total, FRAME_HEADER + body.length);
+  const buf = new Uint8Array(len);
+  const dv = new DataView(buf.buffer);
+  buf[0] = kind;
+  dv.setUint32(1, len - 5);
+  dv.setUint32(5, body.length);
+  buf.set(body, FRAME_HEADER);
+  return buf;
+}
+
+/**
+ * What a 2377 TCP segment carries, when it starts a frame (a segment in the middle of one starts
+ * with JSON text or padding, never with a kind byte followed by a body at its place): the label
+ * of its first frame, else null.
+ */
+export function rpcLabel(payload: Uint8Array): string | null {
+  if (payload.length <= FRAME_HEADER || payload[FRAME_HEADER] !== JSON_OPEN) return null;
+  return LABEL[payload[0]!] ?? null;
+}
+
+/** Reads frames out of a byte stream as it arrives (a TCP connection's in-order data). */
+export class FrameReader {
+  private head = new Uint8Array(FRAME_HEADER);
+  private headGot = 0;
+  private kind = 0;
+  /** Bytes of the frame still to come after the header, and the body being read. */
+  private left = 0;
+  private body: Uint8Array | null = null;
+  private bodyGot = 0;
+
+  constructor(private readonly onFrame: (kind: number, body: Uint8Array) => void) {}
+
+  push(d: Uint8Array): void {
+    let i = 0;
+    while (i < d.length) {
+      if (this.headGot < FRAME_HEADER) {
+        const n = Math.min(FRAME_HEADER - this.headGot, d.length - i);
+        this.head.set(d.subarray(i, i + n), this.headGot);
+        this.headGot += n;
+        i += n;
+        if (this.headGot < FRAME_HEADER) return;
+        const dv = new DataView(this.head.buffer);
+        this.kind = this.head[0]!;
+        this.left = dv.getUint32(1) - 4;
+        this.body = new Uint8Array(dv.getUint32(5));
+        this.bodyGot = 0;
+      }
+      const n = Math.min(this.left, d.length - i);
+      const b = this.body!;
+      if (this.bodyGot < b.length) {
+        const m = Math.min(n, b.length - this.bodyGot);
+        b.set(d.subarray(i, i + m), this.bodyGot);
+        this.bodyGot += m;
+      }
+      this.left -= n;
+      i += n;
+      if (this.left === 0) {
+        this.headGot = 0;
+        this.body = null;
+        this.onFrame(this.kind, b);
+      }
+    }
+  }
+}
