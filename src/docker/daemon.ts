@@ -21,6 +21,7 @@ import type { ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
 import { attachGatewayBridge, attachOverlay, detachOverlay, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
+import { OverlayEncryption } from './encryption.js';
 import { globalPoolCandidates } from '../core/ipam.js';
 import { AddressPool, localPoolCandidates, overlaps } from '../core/ipam.js';
 import type { Subnet } from '../core/ipam.js';
@@ -91,6 +92,8 @@ export class Daemon {
   /** repo:tag pulled, built or tagged so far, with the image ID. */
   readonly images = new Map<string, string>();
   readonly volumes = new VolumeStore();
+  /** The overlay driver's IPsec state for `--opt encrypted` networks. */
+  readonly encryption = new OverlayEncryption(this);
   /** The images themselves, by ID. */
   readonly imageById = new Map<string, LocalImage>();
   running = false;
@@ -348,10 +351,10 @@ export class Daemon {
     const ns = this.host.nsfs.get(`${DOCKER_NETNS_DIR}/${overlayNsKey(net)}`);
     if (added) {
       net.remote.set(e.id, { id: e.id, name: e.name, ip: e.ip, mac: e.mac });
-      if (ns !== undefined) addPeer(ns, peer);
+      if (ns !== undefined) addPeer(this, ns, peer);
     } else {
       net.remote.delete(e.id);
-      if (ns !== undefined) removePeer(ns, peer);
+      if (ns !== undefined) removePeer(this, ns, peer);
     }
   }
 

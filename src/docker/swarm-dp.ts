@@ -224,12 +224,12 @@ export class SwarmDataplane {
       for (const p of delta.removed) {
         const h = have.get(p.ip);
         if (h === undefined || !samePeer(h, p)) continue;
-        removePeer(ons, h);
+        removePeer(this.d, ons, h);
         have.delete(p.ip);
       }
       for (const p of delta.added) {
         if (have.has(p.ip)) continue;
-        addPeer(ons, p);
+        addPeer(this.d, ons, p);
         have.set(p.ip, p);
       }
       return;
@@ -239,11 +239,11 @@ export class SwarmDataplane {
     for (const [ip, p] of have) {
       const w = want.get(ip);
       if (w !== undefined && samePeer(w, p)) continue;
-      removePeer(ons, p);
+      removePeer(this.d, ons, p);
       have.delete(ip);
     }
     for (const [ip, p] of want) if (!have.has(ip)) {
-      addPeer(ons, p);
+      addPeer(this.d, ons, p);
       have.set(ip, p);
     }
   }
