@@ -87,9 +87,6 @@ function networksOf(s: StackService): string[] {
   return s.spec.networks.map((n) => n.target);
 }
 
-/** Volumes compose created, per daemon (it says "Creating volume" the first time only). */
-const volumesMade = new WeakMap<Daemon, Set<string>>();
-
 function up(ctx: Ctx, d: Daemon, p: Project, scale: Map<string, number>): number {
   for (const n of p.stack.networks) {
     if (n.external || d.findNetworkByName(n.name) !== null) continue;
@@ -103,8 +100,7 @@ function up(ctx: Ctx, d: Daemon, p: Project, scale: Map<string, number>): number
       return 1;
     }
   }
-  let made = volumesMade.get(d);
-  if (made === undefined) volumesMade.set(d, (made = new Set()));
+  const made = ctx.sim.userland(d.host).composeVolumes;
   for (const v of p.stack.volumes) {
     if (v.external || made.has(v.name)) continue;
     made.add(v.name);

@@ -3,12 +3,11 @@
 import { Command, CommanderError } from 'commander';
 import type { Daemon } from '../../docker/daemon.js';
 import { DockerError } from '../../docker/errors.js';
-import { dockerOf } from '../../docker/engine.js';
 import type { Ctx } from '../program.js';
 import { eprintln, println } from '../program.js';
 
 export function daemonOf(ctx: Ctx): Daemon | null {
-  const d = dockerOf(ctx.world).daemon(ctx.host);
+  const d = ctx.sim.docker.daemon(ctx.host);
   return d === undefined || !d.running ? null : d;
 }
 
