@@ -25,7 +25,7 @@ import { OverlayEncryption } from './encryption.js';
 import { globalPoolCandidates } from '../core/ipam.js';
 import { AddressPool, localPoolCandidates, overlaps } from '../core/ipam.js';
 import type { Subnet } from '../core/ipam.js';
-import { DockerError } from './errors.js';
+import { DaemonError, DockerError, UsageError } from './errors.js';
 import { Container, DOCKER_NETNS_DIR, Endpoint, Network, gatewayEndpoint } from './model.js';
 import type { DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
@@ -211,7 +211,7 @@ export class Daemon {
       try {
         this.startContainer(c);
       } catch (e) {
-        if (!(e instanceof DockerError)) throw e;
+        if (!(e instanceof DaemonError)) throw e;
       }
     }
   }
@@ -456,31 +456,32 @@ export class Daemon {
       pulled.push(`Unable to find image '${key}' locally`);
       if (spec === null) {
         const repo = ref.repo.includes('/') ? ref.repo : ref.repo;
-        throw new DockerError(`${pulled[0]}\ndocker: Error response from daemon: pull access denied for ${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.\nSee 'docker run --help'.`, 125);
+        throw new DaemonError('notFound', `pull access denied for ${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`, 'create', null, [pulled[0]!]);
       }
       pulled.push(...this.pull(key, spec.layers));
     }
     if (o.name !== null && this.findContainer(o.name) !== null && [...this.containers.values()].some((c) => c.name === o.name)) {
       const other = [...this.containers.values()].find((c) => c.name === o.name)!;
-      throw new DockerError(`docker: Error response from daemon: Conflict. The container name "/${o.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.\nSee 'docker run --help'.`, 125);
+      // daemon/names.go reserveName: errdefs.Conflict.
+      throw new DaemonError('conflict', `Conflict. The container name "/${o.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
     const mode = o.network ?? 'bridge';
     let net: Network | null = null;
     // --network container:NAME joins that container's namespace (its ID is what HostConfig keeps:
     // adaptSharedNamespaceContainer); the namespace's devices and files are the other's.
     const joined = mode.startsWith('container:') ? this.findContainer(mode.slice('container:'.length)) : null;
-    if (mode.startsWith('container:') && joined === null) throw new DockerError(`docker: Error response from daemon: No such container: ${mode.slice('container:'.length)}.\nSee 'docker run --help'.`, 125);
+    if (mode.startsWith('container:') && joined === null) throw new DaemonError('notFound', `No such container: ${mode.slice('container:'.length)}`);
     if (mode !== 'host' && mode !== 'none' && joined === null) {
       net = this.findNetwork(mode) ?? this.swarmLookup?.(mode) ?? null;
-      if (net === null) throw new DockerError(`docker: Error response from daemon: network ${mode} not found.\nSee 'docker run --help'.`, 125);
+      if (net === null) throw new DaemonError('notFound', `network ${mode} not found`);
       if (net.scope === 'swarm' && !net.flags.attachable) {
-        throw new DockerError(`docker: Error response from daemon: Could not attach to network ${mode}: rpc error: code = PermissionDenied desc = network ${mode} not manually attachable.\nSee 'docker run --help'.`, 125);
+        throw new DaemonError('forbidden', `Could not attach to network ${mode}: rpc error: code = PermissionDenied desc = network ${mode} not manually attachable`);
       }
     }
     for (const l of o.links) {
       const target = l.split(':')[0]!;
       const lc = this.findContainer(target);
-      if (lc === null) throw new DockerError(`docker: Error response from daemon: could not get container for ${target}.\nSee 'docker run --help'.`, 125);
+      if (lc === null) throw new DaemonError('invalidParameter', `could not get container for ${target}`);
     }
     if (o.links.length > 0 && net !== null && !net.isDefaultBridge) {
       // Legacy links on a user network are resolved by the embedded DNS instead; Docker accepts them.
@@ -531,17 +532,17 @@ export class Daemon {
         const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
         this.connect(c, net, o.aliases, ip);
       } catch (e) {
-        if (!(e instanceof DockerError)) throw e;
-        throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: ${e.message}.`, 125);
+        if (!(e instanceof DaemonError)) throw e;
+        throw new DaemonError(e.kind, e.message, 'start', null, pulled);
       }
     }
     this.writeFiles(c);
     try {
       this.startContainer(c);
     } catch (e) {
-      if (!(e instanceof DockerError)) throw e;
-      // run is create then start: the CLI has printed the new ID; the start's error has no usage hint.
-      throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: Error response from daemon: ${e.message}.`, 125, c);
+      if (!(e instanceof DaemonError)) throw e;
+      // run is create then start: the CLI has printed the new ID.
+      throw new DaemonError(e.kind, e.message, 'start', c, pulled);
     }
     return { container: c, pulled };
   }
@@ -642,18 +643,19 @@ export class Daemon {
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
   connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true, ifname: string | null = null): Endpoint {
-    if (c.joined !== null) throw new DockerError('Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network');
+    // daemon/container_operations.go and libnetwork's errors, with their errdefs classes.
+    if (c.joined !== null) throw new DaemonError('forbidden', 'container sharing network namespace with another container or host cannot be connected to any other network');
     if (c.networkMode === 'host' || c.networkMode === 'none') {
-      throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
+      throw new DaemonError('forbidden', 'container cannot be disconnected from host network or connected to host network');
     }
-    for (const e of c.endpoints) if (e.network === net) throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
+    for (const e of c.endpoints) if (e.network === net) throw new DaemonError('forbidden', `endpoint with name ${c.name} already exists in network ${net.name}`);
     if (net.scope === 'global' && this.store.endpointsOf(net.id).some((e) => e.name === c.name)) {
-      throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
+      throw new DaemonError('forbidden', `endpoint with name ${c.name} already exists in network ${net.name}`);
     }
-    if (net.pool === null && ip === null) throw new DockerError(`Error response from daemon: network ${net.name} has no address pool`);
+    if (net.pool === null && ip === null) throw new DaemonError('system', `network ${net.name} has no address pool`);
     const addr = ip ?? net.pool!.allocate();
-    if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
-    if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
+    if (addr === null) throw new DaemonError('system', `no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
+    if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DaemonError('system', 'Address already in use');
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
     ep.ifname = ifname ?? `eth${c.nextIfIndex++}`;
     const before = gatewayEndpoint(c);
@@ -690,7 +692,7 @@ export class Daemon {
 
   disconnect(c: Container, net: Network): void {
     const i = c.endpoints.findIndex((e) => e.network === net);
-    if (i < 0) throw new DockerError(`Error response from daemon: container ${c.id} is not connected to network ${net.name}`);
+    if (i < 0) throw new DaemonError('system', `container ${c.id} is not connected to network ${net.name}`);
     const ep = c.endpoints[i]!;
     if (c.state === 'running') c.files.set('/etc/hosts', hostsAfterLeave(c.files.get('/etc/hosts') ?? '', net, ep));
     this.releaseEndpoint(c, ep);
@@ -706,7 +708,7 @@ export class Daemon {
     }
     c.files.set('/etc/resolv.conf', c.resolvWritten);
     if (c.exitCode === 0) c.exitCode = 128;
-    throw new DockerError(message);
+    throw new DaemonError('system', message);
   }
 
   /** An endpoint's plumbing and address given back. */
@@ -831,7 +833,7 @@ export class Daemon {
     }
     for (const s of [...nets.filter((n) => n.name === 'bridge'), ...nets.filter((n) => n.name !== 'bridge')]) {
       const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
-      if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
+      if (net === null) throw new DaemonError('notFound', `network ${s.name} not found`);
       const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
       this.connect(c, net, s.aliases, ip);
     }
@@ -946,7 +948,8 @@ export class Daemon {
 /** `-p [ip:]hostPort:containerPort[/proto]` or `-p containerPort`. */
 function parsePublish(text: string, _spec: unknown): PortBinding {
   const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(?:(\d*):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
-  if (m === null) throw new DockerError(`docker: Invalid containerPort: ${text}.\nSee 'docker run --help'.`, 125);
+  // The CLI's own parse (nat.ParsePortSpec in opts.go), before it asks the daemon.
+  if (m === null) throw new UsageError(`Invalid containerPort: ${text}`);
   const containerPort = Number(m[3]);
   const hostPort = m[2] === undefined || m[2] === '' ? 0 : Number(m[2]);
   return { hostIp: m[1] === undefined ? 0 : parseIp4(m[1])!, hostPort, containerPort, proto: (m[4] as 'tcp' | 'udp' | undefined) ?? 'tcp' };

@@ -13,3 +13,40 @@ export class DockerError extends Error {
     super(message);
   }
 }
+
+/** moby's errdefs classes (errdefs/defs.go) a daemon error belongs to: what the API's status code
+ *  says (httputils.GetHTTPErrorStatusCode: 404, 409, 400, 403, 500). */
+export type ErrKind = 'notFound' | 'conflict' | 'invalidParameter' | 'forbidden' | 'system';
+
+/**
+ * A refusal from the daemon: its own message, as the API error body carries it (what moby 19.03's
+ * daemon/ and libnetwork word), and its errdefs class. shell/docker words it per verb as docker/cli
+ * does (run.go reportError: `docker: MSG.` and the usage hint; other verbs `Error response from
+ * daemon: MSG`).
+ */
+export class DaemonError extends Error {
+  constructor(
+    readonly kind: ErrKind,
+    message: string,
+    /** `docker run` is create then start: 'start' when the container was created and its start failed. */
+    readonly phase: 'create' | 'start' = 'create',
+    /** The container created before a failed start (a detached run has printed its ID). */
+    readonly created: Container | null = null,
+    /** The pull's lines the CLI printed before the error. */
+    readonly pulled: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** An argument the docker CLI refuses itself before asking the daemon (cli/command/container/opts.go
+ *  parse): run and create print `docker: MSG.` and the usage hint, exit 125. A flag's value that
+ *  pflag refuses (`flag`) is printed as it is, then the hint (cli/cobra.go FlagErrorFunc). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly flag = false,
+  ) {
+    super(message);
+  }
+}

@@ -15,7 +15,7 @@ import {
 import { Vxlan } from '../kernel/vxlan.js';
 import type { Daemon } from './daemon.js';
 import { DOCKER_NETNS_DIR } from './model.js';
-import { DockerError } from './errors.js';
+import { DaemonError } from './errors.js';
 import { encryptionNetwork, encryptionNetworkRemoved, encryptionPeerAdded, encryptionPeerRemoved } from './encryption.js';
 import type { Container, Endpoint, Network } from './model.js';
 
@@ -71,7 +71,7 @@ export function overlaySandbox(d: Daemon, net: Network, peers: RemotePeer[]): Ne
     // A device with this VNI and port is left on the host (a daemon that died, a hand-made one):
     // the kernel answers EEXIST, and libnetwork 19.03 (ov_network.go setupSubnetSandbox) fails the join.
     d.host.deleteNetns(ns);
-    throw new DockerError(`Error response from daemon: subnet sandbox join failed for "${formatCidr(net.subnet!.addr, net.subnet!.len)}": error creating vxlan interface: file exists`);
+    throw new DaemonError('system', `subnet sandbox join failed for "${formatCidr(net.subnet!.addr, net.subnet!.len)}": error creating vxlan interface: file exists`);
   }
   vx.mtu = mtu;
   moveDevice(vx, ns);

@@ -13,7 +13,7 @@ import { tcpListen } from '../kernel/tcp.js';
 import type { Daemon } from './daemon.js';
 import { startResolver } from './dns.js';
 import { DOCKER_NETNS_DIR } from './model.js';
-import { DockerError } from './errors.js';
+import { DaemonError } from './errors.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import type { Subnet } from '../core/ipam.js';
 import type { Network } from './model.js';
@@ -131,7 +131,7 @@ export class SwarmDataplane {
       } catch (e) {
         // The network cannot be joined on this node (its VXLAN device clashes): nothing of it is
         // kept, so the next apply tries again; a task on it fails when its container connects.
-        if (!(e instanceof DockerError)) throw e;
+        if (!(e instanceof DaemonError)) throw e;
         this.applied.delete(dn.id);
         const sbox = this.lbSandbox(dn);
         if (sbox !== undefined) this.d.removeSandbox(sbox);
