@@ -266,11 +266,11 @@ export class Daemon {
   // ---- networks ----
 
   createNetwork(name: string, o: CreateNetworkOptions): Network {
-    if (this.findNetworkByName(name) !== null) throw new DockerError(`Error response from daemon: network with name ${name} already exists`);
+    if (this.findNetworkByName(name) !== null) throw new DaemonError('conflict', `network with name ${name} already exists`);
     const driver = o.driver as DriverName;
     if (driver !== 'bridge' && driver !== 'overlay') {
-      if (driver === 'host' || driver === 'null') throw new DockerError(`Error response from daemon: only one instance of "${driver}" network is allowed`, 1);
-      throw new DockerError(`Error response from daemon: plugin "${o.driver}" not found`);
+      if (driver === 'host' || driver === 'null') throw new DaemonError('forbidden', `only one instance of "${driver}" network is allowed`);
+      throw new DaemonError('notFound', `plugin "${o.driver}" not found`);
     }
     let subnet: Subnet | null = null;
     if (o.subnet !== null) {
@@ -278,13 +278,13 @@ export class Daemon {
       if (c === null || !o.subnet.includes('/')) throw new DockerError(`invalid CIDR address: ${o.subnet}`);
       subnet = { addr: (c.addr & (c.len === 0 ? 0 : (0xffffffff << (32 - c.len)) >>> 0)) >>> 0, len: c.len };
       for (const u of this.usedSubnets()) {
-        if (overlaps(u, subnet)) throw new DockerError('Error response from daemon: Pool overlaps with other one on this address space');
+        if (overlaps(u, subnet)) throw new DaemonError('forbidden', 'Pool overlaps with other one on this address space');
       }
     }
     let gateway: Ip4 | null = null;
     if (o.gateway !== null) {
       gateway = parseIp4(o.gateway);
-      if (gateway === null) throw new DockerError(`Error response from daemon: invalid gateway address ${o.gateway}`);
+      if (gateway === null) throw new DaemonError('invalidParameter', `invalid gateway address ${o.gateway}`);
     }
     if (driver === 'overlay') {
       return this.createOverlayNetwork(name, subnet, gateway, o);
@@ -293,7 +293,7 @@ export class Daemon {
     if (subnet === null) {
       const used = this.usedSubnets();
       auto = this.predefinedPool(used);
-      if (auto === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+      if (auto === null) throw new DaemonError('system', 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
     const id = newId(this.rng);
     const options = { ...o.options };
@@ -307,12 +307,12 @@ export class Daemon {
   /** Overlay networks need a cluster store (or swarm mode). */
   protected createOverlayNetwork(name: string, subnet: Subnet | null, gateway: Ip4 | null, o: CreateNetworkOptions): Network {
     if (this.clusterStore === null) {
-      throw new DockerError('Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+      throw new DaemonError('unavailable', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
     }
-    for (const n of this.store.networks.values()) if (n.name === name) throw new DockerError(`Error response from daemon: network with name ${name} already exists`);
+    for (const n of this.store.networks.values()) if (n.name === name) throw new DaemonError('conflict', `network with name ${name} already exists`);
     const used = [...this.store.networks.values()].map((n) => n.subnet);
     const sub = subnet ?? globalPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
-    if (sub === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    if (sub === null) throw new DaemonError('system', 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     const pool = new AddressPool(sub, false);
     const gw = gateway ?? (sub.addr + 1) >>> 0;
     pool.take(gw);
@@ -436,9 +436,9 @@ export class Daemon {
 
   removeNetwork(net: Network): void {
     if (net.name === 'bridge' || net.name === 'host' || net.name === 'none') {
-      throw new DockerError(`Error response from daemon: ${net.name} is a pre-defined network and cannot be removed`);
+      throw new DaemonError('forbidden', `${net.name} is a pre-defined network and cannot be removed`);
     }
-    if (net.endpoints.size > 0) throw new DockerError(`Error response from daemon: error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+    if (net.endpoints.size > 0) throw new DaemonError('forbidden', `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
     if (net.driver === 'bridge') removeBridgeNetwork(this, net);
     this.networks.delete(net.id);
   }
@@ -602,7 +602,7 @@ export class Daemon {
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
     const spec = this.localImage(`${ref.repo}:${ref.tag}`)?.spec ?? this.registry.find(ref);
-    if (spec === null) throw new DockerError(`Error response from daemon: No such image: ${ref.repo}:${ref.tag}`);
+    if (spec === null) throw new DaemonError('notFound', `No such image: ${ref.repo}:${ref.tag}`);
     const id = newId(this.rng);
     const key = shortId(newId(this.rng));
     const sandbox = this.newSandbox(key);
@@ -929,7 +929,7 @@ export class Daemon {
 
   removeContainer(c: Container, force: boolean): void {
     if (c.state === 'running' && !force) {
-      throw new DockerError(`Error response from daemon: You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+      throw new DaemonError('conflict', `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
     }
     this.stopContainer(c, 137);
     for (const ep of [...c.endpoints]) this.disconnect(c, ep.network);

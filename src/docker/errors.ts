@@ -15,8 +15,8 @@ export class DockerError extends Error {
 }
 
 /** moby's errdefs classes (errdefs/defs.go) a daemon error belongs to: what the API's status code
- *  says (httputils.GetHTTPErrorStatusCode: 404, 409, 400, 403, 500). */
-export type ErrKind = 'notFound' | 'conflict' | 'invalidParameter' | 'forbidden' | 'system';
+ *  says (httputils.GetHTTPErrorStatusCode: 404, 409, 400, 403, 503, 500). */
+export type ErrKind = 'notFound' | 'conflict' | 'invalidParameter' | 'forbidden' | 'unavailable' | 'system';
 
 /**
  * A refusal from the daemon: its own message, as the API error body carries it (what moby 19.03's

@@ -104,8 +104,8 @@ function up(ctx: Ctx, d: Daemon, p: Project, scale: Map<string, number>): number
     try {
       d.createNetwork(n.name, { driver, subnet: n.subnet, gateway: null, internal: false, attachable: n.attachable, options: n.driverOpts, labels: { 'com.docker.compose.network': n.key, 'com.docker.compose.project': p.name, 'com.docker.compose.version': '1.27.4' } });
     } catch (e) {
-      if (!(e instanceof DockerError)) throw e;
-      println(ctx, `ERROR: ${e.message.replace(/^Error response from daemon: /, '')}`);
+      if (!(e instanceof DaemonError) && !(e instanceof DockerError)) throw e;
+      println(ctx, `ERROR: ${e.message}`);
       return 1;
     }
   }

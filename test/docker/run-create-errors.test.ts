@@ -41,3 +41,14 @@ describe('daemon errors worded per verb', () => {
     expect(out[2]).toEqual({ output: expect.stringMatching(/^Error response from daemon: cannot join network of a non running container: [0-9a-f]{64}\nError: failed to start containers: two\n$/) as unknown as string, exit: 1 });
   });
 });
+
+describe('other verbs print the daemon\'s error as the client returns it', () => {
+  it('network create, network rm and rm: "Error response from daemon: MSG", exit 1', () => {
+    const [dup, dupAgain, bridge, rm] = run(['docker network create n1', 'docker network create n1', 'docker network rm bridge', 'docker rm one']);
+    expect(dup!.exit).toBe(0);
+    expect(dupAgain).toEqual({ output: 'Error response from daemon: network with name n1 already exists\n', exit: 1 });
+    expect(bridge).toEqual({ output: 'Error response from daemon: bridge is a pre-defined network and cannot be removed\n', exit: 1 });
+    expect(rm!.output).toMatch(/^Error response from daemon: You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/);
+    expect(rm!.exit).toBe(1);
+  });
+});
