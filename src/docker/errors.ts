@@ -2,7 +2,9 @@
 // catch them and the daemon imports the drivers.
 import type { Container } from './model.js';
 
-/** A refusal, printed as the docker CLI prints it, with its exit status. */
+/** A refusal already worded as the docker CLI prints it, with its exit status: what the CLI checks
+ *  itself (the daemon not running, the client's "Error: No such image"), and the sites not yet
+ *  turned into a DaemonError (image-ops' pull and inspect). */
 export class DockerError extends Error {
   constructor(
     message: string,

@@ -51,4 +51,10 @@ describe('other verbs print the daemon\'s error as the client returns it', () =>
     expect(rm!.output).toMatch(/^Error response from daemon: You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/);
     expect(rm!.exit).toBe(1);
   });
+
+  it('rmi of an image a container uses: the daemon\'s conflict', () => {
+    const [rmi] = run(['docker rmi busybox']);
+    expect(rmi!.output).toMatch(/^Error response from daemon: conflict: unable to remove repository reference "busybox" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}\n$/);
+    expect(rmi!.exit).toBe(1);
+  });
 });
