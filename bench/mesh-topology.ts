@@ -28,6 +28,7 @@ import { traceEnd } from '../src/kernel/tracepoint.js';
 import { udpSend } from '../src/kernel/udp.js';
 import { World } from '../src/kernel/world.js';
 import { startCommand } from '../src/shell/exec.js';
+import { Simulation } from '../src/scenario/simulation.js';
 import { SEC } from '../src/sim/clock.js';
 import type { Trace } from '../src/trace/recorder.js';
 import type { Packet } from '../src/wire/packet.js';
@@ -53,13 +54,14 @@ export const FWMARK = 256;
 export const RR_FIRST = 1;
 
 /** Runs command lines in `ns` of `host` through the shell; throws on the first that fails. */
-export function shAll(world: World, host: Host, ns: Netns, lines: string | string[]): void {
+export function shAll(sim: Simulation, host: Host, ns: Netns, lines: string | string[]): void {
+  const world = sim.world;
   const list = typeof lines === 'string' ? lines.split('\n') : lines;
   for (const raw of list) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     let out = '';
-    const r = startCommand(world, host, ns, line, { write: (t: string) => (out += t) });
+    const r = startCommand(sim, host, ns, line, { write: (t: string) => (out += t) });
     if (!r.done) world.eq.runWhile(() => !r.done, world.eq.now + 10 * SEC);
     if (!r.done || r.code !== 0) throw new Error(`${ns.label}: ${line}: ${r.done ? `exit ${r.code}` : 'did not finish'}: ${out}`);
   }
@@ -191,6 +193,7 @@ export class Client {
 
 export interface Mesh {
   world: World;
+  sim: Simulation;
   node: Host;
   client: Host;
   root: Netns;
@@ -208,6 +211,7 @@ export interface Mesh {
  */
 export function buildMesh(published = 1, seed = 3): Mesh {
   const world = new World(seed);
+  const sim = new Simulation(world);
   const node = world.addHost('node1', NODE_IP, 24);
   const client = world.addHost('client', CLIENT_IP, 24);
   const root = node.root;
@@ -226,7 +230,7 @@ export function buildMesh(published = 1, seed = 3): Mesh {
   setUp(sbox.device('eth1')!);
   const task1 = attachNs(node, br0, 'task1', '10.0.0.5/24', null);
   const task2 = attachNs(node, br0, 'task2', '10.0.0.6/24', null);
-  shAll(world, node, root, `
+  shAll(sim, node, root, `
     iptables -t nat -N DOCKER-INGRESS
     iptables -t nat -A DOCKER-INGRESS -j RETURN
     iptables -t nat -I PREROUTING -m addrtype --dst-type LOCAL -j DOCKER-INGRESS
@@ -236,8 +240,8 @@ export function buildMesh(published = 1, seed = 3): Mesh {
     const p = SERVICE_PORT + i;
     rules.push(`iptables -t nat -I DOCKER-INGRESS -p udp --dport ${p} -j DNAT --to-destination 172.18.0.2:${p}`);
   }
-  shAll(world, node, root, rules);
-  shAll(world, node, sbox, `
+  shAll(sim, node, root, rules);
+  shAll(sim, node, sbox, `
     iptables -t mangle -A PREROUTING -p udp --dport ${SERVICE_PORT} -j MARK --set-mark ${FWMARK}
     iptables -t nat -A POSTROUTING -m ipvs --ipvs -d 10.0.0.0/24 -j SNAT --to-source 10.0.0.2
     ipvsadm -A -f ${FWMARK} -s rr
@@ -258,7 +262,7 @@ export function buildMesh(published = 1, seed = 3): Mesh {
   const probed = chain.rules[published - 1]!;
   const m = probed.matches[0];
   if (m === undefined || m.kind !== 'udp' || m.dpMin !== SERVICE_PORT || probed.target.kind !== 'DNAT') throw new Error('the rule for port 8080 is not last in DOCKER-INGRESS');
-  return { world, node, client, root, sbox, tasks, backends, rootNf, sboxNf };
+  return { world, sim, node, client, root, sbox, tasks, backends, rootNf, sboxNf };
 }
 
 /** The DNAT rule the benchmark packets match (position `published`, just before RETURN). */

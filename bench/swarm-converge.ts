@@ -6,8 +6,7 @@
 // converges once and prints a ConvergeReport as JSON on stdout (progress on stderr).
 import { pathToFileURL } from 'node:url';
 import type { World } from '../src/kernel/world.js';
-import { swarmOf } from '../src/agent/swarm-world.js';
-import { dockerOf } from '../src/docker/engine.js';
+import type { Simulation } from '../src/scenario/simulation.js';
 import { SEC } from '../src/sim/clock.js';
 import { buildSwarm, sh } from './swarm-world.js';
 
@@ -24,17 +23,18 @@ export interface ConvergeResult {
 
 export function converge(nodes: number, services: number, replicas: number, seed = 7, log: (m: string) => void = () => undefined): ConvergeResult {
   const t0 = performance.now();
-  const { world, nodes: hosts, phases: p0 } = timedBuild(nodes, seed);
+  const { sim, nodes: hosts, phases: p0 } = timedBuild(nodes, seed);
+  const world = sim.world;
   const manager = hosts[0]!;
   const t1 = performance.now();
   log(`    ${nodes} nodes joined in ${((t1 - t0) / 1000).toFixed(1)} s (build ${p0.build.toFixed(1)} s)`);
   const sim0 = world.eq.now;
   for (let s = 1; s <= services; s++) {
-    sh(world, manager, `docker service create -d --name s${s} --replicas ${replicas} busybox sh -c "while true; do sleep 3600; done"`);
+    sh(sim, manager, `docker service create -d --name s${s} --replicas ${replicas} busybox sh -c "while true; do sleep 3600; done"`);
   }
   const t2 = performance.now();
   log(`    ${services} services created in ${((t2 - t1) / 1000).toFixed(1)} s`);
-  const cluster = swarmOf(world).cluster!;
+  const cluster = sim.swarm.cluster!;
   const want = services * replicas;
   const allRunning = (): boolean => {
     let n = 0;
@@ -53,7 +53,7 @@ export function converge(nodes: number, services: number, replicas: number, seed
   const t3 = performance.now();
   const simSeconds = (world.eq.now - sim0) / SEC;
   log(`    ${want} tasks running after ${simSeconds.toFixed(1)} simulated s, ${((t3 - t2) / 1000).toFixed(1)} s wall`);
-  verify(world, want);
+  verify(sim, want);
   return {
     world, seconds: (t3 - t0) / 1000, simSeconds, tasks: want,
     phases: { build: p0.build, join: (t1 - t0) / 1000 - p0.build, create: (t2 - t1) / 1000, converge: (t3 - t2) / 1000 },
@@ -104,17 +104,18 @@ function main(argv: string[]): void {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
 
-function timedBuild(nodes: number, seed: number): { world: World; nodes: ReturnType<typeof buildSwarm>['nodes']; phases: { build: number } } {
+function timedBuild(nodes: number, seed: number): { sim: Simulation; nodes: ReturnType<typeof buildSwarm>['nodes']; phases: { build: number } } {
   const t = performance.now();
   let built = 0;
   const s = buildSwarm(nodes, [], seed, () => (built = performance.now()), INIT_FLAGS);
-  return { world: s.world, nodes: s.nodes, phases: { build: (built - t) / 1000 } };
+  return { sim: s.sim, nodes: s.nodes, phases: { build: (built - t) / 1000 } };
 }
 
 /** Every task runs in a running container of its own node's engine, with the task's labels. */
-function verify(world: World, want: number): void {
-  const cluster = swarmOf(world).cluster!;
-  const docker = dockerOf(world);
+function verify(sim: Simulation, want: number): void {
+  const world = sim.world;
+  const cluster = sim.swarm.cluster!;
+  const docker = sim.docker;
   let seen = 0;
   const perNode = new Map<string, number>();
   for (const h of world.hosts.values()) {

@@ -27,8 +27,6 @@ import type { Netns } from '../src/kernel/netns.js';
 import type { UdpSocket } from '../src/kernel/socket.js';
 import { traceEnd } from '../src/kernel/tracepoint.js';
 import { udpSend } from '../src/kernel/udp.js';
-import { swarmOf } from '../src/agent/swarm-world.js';
-import { dockerOf } from '../src/docker/engine.js';
 import { SEC } from '../src/sim/clock.js';
 import { Trace } from '../src/trace/recorder.js';
 import { hopText } from '../src/trace/render.js';
@@ -112,11 +110,11 @@ class Laptop {
 
 function meshFigure(options: BenchOptions): Figure {
   const started = performance.now();
-  const { world, nodes, others } = buildSwarm(3, ['laptop'], 14);
+  const { world, sim, nodes, others } = buildSwarm(3, ['laptop'], 14);
   const [node1, , node3] = nodes as [Host, Host, Host];
   const laptop = others[0]!;
-  sh(world, node1, `docker service create -d --name echo -p published=${PORT},target=${PORT},protocol=udp --constraint node.hostname==node3 busybox sh -c "while true; do sleep 3600; done"`);
-  const cluster = swarmOf(world).cluster!;
+  sh(sim, node1, `docker service create -d --name echo -p published=${PORT},target=${PORT},protocol=udp --constraint node.hostname==node3 busybox sh -c "while true; do sleep 3600; done"`);
+  const cluster = sim.swarm.cluster!;
   const svc = cluster.findService('echo')!;
   const running = () => cluster.tasksOf(svc).filter((t) => t.state === 'running' && t.desiredState === 'running');
   world.eq.runWhile(() => running().length !== 1, world.eq.now + 60 * SEC);
@@ -127,7 +125,7 @@ function meshFigure(options: BenchOptions): Figure {
   const ingress = cluster.ingress()!;
   const n3 = cluster.nodeFor('node3')!;
   if (task.nodeId !== n3.id) throw new Error('swarm.mesh: the echo task is not on node3');
-  const c = [...dockerOf(world).daemon(node3)!.containers.values()].find((x) => x.labels['com.docker.swarm.task.id'] === task.id)!;
+  const c = [...sim.docker.daemon(node3)!.containers.values()].find((x) => x.labels['com.docker.swarm.task.id'] === task.id)!;
   const taskIp = task.addresses.get(ingress.id)!;
   const sboxIp = cluster.nodeFor('node1')!.lbAddrs.get(ingress.id)!;
   const responder = new Responder(c.sandbox, sboxIp, taskIp);

@@ -16,8 +16,8 @@ const PORT = 9000;
 export function tcpBench(options: BenchOptions): Figure[] {
   const m = buildMesh(1);
   resolveNeighbours(m);
-  shAll(m.world, m.node, m.root, `iptables -t nat -I DOCKER-INGRESS -p tcp --dport ${PORT} -j DNAT --to-destination 172.18.0.2:${PORT}`);
-  shAll(m.world, m.node, m.sbox, `iptables -t mangle -A PREROUTING -p tcp --dport ${PORT} -j MARK --set-mark ${FWMARK}`);
+  shAll(m.sim, m.node, m.root, `iptables -t nat -I DOCKER-INGRESS -p tcp --dport ${PORT} -j DNAT --to-destination 172.18.0.2:${PORT}`);
+  shAll(m.sim, m.node, m.sbox, `iptables -t mangle -A PREROUTING -p tcp --dport ${PORT} -j MARK --set-mark ${FWMARK}`);
   const received = m.tasks.map(() => 0);
   m.tasks.forEach((ns: Netns, i: number) => {
     tcpListen(ns, PORT, 0, () => ({

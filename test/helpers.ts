@@ -9,11 +9,23 @@ import type { Host } from '../src/kernel/host.js';
 import type { Netns } from '../src/kernel/netns.js';
 import { parseCidr } from '../src/core/addr.js';
 import { startCommand } from '../src/shell/exec.js';
+import { Simulation } from '../src/scenario/simulation.js';
 import { SEC } from '../src/sim/clock.js';
+
+/** The simulation around a test's world, made on first use (a replay's own, for the world runText gives): tests build a bare World and run
+ *  commands on it, and the commands keep their state (files, Docker) from one `sh` to the next. */
+const sims = new WeakMap<World, Simulation>();
+
+export function simOf(w: World): Simulation {
+  let s = sims.get(w);
+  if (s === undefined) sims.set(w, (s = new Simulation(w)));
+  return s;
+}
 
 export function runText(yaml: string, file = 'test.yaml', opts: { conservation?: boolean } = {}): { res: RunResult; transcript: string } {
   let transcript = '';
   const res = runScenario(loadScenario(file, yaml), { print: (t) => (transcript += t), ...opts });
+  sims.set(res.world, res.sim);
   return { res, transcript };
 }
 
@@ -40,7 +52,7 @@ export function world(hosts: Array<[string, string]>, seed = 1): World {
 /** Runs one command line to completion on the simulated clock; returns what it printed and its exit code. */
 export function sh(w: World, host: Host, line: string, ns: Netns = host.root): { out: string; code: number } {
   let out = '';
-  const c = startCommand(w, host, ns, line, { write: (t) => (out += t) });
+  const c = startCommand(simOf(w), host, ns, line, { write: (t) => (out += t) });
   w.eq.runWhile(() => !c.done, w.eq.now + 3600 * SEC);
   if (!c.done) throw new Error(`command did not finish: ${line}`);
   return { out, code: c.code };

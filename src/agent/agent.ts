@@ -4,7 +4,7 @@
 // the networks from the cluster, the peers, load balancers and DNS records from the node's own
 // NetworkDB (gossip over 7946, networkdb/), where the node also publishes its own endpoints.
 import type { Daemon } from '../docker/daemon.js';
-import { DockerError } from '../docker/errors.js';
+import { DaemonError, DockerError } from '../docker/errors.js';
 import { noSuchImage, parseImageRef } from '../docker/images.js';
 import { pullFromRegistry } from '../docker/image-ops.js';
 import type { Container } from '../docker/model.js';
@@ -226,9 +226,10 @@ export class Agent {
           this.touched();
           if (c.state === 'running') this.report(t, 'running', 'started');
         } catch (e) {
-          if (!(e instanceof DockerError)) throw e;
           // The executor wraps what the daemon said (executor/container/controller.go Start).
-          this.report(t, 'failed', 'starting', `starting container failed: ${e.message.replace(/^.*Error response from daemon: /s, '')}`);
+          if (e instanceof DaemonError) this.report(t, 'failed', 'starting', `starting container failed: ${e.message}`);
+          else if (e instanceof DockerError) this.report(t, 'failed', 'starting', `starting container failed: ${e.message.replace(/^.*Error response from daemon: /s, '')}`);
+          else throw e;
         }
         this.sync();
       });

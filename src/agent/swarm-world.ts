@@ -353,11 +353,3 @@ export class SwarmWorld {
     return this.cluster?.nodeFor(d.host.name) ?? null;
   }
 }
-
-const worlds = new WeakMap<World, SwarmWorld>();
-
-export function swarmOf(world: World): SwarmWorld {
-  let s = worlds.get(world);
-  if (s === undefined) worlds.set(world, (s = new SwarmWorld(world)));
-  return s;
-}

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { httpServe } from './http.js';
 import type { Host } from '../kernel/host.js';
-import type { World } from '../kernel/world.js';
 
 export interface EtcdMember {
   readonly name: string;
@@ -53,17 +52,8 @@ export function memberId(peerUrls: string[], token: string): string {
   return createHash('sha1').update(peerUrls.join('') + token).digest('hex').slice(0, 16);
 }
 
-const clusters = new WeakMap<World, EtcdCluster>();
-
-export function etcdOf(world: World): EtcdCluster {
-  let c = clusters.get(world);
-  if (c === undefined) clusters.set(world, (c = new EtcdCluster()));
-  return c;
-}
-
 /** Starts a member on its host: the v2 API on the client port (GET /health, /v2/members, /v2/keys). */
-export function startMember(world: World, m: EtcdMember, clientPort: number): boolean {
-  const cluster = etcdOf(world);
+export function startMember(cluster: EtcdCluster, m: EtcdMember, clientPort: number): boolean {
   if (cluster.members.has(m.name)) return false;
   cluster.members.set(m.name, m);
   return httpServe(m.host.root, clientPort, (req, respond) => {

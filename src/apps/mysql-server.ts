@@ -123,11 +123,13 @@ export class MysqlServer {
   }
 }
 
-/** The server a container runs, found by the container's files (the socket is one of them). */
-const byFiles = new WeakMap<Map<string, string>, MysqlServer>();
+/** mysqld's Unix socket: a file of the container while the server listens (mysqld creates it at
+ *  start and unlinks it at shutdown), which is how the client finds a local server. */
+export const MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock';
 
-export function serverBySocket(files: Map<string, string>): MysqlServer | null {
-  return byFiles.get(files) ?? null;
+/** Whether a server listens on the socket among these files. */
+export function socketListening(files: ReadonlyMap<string, string>): boolean {
+  return files.has(MYSQL_SOCKET);
 }
 
 const enc = new TextEncoder();
@@ -135,7 +137,6 @@ const dec = new TextDecoder();
 
 /** mysqld listening on `port` in `ns`; returns null when the port is taken. */
 export function serveMysql(ns: Netns, port: number, server: MysqlServer): (() => void) | null {
-  byFiles.set(server.files, server);
   const l = tcpListen(ns, port, 0, (conn) => {
     const thread = server.connect();
     const session = { current: null as string | null, authed: false };
@@ -164,9 +165,10 @@ export function serveMysql(ns: Netns, port: number, server: MysqlServer): (() =>
     };
   });
   if (l === null) return null;
+  server.files.set(MYSQL_SOCKET, '');
   return () => {
     ns.sockets.tcpListeners.delete(port);
-    byFiles.delete(server.files);
+    server.files.delete(MYSQL_SOCKET);
   };
 }
 

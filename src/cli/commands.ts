@@ -98,7 +98,7 @@ export async function cmdTrace(file: string, opts: { on: string; ns?: string; co
     const res = runScenario(sc, { print: opts.json ? undefined : (t) => { transcript += t; out(t); } });
     const host = res.world.hosts.get(opts.on);
     if (host === undefined) throw new InputError(`--on: no host named "${opts.on}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
-    const ns = opts.container !== undefined ? containerNamespace(res.world, host, opts.container) ?? undefined : opts.ns === undefined ? host.root : host.named.get(opts.ns);
+    const ns = opts.container !== undefined ? containerNamespace(res.sim, host, opts.container) ?? undefined : opts.ns === undefined ? host.root : host.named.get(opts.ns);
     if (ns === undefined) throw new InputError(opts.container !== undefined ? `--container: host ${opts.on} has no container "${opts.container}"` : `--ns: host ${opts.on} has no network namespace "${opts.ns}"`);
     const m = /^([0-9.]+)(?::(\d+))?$/.exec(opts.to);
     const dst = m === null ? null : parseIp4(m[1]!);
@@ -117,7 +117,7 @@ export async function cmdTrace(file: string, opts: { on: string; ns?: string; co
     else out(`\n${renderTraceText(title, trace)}`);
     if (opts.html !== undefined) {
       const { pageOf } = await import('./view.js');
-      writeFileSync(opts.html, await pageOf(sc.name, transcript, res.world, [traceJson(title, trace) as ViewTrace]));
+      writeFileSync(opts.html, await pageOf(sc.name, transcript, res.sim, [traceJson(title, trace) as ViewTrace]));
       err(`wrote ${opts.html}\n`);
     }
     return res.passed ? 0 : report(res);

@@ -16,7 +16,7 @@ export interface ReachTask {
 
 export function probeChunk(t: ReachTask): FlowResult[] {
   const res = runScenario(loadScenario(t.file, t.text));
-  return probeFlows(res.world, t.flows, t.count, t.size);
+  return probeFlows(res.sim, t.flows, t.count, t.size);
 }
 
 export default probeChunk;

@@ -61,12 +61,12 @@ export async function reachOf(file: string, text: string, o: ReachCliOptions): P
   const res = runScenario(sc, { print: (t) => (transcript += t), record: o.html !== undefined });
   const from = o.from === undefined ? null : o.from.split(',').filter((x) => x !== '');
   for (const h of from ?? []) if (!res.world.hosts.has(h)) throw new InputError(`--from: no host named "${h}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
-  const flows = reachFlows(res.world, { from, count });
+  const flows = reachFlows(res.sim, { from, count });
   const chunks: ReachTask[] = [];
   for (let i = 0; i < flows.length; i += CHUNK) chunks.push({ file, text, flows: flows.slice(i, i + CHUNK), count, size });
   if (chunks.length === 0) return { results: [], count, size, passed: res.passed, run: res, transcript };
   // The first chunk uses the replay already made; the others get their own.
-  const first = probeFlows(res.world, chunks[0]!.flows, count, size);
+  const first = probeFlows(res.sim, chunks[0]!.flows, count, size);
   const rest = chunks.slice(1);
   const worker = workerFile('reach-worker');
   const jobs = worker === null ? 1 : Math.min(rest.length, whole('--jobs', o.jobs, availableParallelism(), 1, 256));
@@ -90,7 +90,7 @@ export async function cmdReach(file: string, text: string, o: ReachCliOptions, o
     // The page loads the layout engine: only when asked for.
     const { pageOf } = await import('./view.js');
     const traces = r.run.steps.filter((s) => s.kind === 'trace' && s.trace !== undefined).map((s) => s.trace as ViewTrace);
-    const page = await pageOf(r.run.name, r.transcript, r.run.world, traces, r.run.record, [{ title: `swarmsim reach${o.from === undefined ? '' : ` --from ${o.from}`}`, results: r.results }]);
+    const page = await pageOf(r.run.name, r.transcript, r.run.sim, traces, r.run.record, [{ title: `swarmsim reach${o.from === undefined ? '' : ` --from ${o.from}`}`, results: r.results }]);
     writeFileSync(o.html, page);
   }
   return 0;

@@ -3,13 +3,12 @@
 // JSON).
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
-import type { World } from '../kernel/world.js';
+import type { Simulation } from '../scenario/simulation.js';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario } from '../scenario/run.js';
 import { buildTopology, toDot } from '../topology/graph.js';
 import { placeOf, renderHtml } from '../view/html.js';
 import type { ViewReach, ViewTrace } from '../view/html.js';
-import { swarmOf } from '../agent/swarm-world.js';
 import type { RunRecord } from '../scenario/run.js';
 import { shortImage } from '../view/timeline.js';
 import type { NodeSummary } from '../view/timeline.js';
@@ -26,8 +25,8 @@ export interface ViewOptions {
 }
 
 /** The nodes of the world's swarm and the tasks running on each, for the page. */
-export function nodesOf(world: World): NodeSummary[] {
-  const cluster = swarmOf(world).cluster;
+export function nodesOf(sim: Simulation): NodeSummary[] {
+  const cluster = sim.swarm.cluster;
   if (cluster === null) return [];
   return [...cluster.nodes.values()].map((n) => {
     const tasks: string[] = [];
@@ -41,15 +40,15 @@ export function nodesOf(world: World): NodeSummary[] {
 }
 
 /** The page for a replayed world, the traces to show on it, and what the replay recorded. */
-export async function pageOf(name: string, transcript: string, world: World, traces: ViewTrace[], record: RunRecord | null = null, reach: ViewReach[] = []): Promise<string> {
+export async function pageOf(name: string, transcript: string, sim: Simulation, traces: ViewTrace[], record: RunRecord | null = null, reach: ViewReach[] = []): Promise<string> {
   return renderHtml({
     name,
     transcript,
     traces,
-    layout: await layoutTopology(buildTopology(world)),
+    layout: await layoutTopology(buildTopology(sim)),
     reach: [...(record?.reach ?? []).map((r) => ({ title: `${r.title} (line ${r.line})`, results: r.results })), ...reach],
     timeline: record?.timeline ?? null,
-    nodes: nodesOf(world),
+    nodes: nodesOf(sim),
   });
 }
 
@@ -59,7 +58,7 @@ export async function cmdView(file: string, text: string, o: ViewOptions, out: (
   let transcript = '';
   const res = runScenario(sc, { print: (t) => (transcript += t), record: true });
   const traces = res.steps.filter((s) => s.kind === 'trace' && s.trace !== undefined).map((s) => s.trace as ViewTrace);
-  const g = buildTopology(res.world);
+  const g = buildTopology(res.sim);
   const n = o.trace === undefined ? 1 : Number(o.trace);
   if (!Number.isInteger(n) || n < 1 || (o.trace !== undefined && n > traces.length)) throw new InputError(`--trace: "${o.trace}" must be a trace step's number, 1 to ${traces.length}`);
   const chosen = traces[n - 1];
@@ -71,7 +70,7 @@ export async function cmdView(file: string, text: string, o: ViewOptions, out: (
   if (o.json) body = JSON.stringify(g.export(), null, 2) + '\n';
   else if (o.dot) body = toDot(g, new Set([...lit('request'), ...lit('reply')]));
   else if (o.svg) body = renderSvg(await layoutTopology(g), { request: lit('request'), reply: lit('reply'), drop: last === undefined ? null : placeOf(keys, last) }, true);
-  else body = await pageOf(sc.name, transcript, res.world, traces, res.record);
+  else body = await pageOf(sc.name, transcript, res.sim, traces, res.record);
   const target = o.output ?? (o.svg || o.dot || o.json ? null : 'report.html');
   if (target === null || target === '-') out(body);
   else {

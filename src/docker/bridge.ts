@@ -15,7 +15,7 @@ import { tcpProxy } from '../apps/proxy.js';
 import type { Veth } from '../kernel/veth.js';
 import type { Daemon } from './daemon.js';
 import { gatewayEndpoint } from './model.js';
-import { DockerError } from './errors.js';
+import { DaemonError } from './errors.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import { shortId } from './ids.js';
 import type { Container, Endpoint, Network } from './model.js';
@@ -131,7 +131,7 @@ export function plugVeth(d: Daemon, sandbox: Netns, ifname: string, mtu: number,
 export function attachBridge(d: Daemon, net: Network, ep: Endpoint, gatewayEndpoint: boolean): void {
   const root = d.host.root;
   const br = root.device(net.bridgeName!);
-  if (!(br instanceof Bridge)) throw new DockerError(`Error response from daemon: bridge ${net.bridgeName} is missing`);
+  if (!(br instanceof Bridge)) throw new DaemonError('system', `bridge ${net.bridgeName} is missing`);
   const mtu = Number(net.options['com.docker.network.driver.mtu'] ?? 1500);
   const { host, inside } = plugVeth(d, ep.sandbox, ep.ifname, mtu, br);
   inside.mac = ep.mac;

@@ -22,10 +22,11 @@ import type { ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
 import { attachGatewayBridge, attachOverlay, detachOverlay, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
+import { OverlayEncryption } from './encryption.js';
 import { globalPoolCandidates } from '../core/ipam.js';
 import { AddressPool, localPoolCandidates, overlaps } from '../core/ipam.js';
 import type { Subnet } from '../core/ipam.js';
-import { DockerError } from './errors.js';
+import { DaemonError, DockerError, UsageError } from './errors.js';
 import { Container, DOCKER_NETNS_DIR, Endpoint, Network, gatewayEndpoint } from './model.js';
 import type { Checkpointed, DriverName, PortBinding } from './model.js';
 import { startProcess, stopProcess } from './process.js';
@@ -92,6 +93,8 @@ export class Daemon {
   /** repo:tag pulled, built or tagged so far, with the image ID. */
   readonly images = new Map<string, string>();
   readonly volumes = new VolumeStore();
+  /** The overlay driver's IPsec state for `--opt encrypted` networks. */
+  readonly encryption = new OverlayEncryption(this);
   /** The images themselves, by ID. */
   readonly imageById = new Map<string, LocalImage>();
   running = false;
@@ -220,7 +223,7 @@ export class Daemon {
       try {
         this.startContainer(c);
       } catch (e) {
-        if (!(e instanceof DockerError)) throw e;
+        if (!(e instanceof DaemonError)) throw e;
       }
     }
   }
@@ -277,11 +280,11 @@ export class Daemon {
   // ---- networks ----
 
   createNetwork(name: string, o: CreateNetworkOptions): Network {
-    if (this.findNetworkByName(name) !== null) throw new DockerError(`Error response from daemon: network with name ${name} already exists`);
+    if (this.findNetworkByName(name) !== null) throw new DaemonError('conflict', `network with name ${name} already exists`);
     const driver = o.driver as DriverName;
     if (driver !== 'bridge' && driver !== 'overlay') {
-      if (driver === 'host' || driver === 'null') throw new DockerError(`Error response from daemon: only one instance of "${driver}" network is allowed`, 1);
-      throw new DockerError(`Error response from daemon: plugin "${o.driver}" not found`);
+      if (driver === 'host' || driver === 'null') throw new DaemonError('forbidden', `only one instance of "${driver}" network is allowed`);
+      throw new DaemonError('notFound', `plugin "${o.driver}" not found`);
     }
     let subnet: Subnet | null = null;
     if (o.subnet !== null) {
@@ -289,13 +292,13 @@ export class Daemon {
       if (c === null || !o.subnet.includes('/')) throw new DockerError(`invalid CIDR address: ${o.subnet}`);
       subnet = { addr: (c.addr & (c.len === 0 ? 0 : (0xffffffff << (32 - c.len)) >>> 0)) >>> 0, len: c.len };
       for (const u of this.usedSubnets()) {
-        if (overlaps(u, subnet)) throw new DockerError('Error response from daemon: Pool overlaps with other one on this address space');
+        if (overlaps(u, subnet)) throw new DaemonError('forbidden', 'Pool overlaps with other one on this address space');
       }
     }
     let gateway: Ip4 | null = null;
     if (o.gateway !== null) {
       gateway = parseIp4(o.gateway);
-      if (gateway === null) throw new DockerError(`Error response from daemon: invalid gateway address ${o.gateway}`);
+      if (gateway === null) throw new DaemonError('invalidParameter', `invalid gateway address ${o.gateway}`);
     }
     if (driver === 'overlay') {
       return this.createOverlayNetwork(name, subnet, gateway, o);
@@ -304,7 +307,7 @@ export class Daemon {
     if (subnet === null) {
       const used = this.usedSubnets();
       auto = this.predefinedPool(used);
-      if (auto === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+      if (auto === null) throw new DaemonError('system', 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
     const id = newId(this.rng);
     const options = { ...o.options };
@@ -318,12 +321,12 @@ export class Daemon {
   /** Overlay networks need a cluster store (or swarm mode). */
   protected createOverlayNetwork(name: string, subnet: Subnet | null, gateway: Ip4 | null, o: CreateNetworkOptions): Network {
     if (this.clusterStore === null) {
-      throw new DockerError('Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+      throw new DaemonError('unavailable', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
     }
-    for (const n of this.store.networks.values()) if (n.name === name) throw new DockerError(`Error response from daemon: network with name ${name} already exists`);
+    for (const n of this.store.networks.values()) if (n.name === name) throw new DaemonError('conflict', `network with name ${name} already exists`);
     const used = [...this.store.networks.values()].map((n) => n.subnet);
     const sub = subnet ?? globalPoolCandidates().find((s) => !used.some((u) => overlaps(u, s))) ?? null;
-    if (sub === null) throw new DockerError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    if (sub === null) throw new DaemonError('system', 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     const pool = new AddressPool(sub, false);
     const gw = gateway ?? (sub.addr + 1) >>> 0;
     pool.take(gw);
@@ -362,10 +365,10 @@ export class Daemon {
     const ns = this.host.nsfs.get(`${DOCKER_NETNS_DIR}/${overlayNsKey(net)}`);
     if (added) {
       net.remote.set(e.id, { id: e.id, name: e.name, ip: e.ip, mac: e.mac });
-      if (ns !== undefined) addPeer(ns, peer);
+      if (ns !== undefined) addPeer(this, ns, peer);
     } else {
       net.remote.delete(e.id);
-      if (ns !== undefined) removePeer(ns, peer);
+      if (ns !== undefined) removePeer(this, ns, peer);
     }
   }
 
@@ -447,9 +450,9 @@ export class Daemon {
 
   removeNetwork(net: Network): void {
     if (net.name === 'bridge' || net.name === 'host' || net.name === 'none') {
-      throw new DockerError(`Error response from daemon: ${net.name} is a pre-defined network and cannot be removed`);
+      throw new DaemonError('forbidden', `${net.name} is a pre-defined network and cannot be removed`);
     }
-    if (net.endpoints.size > 0) throw new DockerError(`Error response from daemon: error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+    if (net.endpoints.size > 0) throw new DaemonError('forbidden', `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
     if (net.driver === 'bridge') removeBridgeNetwork(this, net);
     this.networks.delete(net.id);
   }
@@ -467,31 +470,32 @@ export class Daemon {
       pulled.push(`Unable to find image '${key}' locally`);
       if (spec === null) {
         const repo = ref.repo.includes('/') ? ref.repo : ref.repo;
-        throw new DockerError(`${pulled[0]}\ndocker: Error response from daemon: pull access denied for ${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.\nSee 'docker run --help'.`, 125);
+        throw new DaemonError('notFound', `pull access denied for ${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`, 'create', null, [pulled[0]!]);
       }
       pulled.push(...this.pull(key, spec.layers));
     }
     if (o.name !== null && this.findContainer(o.name) !== null && [...this.containers.values()].some((c) => c.name === o.name)) {
       const other = [...this.containers.values()].find((c) => c.name === o.name)!;
-      throw new DockerError(`docker: Error response from daemon: Conflict. The container name "/${o.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.\nSee 'docker run --help'.`, 125);
+      // daemon/names.go reserveName: errdefs.Conflict.
+      throw new DaemonError('conflict', `Conflict. The container name "/${o.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
     const mode = o.network ?? 'bridge';
     let net: Network | null = null;
     // --network container:NAME joins that container's namespace (its ID is what HostConfig keeps:
     // adaptSharedNamespaceContainer); the namespace's devices and files are the other's.
     const joined = mode.startsWith('container:') ? this.findContainer(mode.slice('container:'.length)) : null;
-    if (mode.startsWith('container:') && joined === null) throw new DockerError(`docker: Error response from daemon: No such container: ${mode.slice('container:'.length)}.\nSee 'docker run --help'.`, 125);
+    if (mode.startsWith('container:') && joined === null) throw new DaemonError('notFound', `No such container: ${mode.slice('container:'.length)}`);
     if (mode !== 'host' && mode !== 'none' && joined === null) {
       net = this.findNetwork(mode) ?? this.swarmLookup?.(mode) ?? null;
-      if (net === null) throw new DockerError(`docker: Error response from daemon: network ${mode} not found.\nSee 'docker run --help'.`, 125);
+      if (net === null) throw new DaemonError('notFound', `network ${mode} not found`);
       if (net.scope === 'swarm' && !net.flags.attachable) {
-        throw new DockerError(`docker: Error response from daemon: Could not attach to network ${mode}: rpc error: code = PermissionDenied desc = network ${mode} not manually attachable.\nSee 'docker run --help'.`, 125);
+        throw new DaemonError('forbidden', `Could not attach to network ${mode}: rpc error: code = PermissionDenied desc = network ${mode} not manually attachable`);
       }
     }
     for (const l of o.links) {
       const target = l.split(':')[0]!;
       const lc = this.findContainer(target);
-      if (lc === null) throw new DockerError(`docker: Error response from daemon: could not get container for ${target}.\nSee 'docker run --help'.`, 125);
+      if (lc === null) throw new DaemonError('invalidParameter', `could not get container for ${target}`);
     }
     if (o.links.length > 0 && net !== null && !net.isDefaultBridge) {
       // Legacy links on a user network are resolved by the embedded DNS instead; Docker accepts them.
@@ -542,17 +546,17 @@ export class Daemon {
         const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
         this.connect(c, net, o.aliases, ip);
       } catch (e) {
-        if (!(e instanceof DockerError)) throw e;
-        throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: ${e.message}.`, 125);
+        if (!(e instanceof DaemonError)) throw e;
+        throw new DaemonError(e.kind, e.message, 'start', null, pulled);
       }
     }
     this.writeFiles(c);
     try {
       this.startContainer(c);
     } catch (e) {
-      if (!(e instanceof DockerError)) throw e;
-      // run is create then start: the CLI has printed the new ID; the start's error has no usage hint.
-      throw new DockerError(`${pulled.length > 0 ? pulled.join('\n') + '\n' : ''}docker: Error response from daemon: ${e.message}.`, 125, c);
+      if (!(e instanceof DaemonError)) throw e;
+      // run is create then start: the CLI has printed the new ID.
+      throw new DaemonError(e.kind, e.message, 'start', c, pulled);
     }
     return { container: c, pulled };
   }
@@ -612,7 +616,7 @@ export class Daemon {
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
     const spec = this.localImage(`${ref.repo}:${ref.tag}`)?.spec ?? this.registry.find(ref);
-    if (spec === null) throw new DockerError(`Error response from daemon: No such image: ${ref.repo}:${ref.tag}`);
+    if (spec === null) throw new DaemonError('notFound', `No such image: ${ref.repo}:${ref.tag}`);
     const id = newId(this.rng);
     const key = shortId(newId(this.rng));
     const sandbox = this.newSandbox(key);
@@ -653,18 +657,19 @@ export class Daemon {
 
   /** Attaches a container to a network (docker run --network, docker network connect). */
   connect(c: Container, net: Network, aliases: string[], ip: Ip4 | null, name: string = c.name, gateway = true, ifname: string | null = null): Endpoint {
-    if (c.joined !== null) throw new DockerError('Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network');
+    // daemon/container_operations.go and libnetwork's errors, with their errdefs classes.
+    if (c.joined !== null) throw new DaemonError('forbidden', 'container sharing network namespace with another container or host cannot be connected to any other network');
     if (c.networkMode === 'host' || c.networkMode === 'none') {
-      throw new DockerError(`Error response from daemon: container cannot be disconnected from host network or connected to host network`);
+      throw new DaemonError('forbidden', 'container cannot be disconnected from host network or connected to host network');
     }
-    for (const e of c.endpoints) if (e.network === net) throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
+    for (const e of c.endpoints) if (e.network === net) throw new DaemonError('forbidden', `endpoint with name ${c.name} already exists in network ${net.name}`);
     if (net.scope === 'global' && this.store.endpointsOf(net.id).some((e) => e.name === c.name)) {
-      throw new DockerError(`Error response from daemon: endpoint with name ${c.name} already exists in network ${net.name}`);
+      throw new DaemonError('forbidden', `endpoint with name ${c.name} already exists in network ${net.name}`);
     }
-    if (net.pool === null && ip === null) throw new DockerError(`Error response from daemon: network ${net.name} has no address pool`);
+    if (net.pool === null && ip === null) throw new DaemonError('system', `network ${net.name} has no address pool`);
     const addr = ip ?? net.pool!.allocate();
-    if (addr === null) throw new DockerError(`Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
-    if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DockerError(`Error response from daemon: Address already in use`);
+    if (addr === null) throw new DaemonError('system', `no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
+    if (ip !== null && net.pool !== null && !net.pool.take(ip)) throw new DaemonError('system', 'Address already in use');
     const ep = new Endpoint(newId(this.rng), net, c.id, name, addr, macFromIp(addr), aliases, c.sandbox);
     ep.ifname = ifname ?? `eth${c.nextIfIndex++}`;
     const before = gatewayEndpoint(c);
@@ -701,7 +706,7 @@ export class Daemon {
 
   disconnect(c: Container, net: Network): void {
     const i = c.endpoints.findIndex((e) => e.network === net);
-    if (i < 0) throw new DockerError(`Error response from daemon: container ${c.id} is not connected to network ${net.name}`);
+    if (i < 0) throw new DaemonError('system', `container ${c.id} is not connected to network ${net.name}`);
     const ep = c.endpoints[i]!;
     if (c.state === 'running') c.files.set('/etc/hosts', hostsAfterLeave(c.files.get('/etc/hosts') ?? '', net, ep));
     this.releaseEndpoint(c, ep);
@@ -729,7 +734,7 @@ export class Daemon {
     }
     c.files.set('/etc/resolv.conf', c.resolvWritten);
     if (c.exitCode === 0) c.exitCode = 128;
-    throw new DockerError(message);
+    throw new DaemonError('system', message);
   }
 
   /** An endpoint's plumbing and address given back. */
@@ -863,7 +868,7 @@ export class Daemon {
     }
     for (const s of [...nets.filter((n) => n.name === 'bridge'), ...nets.filter((n) => n.name !== 'bridge')]) {
       const net = this.findNetwork(s.name) ?? this.swarmLookup?.(s.name) ?? null;
-      if (net === null) throw new DockerError(`Error response from daemon: network ${s.name} not found`);
+      if (net === null) throw new DaemonError('notFound', `network ${s.name} not found`);
       const ip = net.scope === 'swarm' && this.swarmAttach !== null ? this.swarmAttach(net, c) : null;
       this.connect(c, net, s.aliases, ip);
     }
@@ -918,7 +923,8 @@ export class Daemon {
       try {
         this.startContainer(c, { byRestartManager: true });
       } catch (e) {
-        if (!(e instanceof DockerError)) throw e;
+        // monitor.go: a failed restart leaves the container stopped (SetStopped).
+        if (!(e instanceof DaemonError)) throw e;
       }
     });
   }
@@ -997,7 +1003,7 @@ export class Daemon {
   removeContainer(c: Container, force: boolean): void {
     if ((c.state === 'running' || c.restartTimer !== null) && !force) {
       // rm.go cleanupContainer words the state (container.StateString).
-      throw new DockerError(`Error response from daemon: You cannot remove a ${c.restartTimer !== null ? 'restarting' : 'running'} container ${c.id}. Stop the container before attempting removal or force remove`);
+      throw new DaemonError('conflict', `You cannot remove a ${c.restartTimer !== null ? 'restarting' : 'running'} container ${c.id}. Stop the container before attempting removal or force remove`);
     }
     this.cancelRestart(c);
     this.stopContainer(c, 137);
@@ -1017,7 +1023,8 @@ export class Daemon {
 /** `-p [ip:]hostPort:containerPort[/proto]` or `-p containerPort`. */
 function parsePublish(text: string, _spec: unknown): PortBinding {
   const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(?:(\d*):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
-  if (m === null) throw new DockerError(`docker: Invalid containerPort: ${text}.\nSee 'docker run --help'.`, 125);
+  // The CLI's own parse (nat.ParsePortSpec in opts.go), before it asks the daemon.
+  if (m === null) throw new UsageError(`Invalid containerPort: ${text}`);
   const containerPort = Number(m[3]);
   const hostPort = m[2] === undefined || m[2] === '' ? 0 : Number(m[2]);
   return { hostIp: m[1] === undefined ? 0 : parseIp4(m[1])!, hostPort, containerPort, proto: (m[4] as 'tcp' | 'udp' | undefined) ?? 'tcp' };

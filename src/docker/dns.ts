@@ -21,8 +21,6 @@ export const RESP_TTL = 600;
 const MAX_EXT_DNS = 3;
 const EXT_IO_TIMEOUT = 4 * SEC;
 
-const started = new WeakSet<Container>();
-
 /** The answer to a name asked from inside `c`, or null. */
 export function resolveInContainer(d: Daemon, c: Container, query: string): Ip4[] | null {
   const name = query.toLowerCase().replace(/\.$/, '');
@@ -58,8 +56,8 @@ export function reverseInContainer(c: Container, ip: Ip4): string | null {
 }
 
 export function startEmbeddedDns(d: Daemon, c: Container): void {
-  if (started.has(c)) return;
-  started.add(c);
+  if (c.dnsStarted) return;
+  c.dnsStarted = true;
   startResolver(d, c.sandbox, (name) => resolveInContainer(d, c, name), (ip) => reverseInContainer(c, ip), () => c.extDns);
 }
 

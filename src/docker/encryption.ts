@@ -25,7 +25,6 @@
 // when the network is deleted on the node.)
 import type { Ip4 } from '../core/addr.js';
 import { Rng } from '../core/rng.js';
-import type { Host } from '../kernel/host.js';
 import { applyIptables, ruleExists } from '../tools/iptables/apply.js';
 import type { Netns } from '../kernel/netns.js';
 import { XFRM_MODE_TRANSPORT, XFRM_POLICY_OUT, XfrmPolicy, XfrmState, xfrmOf } from '../kernel/xfrm.js';
@@ -75,8 +74,20 @@ interface Peer {
   readonly vtep: Ip4;
 }
 
-const overlays = new WeakMap<Netns, SecureOverlay>();
-const hosts = new WeakMap<Host, HostEncryption>();
+/** The overlay driver's encryption state on one host (the keys it was given, driver.secMap, and
+ *  the secure networks' overlay namespaces with their peers); each Daemon holds one. */
+export class OverlayEncryption {
+  /** The secure networks' overlay namespaces on this host. */
+  readonly overlays = new Map<Netns, SecureOverlay>();
+  private state: HostEncryption | null = null;
+
+  constructor(private readonly d: Daemon) {}
+
+  /** The keys and per-VTEP SPIs, made on first use. */
+  host(): HostEncryption {
+    return (this.state ??= { keys: swarmKeys(this.d), vteps: new Map() });
+  }
+}
 
 export function isSecure(net: Network): boolean {
   return 'encrypted' in net.options;
@@ -93,15 +104,6 @@ function swarmKeys(d: Daemon): Key[] {
     if (lamport > KEYRING_SIZE) made.push({ value, tag: lamport });
   }
   return [made[1]!, made[0]!, made[2]!];
-}
-
-function hostEncryption(d: Daemon): HostEncryption {
-  let h = hosts.get(d.host);
-  if (h === undefined) {
-    h = { keys: swarmKeys(d), vteps: new Map() };
-    hosts.set(d.host, h);
-  }
-  return h;
 }
 
 /** buildSPI: FNV-32a over src (16 bytes), the tag (big endian), dst (16 bytes). */
@@ -199,12 +201,12 @@ function removeEncryption(root: Netns, local: Ip4, remote: Ip4, spis: Spi[]): vo
  * key is not present"), and an encrypted cluster-store overlay only loses MTU.
  */
 export function encryptionNetwork(d: Daemon, net: Network, ons: Netns, local: Ip4): void {
-  if (isSecure(net) && net.scope === 'swarm') overlays.set(ons, { d, vni: net.vni, local, peers: new Set(), perVtep: new Map() });
+  if (isSecure(net) && net.scope === 'swarm') d.encryption.overlays.set(ons, { d, vni: net.vni, local, peers: new Set(), perVtep: new Map() });
 }
 
 /** checkEncryption(add) for a remote peer programmed into `ons`. */
-export function encryptionPeerAdded(ons: Netns, peer: Peer): void {
-  const s = overlays.get(ons);
+export function encryptionPeerAdded(d: Daemon, ons: Netns, peer: Peer): void {
+  const s = d.encryption.overlays.get(ons);
   if (s === undefined) return;
   const local = s.local;
   const key = `${peer.ip}/${peer.mac}/${peer.vtep}`;
@@ -216,7 +218,7 @@ export function encryptionPeerAdded(ons: Netns, peer: Peer): void {
   programMangle(root, s.vni, true);
   programInput(root, s.vni, true);
   if (n > 0) return;
-  const h = hostEncryption(s.d);
+  const h = s.d.encryption.host();
   const v = h.vteps.get(peer.vtep);
   if (v !== undefined) {
     v.refs++;
@@ -226,7 +228,7 @@ export function encryptionPeerAdded(ons: Netns, peer: Peer): void {
 }
 
 function releaseVtep(s: SecureOverlay, vtep: Ip4): void {
-  const h = hostEncryption(s.d);
+  const h = s.d.encryption.host();
   const v = h.vteps.get(vtep);
   if (v === undefined || --v.refs > 0) return;
   h.vteps.delete(vtep);
@@ -234,8 +236,8 @@ function releaseVtep(s: SecureOverlay, vtep: Ip4): void {
 }
 
 /** checkEncryption(remove) for a remote peer taken out of `ons`. */
-export function encryptionPeerRemoved(ons: Netns, peer: Peer): void {
-  const s = overlays.get(ons);
+export function encryptionPeerRemoved(d: Daemon, ons: Netns, peer: Peer): void {
+  const s = d.encryption.overlays.get(ons);
   if (s === undefined) return;
   const key = `${peer.ip}/${peer.mac}/${peer.vtep}`;
   if (!s.peers.delete(key)) return;
@@ -252,10 +254,10 @@ export function encryptionPeerRemoved(ons: Netns, peer: Peer): void {
 }
 
 /** The overlay namespace goes (last local endpoint left): its peers with it. */
-export function encryptionNetworkRemoved(ons: Netns): void {
-  const s = overlays.get(ons);
+export function encryptionNetworkRemoved(d: Daemon, ons: Netns): void {
+  const s = d.encryption.overlays.get(ons);
   if (s === undefined) return;
-  overlays.delete(ons);
+  d.encryption.overlays.delete(ons);
   for (const vtep of s.perVtep.keys()) releaseVtep(s, vtep);
   if (s.peers.size > 0) {
     programInput(s.d.host.root, s.vni, false);

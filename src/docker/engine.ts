@@ -5,7 +5,6 @@ import type { World } from '../kernel/world.js';
 import { Daemon } from './daemon.js';
 import { Registry } from './images.js';
 import { ClusterStore } from './store.js';
-import { etcdOf } from '../apps/etcd.js';
 
 export class Docker {
   readonly daemons = new Map<string, Daemon>();
@@ -14,10 +13,7 @@ export class Docker {
    *  started with --cluster-store. */
   readonly store = new ClusterStore();
 
-  constructor(readonly world: World) {
-    // What dockerd stores through --cluster-store=etcd://… is what etcd holds.
-    etcdOf(world).kv = () => this.store.keys();
-  }
+  constructor(readonly world: World) {}
 
   /** Installs Docker on a host; by default the daemon starts with it, as docker.service does at boot. */
   install(host: Host, start = true): Daemon {
@@ -30,13 +26,4 @@ export class Docker {
   daemon(host: Host): Daemon | undefined {
     return this.daemons.get(host.name);
   }
-}
-
-const engines = new WeakMap<World, Docker>();
-
-/** The Docker side of a world, created on first use. */
-export function dockerOf(world: World): Docker {
-  let d = engines.get(world);
-  if (d === undefined) engines.set(world, (d = new Docker(world)));
-  return d;
 }

@@ -7,7 +7,7 @@ import { formatIp4, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { parseCidr } from '../core/addr.js';
 import { humanSize } from '../core/units.js';
-import { DockerError } from './errors.js';
+import { DaemonError, DockerError } from './errors.js';
 import type { Daemon } from './daemon.js';
 import { addFiles, contextTarSize, execForm, newImage, parseDockerfile } from './image-store.js';
 import type { LocalImage } from './image-store.js';
@@ -188,11 +188,12 @@ export function removeImage(d: Daemon, ref: string, force: boolean): string[] {
   const user = [...d.containers.values()].find((c) => c.imageId === id);
   const lines: string[] = [];
   if (byId !== undefined && names.length > 1 && !force) {
-    throw new DockerError(`Error response from daemon: conflict: unable to delete ${id.slice(0, 12)} (must be forced) - image is referenced in multiple repositories`);
+    // daemon/images/image_delete.go imageDeleteConflict: errdefs.Conflict.
+    throw new DaemonError('conflict', `conflict: unable to delete ${id.slice(0, 12)} (must be forced) - image is referenced in multiple repositories`);
   }
   if (user !== undefined && names.length <= 1 && !force) {
     const state = user.state === 'running' ? 'running' : 'stopped';
-    throw new DockerError(`Error response from daemon: conflict: unable to remove repository reference "${ref}" (must force) - container ${user.shortId} is using its referenced image ${id.slice(0, 12)}`.replace('unable to remove repository reference', state === 'running' && byId !== undefined ? 'unable to delete' : 'unable to remove repository reference'));
+    throw new DaemonError('conflict', `conflict: unable to remove repository reference "${ref}" (must force) - container ${user.shortId} is using its referenced image ${id.slice(0, 12)}`.replace('unable to remove repository reference', state === 'running' && byId !== undefined ? 'unable to delete' : 'unable to remove repository reference'));
   }
   for (const k of byId !== undefined ? names : [key]) {
     d.images.delete(k);

@@ -113,6 +113,8 @@ export class Container {
   readonly stops: Array<() => void> = [];
   /** Lines its process wrote (docker logs). */
   readonly logs: string[] = [];
+  /** The embedded DNS server listens in the sandbox (started once, on the first user network). */
+  dnsStarted = false;
   /** The endpoint a host- or none-mode container has on that network (no interface of its own). */
   modeEndpointId = '';
   /** `--restart`: no, always, unless-stopped, on-failure[:N]. */

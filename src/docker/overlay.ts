@@ -15,7 +15,7 @@ import {
 import { Vxlan } from '../kernel/vxlan.js';
 import type { Daemon } from './daemon.js';
 import { DOCKER_NETNS_DIR } from './model.js';
-import { DockerError } from './errors.js';
+import { DaemonError } from './errors.js';
 import { encryptionNetwork, encryptionNetworkRemoved, encryptionPeerAdded, encryptionPeerRemoved } from './encryption.js';
 import type { Container, Endpoint, Network } from './model.js';
 
@@ -71,7 +71,7 @@ export function overlaySandbox(d: Daemon, net: Network, peers: RemotePeer[]): Ne
     // A device with this VNI and port is left on the host (a daemon that died, a hand-made one):
     // the kernel answers EEXIST, and libnetwork 19.03 (ov_network.go setupSubnetSandbox) fails the join.
     d.host.deleteNetns(ns);
-    throw new DockerError(`Error response from daemon: subnet sandbox join failed for "${formatCidr(net.subnet!.addr, net.subnet!.len)}": error creating vxlan interface: file exists`);
+    throw new DaemonError('system', `subnet sandbox join failed for "${formatCidr(net.subnet!.addr, net.subnet!.len)}": error creating vxlan interface: file exists`);
   }
   vx.mtu = mtu;
   moveDevice(vx, ns);
@@ -79,7 +79,7 @@ export function overlaySandbox(d: Daemon, net: Network, peers: RemotePeer[]): Ne
   setMaster(vx, br);
   setUp(vx);
   encryptionNetwork(d, net, ns, vtepOf(d));
-  for (const p of peers) addPeer(ns, p);
+  for (const p of peers) addPeer(d, ns, p);
   return ns;
 }
 
@@ -87,26 +87,26 @@ export function removeOverlaySandbox(d: Daemon, net: Network): void {
   const path = `${DOCKER_NETNS_DIR}/${overlayNsKey(net)}`;
   const ns = d.host.nsfs.get(path);
   if (ns === undefined) return;
-  encryptionNetworkRemoved(ns);
+  encryptionNetworkRemoved(d, ns);
   d.host.deleteNetns(ns);
 }
 
 /** `ip neigh add IP lladdr MAC dev vxlan0 nud permanent` and `bridge fdb add MAC dev vxlan0 dst VTEP`. */
-export function addPeer(ns: Netns, p: RemotePeer): void {
+export function addPeer(d: Daemon, ns: Netns, p: RemotePeer): void {
   const vx = ns.device('vxlan0');
   if (!(vx instanceof Vxlan)) return;
   ns.neigh.setStatic(vx, p.ip, p.mac, 'PERMANENT');
   vx.addFdb(p.mac, p.vtep, true);
   // --opt encrypted: IPsec towards the peer's VTEP (peerAddOp → checkEncryption).
-  encryptionPeerAdded(ns, p);
+  encryptionPeerAdded(d, ns, p);
 }
 
-export function removePeer(ns: Netns, p: RemotePeer): void {
+export function removePeer(d: Daemon, ns: Netns, p: RemotePeer): void {
   const vx = ns.device('vxlan0');
   if (!(vx instanceof Vxlan)) return;
   ns.neigh.delete(vx, p.ip);
   vx.fdb.delete(p.mac);
-  encryptionPeerRemoved(ns, p);
+  encryptionPeerRemoved(d, ns, p);
 }
 
 /** Plugs an endpoint into the overlay: a veth between the sandbox and br0. */

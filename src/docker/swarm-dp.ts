@@ -13,7 +13,7 @@ import { tcpListen } from '../kernel/tcp.js';
 import type { Daemon } from './daemon.js';
 import { startResolver } from './dns.js';
 import { DOCKER_NETNS_DIR } from './model.js';
-import { DockerError } from './errors.js';
+import { DaemonError } from './errors.js';
 import { ensureChain, ipt, programRule, removeRule } from './firewall.js';
 import type { Subnet } from '../core/ipam.js';
 import type { Network } from './model.js';
@@ -131,7 +131,7 @@ export class SwarmDataplane {
       } catch (e) {
         // The network cannot be joined on this node (its VXLAN device clashes): nothing of it is
         // kept, so the next apply tries again; a task on it fails when its container connects.
-        if (!(e instanceof DockerError)) throw e;
+        if (!(e instanceof DaemonError)) throw e;
         this.applied.delete(dn.id);
         const sbox = this.lbSandbox(dn);
         if (sbox !== undefined) this.d.removeSandbox(sbox);
@@ -224,12 +224,12 @@ export class SwarmDataplane {
       for (const p of delta.removed) {
         const h = have.get(p.ip);
         if (h === undefined || !samePeer(h, p)) continue;
-        removePeer(ons, h);
+        removePeer(this.d, ons, h);
         have.delete(p.ip);
       }
       for (const p of delta.added) {
         if (have.has(p.ip)) continue;
-        addPeer(ons, p);
+        addPeer(this.d, ons, p);
         have.set(p.ip, p);
       }
       return;
@@ -239,11 +239,11 @@ export class SwarmDataplane {
     for (const [ip, p] of have) {
       const w = want.get(ip);
       if (w !== undefined && samePeer(w, p)) continue;
-      removePeer(ons, p);
+      removePeer(this.d, ons, p);
       have.delete(ip);
     }
     for (const [ip, p] of want) if (!have.has(ip)) {
-      addPeer(ons, p);
+      addPeer(this.d, ons, p);
       have.set(ip, p);
     }
   }

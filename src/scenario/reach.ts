@@ -5,12 +5,10 @@
 // answered and the source address the server saw, or where and why it died.
 import { formatIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
-import { swarmOf } from '../agent/swarm-world.js';
 import type { Container } from '../docker/model.js';
 import { resolveInContainer } from '../docker/dns.js';
-import { dockerOf } from '../docker/engine.js';
 import type { Netns } from '../kernel/netns.js';
-import type { World } from '../kernel/world.js';
+import type { Simulation } from './simulation.js';
 import type { Hop, Trace } from '../trace/recorder.js';
 import type { Flow, FlowResult, Probe, ProbePath, ReachProto } from '../trace/reach.js';
 import { summarize } from '../trace/render.js';
@@ -31,16 +29,16 @@ interface Target {
 }
 
 /** Every published port on every address it answers on, by host. */
-function publishedTargets(world: World): Map<string, Target[]> {
+function publishedTargets(sim: Simulation): Map<string, Target[]> {
   const out = new Map<string, Target[]>();
   const add = (host: string, t: Target): void => {
     const list = out.get(host) ?? [];
     if (!list.some((x) => x.addr === t.addr && x.port === t.port && x.proto === t.proto)) list.push(t);
     out.set(host, list);
   };
-  const cluster = swarmOf(world).cluster;
-  const docker = dockerOf(world);
-  for (const h of world.hosts.values()) {
+  const cluster = sim.swarm.cluster;
+  const docker = sim.docker;
+  for (const h of sim.world.hosts.values()) {
     const d = docker.daemon(h);
     if (d === undefined) continue;
     // The routing mesh: every ingress port on every member node.
@@ -58,11 +56,11 @@ function publishedTargets(world: World): Map<string, Target[]> {
 }
 
 /** The flows `reach` probes, in a fixed order. */
-export function reachFlows(world: World, o: ReachOptions): Flow[] {
-  const docker = dockerOf(world);
-  const targets = publishedTargets(world);
+export function reachFlows(sim: Simulation, o: ReachOptions): Flow[] {
+  const docker = sim.docker;
+  const targets = publishedTargets(sim);
   const flows: Flow[] = [];
-  const clients = o.from ?? [...world.hosts.values()].filter((h) => docker.daemon(h) === undefined).map((h) => h.name);
+  const clients = o.from ?? [...sim.world.hosts.values()].filter((h) => docker.daemon(h) === undefined).map((h) => h.name);
   const published = (from: string, t: Target): Flow => ({ from, container: null, to: formatIp4(t.addr), port: t.port, proto: t.proto, via: 'published' });
   for (const from of clients) for (const list of targets.values()) for (const t of list) flows.push(published(from, t));
   // Each node tries its own ports, on its addresses and on 127.0.0.1 (user-problem 15's case).
@@ -78,22 +76,22 @@ export function reachFlows(world: World, o: ReachOptions): Flow[] {
       }
     }
   }
-  if (o.from === null) flows.push(...eastWest(world));
+  if (o.from === null) flows.push(...eastWest(sim));
   return flows;
 }
 
 /** From each running task to each other service on a network they share: the VIP and tasks.NAME. */
-function eastWest(world: World): Flow[] {
-  const cluster = swarmOf(world).cluster;
+function eastWest(sim: Simulation): Flow[] {
+  const cluster = sim.swarm.cluster;
   if (cluster === null) return [];
-  const docker = dockerOf(world);
+  const docker = sim.docker;
   const flows: Flow[] = [];
   const ports = (name: string): Target[] => {
     // What the service listens on: its image's ports (the published targets are among them).
-    for (const h of world.hosts.values()) for (const c of docker.daemon(h)?.containers.values() ?? []) if (serviceOf(c) === name) return c.spec.ports.map((p) => ({ addr: 0, port: p.port, proto: p.proto }));
+    for (const h of sim.world.hosts.values()) for (const c of docker.daemon(h)?.containers.values() ?? []) if (serviceOf(c) === name) return c.spec.ports.map((p) => ({ addr: 0, port: p.port, proto: p.proto }));
     return [];
   };
-  for (const h of world.hosts.values()) {
+  for (const h of sim.world.hosts.values()) {
     const d = docker.daemon(h);
     if (d === undefined) continue;
     for (const c of [...d.containers.values()].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -119,14 +117,14 @@ function serviceOf(c: Container): string | null {
   return svc ?? null;
 }
 
-function nsOf(world: World, host: string, label: string): Netns | undefined {
-  return world.hosts.get(host)?.namespaces.find((n) => n.label === label);
+function nsOf(sim: Simulation, host: string, label: string): Netns | undefined {
+  return sim.world.hosts.get(host)?.namespaces.find((n) => n.label === label);
 }
 
 /** Who owns the socket a probe reached: a task (`web.2@w1`), a container, or the host. */
-function whoAt(world: World, host: string, label: string): { who: string; service: string | null } {
-  const ns = nsOf(world, host, label);
-  const d = world.hosts.get(host) === undefined ? undefined : dockerOf(world).daemon(world.hosts.get(host)!);
+function whoAt(sim: Simulation, host: string, label: string): { who: string; service: string | null } {
+  const ns = nsOf(sim, host, label);
+  const d = sim.world.hosts.get(host) === undefined ? undefined : sim.docker.daemon(sim.world.hosts.get(host)!);
   for (const c of d?.containers.values() ?? []) {
     if (c.sandbox !== ns) continue;
     const svc = serviceOf(c);
@@ -138,7 +136,7 @@ function whoAt(world: World, host: string, label: string): { who: string; servic
 
 /** What one probe's trace says. A data probe (`size`) is answered once its segment reached the
  *  server's socket: the ACK for it is delayed (tcp_delack_timer) and is not the traced reply. */
-export function outcomeOf(world: World, trace: Trace, data = false): Probe {
+export function outcomeOf(sim: Simulation, trace: Trace, data = false): Probe {
   const req = trace.outcome('request');
   const died = (leg: 'request' | 'reply', hops: readonly Hop[], reason: string): Probe => {
     const last = hops[hops.length - 1];
@@ -155,30 +153,30 @@ export function outcomeOf(world: World, trace: Trace, data = false): Probe {
   const last = hops[hops.length - 1]!;
   const ip = last.pkt.ip;
   const port = last.pkt.tcp?.dport ?? last.pkt.udp?.dport;
-  const { who, service } = whoAt(world, last.host, last.ns);
+  const { who, service } = whoAt(sim, last.host, last.ns);
   return { outcome: 'answered', who, service, addr: ip === undefined || port === undefined ? '' : `${ip.dst}:${port}`, seenFrom: ip?.src ?? '' };
 }
 
-function namespaceFor(world: World, f: Flow): Netns {
-  const host = world.hosts.get(f.from)!;
+function namespaceFor(sim: Simulation, f: Flow): Netns {
+  const host = sim.world.hosts.get(f.from)!;
   if (f.container === null) return host.root;
-  const c = dockerOf(world).daemon(host)?.findContainer(f.container);
+  const c = sim.docker.daemon(host)?.findContainer(f.container);
   return c?.sandbox ?? host.root;
 }
 
-/** Probes the flows in order, `count` times each, in `world` as it stands. `size` as a trace's
+/** Probes the flows in order, `count` times each, in the world as it stands. `size` as a trace's
  *  (scenario/probe.ts): 0 a bare connect or datagram; for TCP, bytes sent after the handshake,
  *  whose first full segment is the probe (how an MTU black hole shows). */
-export function probeFlows(world: World, flows: readonly Flow[], count: number, size = 0): FlowResult[] {
+export function probeFlows(sim: Simulation, flows: readonly Flow[], count: number, size = 0): FlowResult[] {
   return flows.map((f) => {
-    const ns = namespaceFor(world, f);
+    const ns = namespaceFor(sim, f);
     const dst = f.to.split('.').reduce((a, b) => a * 256 + Number(b), 0);
     const probes: Probe[] = [];
     const paths: ProbePath[] = [];
     for (let i = 0; i < count; i++) {
-      const trace = sendProbe(world, ns, dst, f.port, f.proto, undefined, size);
+      const trace = sendProbe(sim.world, ns, dst, f.port, f.proto, undefined, size);
       paths.push({ request: summarize(trace.outcome('request')), reply: summarize(trace.outcome('reply')) });
-      probes.push(outcomeOf(world, trace, size > 0 && f.proto === 'tcp'));
+      probes.push(outcomeOf(sim, trace, size > 0 && f.proto === 'tcp'));
     }
     return { ...f, probes, paths };
   });
@@ -186,7 +184,7 @@ export function probeFlows(world: World, flows: readonly Flow[], count: number, 
 
 /** Whether a flow matches a pattern's TO side: `*`, an address, a host (any of its addresses), a
  *  service name (its VIP) or tasks.NAME; and its FROM side, when given: a host or a task (`web.1`). */
-function matches(world: World, r: FlowResult, pattern: string): boolean {
+function matches(sim: Simulation, r: FlowResult, pattern: string): boolean {
   const arrow = pattern.indexOf(' -> ');
   const from = arrow < 0 ? null : pattern.slice(0, arrow);
   const to = arrow < 0 ? pattern : pattern.slice(arrow + 4);
@@ -197,15 +195,15 @@ function matches(world: World, r: FlowResult, pattern: string): boolean {
   if (from !== null && from !== r.from && !(r.container !== null && (r.container === from || r.container.startsWith(`${from}.`)))) return false;
   if (addr === '*' || addr === r.to) return true;
   if (r.via === `vip ${addr}` || r.via === addr) return true;
-  const h = world.hosts.get(addr!);
+  const h = sim.world.hosts.get(addr!);
   return r.via === 'published' && h !== undefined && h.nicAddrs().map(formatIp4).includes(r.to);
 }
 
 /** What a reach step's expectations find wrong, one message each. */
-export function checkReach(world: World, results: readonly FlowResult[], expect: ReadonlyArray<{ pattern: string; want: string }>): string[] {
+export function checkReach(sim: Simulation, results: readonly FlowResult[], expect: ReadonlyArray<{ pattern: string; want: string }>): string[] {
   const failures: string[] = [];
   for (const e of expect) {
-    const hit = results.filter((r) => matches(world, r, e.pattern));
+    const hit = results.filter((r) => matches(sim, r, e.pattern));
     if (hit.length === 0) {
       failures.push(`no flow matches "${e.pattern}"`);
       continue;

@@ -21,9 +21,9 @@ import { ClusterTimeline } from './timeline.js';
 import { serve } from '../apps/responder.js';
 import { sendProbe } from './probe.js';
 import { buildWorld } from './world.js';
+import type { Simulation } from './simulation.js';
 import { attachLedger, ledgerFailures, ledgerSummary } from './conservation.js';
 import type { Ledger } from '../kernel/ledger.js';
-import { dockerOf } from '../docker/engine.js';
 import { captureDevice, captureWorld, type CaptureFile } from './capture.js';
 import { compileFilter } from '../capture/filter.js';
 
@@ -52,7 +52,10 @@ export interface RunResult {
   readonly file: string;
   readonly steps: StepResult[];
   readonly passed: boolean;
+  /** The kernel world (sim.world). */
   readonly world: World;
+  /** The simulation: the world and the Docker engines, swarm, etcd and userlands on it. */
+  readonly sim: Simulation;
   /** Each host's terminal as the last step left it (nested shells included), and the saved
    *  values: what `swarmsim shell` carries on from. */
   readonly sessions: ReadonlyMap<string, Session>;
@@ -114,29 +117,30 @@ function namespace(host: Host, name: string | null, at: Where): Netns {
 }
 
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
-  const world = buildWorld(sc);
+  const sim = buildWorld(sc);
+  const world = sim.world;
   const print = opts.print ?? (() => undefined);
   const vars = new Map<string, string>();
   const results: StepResult[] = [];
   // One terminal per host, so that `nsenter` or `docker exec -it … sh` carry over to the next steps.
   const sessions = new Map<string, Session>();
-  for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(h), hostPrompt(h)));
+  for (const h of world.hosts.values()) sessions.set(h.name, new Session(hostEnv(sim, h), hostPrompt(h)));
   const loops = new Map<string, TrafficLoop>();
   const captures: CaptureFile[] = opts.pcap === undefined ? [] : [captureWorld(world, opts.pcap, opts.pcapFilter)];
-  const record: RunRecord | null = opts.record === true ? { timeline: new ClusterTimeline(world), reach: [] } : null;
+  const record: RunRecord | null = opts.record === true ? { timeline: new ClusterTimeline(sim), reach: [] } : null;
   const ledger = sc.conservation !== null || opts.conservation === true ? attachLedger(world) : null;
   for (const step of sc.steps) {
     world.eq.limit = world.eq.executed + STEP_EVENT_LIMIT;
     try {
       const r =
-        step.kind === 'run' ? runStep(world, sessions.get(step.on)!, step, vars, print)
-        : step.kind === 'trace' ? traceStep(world, step, vars, print)
+        step.kind === 'run' ? runStep(sim, sessions.get(step.on)!, step, vars, print)
+        : step.kind === 'trace' ? traceStep(sim, step, vars, print)
         : step.kind === 'serve' ? serveStep(world, step, print)
         : step.kind === 'fault' ? faultStep(world, step, print)
-        : step.kind === 'traffic' ? trafficStep(world, sessions, loops, step, vars, print, record)
+        : step.kind === 'traffic' ? trafficStep(sim, sessions, loops, step, vars, print, record)
         : step.kind === 'traffic_report' ? trafficReportStep(loops, step, print)
-        : step.kind === 'reach' ? reachStep(world, step, print, record)
-        : step.kind === 'capture' ? captureStep(world, step, vars, captures, print)
+        : step.kind === 'reach' ? reachStep(sim, step, print, record)
+        : step.kind === 'capture' ? captureStep(sim, step, vars, captures, print)
         : sleepStep(world, step.nanos, step.text, step.line, print);
       results.push(r);
       record?.timeline.attach();
@@ -152,12 +156,13 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   for (const c of captures) c.stop();
   // Asked for by the scenario, the check is a step of its own; forced by a test, it shows only when it fails.
   if (ledger !== null && (sc.conservation !== null || !ledger.holds())) results.push(conservationResult(sc, ledger, print));
-  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sessions, vars, captures, record };
+  return { name: sc.name, file: sc.file, steps: results, passed: results.every((r) => r.failures.length === 0), world, sim, sessions, vars, captures, record };
 }
 
-function captureStep(world: World, step: CaptureStep, vars: Map<string, string>, captures: CaptureFile[], print: (t: string) => void): StepResult {
+function captureStep(sim: Simulation, step: CaptureStep, vars: Map<string, string>, captures: CaptureFile[], print: (t: string) => void): StepResult {
+  const world = sim.world;
   const host = world.hosts.get(step.on)!;
-  const ns = stepNamespace(world, host, step, vars);
+  const ns = stepNamespace(sim, host, step, vars);
   const dev = step.dev === null ? null : ns.device(step.dev);
   if (dev === undefined) throw new InputError(`${host.name}/${ns.label} has no device "${step.dev}" at this step (it has: ${ns.deviceList().map((d) => d.name).join(', ')})`, step.line, step.col);
   captures.push(captureDevice(ns, dev, step.file, compileFilter(step.filter)));
@@ -179,7 +184,8 @@ function sleepStep(world: World, nanos: number, text: string, line: number, prin
   return { line, kind: 'sleep', host: null, command: `sleep ${text}`, output: '', exit: null, failures: [] };
 }
 
-function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<string, TrafficLoop>, step: TrafficStep, vars: Map<string, string>, print: (t: string) => void, record: RunRecord | null): StepResult {
+function trafficStep(sim: Simulation, sessions: Map<string, Session>, loops: Map<string, TrafficLoop>, step: TrafficStep, vars: Map<string, string>, print: (t: string) => void, record: RunRecord | null): StepResult {
+  const world = sim.world;
   const host = world.hosts.get(step.on)!;
   const session = sessions.get(step.on)!;
   const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
@@ -187,7 +193,7 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
   const title = `traffic ${step.name}: while true; do ${command}; sleep ${step.every / SEC}; done &`;
   print(`${session.prompt}${title.slice(title.indexOf(':') + 2)}\n`);
   try {
-    loops.set(step.name, new TrafficLoop(world, session, env, command, step.every, record?.timeline.trafficLoop(step.name, command) ?? null));
+    loops.set(step.name, new TrafficLoop(sim, session, env, command, step.every, record?.timeline.trafficLoop(step.name, command) ?? null));
   } catch (e) {
     if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
     throw e;
@@ -195,14 +201,14 @@ function trafficStep(world: World, sessions: Map<string, Session>, loops: Map<st
   return { line: step.line, kind: 'traffic', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
-function reachStep(world: World, step: ReachStep, print: (t: string) => void, record: RunRecord | null): StepResult {
+function reachStep(sim: Simulation, step: ReachStep, print: (t: string) => void, record: RunRecord | null): StepResult {
   // Probes the world as it stands (they leave their conntrack entries, as traces do).
-  const results = probeFlows(world, reachFlows(world, { from: step.from, count: step.count }), step.count);
+  const results = probeFlows(sim, reachFlows(sim, { from: step.from, count: step.count }), step.count);
   const title = `reach${step.from === null ? '' : ` from ${step.from.join(', ')}`}`;
   const text = renderReach(results, step.count);
   record?.reach.push({ line: step.line, title, results });
   print(`# ${title}\n${text}`);
-  return { line: step.line, kind: 'reach', host: null, command: title, output: text, exit: null, failures: checkReach(world, results, step.expect) };
+  return { line: step.line, kind: 'reach', host: null, command: title, output: text, exit: null, failures: checkReach(sim, results, step.expect) };
 }
 
 function trafficReportStep(loops: Map<string, TrafficLoop>, step: TrafficReportStep, print: (t: string) => void): StepResult {
@@ -269,7 +275,8 @@ function serveStep(world: World, step: ServeStep, print: (t: string) => void): S
   return { line: step.line, kind: 'serve', host: host.name, command: title, output: '', exit: null, failures: [] };
 }
 
-function runStep(world: World, session: Session, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+function runStep(sim: Simulation, session: Session, step: RunStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+  const world = sim.world;
   const host = world.hosts.get(step.on)!;
   const line = expandCommand(step.run, vars);
   const env = step.ns === null ? session.env : { ...session.env, ns: namespace(host, step.ns, step) };
@@ -292,7 +299,7 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
     term.write(`ssh: connect to host ${host.name} port 22: No route to host\n`);
     c = { done: true, code: 255, interrupt: () => undefined };
   } else try {
-    c = startIn(world, session, env, line, term, step.stdin);
+    c = startIn(sim, session, env, line, term, step.stdin);
   } catch (e) {
     if (e instanceof UnknownCommand) throw new InputError(e.message, step.line, step.col);
     throw e;
@@ -331,23 +338,24 @@ function runStep(world: World, session: Session, step: RunStep, vars: Map<string
 }
 
 /** A container's network namespace, by name or ID, on a host's Docker. */
-export function containerNamespace(world: World, host: Host, ref: string): Netns | null {
-  const c = dockerOf(world).daemon(host)?.findContainer(ref);
+export function containerNamespace(sim: Simulation, host: Host, ref: string): Netns | null {
+  const c = sim.docker.daemon(host)?.findContainer(ref);
   return c === undefined || c === null ? null : c.sandbox;
 }
 
 /** The namespace a step names: `container:` (a container's, by name or ID), else `ns:` or the host's. */
-function stepNamespace(world: World, host: Host, step: Where & { ns: string | null; container: string | null }, vars: Map<string, string>): Netns {
+function stepNamespace(sim: Simulation, host: Host, step: Where & { ns: string | null; container: string | null }, vars: Map<string, string>): Netns {
   if (step.container === null) return namespace(host, step.ns, step);
   const ref = expand(step.container, vars, step);
-  const cns = containerNamespace(world, host, ref);
+  const cns = containerNamespace(sim, host, ref);
   if (cns === null) throw new InputError(`host ${host.name} has no container "${ref}" at this step`, step.line, step.col);
   return cns;
 }
 
-function traceStep(world: World, step: TraceStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+function traceStep(sim: Simulation, step: TraceStep, vars: Map<string, string>, print: (t: string) => void): StepResult {
+  const world = sim.world;
   const host = world.hosts.get(step.on)!;
-  const ns = stepNamespace(world, host, step, vars);
+  const ns = stepNamespace(sim, host, step, vars);
   const toText = expand(step.to, vars, step);
   const dst = parseIp4(toText);
   if (dst === null) throw new InputError(`trace destination "${toText}" is not an IPv4 address`, step.line, step.col);

@@ -6,10 +6,9 @@
 // Where it listens: the swarm store's watch queue (swarm/store/memory.ts) publishes every change
 // of a task's node, desired state or observed state; the recorder subscribes once the cluster
 // exists, so nothing changes for a run that does not record.
-import type { World } from '../kernel/world.js';
+import type { Simulation } from './simulation.js';
 import type { Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
-import { swarmOf } from '../agent/swarm-world.js';
 import type { SwarmCluster } from '../swarm/cluster.js';
 import type { Task, TaskState } from '../swarm/model.js';
 
@@ -51,12 +50,12 @@ export class ClusterTimeline {
   /** The last simulated time the replay reached. */
   end: Nanos = 0;
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly sim: Simulation) {}
 
   /** Starts listening once the swarm exists (the runner calls this after every step). */
   attach(): void {
-    this.end = this.world.eq.now;
-    const cluster = swarmOf(this.world).cluster;
+    this.end = this.sim.world.eq.now;
+    const cluster = this.sim.swarm.cluster;
     if (cluster === null || cluster === this.cluster) return;
     this.cluster = cluster;
     // Tasks made before the first look (in the step that made the swarm) start as they stand.
@@ -76,7 +75,7 @@ export class ClusterTimeline {
     const template = JSON.stringify({ ...t.spec, mode: null });
     if (!specs.includes(template)) specs.push(template);
     l = { id: t.id, service: svc?.spec.name ?? t.spec.name, slot: t.slot, image: t.spec.image, version: specs.indexOf(template) + 1, created: t.createdAt, spans: [] };
-    l.spans.push({ from: Math.min(since, this.world.eq.now), to: null, state, desired, node: this.hostname(node) });
+    l.spans.push({ from: Math.min(since, this.sim.world.eq.now), to: null, state, desired, node: this.hostname(node) });
     this.tasks.set(t.id, l);
     return l;
   }
@@ -86,7 +85,7 @@ export class ClusterTimeline {
   }
 
   private changed(t: Task, prevNode: string | null, prevDesired: TaskState, prevState: TaskState): void {
-    const now = this.world.eq.now;
+    const now = this.sim.world.eq.now;
     const l = this.line(t, t.createdAt, prevNode, prevDesired, prevState);
     const last = l.spans[l.spans.length - 1]!;
     const node = this.hostname(t.nodeId);

@@ -1,7 +1,7 @@
 // A command repeated in the background while the scenario goes on — the seeds' `while true; do
 // curl …; sleep 1; done` — and the summary of what it got: how many requests, how many failed,
 // each distinct answer with its count and when it was first and last seen.
-import type { World } from '../kernel/world.js';
+import type { ShellSim } from '../shell/sim.js';
 import type { Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
 import { startIn } from '../shell/exec.js';
@@ -22,7 +22,7 @@ export class TrafficLoop {
   private readonly start: Nanos;
 
   constructor(
-    private readonly world: World,
+    private readonly sim: ShellSim,
     private readonly session: Session,
     private readonly env: Env,
     readonly command: string,
@@ -30,7 +30,7 @@ export class TrafficLoop {
     /** Told of each run's start time and whether it succeeded (the view's per-second counts). */
     private readonly onResult: ((t0: Nanos, ok: boolean) => void) | null = null,
   ) {
-    this.start = world.eq.now;
+    this.start = sim.world.eq.now;
     this.runOnce();
   }
 
@@ -39,10 +39,10 @@ export class TrafficLoop {
     // A command line the loop runs is parsed and interpreted anew each time: it counts as 50
     // events against the step's budget (scenario/run.ts), so `every: 1ms` for hours stops within
     // seconds of CPU instead of tens.
-    this.world.eq.charge(50);
-    const t0 = this.world.eq.now;
+    this.sim.world.eq.charge(50);
+    const t0 = this.sim.world.eq.now;
     let out = '';
-    startIn(this.world, this.session, this.env, this.command, { write: (s) => (out += s) }, '', (code) => {
+    startIn(this.sim, this.session, this.env, this.command, { write: (s) => (out += s) }, '', (code) => {
       if (this.stopped) return;
       this.requests++;
       const key = code === 0 ? out.trim() : `(failed, exit ${code})${out.trim() === '' ? '' : ` ${out.trim()}`}`;
@@ -55,13 +55,13 @@ export class TrafficLoop {
         a.last = t0;
       }
       // `sleep EVERY` after each run, as the seeds' loop does.
-      this.timer = this.world.eq.after(this.every, () => this.runOnce());
+      this.timer = this.sim.world.eq.after(this.every, () => this.runOnce());
     });
   }
 
   stop(): void {
     this.stopped = true;
-    this.world.eq.cancel(this.timer);
+    this.sim.world.eq.cancel(this.timer);
   }
 
   report(name: string): string {

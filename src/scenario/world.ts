@@ -1,4 +1,4 @@
-// Builds the simulated world a scenario declares: one host per entry, all on one LAN.
+// Builds the simulation a scenario declares: one host per entry, all on one LAN.
 import { World } from '../kernel/world.js';
 import { Lan } from '../kernel/lan.js';
 import { addRoute } from '../kernel/rtnl.js';
@@ -8,8 +8,7 @@ import { dnsServe } from '../apps/dns.js';
 import { formatIp4 } from '../core/addr.js';
 import type { Netns } from '../kernel/netns.js';
 import { InputError } from '../core/errors.js';
-import { filesOf } from '../shell/exec.js';
-import { dockerOf } from '../docker/engine.js';
+import { Simulation } from './simulation.js';
 import { parseImageRef } from '../docker/images.js';
 import { applyDaemonJson, applyDockerdOptions } from '../shell/dockerd.js';
 import { setInstalled } from '../shell/packages.js';
@@ -24,8 +23,9 @@ function serveZone(ns: Netns, zone: NonNullable<HostSpec['dnsZone']>): void {
   }, { authoritative: true, reverse: (ip) => zone.find((z) => z.addrs.includes(ip))?.name ?? null });
 }
 
-export function buildWorld(sc: Scenario): World {
+export function buildWorld(sc: Scenario): Simulation {
   const world = new World(sc.seed);
+  const sim = new Simulation(world);
   for (const h of sc.hosts) {
     // A NAT NIC is alone on its LAN: every VirtualBox VM has its own 10.0.2.0/24 behind 10.0.2.2.
     const host = world.addHostNics(h.name, h.nics.map((n) => ({ ifname: n.name, addr: n.addr, len: n.len, lan: n.nat ? new Lan() : world.lan })));
@@ -37,7 +37,7 @@ export function buildWorld(sc: Scenario): World {
   world.lan.mtu = sc.lan.mtu;
   for (const h of sc.lan.hosts) world.lan.hostMtu.set(h.host, h.mtu);
   for (const p of sc.lan.pairs) world.lan.setPairMtu(p.a, p.b, p.mtu);
-  const docker = dockerOf(world);
+  const docker = sim.docker;
   for (const img of sc.images) {
     const ref = parseImageRef(img.name);
     const key = img.name.slice(img.name.lastIndexOf('/') + 1).includes(':') ? `${ref.repo}:${ref.tag}` : ref.repo;
@@ -50,26 +50,27 @@ export function buildWorld(sc: Scenario): World {
   }
   for (const h of sc.hosts) {
     const host = world.hosts.get(h.name)!;
-    filesOf(host).set('/etc/hosts', `127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n`);
-    filesOf(host).set('/etc/hostname', `${h.name}\n`);
+    const files = sim.userland(host).files;
+    files.set('/etc/hosts', `127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n`);
+    files.set('/etc/hostname', `${h.name}\n`);
     const dns = h.dns ?? sc.lan.dns;
-    if (dns !== null) filesOf(host).set('/etc/resolv.conf', dns.map((ip) => `nameserver ${formatIp4(ip)}\n`).join(''));
+    if (dns !== null) files.set('/etc/resolv.conf', dns.map((ip) => `nameserver ${formatIp4(ip)}\n`).join(''));
     if (h.dnsZone !== null) serveZone(host.root, h.dnsZone);
-    if (h.packages !== null) setInstalled(host, h.packages);
+    if (h.packages !== null) setInstalled(sim.userland(host), h.packages);
   }
   // The scenario's files exist at boot: dockerd reads /etc/docker/daemon.json when it starts.
-  for (const f of sc.files) filesOf(world.hosts.get(f.on)!).set(f.path, f.content);
+  for (const f of sc.files) sim.userland(world.hosts.get(f.on)!).files.set(f.path, f.content);
   for (const h of sc.hosts) {
     if (!h.docker) continue;
     const host = world.hosts.get(h.name)!;
     const d = docker.install(host, false);
-    const files = filesOf(host);
+    const files = sim.userland(host).files;
     d.hostFile = (path) => files.get(path);
     const err = applyDockerdOptions(d, h.dockerd.split(/\s+/).filter((w) => w !== ''));
     if (err !== null) throw new InputError(`dockerd: ${err}`, h.line, h.col);
-    applyDaemonJson(d, filesOf(host));
+    applyDaemonJson(d, files);
     // The seeds' machines had run dockerd before (their default bridge shows its Gateway).
     d.start({ ranBefore: true });
   }
-  return world;
+  return sim;
 }

@@ -5,14 +5,14 @@
 // names none), containers <project>_<service>_<n> with the compose labels, the service name as
 // their alias. `deploy:` is ignored, as docker-compose ignores it.
 import { parse as parseYaml } from 'yaml';
-import { DockerError } from '../docker/errors.js';
+import { DaemonError, DockerError, UsageError } from '../docker/errors.js';
 import type { Daemon } from '../docker/daemon.js';
 import type { Container } from '../docker/model.js';
 import { formatIp4 } from '../core/addr.js';
 import { InputError } from '../core/errors.js';
 import { loadStack } from '../swarm/compose.js';
 import type { Stack, StackService } from '../swarm/compose.js';
-import { daemonOf } from './docker/common.js';
+import { daemonOf, daemonSaid, reportError } from './docker/common.js';
 import type { Ctx, Program } from './program.js';
 import { println, resolvePath } from './program.js';
 
@@ -87,8 +87,14 @@ function networksOf(s: StackService): string[] {
   return s.spec.networks.map((n) => n.target);
 }
 
-/** Volumes compose created, per daemon (it says "Creating volume" the first time only). */
-const volumesMade = new WeakMap<Daemon, Set<string>>();
+/** A container compose could not create: the batch so far, its line, then the error. */
+function composeFailed(ctx: Ctx, created: string[], name: string, error: string): number {
+  progress(ctx, 'Creating', created);
+  println(ctx, `Creating ${name} ... error`);
+  println(ctx, '');
+  println(ctx, `ERROR: for ${name}  ${error}`);
+  return 1;
+}
 
 function up(ctx: Ctx, d: Daemon, p: Project, scale: Map<string, number>): number {
   for (const n of p.stack.networks) {
@@ -98,13 +104,12 @@ function up(ctx: Ctx, d: Daemon, p: Project, scale: Map<string, number>): number
     try {
       d.createNetwork(n.name, { driver, subnet: n.subnet, gateway: null, internal: false, attachable: n.attachable, options: n.driverOpts, labels: { 'com.docker.compose.network': n.key, 'com.docker.compose.project': p.name, 'com.docker.compose.version': '1.27.4' } });
     } catch (e) {
-      if (!(e instanceof DockerError)) throw e;
-      println(ctx, `ERROR: ${e.message.replace(/^Error response from daemon: /, '')}`);
+      if (!(e instanceof DaemonError) && !(e instanceof DockerError)) throw e;
+      println(ctx, `ERROR: ${e.message}`);
       return 1;
     }
   }
-  let made = volumesMade.get(d);
-  if (made === undefined) volumesMade.set(d, (made = new Set()));
+  const made = ctx.sim.userland(d.host).composeVolumes;
   for (const v of p.stack.volumes) {
     if (v.external || made.has(v.name)) continue;
     made.add(v.name);
@@ -130,25 +135,28 @@ function up(ctx: Ctx, d: Daemon, p: Project, scale: Map<string, number>): number
       const name = `${p.name}_${s.key}_${i}`;
       const nets = networksOf(s);
       const ports = s.spec.ports.map((x) => `${x.published ?? ''}${x.published === null ? '' : ':'}${x.target}/${x.protocol}`);
+      let container: Container;
       try {
-        const { container } = d.run({
+        ({ container } = d.run({
           image: s.spec.image, name, network: nets[0] ?? null, links: [], publish: ports, env: s.spec.env, hostname: s.spec.hostname,
           cmd: s.spec.args, tty: false, aliases: [s.key], restart: 'no',
           labels: { ...s.spec.containerLabels, 'com.docker.compose.project': p.name, 'com.docker.compose.service': s.key, 'com.docker.compose.container-number': String(i), 'com.docker.compose.oneoff': 'False', 'com.docker.compose.version': '1.27.4' },
-        });
+        }));
+      } catch (e) {
+        if (e instanceof UsageError) return composeFailed(ctx, created, name, reportError(e.message).replace(/^docker: /, ''));
+        if (!(e instanceof DaemonError)) throw e;
+        return composeFailed(ctx, created, name, `${daemonSaid(e).replace(/\.$/, '')}.`);
+      }
+      try {
         for (const n of nets.slice(1)) {
           const net = d.findNetworkByName(n);
           if (net !== null) d.connect(container, net, [s.key], null);
         }
-        created.push(name);
       } catch (e) {
-        if (!(e instanceof DockerError)) throw e;
-        progress(ctx, 'Creating', created);
-        println(ctx, `Creating ${name} ... error`);
-        println(ctx, '');
-        println(ctx, `ERROR: for ${name}  ${e.message.replace(/^docker: /, '').replace(/\nSee 'docker run --help'\.$/, '')}`);
-        return 1;
+        if (!(e instanceof DaemonError)) throw e;
+        return composeFailed(ctx, created, name, daemonSaid(e));
       }
+      created.push(name);
     }
   }
   progress(ctx, 'Creating', created);

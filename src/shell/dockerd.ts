@@ -1,8 +1,6 @@
 // dockerd [OPTIONS] (& ): restarts the host's Docker daemon with these options, as the seeds do to
 // point it at a cluster store; and `systemctl start|stop|restart docker`.
 import type { Daemon } from '../docker/daemon.js';
-import { dockerOf } from '../docker/engine.js';
-import { filesOf } from './exec.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
 
@@ -67,7 +65,7 @@ export function applyDaemonJson(d: Daemon, files: ReadonlyMap<string, string>): 
 }
 
 export const dockerd: Program = (ctx, argv, exit) => {
-  const d = dockerOf(ctx.world).daemon(ctx.host);
+  const d = ctx.sim.docker.daemon(ctx.host);
   if (d === undefined) {
     println(ctx, '-bash: dockerd: command not found');
     return exit(127);
@@ -87,12 +85,12 @@ export const dockerd: Program = (ctx, argv, exit) => {
 
 export const systemctl: Program = (ctx, argv, exit) => {
   const [verb, unit] = [argv[1], argv[2]?.replace(/\.service$/, '')];
-  const d = unit === 'docker' ? dockerOf(ctx.world).daemon(ctx.host) : undefined;
+  const d = unit === 'docker' ? ctx.sim.docker.daemon(ctx.host) : undefined;
   if (d === undefined) {
     println(ctx, `Failed to ${verb} ${argv[2] ?? ''}: Unit not found.`);
     return exit(5);
   }
-  const config = (): void => applyDaemonJson(d, filesOf(ctx.host));
+  const config = (): void => applyDaemonJson(d, ctx.sim.userland(ctx.host).files);
   if (verb === 'stop') d.stop();
   else if (verb === 'start') {
     config();

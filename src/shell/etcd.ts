@@ -1,7 +1,7 @@
 // etcd and etcdctl (3.3, v2 API as etcdctl defaults to) as seed 004 runs them from the release
 // tarball's directory, and nohup.
 import { parseIp4 } from '../core/addr.js';
-import { etcdOf, memberId, startMember } from '../apps/etcd.js';
+import { memberId, startMember } from '../apps/etcd.js';
 import { httpGet } from '../apps/http.js';
 import type { Program } from './program.js';
 import { eprintln, println } from './program.js';
@@ -31,7 +31,7 @@ export const etcd: Program = (ctx, argv, exit) => {
   const name = f.get('name') ?? 'default';
   const peer = (f.get('initial-advertise-peer-urls') ?? 'http://localhost:2380').split(',');
   const client = (f.get('advertise-client-urls') ?? 'http://localhost:2379').split(',');
-  const cluster = etcdOf(ctx.world);
+  const cluster = ctx.sim.etcd;
   const initial = f.get('initial-cluster');
   if (initial !== undefined && cluster.initial.size === 0) {
     for (const kv of initial.split(',')) {
@@ -42,7 +42,7 @@ export const etcd: Program = (ctx, argv, exit) => {
   const token = f.get('initial-cluster-token');
   if (token !== undefined) cluster.token = token;
   const port = hostPort((f.get('listen-client-urls') ?? client[0]!).split(',')[0]!)?.[1] ?? 2379;
-  if (!startMember(ctx.world, { name, id: memberId(peer, cluster.token), peerUrls: peer, clientUrls: client, host: ctx.host }, port)) {
+  if (!startMember(cluster, { name, id: memberId(peer, cluster.token), peerUrls: peer, clientUrls: client, host: ctx.host }, port)) {
     println(ctx, `etcdmain: listen tcp :${port}: bind: address already in use`);
     return exit(1);
   }

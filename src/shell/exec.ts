@@ -3,10 +3,10 @@
 // `nsenter` re-enter the interpreter with another namespace.
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
-import type { World } from '../kernel/world.js';
 import { inputOf, runString } from './interp.js';
 import { Job, Session } from './program.js';
-import type { Env, Files, Signal, Terminal } from './program.js';
+import type { Env, Signal, Terminal } from './program.js';
+import type { ShellSim } from './sim.js';
 import { programs } from './registry.js';
 import { SPECIAL } from './special.js';
 import { missingCommands } from './packages.js';
@@ -24,15 +24,6 @@ export interface Completion {
   code: number;
   /** Sends a signal to the command's foreground job: ^C is `interrupt('INT')`. */
   interrupt(sig?: Signal): void;
-}
-
-/** The host's own files, kept per host (what `cat` reads and a scenario's `files:` writes). */
-const hostFiles = new WeakMap<Host, Files>();
-
-export function filesOf(host: Host): Files {
-  let f = hostFiles.get(host);
-  if (f === undefined) hostFiles.set(host, (f = new Map()));
-  return f;
 }
 
 /** The environment of root's login shell on a CentOS 7 host (what `env` prints there, in a stable order). */
@@ -53,21 +44,22 @@ function loginEnviron(host: Host): Map<string, string> {
   ]);
 }
 
-export function hostEnv(host: Host, ns: Netns = host.root): Env {
-  return { host, ns, flavor: 'gnu', files: filesOf(host), hostname: host.name, cwd: '/root', vars: loginEnviron(host), missing: { names: missingCommands(host), shell: '-bash' } };
+export function hostEnv(sim: ShellSim, host: Host, ns: Netns = host.root): Env {
+  const u = sim.userland(host);
+  return { host, ns, flavor: 'gnu', files: u.files, hostname: host.name, cwd: '/root', vars: loginEnviron(host), missing: { names: missingCommands(u), shell: '-bash' } };
 }
 
 export function hostPrompt(host: Host): string {
   return `[root@${host.name} {base}]# `;
 }
 
-export function startCommand(world: World, host: Host, ns: Netns, line: string, term: Terminal, stdin = ''): Completion {
-  const env = hostEnv(host, ns);
-  return startIn(world, new Session(env, hostPrompt(host)), env, line, term, stdin);
+export function startCommand(sim: ShellSim, host: Host, ns: Netns, line: string, term: Terminal, stdin = ''): Completion {
+  const env = hostEnv(sim, host, ns);
+  return startIn(sim, new Session(env, hostPrompt(host)), env, line, term, stdin);
 }
 
 /** Runs `line` in `env`, typed into `session` (its innermost shell's variables and `$?`). */
-export function startIn(world: World, session: Session, env: Env, line: string, term: Terminal, stdin = '', onDone?: (code: number) => void): Completion {
+export function startIn(sim: ShellSim, session: Session, env: Env, line: string, term: Terminal, stdin = '', onDone?: (code: number) => void): Completion {
   const job = new Job();
   const result: Completion = { done: false, code: 0, interrupt: (sig = 'INT') => job.interrupt(sig) };
   const repl = session.repl;
@@ -83,6 +75,6 @@ export function startIn(world: World, session: Session, env: Env, line: string, 
     repl(line, term, finish);
     return result;
   }
-  runString({ world, session, env, sh: session.shell, out: term, err: term, tty: env.tty !== false, stdin: inputOf(stdin), job }, line, finish);
+  runString({ sim, session, env, sh: session.shell, out: term, err: term, tty: env.tty !== false, stdin: inputOf(stdin), job }, line, finish);
   return result;
 }

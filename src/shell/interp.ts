@@ -3,7 +3,7 @@
 // substitution, and the loops and conditionals. Commands finish on the simulated clock, so every
 // step takes a continuation; continuations that come back at once loop instead of recursing
 // (`iterate`), so a 20,000-command list or a busy loop does not grow the stack.
-import type { World } from '../kernel/world.js';
+import type { ShellSim } from './sim.js';
 import { ArithError, evalArith } from './arith.js';
 import { globPaths, hasGlob, matchesPattern } from './glob.js';
 import type { Chunk } from './glob.js';
@@ -26,7 +26,7 @@ export const LOOP_LIMIT = 10000;
 
 /** Everything a running piece of the command line sees. */
 export interface Proc {
-  readonly world: World;
+  readonly sim: ShellSim;
   readonly session: Session;
   readonly env: Env;
   readonly sh: ShellVars;
@@ -283,7 +283,7 @@ function runCommand(p: Proc, cmd: Command, k: K): void {
     let instant = -1;
     let spins = 0;
     iterate((next) => {
-      const now = q.world.eq.now;
+      const now = q.sim.world.eq.now;
       if (now === instant) {
         if (++spins >= LOOP_LIMIT) {
           q.err.write(`swarmsim: the loop ran ${LOOP_LIMIT} times without simulated time passing; stopped (add a sleep)\n`);
@@ -640,7 +640,7 @@ const MAX_NESTING = 200;
 
 export function spawn(p: Proc, argv: string[], k: K): void {
   if (nesting >= MAX_NESTING) {
-    p.world.eq.after(0, () => spawn(p, argv, k));
+    p.sim.world.eq.after(0, () => spawn(p, argv, k));
     return;
   }
   nesting++;
@@ -699,7 +699,8 @@ function spawnNow(p: Proc, argv: string[], k: K): void {
   };
   const env = p.env;
   const ctx: Ctx = {
-    world: p.world,
+    world: p.sim.world,
+    sim: p.sim,
     host: env.host,
     ns: env.ns,
     flavor: env.flavor,

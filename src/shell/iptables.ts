@@ -7,7 +7,8 @@ import type { ListFormat } from '../tools/iptables/format.js';
 import { nfOf } from '../kernel/netfilter/netfilter.js';
 import { IPT_VERSION } from '../tools/iptables/parse.js';
 import { applyIptables } from '../tools/iptables/apply.js';
-import { IptError, TABLE_NAMES } from '../kernel/netfilter/table.js';
+import { TABLE_NAMES } from '../kernel/netfilter/table.js';
+import { IptError, asIptables } from '../tools/iptables/errors.js';
 import type { Chain, Table, TableName } from '../kernel/netfilter/table.js';
 import type { Program } from './program.js';
 import { WALL_EPOCH_MS } from '../sim/clock.js';
@@ -85,9 +86,9 @@ export const iptables: Program = (ctx, argv, exit) => {
     const t = nf.tables.use(c.table);
     let out = '';
     if (c.cmd === 'L') {
-      out = listTable(t, c.chain, c.num, c);
-      if (c.zero) t.zero(c.chain);
-    } else if (c.cmd === 'S') out = listRules(t, c.chain, c.num);
+      out = asIptables('L', false, () => listTable(t, c.chain, c.num, c));
+      if (c.zero) asIptables('Z', false, () => t.zero(c.chain));
+    } else if (c.cmd === 'S') out = asIptables('S', false, () => listRules(t, c.chain, c.num));
     if (out !== '') ctx.term.write(out);
     exit(0);
   } catch (e) {

@@ -4,7 +4,7 @@
 // monitor a `docker exec -it` session types into. The release comes from the image's
 // MYSQL_VERSION, as the real client's banner does; the server side is apps/mysql-server.ts.
 import { resolveHost } from '../apps/resolver.js';
-import { serverBySocket } from '../apps/mysql-server.js';
+import { socketListening } from '../apps/mysql-server.js';
 import type { SqlResult } from '../apps/mysql-server.js';
 import { tcpConnect } from '../kernel/tcp.js';
 import type { TcpConn } from '../kernel/tcp.js';
@@ -171,7 +171,7 @@ export const mysql: Program = (ctx, argv, exit) => {
   };
   if (host === null || host === 'localhost') {
     // The socket: the server of this container, if it runs (a loopback connection stands for it).
-    if (serverBySocket(ctx.files as Map<string, string>) === null) {
+    if (!socketListening(ctx.files)) {
       println(ctx, "ERROR 2002 (HY000): Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)");
       return exit(1);
     }

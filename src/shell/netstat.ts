@@ -155,9 +155,6 @@ export const netstat: Program = (ctx, argv, exit) => {
 /** nstat's names: the group then the field; constants and gauges are left out (useless_number). */
 const NSTAT_SKIP = new Set(['IpForwarding', 'IpDefaultTTL', 'TcpRtoAlgorithm', 'TcpRtoMin', 'TcpRtoMax', 'TcpMaxConn', 'TcpCurrEstab']);
 
-/** What each namespace's counters were at the last `nstat` that updated its history. */
-const history = new WeakMap<object, Map<string, number>>();
-
 export const nstat: Program = (ctx, argv, exit) => {
   let abs = false;
   let zeros = false;
@@ -180,6 +177,7 @@ export const nstat: Program = (ctx, argv, exit) => {
   }
   const now = new Map<string, number>();
   for (const g of snmpGroups(ctx.ns)) g.fields.forEach((f, i) => { if (!NSTAT_SKIP.has(g.name + f)) now.set(g.name + f, g.values[i]!); });
+  const history = ctx.sim.userland(ctx.host).nstat;
   const last = reset ? undefined : history.get(ctx.ns);
   let out = '#kernel\n';
   for (const [name, v] of now) {

@@ -1,6 +1,6 @@
 // Which optional packages a host has installed (CentOS 7 minimal ships neither bridge-utils nor
 // ipvsadm: the seeds `yum install` them before using brctl and ipvsadm), and `yum install`.
-import type { Host } from '../kernel/host.js';
+import type { Userland } from './sim.js';
 import type { Program } from './program.js';
 import { println } from './program.js';
 
@@ -10,20 +10,17 @@ export const PACKAGES: Record<string, { readonly commands: readonly string[]; re
   ipvsadm: { commands: ['ipvsadm'], version: '1.27-8.el7' },
 };
 
-/** Per host: the installed optional packages; absent = all of them (hosts that predate `packages:`). */
-const installed = new WeakMap<Host, Set<string>>();
-
-export function setInstalled(host: Host, names: readonly string[]): void {
-  installed.set(host, new Set(names));
+export function setInstalled(u: Userland, names: readonly string[]): void {
+  u.packages = new Set(names);
 }
 
 /** The commands a host lacks until their package is installed (asked at each lookup, so a
  *  `yum install` shows at once in a shell opened before it). */
-export function missingCommands(host: Host): { has(name: string): boolean } {
+export function missingCommands(u: Userland): { has(name: string): boolean } {
   return {
     has: (cmd) => {
-      const have = installed.get(host);
-      return have !== undefined && Object.entries(PACKAGES).some(([name, p]) => !have.has(name) && p.commands.includes(cmd));
+      const have = u.packages;
+      return have !== null && Object.entries(PACKAGES).some(([name, p]) => !have.has(name) && p.commands.includes(cmd));
     },
   };
 }
@@ -36,11 +33,8 @@ export const yum: Program = (ctx, argv, exit) => {
     println(ctx, verb === undefined ? 'You need to give some command' : `No such command: ${verb}. Please use /usr/bin/yum --help`);
     return exit(1);
   }
-  let have = installed.get(ctx.host);
-  if (have === undefined) {
-    have = new Set(Object.keys(PACKAGES));
-    installed.set(ctx.host, have);
-  }
+  const u = ctx.sim.userland(ctx.host);
+  const have = (u.packages ??= new Set(Object.keys(PACKAGES)));
   println(ctx, 'Loaded plugins: fastestmirror');
   println(ctx, 'Loading mirror speeds from cached hostfile');
   const todo: string[] = [];

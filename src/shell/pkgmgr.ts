@@ -2,7 +2,6 @@
 // seeds' VirtualBox hosts reach nothing past their LANs): alpine 3.12's `apk add` and Debian
 // buster's `apt-get update` / `apt-get install` fail as they do when no mirror resolves, so a
 // Dockerfile's `RUN apk add …` or `RUN apt-get …` ends the build as the real one would.
-import { filesOf } from './exec.js';
 import type { Ctx, Program } from './program.js';
 import { eprintln, println } from './program.js';
 
@@ -59,7 +58,7 @@ function hostOf(url: string): string {
  *  `apt-get update` warns and succeeds, and `apt-get install` locates nothing (status 100). */
 export const aptGet: Program = (ctx: Ctx, argv, exit) => {
   // The hosts are CentOS: apt-get exists only in the Debian-based images.
-  if (ctx.files === filesOf(ctx.host)) return notInstalled(ctx, argv, exit);
+  if (ctx.files === ctx.sim.userland(ctx.host).files) return notInstalled(ctx, argv, exit);
   const args = argv.slice(1).filter((a) => !a.startsWith('-'));
   const [verb, ...names] = args;
   if (verb === 'update') {
@@ -86,7 +85,7 @@ export const aptGet: Program = (ctx: Ctx, argv, exit) => {
 /** A package manager of another distribution: the hosts (CentOS) have neither, busybox images
  *  no apt-get, Debian images no apk — the shell finds no such command (status 127). */
 export const notInstalled: Program = (ctx, argv, exit) => {
-  const shell = ctx.flavor === 'busybox' ? 'sh' : ctx.files === filesOf(ctx.host) ? '-bash' : 'bash';
+  const shell = ctx.flavor === 'busybox' ? 'sh' : ctx.files === ctx.sim.userland(ctx.host).files ? '-bash' : 'bash';
   eprintln(ctx, `${shell}: ${argv[0]}: ${shell === 'sh' ? 'not found' : 'command not found'}`);
   exit(127);
 };

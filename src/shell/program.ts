@@ -4,6 +4,7 @@
 import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import type { World } from '../kernel/world.js';
+import type { ShellSim } from './sim.js';
 import { JobTable } from './jobs.js';
 import type { Command } from './syntax.js';
 
@@ -92,7 +93,10 @@ export type Flavor = 'gnu' | 'busybox';
 export type Files = Map<string, string>;
 
 export interface Ctx {
+  /** The kernel world (sim.world). */
   readonly world: World;
+  /** The simulation the command runs in: Docker, the swarm, etcd, each host's files and packages. */
+  readonly sim: ShellSim;
   readonly host: Host;
   readonly ns: Netns;
   /** Standard output. */

@@ -144,7 +144,7 @@ const timeoutCmd: Special = (p, argv, k) => {
     p.err.write(`timeout: invalid time interval '${durText}'\nTry 'timeout --help' for more information.\n`);
     return k(125);
   }
-  const eq = p.world.eq;
+  const eq = p.sim.world.eq;
   const child = new Job();
   const forward = p.job.listen((s) => child.interrupt(s));
   let timedOut = false;

@@ -4,7 +4,6 @@
 // Built on demand from the world as it stands; the view, DOT and JSON are made from it.
 import { MultiUndirectedGraph } from 'graphology';
 import { formatCidr, formatIp4 } from '../core/addr.js';
-import { dockerOf } from '../docker/engine.js';
 import { Bridge } from '../kernel/bridge.js';
 import type { NetDevice } from '../kernel/device.js';
 import type { Host } from '../kernel/host.js';
@@ -12,7 +11,7 @@ import type { Netns } from '../kernel/netns.js';
 import { Nic } from '../kernel/nic.js';
 import { Veth } from '../kernel/veth.js';
 import { Vxlan } from '../kernel/vxlan.js';
-import type { World } from '../kernel/world.js';
+import type { Simulation } from '../scenario/simulation.js';
 
 export type TopoNodeKind = 'lan' | 'host' | 'netns' | 'device';
 export type TopoEdgeKind = 'veth' | 'bridge-port' | 'vxlan' | 'lan';
@@ -46,16 +45,17 @@ export function devKey(d: NetDevice): string {
 }
 
 /** What a namespace is, in Docker's words. */
-function roleOf(world: World, host: Host, ns: Netns): string | undefined {
+function roleOf(sim: Simulation, host: Host, ns: Netns): string | undefined {
   if (ns === host.root) return 'host';
-  for (const c of dockerOf(world).daemon(host)?.containers.values() ?? []) if (c.sandbox === ns) return `container ${c.name}`;
+  for (const c of sim.docker.daemon(host)?.containers.values() ?? []) if (c.sandbox === ns) return `container ${c.name}`;
   if (ns.label === 'ingress_sbox') return 'ingress sandbox';
   if (ns.label.startsWith('lb_')) return 'load-balancer sandbox';
   if (/^\d+-/.test(ns.label)) return 'overlay namespace';
   return ns.name !== null ? 'ip netns' : undefined;
 }
 
-export function buildTopology(world: World): Topology {
+export function buildTopology(sim: Simulation): Topology {
+  const world = sim.world;
   const g: Topology = new MultiUndirectedGraph<TopoNode, TopoEdge>({ allowSelfLoops: false });
   g.addNode('lan', { kind: 'lan', label: 'LAN', parent: null });
   const vteps = new Map<number, Vxlan[]>();
@@ -63,7 +63,7 @@ export function buildTopology(world: World): Topology {
   for (const host of [...world.hosts.values()]) {
     g.addNode(host.name, { kind: 'host', label: host.name, parent: null, down: host.down });
     for (const ns of host.namespaces) {
-      const role = roleOf(world, host, ns);
+      const role = roleOf(sim, host, ns);
       g.addNode(nsKey(ns), { kind: 'netns', label: ns.label, parent: host.name, ...(role === undefined ? {} : { role }) });
       for (const d of [...ns.devices.values()].sort((a, b) => a.ifindex - b.ifindex)) {
         if (d.kind === 'loopback') continue;

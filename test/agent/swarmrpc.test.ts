@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { swarmOf } from '../../src/agent/swarm-world.js';
 import type { Host } from '../../src/kernel/host.js';
 import type { TcpConn } from '../../src/kernel/tcp.js';
 import { SEC } from '../../src/sim/clock.js';
@@ -83,7 +82,7 @@ steps:
     const { res } = runText(yaml);
     expect(res.passed).toBe(true);
     const w = res.world;
-    const sw = swarmOf(w);
+    const sw = res.sim.swarm;
     const leaderId = sw.cluster!.currentLeader()!.id;
     const leaderHost = w.hosts.get(sw.cluster!.nodes.get(leaderId)!.hostname)!;
     // The leader's Raft connection to another manager: a heartbeat each tick (or entries).

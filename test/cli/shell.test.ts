@@ -36,7 +36,7 @@ async function shell(args: string[], input: string | string[], tty = false, hist
 function coreOn(yaml: string, first: string, wait: () => Promise<void> = async () => undefined, speed = 0): { core: ShellCore; out: () => string } {
   const { res } = runText(yaml);
   let out = '';
-  const core = new ShellCore(res.world, res.sessions, first, (t) => (out += t), { speed, wait }, new Recorder(yaml));
+  const core = new ShellCore(res.sim, res.sessions, first, (t) => (out += t), { speed, wait }, new Recorder(yaml));
   return { core, out: () => out };
 }
 
@@ -144,7 +144,7 @@ describe('completion', () => {
     DEFAULT_CLUSTER.replace('steps: []', 'steps:\n  - run: docker swarm init --advertise-addr 192.168.205.10\n  - run: docker service create --name web -d nginx\n  - run: docker network create -d overlay backend\n  - run: ip netns add red\n  - run: docker run -d --name db busybox sleep 1000'),
     'swarm-manager',
   );
-  const c = (line: string): string[] => complete(line, core.world, core.host, [':trace', 'ssh'])[0];
+  const c = (line: string): string[] => complete(line, core.sim, core.host, [':trace', 'ssh'])[0];
 
   it('completes commands, subcommands and flags', () => {
     expect(c('ipvs')).toEqual(['ipvsadm']);

@@ -7,9 +7,9 @@ import type { Netns } from '../../src/kernel/netns.js';
 import { addRoute } from '../../src/kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../../src/kernel/route/table.js';
 import { parseIp4 } from '../../src/core/addr.js';
-import { filesOf, startCommand } from '../../src/shell/exec.js';
+import { startCommand } from '../../src/shell/exec.js';
+import { Simulation } from '../../src/scenario/simulation.js';
 import '../../src/shell/commands.js';
-import { dockerOf } from '../../src/docker/engine.js';
 import type { Daemon } from '../../src/docker/daemon.js';
 import { MS, SEC } from '../../src/sim/clock.js';
 import type { Names, Outcome, Step } from './model.js';
@@ -18,20 +18,22 @@ import type { Observation } from './observe.js';
 
 export class SimDocker {
   readonly world: World;
+  readonly sim: Simulation;
   readonly host: Host;
   readonly lan: Host;
   readonly daemon: Daemon;
 
   constructor(seed: number) {
     this.world = new World(seed);
+    this.sim = new Simulation(this.world);
     this.host = this.world.addHost(HOST_NAME, parseIp4(HOST_IP)!, 24);
     this.lan = this.world.addHost('lan', parseIp4(LAN_IP)!, 24);
     const eth0 = this.host.root.device('eth0')!;
     addRoute(this.host.root, new Route('unicast', 0, 0, eth0, parseIp4(LAN_IP)!, 0, 'global', 'boot', 0, TABLE_MAIN));
-    const files = filesOf(this.host);
+    const files = this.sim.userland(this.host).files;
     files.set('/etc/hosts', HOST_HOSTS);
     files.set('/etc/resolv.conf', HOST_RESOLV);
-    const docker = dockerOf(this.world);
+    const docker = this.sim.docker;
     docker.registry.declare('web', {
       repo: 'web', shell: 'busybox', cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], daemon: true, layers: 1,
       ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'http', body: WEB_BODY } }], exposed: ['80/tcp'], pid1IgnoresTerm: true,
@@ -46,7 +48,7 @@ export class SimDocker {
 
   private sh(line: string, ns: Netns = this.host.root, host: Host = this.host): { out: string; code: number } {
     let out = '';
-    const c = startCommand(this.world, host, ns, line, { write: (t) => (out += t) });
+    const c = startCommand(this.sim, host, ns, line, { write: (t) => (out += t) });
     this.world.eq.runWhile(() => !c.done, this.world.eq.now + 3600 * SEC);
     if (!c.done) return { out: out + '(did not finish)', code: -1 };
     return { out, code: c.code };

@@ -3,7 +3,6 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { parseIp4 } from '../../src/core/addr.js';
-import { dockerOf } from '../../src/docker/engine.js';
 import { udpSend } from '../../src/kernel/udp.js';
 import { SEC } from '../../src/sim/clock.js';
 import { runText } from '../helpers.js';
@@ -24,7 +23,7 @@ function ask(name: string, type: 'A' | 'AAAA', id: number, wait = SEC): { reply:
   const { res } = runText(SCENARIO);
   expect(res.passed).toBe(true);
   const w = res.world;
-  const d = dockerOf(w).daemon(w.hosts.get('h1')!)!;
+  const d = res.sim.docker.daemon(w.hosts.get('h1')!)!;
   const client = d.findContainer('client')!;
   const web = d.findContainer('web')!;
   const ns = client.sandbox;

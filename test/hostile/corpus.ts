@@ -179,7 +179,7 @@ class Bench {
   constructor() {
     this.res = runScenario(loadScenario('setup.yaml', SETUP));
     const h = this.res.world.hosts.get('n1')!;
-    this.session = new Session(hostEnv(h), hostPrompt(h));
+    this.session = new Session(hostEnv(this.res.sim, h), hostPrompt(h));
   }
 
   run(line: string): { outcome: CaseResult['outcome']; output: string } {
@@ -190,11 +190,11 @@ class Bench {
     const h = world.hosts.get('n1')!;
     eq.limit = eq.executed + STEP_EVENT_LIMIT;
     try {
-      const c = startIn(world, this.session, this.session.env, line, { write: (t) => (output += t) });
+      const c = startIn(this.res.sim, this.session, this.session.env, line, { write: (t) => (output += t) });
       eq.runWhile(() => !c.done, eq.now + COMMAND_LIMIT);
       eq.runUntil(eq.now);
       // A command left running (ping without -c) is the runner's business, not a failure.
-      if (this.session.depth > 1) this.session = new Session(hostEnv(h), hostPrompt(h));
+      if (this.session.depth > 1) this.session = new Session(hostEnv(this.res.sim, h), hostPrompt(h));
       return { outcome: c.done ? c.code : 'input', output };
     } catch (e) {
       if (e instanceof UnknownCommand || e instanceof InputError || e instanceof EventBudgetExceeded) return { outcome: 'input', output: output + (e as Error).message };

@@ -12,6 +12,7 @@ import { tcpConnect, tcpListen } from '../../src/kernel/tcp.js';
 import { udpSend } from '../../src/kernel/udp.js';
 import { routeConnectErrno } from '../../src/kernel/ipv4.js';
 import { startCommand } from '../../src/shell/exec.js';
+import { Simulation } from '../../src/scenario/simulation.js';
 import { MS, SEC } from '../../src/sim/clock.js';
 import type { Case, Outcome, Step } from './model.js';
 import { NETNS_SYSCTLS, PROBE_MS, SNMP_WAIT_MS, describeStep, normaliseCounters, normalisePing, normaliseSnmp, transferLines } from './model.js';
@@ -44,20 +45,22 @@ interface Seen {
  */
 export function runSim(c: Case, seed: number, times: number[] = []): Outcome[] {
   const world = new World(seed);
+  const sim = new Simulation(world);
   const host = world.addHost('kd', 0xc0a8fe01, 24);
   const seen: Seen[] = [];
   const outcomes: Outcome[] = [];
   c.steps.forEach((s, i) => {
     const t = times[i];
     if (t !== undefined && world.eq.now < t * MS) world.eq.runWhile(() => true, Math.round(t * MS));
-    outcomes.push(step(world, host, s, seen));
+    outcomes.push(step(sim, host, s, seen));
   });
   return outcomes;
 }
 
-function shell(world: World, host: Host, line: string): { out: string; code: number } {
+function shell(sim: Simulation, host: Host, line: string): { out: string; code: number } {
+  const world = sim.world;
   let out = '';
-  const c = startCommand(world, host, host.root, line, { write: (t) => (out += t) });
+  const c = startCommand(sim, host, host.root, line, { write: (t) => (out += t) });
   world.eq.runWhile(() => !c.done, world.eq.now + 3600 * SEC);
   if (!c.done) return { out: out + '(did not finish)', code: -1 };
   return { out, code: c.code };
@@ -69,15 +72,16 @@ function nsOf(host: Host, name: string): Netns {
   return ns;
 }
 
-function step(world: World, host: Host, s: Step, seen: Seen[]): Outcome {
+function step(sim: Simulation, host: Host, s: Step, seen: Seen[]): Outcome {
+  const world = sim.world;
   const eq = world.eq;
   switch (s.kind) {
     case 'cmd': {
-      const code = shell(world, host, s.line).code;
+      const code = shell(sim, host, s.line).code;
       const m = /^ip netns add (\S+)$/.exec(s.line);
       if (m && code === 0) {
         // As the real side does for every namespace it creates (NETNS_SYSCTLS in model.ts).
-        const set = shell(world, host, `ip netns exec ${m[1]} sysctl -qw ${NETNS_SYSCTLS.join(' ')}`);
+        const set = shell(sim, host, `ip netns exec ${m[1]} sysctl -qw ${NETNS_SYSCTLS.join(' ')}`);
         if (set.code !== 0) return [`exit ${code}`, `harness sysctls failed: ${set.out.trim()}`];
       }
       return [`exit ${code}`];
@@ -105,7 +109,7 @@ function step(world: World, host: Host, s: Step, seen: Seen[]): Outcome {
       return [ok ? 'listening' : 'listen failed: EADDRINUSE'];
     }
     case 'ping': {
-      const r = shell(world, host, describeStep(s));
+      const r = shell(sim, host, describeStep(s));
       return [normalisePing(r.out, r.code)];
     }
     case 'tcp':
@@ -156,12 +160,12 @@ function step(world: World, host: Host, s: Step, seen: Seen[]): Outcome {
       return [`${result}; ${seenLine(seen)}`];
     }
     case 'counters': {
-      const r = shell(world, host, describeStep(s));
+      const r = shell(sim, host, describeStep(s));
       return normaliseCounters(r.out, r.code);
     }
     case 'snmp': {
-      const snmp = shell(world, host, `ip netns exec ${s.ns} cat /proc/net/snmp`);
-      const links = shell(world, host, `ip netns exec ${s.ns} ip -s link`);
+      const snmp = shell(sim, host, `ip netns exec ${s.ns} cat /proc/net/snmp`);
+      const links = shell(sim, host, `ip netns exec ${s.ns} ip -s link`);
       return normaliseSnmp(snmp.out, snmp.code, links.out, links.code);
     }
     case 'settle':

@@ -169,6 +169,13 @@ describe('iptables commands and errors', () => {
     ['iptables -I INPUT 5 -j ACCEPT', 'iptables: Index of insertion too big.\n', 1],
     ['iptables -R INPUT 2 -j ACCEPT', 'iptables: Index of replacement too big.\n', 1],
     ['iptables -P INPUT FOO', "iptables: Bad policy name. Run `dmesg' for more information.\n", 1],
+    // TC_STRERROR words the errno by the libiptc function that ran last: -C is delete_entry (dry run),
+    // -X's built-in check runs TC_BUILTIN (no entry: strerror), -P on a user chain is ENOENT in TC_SET_POLICY.
+    ['iptables -C INPUT -j ACCEPT', 'iptables: Bad rule (does a matching rule exist in that chain?).\n', 1],
+    ['iptables -X INPUT', "iptables: Invalid argument. Run `dmesg' for more information.\n", 1],
+    ['iptables -X NOPE', 'iptables: No chain/target/match by that name.\n', 1],
+    ['iptables -Z NOPE', 'iptables: No chain/target/match by that name.\n', 1],
+    ['iptables -S NOPE', 'iptables: No chain/target/match by that name.\n', 1],
     ['iptables -A INPUT -s 1.2.3.300 -j ACCEPT', "iptables v1.4.21: host/network `1.2.3.300' not found\nTry `iptables -h' or 'iptables --help' for more information.\n", 2],
     ['iptables -A INPUT --dport 80 -j ACCEPT', 'iptables v1.4.21: unknown option "--dport"\nTry `iptables -h\' or \'iptables --help\' for more information.\n', 2],
     ['iptables -A INPUT -p tcp --dport abc -j ACCEPT', "iptables v1.4.21: invalid port/service `abc' specified\nTry `iptables -h' or 'iptables --help' for more information.\n", 2],

@@ -26,7 +26,6 @@ import { readCapture } from '../../src/capture/pcap.js';
 import { compileFilter } from '../../src/capture/filter.js';
 import { printFrame, timestamp } from '../../src/shell/tcpdump/print.js';
 import { Vxlan } from '../../src/kernel/vxlan.js';
-import { filesOf } from '../../src/shell/exec.js';
 import { fileToBytes } from '../../src/shell/tcpdump/main.js';
 
 const verbose = process.argv.includes('-v');
@@ -203,7 +202,7 @@ steps:
     on: a
 `;
       const res = runScenario(loadScenario('w.yaml', yaml), {});
-      const content = filesOf(res.world.hosts.get('a')!).get('/root/ping.pcap');
+      const content = res.sim.userland(res.world.hosts.get('a')!).files.get('/root/ping.pcap');
       check(`tcpdump -i ${dev} -w leaves a file in the simulated file system`, content !== undefined);
       const file = join(dir, 'ping.pcap');
       writeFileSync(file, fileToBytes(content ?? ''));

@@ -2,20 +2,19 @@
 // recovery after a heal, the data plane following each node's own NetworkDB, and what a 7946
 // packet says it carries in a trace.
 import { describe, expect, it } from 'vitest';
-import { swarmOf } from '../../src/agent/swarm-world.js';
 import { MsgWriter, ML_PING, ML_COMPOUND, ML_ALIVE, ML_USER, NDB_TABLE_EVENT, compound } from '../../src/wire/memberlist.js';
 import { headersOf } from '../../src/wire/headers.js';
 import { hopDetail } from '../../src/trace/hop-text.js';
 import { IPPROTO_UDP, Packet } from '../../src/wire/packet.js';
 import { SEC } from '../../src/sim/clock.js';
 import type { World } from '../../src/kernel/world.js';
-import { sh } from '../helpers.js';
+import { sh, simOf } from '../helpers.js';
 import { swarm } from './helpers.js';
 
 function states(w: World, host: string): Record<string, number> {
-  const a = swarmOf(w).agents.get(host)!;
+  const a = simOf(w).swarm.agents.get(host)!;
   const out: Record<string, number> = {};
-  for (const m of a.networkDb.ml.members.values()) out[swarmOf(w).cluster!.nodes.get(m.name)!.hostname] = m.state;
+  for (const m of a.networkDb.ml.members.values()) out[simOf(w).swarm.cluster!.nodes.get(m.name)!.hostname] = m.state;
   return out;
 }
 
@@ -108,7 +107,7 @@ describe('the data plane follows the node\'s own NetworkDB', () => {
     const t0 = w.eq.now;
     for (let i = 0; i < 100 && knownAt < 0; i++) {
       w.eq.runUntil(w.eq.now + SEC / 20);
-      const cluster = swarmOf(w).cluster!;
+      const cluster = simOf(w).swarm.cluster!;
       if (runningAt < 0 && [...cluster.tasks.values()].some((t) => t.state === 'running' && cluster.services.get(t.serviceId)?.spec.name === 'web')) runningAt = w.eq.now - t0;
       if (runningAt >= 0 && /Address: 10\.0\.1\.\d+/.test(lookup())) knownAt = w.eq.now - t0;
     }

@@ -2,12 +2,11 @@
 // configs (docker config ..., mounted at their target), volumes (docker volume ..., per node, data
 // that outlives a container), and the messages of a deploy that stops half way.
 import { describe, expect, it } from 'vitest';
-import { dockerOf } from '../../src/docker/engine.js';
 import { dataDir } from '../../src/docker/volumes.js';
 import { SEC } from '../../src/sim/clock.js';
 import { hostEnv, hostPrompt, startIn } from '../../src/shell/exec.js';
 import { Session } from '../../src/shell/program.js';
-import { runText, sh } from '../helpers.js';
+import { runText, sh, simOf } from '../helpers.js';
 
 type Step = { run: string; on?: string; stdin?: string; save?: string } | { sleep: string };
 
@@ -170,7 +169,7 @@ describe('volumes', () => {
     // A host with an engine and no steps; the commands then run one by one.
     const w = runText('name: volumes\nseed: 3\nhosts:\n  - { name: h, ip: 10.1.0.10/24 }\nsteps: []\n').res.world;
     const h = w.hosts.get('h')!;
-    const d = dockerOf(w).daemon(h)!;
+    const d = simOf(w).docker.daemon(h)!;
     const run = (line: string) => sh(w, h, line);
     // (Docker's container names have two characters at least: RestrictedNamePattern.)
     run('docker run -d --name a1 -v keep:/data -v /scratch busybox sleep 1000');
@@ -229,13 +228,13 @@ describe('volumes', () => {
       + '  - sleep: 10s\n';
     const w = runText(text).res.world;
     const [m1, w1] = [w.hosts.get('m1')!, w.hosts.get('w1')!];
-    const onW1 = dockerOf(w).daemon(w1)!;
+    const onW1 = simOf(w).docker.daemon(w1)!;
     const task = [...onW1.containers.values()].find((c) => c.name.startsWith('db.1.'))!;
     task.files.set('/var/lib/db/rows', '42\n');
     expect(onW1.volumes.get('dbdata')!.files.get('/rows')).toBe('42\n');
     sh(w, m1, 'docker service update -d --constraint-rm node.hostname==w1 --constraint-add node.hostname==m1 db');
     w.eq.runUntil(w.eq.now + 20 * SEC);
-    const onM1 = dockerOf(w).daemon(m1)!;
+    const onM1 = simOf(w).docker.daemon(m1)!;
     const moved = [...onM1.containers.values()].find((c) => c.name.startsWith('db.1.'))!;
     expect(moved.files.get('/var/lib/db/rows')).toBeUndefined();
     expect(sh(w, m1, 'docker volume ls -q').out).toBe('dbdata\n');
@@ -273,9 +272,9 @@ describe('stack deploy reads ${VAR} from the environment of the shell it runs in
     const w = runText(text).res.world;
     const h = w.hosts.get('m1')!;
     const run = (line: string, vars: Record<string, string>): string => {
-      const env = { ...hostEnv(h), vars: new Map(Object.entries(vars)) };
+      const env = { ...hostEnv(simOf(w), h), vars: new Map(Object.entries(vars)) };
       let out = '';
-      const c = startIn(w, new Session(env, hostPrompt(h)), env, line, { write: (t) => (out += t) });
+      const c = startIn(simOf(w), new Session(env, hostPrompt(h)), env, line, { write: (t) => (out += t) });
       w.eq.runWhile(() => !c.done, w.eq.now + 60 * SEC);
       return out;
     };

@@ -7,7 +7,7 @@ import { layoutTopology } from '../../src/view/layout.js';
 import { renderSvg } from '../../src/view/svg.js';
 import { runText } from '../helpers.js';
 
-const replay = (file: string) => runText(readFileSync(file, 'utf8'), file).res.world;
+const replay = (file: string) => runText(readFileSync(file, 'utf8'), file).res.sim;
 
 describe('the topology graph', () => {
   it('holds the seed 004 namespaces and their veth pair (netns-veth)', () => {
@@ -51,7 +51,7 @@ describe('the layout of many hosts', () => {
   it('lays out each host alone on a grid, hosts of one shape once, with every place drawn', async () => {
     const hosts = Array.from({ length: 20 }, (_, i) => `  - { name: h${i + 1}, ip: 10.1.0.${i + 10}/24, docker: false }\n`).join('');
     const steps = Array.from({ length: 20 }, (_, i) => `  - run: ip netns add app && ip link add veth0 type veth peer name veth1 netns app\n    on: h${i + 1}\n`).join('');
-    const world = runText(`name: many\nhosts:\n${hosts}steps:\n${steps}`).res.world;
+    const world = runText(`name: many\nhosts:\n${hosts}steps:\n${steps}`).res.sim;
     const g = buildTopology(world);
     const l = await layoutTopology(g);
     const at = new Map(l.boxes.map((b) => [b.key, b]));

@@ -3,10 +3,7 @@
 // too), then the names the simulated cluster holds right now — hosts, containers, services,
 // networks, secrets, nodes, namespaces, devices, files.
 import type { Host } from '../../kernel/host.js';
-import type { World } from '../../kernel/world.js';
-import { dockerOf } from '../../docker/engine.js';
-import { swarmOf } from '../../agent/swarm-world.js';
-import { filesOf } from '../../shell/exec.js';
+import type { Simulation } from '../../scenario/simulation.js';
 import { programs } from '../../shell/registry.js';
 
 /** What the argument at a place names. */
@@ -109,12 +106,12 @@ const TABLE: Readonly<Record<string, Spec>> = {
 };
 
 /** Names the simulated world holds now, by kind, as seen from `host`. */
-export function namesOf(world: World, host: Host, kind: Kind): string[] {
-  const d = dockerOf(world).daemon(host);
-  const cluster = swarmOf(world).cluster;
+export function namesOf(sim: Simulation, host: Host, kind: Kind): string[] {
+  const d = sim.docker.daemon(host);
+  const cluster = sim.swarm.cluster;
   switch (kind) {
     case 'host':
-      return [...world.hosts.keys()];
+      return [...sim.world.hosts.keys()];
     case 'container': {
       const out: string[] = [];
       for (const c of d?.containers.values() ?? []) out.push(c.name, c.id.slice(0, 12));
@@ -139,7 +136,7 @@ export function namesOf(world: World, host: Host, kind: Kind): string[] {
     case 'dev':
       return [...host.root.byName.keys()];
     case 'file':
-      return [...filesOf(host).keys()];
+      return [...sim.userland(host).files.keys()];
   }
 }
 
@@ -147,7 +144,7 @@ export function namesOf(world: World, host: Host, kind: Kind): string[] {
  * Completes the last word of `line` (readline's completer contract: the candidates and the part of
  * the line they replace). `extra` are the interactive shell's own words (`ssh`, `:trace`, …).
  */
-export function complete(line: string, world: World, host: Host, extra: readonly string[]): [string[], string] {
+export function complete(line: string, sim: Simulation, host: Host, extra: readonly string[]): [string[], string] {
   const words = line.split(/\s+/);
   if (words[0] === '') words.shift();
   const word = words.pop() ?? '';
@@ -157,8 +154,8 @@ export function complete(line: string, world: World, host: Host, extra: readonly
   };
   if (words.length === 0) return pick([...programs.keys(), ...extra]);
   // `ip netns exec NS cmd …` and `sudo cmd …` complete the inner command.
-  if (words[0] === 'sudo') return complete(line.replace(/^\s*sudo\s+/, ''), world, host, extra);
-  if (words[0] === 'ssh') return pick(namesOf(world, host, 'host'));
+  if (words[0] === 'sudo') return complete(line.replace(/^\s*sudo\s+/, ''), sim, host, extra);
+  if (words[0] === 'ssh') return pick(namesOf(sim, host, 'host'));
   let spec: Spec | undefined = TABLE[words[0]!];
   let positional = 0;
   for (const w of words.slice(1)) {
@@ -177,5 +174,5 @@ export function complete(line: string, world: World, host: Host, extra: readonly
   const kind = spec.args;
   if (kind === undefined) return pick(spec.flags ?? []);
   // File names complete relative to nothing: the host's files are kept by absolute path.
-  return pick(namesOf(world, host, kind));
+  return pick(namesOf(sim, host, kind));
 }

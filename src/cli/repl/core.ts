@@ -16,7 +16,7 @@ import type { Session } from '../../shell/program.js';
 import { renderTraceText, traceJson } from '../../trace/render.js';
 import type { ViewTrace } from '../../view/html.js';
 import { writeFileSync } from 'node:fs';
-import { dockerOf } from '../../docker/engine.js';
+import type { Simulation } from '../../scenario/simulation.js';
 import { Recorder } from './save.js';
 
 /** How the simulated clock moves while a command runs. */
@@ -50,7 +50,7 @@ export class ShellCore {
   private pending: Promise<void> | null = null;
 
   constructor(
-    readonly world: World,
+    readonly sim: Simulation,
     private readonly sessions: ReadonlyMap<string, Session>,
     first: string,
     private readonly out: (text: string) => void,
@@ -59,6 +59,10 @@ export class ShellCore {
   ) {
     this.hosts = [first];
     this.record = recorder;
+  }
+
+  get world(): World {
+    return this.sim.world;
   }
 
   private write(text: string): void {
@@ -150,7 +154,7 @@ export class ShellCore {
     const start = world.eq.now;
     let c;
     try {
-      c = startIn(world, session, session.env, line, term);
+      c = startIn(this.sim, session, session.env, line, term);
     } catch (e) {
       if (!(e instanceof UnknownCommand)) throw e;
       term.write(`-bash: ${e.command}: command not found (swarmsim does not model it)\n`);
@@ -258,8 +262,8 @@ export class ShellCore {
   private placeOf(ns: Netns): { ns?: string; container?: string } {
     if (ns === this.host.root) return {};
     if (ns.name !== null && this.host.named.get(ns.name) === ns) return { ns: ns.name };
-    const d = dockerOf(this.world).daemon(this.host);
-    for (const c of d?.containers.values() ?? []) if (containerNamespace(this.world, this.host, c.id) === ns) return { container: c.name };
+    const d = this.sim.docker.daemon(this.host);
+    for (const c of d?.containers.values() ?? []) if (containerNamespace(this.sim, this.host, c.id) === ns) return { container: c.name };
     return {};
   }
 
@@ -270,7 +274,7 @@ export class ShellCore {
     const traces = this.traces.slice();
     // The page is built asynchronously (the layout engine); the prompt waits for it in line().
     this.pending = import('../view.js')
-      .then(({ pageOf }) => pageOf('swarmsim shell', this.transcript, this.world, traces))
+      .then(({ pageOf }) => pageOf('swarmsim shell', this.transcript, this.sim, traces))
       .then((html) => {
         writeFileSync(file, html);
         this.write(`wrote ${file}: the topology now, and ${traces.length} trace${traces.length === 1 ? '' : 's'} from this session\n`);

@@ -48,7 +48,7 @@ export async function startShell(file: string | undefined, o: ShellOptions): Pro
   const first = o.on ?? sc.hosts[0]?.name;
   if (first === undefined || !res.world.hosts.has(first)) throw new InputError(`--on: no host named "${o.on}" (hosts: ${[...res.world.hosts.keys()].join(', ')})`);
   if (file !== undefined) o.output.write(res.passed ? `\n# replayed ${file}: every expectation held\n` : `\n# replayed ${file}: some expectations failed (see above)\n`);
-  const core = new ShellCore(res.world, res.sessions, first, (t) => o.output.write(t), {
+  const core = new ShellCore(res.sim, res.sessions, first, (t) => o.output.write(t), {
     speed,
     wait: (ms) => new Promise((r) => setTimeout(r, ms)),
   }, new Recorder(text));

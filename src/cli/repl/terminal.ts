@@ -49,7 +49,7 @@ export function runTerminal(core: ShellCore, o: TerminalOptions): Promise<number
     history: o.tty ? loadHistory(o.historyFile) : [],
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
-    completer: o.tty ? (line: string) => complete(line, core.world, core.host, OWN_WORDS) : undefined,
+    completer: o.tty ? (line: string) => complete(line, core.sim, core.host, OWN_WORDS) : undefined,
   });
   const queue: string[] = [];
   let working = false;

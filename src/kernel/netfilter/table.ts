@@ -1,13 +1,17 @@
 // The four iptables tables of one namespace (raw, mangle, nat, filter): their chains, policies,
-// rules and counters, and the changes iptables asks for, refused with iptables' own errors. A
-// change marks the table dirty; compile.ts rebuilds its compiled form before the next packet.
+// rules and counters, and the changes iptables asks for, refused with an errno as the kernel's
+// x_tables and libiptc's handle over it refuse them (tools/iptables/errors.ts words them). A change
+// marks the table dirty; compile.ts rebuilds its compiled form before the next packet.
 import { Rule } from './rule.js';
 import type { CompiledTable } from './compile.js';
 
-/** An error with the text iptables prints and its exit status. */
-export class IptError extends Error {
-  constructor(message: string, readonly code: number) {
-    super(message);
+/** The errnos a table change fails with (libiptc.c sets these; the kernel's do_replace adds ELOOP). */
+export type NfErrno = 'ENOENT' | 'EEXIST' | 'E2BIG' | 'EINVAL' | 'EMLINK' | 'ENOTEMPTY' | 'ELOOP';
+
+/** A refused table change: the errno, nothing a user reads (iptables words it). */
+export class NfError extends Error {
+  constructor(readonly errno: NfErrno) {
+    super(errno);
   }
 }
 
@@ -68,7 +72,7 @@ export class Table {
 
   chain(name: string): Chain {
     const c = this.chains.get(name);
-    if (c === undefined) throw new IptError('iptables: No chain/target/match by that name.', 1);
+    if (c === undefined) throw new NfError('ENOENT');
     return c;
   }
 
@@ -97,21 +101,21 @@ export class Table {
   /** -I: `num` counts from 1. */
   insert(chain: string, num: number, r: Rule): void {
     const c = this.chain(chain);
-    if (num < 1 || num > c.rules.length + 1) throw new IptError('iptables: Index of insertion too big.', 1);
+    if (num < 1 || num > c.rules.length + 1) throw new NfError('E2BIG');
     c.rules.splice(num - 1, 0, r);
     this.changed();
   }
 
   replace(chain: string, num: number, r: Rule): void {
     const c = this.chain(chain);
-    if (num < 1 || num > c.rules.length) throw new IptError('iptables: Index of replacement too big.', 1);
+    if (num < 1 || num > c.rules.length) throw new NfError('E2BIG');
     c.rules[num - 1] = r;
     this.changed();
   }
 
   deleteNum(chain: string, num: number): void {
     const c = this.chain(chain);
-    if (num < 1 || num > c.rules.length) throw new IptError('iptables: Index of deletion too big.', 1);
+    if (num < 1 || num > c.rules.length) throw new NfError('E2BIG');
     c.rules.splice(num - 1, 1);
     this.changed();
   }
@@ -120,7 +124,7 @@ export class Table {
   deleteRule(chain: string, r: Rule): void {
     const c = this.chain(chain);
     const i = c.rules.findIndex((x) => x.spec === r.spec);
-    if (i < 0) throw new IptError('iptables: Bad rule (does a matching rule exist in that chain?).', 1);
+    if (i < 0) throw new NfError('ENOENT');
     c.rules.splice(i, 1);
     this.changed();
   }
@@ -131,7 +135,7 @@ export class Table {
   }
 
   newChain(name: string): void {
-    if (this.chains.has(name)) throw new IptError('iptables: Chain already exists.', 1);
+    if (this.chains.has(name)) throw new NfError('EEXIST');
     this.chains.set(name, new Chain(name, false));
     this.changed();
   }
@@ -141,17 +145,17 @@ export class Table {
     if (name === null) {
       const user = [...this.chains.values()].filter((c) => !c.builtin);
       for (const c of user) {
-        if (this.references(c.name) > 0) throw new IptError('iptables: Too many links.', 1);
-        if (c.rules.length > 0) throw new IptError('iptables: Directory not empty.', 1);
+        if (this.references(c.name) > 0) throw new NfError('EMLINK');
+        if (c.rules.length > 0) throw new NfError('ENOTEMPTY');
       }
       for (const c of user) this.chains.delete(c.name);
       this.changed();
       return;
     }
     const c = this.chain(name);
-    if (c.builtin) throw new IptError('iptables: Invalid argument. Run `dmesg\' for more information.', 1);
-    if (this.references(name) > 0) throw new IptError('iptables: Too many links.', 1);
-    if (c.rules.length > 0) throw new IptError('iptables: Directory not empty.', 1);
+    if (c.builtin) throw new NfError('EINVAL');
+    if (this.references(name) > 0) throw new NfError('EMLINK');
+    if (c.rules.length > 0) throw new NfError('ENOTEMPTY');
     this.chains.delete(name);
     this.changed();
   }
@@ -177,8 +181,8 @@ export class Table {
 
   setPolicy(name: string, policy: string): void {
     const c = this.chains.get(name);
-    if (c === undefined || !c.builtin) throw new IptError('iptables: Bad built-in chain name.', 1);
-    if (policy !== 'ACCEPT' && policy !== 'DROP') throw new IptError('iptables: Bad policy name. Run `dmesg\' for more information.', 1);
+    if (c === undefined || !c.builtin) throw new NfError('ENOENT');
+    if (policy !== 'ACCEPT' && policy !== 'DROP') throw new NfError('EINVAL');
     c.policy = policy;
     this.changed();
   }

@@ -2,13 +2,12 @@
 // CLI (pflag) reports mistakes, and printing its errors.
 import { Command, CommanderError } from 'commander';
 import type { Daemon } from '../../docker/daemon.js';
-import { DockerError } from '../../docker/errors.js';
-import { dockerOf } from '../../docker/engine.js';
+import { DaemonError, DockerError } from '../../docker/errors.js';
 import type { Ctx } from '../program.js';
 import { eprintln } from '../program.js';
 
 export function daemonOf(ctx: Ctx): Daemon | null {
-  const d = dockerOf(ctx.world).daemon(ctx.host);
+  const d = ctx.sim.docker.daemon(ctx.host);
   return d === undefined || !d.running ? null : d;
 }
 
@@ -53,8 +52,23 @@ export function guard(ctx: Ctx, exit: (code: number) => void, fn: () => void): v
       exit(e.code);
       return;
     }
+    if (e instanceof DaemonError) {
+      eprintln(ctx, daemonSaid(e));
+      exit(1);
+      return;
+    }
     throw e;
   }
+}
+
+/** What the CLI prints for a daemon error (cli/command: the client's error, as main prints it). */
+export function daemonSaid(e: DaemonError): string {
+  return `Error response from daemon: ${e.message}`;
+}
+
+/** run.go reportError: `docker: MSG.` (the period added unless there is one). */
+export function reportError(msg: string): string {
+  return `docker: ${msg.replace(/\.$/, '')}.`;
 }
 
 export function collect(value: string, prev: string[]): string[] {

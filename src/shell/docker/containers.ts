@@ -4,10 +4,10 @@ import { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { eprintln, println } from '../program.js';
 import { stopExitCode } from '../../docker/daemon.js';
-import { DockerError } from '../../docker/errors.js';
+import { DaemonError, DockerError, UsageError } from '../../docker/errors.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { goJson, goTemplate } from '../table.js';
-import { collect, guard, labelsOf, parseFlags, subcommand, usageError } from './common.js';
+import { collect, daemonSaid, guard, labelsOf, parseFlags, reportError, subcommand, usageError } from './common.js';
 import { containerJson, networkJson, psTable } from './format.js';
 import { parseImageRef } from '../../docker/images.js';
 import { imageKey, pullFromRegistry, registryOf } from '../../docker/image-ops.js';
@@ -106,15 +106,13 @@ export function dockerRun(ctx: Ctx, d: Daemon, args: string[], exit: Exit, verb:
         mounts: [...o.volume.map(parseVolumeFlag), ...o.mount.map(parseMountFlag)],
       });
     } catch (e) {
+      if (e instanceof UsageError) return runRefused(ctx, 'run', e.flag ? e.message : reportError(e.message), true, exit);
+      if (!(e instanceof DaemonError)) throw e;
+      for (const l of e.pulled) println(ctx, l);
       // Detached, the CLI prints the ID as soon as the container is created (run.go), before
-      // the start that failed.
-      if (e instanceof DockerError && e.created !== null && detach) {
-        const [pull, rest2] = splitPulled(e.message);
-        for (const l of pull) println(ctx, l);
-        println(ctx, e.created.id);
-        throw new DockerError(rest2, e.code);
-      }
-      throw e;
+      // the start that failed; a failed start has no usage hint.
+      if (e.created !== null && detach) println(ctx, e.created.id);
+      return runRefused(ctx, 'run', reportError(daemonSaid(e)), e.phase === 'create', exit);
     }
     const { container, pulled } = ran;
     for (const l of pulled) println(ctx, l);
@@ -167,22 +165,21 @@ function dockerCreate(ctx: Ctx, d: Daemon, o: RunFlags, image: string, cmd: stri
     println(ctx, container.id);
     exit(0);
   } catch (e) {
-    if (!(e instanceof DockerError)) throw e;
-    const [pull, rest] = splitPulled(e.message);
-    for (const l of pull) ctx.err.write(`${l}\n`);
-    println(ctx, asCreateError(rest));
-    exit(e.code === 125 ? 1 : e.code);
+    // create.go: its own parse errors through reportError (exit 125); the daemon's error returned
+    // as it is, printed by main, exit 1.
+    if (e instanceof UsageError) return runRefused(ctx, 'create', e.flag ? e.message : reportError(e.message), true, exit);
+    if (!(e instanceof DaemonError)) throw e;
+    for (const l of e.pulled) ctx.err.write(`${l}\n`);
+    println(ctx, daemonSaid(e));
+    exit(1);
   }
 }
 
-/** The daemon's refusal of a create as `docker create` prints it: run's reportError adds `docker: `,
- *  a final period and the usage hint (run.go); create returns the daemon's error as it is, exit 1. */
-function asCreateError(runMessage: string): string {
-  let m = runMessage.replace(/^docker: /, '').replace(/\nSee 'docker run --help'\.$/, '');
-  // reportError appends the period only when the message has none: Docker's own messages that end
-  // in one (the name conflict) keep it.
-  if (m.endsWith('.') && !m.endsWith('reuse that name.')) m = m.slice(0, -1);
-  return m;
+/** run.go reportError's lines and exit status 125 (`docker run` and create's own checks). */
+function runRefused(ctx: Ctx, verb: 'run' | 'create', text: string, withHelp: boolean, exit: Exit): void {
+  println(ctx, text);
+  if (withHelp) println(ctx, `See 'docker ${verb} --help'.`);
+  exit(125);
 }
 
 /** The running container `ref` names; otherwise prints why not (exit 1) and returns null. */
@@ -251,20 +248,14 @@ function containersOf(ctx: Ctx, d: Daemon, refs: string[], exit: Exit, each: (c:
       each(c);
       println(ctx, ref);
     } catch (e) {
-      if (!(e instanceof DockerError)) throw e;
-      println(ctx, e.message);
+      if (e instanceof DaemonError) println(ctx, daemonSaid(e));
+      else if (e instanceof DockerError) println(ctx, e.message);
+      else throw e;
       rc = 1;
     }
   }
   for (const l of trailer()) println(ctx, l);
   exit(rc);
-}
-
-/** The pull lines a run error starts with, and the rest. */
-function splitPulled(message: string): [string[], string] {
-  const lines = message.split('\n');
-  const i = lines.findIndex((l) => l.startsWith('docker: '));
-  return i <= 0 ? [[], message] : [lines.slice(0, i), lines.slice(i).join('\n')];
 }
 
 export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: string[], exit: Exit): boolean {
@@ -328,11 +319,12 @@ export function dockerContainerCmd(ctx: Ctx, d: Daemon, sub: string, args: strin
         try {
           d.startContainer(c);
         } catch (e) {
-          if (!(e instanceof DockerError)) throw e;
+          if (!(e instanceof DaemonError)) throw e;
           // start.go prints each daemon error, then names the ones that failed; restart.go
           // joins the daemon's "Cannot restart container" errors.
           if (sub === 'start') failed.push(c.name);
-          throw new DockerError(sub === 'start' ? `Error response from daemon: ${e.message}` : `Error response from daemon: Cannot restart container ${c.name}: ${e.message}`);
+          // (daemon/restart.go words its own error: "Cannot restart container %s: %v".)
+          throw new DockerError(sub === 'start' ? daemonSaid(e) : `Error response from daemon: Cannot restart container ${c.name}: ${e.message}`);
         }
       }, () => (failed.length > 0 ? [`Error: failed to start containers: ${failed.join(', ')}`] : []));
       return true;

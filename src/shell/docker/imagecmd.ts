@@ -1,5 +1,5 @@
 // docker build | tag | push | pull | images | rmi | image <verb>, and the image side of inspect.
-import { DockerError } from '../../docker/errors.js';
+import { DaemonError, DockerError } from '../../docker/errors.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { humanSize } from '../../core/units.js';
 import { build, imageKey, pullFromRegistry, push, registryOf, removeImage, tag } from '../../docker/image-ops.js';
@@ -10,7 +10,7 @@ import { rfc3339Nano } from '../../sim/clock.js';
 import type { Ctx, Env } from '../program.js';
 import { eprintln, println, resolvePath } from '../program.js';
 import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
-import { collect, guard, parseFlags, subcommand, usageError } from './common.js';
+import { collect, daemonSaid, guard, parseFlags, subcommand, usageError } from './common.js';
 
 type Exit = (code: number) => void;
 
@@ -117,8 +117,9 @@ export function dockerImageCmd(ctx: Ctx, d: Daemon, sub: string, args: string[],
         try {
           for (const l of removeImage(d, ref, !!cmd.opts<{ force?: boolean }>().force)) println(ctx, l);
         } catch (e) {
-          if (!(e instanceof DockerError)) throw e;
-          println(ctx, e.message);
+          if (e instanceof DaemonError) println(ctx, daemonSaid(e));
+          else if (e instanceof DockerError) println(ctx, e.message);
+          else throw e;
           rc = 1;
         }
       }

@@ -2,7 +2,6 @@
 // what a CentOS 7 host running docker-ce 19.03.13 reports, and the Swarm part from the cluster
 // (printSwarmInfo: nothing more while inactive; a worker shows no cluster details).
 import { formatCidr, formatIp4 } from '../../core/addr.js';
-import { swarmOf } from '../../agent/swarm-world.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import { ELECTION_TICK, HEARTBEAT_TICK, SNAPSHOT_INTERVAL } from '../../swarm/raft.js';
 import { bytesSize } from '../../core/units.js';
@@ -85,7 +84,7 @@ export function dockerInfo(ctx: Ctx, d: Daemon): void {
 
 function swarmPart(ctx: Ctx, d: Daemon): void {
   const out = (line: string): void => println(ctx, line);
-  const sw = swarmOf(ctx.world);
+  const sw = ctx.sim.swarm;
   const cluster = sw.cluster;
   const node = cluster?.nodeFor(d.host.name) ?? null;
   const local = sw.localState(d);

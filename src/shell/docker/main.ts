@@ -9,7 +9,6 @@ import { dockerService } from './servicecmd.js';
 import { dockerConfig, dockerSecret } from './fileobjcmd.js';
 import { dockerStack } from './stackcmd.js';
 import { dockerVolume } from './volumecmd.js';
-import { dockerOf } from '../../docker/engine.js';
 import { TemplateError } from '../gotemplate.js';
 import { dockerInfo } from './info.js';
 import { dockerImageCmd } from './imagecmd.js';
@@ -27,7 +26,7 @@ export const docker: Program = (ctx, argv, exit) => {
     println(ctx, 'Docker version 19.03.13, build 4484c46d9d');
     return exit(0);
   }
-  if (dockerOf(ctx.world).daemon(ctx.host) === undefined) {
+  if (ctx.sim.docker.daemon(ctx.host) === undefined) {
     println(ctx, `-bash: docker: command not found`);
     return exit(127);
   }

@@ -2,7 +2,7 @@
 // [source:]target[:mode] (an absolute source is a bind, another a volume name, none an anonymous
 // volume), `--mount` a comma list of key=value. Texts from moby's volume/mounts/linux_parser.go and
 // daemon/volumes.go; a -v volume on the local driver gets the mode "z" (setBindModeIfNull).
-import { DockerError } from '../../docker/errors.js';
+import { DaemonError, UsageError } from '../../docker/errors.js';
 import type { MountSpec } from '../../docker/daemon.js';
 
 const MODES = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate', 'consistent', 'cached', 'delegated']);
@@ -13,7 +13,8 @@ function validMode(mode: string): boolean {
   return mode === '' || mode.split(',').every((m) => MODES.has(m));
 }
 
-const runError = (msg: string): DockerError => new DockerError(`docker: Error response from daemon: ${msg}.\nSee 'docker run --help'.`, 125);
+/** The daemon's refusal of a mount (volume/mounts parser: errdefs.InvalidParameter). */
+const runError = (msg: string): DaemonError => new DaemonError('invalidParameter', msg);
 
 export function parseVolumeFlag(raw: string): MountSpec {
   const parts = raw.split(':');
@@ -44,7 +45,7 @@ export function parseMountFlag(raw: string): MountSpec {
     kv.set((eq < 0 ? field : field.slice(0, eq)).toLowerCase(), eq < 0 ? 'true' : field.slice(eq + 1));
   }
   const type = kv.get('type') ?? 'volume';
-  const flagError = (why: string): DockerError => new DockerError(`invalid argument "${raw}" for "--mount" flag: ${why}\nSee 'docker run --help'.`, 125);
+  const flagError = (why: string): UsageError => new UsageError(`invalid argument "${raw}" for "--mount" flag: ${why}`, true);
   if (type !== 'volume' && type !== 'bind') throw flagError(`invalid value for 'type': ${type}`);
   const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination') ?? '';
   if (target === '') throw runError('invalid mount config: field Target must not be empty');

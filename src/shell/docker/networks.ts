@@ -9,13 +9,12 @@ import { goJson, goTemplate } from '../table.js';
 import { collect, guard, labelsOf, parseFlags, subcommand } from './common.js';
 import { networkJson, networkLs } from './format.js';
 import type { NetworkPeer } from './format.js';
-import { swarmOf } from '../../agent/swarm-world.js';
 import { networkOf, parseCidr } from '../../core/addr.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
 
 /** docker network create -d overlay on a swarm node: the managers allocate it (swarm scope). */
 function createSwarmNetwork(ctx: Ctx, d: Daemon, name: string, o: { subnet?: string; gateway?: string; internal?: boolean; attachable?: boolean; opt: string[]; label: string[] }, exit: Exit): void {
-  const node = swarmOf(ctx.world).nodeOf(d)!;
+  const node = ctx.sim.swarm.nodeOf(d)!;
   if (node.role !== 'manager') {
     eprintln(ctx, 'Error response from daemon: Cannot create a multi-host network from a worker node. Please create the network from a manager node.');
     return exit(1);
@@ -119,7 +118,7 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         eprintln(ctx, `Error response from daemon: failed to parse com.docker.network.driver.mtu value: ${mtu} (strconv.Atoi: parsing ${JSON.stringify(mtu)}: invalid syntax)`);
         return exit(1);
       }
-      if (o.driver === 'overlay' && swarmOf(ctx.world).nodeOf(d) !== null) return createSwarmNetwork(ctx, d, name, o, exit);
+      if (o.driver === 'overlay' && ctx.sim.swarm.nodeOf(d) !== null) return createSwarmNetwork(ctx, d, name, o, exit);
       return guard(ctx, exit, () => {
         const n = d.createNetwork(name, {
           driver: o.driver, subnet: o.subnet ?? null, gateway: o.gateway ?? null, internal: !!o.internal, attachable: !!o.attachable,
@@ -200,8 +199,8 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
  */
 function networkPeers(ctx: Ctx, d: Daemon, n: Network): NetworkPeer[] | null {
   if (n.scope !== 'swarm' || n.driver !== 'overlay') return null;
-  const cluster = swarmOf(ctx.world).cluster;
-  const self = swarmOf(ctx.world).nodeOf(d);
+  const cluster = ctx.sim.swarm.cluster;
+  const self = ctx.sim.swarm.nodeOf(d);
   if (cluster === null || self === null) return null;
   const vteps = new Set<number>([self.addr]);
   for (const p of d.swarmPeers?.(n) ?? []) vteps.add(p.vtep);

@@ -2,10 +2,9 @@
 // Raft log (agent/swarm-world.ts propose): moby's daemon/cluster calls the control API, whose
 // store.Update returns once the leader's proposal is committed, or with the error it failed with.
 import type { Daemon } from '../../docker/daemon.js';
-import { swarmOf } from '../../agent/swarm-world.js';
 import type { Ctx } from '../program.js';
 
 /** `then(null)` once committed, else `then` gets the error as the CLI prints it. */
 export function whenCommitted(ctx: Ctx, d: Daemon, what: string, bytes: number, then: (err: string | null) => void): void {
-  swarmOf(ctx.world).propose(d, what, bytes, (err) => then(err === null ? null : `Error response from daemon: ${err}`));
+  ctx.sim.swarm.propose(d, what, bytes, (err: string | null) => then(err === null ? null : `Error response from daemon: ${err}`));
 }

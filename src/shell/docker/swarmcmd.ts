@@ -1,7 +1,7 @@
 // docker swarm init | join | join-token | leave, and docker node ls | inspect | update | promote |
 // demote | rm — the cluster as the docker CLI shows it.
 import { formatIp4, parseIp4 } from '../../core/addr.js';
-import { JOIN_TIMEOUT_MESSAGE, swarmOf } from '../../agent/swarm-world.js';
+import { JOIN_TIMEOUT_MESSAGE } from '../../agent/swarm-world.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
@@ -36,7 +36,7 @@ export function daemonError(ctx: Ctx, exit: Exit, e: unknown): void {
 
 /** The cluster, when this host is a manager with quorum (else the error is printed). */
 export function managerCluster(ctx: Ctx, d: Daemon, exit: Exit): SwarmCluster | null {
-  const sw = swarmOf(ctx.world);
+  const sw = ctx.sim.swarm;
   const cluster = sw.cluster;
   if (cluster === null || cluster.nodeFor(d.host.name) === null) {
     eprintln(ctx, 'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
@@ -62,7 +62,7 @@ function advertiseOf(cluster: SwarmCluster, d: Daemon): string {
 
 export function dockerSwarm(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
   const [verb, ...rest] = args;
-  const sw = swarmOf(ctx.world);
+  const sw = ctx.sim.swarm;
   switch (verb) {
     case 'init': {
       const cmd = subcommand('init').option('--advertise-addr <addr>').option('--listen-addr <addr>').option('--data-path-addr <addr>').option('--data-path-port <port>')
@@ -324,7 +324,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
           }
           n.role = role;
           if (role === 'worker' && cluster.leaderId === n.id) cluster.leaderId = null;
-          swarmOf(ctx.world).roleChanged(n);
+          ctx.sim.swarm.roleChanged(n);
           cluster.commit();
           println(ctx, `Node ${n.id} ${verb}d to a ${role} in the swarm.`);
         }
@@ -359,7 +359,7 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
       }
       if (o.role === 'manager' || o.role === 'worker') {
         n.role = o.role;
-        swarmOf(ctx.world).roleChanged(n);
+        ctx.sim.swarm.roleChanged(n);
       }
       cluster.commit();
       println(ctx, ref!);

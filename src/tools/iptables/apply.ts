@@ -4,8 +4,8 @@
 import { nfOf } from '../../kernel/netfilter/netfilter.js';
 import { paramError, parseIptables } from './parse.js';
 import type { IptCommand } from './parse.js';
-import { IptError } from '../../kernel/netfilter/table.js';
-import type { Chain } from '../../kernel/netfilter/table.js';
+import { asIptables, iptcError } from './errors.js';
+import type { Chain, Table } from '../../kernel/netfilter/table.js';
 import { describeRule } from './format.js';
 import type { Netns } from '../../kernel/netns.js';
 
@@ -15,6 +15,11 @@ export function applyIptables(ns: Netns, args: readonly string[]): IptCommand {
   const nf = nfOf(ns);
   const c = parseIptables(args, nf.tables);
   const t = nf.tables.use(c.table);
+  asIptables(c.cmd, c.num > 0, () => change(t, c));
+  return c;
+}
+
+function change(t: Table, c: IptCommand): void {
   const chain = c.chain;
   switch (c.cmd) {
     case 'A':
@@ -31,7 +36,7 @@ export function applyIptables(ns: Netns, args: readonly string[]): IptCommand {
       else t.deleteRule(chain!, c.rule!);
       break;
     case 'C':
-      if (!t.check(chain!, c.rule!)) throw new IptError('iptables: Bad rule (does a matching rule exist in that chain?).', 1);
+      if (!t.check(chain!, c.rule!)) throw iptcError('TC_DELETE_ENTRY', 'ENOENT');
       break;
     case 'N':
       if (chain === null) throw paramError('option "-N" requires an argument');
@@ -56,8 +61,10 @@ export function applyIptables(ns: Netns, args: readonly string[]): IptCommand {
       break;
     case 'E': {
       const old = t.chain(chain!);
-      if (old.builtin) throw new IptError('iptables: Invalid argument. Run `dmesg\' for more information.', 1);
-      if (t.chains.has(c.arg)) throw new IptError('iptables: File exists.', 1);
+      // TC_RENAME_CHAIN: EEXIST has no entry of its own in TC_STRERROR (strerror: "File exists").
+      // A built-in chain is refused as EINVAL here (libiptc says ENOENT; not checked on a real host).
+      if (old.builtin) throw iptcError('TC_RENAME_CHAIN', 'EINVAL');
+      if (t.chains.has(c.arg)) throw iptcError('TC_RENAME_CHAIN', 'EEXIST');
       t.chains.delete(chain!);
       const renamed = Object.assign(Object.create(Object.getPrototypeOf(old) as object) as Chain, old, { name: c.arg });
       t.chains.set(c.arg, renamed);
@@ -75,7 +82,6 @@ export function applyIptables(ns: Netns, args: readonly string[]): IptCommand {
     case 'S':
       break;
   }
-  return c;
 }
 
 /** True when `iptables -t TABLE -C CHAIN RULE…` would succeed (the rule exists). */

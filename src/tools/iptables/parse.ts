@@ -6,7 +6,8 @@ import {
   ADDRTYPES, CT_STATE_NAMES, ICMP_TYPES, PROTO_NUMBERS, REJECT_CODES, Rule, SERVICES,
 } from '../../kernel/netfilter/rule.js';
 import type { Match, MultiportMatch, PolicyElem, PolicyMatch, PortsMatch, Target } from '../../kernel/netfilter/rule.js';
-import { IptError, TABLE_NAMES } from '../../kernel/netfilter/table.js';
+import { TABLE_NAMES } from '../../kernel/netfilter/table.js';
+import { IptError, iptcError, iptcStrerror } from './errors.js';
 import { compileU32, parseU32 } from '../../kernel/netfilter/u32.js';
 import type { TableName, Tables } from '../../kernel/netfilter/table.js';
 import { describeRule } from './format.js';
@@ -533,7 +534,7 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
       case 't': {
         const t = takeArg(optText, inline);
         if (!(TABLE_NAMES as readonly string[]).includes(t)) {
-          throw new IptError(`iptables v${IPT_VERSION}: can't initialize iptables table \`${t}': Table does not exist (do you need to insmod?)\nPerhaps iptables or your kernel needs to be upgraded.`, 3);
+          throw new IptError(`iptables v${IPT_VERSION}: can't initialize iptables table \`${t}': ${iptcStrerror('TC_INIT', 'ENOENT')}\nPerhaps iptables or your kernel needs to be upgraded.`, 3);
         }
         c.table = t as TableName;
         return;
@@ -801,8 +802,10 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
   if (t.kind === 'MARK' && t.xmask === 0 && t.xmark === 0 && cmd !== 'D') {
     throw paramError('MARK target: Parameter --set/and/or/xor-mark is required');
   }
+  // The kernel's checkentry refusals (xt_check_target / xt_check_match: -EINVAL) come back from
+  // SO_SET_REPLACE in TC_COMMIT, which TC_STRERROR has no entry for: strerror's "Invalid argument".
   if (t.kind === 'REJECT' && t.rejectWith === 'tcp-reset' && (rule.proto !== 6 || rule.protoInv)) {
-    throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
+    throw iptcError('TC_COMMIT', 'EINVAL');
   }
   // What the kernel's targets accept (x_tables checks table and hooks).
   const natOnly: Record<string, readonly string[]> = {
@@ -815,11 +818,11 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
   if (hooks !== undefined && cmd !== 'D' && cmd !== 'C') {
     const ch = table.chains.get(chainName);
     if (c.table !== 'nat' || (ch !== undefined && ch.builtin && !hooks.includes(chainName))) {
-      throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
+      throw iptcError('TC_COMMIT', 'EINVAL');
     }
   }
   if (t.kind === 'REJECT' && c.table !== 'filter' && c.table !== 'mangle' && cmd !== 'D') {
-    throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
+    throw iptcError('TC_COMMIT', 'EINVAL');
   }
   // policy_mt_check: an input policy has no meaning where packets leave, an output one where they arrive.
   for (const m of rule.matches) {
@@ -827,7 +830,7 @@ export function parseIptables(args: readonly string[], tables: Tables): IptComma
     const ch = table.chains.get(chainName);
     if (ch === undefined || !ch.builtin) continue;
     const bad = m.dir === 'in' ? ['POSTROUTING', 'OUTPUT'] : ['PREROUTING', 'INPUT'];
-    if (bad.includes(chainName)) throw new IptError("iptables: Invalid argument. Run `dmesg' for more information.", 1);
+    if (bad.includes(chainName)) throw iptcError('TC_COMMIT', 'EINVAL');
   }
   describeRule(rule);
   c.rule = rule;
