@@ -129,4 +129,21 @@ describe('the store\'s writes through the Raft log', () => {
     expect(r.out[6]).toMatch(/ web +replicated +1\/1 /);
     expect(r.out[6]).not.toContain('later');
   });
+
+  it('service update and rm on that leader fail the same way, and the service stays as it was', () => {
+    for (const cmd of ['docker service update -d --image busybox web', 'docker service rm web']) {
+      const r = swarm(
+        '  - run: docker service create -d --name web nginx\n    on: m1\n'
+        + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+        + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+        + `  - run: ${cmd}\n    on: m1\n`
+        + '  - sleep: 30\n'
+        + '  - run: docker service ls\n    on: m2\n',
+        { managers: 3, workers: 1 },
+      );
+      expect(r.exit[3]).toBe(1);
+      expect(r.out[3]).toBe('Error response from daemon: rpc error: code = Unknown desc = raft: failed to process the request: node lost leader status\n');
+      expect(r.out[5]).toMatch(/ web +replicated +1\/1 +nginx:latest/);
+    }
+  });
 });
