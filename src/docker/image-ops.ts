@@ -7,7 +7,7 @@ import { formatIp4, parseIp4 } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
 import { parseCidr } from '../core/addr.js';
 import { humanSize } from '../core/units.js';
-import { DaemonError, DockerError } from './errors.js';
+import { DaemonError } from './errors.js';
 import type { Daemon } from './daemon.js';
 import { addFiles, contextTarSize, execForm, newImage, parseDockerfile } from './image-store.js';
 import type { LocalImage } from './image-store.js';
@@ -172,7 +172,7 @@ export function build(d: Daemon, context: ReadonlyMap<string, string>, dockerfil
 /** docker tag SOURCE TARGET */
 export function tag(d: Daemon, source: string, target: string): void {
   const img = d.localImage(imageKey(source)) ?? [...d.imageById.values()].find((i) => i.id.startsWith(source.replace(/^sha256:/, ''))) ?? null;
-  if (img === null) throw new DockerError(`Error response from daemon: No such image: ${imageKey(source)}`);
+  if (img === null) throw new DaemonError('notFound', `No such image: ${imageKey(source)}`);
   d.addImage(imageKey(target), img);
 }
 
@@ -182,7 +182,7 @@ export function removeImage(d: Daemon, ref: string, force: boolean): string[] {
   let id = d.images.get(key);
   const byId = id === undefined ? [...d.imageById.values()].find((i) => i.id.startsWith(ref.replace(/^sha256:/, ''))) : undefined;
   if (id === undefined && byId !== undefined) id = byId.id;
-  if (id === undefined) throw new DockerError(`Error: No such image: ${ref}`);
+  if (id === undefined) throw new DaemonError('notFound', `No such image: ${ref}`);
   const img = d.imageById.get(id)!;
   const names = [...d.images.entries()].filter(([, v]) => v === id).map(([k]) => k);
   const user = [...d.containers.values()].find((c) => c.imageId === id);

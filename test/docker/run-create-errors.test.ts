@@ -57,4 +57,13 @@ describe('other verbs print the daemon\'s error as the client returns it', () =>
     expect(rmi!.output).toMatch(/^Error response from daemon: conflict: unable to remove repository reference "busybox" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}\n$/);
     expect(rmi!.exit).toBe(1);
   });
+
+  it('an image that does not exist: tag says what the daemon said, rmi what the Go client says of a 404, and rmi -f lets only such errors pass (remove.go)', () => {
+    const [t, r, f] = run(['docker tag nosuch:1 x:1', 'docker rmi nosuch', 'docker rmi -f nosuch busybox']);
+    expect(t).toEqual({ output: 'Error response from daemon: No such image: nosuch:1\n', exit: 1 });
+    expect(r).toEqual({ output: 'Error: No such image: nosuch\n', exit: 1 });
+    // busybox is untagged and kept (a container uses it); the missing image is reported, exit 0.
+    expect(f!.output).toMatch(/^Untagged: busybox:latest\n(.|\n)*Error: No such image: nosuch\n$/);
+    expect(f!.exit).toBe(0);
+  });
 });

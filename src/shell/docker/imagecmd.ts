@@ -1,5 +1,5 @@
 // docker build | tag | push | pull | images | rmi | image <verb>, and the image side of inspect.
-import { DaemonError, DockerError } from '../../docker/errors.js';
+import { DaemonError } from '../../docker/errors.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { humanSize } from '../../core/units.js';
 import { build, imageKey, pullFromRegistry, push, registryOf, removeImage, tag } from '../../docker/image-ops.js';
@@ -112,18 +112,22 @@ export function dockerImageCmd(ctx: Ctx, d: Daemon, sub: string, args: string[],
     case 'rmi': {
       const cmd = subcommand('rmi').option('-f, --force').option('--no-prune').argument('[images...]');
       if (!parseFlags(ctx, cmd, args, 'rmi', exit)) return true;
-      let rc = 0;
+      // remove.go: each image's error collected, printed on stderr; the Go client words a 404 as
+      // `Error: No such image: X` (wrapResponseError), and with -f only such errors exit 0.
+      const force = !!cmd.opts<{ force?: boolean }>().force;
+      const errs: string[] = [];
+      let fatal = false;
       for (const ref of cmd.args) {
         try {
-          for (const l of removeImage(d, ref, !!cmd.opts<{ force?: boolean }>().force)) println(ctx, l);
+          for (const l of removeImage(d, ref, force)) println(ctx, l);
         } catch (e) {
-          if (e instanceof DaemonError) println(ctx, daemonSaid(e));
-          else if (e instanceof DockerError) println(ctx, e.message);
-          else throw e;
-          rc = 1;
+          if (!(e instanceof DaemonError)) throw e;
+          if (e.kind !== 'notFound') fatal = true;
+          errs.push(e.kind === 'notFound' ? `Error: ${e.message}` : daemonSaid(e));
         }
       }
-      exit(rc);
+      if (errs.length > 0) eprintln(ctx, errs.join('\n'));
+      exit(errs.length > 0 && (!force || fatal) ? 1 : 0);
       return true;
     }
     case 'image': {
