@@ -146,4 +146,20 @@ describe('the store\'s writes through the Raft log', () => {
       expect(r.out[5]).toMatch(/ web +replicated +1\/1 +nginx:latest/);
     }
   });
+
+  it('a rollback on that leader fails the same way, and the service keeps its current spec', () => {
+    const r = swarm(
+      '  - run: docker service create -d --name web nginx\n    on: m1\n'
+      + '  - run: docker service update -d --image busybox web\n    on: m1\n'
+      + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + '  - run: docker service rollback -d web\n    on: m1\n'
+      + '  - sleep: 30\n'
+      + '  - run: docker service ls\n    on: m2\n',
+      { managers: 3, workers: 1 },
+    );
+    expect(r.exit[4]).toBe(1);
+    expect(r.out[4]).toBe('Error response from daemon: rpc error: code = Unknown desc = raft: failed to process the request: node lost leader status\n');
+    expect(r.out[6]).toMatch(/ web +replicated +\d\/1 +busybox:latest/);
+  });
 });

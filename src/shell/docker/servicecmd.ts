@@ -601,7 +601,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
             eprintln(ctx, 'other flags may not be combined with --rollback');
             return exit(1);
           }
-          return rollback(ctx, cluster, svc, ref, !!o.detach, exit);
+          return rollback(ctx, d, cluster, svc, ref, !!o.detach, exit);
         }
         const cur = svc.spec;
         let spec: ServiceSpec = applyFlags(cur, o);
@@ -648,7 +648,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           eprintln(ctx, `Error: No such service: ${ref ?? ''}`);
           return exit(1);
         }
-        return rollback(ctx, cluster, svc, ref!, detach, exit);
+        return rollback(ctx, d, cluster, svc, ref!, detach, exit);
       }
       case 'rm':
       case 'remove': {
@@ -690,15 +690,24 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
   exit(verb === undefined ? 0 : 1);
 }
 
-function rollback(ctx: Ctx, cluster: SwarmCluster, svc: Service, ref: string, detach: boolean, exit: Exit): void {
-  try {
-    cluster.rollbackService(svc, svc.version);
-  } catch (e) {
-    return daemonError(ctx, exit, e);
-  }
-  println(ctx, ref);
-  if (detach) return exit(0);
-  waitConverged(ctx, cluster, svc, exit);
+/** `docker service rollback` (and `update --rollback`): the CLI's ServiceUpdate with the previous
+ *  spec (rollback.go), which commits through the Raft log like any update. */
+function rollback(ctx: Ctx, d: Daemon, cluster: SwarmCluster, svc: Service, ref: string, detach: boolean, exit: Exit): void {
+  const version = svc.version;
+  whenCommitted(ctx, d, `service update ${svc.spec.name}`, objectBytes(svc), (err) => {
+    if (err !== null) {
+      eprintln(ctx, err);
+      return exit(1);
+    }
+    try {
+      cluster.rollbackService(svc, version);
+    } catch (e) {
+      return daemonError(ctx, exit, e);
+    }
+    println(ctx, ref);
+    if (detach) return exit(0);
+    waitConverged(ctx, cluster, svc, exit);
+  });
 }
 
 function randomServiceName(cluster: SwarmCluster): string {
