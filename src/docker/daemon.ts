@@ -495,7 +495,9 @@ export class Daemon {
     for (const l of o.links) {
       const target = l.split(':')[0]!;
       const lc = this.findContainer(target);
-      if (lc === null) throw new DaemonError('invalidParameter', `could not get container for ${target}`);
+      // daemon_unix.go registerLinks wraps GetContainer's objNotFoundError (made an invalid
+      // parameter, moby#39823).
+      if (lc === null) throw new DaemonError('invalidParameter', `could not get container for ${target}: No such container: ${target}`);
     }
     if (o.links.length > 0 && net !== null && !net.isDefaultBridge) {
       // Legacy links on a user network are resolved by the embedded DNS instead; Docker accepts them.

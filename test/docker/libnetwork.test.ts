@@ -205,4 +205,9 @@ describe('libnetwork behaviour found by the docker differential check', () => {
 `);
     expect(t).toContain('port is already allocated');
   });
+
+  it('a --link to a container that does not exist is refused with the daemon\'s wrapped not-found error (registerLinks)', () => {
+    const { res } = runText(`name: t\nhosts:\n  - { name: h1, ip: 10.1.0.10/24 }\nsteps:\n  - run: docker run -d --name c4 --link c3:alc3 nginx\n    expect: { exit: 125 }\n`);
+    expect(res.steps[0]!.output).toContain("docker: Error response from daemon: could not get container for c3: No such container: c3.\nSee 'docker run --help'.\n");
+  });
 });
