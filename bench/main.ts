@@ -27,7 +27,7 @@ const USAGE = `usage: node dist/bench/main.js [--only GROUP[,GROUP...]] [--json]
   --only   run only these groups (${GROUPS.map((g) => g.group).join(', ')}); may be repeated
   --json   print one JSON object { machine, figures } on stdout and nothing else
   --runs   timed runs per figure (default 5, at least ${MIN_RUNS})
-  --ms     time budget of one run in milliseconds (default 300)`;
+  --ms     time budget of one run in milliseconds (default 200)`;
 
 interface Args {
   only: Set<string> | null;
@@ -36,7 +36,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { only: null, json: false, options: { runs: 5, runMs: 300 } };
+  const args: Args = { only: null, json: false, options: { runs: 5, runMs: 200 } };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined) fail(`${flag} needs a value`);

@@ -31,7 +31,7 @@ function timeOnce(c: Case): number {
 }
 
 export function startupBench(options: BenchOptions): Figure[] {
-  const runs = Math.max(MIN_RUNS, options.runs) * 2;
+  const runs = Math.max(MIN_RUNS, options.runs);
   for (const c of CASES) timeOnce(c);
   const times = CASES.map(() => [] as number[]);
   for (let r = 0; r < runs; r++) {

@@ -80,6 +80,9 @@ export interface ConvergeReport {
   maxRss: number;
   /** JS heap plus memory outside it (typed arrays) after the GC, in bytes. */
   heap: number;
+  /** CPU time (user + system) the process spent until converged, in seconds: steadier than the
+   *  wall time on a machine shared with other work. */
+  cpu: number;
 }
 
 function main(argv: string[]): void {
@@ -91,11 +94,12 @@ function main(argv: string[]): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('swarm-converge: run node with --expose-gc');
   const res = converge(nodes!, services!, replicas!, 7, (m) => process.stderr.write(`${m}\n`));
+  const used = process.cpuUsage();
   gc();
   const m = process.memoryUsage();
   const report: ConvergeReport = {
     seconds: res.seconds, phases: res.phases, simSeconds: res.simSeconds, tasks: res.tasks,
-    rss: m.rss, maxRss: process.resourceUsage().maxRSS * 1024, heap: m.heapUsed + m.external,
+    rss: m.rss, maxRss: process.resourceUsage().maxRSS * 1024, heap: m.heapUsed + m.external, cpu: (used.user + used.system) / 1e6,
   };
   // The world must live until measured.
   if (res.world.hosts.size !== nodes) throw new Error('swarm-converge: the world lost hosts');

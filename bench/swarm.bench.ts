@@ -221,7 +221,7 @@ function convergeFigures(runs: number): Figure[] {
     if (child.status !== 0) throw new Error(`swarm.converge: ${script} exited with ${child.status ?? child.signal}`);
     const r = JSON.parse(child.stdout) as ConvergeReport;
     reports.push(r);
-    progress(`  swarm.converge.${nodes}x${tasks} run ${i + 1}/${runs}: ${r.seconds.toFixed(2)} s wall (build ${r.phases.build.toFixed(2)}, join ${r.phases.join.toFixed(2)}, create ${r.phases.create.toFixed(2)}, converge ${r.phases.converge.toFixed(2)}), ${r.simSeconds.toFixed(1)} simulated s; rss ${(r.rss / 2 ** 20).toFixed(0)} MiB after GC (peak ${(r.maxRss / 2 ** 20).toFixed(0)} MiB)`);
+    progress(`  swarm.converge.${nodes}x${tasks} run ${i + 1}/${runs}: ${r.seconds.toFixed(2)} s wall (build ${r.phases.build.toFixed(2)}, join ${r.phases.join.toFixed(2)}, create ${r.phases.create.toFixed(2)}, converge ${r.phases.converge.toFixed(2)}), ${r.simSeconds.toFixed(1)} simulated s, ${r.cpu.toFixed(2)} s of CPU; rss ${(r.rss / 2 ** 20).toFixed(0)} MiB after GC (peak ${(r.maxRss / 2 ** 20).toFixed(0)} MiB)`);
   }
   const stats = (name: string, unit: string, values: number[]): Figure => {
     const v = [...values].sort((a, b) => a - b);

@@ -1,13 +1,13 @@
 // The orchestrators' loop over services (swarmkit's replicated and global orchestrators, which
 // each Run over their own services; one loop here, in the store's service order, so that tasks are
 // made in the order they always were). A service is looked at when the store says something of it
-// changed (its spec, its tasks, any node) — a global one on every commit, as it depends on every
-// node through the scheduler's filters. Before the service pass, the task pass of
-// replicated/tasks.go and global.go reconcileOneNode: an ended task no longer wants to run, and a
-// task on a node that went down or was drained is shut down (its slot is then filled elsewhere;
-// a global service's node gets a new task when it is ready again).
+// changed (its spec; a task made, moved, wanted otherwise, running or ended; any node) — a global
+// one on every commit, as it depends on every node through the scheduler's filters. Before the
+// service pass, the task pass of replicated/tasks.go and global.go reconcileOneNode: an ended task
+// no longer wants to run, and a task on a node that went down or was drained is shut down (its
+// slot is then filled elsewhere; a global service's node gets a new task when it is ready again).
 import { isTerminal } from '../model.js';
-import type { Service, Task } from '../model.js';
+import type { Service, Task, TaskState } from '../model.js';
 import type { MemoryStore } from '../store/memory.js';
 import type { GlobalOrchestrator } from './global.js';
 import type { ReplicatedOrchestrator } from './replicated.js';
@@ -32,7 +32,7 @@ export class Orchestrator {
     for (const id of store.services.keys()) this.dirty.add(id);
     store.watch((e) => {
       if (e.kind === 'task') {
-        if (e.action !== 'delete' && this.current !== e.task.serviceId) this.dirty.add(e.task.serviceId);
+        if (this.current !== e.task.serviceId && (e.action === 'create' || (e.action === 'update' && touchesPass(e.task, e.prevNode, e.prevDesired, e.prevState)))) this.dirty.add(e.task.serviceId);
       } else if (e.kind === 'node') {
         // Status and availability decide where tasks may stay (labels: the constraint enforcer's).
         if (e.action !== 'create' && !e.labels) for (const id of store.services.keys()) this.dirty.add(id);
@@ -76,4 +76,18 @@ export class Orchestrator {
     const n = t.nodeId === null ? undefined : this.store.nodes.get(t.nodeId);
     return n !== undefined && n.status === 'ready' && n.availability !== 'drain';
   }
+}
+
+/**
+ * Whether a task update can change what the service pass does. The pass reads a task's node, its
+ * desired state, whether its observed state ended (liveness, restarts, the restart policy's
+ * history) and whether it runs (which copies a scale-down keeps); an agent moving a task along
+ * accepted → preparing → ready → starting changes none of these, and re-reading the service's
+ * every task for it made the pass cost O(replicas) per agent report (swarmkit's replicated
+ * orchestrator, manager/orchestrator/replicated/tasks.go handleTaskChange, likewise acts only on
+ * a task that ended or whose node went).
+ */
+function touchesPass(t: Task, prevNode: string | null, prevDesired: TaskState, prevState: TaskState): boolean {
+  const state = t.state;
+  return t.nodeId !== prevNode || t.desiredState !== prevDesired || state === 'running' || prevState === 'running' || isTerminal(state) || isTerminal(prevState);
 }
