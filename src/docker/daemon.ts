@@ -15,7 +15,7 @@ import { DEFAULT_RESOLV_CONF, dnsGiven, filterResolvDns, rebuildDns, resolvConfP
 import type { DnsOptions } from './resolvconf.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
-import { noSuchImage, parseImageRef } from './images.js';
+import { imageMissing, noSuchImage, parseImageRef } from './images.js';
 import { newImage } from './image-store.js';
 import type { LocalImage } from './image-store.js';
 import type { ImageSpec, Registry } from './images.js';
@@ -1016,7 +1016,7 @@ export class Daemon {
 
   /** Where `docker exec` runs a command: the container's namespace, files and userland. */
   execEnv(c: Container) {
-    const missing = new Set(c.spec.missing ?? []);
+    const missing = imageMissing(c.spec);
     return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/', missing: { names: missing, shell: c.spec.shell === 'busybox' ? 'sh' : 'bash' } };
   }
 }
