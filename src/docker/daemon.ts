@@ -15,7 +15,7 @@ import { DEFAULT_RESOLV_CONF, dnsGiven, filterResolvDns, rebuildDns, resolvConfP
 import type { DnsOptions } from './resolvconf.js';
 import { ipt } from './firewall.js';
 import { newId, randomName, shortId } from './ids.js';
-import { parseImageRef } from './images.js';
+import { imageMissing, noSuchImage, parseImageRef } from './images.js';
 import { newImage } from './image-store.js';
 import type { LocalImage } from './image-store.js';
 import type { ImageSpec, Registry } from './images.js';
@@ -618,7 +618,8 @@ export class Daemon {
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
     const spec = this.localImage(`${ref.repo}:${ref.tag}`)?.spec ?? this.registry.find(ref);
-    if (spec === null) throw new DaemonError('notFound', `No such image: ${ref.repo}:${ref.tag}`);
+    // The executor's error names the task's pinned reference (repo:tag@sha256:… when the service was pinned).
+    if (spec === null) throw new DaemonError('notFound', noSuchImage(parsed));
     const id = newId(this.rng);
     const key = shortId(newId(this.rng));
     const sandbox = this.newSandbox(key);
@@ -1017,7 +1018,7 @@ export class Daemon {
 
   /** Where `docker exec` runs a command: the container's namespace, files and userland. */
   execEnv(c: Container) {
-    const missing = new Set(c.spec.missing ?? []);
+    const missing = imageMissing(c.spec);
     return { host: this.host, ns: c.sandbox, flavor: c.spec.shell, files: c.files, hostname: c.hostname, vars: c.env, cwd: '/', missing: { names: missing, shell: c.spec.shell === 'busybox' ? 'sh' : 'bash' } };
   }
 }

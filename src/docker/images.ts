@@ -50,6 +50,8 @@ export interface ImageSpec {
   readonly files?: ReadonlyMap<string, string>;
   /** Commands the image lacks though its userland flavour has them (nginx has no ip or ping). */
   readonly missing?: readonly string[];
+  /** The image has yum (CentOS-based; images built FROM one inherit it). Others lack the command. */
+  readonly yum?: boolean;
   /** Bytes, as `docker images` shows the release the seeds pulled. */
   readonly size?: number;
 }
@@ -70,7 +72,7 @@ function mysqlEnv(tag: string): string[] {
 const CATALOGUE: ImageSpec[] = [
   { repo: 'busybox', shell: 'busybox', cmd: ['sh'], daemon: false, ports: [], exposed: [], layers: 1, size: 1_232_000 },
   { repo: 'alpine', shell: 'busybox', cmd: ['/bin/sh'], daemon: false, ports: [], exposed: [], layers: 1, size: 5_577_000 },
-  { repo: 'centos', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 1, size: 215_000_000 },
+  { repo: 'centos', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 1, size: 215_000_000, yum: true },
   { repo: 'ubuntu', shell: 'gnu', cmd: ['/bin/bash'], daemon: false, ports: [], exposed: [], layers: 4, size: 72_900_000 },
   {
     repo: 'nginx', shell: 'gnu', cmd: ['nginx', '-g', 'daemon off;'], daemon: true, ports: [{ port: 80, proto: 'tcp', behaviour: { kind: 'http', body: NGINX_PAGE, root: '/usr/share/nginx/html' } }], exposed: ['80/tcp'], layers: 3, size: 132_900_000,
@@ -121,6 +123,14 @@ export function parseImageRef(text: string): ImageRef {
 /** The daemon's error for an image it does not have (moby 19.03 daemon/images ErrImageDoesNotExist:
  *  "No such image: " + reference.FamiliarString(ref)): the name, its tag (latest by default) and
  *  the digest a swarm task's image is pinned to (`nginx:latest@sha256:…`, moby#38315). */
+/** The commands a container of the image lacks: its own list, and yum unless it is CentOS-based
+ *  (busybox, alpine and the Debian-based images have no yum). */
+export function imageMissing(spec: ImageSpec): Set<string> {
+  const out = new Set(spec.missing ?? []);
+  if (spec.yum !== true) out.add('yum');
+  return out;
+}
+
 export function noSuchImage(ref: ImageRef): string {
   return `No such image: ${ref.repo}:${ref.tag}${ref.digest !== null && ref.digest !== undefined ? `@${ref.digest}` : ''}`;
 }

@@ -3,6 +3,7 @@
 // direction only: `transmit` takes a frame the stack sends out of it; frames it receives go to
 // `ns.stack.netifReceive(dev, pkt)`.
 import type { Ip4, Mac } from '../core/addr.js';
+import type { Nanos } from '../sim/clock.js';
 import type { Packet } from '../wire/packet.js';
 import type { Netns } from './netns.js';
 import type { Bridge } from './bridge.js';
@@ -16,6 +17,19 @@ export interface IfAddr {
   readonly broadcast: Ip4 | null;
   /** `scope host` for loopback addresses, `scope global` otherwise. */
   readonly scope: 'host' | 'global' | 'link';
+  /** IFA_F_NOPREFIXROUTE: the kernel adds no prefix route to the main table for it (fib_add_ifaddr);
+   *  the address's owner (NetworkManager) adds its own. */
+  readonly noprefixroute?: boolean;
+  /** Finite lifetimes (devinet.c set_ifa_lifetime: ifa_valid_lft, ifa_preferred_lft in seconds,
+   *  counted from ifa_tstamp); none = forever (IFA_F_PERMANENT, printed without `dynamic`). */
+  lifetime?: AddrLifetime;
+}
+
+export interface AddrLifetime {
+  readonly valid: number;
+  readonly preferred: number;
+  /** When they were set (ifa_tstamp), simulated time. */
+  readonly tstamp: Nanos;
 }
 
 export abstract class NetDevice {

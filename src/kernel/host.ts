@@ -5,6 +5,7 @@ import type { Rng } from '../core/rng.js';
 import type { EventQueue } from '../sim/clock.js';
 import type { Lan } from './lan.js';
 import type { TapFn } from './tap.js';
+import type { IfAddr } from './device.js';
 import type { Ledger } from './ledger.js';
 import { Loopback } from './loopback.js';
 import { Netns } from './netns.js';
@@ -80,14 +81,15 @@ export class Host {
     for (const [path, n] of this.nsfs) if (n === ns) this.nsfs.delete(path);
   }
 
-  /** Plugs the host's eth0 into the LAN with `addr/len`. */
-  attachLan(lan: Lan, ifname: string, addr: Ip4, len: number): Nic {
+  /** Plugs the host's eth0 into the LAN with `addr/len` (`opts`: the address's flags and lifetimes,
+   *  as the tool that configured it set them). */
+  attachLan(lan: Lan, ifname: string, addr: Ip4, len: number, opts: Pick<IfAddr, 'noprefixroute' | 'lifetime'> = {}): Nic {
     const ns = this.root;
     const mac = 0x525400000000 + (this.rng.nextU32() & 0xffffff);
     const nic = new Nic(ns, ns.allocIfindex(), ifname, mac, 1500);
     ns.attach(nic);
     lan.plug(nic);
-    addAddress(nic, { addr, len, broadcast: defaultBroadcast(addr, len), scope: 'global' });
+    addAddress(nic, { addr, len, broadcast: defaultBroadcast(addr, len), scope: 'global', ...opts });
     setUp(nic);
     return nic;
   }

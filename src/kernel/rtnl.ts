@@ -4,12 +4,14 @@
 // flushes its addresses; deleting one end of a veth deletes both.
 import { broadcastOf, isGroupMac, networkOf } from '../core/addr.js';
 import type { Ip4 } from '../core/addr.js';
+import type { Nanos } from '../sim/clock.js';
 import { Bridge } from './bridge.js';
 import { Loopback } from './loopback.js';
 import { bridgeJoinSnoopers } from './igmp.js';
 import type { IfAddr, NetDevice } from './device.js';
 import type { Netns } from './netns.js';
 import { Route, TABLE_LOCAL, TABLE_MAIN } from './route/table.js';
+import { HZ, jiffiesAt } from './timer.js';
 import { Veth } from './veth.js';
 import { Vxlan } from './vxlan.js';
 
@@ -134,7 +136,8 @@ function addAddrRoutes(dev: NetDevice, a: IfAddr, linkRoutes: boolean): void {
   if (a.broadcast !== null && a.len < 31) {
     ns.localTable.add(new Route('broadcast', a.broadcast, 32, dev, 0, a.addr, 'link', 'kernel', 0, TABLE_LOCAL));
   }
-  if (a.len < 32 && dev.kind !== 'loopback') {
+  // fib_add_ifaddr: the prefix route, unless the address is IFA_F_NOPREFIXROUTE.
+  if (a.len < 32 && dev.kind !== 'loopback' && a.noprefixroute !== true) {
     ns.mainTable.add(new Route('unicast', networkOf(a.addr, a.len), a.len, dev, 0, a.addr, 'link', 'kernel', 0, TABLE_MAIN));
   }
 }
@@ -143,6 +146,23 @@ export function addAddress(dev: NetDevice, a: IfAddr): void {
   if (dev.addrs.some((x) => x.addr === a.addr && x.len === a.len)) throw new RtnlError('File exists');
   dev.addrs.push(a);
   addAddrRoutes(dev, a, true);
+}
+
+/** RTM_NEWADDR with NLM_F_REPLACE on an existing address (`ip addr change … valid_lft V preferred_lft P`,
+ *  what a DHCP client does on each renewal): devinet.c inet_rtm_newaddr → set_ifa_lifetime, which
+ *  restarts the count from now. */
+export function setAddrLifetime(dev: NetDevice, addr: Ip4, len: number, valid: number, preferred: number, now: Nanos): void {
+  const a = dev.addrs.find((x) => x.addr === addr && x.len === len);
+  if (a === undefined) throw new RtnlError('Cannot assign requested address');
+  a.lifetime = { valid, preferred: Math.min(preferred, valid), tstamp: now };
+}
+
+/** What inet_fill_ifaddr reports of an address's lifetimes at `now`: each minus the whole seconds
+ *  since ifa_tstamp ((jiffies - ifa_tstamp) / HZ), not below 0; null for a permanent address. */
+export function addrLifetimeLeft(a: IfAddr, now: Nanos): { valid: number; preferred: number } | null {
+  if (a.lifetime === undefined) return null;
+  const tval = Math.floor((jiffiesAt(now) - jiffiesAt(a.lifetime.tstamp)) / HZ);
+  return { valid: Math.max(0, a.lifetime.valid - tval), preferred: Math.max(0, a.lifetime.preferred - tval) };
 }
 
 export function defaultBroadcast(addr: Ip4, len: number): Ip4 | null {

@@ -2,6 +2,7 @@
 import { Rng } from '../core/rng.js';
 import { EventQueue } from '../sim/clock.js';
 import { Host } from './host.js';
+import type { IfAddr } from './device.js';
 import { Lan } from './lan.js';
 
 export class World {
@@ -20,10 +21,10 @@ export class World {
   }
 
   /** A host with these NICs, in ifindex order, each on its LAN (the shared one, or a private one). */
-  addHostNics(name: string, nics: ReadonlyArray<{ ifname: string; addr: number; len: number; lan: Lan }>): Host {
+  addHostNics(name: string, nics: ReadonlyArray<{ ifname: string; addr: number; len: number; lan: Lan; opts?: Pick<IfAddr, 'noprefixroute' | 'lifetime'> }>): Host {
     // Each host draws from its own stream, so adding a host does not change the others' IDs.
     const host = new Host(name, this.eq, new Rng((this.seed * 0x9e3779b1 + this.hosts.size * 0x85ebca6b) >>> 0));
-    for (const n of nics) host.attachLan(n.lan, n.ifname, n.addr, n.len);
+    for (const n of nics) host.attachLan(n.lan, n.ifname, n.addr, n.len, n.opts);
     this.hosts.set(name, host);
     return host;
   }

@@ -332,7 +332,7 @@ export function loadScenario(file: string, text: string): Scenario {
     const dnsZone = r.node(m, 'dns_zone') === undefined ? null : readZone(r, r.node(m, 'dns_zone')!);
     declaredNames.add(hname);
     declaredAddrs.add(cidr.addr);
-    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages, nics, dns, dnsZone });
+    hosts.push({ ...r.where(item), name: hname, addr: cidr.addr, len: cidr.len, gateway, docker, dockerd, packages, nics, networkManager: nicsNode !== undefined, dns, dnsZone });
   }
   const hostNames = hosts.map((h) => h.name);
   const checkHost = (m: YAMLMap, key: string, what: string): string => {

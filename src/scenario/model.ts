@@ -24,6 +24,8 @@ export interface HostSpec extends Where {
   /** The host's NICs in ifindex order (`nics:`; `ip:` alone is one eth0 on the shared LAN). A
    *  `nat` NIC sits on a LAN of its own (VirtualBox NAT: every VM is 10.0.2.15 behind 10.0.2.2). */
   readonly nics: ReadonlyArray<{ readonly name: string; readonly addr: Ip4; readonly len: number; readonly nat: boolean; readonly gateway: Ip4 | null }>;
+  /** The NICs came from `nics:`: the seeds' CentOS VMs, whose addresses NetworkManager configures. */
+  readonly networkManager: boolean;
   /** Optional packages installed (null: all of them, the default before this key existed). */
   readonly packages: readonly string[] | null;
   /** `dns:` the nameservers of the host's /etc/resolv.conf (null: the LAN's `dns:`, else none). */

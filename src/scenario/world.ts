@@ -1,11 +1,14 @@
 // Builds the simulation a scenario declares: one host per entry, all on one LAN.
 import { World } from '../kernel/world.js';
 import { Lan } from '../kernel/lan.js';
-import { addRoute } from '../kernel/rtnl.js';
+import { addRoute, setAddrLifetime } from '../kernel/rtnl.js';
 import { Route, TABLE_MAIN } from '../kernel/route/table.js';
 import type { HostSpec, Scenario } from './model.js';
 import { dnsServe } from '../apps/dns.js';
-import { formatIp4 } from '../core/addr.js';
+import { formatIp4, networkOf } from '../core/addr.js';
+import type { Host } from '../kernel/host.js';
+import type { Nanos } from '../sim/clock.js';
+import { SEC } from '../sim/clock.js';
 import type { Netns } from '../kernel/netns.js';
 import { InputError } from '../core/errors.js';
 import { Simulation } from './simulation.js';
@@ -23,12 +26,39 @@ function serveZone(ns: Netns, zone: NonNullable<HostSpec['dnsZone']>): void {
   }, { authoritative: true, reverse: (ip) => zone.find((z) => z.addrs.includes(ip))?.name ?? null });
 }
 
+/** The lease VirtualBox's NAT DHCP server grants (slirp bootp.c LEASE_TIME, one day), in seconds. */
+const DHCP_LEASE = 24 * 3600;
+
+/** NetworkManager on the seeds' CentOS 7 VMs: it adds its addresses with IFA_F_NOPREFIXROUTE and
+ *  the prefix routes itself (nm-platform; here as the kernel would word them, the seeds show no
+ *  `ip route`), and for a DHCP NIC (the NAT eth0) sets the lease as the address's lifetimes, which
+ *  the kernel counts down; dhclient renews at T1, half the lease (RFC 2131 4.4.5), and NetworkManager
+ *  then sets the lifetimes to the full lease again. The lease is taken at boot, simulated time 0. */
+function networkManager(host: Host, h: HostSpec, world: World): void {
+  for (const n of h.nics) {
+    const dev = host.root.device(n.name)!;
+    addRoute(host.root, new Route('unicast', networkOf(n.addr, n.len), n.len, dev, 0, n.addr, 'link', 'kernel', 0, TABLE_MAIN));
+    if (!n.nat) continue;
+    const renew = (at: Nanos): void => {
+      world.eq.at(at, () => {
+        setAddrLifetime(dev, n.addr, n.len, DHCP_LEASE, DHCP_LEASE, at);
+        renew(at + (DHCP_LEASE / 2) * SEC);
+      });
+    };
+    renew((DHCP_LEASE / 2) * SEC);
+  }
+}
+
 export function buildWorld(sc: Scenario): Simulation {
   const world = new World(sc.seed);
   const sim = new Simulation(world);
   for (const h of sc.hosts) {
     // A NAT NIC is alone on its LAN: every VirtualBox VM has its own 10.0.2.0/24 behind 10.0.2.2.
-    const host = world.addHostNics(h.name, h.nics.map((n) => ({ ifname: n.name, addr: n.addr, len: n.len, lan: n.nat ? new Lan() : world.lan })));
+    const host = world.addHostNics(h.name, h.nics.map((n) => ({
+      ifname: n.name, addr: n.addr, len: n.len, lan: n.nat ? new Lan() : world.lan,
+      ...(h.networkManager ? { opts: { noprefixroute: true, ...(n.nat ? { lifetime: { valid: DHCP_LEASE, preferred: DHCP_LEASE, tstamp: 0 } } : {}) } } : {}),
+    })));
+    if (h.networkManager) networkManager(host, h, world);
     for (const n of h.nics) {
       const gw = n.gateway ?? (n.nat ? null : h.gateway);
       if (gw !== null) addRoute(host.root, new Route('unicast', 0, 0, host.root.device(n.name)!, gw, 0, 'global', 'boot', 0, TABLE_MAIN));

@@ -10,6 +10,21 @@ export const PACKAGES: Record<string, { readonly commands: readonly string[]; re
   ipvsadm: { commands: ['ipvsadm'], version: '1.27-8.el7' },
 };
 
+/** Where a package's commands land (both packages install into /usr/sbin). */
+const binPath = (cmd: string): string => `/usr/sbin/${cmd}`;
+
+/** The packages installed where yum runs: the host's set, or in a container (its own files, not
+ *  the host's) the packages whose binaries its filesystem holds, written there by an install. */
+function installedSet(ctx: Parameters<Program>[0]): { have: Set<string>; add(name: string): void } {
+  const u = ctx.sim.userland(ctx.host);
+  if (ctx.files === u.files) {
+    const have = (u.packages ??= new Set(Object.keys(PACKAGES)));
+    return { have, add: (n) => have.add(n) };
+  }
+  const have = new Set(Object.keys(PACKAGES).filter((n) => PACKAGES[n]!.commands.every((c) => ctx.files.has(binPath(c)))));
+  return { have, add: (n) => { for (const c of PACKAGES[n]!.commands) ctx.files.set(binPath(c), ''); } };
+}
+
 export function setInstalled(u: Userland, names: readonly string[]): void {
   u.packages = new Set(names);
 }
@@ -33,8 +48,8 @@ export const yum: Program = (ctx, argv, exit) => {
     println(ctx, verb === undefined ? 'You need to give some command' : `No such command: ${verb}. Please use /usr/bin/yum --help`);
     return exit(1);
   }
-  const u = ctx.sim.userland(ctx.host);
-  const have = (u.packages ??= new Set(Object.keys(PACKAGES)));
+  const target = installedSet(ctx);
+  const have = target.have;
   println(ctx, 'Loaded plugins: fastestmirror');
   println(ctx, 'Loading mirror speeds from cached hostfile');
   const todo: string[] = [];
@@ -57,6 +72,6 @@ export const yum: Program = (ctx, argv, exit) => {
   println(ctx, `  ${todo.map((n) => `${n}.x86_64 0:${PACKAGES[n]!.version}`).join('  ')}`);
   println(ctx, '');
   println(ctx, 'Complete!');
-  for (const n of todo) have.add(n);
+  for (const n of todo) target.add(n);
   exit(0);
 };

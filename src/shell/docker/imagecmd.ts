@@ -5,7 +5,7 @@ import { humanSize } from '../../core/units.js';
 import { build, imageKey, pullFromRegistry, push, registryOf, removeImage, tag } from '../../docker/image-ops.js';
 import type { BuildStep } from '../../docker/image-ops.js';
 import type { LocalImage } from '../../docker/image-store.js';
-import { parseImageRef } from '../../docker/images.js';
+import { imageMissing, parseImageRef } from '../../docker/images.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import type { Ctx, Env } from '../program.js';
 import { eprintln, println, resolvePath } from '../program.js';
@@ -21,7 +21,7 @@ function buildContainerEnv(d: Daemon, step: BuildStep): Env {
   return {
     host: d.host, ns: d.host.root, flavor: step.spec.shell, files: step.files, hostname: step.cid, cwd: step.workdir, tty: false,
     vars: new Map([['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], ['HOSTNAME', step.cid], ...step.env]),
-    missing: { names: new Set(step.spec.missing ?? []), shell: '/bin/sh' },
+    missing: { names: imageMissing(step.spec), shell: '/bin/sh' },
   };
 }
 

@@ -16,7 +16,7 @@ export function ipAddr(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code: 
     const rest = args.slice(1).filter((a) => a !== 'dev');
     const devs = rest.length > 0 ? [findDev(ns, rest[0])] : ns.deviceList();
     const ipv6 = ns.sysctl.get('net.ipv6.conf.all.disable_ipv6') !== '1';
-    for (const d of devs) for (const l of addrLines(d, ipv6, ctx.flavor === 'busybox' ? 'busybox' : 'iproute2')) println(ctx, l);
+    for (const d of devs) for (const l of addrLines(d, ipv6, ctx.world.eq.now, ctx.flavor === 'busybox' ? 'busybox' : 'iproute2')) println(ctx, l);
     return exit(0);
   }
   if (verb === 'add' || matches(verb, 'delete') || verb === 'replace') {

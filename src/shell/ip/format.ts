@@ -3,6 +3,8 @@
 import ipaddr from 'ipaddr.js';
 import { formatCidr, formatIp4, formatMac } from '../../core/addr.js';
 import type { NetDevice } from '../../kernel/device.js';
+import { addrLifetimeLeft } from '../../kernel/rtnl.js';
+import type { Nanos } from '../../sim/clock.js';
 import type { NeighEntry } from '../../kernel/neigh.js';
 import type { Route } from '../../kernel/route/table.js';
 import { Veth } from '../../kernel/veth.js';
@@ -99,13 +101,21 @@ function linkLocal(mac: number): string {
   return ipaddr.fromByteArray(bytes).toString();
 }
 
-export function addrLines(dev: NetDevice, ipv6: boolean, style: IpStyle = 'iproute2'): string[] {
+/** `now` is the simulated time, for the lifetimes left of a dynamic address. */
+export function addrLines(dev: NetDevice, ipv6: boolean, now: Nanos, style: IpStyle = 'iproute2'): string[] {
   const lines = linkLines(dev, false, false, style);
   for (const a of dev.addrs) {
     let s = `    inet ${formatCidr(a.addr, a.len)}`;
     if (a.broadcast !== null) s += ` brd ${formatIp4(a.broadcast)}`;
-    s += ` scope ${a.scope} ${dev.name}`;
-    lines.push(s, '       valid_lft forever preferred_lft forever');
+    s += ` scope ${a.scope}`;
+    // iproute2 ipaddress.c print_addrinfo: the flags in its order, `noprefixroute` before `dynamic`
+    // (an address without IFA_F_PERMANENT), then the label; the lifetimes as the kernel counts them down.
+    const left = addrLifetimeLeft(a, now);
+    if (a.noprefixroute === true) s += ' noprefixroute';
+    if (left !== null) s += ' dynamic';
+    s += ` ${dev.name}`;
+    const lft = (n: number | undefined): string => (n === undefined ? 'forever' : `${n}sec`);
+    lines.push(s, `       valid_lft ${lft(left?.valid)} preferred_lft ${lft(left?.preferred)}`);
   }
   // IPv6: the kernel adds ::1 to lo and a link-local address once a device is up with carrier;
   // the link-local one stays when carrier goes (docker0 after its last container, seed 004:944).
