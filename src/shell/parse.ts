@@ -275,7 +275,10 @@ class Parser {
             break;
           }
           if (op !== null || this.i >= this.s.length) this.unexpected();
-          items.push(this.word()!.parts);
+          // A redirection is no word: bash refuses it there (`for x in >`: unexpected token `>').
+          const item = this.word();
+          if (item === null) this.unexpected();
+          items.push(item.parts);
         }
       } else if (this.peekOp() === ';') this.i++;
       this.skipNewlines();

@@ -157,6 +157,8 @@ export const CASES: Array<[string, string, number]> = [
   ["echo a | | b", "-bash: syntax error near unexpected token `|'\n", 2],
   ["echo 'unterminated", "-bash: unexpected EOF while looking for matching `''\n", 2],
   ["echo a; ; echo b", "-bash: syntax error near unexpected token `;'\n", 2],
+  // A redirection where a for loop wants words (bash 5.2 here: `for x in a > b; do …`).
+  ["for x in a > b; do echo $x; done", "-bash: syntax error near unexpected token `>'\n", 2],
   ["for x in a b; do echo $x; done | sort -r", "b\na\n", 0],
   ["echo \"$(echo \"nested quotes\")\"", "nested quotes\n", 0],
   ["echo a && false || echo fallback", "a\nfallback\n", 0],
