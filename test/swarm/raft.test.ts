@@ -28,6 +28,9 @@ function cluster(): { nodes: Map<string, RaftNode>; cut: Set<string>; tick: (n?:
 
 const leaders = (nodes: Map<string, RaftNode>): string[] => [...nodes.values()].filter((n) => n.role === 'leader').map((n) => n.id);
 
+// m1 (the first manager, the leader) cut from the other managers on 2377, both ways: two steps.
+const CUT_M1_2377 = '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n' + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n';
+
 describe('raft leadership', () => {
   it('elects one leader within two election timeouts, and keeps it while heartbeats flow', () => {
     const { nodes, tick } = cluster();
@@ -65,8 +68,7 @@ describe('raft over TCP 2377', () => {
   it('a manager whose 2377 is dropped loses the leadership; docker node ls there fails as Docker does', () => {
     const r = swarm(
       '  - run: docker node ls\n    on: m1\n'
-      + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
-      + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + CUT_M1_2377
       + '  - sleep: 40\n'
       + '  - run: docker node ls\n    on: m1\n'
       + '  - run: docker node ls\n    on: m2\n'
@@ -109,8 +111,7 @@ describe('the store\'s writes through the Raft log', () => {
   it('a leader cut from the other managers cannot commit: service scale, then create, fail there and change nothing', () => {
     const r = swarm(
       '  - run: docker service create -d --name web nginx\n    on: m1\n'
-      + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
-      + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + CUT_M1_2377
       + '  - run: docker service scale -d web=3\n    on: m1\n'
       + '  - run: docker service create -d --name later nginx\n    on: m1\n'
       + '  - sleep: 30\n'
@@ -134,8 +135,7 @@ describe('the store\'s writes through the Raft log', () => {
     for (const cmd of ['docker service update -d --image busybox web', 'docker service rm web']) {
       const r = swarm(
         '  - run: docker service create -d --name web nginx\n    on: m1\n'
-        + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
-        + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+        + CUT_M1_2377
         + `  - run: ${cmd}\n    on: m1\n`
         + '  - sleep: 30\n'
         + '  - run: docker service ls\n    on: m2\n',
@@ -151,8 +151,7 @@ describe('the store\'s writes through the Raft log', () => {
     const r = swarm(
       '  - run: docker service create -d --name web nginx\n    on: m1\n'
       + '  - run: docker service update -d --image busybox web\n    on: m1\n'
-      + '  - run: iptables -I INPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
-      + '  - run: iptables -I OUTPUT -p tcp --dport 2377 -j DROP\n    on: m1\n'
+      + CUT_M1_2377
       + '  - run: docker service rollback -d web\n    on: m1\n'
       + '  - sleep: 30\n'
       + '  - run: docker service ls\n    on: m2\n',
