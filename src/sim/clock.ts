@@ -11,12 +11,17 @@ export type Nanos = number;
  *  (iptables-save dates, Docker's Created fields) are this plus the simulated time. */
 export const WALL_EPOCH_MS = Date.UTC(2024, 0, 1);
 
-/** RFC 3339 with nanoseconds, as Docker prints times ("2024-01-01T00:00:05.000000000Z"). */
+/**
+ * Go's time.RFC3339Nano ("2006-01-02T15:04:05.999999999Z07:00"), as Docker prints times in
+ * inspect (MarshalJSON, and the daemon's `Format(time.RFC3339Nano)` of Created/StartedAt): the
+ * 9s drop trailing zeros of the fraction, and the dot with them when it is all zeros
+ * ("…T00:00:05Z", "…T00:00:05.3Z", "…T00:00:05.300000006Z").
+ */
 export function rfc3339Nano(t: Nanos): string {
   const ms = Math.floor(t / 1e6);
   const iso = new Date(WALL_EPOCH_MS + ms).toISOString(); // ...T00:00:05.123Z
-  const frac = String(Math.floor(t % 1e9)).padStart(9, '0');
-  return `${iso.slice(0, 19)}.${frac}Z`;
+  const frac = String(Math.floor(t % 1e9)).padStart(9, '0').replace(/0+$/, '');
+  return `${iso.slice(0, 19)}${frac === '' ? '' : `.${frac}`}Z`;
 }
 export const MS: Nanos = 1_000_000;
 export const SEC: Nanos = 1_000_000_000;

@@ -68,7 +68,7 @@ export function updateFileObject(cluster: SwarmCluster, s: FileObject, data: str
 /** Go's time.Time String() through command.PrettyPrint (first letter up, the rest down). */
 function prettyTime(t: number): string {
   // Layout "2006-01-02 15:04:05.999999999 -0700 MST": trailing zeros of the fraction dropped.
-  return rfc3339Nano(t).replace('T', ' ').replace(/\.?0*Z$/, ' +0000 utc');
+  return rfc3339Nano(t).replace('T', ' ').replace(/Z$/, ' +0000 utc');
 }
 
 function labelLines(labels: Record<string, string>): string[] {

@@ -22,8 +22,8 @@ const JOIN_TIMEOUT = 20 * SEC;
  *  zeros) through capitalizeFirst, which lower-cases all but the first character — hence "utc"
  *  (cli/command/node/testdata/node-inspect-pretty.manager-leader.golden). */
 function goTimeString(t: number): string {
-  const iso = rfc3339Nano(t); // 2020-10-21T02:43:59.755068648Z
-  return `${iso.replace('T', ' ').replace(/Z$/, '').replace(/0+$/, '').replace(/\.$/, '')} +0000 utc`;
+  // rfc3339Nano has the same fraction (2020-10-21T02:43:59.755068648Z)
+  return `${rfc3339Nano(t).replace('T', ' ').replace(/Z$/, '')} +0000 utc`;
 }
 
 export function daemonError(ctx: Ctx, exit: Exit, e: unknown): void {
