@@ -1,222 +1,32 @@
-// The part of Go's text/template the docker CLI's --format and -f use: `{{.A.B}}` and
-// `{{json .A.B}}` (other actions pass through unchanged), with Go 1.12's errors and fmt's %v for
-// composite values. Docker prints an error as `Template parsing error: …` (cli/command/formatter).
+// The part of Go's text/template the docker CLI's --format and -f use (gotemplate/: parse.ts the
+// tree, exec.ts the execution with the builtins and docker/cli's functions, fmt.ts Go's fmt,
+// typed.ts values of a Go struct), with Go's errors. Docker prints an error as
+// `Template parsing error: …` (cli/command/formatter, cli/command/inspect).
+import { execute } from './gotemplate/exec.js';
+import type { ExecOptions } from './gotemplate/exec.js';
+import { parseTemplate } from './gotemplate/parse.js';
+import { TypedMiss } from './gotemplate/typed.js';
+import type { GoType } from './gotemplate/typed.js';
 
-/** A template that does not parse or execute; the message is Go's (`template: :1: …`). */
-export class TemplateError extends Error {}
-
-/** Functions docker's templates know (text/template builtins and cli/templates' additions). */
-const FUNCS = new Set([
-  'and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery',
-  'eq', 'ge', 'gt', 'le', 'lt', 'ne', 'json', 'split', 'join', 'title', 'lower', 'upper', 'pad', 'truncate',
-  'if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'true', 'false', 'nil',
-]);
-
-/** fmt's %v of a JSON-shaped value: maps with sorted keys `map[k:v]`, lists `[a b]`, nil `<nil>`. */
-export function goValue(v: unknown): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
-  if (typeof v === 'object') {
-    const keys = Object.keys(v as object).sort();
-    return `map[${keys.map((k) => `${k}:${goValue((v as Record<string, unknown>)[k])}`).join(' ')}]`;
-  }
-  return String(v);
-}
-
-/**
- * A Go type, for values the CLI formats as typed structs (`docker secret inspect` executes the
- * template on a swarm.Secret, and only on the decoded JSON map when that fails: cli/command/
- * inspect TemplateInspector.tryRawInspectFallback). Scalars name how fmt prints them.
- */
-export type GoType =
-  | 'string' | 'number' | 'bool' | 'time' | 'duration' | 'filemode' | 'bytes' | 'map' | 'strings'
-  | { readonly struct: string; readonly fields: readonly GoField[] }
-  | { readonly ptr: GoType }
-  | { readonly slice: GoType };
-
-export interface GoField {
-  readonly name: string;
-  readonly type: GoType;
-  /** An embedded struct: its fields are the parent's in JSON and promoted in templates. */
-  readonly embedded?: boolean;
-}
-
-/** A value of a Go type: the type and the JSON it was decoded from (an embedded struct's JSON
- *  is its parent's). */
-interface Typed {
-  readonly t: GoType;
-  readonly v: unknown;
-}
-
-class TypedMiss extends Error {}
-
-function structOf(t: GoType): { struct: string; fields: readonly GoField[] } | null {
-  return typeof t === 'object' && 'struct' in t ? t : null;
-}
-
-/** A field of a struct value, promoted through embedded structs; null when there is none. */
-function typedField(x: Typed, name: string): Typed | null {
-  let cur = x;
-  if (typeof cur.t === 'object' && 'ptr' in cur.t) {
-    if (cur.v === null || cur.v === undefined) throw new TypedMiss(); // nil pointer evaluating
-    cur = { t: cur.t.ptr, v: cur.v };
-  }
-  const st = structOf(cur.t);
-  if (st === null) return null;
-  const obj = (cur.v ?? {}) as Record<string, unknown>;
-  // An embedded struct is also a field named after its type (`.Spec.Annotations`).
-  for (const f of st.fields) if (f.name === name) return { t: f.type, v: f.embedded ? obj : obj[f.name] };
-  for (const f of st.fields) {
-    if (!f.embedded) continue;
-    const inner = typedField({ t: f.type, v: obj }, name);
-    if (inner !== null) return inner;
-  }
-  return null;
-}
-
-/** time.Time.String(): `2006-01-02 15:04:05.999999999 -0700 MST` (UTC here). */
-function goTime(v: unknown): string {
-  const m = typeof v === 'string' ? /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(v) : null;
-  if (m === null) return '0001-01-01 00:00:00 +0000 UTC';
-  return `${m[1]} ${m[2]}${(m[3] ?? '').replace(/0+$/, '').replace(/^\.$/, '')} +0000 UTC`;
-}
-
-/** time.Duration.String() of nanoseconds. */
-function goDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const neg = ns < 0 ? '-' : '';
-  let n = Math.abs(ns);
-  if (n < 1e3) return `${neg}${n}ns`;
-  if (n < 1e6) return `${neg}${n / 1e3}µs`;
-  if (n < 1e9) return `${neg}${n / 1e6}ms`;
-  const h = Math.floor(n / 3600e9);
-  n -= h * 3600e9;
-  const m = Math.floor(n / 60e9);
-  n -= m * 60e9;
-  const sec = `${Number((n / 1e9).toFixed(9))}s`;
-  return neg + (h > 0 ? `${h}h${m}m${sec}` : m > 0 ? `${m}m${sec}` : sec);
-}
-
-/** os.FileMode.String() of a permission-only mode (`-r--r--r--`). */
-function goFileMode(mode: number): string {
-  const rwx = 'rwxrwxrwx';
-  let out = '-';
-  for (let i = 0; i < 9; i++) out += (mode & (1 << (8 - i))) !== 0 ? rwx[i] : '-';
-  return out;
-}
-
-/** fmt's %v of a typed value. Pointers print their address below the top level, as fmt does;
- *  the addresses are made up, in order of printing (a heap address is not reproducible). */
-function printTyped(x: Typed, depth: number, addr: { next: number }): string {
-  const { t, v } = x;
-  if (typeof t === 'string') {
-    switch (t) {
-      case 'time': return goTime(v);
-      case 'duration': return goDuration(typeof v === 'number' ? v : 0);
-      case 'filemode': return goFileMode(typeof v === 'number' ? v : 0);
-      case 'bytes': return `[${(typeof v === 'string' ? [...Buffer.from(v, 'base64')] : []).join(' ')}]`;
-      case 'map': return goValue(v ?? {});
-      case 'strings': return goValue(v ?? []);
-      case 'bool': return v === true ? 'true' : 'false';
-      case 'number': return String(typeof v === 'number' ? v : 0);
-      default: return typeof v === 'string' ? v : '';
-    }
-  }
-  if ('ptr' in t) {
-    if (v === null || v === undefined) return '<nil>';
-    // A pointer to a Stringer (time.Time, time.Duration) prints by its String method at any depth.
-    const stringer = t.ptr === 'time' || t.ptr === 'duration' || t.ptr === 'filemode';
-    if (depth > 0 && !stringer) return `0x${(addr.next += 0x30).toString(16)}`;
-    return printTyped({ t: t.ptr, v }, depth, addr);
-  }
-  if ('slice' in t) return `[${(Array.isArray(v) ? v : []).map((e) => printTyped({ t: t.slice, v: e }, depth + 1, addr)).join(' ')}]`;
-  const obj = (v ?? {}) as Record<string, unknown>;
-  return `{${t.fields.map((f) => printTyped({ t: f.type, v: f.embedded ? obj : obj[f.name] }, depth + 1, addr)).join(' ')}}`;
-}
-
-interface Action {
-  readonly start: number;
-  readonly end: number;
-  readonly body: string;
-  /** Line (1-based) and byte offset in that line of the action's first word. */
-  readonly line: number;
-  readonly col: number;
-}
-
-function actions(tpl: string): Action[] {
-  const out: Action[] = [];
-  let i = 0;
-  for (;;) {
-    const open = tpl.indexOf('{{', i);
-    if (open < 0) return out;
-    const line = 1 + (tpl.slice(0, open).match(/\n/g)?.length ?? 0);
-    const close = tpl.indexOf('}}', open + 2);
-    if (close < 0) throw new TemplateError(`template: :${line}: unclosed action`);
-    const raw = tpl.slice(open + 2, close);
-    const body = raw.replace(/^-\s/, '').replace(/\s-$/, '');
-    const lead = raw.length - raw.replace(/^-?\s*/, '').length;
-    const col = open + 2 + lead - (tpl.lastIndexOf('\n', open) + 1);
-    out.push({ start: open, end: close + 2, body: body.trim(), line, col });
-    i = close + 2;
-  }
-}
+export { TemplateError } from './gotemplate/parse.js';
+export { goValue } from './gotemplate/typed.js';
+export type { GoField, GoType } from './gotemplate/typed.js';
 
 /**
  * Runs `tpl` over `value`. `structType` names the Go type the CLI formats with (for `docker ps`,
  * `*formatter.ContainerContext`): a field it lacks is an execution error there, as on a struct;
- * without it the value is a decoded JSON map, where a missing key prints `<no value>`.
+ * without it the value is a decoded JSON map, where a missing key prints `<no value>`. With
+ * `goType` the template runs on the typed value first and on the map when that fails, as
+ * TemplateInspector does.
  */
-export function goTemplate(tpl: string, value: unknown, structType?: string, goType?: GoType): string {
+export function goTemplate(tpl: string, value: unknown, structType?: string, goType?: GoType, methods?: ExecOptions['methods']): string {
+  const nodes = parseTemplate(tpl);
   if (goType !== undefined) {
     try {
-      return runTemplate(tpl, value, undefined, goType);
+      return execute(tpl, nodes, value, { goType });
     } catch (e) {
       if (!(e instanceof TypedMiss)) throw e;
     }
   }
-  return runTemplate(tpl, value, structType, undefined);
-}
-
-function runTemplate(tpl: string, value: unknown, structType: string | undefined, goType: GoType | undefined): string {
-  const addr = { next: 0xc000010000 };
-  let out = '';
-  let at = 0;
-  for (const a of actions(tpl)) {
-    out += tpl.slice(at, a.start);
-    at = a.end;
-    if (a.body === '' || a.body.startsWith('/*')) {
-      if (a.body === '') throw new TemplateError(`template: :${a.line}: missing value for command`);
-      continue;
-    }
-    const m = /^(json\s+)?\.([A-Za-z0-9_.]*)$/.exec(a.body);
-    if (m === null) {
-      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(a.body)?.[0];
-      if (word !== undefined && !FUNCS.has(word)) throw new TemplateError(`template: :${a.line}: function "${word}" not defined`);
-      out += tpl.slice(a.start, a.end);
-      continue;
-    }
-    const path = m[2]!.split('.').filter((x) => x !== '');
-    if (goType !== undefined && m[1] === undefined) {
-      let x: Typed = { t: goType, v: value };
-      for (const k of path) {
-        const f = typedField(x, k);
-        if (f === null) throw new TypedMiss();
-        x = f;
-      }
-      out += printTyped(x, 0, addr);
-      continue;
-    }
-    let v: unknown = value;
-    for (let i = 0; i < path.length; i++) {
-      const k = path[i]!;
-      const isObject = v !== null && typeof v === 'object' && !Array.isArray(v);
-      if (structType !== undefined && i === 0 && !(isObject && k in (v as object))) {
-        throw new TemplateError(`template: :${a.line}:${a.col + (m[1]?.length ?? 0)}: executing "" at <.${path.join('.')}>: can't evaluate field ${k} in type ${structType}`);
-      }
-      v = isObject ? (v as Record<string, unknown>)[k] : undefined;
-    }
-    if (m[1] !== undefined) out += JSON.stringify(v ?? null);
-    else out += v === undefined ? '<no value>' : goValue(v);
-  }
-  return out + tpl.slice(at);
+  return execute(tpl, nodes, value, { ...(structType !== undefined ? { structType } : {}), ...(methods !== undefined ? { methods } : {}) });
 }

@@ -34,6 +34,14 @@ export function goJson(value: unknown): string {
 import { goTemplate } from './gotemplate.js';
 export { goTemplate, TemplateError } from './gotemplate.js';
 
+/** Label(name) of a row whose Labels cell is `k=v,k2=v2` (the context's Labels()); "" when absent. */
+function labelMethod(row: unknown, args: readonly unknown[]): unknown {
+  const cell = (row as Record<string, string>)['Labels'] ?? '';
+  const want = `${String(args[0])}=`;
+  const hit = cell.split(',').find((kv) => kv.startsWith(want));
+  return hit === undefined ? '' : hit.slice(want.length);
+}
+
 /** The Go type a listing's template runs on, and every field it has (those a row lacks print
  *  empty; any other is `can't evaluate field X in type T`). */
 export interface GoStruct {
@@ -54,10 +62,17 @@ export function formatRows(rows: string[][], fields: string[], format: string | 
   const structType = struct?.type;
   const obj = (r: string[]): Record<string, string> => ({ ...Object.fromEntries((struct?.fields ?? []).map((f) => [f, ''])), ...Object.fromEntries(fields.map((f, i) => [f, r[i] ?? ''])) });
   const data = rows.slice(1);
+  // ContainerContext.Label(name) and networkContext.Label(name): one label of the row's.
+  const methods = struct?.fields.includes('Label') === true ? { Label: labelMethod } : undefined;
+  const run = (tpl: string, row: Record<string, string>): string => goTemplate(tpl, row, structType, undefined, methods);
   // The template is parsed (and so refused) even when there are no rows.
-  goTemplate(format, obj(rows[0]!), structType);
-  if (!format.startsWith('table')) return data.map((r) => goTemplate(format, obj(r), structType) + '\n').join('');
+  run(format, obj(rows[0]!));
+  // formatter.go preFormat: spaces trimmed, `\t` and `\n` written as escapes become tab and newline.
+  if (!format.startsWith('table')) {
+    const f = format.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+    return data.map((r) => run(f, obj(r)) + '\n').join('');
+  }
   const cells = format.slice(5).trim().split(/\\t|\t/);
   const titles = obj(rows[0]!);
-  return tabwrite([cells.map((c) => goTemplate(c, titles, structType)), ...data.map((r) => cells.map((c) => goTemplate(c, obj(r), structType)))]);
+  return tabwrite([cells.map((c) => run(c, titles)), ...data.map((r) => cells.map((c) => run(c, obj(r))))]);
 }
