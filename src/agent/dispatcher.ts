@@ -1,5 +1,6 @@
 // A manager's listener on TCP 2377 (swarmkit's CA server and dispatcher behind one gRPC port):
-// joining nodes get their certificate (or a refusal), agents register a session and heartbeat.
+// joining nodes get their certificate (or a refusal), agents register a session and heartbeat;
+// on the leader, follower managers' control API calls are proposed and answered once committed.
 // The answers come from the cluster (swarm/), which the swarm world reaches through `DispatcherOps`.
 // A manager that cannot reach a leader does not answer (swarmkit's raft proxy has nowhere to
 // forward to), so the node's RPC times out and it tries another manager.
@@ -23,6 +24,9 @@ export interface DispatcherOps {
   heartbeat(nodeId: string): Nanos | { error: string } | null;
   /** A Raft message from another manager. */
   raft(m: RaftMessage): void;
+  /** A control API call a follower forwarded (agent/control-proxy.ts): `answer` once it is
+   *  committed (null) or failed (the error text); never called when this manager cannot serve it. */
+  control(m: Extract<CpMessage, { kind: 'control' }>, answer: (error: string | null) => void): void;
 }
 
 export class Dispatcher {
@@ -76,6 +80,13 @@ export class Dispatcher {
       case 'MsgVoteResp':
       case 'MsgSnap':
         this.ops.raft(m);
+        return;
+      // ── Control API calls from follower managers (agent/control-proxy.ts) ──
+      case 'control':
+        this.ops.control(m, (error) => {
+          // Answered on the call's connection, if it is still open.
+          if (this.conns.has(c)) ch.send({ kind: 'control-result', call: m.call, method: m.method, error, bytes: error === null ? m.replyBytes : 0 });
+        });
         return;
       default:
         return;

@@ -23,7 +23,20 @@ export type CpMessage =
   | { readonly kind: 'heartbeat'; readonly nodeId: string; readonly sessionId: string }
   | { readonly kind: 'heartbeat-ok'; readonly period: number }
   /** Raft between managers (swarmkit's Raft.ProcessRaftMessage carrying etcd/raft messages). */
-  | RaftMessage;
+  | RaftMessage
+  // ── Control API calls a follower manager forwards to the leader (agent/control-proxy.ts) ──
+  /** The call: its method, the store write it proposes (`what`, the entry's `bytes`), and the size
+   *  of the object the answer returns (`replyBytes`). `call` pairs it with its answer. */
+  | { readonly kind: 'control'; readonly call: number; readonly method: ControlMethod; readonly what: string; readonly bytes: number; readonly replyBytes: number }
+  /** The answer once the write committed (`error` null), or the leader's error text. */
+  | { readonly kind: 'control-result'; readonly call: number; readonly method: ControlMethod; readonly error: string | null; readonly bytes: number };
+
+/** The swarmkit Control service methods that write the store (api/control.proto). */
+export type ControlMethod =
+  | 'CreateService' | 'UpdateService' | 'RemoveService'
+  | 'CreateNetwork' | 'RemoveNetwork'
+  | 'CreateSecret' | 'UpdateSecret' | 'RemoveSecret'
+  | 'CreateConfig' | 'UpdateConfig' | 'RemoveConfig';
 
 export type CpKind = CpMessage['kind'];
 
@@ -51,6 +64,11 @@ export const WIRE_SIZE: Readonly<Record<CpKind, number>> = {
   MsgVote: 160,
   MsgVoteResp: 140,
   MsgSnap: 170,
+  // A unary gRPC call: the request's HEADERS (:path /docker.swarmkit.v1.Control/<Method>,
+  // grpc-timeout, the TLS-forwarded node identity raftproxy adds) and DATA; the answer's HEADERS,
+  // DATA and trailers (grpc-status). Each adds the object it carries (wireSize).
+  control: 230,
+  'control-result': 120,
 };
 
 /** raftpb.Entry's own fields (Term, Index, Type varints, the Data length) around its data. */
@@ -64,6 +82,7 @@ export function wireSize(m: CpMessage): number {
     return n;
   }
   if (m.kind === 'MsgSnap') return WIRE_SIZE.MsgSnap + m.bytes;
+  if (m.kind === 'control' || m.kind === 'control-result') return WIRE_SIZE[m.kind] + m.bytes;
   return WIRE_SIZE[m.kind];
 }
 

@@ -13,6 +13,8 @@ import type { SwarmNode } from '../swarm/model.js';
 import { Agent } from './agent.js';
 import { Dispatcher, SWARM_PORT } from './dispatcher.js';
 import type { DispatcherOps } from './dispatcher.js';
+import { ControlClient } from './control-proxy.js';
+import type { ControlCall } from './control-proxy.js';
 import type { CpMessage } from './rpc.js';
 import { NodeSession } from './session.js';
 import { RaftPeer } from './raft-peer.js';
@@ -46,6 +48,8 @@ export class SwarmWorld {
   readonly dispatchers = new Map<string, Dispatcher>();
   /** Each manager's Raft node, by node ID. */
   readonly raftPeers = new Map<string, RaftPeer>();
+  /** Each manager host's connection for control API calls to the leader (while it follows). */
+  readonly controlClients = new Map<string, ControlClient>();
 
   constructor(readonly world: World) {}
 
@@ -190,6 +194,15 @@ export class SwarmWorld {
         cluster.heard(n);
         return period;
       },
+      // A follower's control call (swarmkit raftproxy): proposed here; a manager that has stopped
+      // leading fails it with ErrLostLeadership (RaftNode.propose), as the store's update would.
+      control: (m, answer) => {
+        const id = this.cluster?.nodeFor(host)?.id;
+        const peer = id === undefined ? undefined : this.raftPeers.get(id);
+        if (peer === undefined) return;
+        // The answer is written as its own event: the commit is noticed inside Raft's handling.
+        peer.node.propose(m.what, m.bytes, (err) => this.world.eq.after(0, () => answer(err)));
+      },
     };
     this.dispatchers.set(host, new Dispatcher(d.host.root, ops));
     this.startRaft(d);
@@ -219,29 +232,48 @@ export class SwarmWorld {
 
   /**
    * A control API call that writes the store (swarmkit controlapi: store.Update → Node.ProposeValue),
-   * made on the manager on `d`'s host: proposed on the leader that manager follows (a follower's
-   * call goes there through the raft proxy, not modelled on the wire), and `done(null)` once the
-   * entry is committed. Else `done` gets the daemon's error: swarmkit's ErrLostLeadership (the
-   * leader stepped down first, CheckQuorum) as gRPC code Unknown, or, past the daemon's 20 s,
-   * DeadlineExceeded. A single manager commits at once, and `done` runs before this returns.
+   * made on the manager on `d`'s host, and `done(null)` once the entry is committed. On the leader
+   * it is proposed there; on a follower it goes to the leader over 2377 (agent/control-proxy.ts,
+   * swarmkit's raftproxy), which proposes it and answers once committed. Else `done` gets the
+   * daemon's error: swarmkit's ErrLostLeadership (the leader stepped down first, CheckQuorum) as
+   * gRPC code Unknown, the lost-quorum text when this manager knows no leader, or, past the
+   * daemon's 20 s (moby daemon/cluster getRequestContext), DeadlineExceeded. A single manager
+   * commits at once, and `done` runs before this returns.
    */
-  propose(d: Daemon, what: string, bytes: number, done: (err: string | null) => void): void {
+  propose(d: Daemon, call: ControlCall, done: (err: string | null) => void): void {
     const self = this.cluster?.nodeFor(d.host.name) ?? null;
     const lead = self === null ? null : this.raftPeers.get(self.id)?.node.lead ?? null;
-    const leader = lead === null ? undefined : this.raftPeers.get(lead);
-    if (leader === undefined) return done(NO_LEADER);
+    const leaderNode = lead === null ? undefined : this.cluster?.nodes.get(lead);
+    if (self === null || lead === null || leaderNode === undefined) return done(NO_LEADER);
     let sync = true;
     let finished = false;
     const finish = (err: string | null): void => {
       if (finished) return;
       finished = true;
-      // An answer from inside Raft's message handling runs as its own event (it writes the store).
+      // An answer from inside Raft's or TCP's handling runs as its own event (it writes the store).
       if (sync) done(err);
       else this.world.eq.after(0, () => done(err));
     };
-    leader.node.propose(what, bytes, (err) => finish(err === null ? null : `rpc error: code = Unknown desc = ${err}`));
+    const answered = (err: string | null): void => finish(err === null ? null : `rpc error: code = Unknown desc = ${err}`);
+    let forget = (): void => undefined;
+    if (lead === self.id) {
+      const leader = this.raftPeers.get(lead);
+      if (leader === undefined) return done(NO_LEADER);
+      leader.node.propose(call.what, call.bytes, answered);
+    } else {
+      let client = this.controlClients.get(d.host.name);
+      if (client === undefined) this.controlClients.set(d.host.name, (client = new ControlClient(d)));
+      const c = client;
+      const n = c.call(lead, leaderNode.addr, call, answered);
+      forget = () => c.forget(n);
+    }
     sync = false;
-    if (!finished) this.world.eq.after(REQUEST_TIMEOUT, () => finish(DEADLINE_EXCEEDED));
+    if (!finished) {
+      this.world.eq.after(REQUEST_TIMEOUT, () => {
+        forget();
+        finish(DEADLINE_EXCEEDED);
+      });
+    }
   }
 
   /** The Raft leader with the highest term. */
@@ -259,6 +291,8 @@ export class SwarmWorld {
   private stopDispatcher(host: string): void {
     this.dispatchers.get(host)?.stop();
     this.dispatchers.delete(host);
+    this.controlClients.get(host)?.stop();
+    this.controlClients.delete(host);
     const id = this.cluster?.nodeFor(host)?.id;
     if (id !== undefined) this.stopRaft(id);
   }

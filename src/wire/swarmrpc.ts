@@ -29,6 +29,10 @@ export const RPC_KIND = {
   MsgVote: 0x14,
   MsgVoteResp: 0x15,
   MsgSnap: 0x16,
+  // A control API call a follower manager forwards to the leader (swarmkit api/control.proto
+  // through raftproxy), and its answer; the frame's body names the method (agent/rpc.ts).
+  control: 0x08,
+  'control-result': 0x09,
 } as const;
 
 export type RpcKindName = keyof typeof RPC_KIND;
@@ -60,6 +64,26 @@ const LABEL: Readonly<Record<number, string>> = {
 export const FRAME_HEADER = 9;
 const JSON_OPEN = 0x7b; // '{'
 
+const utf8 = new TextDecoder();
+
+/**
+ * A Control call's label: `Control.<method>` (`… response` on the answer), the method read from
+ * the frame's body as gRPC carries it in the request's `:path` header
+ * (/docker.swarmkit.v1.Control/CreateService). Null when the segment holds only part of the body.
+ */
+function controlLabel(payload: Uint8Array): string | null {
+  const len = new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(5);
+  if (payload.length < FRAME_HEADER + len) return null;
+  let body: { method?: unknown };
+  try {
+    body = JSON.parse(utf8.decode(payload.subarray(FRAME_HEADER, FRAME_HEADER + len))) as { method?: unknown };
+  } catch {
+    return null;
+  }
+  if (typeof body.method !== 'string') return null;
+  return payload[0] === RPC_KIND.control ? `Control.${body.method}` : `Control.${body.method} response`;
+}
+
 /** One frame of `total` bytes (at least the header and body) carrying `body`. */
 export function emitFrame(kind: number, body: Uint8Array, total: number): Uint8Array {
   const len = Math.max(total, FRAME_HEADER + body.length);
@@ -79,7 +103,9 @@ export function emitFrame(kind: number, body: Uint8Array, total: number): Uint8A
  */
 export function rpcLabel(payload: Uint8Array): string | null {
   if (payload.length <= FRAME_HEADER || payload[FRAME_HEADER] !== JSON_OPEN) return null;
-  return LABEL[payload[0]!] ?? null;
+  const kind = payload[0]!;
+  if (kind === RPC_KIND.control || kind === RPC_KIND['control-result']) return controlLabel(payload) ?? 'Control';
+  return LABEL[kind] ?? null;
 }
 
 /** Reads frames out of a byte stream as it arrives (a TCP connection's in-order data). */

@@ -33,6 +33,16 @@ describe('2377 frames', () => {
     // A segment starting inside a frame (its JSON, its padding) names nothing.
     for (const off of [3, 12, 200]) expect(rpcLabel(a.subarray(off))).toBeNull();
   });
+
+  it('name a Control call by the method its body carries (gRPC\'s :path), the answer as its response', () => {
+    const enc = new TextEncoder();
+    const call = emitFrame(RPC_KIND.control, enc.encode('{"kind":"control","call":1,"method":"CreateNetwork"}'), 700);
+    const answer = emitFrame(RPC_KIND['control-result'], enc.encode('{"kind":"control-result","call":1,"method":"CreateNetwork","error":null}'), 500);
+    expect(rpcLabel(call)).toBe('Control.CreateNetwork');
+    expect(rpcLabel(answer)).toBe('Control.CreateNetwork response');
+    // A segment that starts the frame but ends inside its body still says it is a Control call.
+    expect(rpcLabel(call.subarray(0, 30))).toBe('Control');
+  });
 });
 
 /** The first data segment `conn` sends from now on, traced; the clock runs until it went. */

@@ -19,7 +19,7 @@ import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT }
 import { SERVICE } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
-import { whenCommitted } from './raftwait.js';
+import { controlCall, whenCommitted } from './raftwait.js';
 import { objectBytes, specBytes } from '../../swarm/raft-entry.js';
 
 type Exit = (code: number) => void;
@@ -462,7 +462,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         const named: ServiceSpec = spec.name === '' ? { ...spec, name: randomServiceName(cluster) } : spec;
         validateSpec(cluster, named);
         // The service object is written once the leader's log commits it (controlapi CreateService).
-        return whenCommitted(ctx, d, `service create ${named.name}`, 120 + specBytes(named), (err) => {
+        return whenCommitted(ctx, d, controlCall('CreateService', `service create ${named.name}`, 120 + specBytes(named)), (err) => {
           if (err !== null) {
             println(ctx, err);
             return exit(1);
@@ -560,7 +560,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           }
           // The CLI sends ServiceUpdate with the version it read (scale.go runServiceScale).
           const version = s.version;
-          whenCommitted(ctx, d, `service update ${s.spec.name}`, objectBytes(s), (err) => {
+          whenCommitted(ctx, d, controlCall('UpdateService', `service update ${s.spec.name}`, objectBytes(s)), (err) => {
             if (err !== null) {
               eprintln(ctx, `${m[1]}: ${err}`);
               rc = 1;
@@ -625,7 +625,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           forceUpdate: cur.forceUpdate + (o.force ? 1 : 0),
         };
         validateSpec(cluster, spec);
-        return whenCommitted(ctx, d, `service update ${cur.name}`, 120 + specBytes(spec) + specBytes(cur), (err) => {
+        return whenCommitted(ctx, d, controlCall('UpdateService', `service update ${cur.name}`, 120 + specBytes(spec) + specBytes(cur)), (err) => {
           if (err !== null) {
             eprintln(ctx, err);
             return exit(1);
@@ -663,7 +663,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
             return one(k + 1);
           }
           // docker/cli remove.go: each failure printed, the others still removed, exit 1.
-          whenCommitted(ctx, d, `service rm ${s.spec.name}`, 60, (err) => {
+          whenCommitted(ctx, d, controlCall('RemoveService', `service rm ${s.spec.name}`, 60, 0), (err) => {
             if (err !== null) {
               eprintln(ctx, err);
               rc = 1;
@@ -694,7 +694,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
  *  spec (rollback.go), which commits through the Raft log like any update. */
 function rollback(ctx: Ctx, d: Daemon, cluster: SwarmCluster, svc: Service, ref: string, detach: boolean, exit: Exit): void {
   const version = svc.version;
-  whenCommitted(ctx, d, `service update ${svc.spec.name}`, objectBytes(svc), (err) => {
+  whenCommitted(ctx, d, controlCall('UpdateService', `service update ${svc.spec.name}`, objectBytes(svc)), (err) => {
     if (err !== null) {
       eprintln(ctx, err);
       return exit(1);
