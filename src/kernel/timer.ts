@@ -34,9 +34,16 @@ export function msecsToJiffies(ms: number): number {
   return Math.ceil((ms * HZ) / 1000);
 }
 
-/** LVL_START(n): the smallest distance (jiffies) filed in level n. */
-function lvlStart(n: number): number {
-  return (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT);
+/**
+ * LVL_START(n) for n = 1 … LVL_DEPTH - 1: the smallest distance (jiffies) filed in level n; and
+ * LVL_GRAN(n), the jiffies one bucket of level n spans. Computed once: timerExpiry runs for every
+ * IPVS packet (ip_vs_conn_put) and every neighbour timer.
+ */
+const LVL_START: number[] = [];
+const LVL_GRAN: number[] = [];
+for (let n = 0; n < LVL_DEPTH; n++) {
+  LVL_START.push(n === 0 ? 0 : (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT));
+  LVL_GRAN.push(2 ** (n * LVL_CLK_SHIFT));
 }
 
 /**
@@ -45,10 +52,10 @@ function lvlStart(n: number): number {
  */
 export function timerExpiry(now: Nanos, delta: number): Nanos {
   const clk = jiffiesAt(now);
-  const d = Math.max(0, Math.floor(delta));
+  const d = delta > 0 ? Math.floor(delta) : 0;
   let lvl = 0;
-  while (lvl < LVL_DEPTH - 1 && d >= lvlStart(lvl + 1)) lvl++;
-  const gran = 2 ** (lvl * LVL_CLK_SHIFT);
+  while (lvl < LVL_DEPTH - 1 && d >= LVL_START[lvl + 1]!) lvl++;
+  const gran = LVL_GRAN[lvl]!;
   const bucket = (Math.floor((clk + d) / gran) + 1) * gran;
   return bucket * JIFFY;
 }

@@ -114,7 +114,22 @@ function progressMeter(total: number, got: number, seconds: number): string {
   );
 }
 
-export const curl: Program = (ctx, argv, exit) => {
+/** What parsing one argv gave: the options and URLs, or the unknown option commander reported. */
+type Parsed = { opts: Readonly<Opts>; urls: readonly string[] } | { unknown: string };
+
+/**
+ * Parses are kept by argv: a `traffic` loop runs the same curl line every few milliseconds, and
+ * building commander's Command (an EventEmitter with a listener per option) cost more than the
+ * HTTP request through the simulated mesh. Parsing is a pure function of argv; what is kept is
+ * never modified.
+ */
+const parsed = new Map<string, Parsed>();
+const PARSED_MAX = 256;
+
+function parseArgs(argv: string[]): Parsed {
+  const key = argv.join('\0');
+  let p = parsed.get(key);
+  if (p !== undefined) return p;
   const cmd = new Command('curl')
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
@@ -132,15 +147,25 @@ export const curl: Program = (ctx, argv, exit) => {
     .argument('[urls...]');
   try {
     cmd.parse(argv.slice(1), { from: 'user' });
+    p = { opts: cmd.opts<Opts>(), urls: cmd.args };
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
-    const opt = /option '([^' ]+)/.exec(e.message)?.[1] ?? '';
-    println(ctx, `curl: option ${opt}: is unknown`);
+    p = { unknown: /option '([^' ]+)/.exec(e.message)?.[1] ?? '' };
+  }
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(key, p);
+  return p;
+}
+
+export const curl: Program = (ctx, argv, exit) => {
+  const p = parseArgs(argv);
+  if ('unknown' in p) {
+    println(ctx, `curl: option ${p.unknown}: is unknown`);
     println(ctx, `curl: try 'curl --help' or 'curl --manual' for more information`);
     return exit(2);
   }
-  const o = cmd.opts<Opts>();
-  const urls = cmd.args;
+  const o = p.opts;
+  const urls = p.urls;
   const showErr = !o.silent || !!o.showError;
   const maxTime = o.maxTime === undefined ? 0 : Number(o.maxTime);
   if (o.maxTime !== undefined && !(maxTime >= 0)) {

@@ -42,6 +42,26 @@ describe('curl', () => {
     expect(r.fails).toEqual([]);
   });
 
+  it('answers a repeated command line as the first time (parses are kept by argv), also an unknown option', () => {
+    const r = run(`  - run: 'curl -s -H "X-A: 1" http://192.168.205.11/'
+    on: h1
+    expect: { stdout: "hello from h2" }
+  - run: 'curl -s -H "X-A: 1" http://192.168.205.11/'
+    on: h1
+    expect: { stdout: "hello from h2" }
+  - run: curl -s http://192.168.205.11:8080/
+    on: h1
+    expect: { exit: 7, stdout_not: "curl" }
+  - run: curl -Z http://192.168.205.11/
+    on: h1
+    expect: { exit: 2, stdout: "curl: option -Z: is unknown" }
+  - run: curl -Z http://192.168.205.11/
+    on: h1
+    expect: { exit: 2, stdout: "curl: option -Z: is unknown" }
+`);
+    expect(r.fails).toEqual([]);
+  });
+
   it('exits 28 under -m when nothing answers the SYN, and 6 for an unknown name', () => {
     const r = run(`  - run: curl -m 2 http://192.168.205.99/
     on: h1
