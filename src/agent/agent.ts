@@ -1,8 +1,10 @@
 // The worker side of one node (swarmkit's agent + Docker's executor): it takes the tasks the
-// managers assigned to its node, runs them as containers on the local Docker engine, reports
-// their progress, shuts them down when asked, and keeps libnetwork's swarm data plane in step:
-// the networks from the cluster, the peers, load balancers and DNS records from the node's own
-// NetworkDB (gossip over 7946, networkdb/), where the node also publishes its own endpoints.
+// managers assigned to its node — only what its dispatcher sent it (agent/assignments.ts; swarmkit
+// agent/worker.go reconcileTaskState) — runs them as containers on the local Docker engine,
+// reports their progress through its uplink (agent/reporter.ts), shuts them down when told, and
+// keeps libnetwork's swarm data plane in step: the networks from the cluster (still read from the
+// store), the peers, load balancers and DNS records from the node's own NetworkDB (gossip over
+// 7946, networkdb/), where the node also publishes its own endpoints.
 import type { Daemon } from '../docker/daemon.js';
 import { DaemonError, DockerError } from '../docker/errors.js';
 import { noSuchImage, parseImageRef } from '../docker/images.js';
@@ -12,8 +14,10 @@ import { SwarmDataplane } from '../docker/swarm-dp.js';
 import type { DesiredNetwork, PeerFeed } from '../docker/swarm-dp.js';
 import { MS, SEC } from '../sim/clock.js';
 import type { SwarmCluster } from '../swarm/cluster.js';
-import { isTerminal } from '../swarm/model.js';
-import type { NodeTasks, Service, SwarmNetwork, SwarmNode, Task } from '../swarm/model.js';
+import type { TaskStatusReport } from '../swarm/dispatcher.js';
+import { isTerminal, stateIndex } from '../swarm/model.js';
+import type { NodeTasks, Service, SwarmNetwork, SwarmNode, TaskState } from '../swarm/model.js';
+import type { AssignedFile, AssignedTask, AssignmentsMessage } from './assignments.js';
 import { formatIp4 } from '../core/addr.js';
 import { NetworkDB } from './networkdb/networkdb.js';
 import type { EndpointRecord } from './views.js';
@@ -27,8 +31,33 @@ export const PULL_TIME = 1500 * MS;
 export const START_TIME = 300 * MS;
 
 /** Desired shutdown or removal (a held-back `ready` task is only waiting, not stopped). */
-function stopped(t: Task): boolean {
-  return t.desiredState === 'shutdown' || t.desiredState === 'remove';
+function stopped(desired: TaskState): boolean {
+  return desired === 'shutdown' || desired === 'remove';
+}
+
+/** How the agent talks to the managers: a worker's over its session on 2377, a manager's locally. */
+export interface Uplink {
+  /** Whether the managers hear this node now. */
+  connected(): boolean;
+  /** A task's status for the managers: sent now, or kept (the latest per task) until they hear it. */
+  report(taskId: string, status: TaskStatusReport): void;
+  /** A manager's own agent: what its dispatcher has for it now; null when nothing (or a worker:
+   *  its assignments come as frames, `Agent.assign`). */
+  poll(): AssignmentsMessage | null;
+  /** Whether assignments or reports wait for the managers (the agent looks again after a commit). */
+  waiting(): boolean;
+}
+
+/** A task the agent was sent, with the state it has reached here. */
+interface Assigned {
+  /** The latest assignment of it. */
+  task: AssignedTask;
+  addresses: Map<string, number>;
+  vips: Map<string, number>;
+  /** Its state as this agent knows it (its own reports, or the manager's if further). */
+  status: TaskState;
+  /** REMOVEd (deleted, or given to another node): stopped and forgotten. */
+  removed: boolean;
 }
 
 const NO_PEERS: PeerFeed = { version: 0, list: () => [], delta: () => null };
@@ -39,6 +68,9 @@ export class Agent {
   private readonly containers = new Map<string, Container>();
   /** Tasks whose start or stop is under way (so a sync does not start it twice). */
   private readonly busy = new Set<string>();
+  /** What the dispatcher sent: the tasks (worker.go's task DB) and the secrets and configs. */
+  private readonly assigned = new Map<string, Assigned>();
+  private readonly files = new Map<string, AssignedFile & { readonly kind: 'secret' | 'config' }>();
   private syncing = false;
   active = true;
   // Most commits concern a few nodes. A sync does nothing when none of its inputs moved: its node's
@@ -52,14 +84,12 @@ export class Agent {
   private tasksSeen = -1;
   private dataSeen = -1;
   private localChanged = true;
-  private blocked = false;
 
   constructor(
     readonly cluster: SwarmCluster,
     readonly d: Daemon,
     readonly nodeId: string,
-    /** Whether the node's session with the managers is up (agent/session.ts). */
-    private readonly linked: () => boolean = () => true,
+    private readonly uplink: Uplink,
   ) {
     this.own = cluster.nodeTasks(nodeId);
     this.dataplane = new SwarmDataplane(d);
@@ -103,14 +133,6 @@ export class Agent {
     return this.cluster.nodes.get(this.nodeId);
   }
 
-  /** Whether this node can talk to the managers (to get work and report): its dispatcher session
-   *  is up, and the leader is within reach now (assignments and reports still read the store). */
-  private connected(): boolean {
-    const leader = this.cluster.currentLeader();
-    const host = this.d.host.name;
-    return leader !== null && this.linked() && this.cluster.net.up(host) && (leader.hostname === host || this.cluster.net.reach(host, leader.hostname));
-  }
-
   listening(): boolean {
     return this.active && !this.syncing && !this.d.host.down && this.d.running;
   }
@@ -120,16 +142,70 @@ export class Agent {
     if (!this.active) return true;
     if (!this.listening()) return false;
     this.cluster.touchLeader();
-    const tasksDue = this.own.epoch !== this.tasksSeen || this.localChanged || this.blocked;
+    const waiting = this.uplink.waiting();
+    const tasksDue = this.own.epoch !== this.tasksSeen || this.localChanged || waiting;
     if (!tasksDue && this.cluster.dataVersion === this.dataSeen) return true;
     this.syncing = true;
     try {
-      if (tasksDue) this.syncTasks();
+      if (tasksDue) {
+        const m = this.uplink.poll();
+        if (m !== null) this.take(m);
+        this.syncTasks();
+      }
       this.applyDataplane();
     } finally {
       this.syncing = false;
     }
-    return !this.blocked;
+    return !this.uplink.waiting();
+  }
+
+  /** An AssignmentsMessage arrived from the dispatcher (session.go watch → worker.Assign/Update). */
+  assign(m: AssignmentsMessage): void {
+    if (!this.active) return;
+    this.take(m);
+    this.touched();
+    this.sync();
+  }
+
+  /**
+   * reconcileTaskState: a task sent is added or updated (its state here is the further of ours
+   * and the manager's), a REMOVE stops and forgets it; a COMPLETE set also removes every task it
+   * does not name, and replaces the secrets and configs.
+   */
+  private take(m: AssignmentsMessage): void {
+    const named = new Set<string>();
+    if (m.type === 'COMPLETE') this.files.clear();
+    for (const c of m.changes) {
+      if (c.action === 'remove') {
+        if (c.kind === 'task') this.forget(c.id);
+        else this.files.delete(`${c.kind}:${c.id}`);
+      } else if ('task' in c) {
+        const t = c.task;
+        named.add(t.id);
+        const a = this.assigned.get(t.id);
+        const fields = { task: t, addresses: new Map(t.addresses), vips: new Map(t.vips) };
+        if (a === undefined) this.assigned.set(t.id, { ...fields, status: t.state, removed: false });
+        else {
+          Object.assign(a, fields);
+          if (stateIndex(t.state) > stateIndex(a.status)) a.status = t.state;
+        }
+      } else if ('secret' in c) this.files.set(`secret:${c.secret.id}`, { ...c.secret, kind: 'secret' });
+      else this.files.set(`config:${c.config.id}`, { ...c.config, kind: 'config' });
+    }
+    if (m.type === 'COMPLETE') for (const id of [...this.assigned.keys()]) if (!named.has(id)) this.forget(id);
+  }
+
+  /** A task no longer this node's: its container (if any) is stopped, then it is forgotten. */
+  private forget(taskId: string): void {
+    const a = this.assigned.get(taskId);
+    if (a === undefined) return;
+    if (this.containers.has(taskId) || this.busy.has(taskId)) a.removed = true;
+    else this.assigned.delete(taskId);
+  }
+
+  /** Whether the task is still wanted running here (checked again after each step of a start). */
+  private wanted(a: Assigned): boolean {
+    return !a.removed && a.task.desiredState === 'running' && this.assigned.get(a.task.id) === a;
   }
 
   /** Its containers or busy set changed: the next sync looks at its tasks again. */
@@ -138,55 +214,49 @@ export class Agent {
     this.cluster.wake(this.own);
   }
 
-  /**
-   * Starts, stops and reports this node's tasks. Visits, in the store's order, the tasks that are
-   * this node's or may become so while reports made here reconcile (the pending ones).
-   */
+  /** Starts, stops and reports the tasks it was sent, in the store's order. */
   private syncTasks(): void {
     this.tasksSeen = this.own.epoch;
     this.localChanged = false;
-    const list = [...this.own.tasks];
-    for (const t of this.cluster.pendingTasks()) if (t.nodeId === null) list.push(t);
-    list.sort((a, b) => a.seq - b.seq);
-    let connected: boolean | undefined;
-    let blocked = false;
-    for (const t of list) {
-      if (t.nodeId !== this.nodeId) continue;
-      const busy = this.busy.has(t.id);
-      if (t.desiredState === 'running' && t.state === 'assigned' && !busy) {
-        if ((connected ??= this.connected())) this.start(t);
-        else blocked = true;
-      } else if (t.desiredState !== 'running' && this.containers.has(t.id) && !busy) this.shutdown(t, (connected ??= this.connected()));
-      else if (stopped(t) && !isTerminal(t.state) && !this.containers.has(t.id) && !busy) {
-        if ((connected ??= this.connected())) this.report(t, 'shutdown', 'shutdown');
-        else blocked = true;
-      }
+    const list = [...this.assigned.values()].sort((a, b) => a.task.seq - b.task.seq);
+    for (const a of list) {
+      const id = a.task.id;
+      if (this.busy.has(id)) continue;
+      const desired = a.task.desiredState;
+      if (a.removed) {
+        if (this.containers.has(id)) this.shutdown(a);
+        else this.assigned.delete(id);
+      } else if (desired === 'running' && a.status === 'assigned') this.start(a);
+      else if (desired !== 'running' && this.containers.has(id)) this.shutdown(a);
+      else if (stopped(desired) && !isTerminal(a.status) && !this.containers.has(id)) this.report(a, 'shutdown', 'shutdown');
     }
-    this.blocked = blocked;
   }
 
-  private report(t: Task, state: Task['state'], message: string, err = ''): void {
+  private report(a: Assigned, state: TaskState, message: string, err = ''): void {
     // After `swarm leave` the node no longer talks to the managers: its tasks keep their last state.
-    if (!this.active || !this.connected()) return;
-    this.cluster.report(t, state, message, err);
+    if (!this.active) return;
+    a.status = state;
+    // A removed task is no longer the node's: the manager would drop the report.
+    if (!a.removed) this.uplink.report(a.task.id, { state, message, err, since: this.cluster.now });
   }
 
   /** assigned → accepted → preparing (pull) → starting → running, on the simulated clock. */
-  private start(t: Task): void {
+  private start(a: Assigned): void {
+    const t = a.task;
     const d = this.d;
     const ref = parseImageRef(t.spec.image);
     const spec = d.registry.find(ref);
     this.busy.add(t.id);
     this.touched();
-    this.report(t, 'accepted', 'accepted');
+    this.report(a, 'accepted', 'accepted');
     if (spec === null) {
       this.busy.delete(t.id);
       this.touched();
       // dockerd: the image cannot be pulled, the task is rejected.
-      this.report(t, 'rejected', 'preparing', noSuchImage(ref));
+      this.report(a, 'rejected', 'preparing', noSuchImage(ref));
       return;
     }
-    this.report(t, 'preparing', 'preparing');
+    this.report(a, 'preparing', 'preparing');
     const key = `${ref.repo}:${ref.tag}`;
     const pull = d.images.has(key) ? 0 : PULL_TIME;
     // An image a LAN registry serves comes over the network (image-ops.ts); a node that cannot
@@ -197,38 +267,38 @@ export class Agent {
         if (code === 0) return go();
         this.busy.delete(t.id);
         this.touched();
-        this.report(t, 'rejected', 'preparing', noSuchImage(ref));
+        this.report(a, 'rejected', 'preparing', noSuchImage(ref));
       });
     };
     fetched(() => {
-      if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) {
+      if (!this.wanted(a)) {
         // Told to stop while pulling: nothing was created, the task just ends.
         this.busy.delete(t.id);
         this.touched();
-        if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
+        if (stopped(a.task.desiredState)) this.report(a, 'shutdown', 'shutdown');
         return;
       }
       if (!d.images.has(key)) d.pull(key, spec.layers);
-      this.report(t, 'starting', 'starting');
+      this.report(a, 'starting', 'starting');
       this.cluster.eq.after(START_TIME, () => {
         this.busy.delete(t.id);
         this.touched();
-        if (t.desiredState !== 'running' || !this.cluster.tasks.has(t.id)) {
-          if (stopped(t)) this.report(t, 'shutdown', 'shutdown');
+        if (!this.wanted(a)) {
+          if (stopped(a.task.desiredState)) this.report(a, 'shutdown', 'shutdown');
           return;
         }
         // A task's container is the heaviest thing the model builds: it counts as 500 events
         // against a step's budget (scenario/run.ts), which stops a crash loop within seconds.
         this.cluster.eq.charge(500);
         try {
-          const c = this.createContainer(t);
+          const c = this.createContainer(a);
           this.containers.set(t.id, c);
           this.touched();
-          if (c.state === 'running') this.report(t, 'running', 'started');
+          if (c.state === 'running') this.report(a, 'running', 'started');
         } catch (e) {
           // The executor wraps what the daemon said (executor/container/controller.go Start).
-          if (e instanceof DaemonError) this.report(t, 'failed', 'starting', `starting container failed: ${e.message}`);
-          else if (e instanceof DockerError) this.report(t, 'failed', 'starting', `starting container failed: ${e.message.replace(/^.*Error response from daemon: /s, '')}`);
+          if (e instanceof DaemonError) this.report(a, 'failed', 'starting', `starting container failed: ${e.message}`);
+          else if (e instanceof DockerError) this.report(a, 'failed', 'starting', `starting container failed: ${e.message.replace(/^.*Error response from daemon: /s, '')}`);
           else throw e;
         }
         this.sync();
@@ -236,32 +306,28 @@ export class Agent {
     });
   }
 
-  private svcName(t: Task): string {
-    return this.cluster.services.get(t.serviceId)?.spec.name ?? t.spec.name;
-  }
-
   /** The task's container: named <service>.<slot>.<task id> (global: the node ID for the slot). */
-  private createContainer(t: Task): Container {
+  private createContainer(a: Assigned): Container {
     const d = this.d;
-    const svc = this.cluster.services.get(t.serviceId)!;
-    const name = `${this.svcName(t)}.${t.slot === 0 ? this.nodeId : t.slot}.${t.id}`;
+    const t = a.task;
+    const name = `${t.serviceName}.${t.slot === 0 ? this.nodeId : t.slot}.${t.id}`;
     // Networks first appear on this node when a task needs them.
-    this.applyDataplane(t);
-    const nets = [...t.addresses.keys()].map((id) => d.networks.get(id)!);
+    this.applyDataplane(a);
+    const nets = [...a.addresses.keys()].map((id) => d.networks.get(id)!);
     const labels: Record<string, string> = {
       ...t.spec.containerLabels,
       'com.docker.swarm.node.id': this.nodeId,
-      'com.docker.swarm.service.id': svc.id,
-      'com.docker.swarm.service.name': svc.spec.name,
+      'com.docker.swarm.service.id': t.serviceId,
+      'com.docker.swarm.service.name': t.serviceName,
       'com.docker.swarm.task': '',
       'com.docker.swarm.task.id': t.id,
-      'com.docker.swarm.task.name': name.split('.').slice(0, 2).join('.') === name ? name : `${this.svcName(t)}.${t.slot === 0 ? this.nodeId : t.slot}.${t.id}`,
+      'com.docker.swarm.task.name': name,
     };
     const c = d.createTaskContainer({
       name, image: t.spec.image, cmd: t.spec.args, env: t.spec.env, hostname: t.spec.hostname, labels,
       // The executor's endpoint settings carry no aliases (container.go getEndpointConfig): a
       // service's network aliases are service records, answered with the VIP, not the task IP.
-      networks: nets.map((n) => ({ net: n, ip: t.addresses.get(n.id)!, aliases: [] })),
+      networks: nets.map((n) => ({ net: n, ip: a.addresses.get(n.id)!, aliases: [] })),
       files: this.secretFiles(t),
       // The executor creates the task's volumes on this node on first use (volumes are per node).
       mounts: t.spec.mounts.map((m) => ({
@@ -269,12 +335,12 @@ export class Agent {
         labels: m.volumeOptions?.labels ?? null, driver: m.volumeOptions?.driver ?? undefined, driverOptions: m.volumeOptions?.driverOptions ?? null,
       })),
       // Host-mode ports are published on the node through the docker_gwbridge leg.
-      publish: svc.ports.filter((q) => q.mode === 'host').map((q) => ({ hostIp: 0, hostPort: q.published ?? q.target, containerPort: q.target, proto: q.protocol })),
+      publish: t.ports.filter((q) => q.mode === 'host').map((q) => ({ hostIp: 0, hostPort: q.published ?? q.target, containerPort: q.target, proto: q.protocol })),
     });
     // Published ingress ports: the task redirects published → target and blocks the rest.
     const ingress = this.cluster.ingress();
-    const ingressIp = ingress === null ? undefined : t.addresses.get(ingress.id);
-    const ports = svc.ports.filter((p) => p.mode === 'ingress' && p.published !== null).map((p) => ({ published: p.published!, target: p.target, protocol: p.protocol }));
+    const ingressIp = ingress === null ? undefined : a.addresses.get(ingress.id);
+    const ports = t.ports.filter((p) => p.mode === 'ingress' && p.published !== null).map((p) => ({ published: p.published!, target: p.target, protocol: p.protocol }));
     if (ingressIp !== undefined && ports.length > 0) this.dataplane.taskIngressRules(c.sandbox, ingressIp, ports);
     return c;
   }
@@ -282,19 +348,23 @@ export class Agent {
   /** The task's secrets and configs as files. The executor puts a secret with a relative target
    *  under /run/secrets and a config with a relative target under / (daemon/cluster/executor
    *  container.go: secrets' and configs' mount points; a config's default target is /<name>). */
-  private secretFiles(t: Task): Map<string, string> {
+  private secretFiles(t: AssignedTask): Map<string, string> {
     const files = new Map<string, string>();
-    for (const [refs, store, dir] of [[t.spec.secrets, this.cluster.secrets, '/run/secrets/'], [t.spec.configs, this.cluster.configs, '/']] as const) {
+    for (const [refs, kind, dir] of [[t.spec.secrets, 'secret', '/run/secrets/'], [t.spec.configs, 'config', '/']] as const) {
       for (const ref of refs) {
-        const s = [...store.values()].find((x) => x.name === ref.source);
-        if (s !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `${dir}${ref.target}`, s.data);
+        // The secrets and configs the dispatcher sent with the task (assignments.go addTaskDependencies).
+        let data: string | undefined;
+        for (const f of this.files.values()) if (f.kind === kind && f.name === ref.source) data = f.data;
+        if (data !== undefined) files.set(ref.target.startsWith('/') ? ref.target : `${dir}${ref.target}`, data);
       }
     }
     return files;
   }
 
   /** Desired shutdown: weight 0 everywhere (via the state), wait for gossip, stop, report. */
-  private shutdown(t: Task, connected: boolean): void {
+  private shutdown(a: Assigned): void {
+    const t = a.task;
+    const connected = this.uplink.connected();
     const c = this.containers.get(t.id)!;
     this.busy.add(t.id);
     this.touched();
@@ -308,7 +378,8 @@ export class Agent {
         this.d.removeContainer(c, true);
         this.d.removeAnonymousVolumes(c);
       }
-      if (!isTerminal(t.state) || t.state === 'running') this.report(t, 'shutdown', 'shutdown');
+      if (!isTerminal(a.status) || a.status === 'running') this.report(a, 'shutdown', 'shutdown');
+      if (a.removed && this.assigned.get(t.id) === a) this.assigned.delete(t.id);
       this.sync();
     };
     if (!connected || c.state !== 'running') return finish();
@@ -319,23 +390,23 @@ export class Agent {
   private containerExited(c: Container, code: number): void {
     for (const [taskId, tc] of this.containers) {
       if (tc !== c || this.busy.has(taskId)) continue;
-      const t = this.cluster.tasks.get(taskId);
+      const a = this.assigned.get(taskId);
       this.containers.delete(taskId);
       this.touched();
-      if (t === undefined || t.desiredState !== 'running') return;
-      if (code === 0) this.report(t, 'complete', 'finished');
-      else this.report(t, 'failed', 'started', `task: non-zero exit (${code})`);
+      if (a === undefined || !this.wanted(a)) return;
+      if (code === 0) this.report(a, 'complete', 'finished');
+      else this.report(a, 'failed', 'started', `task: non-zero exit (${code})`);
       return;
     }
   }
 
   // ---------- data plane ----------
 
-  private participates(net: SwarmNetwork, extra?: Task): boolean {
+  private participates(net: SwarmNetwork, extra?: Assigned): boolean {
     if (net.ingress) return true;
     for (const a of this.cluster.attachments.values()) if (a.nodeId === this.nodeId && a.networkId === net.id) return true;
-    for (const t of this.own.tasks) {
-      if (t.addresses.has(net.id) && (this.containers.has(t.id) || t === extra)) return true;
+    for (const a of this.assigned.values()) {
+      if (a.addresses.has(net.id) && (this.containers.has(a.task.id) || a === extra)) return true;
     }
     return false;
   }
@@ -360,18 +431,20 @@ export class Agent {
     const want = new Map<string, string>();
     const len = net.subnet.len;
     const vtep = node.dataAddr;
-    for (const t of this.own.tasks) {
-      const ip = t.addresses.get(net.id);
-      if (ip === undefined || t.state !== 'running' || t.nodeId !== this.nodeId) continue;
+    // In the store's order of tasks, as the node's task list once gave them.
+    for (const a of [...this.assigned.values()].sort((x, y) => x.task.seq - y.task.seq)) {
+      const t = a.task;
+      const ip = a.addresses.get(net.id);
+      // Its endpoint is in the tables from the container's start (as the executor joins it) until
+      // the task is reported shut down; a REMOVEd task withdraws it at once.
+      if (ip === undefined || a.status !== 'running' || a.removed) continue;
       want.set(tableKey(OVERLAY_PEER_TABLE, t.id), peerValue(ip, len, vtep));
-      const svc = this.cluster.services.get(t.serviceId);
-      if (svc === undefined) continue;
-      const vip = svc.spec.endpointMode === 'vip' ? svc.vips.get(net.id) : undefined;
-      const aliases = svc.spec.networks.filter((a) => this.cluster.findNetwork(a.target) === net).flatMap((a) => a.aliases);
+      const vip = a.vips.get(net.id);
+      const aliases = t.spec.networks.filter((n) => this.cluster.findNetwork(n.target) === net).flatMap((n) => n.aliases);
       const rec: EndpointRecord = {
-        Name: `${svc.spec.name}.${t.slot === 0 ? t.nodeId : t.slot}.${t.id}`, ServiceName: svc.spec.name, ServiceID: svc.id,
+        Name: `${t.serviceName}.${t.slot === 0 ? t.nodeId : t.slot}.${t.id}`, ServiceName: t.serviceName, ServiceID: t.serviceId,
         VirtualIP: vip === undefined ? '' : formatIp4(vip), EndpointIP: formatIp4(ip),
-        IngressPorts: net.ingress ? svc.ports.filter((p) => p.mode === 'ingress' && p.published !== null).map((p) => ({ published: p.published!, target: p.target, protocol: p.protocol })) : [],
+        IngressPorts: net.ingress ? t.ports.filter((p) => p.mode === 'ingress' && p.published !== null).map((p) => ({ published: p.published!, target: p.target, protocol: p.protocol })) : [],
         Aliases: aliases, TaskAliases: aliases, ServiceDisabled: t.desiredState !== 'running',
       };
       want.set(tableKey(ENDPOINT_TABLE, t.id), JSON.stringify(rec));
@@ -388,7 +461,7 @@ export class Agent {
   }
 
   /** `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same. */
-  private applyDataplane(extra?: Task, gossip = false): void {
+  private applyDataplane(extra?: Assigned, gossip = false): void {
     const node = this.node;
     if (node === undefined) return;
     // Noted first: what describing changes (this node's first address on a network) is news to the
@@ -425,6 +498,8 @@ export class Agent {
     this.active = false;
     for (const c of this.containers.values()) if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
     this.containers.clear();
+    this.assigned.clear();
+    this.files.clear();
     this.touched();
     for (const nid of [...this.views.networks()]) this.views.withdraw(nid);
     this.networkDb.stop();

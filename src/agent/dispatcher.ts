@@ -27,6 +27,15 @@ export interface DispatcherOps {
   /** A control API call a follower forwarded (agent/control-proxy.ts): `answer` once it is
    *  committed (null) or failed (the error text); never called when this manager cannot serve it. */
   control(m: Extract<CpMessage, { kind: 'control' }>, answer: (error: string | null) => void): void;
+  // ---- dispatch ----
+  /** The node opens its Assignments stream: `send` carries the stream's messages on this connection
+   *  (false once the connection is gone). An error, or null (no answer: no leader in reach). */
+  assignments(nodeId: string, sessionId: string, conn: TcpConn, send: (m: CpMessage) => boolean): { error: string } | null;
+  /** A task status report: true once queued for the store, an error, or null (no answer). */
+  taskStatus(m: Extract<CpMessage, { kind: 'task-status' }>): true | { error: string } | null;
+  /** The connection closed: its streams end. */
+  closed(conn: TcpConn): void;
+  // ---- end dispatch ----
 }
 
 export class Dispatcher {
@@ -44,9 +53,13 @@ export class Dispatcher {
         onData: (_c, data) => ch.data(data),
         onPeerClose: () => {
           this.conns.delete(c);
+          this.ops.closed(c);
           c.close();
         },
-        onError: () => this.conns.delete(c),
+        onError: () => {
+          this.conns.delete(c);
+          this.ops.closed(c);
+        },
       };
     });
   }
@@ -72,6 +85,23 @@ export class Dispatcher {
         else if (period !== null) ch.send({ kind: 'error', message: period.error });
         return;
       }
+      // ---- dispatch: the Assignments stream and status reports ----
+      case 'assignments-watch': {
+        const r = this.ops.assignments(m.nodeId, m.sessionId, c, (msg) => {
+          if (!this.conns.has(c)) return false;
+          ch.send(msg);
+          return true;
+        });
+        if (r !== null) ch.send({ kind: 'error', message: r.error });
+        return;
+      }
+      case 'task-status': {
+        const r = this.ops.taskStatus(m);
+        if (r === true) ch.send({ kind: 'task-status-ok', taskId: m.taskId });
+        else if (r !== null) ch.send({ kind: 'error', message: r.error });
+        return;
+      }
+      // ---- end dispatch ----
       case 'MsgApp':
       case 'MsgAppResp':
       case 'MsgHeartbeat':
@@ -96,7 +126,10 @@ export class Dispatcher {
   /** The manager leaves the swarm: nothing listens on 2377 any more, its sessions are reset. */
   stop(): void {
     this.ns.sockets.tcpListeners.delete(SWARM_PORT);
-    for (const c of this.conns) c.reset();
+    for (const c of this.conns) {
+      this.ops.closed(c);
+      c.reset();
+    }
     this.conns.clear();
   }
 }

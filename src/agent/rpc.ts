@@ -3,7 +3,10 @@
 // gRPC method, a length, the message as JSON, zeros), padded to the size the real exchange puts
 // on the wire. The bytes are really sent and really parsed: a message arrives when, and only if,
 // its last byte does.
+import type { TaskStatusReport } from '../swarm/dispatcher.js';
 import type { NodeRole } from '../swarm/model.js';
+import { assignmentsBytes } from './assignments.js';
+import type { AssignmentsMessage } from './assignments.js';
 import type { RaftMessage } from '../swarm/raft.js';
 import type { TcpConn } from '../kernel/tcp.js';
 import { emitFrame, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
@@ -22,6 +25,15 @@ export type CpMessage =
   /** Dispatcher.Heartbeat, and its answer: when to send the next one. */
   | { readonly kind: 'heartbeat'; readonly nodeId: string; readonly sessionId: string }
   | { readonly kind: 'heartbeat-ok'; readonly period: number }
+  // ---- dispatch: assignments and task status on the session (agent/assignments.ts) ----
+  /** Dispatcher.Assignments: the agent opens the stream once its session is registered. */
+  | { readonly kind: 'assignments-watch'; readonly nodeId: string; readonly sessionId: string }
+  /** One AssignmentsMessage of that stream: COMPLETE first, then INCREMENTAL changes. */
+  | AssignmentsMessage
+  /** Dispatcher.UpdateTaskStatus: one task's status (session.sendTaskStatus), and its answer. */
+  | { readonly kind: 'task-status'; readonly nodeId: string; readonly sessionId: string; readonly taskId: string; readonly status: TaskStatusReport }
+  | { readonly kind: 'task-status-ok'; readonly taskId: string }
+  // ---- end dispatch ----
   /** Raft between managers (swarmkit's Raft.ProcessRaftMessage carrying etcd/raft messages). */
   | RaftMessage
   // ── Control API calls a follower manager forwards to the leader (agent/control-proxy.ts) ──
@@ -69,6 +81,13 @@ export const WIRE_SIZE: Readonly<Record<CpKind, number>> = {
   // DATA and trailers (grpc-status). Each adds the object it carries (wireSize).
   control: 230,
   'control-result': 120,
+  // dispatch: an AssignmentsRequest carries the session ID; an AssignmentsMessage its changes
+  // (wireSize); an UpdateTaskStatusRequest the task ID and a TaskStatus (state, timestamp,
+  // message, err, the container status: ≈ 150 bytes); its answer is empty.
+  'assignments-watch': 130,
+  assignments: 110,
+  'task-status': 300,
+  'task-status-ok': 90,
 };
 
 /** raftpb.Entry's own fields (Term, Index, Type varints, the Data length) around its data. */
@@ -83,6 +102,7 @@ export function wireSize(m: CpMessage): number {
   }
   if (m.kind === 'MsgSnap') return WIRE_SIZE.MsgSnap + m.bytes;
   if (m.kind === 'control' || m.kind === 'control-result') return WIRE_SIZE[m.kind] + m.bytes;
+  if (m.kind === 'assignments') return WIRE_SIZE.assignments + assignmentsBytes(m);
   return WIRE_SIZE[m.kind];
 }
 

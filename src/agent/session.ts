@@ -13,6 +13,9 @@ import type { TcpConn } from '../kernel/tcp.js';
 import { MS, SEC } from '../sim/clock.js';
 import type { Nanos } from '../sim/clock.js';
 import type { NodeRole } from '../swarm/model.js';
+import type { TaskStatusReport } from '../swarm/dispatcher.js';
+import type { AssignmentsMessage } from './assignments.js';
+import { StatusReporter } from './reporter.js';
 import { MsgChannel } from './rpc.js';
 import type { CpMessage } from './rpc.js';
 
@@ -41,6 +44,8 @@ export interface SessionEvents {
   refused(message: string): void;
   /** The dispatcher session is registered (again): the agent may get work and report. */
   connected(): void;
+  /** An AssignmentsMessage arrived on the session's stream (COMPLETE, then INCREMENTAL). */
+  assignments(m: AssignmentsMessage): void;
 }
 
 export type SessionState = 'pending' | 'active' | 'stopped';
@@ -60,6 +65,12 @@ export class NodeSession {
   private gen = 0;
   private reconnectDelay = INITIAL_RECONNECT;
   private backoff = 0;
+  /** The agent's task status reports, sent one at a time while the session is up. */
+  private readonly reporter = new StatusReporter((taskId, status) => {
+    if (!this.connected || this.ch === null) return false;
+    this.ch.send({ kind: 'task-status', nodeId: this.nodeId!, sessionId: this.sessionId, taskId, status });
+    return true;
+  });
 
   constructor(
     readonly d: Daemon,
@@ -169,8 +180,18 @@ export class NodeSession {
         this.sessionId = m.sessionId;
         this.backoff = 0;
         this.connected = true;
+        // session.start: the Assignments stream opens with the session (session.watch), and the
+        // reports kept while it was down go out.
+        this.ch!.send({ kind: 'assignments-watch', nodeId: this.nodeId!, sessionId: this.sessionId });
         this.events.connected();
         this.heartbeat(this.gen);
+        this.reporter.pump();
+        return;
+      case 'assignments':
+        this.events.assignments(m);
+        return;
+      case 'task-status-ok':
+        this.reporter.acked(m.taskId);
         return;
       case 'heartbeat-ok': {
         this.awaiting = false;
@@ -200,6 +221,7 @@ export class NodeSession {
     const gen = ++this.gen;
     this.awaiting = false;
     this.connected = false;
+    this.reporter.failed();
     this.conn?.abort();
     this.conn = null;
     this.ch = null;
@@ -217,9 +239,15 @@ export class NodeSession {
     this.d.host.eq.after(delay, () => gen === this.gen && this.attempt());
   }
 
+  /** The agent's report of a task's status: sent once the session is up (agent/reporter.ts). */
+  reportStatus(taskId: string, status: TaskStatusReport): void {
+    this.reporter.update(taskId, status);
+  }
+
   /** docker swarm leave, or the attempt given up: the connection closes, nothing more is sent. */
   stop(): void {
     this.state = 'stopped';
+    this.reporter.clear();
     this.gen++;
     this.connected = false;
     this.conn?.close();

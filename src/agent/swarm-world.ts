@@ -11,6 +11,11 @@ import { SwarmCluster, SwarmError } from '../swarm/cluster.js';
 import { hashSeed } from '../swarm/ids.js';
 import type { SwarmNode } from '../swarm/model.js';
 import { Agent } from './agent.js';
+import type { Uplink } from './agent.js';
+import { AssignmentStream } from './assignments.js';
+import { LocalUplink } from './local-uplink.js';
+import { StatusQueue } from './status-queue.js';
+import type { StoreEvent } from '../swarm/store/memory.js';
 import { Dispatcher, SWARM_PORT } from './dispatcher.js';
 import type { DispatcherOps } from './dispatcher.js';
 import { ControlClient } from './control-proxy.js';
@@ -50,6 +55,15 @@ export class SwarmWorld {
   readonly raftPeers = new Map<string, RaftPeer>();
   /** Each manager host's connection for control API calls to the leader (while it follows). */
   readonly controlClients = new Map<string, ControlClient>();
+  // ---- dispatch: assignments and task status ----
+  /** Each worker's Assignments stream at the manager it has its session with, by node ID. */
+  private readonly streams = new Map<string, AssignmentStream>();
+  private readonly streamOfConn = new Map<object, AssignmentStream>();
+  /** Each manager's own agent's link to its local dispatcher, by node ID. */
+  private readonly locals = new Map<string, LocalUplink>();
+  /** Each manager's queue of task status updates for the store, by host. */
+  private readonly statusQueues = new Map<string, StatusQueue>();
+  // ---- end dispatch ----
 
   constructor(readonly world: World) {}
 
@@ -94,6 +108,7 @@ export class SwarmWorld {
       port === 0 ? 4789 : port,
     );
     this.cluster = cluster;
+    cluster.store.watch((e) => this.routeTaskEvent(e));
     // The ingress network is created with the cluster (19.03.5+: first /24 of the pool, VNI 4096).
     cluster.createNetwork('ingress', { subnet: null, gateway: null, ingress: true, attachable: false, encrypted: false, internal: false, labels: {}, options: {} });
     const node = cluster.addNode(d.host.name, 'manager', addr, 2e9, 2 * 1024 ** 3);
@@ -138,6 +153,7 @@ export class SwarmWorld {
         done({ error: message });
       },
       connected: () => this.sessionUp(host),
+      assignments: (m) => this.agents.get(host)?.assign(m),
     }, new Rng(hashSeed(host)), () => this.remotes());
     this.sessions.set(host, session);
   }
@@ -203,7 +219,16 @@ export class SwarmWorld {
         // The answer is written as its own event: the commit is noticed inside Raft's handling.
         peer.node.propose(m.what, m.bytes, (err) => this.world.eq.after(0, () => answer(err)));
       },
+      assignments: (nodeId, sessionId, conn, send) => this.openStream(host, nodeId, sessionId, conn, send),
+      taskStatus: (m) => this.taskStatus(host, m),
+      closed: (conn) => this.closeStream(conn),
     };
+    this.statusQueues.set(host, new StatusQueue(this.world.eq, () => {
+      const cluster = this.cluster;
+      // Queued on a manager that lost the leader since: lost, as the leader's own queue is when its
+      // dispatcher stops (dispatcher.go Stop); the agent's next report puts it right.
+      return cluster === null || this.leaderFrom(host) === null ? null : cluster;
+    }));
     this.dispatchers.set(host, new Dispatcher(d.host.root, ops));
     this.startRaft(d);
   }
@@ -293,6 +318,8 @@ export class SwarmWorld {
     this.dispatchers.delete(host);
     this.controlClients.get(host)?.stop();
     this.controlClients.delete(host);
+    this.statusQueues.get(host)?.stop();
+    this.statusQueues.delete(host);
     const id = this.cluster?.nodeFor(host)?.id;
     if (id !== undefined) this.stopRaft(id);
   }
@@ -319,13 +346,17 @@ export class SwarmWorld {
     if (node.role === 'manager') {
       this.sessions.get(node.hostname)?.stop();
       this.sessions.delete(node.hostname);
+      this.endStream(node.id);
+      this.startLocal(d, node);
       this.startDispatcher(d);
     } else if (!this.sessions.has(node.hostname)) {
+      this.locals.delete(node.id);
       this.stopDispatcher(node.hostname);
       const leader = this.cluster?.currentLeader() ?? node;
       const host = node.hostname;
       const s = new NodeSession(d, { ip: leader.addr, port: SWARM_PORT }, null, {
         joined: () => undefined, refused: () => undefined, connected: () => this.sessionUp(host),
+        assignments: (m) => this.agents.get(host)?.assign(m),
       }, new Rng(hashSeed(host)), () => this.remotes(), node.id);
       this.sessions.set(host, s);
     }
@@ -346,12 +377,94 @@ export class SwarmWorld {
     d.vxlanPort = this.cluster!.dataPathPort;
     d.dataPathAddr = node.dataAddr;
     const host = d.host.name;
-    // A worker gets work and reports only while its dispatcher session is up; a manager locally.
-    const a = new Agent(this.cluster!, d, node.id, () => {
-      const s = this.sessions.get(host);
-      return s === undefined ? this.cluster?.nodes.get(node.id)?.role === 'manager' : s.connected;
-    });
-    this.agents.set(d.host.name, a);
+    if (node.role === 'manager') this.startLocal(d, node);
+    // A worker gets work and reports over its dispatcher session; a manager locally.
+    const uplink: Uplink = {
+      connected: () => this.sessions.get(host)?.connected ?? this.locals.get(node.id)?.connected() ?? false,
+      report: (taskId, status) => {
+        const s = this.sessions.get(host);
+        if (s !== undefined) s.reportStatus(taskId, status);
+        else this.locals.get(node.id)?.report(taskId, status);
+      },
+      poll: () => (this.sessions.has(host) ? null : this.locals.get(node.id)?.poll() ?? null),
+      waiting: () => !this.sessions.has(host) && (this.locals.get(node.id)?.waiting() ?? false),
+    };
+    this.agents.set(d.host.name, new Agent(this.cluster!, d, node.id, uplink));
+  }
+
+  // ---------- dispatch: assignments and task status over the session ----------
+
+  /** The manager's own agent: its local dispatcher, reached while the manager follows a leader. */
+  private startLocal(d: Daemon, node: SwarmNode): void {
+    const cluster = this.cluster!;
+    const host = d.host.name;
+    this.locals.set(node.id, new LocalUplink(cluster, node.id, () => {
+      const leader = cluster.currentLeader();
+      return leader !== null && cluster.net.up(host) && (leader.hostname === host || cluster.net.reach(host, leader.hostname));
+    }));
+  }
+
+  /**
+   * The store's task events, to the assignment set of the node each concerns (the dispatcher's
+   * ViewAndWatch on EventUpdateTask/EventDeleteTask by node ID): a task moved off a node is
+   * REMOVEd from its set.
+   */
+  private routeTaskEvent(e: StoreEvent): void {
+    if (e.kind !== 'task' || (this.streams.size === 0 && this.locals.size === 0)) return;
+    const t = e.task;
+    if (e.action === 'delete') {
+      if (t.nodeId !== null) this.noteRemove(t.nodeId, t.id);
+      return;
+    }
+    if (e.action === 'update' && e.prevNode !== null && e.prevNode !== t.nodeId) this.noteRemove(e.prevNode, t.id);
+    if (t.nodeId === null) return;
+    const s = this.streams.get(t.nodeId);
+    if (s !== undefined && s.set.addOrUpdate(t)) s.modified();
+    this.locals.get(t.nodeId)?.set.addOrUpdate(t);
+  }
+
+  private noteRemove(nodeId: string, taskId: string): void {
+    const s = this.streams.get(nodeId);
+    if (s !== undefined && s.set.remove(taskId)) s.modified();
+    this.locals.get(nodeId)?.set.remove(taskId);
+  }
+
+  /** Dispatcher.Assignments on the manager on `host`: the COMPLETE set now, then the changes. */
+  private openStream(host: string, nodeId: string, sessionId: string, conn: object, send: (m: CpMessage) => boolean): { error: string } | null {
+    const cluster = this.cluster;
+    if (cluster === null || cluster.nodeStore.sessionOf(nodeId) !== sessionId) return { error: 'rpc error: code = NotFound desc = node not registered' };
+    if (this.leaderFrom(host) === null) return null;
+    this.endStream(nodeId);
+    const stream = new AssignmentStream(cluster, this.world.eq, nodeId, () => this.leaderFrom(host) !== null, send);
+    this.streams.set(nodeId, stream);
+    this.streamOfConn.set(conn, stream);
+    send(stream.complete());
+    return null;
+  }
+
+  private endStream(nodeId: string): void {
+    const s = this.streams.get(nodeId);
+    if (s === undefined) return;
+    s.closed = true;
+    this.streams.delete(nodeId);
+  }
+
+  private closeStream(conn: object): void {
+    const s = this.streamOfConn.get(conn);
+    if (s === undefined) return;
+    this.streamOfConn.delete(conn);
+    if (this.streams.get(s.nodeId) === s) this.endStream(s.nodeId);
+  }
+
+  /** Dispatcher.UpdateTaskStatus on the manager on `host`: queued for the next batch. */
+  private taskStatus(host: string, m: Extract<CpMessage, { kind: 'task-status' }>): true | { error: string } | null {
+    const cluster = this.cluster;
+    if (cluster === null || cluster.nodeStore.sessionOf(m.nodeId) !== m.sessionId) return { error: 'rpc error: code = NotFound desc = node not registered' };
+    if (this.leaderFrom(host) === null) return null;
+    const t = cluster.store.getTask(m.taskId);
+    // A task gone, or not this node's (PermissionDenied in swarmkit), is not written.
+    if (t !== null && t.nodeId === m.nodeId) this.statusQueues.get(host)?.add(m.taskId, m.status);
+    return true;
   }
 
   leave(d: Daemon, force: boolean): void {
@@ -371,6 +484,8 @@ export class SwarmWorld {
     }
     this.agents.get(d.host.name)?.leave();
     this.agents.delete(d.host.name);
+    this.locals.delete(node.id);
+    this.endStream(node.id);
     session?.stop();
     this.sessions.delete(d.host.name);
     this.stopDispatcher(d.host.name);

@@ -22,6 +22,11 @@ export const RPC_KIND = {
   registered: 0x05,
   heartbeat: 0x06,
   'heartbeat-ok': 0x07,
+  // dispatch: the Assignments stream and task status reports.
+  'assignments-watch': 0x08,
+  assignments: 0x09,
+  'task-status': 0x0a,
+  'task-status-ok': 0x0b,
   MsgApp: 0x10,
   MsgAppResp: 0x11,
   MsgHeartbeat: 0x12,
@@ -31,8 +36,8 @@ export const RPC_KIND = {
   MsgSnap: 0x16,
   // A control API call a follower manager forwards to the leader (swarmkit api/control.proto
   // through raftproxy), and its answer; the frame's body names the method (agent/rpc.ts).
-  control: 0x08,
-  'control-result': 0x09,
+  control: 0x0c,
+  'control-result': 0x0d,
 } as const;
 
 export type RpcKindName = keyof typeof RPC_KIND;
@@ -51,6 +56,10 @@ const LABEL: Readonly<Record<number, string>> = {
   [RPC_KIND.registered]: 'Dispatcher.Session response',
   [RPC_KIND.heartbeat]: 'Dispatcher.Heartbeat',
   [RPC_KIND['heartbeat-ok']]: 'Dispatcher.Heartbeat response',
+  [RPC_KIND['assignments-watch']]: 'Dispatcher.Assignments',
+  [RPC_KIND.assignments]: 'Dispatcher.Assignments response',
+  [RPC_KIND['task-status']]: 'Dispatcher.UpdateTaskStatus',
+  [RPC_KIND['task-status-ok']]: 'Dispatcher.UpdateTaskStatus response',
   [RPC_KIND.MsgApp]: 'Raft.StreamRaftMessage MsgApp',
   [RPC_KIND.MsgAppResp]: 'Raft.StreamRaftMessage MsgAppResp',
   [RPC_KIND.MsgHeartbeat]: 'Raft.StreamRaftMessage MsgHeartbeat',
