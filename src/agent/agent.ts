@@ -325,6 +325,9 @@ export class Agent {
     };
     const c = d.createTaskContainer({
       name, image: t.spec.image, cmd: t.spec.args, env: t.spec.env, hostname: t.spec.hostname, labels,
+      // executor/container/container.go hostConfig: the spec's DNSConfig becomes the container's
+      // --dns, --dns-search and --dns-option.
+      dns: t.spec.dns,
       // The executor's endpoint settings carry no aliases (container.go getEndpointConfig): a
       // service's network aliases are service records, answered with the VIP, not the task IP.
       networks: nets.map((n) => ({ net: n, ip: a.addresses.get(n.id)!, aliases: [] })),

@@ -613,7 +613,7 @@ export class Daemon {
    * networks at the addresses the managers allocated (overlays first, then ingress, then the
    * docker_gwbridge leg), given its secrets as files, and started.
    */
-  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[]; mounts?: readonly MountSpec[] }): Container {
+  createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[]; mounts?: readonly MountSpec[]; dns?: { readonly nameservers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] } | null }): Container {
     const parsed = parseImageRef(o.image);
     // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
     const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
@@ -626,6 +626,11 @@ export class Daemon {
     const env = containerEnv(spec, ref.tag, o.env);
     const c = new Container(id, o.name, ref, spec, o.cmd.length > 0 ? o.cmd : spec.cmd, env, this.now, o.hostname ?? shortId(id), 'swarm', sandbox, key, false, o.publish, [], o.labels);
     c.imageId = this.images.get(`${ref.repo}:${ref.tag}`) ?? '';
+    if (o.dns != null) {
+      c.dns = [...o.dns.nameservers];
+      c.dnsSearch = [...o.dns.search];
+      c.dnsOptions = [...o.dns.options];
+    }
     c.files.mounts = this.mount(o.mounts ?? [], spec);
     this.addContainer(c);
     // Names as libnetwork's sandbox orders its endpoints (the service's networks eth0…, then

@@ -53,6 +53,7 @@ export interface GoStruct {
 export const CONTAINER_CONTEXT: GoStruct = { type: '*formatter.ContainerContext', fields: ['ID', 'Names', 'Image', 'Command', 'CreatedAt', 'RunningFor', 'Ports', 'Status', 'Size', 'Labels', 'Label', 'Mounts', 'LocalVolumes', 'Networks'] };
 export const NETWORK_CONTEXT: GoStruct = { type: '*network.networkContext', fields: ['ID', 'Name', 'Driver', 'Scope', 'IPv6', 'Internal', 'Labels', 'Label', 'CreatedAt'] };
 export const NODE_CONTEXT: GoStruct = { type: '*node.nodeContext', fields: ['ID', 'Self', 'Hostname', 'Status', 'Availability', 'ManagerStatus', 'EngineVersion', 'TLSStatus'] };
+export const SERVICE_CONTEXT: GoStruct = { type: '*service.serviceContext', fields: ['ID', 'Name', 'Mode', 'Replicas', 'Image', 'Ports'] };
 export const TASK_CONTEXT: GoStruct = { type: '*task.taskContext', fields: ['ID', 'Name', 'Image', 'Node', 'DesiredState', 'CurrentState', 'Error', 'Ports'] };
 
 /** A listing as `--format` asks: each row through the template, or with `table …` the chosen

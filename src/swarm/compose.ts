@@ -1120,6 +1120,13 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
   const secrets = fileRefs(svc, key, ctx, 'secret');
   const configs = fileRefs(svc, key, ctx, 'config');
   const mountList = mounts(svc, key, ctx);
+  // convert/service.go convertDNSConfig: a DNSConfig only when dns or dns_search is given (a
+  // string is a one-item list, types.StringList); dns_opt is not in the v3 format.
+  const listOf = (v: ReturnType<typeof get>): string[] | null =>
+    v === undefined || isNull(v) ? null : v.kind === 'seq' ? v.items.map((i) => str(i) ?? '') : [str(v) ?? ''];
+  const dnsServers = listOf(get(svc, 'dns'));
+  const dnsSearch = listOf(get(svc, 'dns_search'));
+  const dns = dnsServers === null && dnsSearch === null ? null : { nameservers: dnsServers ?? [], search: dnsSearch ?? [], options: [] };
 
   return {
     ...defaultSpec(name, image),
@@ -1127,7 +1134,7 @@ function convertService(key: string, svc: VMap, ctx: Ctx, usedNetworks: Set<stri
     hostname: str(get(svc, 'hostname')),
     mode, networks, endpointMode: endpointText as 'vip' | 'dnsrr', ports: portList, constraints, preferences,
     maxReplicasPerNode: numOf(placement === undefined ? undefined : get(placement, 'max_replicas_per_node')) ?? 0,
-    resources: resources(deploy, key), restart, update, rollback, secrets, configs, mounts: mountList,
+    resources: resources(deploy, key), restart, update, rollback, secrets, configs, mounts: mountList, dns,
   };
 }
 

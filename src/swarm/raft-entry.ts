@@ -19,8 +19,18 @@ const SPEC_BYTES = new WeakMap<ServiceSpec, number>();
 /** A ServiceSpec as protobuf, estimated from its JSON (cached: specs are not changed in place). */
 export function specBytes(spec: ServiceSpec): number {
   let n = SPEC_BYTES.get(spec);
-  if (n === undefined) SPEC_BYTES.set(spec, (n = Math.round(JSON.stringify(spec).length * 0.5)));
+  if (n === undefined) {
+    // No DNSConfig, or an empty one (every `service create` sends one), is at most a 2-byte empty
+    // message, not its JSON.
+    const json = JSON.stringify(spec, (k, v: unknown) => (k === 'dns' && isEmptyDns(v) ? undefined : v));
+    SPEC_BYTES.set(spec, (n = Math.round(json.length * 0.5)));
+  }
   return n;
+}
+
+function isEmptyDns(v: unknown): boolean {
+  const d = v as ServiceSpec['dns'];
+  return d === null || d === undefined || (d.nameservers.length === 0 && d.search.length === 0 && d.options.length === 0);
 }
 
 const NETWORK_ATTACHMENT = 350;

@@ -70,6 +70,13 @@ export interface Mount {
   readonly volumeOptions?: { readonly labels: Record<string, string> | null; readonly driver: string | null; readonly driverOptions: Record<string, string> | null };
 }
 
+/** ContainerSpec.DNSConfig: the task's nameservers, search domains and resolver options. */
+export interface DnsConfig {
+  readonly nameservers: readonly string[];
+  readonly search: readonly string[];
+  readonly options: readonly string[];
+}
+
 export interface ServiceSpec {
   readonly name: string;
   readonly image: string;
@@ -95,6 +102,10 @@ export interface ServiceSpec {
   readonly secrets: SecretRef[];
   readonly configs: ConfigRef[];
   readonly mounts: Mount[];
+  /** null when the spec has none (a stack's service without dns or dns_search: compose convert
+   *  convertDNSConfig), else set, possibly empty (`docker service create` always sends one:
+   *  cli/command/service/opts.go ToService). */
+  readonly dns: DnsConfig | null;
   /** Bumped by `--force` so that an unchanged spec still redeploys. */
   readonly forceUpdate: number;
 }
@@ -110,7 +121,7 @@ export function defaultSpec(name: string, image: string): ServiceSpec {
     name, image, args: [], env: [], labels: {}, containerLabels: {}, hostname: null,
     mode: { kind: 'replicated', replicas: 1 }, networks: [], endpointMode: 'vip', ports: [], constraints: [], preferences: [],
     maxReplicasPerNode: 0, resources: NO_RESOURCES, restart: DEFAULT_RESTART, update: DEFAULT_UPDATE, rollback: DEFAULT_ROLLBACK,
-    secrets: [], configs: [], mounts: [], forceUpdate: 0,
+    secrets: [], configs: [], mounts: [], dns: null, forceUpdate: 0,
   };
 }
 

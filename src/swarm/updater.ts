@@ -19,9 +19,10 @@ export interface UpdaterHost {
   allocateService(svc: Service): void;
 }
 
-/** The parts of a spec a task runs with: a change here makes its tasks dirty (IsTaskDirty). */
+/** The parts of a spec a task runs with: a change here makes its tasks dirty (swarmkit
+ *  orchestrator.IsTaskDirty compares the whole TaskTemplate, configs and DNSConfig included). */
 export function taskSpecKey(s: ServiceSpec): string {
-  return JSON.stringify([s.image, s.args, s.env, s.containerLabels, s.hostname, s.networks, s.ports, s.endpointMode, s.resources, s.restart, s.secrets, s.mounts, s.forceUpdate, s.constraints, s.preferences]);
+  return JSON.stringify([s.image, s.args, s.env, s.containerLabels, s.hostname, s.networks, s.ports, s.endpointMode, s.resources, s.restart, s.secrets, s.configs, s.mounts, s.dns, s.forceUpdate, s.constraints, s.preferences]);
 }
 
 const keys = new WeakMap<ServiceSpec, string>();

@@ -3,19 +3,19 @@
 import { formatCidr, formatIp4 } from '../../core/addr.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { parseImageRef } from '../../docker/images.js';
-import { checkPortNumber, checkPortSpec } from './validate.js';
+import { checkPortNumber, checkPortSpec, dnsFlagError } from './validate.js';
 import { rfc3339Nano } from '../../sim/clock.js';
 import { SwarmError } from '../../swarm/cluster.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
 import { parseConstraint } from '../../swarm/constraints.js';
 import type { Service, Task } from '../../swarm/model.js';
 import { DEFAULT_RESTART, defaultSpec, parseBytes, parseGoDuration, replicasLimit } from '../../swarm/spec.js';
-import type { FileRef, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
+import type { DnsConfig, FileRef, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../swarm/spec.js';
 import type { Command } from 'commander';
 import type { Ctx } from '../program.js';
 import { eprintln, println } from '../program.js';
 import { serviceProgress } from './progress.js';
-import { formatRows, goJson, goTemplate, humanDuration, tabwrite, TASK_CONTEXT } from '../table.js';
+import { formatRows, goJson, goTemplate, humanDuration, SERVICE_CONTEXT, TASK_CONTEXT } from '../table.js';
 import { SERVICE } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
@@ -67,7 +67,10 @@ function serviceFlags(cmd: Command, update: boolean): Command {
       .option('-l, --label <kv>', '', collect, [])
       .option('--container-label <kv>', '', collect, [])
       .option('--mount <m>', '', collect, [])
-      .option('--secret <s>', '', collect, []);
+      .option('--secret <s>', '', collect, [])
+      .option('--dns <ip>', '', collect, [])
+      .option('--dns-search <domain>', '', collect, [])
+      .option('--dns-option <option>', '', collect, []);
   }
   return c
     .option('--image <image>')
@@ -85,7 +88,13 @@ function serviceFlags(cmd: Command, update: boolean): Command {
     .option('--secret-add <s>', '', collect, [])
     .option('--secret-rm <s>', '', collect, [])
     .option('--label-add <kv>', '', collect, [])
-    .option('--label-rm <k>', '', collect, []);
+    .option('--label-rm <k>', '', collect, [])
+    .option('--dns-add <ip>', '', collect, [])
+    .option('--dns-rm <ip>', '', collect, [])
+    .option('--dns-search-add <domain>', '', collect, [])
+    .option('--dns-search-rm <domain>', '', collect, [])
+    .option('--dns-option-add <option>', '', collect, [])
+    .option('--dns-option-rm <option>', '', collect, []);
 }
 
 class FlagError extends Error {}
@@ -124,6 +133,24 @@ export function parsePort(text: string): PortConfig {
   const m = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
   if (m === null) throw new FlagError(`invalid argument "${text}" for "-p, --publish" flag: invalid port format`);
   return { published: m[1] === undefined ? null : Number(m[1]), target: Number(m[2]), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp', mode: 'ingress' };
+}
+
+/**
+ * docker/cli service/update.go updateDNSConfig, run when any --dns-*-add/-rm flag is given: each
+ * list is the current one plus the added values, duplicates dropped, minus the removed ones, then
+ * sorted "so that result is predictable". The added values are validated as `--dns` and
+ * `--dns-search` are (the same ListOpts), under their own flag names.
+ */
+function updateDns(cur: DnsConfig | null, o: { dnsAdd?: string[]; dnsRm?: string[]; dnsSearchAdd?: string[]; dnsSearchRm?: string[]; dnsOptionAdd?: string[]; dnsOptionRm?: string[] }): DnsConfig | null {
+  const add = { ns: o.dnsAdd ?? [], search: o.dnsSearchAdd ?? [], opt: o.dnsOptionAdd ?? [] };
+  const rm = { ns: o.dnsRm ?? [], search: o.dnsSearchRm ?? [], opt: o.dnsOptionRm ?? [] };
+  if ([...Object.values(add), ...Object.values(rm)].every((l) => l.length === 0)) return cur;
+  const bad = dnsFlagError(add.ns, add.search, '--dns-add', '--dns-search-add');
+  if (bad !== null) throw new FlagError(bad);
+  const merge = (have: readonly string[], plus: string[], minus: string[]): string[] =>
+    [...new Set([...have, ...plus.map((x) => x.trim())])].filter((x) => !minus.includes(x)).sort();
+  const base = cur ?? { nameservers: [], search: [], options: [] };
+  return { nameservers: merge(base.nameservers, add.ns, rm.ns), search: merge(base.search, add.search, rm.search), options: merge(base.options, add.opt, rm.opt) };
 }
 
 function parseSecret(text: string): { source: string; target: string } {
@@ -218,13 +245,71 @@ export function validateSpec(cluster: SwarmCluster, spec: ServiceSpec): void {
   }
 }
 
-function desired(cluster: SwarmCluster, svc: Service): number {
-  if (svc.spec.mode.kind === 'replicated') return svc.spec.mode.replicas;
-  return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running').length;
+/**
+ * MODE and REPLICAS as docker/cli 19.03 service/list.go GetServicesStatus counts them: running
+ * tasks on nodes not Down (whatever their desired state), over the replicas asked for (with
+ * "(max N per node)"), or for a global service over its tasks not desired shut down.
+ */
+function listInfo(cluster: SwarmCluster, svc: Service): { mode: string; replicas: string } {
+  let run = 0;
+  let notShutdown = 0;
+  for (const t of cluster.tasksOf(svc)) {
+    if (t.desiredState !== 'shutdown') notShutdown++;
+    const n = t.nodeId === null ? undefined : cluster.nodes.get(t.nodeId);
+    if (n !== undefined && n.status !== 'down' && t.state === 'running') run++;
+  }
+  const m = svc.spec.mode;
+  if (m.kind === 'global') return { mode: 'global', replicas: `${run}/${notShutdown}` };
+  const max = svc.spec.maxReplicasPerNode;
+  return { mode: 'replicated', replicas: `${run}/${m.replicas}${max > 0 ? ` (max ${max} per node)` : ''}` };
 }
 
-function running(cluster: SwarmCluster, svc: Service): Task[] {
-  return cluster.tasksOf(svc).filter((t) => t.desiredState === 'running' && t.state === 'running');
+/** sortorder.NaturalLess (docker/cli sorts `service ls` with it): runs of digits compare as
+ *  numbers, everything else byte by byte. */
+function naturalLess(a: string, b: string): boolean {
+  const chunks = (x: string): string[] => x.match(/\d+|\D+/g) ?? [];
+  const ca = chunks(a);
+  const cb = chunks(b);
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const x = ca[i]!;
+    const y = cb[i]!;
+    if (x === y) continue;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) {
+      const nx = x.replace(/^0+/, '');
+      const ny = y.replace(/^0+/, '');
+      if (nx.length !== ny.length) return nx.length < ny.length;
+      if (nx !== ny) return nx < ny;
+      return x.length < y.length;
+    }
+    return x < y;
+  }
+  return ca.length < cb.length;
+}
+
+/** `service ls -f`: the filters daemon/cluster/services.go GetServices accepts — name and id by
+ *  prefix, label (key or key=value), mode exactly, runtime (every service here is a container);
+ *  one key's values are alternatives. */
+function serviceFilter(filters: string[]): ((svc: Service) => boolean) | { bad: string } {
+  const byKey = new Map<string, string[]>();
+  for (const f of filters) {
+    const i = f.indexOf('=');
+    const k = (i < 0 ? f : f.slice(0, i)).toLowerCase();
+    (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(i < 0 ? '' : f.slice(i + 1));
+  }
+  const bad = [...byKey.keys()].find((k) => !['name', 'id', 'label', 'mode', 'runtime'].includes(k));
+  if (bad !== undefined) return { bad };
+  const one = (k: string, v: string, svc: Service): boolean => {
+    if (k === 'name') return svc.spec.name.startsWith(v);
+    if (k === 'id') return svc.id.startsWith(v);
+    if (k === 'mode') return svc.spec.mode.kind === v;
+    if (k === 'runtime') return v === 'container';
+    const j = v.indexOf('=');
+    return j < 0 ? v in svc.spec.labels : svc.spec.labels[v.slice(0, j)] === v.slice(j + 1);
+  };
+  // Labels must all match (ConvertKVStringsToMap then every label); the others are alternatives.
+  return (svc) => [...byKey].every(([k, vs]) => (k === 'label' ? vs.every((v) => one(k, v, svc)) : vs.some((v) => one(k, v, svc))));
 }
 
 /** Prints the attached progress, then exits 0, or 1 with the CLI's error. */
@@ -256,8 +341,33 @@ function pinImage(ctx: Ctx, d: Daemon, image: string, resolve: boolean): string 
   return `${r.repo}:${r.tag}@${d.registry.identity(`${r.repo}:${r.tag}`).digest}`;
 }
 
+/**
+ * PORTS as docker/cli 19.03 service/formatter.go Ports writes them: the ingress ports sorted by
+ * protocol then published port, consecutive ones grouped (`*:80-81->80-81/tcp`, `*:80-81->80/tcp`),
+ * a new group when the protocol changes, a port is not next to the group's, or a group that is a
+ * range would take a target port it already covers (the Go code compares uint32s, so a smaller
+ * port also starts a new group).
+ */
 function portsText(svc: Service): string {
-  return svc.ports.filter((p) => p.mode === 'ingress').map((p) => `*:${p.published}->${p.target}/${p.protocol}`).join(', ');
+  const sorted = [...svc.ports].sort((a, b) => (a.protocol === b.protocol ? (a.published ?? 0) - (b.published ?? 0) : a.protocol < b.protocol ? -1 : 1));
+  const out: string[] = [];
+  let pr: { pStart: number; pEnd: number; tStart: number; tEnd: number; protocol: string } | null = null;
+  const text = (r: NonNullable<typeof pr>): string =>
+    `*:${r.pEnd > r.pStart ? `${r.pStart}-${r.pEnd}` : r.pStart}->${r.tEnd > r.tStart ? `${r.tStart}-${r.tEnd}` : r.tStart}/${r.protocol}`;
+  for (const p of sorted) {
+    if (p.mode !== 'ingress') continue;
+    const pub = p.published ?? 0;
+    const apart = (x: number, end: number): boolean => x < end || x - end > 1;
+    if (pr === null || p.protocol !== pr.protocol || apart(pub, pr.pEnd) || apart(p.target, pr.tEnd) || (pr.tEnd !== pr.tStart && p.target <= pr.tEnd)) {
+      if (pr !== null) out.push(text(pr));
+      pr = { pStart: pub, pEnd: pub, tStart: p.target, tEnd: p.target, protocol: p.protocol };
+      continue;
+    }
+    pr.pEnd = pub;
+    pr.tEnd = p.target;
+  }
+  if (pr !== null) out.push(text(pr));
+  return out.join(', ');
 }
 
 function stateText(t: Task, now: number): string {
@@ -268,6 +378,9 @@ function stateText(t: Task, now: number): string {
 function desiredText(t: Task): string {
   return t.desiredState === 'running' ? 'Running' : t.desiredState === 'ready' ? 'Ready' : t.desiredState === 'remove' ? 'Remove' : 'Shutdown';
 }
+
+/** The Go field names of `service ls` columns (service/formatter.go serviceContext), for --format. */
+const SERVICE_LS_FIELDS = ['ID', 'Name', 'Mode', 'Replicas', 'Image', 'Ports'];
 
 /** The Go field names of `service ps` / `stack ps` columns, for --format. */
 export const PS_FIELDS = ['ID', 'Name', 'Image', 'Node', 'DesiredState', 'CurrentState', 'Error', 'Ports'];
@@ -345,7 +458,7 @@ function serviceJson(cluster: SwarmCluster, svc: Service): object {
         ...(s.secrets.length > 0 ? { Secrets: s.secrets.map((x) => ({ File: fileTarget(x), SecretID: [...cluster.secrets.values()].find((y) => y.name === x.source)?.id ?? '', SecretName: x.source })) } : {}),
         ...(s.configs.length > 0 ? { Configs: s.configs.map((x) => ({ File: fileTarget(x), ConfigID: [...cluster.configs.values()].find((y) => y.name === x.source)?.id ?? '', ConfigName: x.source })) } : {}),
         StopGracePeriod: 10000000000,
-        DNSConfig: {},
+        ...(s.dns !== null ? { DNSConfig: { ...(s.dns.nameservers.length > 0 ? { Nameservers: s.dns.nameservers } : {}), ...(s.dns.search.length > 0 ? { Search: s.dns.search } : {}), ...(s.dns.options.length > 0 ? { Options: s.dns.options } : {}) } } : {}),
         Isolation: 'default',
       },
       Resources: { Limits: s.resources.limitCpu || s.resources.limitMemory ? { NanoCPUs: s.resources.limitCpu, MemoryBytes: s.resources.limitMemory } : {}, Reservations: s.resources.reserveCpu || s.resources.reserveMemory ? { NanoCPUs: s.resources.reserveCpu, MemoryBytes: s.resources.reserveMemory } : {} },
@@ -431,8 +544,10 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       case 'create': {
         const cmd = serviceFlags(subcommand('create', true), false).argument('[image]').argument('[args...]');
         if (!parseFlags(ctx, cmd, rest, 'service create', exit)) return;
-        const o = cmd.opts<Record<string, string | undefined> & { publish: string[]; network: string[]; constraint: string[]; placementPref: string[]; env: string[]; label: string[]; containerLabel: string[]; mount: string[]; secret: string[]; detach?: boolean; name?: string }>();
+        const o = cmd.opts<Record<string, string | undefined> & { publish: string[]; network: string[]; constraint: string[]; placementPref: string[]; env: string[]; label: string[]; containerLabel: string[]; mount: string[]; secret: string[]; dns: string[]; dnsSearch: string[]; dnsOption: string[]; detach?: boolean; name?: string }>();
         const [image, ...cargs] = cmd.args;
+        const badDns = dnsFlagError(o.dns, o.dnsSearch);
+        if (badDns !== null) throw new FlagError(badDns);
         if (image === undefined) {
           eprintln(ctx, '"docker service create" requires at least 1 argument.');
           eprintln(ctx, "See 'docker service create --help'.");
@@ -457,6 +572,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
             return { type: (kv['type'] ?? 'volume') as 'volume' | 'bind', source: kv['source'] ?? kv['src'] ?? '', target: kv['target'] ?? kv['dst'] ?? kv['destination'] ?? '', ...(ro === 'true' || ro === '1' ? { readOnly: true } : {}) };
           }),
           restart: DEFAULT_RESTART,
+          dns: { nameservers: o.dns.map((x) => x.trim()), search: o.dnsSearch.map((x) => x.trim()), options: o.dnsOption },
         };
         const spec = applyFlags(spec0, o);
         const named: ServiceSpec = spec.name === '' ? { ...spec, name: randomServiceName(cluster) } : spec;
@@ -480,12 +596,23 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       }
       case 'ls':
       case 'list': {
-        const rows = [['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS']];
-        for (const svc of [...cluster.services.values()].sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1))) {
-          const run = running(cluster, svc).length;
-          rows.push([svc.id.slice(0, 12), svc.spec.name, svc.spec.mode.kind, `${run}/${desired(cluster, svc)}`, imageText(svc.spec.image), portsText(svc)]);
+        const cmd = subcommand('ls').option('-q, --quiet').option('--format <tpl>').option('-f, --filter <f>', '', collect, []);
+        if (!parseFlags(ctx, cmd, rest, `service ${verb}`, exit)) return;
+        const o = cmd.opts<{ quiet?: boolean; format?: string; filter: string[] }>();
+        const keep = serviceFilter(o.filter);
+        if ('bad' in keep) {
+          eprintln(ctx, `Error response from daemon: Invalid filter '${keep.bad}'`);
+          return exit(1);
         }
-        ctx.term.write(tabwrite(rows));
+        const services = [...cluster.services.values()].filter(keep).sort((a, b) => (naturalLess(a.spec.name, b.spec.name) ? -1 : naturalLess(b.spec.name, a.spec.name) ? 1 : 0));
+        const rows = [['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS']];
+        for (const svc of services) {
+          const info = listInfo(cluster, svc);
+          rows.push([svc.id.slice(0, 12), svc.spec.name, info.mode, info.replicas, imageText(svc.spec.image), portsText(svc)]);
+        }
+        // NewListFormat: -q is `{{.ID}}` unless a --format is given.
+        const format = o.format ?? (o.quiet ? '{{.ID}}' : undefined);
+        ctx.term.write(formatRows(rows, SERVICE_LS_FIELDS, format, SERVICE_CONTEXT));
         return exit(0);
       }
       case 'ps': {
@@ -581,7 +708,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
       case 'update': {
         const cmd = serviceFlags(subcommand('update'), true).argument('[service]');
         if (!parseFlags(ctx, cmd, rest, 'service update', exit)) return;
-        const o = cmd.opts<Record<string, string | undefined> & { publishAdd: string[]; publishRm: string[]; networkAdd: string[]; networkRm: string[]; constraintAdd: string[]; constraintRm: string[]; envAdd: string[]; envRm: string[]; secretAdd: string[]; secretRm: string[]; labelAdd: string[]; labelRm: string[]; detach?: boolean; force?: boolean; rollback?: boolean; image?: string; args?: string }>();
+        const o = cmd.opts<Record<string, string | undefined> & { publishAdd: string[]; publishRm: string[]; networkAdd: string[]; networkRm: string[]; constraintAdd: string[]; constraintRm: string[]; envAdd: string[]; envRm: string[]; secretAdd: string[]; secretRm: string[]; labelAdd: string[]; labelRm: string[]; dnsAdd: string[]; dnsRm: string[]; dnsSearchAdd: string[]; dnsSearchRm: string[]; dnsOptionAdd: string[]; dnsOptionRm: string[]; detach?: boolean; force?: boolean; rollback?: boolean; image?: string; args?: string }>();
         const ref = cmd.args[0];
         if (ref === undefined) {
           eprintln(ctx, '"docker service update" requires exactly 1 argument.');
@@ -622,6 +749,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
           networks: [...cur.networks.filter((n) => !o.networkRm.includes(n.target)), ...o.networkAdd.map((n) => ({ target: n, aliases: [] }))],
           constraints: [...cur.constraints.filter((c) => !o.constraintRm.includes(c)), ...o.constraintAdd],
           secrets: [...cur.secrets.filter((x) => !o.secretRm.includes(x.source)), ...o.secretAdd.map(parseSecret)],
+          dns: updateDns(cur.dns, o),
           forceUpdate: cur.forceUpdate + (o.force ? 1 : 0),
         };
         validateSpec(cluster, spec);

@@ -98,12 +98,12 @@ export function checkRestartPolicy(policy: string): { cli: string } | { daemon: 
 
 /** docker/cli opts.ValidateIPAddress (net.ParseIP) and ValidateDNSSearch (validateDomain), as
  *  pflag reports a bad value. */
-export function dnsFlagError(dns: readonly string[], search: readonly string[]): string | null {
+export function dnsFlagError(dns: readonly string[], search: readonly string[], dnsFlag = '--dns', searchFlag = '--dns-search'): string | null {
   const ip = dns.find((x) => parseIp4(x.trim()) === null && !ipaddr.IPv6.isValid(x.trim()));
-  if (ip !== undefined) return `invalid argument "${ip}" for "--dns" flag: ${ip} is not an ip address`;
+  if (ip !== undefined) return `invalid argument "${ip}" for "${dnsFlag}" flag: ${ip} is not an ip address`;
   const label = '(?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))';
   const domain = new RegExp(`^(:?${label}(:?\\.${label})*)\\.?\\s*$`);
   const dom = search.find((x) => x !== '.' && (!/[a-zA-Z]/.test(x) || (domain.exec(x)?.[1]?.length ?? 255) >= 255));
-  if (dom !== undefined) return `invalid argument "${dom}" for "--dns-search" flag: ${dom} is not a valid domain`;
+  if (dom !== undefined) return `invalid argument "${dom}" for "${searchFlag}" flag: ${dom} is not a valid domain`;
   return null;
 }
