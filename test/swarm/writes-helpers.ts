@@ -8,6 +8,7 @@ import { SEC } from '../../src/sim/clock.js';
 import { Trace } from '../../src/trace/recorder.js';
 import { renderTraceText } from '../../src/trace/render.js';
 import { SWARM_PORT } from '../../src/wire/swarmrpc.js';
+import type { SwarmCluster } from '../../src/swarm/cluster.js';
 import { sh } from '../helpers.js';
 import { swarm } from './helpers.js';
 
@@ -21,6 +22,11 @@ export interface Managers {
    *  scenario's `fault: { block: tcp/2377, between: [m2, m1], oneway: true }` does. */
   cut(lift?: boolean): void;
   leader(): string;
+  readonly cluster: SwarmCluster;
+  /** Puts a file on a host (as a scenario's `files:` does). */
+  write(host: string, path: string, text: string): void;
+  /** Runs `then` as soon as `cond` holds, looking every microsecond of simulated time. */
+  when(cond: () => boolean, then: () => void): void;
 }
 
 /** Three managers (m1 leads: it bootstrapped the cluster) and a worker, joined. */
@@ -41,6 +47,17 @@ export function managers(): Managers {
       else pf.block('m2', 'm1', rule);
     },
     leader: () => res.sim.swarm.cluster!.currentLeader()!.hostname,
+    cluster: res.sim.swarm.cluster!,
+    write: (host, path, text) => {
+      res.sim.userland(w.hosts.get(host)!).files.set(path, text);
+    },
+    when: (cond, then) => {
+      const look = (): void => {
+        if (cond()) then();
+        else w.eq.after(1_000, look);
+      };
+      look();
+    },
   };
 }
 

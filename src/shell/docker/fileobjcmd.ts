@@ -37,7 +37,13 @@ export function checkNewFileObject(cluster: SwarmCluster, kind: FileObjectKind, 
   const size = new TextEncoder().encode(data).length;
   if (size >= MAX_FILE_OBJECT_SIZE || size < 1) throw new Error(`rpc error: code = InvalidArgument desc = ${kind} data must be larger than 0 and less than ${MAX_FILE_OBJECT_SIZE} bytes`);
   if ([...cluster.fileObjects(kind).values()].some((s) => s.name === name)) throw new Error(`rpc error: code = AlreadyExists desc = ${kind} ${name} already exists`);
-  return 100 + name.length + size;
+  return fileObjectBytes(name, data);
+}
+
+/** A Secret's or Config's log entry: its data and name, and ≈ 100 bytes of Meta and labels (the
+ *  small object of swarm/raft-entry.ts). */
+export function fileObjectBytes(name: string, data: string): number {
+  return 100 + name.length + new TextEncoder().encode(data).length;
 }
 
 /** Stores a secret or config; throws the daemon's refusal text. */
@@ -81,9 +87,15 @@ export function removeFileObject(cluster: SwarmCluster, s: FileObject): void {
   cluster.fileObjects(s.kind).delete(s.id);
 }
 
+/** controlapi UpdateSecret / UpdateConfig's refusal, before anything is proposed: only the labels
+ *  may change. */
+export function checkUpdateFileObject(s: FileObject, data: string): void {
+  if (data !== s.data) throw new Error('rpc error: code = InvalidArgument desc = only updates to Labels are allowed');
+}
+
 /** UpdateSecret / UpdateConfig as `stack deploy` sends them: only the labels may change. */
 export function updateFileObject(cluster: SwarmCluster, s: FileObject, data: string, labels: Record<string, string>): void {
-  if (data !== s.data) throw new Error('rpc error: code = InvalidArgument desc = only updates to Labels are allowed');
+  checkUpdateFileObject(s, data);
   if (JSON.stringify(labels) === JSON.stringify(s.labels)) return;
   cluster.fileObjects(s.kind).set(s.id, new FileObject(s.kind, s.id, s.name, s.data, labels, s.createdAt, cluster.storeIndex));
 }
