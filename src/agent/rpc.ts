@@ -48,7 +48,8 @@ export type ControlMethod =
   | 'CreateService' | 'UpdateService' | 'RemoveService'
   | 'CreateNetwork' | 'RemoveNetwork'
   | 'CreateSecret' | 'UpdateSecret' | 'RemoveSecret'
-  | 'CreateConfig' | 'UpdateConfig' | 'RemoveConfig';
+  | 'CreateConfig' | 'UpdateConfig' | 'RemoveConfig'
+  | 'UpdateNode' | 'RemoveNode';
 
 export type CpKind = CpMessage['kind'];
 

@@ -14,6 +14,8 @@ import { formatRows, goJson, goTemplate, humanDuration } from '../table.js';
 import { CONFIG, SECRET } from './gotypes.js';
 import { collect, labelsOf, parseFlags, subcommand } from './common.js';
 import { managerCluster } from './swarmcmd.js';
+import { controlCall, inTurn, removeCall, whenCommitted } from './raftwait.js';
+import type { ControlCall } from './raftwait.js';
 
 type Exit = (code: number) => void;
 
@@ -21,19 +23,40 @@ const MAX_FILE_OBJECT_SIZE = 500 * 1024;
 
 const NAME_RULE = /^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$/;
 
-/** Stores a secret or config; throws the daemon's refusal text. */
-export function createFileObject(cluster: SwarmCluster, kind: FileObjectKind, name: string, data: string, labels: Record<string, string>): FileObject {
+/**
+ * Checks a new secret or config as controlapi CreateSecret / CreateConfig does before proposing it
+ * (validateSecretSpec, then the store's name conflict); throws the daemon's refusal text. Returns
+ * the size of the log entry it makes: the object with its data (swarm/raft-entry.ts gives a small
+ * object ≈ 100 bytes of Meta and annotations).
+ */
+export function checkNewFileObject(cluster: SwarmCluster, kind: FileObjectKind, name: string, data: string): number {
   if (name.length > 64 || !NAME_RULE.test(name)) {
     throw new Error('rpc error: code = InvalidArgument desc = invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]');
   }
   // swarmkit api/validation: MaxSecretSize and MaxConfigSize are both 500 KiB.
   const size = new TextEncoder().encode(data).length;
   if (size >= MAX_FILE_OBJECT_SIZE || size < 1) throw new Error(`rpc error: code = InvalidArgument desc = ${kind} data must be larger than 0 and less than ${MAX_FILE_OBJECT_SIZE} bytes`);
-  const store = cluster.fileObjects(kind);
-  if ([...store.values()].some((s) => s.name === name)) throw new Error(`rpc error: code = AlreadyExists desc = ${kind} ${name} already exists`);
+  if ([...cluster.fileObjects(kind).values()].some((s) => s.name === name)) throw new Error(`rpc error: code = AlreadyExists desc = ${kind} ${name} already exists`);
+  return fileObjectBytes(name, data);
+}
+
+/** A Secret's or Config's log entry: its data and name, and ≈ 100 bytes of Meta and labels (the
+ *  small object of swarm/raft-entry.ts). */
+export function fileObjectBytes(name: string, data: string): number {
+  return 100 + name.length + new TextEncoder().encode(data).length;
+}
+
+/** Stores a secret or config; throws the daemon's refusal text. */
+export function createFileObject(cluster: SwarmCluster, kind: FileObjectKind, name: string, data: string, labels: Record<string, string>): FileObject {
+  checkNewFileObject(cluster, kind, name, data);
   const s = new FileObject(kind, cluster.newId(), name, data, labels, cluster.now, cluster.storeIndex);
-  store.set(s.id, s);
+  cluster.fileObjects(kind).set(s.id, s);
   return s;
+}
+
+/** The Control method that writes a secret or config. */
+export function fileObjectMethod(verb: 'Create' | 'Update' | 'Remove', kind: FileObjectKind): ControlCall['method'] {
+  return `${verb}${kind === 'secret' ? 'Secret' : 'Config'}`;
 }
 
 /** By name, full ID or unique ID prefix. */
@@ -49,18 +72,30 @@ function usersOf(cluster: SwarmCluster, s: FileObject): string[] {
   return [...cluster.services.values()].filter((svc) => (s.kind === 'secret' ? svc.spec.secrets : svc.spec.configs).some((r) => r.source === s.name)).map((svc) => svc.spec.name);
 }
 
-/** Removes the object unless a service still uses it (controlapi RemoveSecret / RemoveConfig). */
-export function removeFileObject(cluster: SwarmCluster, s: FileObject): void {
+/** Throws controlapi RemoveSecret / RemoveConfig's refusal while a service uses the object
+ *  (checked in the store transaction, before anything is proposed). */
+export function checkRemoveFileObject(cluster: SwarmCluster, s: FileObject): void {
   const users = usersOf(cluster, s);
   if (users.length > 0) {
     throw new Error(`rpc error: code = InvalidArgument desc = ${s.kind} '${s.name}' is in use by the following service${users.length > 1 ? 's' : ''}: ${users.join(', ')}`);
   }
+}
+
+/** Removes the object unless a service still uses it (controlapi RemoveSecret / RemoveConfig). */
+export function removeFileObject(cluster: SwarmCluster, s: FileObject): void {
+  checkRemoveFileObject(cluster, s);
   cluster.fileObjects(s.kind).delete(s.id);
+}
+
+/** controlapi UpdateSecret / UpdateConfig's refusal, before anything is proposed: only the labels
+ *  may change. */
+export function checkUpdateFileObject(s: FileObject, data: string): void {
+  if (data !== s.data) throw new Error('rpc error: code = InvalidArgument desc = only updates to Labels are allowed');
 }
 
 /** UpdateSecret / UpdateConfig as `stack deploy` sends them: only the labels may change. */
 export function updateFileObject(cluster: SwarmCluster, s: FileObject, data: string, labels: Record<string, string>): void {
-  if (data !== s.data) throw new Error('rpc error: code = InvalidArgument desc = only updates to Labels are allowed');
+  checkUpdateFileObject(s, data);
   if (JSON.stringify(labels) === JSON.stringify(s.labels)) return;
   cluster.fileObjects(s.kind).set(s.id, new FileObject(s.kind, s.id, s.name, s.data, labels, s.createdAt, cluster.storeIndex));
 }
@@ -133,14 +168,27 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
         }
         data = text;
       }
+      let bytes: number;
       try {
-        const s = createFileObject(cluster, kind, name, data, labelsOf(cmd.opts<{ label: string[] }>().label));
-        cluster.commit();
-        println(ctx, s.id);
-        return exit(0);
+        bytes = checkNewFileObject(cluster, kind, name, data);
       } catch (e) {
         return fail(e);
       }
+      // Written once the leader's log commits it; the answer returns the object.
+      return whenCommitted(ctx, d, controlCall(fileObjectMethod('Create', kind), `${kind} create ${name}`, bytes), (err) => {
+        if (err !== null) {
+          eprintln(ctx, err);
+          return exit(1);
+        }
+        try {
+          const s = createFileObject(cluster, kind, name, data, labelsOf(cmd.opts<{ label: string[] }>().label));
+          cluster.commit();
+          println(ctx, s.id);
+          return exit(0);
+        } catch (e) {
+          return fail(e);
+        }
+      });
     }
     case 'ls':
     case 'list': {
@@ -188,22 +236,38 @@ function fileObjectCommand(ctx: Ctx, d: Daemon, kind: FileObjectKind, args: stri
       }
       // RunSecretRemove / RunConfigRemove print the names removed, then every error at the end.
       const errs: string[] = [];
-      for (const ref of rest) {
+      const refused = (e: unknown): void => {
+        errs.push(`Error response from daemon: ${(e as Error).message}`);
+      };
+      return inTurn(rest, (ref, next) => {
         const s = findFileObject(cluster, kind, ref);
         if (s === null) {
           errs.push(`Error: No such ${kind}: ${ref}`);
-          continue;
+          return next();
         }
         try {
-          removeFileObject(cluster, s);
-          println(ctx, ref);
+          checkRemoveFileObject(cluster, s);
         } catch (e) {
-          errs.push(`Error response from daemon: ${(e as Error).message}`);
+          refused(e);
+          return next();
         }
-      }
-      cluster.commit();
-      for (const e of errs) println(ctx, e);
-      return exit(errs.length > 0 ? 1 : 0);
+        whenCommitted(ctx, d, removeCall(fileObjectMethod('Remove', kind), `${kind} rm ${s.name}`), (err) => {
+          if (err !== null) errs.push(err);
+          else {
+            try {
+              removeFileObject(cluster, s);
+              cluster.commit();
+              println(ctx, ref);
+            } catch (e) {
+              refused(e);
+            }
+          }
+          next();
+        });
+      }, () => {
+        for (const e of errs) eprintln(ctx, e);
+        exit(errs.length > 0 ? 1 : 0);
+      });
     }
   }
   println(ctx, '');

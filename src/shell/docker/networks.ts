@@ -11,6 +11,7 @@ import { networkJson, networkLs } from './format.js';
 import type { NetworkPeer } from './format.js';
 import { networkOf, parseCidr } from '../../core/addr.js';
 import { daemonError, managerCluster } from './swarmcmd.js';
+import { controlCall, inTurn, removeCall, whenCommitted } from './raftwait.js';
 
 /** docker network create -d overlay on a swarm node: the managers allocate it (swarm scope). */
 function createSwarmNetwork(ctx: Ctx, d: Daemon, name: string, o: { subnet?: string; gateway?: string; internal?: boolean; attachable?: boolean; opt: string[]; label: string[] }, exit: Exit): void {
@@ -26,18 +27,52 @@ function createSwarmNetwork(ctx: Ctx, d: Daemon, name: string, o: { subnet?: str
     eprintln(ctx, `Error response from daemon: invalid CIDR address: ${o.subnet}`);
     return exit(1);
   }
-  try {
-    const opts = labelsOf(o.opt);
-    const net = cluster.createNetwork(name, {
-      subnet: sub === null ? null : { addr: sub.addr, len: sub.len }, gateway: o.gateway === undefined ? null : parseIp4(o.gateway),
-      ingress: false, attachable: !!o.attachable, encrypted: 'encrypted' in opts, internal: !!o.internal, labels: labelsOf(o.label), options: opts,
-    });
-    cluster.commit();
-    println(ctx, net.id);
-    exit(0);
-  } catch (e) {
-    daemonError(ctx, exit, e);
-  }
+  // The network is written once the leader's log commits it (controlapi CreateNetwork; moby
+  // daemon/cluster/networks.go CreateNetwork waits for the answer as long as its 20 s request
+  // context allows).
+  whenCommitted(ctx, d, controlCall('CreateNetwork', `network create ${name}`, NETWORK_ENTRY_BYTES), (err) => {
+    if (err !== null) {
+      eprintln(ctx, err);
+      return exit(1);
+    }
+    try {
+      const opts = labelsOf(o.opt);
+      const net = cluster.createNetwork(name, {
+        subnet: sub === null ? null : { addr: sub.addr, len: sub.len }, gateway: o.gateway === undefined ? null : parseIp4(o.gateway),
+        ingress: false, attachable: !!o.attachable, encrypted: 'encrypted' in opts, internal: !!o.internal, labels: labelsOf(o.label), options: opts,
+      });
+      cluster.commit();
+      println(ctx, net.id);
+      exit(0);
+    } catch (e) {
+      daemonError(ctx, exit, e);
+    }
+  });
+}
+
+/** A Network's StoreAction in the log: its spec, driver and IPAM state (swarm/raft-entry.ts
+ *  objectBytes of a SwarmNetwork). */
+export const NETWORK_ENTRY_BYTES = 400;
+
+/** `docker network rm` of a swarm-scoped network: controlapi RemoveNetwork, once committed. */
+function removeSwarmNetwork(ctx: Ctx, d: Daemon, n: Network, ref: string, fail: Exit, next: () => void): void {
+  const cluster = managerCluster(ctx, d, fail);
+  if (cluster === null) return next();
+  whenCommitted(ctx, d, removeCall('RemoveNetwork', `network rm ${n.name}`), (err) => {
+    if (err !== null) {
+      eprintln(ctx, err);
+      fail(1);
+      return next();
+    }
+    try {
+      const sn = cluster.findNetwork(n.id);
+      if (sn !== null) cluster.removeNetwork(sn);
+      println(ctx, ref);
+    } catch (e) {
+      daemonError(ctx, fail, e);
+    }
+    next();
+  });
 }
 
 type Exit = (code: number) => void;
@@ -130,32 +165,26 @@ export function dockerNetwork(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
     }
     case 'rm':
     case 'remove': {
+      // docker/cli network/remove.go: each network in turn, a failure printed and the rest still
+      // removed, exit 1 if any failed.
       let rc = 0;
-      for (const ref of rest) {
+      const fail = (c: number): void => {
+        rc = c;
+      };
+      return inTurn(rest, (ref, next) => {
         const n = d.findNetwork(ref);
         if (n === null) {
           eprintln(ctx, `Error: No such network: ${ref}`);
           rc = 1;
-          continue;
+          return next();
         }
-        if (n.scope === 'swarm') {
-          const cluster = managerCluster(ctx, d, (c) => (rc = c));
-          if (cluster === null) continue;
-          try {
-            const sn = cluster.findNetwork(n.id);
-            if (sn !== null) cluster.removeNetwork(sn);
-            println(ctx, ref);
-          } catch (e) {
-            daemonError(ctx, (c) => (rc = c), e);
-          }
-          continue;
-        }
-        guard(ctx, (c) => (rc = c), () => {
+        if (n.scope === 'swarm') return removeSwarmNetwork(ctx, d, n, ref, fail, next);
+        guard(ctx, fail, () => {
           d.removeNetwork(n);
           println(ctx, ref);
         });
-      }
-      return exit(rc);
+        next();
+      }, () => exit(rc));
     }
     case 'connect':
     case 'disconnect': {

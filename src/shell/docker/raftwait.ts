@@ -13,8 +13,23 @@ export function controlCall(method: ControlCall['method'], what: string, bytes: 
   return { method, what, bytes, replyBytes };
 }
 
+/** A Remove<Object> call: the request and its entry name the object by ID, the answer is empty. */
+export function removeCall(method: ControlCall['method'], what: string): ControlCall {
+  return controlCall(method, what, 60, 0);
+}
+
 /** `then(null)` once committed, else `then` gets the error as the CLI prints it
  *  (docker/cli prints a daemon's error as `Error response from daemon: …`). */
 export function whenCommitted(ctx: Ctx, d: Daemon, call: ControlCall, then: (err: string | null) => void): void {
   ctx.sim.swarm.propose(d, call, (err: string | null) => then(err === null ? null : `Error response from daemon: ${err}`));
+}
+
+/**
+ * `step` on each item in turn, the next once the previous called `next`, then `done`: the CLI's
+ * calls one after another (docker/cli loops over its arguments, each call awaited). On a single
+ * manager every call commits at once, so this recurses once per item.
+ */
+export function inTurn<T>(items: readonly T[], step: (item: T, next: () => void) => void, done: () => void): void {
+  const go = (i: number): void => (i === items.length ? done() : step(items[i]!, () => go(i + 1)));
+  go(0);
 }

@@ -4,15 +4,16 @@ import type { Daemon } from '../../docker/daemon.js';
 import { InputError } from '../../core/errors.js';
 import { loadStack } from '../../swarm/compose.js';
 import type { SwarmCluster } from '../../swarm/cluster.js';
-import type { Service } from '../../swarm/model.js';
+import type { FileObject, Service, SwarmNetwork } from '../../swarm/model.js';
 import type { Ctx } from '../program.js';
-import { println, resolvePath } from '../program.js';
+import { eprintln, println, resolvePath } from '../program.js';
 import { formatRows, tabwrite, TASK_CONTEXT } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
-import { removeFileObject } from './fileobjcmd.js';
-import { DeployError, deployStack, hostFileReader } from './stackdeploy.js';
+import { checkRemoveFileObject, fileObjectMethod, removeFileObject } from './fileobjcmd.js';
+import { deployStack, hostFileReader } from './stackdeploy.js';
+import { inTurn, removeCall, whenCommitted } from './raftwait.js';
 import { PS_FIELDS, psRows, taskFilter } from './servicecmd.js';
-import { daemonError, managerCluster } from './swarmcmd.js';
+import { managerCluster } from './swarmcmd.js';
 
 type Exit = (code: number) => void;
 
@@ -22,6 +23,59 @@ function stackServices(cluster: SwarmCluster, name: string): Service[] {
   return [...cluster.services.values()].filter((s) => s.spec.labels[NS_LABEL] === name).sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1));
 }
 
+/**
+ * docker/cli 19.03 stack/swarm/remove.go: the services (by name), then the secrets, configs and
+ * networks, each `Removing …` line printed before its call and the call answered once committed.
+ * A failure is printed as `Failed to remove <kind> <ID>: <error>` with no newline after it, as
+ * remove.go's Fprintf writes it, and the others are still removed; `done(true)` if any failed.
+ */
+function removeStack(ctx: Ctx, d: Daemon, cluster: SwarmCluster, svcs: Service[], files: FileObject[], nets: SwarmNetwork[], done: (failed: boolean) => void): void {
+  let failed = false;
+  const fail = (kind: string, id: string, err: string): void => {
+    failed = true;
+    ctx.err.write(`Failed to remove ${kind} ${id}: ${err}`);
+  };
+  const services = (next: () => void): void => inTurn(svcs, (s, step) => {
+    println(ctx, `Removing service ${s.spec.name}`);
+    whenCommitted(ctx, d, removeCall('RemoveService', `service rm ${s.spec.name}`), (err) => {
+      if (err !== null) fail('service', s.id, err);
+      else cluster.removeService(s);
+      step();
+    });
+  }, next);
+  const fileObjects = (next: () => void): void => inTurn(files, (s, step) => {
+    println(ctx, `Removing ${s.kind} ${s.name}`);
+    try {
+      checkRemoveFileObject(cluster, s);
+    } catch (e) {
+      fail(s.kind, s.id, `Error response from daemon: ${(e as Error).message}`);
+      return step();
+    }
+    whenCommitted(ctx, d, removeCall(fileObjectMethod('Remove', s.kind), `${s.kind} rm ${s.name}`), (err) => {
+      if (err !== null) fail(s.kind, s.id, err);
+      else {
+        removeFileObject(cluster, s);
+        cluster.commit();
+      }
+      step();
+    });
+  }, next);
+  const networks = (next: () => void): void => inTurn(nets, (n, step) => {
+    println(ctx, `Removing network ${n.name}`);
+    whenCommitted(ctx, d, removeCall('RemoveNetwork', `network rm ${n.name}`), (err) => {
+      if (err !== null) fail('network', n.id, err);
+      else {
+        try {
+          cluster.removeNetwork(n);
+        } catch (e) {
+          fail('network', n.id, `Error response from daemon: ${(e as Error).message}`);
+        }
+      }
+      step();
+    });
+  }, next);
+  services(() => fileObjects(() => networks(() => done(failed))));
+}
 
 export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): void {
   const [verb, ...rest] = args;
@@ -67,19 +121,12 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
         println(ctx, w);
         println(ctx, '');
       }
-      try {
-        deployStack(ctx, cluster, stack, (n) => d.findNetworkByName(n)?.scope ?? null);
-        cluster.commit();
-        return exit(0);
-      } catch (e) {
-        if (e instanceof DeployError) {
-          // What was created stays created, as in Docker.
-          cluster.commit();
-          println(ctx, e.message);
-          return exit(1);
-        }
-        return daemonError(ctx, exit, e);
-      }
+      // deploy.go: the first error ends the deploy, printed by the CLI's main (exit 1); what was
+      // created before it stays created, as in Docker.
+      return deployStack(ctx, d, cluster, stack, (n) => d.findNetworkByName(n)?.scope ?? null, (err) => {
+        if (err !== null) eprintln(ctx, err);
+        exit(err === null ? 0 : 1);
+      });
     }
     case 'ls':
     case 'list': {
@@ -136,24 +183,13 @@ export function dockerStack(ctx: Ctx, d: Daemon, args: string[], exit: Exit): vo
       const configs = [...cluster.configs.values()].filter((s) => s.labels[NS_LABEL] === name);
       const nets = [...cluster.networks.values()].filter((n) => n.labels[NS_LABEL] === name);
       if (svcs.length + secrets.length + configs.length + nets.length === 0) {
-        println(ctx, `Nothing found in stack: ${name}`);
+        eprintln(ctx, `Nothing found in stack: ${name}`);
         return exit(0);
       }
-      for (const s of svcs) {
-        println(ctx, `Removing service ${s.spec.name}`);
-        cluster.removeService(s);
-      }
-      // remove.go: services, then secrets, configs and networks.
-      for (const s of [...secrets, ...configs]) {
-        println(ctx, `Removing ${s.kind} ${s.name}`);
-        removeFileObject(cluster, s);
-      }
-      for (const n of nets) {
-        println(ctx, `Removing network ${n.name}`);
-        cluster.removeNetwork(n);
-      }
-      cluster.commit();
-      return exit(0);
+      return removeStack(ctx, d, cluster, svcs, [...secrets, ...configs], nets, (failed) => {
+        if (failed) eprintln(ctx, `Failed to remove some resources from stack: ${name}`);
+        exit(failed ? 1 : 0);
+      });
     }
   }
   println(ctx, '');

@@ -11,8 +11,17 @@ import type { Ctx } from '../program.js';
 import { eprintln, println } from '../program.js';
 import { formatRows, goJson, NODE_CONTEXT } from '../table.js';
 import { collect, parseFlags, subcommand } from './common.js';
+import { objectBytes } from '../../swarm/raft-entry.js';
+import { controlCall, inTurn, removeCall, whenCommitted } from './raftwait.js';
+import type { ControlCall } from './raftwait.js';
 
 type Exit = (code: number) => void;
+
+/** controlapi UpdateNode: the request carries the node's spec, the entry the whole Node
+ *  (swarm/raft-entry.ts objectBytes), and the answer returns it. */
+function updateNodeCall(n: SwarmNode): ControlCall {
+  return controlCall('UpdateNode', `node update ${n.hostname}`, objectBytes(n));
+}
 
 /** moby 19.03 daemon/cluster/cluster.go swarmConnectTimeout. */
 const JOIN_TIMEOUT = 20 * SEC;
@@ -309,27 +318,37 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
     }
     case 'promote':
     case 'demote': {
-      for (const ref of rest) {
+      // docker/cli node/promote.go, demote.go (updateNodes): each node in turn, NodeUpdate with
+      // the new role; the first error ends the command.
+      const role = verb === 'promote' ? 'manager' : 'worker';
+      return inTurn(rest, (ref, next) => {
         const n = findNode(cluster, ref, d.host.name);
         if (n === null) {
           eprintln(ctx, `Error: No such node: ${ref}`);
           return exit(1);
         }
-        const role = verb === 'promote' ? 'manager' : 'worker';
-        if (n.role === role) println(ctx, `Node ${n.id} is already a ${role}.`);
-        else {
-          if (role === 'worker' && cluster.managers().length === 1) {
-            eprintln(ctx, 'Error response from daemon: rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm');
+        if (n.role === role) {
+          println(ctx, `Node ${n.id} is already a ${role}.`);
+          return next();
+        }
+        // controlapi UpdateNode refuses this before proposing anything.
+        if (role === 'worker' && cluster.managers().length === 1) {
+          eprintln(ctx, 'Error response from daemon: rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm');
+          return exit(1);
+        }
+        whenCommitted(ctx, d, updateNodeCall(n), (err) => {
+          if (err !== null) {
+            eprintln(ctx, err);
             return exit(1);
           }
           n.role = role;
           if (role === 'worker' && cluster.leaderId === n.id) cluster.leaderId = null;
           ctx.sim.swarm.roleChanged(n);
           cluster.commit();
-          println(ctx, `Node ${n.id} ${verb}d to a ${role} in the swarm.`);
-        }
-      }
-      return exit(0);
+          println(ctx, `Node ${ref} ${verb}d to a ${role} in the swarm.`);
+          next();
+        });
+      }, () => exit(0));
     }
     case 'update': {
       const cmd = subcommand('update').option('--label-add <kv>', '', collect, []).option('--label-rm <k>', '', collect, []).option('--availability <a>').option('--role <r>').argument('[node]');
@@ -341,51 +360,67 @@ export function dockerNode(ctx: Ctx, d: Daemon, args: string[], exit: Exit): voi
         eprintln(ctx, `Error: No such node: ${ref ?? ''}`);
         return exit(1);
       }
-      if (o.labelAdd.length + o.labelRm.length > 0) {
-        cluster.store.updateNodeLabels(n, (labels) => {
-          for (const kv of o.labelAdd) {
-            const i = kv.indexOf('=');
-            labels[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
-          }
-          for (const k of o.labelRm) delete labels[k];
-        });
+      if (o.availability !== undefined && !['active', 'pause', 'drain'].includes(o.availability)) {
+        eprintln(ctx, `invalid argument "${o.availability}" for "--availability" flag: invalid value: ${o.availability}, expected active, pause or drain`);
+        return exit(125);
       }
-      if (o.availability !== undefined) {
-        if (!['active', 'pause', 'drain'].includes(o.availability)) {
-          eprintln(ctx, `invalid argument "${o.availability}" for "--availability" flag: invalid value: ${o.availability}, expected active, pause or drain`);
-          return exit(125);
+      // One NodeUpdate with the merged spec (node/update.go mergeNodeUpdate), applied once committed.
+      return whenCommitted(ctx, d, updateNodeCall(n), (err) => {
+        if (err !== null) {
+          eprintln(ctx, err);
+          return exit(1);
         }
-        n.availability = o.availability as SwarmNode['availability'];
-      }
-      if (o.role === 'manager' || o.role === 'worker') {
-        n.role = o.role;
-        ctx.sim.swarm.roleChanged(n);
-      }
-      cluster.commit();
-      println(ctx, ref!);
-      return exit(0);
+        if (o.labelAdd.length + o.labelRm.length > 0) {
+          cluster.store.updateNodeLabels(n, (labels) => {
+            for (const kv of o.labelAdd) {
+              const i = kv.indexOf('=');
+              labels[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
+            }
+            for (const k of o.labelRm) delete labels[k];
+          });
+        }
+        if (o.availability !== undefined) n.availability = o.availability as SwarmNode['availability'];
+        if (o.role === 'manager' || o.role === 'worker') {
+          n.role = o.role;
+          ctx.sim.swarm.roleChanged(n);
+        }
+        cluster.commit();
+        println(ctx, ref!);
+        exit(0);
+      });
     }
     case 'rm':
     case 'remove': {
+      // docker/cli node/remove.go: each node in turn; the IDs removed printed, the errors after.
       const force = rest.includes('-f') || rest.includes('--force');
-      for (const ref of rest.filter((a) => !a.startsWith('-'))) {
+      const errs: string[] = [];
+      return inTurn(rest.filter((a) => !a.startsWith('-')), (ref, next) => {
         const n = findNode(cluster, ref, d.host.name);
         if (n === null) {
-          eprintln(ctx, `Error: No such node: ${ref}`);
-          return exit(1);
+          errs.push(`Error: No such node: ${ref}`);
+          return next();
         }
+        // controlapi RemoveNode's refusals, before anything is proposed.
         if (n.role === 'manager') {
-          eprintln(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
-          return exit(1);
+          errs.push(`Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
+          return next();
         }
         if (n.status !== 'down' && !force) {
-          eprintln(ctx, `Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is not down and can't be removed`);
-          return exit(1);
+          errs.push(`Error response from daemon: rpc error: code = FailedPrecondition desc = node ${n.id} is not down and can't be removed`);
+          return next();
         }
-        cluster.removeNode(n);
-        println(ctx, ref);
-      }
-      return exit(0);
+        whenCommitted(ctx, d, removeCall('RemoveNode', `node rm ${n.hostname}`), (err) => {
+          if (err !== null) errs.push(err);
+          else {
+            cluster.removeNode(n);
+            println(ctx, ref);
+          }
+          next();
+        });
+      }, () => {
+        for (const e of errs) eprintln(ctx, e);
+        exit(errs.length > 0 ? 1 : 0);
+      });
     }
   }
   eprintln(ctx, '');
