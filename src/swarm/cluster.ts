@@ -21,12 +21,14 @@ import { hashSeed, swarmId } from './ids.js';
 import { Leadership } from './leadership.js';
 import type { Connectivity, RaftView } from './leadership.js';
 import { Reconcilers } from './manager.js';
-import { SwarmNode, isTerminal } from './model.js';
-import type { Config, FileObjectKind, NodeRole, NodeTasks, Secret, Service, SwarmNetwork, Task, TaskState } from './model.js';
+import { FileObject, Service, SwarmNode, Task, isTerminal } from './model.js';
+import type { Config, FileObjectKind, NodeRole, NodeTasks, Secret, SwarmNetwork, TaskState } from './model.js';
 import type { Scheduler } from './scheduler.js';
 import type { ServiceSpec } from './spec.js';
 import { MemoryStore } from './store/memory.js';
-import { entryBytes } from './raft-entry.js';
+import { entryOf, storeAction } from './raft-entry.js';
+import type { FileObjectSnapshot, StoreActionKind, StoreObject } from './raft-entry.js';
+import type { Replica } from './replica.js';
 
 export { SwarmError } from './errors.js';
 export { INGRESS_VNI } from './allocator.js';
@@ -68,8 +70,10 @@ export class SwarmCluster {
    *  created, which is what the store's index counts apart from updates. */
   storeIndex = 10;
   private reconciling = false;
-  /** The objects written since the last commit: its Raft log entry. */
-  private readonly journal = new Set<object>();
+  /** The objects written since the last commit, with what was done to each: its Raft log entry. */
+  private readonly journal = new Map<StoreObject, StoreActionKind>();
+  /** Networks removed, by ID: a rollback to a replica that still has one puts the object back. */
+  private readonly removedNetworks = new Map<string, SwarmNetwork>();
   private ticking = false;
   private notifyDepth = 0;
   private leaderFresh = false;
@@ -101,13 +105,22 @@ export class SwarmCluster {
     this.scheduler = this.reconcilers.scheduler;
     this.control = new ControlApi(store, this.allocator, this.reconcilers.updates, ids, () => eq.now);
     store.watch((e) => {
-      if (e.action === 'commit') this.reconcile();
-      // What this transaction wrote: its Raft log entry (swarm/raft-entry.ts) — tasks, nodes, and
-      // services whose spec changed or that went.
-      else if (e.kind === 'task') this.journal.add(e.task);
-      else if (e.kind === 'node') this.journal.add(e.node);
-      else if (e.kind === 'service' && (e.spec || e.action === 'delete')) this.journal.add(e.service);
+      if (e.action === 'commit') return this.reconcile();
+      // What this transaction wrote: its Raft log entry (swarm/raft-entry.ts), one StoreAction per
+      // object (swarmkit store/memory.go: every write of a transaction is in its proposal).
+      const o = e.kind === 'task' ? e.task : e.kind === 'node' ? e.node : e.kind === 'service' ? e.service : e.kind === 'network' ? e.network : e.object;
+      this.noteWrite(o, e.action);
+      if (e.kind === 'network') {
+        if (e.action === 'delete') this.removedNetworks.set(e.network.id, e.network);
+        else this.removedNetworks.delete(e.network.id);
+      }
     });
+  }
+
+  /** A create stays a create through later updates; a delete is the last word. */
+  private noteWrite(o: StoreObject, action: StoreActionKind): void {
+    const was = this.journal.get(o);
+    this.journal.set(o, action === 'update' && was !== undefined ? was : action);
   }
 
   private b36(n: number): string {
@@ -338,6 +351,18 @@ export class SwarmCluster {
 
   // ---------- reconciliation ----------
 
+  /** A network removed from the store, kept for a rollback that puts it back. */
+  removedNetwork(id: string): SwarmNetwork | undefined {
+    return this.removedNetworks.get(id);
+  }
+
+  /** The store was put back to a replica (resetTo): those writes are already committed, so they
+   *  make no entry; the reconcilers run on the result, and what they write is proposed. */
+  commitReplica(): void {
+    this.journal.clear();
+    this.commit();
+  }
+
   /** A change is committed: the store publishes EventCommit, the reconcilers run until stable,
    *  then the agents act. The one place where a change is applied (a Raft log hooks in here). */
   commit(): void {
@@ -355,9 +380,11 @@ export class SwarmCluster {
       this.reconciling = false;
     }
     if (this.journal.size > 0) {
-      const e = entryBytes(this.journal);
+      if (this.raft !== null) {
+        const e = entryOf([...this.journal].map(([o, action]) => storeAction(o, action)));
+        this.raft.record(e.what, e.bytes, e.actions);
+      }
       this.journal.clear();
-      this.raft?.record(e.what, e.bytes);
     }
     if (this.notifyDepth === 0) {
       this.leaderFresh = false;
@@ -372,4 +399,111 @@ export class SwarmCluster {
       this.notifyDepth--;
     }
   }
+}
+
+// ---------- rollback to a replica ----------
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * A new leader took over (swarmkit: a write is applied only once committed; a leader that lost
+ * its quorum loses its uncommitted proposals): the live store is put back to the new leader's
+ * replica. Objects whose committed fields differ are written back in place, so that the agents
+ * and views holding them keep valid references; objects the replica lacks are deleted, objects
+ * only the replica has are made again — all through the store's typed operations, so that every
+ * watcher hears it; then the reconcilers run on it (commit). These writes are the replica's own
+ * state and are not proposed again. Not put back: what the allocator gave (task addresses,
+ * service VIPs and published ports, node load-balancer addresses: its pools are the live
+ * store's), the container IDs and exit codes agents note, and when a node was last heard.
+ */
+export function resetTo(cluster: SwarmCluster, r: Replica): void {
+  const store = cluster.store;
+  for (const t of [...store.tasks.values()]) {
+    const c = r.tasks.get(t.id);
+    if (c === undefined) store.deleteTask(t);
+    else if (t.nodeId !== c.nodeId || t.desiredState !== c.desiredState || t.state !== c.state || t.message !== c.message || t.err !== c.err || t.stateSince !== c.stateSince) {
+      store.updateTask(t, { nodeId: c.nodeId, desiredState: c.desiredState, status: { state: c.state, message: c.message, err: c.err, since: c.stateSince } });
+    }
+  }
+  for (const c of r.tasks.values()) {
+    if (store.tasks.has(c.id)) continue;
+    const t = new Task(c.id, c.serviceId, c.slot, c.spec, c.createdAt);
+    t.nodeId = c.nodeId;
+    t.desiredState = c.desiredState;
+    t.state = c.state;
+    t.message = c.message;
+    t.err = c.err;
+    t.stateSince = c.stateSince;
+    for (const [net, ip] of c.addresses) t.addresses.set(net, ip);
+    t.containerId = c.containerId;
+    t.exitCode = c.exitCode;
+    store.createTask(t);
+  }
+  for (const s of [...store.services.values()]) {
+    const c = r.services.get(s.id);
+    if (c === undefined) store.deleteService(s);
+    else if (!same([s.spec, s.previousSpec, s.version, s.updatedAt, s.updateStatus], [c.spec, c.previousSpec, c.version, c.updatedAt, c.updateStatus])) {
+      store.restoreService(s, () => {
+        s.spec = c.spec;
+        s.previousSpec = c.previousSpec;
+        s.version = c.version;
+        s.updatedAt = c.updatedAt;
+        s.updateStatus = c.updateStatus === null ? null : { ...c.updateStatus };
+      });
+    }
+  }
+  for (const c of r.services.values()) {
+    if (store.services.has(c.id)) continue;
+    const s = new Service(c.id, c.spec, c.createdAt);
+    s.previousSpec = c.previousSpec;
+    s.version = c.version;
+    s.updatedAt = c.updatedAt;
+    s.updateStatus = c.updateStatus === null ? null : { ...c.updateStatus };
+    for (const [net, ip] of c.vips) s.vips.set(net, ip);
+    s.ports = c.ports.map((p) => ({ ...p }));
+    store.createService(s);
+  }
+  for (const n of [...store.nodes.values()]) {
+    const c = r.nodes.get(n.id);
+    if (c === undefined) {
+      store.deleteNode(n);
+      continue;
+    }
+    if (n.role !== c.role || n.availability !== c.availability || n.status !== c.status) store.updateNode(n, { role: c.role, availability: c.availability, status: c.status });
+    if (!same(n.labels, c.labels)) {
+      store.updateNodeLabels(n, (labels) => {
+        for (const k of Object.keys(labels)) delete labels[k];
+        Object.assign(labels, c.labels);
+      });
+    }
+  }
+  for (const c of r.nodes.values()) {
+    if (store.nodes.has(c.id)) continue;
+    const n = new SwarmNode(c.id, c.hostname, c.role, c.addr, c.joinedAt, c.cpus, c.memory, store.nodeTasks(c.id));
+    n.availability = c.availability;
+    n.status = c.status;
+    Object.assign(n.labels, c.labels);
+    n.dataAddr = c.dataAddr;
+    store.createNode(n);
+    cluster.nodeOfHost.set(n.hostname, n.id);
+  }
+  for (const n of [...store.networks.values()]) if (!r.networks.has(n.id)) store.deleteNetwork(n);
+  for (const c of r.networks.values()) {
+    const gone = store.networks.has(c.id) ? undefined : cluster.removedNetwork(c.id);
+    if (gone !== undefined) store.createNetwork(gone);
+  }
+  for (const [live, committed] of [[store.secrets, r.secrets], [store.configs, r.configs]] as const) {
+    for (const o of [...live.values()]) if (!committed.has(o.id)) store.deleteFileObject(o);
+    for (const c of committed.values()) {
+      const o = live.get(c.id);
+      if (o === undefined) store.createFileObject(fileObject(c));
+      else if (!same([o.name, o.data, o.labels, o.version], [c.name, c.data, c.labels, c.version])) store.updateFileObject(fileObject(c));
+    }
+  }
+  cluster.touchNetworks();
+  cluster.commitReplica();
+}
+
+function fileObject(c: FileObjectSnapshot): FileObject {
+  return new FileObject(c.kind, c.id, c.name, c.data, { ...c.labels }, c.createdAt, c.version);
 }

@@ -185,6 +185,13 @@ export class MemoryStore implements TaskObserver, NodeObserver {
     this.publish({ action: 'update', kind: 'service', service: svc, spec: false });
   }
 
+  /** A rollback puts the service's spec, version and update status back as the replica has them
+   *  (cluster.ts resetTo): an update of its spec, whatever the version. */
+  restoreService(svc: Service, write: (s: Service) => void): void {
+    write(svc);
+    this.publish({ action: 'update', kind: 'service', service: svc, spec: true });
+  }
+
   deleteService(svc: Service): void {
     this.services.delete(svc.id);
     this.publish({ action: 'delete', kind: 'service', service: svc, spec: false });
