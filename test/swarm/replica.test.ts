@@ -78,3 +78,40 @@ describe('each manager\'s replica', () => {
     for (const t of s.cluster.tasksOf(svc)) expect(plain(m3.replica!.tasks.get(t.id))).toEqual(plain(snapshotTask(t)));
   });
 });
+
+describe('a new leader puts the store back to its replica', () => {
+  it('a leader cut from the others whose task failed and was replaced in its last seconds: the new leader shows the last committed state', () => {
+    const s = threeManagers();
+    expect(s.leaderHost()).toBe('m1');
+    expect(s.run('m1', 'docker service create -d --name web --constraint node.hostname==m1 nginx').code).toBe(0);
+    s.sleep(5);
+    const svc = s.cluster.findService('web')!;
+    const [first] = s.cluster.tasksOf(svc);
+    expect(first!.state).toBe('running');
+    const container = s.run('m1', 'docker ps -q').out.trim();
+    for (const c of CUT_2377) expect(s.run('m1', c).code).toBe(0);
+    // Its container dies: m1's own agent reports it, m1's orchestrator starts a replacement after
+    // the restart delay (5 s) — all written on m1 and proposed in its log, none of it committed.
+    expect(s.run('m1', `docker kill ${container}`).code).toBe(0);
+    s.sleep(7);
+    expect(s.leaderHost()).toBe('m1');
+    const onCut = s.run('m1', 'docker service ps web --format "{{.ID}} {{.DesiredState}} {{.CurrentState}}"').out.split('\n').filter((l) => l !== '');
+    expect(onCut).toHaveLength(2);
+    expect(onCut[1]).toMatch(new RegExp(`^${first!.id.slice(0, 12)} Shutdown Failed `));
+    const cutLeader = s.peerOf('m1').node;
+    expect(cutLeader.log.lastIndex).toBeGreaterThan(cutLeader.committed);
+    // The other two elect a leader, which applies its log and takes the store back to it.
+    for (let i = 0; i < 30 && s.leaderHost() === 'm1'; i++) s.sleep(1);
+    const nu = s.leaderHost();
+    expect(nu).not.toBe('m1');
+    const ps = s.run(nu, 'docker service ps web --format "{{.ID}} {{.Node}} {{.DesiredState}} {{.CurrentState}}"');
+    expect(ps.code).toBe(0);
+    expect(ps.out).toMatch(new RegExp(`^${first!.id.slice(0, 12)} m1 Running Running \\d+ seconds ago\\n$`));
+    expect(s.run(nu, 'docker service ls').out).toMatch(/\n[a-z0-9]{12} +web +replicated +1\/1 +nginx:latest/);
+    // Put back in place: the agents' and views' references stay valid.
+    expect(s.cluster.store.getTask(first!.id)).toBe(first);
+    const replica = s.peerOf(nu).replica!;
+    expect([...replica.tasks.keys()]).toEqual([first!.id]);
+    expect(plain(replica.tasks.get(first!.id))).toEqual(plain(snapshotTask(first!)));
+  });
+});
