@@ -363,7 +363,7 @@ export class SwarmCluster {
   }
 
   /** A change is committed: the store publishes EventCommit, the reconcilers run until stable,
-   *  then the agents act. The one place where a change is applied (a Raft log hooks in here). */
+   *  the transaction's writes are proposed as one Raft entry, then the agents act. */
   commit(): void {
     if (this.reconciling) return;
     this.store.commit();

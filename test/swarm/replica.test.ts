@@ -114,4 +114,23 @@ describe('a new leader puts the store back to its replica', () => {
     expect([...replica.tasks.keys()]).toEqual([first!.id]);
     expect(plain(replica.tasks.get(first!.id))).toEqual(plain(snapshotTask(first!)));
   });
+
+  it('a node drained on a leader cut from the others is Active again on the new leader, its task where it was', () => {
+    const s = threeManagers();
+    expect(s.run('m1', 'docker service create -d --name web --constraint node.role==worker nginx').code).toBe(0);
+    s.sleep(5);
+    const svc = s.cluster.findService('web')!;
+    const [task] = s.cluster.tasksOf(svc);
+    expect(s.cluster.nodes.get(task!.nodeId!)!.hostname).toBe('w1');
+    for (const c of CUT_2377) expect(s.run('m1', c).code).toBe(0);
+    // Written on m1's store at once (swarmcmd.ts), proposed in its log, never committed.
+    s.run('m1', 'docker node update --availability drain w1');
+    s.sleep(2);
+    for (let i = 0; i < 30 && s.leaderHost() === 'm1'; i++) s.sleep(1);
+    const nu = s.leaderHost();
+    expect(nu).not.toBe('m1');
+    expect(s.run(nu, 'docker node ls').out).toMatch(/ w1 +Ready +Active +19\.03\.13\n/);
+    expect(s.run(nu, 'docker service ps web --format "{{.ID}} {{.Node}} {{.DesiredState}} {{.CurrentState}}"').out).toMatch(new RegExp(`^${task!.id.slice(0, 12)} w1 Running Running \\d+ seconds ago\\n$`));
+    expect(s.cluster.nodes.get(task!.nodeId!)!.availability).toBe('active');
+  });
 });
