@@ -380,7 +380,7 @@ export class SwarmCluster {
     }
     if (this.journal.size > 0) {
       if (this.raft !== null) {
-        const e = entryOf([...this.journal].map(([o, action]) => storeAction(o, action)));
+        const e = entryOf([...this.journal].map(([o, action]) => storeAction(o, action, this.store.version(o))));
         this.raft.record(e.what, e.bytes, e.actions);
       }
       this.journal.clear();

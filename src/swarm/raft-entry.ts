@@ -34,6 +34,8 @@ const NETWORK_ATTACHMENT = 350;
 
 export interface TaskSnapshot {
   readonly id: string;
+  /** Meta.Version as the writer's store had it. */
+  readonly version: number;
   readonly serviceId: string;
   readonly slot: number;
   readonly spec: ServiceSpec;
@@ -63,6 +65,8 @@ export interface ServiceSnapshot {
 
 export interface NodeSnapshot {
   readonly id: string;
+  /** Meta.Version as the writer's store had it. */
+  readonly version: number;
   readonly hostname: string;
   readonly role: NodeRole;
   readonly availability: Availability;
@@ -77,6 +81,8 @@ export interface NodeSnapshot {
 
 export interface NetworkSnapshot {
   readonly id: string;
+  /** Meta.Version as the writer's store had it. */
+  readonly version: number;
   readonly name: string;
   readonly subnet: { readonly addr: Ip4; readonly len: number };
   readonly gateway: Ip4;
@@ -111,9 +117,9 @@ export type StoreAction =
 export type StoreActionKind = 'create' | 'update' | 'delete';
 export type StoreObjectKind = StoreAction['kind'];
 
-export function snapshotTask(t: Task): TaskSnapshot {
+export function snapshotTask(t: Task, version: number): TaskSnapshot {
   return {
-    id: t.id, serviceId: t.serviceId, slot: t.slot, spec: t.spec, createdAt: t.createdAt,
+    id: t.id, version, serviceId: t.serviceId, slot: t.slot, spec: t.spec, createdAt: t.createdAt,
     nodeId: t.nodeId, desiredState: t.desiredState, state: t.state, message: t.message, err: t.err, stateSince: t.stateSince,
     addresses: [...t.addresses], containerId: t.containerId, exitCode: t.exitCode,
   };
@@ -126,16 +132,16 @@ export function snapshotService(s: Service): ServiceSnapshot {
   };
 }
 
-export function snapshotNode(n: SwarmNode): NodeSnapshot {
+export function snapshotNode(n: SwarmNode, version: number): NodeSnapshot {
   return {
-    id: n.id, hostname: n.hostname, role: n.role, availability: n.availability, status: n.status, labels: { ...n.labels },
+    id: n.id, version, hostname: n.hostname, role: n.role, availability: n.availability, status: n.status, labels: { ...n.labels },
     addr: n.addr, dataAddr: n.dataAddr, joinedAt: n.joinedAt, cpus: n.cpus, memory: n.memory,
   };
 }
 
-export function snapshotNetwork(n: SwarmNetwork): NetworkSnapshot {
+export function snapshotNetwork(n: SwarmNetwork, version: number): NetworkSnapshot {
   return {
-    id: n.id, name: n.name, subnet: { addr: n.subnet.addr, len: n.subnet.len }, gateway: n.gateway, vni: n.vni, ingress: n.ingress,
+    id: n.id, version, name: n.name, subnet: { addr: n.subnet.addr, len: n.subnet.len }, gateway: n.gateway, vni: n.vni, ingress: n.ingress,
     attachable: n.attachable, encrypted: n.encrypted, internal: n.internal, labels: { ...n.labels }, options: { ...n.options }, createdAt: n.createdAt,
   };
 }
@@ -146,12 +152,13 @@ export function snapshotFileObject(o: FileObject): FileObjectSnapshot {
 
 export type StoreObject = Task | Service | SwarmNode | SwarmNetwork | FileObject;
 
-/** The StoreAction of one write of `o`, with the object as it is now. */
-export function storeAction(o: StoreObject, action: StoreActionKind): StoreAction {
-  if (o instanceof Task) return { kind: 'task', action, id: o.id, object: snapshotTask(o) };
+/** The StoreAction of one write of `o`, with the object as it is now and its Meta.Version
+ *  (a service's and a secret's or config's are their own fields). */
+export function storeAction(o: StoreObject, action: StoreActionKind, version: number): StoreAction {
+  if (o instanceof Task) return { kind: 'task', action, id: o.id, object: snapshotTask(o, version) };
   if (o instanceof Service) return { kind: 'service', action, id: o.id, object: snapshotService(o) };
-  if (o instanceof SwarmNode) return { kind: 'node', action, id: o.id, object: snapshotNode(o) };
-  if (o instanceof SwarmNetwork) return { kind: 'network', action, id: o.id, object: snapshotNetwork(o) };
+  if (o instanceof SwarmNode) return { kind: 'node', action, id: o.id, object: snapshotNode(o, version) };
+  if (o instanceof SwarmNetwork) return { kind: 'network', action, id: o.id, object: snapshotNetwork(o, version) };
   return { kind: o.kind, action, id: o.id, object: snapshotFileObject(o) };
 }
 

@@ -14,7 +14,7 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * replica. Objects whose committed fields differ are written back in place, so that the agents
  * and views holding them keep valid references; objects the replica lacks are deleted, objects
  * only the replica has are made again — all through the store's typed operations, so that every
- * watcher hears it; then the reconcilers run on it (commit). These writes are the replica's own
+ * watcher hears it, and with the committed Meta.Version; then the reconcilers run on it (commit). These writes are the replica's own
  * state and are not proposed again. Not put back: what the allocator gave (task addresses,
  * service VIPs and published ports, node load-balancer addresses: its pools are the live
  * store's), the container IDs and exit codes agents note, and when a node was last heard.
@@ -27,6 +27,7 @@ export function resetTo(cluster: SwarmCluster, r: Replica): void {
     else if (t.nodeId !== c.nodeId || t.desiredState !== c.desiredState || t.state !== c.state || t.message !== c.message || t.err !== c.err || t.stateSince !== c.stateSince) {
       store.updateTask(t, { nodeId: c.nodeId, desiredState: c.desiredState, status: { state: c.state, message: c.message, err: c.err, since: c.stateSince } });
     }
+    if (c !== undefined) store.restoreVersion(t, c.version);
   }
   for (const c of r.tasks.values()) {
     if (store.tasks.has(c.id)) continue;
@@ -41,6 +42,7 @@ export function resetTo(cluster: SwarmCluster, r: Replica): void {
     t.containerId = c.containerId;
     t.exitCode = c.exitCode;
     store.createTask(t);
+    store.restoreVersion(t, c.version);
   }
   for (const s of [...store.services.values()]) {
     const c = r.services.get(s.id);
@@ -79,6 +81,7 @@ export function resetTo(cluster: SwarmCluster, r: Replica): void {
         Object.assign(labels, c.labels);
       });
     }
+    store.restoreVersion(n, c.version);
   }
   for (const c of r.nodes.values()) {
     if (store.nodes.has(c.id)) continue;
@@ -88,12 +91,16 @@ export function resetTo(cluster: SwarmCluster, r: Replica): void {
     Object.assign(n.labels, c.labels);
     n.dataAddr = c.dataAddr;
     store.createNode(n);
+    store.restoreVersion(n, c.version);
     cluster.nodeOfHost.set(n.hostname, n.id);
   }
   for (const n of [...store.networks.values()]) if (!r.networks.has(n.id)) store.deleteNetwork(n);
   for (const c of r.networks.values()) {
     const gone = store.networks.has(c.id) ? undefined : cluster.removedNetwork(c.id);
-    if (gone !== undefined) store.createNetwork(gone);
+    if (gone !== undefined) {
+      store.createNetwork(gone);
+      store.restoreVersion(gone, c.version);
+    }
   }
   for (const [live, committed] of [[store.secrets, r.secrets], [store.configs, r.configs]] as const) {
     for (const o of [...live.values()]) if (!committed.has(o.id)) store.deleteFileObject(o);

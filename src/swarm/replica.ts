@@ -94,7 +94,7 @@ export class Replica {
   /** The store of a single manager (all of it committed) as a replica at `index`. */
   static fromStore(store: MemoryStore, index: number): Replica {
     const r = new Replica();
-    r.apply(index, storeObjects(store).map((o) => storeAction(o, 'create')));
+    r.apply(index, storeObjects(store).map((o) => storeAction(o, 'create', store.version(o))));
     return r;
   }
 

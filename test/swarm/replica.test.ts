@@ -47,7 +47,7 @@ describe('each manager\'s replica', () => {
       expect(p.node.applied).toBe(leader.node.committed);
       expect(plain(p.replica!.services.get(svc.id))).toEqual(plain(snapshotService(svc)));
       expect([...p.replica!.tasks.keys()].sort()).toEqual(tasks.map((t) => t.id).sort());
-      for (const t of tasks) expect(plain(p.replica!.tasks.get(t.id))).toEqual(plain(snapshotTask(t)));
+      for (const t of tasks) expect(plain(p.replica!.tasks.get(t.id))).toEqual(plain(snapshotTask(t, s.cluster.store.version(t))));
       expect(p.replica!.tasks.get(tasks[0]!.id)!.state).toBe('running');
       // Nodes and networks too: the ingress network and the four members.
       expect(p.replica!.nodes.size).toBe(4);
@@ -75,7 +75,7 @@ describe('each manager\'s replica', () => {
     const m3 = s.peerOf('m3');
     expect(m3.replica!.applied).toBe(lead.node.committed);
     expect(plain(m3.replica!.services.get(svc.id))).toEqual(plain(snapshotService(svc)));
-    for (const t of s.cluster.tasksOf(svc)) expect(plain(m3.replica!.tasks.get(t.id))).toEqual(plain(snapshotTask(t)));
+    for (const t of s.cluster.tasksOf(svc)) expect(plain(m3.replica!.tasks.get(t.id))).toEqual(plain(snapshotTask(t, s.cluster.store.version(t))));
   });
 });
 
@@ -112,7 +112,7 @@ describe('a new leader puts the store back to its replica', () => {
     expect(s.cluster.store.getTask(first!.id)).toBe(first);
     const replica = s.peerOf(nu).replica!;
     expect([...replica.tasks.keys()]).toEqual([first!.id]);
-    expect(plain(replica.tasks.get(first!.id))).toEqual(plain(snapshotTask(first!)));
+    expect(plain(replica.tasks.get(first!.id))).toEqual(plain(snapshotTask(first!, s.cluster.store.version(first!))));
   });
 
   it('a node drained on a leader cut from the others is Active again on the new leader, its task where it was', () => {

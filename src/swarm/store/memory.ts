@@ -107,6 +107,11 @@ export class MemoryStore implements TaskObserver, NodeObserver {
     return this.meta.get(o) ?? 0;
   }
 
+  /** A rollback puts an object's Meta.Version back to the committed one (replica-reset.ts). */
+  restoreVersion(o: Task | SwarmNode | SwarmNetwork, version: number): void {
+    this.meta.set(o, version);
+  }
+
   private touchMeta(o: object): void {
     this.meta.set(o, (this.meta.get(o) ?? 0) + 1);
   }
