@@ -11,7 +11,8 @@ import type { TcpConn } from '../kernel/tcp.js';
 import { SEC } from '../sim/clock.js';
 import type { Nanos } from '../sim/clock.js';
 import { RaftNode } from '../swarm/raft.js';
-import type { RaftMessage } from '../swarm/raft.js';
+import type { RaftMessage, RaftOptions } from '../swarm/raft.js';
+import type { Replica } from '../swarm/replica.js';
 import { MsgChannel } from './rpc.js';
 import { SWARM_PORT } from './dispatcher.js';
 
@@ -32,6 +33,9 @@ interface Link {
 
 export class RaftPeer {
   readonly node: RaftNode;
+  /** This manager's copy of the state, fed by its log's committed entries (swarm/replica.ts);
+   *  null on a single manager, whose store is its replica. */
+  replica: Replica | null = null;
   private readonly links = new Map<string, Link>();
   private stopped = false;
 
@@ -41,8 +45,9 @@ export class RaftPeer {
     /** The other managers (the committed membership): node ID and address. */
     private readonly members: () => ReadonlyArray<{ readonly id: string; readonly addr: Ip4 }>,
     seed: number,
+    opts: RaftOptions = {},
   ) {
-    this.node = new RaftNode(nodeId, () => this.members().map((m) => m.id), (to, m) => this.send(to, m), seed);
+    this.node = new RaftNode(nodeId, () => this.members().map((m) => m.id), (to, m) => this.send(to, m), seed, opts);
     let wasDown = false;
     const tick = (): void => {
       if (this.stopped) return;

@@ -8,6 +8,8 @@ import type { World } from '../kernel/world.js';
 import { SEC } from '../sim/clock.js';
 import type { Nanos } from '../sim/clock.js';
 import { SwarmCluster, SwarmError } from '../swarm/cluster.js';
+import { resetTo } from '../swarm/replica-reset.js';
+import { Replica } from '../swarm/replica.js';
 import { hashSeed } from '../swarm/ids.js';
 import type { SwarmNode } from '../swarm/model.js';
 import { Agent } from './agent.js';
@@ -238,10 +240,27 @@ export class SwarmWorld {
     const cluster = this.cluster!;
     const self = cluster.nodeFor(d.host.name)!;
     if (this.raftPeers.has(self.id)) return;
-    const peer = new RaftPeer(d, self.id, () => cluster.managers().filter((m) => m.id !== self.id && this.raftPeers.has(m.id)), hashSeed(self.id));
+    const peer: RaftPeer = new RaftPeer(d, self.id, () => cluster.managers().filter((m) => m.id !== self.id && this.raftPeers.has(m.id)), hashSeed(self.id), {
+      // Each manager's replica is fed by its own log only, as entries commit there.
+      apply: (e) => peer.replica?.apply(e.index, e.actions),
+      install: (index, data) => peer.replica?.install(index, data),
+      snapshot: () => {
+        const r = peer.replica ?? Replica.fromStore(cluster.store, peer.node.applied);
+        return { bytes: r.bytes(), data: r.data() };
+      },
+      // A new leader that applied its whole log: the live store is put back to what it holds.
+      caughtUp: () => {
+        if (peer.replica !== null && this.raftPeers.get(self.id) === peer) resetTo(cluster, peer.replica);
+      },
+    });
     const leader = this.raftLeader();
+    // The first manager bootstraps; the cluster's first objects (its node, the ingress network)
+    // are written by `swarm init`'s commit, after this: the first entries a joiner replays.
     if (leader === null) peer.node.bootstrap();
     else {
+      // A second manager: the first one's store, all of it committed, becomes its replica.
+      leader.replica ??= Replica.fromStore(cluster.store, leader.node.applied);
+      peer.replica = new Replica();
       peer.node.follow(leader.node.term, leader.nodeId);
       leader.node.joined(self.id);
     }
@@ -251,7 +270,7 @@ export class SwarmWorld {
       leadOf: (id) => this.raftPeers.get(id)?.node.lead ?? null,
       hears: (leaderId, id) => this.raftPeers.get(leaderId)?.node.hears(id) ?? false,
       // The reconcilers write on the leader (swarmkit runs them there only).
-      record: (what, bytes) => this.raftLeader()?.node.propose(what, bytes),
+      record: (what, bytes, actions) => this.raftLeader()?.node.propose(what, bytes, undefined, actions),
     };
   }
 

@@ -26,7 +26,8 @@ import type { Config, FileObjectKind, NodeRole, NodeTasks, Secret, Service, Swar
 import type { Scheduler } from './scheduler.js';
 import type { ServiceSpec } from './spec.js';
 import { MemoryStore } from './store/memory.js';
-import { entryBytes } from './raft-entry.js';
+import { entryOf, storeAction } from './raft-entry.js';
+import type { StoreActionKind, StoreObject } from './raft-entry.js';
 
 export { SwarmError } from './errors.js';
 export { INGRESS_VNI } from './allocator.js';
@@ -68,8 +69,10 @@ export class SwarmCluster {
    *  created, which is what the store's index counts apart from updates. */
   storeIndex = 10;
   private reconciling = false;
-  /** The objects written since the last commit: its Raft log entry. */
-  private readonly journal = new Set<object>();
+  /** The objects written since the last commit, with what was done to each: its Raft log entry. */
+  private readonly journal = new Map<StoreObject, StoreActionKind>();
+  /** Networks removed, by ID: a rollback to a replica that still has one puts the object back. */
+  private readonly removedNetworks = new Map<string, SwarmNetwork>();
   private ticking = false;
   private notifyDepth = 0;
   private leaderFresh = false;
@@ -101,13 +104,22 @@ export class SwarmCluster {
     this.scheduler = this.reconcilers.scheduler;
     this.control = new ControlApi(store, this.allocator, this.reconcilers.updates, ids, () => eq.now);
     store.watch((e) => {
-      if (e.action === 'commit') this.reconcile();
-      // What this transaction wrote: its Raft log entry (swarm/raft-entry.ts) — tasks, nodes, and
-      // services whose spec changed or that went.
-      else if (e.kind === 'task') this.journal.add(e.task);
-      else if (e.kind === 'node') this.journal.add(e.node);
-      else if (e.kind === 'service' && (e.spec || e.action === 'delete')) this.journal.add(e.service);
+      if (e.action === 'commit') return this.reconcile();
+      // What this transaction wrote: its Raft log entry (swarm/raft-entry.ts), one StoreAction per
+      // object (swarmkit store/memory.go: every write of a transaction is in its proposal).
+      const o = e.kind === 'task' ? e.task : e.kind === 'node' ? e.node : e.kind === 'service' ? e.service : e.kind === 'network' ? e.network : e.object;
+      this.noteWrite(o, e.action);
+      if (e.kind === 'network') {
+        if (e.action === 'delete') this.removedNetworks.set(e.network.id, e.network);
+        else this.removedNetworks.delete(e.network.id);
+      }
     });
+  }
+
+  /** A create stays a create through later updates; a delete is the last word. */
+  private noteWrite(o: StoreObject, action: StoreActionKind): void {
+    const was = this.journal.get(o);
+    this.journal.set(o, action === 'update' && was !== undefined ? was : action);
   }
 
   private b36(n: number): string {
@@ -338,8 +350,20 @@ export class SwarmCluster {
 
   // ---------- reconciliation ----------
 
+  /** A network removed from the store, kept for a rollback that puts it back. */
+  removedNetwork(id: string): SwarmNetwork | undefined {
+    return this.removedNetworks.get(id);
+  }
+
+  /** The store was put back to a replica (replica-reset.ts): those writes are already committed, so they
+   *  make no entry; the reconcilers run on the result, and what they write is proposed. */
+  commitReplica(): void {
+    this.journal.clear();
+    this.commit();
+  }
+
   /** A change is committed: the store publishes EventCommit, the reconcilers run until stable,
-   *  then the agents act. The one place where a change is applied (a Raft log hooks in here). */
+   *  the transaction's writes are proposed as one Raft entry, then the agents act. */
   commit(): void {
     if (this.reconciling) return;
     this.store.commit();
@@ -355,9 +379,11 @@ export class SwarmCluster {
       this.reconciling = false;
     }
     if (this.journal.size > 0) {
-      const e = entryBytes(this.journal);
+      if (this.raft !== null) {
+        const e = entryOf([...this.journal].map(([o, action]) => storeAction(o, action, this.store.version(o))));
+        this.raft.record(e.what, e.bytes, e.actions);
+      }
       this.journal.clear();
-      this.raft?.record(e.what, e.bytes);
     }
     if (this.notifyDepth === 0) {
       this.leaderFresh = false;
@@ -373,3 +399,4 @@ export class SwarmCluster {
     }
   }
 }
+

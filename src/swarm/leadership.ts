@@ -2,6 +2,7 @@
 // the wire (agent/raft-peer.ts) once the swarm world runs it, else computed from reach (the first
 // manager by join order that sees a majority wins an election).
 import type { SwarmNode } from './model.js';
+import type { StoreAction } from './raft-entry.js';
 import type { MemoryStore } from './store/memory.js';
 
 /** Leadership as the managers' Raft nodes see it (agent/raft-peer.ts): what crossed the wire. */
@@ -13,7 +14,7 @@ export interface RaftView {
   /** Whether the leader `leaderId` heard from manager `nodeId` within the last election timeout. */
   hears(leaderId: string, nodeId: string): boolean;
   /** A commit's writes go into the leader's log, to be replicated (not waited for). */
-  record(what: string, bytes: number): void;
+  record(what: string, bytes: number, actions: readonly StoreAction[]): void;
 }
 
 export interface Connectivity {

@@ -10,13 +10,21 @@
 // replicate state); the empty entry a new leader appends; commit only on a quorum match of an
 // entry of the leader's term; followers learning commit from MsgApp and MsgHeartbeat; the vote's
 // "up to date" check on (lastTerm, lastIndex); conflicting uncommitted entries truncated. Entries
-// carry their size, not their bytes: the store is shared (swarm/cluster.ts), the log is what
-// crosses the wire. Not modelled: inflight windows (MaxInflightMsgs), PreVote, leadership
-// transfer, configuration changes (membership is the store's manager list).
+// carry the store's actions of their transaction (swarm/raft-entry.ts) and their estimated size;
+// committed entries are applied in index order (`apply`, swarmkit processCommitted), a MsgSnap
+// installs the leader's replica (`install`), and the log is compacted from the applied index
+// (swarmkit raft.go triggerSnapshot: appliedIndex - snapshot index >= SnapshotInterval). A leader
+// signals its leadership once it has applied every entry in its log (raft.go Run:
+// signalledLeadership once caughtUp(), appliedIndex >= LastIndex), so that it starts its
+// reconcilers on a store holding all that its predecessors committed. Not modelled: inflight
+// windows (MaxInflightMsgs), PreVote, leadership transfer, configuration changes (membership is
+// the store's manager list).
 //
 // It reads no network and no clock: messages go out through `send`, come in through `step`, and
 // time passes through `tick` (agent/raft-peer.ts carries the messages over TCP 2377).
 import { Rng } from '../core/rng.js';
+import type { StoreAction } from './raft-entry.js';
+import type { ReplicaData } from './replica.js';
 
 export const ELECTION_TICK = 10;
 export const HEARTBEAT_TICK = 1;
@@ -35,13 +43,15 @@ export const ERR_LOST_LEADERSHIP = 'raft: failed to process the request: node lo
 
 export type RaftRole = 'follower' | 'candidate' | 'leader';
 
-/** raftpb.Entry: Data is a marshalled InternalRaftRequest; here its size and what it holds. */
+/** raftpb.Entry: Data is a marshalled InternalRaftRequest; here its actions, size and label. */
 export interface Entry {
   readonly index: number;
   readonly term: number;
   readonly bytes: number;
   /** What the entry changes (for tests and traces), empty for a leader's first entry. */
   readonly what: string;
+  /** The InternalRaftRequest's StoreActions (none on a leader's first entry or a control call's). */
+  readonly actions?: readonly StoreAction[];
 }
 
 /** raftpb.Message, by type, with the fields etcd fills for it. */
@@ -56,7 +66,7 @@ export type RaftMessage =
   | { readonly kind: 'MsgVote'; readonly term: number; readonly from: string; readonly index: number; readonly logTerm: number }
   | { readonly kind: 'MsgVoteResp'; readonly term: number; readonly from: string; readonly reject: boolean }
   /** The store as of (index, term), for a follower behind the leader's compacted log. */
-  | { readonly kind: 'MsgSnap'; readonly term: number; readonly from: string; readonly index: number; readonly logTerm: number; readonly bytes: number };
+  | { readonly kind: 'MsgSnap'; readonly term: number; readonly from: string; readonly index: number; readonly logTerm: number; readonly bytes: number; readonly data: ReplicaData | null };
 
 export type RaftKind = RaftMessage['kind'];
 
@@ -142,8 +152,11 @@ export class RaftLog {
   commitTo(i: number): void {
     if (i <= this.committed) return;
     this.committed = Math.min(i, this.lastIndex);
-    // swarmkit: a snapshot every SnapshotInterval applied entries, LogEntriesForSlowFollowers kept.
-    if (this.committed - this.firstIndex + 1 >= SNAPSHOT_INTERVAL + LOG_ENTRIES_FOR_SLOW_FOLLOWERS) this.compact(this.committed - LOG_ENTRIES_FOR_SLOW_FOLLOWERS);
+  }
+
+  /** swarmkit: a snapshot every SnapshotInterval applied entries, LogEntriesForSlowFollowers kept. */
+  maybeCompact(applied: number): void {
+    if (applied - this.firstIndex + 1 >= SNAPSHOT_INTERVAL + LOG_ENTRIES_FOR_SLOW_FOLLOWERS) this.compact(applied - LOG_ENTRIES_FOR_SLOW_FOLLOWERS);
   }
 
   /** MemoryStorage.Compact: entries up to `i` are dropped (i becomes the dummy entry). */
@@ -174,8 +187,14 @@ interface Progress {
 }
 
 export interface RaftOptions {
-  /** The size of a snapshot of the store now (MsgSnap's bytes); the log's own size if not given. */
-  readonly snapshotBytes?: () => number;
+  /** The store as of the committed index (MsgSnap's data and bytes); else no data, the log's own size. */
+  readonly snapshot?: () => { readonly bytes: number; readonly data: ReplicaData };
+  /** A committed entry, in index order (swarmkit processCommitted → the manager's store). */
+  readonly apply?: (e: Entry) => void;
+  /** A MsgSnap from the leader replaced the log: its store as of `index` (swarmkit restoreFromSnapshot). */
+  readonly install?: (index: number, data: ReplicaData | null) => void;
+  /** This leader applied every entry in its log: it may run the reconcilers (leadershipBroadcast IsLeader). */
+  readonly caughtUp?: () => void;
 }
 
 export class RaftNode {
@@ -184,6 +203,10 @@ export class RaftNode {
   /** The leader this node follows (itself when leading), null while it knows none. */
   lead: string | null = null;
   readonly log = new RaftLog();
+  /** The last entry applied (etcd's applied index; swarmkit appliedIndex). */
+  applied = 0;
+  /** Leader: it has signalled its leadership in this term (swarmkit signalledLeadership). */
+  private signalled = false;
   private votedFor: string | null = null;
   private votes = new Set<string>();
   private electionElapsed = 0;
@@ -261,17 +284,32 @@ export class RaftNode {
    * once it is committed, `done(ERR_LOST_LEADERSHIP)` when this node is not (or stops being) the
    * leader before that. A single manager commits at once.
    */
-  propose(what: string, bytes: number, done: (err: string | null) => void = () => undefined): void {
+  propose(what: string, bytes: number, done: (err: string | null) => void = () => undefined, actions?: readonly StoreAction[]): void {
     if (this.role !== 'leader') return done(ERR_LOST_LEADERSHIP);
     const index = this.log.lastIndex + 1;
     this.waiting.set(index, { term: this.term, done });
-    this.appendEntry(what, bytes);
+    this.appendEntry(what, bytes, actions);
     this.bcastAppend();
   }
 
-  private appendEntry(what: string, bytes: number): void {
-    this.log.append({ index: this.log.lastIndex + 1, term: this.term, bytes, what });
+  private appendEntry(what: string, bytes: number, actions?: readonly StoreAction[]): void {
+    const index = this.log.lastIndex + 1;
+    this.log.append(actions === undefined || actions.length === 0 ? { index, term: this.term, bytes, what } : { index, term: this.term, bytes, what, actions });
     this.maybeCommit();
+  }
+
+  /** Committed entries are applied in order; then the log may be compacted, and a leader that
+   *  has applied its whole log signals its leadership. */
+  private advance(): void {
+    while (this.applied < this.log.committed) {
+      const e = this.log.entry(++this.applied);
+      if (e !== undefined) this.opts.apply?.(e);
+    }
+    this.log.maybeCompact(this.applied);
+    if (this.role === 'leader' && !this.signalled && this.applied >= this.log.lastIndex) {
+      this.signalled = true;
+      this.opts.caughtUp?.();
+    }
   }
 
   private becomeFollower(term: number, lead: string | null): void {
@@ -307,6 +345,7 @@ export class RaftNode {
   private becomeLeader(): void {
     this.role = 'leader';
     this.lead = this.id;
+    this.signalled = false;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.recentActive = new Set();
@@ -337,8 +376,9 @@ export class RaftNode {
     if (prevTerm === undefined) {
       // The entries this follower needs were compacted: send the store instead.
       const index = this.log.committed;
-      const bytes = this.opts.snapshotBytes?.() ?? this.log.from(this.log.firstIndex, Infinity).reduce((s, e) => s + e.bytes, 0);
-      this.send(to, { kind: 'MsgSnap', term: this.term, from: this.id, index, logTerm: this.log.term(index) ?? 0, bytes });
+      const snap = this.opts.snapshot?.();
+      const bytes = snap?.bytes ?? this.log.from(this.log.firstIndex, Infinity).reduce((s, e) => s + e.bytes, 0);
+      this.send(to, { kind: 'MsgSnap', term: this.term, from: this.id, index, logTerm: this.log.term(index) ?? 0, bytes, data: snap?.data ?? null });
       pr.state = 'snapshot';
       pr.pendingSnapshot = index;
       pr.snapshotAt = this.ticks;
@@ -373,11 +413,12 @@ export class RaftNode {
     }
     if (mci <= this.log.committed || this.log.term(mci) !== this.term) return;
     this.log.commitTo(mci);
-    this.applied();
+    this.advance();
+    this.answer();
   }
 
   /** Entries up to `committed` are applied: their proposals are answered. */
-  private applied(): void {
+  private answer(): void {
     const c = this.log.committed;
     const answers: Array<() => void> = [];
     for (const [i, w] of this.waiting) {
@@ -420,6 +461,11 @@ export class RaftNode {
   }
 
   step(m: RaftMessage): void {
+    this.stepMessage(m);
+    this.advance();
+  }
+
+  private stepMessage(m: RaftMessage): void {
     if (m.term > this.term) {
       // A vote request while this node still hears a leader is ignored (CheckQuorum's lease).
       if (m.kind === 'MsgVote' && this.lead !== null && this.electionElapsed < ELECTION_TICK) return;
@@ -495,7 +541,11 @@ export class RaftNode {
   private handleSnapshot(m: Extract<RaftMessage, { kind: 'MsgSnap' }>): void {
     if (m.index > this.log.committed) {
       if (this.log.matchTerm(m.index, m.logTerm)) this.log.commitTo(m.index);
-      else this.log.restore(m.index, m.logTerm);
+      else {
+        this.log.restore(m.index, m.logTerm);
+        this.applied = m.index;
+        this.opts.install?.(m.index, m.data);
+      }
     }
     this.send(m.from, { kind: 'MsgAppResp', term: this.term, from: this.id, index: this.log.lastIndex, reject: false, rejectHint: 0 });
   }

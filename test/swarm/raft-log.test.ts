@@ -1,8 +1,10 @@
 // The replicated log (swarm/raft.ts) on the simulated clock: ticks and messages by hand, as etcd's
 // raft_test.go drives its network (a bus that delivers what may pass, until it is quiet).
 import { describe, expect, it } from 'vitest';
-import { ELECTION_TICK, ERR_LOST_LEADERSHIP, RaftNode } from '../../src/swarm/raft.js';
-import type { RaftKind, RaftMessage } from '../../src/swarm/raft.js';
+import { ELECTION_TICK, ERR_LOST_LEADERSHIP, LOG_ENTRIES_FOR_SLOW_FOLLOWERS, RaftNode, SNAPSHOT_INTERVAL } from '../../src/swarm/raft.js';
+import type { RaftKind, RaftMessage, RaftOptions } from '../../src/swarm/raft.js';
+import type { StoreAction } from '../../src/swarm/raft-entry.js';
+import { Replica } from '../../src/swarm/replica.js';
 
 interface Net {
   nodes: Map<string, RaftNode>;
@@ -17,14 +19,14 @@ interface Net {
   leader: () => RaftNode;
 }
 
-function net(n: number): Net {
+function net(n: number, opts: (id: string) => RaftOptions = () => ({})): Net {
   const ids = Array.from({ length: n }, (_, i) => `m${i + 1}`);
   const queue: Array<[string, RaftMessage]> = [];
   const sent: Array<[string, RaftMessage]> = [];
   const side = new Map<string, number>();
   const dropTo = new Map<string, Set<RaftKind>>();
   const nodes = new Map<string, RaftNode>();
-  ids.forEach((id, i) => nodes.set(id, new RaftNode(id, () => ids.filter((x) => x !== id), (to, m) => queue.push([to, m]), 7 + i)));
+  ids.forEach((id, i) => nodes.set(id, new RaftNode(id, () => ids.filter((x) => x !== id), (to, m) => queue.push([to, m]), 7 + i, opts(id))));
   const deliver = (): void => {
     while (queue.length > 0) {
       const [to, m] = queue.shift()!;
@@ -48,9 +50,9 @@ function net(n: number): Net {
 }
 
 /** Proposes on the leader, delivers what it sent, and returns what `done` was told (undefined: not yet). */
-function propose(w: Net, node: RaftNode, what: string, bytes: number): { err: string | null | undefined } {
+function propose(w: Net, node: RaftNode, what: string, bytes: number, actions?: readonly StoreAction[]): { err: string | null | undefined } {
   const r: { err: string | null | undefined } = { err: undefined };
-  node.propose(what, bytes, (err) => (r.err = err));
+  node.propose(what, bytes, (err) => (r.err = err), actions);
   w.deliver();
   return r;
 }
@@ -176,5 +178,53 @@ describe('raft log', () => {
     b.step({ kind: 'MsgVote', term: term + 1, from: a.id, index: a.log.lastIndex, logTerm: a.log.lastTerm });
     w.deliver();
     expect(w.sent[w.sent.length - 1]).toEqual([a.id, { kind: 'MsgVoteResp', term: term + 1, from: b.id, reject: false }]);
+  });
+});
+
+describe('raft log applied to replicas', () => {
+  /** Three nodes, each applying its committed entries to its own replica (swarm/replica.ts). */
+  function replicated(): { w: Net; replicas: Map<string, Replica>; installs: Array<[string, number]> } {
+    const ids = ['m1', 'm2', 'm3'];
+    const replicas = new Map(ids.map((id) => [id, new Replica()]));
+    const installs: Array<[string, number]> = [];
+    const w = net(3, (id) => ({
+      apply: (e) => replicas.get(id)!.apply(e.index, e.actions),
+      install: (index, data) => {
+        installs.push([id, index]);
+        replicas.get(id)!.install(index, data);
+      },
+      snapshot: () => ({ bytes: replicas.get(id)!.bytes(), data: replicas.get(id)!.data() }),
+    }));
+    return { w, replicas, installs };
+  }
+
+  const secret = (i: number): StoreAction => ({ kind: 'secret', action: 'create', id: `s${i}`, object: { kind: 'secret', id: `s${i}`, name: `secret-${i}`, data: 'x', labels: {}, createdAt: 0, version: i } });
+
+  it('each replica applies its committed entries in order; a follower behind the compacted log installs the leader\'s snapshot', () => {
+    const { w, replicas, installs } = replicated();
+    w.tick(2 * ELECTION_TICK);
+    const l = w.leader();
+    const lag = [...w.nodes.values()].find((n) => n !== l)!;
+    expect(propose(w, l, '1 object', 110, [secret(0)]).err).toBeNull();
+    w.tick(1);
+    for (const n of w.nodes.values()) expect([...replicas.get(n.id)!.secrets.keys()]).toEqual(['s0']);
+    // Cut off while the leader commits past SnapshotInterval + LogEntriesForSlowFollowers.
+    w.side.set(lag.id, 1);
+    const applied = replicas.get(lag.id)!.applied;
+    for (let i = 1; i <= SNAPSHOT_INTERVAL + LOG_ENTRIES_FOR_SLOW_FOLLOWERS; i++) propose(w, l, '1 object', 110, [i % 2 === 0 ? secret(i) : { ...secret(i - 1), action: 'delete' }]);
+    expect(replicas.get(lag.id)!.applied).toBe(applied);
+    expect(replicas.get(l.id)!.applied).toBe(l.committed);
+    expect(l.log.firstIndex).toBeGreaterThan(applied + 1);
+    w.side.clear();
+    w.tick(2);
+    // The entries it lacks were compacted: a MsgSnap with the leader's replica, installed as is.
+    expect(w.sent.some(([to, m]) => to === lag.id && m.kind === 'MsgSnap' && m.data !== null && m.data.secrets.length === 1)).toBe(true);
+    expect(installs.filter(([id]) => id === lag.id)).toHaveLength(1);
+    w.tick(2);
+    const last = `s${SNAPSHOT_INTERVAL + LOG_ENTRIES_FOR_SLOW_FOLLOWERS - ((SNAPSHOT_INTERVAL + LOG_ENTRIES_FOR_SLOW_FOLLOWERS) % 2)}`;
+    for (const n of w.nodes.values()) {
+      expect(replicas.get(n.id)!.applied).toBe(l.committed);
+      expect([...replicas.get(n.id)!.secrets.keys()]).toEqual([last]);
+    }
   });
 });

@@ -151,14 +151,17 @@ describe('the store\'s writes through the Raft log', () => {
     const r = swarm(
       '  - run: docker service create -d --name web nginx\n    on: m1\n'
       + '  - run: docker service update -d --image busybox web\n    on: m1\n'
+      // The update's writes are in the entry after its control call's (cluster.ts reconcile):
+      // a second for it to commit before the cut.
+      + '  - sleep: 1\n'
       + CUT_M1_2377
       + '  - run: docker service rollback -d web\n    on: m1\n'
       + '  - sleep: 30\n'
       + '  - run: docker service ls\n    on: m2\n',
       { managers: 3, workers: 1 },
     );
-    expect(r.exit[4]).toBe(1);
-    expect(r.out[4]).toBe('Error response from daemon: rpc error: code = Unknown desc = raft: failed to process the request: node lost leader status\n');
-    expect(r.out[6]).toMatch(/ web +replicated +\d\/1 +busybox:latest/);
+    expect(r.exit[5]).toBe(1);
+    expect(r.out[5]).toBe('Error response from daemon: rpc error: code = Unknown desc = raft: failed to process the request: node lost leader status\n');
+    expect(r.out[7]).toMatch(/ web +replicated +\d\/1 +busybox:latest/);
   });
 });

@@ -10,7 +10,11 @@
 //   makes through them (agent/, which the store does not own) is still an update of the store.
 // - Delivery is synchronous, on the simulated clock: a watcher hears an event before the write
 //   that made it returns, in subscription order. EventCommit is published by `commit()`, the one
-//   place a change is applied and the reconcilers run (a Raft hook belongs there).
+//   place a change is applied and the reconcilers run; the cluster then proposes the
+//   transaction's writes as one Raft entry (cluster.ts reconcile, raft-entry.ts).
+// - This is the leader's live store, shared by every manager's views; each manager's own copy,
+//   fed by its Raft log, is a replica of plain data (replica.ts) that this store is put back to
+//   when a new leader takes over (replica-reset.ts).
 import { NodeTasks, Service, isTerminal } from '../model.js';
 import type { Config, FileObject, FileObjectKind, NodeObserver, Secret, SwarmNetwork, SwarmNode, Task, TaskObserver, TaskState } from '../model.js';
 import type { Ip4 } from '../../core/addr.js';
@@ -103,6 +107,11 @@ export class MemoryStore implements TaskObserver, NodeObserver {
     return this.meta.get(o) ?? 0;
   }
 
+  /** A rollback puts an object's Meta.Version back to the committed one (replica-reset.ts). */
+  restoreVersion(o: Task | SwarmNode | SwarmNetwork, version: number): void {
+    this.meta.set(o, version);
+  }
+
   private touchMeta(o: object): void {
     this.meta.set(o, (this.meta.get(o) ?? 0) + 1);
   }
@@ -183,6 +192,13 @@ export class MemoryStore implements TaskObserver, NodeObserver {
   updateServiceStatus(svc: Service, write: (s: Service) => void): void {
     write(svc);
     this.publish({ action: 'update', kind: 'service', service: svc, spec: false });
+  }
+
+  /** A rollback puts the service's spec, version and update status back as the replica has them
+   *  (cluster.ts resetTo): an update of its spec, whatever the version. */
+  restoreService(svc: Service, write: (s: Service) => void): void {
+    write(svc);
+    this.publish({ action: 'update', kind: 'service', service: svc, spec: true });
   }
 
   deleteService(svc: Service): void {
