@@ -84,6 +84,8 @@ export class Agent {
   private tasksSeen = -1;
   private dataSeen = -1;
   private localChanged = true;
+  /** This node's load-balancer entry on each network, as last formatted (the same on every sync). */
+  private readonly lbValues = new Map<string, { lb: number; len: number; vtep: number; value: string }>();
 
   constructor(
     readonly cluster: SwarmCluster,
@@ -431,13 +433,16 @@ export class Agent {
     const want = new Map<string, string>();
     const len = net.subnet.len;
     const vtep = node.dataAddr;
-    // In the store's order of tasks, as the node's task list once gave them.
-    for (const a of [...this.assigned.values()].sort((x, y) => x.task.seq - y.task.seq)) {
+    // Its endpoint is in the tables from the container's start (as the executor joins it) until
+    // the task is reported shut down; a REMOVEd task withdraws it at once. In the store's order of
+    // tasks, as the node's task list once gave them (only those kept are sorted: this runs for every
+    // node after every commit that touches the data plane).
+    const tasks: Assigned[] = [];
+    for (const a of this.assigned.values()) if (a.status === 'running' && !a.removed && a.addresses.has(net.id)) tasks.push(a);
+    tasks.sort((x, y) => x.task.seq - y.task.seq);
+    for (const a of tasks) {
       const t = a.task;
-      const ip = a.addresses.get(net.id);
-      // Its endpoint is in the tables from the container's start (as the executor joins it) until
-      // the task is reported shut down; a REMOVEd task withdraws it at once.
-      if (ip === undefined || a.status !== 'running' || a.removed) continue;
+      const ip = a.addresses.get(net.id)!;
       want.set(tableKey(OVERLAY_PEER_TABLE, t.id), peerValue(ip, len, vtep));
       const vip = a.vips.get(net.id);
       const aliases = t.spec.networks.filter((n) => this.cluster.findNetwork(n.target) === net).flatMap((n) => n.aliases);
@@ -456,7 +461,11 @@ export class Agent {
       want.set(tableKey(ENDPOINT_TABLE, cid), JSON.stringify(rec));
     }
     const lb = node.lbAddrs.get(net.id);
-    if (lb !== undefined) want.set(tableKey(OVERLAY_PEER_TABLE, `lb-${this.nodeId}`), peerValue(lb, len, vtep));
+    if (lb !== undefined) {
+      let v = this.lbValues.get(net.id);
+      if (v === undefined || v.lb !== lb || v.len !== len || v.vtep !== vtep) this.lbValues.set(net.id, (v = { lb, len, vtep, value: peerValue(lb, len, vtep) }));
+      want.set(tableKey(OVERLAY_PEER_TABLE, `lb-${this.nodeId}`), v.value);
+    }
     return want;
   }
 

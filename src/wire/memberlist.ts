@@ -55,13 +55,13 @@ function encoded(s: string): Uint8Array {
 
 /**
  * Short strings as decoded, by a hash of their bytes: a thousand nodes decode the same node names,
- * network IDs and keys millions of times. One string per distinct value saves decoding and memory,
+ * network IDs, keys and peer records (~90 bytes) millions of times. One string per distinct value saves decoding and memory,
  * and makes Map lookups by them cheap (the hash is kept in the string, equal strings are the same).
  */
 const strTable = new Map<number, string>();
 
 function decodeStr(b: Uint8Array, off: number, n: number): string {
-  if (n <= 64) {
+  if (n <= 128) {
     let h = 0x811c9dc5 ^ n;
     let i = 0;
     for (; i < n; i++) {
