@@ -129,7 +129,20 @@ export class MsgWriter {
   }
 
   str(s: string): this {
-    return this.bytes(encoded(s));
+    const n = s.length;
+    if (n <= 64) return this.bytes(encoded(s));
+    // Longer strings (records of JSON) straight into the buffer when ASCII, as most are.
+    this.room(4 + n);
+    const at = this.len + 4;
+    const b = this.buf;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return this.bytes(enc.encode(s));
+      b[at + i] = c;
+    }
+    this.u32(n);
+    this.len += n;
+    return this;
   }
 
   done(): Uint8Array {

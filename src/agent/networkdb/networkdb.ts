@@ -61,6 +61,28 @@ interface OwnNetwork {
 const tkey = (table: string, key: string): string => `${table}\n${key}`;
 
 /**
+ * Live entries as written, shared by every NetworkDB of the process: an entry is one write (its
+ * owner's Lamport time), the same on every node that learns it — a thousand nodes each holding a
+ * thousand load-balancer entries hold a thousand objects, not a million. Deleting entries are not
+ * shared: each node counts down its own reap time. Keyed by owner and time, checked by network,
+ * key and value (another simulation in the process may reuse names).
+ */
+const sharedEntries = new Map<string, { readonly e: Entry; readonly nid: string; readonly k: string }>();
+
+function sharedEntry(nid: string, k: string, e: Entry): Entry {
+  if (e.deleting) return e;
+  const id = `${e.node}\n${e.ltime}`;
+  const s = sharedEntries.get(id);
+  if (s !== undefined && s.nid === nid && s.k === k && s.e.value === e.value) return s.e;
+  if (sharedEntries.size >= 1 << 17) sharedEntries.clear();
+  sharedEntries.set(id, { e, nid, k });
+  return e;
+}
+
+/** A live entry's table event as a bulk sync carries it, encoded once (entries are shared). */
+const syncBytes = new WeakMap<Entry, Uint8Array>();
+
+/**
  * One node's network attachments as last heard, in the order first heard: [nid, ltime × 2 +
  * leaving, nid, …]. A flat array, not a Map: every node keeps one per node of the swarm (a
  * million at 1,000 nodes), and nodes are on a few networks each.
@@ -239,7 +261,7 @@ export class NetworkDB implements Delegate {
   private store(nid: string, k: string, e: Entry): void {
     let t = this.tables.get(nid);
     if (t === undefined) this.tables.set(nid, (t = new Map()));
-    t.set(k, e);
+    t.set(k, sharedEntry(nid, k, e));
     if (e.deleting) this.wakeReaper();
   }
 
@@ -464,8 +486,13 @@ export class NetworkDB implements Delegate {
     const parts: Uint8Array[] = [];
     for (const nid of networks) {
       for (const [k, e] of this.tables.get(nid) ?? []) {
-        const i = k.indexOf('\n');
-        parts.push(this.tableEvent(e.deleting ? EV_DELETE : EV_CREATE, e.ltime, nid, k.slice(0, i), k.slice(i + 1), e.value, e.reapTime, e.node));
+        let b = e.deleting ? undefined : syncBytes.get(e);
+        if (b === undefined) {
+          const i = k.indexOf('\n');
+          b = this.tableEvent(e.deleting ? EV_DELETE : EV_CREATE, e.ltime, nid, k.slice(0, i), k.slice(i + 1), e.value, e.reapTime, e.node);
+          if (!e.deleting) syncBytes.set(e, b);
+        }
+        parts.push(b);
       }
     }
     const w = new MsgWriter().u8(NDB_BULK_SYNC).u32(this.tableClock.t).u8(unsolicited ? 1 : 0).str(this.name).u32(networks.length);
