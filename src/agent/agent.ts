@@ -60,6 +60,13 @@ interface Assigned {
   removed: boolean;
 }
 
+/** Whether two data-plane stamps are the same from index `from` on. */
+function sameStamp(a: readonly unknown[], b: readonly unknown[], from: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = from; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const NO_PEERS: PeerFeed = { version: 0, list: () => [], delta: () => null };
 
 export class Agent {
@@ -154,7 +161,7 @@ export class Agent {
         if (m !== null) this.take(m);
         this.syncTasks();
       }
-      this.applyDataplane();
+      this.applyDataplane(undefined, false, !tasksDue);
     } finally {
       this.syncing = false;
     }
@@ -469,13 +476,37 @@ export class Agent {
     return want;
   }
 
-  /** `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same. */
-  private applyDataplane(extra?: Assigned, gossip = false): void {
+  /**
+   * What a full apply reads, beyond this agent's tasks: the networks, this node's role, addresses
+   * and attached containers, the engine's networks, and what gossip brought (the peers, bindings
+   * and records the data plane programs come from NetworkDB, not from the networks' versions).
+   * Every node syncs after every commit that touches the data plane — a node joining touches
+   * ingress, a service created every network — and most find these as at their last apply.
+   */
+  private stampOf(node: SwarmNode): unknown[] {
+    // What gossip changed first (a gossip apply takes it up without the rest: sameStamp).
+    const s: unknown[] = [this.views.changes, node, node.role, node.dataAddr, node.lbAddrs.size, this.d.networks.size, this.cluster.networks.size];
+    for (const ip of node.lbAddrs.values()) s.push(ip);
+    for (const net of this.cluster.networks.values()) s.push(net);
+    for (const [cid, a] of this.cluster.attachments) if (a.nodeId === this.nodeId) s.push(cid, a.networkId, a.ip);
+    return s;
+  }
+
+  /** The stamp of the last full apply that left nothing to retry; null when none stands. */
+  private applied: unknown[] | null = null;
+
+  /**
+   * `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same.
+   * `unchangedTasks`: none of this node's tasks or containers changed since the last apply (only
+   * the cluster's data version moved): skipped when nothing it reads changed either.
+   */
+  private applyDataplane(extra?: Assigned, gossip = false, unchangedTasks = false): void {
     const node = this.node;
     if (node === undefined) return;
     // Noted first: what describing changes (this node's first address on a network) is news to the
     // other nodes; this one looks once more, finding nothing to do.
     if (!gossip) this.dataSeen = this.cluster.dataVersion;
+    if (unchangedTasks && this.applied !== null && sameStamp(this.stampOf(node), this.applied, 0)) return;
     const desired: DesiredNetwork[] = [];
     const listed: DesiredNetwork[] = [];
     const using = new Set<string>();
@@ -492,6 +523,15 @@ export class Agent {
     }
     if (!gossip) for (const nid of [...this.views.networks()]) if (!using.has(nid)) this.views.withdraw(nid);
     this.dataplane.apply(desired, listed);
+    // A network it could not program or find an address on (or an apply for one task's sake) is
+    // looked at again next time. A gossip apply stands for a full one when only gossip changed
+    // since the last (what the node publishes is then the same).
+    const settled = extra === undefined && desired.every((dn) => dn.nodeIp !== 0) && this.dataplane.settled(desired);
+    if (!gossip) this.applied = settled ? this.stampOf(node) : null;
+    else if (this.applied !== null) {
+      const now = this.stampOf(node);
+      this.applied = settled && sameStamp(now, this.applied, 1) ? now : null;
+    }
   }
 
   private describe(net: SwarmNetwork, node: SwarmNode, full: boolean): DesiredNetwork {
