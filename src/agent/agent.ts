@@ -60,6 +60,13 @@ interface Assigned {
   removed: boolean;
 }
 
+/** Whether two data-plane stamps are the same from index `from` on. */
+function sameStamp(a: readonly unknown[], b: readonly unknown[], from: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = from; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const NO_PEERS: PeerFeed = { version: 0, list: () => [], delta: () => null };
 
 export class Agent {
@@ -84,6 +91,8 @@ export class Agent {
   private tasksSeen = -1;
   private dataSeen = -1;
   private localChanged = true;
+  /** This node's load-balancer entry on each network, as last formatted (the same on every sync). */
+  private readonly lbValues = new Map<string, { lb: number; len: number; vtep: number; value: string }>();
 
   constructor(
     readonly cluster: SwarmCluster,
@@ -152,7 +161,7 @@ export class Agent {
         if (m !== null) this.take(m);
         this.syncTasks();
       }
-      this.applyDataplane();
+      this.applyDataplane(undefined, false, !tasksDue);
     } finally {
       this.syncing = false;
     }
@@ -434,13 +443,16 @@ export class Agent {
     const want = new Map<string, string>();
     const len = net.subnet.len;
     const vtep = node.dataAddr;
-    // In the store's order of tasks, as the node's task list once gave them.
-    for (const a of [...this.assigned.values()].sort((x, y) => x.task.seq - y.task.seq)) {
+    // Its endpoint is in the tables from the container's start (as the executor joins it) until
+    // the task is reported shut down; a REMOVEd task withdraws it at once. In the store's order of
+    // tasks, as the node's task list once gave them (only those kept are sorted: this runs for every
+    // node after every commit that touches the data plane).
+    const tasks: Assigned[] = [];
+    for (const a of this.assigned.values()) if (a.status === 'running' && !a.removed && a.addresses.has(net.id)) tasks.push(a);
+    tasks.sort((x, y) => x.task.seq - y.task.seq);
+    for (const a of tasks) {
       const t = a.task;
-      const ip = a.addresses.get(net.id);
-      // Its endpoint is in the tables from the container's start (as the executor joins it) until
-      // the task is reported shut down; a REMOVEd task withdraws it at once.
-      if (ip === undefined || a.status !== 'running' || a.removed) continue;
+      const ip = a.addresses.get(net.id)!;
       want.set(tableKey(OVERLAY_PEER_TABLE, t.id), peerValue(ip, len, vtep));
       const vip = a.vips.get(net.id);
       const aliases = t.spec.networks.filter((n) => this.cluster.findNetwork(n.target) === net).flatMap((n) => n.aliases);
@@ -459,17 +471,45 @@ export class Agent {
       want.set(tableKey(ENDPOINT_TABLE, cid), JSON.stringify(rec));
     }
     const lb = node.lbAddrs.get(net.id);
-    if (lb !== undefined) want.set(tableKey(OVERLAY_PEER_TABLE, `lb-${this.nodeId}`), peerValue(lb, len, vtep));
+    if (lb !== undefined) {
+      let v = this.lbValues.get(net.id);
+      if (v === undefined || v.lb !== lb || v.len !== len || v.vtep !== vtep) this.lbValues.set(net.id, (v = { lb, len, vtep, value: peerValue(lb, len, vtep) }));
+      want.set(tableKey(OVERLAY_PEER_TABLE, `lb-${this.nodeId}`), v.value);
+    }
     return want;
   }
 
-  /** `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same. */
-  private applyDataplane(extra?: Assigned, gossip = false): void {
+  /**
+   * What a full apply reads, beyond this agent's tasks: the networks, this node's role, addresses
+   * and attached containers, the engine's networks, and what gossip brought (the peers, bindings
+   * and records the data plane programs come from NetworkDB, not from the networks' versions).
+   * Every node syncs after every commit that touches the data plane — a node joining touches
+   * ingress, a service created every network — and most find these as at their last apply.
+   */
+  private stampOf(node: SwarmNode): unknown[] {
+    // What gossip changed first (a gossip apply takes it up without the rest: sameStamp).
+    const s: unknown[] = [this.views.changes, node, node.role, node.dataAddr, node.lbAddrs.size, this.d.networks.size, this.cluster.networks.size];
+    for (const ip of node.lbAddrs.values()) s.push(ip);
+    for (const net of this.cluster.networks.values()) s.push(net);
+    for (const [cid, a] of this.cluster.attachments) if (a.nodeId === this.nodeId) s.push(cid, a.networkId, a.ip);
+    return s;
+  }
+
+  /** The stamp of the last full apply that left nothing to retry; null when none stands. */
+  private applied: unknown[] | null = null;
+
+  /**
+   * `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same.
+   * `unchangedTasks`: none of this node's tasks or containers changed since the last apply (only
+   * the cluster's data version moved): skipped when nothing it reads changed either.
+   */
+  private applyDataplane(extra?: Assigned, gossip = false, unchangedTasks = false): void {
     const node = this.node;
     if (node === undefined) return;
     // Noted first: what describing changes (this node's first address on a network) is news to the
     // other nodes; this one looks once more, finding nothing to do.
     if (!gossip) this.dataSeen = this.cluster.dataVersion;
+    if (unchangedTasks && this.applied !== null && sameStamp(this.stampOf(node), this.applied, 0)) return;
     const desired: DesiredNetwork[] = [];
     const listed: DesiredNetwork[] = [];
     const using = new Set<string>();
@@ -486,6 +526,15 @@ export class Agent {
     }
     if (!gossip) for (const nid of [...this.views.networks()]) if (!using.has(nid)) this.views.withdraw(nid);
     this.dataplane.apply(desired, listed);
+    // A network it could not program or find an address on (or an apply for one task's sake) is
+    // looked at again next time. A gossip apply stands for a full one when only gossip changed
+    // since the last (what the node publishes is then the same).
+    const settled = extra === undefined && desired.every((dn) => dn.nodeIp !== 0) && this.dataplane.settled(desired);
+    if (!gossip) this.applied = settled ? this.stampOf(node) : null;
+    else if (this.applied !== null) {
+      const now = this.stampOf(node);
+      this.applied = settled && sameStamp(now, this.applied, 1) ? now : null;
+    }
   }
 
   private describe(net: SwarmNetwork, node: SwarmNode, full: boolean): DesiredNetwork {

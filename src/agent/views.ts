@@ -97,6 +97,8 @@ class NetView {
 
 export class NodeViews {
   private readonly nets = new Map<string, NetView>();
+  /** Bumped on every change of any network's tables here (a view's `changes`, summed). */
+  changes = 0;
   /** What this node published, by network then table key: value. */
   private readonly published = new Map<string, Map<string, string>>();
   private publishing = false;
@@ -137,6 +139,7 @@ export class NodeViews {
       v.epDirty = true;
     } else return;
     v.changes++;
+    this.changes++;
     if (!this.publishing) this.onChange();
   }
 

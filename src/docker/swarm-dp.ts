@@ -148,6 +148,12 @@ export class SwarmDataplane {
     }
   }
 
+  /** Whether the last apply programmed each of these networks at its version (none is left to retry). */
+  settled(desired: readonly DesiredNetwork[]): boolean {
+    for (const dn of desired) if (this.applied.get(dn.id)?.version !== dn.version) return false;
+    return true;
+  }
+
   private applyNetwork(dn: DesiredNetwork): void {
     const d = this.d;
     const net = d.addSwarmNetwork(dn.id, dn.name, dn.subnet, dn.gateway, dn.vni, dn.created, { internal: dn.internal, attachable: dn.attachable, ingress: dn.ingress, ipamOptions: null, labels: dn.labels }, dn.options);

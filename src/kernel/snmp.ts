@@ -45,20 +45,34 @@ const ICMP_OUT: Readonly<Record<number, IcmpField>> = {
   12: 'OutParmProbs', 13: 'OutTimestamps', 14: 'OutTimestampReps', 17: 'OutAddrMasks', 18: 'OutAddrMaskReps',
 };
 
+/** What a namespace that never saw an ICMP message reads as its IcmpMsg counters (never written). */
+const NO_ICMP_MSGS = new Float64Array(256);
+
 /** One namespace's counters. Plain objects with fixed shapes: an increment is one property write. */
 export class Snmp {
   readonly Ip = zeros(IP_FIELDS);
   readonly Icmp = zeros(ICMP_FIELDS);
-  /** IcmpMsg: messages by type, received and sent (ICMPMSG_IN_INC_STATS / ICMPMSG_OUT_INC_STATS). */
-  readonly IcmpMsgIn = new Float64Array(256);
-  readonly IcmpMsgOut = new Float64Array(256);
+  // IcmpMsg by type: 4 KiB a namespace, allocated at its first ICMP message (most of a swarm's
+  // namespaces, its tasks', never see one).
+  private msgIn = NO_ICMP_MSGS;
+  private msgOut = NO_ICMP_MSGS;
   readonly Tcp = zeros(TCP_FIELDS);
   readonly Udp = zeros(UDP_FIELDS);
+
+  /** IcmpMsg: messages by type, received and sent (ICMPMSG_IN_INC_STATS / ICMPMSG_OUT_INC_STATS). */
+  get IcmpMsgIn(): Readonly<Float64Array> {
+    return this.msgIn;
+  }
+
+  get IcmpMsgOut(): Readonly<Float64Array> {
+    return this.msgOut;
+  }
 
   /** icmp_rcv: one message of `type` received. */
   icmpIn(type: number): void {
     this.Icmp.InMsgs++;
-    this.IcmpMsgIn[type & 0xff]!++;
+    if (this.msgIn === NO_ICMP_MSGS) this.msgIn = new Float64Array(256);
+    this.msgIn[type & 0xff]!++;
     const f = ICMP_IN[type];
     if (f !== undefined) this.Icmp[f]++;
   }
@@ -66,7 +80,8 @@ export class Snmp {
   /** icmp_out_count: one message of `type` sent. */
   icmpOut(type: number): void {
     this.Icmp.OutMsgs++;
-    this.IcmpMsgOut[type & 0xff]!++;
+    if (this.msgOut === NO_ICMP_MSGS) this.msgOut = new Float64Array(256);
+    this.msgOut[type & 0xff]!++;
     const f = ICMP_OUT[type];
     if (f !== undefined) this.Icmp[f]++;
   }

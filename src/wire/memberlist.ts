@@ -53,9 +53,45 @@ function encoded(s: string): Uint8Array {
   return b;
 }
 
-/** Builds a message: fields appended in order. */
+/**
+ * Short strings as decoded, by a hash of their bytes: a thousand nodes decode the same node names,
+ * network IDs, keys and peer records (~90 bytes) millions of times. One string per distinct value saves decoding and memory,
+ * and makes Map lookups by them cheap (the hash is kept in the string, equal strings are the same).
+ */
+const strTable = new Map<number, string>();
+
+function decodeStr(b: Uint8Array, off: number, n: number): string {
+  if (n <= 128) {
+    let h = 0x811c9dc5 ^ n;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = b[off + i]!;
+      if (c >= 0x80) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (i === n) {
+      const s = strTable.get(h);
+      if (s !== undefined && s.length === n) {
+        let j = 0;
+        while (j < n && s.charCodeAt(j) === b[off + j]) j++;
+        if (j === n) return s;
+      }
+      const t = String.fromCharCode.apply(null, b.subarray(off, off + n) as unknown as number[]);
+      if (strTable.size >= 1 << 16) strTable.clear();
+      strTable.set(h, t);
+      return t;
+    }
+  }
+  return dec.decode(b.subarray(off, off + n));
+}
+
+/** Writers' scratch buffers, reused: a message is built in one and copied out by done(). */
+const scratch: Uint8Array[] = [];
+const NO_BYTES = new Uint8Array(0);
+
+/** Builds a message: fields appended in order; done() gives the bytes, and the writer is spent. */
 export class MsgWriter {
-  private buf = new Uint8Array(128);
+  private buf = scratch.pop() ?? new Uint8Array(256);
   private len = 0;
 
   private room(n: number): void {
@@ -93,11 +129,28 @@ export class MsgWriter {
   }
 
   str(s: string): this {
-    return this.bytes(encoded(s));
+    const n = s.length;
+    if (n <= 64) return this.bytes(encoded(s));
+    // Longer strings (records of JSON) straight into the buffer when ASCII, as most are.
+    this.room(4 + n);
+    const at = this.len + 4;
+    const b = this.buf;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return this.bytes(enc.encode(s));
+      b[at + i] = c;
+    }
+    this.u32(n);
+    this.len += n;
+    return this;
   }
 
   done(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    const out = this.buf.slice(0, this.len);
+    if (this.buf.length <= 1 << 16 && scratch.length < 16) scratch.push(this.buf);
+    this.buf = NO_BYTES;
+    this.len = 0;
+    return out;
   }
 }
 
@@ -146,7 +199,11 @@ export class MsgReader {
   }
 
   str(): string {
-    return dec.decode(this.bytes());
+    const n = this.u32();
+    this.need(n);
+    const s = decodeStr(this.buf, this.off, n);
+    this.off += n;
+    return s;
   }
 }
 

@@ -98,8 +98,17 @@ function fnv(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * The latest alive message built about each node, shared by every memberlist of the process: a
+ * thousand nodes each queue one about each of a thousand (retransmitted 16 times), the same bytes.
+ * Payloads are never written once sent, so one copy serves all.
+ */
+const aliveMsgs = new Map<string, { inc: number; addr: Ip4; msg: Uint8Array }>();
+
 export class Memberlist {
   readonly members = new Map<string, Member>();
+  /** How many members are not dead (memberlist's numNodes - dead: estNumNodes), kept as states change. */
+  private live = 0;
   /** The members in an array, for random picks without building a pool each time. */
   private readonly list: Member[] = [];
   private readonly probeOrder: Member[] = [];
@@ -136,6 +145,8 @@ export class Memberlist {
     this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
     tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
     const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, stateChange: this.now, suspicion: null };
+    // Started again after a stop: it was counted (a node never takes itself for dead).
+    if (!this.members.has(this.name)) this.live++;
     this.members.set(this.name, me);
     this.list.push(me);
     this.broadcastAlive();
@@ -175,9 +186,7 @@ export class Memberlist {
   }
 
   numAlive(): number {
-    let n = 0;
-    for (const m of this.members.values()) if (m.state !== State.Dead) n++;
-    return n;
+    return this.live;
   }
 
   /** Joins through these addresses: a push-pull with each (memberlist.Join). */
@@ -376,7 +385,12 @@ export class Memberlist {
   }
 
   private aliveMsg(m: Member): Uint8Array {
-    return new MsgWriter().u8(ML_ALIVE).u32(m.incarnation).str(m.name).u32(m.addr).u16(GOSSIP_PORT).done();
+    const c = aliveMsgs.get(m.name);
+    if (c !== undefined && c.inc === m.incarnation && c.addr === m.addr) return c.msg;
+    const msg = new MsgWriter().u8(ML_ALIVE).u32(m.incarnation).str(m.name).u32(m.addr).u16(GOSSIP_PORT).done();
+    if (aliveMsgs.size >= 1 << 16) aliveMsgs.clear();
+    aliveMsgs.set(m.name, { inc: m.incarnation, addr: m.addr, msg });
+    return msg;
   }
 
   private aliveNode(inc: number, name: string, addr: Ip4): void {
@@ -392,6 +406,7 @@ export class Memberlist {
     if (m === undefined) {
       m = { name, addr, state: State.Alive, incarnation: inc, stateChange: this.now, suspicion: null };
       this.members.set(name, m);
+      this.live++;
       this.list.push(m);
       // A new node goes in the probe list at a random place, swapped with the one there (state.go
       // aliveNode), so that all nodes do not probe it at once.
@@ -412,6 +427,7 @@ export class Memberlist {
       m.state = State.Alive;
       m.stateChange = this.now;
       if (was === State.Dead) {
+        this.live++;
         if (!this.probeOrder.includes(m)) this.insertProbe(m);
         this.delegate.notifyJoin(m);
       }
@@ -488,6 +504,7 @@ export class Memberlist {
     m.incarnation = inc;
     m.state = State.Dead;
     m.stateChange = this.now;
+    this.live--;
     this.delegate.notifyLeave(m);
   }
 

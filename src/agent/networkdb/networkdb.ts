@@ -60,12 +60,59 @@ interface OwnNetwork {
 
 const tkey = (table: string, key: string): string => `${table}\n${key}`;
 
+/**
+ * Live entries as written, shared by every NetworkDB of the process: an entry is one write (its
+ * owner's Lamport time), the same on every node that learns it — a thousand nodes each holding a
+ * thousand load-balancer entries hold a thousand objects, not a million. Deleting entries are not
+ * shared: each node counts down its own reap time. Keyed by owner and time, checked by network,
+ * key and value (another simulation in the process may reuse names).
+ */
+const sharedEntries = new Map<string, { readonly e: Entry; readonly nid: string; readonly k: string }>();
+
+function sharedEntry(nid: string, k: string, e: Entry): Entry {
+  if (e.deleting) return e;
+  const id = `${e.node}\n${e.ltime}`;
+  const s = sharedEntries.get(id);
+  if (s !== undefined && s.nid === nid && s.k === k && s.e.value === e.value) return s.e;
+  if (sharedEntries.size >= 1 << 17) sharedEntries.clear();
+  sharedEntries.set(id, { e, nid, k });
+  return e;
+}
+
+/** A live entry's table event as a bulk sync carries it, encoded once (entries are shared). */
+const syncBytes = new WeakMap<Entry, Uint8Array>();
+
+/**
+ * One node's network attachments as last heard, in the order first heard: [nid, ltime × 2 +
+ * leaving, nid, …]. A flat array, not a Map: every node keeps one per node of the swarm (a
+ * million at 1,000 nodes), and nodes are on a few networks each.
+ */
+type Attachments = Array<string | number>;
+
+/** The attachment of `nid` (ltime × 2 + leaving), or -1. */
+function attachmentOf(a: Attachments | undefined, nid: string): number {
+  if (a === undefined) return -1;
+  for (let i = 0; i < a.length; i += 2) if (a[i] === nid) return a[i + 1] as number;
+  return -1;
+}
+
+function setAttachment(a: Attachments, nid: string, ltime: number, leaving: boolean): void {
+  const v = ltime * 2 + (leaving ? 1 : 0);
+  for (let i = 0; i < a.length; i += 2) {
+    if (a[i] === nid) {
+      a[i + 1] = v;
+      return;
+    }
+  }
+  a.push(nid, v);
+}
+
 export class NetworkDB implements Delegate {
   readonly ml: Memberlist;
   private readonly networkClock = new LamportClock();
   private readonly tableClock = new LamportClock();
   /** Every node's network attachments as last heard (networkdb.go networks). */
-  private readonly nodeNetworks = new Map<string, Map<string, { ltime: number; leaving: boolean }>>();
+  private readonly nodeNetworks = new Map<string, Attachments>();
   /** The active nodes attached to each network, this node included (networkNodes). */
   private readonly networkNodes = new Map<string, Set<string>>();
   private readonly own = new Map<string, OwnNetwork>();
@@ -160,7 +207,8 @@ export class NetworkDB implements Delegate {
     this.queueNode(`net ${nid} ${this.name}`, this.networkEvent(EV_LEAVE, ltime, nid));
     if (net.timer !== -1) this.eq.cancel(net.timer);
     this.own.delete(nid);
-    this.nodeNetworks.get(this.name)?.set(nid, { ltime, leaving: true });
+    const mine = this.nodeNetworks.get(this.name);
+    if (mine !== undefined) setAttachment(mine, nid, ltime, true);
     // Every entry of the network goes from this node (deleteNetworkEntriesLocked).
     const t = this.tables.get(nid);
     if (t !== undefined) {
@@ -172,8 +220,8 @@ export class NetworkDB implements Delegate {
 
   private attach(node: string, nid: string, ltime: number, leaving: boolean): void {
     let m = this.nodeNetworks.get(node);
-    if (m === undefined) this.nodeNetworks.set(node, (m = new Map()));
-    m.set(nid, { ltime, leaving });
+    if (m === undefined) this.nodeNetworks.set(node, (m = []));
+    setAttachment(m, nid, ltime, leaving);
     let s = this.networkNodes.get(nid);
     if (s === undefined) this.networkNodes.set(nid, (s = new Set()));
     if (leaving) s.delete(node);
@@ -213,7 +261,7 @@ export class NetworkDB implements Delegate {
   private store(nid: string, k: string, e: Entry): void {
     let t = this.tables.get(nid);
     if (t === undefined) this.tables.set(nid, (t = new Map()));
-    t.set(k, e);
+    t.set(k, sharedEntry(nid, k, e));
     if (e.deleting) this.wakeReaper();
   }
 
@@ -311,8 +359,8 @@ export class NetworkDB implements Delegate {
   private handleNetworkEvent(type: number, ltime: number, node: string, nid: string): boolean {
     this.networkClock.witness(ltime);
     if (node === this.name) return false;
-    const cur = this.nodeNetworks.get(node)?.get(nid);
-    if (cur !== undefined && cur.ltime >= ltime) return false;
+    const cur = attachmentOf(this.nodeNetworks.get(node), nid);
+    if (cur >= 0 && Math.floor(cur / 2) >= ltime) return false;
     const leaving = type === EV_LEAVE;
     this.attach(node, nid, ltime, leaving);
     // A node leaving a network takes its entries of that network with it (deleteNodeNetworkEntries).
@@ -353,9 +401,14 @@ export class NetworkDB implements Delegate {
   localState(_join: boolean): Uint8Array {
     const w = new MsgWriter().u32(this.networkClock.t).str(this.name);
     let n = 0;
-    for (const m of this.nodeNetworks.values()) n += m.size;
+    for (const m of this.nodeNetworks.values()) n += m.length / 2;
     w.u32(n);
-    for (const [node, m] of this.nodeNetworks) for (const [nid, x] of m) w.str(nid).str(node).u32(x.ltime).u8(x.leaving ? 1 : 0);
+    for (const [node, m] of this.nodeNetworks) {
+      for (let i = 0; i < m.length; i += 2) {
+        const v = m[i + 1] as number;
+        w.str(m[i] as string).str(node).u32(Math.floor(v / 2)).u8(v % 2);
+      }
+    }
     return w.done();
   }
 
@@ -376,7 +429,8 @@ export class NetworkDB implements Delegate {
   notifyJoin(m: Member): void {
     this.failed.delete(m.name);
     this.active.set(m.name, m);
-    for (const [nid, x] of this.nodeNetworks.get(m.name) ?? []) if (!x.leaving) this.networkNodes.get(nid)?.add(m.name);
+    const a = this.nodeNetworks.get(m.name);
+    if (a !== undefined) for (let i = 0; i < a.length; i += 2) if ((a[i + 1] as number) % 2 === 0) this.networkNodes.get(a[i] as string)?.add(m.name);
   }
 
   /** A node failed: it leaves every network here, and its entries go (changeNodeState → nodeFailedState). */
@@ -420,7 +474,10 @@ export class NetworkDB implements Delegate {
 
   private commonNetworks(node: string): string[] {
     const theirs = this.nodeNetworks.get(node);
-    return [...this.own.keys()].filter((nid) => theirs?.get(nid)?.leaving === false);
+    return [...this.own.keys()].filter((nid) => {
+      const v = attachmentOf(theirs, nid);
+      return v >= 0 && v % 2 === 0;
+    });
   }
 
   private bulkSyncNode(networks: string[], node: string, unsolicited: boolean, done: () => void): void {
@@ -429,8 +486,13 @@ export class NetworkDB implements Delegate {
     const parts: Uint8Array[] = [];
     for (const nid of networks) {
       for (const [k, e] of this.tables.get(nid) ?? []) {
-        const i = k.indexOf('\n');
-        parts.push(this.tableEvent(e.deleting ? EV_DELETE : EV_CREATE, e.ltime, nid, k.slice(0, i), k.slice(i + 1), e.value, e.reapTime, e.node));
+        let b = e.deleting ? undefined : syncBytes.get(e);
+        if (b === undefined) {
+          const i = k.indexOf('\n');
+          b = this.tableEvent(e.deleting ? EV_DELETE : EV_CREATE, e.ltime, nid, k.slice(0, i), k.slice(i + 1), e.value, e.reapTime, e.node);
+          if (!e.deleting) syncBytes.set(e, b);
+        }
+        parts.push(b);
       }
     }
     const w = new MsgWriter().u8(NDB_BULK_SYNC).u32(this.tableClock.t).u8(unsolicited ? 1 : 0).str(this.name).u32(networks.length);

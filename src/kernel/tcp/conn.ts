@@ -698,7 +698,13 @@ export class TcpConn {
       if (this.qSend < this.qHead) this.qSend = this.qHead;
       acked++;
     }
-    if (this.qHead > 256 && this.qHead * 2 > this.q.length) {
+    if (this.qHead === this.q.length) {
+      // Everything acknowledged: the sent skbs (and their data) go at once. A swarm's thousands
+      // of long-lived connections (dispatcher sessions, raft) otherwise each kept up to 256.
+      this.q.length = 0;
+      this.qHead = 0;
+      this.qSend = 0;
+    } else if (this.qHead > 256 && this.qHead * 2 > this.q.length) {
       this.q.splice(0, this.qHead);
       this.qSend -= this.qHead;
       this.qHead = 0;
