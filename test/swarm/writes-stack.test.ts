@@ -67,24 +67,23 @@ describe('docker stack deploy|rm on a follower manager', () => {
     expect(r.took).toBeLessThan(0.05);
   });
 
-  it('rm: each call fails after 20 s, each failure printed without a newline as remove.go does; healed, all removed in order', () => {
+  it('rm: a path cut half way fails the next call, its failure printed without a newline as remove.go does, then the summary', () => {
     const s = stackHosts();
     expect(s.run('m1', 'docker stack deploy -c /root/st.yml st').code).toBe(0);
     const id = (line: string): string => s.run('m1', line).out.trim();
-    const [full, sec, net] = [id('docker service inspect --format {{.ID}} st_web'), id('docker secret ls -q'), id('docker network inspect --format {{.Id}} st_default')];
-    expect(full).toMatch(/^[a-z0-9]{25}$/);
-    s.cut();
+    const net = id('docker network inspect --format {{.Id}} st_default');
+    // The stack's lists are read while the path is open (swarmkit answers reads from the leader
+    // too, see README). Cut once the service is removed (its answer reached m2): the secret's
+    // call, sent at that moment, is already past m2's NIC; the network's is lost.
+    s.when(() => s.cluster.findService('st_web') === null, () => s.cut());
     const r = s.run('m2', 'docker stack rm st');
-    const err = DEADLINE.trimEnd();
-    // The service still there, controlapi refuses the secret's removal at once, without a call.
-    expect(r.out).toBe(`Removing service st_web\nFailed to remove service ${full}: ${err}`
-      + `Removing secret st_pw\nFailed to remove secret ${sec}: Error response from daemon: rpc error: code = InvalidArgument desc = secret 'st_pw' is in use by the following service: st_web`
-      + `Removing network st_default\nFailed to remove network ${net}: ${err}Failed to remove some resources from stack: st\n`);
+    expect(r.out).toBe(`Removing service st_web\nRemoving secret st_pw\nRemoving network st_default\nFailed to remove network ${net}: ${DEADLINE.trimEnd()}`
+      + 'Failed to remove some resources from stack: st\n');
     expect(r.code).toBe(1);
-    expect(r.took).toBeCloseTo(40, 0);
-    expect(onLeader(s)).toBe('networks: st_default; secrets: st_pw; services: st_web');
+    expect(r.took).toBeCloseTo(20, 0);
+    expect(onLeader(s)).toBe('networks: st_default; secrets: ; services: ');
     s.cut(true);
-    expect(s.run('m2', 'docker stack rm st')).toMatchObject({ out: 'Removing service st_web\nRemoving secret st_pw\nRemoving network st_default\n', code: 0 });
+    expect(s.run('m2', 'docker stack rm st')).toMatchObject({ out: 'Removing network st_default\n', code: 0 });
     // The engine where the task ran keeps the network until the task's container is gone.
     expect(s.run('m1', 'sleep 15').code).toBe(0);
     expect(onLeader(s)).toBe('networks: ; secrets: ; services: ');
