@@ -13,8 +13,8 @@
 // carry the store's actions of their transaction (swarm/raft-entry.ts) and their estimated size;
 // committed entries are applied in index order (`apply`, swarmkit processCommitted), a MsgSnap
 // installs the leader's replica (`install`), and the log is compacted from the applied index
-// (swarmkit raft.go triggerSnapshot: appliedIndex - snapshot index >= SnapshotInterval). A leader
-// signals its leadership once it has applied every entry in its log (raft.go Run:
+// (swarmkit raft.go Run: a snapshot once appliedIndex - snapshotMeta.Index >= SnapshotInterval).
+// A leader signals its leadership once it has applied every entry in its log (raft.go Run:
 // signalledLeadership once caughtUp(), appliedIndex >= LastIndex), so that it starts its
 // reconcilers on a store holding all that its predecessors committed. Not modelled: inflight
 // windows (MaxInflightMsgs), PreVote, leadership transfer, configuration changes (membership is
