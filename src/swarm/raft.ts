@@ -13,8 +13,8 @@
 // carry the store's actions of their transaction (swarm/raft-entry.ts) and their estimated size;
 // committed entries are applied in index order (`apply`, swarmkit processCommitted), a MsgSnap
 // installs the leader's replica (`install`), and the log is compacted from the applied index
-// (swarmkit raft.go triggerSnapshot: appliedIndex - snapshot index >= SnapshotInterval). A leader
-// signals its leadership once it has applied every entry in its log (raft.go Run:
+// (swarmkit raft.go Run: a snapshot once appliedIndex - snapshotMeta.Index >= SnapshotInterval).
+// A leader signals its leadership once it has applied every entry in its log (raft.go Run:
 // signalledLeadership once caughtUp(), appliedIndex >= LastIndex), so that it starts its
 // reconcilers on a store holding all that its predecessors committed. Not modelled: inflight
 // windows (MaxInflightMsgs), PreVote, leadership transfer, configuration changes (membership is
@@ -265,6 +265,7 @@ export class RaftNode {
   /** Bootstrapping a new cluster (docker swarm init): the only member campaigns and wins. */
   bootstrap(): void {
     this.campaign();
+    this.signal();
   }
 
   /** A manager joining follows the leader it joined through. */
@@ -298,14 +299,18 @@ export class RaftNode {
     this.maybeCommit();
   }
 
-  /** Committed entries are applied in order; then the log may be compacted, and a leader that
-   *  has applied its whole log signals its leadership. */
+  /** Committed entries are applied in order; then the log may be compacted. */
   private advance(): void {
     while (this.applied < this.log.committed) {
       const e = this.log.entry(++this.applied);
       if (e !== undefined) this.opts.apply?.(e);
     }
     this.log.maybeCompact(this.applied);
+  }
+
+  /** A leader that has applied its whole log signals its leadership, once per term — after the
+   *  message or tick that got it there is handled (what it is told may propose again). */
+  private signal(): void {
     if (this.role === 'leader' && !this.signalled && this.applied >= this.log.lastIndex) {
       this.signalled = true;
       this.opts.caughtUp?.();
@@ -434,6 +439,11 @@ export class RaftNode {
 
   /** One TickInterval passed. */
   tick(): void {
+    this.tickOnce();
+    this.signal();
+  }
+
+  private tickOnce(): void {
     this.ticks++;
     if (this.role === 'leader') {
       if (++this.heartbeatElapsed >= HEARTBEAT_TICK) {
@@ -463,6 +473,7 @@ export class RaftNode {
   step(m: RaftMessage): void {
     this.stepMessage(m);
     this.advance();
+    this.signal();
   }
 
   private stepMessage(m: RaftMessage): void {

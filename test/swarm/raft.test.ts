@@ -115,7 +115,8 @@ describe('the store\'s writes through the Raft log', () => {
       + '  - run: docker service scale -d web=3\n    on: m1\n'
       + '  - run: docker service create -d --name later nginx\n    on: m1\n'
       + '  - sleep: 30\n'
-      + '  - run: docker service ls\n    on: m2\n',
+      + '  - run: docker service ls\n    on: m2\n'
+      + '  - run: docker service ps web --format "{{.Name}} {{.DesiredState}}"\n    on: m2\n',
       { managers: 3, workers: 1 },
     );
     expect(r.exit[0]).toBe(0);
@@ -129,6 +130,10 @@ describe('the store\'s writes through the Raft log', () => {
     // The other two elected a leader; the service is as it was.
     expect(r.out[6]).toMatch(/ web +replicated +1\/1 /);
     expect(r.out[6]).not.toContain('later');
+    // The new leader's store is its replica's: slot 1 only (its task on m1, Down since, may have
+    // been replaced), nothing of a scale to 3.
+    expect(r.out[7]).toMatch(/^web\.1 Running\n/);
+    expect(r.out[7]).not.toMatch(/web\.[23]/);
   });
 
   it('service update and rm on that leader fail the same way, and the service stays as it was', () => {
