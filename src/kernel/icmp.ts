@@ -34,7 +34,7 @@ export function icmpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
       r.payloadLen = pkt.payloadLen;
       r.tstamp = pkt.tstamp;
       r.trace = pkt.trace === null ? null : pkt.trace.reply();
-      ipLocalOut(ns, r);
+      ipLocalOut(ns, r, false);
       return;
     }
     case ICMP_ECHOREPLY: {
@@ -193,7 +193,7 @@ export function icmpSend(ns: Netns, orig: Packet, type: number, code: number, in
   // icmp_glue_bits: nf_ct_attach(skb, icmp_param->skb), the error joins orig's connection.
   if (ns.netfilter !== null) ns.netfilter.attach(err, orig);
   if (orig.trace !== null) tracepoint(orig, ns, inDev, { kind: 'icmp', op: 'send', type, code, to: formatIp4(orig.ipSrc) });
-  ipLocalOut(ns, err);
+  ipLocalOut(ns, err, false);
 }
 
 /** An echo request as a ping socket sends it (the kernel fills source, TTL and checksum). */

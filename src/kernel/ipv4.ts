@@ -247,12 +247,16 @@ export function selectSource(ns: Netns, r: Route, dst: Ip4): Ip4 {
 /**
  * Sends a locally generated packet (ip_local_out). Returns 0, or an errno the sender sees:
  * ENETUNREACH when no route covers the destination (ping's "connect: Network is unreachable").
+ * `countNoRoute`: whether the sender counts a missing route in Ip.OutNoRoutes — udp_sendmsg,
+ * ping_v4_sendmsg, ip_queue_xmit and inet_csk_route_req (a SYN-ACK) do; the kernel's own
+ * answers do not: icmp_reply and icmp_send, ip_send_unicast_reply (a RST for a closed port),
+ * nf_send_reset (REJECT --reject-with tcp-reset), vxlan_xmit_one (its device counts tx_errors).
  */
-export function ipLocalOut(ns: Netns, pkt: Packet): number {
+export function ipLocalOut(ns: Netns, pkt: Packet, countNoRoute = true): number {
   let r = routeOutput(ns, pkt.ipDst);
   if (r === null) {
     // The sender's route lookup fails with ENETUNREACH (udp/raw/ping sendmsg, tcp_v4_connect).
-    ns.snmp.Ip.OutNoRoutes++;
+    if (countNoRoute) ns.snmp.Ip.OutNoRoutes++;
     ns.host.drops++;
     if (pkt.trace !== null) traceEnd(pkt, ns, null, { kind: 'drop', reason: Drop.NoRoute, skb: 'IP_OUTNOROUTES', detail: `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable` });
     return ENETUNREACH;

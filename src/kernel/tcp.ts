@@ -83,7 +83,7 @@ export function tcpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
     dropPacket(ns, dev, pkt, Drop.NoListener, `nothing listens on TCP ${formatIp4(pkt.ipDst)}:${pkt.dport}`);
     ns.snmp.Tcp.OutSegs++;
     ns.snmp.Tcp.OutRsts++;
-    ipLocalOut(ns, rst);
+    ipLocalOut(ns, rst, false);
     return;
   }
   if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'tcp socket', what: 'tcp', addr: formatIp4(pkt.ipDst), port: pkt.dport, state: c.state });

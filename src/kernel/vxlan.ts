@@ -121,7 +121,7 @@ export class Vxlan extends NetDevice {
       if (outer.trace !== null) {
         tracepoint(outer, this.ns, this, { kind: 'vxlan', op: 'encap', vni: this.vni, local: formatIp4(outer.ipSrc), remote: formatIp4(outer.ipDst), dstport: this.dstport, fdb: formatMac(pkt.ethDst) });
       }
-      ipLocalOut(this.underlay, outer);
+      ipLocalOut(this.underlay, outer, false);
     }
   }
 

@@ -3,6 +3,7 @@
 // /proc/net/snmp); iproute2 3.10's `ip -s link` layout (CentOS 7); net-tools 2.0's netstat -s.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { tcpListen } from '../../src/kernel/tcp.js';
 import { sh, world } from '../helpers.js';
 
 function pingedLo() {
@@ -80,6 +81,18 @@ describe('counters', () => {
     sh(w, h, 'ip netns exec b ip route del default');
     expect(sh(w, h, 'ip netns exec b ping -c 1 10.9.9.9').code).not.toBe(0);
     expect(sh(w, h, 'ip netns exec b nstat -a').out).toMatch(/IpOutNoRoutes +1 /);
+    // What the kernel answers by itself is not counted (icmp_reply, a closed port's RST by
+    // ip_send_unicast_reply); a listener's SYN-ACK is (inet_csk_route_req), once per SYN: the SYN
+    // is dropped with no request socket left to retransmit — as the real kernel counts in the
+    // kernel-diff router cases.
+    tcpListen(h.named.get('b')!, 80, 0, () => ({}));
+    sh(w, h, 'ip netns exec b nstat -n');
+    expect(sh(w, h, 'ip netns exec a ping -c 1 -W 1 10.2.0.2').code).toBe(1);
+    expect(sh(w, h, 'ip netns exec a curl -s -m 2 http://10.2.0.2:81/').code).toBe(28);
+    expect(sh(w, h, 'ip netns exec b nstat').out).not.toMatch(/IpOutNoRoutes/);
+    expect(sh(w, h, 'ip netns exec a curl -s -m 2 http://10.2.0.2/').code).toBe(28);
+    // The SYN at 0 s and its retransmission at 1 s (curl gives up at 2 s).
+    expect(sh(w, h, 'ip netns exec b nstat').out).toMatch(/IpOutNoRoutes +2 /);
   });
 
   it('conntrack -S prints the table statistics as conntrack-tools does for a 3.10 kernel', () => {

@@ -121,7 +121,7 @@ export class Netfilter implements NetfilterHooks {
     if (pkt.ipProto !== IPPROTO_TCP || pkt.tcpFlags & TCP_RST) return;
     const rst = resetFor(pkt);
     this.attach(rst, pkt);
-    ipLocalOut(this.ns, rst);
+    ipLocalOut(this.ns, rst, false);
   }
 
   /** The packet's conntrack reference, when it belongs to this namespace's table. */

@@ -23,6 +23,7 @@
 //   (tcp_syn_retries 6, 127 s).
 // The receive path runs each segment as an event at its arrival time, so a flight of segments
 // sent in one call never re-enters the sender.
+import { formatIp4 } from '../../core/addr.js';
 import type { Ip4 } from '../../core/addr.js';
 import type { TraceLeg } from '../../core/trace.js';
 import type { Nanos } from '../../sim/clock.js';
@@ -30,7 +31,9 @@ import { MS } from '../../sim/clock.js';
 import {
   IPPROTO_TCP, Packet, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCPOPT_F_MSS, TCPOPT_F_SACK_PERM, TCPOPT_F_TS, TCPOPT_F_WSCALE,
 } from '../../wire/packet.js';
-import { confirmNeighbourOf, ipLocalOut } from '../ipv4.js';
+import { confirmNeighbourOf, ipLocalOut, routeOutput } from '../ipv4.js';
+import { Drop } from '../drop.js';
+import { dropPacket } from '../kfree-skb.js';
 import { WAKEUP_NS } from '../latency.js';
 import type { Netns } from '../netns.js';
 import { pathMtu, routeMtu } from '../pmtu.js';
@@ -242,7 +245,6 @@ export class TcpConn {
     this.rcvWnd = Math.floor(65535 / (mss - (this.tsOk ? TS_LEN : 0))) * (mss - (this.tsOk ? TS_LEN : 0));
     this.rcvWndMax = this.rcvWnd;
     this.state = 'SYN_RECV';
-    this.ns.snmp.Tcp.PassiveOpens++;
     const p = this.segment(TCP_SYN | TCP_ACK, iss, null, 0);
     p.tcpWindow = Math.min(this.rcvWnd, 65535);
     p.tcpOpts = TCPOPT_F_MSS | (syn.tcpOpts & (TCPOPT_F_SACK_PERM | TCPOPT_F_TS | TCPOPT_F_WSCALE));
@@ -250,6 +252,17 @@ export class TcpConn {
     p.tcpWscale = RCV_WSCALE;
     p.tstamp = syn.tstamp;
     p.trace = syn.trace === null ? null : syn.trace.reply();
+    // tcp_conn_request routes the SYN-ACK before it keeps a request socket (af_ops->route_req,
+    // inet_csk_route_req): with no usable route back it counts OUTNOROUTES and drops the SYN, so
+    // nothing is retransmitted — the client's next SYN is tried afresh.
+    const back = routeOutput(this.ns, this.raddr);
+    if (back === null || (back.type !== 'unicast' && back.type !== 'local' && back.type !== 'broadcast')) {
+      this.ns.snmp.Ip.OutNoRoutes++;
+      this.abort();
+      const reason = back === null ? Drop.NoRoute : back.type === 'unreachable' ? Drop.Unreachable : back.type === 'prohibit' ? Drop.Prohibit : Drop.Blackhole;
+      return dropPacket(this.ns, null, p, reason, `no route back to ${formatIp4(this.raddr)} for the SYN-ACK`, back === null ? 'IP_OUTNOROUTES' : undefined);
+    }
+    this.ns.snmp.Tcp.PassiveOpens++;
     this.sendSyn(p);
   }
 
