@@ -580,7 +580,7 @@ export function dockerService(ctx: Ctx, d: Daemon, args: string[], exit: Exit): 
         // The service object is written once the leader's log commits it (controlapi CreateService).
         return whenCommitted(ctx, d, controlCall('CreateService', `service create ${named.name}`, 120 + specBytes(named)), (err) => {
           if (err !== null) {
-            println(ctx, err);
+            eprintln(ctx, err);
             return exit(1);
           }
           let svc: Service;
