@@ -19,6 +19,8 @@
 //   the simulated clock runs until every task is Running; wall time from building the hosts to the
 //   last task running, measured in a fresh Node process per run (so that neither the other groups'
 //   garbage nor their JIT state weighs on it), then checked task by task against the engines.
+// swarm.converge.cpu (seconds): the CPU time (user + system, GC threads included) those processes
+//   spent until converged: steadier than the wall time on a machine shared with other work.
 // swarm.converge.rss (bytes): that process's resident set once converged, after a full GC, with
 //   the world still held: what a simulation of this size costs the machine.
 import { formatIp4 } from '../src/core/addr.js';
@@ -227,7 +229,11 @@ function convergeFigures(runs: number): Figure[] {
     const v = [...values].sort((a, b) => a - b);
     return { name, unit, median: v[v.length >> 1]!, min: v[0]!, max: v[v.length - 1]!, target: null };
   };
-  return [stats(`swarm.converge.${nodes}x${tasks}`, 's', reports.map((r) => r.seconds)), stats('swarm.converge.rss', 'bytes', reports.map((r) => r.rss))];
+  return [
+    stats(`swarm.converge.${nodes}x${tasks}`, 's', reports.map((r) => r.seconds)),
+    stats('swarm.converge.cpu', 's', reports.map((r) => r.cpu)),
+    stats('swarm.converge.rss', 'bytes', reports.map((r) => r.rss)),
+  ];
 }
 
 export function swarmBench(options: BenchOptions): Figure[] {

@@ -7,7 +7,7 @@ import type { Mac } from '../core/addr.js';
 import type { Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
 import type { Packet } from '../wire/packet.js';
-import { NetDevice } from './device.js';
+import { NetDevice, bridging } from './device.js';
 import { Veth } from './veth.js';
 import { Drop } from './drop.js';
 import { BRIDGE_NS } from './latency.js';
@@ -44,6 +44,7 @@ export class Bridge extends NetDevice {
 
   addPort(dev: NetDevice): void {
     dev.master = this;
+    bridging.generation++;
     this.ports.push(dev);
     this.fdb.set(dev.mac, new FdbEntry(dev, true, true, 0));
     if (!this.macFixed) this.adoptLowestMac();
@@ -54,6 +55,7 @@ export class Bridge extends NetDevice {
     if (i < 0) return;
     this.ports.splice(i, 1);
     dev.master = null;
+    bridging.generation++;
     for (const [mac, e] of this.fdb) if (e.port === dev) this.fdb.delete(mac);
     if (!this.macFixed) this.adoptLowestMac();
   }

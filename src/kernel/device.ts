@@ -9,6 +9,11 @@ import type { Netns } from './netns.js';
 import type { Bridge } from './bridge.js';
 import type { DeviceTap } from './tap.js';
 
+
+/** Bumped whenever a device becomes a bridge port or stops being one: what caches which NICs are
+ *  bridged (a LAN's ARP fan-out, lan.ts) looks again. */
+export const bridging = { generation: 0 };
+
 export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'ether';
 
 export interface IfAddr {
@@ -39,6 +44,7 @@ export abstract class NetDevice {
   /** addrconf gave it its fe80:: address (up with carrier once); only going down removes it,
    *  losing carrier does not (addrconf_notify: NETDEV_CHANGE without carrier leaves it). */
   ipv6LinkLocal = false;
+  /** The bridge it is a port of (set by Bridge.addPort / removePort only, which bump `bridging`). */
   master: Bridge | null = null;
   readonly addrs: IfAddr[] = [];
   /** Bytes and packets seen, as `ip -s link` counts them. */

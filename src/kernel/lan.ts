@@ -10,6 +10,7 @@ import { isGroupMac } from '../core/addr.js';
 import type { Ip4, Mac } from '../core/addr.js';
 import { ARPOP_REQUEST, ETH_HLEN, ETH_P_ARP, ETH_P_IP, IPPROTO_UDP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
+import { bridging } from './device.js';
 import { Drop } from './drop.js';
 import { PathFaults } from './path-faults.js';
 import { LAN_NS } from './latency.js';
@@ -20,6 +21,9 @@ import { tracepoint } from './tracepoint.js';
 
 export class Lan {
   private readonly ports: Nic[] = [];
+  /** The ports whose NIC is a bridge port, in port order, as of `bridging` generation `bridgedAt`. */
+  private bridged: Nic[] = [];
+  private bridgedAt = -1;
   private readonly byMac = new Map<Mac, Nic>();
   /** Which NIC's host has an address, as last found (big LANs' ARP requests). */
   private readonly byAddr = new Map<Ip4, Nic>();
@@ -65,6 +69,7 @@ export class Lan {
 
   plug(nic: Nic): void {
     this.ports.push(nic);
+    this.bridgedAt = -1;
     this.byMac.set(nic.mac, nic);
     nic.lan = this;
   }
@@ -131,8 +136,12 @@ export class Lan {
       if (owner !== undefined) this.byAddr.set(pkt.arpTpa, owner);
     }
     const ledger = from.ns.host.ledger;
-    for (const p of this.ports) {
-      if (p.master === null || p === from || p === owner || !this.reachable(from, p)) continue;
+    if (this.bridgedAt !== bridging.generation) {
+      this.bridged = this.ports.filter((p) => p.master !== null);
+      this.bridgedAt = bridging.generation;
+    }
+    for (const p of this.bridged) {
+      if (p === from || p === owner || !this.reachable(from, p)) continue;
       const copy = pkt.clone();
       if (ledger !== null) ledger.copy(copy, from);
       this.deliver(from, p, copy);

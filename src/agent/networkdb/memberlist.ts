@@ -658,18 +658,32 @@ function frame(msg: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Gathers one length-prefixed message from a byte stream. */
+/** Gathers one length-prefixed message from a byte stream (the segments joined once, when all came). */
 class Framer {
-  private buf = new Uint8Array(0);
+  private readonly parts: Uint8Array[] = [];
+  private have = 0;
 
   push(data: Uint8Array): Uint8Array | null {
-    const b = new Uint8Array(this.buf.length + data.length);
-    b.set(this.buf);
-    b.set(data, this.buf.length);
-    this.buf = b;
-    if (b.length < 4) return null;
+    this.parts.push(data);
+    this.have += data.length;
+    if (this.have < 4) return null;
+    let b = this.parts[0]!;
+    if (b.length < 4) b = this.join();
     const len = new DataView(b.buffer, b.byteOffset).getUint32(0);
-    if (b.length < 4 + len) return null;
+    if (this.have < 4 + len) return null;
+    if (this.parts.length > 1) b = this.join();
     return b.subarray(4, 4 + len);
+  }
+
+  private join(): Uint8Array {
+    const b = new Uint8Array(this.have);
+    let off = 0;
+    for (const p of this.parts) {
+      b.set(p, off);
+      off += p.length;
+    }
+    this.parts.length = 0;
+    this.parts.push(b);
+    return b;
   }
 }

@@ -58,7 +58,23 @@ interface OwnNetwork {
   timer: number;
 }
 
-const tkey = (table: string, key: string): string => `${table}\n${key}`;
+/** Table keys as built, one string each (by table, then key): every node looks up the same ones. */
+const tkeys = new Map<string, Map<string, string>>();
+let tkeyCount = 0;
+
+function tkey(table: string, key: string): string {
+  let t = tkeys.get(table);
+  if (t === undefined) tkeys.set(table, (t = new Map()));
+  let k = t.get(key);
+  if (k === undefined) {
+    if (++tkeyCount > 1 << 17) {
+      tkeys.clear();
+      tkeyCount = 0;
+    }
+    t.set(key, (k = `${table}\n${key}`));
+  }
+  return k;
+}
 
 /**
  * Live entries as written, shared by every NetworkDB of the process: an entry is one write (its
