@@ -218,6 +218,16 @@ export function routeConnectErrno(ns: Netns, dst: Ip4): number {
   return routeTypeErrno(r);
 }
 
+/** An unreachable, prohibit or blackhole route: ip_route_output_flow fails on it (fib_props). */
+export function routeRefuses(r: Route): boolean {
+  return r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast';
+}
+
+/** Why a packet routed by a refusing route is dropped. */
+export function refusedDrop(r: Route): Drop {
+  return r.type === 'unreachable' ? Drop.Unreachable : r.type === 'prohibit' ? Drop.Prohibit : Drop.Blackhole;
+}
+
 function routeTypeErrno(r: Route): number {
   switch (r.type) {
     case 'unreachable':
@@ -261,11 +271,10 @@ export function ipLocalOut(ns: Netns, pkt: Packet, countNoRoute = true): number 
     if (pkt.trace !== null) traceEnd(pkt, ns, null, { kind: 'drop', reason: Drop.NoRoute, skb: 'IP_OUTNOROUTES', detail: `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable` });
     return ENETUNREACH;
   }
-  if (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast') {
+  if (routeRefuses(r)) {
     // The output route lookup fails: the sender gets the route type's error (fib_props:
     // EHOSTUNREACH, EACCES or EINVAL) and no ICMP error is generated.
-    const reason = r.type === 'unreachable' ? Drop.Unreachable : r.type === 'prohibit' ? Drop.Prohibit : Drop.Blackhole;
-    dropPacket(ns, null, pkt, reason, `route ${r.prefixText} is ${r.type}`);
+    dropPacket(ns, null, pkt, refusedDrop(r), `route ${r.prefixText} is ${r.type}`);
     return routeTypeErrno(r);
   }
   if (pkt.ipSrc === 0) pkt.ipSrc = selectSource(ns, r, pkt.ipDst);

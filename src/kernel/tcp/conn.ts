@@ -31,7 +31,7 @@ import { MS } from '../../sim/clock.js';
 import {
   IPPROTO_TCP, Packet, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCPOPT_F_MSS, TCPOPT_F_SACK_PERM, TCPOPT_F_TS, TCPOPT_F_WSCALE,
 } from '../../wire/packet.js';
-import { confirmNeighbourOf, ipLocalOut, routeOutput } from '../ipv4.js';
+import { confirmNeighbourOf, ipLocalOut, refusedDrop, routeOutput, routeRefuses } from '../ipv4.js';
 import { Drop } from '../drop.js';
 import { dropPacket } from '../kfree-skb.js';
 import { WAKEUP_NS } from '../latency.js';
@@ -256,10 +256,10 @@ export class TcpConn {
     // inet_csk_route_req): with no usable route back it counts OUTNOROUTES and drops the SYN, so
     // nothing is retransmitted — the client's next SYN is tried afresh.
     const back = routeOutput(this.ns, this.raddr);
-    if (back === null || (back.type !== 'unicast' && back.type !== 'local' && back.type !== 'broadcast')) {
+    if (back === null || routeRefuses(back)) {
       this.ns.snmp.Ip.OutNoRoutes++;
       this.abort();
-      const reason = back === null ? Drop.NoRoute : back.type === 'unreachable' ? Drop.Unreachable : back.type === 'prohibit' ? Drop.Prohibit : Drop.Blackhole;
+      const reason = back === null ? Drop.NoRoute : refusedDrop(back);
       return dropPacket(this.ns, null, p, reason, `no route back to ${formatIp4(this.raddr)} for the SYN-ACK`, back === null ? 'IP_OUTNOROUTES' : undefined);
     }
     this.ns.snmp.Tcp.PassiveOpens++;
