@@ -26,8 +26,20 @@ export interface UdpSocket {
 export const EPHEMERAL_LOW = 32768;
 export const EPHEMERAL_HIGH = 60999;
 
+/** EADDRNOTAVAIL: connect(2) found no free local port for the destination. */
+export const EADDRNOTAVAIL = 99;
+
+/** __inet_hash_connect's port step: connect() takes ports of the range's low parity first. */
+const CONNECT_STEP = 2;
+
 export class SocketTable {
   readonly ping = new Map<number, PingSocket>();
+  /** Connections whose port was bound before connect(2) (a bind bucket with fastreuse >= 0). */
+  private readonly bound = new Set<TcpConn>();
+  /** inet_hashtables.c table_perturb (2^16 slots, made on first need) and this namespace's share
+   *  of the boot secret secure_ipv4_port_ephemeral hashes with (net_secret, net_hash_mix). */
+  private perturb: Uint32Array | null = null;
+  private secret = 0;
   readonly udp = new Map<number, UdpSocket>();
   readonly tcpListeners = new Map<number, TcpListener>();
   /** Connections by local port, then by remote address and port. */
@@ -47,13 +59,15 @@ export class SocketTable {
     return this.tcpConns.get(lport)?.get(raddr * 65536 + rport);
   }
 
-  addTcpConn(c: TcpConn): void {
+  addTcpConn(c: TcpConn, bound = false): void {
+    if (bound) this.bound.add(c);
     let m = this.tcpConns.get(c.lport);
     if (m === undefined) this.tcpConns.set(c.lport, (m = new Map()));
     m.set(c.raddr * 65536 + c.rport, c);
   }
 
   removeTcpConn(c: TcpConn): void {
+    this.bound.delete(c);
     const m = this.tcpConns.get(c.lport);
     if (m === undefined) return;
     m.delete(c.raddr * 65536 + c.rport);
@@ -62,6 +76,50 @@ export class SocketTable {
 
   portInUse(port: number): boolean {
     return this.udp.has(port) || this.tcpListeners.has(port) || this.tcpConns.has(port);
+  }
+
+  /**
+   * The local port connect(2) picks for daddr:dport (__inet_hash_connect, Linux >= 6.0): a scan
+   * of even ports from an offset hashed from (saddr, daddr, dport) with a secret plus that hash's
+   * table_perturb slot, the slot advanced after each connect by the ports tried plus 2, or by a
+   * random 2-16 when the first port was free ("add small random increments to the source port").
+   * So connects to one destination walk up the range a few ports at a time (a real `curl` loop's
+   * ports: 49062, 49064, 49076, 49080 …), and come back to a port after about 3,000 connections. A
+   * port is taken by a listener, a port bound before connect, or a connection with the same peer
+   * (check_established); other connections share it. 0 when none is free (EADDRNOTAVAIL).
+   */
+  connectPort(saddr: Ip4, daddr: Ip4, dport: number, draw: (n: number) => number): number {
+    if (this.perturb === null) {
+      this.perturb = new Uint32Array(1 << 16);
+      this.secret = draw(0x100000000);
+    }
+    let h = Math.imul(saddr ^ this.secret, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ daddr, 0xc2b2ae35);
+    h = Math.imul(h ^ (h >>> 16) ^ dport, 0x27d4eb2f);
+    h ^= h >>> 15;
+    const index = h & 0xffff;
+    const low = EPHEMERAL_LOW;
+    const remaining = (EPHEMERAL_HIGH + 1 - low) & ~1;
+    let offset = ((this.perturb[index]! + (Math.imul(h, 0x9e3779b1) >>> 0)) % remaining) & ~1;
+    const key = daddr * 65536 + dport;
+    for (let parity = 0; parity < 2; parity++, offset++) {
+      let port = low + offset;
+      for (let i = 0; i < remaining; i += CONNECT_STEP, port += CONNECT_STEP) {
+        if (port >= low + remaining) port -= remaining;
+        if (this.tcpListeners.has(port)) continue;
+        const m = this.tcpConns.get(port);
+        if (m !== undefined && (m.has(key) || this.anyBound(m))) continue;
+        this.perturb[index] = this.perturb[index]! + Math.max(i, draw(8) * CONNECT_STEP) + CONNECT_STEP;
+        return port;
+      }
+    }
+    return 0;
+  }
+
+  private anyBound(m: Map<number, TcpConn>): boolean {
+    if (this.bound.size === 0) return false;
+    for (const c of m.values()) if (this.bound.has(c)) return true;
+    return false;
   }
 
   /** A free ephemeral port, drawn from `draw` (the host's seeded RNG) as the kernel randomises. */

@@ -8,6 +8,7 @@ import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IPPROTO_TCP, Packet, TCP_ACK, TCP_
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { ipLocalOut, routeConnectErrno, routeOutput, selectSource } from './ipv4.js';
+import { EADDRNOTAVAIL } from './socket.js';
 import { icmpErrConvert } from './icmp.js';
 import type { Netns } from './netns.js';
 import { updatePmtu } from './pmtu.js';
@@ -36,11 +37,12 @@ export function tcpConnect(ns: Netns, dst: Ip4, dport: number, handlers: TcpHand
   if (rerr !== 0) return rerr;
   const src = selectSource(ns, r, dst);
   const host = ns.host;
-  // bind(2) to a chosen port first (bindPort), or let connect pick an ephemeral one.
-  const lport = bindPort !== 0 ? bindPort : ns.sockets.ephemeralPort((n) => host.rng.below(n));
+  // bind(2) to a chosen port first (bindPort), or let connect pick one (__inet_hash_connect).
+  const lport = bindPort !== 0 ? bindPort : ns.sockets.connectPort(src, dst, dport, (n) => host.rng.below(n));
+  if (lport === 0) return EADDRNOTAVAIL;
   const c = new TcpConn(ns, src, lport, dst, dport);
   c.handlers = handlers;
-  ns.sockets.addTcpConn(c);
+  ns.sockets.addTcpConn(c, bindPort !== 0);
   c.connect(host.rng.nextU32(), trace);
   return c;
 }

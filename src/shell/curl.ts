@@ -25,6 +25,7 @@ export const ERRNO_TEXT: Record<number, string> = {
   22: 'Invalid argument',
   105: 'No buffer space available',
   1: 'Operation not permitted',
+  99: 'Cannot assign requested address',
 };
 
 export function parseUrl(url: string): { host: string; port: number; path: string } | null {

@@ -100,8 +100,11 @@ describe('a new leader puts the store back to its replica', () => {
     expect(onCut[1]).toMatch(new RegExp(`^${first!.id.slice(0, 12)} Shutdown Failed `));
     const cutLeader = s.peerOf('m1').node;
     expect(cutLeader.log.lastIndex).toBeGreaterThan(cutLeader.committed);
-    // The other two elect a leader, which applies its log and takes the store back to it.
+    // The other two elect a leader, which applies its log and takes the store back to it — once
+    // it has committed the first entry of its term (swarmkit signals leadership only when caught
+    // up, appliedIndex >= its last index): a heartbeat after the election.
     for (let i = 0; i < 30 && s.leaderHost() === 'm1'; i++) s.sleep(1);
+    s.sleep(2);
     const nu = s.leaderHost();
     expect(nu).not.toBe('m1');
     const ps = s.run(nu, 'docker service ps web --format "{{.ID}} {{.Node}} {{.DesiredState}} {{.CurrentState}}"');
@@ -127,6 +130,7 @@ describe('a new leader puts the store back to its replica', () => {
     s.run('m1', 'docker node update --availability drain w1');
     s.sleep(2);
     for (let i = 0; i < 30 && s.leaderHost() === 'm1'; i++) s.sleep(1);
+    s.sleep(2); // the new leader's first entry commits: leadership signalled, the store reset
     const nu = s.leaderHost();
     expect(nu).not.toBe('m1');
     expect(s.run(nu, 'docker node ls').out).toMatch(/ w1 +Ready +Active +19\.03\.13\n/);
