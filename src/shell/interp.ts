@@ -747,9 +747,31 @@ function ashWording(error: string): string {
   return error;
 }
 
+/**
+ * Parses are kept by line: a `traffic` loop runs the same line every few milliseconds, and its
+ * parse cost as much as the rest of the shell's work for it. Parsing is a pure function of the
+ * text (expansions happen when the line runs, against the variables of that moment), and what
+ * it returns is never modified (syntax.ts: every field readonly), so a kept parse runs exactly
+ * as a fresh one. Bounded: a script's thousand distinct lines do not stay, nor a long script.
+ */
+const parsedLines = new Map<string, ReturnType<typeof parseLine>>();
+const PARSED_LINES_MAX = 256;
+const PARSED_LINE_LEN = 4096;
+
+function parseCached(line: string): ReturnType<typeof parseLine> {
+  if (line.length > PARSED_LINE_LEN) return parseLine(line);
+  let parsed = parsedLines.get(line);
+  if (parsed === undefined) {
+    parsed = parseLine(line);
+    if (parsedLines.size >= PARSED_LINES_MAX) parsedLines.clear();
+    parsedLines.set(line, parsed);
+  }
+  return parsed;
+}
+
 /** Runs a command string (`sh -c`, a scenario step's line) in the shell `p.sh`. */
 export function runString(p: Proc, line: string, k: K): void {
-  const parsed = parseLine(line);
+  const parsed = parseCached(line);
   if ('error' in parsed) {
     p.err.write(`${shellName(p)}: ${p.env.flavor === 'busybox' ? ashWording(parsed.error) : parsed.error}\n`);
     p.sh.status = 2;
