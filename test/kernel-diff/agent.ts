@@ -104,11 +104,11 @@ function tserve(id: number, port: number, size: number): void {
 }
 
 /** A transfer's client: ask, read `size` bytes, say so, close on the server's FIN. */
-function tget(id: number, dst: string, port: number, size: number, ms: number): void {
+function tget(id: number, dst: string, port: number, size: number, ms: number, sport: number): void {
   let got = 0;
   let said = false;
   let done = false;
-  const s = net.connect({ host: dst, port });
+  const s = net.connect(sport !== 0 ? { host: dst, port, localPort: sport } : { host: dst, port });
   keep.push(s);
   const finish = (result: string): void => {
     if (done) return;
@@ -140,7 +140,7 @@ rl.on('line', (line) => {
   else if (m.op === 'udp') udp(m.id, m.dst, m.dport, m.sport, m.ms);
   else if (m.op === 'ping') out({ id: m.id, ok: true });
   else if (m.op === 'tserve') tserve(m.id, m.port, m.size);
-  else if (m.op === 'tget') tget(m.id, m.dst, m.port, m.size, m.ms);
+  else if (m.op === 'tget') tget(m.id, m.dst, m.port, m.size, m.ms, m.sport ?? 0);
 });
 rl.on('close', () => process.exit(0));
 out({ ev: 'ready' });

@@ -2,6 +2,7 @@
 // replayed inside a namespace that stands for the host, and an ingress-like path.
 import { Rng } from '../../src/core/rng.js';
 import { Builder } from './gen.js';
+import { routedPair } from './tcp.js';
 import type { Case } from './model.js';
 
 function builder(prefix: string): Builder {
@@ -174,8 +175,25 @@ function martians(prefix: string): Case {
   return { id: 'hand/martians', family: 'martians', namespaces: b.namespaces, steps: b.finish() };
 }
 
+/**
+ * A SYN on a conntrack entry in TIME_WAIT (nf_conntrack_tcp_packet: "attempt to reopen a
+ * closed/aborted connection"): the entry is killed and a fresh one made, so the nat table is
+ * walked again. A connection from c's port 45000 is DNATed by r to s:80 and closed by s (r's
+ * entry goes to TIME_WAIT); the rule is then replaced by one to s:81, where nothing listens, and
+ * the same port connects again: the new rule applies (refused by s), not the old entry's binding.
+ * A routing mesh whose client reuses a port within IPVS's and conntrack's TIME_WAIT meets this.
+ */
+function conntrackReopen(prefix: string): Case {
+  const b = builder(prefix);
+  routedPair(b, ['iptables -t nat -A PREROUTING -d 10.1.0.254 -p tcp --dport 80 -j DNAT --to-destination 10.2.0.2']);
+  b.steps.push({ kind: 'transfer', client: b.n('c'), server: b.n('s'), dst: '10.1.0.254', port: 80, size: 1, ms: 800, compare: 'exact', sport: 45000 });
+  b.x('r', 'iptables -t nat -R PREROUTING 1 -d 10.1.0.254 -p tcp --dport 80 -j DNAT --to-destination 10.2.0.2:81');
+  b.steps.push({ kind: 'tcp', ns: b.n('c'), dst: '10.1.0.254', dport: 80, sport: 45000 });
+  return { id: 'hand/conntrack-reopen', family: 'conntrack', namespaces: b.namespaces, steps: b.finish() };
+}
+
 export function handCases(prefix: (i: number) => string, withIptables: boolean): Case[] {
   const cs = [seed004Veth(prefix(0)), seed004Bridge(prefix(1)), seed004Router(prefix(2))];
-  if (withIptables) cs.push(ingress(prefix(3)), martians(prefix(4)));
+  if (withIptables) cs.push(ingress(prefix(3)), martians(prefix(4)), conntrackReopen(prefix(5)));
   return cs;
 }

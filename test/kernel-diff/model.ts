@@ -32,8 +32,9 @@ export type Step =
    * closes (so its FIN leaves after everything was acknowledged: a segment of its own on both
    * sides); the client closes on the FIN. Gives up after `ms`. Outcome: bytes delivered and how it
    * ended, then each side's TcpOutSegs and TcpRetransSegs (/proc/net/snmp) `SNMP_WAIT_MS` later.
+   * `sport`: the client binds this source port first (otherwise an ephemeral one).
    */
-  | { kind: 'transfer'; client: string; server: string; dst: string; port: number; size: number; ms: number; compare: TransferCompare };
+  | { kind: 'transfer'; client: string; server: string; dst: string; port: number; size: number; ms: number; compare: TransferCompare; sport?: number };
 
 /**
  * What of a transfer's counters is compared. `exact`: both sides' segment counts (no loss, and few

@@ -222,7 +222,7 @@ async function step(s: Step, agentOf: (ns: string) => Agent, ag: Map<string, Age
     case 'transfer': {
       const l = await agentOf(s.server).call({ op: 'tserve', port: s.port, size: s.size });
       if (!l.ok) return [`harness transfer server failed: ${l.error}`];
-      const r = await agentOf(s.client).call({ op: 'tget', dst: s.dst, port: s.port, size: s.size, ms: s.ms });
+      const r = await agentOf(s.client).call({ op: 'tget', dst: s.dst, port: s.port, size: s.size, ms: s.ms, sport: s.sport ?? 0 });
       await sleep(SNMP_WAIT_MS);
       const snmp = async (ns: string) => parseSnmpTcp((await run(['ip', 'netns', 'exec', ns, 'cat', '/proc/net/snmp'])).out);
       const end = r.result === 'closed' ? 'closed' : r.result === 'timeout' ? 'timeout' : (r.result ?? `agent error: ${r.error}`);

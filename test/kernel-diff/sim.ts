@@ -214,7 +214,7 @@ function transfer(world: World, host: Host, s: Extract<Step, { kind: 'transfer' 
       cn.close();
     },
     onError: (_c, errno) => (end ??= ERRNO[errno] ?? String(errno)),
-  });
+  }, null, s.sport ?? 0);
   if (typeof c === 'number') end = ERRNO[c] ?? String(c);
   else {
     eq.runWhile(() => end === null, start + s.ms * MS);

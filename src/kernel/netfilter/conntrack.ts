@@ -152,6 +152,19 @@ function newTcpState(f: number): number {
   return s === sIV ? TCP_CONNTRACK_NONE : s;
 }
 
+/**
+ * Does this SYN reopen the entry (nf_conntrack_tcp_packet: the new state is SYN_SENT and the old
+ * one TIME_WAIT or CLOSE, reached only by a FIN or a RST: IP_CT_TCP_FLAG_CLOSE_INIT or last_index
+ * TCP_RST_SET)? In either direction: a reply-direction SYN in TIME_WAIT is sSS too.
+ */
+function reopens(n: TupleNode, pkt: Packet): boolean {
+  const e = n.entry;
+  if (e.proto !== IPPROTO_TCP) return false;
+  const old = e.tcpState;
+  if (old !== TCP_TIME_WAIT && old !== TCP_CLOSE) return false;
+  return TCP_CONNTRACKS[n.dir]![tcpIndex(pkt.tcpFlags)]![old] === TCP_SYN_SENT;
+}
+
 /** The ports of a packet as conntrack keys them: TCP/UDP ports, ICMP echo id and type. */
 function keyPorts(pkt: Packet): boolean {
   return pkt.ipProto === IPPROTO_TCP || pkt.ipProto === IPPROTO_UDP;
@@ -297,12 +310,21 @@ export class Conntrack {
     this.stats.searched++;
     if (n !== null) {
       this.stats.found++;
-      pkt.ct = n;
-      if (!this.update(n, pkt, now)) {
-        this.stats.invalid++;
-        pkt.ct = null;
+      if (!reopens(n, pkt)) {
+        pkt.ct = n;
+        if (!this.update(n, pkt, now)) {
+          this.stats.invalid++;
+          pkt.ct = null;
+        }
+        return;
       }
-      return;
+      // nf_conntrack_tcp_packet: a SYN on a TIME_WAIT or CLOSE entry is an "attempt to reopen a
+      // closed/aborted connection": nf_ct_kill, then -NF_REPEAT sends nf_conntrack_in back to
+      // look up again, which finds nothing and makes a fresh, unconfirmed entry. It is walked
+      // through the nat table anew (a changed DNAT rule applies), and IPVS may point its reply
+      // tuple at the real server it schedules now (ip_vs_update_conntrack leaves a confirmed
+      // entry alone) — so the old entry cannot simply start over.
+      this.remove(n.entry);
     }
     if (proto === IPPROTO_ICMP && p2 === ICMP_ECHOREPLY) {
       this.stats.invalid++;
@@ -363,17 +385,11 @@ export class Conntrack {
       const f = pkt.tcpFlags;
       const old = e.tcpState;
       const idx = tcpIndex(f);
-      let s = TCP_CONNTRACKS[n.dir]![idx]![old]!;
+      const s = TCP_CONNTRACKS[n.dir]![idx]![old]!;
       if (s === sIG) return true;
       if (s === sIV) {
         if (n.dir === DIR_REPLY && !seenReply) e.status &= ~IPS_SEEN_REPLY;
         return false;
-      }
-      if (n.dir === DIR_ORIGINAL && idx === IDX_SYN && (old === TCP_TIME_WAIT || old === TCP_CLOSE)) {
-        // "Reopened connection": the old entry is killed and the SYN starts a new one; the same
-        // entry starts over here.
-        s = TCP_SYN_SENT;
-        e.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
       }
       e.tcpState = s;
       if (!seenReply) {

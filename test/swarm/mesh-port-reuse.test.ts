@@ -1,0 +1,41 @@
+// A curl loop through the routing mesh reuses client ports within conntrack's and IPVS's
+// TIME_WAIT (120 s): about 930 connections in 10 s from 28,232 ephemeral ports. Each reuse is a SYN
+// on a TIME_WAIT conntrack entry in ingress_sbox, which Linux kills and replaces by a fresh one
+// (nf_conntrack_tcp_packet, -NF_REPEAT), so IPVS can point the new entry's reply at the task it
+// schedules now (ip_vs_update_conntrack). Keeping the old entry kept the old task as the expected
+// replier: the new task's SYN-ACK was answered with a RST, and curl -m 1 timed out.
+import { describe, expect, it } from 'vitest';
+import { runText } from '../helpers.js';
+
+const LOOP = `seed: 21
+hosts:
+  - { name: m1, ip: 192.168.205.10/24 }
+  - { name: w1, ip: 192.168.205.11/24 }
+steps:
+  - run: docker swarm init --advertise-addr=192.168.205.10
+    on: m1
+  - run: docker swarm join-token worker -q
+    on: m1
+    save: TOKEN
+  - run: docker swarm join --token \${TOKEN} 192.168.205.10:2377
+    on: w1
+  - run: docker service create --name web --replicas 4 --publish 8080:5000 xiaopeng163/python-flask-demo:1.0
+    on: m1
+  - traffic: { name: loop, on: m1, run: "curl -s -m 1 127.0.0.1:8080", every: 10ms }
+  - sleep: 10s
+  - traffic_report: loop
+`;
+
+describe('routing mesh under a curl loop', () => {
+  it('answers every request when client ports are reused within TIME_WAIT', () => {
+    const { res } = runText(LOOP);
+    const report = res.steps[res.steps.length - 1]!.output;
+    const m = /requests: (\d+), failed: (\d+)/.exec(report);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBe(0);
+    // About 10.7 ms a round (10 ms sleep + the request): no request waited for a 1 s timeout.
+    expect(Number(m![1])).toBeGreaterThan(900);
+    expect(report).toMatch(/^\s+\d+ {2}hello docker, version 1\.0 /m);
+    expect(report).not.toMatch(/failed, exit/);
+  });
+});
