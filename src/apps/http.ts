@@ -11,6 +11,42 @@ import type { TraceLeg } from '../core/trace.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const STREAM = { stream: true } as const;
+
+// A request or a response head is a hundred-odd ASCII bytes, exchanged every few milliseconds by
+// a traffic loop: for such short texts TextEncoder/TextDecoder cost more to call than the bytes
+// cost to copy, so ASCII is copied here and anything else goes to them. (ASCII is its own UTF-8,
+// and a decoder given only bytes below 0x80 returns them as they are, with no BOM to drop.)
+const SHORT = 2048;
+
+/** Writes `text` at `off` if it is all ASCII; false (and `out` partly written) otherwise. */
+function putAscii(text: string, out: Uint8Array, off: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return false;
+    out[off + i] = c;
+  }
+  return true;
+}
+
+/** `text` as UTF-8. */
+function utf8(text: string): Uint8Array {
+  if (text.length > SHORT) return enc.encode(text);
+  const out = new Uint8Array(text.length);
+  return putAscii(text, out, 0) ? out : enc.encode(text);
+}
+
+/** The text of `b` when it is short and all ASCII, else null. */
+function asciiText(b: Uint8Array): string | null {
+  if (b.length > SHORT) return null;
+  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return null;
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
+/** `b` decoded as UTF-8 (TextDecoder's replacement of what is not UTF-8 included). */
+function decodeText(b: Uint8Array): string {
+  return asciiText(b) ?? dec.decode(b);
+}
 
 export interface HttpRequest {
   readonly method: string;
@@ -44,7 +80,11 @@ function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: numbe
   const raw = end < 0 && text.includes('\n') && !/^[A-Z]+ \S+ HTTP\//.test(text);
   const head = end >= 0 ? text.slice(0, end) : raw ? text : null;
   if (head === null) return null;
-  const [line, ...rest] = head.split(/\r?\n/);
+  // The lines, split at \n with the \r before it dropped (split(/\r?\n/) without the regex).
+  const lines = head.split('\n');
+  for (let i = 0; i < lines.length - 1; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+  const line = lines[0];
+  const rest = lines.length > 1 ? lines.slice(1) : [];
   const m = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/.exec(line ?? '');
   const headers = new Map<string, string>();
   for (const h of rest) {
@@ -65,12 +105,19 @@ function persistent(req: HttpRequest, keepAlive: boolean): boolean {
 
 /** The response's bytes: head, then the body. */
 export function formatResponse(r: HttpResponse, server = 'swarmsim', keepAlive = false): Uint8Array {
-  const body = typeof r.body === 'string' ? enc.encode(r.body) : r.body;
-  const head = enc.encode(`HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${body.length}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`);
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head);
-  out.set(body, head.length);
-  return out;
+  const body = typeof r.body === 'string' ? utf8(r.body) : r.body;
+  const headText = `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${body.length}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
+  // One buffer for both when the head is ASCII (it is, unless a server name is not).
+  const out = new Uint8Array(headText.length + body.length);
+  if (putAscii(headText, out, 0)) {
+    out.set(body, headText.length);
+    return out;
+  }
+  const head = enc.encode(headText);
+  const both = new Uint8Array(head.length + body.length);
+  both.set(head);
+  both.set(body, head.length);
+  return both;
 }
 
 /** A body of exactly `size` bytes: `text` repeated and cut (a scenario's `reply_size`); the text itself when size is null. */
@@ -89,6 +136,9 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
   const server = o.server ?? 'swarmsim';
   const l = tcpListen(ns, port, 0, () => {
     let buf = '';
+    // The connection's own streaming decoder, from its first byte that is not ASCII: until then
+    // there is nothing a decoder would hold back between reads.
+    let decoder: TextDecoder | null = null;
     let busy = false;
     let closing = false;
     const next = (conn: TcpConn): void => {
@@ -101,7 +151,7 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
       const keep = persistent(req, o.keepAlive === true);
       handler(req, (res) => {
         if (conn.state === 'CLOSED') return;
-        conn.send(req.method === 'RAW' ? (typeof res.body === 'string' ? enc.encode(res.body) : res.body) : formatResponse(res, server, keep));
+        conn.send(req.method === 'RAW' ? (typeof res.body === 'string' ? utf8(res.body) : res.body) : formatResponse(res, server, keep));
         busy = false;
         if (!keep) {
           closing = true;
@@ -111,7 +161,9 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
     };
     return {
       onData: (conn, data) => {
-        buf += dec.decode(data, { stream: true });
+        const ascii = decoder === null ? asciiText(data) : null;
+        if (ascii !== null) buf += ascii;
+        else buf += (decoder ??= new TextDecoder()).decode(data, STREAM);
         next(conn);
       },
       onPeerClose: (conn) => conn.close(),
@@ -165,7 +217,7 @@ export class HttpClient {
     this.got = 0;
     const req = `GET ${path} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
     if (this.conn !== null) {
-      this.conn.send(enc.encode(req));
+      this.conn.send(utf8(req));
       return;
     }
     this.queued = req;
@@ -176,7 +228,7 @@ export class HttpClient {
       {
         onConnect: (conn) => {
           this.connected = true;
-          if (this.queued !== null) conn.send(enc.encode(this.queued));
+          if (this.queued !== null) conn.send(utf8(this.queued));
           this.queued = null;
         },
         onData: (_conn, data) => {
@@ -203,21 +255,22 @@ export class HttpClient {
   private check(eof: boolean): void {
     if (this.pending === null) return;
     const all = this.bytes();
-    const text = dec.decode(all);
-    const end = text.indexOf('\r\n\r\n');
+    // The head ends at the first CRLF CRLF: found in the bytes, and only the head decoded (CR and
+    // LF are never part of a UTF-8 sequence, so the text has them where the bytes do).
+    const end = headEnd(all);
     if (end < 0) {
-      if (eof) this.finish({ errno: 0, connected: true, status: 0, headers: text, body: '', size: 0, length: -1, keepAlive: false });
+      if (eof) this.finish({ errno: 0, connected: true, status: 0, headers: decodeText(all), body: '', size: 0, length: -1, keepAlive: false });
       return;
     }
-    const head = text.slice(0, end);
-    const headLen = enc.encode(head).length + 4;
+    const head = decodeText(all.subarray(0, end));
+    const headLen = end + 4;
     const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
     const size = all.length - headLen;
     // A persistent connection's response ends at Content-Length; any other at the server's close.
     const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
     if (!eof && (!keepAlive || size < length)) return;
     const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-    this.finish({ errno: 0, connected: true, status, headers: head, body: dec.decode(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
+    this.finish({ errno: 0, connected: true, status, headers: head, body: decodeText(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
   }
 
   private bytes(): Uint8Array {
@@ -242,6 +295,14 @@ export class HttpClient {
   close(): void {
     if (this.conn !== null && this.conn.state !== 'CLOSED') this.conn.close();
   }
+}
+
+/** Where the first CR LF CR LF starts in `b`, or -1. */
+function headEnd(b: Uint8Array): number {
+  for (let i = b.indexOf(13); i >= 0 && i + 3 < b.length; i = b.indexOf(13, i + 1)) {
+    if (b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
+  }
+  return -1;
 }
 
 /** Sends `GET path` to dst:port on a connection of its own and calls `done` with the response or the error. */

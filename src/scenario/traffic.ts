@@ -36,9 +36,9 @@ export class TrafficLoop {
 
   private runOnce(): void {
     if (this.stopped) return;
-    // A command line the loop runs is parsed and interpreted anew each time: it counts as 50
-    // events against the step's budget (scenario/run.ts), so `every: 1ms` for hours stops within
-    // seconds of CPU instead of tens.
+    // A command line the loop runs is interpreted anew each time (its parse is kept, interp.ts
+    // runString): it counts as 50 events against the step's budget (scenario/run.ts), so
+    // `every: 1ms` for hours stops within seconds of CPU instead of tens.
     this.sim.world.eq.charge(50);
     const t0 = this.sim.world.eq.now;
     let out = '';

@@ -108,6 +108,14 @@ function shellName(p: Proc): string {
 }
 
 export function runList(p: Proc, list: List, k: K): void {
+  const only = list.items.length === 1 ? list.items[0]! : null;
+  if (only !== null && !only.background) {
+    // One foreground item (a typed command, a loop's line): what the loop below does for it,
+    // without its machinery.
+    const stop = stopped(p);
+    if (stop !== null) return k(stop);
+    return runAndOr(p, only.andOr, (code) => k(stopped(p) ?? code));
+  }
   let i = 0;
   let status = p.sh.status;
   iterate((next) => {
@@ -147,6 +155,17 @@ export function interactive(p: Proc): boolean {
 }
 
 function runAndOr(p: Proc, ao: AndOr, k: K): void {
+  if (ao.rest.length === 0) {
+    // A lone pipeline: what the loop below does for it.
+    const stop = stopped(p);
+    if (stop !== null) return k(stop);
+    const pl = ao.first;
+    return runPipeline(p, pl, (code) => {
+      p.sh.status = code;
+      if (code !== 0 && !pl.bang) errexit(p, code);
+      k(code);
+    });
+  }
   let i = -1;
   iterate((next) => {
     const stop = stopped(p);
@@ -410,8 +429,44 @@ function param(p: Proc, name: string): string | undefined {
   }
 }
 
+/**
+ * The fields of a word list that expands to itself (every part a literal, no unquoted pattern
+ * character): each word its literals joined, one field each, whatever the shell's state. Null
+ * when a word has anything to expand. Kept by word list: a parse is kept (runString) and never
+ * modified, so a loop's line is looked at once.
+ */
+const staticFields = new WeakMap<readonly Word[], readonly string[] | null>();
+
+function fieldsOfLiterals(words: readonly Word[]): readonly string[] | null {
+  let fields = staticFields.get(words);
+  if (fields === undefined) {
+    const out: string[] = [];
+    for (const w of words) {
+      const text = literalText(w);
+      if (text === null) break;
+      out.push(text);
+    }
+    fields = out.length === words.length ? out : null;
+    staticFields.set(words, fields);
+  }
+  return fields;
+}
+
+/** A word's text when it is literals only and none unquoted holds * ? [ (hasGlob), else null. */
+function literalText(w: Word): string | null {
+  if (w.length === 0) return null;
+  let text = '';
+  for (const part of w) {
+    if (part.k !== 'lit' || (!part.quoted && /[*?[]/.test(part.s))) return null;
+    text += part.s;
+  }
+  return text;
+}
+
 /** Expands words into fields: unquoted expansions split on blanks, empty unquoted ones vanish. */
 export function expandWords(p: Proc, words: readonly Word[], k: (fields: string[]) => void): void {
+  const literal = fieldsOfLiterals(words);
+  if (literal !== null) return k(literal.slice());
   const fields: string[] = [];
   let i = 0;
   // Each field is built from chunks that remember whether they were quoted, for pathname expansion.
@@ -561,39 +616,39 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
   const values: Array<[string, string]> = [];
   let i = 0;
   const e: Proc = { ...p, subs: holder };
+  const command = (): void => expandWords(e, words, (argv) => {
+    const stop = stopped(p);
+    if (stop !== null) return k(stop);
+    const afterSubs = holder.status;
+    if (p.sh.options.xtrace) {
+      const plus = '+'.repeat(1 + (p.subDepth ?? 0));
+      if (argv.length === 0) for (const [n, v] of values) p.err.write(`${plus} ${n}=${xtraceWord(v)}\n`);
+      else p.err.write(`${plus} ${[...values.map(([n, v]) => `${n}=${xtraceWord(v)}`), ...argv.map(xtraceWord)].join(' ')}\n`);
+    }
+    withRedirs(p, redirs, k, (q, close) => {
+      const finish = (code: number): void => {
+        close();
+        p.sh.status = code;
+        k(code);
+      };
+      if (argv.length === 0) {
+        // Assignments alone set shell variables (exported ones stay exported).
+        for (const [n, v] of values) p.sh.vars.set(n, v);
+        return finish(afterSubs ?? 0);
+      }
+      // The command's environment: the exported variables, and `NAME=value cmd` for it alone.
+      const vars = q.sh.environ();
+      for (const [n, v] of values) vars.set(n, v);
+      spawn({ ...q, env: { ...q.env, vars } }, argv, finish);
+    });
+  });
+  if (assigns.length === 0) return command();
   iterate((next) => {
     const a = assigns[i++];
-    if (a !== undefined) {
-      return expandOne(e, a.value, (v) => {
-        values.push([a.name, v]);
-        next();
-      });
-    }
-    expandWords(e, words, (argv) => {
-      const stop = stopped(p);
-      if (stop !== null) return k(stop);
-      const afterSubs = holder.status;
-      if (p.sh.options.xtrace) {
-        const plus = '+'.repeat(1 + (p.subDepth ?? 0));
-        if (argv.length === 0) for (const [n, v] of values) p.err.write(`${plus} ${n}=${xtraceWord(v)}\n`);
-        else p.err.write(`${plus} ${[...values.map(([n, v]) => `${n}=${xtraceWord(v)}`), ...argv.map(xtraceWord)].join(' ')}\n`);
-      }
-      withRedirs(p, redirs, k, (q, close) => {
-        const finish = (code: number): void => {
-          close();
-          p.sh.status = code;
-          k(code);
-        };
-        if (argv.length === 0) {
-          // Assignments alone set shell variables (exported ones stay exported).
-          for (const [n, v] of values) p.sh.vars.set(n, v);
-          return finish(afterSubs ?? 0);
-        }
-        // The command's environment: the exported variables, and `NAME=value cmd` for it alone.
-        const vars = q.sh.environ();
-        for (const [n, v] of values) vars.set(n, v);
-        spawn({ ...q, env: { ...q.env, vars } }, argv, finish);
-      });
+    if (a === undefined) return command();
+    expandOne(e, a.value, (v) => {
+      values.push([a.name, v]);
+      next();
     });
   });
 }
@@ -654,7 +709,8 @@ export function spawn(p: Proc, argv: string[], k: K): void {
 function spawnNow(p: Proc, argv: string[], k: K): void {
   const vars = p.env.vars ?? p.sh.environ();
   // /usr/bin/dockerd is dockerd: programs are found by name in the standard directories.
-  const name = argv[0]!.replace(/^\/(usr\/)?(local\/)?(s?bin)\//, '');
+  const arg0 = argv[0]!;
+  const name = arg0.charCodeAt(0) === 0x2f ? arg0.replace(/^\/(usr\/)?(local\/)?(s?bin)\//, '') : arg0;
   const missing = p.env.missing;
   if (missing?.names.has(name)) {
     // bash: "NAME: command not found"; busybox sh: "NAME: not found".
@@ -747,9 +803,31 @@ function ashWording(error: string): string {
   return error;
 }
 
+/**
+ * Parses are kept by line: a `traffic` loop runs the same line every few milliseconds, and its
+ * parse cost as much as the rest of the shell's work for it. Parsing is a pure function of the
+ * text (expansions happen when the line runs, against the variables of that moment), and what
+ * it returns is never modified (syntax.ts: every field readonly), so a kept parse runs exactly
+ * as a fresh one. Bounded: a script's thousand distinct lines do not stay, nor a long script.
+ */
+const parsedLines = new Map<string, ReturnType<typeof parseLine>>();
+const PARSED_LINES_MAX = 256;
+const PARSED_LINE_LEN = 4096;
+
+function parseCached(line: string): ReturnType<typeof parseLine> {
+  if (line.length > PARSED_LINE_LEN) return parseLine(line);
+  let parsed = parsedLines.get(line);
+  if (parsed === undefined) {
+    parsed = parseLine(line);
+    if (parsedLines.size >= PARSED_LINES_MAX) parsedLines.clear();
+    parsedLines.set(line, parsed);
+  }
+  return parsed;
+}
+
 /** Runs a command string (`sh -c`, a scenario step's line) in the shell `p.sh`. */
 export function runString(p: Proc, line: string, k: K): void {
-  const parsed = parseLine(line);
+  const parsed = parseCached(line);
   if ('error' in parsed) {
     p.err.write(`${shellName(p)}: ${p.env.flavor === 'busybox' ? ashWording(parsed.error) : parsed.error}\n`);
     p.sh.status = 2;

@@ -115,5 +115,9 @@ describe('scenario runner', () => {
     expect(transcript).toBe('[root@n1 ~]# export NOPE=x; echo "${NOPE}[${UNSET}]"\nx[]\n');
     expect(() => runText(`${HOST}steps:\n  - run: echo hi\n    expect: { stdout: "\${NOPE}" }\n`)).toThrow(/\$\{NOPE\} is not defined/);
   });
+  it('expands a traffic loop line anew on every run, from the shell variables of that moment', () => {
+    const { transcript } = runText(`${HOST}steps:\n  - run: N=0; X=a\n  - traffic: { name: l, on: n1, run: 'N=$((N+1)); echo "$X$N"; [ $N != 2 ] || X=b', every: 1s }\n  - sleep: 3500ms\n  - traffic_report: l\n`);
+    expect(transcript).toContain('requests: 4, failed: 0\n     1  a1   (first 0.000s, last 0.000s)\n     1  a2   (first 1.000s, last 1.000s)\n     1  b3   (first 2.000s, last 2.000s)\n     1  b4   (first 3.000s, last 3.000s)\n');
+  });
 });
 

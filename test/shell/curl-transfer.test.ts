@@ -110,4 +110,21 @@ steps:
     expect(r.out[3]).toBe('0123456789'.repeat(300));
     expect(r.transcript).toContain('[root@h1 ~]# nc 192.168.205.11 80\nhello\n');
   });
+  it('carries text that is not ASCII as UTF-8 both ways: the body, its byte count, a request header', () => {
+    const { res, transcript } = runText(`hosts:
+  - { name: h1, ip: 192.168.205.10/24 }
+  - { name: h2, ip: 192.168.205.11/24 }
+steps:
+  - serve: { on: h2, port: 80, reply: "h\u00e9llo w\u00f6rld \u2713\\n" }
+  - run: curl -s http://192.168.205.11/
+    on: h1
+  - run: "curl -s -H 'X-Name: J\u00fcrgen' -o /dev/null -w '%{http_code} %{size_download} %{size_header}\\n' http://192.168.205.11/"
+    on: h1
+`);
+    expect(res.steps.flatMap((s) => s.failures)).toEqual([]);
+    expect(res.steps[1]!.output).toBe('h\u00e9llo w\u00f6rld \u2713\n');
+    // 14 characters, 18 bytes; the head is the serve responder's 117 bytes, CRLF CRLF included.
+    expect(res.steps[2]!.output).toBe('200 18 117\n');
+    expect(transcript).toContain("-H 'X-Name: J\u00fcrgen'");
+  });
 });
