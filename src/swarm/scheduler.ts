@@ -113,6 +113,83 @@ export function scheduleTask(cluster: SchedulingView, task: Task): { nodeId: str
   return { nodeId: pick.id };
 }
 
+/** A task whose only filter is the nodes' availability, with no spread preference and no node
+ *  given beforehand: its pick is the least loaded ready node, which `ServiceNodes` finds. */
+function plainTask(task: Task): boolean {
+  const spec = task.spec;
+  return !(task.slot === 0 && task.nodeId !== null) && spec.preferences.length === 0 && spec.constraints.length === 0
+    && spec.resources.reserveCpu === 0 && spec.resources.reserveMemory === 0 && spec.maxReplicasPerNode === 0
+    && !spec.ports.some((p) => p.mode === 'host' && p.published !== null);
+}
+
+/**
+ * The ready, active nodes of one pass, as a heap on scheduleTask's order for one service: fewest
+ * live tasks of the service, then fewest live tasks, then the nodes' order. A pass only adds live
+ * tasks to nodes, so a node's key only grows: the top is checked against its counts now and pushed
+ * down when they moved, and the node it ends on is the one the linear scan picks (10,000 tasks over
+ * 1,000 nodes: 10 million node visits otherwise).
+ */
+class ServiceNodes {
+  private readonly nodes: SwarmNode[] = [];
+  private readonly svc: number[] = [];
+  private readonly all: number[] = [];
+  private readonly order: number[] = [];
+
+  constructor(view: SchedulingView, private readonly serviceId: string) {
+    let i = 0;
+    for (const n of view.nodes.values()) {
+      const k = i++;
+      if (n.status !== 'ready' || n.availability !== 'active') continue;
+      this.nodes.push(n);
+      this.svc.push(liveOf(n, serviceId));
+      this.all.push(n.tasks.live);
+      this.order.push(k);
+    }
+    for (let j = (this.nodes.length >> 1) - 1; j >= 0; j--) this.down(j);
+  }
+
+  /** The node scheduleTask would pick now; null when no node is ready. */
+  best(): SwarmNode | null {
+    if (this.nodes.length === 0) return null;
+    for (;;) {
+      const n = this.nodes[0]!;
+      const svc = liveOf(n, this.serviceId);
+      const all = n.tasks.live;
+      if (svc === this.svc[0] && all === this.all[0]) return n;
+      this.svc[0] = svc;
+      this.all[0] = all;
+      this.down(0);
+    }
+  }
+
+  private less(a: number, b: number): boolean {
+    if (this.svc[a] !== this.svc[b]) return this.svc[a]! < this.svc[b]!;
+    if (this.all[a] !== this.all[b]) return this.all[a]! < this.all[b]!;
+    return this.order[a]! < this.order[b]!;
+  }
+
+  private down(i: number): void {
+    const len = this.nodes.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= len) return;
+      const r = l + 1;
+      const m = r < len && this.less(r, l) ? r : l;
+      if (!this.less(m, i)) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    for (const arr of [this.nodes, this.svc, this.all, this.order] as unknown[][]) {
+      const t = arr[a];
+      arr[a] = arr[b];
+      arr[b] = t;
+    }
+  }
+}
+
 /** The scheduler's loop (scheduler.go): pending tasks in the order they became pending, each
  *  given a node or left pending with the explanation `service ps` shows. */
 export class Scheduler {
@@ -143,9 +220,24 @@ export class Scheduler {
 
   /** One pass over the queue (scheduler.go tick → scheduleTaskGroup). */
   tick(now: number): void {
+    // The ready nodes by load, per service, built when a plain task of the service is first met
+    // (and again should a node lose a live task meanwhile).
+    const heaps = new Map<string, ServiceNodes>();
+    let drops = this.store.liveDrops;
     for (const t of [...this.pending]) {
       if (t.state !== 'pending' || (t.desiredState !== 'running' && t.desiredState !== 'ready')) continue;
-      const r = scheduleTask(this.view, t);
+      let r: { nodeId: string } | { err: string } | null = null;
+      if (plainTask(t)) {
+        if (this.store.liveDrops !== drops) {
+          heaps.clear();
+          drops = this.store.liveDrops;
+        }
+        let h = heaps.get(t.serviceId);
+        if (h === undefined) heaps.set(t.serviceId, (h = new ServiceNodes(this.view, t.serviceId)));
+        const n = h.best();
+        if (n !== null) r = { nodeId: n.id };
+      }
+      r ??= scheduleTask(this.view, t);
       if ('err' in r) {
         this.store.updateTask(t, { status: { state: t.state, message: 'pending task scheduling', err: r.err, since: t.stateSince } });
         continue;

@@ -3,7 +3,9 @@
 // (bump_v19.03) manager/orchestrator/replicated/replicated_test.go, restart_test.go,
 // taskreaper/task_reaper_test.go, constraintenforcer/constraint_enforcer_test.go, and the
 // scheduler's and allocator's own tests, cited at each.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import '../fc-seed.js';
 import { EventQueue, MS, SEC } from '../../src/sim/clock.js';
 import { Allocator } from '../../src/swarm/allocator.js';
 import { NodeStore, checkHeartbeats } from '../../src/swarm/dispatcher.js';
@@ -17,7 +19,7 @@ import { RestartSupervisor } from '../../src/swarm/orchestrator/restart.js';
 import { newTask } from '../../src/swarm/orchestrator/task.js';
 import { TaskReaper } from '../../src/swarm/orchestrator/taskreaper.js';
 import { UpdateSupervisor } from '../../src/swarm/orchestrator/update.js';
-import { Scheduler } from '../../src/swarm/scheduler.js';
+import { Scheduler, scheduleTask } from '../../src/swarm/scheduler.js';
 import type { SchedulingView } from '../../src/swarm/scheduler.js';
 import { defaultSpec } from '../../src/swarm/spec.js';
 import type { ServiceSpec } from '../../src/swarm/spec.js';
@@ -275,6 +277,46 @@ describe('scheduler', () => {
     const x = s.getTask('x')!;
     expect([x.state, x.err]).toEqual(['pending', 'no suitable node (insufficient resources on 2 nodes)']);
     expect([...sched.queue()].map((t) => t.id)).toEqual(['x']);
+  });
+});
+
+describe('scheduler: the least loaded node of a pass', () => {
+  // A pass keeps the ready nodes of each service in a heap (scheduler.ts ServiceNodes); the node
+  // each task gets must be the one scheduleTask's linear scan picks, task by task, whatever the
+  // nodes' states, the tasks already there and the mix of plain and constrained services.
+  const world = fc.record({
+    nodes: fc.array(fc.record({ status: fc.constantFrom('ready', 'ready', 'ready', 'down'), availability: fc.constantFrom('active', 'active', 'active', 'drain', 'pause') }), { minLength: 1, maxLength: 12 }),
+    existing: fc.array(fc.record({ svc: fc.nat(3), node: fc.nat(11), state: fc.constantFrom('running', 'running', 'failed') }), { maxLength: 30 }),
+    pending: fc.array(fc.record({ svc: fc.nat(3) }), { minLength: 1, maxLength: 40 }),
+  });
+  const build = (w: typeof world extends fc.Arbitrary<infer T> ? T : never): { s: MemoryStore; view: SchedulingView; pending: Task[]; sched: Scheduler } => {
+    const { s, view } = storeWith(w.nodes.length);
+    w.nodes.forEach((n, i) => s.updateNode(s.nodes.get(`node${i + 1}`)!, { status: n.status as 'ready' | 'down', availability: n.availability as 'active' | 'drain' | 'pause' }));
+    // s0 and s1 are plain; s2 has at most 2 replicas per node; s3 a constraint only node1 meets.
+    const svcs = [
+      service(s, 's0', {}), service(s, 's1', {}), service(s, 's2', { maxReplicasPerNode: 2 }),
+      service(s, 's3', { constraints: ['node.id==node1'] }),
+    ];
+    const sched = new Scheduler(s, view);
+    let k = 0;
+    for (const e of w.existing) task(s, svcs[e.svc]!, `e${k++}`, k, `node${(e.node % w.nodes.length) + 1}`, e.state as TaskState);
+    const pending = w.pending.map((p) => task(s, svcs[p.svc]!, `p${k++}`, k, null, 'pending'));
+    return { s, view, pending, sched };
+  };
+
+  it('gives each pending task the node the linear scan picks', () => {
+    fc.assert(fc.property(world, (w) => {
+      const a = build(w);
+      expect(a.sched.queue().size).toBe(w.pending.length);
+      a.sched.tick(0);
+      const b = build(w);
+      // The reference: scheduleTask for each task in turn, each assignment written before the next.
+      for (const t of b.pending) {
+        const r = scheduleTask(b.view, t);
+        if ('nodeId' in r) b.s.updateTask(t, { nodeId: r.nodeId, status: { state: 'assigned', message: '', err: '', since: 0 } });
+      }
+      expect(a.pending.map((t) => t.nodeId)).toEqual(b.pending.map((t) => t.nodeId));
+    }));
   });
 });
 

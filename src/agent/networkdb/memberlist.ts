@@ -105,8 +105,21 @@ function fnv(s: string): number {
  */
 const aliveMsgs = new Map<string, { inc: number; addr: Ip4; msg: Uint8Array }>();
 
+/**
+ * The member names of one simulated world (by its event queue), numbered as first met: the index
+ * into each memberlist's own incarnation and address arrays. A thousand nodes each hear about a
+ * thousand, sixteen times over: most alive messages are old news, told apart there without
+ * touching the member (a thousand Maps of a thousand members are a cache miss each).
+ */
+const worldNames = new WeakMap<object, Map<string, number>>();
+
 export class Memberlist {
   readonly members = new Map<string, Member>();
+  private readonly names: Map<string, number>;
+  private readonly selfId: number;
+  /** By name number: the incarnation of the member known (-1: none), and its address. */
+  private incs = new Float64Array(0);
+  private addrs = new Uint32Array(0);
   /** How many members are not dead (memberlist's numNodes - dead: estNumNodes), kept as states change. */
   private live = 0;
   /** The members in an array, for random picks without building a pool each time. */
@@ -132,6 +145,32 @@ export class Memberlist {
   ) {
     this.ns = host.root;
     this.rng = new Rng(fnv(name));
+    let names = worldNames.get(host.eq);
+    if (names === undefined) worldNames.set(host.eq, (names = new Map()));
+    this.names = names;
+    this.selfId = this.idOf(name);
+  }
+
+  private idOf(name: string): number {
+    let id = this.names.get(name);
+    if (id === undefined) this.names.set(name, (id = this.names.size));
+    return id;
+  }
+
+  /** Notes a member's incarnation and address in the arrays (after every change of either). */
+  private note(m: Member): void {
+    const id = this.idOf(m.name);
+    if (id >= this.incs.length) {
+      const n = Math.max(64, this.names.size * 2);
+      const incs = new Float64Array(n).fill(-1);
+      incs.set(this.incs);
+      const addrs = new Uint32Array(n);
+      addrs.set(this.addrs);
+      this.incs = incs;
+      this.addrs = addrs;
+    }
+    this.incs[id] = m.incarnation;
+    this.addrs[id] = m.addr;
   }
 
   get now(): Nanos {
@@ -148,6 +187,7 @@ export class Memberlist {
     // Started again after a stop: it was counted (a node never takes itself for dead).
     if (!this.members.has(this.name)) this.live++;
     this.members.set(this.name, me);
+    this.note(me);
     this.list.push(me);
     this.broadcastAlive();
     // Each ticker starts at a random offset within its interval (memberlist's schedule stagger).
@@ -381,6 +421,7 @@ export class Memberlist {
     this.incarnation++;
     const me = this.members.get(this.name)!;
     me.incarnation = this.incarnation;
+    this.note(me);
     this.queueBroadcast(this.name, this.aliveMsg(me));
   }
 
@@ -394,7 +435,13 @@ export class Memberlist {
   }
 
   private aliveNode(inc: number, name: string, addr: Ip4): void {
-    if (name === this.name) {
+    const id = this.idOf(name);
+    if (id !== this.selfId && id < this.incs.length) {
+      // Old news (the test below, on the arrays): nothing to do.
+      const known = this.incs[id]!;
+      if (known >= 0 && (inc < known || (inc === known && this.addrs[id] === addr))) return;
+    }
+    if (id === this.selfId) {
       // Someone gossips an older view of us: nothing to do; a newer one (we restarted) is refuted.
       if (inc > this.incarnation) {
         this.incarnation = inc;
@@ -406,6 +453,7 @@ export class Memberlist {
     if (m === undefined) {
       m = { name, addr, state: State.Alive, incarnation: inc, stateChange: this.now, suspicion: null };
       this.members.set(name, m);
+      this.note(m);
       this.live++;
       this.list.push(m);
       // A new node goes in the probe list at a random place, swapped with the one there (state.go
@@ -422,6 +470,7 @@ export class Memberlist {
     this.clearSuspicion(m);
     m.incarnation = inc;
     m.addr = addr;
+    this.note(m);
     this.queueBroadcast(name, this.aliveMsg(m));
     if (was !== State.Alive) {
       m.state = State.Alive;
@@ -450,6 +499,7 @@ export class Memberlist {
     }
     this.queueBroadcast(name, new MsgWriter().u8(ML_SUSPECT).u32(inc).str(name).str(from).done());
     m.incarnation = inc;
+    this.note(m);
     m.state = State.Suspect;
     m.stateChange = this.now;
     const n = this.numAlive();
@@ -502,6 +552,7 @@ export class Memberlist {
     }
     this.queueBroadcast(name, new MsgWriter().u8(ML_DEAD).u32(inc).str(name).str(from).done());
     m.incarnation = inc;
+    this.note(m);
     m.state = State.Dead;
     m.stateChange = this.now;
     this.live--;

@@ -80,6 +80,8 @@ export class MemoryStore implements TaskObserver, NodeObserver {
   private readonly byService = new Map<string, ServiceTasks>();
   private readonly byNode = new Map<string, NodeTasks>();
   private readonly byNetwork = new Map<string, Set<Task>>();
+  /** Bumped whenever a node loses a live task (the scheduler's heaps hold only while counts grow). */
+  liveDrops = 0;
   /** The task an `updateTask` is writing: its setters' reports are that one update. */
   private writing: Task | null = null;
 
@@ -317,7 +319,10 @@ export class MemoryStore implements TaskObserver, NodeObserver {
       const e = this.nodeTasks(prevNode);
       e.epoch++;
       if (prevNode !== node) e.tasks.delete(t);
-      if (liveState(prevDesired, prevState)) countLive(e, t.serviceId, -1);
+      if (liveState(prevDesired, prevState)) {
+        countLive(e, t.serviceId, -1);
+        if (prevNode !== node || !liveState(t.desiredState, t.state)) this.liveDrops++;
+      }
     }
     if (node !== null) {
       const e = this.nodeTasks(node);
@@ -349,7 +354,10 @@ export class MemoryStore implements TaskObserver, NodeObserver {
       const e = this.nodeTasks(t.nodeId);
       e.tasks.delete(t);
       e.epoch++;
-      if (liveState(t.desiredState, t.state)) countLive(e, t.serviceId, -1);
+      if (liveState(t.desiredState, t.state)) {
+        countLive(e, t.serviceId, -1);
+        this.liveDrops++;
+      }
     }
     this.publish({ action: 'delete', kind: 'task', task: t });
   }
