@@ -36,9 +36,10 @@ export class SocketTable {
   readonly ping = new Map<number, PingSocket>();
   /** Connections whose port was bound before connect(2) (a bind bucket with fastreuse >= 0). */
   private readonly bound = new Set<TcpConn>();
-  /** inet_hashtables.c table_perturb (2^16 slots, made on first need) and this namespace's share
-   *  of the boot secret secure_ipv4_port_ephemeral hashes with (net_secret, net_hash_mix). */
-  private perturb: Uint32Array | null = null;
+  /** inet_hashtables.c table_perturb (2^16 slots; only the few a namespace's destinations hash
+   *  to are kept) and this namespace's share of the boot secret secure_ipv4_port_ephemeral hashes
+   *  with (net_secret, net_hash_mix), drawn at its first connect. */
+  private perturb: Map<number, number> | null = null;
   private secret = 0;
   readonly udp = new Map<number, UdpSocket>();
   readonly tcpListeners = new Map<number, TcpListener>();
@@ -90,7 +91,7 @@ export class SocketTable {
    */
   connectPort(saddr: Ip4, daddr: Ip4, dport: number, draw: (n: number) => number): number {
     if (this.perturb === null) {
-      this.perturb = new Uint32Array(1 << 16);
+      this.perturb = new Map();
       this.secret = draw(0x100000000);
     }
     let h = Math.imul(saddr ^ this.secret, 0x85ebca6b);
@@ -100,7 +101,8 @@ export class SocketTable {
     const index = h & 0xffff;
     const low = EPHEMERAL_LOW;
     const remaining = (EPHEMERAL_HIGH + 1 - low) & ~1;
-    let offset = ((this.perturb[index]! + (Math.imul(h, 0x9e3779b1) >>> 0)) % remaining) & ~1;
+    const perturb = this.perturb.get(index) ?? 0;
+    let offset = ((perturb + (Math.imul(h, 0x9e3779b1) >>> 0)) % remaining) & ~1;
     const key = daddr * 65536 + dport;
     for (let parity = 0; parity < 2; parity++, offset++) {
       let port = low + offset;
@@ -109,7 +111,7 @@ export class SocketTable {
         if (this.tcpListeners.has(port)) continue;
         const m = this.tcpConns.get(port);
         if (m !== undefined && (m.has(key) || this.anyBound(m))) continue;
-        this.perturb[index] = this.perturb[index]! + Math.max(i, draw(8) * CONNECT_STEP) + CONNECT_STEP;
+        this.perturb.set(index, (perturb + Math.max(i, draw(8) * CONNECT_STEP) + CONNECT_STEP) >>> 0);
         return port;
       }
     }
