@@ -10,6 +10,7 @@ import type { Packet } from '../wire/packet.js';
 import { NetDevice, bridging } from './device.js';
 import { Veth } from './veth.js';
 import { Drop } from './drop.js';
+import { MacMap } from './mac-map.js';
 import { BRIDGE_NS } from './latency.js';
 import { bridgeForwardHook, netifReceive } from './rx.js';
 import { dropPacket } from './kfree-skb.js';
@@ -30,7 +31,8 @@ export class FdbEntry {
 export class Bridge extends NetDevice {
   readonly kind = 'bridge';
   readonly ports: NetDevice[] = [];
-  readonly fdb = new Map<Mac, FdbEntry>();
+  /** By MAC, read twice per bridged frame (learning, then forwarding). */
+  readonly fdb = new MacMap<FdbEntry>();
   /** Set by `ip link set br address` or Docker; otherwise the bridge takes its lowest port MAC. */
   macFixed = false;
   stp = false;

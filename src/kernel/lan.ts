@@ -7,13 +7,14 @@
 // cloud network adds between two hosts (path-faults.ts): a security group that blocks a protocol
 // or port, random loss, extra delay.
 import { isGroupMac } from '../core/addr.js';
-import type { Ip4, Mac } from '../core/addr.js';
+import type { Ip4 } from '../core/addr.js';
 import { ARPOP_REQUEST, ETH_HLEN, ETH_P_ARP, ETH_P_IP, IPPROTO_UDP } from '../wire/packet.js';
 import type { Packet } from '../wire/packet.js';
 import { bridging } from './device.js';
 import { Drop } from './drop.js';
 import { PathFaults } from './path-faults.js';
 import { LAN_NS } from './latency.js';
+import { MacMap } from './mac-map.js';
 import type { Nic } from './nic.js';
 import { netifReceive } from './rx.js';
 import { dropPacket } from './kfree-skb.js';
@@ -24,7 +25,7 @@ export class Lan {
   /** The ports whose NIC is a bridge port, in port order, as of `bridging` generation `bridgedAt`. */
   private bridged: Nic[] = [];
   private bridgedAt = -1;
-  private readonly byMac = new Map<Mac, Nic>();
+  private readonly byMac = new MacMap<Nic>();
   /** Which NIC's host has an address, as last found (big LANs' ARP requests). */
   private readonly byAddr = new Map<Ip4, Nic>();
   /** Partition groups by host name; hosts in different groups cannot reach each other. */

@@ -43,6 +43,8 @@ export class NeighEntry {
   probes = 0;
   timer = -1;
   readonly queue: Packet[] = [];
+  /** The table's next entry for the same address on another device (NeighTable.byIp). */
+  sameIp: NeighEntry | undefined = undefined;
 
   constructor(
     readonly ip: Ip4,
@@ -63,19 +65,31 @@ export class NeighEntry {
 }
 
 export class NeighTable {
-  private readonly entries = new Map<number, NeighEntry>();
-
-  private static key(dev: NetDevice, ip: Ip4): number {
-    return dev.ifindex * 0x100000000 + ip;
-  }
+  /** Every entry, oldest first (what `ip neigh` lists). */
+  private readonly entries = new Set<NeighEntry>();
+  /**
+   * Entries by address, read per packet (neigh_lookup): keyed by `ip | 0`, a small integer on
+   * 64-bit V8 (Smi) that the Map hashes without boxing a heap number; the entries for the same
+   * address on other devices hang off the first (`sameIp`).
+   */
+  private readonly byIp = new Map<number, NeighEntry>();
 
   get(dev: NetDevice, ip: Ip4): NeighEntry | undefined {
-    return this.entries.get(NeighTable.key(dev, ip));
+    for (let e = this.byIp.get(ip | 0); e !== undefined; e = e.sameIp) if (e.dev === dev) return e;
+    return undefined;
   }
 
+  /** A new entry for `ip` on `dev` (the caller found none). */
   create(dev: NetDevice, ip: Ip4): NeighEntry {
     const e = new NeighEntry(ip, dev);
-    this.entries.set(NeighTable.key(dev, ip), e);
+    const first = this.byIp.get(ip | 0);
+    if (first === undefined) this.byIp.set(ip | 0, e);
+    else {
+      let last = first;
+      while (last.sameIp !== undefined) last = last.sameIp;
+      last.sameIp = e;
+    }
+    this.entries.add(e);
     return e;
   }
 
@@ -88,15 +102,33 @@ export class NeighTable {
   }
 
   delete(dev: NetDevice, ip: Ip4): boolean {
-    return this.entries.delete(NeighTable.key(dev, ip));
+    const e = this.get(dev, ip);
+    if (e === undefined) return false;
+    this.unlink(e);
+    return true;
   }
 
   /** Forgets everything learned through a device (it went down or left the namespace). */
   flushDevice(dev: NetDevice): void {
-    for (const [k, e] of this.entries) if (e.dev === dev) this.entries.delete(k);
+    for (const e of this.entries) if (e.dev === dev) this.unlink(e);
   }
 
   list(): NeighEntry[] {
-    return [...this.entries.values()];
+    return [...this.entries];
+  }
+
+  private unlink(e: NeighEntry): void {
+    this.entries.delete(e);
+    const key = e.ip | 0;
+    const first = this.byIp.get(key)!;
+    if (first === e) {
+      if (e.sameIp === undefined) this.byIp.delete(key);
+      else this.byIp.set(key, e.sameIp);
+    } else {
+      let p = first;
+      while (p.sameIp !== e) p = p.sameIp!;
+      p.sameIp = e.sameIp;
+    }
+    e.sameIp = undefined;
   }
 }

@@ -50,6 +50,8 @@ export class Netns {
   forwarding = false;
   /** br_netfilter's bridge-nf-call-iptables, cached for the bridge path. */
   bridgeNfCallIptables = false;
+  /** net.ipv4.vs.conntrack, cached: IPVS reads it for every packet it sends on (ip_vs_nat_xmit). */
+  ipvsConntrack = false;
   /** inet_peer rate-limit buckets by remote address (ICMP errors, ip_error), in ns. */
   readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
   /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
@@ -134,6 +136,7 @@ export class Netns {
       this.forwarding = value !== '0';
     }
     if (key === 'net.bridge.bridge-nf-call-iptables') this.bridgeNfCallIptables = value !== '0';
+    if (key === 'net.ipv4.vs.conntrack') this.ipvsConntrack = value !== '0';
   }
 
   /** Is `ip` one of this namespace's own addresses (the local table says RTN_LOCAL)? */

@@ -339,7 +339,7 @@ export class Netfilter implements NetfilterHooks {
         pkt.dport = c.dport;
         if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'nat', manip: 'DNAT', by: 'ipvs', before: hostPortOf(dst, dport, true), after: hostPortOf(c.daddr, c.dport, true) });
         const ref = this.ref(pkt);
-        if (ns.sysctl.get('net.ipv4.vs.conntrack') === '1') {
+        if (ns.ipvsConntrack) {
           c.nfct = true;
           // ip_vs_update_conntrack: the reply tuple now expects the real server.
           if (ref !== null && !(ref.entry!.status & IPS_CONFIRMED) && ref.dir === DIR_ORIGINAL) {
