@@ -158,11 +158,19 @@ export class MsgWriter {
 export class MsgReader {
   private off = 0;
   /** Where the message ends: the buffer's end, or a compound part's (read in place). */
-  private readonly end: number;
+  private end: number;
 
-  constructor(private readonly buf: Uint8Array, start = 0, end = buf.length) {
+  constructor(private buf: Uint8Array, start = 0, end = buf.length) {
     this.off = start;
     this.end = end;
+  }
+
+  /** Reads another message `buf[start, end)` (a reader kept for every packet of a hot path). */
+  reset(buf: Uint8Array, start: number, end: number): this {
+    this.buf = buf;
+    this.off = start;
+    this.end = end;
+    return this;
   }
 
   get left(): number {

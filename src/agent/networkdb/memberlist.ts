@@ -359,9 +359,13 @@ export class Memberlist {
     }
   }
 
+  /** The reader of every packet's messages: each case reads all its fields before it acts (what it
+   *  does may bring the next message here, which resets it). */
+  private readonly reader = new MsgReader(new Uint8Array(0));
+
   /** The message `b[start, end)` (a whole payload, or a part of a compound one). */
   private handle(b: Uint8Array, start: number, end: number, from: Ip4): void {
-    const r = new MsgReader(b, start + 1, end);
+    const r = this.reader.reset(b, start + 1, end);
     switch (b[start]) {
       case ML_PING: {
         const seq = r.u32();
