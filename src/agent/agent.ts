@@ -60,13 +60,6 @@ interface Assigned {
   removed: boolean;
 }
 
-/** Whether two data-plane stamps are the same from index `from` on. */
-function sameStamp(a: readonly unknown[], b: readonly unknown[], from: number): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = from; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 const NO_PEERS: PeerFeed = { version: 0, list: () => [], delta: () => null };
 
 export class Agent {
@@ -487,12 +480,30 @@ export class Agent {
    * ingress, a service created every network — and most find these as at their last apply.
    */
   private stampOf(node: SwarmNode): unknown[] {
-    // What gossip changed first (a gossip apply takes it up without the rest: sameStamp).
+    // What gossip changed first (a gossip apply takes it up without the rest: stampIs).
     const s: unknown[] = [this.views.changes, node, node.role, node.dataAddr, node.lbAddrs.size, this.d.networks.size, this.cluster.networks.size];
     for (const ip of node.lbAddrs.values()) s.push(ip);
     for (const net of this.cluster.networks.values()) s.push(net);
     for (const [cid, a] of this.cluster.attachments) if (a.nodeId === this.nodeId) s.push(cid, a.networkId, a.ip);
     return s;
+  }
+
+  /** Whether `stampOf(node)` would be the same as `s` from index `from` on, read in
+   *  place: every node checks after every commit that touches the data plane, and most find it so. */
+  private stampIs(node: SwarmNode, s: readonly unknown[], from: number): boolean {
+    if (s.length < 7 || (from === 0 && s[0] !== this.views.changes)) return false;
+    if (s[1] !== node || s[2] !== node.role || s[3] !== node.dataAddr || s[4] !== node.lbAddrs.size || s[5] !== this.d.networks.size || s[6] !== this.cluster.networks.size) return false;
+    let i = 7;
+    for (const ip of node.lbAddrs.values()) if (s[i++] !== ip) return false;
+    for (const net of this.cluster.networks.values()) if (s[i++] !== net) return false;
+    if (this.cluster.attachments.size > 0) {
+      for (const [cid, a] of this.cluster.attachments) {
+        if (a.nodeId !== this.nodeId) continue;
+        if (s[i] !== cid || s[i + 1] !== a.networkId || s[i + 2] !== a.ip) return false;
+        i += 3;
+      }
+    }
+    return i === s.length;
   }
 
   /** The stamp of the last full apply that left nothing to retry; null when none stands. */
@@ -509,7 +520,7 @@ export class Agent {
     // Noted first: what describing changes (this node's first address on a network) is news to the
     // other nodes; this one looks once more, finding nothing to do.
     if (!gossip) this.dataSeen = this.cluster.dataVersion;
-    if (unchangedTasks && this.applied !== null && sameStamp(this.stampOf(node), this.applied, 0)) return;
+    if (unchangedTasks && this.applied !== null && this.stampIs(node, this.applied, 0)) return;
     const desired: DesiredNetwork[] = [];
     const listed: DesiredNetwork[] = [];
     const using = new Set<string>();
@@ -531,10 +542,7 @@ export class Agent {
     // since the last (what the node publishes is then the same).
     const settled = extra === undefined && desired.every((dn) => dn.nodeIp !== 0) && this.dataplane.settled(desired);
     if (!gossip) this.applied = settled ? this.stampOf(node) : null;
-    else if (this.applied !== null) {
-      const now = this.stampOf(node);
-      this.applied = settled && sameStamp(now, this.applied, 1) ? now : null;
-    }
+    else if (this.applied !== null) this.applied = settled && this.stampIs(node, this.applied, 1) ? this.stampOf(node) : null;
   }
 
   private describe(net: SwarmNetwork, node: SwarmNode, full: boolean): DesiredNetwork {

@@ -9,7 +9,7 @@ import { assignmentsBytes } from './assignments.js';
 import type { AssignmentsMessage } from './assignments.js';
 import type { RaftMessage } from '../swarm/raft.js';
 import type { TcpConn } from '../kernel/tcp.js';
-import { emitFrame, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
+import { emitFrameText, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
 
 /** What travels between a node and a manager's dispatcher (agent/session.ts, agent/dispatcher.ts). */
 export type CpMessage =
@@ -107,7 +107,6 @@ export function wireSize(m: CpMessage): number {
   return WIRE_SIZE[m.kind];
 }
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** One end of a message stream over a TCP connection (frames as wire/swarmrpc.ts lays them out). */
@@ -123,7 +122,7 @@ export class MsgChannel {
 
   /** Writes one message; returns the bytes it takes. */
   send(m: CpMessage): number {
-    const buf = emitFrame(RPC_KIND[m.kind], enc.encode(JSON.stringify(m)), wireSize(m));
+    const buf = emitFrameText(RPC_KIND[m.kind], JSON.stringify(m), wireSize(m));
     this.conn.send(buf);
     return buf.length;
   }

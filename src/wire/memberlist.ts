@@ -157,17 +157,28 @@ export class MsgWriter {
 /** Reads a message's fields in the order they were written; throws RangeError past the end. */
 export class MsgReader {
   private off = 0;
+  /** Where the message ends: the buffer's end, or a compound part's (read in place). */
+  private end: number;
 
-  constructor(private readonly buf: Uint8Array, start = 0) {
+  constructor(private buf: Uint8Array, start = 0, end = buf.length) {
     this.off = start;
+    this.end = end;
+  }
+
+  /** Reads another message `buf[start, end)` (a reader kept for every packet of a hot path). */
+  reset(buf: Uint8Array, start: number, end: number): this {
+    this.buf = buf;
+    this.off = start;
+    this.end = end;
+    return this;
   }
 
   get left(): number {
-    return this.buf.length - this.off;
+    return this.end - this.off;
   }
 
   private need(n: number): void {
-    if (this.off + n > this.buf.length) throw new RangeError('truncated memberlist message');
+    if (this.off + n > this.end) throw new RangeError('truncated memberlist message');
   }
 
   u8(): number {
@@ -222,6 +233,24 @@ export function compound(type: number, parts: Uint8Array[]): Uint8Array {
     off += p.length;
   }
   return out;
+}
+
+/**
+ * The parts of the compound message `buf[start, end)` (type byte at `start`), in place: `each` is
+ * called with each part's bounds, once all were found whole (a truncated one drops the message).
+ */
+export function eachCompoundPart(buf: Uint8Array, start: number, end: number, each: (start: number, end: number) => void): void {
+  const r = new MsgReader(buf, start + 1, end);
+  const n = r.u8();
+  let off = start + 2 + 2 * n;
+  for (let i = 0; i < n; i++) off += r.u16();
+  if (off > end) throw new RangeError('truncated compound message');
+  off = start + 2 + 2 * n;
+  for (let i = 0; i < n; i++) {
+    const l = (buf[start + 2 + 2 * i]! << 8) | buf[start + 3 + 2 * i]!;
+    each(off, off + l);
+    off += l;
+  }
 }
 
 /** The parts of a compound message whose type byte is at `start`. */

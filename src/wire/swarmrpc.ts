@@ -105,6 +105,17 @@ export function emitFrame(kind: number, body: Uint8Array, total: number): Uint8A
   return buf;
 }
 
+const utf8Out = new TextEncoder();
+/** emitFrameText's encoding room, kept between calls (grown to the largest body). */
+let scratch = new Uint8Array(4096);
+
+/** emitFrame of `text` in UTF-8, encoded into a kept buffer rather than a new one per frame. */
+export function emitFrameText(kind: number, text: string, total: number): Uint8Array {
+  if (scratch.length < 3 * text.length) scratch = new Uint8Array(Math.max(2 * scratch.length, 3 * text.length));
+  const { written } = utf8Out.encodeInto(text, scratch);
+  return emitFrame(kind, scratch.subarray(0, written), total);
+}
+
 /**
  * What a 2377 TCP segment carries, when it starts a frame (a segment in the middle of one starts
  * with JSON text or padding, never with a kind byte followed by a body at its place): the label
@@ -117,7 +128,8 @@ export function rpcLabel(payload: Uint8Array): string | null {
   return LABEL[kind] ?? null;
 }
 
-/** Reads frames out of a byte stream as it arrives (a TCP connection's in-order data). */
+/** Reads frames out of a byte stream as it arrives (a TCP connection's in-order data). A body is
+ *  only valid during `onFrame` (it may be a view of the segment). */
 export class FrameReader {
   private head = new Uint8Array(FRAME_HEADER);
   private headGot = 0;
@@ -126,6 +138,8 @@ export class FrameReader {
   private left = 0;
   private body: Uint8Array | null = null;
   private bodyGot = 0;
+  /** The body when it came whole in the segment that finished the header: read there, not copied. */
+  private whole: Uint8Array | null = null;
 
   constructor(private readonly onFrame: (kind: number, body: Uint8Array) => void) {}
 
@@ -141,12 +155,14 @@ export class FrameReader {
         const dv = new DataView(this.head.buffer);
         this.kind = this.head[0]!;
         this.left = dv.getUint32(1) - 4;
-        this.body = new Uint8Array(dv.getUint32(5));
+        const len = dv.getUint32(5);
+        if (len <= this.left && len <= d.length - i) this.whole = d.subarray(i, i + len);
+        else this.body = new Uint8Array(len);
         this.bodyGot = 0;
       }
       const n = Math.min(this.left, d.length - i);
-      const b = this.body!;
-      if (this.bodyGot < b.length) {
+      const b = this.body;
+      if (b !== null && this.bodyGot < b.length) {
         const m = Math.min(n, b.length - this.bodyGot);
         b.set(d.subarray(i, i + m), this.bodyGot);
         this.bodyGot += m;
@@ -154,9 +170,11 @@ export class FrameReader {
       this.left -= n;
       i += n;
       if (this.left === 0) {
+        const body = b ?? this.whole!;
         this.headGot = 0;
         this.body = null;
-        this.onFrame(this.kind, b);
+        this.whole = null;
+        this.onFrame(this.kind, body);
       }
     }
   }

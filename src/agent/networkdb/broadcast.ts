@@ -20,6 +20,8 @@ export class BroadcastQueue {
   /** buckets[t]: the messages sent t times (invalidated ones are skipped when reached). */
   private readonly buckets: Bucket[] = [];
   private readonly byAbout = new Map<string, Queued>();
+  /** take()'s messages sent once more, moved up a bucket once it is done (kept between calls). */
+  private readonly moved: Queued[] = [];
 
   get size(): number {
     return this.byAbout.size;
@@ -46,7 +48,7 @@ export class BroadcastQueue {
     const out: Uint8Array[] = [];
     if (this.byAbout.size === 0) return out;
     let used = 0;
-    const moved: Queued[] = [];
+    const moved = this.moved;
     let full = false;
     for (let t = 0; t < this.buckets.length && !full; t++) {
       const b = this.buckets[t];
@@ -77,6 +79,7 @@ export class BroadcastQueue {
       }
     }
     for (const q of moved) this.bucket(q.transmits).items.push(q);
+    moved.length = 0;
     return out;
   }
 }

@@ -18,7 +18,7 @@ import { udpSend } from '../../kernel/udp.js';
 import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
-  compound, compoundParts, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER,
+  compound, eachCompoundPart, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER,
   MsgReader, MsgWriter, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import { BroadcastQueue } from './broadcast.js';
@@ -352,16 +352,21 @@ export class Memberlist {
   private onPacket(payload: Uint8Array | null, from: Ip4): void {
     if (!this.running || payload === null || payload.length === 0) return;
     try {
-      this.handle(payload, from);
+      this.handle(payload, 0, payload.length, from);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       // memberlist: "Failed to decode" — a truncated packet is dropped.
     }
   }
 
-  private handle(b: Uint8Array, from: Ip4): void {
-    const r = new MsgReader(b, 1);
-    switch (b[0]) {
+  /** The reader of every packet's messages: each case reads all its fields before it acts (what it
+   *  does may bring the next message here, which resets it). */
+  private readonly reader = new MsgReader(new Uint8Array(0));
+
+  /** The message `b[start, end)` (a whole payload, or a part of a compound one). */
+  private handle(b: Uint8Array, start: number, end: number, from: Ip4): void {
+    const r = this.reader.reset(b, start + 1, end);
+    switch (b[start]) {
       case ML_PING: {
         const seq = r.u32();
         const target = r.str();
@@ -407,10 +412,10 @@ export class Memberlist {
         return;
       }
       case ML_COMPOUND:
-        for (const p of compoundParts(b)) this.handle(p, from);
+        eachCompoundPart(b, start, end, (s, e) => this.handle(b, s, e, from));
         return;
       case ML_USER:
-        this.delegate.notifyMsg(b.subarray(1));
+        this.delegate.notifyMsg(b.subarray(start + 1, end));
         return;
     }
   }
