@@ -7,45 +7,20 @@ import type { Ip4 } from '../core/addr.js';
 import type { Netns } from '../kernel/netns.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
 import type { TcpConn } from '../kernel/tcp.js';
+import { isAscii } from 'node:buffer';
 import type { TraceLeg } from '../core/trace.js';
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 const STREAM = { stream: true } as const;
 
-// A request or a response head is a hundred-odd ASCII bytes, exchanged every few milliseconds by
-// a traffic loop: for such short texts TextEncoder/TextDecoder cost more to call than the bytes
-// cost to copy, so ASCII is copied here and anything else goes to them. (ASCII is its own UTF-8,
-// and a decoder given only bytes below 0x80 returns them as they are, with no BOM to drop.)
-const SHORT = 2048;
-
-/** Writes `text` at `off` if it is all ASCII; false (and `out` partly written) otherwise. */
-function putAscii(text: string, out: Uint8Array, off: number): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) return false;
-    out[off + i] = c;
-  }
-  return true;
-}
-
-/** `text` as UTF-8. */
+/**
+ * `text` as UTF-8: Node's Buffer writes the same bytes as TextEncoder (a lone surrogate as
+ * U+FFFD) at a quarter of its cost for a hundred-odd bytes, what a traffic loop's heads are. The
+ * result is a plain Uint8Array over the Buffer's bytes, so that slice() copies as it should.
+ */
 function utf8(text: string): Uint8Array {
-  if (text.length > SHORT) return enc.encode(text);
-  const out = new Uint8Array(text.length);
-  return putAscii(text, out, 0) ? out : enc.encode(text);
-}
-
-/** The text of `b` when it is short and all ASCII, else null. */
-function asciiText(b: Uint8Array): string | null {
-  if (b.length > SHORT) return null;
-  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return null;
-  return String.fromCharCode.apply(null, b as unknown as number[]);
-}
-
-/** `b` decoded as UTF-8 (TextDecoder's replacement of what is not UTF-8 included). */
-function decodeText(b: Uint8Array): string {
-  return asciiText(b) ?? dec.decode(b);
+  const b = Buffer.from(text, 'utf8');
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 export interface HttpRequest {
@@ -107,23 +82,17 @@ function persistent(req: HttpRequest, keepAlive: boolean): boolean {
 export function formatResponse(r: HttpResponse, server = 'swarmsim', keepAlive = false): Uint8Array {
   const body = typeof r.body === 'string' ? utf8(r.body) : r.body;
   const headText = `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${body.length}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
-  // One buffer for both when the head is ASCII (it is, unless a server name is not).
-  const out = new Uint8Array(headText.length + body.length);
-  if (putAscii(headText, out, 0)) {
-    out.set(body, headText.length);
-    return out;
-  }
-  const head = enc.encode(headText);
-  const both = new Uint8Array(head.length + body.length);
-  both.set(head);
-  both.set(body, head.length);
-  return both;
+  const head = utf8(headText);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
 }
 
 /** A body of exactly `size` bytes: `text` repeated and cut (a scenario's `reply_size`); the text itself when size is null. */
 export function sizedBody(text: string, size: number | null): string | Uint8Array {
   if (size === null) return text;
-  const unit = enc.encode(text.length === 0 ? 'x' : text);
+  const unit = utf8(text.length === 0 ? 'x' : text);
   const out = new Uint8Array(size);
   for (let off = 0; off < size; off += unit.length) out.set(unit.subarray(0, Math.min(unit.length, size - off)), off);
   return out;
@@ -136,8 +105,8 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
   const server = o.server ?? 'swarmsim';
   const l = tcpListen(ns, port, 0, () => {
     let buf = '';
-    // The connection's own streaming decoder, from its first byte that is not ASCII: until then
-    // there is nothing a decoder would hold back between reads.
+    // The connection's own streaming decoder, from its first read that is not all ASCII: until
+    // then there is nothing a decoder would hold back between reads, and a plain decode is cheaper.
     let decoder: TextDecoder | null = null;
     let busy = false;
     let closing = false;
@@ -161,8 +130,7 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
     };
     return {
       onData: (conn, data) => {
-        const ascii = decoder === null ? asciiText(data) : null;
-        if (ascii !== null) buf += ascii;
+        if (decoder === null && isAscii(data)) buf += dec.decode(data);
         else buf += (decoder ??= new TextDecoder()).decode(data, STREAM);
         next(conn);
       },
@@ -259,10 +227,10 @@ export class HttpClient {
     // LF are never part of a UTF-8 sequence, so the text has them where the bytes do).
     const end = headEnd(all);
     if (end < 0) {
-      if (eof) this.finish({ errno: 0, connected: true, status: 0, headers: decodeText(all), body: '', size: 0, length: -1, keepAlive: false });
+      if (eof) this.finish({ errno: 0, connected: true, status: 0, headers: dec.decode(all), body: '', size: 0, length: -1, keepAlive: false });
       return;
     }
-    const head = decodeText(all.subarray(0, end));
+    const head = dec.decode(all.subarray(0, end));
     const headLen = end + 4;
     const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
     const size = all.length - headLen;
@@ -270,7 +238,7 @@ export class HttpClient {
     const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
     if (!eof && (!keepAlive || size < length)) return;
     const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-    this.finish({ errno: 0, connected: true, status, headers: head, body: decodeText(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
+    this.finish({ errno: 0, connected: true, status, headers: head, body: dec.decode(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
   }
 
   private bytes(): Uint8Array {
