@@ -19,14 +19,17 @@ const STREAM = { stream: true } as const;
  * result is a plain Uint8Array over the Buffer's bytes, so that slice() copies as it should.
  */
 function utf8(text: string): Uint8Array {
-  const b = Buffer.from(text, 'utf8');
+  return plain(Buffer.from(text, 'utf8'));
+}
+
+function plain(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 export interface HttpRequest {
   readonly method: string;
   readonly path: string;
-  readonly headers: Map<string, string>;
+  readonly headers: ReadonlyMap<string, string>;
   /** Who asked, as the server sees it (after any NAT on the way). */
   readonly peer: Ip4;
   readonly peerPort: number;
@@ -48,6 +51,22 @@ export interface HttpServeOptions {
 
 const REASONS: Record<number, string> = { 200: 'OK', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway' };
 
+/** What a request head says, apart from who sent it. */
+interface RequestHead {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+/**
+ * Heads are kept by their text: a traffic loop's curl sends the same head every few
+ * milliseconds. What is kept is never modified (the headers are a ReadonlyMap to every
+ * handler); bounded, and only for heads of ordinary size.
+ */
+const heads = new Map<string, RequestHead>();
+const HEADS_MAX = 256;
+const HEAD_KEPT_LEN = 1024;
+
 /** Parses the request head at the start of `text`: the request and the bytes it took; null while
  *  incomplete. Not HTTP at all: a bare request taking everything. */
 function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: number } | null {
@@ -55,11 +74,19 @@ function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: numbe
   const raw = end < 0 && text.includes('\n') && !/^[A-Z]+ \S+ HTTP\//.test(text);
   const head = end >= 0 ? text.slice(0, end) : raw ? text : null;
   if (head === null) return null;
-  // The lines, split at \n with the \r before it dropped (split(/\r?\n/) without the regex).
-  const lines = head.split('\n');
-  for (let i = 0; i < lines.length - 1; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
-  const line = lines[0];
-  const rest = lines.length > 1 ? lines.slice(1) : [];
+  let h = heads.get(head);
+  if (h === undefined) {
+    h = parseHead(head);
+    if (head.length <= HEAD_KEPT_LEN) {
+      if (heads.size >= HEADS_MAX) heads.clear();
+      heads.set(head, h);
+    }
+  }
+  return { req: { method: h.method, path: h.path, headers: h.headers, peer: c.raddr, peerPort: c.rport, local: c.laddr }, used: end >= 0 ? end + 4 : text.length };
+}
+
+function parseHead(head: string): RequestHead {
+  const [line, ...rest] = head.split(/\r?\n/);
   const m = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/.exec(line ?? '');
   const headers = new Map<string, string>();
   for (const h of rest) {
@@ -67,7 +94,7 @@ function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: numbe
     if (i > 0) headers.set(h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim());
   }
   if (m?.[3] === '0') headers.set(':version', '1.0');
-  return { req: { method: m?.[1] ?? 'RAW', path: m?.[2] ?? '', headers, peer: c.raddr, peerPort: c.rport, local: c.laddr }, used: end >= 0 ? end + 4 : text.length };
+  return { method: m?.[1] ?? 'RAW', path: m?.[2] ?? '', headers };
 }
 
 /** Whether the exchange keeps the connection: the server allows it, the client did not say close (HTTP/1.0 must ask). */
@@ -82,11 +109,13 @@ function persistent(req: HttpRequest, keepAlive: boolean): boolean {
 export function formatResponse(r: HttpResponse, server = 'swarmsim', keepAlive = false): Uint8Array {
   const body = typeof r.body === 'string' ? utf8(r.body) : r.body;
   const headText = `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${body.length}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
-  const head = utf8(headText);
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head);
-  out.set(body, head.length);
-  return out;
+  // One buffer from Node's pool: a Uint8Array of more than 64 bytes gets a backing store of its
+  // own, which costs more to allocate and free than the response costs to build.
+  const headLen = Buffer.byteLength(headText, 'utf8');
+  const out = Buffer.allocUnsafe(headLen + body.length);
+  out.write(headText, 0, 'utf8');
+  out.set(body, headLen);
+  return plain(out);
 }
 
 /** A body of exactly `size` bytes: `text` repeated and cut (a scenario's `reply_size`); the text itself when size is null. */
@@ -200,7 +229,8 @@ export class HttpClient {
           this.queued = null;
         },
         onData: (_conn, data) => {
-          this.chunks.push(data.slice());
+          // Kept as given: received bytes are never written to (the sender's own, or zeros).
+          this.chunks.push(data);
           this.got += data.length;
           this.check(false);
         },

@@ -253,7 +253,7 @@ export const curl: Program = (ctx, argv, exit) => {
 
   function fetch(i: number, url: string, dst: number, u: { host: string; port: number; path: string }): void {
     const key = `${dst}:${u.port}`;
-    let client = cache.get(key);
+    let client = cache.size === 0 ? undefined : cache.get(key);
     if (client === undefined || !client.reusable) {
       client = new HttpClient(ctx.ns, dst, u.port);
       cache.set(key, client);
