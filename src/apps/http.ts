@@ -262,13 +262,13 @@ export class HttpClient {
     }
     const head = dec.decode(all.subarray(0, end));
     const headLen = end + 4;
-    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
+    const h = responseHead(head);
+    const length = h.length;
     const size = all.length - headLen;
     // A persistent connection's response ends at Content-Length; any other at the server's close.
-    const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
+    const keepAlive = h.keepAlive;
     if (!eof && (!keepAlive || size < length)) return;
-    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-    this.finish({ errno: 0, connected: true, status, headers: head, body: dec.decode(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
+    this.finish({ errno: 0, connected: true, status: h.status, headers: head, body: dec.decode(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
   }
 
   private bytes(): Uint8Array {
@@ -293,6 +293,30 @@ export class HttpClient {
   close(): void {
     if (this.conn !== null && this.conn.state !== 'CLOSED') this.conn.close();
   }
+}
+
+/** What the client reads from a response head: status, Content-Length (-1: none), keep-alive. */
+interface ResponseHead {
+  readonly status: number;
+  readonly length: number;
+  readonly keepAlive: boolean;
+}
+
+/** Kept by the head's text, as request heads are (a server answers a loop with the same head). */
+const responseHeads = new Map<string, ResponseHead>();
+
+function responseHead(head: string): ResponseHead {
+  let h = responseHeads.get(head);
+  if (h === undefined) {
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
+    const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
+    h = { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), length, keepAlive };
+    if (head.length <= HEAD_KEPT_LEN) {
+      if (responseHeads.size >= HEADS_MAX) responseHeads.clear();
+      responseHeads.set(head, h);
+    }
+  }
+  return h;
 }
 
 /** Where the first CR LF CR LF starts in `b`, or -1. */
