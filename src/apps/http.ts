@@ -7,51 +7,29 @@ import type { Ip4 } from '../core/addr.js';
 import type { Netns } from '../kernel/netns.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
 import type { TcpConn } from '../kernel/tcp.js';
+import { isAscii } from 'node:buffer';
 import type { TraceLeg } from '../core/trace.js';
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 const STREAM = { stream: true } as const;
 
-// A request or a response head is a hundred-odd ASCII bytes, exchanged every few milliseconds by
-// a traffic loop: for such short texts TextEncoder/TextDecoder cost more to call than the bytes
-// cost to copy, so ASCII is copied here and anything else goes to them. (ASCII is its own UTF-8,
-// and a decoder given only bytes below 0x80 returns them as they are, with no BOM to drop.)
-const SHORT = 2048;
-
-/** Writes `text` at `off` if it is all ASCII; false (and `out` partly written) otherwise. */
-function putAscii(text: string, out: Uint8Array, off: number): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) return false;
-    out[off + i] = c;
-  }
-  return true;
-}
-
-/** `text` as UTF-8. */
+/**
+ * `text` as UTF-8: Node's Buffer writes the same bytes as TextEncoder (a lone surrogate as
+ * U+FFFD) at a quarter of its cost for a hundred-odd bytes, what a traffic loop's heads are. The
+ * result is a plain Uint8Array over the Buffer's bytes, so that slice() copies as it should.
+ */
 function utf8(text: string): Uint8Array {
-  if (text.length > SHORT) return enc.encode(text);
-  const out = new Uint8Array(text.length);
-  return putAscii(text, out, 0) ? out : enc.encode(text);
+  return plain(Buffer.from(text, 'utf8'));
 }
 
-/** The text of `b` when it is short and all ASCII, else null. */
-function asciiText(b: Uint8Array): string | null {
-  if (b.length > SHORT) return null;
-  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return null;
-  return String.fromCharCode.apply(null, b as unknown as number[]);
-}
-
-/** `b` decoded as UTF-8 (TextDecoder's replacement of what is not UTF-8 included). */
-function decodeText(b: Uint8Array): string {
-  return asciiText(b) ?? dec.decode(b);
+function plain(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 export interface HttpRequest {
   readonly method: string;
   readonly path: string;
-  readonly headers: Map<string, string>;
+  readonly headers: ReadonlyMap<string, string>;
   /** Who asked, as the server sees it (after any NAT on the way). */
   readonly peer: Ip4;
   readonly peerPort: number;
@@ -73,6 +51,22 @@ export interface HttpServeOptions {
 
 const REASONS: Record<number, string> = { 200: 'OK', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway' };
 
+/** What a request head says, apart from who sent it. */
+interface RequestHead {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+/**
+ * Heads are kept by their text: a traffic loop's curl sends the same head every few
+ * milliseconds. What is kept is never modified (the headers are a ReadonlyMap to every
+ * handler); bounded, and only for heads of ordinary size.
+ */
+const heads = new Map<string, RequestHead>();
+const HEADS_MAX = 256;
+const HEAD_KEPT_LEN = 1024;
+
 /** Parses the request head at the start of `text`: the request and the bytes it took; null while
  *  incomplete. Not HTTP at all: a bare request taking everything. */
 function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: number } | null {
@@ -80,11 +74,19 @@ function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: numbe
   const raw = end < 0 && text.includes('\n') && !/^[A-Z]+ \S+ HTTP\//.test(text);
   const head = end >= 0 ? text.slice(0, end) : raw ? text : null;
   if (head === null) return null;
-  // The lines, split at \n with the \r before it dropped (split(/\r?\n/) without the regex).
-  const lines = head.split('\n');
-  for (let i = 0; i < lines.length - 1; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
-  const line = lines[0];
-  const rest = lines.length > 1 ? lines.slice(1) : [];
+  let h = heads.get(head);
+  if (h === undefined) {
+    h = parseHead(head);
+    if (head.length <= HEAD_KEPT_LEN) {
+      if (heads.size >= HEADS_MAX) heads.clear();
+      heads.set(head, h);
+    }
+  }
+  return { req: { method: h.method, path: h.path, headers: h.headers, peer: c.raddr, peerPort: c.rport, local: c.laddr }, used: end >= 0 ? end + 4 : text.length };
+}
+
+function parseHead(head: string): RequestHead {
+  const [line, ...rest] = head.split(/\r?\n/);
   const m = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/.exec(line ?? '');
   const headers = new Map<string, string>();
   for (const h of rest) {
@@ -92,7 +94,7 @@ function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: numbe
     if (i > 0) headers.set(h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim());
   }
   if (m?.[3] === '0') headers.set(':version', '1.0');
-  return { req: { method: m?.[1] ?? 'RAW', path: m?.[2] ?? '', headers, peer: c.raddr, peerPort: c.rport, local: c.laddr }, used: end >= 0 ? end + 4 : text.length };
+  return { method: m?.[1] ?? 'RAW', path: m?.[2] ?? '', headers };
 }
 
 /** Whether the exchange keeps the connection: the server allows it, the client did not say close (HTTP/1.0 must ask). */
@@ -107,23 +109,19 @@ function persistent(req: HttpRequest, keepAlive: boolean): boolean {
 export function formatResponse(r: HttpResponse, server = 'swarmsim', keepAlive = false): Uint8Array {
   const body = typeof r.body === 'string' ? utf8(r.body) : r.body;
   const headText = `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\nServer: ${server}\r\nContent-Type: ${r.contentType ?? 'text/plain; charset=utf-8'}\r\nContent-Length: ${body.length}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
-  // One buffer for both when the head is ASCII (it is, unless a server name is not).
-  const out = new Uint8Array(headText.length + body.length);
-  if (putAscii(headText, out, 0)) {
-    out.set(body, headText.length);
-    return out;
-  }
-  const head = enc.encode(headText);
-  const both = new Uint8Array(head.length + body.length);
-  both.set(head);
-  both.set(body, head.length);
-  return both;
+  // One buffer from Node's pool: a Uint8Array of more than 64 bytes gets a backing store of its
+  // own, which costs more to allocate and free than the response costs to build.
+  const headLen = Buffer.byteLength(headText, 'utf8');
+  const out = Buffer.allocUnsafe(headLen + body.length);
+  out.write(headText, 0, 'utf8');
+  out.set(body, headLen);
+  return plain(out);
 }
 
 /** A body of exactly `size` bytes: `text` repeated and cut (a scenario's `reply_size`); the text itself when size is null. */
 export function sizedBody(text: string, size: number | null): string | Uint8Array {
   if (size === null) return text;
-  const unit = enc.encode(text.length === 0 ? 'x' : text);
+  const unit = utf8(text.length === 0 ? 'x' : text);
   const out = new Uint8Array(size);
   for (let off = 0; off < size; off += unit.length) out.set(unit.subarray(0, Math.min(unit.length, size - off)), off);
   return out;
@@ -136,8 +134,8 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
   const server = o.server ?? 'swarmsim';
   const l = tcpListen(ns, port, 0, () => {
     let buf = '';
-    // The connection's own streaming decoder, from its first byte that is not ASCII: until then
-    // there is nothing a decoder would hold back between reads.
+    // The connection's own streaming decoder, from its first read that is not all ASCII: until
+    // then there is nothing a decoder would hold back between reads, and a plain decode is cheaper.
     let decoder: TextDecoder | null = null;
     let busy = false;
     let closing = false;
@@ -161,8 +159,7 @@ export function httpServe(ns: Netns, port: number, handler: (req: HttpRequest, r
     };
     return {
       onData: (conn, data) => {
-        const ascii = decoder === null ? asciiText(data) : null;
-        if (ascii !== null) buf += ascii;
+        if (decoder === null && isAscii(data)) buf += dec.decode(data);
         else buf += (decoder ??= new TextDecoder()).decode(data, STREAM);
         next(conn);
       },
@@ -232,7 +229,8 @@ export class HttpClient {
           this.queued = null;
         },
         onData: (_conn, data) => {
-          this.chunks.push(data.slice());
+          // Kept as given: received bytes are never written to (the sender's own, or zeros).
+          this.chunks.push(data);
           this.got += data.length;
           this.check(false);
         },
@@ -259,18 +257,18 @@ export class HttpClient {
     // LF are never part of a UTF-8 sequence, so the text has them where the bytes do).
     const end = headEnd(all);
     if (end < 0) {
-      if (eof) this.finish({ errno: 0, connected: true, status: 0, headers: decodeText(all), body: '', size: 0, length: -1, keepAlive: false });
+      if (eof) this.finish({ errno: 0, connected: true, status: 0, headers: dec.decode(all), body: '', size: 0, length: -1, keepAlive: false });
       return;
     }
-    const head = decodeText(all.subarray(0, end));
+    const head = dec.decode(all.subarray(0, end));
     const headLen = end + 4;
-    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
+    const h = responseHead(head);
+    const length = h.length;
     const size = all.length - headLen;
     // A persistent connection's response ends at Content-Length; any other at the server's close.
-    const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
+    const keepAlive = h.keepAlive;
     if (!eof && (!keepAlive || size < length)) return;
-    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-    this.finish({ errno: 0, connected: true, status, headers: head, body: decodeText(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
+    this.finish({ errno: 0, connected: true, status: h.status, headers: head, body: dec.decode(all.subarray(headLen)), size, length, keepAlive: keepAlive && !eof });
   }
 
   private bytes(): Uint8Array {
@@ -295,6 +293,30 @@ export class HttpClient {
   close(): void {
     if (this.conn !== null && this.conn.state !== 'CLOSED') this.conn.close();
   }
+}
+
+/** What the client reads from a response head: status, Content-Length (-1: none), keep-alive. */
+interface ResponseHead {
+  readonly status: number;
+  readonly length: number;
+  readonly keepAlive: boolean;
+}
+
+/** Kept by the head's text, as request heads are (a server answers a loop with the same head). */
+const responseHeads = new Map<string, ResponseHead>();
+
+function responseHead(head: string): ResponseHead {
+  let h = responseHeads.get(head);
+  if (h === undefined) {
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
+    const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
+    h = { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), length, keepAlive };
+    if (head.length <= HEAD_KEPT_LEN) {
+      if (responseHeads.size >= HEADS_MAX) responseHeads.clear();
+      responseHeads.set(head, h);
+    }
+  }
+  return h;
 }
 
 /** Where the first CR LF CR LF starts in `b`, or -1. */

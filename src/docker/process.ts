@@ -38,13 +38,25 @@ function listen(d: Daemon, c: Container, p: ImagePort): boolean {
   const b = p.behaviour;
   if (b.kind === 'tcp') return tcpListen(ns, p.port, 0, () => ({})) !== null;
   if (b.kind === 'http') {
+    // The body with {hostname} and {tag} filled, kept while they stay the same (fillBody fills
+    // {client_ip} last: filling it alone per request gives the same text); {client_ip} filled
+    // with itself is left as it was.
+    let filledHost: string | null = null;
+    let filledTag: string | null = null;
+    let filled = '';
     return httpServe(
       ns,
       p.port,
       (req, respond) => {
         // A document root serves the container's own file for the path (what a build added).
         const file = b.root === undefined ? undefined : c.files.get(`${b.root}${req.path.endsWith('/') ? `${req.path}index.html` : req.path}`);
-        respond({ status: 200, body: file ?? sizedBody(fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: formatIp4(req.peer) }), b.size ?? null) });
+        if (file !== undefined) return respond({ status: 200, body: file });
+        if (c.hostname !== filledHost || c.image.tag !== filledTag) {
+          filled = fillBody(b.body, { hostname: c.hostname, tag: c.image.tag, client: '{client_ip}' });
+          filledHost = c.hostname;
+          filledTag = c.image.tag;
+        }
+        respond({ status: 200, body: sizedBody(filled.replace(/\{client_ip\}/g, formatIp4(req.peer)), b.size ?? null) });
       },
       { keepAlive: b.keepAlive === true },
     );

@@ -127,7 +127,24 @@ type Parsed = { opts: Readonly<Opts>; urls: readonly string[] } | { unknown: str
 const parsed = new Map<string, Parsed>();
 const PARSED_MAX = 256;
 
+/** The last argv parsed and its parse: a loop's curl is the same argv, compared without a join. */
+let lastArgv: readonly string[] = [];
+let lastParsed: Parsed | null = null;
+
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function parseArgs(argv: string[]): Parsed {
+  if (lastParsed !== null && sameArgv(argv, lastArgv)) return lastParsed;
+  lastParsed = parseArgsKept(argv);
+  lastArgv = argv.slice();
+  return lastParsed;
+}
+
+function parseArgsKept(argv: string[]): Parsed {
   const key = argv.join('\0');
   let p = parsed.get(key);
   if (p !== undefined) return p;
@@ -254,7 +271,7 @@ export const curl: Program = (ctx, argv, exit) => {
 
   function fetch(i: number, url: string, dst: number, u: { host: string; port: number; path: string }): void {
     const key = `${dst}:${u.port}`;
-    let client = cache.get(key);
+    let client = cache.size === 0 ? undefined : cache.get(key);
     if (client === undefined || !client.reusable) {
       client = new HttpClient(ctx.ns, dst, u.port);
       cache.set(key, client);

@@ -615,7 +615,9 @@ function runSimple(p: Proc, assigns: readonly Assign[], words: readonly Word[], 
   const holder = { status: null as number | null };
   const values: Array<[string, string]> = [];
   let i = 0;
-  const e: Proc = { ...p, subs: holder };
+  // Expansions report a command substitution's status through `holder`; a command of literals
+  // alone has none, and skips the copy.
+  const e: Proc = assigns.length === 0 && fieldsOfLiterals(words) !== null ? p : { ...p, subs: holder };
   const command = (): void => expandWords(e, words, (argv) => {
     const stop = stopped(p);
     if (stop !== null) return k(stop);
