@@ -1,6 +1,7 @@
 // A network namespace: its own devices, addresses, routing tables, neighbour table, sysctls,
 // sockets and (issue 3) netfilter state. It owns all of these; commands and the packet path read
 // them through it.
+import { SEC } from '../sim/clock.js';
 import type { Ip4 } from '../core/addr.js';
 import type { NetDevice } from './device.js';
 import type { Host } from './host.js';
@@ -52,6 +53,9 @@ export class Netns {
   bridgeNfCallIptables = false;
   /** net.ipv4.vs.conntrack, cached: IPVS reads it for every packet it sends on (ip_vs_nat_xmit). */
   ipvsConntrack = false;
+  /** nf_conntrack_tcp_timeout_established in ns, cached: conntrack re-arms it on every packet of
+   *  an established connection. */
+  ctEstablishedTimeout = 432000 * SEC;
   /** inet_peer rate-limit buckets by remote address (ICMP errors, ip_error), in ns. */
   readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
   /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
@@ -137,6 +141,7 @@ export class Netns {
     }
     if (key === 'net.bridge.bridge-nf-call-iptables') this.bridgeNfCallIptables = value !== '0';
     if (key === 'net.ipv4.vs.conntrack') this.ipvsConntrack = value !== '0';
+    if (key === 'net.netfilter.nf_conntrack_tcp_timeout_established') this.ctEstablishedTimeout = Number(value) * SEC;
   }
 
   /** Is `ip` one of this namespace's own addresses (the local table says RTN_LOCAL)? */

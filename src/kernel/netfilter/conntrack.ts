@@ -419,8 +419,7 @@ export class Conntrack {
   }
 
   private establishedTimeout(): number {
-    const v = Number(this.ns.sysctl.get('net.netfilter.nf_conntrack_tcp_timeout_established') ?? '432000');
-    return v * SEC;
+    return this.ns.ctEstablishedTimeout;
   }
 
   /** __nf_conntrack_confirm: a new entry enters the table (both tuples hashed). */
