@@ -212,7 +212,9 @@ export class HttpClient {
     this.pending = done;
     this.chunks = [];
     this.got = 0;
-    const req = `GET ${path} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
+    let req = `GET ${path} HTTP/1.1\r\n`;
+    for (const h of headers) req += `${h}\r\n`;
+    req += '\r\n';
     if (this.conn !== null) {
       this.conn.send(utf8(req));
       return;
