@@ -1,34 +1,29 @@
 // IPv4 and MAC addresses as numbers. IPv4 is an unsigned 32-bit integer (use `>>> 0` after bit
 // operations); a MAC is a 48-bit integer held exactly in a double. Parsing and formatting happen at
 // the edges only (scenario files, commands, rendering); the packet path never sees a string.
+import ipaddr from 'ipaddr.js';
 
 export type Ip4 = number;
 export type Mac = number;
 
-/** Parses a dotted quad ("10.0.0.1"); null when it is not one. What ipaddr.js's
- *  IPv4.isValidFourPartDecimal accepts — four decimal parts, none with a leading zero, each at
- *  most 255 — read by hand: a curl in a traffic loop parses its address every few milliseconds. */
+/** Dotted quads already parsed, by text (bounded: emptied when full). A curl in a traffic loop
+ *  parses the same address every few milliseconds; ipaddr.js stays the one parser. */
+const parsed = new Map<string, Ip4 | null>();
+const PARSED_MAX = 4096;
+
+/** Parses a dotted quad ("10.0.0.1"); null when it is not one (ipaddr.js's
+ *  IPv4.isValidFourPartDecimal: four decimal parts, no leading zero, each at most 255). */
 export function parseIp4(text: string): Ip4 | null {
-  let ip = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 1 && part === 0) return null; // a leading zero ("01")
-      part = part * 10 + (c - 48);
-      if (part > 255) return null;
-      digits++;
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      ip = ip * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else return null;
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  let ip: Ip4 | null = null;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    const o = ipaddr.IPv4.parse(text).octets;
+    ip = ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
   }
-  if (digits === 0 || dots !== 3) return null;
-  return ip * 256 + part;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, ip);
+  return ip;
 }
 
 export function formatIp4(ip: Ip4): string {
