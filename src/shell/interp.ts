@@ -5,6 +5,7 @@
 // (`iterate`), so a 20,000-command list or a busy loop does not grow the stack.
 import type { ShellSim } from './sim.js';
 import { ArithError, evalArith } from './arith.js';
+import { BRACE_WORDS_MAX, braceExpand } from './braces.js';
 import { globPaths, hasGlob, matchesPattern } from './glob.js';
 import type { Chunk } from './glob.js';
 import { parseHeredoc, parseLine } from './parse.js';
@@ -464,7 +465,11 @@ function literalText(w: Word): string | null {
 }
 
 /** Expands words into fields: unquoted expansions split on blanks, empty unquoted ones vanish. */
-export function expandWords(p: Proc, words: readonly Word[], k: (fields: string[]) => void): void {
+export function expandWords(p: Proc, given: readonly Word[], k: (fields: string[]) => void): void {
+  // busybox's ash (and dash) have no brace expansion: `echo {a,b}` prints `{a,b}`.
+  const braced = p.env.flavor === 'busybox' ? { words: given, tooMany: null } : braceExpand(given);
+  if (braced.tooMany !== null) p.err.write(`${shellName(p)}: ${braced.tooMany}: brace expansion past swarmsim's limit (${BRACE_WORDS_MAX} words or characters): left as it is\n`);
+  const words = braced.words;
   const literal = fieldsOfLiterals(words);
   if (literal !== null) return k(literal.slice());
   const fields: string[] = [];

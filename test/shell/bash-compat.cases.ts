@@ -258,4 +258,14 @@ export const CASES: Array<[string, string, number]> = [
   ["bash -c 'set -e; for i in 1 2; do echo $i; false; done; echo no'; echo rc=$?", "1\nrc=1\n", 0],
   ["x=out; f() { local x=in y; echo \"$x[$y]\"; x=changed; }; f; echo $x; echo \"[${y-unset}]\"", "in[]\nout\n[unset]\n", 0],
   ["local z=1", "-bash: local: can only be used in a function\n", 1],
+  // Brace expansion (recorded with the same bash 5.2.15).
+  ["for i in {1..3}; do echo $i; done", "1\n2\n3\n", 0],
+  ["echo {a,b}x \"{c,d}\" x{,}y a {,} b", "ax bx {c,d} xy xy a b\n", 0],
+  ["echo {01..10..3} {a..e..2} {3..1} {-1..1}", "01 04 07 10 a c e 3 2 1 -1 0 1\n", 0],
+  ["echo '{q,r}' \\{s,t} {u,v {a} x{}y", "{q,r} {s,t} {u,v {a} x{}y\n", 0],
+  ["echo {a,{b,c}}d {1..3}{a,b}", "ad bd cd 1a 1b 2a 2b 3a 3b\n", 0],
+  ["X=k; echo {${X},y}z \"${X}\"{1,2}", "kz yz k1 k2\n", 0],
+  ["echo ~/{p,q} a{b,c}/d", "/root/p /root/q ab/d ac/d\n", 0],
+  ["echo {1..20} | wc -w", "20\n", 0],
+  ["Y={a,b}; echo $Y", "{a,b}\n", 0],
 ];
