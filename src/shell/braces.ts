@@ -14,6 +14,11 @@ import type { Part, Word } from './syntax.js';
 export const BRACE_WORDS_MAX = 65536;
 
 const PLACEHOLDER = 0xe000;
+/** A `{` and `}` bash leaves as they are but the package would expand: `{1..a}` (bash wants both
+ *  ends numbers or both letters); hidden from it as these two characters, then put back. */
+const KEEP_OPEN = '\uf000';
+const KEEP_CLOSE = '\uf001';
+const MIXED_SEQUENCE = /\{((?:-?\d+\.\.[A-Za-z]|[A-Za-z]\.\.-?\d+)(?:\.\.-?\d+)?)\}/g;
 /** Parts of a word beyond this many cannot be told apart by a placeholder: left unexpanded. */
 const PLACEHOLDERS_MAX = 0x1000;
 
@@ -63,7 +68,7 @@ function mayExpand(w: Word): boolean {
     // Text that holds a placeholder character itself could not be told apart: left alone.
     for (let i = 0; i < p.s.length; i++) {
       const c = p.s.charCodeAt(i);
-      if (c >= PLACEHOLDER && c < PLACEHOLDER + PLACEHOLDERS_MAX) return false;
+      if ((c >= PLACEHOLDER && c < PLACEHOLDER + PLACEHOLDERS_MAX) || c === 0xf000 || c === 0xf001) return false;
     }
   }
   return brace;
@@ -76,6 +81,7 @@ function expandWord(w: Word): Word[] | null {
     const p = w[i]!;
     pattern += p.k === 'lit' && !p.quoted ? p.s : String.fromCharCode(PLACEHOLDER + i);
   }
+  pattern = pattern.replace(MIXED_SEQUENCE, `${KEEP_OPEN}$1${KEEP_CLOSE}`);
   if (pattern.length > BRACE_WORDS_MAX || upperBound(pattern) > BRACE_WORDS_MAX) return null;
   let texts: string[];
   try {
@@ -136,7 +142,7 @@ function decode(text: string, w: Word): Part[] {
       if (lit !== '') parts.push({ k: 'lit', s: lit, quoted: false });
       lit = '';
       parts.push(w[idx]!);
-    } else lit += text[i];
+    } else lit += c === 0xf000 ? '{' : c === 0xf001 ? '}' : text[i];
   }
   if (lit !== '') parts.push({ k: 'lit', s: lit, quoted: false });
   return parts;

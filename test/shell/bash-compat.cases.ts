@@ -268,4 +268,5 @@ export const CASES: Array<[string, string, number]> = [
   ["echo ~/{p,q} a{b,c}/d", "/root/p /root/q ab/d ac/d\n", 0],
   ["echo {1..20} | wc -w", "20\n", 0],
   ["Y={a,b}; echo $Y", "{a,b}\n", 0],
+  ["echo {1..a} {a,b}{1..c} {{.Names}} {{range .}}{{.}},{{end}} a{b,c}{{.X}}", "{1..a} a{1..c} b{1..c} {{.Names}} {{range .}}{{.}},{{end}} ab{{.X}} ac{{.X}}\n", 0],
 ];
