@@ -5,7 +5,7 @@ import type { ShellSim } from '../shell/sim.js';
 import type { Nanos } from '../sim/clock.js';
 import { SEC } from '../sim/clock.js';
 import { startIn } from '../shell/exec.js';
-import type { Env, Session } from '../shell/program.js';
+import type { Env, Session, ShellVars } from '../shell/program.js';
 
 interface Answer {
   count: number;
@@ -20,6 +20,7 @@ export class TrafficLoop {
   private stopped = false;
   private timer = -1;
   private readonly start: Nanos;
+  private readonly sh: ShellVars;
 
   constructor(
     private readonly sim: ShellSim,
@@ -31,6 +32,9 @@ export class TrafficLoop {
     private readonly onResult: ((t0: Nanos, ok: boolean) => void) | null = null,
   ) {
     this.start = sim.world.eq.now;
+    // `while …; done &` runs in a subshell (bash(1): a command ended by `&` runs "asynchronously
+    // in a subshell"): what the loop sets stays in the loop, from one run to the next.
+    this.sh = session.shell.clone();
     this.runOnce();
   }
 
@@ -56,7 +60,7 @@ export class TrafficLoop {
       }
       // `sleep EVERY` after each run, as the seeds' loop does.
       this.timer = this.sim.world.eq.after(this.every, () => this.runOnce());
-    });
+    }, this.sh);
   }
 
   stop(): void {

@@ -5,7 +5,7 @@ import type { Host } from '../kernel/host.js';
 import type { Netns } from '../kernel/netns.js';
 import { inputOf, runString } from './interp.js';
 import { Job, Session } from './program.js';
-import type { Env, Signal, Terminal } from './program.js';
+import type { Env, ShellVars, Signal, Terminal } from './program.js';
 import type { ShellSim } from './sim.js';
 import { programs } from './registry.js';
 import { SPECIAL } from './special.js';
@@ -59,7 +59,9 @@ export function startCommand(sim: ShellSim, host: Host, ns: Netns, line: string,
 }
 
 /** Runs `line` in `env`, typed into `session` (its innermost shell's variables and `$?`). */
-export function startIn(sim: ShellSim, session: Session, env: Env, line: string, term: Terminal, stdin = '', onDone?: (code: number) => void): Completion {
+/** `sh`: the shell's variables the line runs with (a background loop's subshell copy); the
+ *  session's own shell when not given. */
+export function startIn(sim: ShellSim, session: Session, env: Env, line: string, term: Terminal, stdin = '', onDone?: (code: number) => void, sh: ShellVars = session.shell): Completion {
   const job = new Job();
   const result: Completion = { done: false, code: 0, interrupt: (sig = 'INT') => job.interrupt(sig) };
   const repl = session.repl;
@@ -75,6 +77,6 @@ export function startIn(sim: ShellSim, session: Session, env: Env, line: string,
     repl(line, term, finish);
     return result;
   }
-  runString({ sim, session, env, sh: session.shell, out: term, err: term, tty: env.tty !== false, stdin: inputOf(stdin), job }, line, finish);
+  runString({ sim, session, env, sh, out: term, err: term, tty: env.tty !== false, stdin: inputOf(stdin), job }, line, finish);
   return result;
 }

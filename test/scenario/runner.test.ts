@@ -119,5 +119,11 @@ describe('scenario runner', () => {
     const { transcript } = runText(`${HOST}steps:\n  - run: N=0; X=a\n  - traffic: { name: l, on: n1, run: 'N=$((N+1)); echo "$X$N"; [ $N != 2 ] || X=b', every: 1s }\n  - sleep: 3500ms\n  - traffic_report: l\n`);
     expect(transcript).toContain('requests: 4, failed: 0\n     1  a1   (first 0.000s, last 0.000s)\n     1  a2   (first 1.000s, last 1.000s)\n     1  b3   (first 2.000s, last 2.000s)\n     1  b4   (first 3.000s, last 3.000s)\n');
   });
+
+  it('runs a traffic loop in a subshell: what it sets stays in the loop (bash: `… &` runs in a subshell)', () => {
+    const { transcript } = runText(`${HOST}steps:\n  - run: N=0\n  - traffic: { name: l, on: n1, run: 'N=$((N+1)); echo $N', every: 1s }\n  - sleep: 2500ms\n  - run: echo "outside N=$N"\n  - traffic_report: l\n`);
+    expect(transcript).toContain('outside N=0\n');
+    expect(transcript).toContain('requests: 3, failed: 0\n     1  1   (first 0.000s, last 0.000s)\n     1  2   (first 1.000s, last 1.000s)\n     1  3   (first 2.000s, last 2.000s)\n');
+  });
 });
 
