@@ -3,6 +3,7 @@
 // and closes after the response unless it was started with keep-alive, then it keeps the
 // connection for further requests (HTTP/1.1's default) until the client closes or asks to close.
 // The client reads a response to its end by Content-Length, or to the server's close.
+import { textMemo } from '../core/memo.js';
 import type { Ip4 } from '../core/addr.js';
 import type { Netns } from '../kernel/netns.js';
 import { tcpConnect, tcpListen } from '../kernel/tcp.js';
@@ -63,7 +64,6 @@ interface RequestHead {
  * milliseconds. What is kept is never modified (the headers are a ReadonlyMap to every
  * handler); bounded, and only for heads of ordinary size.
  */
-const heads = new Map<string, RequestHead>();
 const HEADS_MAX = 256;
 const HEAD_KEPT_LEN = 1024;
 
@@ -74,16 +74,11 @@ function parseRequest(text: string, c: TcpConn): { req: HttpRequest; used: numbe
   const raw = end < 0 && text.includes('\n') && !/^[A-Z]+ \S+ HTTP\//.test(text);
   const head = end >= 0 ? text.slice(0, end) : raw ? text : null;
   if (head === null) return null;
-  let h = heads.get(head);
-  if (h === undefined) {
-    h = parseHead(head);
-    if (head.length <= HEAD_KEPT_LEN) {
-      if (heads.size >= HEADS_MAX) heads.clear();
-      heads.set(head, h);
-    }
-  }
+  const h = requestHead(head);
   return { req: { method: h.method, path: h.path, headers: h.headers, peer: c.raddr, peerPort: c.rport, local: c.laddr }, used: end >= 0 ? end + 4 : text.length };
 }
+
+const requestHead = textMemo(parseHead, HEADS_MAX, HEAD_KEPT_LEN);
 
 function parseHead(head: string): RequestHead {
   const [line, ...rest] = head.split(/\r?\n/);
@@ -305,21 +300,11 @@ interface ResponseHead {
 }
 
 /** Kept by the head's text, as request heads are (a server answers a loop with the same head). */
-const responseHeads = new Map<string, ResponseHead>();
-
-function responseHead(head: string): ResponseHead {
-  let h = responseHeads.get(head);
-  if (h === undefined) {
-    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
-    const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
-    h = { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), length, keepAlive };
-    if (head.length <= HEAD_KEPT_LEN) {
-      if (responseHeads.size >= HEADS_MAX) responseHeads.clear();
-      responseHeads.set(head, h);
-    }
-  }
-  return h;
-}
+const responseHead = textMemo((head): ResponseHead => {
+  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? -1);
+  const keepAlive = /\r\nconnection:\s*keep-alive/i.test(head) && length >= 0;
+  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), length, keepAlive };
+}, HEADS_MAX, HEAD_KEPT_LEN);
 
 /** Where the first CR LF CR LF starts in `b`, or -1. */
 function headEnd(b: Uint8Array): number {

@@ -2,29 +2,19 @@
 // operations); a MAC is a 48-bit integer held exactly in a double. Parsing and formatting happen at
 // the edges only (scenario files, commands, rendering); the packet path never sees a string.
 import ipaddr from 'ipaddr.js';
+import { textMemo } from './memo.js';
 
 export type Ip4 = number;
 export type Mac = number;
 
-/** Dotted quads already parsed, by text (bounded: emptied when full). A curl in a traffic loop
- *  parses the same address every few milliseconds; ipaddr.js stays the one parser. */
-const parsed = new Map<string, Ip4 | null>();
-const PARSED_MAX = 4096;
-
 /** Parses a dotted quad ("10.0.0.1"); null when it is not one (ipaddr.js's
- *  IPv4.isValidFourPartDecimal: four decimal parts, no leading zero, each at most 255). */
-export function parseIp4(text: string): Ip4 | null {
-  const known = parsed.get(text);
-  if (known !== undefined) return known;
-  let ip: Ip4 | null = null;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    const o = ipaddr.IPv4.parse(text).octets;
-    ip = ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
-  }
-  if (parsed.size >= PARSED_MAX) parsed.clear();
-  parsed.set(text, ip);
-  return ip;
-}
+ *  IPv4.isValidFourPartDecimal: four decimal parts, no leading zero, each at most 255). Kept by
+ *  text: a curl in a traffic loop parses the same address every few milliseconds. */
+export const parseIp4: (text: string) => Ip4 | null = textMemo((text) => {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
+  const o = ipaddr.IPv4.parse(text).octets;
+  return ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
+}, 4096);
 
 export function formatIp4(ip: Ip4): string {
   return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;

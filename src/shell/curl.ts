@@ -5,6 +5,7 @@
 // the response head; -H adds or replaces a request header; -w prints %{http_code},
 // %{size_download}, … after each transfer. Several URLs on one host:port go over one connection
 // when the server keeps it alive (curl's connection cache); otherwise each opens its own.
+import { textMemo } from '../core/memo.js';
 import { Command, CommanderError } from 'commander';
 import { HttpClient } from '../apps/http.js';
 import type { HttpResult } from '../apps/http.js';
@@ -124,8 +125,6 @@ type Parsed = { opts: Readonly<Opts>; urls: readonly string[] } | { unknown: str
  * HTTP request through the simulated mesh. Parsing is a pure function of argv; what is kept is
  * never modified.
  */
-const parsed = new Map<string, Parsed>();
-const PARSED_MAX = 256;
 
 /** The last argv parsed and its parse: a loop's curl is the same argv, compared without a join. */
 let lastArgv: readonly string[] = [];
@@ -139,15 +138,15 @@ function sameArgv(a: readonly string[], b: readonly string[]): boolean {
 
 function parseArgs(argv: string[]): Parsed {
   if (lastParsed !== null && sameArgv(argv, lastArgv)) return lastParsed;
-  lastParsed = parseArgsKept(argv);
+  lastParsed = parseArgsKept(argv.join('\0'));
   lastArgv = argv.slice();
   return lastParsed;
 }
 
-function parseArgsKept(argv: string[]): Parsed {
-  const key = argv.join('\0');
-  let p = parsed.get(key);
-  if (p !== undefined) return p;
+/** argv joined by NUL (which no argument holds) to its parse. */
+const parseArgsKept = textMemo((key: string): Parsed => {
+  const argv = key.split('\0');
+  let p: Parsed;
   const cmd = new Command('curl')
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
@@ -170,10 +169,8 @@ function parseArgsKept(argv: string[]): Parsed {
     if (!(e instanceof CommanderError)) throw e;
     p = { unknown: /option '([^' ]+)/.exec(e.message)?.[1] ?? '' };
   }
-  if (parsed.size >= PARSED_MAX) parsed.clear();
-  parsed.set(key, p);
   return p;
-}
+}, 256);
 
 export const curl: Program = (ctx, argv, exit) => {
   const p = parseArgs(argv);

@@ -3,6 +3,7 @@
 // substitution, and the loops and conditionals. Commands finish on the simulated clock, so every
 // step takes a continuation; continuations that come back at once loop instead of recursing
 // (`iterate`), so a 20,000-command list or a busy loop does not grow the stack.
+import { textMemo } from '../core/memo.js';
 import type { ShellSim } from './sim.js';
 import { ArithError, evalArith } from './arith.js';
 import { BRACE_WORDS_MAX, braceExpand } from './braces.js';
@@ -817,20 +818,7 @@ function ashWording(error: string): string {
  * it returns is never modified (syntax.ts: every field readonly), so a kept parse runs exactly
  * as a fresh one. Bounded: a script's thousand distinct lines do not stay, nor a long script.
  */
-const parsedLines = new Map<string, ReturnType<typeof parseLine>>();
-const PARSED_LINES_MAX = 256;
-const PARSED_LINE_LEN = 4096;
-
-function parseCached(line: string): ReturnType<typeof parseLine> {
-  if (line.length > PARSED_LINE_LEN) return parseLine(line);
-  let parsed = parsedLines.get(line);
-  if (parsed === undefined) {
-    parsed = parseLine(line);
-    if (parsedLines.size >= PARSED_LINES_MAX) parsedLines.clear();
-    parsedLines.set(line, parsed);
-  }
-  return parsed;
-}
+const parseCached = textMemo(parseLine, 256, 4096);
 
 /** Runs a command string (`sh -c`, a scenario step's line) in the shell `p.sh`. */
 export function runString(p: Proc, line: string, k: K): void {
