@@ -404,7 +404,7 @@ export class Conntrack {
       } else {
         // ASSURED once a valid ACK keeps it ESTABLISHED after SYN_RECV (or after a pick-up).
         if (!(e.status & IPS_ASSURED) && (old === TCP_SYN_RECV || old === TCP_ESTABLISHED) && s === TCP_ESTABLISHED) e.status |= IPS_ASSURED;
-        e.expires = now + (s === TCP_ESTABLISHED ? this.establishedTimeout() : TCP_TIMEOUTS[s]!);
+        e.expires = now + (s === TCP_ESTABLISHED ? this.ns.ctEstablishedTimeout : TCP_TIMEOUTS[s]!);
       }
     } else if (e.proto === IPPROTO_UDP) {
       if (e.status & IPS_SEEN_REPLY) {
@@ -416,10 +416,6 @@ export class Conntrack {
     }
     this.timers.watch(e, e.expires);
     return true;
-  }
-
-  private establishedTimeout(): number {
-    return this.ns.ctEstablishedTimeout;
   }
 
   /** __nf_conntrack_confirm: a new entry enters the table (both tuples hashed). */
