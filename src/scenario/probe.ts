@@ -4,6 +4,7 @@ import type { Ip4 } from '../core/addr.js';
 import { ipLocalOut } from '../kernel/ipv4.js';
 import type { Netns } from '../kernel/netns.js';
 import { tcpConnect } from '../kernel/tcp.js';
+import type { TcpConn } from '../kernel/tcp/conn.js';
 import { udpSend } from '../kernel/udp.js';
 import type { World } from '../kernel/world.js';
 import { SEC } from '../sim/clock.js';
@@ -15,17 +16,25 @@ export type ProbeProto = 'icmp' | 'tcp' | 'udp';
 /** How long a probe is followed: long enough for ARP to give up (3 s) and an answer to come. */
 export const PROBE_WINDOW = 5 * SEC;
 
+/** How long a probe lasts: the whole window (a trace step: the scenario's clock moves 5 s), or
+ *  until it is answered and done with (reach: many probes of the world as the scenario left it,
+ *  which a clock moved on by 5 s per probe — three hours for 700 flows — would not be). */
+export type ProbeSettle = 'window' | 'answered';
+
 /**
  * `size` (0: the defaults) is the IP datagram's size for ICMP and UDP (headers included, as the
  * MTU counts it); for TCP it is the length of a stream sent after the handshake, whose first data
  * segment is the one traced (the SYN then is not).
  */
-export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto: ProbeProto, payload = 'probe\n', size = 0): Trace {
+export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto: ProbeProto, payload = 'probe\n', size = 0, settle: ProbeSettle = 'window'): Trace {
   const trace = new Trace();
   const leg = trace.start();
   const eq = world.eq;
   const host = ns.host;
   const cleanup: Array<() => void> = [];
+  // A TCP probe is done with once its connection is closed (TIME_WAIT after its own FIN, or CLOSED
+  // by a RST), so that the cleanup's abort sends nothing a full window would not have sent.
+  let conn: TcpConn | null = null;
   if (proto === 'icmp') {
     const id = host.rng.below(65536);
     ns.sockets.ping.set(id, { onReply: () => undefined, onError: () => undefined });
@@ -51,7 +60,10 @@ export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto
             },
           })
         : tcpConnect(ns, dst, port, { onConnect: (conn) => conn.close() }, leg);
-    if (typeof c !== 'number') cleanup.push(() => c.abort());
+    if (typeof c !== 'number') {
+      conn = c;
+      cleanup.push(() => c.abort());
+    }
   } else {
     const sport = ns.sockets.ephemeralPort((n) => host.rng.below(n));
     ns.sockets.bindUdp({ port: sport, addr: 0, kernel: false, onDatagram: () => undefined, onError: () => undefined });
@@ -59,7 +71,14 @@ export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto
     const data = size > 0 ? new Uint8Array(Math.max(0, size - IP_HLEN - UDP_HLEN)) : new TextEncoder().encode(payload);
     udpSend(ns, 0, sport, dst, port, data, leg, eq.now);
   }
-  eq.runUntil(eq.now + PROBE_WINDOW);
+  const end = eq.now + PROBE_WINDOW;
+  if (settle === 'window' || (proto === 'tcp' && size > 0)) eq.runUntil(end);
+  else {
+    // An answer delivered is final (a leg's verdict is set once); a drop is not — a SYN is sent
+    // again, an ARP request retried — so an unanswered probe runs the whole window.
+    const done = (): boolean => trace.outcome('reply')?.verdict === 'delivered' && (conn === null || conn.state === 'TIME_WAIT' || conn.state === 'CLOSED');
+    eq.runWhile(() => !done(), end);
+  }
   for (const f of cleanup) f();
   return trace;
 }

@@ -174,7 +174,7 @@ export function probeFlows(sim: Simulation, flows: readonly Flow[], count: numbe
     const probes: Probe[] = [];
     const paths: ProbePath[] = [];
     for (let i = 0; i < count; i++) {
-      const trace = sendProbe(sim.world, ns, dst, f.port, f.proto, undefined, size);
+      const trace = sendProbe(sim.world, ns, dst, f.port, f.proto, undefined, size, 'answered');
       paths.push({ request: summarize(trace.outcome('request')), reply: summarize(trace.outcome('reply')) });
       probes.push(outcomeOf(sim, trace, size > 0 && f.proto === 'tcp'));
     }

@@ -140,6 +140,18 @@ describe('the reach step', () => {
     ]);
   });
 
+  it('takes the simulated time its probes take: an answered probe is over in milliseconds, an unanswered one waits its 5 s', () => {
+    const before = runText(base).res.world.eq.now;
+    // 3 flows from the laptop (one per node address), 3 probes each: all answered.
+    const answered = runText(base + '  - reach: { from: [laptop] }\n').res.world.eq.now - before;
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThan(1e9);
+    // With VXLAN dropped on w2 the two flows entering at m1 and w1 are never answered: 2 × 3 probes of 5 s.
+    const blocked = runText(base + '  - run: iptables -I INPUT -p udp --dport 4789 -j DROP\n    on: w2\n  - reach: { from: [laptop] }\n').res.world.eq.now - before;
+    expect(blocked).toBeGreaterThanOrEqual(6 * 5e9);
+    expect(blocked).toBeLessThan(6 * 5e9 + 1e9);
+  });
+
   it('refuses a pattern it cannot read, with the line', () => {
     expect(() => runText(base + '  - reach: { expect: { "8080": web } }\n')).toThrow(/"8080" is not a flow pattern/);
   });
