@@ -3,7 +3,6 @@
 // chunks of CHUNK, each on a fresh replay of the scenario, spread over worker threads when there
 // are several: the matrix is then the same bytes for any number of threads.
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
 import { parseDocument, isSeq } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { loadScenario } from '../scenario/load.js';
@@ -16,7 +15,7 @@ import { diffReach, flowKey, reachJson, renderDiff, renderReach } from '../trace
 import type { FlowResult } from '../trace/reach.js';
 import type { ReachTask } from './reach-worker.js';
 import { probeChunk } from './reach-worker.js';
-import { workerFile } from './workers.js';
+import { spread, workerFile } from './workers.js';
 
 /** Flows per replay. */
 export const CHUNK = 48;
@@ -65,22 +64,11 @@ export async function reachOf(file: string, text: string, o: ReachCliOptions): P
   const chunks: ReachTask[] = [];
   for (let i = 0; i < flows.length; i += CHUNK) chunks.push({ file, text, flows: flows.slice(i, i + CHUNK), count, size });
   if (chunks.length === 0) return { results: [], count, size, passed: res.passed, run: res, transcript };
-  // The first chunk uses the replay already made; the others get their own.
-  const first = probeFlows(res.sim, chunks[0]!.flows, count, size);
-  const rest = chunks.slice(1);
   const worker = workerFile('reach-worker');
-  const jobs = worker === null ? 1 : Math.min(rest.length, whole('--jobs', o.jobs, availableParallelism(), 1, 256));
-  let others: FlowResult[][];
-  if (jobs <= 1) others = rest.map(probeChunk);
-  else {
-    const pool = new Piscina<ReachTask, FlowResult[]>({ filename: worker!, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
-    try {
-      others = await Promise.all(rest.map((t) => pool.run(t)));
-    } finally {
-      await pool.destroy();
-    }
-  }
-  return { results: [...first, ...others.flat()], count, size, passed: res.passed, run: res, transcript };
+  const jobs = worker === null ? 1 : Math.min(chunks.length, whole('--jobs', o.jobs, availableParallelism(), 1, 256));
+  // The first chunk (this thread's) uses the replay already made; the others get their own.
+  const done = await spread(chunks, jobs, worker, (t) => (t === chunks[0] ? probeFlows(res.sim, t.flows, count, size) : probeChunk(t)));
+  return { results: done.flat(), count, size, passed: res.passed, run: res, transcript };
 }
 
 export async function cmdReach(file: string, text: string, o: ReachCliOptions, out: (s: string) => void): Promise<number> {

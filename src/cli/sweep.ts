@@ -2,12 +2,11 @@
 // runs spread over worker threads (piscina's pool: the well-kept one), each printed in seed order
 // whatever order they finish in, so the output is the same bytes for any number of workers.
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
 import { InputError } from '../core/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import type { SweepRun, SweepTask } from './sweep-worker.js';
 import { runOnce } from './sweep-worker.js';
-import { workerFile } from './workers.js';
+import { spread, workerFile } from './workers.js';
 
 /** More runs than this is a sweep nobody reads; say so rather than start it. */
 export const MAX_REPEAT = 10_000;
@@ -49,28 +48,16 @@ export async function sweep(file: string, text: string, o: SweepOptions, out: (s
       printed++;
     }
   };
-  if (jobs === 1 || worker === null) {
-    tasks.forEach((t, i) => {
-      results[i] = runOnce(t);
-      flush();
-    });
-  } else {
-    const pool = new Piscina<SweepTask, SweepRun>({ filename: worker, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
-    try {
-      await Promise.all(tasks.map(async (t, i) => {
-        results[i] = await pool.run(t);
-        flush();
-      }));
-    } finally {
-      await pool.destroy();
-    }
-  }
+  await spread(tasks, jobs, worker, runOnce, (i, r) => {
+    results[i] = r;
+    flush();
+  });
   const runs = results as SweepRun[];
   const passed = runs.filter((r) => r.error === null && r.failures.length === 0).length;
   const invalid = runs.filter((r) => r.error !== null).length;
   if (o.json) out(JSON.stringify({ file, runs }, null, 2) + '\n');
   else out(`\nsweep of "${sc.name}": ${n} runs (seeds ${first}-${first + n - 1}), ${passed} passed, ${n - passed - invalid} failed${invalid > 0 ? `, ${invalid} invalid` : ''}\n`);
   // Wall time varies from run to run: it goes to stderr, so stdout stays the same bytes.
-  err(`sweep: ${((performance.now() - started) / 1000).toFixed(2)} s on ${jobs} worker${jobs === 1 ? '' : 's'}\n`);
+  err(`sweep: ${((performance.now() - started) / 1000).toFixed(2)} s on ${jobs} thread${jobs === 1 ? '' : 's'}\n`);
   return invalid > 0 ? 2 : passed === n ? 0 : 1;
 }

@@ -99,7 +99,7 @@ describe('swarmsim CLI', () => {
         '\nsweep of "node IDs by seed": 4 runs (seeds 1-4), 2 passed, 2 failed\n',
     );
     expect(two.stdout).toBe(one.stdout);
-    expect(two.stderr).toMatch(/^sweep: [\d.]+ s on 2 workers\n$/);
+    expect(two.stderr).toMatch(/^sweep: [\d.]+ s on 2 threads\n$/);
     expect(swarmsim('run', f, '--repeat', '2', '--seed-from', '2').code).toBe(0);
   });
 
