@@ -139,8 +139,11 @@ export function routeLine(r: Route): string {
   return s;
 }
 
-export function neighLine(e: NeighEntry, now: number): string {
+/** ipneigh.c print_neigh: `DST `, `dev NAME ` unless the listing is filtered by a device
+ *  (`if (!filter.index && r->ndm_ifindex)`), `lladdr MAC` when known, then ` STATE`. */
+export function neighLine(e: NeighEntry, now: number, showDev = true): string {
   const state = e.stateAt(now);
-  if (state === 'INCOMPLETE' || state === 'FAILED') return `${formatIp4(e.ip)} dev ${e.dev.name}  ${state}`;
-  return `${formatIp4(e.ip)} dev ${e.dev.name} lladdr ${formatMac(e.mac)} ${state}`;
+  const head = showDev ? `${formatIp4(e.ip)} dev ${e.dev.name} ` : `${formatIp4(e.ip)} `;
+  if (state === 'INCOMPLETE' || state === 'FAILED') return `${head} ${state}`;
+  return `${head}lladdr ${formatMac(e.mac)} ${state}`;
 }

@@ -16,7 +16,7 @@ export function ipNeigh(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
   const devName = rest.includes('dev') ? rest[rest.indexOf('dev') + 1] : undefined;
   if (matches(verb, 'show') || matches(verb, 'list')) {
     const dev = devName === undefined ? null : findDev(ns, devName);
-    for (const e of ns.neigh.list()) if (dev === null || e.dev === dev) println(ctx, neighLine(e, ctx.world.eq.now));
+    for (const e of ns.neigh.list()) if (dev === null || e.dev === dev) println(ctx, neighLine(e, ctx.world.eq.now, dev === null));
     return exit(0);
   }
   if (verb === 'flush') {
