@@ -102,6 +102,14 @@ describe('routing', () => {
     expect(sh(w, h, 'ip netns exec a ip neigh del 10.9.0.1 dev va').code).toBe(0);
     expect(sh(w, h, 'ip netns exec a ip neigh').out).toBe('10.9.0.2 dev vx lladdr 02:00:00:00:00:02 PERMANENT\n10.9.0.1 dev vy lladdr 02:00:00:00:00:04 PERMANENT\n');
     expect(sh(w, h, 'ip netns exec a ip neigh show dev vx').out).toBe('10.9.0.2 lladdr 02:00:00:00:00:02 PERMANENT\n');
+    // A prefix (bare or after `to`) and `nud STATE` filter the listing, as recorded from iproute2
+    // on this machine's Linux (which adds a trailing space CentOS 7's 3.10 does not print).
+    expect(sh(w, h, 'ip netns exec a ip neigh show 10.9.0.0/24').out).toBe('10.9.0.2 dev vx lladdr 02:00:00:00:00:02 PERMANENT\n10.9.0.1 dev vy lladdr 02:00:00:00:00:04 PERMANENT\n');
+    expect(sh(w, h, 'ip netns exec a ip neigh show to 10.9.0.1').out).toBe('10.9.0.1 dev vy lladdr 02:00:00:00:00:04 PERMANENT\n');
+    expect(sh(w, h, 'ip netns exec a ip neigh show 10.9.0.1 dev vy').out).toBe('10.9.0.1 lladdr 02:00:00:00:00:04 PERMANENT\n');
+    expect(sh(w, h, 'ip netns exec a ip neigh show nud permanent dev vx').out).toBe('10.9.0.2 lladdr 02:00:00:00:00:02 PERMANENT\n');
+    expect(sh(w, h, 'ip netns exec a ip neigh show nud reachable')).toMatchObject({ code: 0, out: '' });
+    expect(sh(w, h, 'ip netns exec a ip neigh show 10.9.1.300')).toMatchObject({ code: 1, out: 'Error: any valid prefix is expected rather than "10.9.1.300".\n' });
     // The entry left on vy is still found after those before it went; one added again comes last.
     expect(sh(w, h, 'ip netns exec a ip neigh add 10.9.0.1 lladdr 02:00:00:00:00:06 dev vy').out).toBe('RTNETLINK answers: File exists\n');
     expect(sh(w, h, 'ip netns exec a ip neigh add 10.9.0.1 lladdr 02:00:00:00:00:07 dev va').code).toBe(0);

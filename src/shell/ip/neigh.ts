@@ -1,6 +1,7 @@
 // `ip neigh show|add|replace|del|flush`.
 import { invarg } from './args.js';
-import { parseIp4, parseMac } from '../../core/addr.js';
+import { networkOf, parseCidr, parseIp4, parseMac } from '../../core/addr.js';
+import type { Cidr } from '../../core/addr.js';
 import type { NeighState } from '../../kernel/neigh.js';
 import type { Ctx } from '../program.js';
 import { println } from '../program.js';
@@ -16,7 +17,34 @@ export function ipNeigh(ctx: Ctx, args: string[], _opts: IpOptions, exit: (code:
   const devName = rest.includes('dev') ? rest[rest.indexOf('dev') + 1] : undefined;
   if (matches(verb, 'show') || matches(verb, 'list')) {
     const dev = devName === undefined ? null : findDev(ns, devName);
-    for (const e of ns.neigh.list()) if (dev === null || e.dev === dev) println(ctx, neighLine(e, ctx.world.eq.now, dev === null));
+    // do_show_or_flush: any word that is not a keyword (or the word after `to`) is a prefix the
+    // entries' addresses must fall in (get_prefix: `any valid prefix` for an unset family).
+    // `nud STATE` keeps the entries in that state (`nud all`: every one).
+    let to: Cidr | null = null;
+    let nud: string | null = null;
+    for (let i = 0; i < rest.length; i++) {
+      const w = rest[i]!;
+      if (w === 'dev') {
+        i++;
+        continue;
+      }
+      if (w === 'nud') {
+        const v = (rest[++i] ?? '').toUpperCase();
+        nud = v === 'ALL' ? null : v;
+        continue;
+      }
+      const text = w === 'to' ? (rest[++i] ?? '') : w;
+      const c = parseCidr(text);
+      if (c === null) throw new IpError(`Error: any valid prefix is expected rather than "${text}".`, 1);
+      to = c;
+    }
+    const now = ctx.world.eq.now;
+    for (const e of ns.neigh.list()) {
+      if (dev !== null && e.dev !== dev) continue;
+      if (to !== null && networkOf(e.ip, to.len) !== networkOf(to.addr, to.len)) continue;
+      if (nud !== null && e.stateAt(now) !== nud) continue;
+      println(ctx, neighLine(e, now, dev === null));
+    }
     return exit(0);
   }
   if (verb === 'flush') {
