@@ -2,6 +2,9 @@
 // MACs and choices, byte for byte. Algorithm: mulberry32 (small, fast, good enough for IDs).
 import type { Mac } from './addr.js';
 
+/** Two hex digits per byte value, so that an ID is made without number-to-text conversions. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export class Rng {
   private state: number;
 
@@ -22,10 +25,15 @@ export class Rng {
     return Math.floor((this.nextU32() / 0x100000000) * n);
   }
 
+  /** `chars` lowercase hex digits: each 32-bit draw gives eight, most significant first (the
+   *  last draw's low digits are dropped). Docker's IDs take three of 64 for every container. */
   hex(chars: number): string {
     let out = '';
-    while (out.length < chars) out += this.nextU32().toString(16).padStart(8, '0');
-    return out.slice(0, chars);
+    for (let n = 0; n < chars; n += 8) {
+      const u = this.nextU32();
+      out += BYTE_HEX[u >>> 24]! + BYTE_HEX[(u >>> 16) & 0xff]! + BYTE_HEX[(u >>> 8) & 0xff]! + BYTE_HEX[u & 0xff]!;
+    }
+    return out.length === chars ? out : out.slice(0, chars);
   }
 
   /** A random locally administered unicast MAC, as the kernel's eth_random_addr makes. */
