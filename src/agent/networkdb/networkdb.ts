@@ -13,7 +13,7 @@ import type { Host } from '../../kernel/host.js';
 import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
-  compound, compoundParts, EV_CREATE, EV_DELETE, EV_JOIN, EV_LEAVE, EV_UPDATE, MsgReader, MsgWriter, NDB_BULK_SYNC, NDB_COMPOUND,
+  compound, compoundParts, EV_CREATE, EV_DELETE, EV_JOIN, EV_LEAVE, EV_UPDATE, ML_USER, MsgReader, MsgWriter, NDB_BULK_SYNC, NDB_COMPOUND,
   NDB_NETWORK_EVENT, NDB_NODE_EVENT, NDB_TABLE_EVENT, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import { BroadcastQueue } from './broadcast.js';
@@ -325,8 +325,12 @@ export class NetworkDB implements Delegate {
     return out;
   }
 
+  /** Queues a node or network event for memberlist's gossip, framed as the user message it goes as. */
   private queueNode(about: string, msg: Uint8Array): void {
-    this.nodeQueue.queue(about, msg);
+    const framed = new Uint8Array(msg.length + 1);
+    framed[0] = ML_USER;
+    framed.set(msg, 1);
+    this.nodeQueue.queue(about, framed);
     this.ml.wakeGossip();
   }
 
@@ -357,7 +361,7 @@ export class NetworkDB implements Delegate {
         const ltime = r.u32();
         const node = r.str();
         const nid = r.str();
-        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(`net ${nid} ${node}`, b.slice());
+        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(`net ${nid} ${node}`, b);
         return;
       }
       case NDB_NODE_EVENT: {
