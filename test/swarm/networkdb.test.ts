@@ -14,7 +14,7 @@ import { swarm } from './helpers.js';
 function states(w: World, host: string): Record<string, number> {
   const a = simOf(w).swarm.agents.get(host)!;
   const out: Record<string, number> = {};
-  for (const m of a.networkDb.ml.members.values()) out[simOf(w).swarm.cluster!.nodes.get(m.name)!.hostname] = m.state;
+  for (const m of a.networkDb.ml.members) out[simOf(w).swarm.cluster!.nodes.get(m.name)!.hostname] = m.state;
   return out;
 }
 

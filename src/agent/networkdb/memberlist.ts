@@ -119,7 +119,9 @@ const aliveMsgs = new Map<string, { inc: number; addr: Ip4; msg: Uint8Array }>()
 const worldNames = new WeakMap<object, Map<string, number>>();
 
 export class Memberlist {
-  readonly members = new Map<string, Member>();
+  /** The members by name number (memberlist's nodeMap): an array, not a Map per node — a
+   *  thousand nodes each growing a Map to a thousand members was the most garbage of a join. */
+  private readonly byId: Array<Member | undefined> = [];
   private readonly names: Map<string, number>;
   private readonly selfId: number;
   /** By name number: the incarnation of the member known (-1: none), and its address. */
@@ -127,7 +129,8 @@ export class Memberlist {
   private addrs = new Uint32Array(0);
   /** How many members are not dead (memberlist's numNodes - dead: estNumNodes), kept as states change. */
   private live = 0;
-  /** The members in an array, for random picks without building a pool each time. */
+  /** The members in the order first heard (memberlist's nodes), for random picks without
+   *  building a pool each time. */
   private readonly list: Member[] = [];
   private readonly probeOrder: Member[] = [];
   private probeIndex = 0;
@@ -154,6 +157,24 @@ export class Memberlist {
     if (names === undefined) worldNames.set(host.eq, (names = new Map()));
     this.names = names;
     this.selfId = this.idOf(name);
+  }
+
+  /** The member called `name`, if known. */
+  member(name: string): Member | undefined {
+    const id = this.names.get(name);
+    return id === undefined ? undefined : this.byId[id];
+  }
+
+  /** Every member known, this node included, in the order first heard. */
+  get members(): readonly Member[] {
+    return this.list;
+  }
+
+  /** Kept dense (holes filled as the world numbers more names), so V8 keeps fast elements. */
+  private setMember(id: number, m: Member): void {
+    const a = this.byId;
+    while (a.length < id) a.push(undefined);
+    a[id] = m;
   }
 
   private idOf(name: string): number {
@@ -189,11 +210,15 @@ export class Memberlist {
     this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
     tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
     const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, stateChange: this.now, suspicion: null };
-    // Started again after a stop: it was counted (a node never takes itself for dead).
-    if (!this.members.has(this.name)) this.live++;
-    this.members.set(this.name, me);
+    // Started again after a stop: it was counted (a node never takes itself for dead), and it
+    // keeps its place in the list.
+    const old = this.byId[this.selfId];
+    if (old === undefined) {
+      this.live++;
+      this.list.push(me);
+    } else this.list[this.list.indexOf(old)] = me;
+    this.setMember(this.selfId, me);
     this.note(me);
-    this.list.push(me);
     this.broadcastAlive();
     // Each ticker starts at a random offset within its interval (memberlist's schedule stagger).
     this.every(PROBE_INTERVAL, () => this.probe());
@@ -313,7 +338,7 @@ export class Memberlist {
   /** Drops members dead for longer than GossipToTheDeadTime from the probe list and shuffles it. */
   private resetNodes(): void {
     this.probeOrder.length = 0;
-    for (const m of this.members.values()) {
+    for (const m of this.list) {
       if (m.name === this.name) continue;
       if (m.state === State.Dead && this.now - m.stateChange > GOSSIP_TO_THE_DEAD) continue;
       this.probeOrder.push(m);
@@ -442,7 +467,7 @@ export class Memberlist {
 
   private broadcastAlive(): void {
     this.incarnation++;
-    const me = this.members.get(this.name)!;
+    const me = this.byId[this.selfId]!;
     me.incarnation = this.incarnation;
     this.note(me);
     this.queueBroadcast(this.name, this.aliveMsg(me));
@@ -472,10 +497,10 @@ export class Memberlist {
       }
       return;
     }
-    let m = this.members.get(name);
+    let m = this.byId[id];
     if (m === undefined) {
       m = { name, addr, state: State.Alive, incarnation: inc, stateChange: this.now, suspicion: null };
-      this.members.set(name, m);
+      this.setMember(id, m);
       this.note(m);
       this.live++;
       this.list.push(m);
@@ -507,7 +532,7 @@ export class Memberlist {
   }
 
   private suspectNode(inc: number, name: string, from: string): void {
-    const m = this.members.get(name);
+    const m = this.member(name);
     if (m === undefined || inc < m.incarnation) return;
     if (m.suspicion !== null) {
       this.confirm(m, from);
@@ -564,7 +589,7 @@ export class Memberlist {
   }
 
   private deadNode(inc: number, name: string, from: string): void {
-    const m = this.members.get(name);
+    const m = this.member(name);
     if (m === undefined || inc < m.incarnation) return;
     this.clearSuspicion(m);
     if (m.state === State.Dead) return;
@@ -620,8 +645,8 @@ export class Memberlist {
   }
 
   private localState(join: boolean): Uint8Array {
-    const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.members.size);
-    for (const m of this.members.values()) w.str(m.name).u32(m.addr).u32(m.incarnation).u8(m.state);
+    const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.list.length);
+    for (const m of this.list) w.str(m.name).u32(m.addr).u32(m.incarnation).u8(m.state);
     return w.bytes(this.delegate.localState(join)).done();
   }
 

@@ -153,7 +153,7 @@ export class NetworkDB implements Delegate {
   /** Starts memberlist on 7946 and joins through `peers` (the managers' advertise addresses). */
   start(peers: Ip4[]): void {
     this.ml.start();
-    this.active.set(this.name, this.ml.members.get(this.name)!);
+    this.active.set(this.name, this.ml.member(this.name)!);
     this.bootstrap.push(...peers);
     this.ml.join(peers);
     this.every(RETRY_INTERVAL, () => this.reconnectNode());
@@ -573,7 +573,7 @@ export class NetworkDB implements Delegate {
 
   /** Whether memberlist takes `name` to be alive (for tests and `docker info`-like views). */
   alive(name: string): boolean {
-    return this.ml.members.get(name)?.state === State.Alive;
+    return this.ml.member(name)?.state === State.Alive;
   }
 }
 
