@@ -22,7 +22,7 @@ import {
   ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readPacketMsg, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import type { PacketMsg } from '../../wire/memberlist.js';
-import { BroadcastQueue } from './broadcast.js';
+import { BroadcastQueue, DenseIndex } from './broadcast.js';
 
 export const PROBE_INTERVAL: Nanos = 1 * SEC;
 export const PROBE_TIMEOUT: Nanos = 500 * MS;
@@ -137,7 +137,8 @@ export class Memberlist {
   private seq = 0;
   private incarnation = 0;
   private readonly acks = new Map<number, (ok: boolean) => void>();
-  private readonly queue = new BroadcastQueue();
+  /** What is queued about each node, by its name number. */
+  private readonly queue = new BroadcastQueue<number>(new DenseIndex());
   /** Its own stream: gossip's choices move no other random draw of the host. */
   readonly rng: Rng;
   private running = false;
@@ -470,7 +471,7 @@ export class Memberlist {
     const me = this.byId[this.selfId]!;
     me.incarnation = this.incarnation;
     this.note(me);
-    this.queueBroadcast(this.name, this.aliveMsg(me));
+    this.queueBroadcast(this.selfId, this.aliveMsg(me));
   }
 
   private aliveMsg(m: Member): Uint8Array {
@@ -507,7 +508,7 @@ export class Memberlist {
       // A new node goes in the probe list at a random place, swapped with the one there (state.go
       // aliveNode), so that all nodes do not probe it at once.
       this.insertProbe(m);
-      this.queueBroadcast(name, this.aliveMsg(m));
+      this.queueBroadcast(id, this.aliveMsg(m));
       this.delegate.notifyJoin(m);
       return;
     }
@@ -519,7 +520,7 @@ export class Memberlist {
     m.incarnation = inc;
     m.addr = addr;
     this.note(m);
-    this.queueBroadcast(name, this.aliveMsg(m));
+    this.queueBroadcast(id, this.aliveMsg(m));
     if (was !== State.Alive) {
       m.state = State.Alive;
       m.stateChange = this.now;
@@ -545,7 +546,7 @@ export class Memberlist {
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(name, encodeSuspect(ML_SUSPECT, inc, name, from));
+    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_SUSPECT, inc, name, from));
     m.incarnation = inc;
     this.note(m);
     m.state = State.Suspect;
@@ -598,7 +599,7 @@ export class Memberlist {
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(name, encodeSuspect(ML_DEAD, inc, name, from));
+    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_DEAD, inc, name, from));
     m.incarnation = inc;
     this.note(m);
     m.state = State.Dead;
@@ -609,7 +610,8 @@ export class Memberlist {
 
   // ---------- gossip (state.go gossip) ----------
 
-  private queueBroadcast(about: string, msg: Uint8Array): void {
+  /** Queues a message about the node numbered `about`, replacing the one queued about it. */
+  private queueBroadcast(about: number, msg: Uint8Array): void {
     this.queue.queue(about, msg);
     this.wakeGossip();
   }
