@@ -15,6 +15,7 @@ import { Drop } from './drop.js';
 import { PathFaults } from './path-faults.js';
 import { LAN_NS } from './latency.js';
 import { MacMap } from './mac-map.js';
+import type { Netns } from './netns.js';
 import type { Nic } from './nic.js';
 import { netifReceive } from './rx.js';
 import { dropPacket } from './kfree-skb.js';
@@ -26,8 +27,14 @@ export class Lan {
   private bridged: Nic[] = [];
   private bridgedAt = -1;
   private readonly byMac = new MacMap<Nic>();
-  /** Which NIC's host has an address, as last found (big LANs' ARP requests). */
+  /**
+   * Which NIC's host has an address (big LANs' ARP requests): every address local to a port's
+   * namespace, indexed in port order when first asked (and again after a port is plugged), so
+   * that the first request for each address finds its owner as a scan of the ports would, without
+   * one; an address that moved or came later is found by the scan and kept.
+   */
   private readonly byAddr = new Map<Ip4, Nic>();
+  private indexed = false;
   /** Partition groups by host name; hosts in different groups cannot reach each other. */
   private partition: Map<string, number> | null = null;
   /** Underlay MTU for every path (0: only the NICs limit), per host, and per pair of hosts. */
@@ -71,6 +78,7 @@ export class Lan {
   plug(nic: Nic): void {
     this.ports.push(nic);
     this.bridgedAt = -1;
+    this.indexed = false;
     this.byMac.set(nic.mac, nic);
     nic.lan = this;
   }
@@ -131,11 +139,7 @@ export class Lan {
 
   /** An ARP request on a big LAN: to the NIC whose host has the address, and to bridged NICs. */
   private askOne(from: Nic, pkt: Packet): void {
-    let owner = this.byAddr.get(pkt.arpTpa);
-    if (owner === undefined || !owner.ns.isLocal(pkt.arpTpa)) {
-      owner = this.ports.find((p) => p.ns.isLocal(pkt.arpTpa));
-      if (owner !== undefined) this.byAddr.set(pkt.arpTpa, owner);
-    }
+    const owner = this.ownerOf(pkt.arpTpa);
     const ledger = from.ns.host.ledger;
     if (this.bridgedAt !== bridging.generation) {
       this.bridged = this.ports.filter((p) => p.master !== null);
@@ -149,6 +153,36 @@ export class Lan {
     }
     if (owner !== undefined && owner !== from && this.reachable(from, owner)) this.deliver(from, owner, pkt);
     else if (ledger !== null) ledger.absorb(pkt);
+  }
+
+  /** The port whose namespace has `ip` as a local address (arp_ignore=0 answers for any of them). */
+  private ownerOf(ip: Ip4): Nic | undefined {
+    let owner = this.byAddr.get(ip);
+    if (owner !== undefined && owner.ns.isLocal(ip)) return owner;
+    if (!this.indexed) {
+      this.indexAddrs();
+      owner = this.byAddr.get(ip);
+      if (owner !== undefined && owner.ns.isLocal(ip)) return owner;
+    }
+    owner = this.ports.find((p) => p.ns.isLocal(ip));
+    if (owner !== undefined) this.byAddr.set(ip, owner);
+    return owner;
+  }
+
+  /** The local addresses (the local table's /32 `local` routes) of every port's namespace; the
+   *  first port with an address owns it, as the scan in port order finds. */
+  private indexAddrs(): void {
+    this.indexed = true;
+    const seen = new Set<Netns>();
+    for (const p of this.ports) {
+      if (seen.has(p.ns)) continue;
+      seen.add(p.ns);
+      for (const r of p.ns.localTable.list()) {
+        if (r.type !== 'local' || r.len !== 32) continue;
+        const cur = this.byAddr.get(r.dst);
+        if (cur === undefined || !cur.ns.isLocal(r.dst)) this.byAddr.set(r.dst, p);
+      }
+    }
   }
 
   private deliver(from: Nic, to: Nic, pkt: Packet): void {

@@ -1,9 +1,11 @@
 // The messages of hashicorp/memberlist (net.go) and of libnetwork's NetworkDB on top of it
 // (networkdb/networkdb.proto), as they travel on port 7946: the first byte is memberlist's
 // messageType, which is what a trace or a capture tells them apart by. Memberlist encodes its
-// bodies with msgpack and NetworkDB with protobuf; ours are a small fixed binary layout of about
-// the same size (a ping 60-90 bytes, a table event the size of its key and value plus ~60), which
-// is what the LAN, the MTU and the timing see. Not byte-exact: no real peer reads them.
+// bodies with msgpack (hashicorp/go-msgpack); its packet messages here are those bytes (ping,
+// ping-req, ack, suspect, alive, dead: see the msgpack section below), so that a gossip packet
+// holds as many of them as memberlist's does. Push-pull state and NetworkDB's protobuf messages
+// are a small fixed binary layout of about the same size (a table event the size of its key and
+// value plus ~60), which is what the LAN, the MTU and the timing see.
 
 /** memberlist net.go messageType (only append: the values are the protocol). */
 export const ML_PING = 0;
@@ -42,6 +44,11 @@ const dec = new TextDecoder();
 
 /** Node names, network IDs and table names recur in every message: encoded once each. */
 const strCache = new Map<string, Uint8Array>();
+
+/** A string's UTF-8 bytes (short ones kept). */
+export function encodedStr(s: string): Uint8Array {
+  return encoded(s);
+}
 
 function encoded(s: string): Uint8Array {
   if (s.length > 64) return enc.encode(s);
@@ -117,6 +124,14 @@ export class MsgWriter {
   u32(v: number): this {
     this.room(4);
     for (let s = 24; s >= 0; s -= 8) this.buf[this.len++] = (v >>> s) & 0xff;
+    return this;
+  }
+
+  /** Bytes as they are (no length). */
+  raw(b: Uint8Array): this {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
     return this;
   }
 
@@ -216,19 +231,245 @@ export class MsgReader {
     this.off += n;
     return s;
   }
+
+  // msgpack (see the msgpack section): what memberlist's packet messages are read with.
+
+  /** A fixmap of `n` entries. */
+  mapOf(n: number): void {
+    if (this.u8() !== (0x80 | n)) throw new RangeError('unexpected msgpack map');
+  }
+
+  /** The next key, which must be `k` (a fixstr as mpKey encodes it). */
+  key(k: Uint8Array): this {
+    const n = k.length;
+    this.need(n);
+    const b = this.buf;
+    const o = this.off;
+    for (let i = 0; i < n; i++) if (b[o + i] !== k[i]) throw new RangeError('unexpected msgpack field');
+    this.off += n;
+    return this;
+  }
+
+  mpUint(): number {
+    const t = this.u8();
+    if (t <= 0x7f) return t;
+    if (t === 0xcc) return this.u8();
+    if (t === 0xcd) return this.u16();
+    if (t === 0xce) return this.u32();
+    throw new RangeError('unexpected msgpack integer');
+  }
+
+  /** A raw string's length (fixstr, str8, str16, str32). */
+  private rawLen(): number {
+    const t = this.u8();
+    if ((t & 0xe0) === 0xa0) return t & 0x1f;
+    if (t === 0xd9) return this.u8();
+    if (t === 0xda) return this.u16();
+    if (t === 0xdb) return this.u32();
+    throw new RangeError('unexpected msgpack string');
+  }
+
+  mpStr(): string {
+    const n = this.rawLen();
+    this.need(n);
+    const s = decodeStr(this.buf, this.off, n);
+    this.off += n;
+    return s;
+  }
+
+  /** A 4-byte address ([]byte of net.IP.To4()). */
+  mpIp4(): number {
+    if (this.rawLen() !== 4) throw new RangeError('not an IPv4 address');
+    return this.u32();
+  }
+
+  /** Skips a nil, a bool, an unsigned integer or a raw string. */
+  mpSkip(): void {
+    const t = this.buf[this.off];
+    if (t === MP_NIL || t === MP_FALSE || t === MP_TRUE) {
+      this.u8();
+      return;
+    }
+    if (t !== undefined && (t <= 0x7f || (t >= 0xcc && t <= 0xce))) {
+      this.mpUint();
+      return;
+    }
+    const n = this.rawLen();
+    this.need(n);
+    this.off += n;
+  }
 }
 
-/** A compound message (memberlist util.go makeCompoundMessage): count, lengths, then the parts. */
+// ---------- msgpack (hashicorp/go-msgpack 71c2886, as memberlist 3d8438d encodes) ----------
+// memberlist's encode() is the message type byte, then the body through codec.MsgpackHandle{}: a
+// struct is a map keyed by its field names in sorted order (kStruct, sfi sorted by encName),
+// strings and []byte alike are old-spec raw strings (fixstr below 32 bytes, then str16: WriteExt
+// is off, so no str8 and no bin), unsigned integers take the smallest form (fixint, uint8, 16,
+// 32), a nil []byte is nil and a bool is true/false.
+
+const MP_NIL = 0xc0;
+const MP_FALSE = 0xc2;
+const MP_TRUE = 0xc3;
+
+/** The field names, encoded once (a fixstr each). */
+function mpKey(name: string): Uint8Array {
+  const b = new Uint8Array(1 + name.length);
+  b[0] = 0xa0 | name.length;
+  for (let i = 0; i < name.length; i++) b[1 + i] = name.charCodeAt(i);
+  return b;
+}
+
+const K_ADDR = mpKey('Addr');
+const K_FROM = mpKey('From');
+const K_INCARNATION = mpKey('Incarnation');
+const K_META = mpKey('Meta');
+const K_NACK = mpKey('Nack');
+const K_NODE = mpKey('Node');
+const K_PAYLOAD = mpKey('Payload');
+const K_PORT = mpKey('Port');
+const K_SEQNO = mpKey('SeqNo');
+const K_TARGET = mpKey('Target');
+const K_VSN = mpKey('Vsn');
+
+/**
+ * An alive message's Vsn: ProtocolVersionMin 1, ProtocolVersionMax 5, the ProtocolVersion spoken
+ * (libnetwork's cluster.go sets ProtocolVersion2Compatible, 2), then the delegate's min, max and
+ * version (0: NetworkDB sets none).
+ */
+const ALIVE_VSN = Uint8Array.of(1, 5, 2, 0, 0, 0);
+/** NetworkDB's delegate NodeMeta: an empty []byte (delegate.go). */
+const NO_META = new Uint8Array(0);
+
+/** A msgpack body under way: appended to a MsgWriter after its type byte. */
+function mpMap(w: MsgWriter, n: number): MsgWriter {
+  return w.u8(0x80 | n);
+}
+
+function mpUint(w: MsgWriter, v: number): MsgWriter {
+  if (v <= 0x7f) return w.u8(v);
+  if (v <= 0xff) return w.u8(0xcc).u8(v);
+  if (v <= 0xffff) return w.u8(0xcd).u16(v);
+  return w.u8(0xce).u32(v);
+}
+
+function mpRaw(w: MsgWriter, b: Uint8Array): MsgWriter {
+  if (b.length < 32) w.u8(0xa0 | b.length);
+  else if (b.length < 65536) w.u8(0xda).u16(b.length);
+  else w.u8(0xdb).u32(b.length);
+  return w.raw(b);
+}
+
+function mpStr(w: MsgWriter, s: string): MsgWriter {
+  return mpRaw(w, encodedStr(s));
+}
+
+function mpIp4(w: MsgWriter, ip: number): MsgWriter {
+  return w.u8(0xa4).u32(ip);
+}
+
+/** ping{SeqNo, Node} (net.go): Node is the target, so that a restarted node with another name does not answer. */
+export function encodePing(seq: number, node: string): Uint8Array {
+  const w = mpMap(new MsgWriter().u8(ML_PING), 2).raw(K_NODE);
+  return mpUint(mpStr(w, node).raw(K_SEQNO), seq).done();
+}
+
+/** indirectPingReq{SeqNo, Target, Port, Node, Nack}: Nack is asked of peers speaking protocol 4 or later (state.go probeNode). */
+export function encodeIndirectPing(seq: number, target: number, port: number, node: string, nack: boolean): Uint8Array {
+  const w = mpMap(new MsgWriter().u8(ML_INDIRECT_PING), 5).raw(K_NACK).u8(nack ? MP_TRUE : MP_FALSE).raw(K_NODE);
+  mpUint(mpStr(w, node).raw(K_PORT), port).raw(K_SEQNO);
+  return mpIp4(mpUint(w, seq).raw(K_TARGET), target).done();
+}
+
+/** ackResp{SeqNo, Payload}: no ping delegate, so the payload is nil. */
+export function encodeAck(seq: number): Uint8Array {
+  return mpUint(mpMap(new MsgWriter().u8(ML_ACK), 2).raw(K_PAYLOAD).u8(MP_NIL).raw(K_SEQNO), seq).done();
+}
+
+/** suspect{Incarnation, Node, From} or dead{…} (the same fields). */
+export function encodeSuspect(type: typeof ML_SUSPECT | typeof ML_DEAD, inc: number, node: string, from: string): Uint8Array {
+  const w = mpStr(mpMap(new MsgWriter().u8(type), 3).raw(K_FROM), from).raw(K_INCARNATION);
+  return mpStr(mpUint(w, inc).raw(K_NODE), node).done();
+}
+
+/** alive{Incarnation, Node, Addr, Port, Meta, Vsn}, as setAlive and aliveNode broadcast it. */
+export function encodeAlive(inc: number, node: string, addr: number, port: number): Uint8Array {
+  const w = mpIp4(mpMap(new MsgWriter().u8(ML_ALIVE), 6).raw(K_ADDR), addr).raw(K_INCARNATION);
+  mpUint(w, inc).raw(K_META);
+  mpRaw(w, NO_META).raw(K_NODE);
+  mpUint(mpStr(w, node).raw(K_PORT), port).raw(K_VSN);
+  return mpRaw(w, ALIVE_VSN).done();
+}
+
+/** What memberlist reads of its packet messages, filled in place (one per memberlist, reused). */
+export interface PacketMsg {
+  seq: number;
+  inc: number;
+  node: string;
+  from: string;
+  addr: number;
+  port: number;
+}
+
+/**
+ * Reads the msgpack body of a ping, ping-req, ack, suspect, alive or dead message at `r` (after
+ * its type byte) into `m`, checking each field's name; throws RangeError on anything else (as
+ * memberlist's "Failed to decode" drops it).
+ */
+export function readPacketMsg(r: MsgReader, type: number, m: PacketMsg): void {
+  switch (type) {
+    case ML_PING:
+      r.mapOf(2);
+      m.node = r.key(K_NODE).mpStr();
+      m.seq = r.key(K_SEQNO).mpUint();
+      return;
+    case ML_INDIRECT_PING:
+      r.mapOf(5);
+      r.key(K_NACK).mpSkip();
+      m.node = r.key(K_NODE).mpStr();
+      m.port = r.key(K_PORT).mpUint();
+      m.seq = r.key(K_SEQNO).mpUint();
+      m.addr = r.key(K_TARGET).mpIp4();
+      return;
+    case ML_ACK:
+      r.mapOf(2);
+      r.key(K_PAYLOAD).mpSkip();
+      m.seq = r.key(K_SEQNO).mpUint();
+      return;
+    case ML_SUSPECT:
+    case ML_DEAD:
+      r.mapOf(3);
+      m.from = r.key(K_FROM).mpStr();
+      m.inc = r.key(K_INCARNATION).mpUint();
+      m.node = r.key(K_NODE).mpStr();
+      return;
+    case ML_ALIVE:
+      r.mapOf(6);
+      m.addr = r.key(K_ADDR).mpIp4();
+      m.inc = r.key(K_INCARNATION).mpUint();
+      r.key(K_META).mpSkip();
+      m.node = r.key(K_NODE).mpStr();
+      m.port = r.key(K_PORT).mpUint();
+      r.key(K_VSN).mpSkip();
+      return;
+    default:
+      throw new RangeError(`memberlist message type ${type} is not a packet message`);
+  }
+}
+
+/** A compound message (memberlist util.go makeCompoundMessage): count, lengths, then the parts,
+ *  written into the one buffer sent. */
 export function compound(type: number, parts: Uint8Array[]): Uint8Array {
-  const w = new MsgWriter().u8(type).u8(parts.length);
-  for (const p of parts) w.u16(p.length);
-  let len = 0;
-  const head = w.done();
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(head.length + len);
-  out.set(head);
-  let off = head.length;
-  for (const p of parts) {
+  const n = parts.length;
+  let off = 2 + 2 * n;
+  let len = off;
+  for (let i = 0; i < n; i++) len += parts[i]!.length;
+  const out = new Uint8Array(len);
+  out[0] = type;
+  out[1] = n & 0xff;
+  for (let i = 0; i < n; i++) {
+    const p = parts[i]!;
+    out[2 + 2 * i] = (p.length >>> 8) & 0xff;
+    out[3 + 2 * i] = p.length & 0xff;
     out.set(p, off);
     off += p.length;
   }

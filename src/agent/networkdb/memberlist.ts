@@ -18,10 +18,11 @@ import { udpSend } from '../../kernel/udp.js';
 import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
-  compound, eachCompoundPart, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER,
-  MsgReader, MsgWriter, UDP_BUFFER,
+  compound, eachCompoundPart, encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND,
+  ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readPacketMsg, UDP_BUFFER,
 } from '../../wire/memberlist.js';
-import { BroadcastQueue } from './broadcast.js';
+import type { PacketMsg } from '../../wire/memberlist.js';
+import { BroadcastQueue, DenseIndex } from './broadcast.js';
 
 export const PROBE_INTERVAL: Nanos = 1 * SEC;
 export const PROBE_TIMEOUT: Nanos = 500 * MS;
@@ -37,6 +38,8 @@ const TCP_TIMEOUT: Nanos = 10 * SEC;
 /** memberlist net.go compoundHeaderOverhead / compoundOverhead. */
 export const COMPOUND_HEADER_OVERHEAD = 2;
 export const COMPOUND_OVERHEAD = 2;
+/** net.go userMsgOverhead: the user-message byte before each delegate broadcast. */
+const USER_MSG_OVERHEAD = 1;
 
 export const enum State {
   Alive = 0,
@@ -66,7 +69,9 @@ interface Suspicion {
 export interface Delegate {
   /** A user message's body (after the user-message byte), by UDP gossip or a reliable TCP send. */
   notifyMsg(body: Uint8Array): void;
-  /** Queued user broadcasts that fit `limit` bytes, each costing `overhead` more. */
+  /** Queued user broadcasts that fit `limit` bytes, each costing `overhead` more, each already
+   *  framed as a user message (the user-message byte first, as memberlist's getBroadcasts frames
+   *  them: framed once when queued, not at each of their retransmits). */
   getBroadcasts(overhead: number, limit: number): Uint8Array[];
   localState(join: boolean): Uint8Array;
   mergeRemoteState(buf: Uint8Array, join: boolean): void;
@@ -114,7 +119,9 @@ const aliveMsgs = new Map<string, { inc: number; addr: Ip4; msg: Uint8Array }>()
 const worldNames = new WeakMap<object, Map<string, number>>();
 
 export class Memberlist {
-  readonly members = new Map<string, Member>();
+  /** The members by name number (memberlist's nodeMap): an array, not a Map per node — a
+   *  thousand nodes each growing a Map to a thousand members was the most garbage of a join. */
+  private readonly byId: Array<Member | undefined> = [];
   private readonly names: Map<string, number>;
   private readonly selfId: number;
   /** By name number: the incarnation of the member known (-1: none), and its address. */
@@ -122,14 +129,16 @@ export class Memberlist {
   private addrs = new Uint32Array(0);
   /** How many members are not dead (memberlist's numNodes - dead: estNumNodes), kept as states change. */
   private live = 0;
-  /** The members in an array, for random picks without building a pool each time. */
+  /** The members in the order first heard (memberlist's nodes), for random picks without
+   *  building a pool each time. */
   private readonly list: Member[] = [];
   private readonly probeOrder: Member[] = [];
   private probeIndex = 0;
   private seq = 0;
   private incarnation = 0;
   private readonly acks = new Map<number, (ok: boolean) => void>();
-  private readonly queue = new BroadcastQueue();
+  /** What is queued about each node, by its name number. */
+  private readonly queue = new BroadcastQueue<number>(new DenseIndex());
   /** Its own stream: gossip's choices move no other random draw of the host. */
   readonly rng: Rng;
   private running = false;
@@ -149,6 +158,24 @@ export class Memberlist {
     if (names === undefined) worldNames.set(host.eq, (names = new Map()));
     this.names = names;
     this.selfId = this.idOf(name);
+  }
+
+  /** The member called `name`, if known. */
+  member(name: string): Member | undefined {
+    const id = this.names.get(name);
+    return id === undefined ? undefined : this.byId[id];
+  }
+
+  /** Every member known, this node included, in the order first heard. */
+  get members(): readonly Member[] {
+    return this.list;
+  }
+
+  /** Kept dense (holes filled as the world numbers more names), so V8 keeps fast elements. */
+  private setMember(id: number, m: Member): void {
+    const a = this.byId;
+    while (a.length < id) a.push(undefined);
+    a[id] = m;
   }
 
   private idOf(name: string): number {
@@ -184,11 +211,15 @@ export class Memberlist {
     this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
     tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
     const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, stateChange: this.now, suspicion: null };
-    // Started again after a stop: it was counted (a node never takes itself for dead).
-    if (!this.members.has(this.name)) this.live++;
-    this.members.set(this.name, me);
+    // Started again after a stop: it was counted (a node never takes itself for dead), and it
+    // keeps its place in the list.
+    const old = this.byId[this.selfId];
+    if (old === undefined) {
+      this.live++;
+      this.list.push(me);
+    } else this.list[this.list.indexOf(old)] = me;
+    this.setMember(this.selfId, me);
     this.note(me);
-    this.list.push(me);
     this.broadcastAlive();
     // Each ticker starts at a random offset within its interval (memberlist's schedule stagger).
     this.every(PROBE_INTERVAL, () => this.probe());
@@ -248,6 +279,29 @@ export class Memberlist {
     udpSend(this.ns, this.addr, GOSSIP_PORT, to, GOSSIP_PORT, payload, null, this.now);
   }
 
+  /** net.go sendMsg (encodeAndSendMsg's): a ping, ack or ping-req, with whatever is queued
+   *  piggybacked in the rest of the packet. */
+  private sendMsg(to: Ip4, msg: Uint8Array): void {
+    const extra = this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - msg.length - COMPOUND_HEADER_OVERHEAD);
+    if (extra.length === 0) return this.sendUdp(to, msg);
+    extra.unshift(msg);
+    this.sendUdp(to, compound(ML_COMPOUND, extra));
+  }
+
+  /** broadcast.go getBroadcasts: memberlist's own queue first, then the delegate's (NetworkDB's
+   *  node and network events), each of those framed as a user message. */
+  private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
+    const msgs = this.queue.take(overhead, limit, retransmitLimit(this.numAlive()));
+    let used = 0;
+    for (const x of msgs) used += x.length + overhead;
+    const avail = limit - used;
+    if (avail > overhead + USER_MSG_OVERHEAD) {
+      // memberlist asks for overhead + userMsgOverhead each; ours come framed, the byte counted in them.
+      for (const u of this.delegate.getBroadcasts(overhead, avail)) msgs.push(u);
+    }
+    return msgs;
+  }
+
   /** A user message to one member, best effort over UDP (memberlist.SendBestEffort). */
   sendBestEffort(to: Member, body: Uint8Array): void {
     const b = new Uint8Array(body.length + 1);
@@ -285,7 +339,7 @@ export class Memberlist {
   /** Drops members dead for longer than GossipToTheDeadTime from the probe list and shuffles it. */
   private resetNodes(): void {
     this.probeOrder.length = 0;
-    for (const m of this.members.values()) {
+    for (const m of this.list) {
       if (m.name === this.name) continue;
       if (m.state === State.Dead && this.now - m.stateChange > GOSSIP_TO_THE_DEAD) continue;
       this.probeOrder.push(m);
@@ -302,15 +356,19 @@ export class Memberlist {
       acked = true;
       this.acks.delete(seq);
     });
-    this.sendUdp(m.addr, this.pingMsg(seq, m.name));
+    // A suspected node gets the suspicion along with the ping, so that it can refute at once
+    // (state.go probeNode); an alive one, the ping with broadcasts piggybacked.
+    if (m.state === State.Alive) this.sendMsg(m.addr, encodePing(seq, m.name));
+    else this.sendUdp(m.addr, compound(ML_COMPOUND, [encodePing(seq, m.name), encodeSuspect(ML_SUSPECT, m.incarnation, m.name, this.name)]));
     this.host.eq.after(PROBE_TIMEOUT, () => {
       if (acked) return;
       // No direct ack: ask up to IndirectChecks others to ping it for us (ping-req), and ping it
       // over TCP as well (the fallback ping: UDP alone may be what is blocked).
       const helpers = this.randomMembers(INDIRECT_CHECKS, (x) => x !== m && x.state === State.Alive);
-      const req = new MsgWriter().u8(ML_INDIRECT_PING).u32(seq).u32(m.addr).u16(GOSSIP_PORT).str(m.name).u32(this.addr).u16(GOSSIP_PORT).str(this.name).done();
-      for (const h of helpers) this.sendUdp(h.addr, req);
-      this.stream(m.addr, this.pingMsg(seq, m.name), true, (reply) => {
+      // Nack is asked of every helper (all speak protocol 5, PMax >= 4); nacks are not modelled.
+      const req = encodeIndirectPing(seq, m.addr, GOSSIP_PORT, m.name, true);
+      for (const h of helpers) this.sendMsg(h.addr, req);
+      this.stream(m.addr, encodePing(seq, m.name), true, (reply) => {
         if (reply !== null && reply[0] === ML_ACK) this.acks.get(seq)?.(true);
       }, deadline - this.now);
       this.host.eq.at(deadline, () => {
@@ -328,10 +386,6 @@ export class Memberlist {
     const j = this.rng.below(o.length);
     o[o.length - 1] = o[j]!;
     o[j] = m;
-  }
-
-  private pingMsg(seq: number, target: string): Uint8Array {
-    return new MsgWriter().u8(ML_PING).u32(seq).str(target).u32(this.addr).u16(GOSSIP_PORT).str(this.name).done();
   }
 
   /** Up to `k` members passing `ok`, chosen at random (util.go kRandomNodes: at most 3n random
@@ -359,58 +413,48 @@ export class Memberlist {
     }
   }
 
-  /** The reader of every packet's messages: each case reads all its fields before it acts (what it
-   *  does may bring the next message here, which resets it). */
+  /** The reader of every packet's messages, and what it read: each case takes all its fields
+   *  before it acts (what it does may bring the next message here, which reuses both). */
   private readonly reader = new MsgReader(new Uint8Array(0));
+  private readonly msg: PacketMsg = { seq: 0, inc: 0, node: '', from: '', addr: 0, port: 0 };
 
   /** The message `b[start, end)` (a whole payload, or a part of a compound one). */
   private handle(b: Uint8Array, start: number, end: number, from: Ip4): void {
-    const r = this.reader.reset(b, start + 1, end);
-    switch (b[start]) {
-      case ML_PING: {
-        const seq = r.u32();
-        const target = r.str();
-        const srcAddr = r.u32();
-        if (target !== this.name) return;
-        this.sendUdp(srcAddr !== 0 ? srcAddr : from, new MsgWriter().u8(ML_ACK).u32(seq).done());
-        return;
+    const type = b[start]!;
+    if (type <= ML_DEAD) {
+      const m = this.msg;
+      readPacketMsg(this.reader.reset(b, start + 1, end), type, m);
+      switch (type) {
+        case ML_PING:
+          // net.go handlePing: a ping for another name (a restarted node) is not answered.
+          if (m.node !== '' && m.node !== this.name) return;
+          this.sendMsg(from, encodeAck(m.seq));
+          return;
+        case ML_INDIRECT_PING: {
+          // Ping the target with a sequence number of ours; its ack is relayed to the asker.
+          const seq = m.seq;
+          const mine = ++this.seq;
+          this.acks.set(mine, () => {
+            this.acks.delete(mine);
+            this.sendMsg(from, encodeAck(seq));
+          });
+          this.host.eq.after(PROBE_TIMEOUT, () => this.acks.delete(mine));
+          this.sendMsg(m.addr, encodePing(mine, m.node));
+          return;
+        }
+        case ML_ACK:
+          this.acks.get(m.seq)?.(true);
+          return;
+        case ML_SUSPECT:
+          return this.suspectNode(m.inc, m.node, m.from);
+        case ML_ALIVE:
+          return this.aliveNode(m.inc, m.node, m.addr);
+        case ML_DEAD:
+          return this.deadNode(m.inc, m.node, m.from);
       }
-      case ML_INDIRECT_PING: {
-        const seq = r.u32();
-        const target = r.u32();
-        r.u16();
-        const targetName = r.str();
-        const srcAddr = r.u32();
-        // Ping the target with a sequence number of ours; its ack is relayed to the asker.
-        const mine = ++this.seq;
-        this.acks.set(mine, () => {
-          this.acks.delete(mine);
-          this.sendUdp(srcAddr, new MsgWriter().u8(ML_ACK).u32(seq).done());
-        });
-        this.host.eq.after(PROBE_TIMEOUT, () => this.acks.delete(mine));
-        this.sendUdp(target, this.pingMsg(mine, targetName));
-        return;
-      }
-      case ML_ACK: {
-        this.acks.get(r.u32())?.(true);
-        return;
-      }
-      case ML_SUSPECT: {
-        const inc = r.u32();
-        this.suspectNode(inc, r.str(), r.str());
-        return;
-      }
-      case ML_ALIVE: {
-        const inc = r.u32();
-        const name = r.str();
-        this.aliveNode(inc, name, r.u32());
-        return;
-      }
-      case ML_DEAD: {
-        const inc = r.u32();
-        this.deadNode(inc, r.str(), r.str());
-        return;
-      }
+      return;
+    }
+    switch (type) {
       case ML_COMPOUND:
         eachCompoundPart(b, start, end, (s, e) => this.handle(b, s, e, from));
         return;
@@ -424,16 +468,16 @@ export class Memberlist {
 
   private broadcastAlive(): void {
     this.incarnation++;
-    const me = this.members.get(this.name)!;
+    const me = this.byId[this.selfId]!;
     me.incarnation = this.incarnation;
     this.note(me);
-    this.queueBroadcast(this.name, this.aliveMsg(me));
+    this.queueBroadcast(this.selfId, this.aliveMsg(me));
   }
 
   private aliveMsg(m: Member): Uint8Array {
     const c = aliveMsgs.get(m.name);
     if (c !== undefined && c.inc === m.incarnation && c.addr === m.addr) return c.msg;
-    const msg = new MsgWriter().u8(ML_ALIVE).u32(m.incarnation).str(m.name).u32(m.addr).u16(GOSSIP_PORT).done();
+    const msg = encodeAlive(m.incarnation, m.name, m.addr, GOSSIP_PORT);
     if (aliveMsgs.size >= 1 << 16) aliveMsgs.clear();
     aliveMsgs.set(m.name, { inc: m.incarnation, addr: m.addr, msg });
     return msg;
@@ -454,17 +498,17 @@ export class Memberlist {
       }
       return;
     }
-    let m = this.members.get(name);
+    let m = this.byId[id];
     if (m === undefined) {
       m = { name, addr, state: State.Alive, incarnation: inc, stateChange: this.now, suspicion: null };
-      this.members.set(name, m);
+      this.setMember(id, m);
       this.note(m);
       this.live++;
       this.list.push(m);
       // A new node goes in the probe list at a random place, swapped with the one there (state.go
       // aliveNode), so that all nodes do not probe it at once.
       this.insertProbe(m);
-      this.queueBroadcast(name, this.aliveMsg(m));
+      this.queueBroadcast(id, this.aliveMsg(m));
       this.delegate.notifyJoin(m);
       return;
     }
@@ -476,7 +520,7 @@ export class Memberlist {
     m.incarnation = inc;
     m.addr = addr;
     this.note(m);
-    this.queueBroadcast(name, this.aliveMsg(m));
+    this.queueBroadcast(id, this.aliveMsg(m));
     if (was !== State.Alive) {
       m.state = State.Alive;
       m.stateChange = this.now;
@@ -489,7 +533,7 @@ export class Memberlist {
   }
 
   private suspectNode(inc: number, name: string, from: string): void {
-    const m = this.members.get(name);
+    const m = this.member(name);
     if (m === undefined || inc < m.incarnation) return;
     if (m.suspicion !== null) {
       this.confirm(m, from);
@@ -502,7 +546,7 @@ export class Memberlist {
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(name, new MsgWriter().u8(ML_SUSPECT).u32(inc).str(name).str(from).done());
+    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_SUSPECT, inc, name, from));
     m.incarnation = inc;
     this.note(m);
     m.state = State.Suspect;
@@ -546,7 +590,7 @@ export class Memberlist {
   }
 
   private deadNode(inc: number, name: string, from: string): void {
-    const m = this.members.get(name);
+    const m = this.member(name);
     if (m === undefined || inc < m.incarnation) return;
     this.clearSuspicion(m);
     if (m.state === State.Dead) return;
@@ -555,7 +599,7 @@ export class Memberlist {
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(name, new MsgWriter().u8(ML_DEAD).u32(inc).str(name).str(from).done());
+    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_DEAD, inc, name, from));
     m.incarnation = inc;
     this.note(m);
     m.state = State.Dead;
@@ -566,7 +610,8 @@ export class Memberlist {
 
   // ---------- gossip (state.go gossip) ----------
 
-  private queueBroadcast(about: string, msg: Uint8Array): void {
+  /** Queues a message about the node numbered `about`, replacing the one queued about it. */
+  private queueBroadcast(about: number, msg: Uint8Array): void {
     this.queue.queue(about, msg);
     this.wakeGossip();
   }
@@ -585,18 +630,8 @@ export class Memberlist {
     if (this.host.down) return true;
     const nodes = this.randomMembers(GOSSIP_NODES, (m) => m.state !== State.Dead || this.now - m.stateChange < GOSSIP_TO_THE_DEAD);
     let sent = false;
-    const n = this.numAlive();
     for (const m of nodes) {
-      const limit = UDP_BUFFER - COMPOUND_HEADER_OVERHEAD;
-      const msgs = this.queue.take(COMPOUND_OVERHEAD, limit, retransmitLimit(n));
-      let used = 0;
-      for (const x of msgs) used += x.length + COMPOUND_OVERHEAD;
-      for (const u of this.delegate.getBroadcasts(COMPOUND_OVERHEAD + 1, limit - used)) {
-        const b = new Uint8Array(u.length + 1);
-        b[0] = ML_USER;
-        b.set(u, 1);
-        msgs.push(b);
-      }
+      const msgs = this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD);
       if (msgs.length === 0) return sent;
       this.sendUdp(m.addr, msgs.length === 1 ? msgs[0]! : compound(ML_COMPOUND, msgs));
       sent = true;
@@ -612,8 +647,8 @@ export class Memberlist {
   }
 
   private localState(join: boolean): Uint8Array {
-    const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.members.size);
-    for (const m of this.members.values()) w.str(m.name).u32(m.addr).u32(m.incarnation).u8(m.state);
+    const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.list.length);
+    for (const m of this.list) w.str(m.name).u32(m.addr).u32(m.incarnation).u8(m.state);
     return w.bytes(this.delegate.localState(join)).done();
   }
 
@@ -691,9 +726,9 @@ export class Memberlist {
             this.mergeState(m);
           } else if (m[0] === ML_PING) {
             // The TCP fallback ping (net.go handleConn pingMsg): answered with an ack on the stream.
-            const r = new MsgReader(m, 1);
-            const seq = r.u32();
-            if (r.str() === this.name) conn.send(frame(new MsgWriter().u8(ML_ACK).u32(seq).done()));
+            const p = this.msg;
+            readPacketMsg(new MsgReader(m, 1), ML_PING, p);
+            if (p.node === '' || p.node === this.name) conn.send(frame(encodeAck(p.seq)));
           } else if (m[0] === ML_USER) this.delegate.notifyMsg(m.subarray(1));
         } catch (e) {
           if (!(e instanceof RangeError)) throw e;

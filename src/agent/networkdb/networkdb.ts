@@ -13,7 +13,7 @@ import type { Host } from '../../kernel/host.js';
 import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
-  compound, compoundParts, EV_CREATE, EV_DELETE, EV_JOIN, EV_LEAVE, EV_UPDATE, MsgReader, MsgWriter, NDB_BULK_SYNC, NDB_COMPOUND,
+  compound, compoundParts, EV_CREATE, EV_DELETE, EV_JOIN, EV_LEAVE, EV_UPDATE, ML_USER, MsgReader, MsgWriter, NDB_BULK_SYNC, NDB_COMPOUND,
   NDB_NETWORK_EVENT, NDB_NODE_EVENT, NDB_TABLE_EVENT, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import { BroadcastQueue } from './broadcast.js';
@@ -130,7 +130,7 @@ export class NetworkDB implements Delegate {
   /** Every node's network attachments as last heard (networkdb.go networks). */
   private readonly nodeNetworks = new Map<string, Attachments>();
   /** The active nodes attached to each network, this node included (networkNodes). */
-  private readonly networkNodes = new Map<string, Set<string>>();
+  private readonly networkNodes = new Map<string, NodeSet>();
   private readonly own = new Map<string, OwnNetwork>();
   /** Entries by network, then by table and key. */
   private readonly tables = new Map<string, Map<string, Entry>>();
@@ -153,7 +153,7 @@ export class NetworkDB implements Delegate {
   /** Starts memberlist on 7946 and joins through `peers` (the managers' advertise addresses). */
   start(peers: Ip4[]): void {
     this.ml.start();
-    this.active.set(this.name, this.ml.members.get(this.name)!);
+    this.active.set(this.name, this.ml.member(this.name)!);
     this.bootstrap.push(...peers);
     this.ml.join(peers);
     this.every(RETRY_INTERVAL, () => this.reconnectNode());
@@ -204,16 +204,16 @@ export class NetworkDB implements Delegate {
     this.own.set(nid, { ltime, inSync: false, queue: new BroadcastQueue(), timer: -1 });
     this.attach(this.name, nid, ltime, false);
     this.queueNode(`net ${nid} ${this.name}`, this.networkEvent(EV_JOIN, ltime, nid));
-    const others = [...(this.networkNodes.get(nid) ?? [])].filter((n) => n !== this.name);
+    const nodes = this.networkNodes.get(nid);
     const net = this.own.get(nid)!;
-    if (others.length === 0) {
+    if (this.others(nodes) === 0) {
       net.inSync = true;
       return;
     }
     // 19.03 syncs with every node of the network on join (JoinNetwork → bulkSync(networkNodes,
     // true)); we sync with two at random, as the periodic sync does: every node doing so with every
     // other is O(n²) TCP sessions for a thousand-node swarm, and gossip brings the rest.
-    this.bulkSync(this.pick(2, others), true, () => (net.inSync = true));
+    this.bulkSync(this.pickOthers(2, nodes), true, () => (net.inSync = true));
   }
 
   leaveNetwork(nid: string): void {
@@ -239,7 +239,7 @@ export class NetworkDB implements Delegate {
     if (m === undefined) this.nodeNetworks.set(node, (m = []));
     setAttachment(m, nid, ltime, leaving);
     let s = this.networkNodes.get(nid);
-    if (s === undefined) this.networkNodes.set(nid, (s = new Set()));
+    if (s === undefined) this.networkNodes.set(nid, (s = new NodeSet()));
     if (leaving) s.delete(node);
     else if (this.active.has(node)) s.add(node);
   }
@@ -303,9 +303,9 @@ export class NetworkDB implements Delegate {
     net.timer = -1;
     if (this.own.get(nid) !== net) return;
     if (!this.host.down) {
-      const nodes = [...(this.networkNodes.get(nid) ?? [])].filter((n) => n !== this.name);
-      const targets = this.pick(3, nodes);
-      const msgs = net.queue.take(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD, retransmitLimit(nodes.length + 1));
+      const nodes = this.networkNodes.get(nid);
+      const targets = this.pickOthers(3, nodes);
+      const msgs = net.queue.take(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD, retransmitLimit(this.others(nodes) + 1));
       if (msgs.length > 0) {
         const c = compound(NDB_COMPOUND, msgs);
         for (const n of targets) {
@@ -317,16 +317,42 @@ export class NetworkDB implements Delegate {
     if (net.queue.size > 0) net.timer = this.eq.after(GOSSIP_INTERVAL, () => this.gossip(nid, net));
   }
 
-  /** Up to `k` of `names`, at random (cluster.go mRandomNodes). */
-  private pick(k: number, names: string[]): string[] {
-    const pool = [...names];
+  /** How many of a network's nodes are not this one. */
+  private others(nodes: NodeSet | undefined): number {
+    if (nodes === undefined) return 0;
+    return nodes.size - (nodes.has(this.name) ? 1 : 0);
+  }
+
+  /**
+   * Up to `k` of a network's nodes other than this one, at random (cluster.go mRandomNodes): each
+   * draw an index into those not yet drawn, in the network's order, mapped past the ones left
+   * out — no copy of a thousand names for each gossip round.
+   */
+  private pickOthers(k: number, nodes: NodeSet | undefined): string[] {
     const out: string[] = [];
-    while (out.length < k && pool.length > 0) out.push(pool.splice(this.ml.rng.below(pool.length), 1)[0]!);
+    if (nodes === undefined) return out;
+    const list = nodes.list;
+    /** Indices into `list` out of the pool (this node, those drawn), ascending. */
+    const skip: number[] = [];
+    if (nodes.has(this.name)) skip.push(list.indexOf(this.name));
+    let left = list.length - skip.length;
+    while (out.length < k && left > 0) {
+      let i = this.ml.rng.below(left);
+      let j = 0;
+      for (; j < skip.length && skip[j]! <= i; j++) i++;
+      skip.splice(j, 0, i);
+      out.push(list[i]!);
+      left--;
+    }
     return out;
   }
 
+  /** Queues a node or network event for memberlist's gossip, framed as the user message it goes as. */
   private queueNode(about: string, msg: Uint8Array): void {
-    this.nodeQueue.queue(about, msg);
+    const framed = new Uint8Array(msg.length + 1);
+    framed[0] = ML_USER;
+    framed.set(msg, 1);
+    this.nodeQueue.queue(about, framed);
     this.ml.wakeGossip();
   }
 
@@ -357,7 +383,7 @@ export class NetworkDB implements Delegate {
         const ltime = r.u32();
         const node = r.str();
         const nid = r.str();
-        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(`net ${nid} ${node}`, b.slice());
+        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(`net ${nid} ${node}`, b);
         return;
       }
       case NDB_NODE_EVENT: {
@@ -473,8 +499,8 @@ export class NetworkDB implements Delegate {
 
   private bulkSyncTables(): void {
     for (const nid of this.own.keys()) {
-      const nodes = [...(this.networkNodes.get(nid) ?? [])].filter((n) => n !== this.name);
-      if (nodes.length > 0) this.bulkSync(this.pick(2, nodes).slice(0, 1), false);
+      const nodes = this.networkNodes.get(nid);
+      if (this.others(nodes) > 0) this.bulkSync(this.pickOthers(2, nodes).slice(0, 1), false);
     }
   }
 
@@ -569,7 +595,37 @@ export class NetworkDB implements Delegate {
 
   /** Whether memberlist takes `name` to be alive (for tests and `docker info`-like views). */
   alive(name: string): boolean {
-    return this.ml.members.get(name)?.state === State.Alive;
+    return this.ml.member(name)?.state === State.Alive;
+  }
+}
+
+/** A network's nodes: a Set to ask, and the same names in its order in an array to draw from. */
+class NodeSet {
+  private readonly set = new Set<string>();
+  readonly list: string[] = [];
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  has(name: string): boolean {
+    return this.set.has(name);
+  }
+
+  add(name: string): void {
+    if (this.set.has(name)) return;
+    this.set.add(name);
+    this.list.push(name);
+  }
+
+  delete(name: string): boolean {
+    if (!this.set.delete(name)) return false;
+    this.list.splice(this.list.indexOf(name), 1);
+    return true;
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.list[Symbol.iterator]();
   }
 }
 

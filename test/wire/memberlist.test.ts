@@ -1,0 +1,56 @@
+// memberlist's packet messages as hashicorp/go-msgpack (71c2886, vendored by libnetwork
+// bump_19.03) encodes them: the byte vectors below were printed by that codec from memberlist
+// 3d8438d's net.go structs (codec.MsgpackHandle{}, the message type byte first, as encode() does).
+import { describe, expect, it } from 'vitest';
+import {
+  encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, ML_ACK, ML_ALIVE, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_SUSPECT,
+  MsgReader, readPacketMsg,
+} from '../../src/wire/memberlist.js';
+import type { PacketMsg } from '../../src/wire/memberlist.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const NODE = 'ad1gj7oqr1m72vzlpkzteipfi';
+const FROM = 'ev5vdgs93tkgudb8pqjnvfsme';
+const IP = 0xc0a8cd0a; // 192.168.205.10
+
+function read(b: Uint8Array): PacketMsg {
+  const m: PacketMsg = { seq: -1, inc: -1, node: '?', from: '?', addr: -1, port: -1 };
+  readPacketMsg(new MsgReader(b, 1), b[0]!, m);
+  return m;
+}
+
+describe('memberlist packet messages (msgpack)', () => {
+  it('encodes ping, ping-req and ack as go-msgpack does, fields in name order', () => {
+    expect(hex(encodePing(7, NODE))).toBe('0082a44e6f6465b9616431676a376f7172316d3732767a6c706b7a746569706669a55365714e6f07');
+    expect(hex(encodePing(70000, 'n'))).toBe('0082a44e6f6465a16ea55365714e6fce00011170');
+    expect(hex(encodeIndirectPing(9, IP, 7946, NODE, true))).toBe(
+      '0185a44e61636bc3a44e6f6465b9616431676a376f7172316d3732767a6c706b7a746569706669a4506f7274cd1f0aa55365714e6f09a6546172676574a4c0a8cd0a');
+    expect(hex(encodeAck(300))).toBe('0282a75061796c6f6164c0a55365714e6fcd012c');
+  });
+
+  it('encodes suspect, alive and dead as go-msgpack does (an alive about a 25-character name: 81 bytes)', () => {
+    expect(hex(encodeSuspect(ML_SUSPECT, 2, NODE, FROM))).toBe(
+      '0383a446726f6db9657635766467733933746b677564623870716a6e7666736d65ab496e6361726e6174696f6e02a44e6f6465b9616431676a376f7172316d3732767a6c706b7a746569706669');
+    const alive = encodeAlive(1, NODE, IP, 7946);
+    expect(hex(alive)).toBe(
+      '0486a441646472a4c0a8cd0aab496e6361726e6174696f6e01a44d657461a0a44e6f6465b9616431676a376f7172316d3732767a6c706b7a746569706669a4506f7274cd1f0aa356736ea6010502000000');
+    expect(alive.length).toBe(81);
+    expect(hex(encodeSuspect(ML_DEAD, 200, NODE, FROM))).toBe(
+      '0583a446726f6db9657635766467733933746b677564623870716a6e7666736d65ab496e6361726e6174696f6eccc8a44e6f6465b9616431676a376f7172316d3732767a6c706b7a746569706669');
+  });
+
+  it('reads back what it wrote, and refuses a body whose fields are not the message\'s', () => {
+    expect(read(encodePing(70000, 'n'))).toMatchObject({ seq: 70000, node: 'n' });
+    expect(read(encodeIndirectPing(9, IP, 7946, NODE, true))).toMatchObject({ seq: 9, addr: IP, port: 7946, node: NODE });
+    expect(read(encodeAck(300)).seq).toBe(300);
+    expect(read(encodeSuspect(ML_DEAD, 200, NODE, FROM))).toMatchObject({ inc: 200, node: NODE, from: FROM });
+    expect(read(encodeAlive(65536, NODE, IP, 7946))).toMatchObject({ inc: 65536, node: NODE, addr: IP, port: 7946 });
+    const alive = encodeAlive(1, NODE, IP, 7946);
+    // An alive read as a ping: its first field is Addr, not Node.
+    expect(() => readPacketMsg(new MsgReader(alive, 1), ML_PING, read(encodeAck(1)))).toThrow(RangeError);
+    // Truncated: the last field cut short.
+    expect(() => readPacketMsg(new MsgReader(alive.subarray(0, alive.length - 3), 1), ML_ALIVE, read(encodeAck(1)))).toThrow(RangeError);
+    expect(() => readPacketMsg(new MsgReader(encodeAck(1), 1), ML_INDIRECT_PING, read(encodeAck(1)))).toThrow(RangeError);
+    expect(ML_ACK).toBe(2);
+  });
+});
