@@ -19,10 +19,8 @@ import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { icmpRcv, icmpSend, peerAllow, peerBucket } from './icmp.js';
 import { FORWARD_NS, STACK_NS } from './latency.js';
-import {
-  NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING,
-} from './netfilter/hooks.js';
 import type { Netns } from './netns.js';
+import type { NeighEntry } from './neigh.js';
 import type { Route } from './route/table.js';
 import { ipDefrag, ipFragment } from './frag.js';
 import { dropPacket } from './kfree-skb.js';
@@ -39,7 +37,7 @@ export const EPERM = 1;
 export function ipRcv(dev: NetDevice, pkt: Packet): void {
   const ns = dev.ns;
   if (dev.kind !== 'loopback' && pkt.ethDst !== dev.mac && !isGroupMac(pkt.ethDst)) {
-    return dropPacket(ns, dev, pkt, Drop.OtherHost, `frame for another host`);
+    return dropPacket(ns, dev, pkt, Drop.OtherHost, 'frame for another host');
   }
   // ip_rcv_core counts a datagram once it is for this host (PACKET_OTHERHOST went above).
   ns.snmp.Ip.InReceives++;
@@ -51,10 +49,14 @@ export function ipRcv(dev: NetDevice, pkt: Packet): void {
       if (whole === null) return;
       pkt = whole;
     }
-    if (!ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
+    if (!ns.netfilter.preRouting(pkt, dev)) return;
   }
   ipRouteInput(ns, dev, pkt);
 }
+
+// The hot functions below keep their rare branches (drops with a message, trace hops) in
+// functions of their own: V8 inlines a caller's callees only up to a bytecode budget, and the
+// words of a drop or the fields of a hop spent it on what a forwarded packet never runs.
 
 /**
  * xfrm4_transport_finish → xfrm4_rcv_encap_finish: a datagram ESP unwrapped passes PREROUTING
@@ -63,7 +65,7 @@ export function ipRcv(dev: NetDevice, pkt: Packet): void {
 export function ipRcvReinject(dev: NetDevice, pkt: Packet): void {
   const ns = dev.ns;
   const dst = pkt.ipDst;
-  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_PRE_ROUTING, pkt, dev, null)) return;
+  if (ns.netfilter !== null && !ns.netfilter.preRouting(pkt, dev)) return;
   if (pkt.ipDst === dst) return ipLocalDeliver(ns, dev, pkt);
   ipRouteInput(ns, dev, pkt);
 }
@@ -84,30 +86,44 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   // device is a martian unless route_localnet is on (looped-back packets keep the route their
   // output gave them and skip this).
   if (dev.kind !== 'loopback' && (isLoopbackAddr(dst) || isLoopbackAddr(pkt.ipSrc)) && !routeLocalnet(ns, dev)) {
-    if (isLoopbackAddr(dst)) return dropPacket(ns, dev, pkt, Drop.MartianDest, `destination ${formatIp4(dst)} is a loopback address (route_localnet = 0 on ${dev.name})`);
-    return dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is a loopback address (route_localnet = 0 on ${dev.name})`);
+    return martianLoopback(ns, dev, pkt);
   }
   const local = ns.routes.localLookup(dst);
   if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
-    if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'route', step: 'input', local: true, dst: formatIp4(dst) });
+    if (pkt.trace !== null) traceRouteInput(ns, dev, pkt);
     return ipLocalDeliver(ns, dev, pkt);
   }
   if (isMulticast(dst)) return dropPacket(ns, dev, pkt, Drop.Unsupported, 'multicast not routed');
-  if (dev.kind !== 'loopback' && ns.isLocal(pkt.ipSrc)) {
-    return dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is one of our own addresses`);
-  }
+  if (dev.kind !== 'loopback' && ns.isLocal(pkt.ipSrc)) return martianSource(ns, dev, pkt);
   // Without ip_forward the kernel discards the packet without an ICMP error (ip_error).
-  if (!ns.forwarding) {
-    ns.snmp.Ip.InAddrErrors++;
-    return dropPacket(ns, dev, pkt, Drop.ForwardingDisabled, `${formatIp4(dst)} is not local and net.ipv4.ip_forward = 0`);
-  }
+  if (!ns.forwarding) return forwardingOff(ns, dev, pkt);
   const r = ns.routes.mainLookup(dst);
-  if (r === null) {
-    if (ipErrorAllow(ns, pkt)) icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
-    return dropPacket(ns, dev, pkt, Drop.NoRoute, `no route to ${formatIp4(dst)}`);
-  }
+  if (r === null) return noRouteInput(ns, dev, pkt);
   if (r.type !== 'unicast') return routeError(ns, dev, pkt, r);
   ipForward(ns, dev, r, pkt);
+}
+
+function martianLoopback(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  if (isLoopbackAddr(pkt.ipDst)) return dropPacket(ns, dev, pkt, Drop.MartianDest, `destination ${formatIp4(pkt.ipDst)} is a loopback address (route_localnet = 0 on ${dev.name})`);
+  dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is a loopback address (route_localnet = 0 on ${dev.name})`);
+}
+
+function traceRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  tracepoint(pkt, ns, dev, { kind: 'route', step: 'input', local: true, dst: formatIp4(pkt.ipDst) });
+}
+
+function martianSource(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  dropPacket(ns, dev, pkt, Drop.Martian, `source ${formatIp4(pkt.ipSrc)} is one of our own addresses`);
+}
+
+function forwardingOff(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  ns.snmp.Ip.InAddrErrors++;
+  dropPacket(ns, dev, pkt, Drop.ForwardingDisabled, `${formatIp4(pkt.ipDst)} is not local and net.ipv4.ip_forward = 0`);
+}
+
+function noRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  if (ipErrorAllow(ns, pkt)) icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
+  dropPacket(ns, dev, pkt, Drop.NoRoute, `no route to ${formatIp4(pkt.ipDst)}`);
 }
 
 /** ip_rt_error_cost (1 s) and ip_rt_error_burst (5 s). */
@@ -138,25 +154,29 @@ function routeError(ns: Netns, dev: NetDevice, pkt: Packet, r: Route): void {
 }
 
 function ipForward(ns: Netns, inDev: NetDevice, r: Route, pkt: Packet): void {
-  if (pkt.ipTtl <= 1) {
-    ns.snmp.Ip.InHdrErrors++;
-    icmpSend(ns, pkt, ICMP_TIME_EXCEEDED, 0, 0, inDev);
-    return dropPacket(ns, inDev, pkt, Drop.TtlExceeded, `TTL ${pkt.ipTtl} would reach 0`);
-  }
+  if (pkt.ipTtl <= 1) return ttlExceeded(ns, inDev, pkt);
   // ForwDatagrams is IPSTATS_MIB_INFORWDATAGRAMS since Linux 6.3: counted once the TTL passed,
   // before the MTU check and before FORWARD may drop it (a FORWARD DROP counts, as on Linux 6.18).
   ns.snmp.Ip.ForwDatagrams++;
   const out = r.dev!;
-  if (pkt.ipDf && pkt.ipTotalLength() > out.mtu) {
-    ns.snmp.Ip.FragFails++;
-    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
-    return dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}, DF`);
-  }
+  if (pkt.ipDf && pkt.ipTotalLength() > out.mtu) return forwardFragNeeded(ns, inDev, out, pkt);
   if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'forward', route: r.traceInfo() });
   pkt.ipTtl--;
   pkt.tstamp += FORWARD_NS;
-  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_FORWARD, pkt, inDev, out)) return;
+  if (ns.netfilter !== null && !ns.netfilter.forward(pkt, inDev, out)) return;
   ipFinishOutput(ns, out, r.gateway !== 0 ? r.gateway : pkt.ipDst, pkt);
+}
+
+function ttlExceeded(ns: Netns, inDev: NetDevice, pkt: Packet): void {
+  ns.snmp.Ip.InHdrErrors++;
+  icmpSend(ns, pkt, ICMP_TIME_EXCEEDED, 0, 0, inDev);
+  dropPacket(ns, inDev, pkt, Drop.TtlExceeded, `TTL ${pkt.ipTtl} would reach 0`);
+}
+
+function forwardFragNeeded(ns: Netns, inDev: NetDevice, out: NetDevice, pkt: Packet): void {
+  ns.snmp.Ip.FragFails++;
+  icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu, inDev);
+  dropPacket(ns, out, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${out.mtu} of ${out.name}, DF`);
 }
 
 function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
@@ -166,7 +186,7 @@ function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
     if (whole === null) return;
     pkt = whole;
   }
-  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_LOCAL_IN, pkt, dev, null)) return;
+  if (ns.netfilter !== null && !ns.netfilter.localIn(pkt, dev)) return;
   pkt.tstamp += STACK_NS;
   // ip_protocol_deliver_rcu: a protocol handler took it (InDelivers), or none exists.
   switch (pkt.ipProto) {
@@ -180,15 +200,19 @@ function ipLocalDeliver(ns: Netns, dev: NetDevice, pkt: Packet): void {
       ns.snmp.Ip.InDelivers++;
       return tcpRcv(ns, dev, pkt);
     default:
-      // Without esp4 loaded nothing handles protocol 50.
-      if (pkt.ipProto === IPPROTO_ESP && ns.host.espLoaded) {
-        ns.snmp.Ip.InDelivers++;
-        return xfrm4Rcv(ns, dev, pkt);
-      }
-      ns.snmp.Ip.InUnknownProtos++;
-      icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, dev);
-      return dropPacket(ns, dev, pkt, Drop.Unsupported, `IP protocol ${pkt.ipProto}`, 'IP_NOPROTO');
+      return deliverOther(ns, dev, pkt);
   }
+}
+
+function deliverOther(ns: Netns, dev: NetDevice, pkt: Packet): void {
+  // Without esp4 loaded nothing handles protocol 50.
+  if (pkt.ipProto === IPPROTO_ESP && ns.host.espLoaded) {
+    ns.snmp.Ip.InDelivers++;
+    return xfrm4Rcv(ns, dev, pkt);
+  }
+  ns.snmp.Ip.InUnknownProtos++;
+  icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, dev);
+  dropPacket(ns, dev, pkt, Drop.Unsupported, `IP protocol ${pkt.ipProto}`, 'IP_NOPROTO');
 }
 
 /** Output route for a locally generated packet: its own addresses go through lo. */
@@ -263,20 +287,11 @@ export function selectSource(ns: Netns, r: Route, dst: Ip4): Ip4 {
  * nf_send_reset (REJECT --reject-with tcp-reset), vxlan_xmit_one (its device counts tx_errors).
  */
 export function ipLocalOut(ns: Netns, pkt: Packet, countNoRoute = true): number {
-  let r = routeOutput(ns, pkt.ipDst);
-  if (r === null) {
-    // The sender's route lookup fails with ENETUNREACH (udp/raw/ping sendmsg, tcp_v4_connect).
-    if (countNoRoute) ns.snmp.Ip.OutNoRoutes++;
-    ns.host.drops++;
-    if (pkt.trace !== null) traceEnd(pkt, ns, null, { kind: 'drop', reason: Drop.NoRoute, skb: 'IP_OUTNOROUTES', detail: `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable` });
-    return ENETUNREACH;
-  }
-  if (routeRefuses(r)) {
-    // The output route lookup fails: the sender gets the route type's error (fib_props:
-    // EHOSTUNREACH, EACCES or EINVAL) and no ICMP error is generated.
-    dropPacket(ns, null, pkt, refusedDrop(r), `route ${r.prefixText} is ${r.type}`);
-    return routeTypeErrno(r);
-  }
+  const r = routeOutput(ns, pkt.ipDst);
+  if (r === null) return noRouteOut(ns, pkt, countNoRoute);
+  // The output route lookup fails: the sender gets the route type's error (fib_props:
+  // EHOSTUNREACH, EACCES or EINVAL) and no ICMP error is generated.
+  if (routeRefuses(r)) return refusedOut(ns, pkt, r);
   if (pkt.ipSrc === 0) pkt.ipSrc = selectSource(ns, r, pkt.ipDst);
   // A datagram of ours without DF is cut to the path MTU learnt for its destination (dst_mtu),
   // which may be below the device's (frag.ts takes fragMax as the largest piece).
@@ -285,10 +300,7 @@ export function ipLocalOut(ns: Netns, pkt: Packet, countNoRoute = true): number 
   // __ip_local_out counts the datagram; ICMP is counted by type where it is built (icmp_out_count).
   ns.snmp.Ip.OutRequests++;
   if (pkt.ipProto === IPPROTO_ICMP) ns.snmp.icmpOut(pkt.icmpType);
-  if (pkt.trace !== null) {
-    tracepoint(pkt, ns, null, { kind: 'send' });
-    tracepoint(pkt, ns, null, { kind: 'route', step: 'output', route: r.traceInfo() });
-  }
+  if (pkt.trace !== null) traceLocalOut(ns, pkt, r);
   // ip_route_output_flow → xfrm_lookup_route: an output policy attaches its SA to the route.
   if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
   const outDev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
@@ -296,22 +308,43 @@ export function ipLocalOut(ns: Netns, pkt: Packet, countNoRoute = true): number 
     const dst = pkt.ipDst;
     // A packet dropped in OUTPUT (DROP, or REJECT after its ICMP/RST) fails the send: nf_hook_slow
     // turns NF_DROP into -EPERM, which sendmsg returns ("sendmsg: Operation not permitted").
-    if (!ns.netfilter.hook(NF_INET_LOCAL_OUT, pkt, null, outDev)) return EPERM;
+    if (!ns.netfilter.localOut(pkt, outDev)) return EPERM;
     // A DNAT in OUTPUT re-routes the packet (ip_route_me_harder).
-    if (pkt.ipDst !== dst) {
-      r = routeOutput(ns, pkt.ipDst);
-      if (r === null) {
-        dropPacket(ns, null, pkt, Drop.NoRoute, `no route to ${formatIp4(pkt.ipDst)} after DNAT`);
-        return ENETUNREACH;
-      }
-      if (pkt.trace !== null) tracepoint(pkt, ns, null, { kind: 'route', step: 'reroute', route: r.traceInfo() });
-      if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
-      const dev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
-      return ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
-    }
+    if (pkt.ipDst !== dst) return rerouteOut(ns, pkt);
   }
   // A device that refuses the frame at once (veth_xmit: NET_XMIT_DROP) fails the send: ENOBUFS.
   return ipFinishOutput(ns, outDev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
+}
+
+/** The sender's route lookup fails with ENETUNREACH (udp/raw/ping sendmsg, tcp_v4_connect). */
+function noRouteOut(ns: Netns, pkt: Packet, countNoRoute: boolean): number {
+  if (countNoRoute) ns.snmp.Ip.OutNoRoutes++;
+  ns.host.drops++;
+  if (pkt.trace !== null) traceEnd(pkt, ns, null, { kind: 'drop', reason: Drop.NoRoute, skb: 'IP_OUTNOROUTES', detail: `no route to ${formatIp4(pkt.ipDst)}: Network is unreachable` });
+  return ENETUNREACH;
+}
+
+function refusedOut(ns: Netns, pkt: Packet, r: Route): number {
+  dropPacket(ns, null, pkt, refusedDrop(r), `route ${r.prefixText} is ${r.type}`);
+  return routeTypeErrno(r);
+}
+
+function traceLocalOut(ns: Netns, pkt: Packet, r: Route): void {
+  tracepoint(pkt, ns, null, { kind: 'send' });
+  tracepoint(pkt, ns, null, { kind: 'route', step: 'output', route: r.traceInfo() });
+}
+
+/** ip_route_me_harder after a DNAT in OUTPUT: the packet is routed again to its new destination. */
+function rerouteOut(ns: Netns, pkt: Packet): number {
+  const r = routeOutput(ns, pkt.ipDst);
+  if (r === null) {
+    dropPacket(ns, null, pkt, Drop.NoRoute, `no route to ${formatIp4(pkt.ipDst)} after DNAT`);
+    return ENETUNREACH;
+  }
+  if (pkt.trace !== null) tracepoint(pkt, ns, null, { kind: 'route', step: 'reroute', route: r.traceInfo() });
+  if (ns.xfrm !== null && !xfrmLookup(ns, pkt)) return 0;
+  const dev = r.type === 'local' ? loopbackOf(ns) : r.dev!;
+  return ipFinishOutput(ns, dev, r.type === 'local' || r.gateway === 0 ? pkt.ipDst : r.gateway, pkt) || 0;
 }
 
 function localPmtu(ns: Netns, pkt: Packet): void {
@@ -325,19 +358,22 @@ function loopbackOf(ns: Netns): NetDevice {
 
 /** POSTROUTING, the MTU check, then the neighbour layer (ip_output → ip_finish_output2). */
 export function ipFinishOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): number | void {
-  if (ns.netfilter !== null && !ns.netfilter.hook(NF_INET_POST_ROUTING, pkt, null, dev)) return EPERM;
+  if (ns.netfilter !== null && !ns.netfilter.postRouting(pkt, dev)) return EPERM;
   ns.snmp.Ip.OutTransmits++;
   // xfrm4_output: the SA the route carries transforms the datagram only now, after POSTROUTING.
   if (pkt.xfrm !== null) return xfrmOutput(ns, dev, nexthop, pkt);
-  if (pkt.ipTotalLength() > dev.mtu || pkt.fragMax !== 0) {
-    if (pkt.ipDf) {
-      icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
-      return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}, DF`);
-    }
-    // ip_fragment: pieces that fit (or, reassembled here, the sizes it came in).
-    if (dev.kind !== 'loopback') return ipFragment(ns, dev, pkt, dev.mtu, (f) => neighOutput(ns, dev, nexthop, f));
-  }
+  if ((pkt.ipTotalLength() > dev.mtu || pkt.fragMax !== 0) && (pkt.ipDf || dev.kind !== 'loopback')) return outputTooBig(ns, dev, nexthop, pkt);
   return neighOutput(ns, dev, nexthop, pkt);
+}
+
+/** Larger than the device's MTU (or than the pieces it was reassembled from), not over lo. */
+function outputTooBig(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet): number | void {
+  if (pkt.ipDf) {
+    icmpSend(ns, pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev.mtu, null);
+    return dropPacket(ns, dev, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${dev.mtu} of ${dev.name}, DF`);
+  }
+  // ip_fragment: pieces that fit (or, reassembled here, the sizes it came in).
+  return ipFragment(ns, dev, pkt, dev.mtu, (f) => neighOutput(ns, dev, nexthop, f));
 }
 
 /**
@@ -365,10 +401,14 @@ export function neighOutput(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet
   if (e !== undefined && e.usable()) {
     neighEventSend(ns, e, pkt.tstamp);
     pkt.ethDst = e.mac;
-    if (pkt.trace !== null) tracepoint(pkt, ns, dev, { kind: 'xmit', out: dev.name, neighbour: formatIp4(nexthop), state: e.stateAt(pkt.tstamp) });
+    if (pkt.trace !== null) traceXmit(ns, dev, nexthop, pkt, e);
     return dev.transmit(pkt);
   }
   arpResolve(ns, dev, nexthop, pkt, e);
+}
+
+function traceXmit(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet, e: NeighEntry): void {
+  tracepoint(pkt, ns, dev, { kind: 'xmit', out: dev.name, neighbour: formatIp4(nexthop), state: e.stateAt(pkt.tstamp) });
 }
 
 function isSubnetBroadcast(dev: NetDevice, ip: Ip4): boolean {

@@ -16,6 +16,12 @@ export interface NetfilterHooks {
   /** Runs every table registered at `hook`, in priority order. False: the packet was consumed
    *  (dropped, rejected or stolen by IPVS), and the drop is already recorded. */
   hook(hook: HookNum, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean;
+  /** hook() at each of the five, for the IPv4 path's own calls. */
+  preRouting(pkt: Packet, inDev: NetDevice | null): boolean;
+  localIn(pkt: Packet, inDev: NetDevice | null): boolean;
+  forward(pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null): boolean;
+  localOut(pkt: Packet, outDev: NetDevice | null): boolean;
+  postRouting(pkt: Packet, outDev: NetDevice | null): boolean;
   /** PREROUTING, FORWARD and POSTROUTING for a frame the bridge forwards between its ports (br_netfilter). */
   bridgeForward(br: Bridge, pkt: Packet): boolean;
   /** nf_ct_attach: an ICMP error or TCP reset made here about `orig` joins orig's connection as
