@@ -316,7 +316,8 @@ export class NetworkDB implements Delegate {
       const targets = this.pickOthers(3, nodes);
       const msgs = net.queue.take(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD, retransmitLimit(this.others(nodes) + 1));
       if (msgs.length > 0) {
-        const c = compound(NDB_COMPOUND, msgs);
+        // One packet's bytes for every target (a payload is never written once sent).
+        const c = compound(NDB_COMPOUND, msgs, true);
         for (const n of targets) {
           const m = this.active.get(n);
           if (m !== undefined) this.ml.sendBestEffort(m, c);
