@@ -457,19 +457,22 @@ export function readPacketMsg(r: MsgReader, type: number, m: PacketMsg): void {
 }
 
 /** A compound message (memberlist util.go makeCompoundMessage): count, lengths, then the parts,
- *  written into the one buffer sent. */
-export function compound(type: number, parts: Uint8Array[]): Uint8Array {
+ *  written into the one buffer sent; with `user`, framed as a memberlist user message (the byte
+ *  memberlist's SendBestEffort puts before NetworkDB's compound). */
+export function compound(type: number, parts: Uint8Array[], user = false): Uint8Array {
   const n = parts.length;
-  let off = 2 + 2 * n;
+  const at = user ? 1 : 0;
+  let off = at + 2 + 2 * n;
   let len = off;
   for (let i = 0; i < n; i++) len += parts[i]!.length;
   const out = new Uint8Array(len);
-  out[0] = type;
-  out[1] = n & 0xff;
+  if (user) out[0] = ML_USER;
+  out[at] = type;
+  out[at + 1] = n & 0xff;
   for (let i = 0; i < n; i++) {
     const p = parts[i]!;
-    out[2 + 2 * i] = (p.length >>> 8) & 0xff;
-    out[3 + 2 * i] = p.length & 0xff;
+    out[at + 2 + 2 * i] = (p.length >>> 8) & 0xff;
+    out[at + 3 + 2 * i] = p.length & 0xff;
     out.set(p, off);
     off += p.length;
   }

@@ -302,12 +302,10 @@ export class Memberlist {
     return msgs;
   }
 
-  /** A user message to one member, best effort over UDP (memberlist.SendBestEffort). */
-  sendBestEffort(to: Member, body: Uint8Array): void {
-    const b = new Uint8Array(body.length + 1);
-    b[0] = ML_USER;
-    b.set(body, 1);
-    this.sendUdp(to.addr, b);
+  /** A user message to one member, best effort over UDP (memberlist.SendBestEffort), given
+   *  framed (the user-message byte first): built once for all the members it goes to. */
+  sendBestEffort(to: Member, framed: Uint8Array): void {
+    this.sendUdp(to.addr, framed);
   }
 
   /** A user message over a TCP stream (memberlist.SendReliable); `done` says whether it was sent. */

@@ -58,23 +58,32 @@ interface OwnNetwork {
   timer: number;
 }
 
-/** Table keys as built, one string each (by table, then key): every node looks up the same ones. */
-const tkeys = new Map<string, Map<string, string>>();
-let tkeyCount = 0;
-
-function tkey(table: string, key: string): string {
-  let t = tkeys.get(table);
-  if (t === undefined) tkeys.set(table, (t = new Map()));
-  let k = t.get(key);
-  if (k === undefined) {
-    if (++tkeyCount > 1 << 17) {
-      tkeys.clear();
-      tkeyCount = 0;
+/**
+ * Strings joined from two parts, one string each (by the first part, then the second): every node
+ * builds and looks up the same ones. Bounded: emptied past 2^17.
+ */
+function pairKeys(join: (a: string, b: string) => string): (a: string, b: string) => string {
+  const byFirst = new Map<string, Map<string, string>>();
+  let count = 0;
+  return (a, b) => {
+    let t = byFirst.get(a);
+    if (t === undefined) byFirst.set(a, (t = new Map()));
+    let k = t.get(b);
+    if (k === undefined) {
+      if (++count > 1 << 17) {
+        byFirst.clear();
+        count = 0;
+      }
+      t.set(b, (k = join(a, b)));
     }
-    t.set(key, (k = `${table}\n${key}`));
-  }
-  return k;
+    return k;
+  };
 }
+
+/** Table keys (by table, then key). */
+const tkey = pairKeys((table, key) => `${table}\n${key}`);
+/** What a network event is about (a node on a network: a newer event replaces the queued one). */
+const netKey = pairKeys((nid, node) => `net ${nid} ${node}`);
 
 /**
  * Live entries as written, shared by every NetworkDB of the process: an entry is one write (its
@@ -203,7 +212,7 @@ export class NetworkDB implements Delegate {
     const ltime = this.networkClock.increment();
     this.own.set(nid, { ltime, inSync: false, queue: new BroadcastQueue(), timer: -1 });
     this.attach(this.name, nid, ltime, false);
-    this.queueNode(`net ${nid} ${this.name}`, this.networkEvent(EV_JOIN, ltime, nid));
+    this.queueNode(netKey(nid, this.name), this.networkEvent(EV_JOIN, ltime, nid));
     const nodes = this.networkNodes.get(nid);
     const net = this.own.get(nid)!;
     if (this.others(nodes) === 0) {
@@ -220,7 +229,7 @@ export class NetworkDB implements Delegate {
     const net = this.own.get(nid);
     if (net === undefined) return;
     const ltime = this.networkClock.increment();
-    this.queueNode(`net ${nid} ${this.name}`, this.networkEvent(EV_LEAVE, ltime, nid));
+    this.queueNode(netKey(nid, this.name), this.networkEvent(EV_LEAVE, ltime, nid));
     if (net.timer !== -1) this.eq.cancel(net.timer);
     this.own.delete(nid);
     const mine = this.nodeNetworks.get(this.name);
@@ -295,7 +304,7 @@ export class NetworkDB implements Delegate {
   // ---------- gossip (cluster.go gossip) ----------
 
   private queueTable(nid: string, net: OwnNetwork, table: string, key: string, msg: Uint8Array): void {
-    net.queue.queue(`${table}\n${key}`, msg);
+    net.queue.queue(tkey(table, key), msg);
     if (net.timer === -1) net.timer = this.eq.after(GOSSIP_INTERVAL, () => this.gossip(nid, net));
   }
 
@@ -307,7 +316,8 @@ export class NetworkDB implements Delegate {
       const targets = this.pickOthers(3, nodes);
       const msgs = net.queue.take(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD, retransmitLimit(this.others(nodes) + 1));
       if (msgs.length > 0) {
-        const c = compound(NDB_COMPOUND, msgs);
+        // One packet's bytes for every target (a payload is never written once sent).
+        const c = compound(NDB_COMPOUND, msgs, true);
         for (const n of targets) {
           const m = this.active.get(n);
           if (m !== undefined) this.ml.sendBestEffort(m, c);
@@ -383,7 +393,7 @@ export class NetworkDB implements Delegate {
         const ltime = r.u32();
         const node = r.str();
         const nid = r.str();
-        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(`net ${nid} ${node}`, b);
+        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(netKey(nid, node), b);
         return;
       }
       case NDB_NODE_EVENT: {
