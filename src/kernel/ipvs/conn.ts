@@ -60,7 +60,10 @@ export function defaultTimeouts(): IpvsTimeouts {
 
 /** Per-state timeouts in seconds, the kernel's tcp_timeouts (ESTABLISHED and FIN_WAIT settable). */
 export function stateTimeout(state: number, t: IpvsTimeouts, proto: number): number {
-  if (proto !== 6) return t.udp * SEC;
+  return proto !== 6 ? t.udp * SEC : tcpStateTimeout(state, t);
+}
+
+function tcpStateTimeout(state: number, t: IpvsTimeouts): number {
   switch (state) {
     case IP_VS_TCP_S_ESTABLISHED: return t.tcp * SEC;
     case IP_VS_TCP_S_FIN_WAIT: return t.tcpfin * SEC;

@@ -285,28 +285,29 @@ export class Conntrack {
    * entry is not in the table until confirm() (so a dropped first packet leaves nothing).
    */
   lookup(pkt: Packet, now: number): void {
-    const proto = pkt.ipProto;
-    let p1 = 0;
-    let p2 = 0;
-    if (keyPorts(pkt)) {
-      p1 = pkt.sport;
-      p2 = pkt.dport;
-    } else if (proto === IPPROTO_ICMP) {
-      const t = pkt.icmpType;
-      if (t === ICMP_DEST_UNREACH || t === ICMP_TIME_EXCEEDED) {
-        pkt.ct = this.related(pkt, now);
-        if (pkt.ct === null) this.stats.invalid++;
-        return;
-      }
-      if (t !== ICMP_ECHO && t !== ICMP_ECHOREPLY) {
-        this.stats.invalid++;
-        pkt.ct = null;
-        return;
-      }
-      p1 = pkt.icmpId;
-      p2 = t;
+    if (keyPorts(pkt)) this.lookupTuple(pkt, pkt.sport, pkt.dport, now);
+    else this.lookupOther(pkt, now);
+  }
+
+  /** ICMP (echo by id and type, errors by the packet they quote) and portless protocols. */
+  private lookupOther(pkt: Packet, now: number): void {
+    if (pkt.ipProto !== IPPROTO_ICMP) return this.lookupTuple(pkt, 0, 0, now);
+    const t = pkt.icmpType;
+    if (t === ICMP_DEST_UNREACH || t === ICMP_TIME_EXCEEDED) {
+      pkt.ct = this.related(pkt, now);
+      if (pkt.ct === null) this.stats.invalid++;
+      return;
     }
-    const n = this.find(pkt.ipSrc, pkt.ipDst, p1, p2, proto, now);
+    if (t !== ICMP_ECHO && t !== ICMP_ECHOREPLY) {
+      this.stats.invalid++;
+      pkt.ct = null;
+      return;
+    }
+    this.lookupTuple(pkt, pkt.icmpId, t, now);
+  }
+
+  private lookupTuple(pkt: Packet, p1: number, p2: number, now: number): void {
+    const n = this.find(pkt.ipSrc, pkt.ipDst, p1, p2, pkt.ipProto, now);
     this.stats.searched++;
     if (n !== null) {
       this.stats.found++;
@@ -326,6 +327,12 @@ export class Conntrack {
       // entry alone) — so the old entry cannot simply start over.
       this.remove(n.entry);
     }
+    this.create(pkt, p1, p2, now);
+  }
+
+  /** No entry has the packet's tuple: a new, unconfirmed one, or INVALID. */
+  private create(pkt: Packet, p1: number, p2: number, now: number): void {
+    const proto = pkt.ipProto;
     if (proto === IPPROTO_ICMP && p2 === ICMP_ECHOREPLY) {
       this.stats.invalid++;
       pkt.ct = null; // a reply to nothing: INVALID
@@ -381,38 +388,46 @@ export class Conntrack {
     const e = n.entry;
     const seenReply = (e.status & IPS_SEEN_REPLY) !== 0;
     if (n.dir === DIR_REPLY && !seenReply) e.status |= IPS_SEEN_REPLY;
-    if (e.proto === IPPROTO_TCP) {
-      const f = pkt.tcpFlags;
-      const old = e.tcpState;
-      const idx = tcpIndex(f);
-      const s = TCP_CONNTRACKS[n.dir]![idx]![old]!;
-      if (s === sIG) return true;
-      if (s === sIV) {
-        if (n.dir === DIR_REPLY && !seenReply) e.status &= ~IPS_SEEN_REPLY;
-        return false;
-      }
-      e.tcpState = s;
-      if (!seenReply) {
-        // "If only reply is a RST, we can consider ourselves not to have an established
-        // connection: … delete the conntrack immediately" (the segment keeps its entry, so NAT
-        // still rewrites it: a closed port's RST reaches the client un-DNATed).
-        if (f & TCP_RST) {
-          this.remove(e);
-          return true;
-        }
-        e.expires = now + (s === TCP_ESTABLISHED ? TCP_UNACK_TIMEOUT : TCP_TIMEOUTS[s]!);
-      } else {
-        // ASSURED once a valid ACK keeps it ESTABLISHED after SYN_RECV (or after a pick-up).
-        if (!(e.status & IPS_ASSURED) && (old === TCP_SYN_RECV || old === TCP_ESTABLISHED) && s === TCP_ESTABLISHED) e.status |= IPS_ASSURED;
-        e.expires = now + (s === TCP_ESTABLISHED ? this.ns.ctEstablishedTimeout : TCP_TIMEOUTS[s]!);
-      }
-    } else if (e.proto === IPPROTO_UDP) {
+    const proto = e.proto;
+    if (proto === IPPROTO_TCP) return this.tcpUpdate(n, pkt, seenReply, now);
+    if (proto === IPPROTO_UDP) {
       if (e.status & IPS_SEEN_REPLY) {
         if (n.dir === DIR_ORIGINAL) e.status |= IPS_ASSURED;
         e.expires = now + (e.status & IPS_ASSURED ? UDP_STREAM_TIMEOUT : UDP_TIMEOUT);
       } else e.expires = now + UDP_TIMEOUT;
     } else {
-      e.expires = now + (e.proto === IPPROTO_ICMP ? ICMP_TIMEOUT : GENERIC_TIMEOUT);
+      e.expires = now + (proto === IPPROTO_ICMP ? ICMP_TIMEOUT : GENERIC_TIMEOUT);
+    }
+    this.timers.watch(e, e.expires);
+    return true;
+  }
+
+  /** nf_conntrack_tcp_packet: the next state by tcp_conntracks and its timeout. */
+  private tcpUpdate(n: TupleNode, pkt: Packet, seenReply: boolean, now: number): boolean {
+    const e = n.entry;
+    const f = pkt.tcpFlags;
+    const old = e.tcpState;
+    const idx = tcpIndex(f);
+    const s = TCP_CONNTRACKS[n.dir]![idx]![old]!;
+    if (s === sIG) return true;
+    if (s === sIV) {
+      if (n.dir === DIR_REPLY && !seenReply) e.status &= ~IPS_SEEN_REPLY;
+      return false;
+    }
+    e.tcpState = s;
+    if (!seenReply) {
+      // "If only reply is a RST, we can consider ourselves not to have an established
+      // connection: … delete the conntrack immediately" (the segment keeps its entry, so NAT
+      // still rewrites it: a closed port's RST reaches the client un-DNATed).
+      if (f & TCP_RST) {
+        this.remove(e);
+        return true;
+      }
+      e.expires = now + (s === TCP_ESTABLISHED ? TCP_UNACK_TIMEOUT : TCP_TIMEOUTS[s]!);
+    } else {
+      // ASSURED once a valid ACK keeps it ESTABLISHED after SYN_RECV (or after a pick-up).
+      if (!(e.status & IPS_ASSURED) && (old === TCP_SYN_RECV || old === TCP_ESTABLISHED) && s === TCP_ESTABLISHED) e.status |= IPS_ASSURED;
+      e.expires = now + (s === TCP_ESTABLISHED ? this.ns.ctEstablishedTimeout : TCP_TIMEOUTS[s]!);
     }
     this.timers.watch(e, e.expires);
     return true;

@@ -159,18 +159,24 @@ export class Netfilter implements NetfilterHooks {
       if (!this.run(t, hook, pkt, inDev, outDev, bytes)) return false;
       natDone(e, manip);
     }
+    if (pkt.trace === null) {
+      natPacket(ref, manip, pkt);
+      return true;
+    }
     const src = pkt.ipSrc;
     const dst = pkt.ipDst;
     const sport = pkt.sport;
     const dport = pkt.dport;
-    if (natPacket(ref, manip, pkt) && pkt.trace !== null) {
-      const ports = pkt.ipProto === 6 || pkt.ipProto === 17;
-      const orig = ref.dir === DIR_ORIGINAL;
-      tracepoint(pkt, this.ns, inDev ?? outDev, manip === MANIP_DST
-        ? { kind: 'nat', manip: orig ? 'DNAT' : 'un-SNAT', by: 'conntrack', before: hostPortOf(dst, dport, ports), after: hostPortOf(pkt.ipDst, pkt.dport, ports) }
-        : { kind: 'nat', manip: orig ? 'SNAT' : 'un-DNAT', by: 'conntrack', before: hostPortOf(src, sport, ports), after: hostPortOf(pkt.ipSrc, pkt.sport, ports) });
-    }
+    if (natPacket(ref, manip, pkt)) this.traceNat(ref, manip, pkt, inDev ?? outDev, src, dst, sport, dport);
     return true;
+  }
+
+  private traceNat(ref: CtRef, manip: number, pkt: Packet, dev: NetDevice | null, src: number, dst: number, sport: number, dport: number): void {
+    const ports = pkt.ipProto === 6 || pkt.ipProto === 17;
+    const orig = ref.dir === DIR_ORIGINAL;
+    tracepoint(pkt, this.ns, dev, manip === MANIP_DST
+      ? { kind: 'nat', manip: orig ? 'DNAT' : 'un-SNAT', by: 'conntrack', before: hostPortOf(dst, dport, ports), after: hostPortOf(pkt.ipDst, pkt.dport, ports) }
+      : { kind: 'nat', manip: orig ? 'SNAT' : 'un-DNAT', by: 'conntrack', before: hostPortOf(src, sport, ports), after: hostPortOf(pkt.ipSrc, pkt.sport, ports) });
   }
 
   /** TargetHandler: DNAT, SNAT, MASQUERADE or REDIRECT matched in the nat table. */
@@ -344,19 +350,17 @@ export class Netfilter implements NetfilterHooks {
     const sport = pkt.sport;
     pkt.ipSrc = c.vaddr;
     pkt.sport = c.vport;
-    if (pkt.trace !== null) {
-      tracepoint(pkt, this.ns, dev, { kind: 'ipvs', op: 'reply', before: hostPortOf(src, sport, true), after: hostPortOf(c.vaddr, c.vport, true) });
-    }
+    if (pkt.trace !== null) this.traceIpvsReply(pkt, dev, c, src, sport);
+  }
+
+  private traceIpvsReply(pkt: Packet, dev: NetDevice | null, c: IpvsConn, src: number, sport: number): void {
+    tracepoint(pkt, this.ns, dev, { kind: 'ipvs', op: 'reply', before: hostPortOf(src, sport, true), after: hostPortOf(c.vaddr, c.vport, true) });
   }
 
   /** ip_vs_nat_xmit / ip_vs_dr_xmit: the request goes on to the chosen real server. */
   private ipvsXmit(c: IpvsConn, pkt: Packet, inDev: NetDevice | null): void {
     const ns = this.ns;
-    const svc = c.svc;
-    if (pkt.trace !== null) {
-      const name = svc.fwmark !== 0 ? `FWM ${svc.fwmark}` : `${svc.proto === 6 ? 'TCP' : 'UDP'} ${hostPort(svc.addr, svc.port, true)}`;
-      tracepoint(pkt, ns, inDev, { kind: 'ipvs', op: 'schedule', service: name, scheduler: svc.sched.name, dest: hostPortOf(c.daddr, c.dport, true), fwd: c.dest.fwd });
-    }
+    if (pkt.trace !== null) this.traceIpvsSchedule(c, pkt, inDev);
     const r = routeOutput(ns, c.daddr);
     if (r === null || r.type === 'local') {
       dropPacket(ns, inDev, pkt, Drop.NoRoute, `IPVS: no route to real server ${formatIp4(c.daddr)}`);
@@ -367,26 +371,8 @@ export class Netfilter implements NetfilterHooks {
     const prev = this.ipvsPkt;
     this.ipvsPkt = pkt;
     try {
-      if (c.dest.fwd === 'Masq') {
-        const dst = pkt.ipDst;
-        const dport = pkt.dport;
-        pkt.ipDst = c.daddr;
-        pkt.dport = c.dport;
-        if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'nat', manip: 'DNAT', by: 'ipvs', before: hostPortOf(dst, dport, true), after: hostPortOf(c.daddr, c.dport, true) });
-        const ref = this.ref(pkt);
-        if (ns.ipvsConntrack) {
-          c.nfct = true;
-          // ip_vs_update_conntrack: the reply tuple now expects the real server.
-          if (ref !== null && !(ref.entry!.status & IPS_CONFIRMED) && ref.dir === DIR_ORIGINAL) {
-            ref.entry!.reply.src = c.daddr;
-            ref.entry!.reply.p1 = c.dport;
-          }
-        } else {
-          pkt.ct = UNTRACKED;
-        }
-        if (!this.localOut(pkt, dev)) return;
-        ipFinishOutput(ns, dev, nexthop, pkt);
-      } else {
+      if (c.dest.fwd === 'Masq') this.ipvsNatXmit(c, pkt, inDev, dev, nexthop);
+      else {
         // Direct routing: the frame goes to the real server with the VIP still as destination.
         pkt.ct = UNTRACKED;
         ipFinishOutput(ns, dev, nexthop, pkt);
@@ -394,6 +380,35 @@ export class Netfilter implements NetfilterHooks {
     } finally {
       this.ipvsPkt = prev;
     }
+  }
+
+  private traceIpvsSchedule(c: IpvsConn, pkt: Packet, inDev: NetDevice | null): void {
+    const svc = c.svc;
+    const name = svc.fwmark !== 0 ? `FWM ${svc.fwmark}` : `${svc.proto === 6 ? 'TCP' : 'UDP'} ${hostPort(svc.addr, svc.port, true)}`;
+    tracepoint(pkt, this.ns, inDev, { kind: 'ipvs', op: 'schedule', service: name, scheduler: svc.sched.name, dest: hostPortOf(c.daddr, c.dport, true), fwd: c.dest.fwd });
+  }
+
+  /** ip_vs_nat_xmit: the destination rewritten to the real server's, then OUTPUT and on. */
+  private ipvsNatXmit(c: IpvsConn, pkt: Packet, inDev: NetDevice | null, dev: NetDevice, nexthop: number): void {
+    const ns = this.ns;
+    const dst = pkt.ipDst;
+    const dport = pkt.dport;
+    pkt.ipDst = c.daddr;
+    pkt.dport = c.dport;
+    if (pkt.trace !== null) tracepoint(pkt, ns, inDev, { kind: 'nat', manip: 'DNAT', by: 'ipvs', before: hostPortOf(dst, dport, true), after: hostPortOf(c.daddr, c.dport, true) });
+    const ref = this.ref(pkt);
+    if (ns.ipvsConntrack) {
+      c.nfct = true;
+      // ip_vs_update_conntrack: the reply tuple now expects the real server.
+      if (ref !== null && !(ref.entry!.status & IPS_CONFIRMED) && ref.dir === DIR_ORIGINAL) {
+        ref.entry!.reply.src = c.daddr;
+        ref.entry!.reply.p1 = c.dport;
+      }
+    } else {
+      pkt.ct = UNTRACKED;
+    }
+    if (!this.localOut(pkt, dev)) return;
+    ipFinishOutput(ns, dev, nexthop, pkt);
   }
 
   /** Lines for tests and traces: `describeL3` of the packet. */

@@ -25,18 +25,22 @@ export class RouteCache {
 
   /** The slot holding `dst`'s lookups, filled from the tables if it held something else. */
   private slot(dst: Ip4): number {
-    const g = this.local.changes + this.main.changes;
-    if (g !== this.gen) {
-      this.dst.fill(-1);
-      this.gen = g;
-    }
+    if (this.local.changes + this.main.changes !== this.gen) this.forget();
     const i = Math.imul(dst, 0x9e3779b1) >>> 26;
-    if (this.dst[i] !== dst) {
-      this.dst[i] = dst;
-      this.localRoute[i] = this.local.lookup(dst);
-      this.mainRoute[i] = this.main.lookup(dst);
-    }
+    if (this.dst[i] !== dst) this.fill(i, dst);
     return i;
+  }
+
+  /** A table changed since the slots were filled: none holds anything. */
+  private forget(): void {
+    this.dst.fill(-1);
+    this.gen = this.local.changes + this.main.changes;
+  }
+
+  private fill(i: number, dst: Ip4): void {
+    this.dst[i] = dst;
+    this.localRoute[i] = this.local.lookup(dst);
+    this.mainRoute[i] = this.main.lookup(dst);
   }
 
   /** The local table's longest match for `dst` (RTN_LOCAL, RTN_BROADCAST...), or null. */
