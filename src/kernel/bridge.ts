@@ -95,8 +95,12 @@ export class Bridge extends NetDevice {
     if (e !== null && (e.local || pkt.ethDst === this.mac)) return this.deliverUp(pkt);
     if (e === null && pkt.ethDst === this.mac) return this.deliverUp(pkt);
     if (e === null) return this.flood(port, pkt, false);
-    if (e.port === port) return dropPacket(this.ns, port, pkt, Drop.OtherHost, `destination ${formatMac(pkt.ethDst)} is behind the ingress port`);
+    if (e.port === port) return this.hairpin(port, pkt);
     this.forwardTo(e.port, pkt, port);
+  }
+
+  private hairpin(port: NetDevice, pkt: Packet): void {
+    dropPacket(this.ns, port, pkt, Drop.OtherHost, `destination ${formatMac(pkt.ethDst)} is behind the ingress port`);
   }
 
   /** The stack sends out of the bridge device (br_dev_xmit). */
@@ -130,10 +134,14 @@ export class Bridge extends NetDevice {
   private forwardTo(port: NetDevice, pkt: Packet, from: NetDevice | null): void {
     if (!port.up) return dropPacket(this.ns, port, pkt, Drop.LinkDown, `port ${port.name} is down`);
     // The hop text is built only for a traced packet (formatMac costs more than the forwarding).
-    if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'bridge', action: 'forward', port: port.name, fdb: formatMac(pkt.ethDst) });
+    if (pkt.trace !== null) this.traceForward(port, pkt);
     // Bridged IPv4 passes iptables FORWARD when br_netfilter is on (Docker turns it on).
     if (from !== null && !bridgeForwardHook(this, pkt)) return;
     port.transmit(pkt);
+  }
+
+  private traceForward(port: NetDevice, pkt: Packet): void {
+    tracepoint(pkt, this.ns, this, { kind: 'bridge', action: 'forward', port: port.name, fdb: formatMac(pkt.ethDst) });
   }
 
   /** Sends copies to every port but the ingress one; a group frame also goes up the stack. */

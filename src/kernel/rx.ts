@@ -19,7 +19,7 @@ export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): v
   dev.rxPackets++;
   // loopback_xmit counts after eth_type_trans pulled the Ethernet header; other devices count it.
   dev.rxBytes += dev.kind === 'loopback' ? pkt.ipTotalLength() : pkt.frameLength();
-  if (!dev.up) return dropPacket(dev.ns, dev, pkt, Drop.LinkDown, `${dev.name} is down`);
+  if (!dev.up) return linkDown(dev, pkt);
   if (dev.tap !== null) dev.tap.emit(dev, pkt, false);
   if (dev.master !== null && !fromBridge) {
     dev.master.receiveOnPort(dev, pkt);
@@ -27,7 +27,16 @@ export function netifReceive(dev: NetDevice, pkt: Packet, fromBridge = false): v
   }
   if (pkt.ethType === ETH_P_IP) ipRcv(dev, pkt);
   else if (pkt.ethType === ETH_P_ARP) arpRcv(dev, pkt);
-  else dropPacket(dev.ns, dev, pkt, Drop.Unsupported, `ethertype 0x${pkt.ethType.toString(16)}`);
+  else unknownEthertype(dev, pkt);
+}
+
+/** Apart from netifReceive, which the hot path inlines (see ipv4.ts). */
+function unknownEthertype(dev: NetDevice, pkt: Packet): void {
+  dropPacket(dev.ns, dev, pkt, Drop.Unsupported, `ethertype 0x${pkt.ethType.toString(16)}`);
+}
+
+function linkDown(dev: NetDevice, pkt: Packet): void {
+  dropPacket(dev.ns, dev, pkt, Drop.LinkDown, `${dev.name} is down`);
 }
 
 /** br_netfilter: bridged IPv4 traverses iptables FORWARD when bridge-nf-call-iptables is on.

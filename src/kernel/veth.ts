@@ -32,17 +32,13 @@ export class Veth extends NetDevice {
     // veth_xmit → __dev_forward_skb → is_skb_forwardable: a frame longer than the peer's MTU plus
     // the Ethernet and VLAN headers is dropped, and veth_xmit returns NET_XMIT_DROP (ENOBUFS to a
     // local sender whose packet went straight out).
-    if (pkt.ethType === ETH_P_IP && pkt.ipTotalLength() > peer.mtu + VLAN_HLEN) {
-      this.txDropped++;
-      dropPacket(this.ns, this, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${peer.mtu} of peer ${peer.name}`);
-      return ENOBUFS;
-    }
+    if (pkt.ethType === ETH_P_IP && pkt.ipTotalLength() > peer.mtu + VLAN_HLEN) return this.tooBig(pkt);
     this.txPackets++;
     this.txBytes += pkt.frameLength();
     if (this.tap !== null) this.tap.emit(this, pkt, true);
     if (this.ns.host.ledger !== null) this.ns.host.ledger.send(pkt, this);
     pkt.tstamp += VETH_NS;
-    if (pkt.trace !== null) tracepoint(pkt, this.ns, this, { kind: 'veth', peer: peer.name, peerNetns: peer.ns.label });
+    if (pkt.trace !== null) this.traceCross(pkt);
     // Crossing into another namespace scrubs the skb (skb_scrub_packet with xnet): the mark and
     // the conntrack reference belong to the namespace it leaves.
     if (peer.ns !== this.ns) {
@@ -50,5 +46,16 @@ export class Veth extends NetDevice {
       pkt.ct = null;
     }
     netifReceive(peer, pkt);
+  }
+
+  // Apart from transmit, which the hot path inlines (see ipv4.ts).
+  private tooBig(pkt: Packet): number {
+    this.txDropped++;
+    dropPacket(this.ns, this, pkt, Drop.FragNeeded, `${pkt.ipTotalLength()} bytes > mtu ${this.peer.mtu} of peer ${this.peer.name}`);
+    return ENOBUFS;
+  }
+
+  private traceCross(pkt: Packet): void {
+    tracepoint(pkt, this.ns, this, { kind: 'veth', peer: this.peer.name, peerNetns: this.peer.ns.label });
   }
 }
