@@ -42,15 +42,18 @@ export async function spread<T, R>(tasks: readonly T[], jobs: number, worker: st
   // busy with a task of its own, cannot hand it over.
   const perWorker = 2;
   const pool = new Piscina<T, R>({ filename: worker, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: perWorker, idleTimeout: 100 });
-  const remote = async (): Promise<void> => {
-    while (next < tasks.length) {
+  // A worker's second slot stops taking tasks near the end, when there are no more left than
+  // threads: queued behind a task in one worker, the last ones would wait there while this thread
+  // idles (seen: the two last runs of a sweep one after the other on the worker).
+  const remote = async (slot: number): Promise<void> => {
+    while (next < tasks.length && (slot === 0 || tasks.length - next > jobs)) {
       const i = next++;
       done(i, (results[i] = await pool.run(tasks[i]!)));
     }
   };
   try {
     // The workers' first tasks are posted before this thread starts on its own.
-    const remotes = Array.from({ length: threads * perWorker }, remote);
+    const remotes = Array.from({ length: threads * perWorker }, (_, k) => remote(k < threads ? 0 : 1));
     await Promise.all([...remotes, local()]);
   } finally {
     await pool.destroy();
