@@ -161,6 +161,21 @@ export class Agent {
     return !this.uplink.waiting();
   }
 
+  /**
+   * What `sync` would do when only the cluster's data version moved, without doing it: true when it
+   * would act (it cannot listen, its tasks are due, or what a full apply reads changed since the
+   * last: stampIs); else the version is noted, as that sync's applyDataplane would have noted it.
+   */
+  dataDue(): boolean {
+    if (!this.active) return false;
+    if (!this.listening() || this.own.epoch !== this.tasksSeen || this.localChanged) return true;
+    if (this.cluster.dataVersion === this.dataSeen) return this.uplink.waiting();
+    const node = this.node;
+    if (node === undefined || this.applied === null || !this.stampIs(node, this.applied, 0) || this.uplink.waiting()) return true;
+    this.dataSeen = this.cluster.dataVersion;
+    return false;
+  }
+
   /** An AssignmentsMessage arrived from the dispatcher (session.go watch → worker.Assign/Update). */
   assign(m: AssignmentsMessage): void {
     if (!this.active) return;

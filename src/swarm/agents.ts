@@ -13,6 +13,11 @@ export interface NodeAgent {
   listening(): boolean;
   /** Acts on the store; false when it could not, or must look again after the next commit. */
   sync(): boolean;
+  /**
+   * The data version moved and nothing else marked the agent: whether its sync would act now. A
+   * false answer stands for that sync (the agent notes the version as its sync would have).
+   */
+  dataDue(): boolean;
 }
 
 export class Agents implements DataPlane {
@@ -23,6 +28,8 @@ export class Agents implements DataPlane {
    * not called; the marks are scanned in order, as the agents were once all called in order.
    */
   private due = new Uint8Array(16);
+  /** The data version each agent was last asked about (dataDue) or told at. */
+  private looked = new Float64Array(16).fill(-1);
   /** Bumped by every change an agent's data plane may depend on (networks, peers, services, roles). */
   dataVersion = 0;
 
@@ -38,6 +45,9 @@ export class Agents implements DataPlane {
       const due = new Uint8Array(this.due.length * 2);
       due.set(this.due);
       this.due = due;
+      const looked = new Float64Array(this.looked.length * 2).fill(-1);
+      looked.set(this.looked);
+      this.looked = looked;
     }
     this.due[i] = 1;
     own.agent = i;
@@ -52,19 +62,30 @@ export class Agents implements DataPlane {
     return this.agents.some((a) => a.listening());
   }
 
-  /** Tells each agent that has something to look at, in the order they started. */
+  /**
+   * Tells each agent that has something to look at, in the order they started: those marked, and
+   * — once the data version moved — those whose sync would act on it (most would find their
+   * inputs as at their last apply: a node joining touches every network, which used to sync
+   * every agent for nothing: 500,000 syncs while 1,000 nodes join).
+   */
   notify(): void {
     for (let i = 0; i < this.agents.length; i++) {
-      if (this.due[i] === 0) continue;
-      // Cleared first: whatever the sync changes for this agent waits for the next commit.
+      if (this.due[i] === 0) {
+        if (this.looked[i] === this.dataVersion) continue;
+        this.looked[i] = this.dataVersion;
+        if (!this.agents[i]!.dataDue()) continue;
+      }
+      // Cleared first: whatever the sync changes for this agent waits for the next commit. Its
+      // sync looks at the data version as it is now.
       this.due[i] = 0;
+      this.looked[i] = this.dataVersion;
       if (!this.agents[i]!.sync()) this.due[i] = 1;
     }
   }
 
+  /** Every agent looks at the new version at the next notify (notify asks each whether it must). */
   private bumpData(): void {
     this.dataVersion += 1;
-    this.due.fill(1, 0, this.agents.length);
   }
 
   /** Something `net`'s peers, load balancers or DNS records derive from changed. */
