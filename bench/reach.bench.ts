@@ -1,6 +1,6 @@
 // reach.10x10x5 (seconds): `swarmsim reach` on 10 swarm nodes with 10 published services (2 tasks
 // each) and 5 client hosts, 3 probes per flow (700 flows: 500 from the clients, 200 from the nodes
-// to themselves), whole processes, on one worker thread and on every core, interleaved; both must
+// to themselves), whole processes, with `--jobs 1` and with one job per core, interleaved; both must
 // print the same bytes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ export function reachBench(options: BenchOptions): Figure[] {
     if (a.out !== ref || b.out !== ref) throw new Error('bench reach: the matrix differs between runs or thread counts');
     one.push(a.s);
     all.push(b.s);
-    progress(`  reach: run ${r + 1} 1 worker ${a.s.toFixed(2)} s, ${cores} workers ${b.s.toFixed(2)} s`);
+    progress(`  reach: run ${r + 1} --jobs 1 ${a.s.toFixed(2)} s, --jobs ${cores} ${b.s.toFixed(2)} s`);
   }
   return [
     { name: 'reach.10x10x5.jobs1', unit: 's', ...summary(one), target: null },

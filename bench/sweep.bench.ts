@@ -1,6 +1,6 @@
-// sweep.speedup (ratio): `swarmsim run scenarios/default.yaml --repeat 8` on one worker thread over
-// the same on every core, whole processes, interleaved run by run (the same-run baseline is the
-// one-worker sweep itself). Both must print the same bytes.
+// sweep.speedup (ratio): `swarmsim run scenarios/default.yaml --repeat 8` with `--jobs 1` over the
+// same with one job per core, whole processes, interleaved run by run (the same-run baseline is the
+// one-job sweep itself). Both must print the same bytes.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { type BenchOptions, type Figure, MIN_RUNS, progress } from './harness.js';
@@ -27,7 +27,7 @@ export function sweepBench(options: BenchOptions): Figure[] {
     if (a.out !== ref || b.out !== ref) throw new Error('bench sweep: the sweep printed different bytes from one run to another');
     one.push(a.ms);
     all.push(b.ms);
-    progress(`  sweep: run ${r + 1} 1 worker ${a.ms.toFixed(0)} ms, ${cores} workers ${b.ms.toFixed(0)} ms`);
+    progress(`  sweep: run ${r + 1} --jobs 1 ${a.ms.toFixed(0)} ms, --jobs ${cores} ${b.ms.toFixed(0)} ms`);
   }
   return [
     { name: 'sweep.8.jobs1', unit: 'ms', ...summary(one), target: null },
