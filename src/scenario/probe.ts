@@ -76,7 +76,8 @@ export function sendProbe(world: World, ns: Netns, dst: Ip4, port: number, proto
   else {
     // An answer delivered is final (a leg's verdict is set once); a drop is not — a SYN is sent
     // again, an ARP request retried — so an unanswered probe runs the whole window.
-    const done = (): boolean => trace.outcome('reply')?.verdict === 'delivered' && (conn === null || conn.state === 'TIME_WAIT' || conn.state === 'CLOSED');
+    // Asked after every event of the whole world: the connection's state (a field) before the legs.
+    const done = (): boolean => (conn === null || conn.state === 'TIME_WAIT' || conn.state === 'CLOSED') && trace.outcome('reply')?.verdict === 'delivered';
     eq.runWhile(() => !done(), end);
   }
   for (const f of cleanup) f();
