@@ -3,76 +3,120 @@
 // message about the same thing (the same node, the same table key) replacing the queued one
 // (Broadcast.Invalidates). Kept in buckets by transmit count, so that taking a packet's worth
 // looks at the least sent messages only.
-interface Queued<K> {
-  readonly about: K;
-  readonly msg: Uint8Array;
-  transmits: number;
-  live: boolean;
+//
+// No object per queued message: after a join each of a thousand nodes has queued an alive message
+// about each of a thousand, and a million small objects living for seconds was a tenth of the
+// heap and a good part of what the scavenger copied. Each thing a message is about has a slot
+// number; the slot's message, send count and version live in arrays, and a bucket holds (slot,
+// version) pairs in queue order. A pair whose version is no longer the slot's was invalidated.
+
+/** What a queue files its messages under: a slot number per thing a message is about. */
+interface SlotIndex<K> {
+  /** The slot of `k`, made if it has none. */
+  slot(k: K): number;
+  /** The message in `slot` left the queue: the slot may serve another thing. */
+  release(slot: number): void;
 }
 
-/** A bucket: messages in queue order, taken from the head. */
-interface Bucket<K> {
-  items: Array<Queued<K>>;
-  head: number;
-}
-
-/** What a queue finds the queued message about a thing by: a Map, or an array by number. */
-interface AboutIndex<K, V> {
-  readonly size: number;
-  get(k: K): V | undefined;
-  set(k: K, v: V): unknown;
-  delete(k: K): boolean;
-}
-
-/**
- * An index by small numbers (memberlist's node name numbers): an array kept dense, not a Map —
- * each of a thousand nodes queues an alive message about each of a thousand.
- */
-export class DenseIndex<V> implements AboutIndex<number, V> {
-  private readonly a: Array<V | undefined> = [];
-  size = 0;
-
-  get(k: number): V | undefined {
-    return this.a[k];
+/** Things that are small numbers already (memberlist's node name numbers): the number is the slot. */
+export class DenseSlots implements SlotIndex<number> {
+  slot(k: number): number {
+    return k;
   }
 
-  set(k: number, v: V): void {
-    const a = this.a;
-    while (a.length < k) a.push(undefined);
-    if (a[k] === undefined) this.size++;
-    a[k] = v;
+  release(): void {}
+}
+
+/** Any other key (NetworkDB's table keys): slots handed out as keys come, reused once released. */
+class MapSlots<K> implements SlotIndex<K> {
+  private readonly byKey = new Map<K, number>();
+  private readonly keys: K[] = [];
+  private readonly free: number[] = [];
+
+  slot(k: K): number {
+    let s = this.byKey.get(k);
+    if (s === undefined) {
+      s = this.free.pop() ?? this.keys.length;
+      this.byKey.set(k, s);
+      this.keys[s] = k;
+    }
+    return s;
   }
 
-  delete(k: number): boolean {
-    if (this.a[k] === undefined) return false;
-    this.a[k] = undefined;
-    this.size--;
-    return true;
+  release(slot: number): void {
+    this.byKey.delete(this.keys[slot]!);
+    this.free.push(slot);
+  }
+}
+
+/** A bucket: (slot, version) pairs in queue order, taken from the head. */
+class Bucket {
+  pairs = new Int32Array(32);
+  head = 0;
+  len = 0;
+
+  push(slot: number, ver: number): void {
+    if (this.len + 2 > this.pairs.length) {
+      const p = new Int32Array(this.pairs.length * 2);
+      p.set(this.pairs.subarray(0, this.len));
+      this.pairs = p;
+    }
+    this.pairs[this.len++] = slot;
+    this.pairs[this.len++] = ver;
+  }
+
+  /** Drops what was taken once it is most of the bucket. */
+  compact(): void {
+    if (this.head <= 128 || this.head * 2 <= this.len) return;
+    this.pairs.copyWithin(0, this.head, this.len);
+    this.len -= this.head;
+    this.head = 0;
   }
 }
 
 export class BroadcastQueue<K = string> {
   /** buckets[t]: the messages sent t times (invalidated ones are skipped when reached). */
-  private readonly buckets: Array<Bucket<K>> = [];
-  /** take()'s messages sent once more, moved up a bucket once it is done (kept between calls). */
-  private readonly moved: Array<Queued<K>> = [];
+  private readonly buckets: Bucket[] = [];
+  /** By slot: the queued message (null: none), its send count, and its version. */
+  private msgs: Array<Uint8Array | null> = [];
+  private transmits = new Int32Array(64);
+  private vers = new Int32Array(64);
+  /** take()'s messages sent once more, as (slot, version) pairs: moved up a bucket once it is done. */
+  private readonly moved: number[] = [];
+  private count = 0;
+  private readonly index: SlotIndex<K>;
 
-  constructor(private readonly byAbout: AboutIndex<K, Queued<K>> = new Map<K, Queued<K>>()) {}
+  constructor(index?: SlotIndex<K>) {
+    this.index = index ?? new MapSlots<K>();
+  }
 
   get size(): number {
-    return this.byAbout.size;
+    return this.count;
   }
 
   queue(about: K, msg: Uint8Array): void {
-    const old = this.byAbout.get(about);
-    if (old !== undefined) old.live = false;
-    const q: Queued<K> = { about, msg, transmits: 0, live: true };
-    this.byAbout.set(about, q);
-    this.bucket(0).items.push(q);
+    const s = this.index.slot(about);
+    if (s >= this.vers.length) this.grow(s);
+    const msgs = this.msgs;
+    while (msgs.length <= s) msgs.push(null);
+    if (msgs[s] === null) this.count++;
+    msgs[s] = msg;
+    this.transmits[s] = 0;
+    this.bucket(0).push(s, ++this.vers[s]!);
   }
 
-  private bucket(t: number): Bucket<K> {
-    return (this.buckets[t] ??= { items: [], head: 0 });
+  private grow(s: number): void {
+    const n = Math.max(2 * this.vers.length, s + 1);
+    const t = new Int32Array(n);
+    t.set(this.transmits);
+    this.transmits = t;
+    const v = new Int32Array(n);
+    v.set(this.vers);
+    this.vers = v;
+  }
+
+  private bucket(t: number): Bucket {
+    return (this.buckets[t] ??= new Bucket());
   }
 
   /**
@@ -82,39 +126,46 @@ export class BroadcastQueue<K = string> {
    */
   take(overhead: number, limit: number, maxTransmits: number): Uint8Array[] {
     const out: Uint8Array[] = [];
-    if (this.byAbout.size === 0) return out;
+    if (this.count === 0) return out;
     let used = 0;
     const moved = this.moved;
+    const msgs = this.msgs;
+    const vers = this.vers;
+    const transmits = this.transmits;
     let full = false;
     for (let t = 0; t < this.buckets.length && !full; t++) {
       const b = this.buckets[t];
       if (b === undefined) continue;
-      while (b.head < b.items.length) {
-        const q = b.items[b.head]!;
-        if (!q.live) {
-          b.head++;
+      const p = b.pairs;
+      while (b.head < b.len) {
+        const s = p[b.head]!;
+        const v = p[b.head + 1]!;
+        const msg = msgs[s]!;
+        if (vers[s] !== v || msg === null) {
+          b.head += 2;
           continue;
         }
-        const cost = q.msg.length + overhead;
+        const cost = msg.length + overhead;
         if (used + cost > limit) {
           full = true;
           break;
         }
-        b.head++;
+        b.head += 2;
         used += cost;
-        out.push(q.msg);
-        q.transmits++;
-        if (q.transmits >= maxTransmits) {
-          q.live = false;
-          this.byAbout.delete(q.about);
-        } else moved.push(q);
+        out.push(msg);
+        if (++transmits[s]! >= maxTransmits) {
+          msgs[s] = null;
+          vers[s]!++;
+          this.count--;
+          this.index.release(s);
+        } else moved.push(s, v);
       }
-      if (b.head > 64 && b.head * 2 > b.items.length) {
-        b.items = b.items.slice(b.head);
-        b.head = 0;
-      }
+      b.compact();
     }
-    for (const q of moved) this.bucket(q.transmits).items.push(q);
+    for (let i = 0; i < moved.length; i += 2) {
+      const s = moved[i]!;
+      this.bucket(transmits[s]!).push(s, moved[i + 1]!);
+    }
     moved.length = 0;
     return out;
   }

@@ -22,7 +22,7 @@ import {
   ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readPacketMsg, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import type { PacketMsg } from '../../wire/memberlist.js';
-import { BroadcastQueue, DenseIndex } from './broadcast.js';
+import { BroadcastQueue, DenseSlots } from './broadcast.js';
 
 export const PROBE_INTERVAL: Nanos = 1 * SEC;
 export const PROBE_TIMEOUT: Nanos = 500 * MS;
@@ -138,7 +138,7 @@ export class Memberlist {
   private incarnation = 0;
   private readonly acks = new Map<number, (ok: boolean) => void>();
   /** What is queued about each node, by its name number. */
-  private readonly queue = new BroadcastQueue<number>(new DenseIndex());
+  private readonly queue = new BroadcastQueue<number>(new DenseSlots());
   /** Its own stream: gossip's choices move no other random draw of the host. */
   readonly rng: Rng;
   private running = false;
