@@ -75,6 +75,38 @@ describe('memberlist over 7946', () => {
   });
 });
 
+describe('gossip to the dead', () => {
+  it('goes on for GossipToTheDeadTime (30 s) after a node is declared dead, then stops', () => {
+    const { res } = swarm('  - sleep: 3s\n', { workers: 2 });
+    const w = res.world;
+    const m1 = w.hosts.get('m1')!;
+    // An iptables rule with no target counts what m1 sends w2 on UDP 7946 (the TCP 7946 connects
+    // NetworkDB's reconnectNode tries each second go on, as in libnetwork).
+    sh(w, m1, 'iptables -I OUTPUT -p udp -d 10.1.0.12 --dport 7946');
+    const sent = (): number => Number(/^\s*(\d+)\s+\d+\s+udp/m.exec(sh(w, m1, 'iptables -L OUTPUT -v -n -x').out)![1]);
+    w.hosts.get('w2')!.down = true;
+    let t = w.eq.now;
+    while (states(w, 'm1').w2 !== DEAD) w.eq.runUntil((t += SEC / 10));
+    // m1 joining an overlay network queues a NetworkDB network event, which memberlist gossips to
+    // three random members: w2 is still among those it picks from until 30 s after it was marked
+    // dead (state.go gossip: a dead member whose StateChange is older than GossipToTheDeadTime is
+    // left out; probes skip dead members at once).
+    const sentAfterJoin = (at: number, net: string): number => {
+      w.eq.runUntil(t + at * SEC);
+      const n0 = sent();
+      sh(w, m1, `docker network create -d overlay ${net}`);
+      sh(w, m1, `docker service create -d --name s-${net} --network ${net} --constraint node.hostname==m1 nginx`);
+      w.eq.runUntil(t + (at + 20) * SEC);
+      return sent() - n0;
+    };
+    const early = sentAfterJoin(1, 'early');
+    const late = sentAfterJoin(35, 'late');
+    expect(states(w, 'm1').w2).toBe(DEAD);
+    expect(early).toBeGreaterThan(0);
+    expect(late).toBe(0);
+  });
+});
+
 describe('the TCP fallback ping', () => {
   it('keeps a node whose UDP 7946 alone is blocked alive, while its gossip is lost', () => {
     const { res } = swarm('  - sleep: 3s\n', { workers: 2 });

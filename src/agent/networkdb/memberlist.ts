@@ -52,7 +52,6 @@ export interface Member {
   addr: Ip4;
   state: State;
   incarnation: number;
-  stateChange: Nanos;
   suspicion: Suspicion | null;
 }
 
@@ -137,6 +136,10 @@ export class Memberlist {
   private seq = 0;
   private incarnation = 0;
   private readonly acks = new Map<number, (ok: boolean) => void>();
+  /** When each dead member was marked dead (memberlist's StateChange, which only a dead member's
+   *  is read of: gossip to the dead, and probing it, stop GossipToTheDeadTime after). Not a field
+   *  of every member: a thousand nodes know a thousand members, and a time there is a boxed double each. */
+  private readonly deadSince = new Map<Member, Nanos>();
   /** What is queued about each node, by its name number. */
   private readonly queue = new BroadcastQueue<number>(new DenseSlots());
   /** Its own stream: gossip's choices move no other random draw of the host. */
@@ -210,7 +213,7 @@ export class Memberlist {
     this.running = true;
     this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
     tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
-    const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, stateChange: this.now, suspicion: null };
+    const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, suspicion: null };
     // Started again after a stop: it was counted (a node never takes itself for dead), and it
     // keeps its place in the list.
     const old = this.byId[this.selfId];
@@ -254,6 +257,10 @@ export class Memberlist {
       if (!this.host.down) this.pushPullRandom();
     };
     this.timers[slot] = this.host.eq.after(first, tick);
+  }
+
+  private diedAt(m: Member): Nanos {
+    return this.deadSince.get(m) ?? this.now;
   }
 
   numAlive(): number {
@@ -339,7 +346,7 @@ export class Memberlist {
     this.probeOrder.length = 0;
     for (const m of this.list) {
       if (m.name === this.name) continue;
-      if (m.state === State.Dead && this.now - m.stateChange > GOSSIP_TO_THE_DEAD) continue;
+      if (m.state === State.Dead && this.now - this.diedAt(m) > GOSSIP_TO_THE_DEAD) continue;
       this.probeOrder.push(m);
     }
     this.rng.shuffle(this.probeOrder);
@@ -498,7 +505,7 @@ export class Memberlist {
     }
     let m = this.byId[id];
     if (m === undefined) {
-      m = { name, addr, state: State.Alive, incarnation: inc, stateChange: this.now, suspicion: null };
+      m = { name, addr, state: State.Alive, incarnation: inc, suspicion: null };
       this.setMember(id, m);
       this.note(m);
       this.live++;
@@ -521,8 +528,8 @@ export class Memberlist {
     this.queueBroadcast(id, this.aliveMsg(m));
     if (was !== State.Alive) {
       m.state = State.Alive;
-      m.stateChange = this.now;
       if (was === State.Dead) {
+        this.deadSince.delete(m);
         this.live++;
         if (!this.probeOrder.includes(m)) this.insertProbe(m);
         this.delegate.notifyJoin(m);
@@ -548,7 +555,6 @@ export class Memberlist {
     m.incarnation = inc;
     this.note(m);
     m.state = State.Suspect;
-    m.stateChange = this.now;
     const n = this.numAlive();
     // suspicion.go newSuspicion: expect k = SuspicionMult - 2 independent confirmations, none in a
     // cluster too small to give them; the timeout starts at max and shrinks towards min with each.
@@ -601,7 +607,7 @@ export class Memberlist {
     m.incarnation = inc;
     this.note(m);
     m.state = State.Dead;
-    m.stateChange = this.now;
+    this.deadSince.set(m, this.now);
     this.live--;
     this.delegate.notifyLeave(m);
   }
@@ -626,7 +632,7 @@ export class Memberlist {
   /** Sends what is queued to GossipNodes members; true when something was sent. */
   private gossip(): boolean {
     if (this.host.down) return true;
-    const nodes = this.randomMembers(GOSSIP_NODES, (m) => m.state !== State.Dead || this.now - m.stateChange < GOSSIP_TO_THE_DEAD);
+    const nodes = this.randomMembers(GOSSIP_NODES, (m) => m.state !== State.Dead || this.now - this.diedAt(m) < GOSSIP_TO_THE_DEAD);
     let sent = false;
     for (const m of nodes) {
       const msgs = this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD);
