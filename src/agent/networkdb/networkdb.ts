@@ -144,7 +144,6 @@ export class NetworkDB implements Delegate {
   /** Entries by network, then by table and key. */
   private readonly tables = new Map<string, Map<string, Entry>>();
   private readonly nodeQueue = new BroadcastQueue();
-  private readonly active = new Map<string, Member>();
   private readonly failed = new Map<string, Member>();
   private readonly bootstrap: Ip4[] = [];
   readonly watchers: Watcher[] = [];
@@ -162,7 +161,6 @@ export class NetworkDB implements Delegate {
   /** Starts memberlist on 7946 and joins through `peers` (the managers' advertise addresses). */
   start(peers: Ip4[]): void {
     this.ml.start();
-    this.active.set(this.name, this.ml.member(this.name)!);
     this.bootstrap.push(...peers);
     this.ml.join(peers);
     this.every(RETRY_INTERVAL, () => this.reconnectNode());
@@ -195,11 +193,21 @@ export class NetworkDB implements Delegate {
     for (const [k, e] of t) if (k.startsWith(prefix)) yield [k.slice(prefix.length), e];
   }
 
+  /**
+   * A node NetworkDB counts as active (nDB.nodes: told by NotifyJoin, not since by NotifyLeave):
+   * exactly the members memberlist has not declared dead, so read from memberlist's list rather
+   * than kept a second time (a thousand nodes each know a thousand).
+   */
+  private activeNode(name: string): Member | undefined {
+    const m = this.ml.member(name);
+    return m !== undefined && m.state !== State.Dead ? m : undefined;
+  }
+
   /** The nodes NetworkDB knows on `nid`, this one included (`docker network inspect`'s Peers). */
   peers(nid: string): Member[] {
     const out: Member[] = [];
     for (const n of this.networkNodes.get(nid) ?? []) {
-      const m = this.active.get(n);
+      const m = this.activeNode(n);
       if (m !== undefined) out.push(m);
     }
     return out;
@@ -250,7 +258,7 @@ export class NetworkDB implements Delegate {
     let s = this.networkNodes.get(nid);
     if (s === undefined) this.networkNodes.set(nid, (s = new NodeSet()));
     if (leaving) s.delete(node);
-    else if (this.active.has(node)) s.add(node);
+    else if (this.activeNode(node) !== undefined) s.add(node);
   }
 
   private networkEvent(type: number, ltime: number, nid: string): Uint8Array {
@@ -319,7 +327,7 @@ export class NetworkDB implements Delegate {
         // One packet's bytes for every target (a payload is never written once sent).
         const c = compound(NDB_COMPOUND, msgs, true);
         for (const n of targets) {
-          const m = this.active.get(n);
+          const m = this.activeNode(n);
           if (m !== undefined) this.ml.sendBestEffort(m, c);
         }
       }
@@ -369,7 +377,7 @@ export class NetworkDB implements Delegate {
   // ---------- memberlist's delegate (delegate.go) ----------
 
   getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    return this.nodeQueue.take(overhead, limit, retransmitLimit(this.active.size));
+    return this.nodeQueue.take(overhead, limit, retransmitLimit(this.ml.numAlive()));
   }
 
   notifyMsg(body: Uint8Array): void {
@@ -480,14 +488,13 @@ export class NetworkDB implements Delegate {
 
   notifyJoin(m: Member): void {
     this.failed.delete(m.name);
-    this.active.set(m.name, m);
     const a = this.nodeNetworks.get(m.name);
     if (a !== undefined) for (let i = 0; i < a.length; i += 2) if ((a[i + 1] as number) % 2 === 0) this.networkNodes.get(a[i] as string)?.add(m.name);
   }
 
   /** A node failed: it leaves every network here, and its entries go (changeNodeState → nodeFailedState). */
   notifyLeave(m: Member): void {
-    if (!this.active.delete(m.name)) return;
+    if (this.failed.has(m.name)) return;
     this.failed.set(m.name, m);
     for (const s of this.networkNodes.values()) s.delete(m.name);
     this.dropEntries((e) => e.node === m.name, null);
@@ -533,7 +540,7 @@ export class NetworkDB implements Delegate {
   }
 
   private bulkSyncNode(networks: string[], node: string, unsolicited: boolean, done: () => void): void {
-    const m = this.active.get(node) ?? this.failed.get(node);
+    const m = this.activeNode(node) ?? this.failed.get(node);
     if (m === undefined || networks.length === 0) return done();
     const parts: Uint8Array[] = [];
     for (const nid of networks) {
@@ -577,12 +584,12 @@ export class NetworkDB implements Delegate {
     this.ml.join([m.addr], (ok) => {
       if (!ok) return;
       this.queueNode(`node ${this.name}`, new MsgWriter().u8(NDB_NODE_EVENT).u8(EV_JOIN).u32(this.networkClock.increment()).str(this.name).done());
-      if (this.active.has(m.name)) this.bulkSync([m.name], true);
+      if (this.activeNode(m.name) !== undefined) this.bulkSync([m.name], true);
     });
   }
 
   private rejoinBootstrap(): void {
-    for (const m of this.active.values()) if (m.name !== this.name && this.bootstrap.includes(m.addr)) return;
+    for (const m of this.ml.members) if (m.state !== State.Dead && m.name !== this.name && this.bootstrap.includes(m.addr)) return;
     if (this.bootstrap.length > 0) this.ml.join(this.bootstrap);
   }
 
