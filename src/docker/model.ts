@@ -142,7 +142,7 @@ export class Container {
   dnsSearch: string[] = [];
   dnsOptions: string[] = [];
   /** The upstream servers the embedded DNS forwards to (sandbox extDNS). */
-  extDns: ExtDns[] = [];
+  extDns: readonly ExtDns[] = [];
   /** resolv.conf as libnetwork last wrote it itself (its hash file: a file changed since is the
    *  user's, and an endpoint join leaves it alone). */
   resolvWritten = '';

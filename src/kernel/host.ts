@@ -47,9 +47,9 @@ export class Host {
     const ns = new Netns(this, this.nextNsId++, name);
     // IPv4 devconf is copied from the initial namespace (devconf_inherit_init_net = 0, the
     // default): a namespace made after Docker turned forwarding on forwards too. (Only what
-    // differs from the new namespace's defaults is set: the rest it already reads.)
+    // the initial one was given can differ from the new one's defaults.)
     if (this.namespaces.length > 0) {
-      for (const [k, v] of this.namespaces[0]!.sysctl) {
+      for (const [k, v] of this.namespaces[0]!.sysctl.given()) {
         if ((k === 'net.ipv4.ip_forward' || k.startsWith('net.ipv4.conf.all.') || k.startsWith('net.ipv4.conf.default.')) && ns.sysctl.get(k) !== v) ns.setSysctl(k, v);
       }
     }

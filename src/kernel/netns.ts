@@ -41,6 +41,8 @@ const SYSCTL_DEFAULTS: ReadonlyMap<string, string> = new Map(Object.entries({
  * key cost each namespace half a KiB and its copy twice that in garbage). Listed in the order a
  * Map of the defaults would list them, set keys that are not defaults after them.
  */
+const NONE_GIVEN: ReadonlyMap<string, string> = new Map();
+
 export class Sysctls {
   private own: Map<string, string> | null = null;
 
@@ -56,6 +58,11 @@ export class Sysctls {
   set(key: string, value: string): this {
     (this.own ??= new Map()).set(key, value);
     return this;
+  }
+
+  /** The keys this namespace was given and their values, in the order they were first set. */
+  given(): IterableIterator<[string, string]> {
+    return (this.own ?? NONE_GIVEN).entries();
   }
 
   *[Symbol.iterator](): IterableIterator<[string, string]> {
