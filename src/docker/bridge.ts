@@ -148,13 +148,16 @@ export function detachBridge(_d: Daemon, _net: Network, ep: Endpoint): void {
   ep.peer = null;
 }
 
+/** What unpublishes a container without published ports (most swarm tasks): one for all. */
+const NOTHING_PUBLISHED = (): void => undefined;
+
 /** Publishes a container's ports on the host (the DOCKER chains) through its gateway endpoint
  *  and starts docker-proxy; returns what removes them again. */
 export function publishPorts(d: Daemon, c: Container): () => void {
   const ep = gatewayEndpoint(c);
-  const undo: Array<() => void> = [];
   // sbJoin programs external connectivity only when the network is not internal.
-  if (ep === null || ep.network.flags.internal) return () => undefined;
+  if (ep === null || ep.network.flags.internal || c.publish.length === 0) return NOTHING_PUBLISHED;
+  const undo: Array<() => void> = [];
   const root = d.host.root;
   const br = ep.network.bridgeName!;
   for (const p of c.publish) {

@@ -18,7 +18,7 @@ import { newId, randomName, shortId } from './ids.js';
 import { imageMissing, noSuchImage, parseImageRef } from './images.js';
 import { newImage } from './image-store.js';
 import type { LocalImage } from './image-store.js';
-import type { ImageSpec, Registry } from './images.js';
+import type { ImageRef, ImageSpec, Registry } from './images.js';
 import type { ClusterStore, StoredEndpoint, StoredNetwork } from './store.js';
 import { attachGatewayBridge, attachOverlay, detachOverlay, addPeer, removePeer, vtepOf, overlayNsKey } from './overlay.js';
 import type { RemotePeer } from './overlay.js';
@@ -135,6 +135,8 @@ export class Daemon {
   engineId = '';
   /** Containers created so far (their creation sequence). */
   private created = 0;
+  /** taskImageRef's answers, by the image as the task names it. */
+  private readonly taskRefs = new Map<string, { parsed: ImageRef; ref: ImageRef }>();
 
   constructor(
     readonly world: World,
@@ -614,9 +616,7 @@ export class Daemon {
    * docker_gwbridge leg), given its secrets as files, and started.
    */
   createTaskContainer(o: { name: string; image: string; cmd: string[]; env: string[]; hostname: string | null; labels: Record<string, string>; networks: Array<{ net: Network; ip: Ip4; aliases: string[] }>; files: Map<string, string>; publish: PortBinding[]; mounts?: readonly MountSpec[]; dns?: { readonly nameservers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] } | null }): Container {
-    const parsed = parseImageRef(o.image);
-    // Swarm resolves the reference to repo:tag; that is what `docker ps` shows for task containers.
-    const ref = { ...parsed, text: `${parsed.repo}:${parsed.tag}` };
+    const { parsed, ref } = this.taskImageRef(o.image);
     const spec = this.localImage(`${ref.repo}:${ref.tag}`)?.spec ?? this.registry.find(ref);
     // The executor's error names the task's pinned reference (repo:tag@sha256:… when the service was pinned).
     if (spec === null) throw new DaemonError('notFound', noSuchImage(parsed));
@@ -656,6 +656,17 @@ export class Daemon {
     this.writeFiles(c);
     this.startContainer(c);
     return c;
+  }
+
+  /** A task's image reference, parsed, and as swarm resolves it (repo:tag: what `docker ps`
+   *  shows for task containers); one for all the tasks of a host that name the same image. */
+  private taskImageRef(image: string): { parsed: ImageRef; ref: ImageRef } {
+    let r = this.taskRefs.get(image);
+    if (r === undefined) {
+      const parsed = parseImageRef(image);
+      this.taskRefs.set(image, (r = { parsed, ref: { ...parsed, text: `${parsed.repo}:${parsed.tag}` } }));
+    }
+    return r;
   }
 
   private addContainer(c: Container): void {

@@ -1,7 +1,7 @@
 // Docker programs netfilter by running iptables with these arguments (libnetwork's iptables
 // package); the same argument lists are applied here. A failure would be a bug in the model, so
 // it is raised rather than printed.
-import { applyIptables, ruleExists } from '../tools/iptables/apply.js';
+import { applyIptables, applyUnlessDone } from '../tools/iptables/apply.js';
 import { nfOf } from '../kernel/netfilter/netfilter.js';
 import type { Netns } from '../kernel/netns.js';
 
@@ -25,14 +25,12 @@ export function ensureChain(ns: Netns, table: string, chain: string): void {
 
 /** Inserts (`-I CHAIN [pos]`) or appends a rule unless the same rule is already there. */
 export function programRule(ns: Netns, table: string, op: '-I' | '-A', chain: string, rule: string, pos = 0): void {
-  if (ruleExists(ns, table, chain, words(rule))) return;
-  ipt(ns, `-t ${table} ${op} ${chain}${op === '-I' && pos > 0 ? ` ${pos}` : ''} ${rule}`);
+  applyUnlessDone(ns, words(`-t ${table} ${op} ${chain}${op === '-I' && pos > 0 ? ` ${pos}` : ''} ${rule}`));
 }
 
 /** Deletes a rule if present. */
 export function removeRule(ns: Netns, table: string, chain: string, rule: string): void {
-  if (!ruleExists(ns, table, chain, words(rule))) return;
-  ipt(ns, `-t ${table} -D ${chain} ${rule}`);
+  applyUnlessDone(ns, words(`-t ${table} -D ${chain} ${rule}`));
 }
 
 /** Number of rules in a chain. */

@@ -107,8 +107,12 @@ export class Container {
   /** The container's own files (/etc/hosts, /etc/resolv.conf, /etc/hostname, secrets), with its
    *  volumes' files under their mount targets. */
   readonly files = new MountedFiles();
-  /** Application state kept in the container's own layer, by directory (see volumes.ts dataDir). */
-  readonly dirs = new Map<string, Map<string, unknown>>();
+  /** Application state kept in the container's own layer, by directory (see volumes.ts dataDir);
+   *  made at first use (a swarm's task containers keep none). */
+  private dirs_: Map<string, Map<string, unknown>> | null = null;
+  get dirs(): Map<string, Map<string, unknown>> {
+    return (this.dirs_ ??= new Map());
+  }
   /** Things to undo when the process stops (listeners, loops). */
   readonly stops: Array<() => void> = [];
   /** Lines its process wrote (docker logs). */
@@ -142,7 +146,7 @@ export class Container {
   dnsSearch: string[] = [];
   dnsOptions: string[] = [];
   /** The upstream servers the embedded DNS forwards to (sandbox extDNS). */
-  extDns: ExtDns[] = [];
+  extDns: readonly ExtDns[] = [];
   /** resolv.conf as libnetwork last wrote it itself (its hash file: a file changed since is the
    *  user's, and an endpoint join leaves it alone). */
   resolvWritten = '';

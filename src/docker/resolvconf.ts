@@ -27,7 +27,25 @@ export interface DnsOptions {
 
 export interface SandboxDns {
   readonly resolvConf: string;
-  readonly ext: ExtDns[];
+  /** Shared by the containers made from the same file: never written. */
+  readonly ext: readonly ExtDns[];
+}
+
+/**
+ * A pure function of a file's text, answered from the texts seen last: every container of a host
+ * filters the same resolv.conf (each of a swarm's task containers did the regular expressions
+ * again, some 10 µs a container). Holds a few texts at a time.
+ */
+function memo<T>(f: (content: string) => T): (content: string) => T {
+  const seen = new Map<string, T>();
+  return (content) => {
+    let v = seen.get(content);
+    if (v === undefined) {
+      if (seen.size >= 16) seen.clear();
+      seen.set(content, (v = f(content)));
+    }
+    return v;
+  };
 }
 
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)(\.(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)){3}$/;
@@ -65,6 +83,13 @@ function lastList(content: string, key: string): string[] {
  *  it with IPv6 enabled ("we have no info about ipv6"), each endpoint join (updateDNS) with the
  *  network's setting. */
 export function filterResolvDns(content: string, ipv6Enabled: boolean): string {
+  return ipv6Enabled ? filterKeepingIpv6(content) : filterDroppingIpv6(content);
+}
+
+const filterKeepingIpv6 = memo((content) => filterResolvDnsOf(content, true));
+const filterDroppingIpv6 = memo((content) => filterResolvDnsOf(content, false));
+
+function filterResolvDnsOf(content: string, ipv6Enabled: boolean): string {
   let cleaned = content.replace(/^nameserver\s+((127\.([0-9]{1,3}\.){2}[0-9]{1,3})|(::1)$)\s*\n*/gm, '');
   if (!ipv6Enabled) cleaned = cleaned.replace(/^nameserver\s+([0-9A-Fa-f]{0,4}:){2,7}([0-9A-Fa-f]{0,4})(%\w+)?\s*\n*/gm, '');
   if (getNameservers(cleaned, 'any').length > 0) return cleaned;
@@ -80,7 +105,14 @@ export function buildResolvConf(dns: readonly string[], search: readonly string[
   return out;
 }
 
-function extOf(content: string, checkLoopback: boolean): ExtDns[] {
+function extOf(content: string, checkLoopback: boolean): readonly ExtDns[] {
+  return checkLoopback ? extWithLoopback(content) : extWithoutLoopback(content);
+}
+
+const extWithLoopback = memo((content) => extOfText(content, true));
+const extWithoutLoopback = memo((content) => extOfText(content, false));
+
+function extOfText(content: string, checkLoopback: boolean): readonly ExtDns[] {
   return getNameservers(content, 'v4').map((s) => ({ ip: parseIp4(s)!, hostLoopback: checkLoopback && s.startsWith('127.') }));
 }
 

@@ -39,36 +39,60 @@ export interface AddrLifetime {
 
 export abstract class NetDevice {
   abstract readonly kind: DeviceKind;
+  // The fields are declared here and assigned in the constructor, not given initialisers: ES2022
+  // class fields are defined (Object.defineProperty semantics) by one initialiser that every kind
+  // of device runs, and past four kinds (loopback, veth, bridge, vxlan, ether) each of its define
+  // sites went megamorphic in V8: ~7 µs a device in the swarm converge bench, against ~1 µs for
+  // the same stores as assignments. Same fields, same order.
+  declare ns: Netns;
+  declare ifindex: number;
+  declare name: string;
+  declare mac: Mac;
+  declare mtu: number;
   /** Administrative state (`ip link set up`). */
-  up = false;
+  declare up: boolean;
   /** addrconf gave it its fe80:: address (up with carrier once); only going down removes it,
    *  losing carrier does not (addrconf_notify: NETDEV_CHANGE without carrier leaves it). */
-  ipv6LinkLocal = false;
+  declare ipv6LinkLocal: boolean;
   /** The bridge it is a port of (set by Bridge.addPort / removePort only, which bump `bridging`). */
-  master: Bridge | null = null;
-  readonly addrs: IfAddr[] = [];
+  declare master: Bridge | null;
+  declare readonly addrs: IfAddr[];
   /** Bytes and packets seen, as `ip -s link` counts them. */
-  rxPackets = 0;
-  txPackets = 0;
-  rxBytes = 0;
-  txBytes = 0;
+  declare rxPackets: number;
+  declare txPackets: number;
+  declare rxBytes: number;
+  declare txBytes: number;
   /** rtnl_link_stats64's error and drop counters (what `ip -s link` prints beside them). */
-  rxErrors = 0;
-  rxDropped = 0;
-  txErrors = 0;
-  txDropped = 0;
+  declare rxErrors: number;
+  declare rxDropped: number;
+  declare txErrors: number;
+  declare txDropped: number;
   /** `qlen` shown by `ip link` (the tx queue length), null where the device has none. */
-  txqlen: number | null = 1000;
+  declare txqlen: number | null;
   /** Packet captures on this device (kernel/tap.ts); null, the usual case, costs one check. */
-  tap: DeviceTap | null = null;
+  declare tap: DeviceTap | null;
 
-  constructor(
-    public ns: Netns,
-    public ifindex: number,
-    public name: string,
-    public mac: Mac,
-    public mtu: number,
-  ) {}
+  constructor(ns: Netns, ifindex: number, name: string, mac: Mac, mtu: number) {
+    this.ns = ns;
+    this.ifindex = ifindex;
+    this.name = name;
+    this.mac = mac;
+    this.mtu = mtu;
+    this.up = false;
+    this.ipv6LinkLocal = false;
+    this.master = null;
+    this.addrs = [];
+    this.rxPackets = 0;
+    this.txPackets = 0;
+    this.rxBytes = 0;
+    this.txBytes = 0;
+    this.rxErrors = 0;
+    this.rxDropped = 0;
+    this.txErrors = 0;
+    this.txDropped = 0;
+    this.txqlen = 1000;
+    this.tap = null;
+  }
 
   /** Lower layer up (IFF_LOWER_UP): carrier present. */
   abstract carrier(): boolean;

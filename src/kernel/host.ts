@@ -46,10 +46,11 @@ export class Host {
   newNetns(name: string | null): Netns {
     const ns = new Netns(this, this.nextNsId++, name);
     // IPv4 devconf is copied from the initial namespace (devconf_inherit_init_net = 0, the
-    // default): a namespace made after Docker turned forwarding on forwards too.
+    // default): a namespace made after Docker turned forwarding on forwards too. (Only what
+    // the initial one was given can differ from the new one's defaults.)
     if (this.namespaces.length > 0) {
-      for (const [k, v] of this.namespaces[0]!.sysctl) {
-        if (k === 'net.ipv4.ip_forward' || k.startsWith('net.ipv4.conf.all.') || k.startsWith('net.ipv4.conf.default.')) ns.setSysctl(k, v);
+      for (const [k, v] of this.namespaces[0]!.sysctl.given()) {
+        if ((k === 'net.ipv4.ip_forward' || k.startsWith('net.ipv4.conf.all.') || k.startsWith('net.ipv4.conf.default.')) && ns.sysctl.get(k) !== v) ns.setSysctl(k, v);
       }
     }
     const lo = new Loopback(ns, ns.allocIfindex(), 'lo', 0, 65536);

@@ -64,15 +64,20 @@ export class NeighEntry {
   }
 }
 
+/** What a table holds until its first entry, shared by all (never written: create() replaces
+ *  them): a task's sandbox often never resolves a neighbour. */
+const NO_ENTRIES: ReadonlySet<NeighEntry> = new Set();
+const NO_IPS: ReadonlyMap<number, NeighEntry> = new Map();
+
 export class NeighTable {
   /** Every entry, oldest first (what `ip neigh` lists). */
-  private readonly entries = new Set<NeighEntry>();
+  private entries = NO_ENTRIES as Set<NeighEntry>;
   /**
    * Entries by address, read per packet (neigh_lookup): keyed by `ip | 0`, a small integer on
    * 64-bit V8 (Smi) that the Map hashes without boxing a heap number; the entries for the same
    * address on other devices hang off the first (`sameIp`).
    */
-  private readonly byIp = new Map<number, NeighEntry>();
+  private byIp = NO_IPS as Map<number, NeighEntry>;
 
   get(dev: NetDevice, ip: Ip4): NeighEntry | undefined {
     for (let e = this.byIp.get(ip | 0); e !== undefined; e = e.sameIp) if (e.dev === dev) return e;
@@ -82,6 +87,10 @@ export class NeighTable {
   /** A new entry for `ip` on `dev` (the caller found none). */
   create(dev: NetDevice, ip: Ip4): NeighEntry {
     const e = new NeighEntry(ip, dev);
+    if (this.byIp === NO_IPS) {
+      this.byIp = new Map();
+      this.entries = new Set();
+    }
     const first = this.byIp.get(ip | 0);
     if (first === undefined) this.byIp.set(ip | 0, e);
     else {

@@ -16,7 +16,7 @@ import type { Xfrm } from './xfrm.js';
 import { tapAttached, tapDetached, type TapFn } from './tap.js';
 
 /** The sysctls a fresh namespace starts with (Linux defaults; Docker changes some). */
-const SYSCTL_DEFAULTS: Record<string, string> = {
+const SYSCTL_DEFAULTS: ReadonlyMap<string, string> = new Map(Object.entries({
   'net.ipv4.ip_forward': '0',
   'net.ipv4.conf.all.forwarding': '0',
   'net.ipv4.conf.all.rp_filter': '0',
@@ -33,7 +33,44 @@ const SYSCTL_DEFAULTS: Record<string, string> = {
   'net.ipv4.vs.expire_nodest_conn': '0',
   'net.netfilter.nf_conntrack_tcp_timeout_established': '432000',
   'net.ipv4.neigh.default.gc_thresh1': '128',
-};
+}));
+
+/**
+ * A namespace's sysctls, read and written as a Map: the defaults above, shared by every namespace,
+ * under the values this one was given (a task's sandbox is given three or four; a Map of every
+ * key cost each namespace half a KiB and its copy twice that in garbage). Listed in the order a
+ * Map of the defaults would list them, set keys that are not defaults after them.
+ */
+const NONE_GIVEN: ReadonlyMap<string, string> = new Map();
+
+export class Sysctls {
+  private own: Map<string, string> | null = null;
+
+  get(key: string): string | undefined {
+    const v = this.own === null ? undefined : this.own.get(key);
+    return v !== undefined ? v : SYSCTL_DEFAULTS.get(key);
+  }
+
+  has(key: string): boolean {
+    return SYSCTL_DEFAULTS.has(key) || (this.own !== null && this.own.has(key));
+  }
+
+  set(key: string, value: string): this {
+    (this.own ??= new Map()).set(key, value);
+    return this;
+  }
+
+  /** The keys this namespace was given and their values, in the order they were first set. */
+  given(): IterableIterator<[string, string]> {
+    return (this.own ?? NONE_GIVEN).entries();
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    const own = this.own;
+    for (const [k, v] of SYSCTL_DEFAULTS) yield [k, own?.get(k) ?? v];
+    if (own !== null) for (const [k, v] of own) if (!SYSCTL_DEFAULTS.has(k)) yield [k, v];
+  }
+}
 
 export class Netns {
   readonly devices = new Map<number, NetDevice>();
@@ -43,10 +80,7 @@ export class Netns {
   /** What both tables answer for recent destinations: the packet path asks here. */
   readonly routes = new RouteCache(this.localTable, this.mainTable);
   readonly neigh = new NeighTable();
-  readonly sockets = new SocketTable();
-  /** MIB counters (/proc/net/snmp), incremented by the packet path. */
-  readonly snmp = new Snmp();
-  readonly sysctl = new Map<string, string>(Object.entries(SYSCTL_DEFAULTS));
+  readonly sysctl = new Sysctls();
   /** ip_forward, cached from the sysctl because the forwarding path reads it per packet. */
   forwarding = false;
   /** br_netfilter's bridge-nf-call-iptables, cached for the bridge path. */
@@ -56,13 +90,39 @@ export class Netns {
   /** nf_conntrack_tcp_timeout_established in ns, cached: conntrack re-arms it on every packet of
    *  an established connection. */
   ctEstablishedTimeout = 432000 * SEC;
-  /** inet_peer rate-limit buckets by remote address (ICMP errors, ip_error), in ns. */
-  readonly icmpPeers = new Map<Ip4, { tokens: number; last: number }>();
-  /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
-  readonly pmtu = new Map<Ip4, { mtu: number; expires: number }>();
-  /** Datagrams being reassembled, by source, destination, id and protocol (kernel/frag.ts). */
-  readonly ipfrags = new Map<string, { pieces: Packet[]; total: number; timer: number }>();
+  // What follows is made at first use: a swarm's namespaces are mostly its tasks' sandboxes, and
+  // a task that never sends a packet needs none of it (each empty Map is some 200 bytes kept,
+  // allocated with the namespace, and copied by the scavenger while the namespace is young).
+  private sockets_: SocketTable | null = null;
+  private snmp_: Snmp | null = null;
+  private icmpPeers_: Map<Ip4, { tokens: number; last: number }> | null = null;
+  private pmtu_: Map<Ip4, { mtu: number; expires: number }> | null = null;
+  private ipfrags_: Map<string, { pieces: Packet[]; total: number; timer: number }> | null = null;
   private ipId = 0;
+
+  get sockets(): SocketTable {
+    return (this.sockets_ ??= new SocketTable());
+  }
+
+  /** MIB counters (/proc/net/snmp), incremented by the packet path. */
+  get snmp(): Snmp {
+    return (this.snmp_ ??= new Snmp());
+  }
+
+  /** inet_peer rate-limit buckets by remote address (ICMP errors, ip_error), in ns. */
+  get icmpPeers(): Map<Ip4, { tokens: number; last: number }> {
+    return (this.icmpPeers_ ??= new Map());
+  }
+
+  /** Path MTUs learnt from ICMP "fragmentation needed", by destination (kernel/pmtu.ts). */
+  get pmtu(): Map<Ip4, { mtu: number; expires: number }> {
+    return (this.pmtu_ ??= new Map());
+  }
+
+  /** Datagrams being reassembled, by source, destination, id and protocol (kernel/frag.ts). */
+  get ipfrags(): Map<string, { pieces: Packet[]; total: number; timer: number }> {
+    return (this.ipfrags_ ??= new Map());
+  }
 
   /** The IP id the next fragmented datagram of this namespace takes (ip_select_ident). */
   nextIpId(): number {
@@ -77,7 +137,7 @@ export class Netns {
   taps: TapFn[] | null = null;
   private nextIfindex = 0;
   /** The ids this namespace gives its peers (`link-netnsid N`), allocated on first need. */
-  private readonly nsids = new Map<Netns, number>();
+  private nsids: Map<Netns, number> | null = null;
 
   constructor(
     readonly host: Host,
@@ -116,20 +176,21 @@ export class Netns {
 
   /** The id under which this namespace knows `peer` (`link-netnsid`), allocating it if new. */
   nsidOf(peer: Netns): number {
-    let id = this.nsids.get(peer);
+    const nsids = (this.nsids ??= new Map());
+    let id = nsids.get(peer);
     if (id === undefined) {
       // peernet2id_alloc: idr_alloc from 0, the lowest id not in use (a deleted peer's id is free).
-      const used = new Set(this.nsids.values());
+      const used = new Set(nsids.values());
       id = 0;
       while (used.has(id)) id++;
-      this.nsids.set(peer, id);
+      nsids.set(peer, id);
     }
     return id;
   }
 
   /** The peer namespace is gone: its id is released (cleanup_net removes it from every netns). */
   forgetPeer(peer: Netns): void {
-    this.nsids.delete(peer);
+    this.nsids?.delete(peer);
   }
 
   setSysctl(key: string, value: string): void {

@@ -10,13 +10,18 @@ import type { Route, RouteTable } from './table.js';
 
 /** Direct-mapped slots (a power of two): a namespace talks to a handful of destinations at once. */
 const SLOTS = 64;
+/** What a cache holds before its first lookup: most of a swarm's namespaces (its tasks') never
+ *  route a packet, and the slots are 1.2 KiB. */
+const NO_DST = new Float64Array(0);
+const NO_ROUTES: Array<Route | null> = [];
 
 export class RouteCache {
+  /** -1 until the first lookup, which allocates the slots (forget() always runs then). */
   private gen = -1;
   /** The destination each slot holds, -1 for none. */
-  private readonly dst = new Float64Array(SLOTS).fill(-1);
-  private readonly localRoute: Array<Route | null> = new Array<Route | null>(SLOTS).fill(null);
-  private readonly mainRoute: Array<Route | null> = new Array<Route | null>(SLOTS).fill(null);
+  private dst = NO_DST;
+  private localRoute = NO_ROUTES;
+  private mainRoute = NO_ROUTES;
 
   constructor(
     private readonly local: RouteTable,
@@ -33,8 +38,15 @@ export class RouteCache {
 
   /** A table changed since the slots were filled: none holds anything. */
   private forget(): void {
+    if (this.dst === NO_DST) this.allocate();
     this.dst.fill(-1);
     this.gen = this.local.changes + this.main.changes;
+  }
+
+  private allocate(): void {
+    this.dst = new Float64Array(SLOTS);
+    this.localRoute = new Array<Route | null>(SLOTS).fill(null);
+    this.mainRoute = new Array<Route | null>(SLOTS).fill(null);
   }
 
   private fill(i: number, dst: Ip4): void {
@@ -45,11 +57,13 @@ export class RouteCache {
 
   /** The local table's longest match for `dst` (RTN_LOCAL, RTN_BROADCAST...), or null. */
   localLookup(dst: Ip4): Route | null {
-    return this.localRoute[this.slot(dst)]!;
+    const i = this.slot(dst); // first: it may allocate the slots
+    return this.localRoute[i]!;
   }
 
   /** The main table's longest match for `dst`, or null. */
   mainLookup(dst: Ip4): Route | null {
-    return this.mainRoute[this.slot(dst)]!;
+    const i = this.slot(dst); // first: it may allocate the slots
+    return this.mainRoute[i]!;
   }
 }

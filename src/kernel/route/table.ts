@@ -52,10 +52,11 @@ export class Route {
 
 export class RouteTable {
   private routes: Route[] = [];
-  private lpm = new Lpm();
+  /** Made by the first lookup (a task's sandbox may never route a packet). */
+  private lpm: Lpm | null = null;
   /** Best route per LPM id; rebuilt with the index. */
   private best: Route[] = [];
-  private dirty = false;
+  private dirty = true;
   /** Grows on every change: route caches (cache.ts) compare it to know their answers still hold. */
   changes = 0;
 
@@ -95,17 +96,18 @@ export class RouteTable {
   /** Longest-prefix match; null when nothing covers `addr`. */
   lookup(addr: Ip4): Route | null {
     if (this.dirty) this.rebuild();
-    const id = this.lpm.lookup(addr);
+    const id = this.lpm!.lookup(addr);
     return id < 0 ? null : this.best[id]!;
   }
 
   private rebuild(): void {
-    this.lpm.clear();
+    const lpm = (this.lpm ??= new Lpm());
+    lpm.clear();
     this.best = [];
     for (const r of this.routes) {
-      const id = this.lpm.get(r.dst, r.len);
+      const id = lpm.get(r.dst, r.len);
       if (id < 0) {
-        this.lpm.set(r.dst, r.len, this.best.length);
+        lpm.set(r.dst, r.len, this.best.length);
         this.best.push(r);
       } else if (r.metric < this.best[id]!.metric) {
         this.best[id] = r;

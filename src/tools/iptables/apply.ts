@@ -84,6 +84,21 @@ function change(t: Table, c: IptCommand): void {
   }
 }
 
+/**
+ * `iptables -C` for the rule of `args` (an -A, -I or -D command) and, only when the answer calls
+ * for it, the command itself: what libnetwork's ProgramRule and DeleteRule do (iptables.Exists,
+ * then Raw). The rule is parsed once for both (the check compares rules by their spec, which
+ * does not depend on the command); true when the command ran.
+ */
+export function applyUnlessDone(ns: Netns, args: readonly string[]): boolean {
+  const nf = nfOf(ns);
+  const c = parseIptables(args, nf.tables);
+  const t = nf.tables.use(c.table);
+  if (t.check(c.chain!, c.rule!) === (c.cmd !== 'D')) return false;
+  asIptables(c.cmd, c.num > 0, () => change(t, c));
+  return true;
+}
+
 /** True when `iptables -t TABLE -C CHAIN RULE…` would succeed (the rule exists). */
 export function ruleExists(ns: Netns, table: string, chain: string, rule: readonly string[]): boolean {
   // `iptables -C` without the throw: libnetwork checks every rule before it inserts one
