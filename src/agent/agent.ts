@@ -504,10 +504,21 @@ export class Agent {
   }
 
   /** Whether `stampOf(node)` would be the same as `s` from index `from` on, read in
-   *  place: every node checks after every commit that touches the data plane, and most find it so. */
+   *  place: every node checks after every commit that touches the data plane, and most find it so.
+   *  The lists (its addresses, the networks, the attachments) are read only when one of them was
+   *  written since they were last found as in `s` (their write counts, `stampWrites`). */
   private stampIs(node: SwarmNode, s: readonly unknown[], from: number): boolean {
     if (s.length < 7 || (from === 0 && s[0] !== this.views.changes)) return false;
     if (s[1] !== node || s[2] !== node.role || s[3] !== node.dataAddr || s[4] !== node.lbAddrs.size || s[5] !== this.d.networks.size || s[6] !== this.cluster.networks.size) return false;
+    const w = this.stampWrites;
+    if (w.of === s && w.lb === node.lbAddrs.writes && w.nets === this.cluster.networks.writes && w.att === this.cluster.attachments.writes) return true;
+    if (!this.listsAre(node, s)) return false;
+    this.noteWrites(node, s);
+    return true;
+  }
+
+  /** The lists part of `stampIs`, read in place. */
+  private listsAre(node: SwarmNode, s: readonly unknown[]): boolean {
     let i = 7;
     for (const ip of node.lbAddrs.values()) if (s[i++] !== ip) return false;
     for (const net of this.cluster.networks.values()) if (s[i++] !== net) return false;
@@ -523,6 +534,23 @@ export class Agent {
 
   /** The stamp of the last full apply that left nothing to retry; null when none stands. */
   private applied: unknown[] | null = null;
+  /** The write counts of the lists `of` was read from (or last found equal to). */
+  private readonly stampWrites: { of: readonly unknown[] | null; lb: number; nets: number; att: number } = { of: null, lb: 0, nets: 0, att: 0 };
+
+  private noteWrites(node: SwarmNode, s: readonly unknown[]): void {
+    const w = this.stampWrites;
+    w.of = s;
+    w.lb = node.lbAddrs.writes;
+    w.nets = this.cluster.networks.writes;
+    w.att = this.cluster.attachments.writes;
+  }
+
+  /** `stampOf(node)`, its write counts noted. */
+  private stamp(node: SwarmNode): unknown[] {
+    const s = this.stampOf(node);
+    this.noteWrites(node, s);
+    return s;
+  }
 
   /**
    * `gossip`: only NetworkDB changed, not the cluster: what this node publishes is the same.
@@ -556,8 +584,8 @@ export class Agent {
     // looked at again next time. A gossip apply stands for a full one when only gossip changed
     // since the last (what the node publishes is then the same).
     const settled = extra === undefined && desired.every((dn) => dn.nodeIp !== 0) && this.dataplane.settled(desired);
-    if (!gossip) this.applied = settled ? this.stampOf(node) : null;
-    else if (this.applied !== null) this.applied = settled && this.stampIs(node, this.applied, 1) ? this.stampOf(node) : null;
+    if (!gossip) this.applied = settled ? this.stamp(node) : null;
+    else if (this.applied !== null) this.applied = settled && this.stampIs(node, this.applied, 1) ? this.stamp(node) : null;
   }
 
   private describe(net: SwarmNetwork, node: SwarmNode, full: boolean): DesiredNetwork {

@@ -1,15 +1,18 @@
 // The control plane's messages over one TCP connection, as swarmkit's gRPC carries them over TLS
 // on 2377. Not protobuf: each message is one frame of wire/swarmrpc.ts (a kind byte naming its
 // gRPC method, a length, the message as JSON, zeros), padded to the size the real exchange puts
-// on the wire. The bytes are really sent and really parsed: a message arrives when, and only if,
-// its last byte does.
+// on the wire. The bytes are really sent: a message arrives when, and only if, its last byte
+// does. Its receiver takes the object the sender wrote when the bytes it read are the bytes that
+// object was encoded to (JSON.parse of them would give an equal object: test/agent/rpc-shared
+// .test.ts), and parses them otherwise; Raft's messages are always parsed (each manager's replica
+// gets its own copy of an entry, as a real follower decodes its own).
 import type { TaskStatusReport } from '../swarm/dispatcher.js';
 import type { NodeRole } from '../swarm/model.js';
 import { assignmentsBytes } from './assignments.js';
 import type { AssignmentsMessage } from './assignments.js';
 import type { RaftMessage } from '../swarm/raft.js';
 import type { TcpConn } from '../kernel/tcp.js';
-import { emitFrameText, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
+import { emitFrameText, FRAME_HEADER, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
 
 /** What travels between a node and a manager's dispatcher (agent/session.ts, agent/dispatcher.ts). */
 export type CpMessage =
@@ -109,22 +112,102 @@ export function wireSize(m: CpMessage): number {
 
 const dec = new TextDecoder();
 
+/** Kind bytes whose message the receiver may take as written (all but Raft's). */
+const SHARED = new Uint8Array(256);
+for (const [kind, byte] of Object.entries(RPC_KIND)) SHARED[byte] = kind.startsWith('Msg') ? 0 : 1;
+
+/** How far past the oldest unread message a frame's match is looked for (those skipped were
+ *  written on a connection gone before they were read). */
+const SCAN = 64;
+
+/**
+ * The messages written in one direction of a connection and not yet read, oldest first, with the
+ * body bytes each was encoded to (a view of the frame handed to TCP, which never changes it).
+ */
+class Outbox {
+  private items: Array<{ readonly m: CpMessage; readonly body: Uint8Array } | null> = [];
+  private head = 0;
+
+  push(m: CpMessage, body: Uint8Array): void {
+    this.items.push({ m, body });
+  }
+
+  /** The message these bytes are the encoding of, taken off; null when none is waiting. */
+  take(body: Uint8Array): CpMessage | null {
+    const items = this.items;
+    const end = Math.min(items.length, this.head + SCAN);
+    for (let i = this.head; i < end; i++) {
+      const e = items[i]!;
+      if (!sameBytes(e.body, body)) continue;
+      for (let j = this.head; j <= i; j++) items[j] = null;
+      this.head = i + 1;
+      if (this.head === items.length) {
+        items.length = 0;
+        this.head = 0;
+      } else if (this.head >= 1024 && 2 * this.head >= items.length) {
+        this.items = items.slice(this.head);
+        this.head = 0;
+      }
+      return e.m;
+    }
+    return null;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Each world's outboxes (by its event queue), by the direction's addresses and ports. */
+const outboxes = new WeakMap<object, Map<string, Outbox>>();
+
+function outboxOf(conn: TcpConn, from: string, to: string): Outbox {
+  let byWay = outboxes.get(conn.ns.host.eq);
+  if (byWay === undefined) outboxes.set(conn.ns.host.eq, (byWay = new Map()));
+  const key = `${from}>${to}`;
+  let o = byWay.get(key);
+  if (o === undefined) byWay.set(key, (o = new Outbox()));
+  return o;
+}
+
 /** One end of a message stream over a TCP connection (frames as wire/swarmrpc.ts lays them out). */
 export class MsgChannel {
   private readonly reader: FrameReader;
+  /** What this end wrote and the other has not read yet, and the other way round (found on first use). */
+  private outbox: Outbox | null = null;
+  private inbox: Outbox | null = null;
 
   constructor(
     readonly conn: TcpConn,
     onMessage: (m: CpMessage) => void,
   ) {
-    this.reader = new FrameReader((_kind, body) => onMessage(JSON.parse(dec.decode(body)) as CpMessage));
+    this.reader = new FrameReader((kind, body) => onMessage(this.read(kind, body)));
   }
 
   /** Writes one message; returns the bytes it takes. */
   send(m: CpMessage): number {
-    const buf = emitFrameText(RPC_KIND[m.kind], JSON.stringify(m), wireSize(m));
+    const kind = RPC_KIND[m.kind];
+    const buf = emitFrameText(kind, JSON.stringify(m), wireSize(m));
+    if (SHARED[kind] === 1) {
+      const c = this.conn;
+      this.outbox ??= outboxOf(c, `${c.laddr}:${c.lport}`, `${c.raddr}:${c.rport}`);
+      this.outbox.push(m, buf.subarray(FRAME_HEADER, FRAME_HEADER + new DataView(buf.buffer, buf.byteOffset).getUint32(5)));
+    }
     this.conn.send(buf);
     return buf.length;
+  }
+
+  private read(kind: number, body: Uint8Array): CpMessage {
+    if (SHARED[kind] === 1) {
+      const c = this.conn;
+      this.inbox ??= outboxOf(c, `${c.raddr}:${c.rport}`, `${c.laddr}:${c.lport}`);
+      const m = this.inbox.take(body);
+      if (m !== null) return m;
+    }
+    return JSON.parse(dec.decode(body)) as CpMessage;
   }
 
   /** In-order bytes from the connection (TcpHandlers.onData). */

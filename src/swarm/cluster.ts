@@ -21,7 +21,7 @@ import { hashSeed, swarmId } from './ids.js';
 import { Leadership } from './leadership.js';
 import type { Connectivity, RaftView } from './leadership.js';
 import { Reconcilers } from './manager.js';
-import { SwarmNode, isTerminal } from './model.js';
+import { CountedMap, SwarmNode, isTerminal } from './model.js';
 import type { Config, FileObjectKind, NodeRole, NodeTasks, Secret, Service, SwarmNetwork, Task, TaskState } from './model.js';
 import type { Scheduler } from './scheduler.js';
 import type { ServiceSpec } from './spec.js';
@@ -44,12 +44,12 @@ export class SwarmCluster {
   readonly nodes: ReadonlyMap<string, SwarmNode> = this.store.nodes;
   readonly services: ReadonlyMap<string, Service> = this.store.services;
   readonly tasks: ReadonlyMap<string, Task> = this.store.tasks;
-  readonly networks: ReadonlyMap<string, SwarmNetwork> = this.store.networks;
+  readonly networks: ReadonlyMap<string, SwarmNetwork> & { readonly writes: number } = this.store.networks;
   readonly secrets: Map<string, Secret> = this.store.secrets;
   readonly configs: Map<string, Config> = this.store.configs;
   readonly nodeOfHost = new Map<string, string>();
   /** Standalone containers attached to attachable overlays (`docker run --network`), by container ID. */
-  readonly attachments = new Map<string, { readonly networkId: string; readonly nodeId: string; readonly ip: Ip4; readonly name: string }>();
+  readonly attachments = new CountedMap<string, { readonly networkId: string; readonly nodeId: string; readonly ip: Ip4; readonly name: string }>();
   readonly workerToken: string;
   readonly managerToken: string;
   /** The dispatcher's sessions and heartbeat timers (workers; managers are heard through Raft). */

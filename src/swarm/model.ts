@@ -21,6 +21,30 @@ export class NodeTasks {
   agent = -1;
 }
 
+/**
+ * A Map that counts the writes made to it: a reader that finds `writes` as it last saw it knows
+ * the contents are as it last read them, without reading them (the agents' data-plane stamp,
+ * agent/agent.ts: 1,000 agents look after every node's join). Every writer counts, whoever it is.
+ */
+export class CountedMap<K, V> extends Map<K, V> {
+  writes = 0;
+
+  override set(k: K, v: V): this {
+    this.writes++;
+    return super.set(k, v);
+  }
+
+  override delete(k: K): boolean {
+    this.writes++;
+    return super.delete(k);
+  }
+
+  override clear(): void {
+    this.writes++;
+    super.clear();
+  }
+}
+
 /** Told when a node changes in a way the cluster's reconcilers and agents depend on. */
 export interface NodeObserver {
   nodeChanged(n: SwarmNode): void;
@@ -34,7 +58,7 @@ export class SwarmNode {
   /** When the leader last heard this node's heartbeat. */
   lastSeen: Nanos;
   /** The node's own address on each overlay it uses (its load-balancer endpoint). */
-  readonly lbAddrs = new Map<string, Ip4>();
+  readonly lbAddrs = new CountedMap<string, Ip4>();
   observer: NodeObserver | null = null;
   /** Where its VXLAN traffic comes from and goes to (`--data-path-addr`, else its address). */
   dataAddr: Ip4;

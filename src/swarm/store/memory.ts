@@ -15,7 +15,7 @@
 // - This is the leader's live store, shared by every manager's views; each manager's own copy,
 //   fed by its Raft log, is a replica of plain data (replica.ts) that this store is put back to
 //   when a new leader takes over (replica-reset.ts).
-import { NodeTasks, Service, isTerminal } from '../model.js';
+import { CountedMap, NodeTasks, Service, isTerminal } from '../model.js';
 import type { Config, FileObject, FileObjectKind, NodeObserver, Secret, SwarmNetwork, SwarmNode, Task, TaskObserver, TaskState } from '../model.js';
 import type { Ip4 } from '../../core/addr.js';
 
@@ -69,7 +69,8 @@ export class MemoryStore implements TaskObserver, NodeObserver {
   readonly nodes = new Map<string, SwarmNode>();
   readonly services = new Map<string, Service>();
   readonly tasks = new Map<string, Task>();
-  readonly networks = new Map<string, SwarmNetwork>();
+  /** Counted: every agent checks after each data-plane change whether the networks are as it last applied them. */
+  readonly networks = new CountedMap<string, SwarmNetwork>();
   readonly secrets = new Map<string, Secret>();
   readonly configs = new Map<string, Config>();
   /** Meta.Version of every object but services (whose version is `Service.version`, shown by
