@@ -70,9 +70,10 @@ export function natPacket(ref: CtRef, manip: number, pkt: Packet): boolean {
   // related TCP reset (REJECT --reject-with tcp-reset, attached) is rewritten like the flow.
   const ports = hasPorts(e.proto) && pkt.ipProto === e.proto;
   let changed = false;
+  // The tuples hold addresses as int32 (conntrack.ts): compared as such, stored back as uint32.
   if (manip === MANIP_SRC) {
-    if (pkt.ipSrc !== other.dst) {
-      pkt.ipSrc = other.dst;
+    if ((pkt.ipSrc | 0) !== other.d32) {
+      pkt.ipSrc = other.d32 >>> 0;
       changed = true;
     }
     if (ports && pkt.sport !== other.p2) {
@@ -80,8 +81,8 @@ export function natPacket(ref: CtRef, manip: number, pkt: Packet): boolean {
       changed = true;
     }
   } else {
-    if (pkt.ipDst !== other.src) {
-      pkt.ipDst = other.src;
+    if ((pkt.ipDst | 0) !== other.s32) {
+      pkt.ipDst = other.s32 >>> 0;
       changed = true;
     }
     if (ports && pkt.dport !== other.p1) {
