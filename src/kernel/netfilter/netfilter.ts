@@ -159,16 +159,18 @@ export class Netfilter implements NetfilterHooks {
       if (!this.run(t, hook, pkt, inDev, outDev, bytes)) return false;
       natDone(e, manip);
     }
-    if (pkt.trace === null) {
-      natPacket(ref, manip, pkt);
-      return true;
-    }
+    if (pkt.trace === null) natPacket(ref, manip, pkt);
+    else this.natTraced(ref, manip, pkt, inDev ?? outDev);
+    return true;
+  }
+
+  /** natPacket for a traced packet: the rewrite as a hop. */
+  private natTraced(ref: CtRef, manip: number, pkt: Packet, dev: NetDevice | null): void {
     const src = pkt.ipSrc;
     const dst = pkt.ipDst;
     const sport = pkt.sport;
     const dport = pkt.dport;
-    if (natPacket(ref, manip, pkt)) this.traceNat(ref, manip, pkt, inDev ?? outDev, src, dst, sport, dport);
-    return true;
+    if (natPacket(ref, manip, pkt)) this.traceNat(ref, manip, pkt, dev, src, dst, sport, dport);
   }
 
   private traceNat(ref: CtRef, manip: number, pkt: Packet, dev: NetDevice | null, src: number, dst: number, sport: number, dport: number): void {
