@@ -340,7 +340,7 @@ export class Conntrack {
     this.stats.searched++;
     if (n !== null) {
       this.stats.found++;
-      if (!reopens(n, pkt)) {
+      if (n.proto !== IPPROTO_TCP || !reopens(n, pkt)) {
         pkt.ct = n;
         if (!this.update(n, pkt, now)) {
           this.stats.invalid++;
