@@ -99,5 +99,7 @@ export function macFromIp(ip: Ip4): Mac {
 
 /** True for a group (multicast or broadcast) MAC: the low bit of the first octet. */
 export function isGroupMac(mac: Mac): boolean {
-  return (Math.floor(mac / 0x10000000000) & 1) === 1;
+  // mac / 2^40 is below 256 and not negative: `& 1` truncates it as Math.floor would, in fewer
+  // bytes of bytecode (at most 27 are inlined by V8 wherever it is called).
+  return ((mac / 0x10000000000) & 1) === 1;
 }

@@ -88,7 +88,10 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   if (dev.kind !== 'loopback' && (isLoopbackAddr(dst) || isLoopbackAddr(pkt.ipSrc)) && !routeLocalnet(ns, dev)) {
     return martianLoopback(ns, dev, pkt);
   }
-  const local = ns.routes.localLookup(dst);
+  // Both tables' answers at once (one cache slot; the source check below may refill it).
+  const slot = ns.routes.slotOf(dst);
+  const local = ns.routes.localAt(slot);
+  const r = ns.routes.mainAt(slot);
   if ((local !== null && (local.type === 'local' || local.type === 'broadcast')) || dst === 0xffffffff) {
     if (pkt.trace !== null) traceRouteInput(ns, dev, pkt);
     return ipLocalDeliver(ns, dev, pkt);
@@ -97,7 +100,6 @@ function ipRouteInput(ns: Netns, dev: NetDevice, pkt: Packet): void {
   if (dev.kind !== 'loopback' && ns.isLocal(pkt.ipSrc)) return martianSource(ns, dev, pkt);
   // Without ip_forward the kernel discards the packet without an ICMP error (ip_error).
   if (!ns.forwarding) return forwardingOff(ns, dev, pkt);
-  const r = ns.routes.mainLookup(dst);
   if (r === null) return noRouteInput(ns, dev, pkt);
   if (r.type !== 'unicast') return routeError(ns, dev, pkt, r);
   ipForward(ns, dev, r, pkt);
@@ -217,9 +219,10 @@ function deliverOther(ns: Netns, dev: NetDevice, pkt: Packet): void {
 
 /** Output route for a locally generated packet: its own addresses go through lo. */
 export function routeOutput(ns: Netns, dst: Ip4): Route | null {
-  const local = ns.routes.localLookup(dst);
+  const slot = ns.routes.slotOf(dst);
+  const local = ns.routes.localAt(slot);
   if (local !== null && local.type === 'local') return local;
-  const r = ns.routes.mainLookup(dst);
+  const r = ns.routes.mainAt(slot);
   if (r !== null) return r;
   return dst === 0xffffffff ? local : null;
 }

@@ -5,7 +5,7 @@ import { tcpConnect, tcpListen } from '../../src/kernel/tcp.js';
 import { World } from '../../src/kernel/world.js';
 import { nfOf } from '../../src/kernel/netfilter/netfilter.js';
 import { SEC } from '../../src/sim/clock.js';
-import { ExpiryHeap } from '../../src/kernel/expiry.js';
+import { ExpiryHeap, NOT_FILED } from '../../src/kernel/expiry.js';
 import { ip, sh } from '../netfilter/helpers.js';
 
 function pair() {
@@ -67,9 +67,9 @@ describe('the expiry heap', () => {
     const gone: string[] = [];
     type E = { name: string; at: number; filedAt: number };
     const heap = new ExpiryHeap<E>(world.eq, (e) => e.at, (e) => gone.push(`${e.name}@${world.eq.now / SEC}`));
-    const x: E = { name: 'x', at: 10 * SEC, filedAt: -1 };
-    const y: E = { name: 'y', at: 5 * SEC, filedAt: -1 };
-    const z: E = { name: 'z', at: 7 * SEC, filedAt: -1 };
+    const x: E = { name: 'x', at: 10 * SEC, filedAt: NOT_FILED };
+    const y: E = { name: 'y', at: 5 * SEC, filedAt: NOT_FILED };
+    const z: E = { name: 'z', at: 7 * SEC, filedAt: NOT_FILED };
     for (const e of [x, y, z]) heap.watch(e, e.at);
     y.at = 12 * SEC; // refreshed: later
     heap.watch(y, y.at);

@@ -5,7 +5,7 @@
 // clock, whether or not anything looks.
 import type { EventQueue } from '../../sim/clock.js';
 import { SEC } from '../../sim/clock.js';
-import { ExpiryHeap } from '../expiry.js';
+import { ExpiryHeap, NOT_FILED } from '../expiry.js';
 import type { IpvsDest, IpvsService } from './service.js';
 
 export const IP_VS_TCP_S_NONE = 0;
@@ -88,8 +88,8 @@ export class IpvsConn {
   expires = 0;
   /** When the timer runs: the timer wheel's bucket for `expires`, up to one granularity later. */
   fireAt = 0;
-  /** Filed in the table's expiry heap at this time (-1: not filed). */
-  filedAt = -1;
+  /** Filed in the table's expiry heap at this time (NOT_FILED: not filed). */
+  filedAt = NOT_FILED;
   /** IP_VS_CONN_F_NFCT: made with net.ipv4.vs.conntrack=1, so its expiry kills its conntrack entry. */
   nfct = false;
   /** Counted in the server's InActConn (true) or ActiveConn. */
@@ -98,6 +98,14 @@ export class IpvsConn {
   outNext: IpvsConn | null = null;
   inHash = 0;
   outHash = 0;
+  /**
+   * The client, virtual and real server addresses again as int32 (`a | 0`), which the lookups
+   * compare: small integers (Smis) where a uint32 from 128.0.0.0 up (172.x, 192.168.x) is a heap
+   * number, one more load from memory for every connection a lookup passes.
+   */
+  readonly c32: number;
+  readonly v32: number;
+  readonly d32: number;
   constructor(
     readonly proto: number,
     readonly caddr: number,
@@ -108,7 +116,11 @@ export class IpvsConn {
     readonly dport: number,
     readonly svc: IpvsService,
     readonly dest: IpvsDest,
-  ) {}
+  ) {
+    this.c32 = caddr | 0;
+    this.v32 = vaddr | 0;
+    this.d32 = daddr | 0;
+  }
 }
 
 function h5(a: number, b: number, p1: number, p2: number, proto: number): number {
@@ -140,31 +152,36 @@ export class ConnTable {
 
   /** A request from the client: (client → virtual). */
   inLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): IpvsConn | null {
-    for (let c: IpvsConn | null = this.ins[h5(saddr, daddr, sport, dport, proto) & this.mask]!; c !== null; c = c.inNext) {
-      if (c.caddr === saddr && c.cport === sport && c.vaddr === daddr && c.vport === dport && c.proto === proto) return c;
+    const s = saddr | 0;
+    const d = daddr | 0;
+    for (let c: IpvsConn | null = this.ins[h5(s, d, sport, dport, proto) & this.mask]!; c !== null; c = c.inNext) {
+      if (c.c32 === s && c.cport === sport && c.v32 === d && c.vport === dport && c.proto === proto) return c;
     }
     return null;
   }
 
   /** A reply from the real server: (real → client). */
   outLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): IpvsConn | null {
-    for (let c: IpvsConn | null = this.outs[h5(saddr, daddr, sport, dport, proto) & this.mask]!; c !== null; c = c.outNext) {
-      if (c.daddr === saddr && c.dport === sport && c.caddr === daddr && c.cport === dport && c.proto === proto) return c;
+    const s = saddr | 0;
+    const d = daddr | 0;
+    for (let c: IpvsConn | null = this.outs[h5(s, d, sport, dport, proto) & this.mask]!; c !== null; c = c.outNext) {
+      if (c.d32 === s && c.dport === sport && c.c32 === d && c.cport === dport && c.proto === proto) return c;
     }
     return null;
   }
 
   add(c: IpvsConn): void {
-    c.inHash = h5(c.caddr, c.vaddr, c.cport, c.vport, c.proto);
+    c.inHash = h5(c.c32, c.v32, c.cport, c.vport, c.proto);
     const i = c.inHash & this.mask;
     c.inNext = this.ins[i]!;
     this.ins[i] = c;
-    c.outHash = h5(c.daddr, c.caddr, c.dport, c.cport, c.proto);
+    c.outHash = h5(c.d32, c.c32, c.dport, c.cport, c.proto);
     const o = c.outHash & this.mask;
     c.outNext = this.outs[o]!;
     this.outs[o] = c;
     this.all.add(c);
-    if (this.all.size > 2 * this.ins.length) this.grow();
+    // At most one connection per bucket on average: each one a lookup passes is a load from memory.
+    if (this.all.size > this.ins.length) this.grow();
   }
 
   remove(c: IpvsConn): void {

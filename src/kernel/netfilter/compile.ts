@@ -157,7 +157,9 @@ function compileMatch(m: Match, ns: Netns, ipvsPacket: (p: Packet) => boolean): 
     }
     case 'mark': {
       const { mark, mask, inv } = m;
-      return (p) => (((p.mark & mask) >>> 0) === ((mark & mask) >>> 0)) !== inv;
+      // Compared as int32: the same equality as uint32, without a heap number from 2^31 up.
+      const want = mark & mask;
+      return (p) => ((p.mark & mask) === want) !== inv;
     }
     case 'state':
     case 'conntrack': {

@@ -59,20 +59,27 @@ export function setupNat(ct: Conntrack, e: CtEntry, manip: number, addr: number,
  * packet translated too.
  */
 export function natPacket(ref: CtRef, manip: number, pkt: Packet): boolean {
+  // In the reply direction the roles swap: undoing SNAT is a destination rewrite.
+  const bit = (manip === MANIP_SRC) === (ref.dir === DIR_ORIGINAL) ? IPS_SRC_NAT : IPS_DST_NAT;
+  // Most hooks have nothing to rewrite: that answer stays small enough for V8 to inline into
+  // every hook, and the rewrite is a call of its own.
+  if ((ref.entry!.status & bit) === 0) return false;
+  return natRewrite(ref, manip, pkt);
+}
+
+function natRewrite(ref: CtRef, manip: number, pkt: Packet): boolean {
   const e = ref.entry!;
   const dir = ref.dir;
-  // In the reply direction the roles swap: undoing SNAT is a destination rewrite.
-  const bit = manip === MANIP_SRC ? (dir === DIR_ORIGINAL ? IPS_SRC_NAT : IPS_DST_NAT) : dir === DIR_ORIGINAL ? IPS_DST_NAT : IPS_SRC_NAT;
-  if ((e.status & bit) === 0) return false;
   // The tuple this direction's packets must end up with: the inverse of the other direction's.
   const other = dir === DIR_ORIGINAL ? e.reply : e.orig;
   // A related ICMP error has no ports of its own (its quoted packet is rewritten below); a
   // related TCP reset (REJECT --reject-with tcp-reset, attached) is rewritten like the flow.
   const ports = hasPorts(e.proto) && pkt.ipProto === e.proto;
   let changed = false;
+  // The tuples hold addresses as int32 (conntrack.ts): compared as such, stored back as uint32.
   if (manip === MANIP_SRC) {
-    if (pkt.ipSrc !== other.dst) {
-      pkt.ipSrc = other.dst;
+    if ((pkt.ipSrc | 0) !== other.d32) {
+      pkt.ipSrc = other.d32 >>> 0;
       changed = true;
     }
     if (ports && pkt.sport !== other.p2) {
@@ -80,8 +87,8 @@ export function natPacket(ref: CtRef, manip: number, pkt: Packet): boolean {
       changed = true;
     }
   } else {
-    if (pkt.ipDst !== other.src) {
-      pkt.ipDst = other.src;
+    if ((pkt.ipDst | 0) !== other.s32) {
+      pkt.ipDst = other.s32 >>> 0;
       changed = true;
     }
     if (ports && pkt.dport !== other.p1) {

@@ -8,6 +8,7 @@
 // The nat table is walked only for a connection's first packet; later packets are rewritten
 // from the conntrack entry.
 import { formatIp4 } from '../../core/addr.js';
+import type { EventQueue } from '../../sim/clock.js';
 import { describeL3 } from '../../wire/describe.js';
 import {
   ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_TCP, Packet, TCP_RST,
@@ -52,7 +53,11 @@ export class Netfilter implements NetfilterHooks {
   minRun = MIN_RUN;
   private readonly isIpvs = (p: Packet): boolean => p === this.ipvsPkt;
 
+  /** The host's clock, one load away for now(). */
+  private readonly eq: EventQueue;
+
   constructor(readonly ns: Netns) {
+    this.eq = ns.host.eq;
     this.conntrack = new Conntrack(ns);
     this.ipvs = new Ipvs(ns.host.eq);
     // ip_vs_conn_expire → ip_vs_conn_drop_conntrack: a connection made with vs.conntrack=1 takes
@@ -68,7 +73,11 @@ export class Netfilter implements NetfilterHooks {
   }
 
   private compiled(t: Table): CompiledTable {
-    if (t.compiled === null) t.compiled = compileTable(t, this.ns, this.isIpvs, this.minRun);
+    return t.compiled ?? this.compile(t);
+  }
+
+  private compile(t: Table): CompiledTable {
+    t.compiled = compileTable(t, this.ns, this.isIpvs, this.minRun);
     return t.compiled;
   }
 
@@ -78,7 +87,7 @@ export class Netfilter implements NetfilterHooks {
   }
 
   private now(pkt: Packet): number {
-    const t = this.ns.host.eq.now;
+    const t = this.eq.now;
     return pkt.tstamp > t ? pkt.tstamp : t;
   }
 
@@ -159,16 +168,18 @@ export class Netfilter implements NetfilterHooks {
       if (!this.run(t, hook, pkt, inDev, outDev, bytes)) return false;
       natDone(e, manip);
     }
-    if (pkt.trace === null) {
-      natPacket(ref, manip, pkt);
-      return true;
-    }
+    if (pkt.trace === null) natPacket(ref, manip, pkt);
+    else this.natTraced(ref, manip, pkt, inDev ?? outDev);
+    return true;
+  }
+
+  /** natPacket for a traced packet: the rewrite as a hop. */
+  private natTraced(ref: CtRef, manip: number, pkt: Packet, dev: NetDevice | null): void {
     const src = pkt.ipSrc;
     const dst = pkt.ipDst;
     const sport = pkt.sport;
     const dport = pkt.dport;
-    if (natPacket(ref, manip, pkt)) this.traceNat(ref, manip, pkt, inDev ?? outDev, src, dst, sport, dport);
-    return true;
+    if (natPacket(ref, manip, pkt)) this.traceNat(ref, manip, pkt, dev, src, dst, sport, dport);
   }
 
   private traceNat(ref: CtRef, manip: number, pkt: Packet, dev: NetDevice | null, src: number, dst: number, sport: number, dport: number): void {

@@ -55,6 +55,23 @@ export class RouteCache {
     this.mainRoute[i] = this.main.lookup(dst);
   }
 
+  /**
+   * The slot holding both tables' answers for `dst`, for localAt and mainAt: one lookup where the
+   * packet path wants both (ip_route_input, the output route). Read them at once: the next lookup
+   * may fill the slot with another destination.
+   */
+  slotOf(dst: Ip4): number {
+    return this.slot(dst);
+  }
+
+  localAt(slot: number): Route | null {
+    return this.localRoute[slot]!;
+  }
+
+  mainAt(slot: number): Route | null {
+    return this.mainRoute[slot]!;
+  }
+
   /** The local table's longest match for `dst` (RTN_LOCAL, RTN_BROADCAST...), or null. */
   localLookup(dst: Ip4): Route | null {
     const i = this.slot(dst); // first: it may allocate the slots
