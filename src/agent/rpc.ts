@@ -12,7 +12,7 @@ import { assignmentsBytes } from './assignments.js';
 import type { AssignmentsMessage } from './assignments.js';
 import type { RaftMessage } from '../swarm/raft.js';
 import type { TcpConn } from '../kernel/tcp.js';
-import { emitFrameText, FRAME_HEADER, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
+import { emitFrameText, FRAME_HEADER, frameBodyLength, FrameReader, RPC_KIND } from '../wire/swarmrpc.js';
 
 /** What travels between a node and a manager's dispatcher (agent/session.ts, agent/dispatcher.ts). */
 export type CpMessage =
@@ -194,7 +194,7 @@ export class MsgChannel {
     if (SHARED[kind] === 1) {
       const c = this.conn;
       this.outbox ??= outboxOf(c, `${c.laddr}:${c.lport}`, `${c.raddr}:${c.rport}`);
-      this.outbox.push(m, buf.subarray(FRAME_HEADER, FRAME_HEADER + new DataView(buf.buffer, buf.byteOffset).getUint32(5)));
+      this.outbox.push(m, buf.subarray(FRAME_HEADER, FRAME_HEADER + frameBodyLength(buf)));
     }
     this.conn.send(buf);
     return buf.length;

@@ -93,14 +93,26 @@ function controlLabel(payload: Uint8Array): string | null {
   return payload[0] === RPC_KIND.control ? `Control.${body.method}` : `Control.${body.method} response`;
 }
 
+/** Big-endian, as DataView.setUint32 writes it (without a DataView per frame). */
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+
+/** A frame's JSON length (its bytes 5–8). */
+export function frameBodyLength(frame: Uint8Array): number {
+  return ((frame[5]! << 24) | (frame[6]! << 16) | (frame[7]! << 8) | frame[8]!) >>> 0;
+}
+
 /** One frame of `total` bytes (at least the header and body) carrying `body`. */
 export function emitFrame(kind: number, body: Uint8Array, total: number): Uint8Array {
   const len = Math.max(total, FRAME_HEADER + body.length);
   const buf = new Uint8Array(len);
-  const dv = new DataView(buf.buffer);
   buf[0] = kind;
-  dv.setUint32(1, len - 5);
-  dv.setUint32(5, body.length);
+  putU32(buf, 1, len - 5);
+  putU32(buf, 5, body.length);
   buf.set(body, FRAME_HEADER);
   return buf;
 }
@@ -148,14 +160,14 @@ export class FrameReader {
     while (i < d.length) {
       if (this.headGot < FRAME_HEADER) {
         const n = Math.min(FRAME_HEADER - this.headGot, d.length - i);
-        this.head.set(d.subarray(i, i + n), this.headGot);
+        for (let k = 0; k < n; k++) this.head[this.headGot + k] = d[i + k]!;
         this.headGot += n;
         i += n;
         if (this.headGot < FRAME_HEADER) return;
-        const dv = new DataView(this.head.buffer);
-        this.kind = this.head[0]!;
-        this.left = dv.getUint32(1) - 4;
-        const len = dv.getUint32(5);
+        const h = this.head;
+        this.kind = h[0]!;
+        this.left = (((h[1]! << 24) | (h[2]! << 16) | (h[3]! << 8) | h[4]!) >>> 0) - 4;
+        const len = frameBodyLength(h);
         if (len <= this.left && len <= d.length - i) this.whole = d.subarray(i, i + len);
         else this.body = new Uint8Array(len);
         this.bodyGot = 0;
