@@ -253,7 +253,8 @@ export class Conntrack {
     const i = h & this.mask;
     n.next = this.buckets[i]!;
     this.buckets[i] = n;
-    if (++this.nodes > 2 * this.buckets.length) this.grow();
+    // At most one node per bucket on average: each node a lookup passes is a load from memory.
+    if (++this.nodes > this.buckets.length) this.grow();
   }
 
   private removeNode(n: TupleNode): void {
