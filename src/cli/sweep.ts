@@ -58,6 +58,6 @@ export async function sweep(file: string, text: string, o: SweepOptions, out: (s
   if (o.json) out(JSON.stringify({ file, runs }, null, 2) + '\n');
   else out(`\nsweep of "${sc.name}": ${n} runs (seeds ${first}-${first + n - 1}), ${passed} passed, ${n - passed - invalid} failed${invalid > 0 ? `, ${invalid} invalid` : ''}\n`);
   // Wall time varies from run to run: it goes to stderr, so stdout stays the same bytes.
-  err(`sweep: ${((performance.now() - started) / 1000).toFixed(2)} s on ${jobs} thread${jobs === 1 ? '' : 's'}\n`);
+  err(`sweep: ${((performance.now() - started) / 1000).toFixed(3)} s on ${jobs} thread${jobs === 1 ? '' : 's'}\n`);
   return invalid > 0 ? 2 : passed === n ? 0 : 1;
 }
