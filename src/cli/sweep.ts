@@ -31,6 +31,8 @@ function describe(r: SweepRun): string {
 }
 
 export async function sweep(file: string, text: string, o: SweepOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  // The sweep's wall time counts from here: checking the file is part of the work, as the runs are.
+  const started = performance.now();
   // The file is checked once here, so a bad one is one error, not N.
   const sc = loadScenario(file, text);
   const n = count('--repeat', o.repeat, 1, MAX_REPEAT);
@@ -38,7 +40,6 @@ export async function sweep(file: string, text: string, o: SweepOptions, out: (s
   const worker = workerFile('sweep-worker');
   const jobs = worker === null ? 1 : Math.min(n, o.jobs === undefined ? availableParallelism() : count('--jobs', o.jobs, 1, 256));
   const tasks: SweepTask[] = Array.from({ length: n }, (_, i) => ({ file, text, seed: first + i }));
-  const started = performance.now();
   const results: Array<SweepRun | undefined> = new Array(n);
   let printed = 0;
   // Each run is printed as soon as every run before it is done.
