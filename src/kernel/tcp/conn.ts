@@ -167,6 +167,16 @@ export class TcpConn {
   private rxSpare: Uint8Array[] = [];
   private rxFin = false;
   private rxWake = false;
+  /**
+   * Segments on their way in (tcpRcv → segmentArrived at their arrival time), as many as their
+   * events queued with `takeArrival`: those events run in the order they were queued, because a
+   * segment joins only at or after the arrival time of the last one queued (an earlier one gets an
+   * event of its own), so each takes the head. One callback per connection instead of a closure
+   * per segment (134,538 segments in the 1,000-node converge).
+   */
+  private readonly inbox: Array<Packet | null> = [];
+  private inboxHead = 0;
+  private inboxLast = 0;
   /** The peer's FIN has been received (RCV_SHUTDOWN). */
   peerClosed = false;
   /** The peer acknowledged something new: the next segment confirms the neighbour (sk_dst_confirm). */
@@ -605,6 +615,29 @@ export class TcpConn {
   }
 
   // ---- Input ----
+
+  /** tcp_v4_rcv's hand-over: `p` reaches the connection at its own time (never before now). */
+  arrive(p: Packet): void {
+    const eq = this.ns.host.eq;
+    const t = p.tstamp < eq.now ? eq.now : p.tstamp;
+    if (this.inboxHead < this.inbox.length && t < this.inboxLast) {
+      eq.at(t, () => this.segmentArrived(p));
+      return;
+    }
+    this.inbox.push(p);
+    this.inboxLast = t;
+    eq.at(t, this.takeArrival);
+  }
+
+  private readonly takeArrival = (): void => {
+    const p = this.inbox[this.inboxHead]!;
+    this.inbox[this.inboxHead++] = null;
+    if (this.inboxHead === this.inbox.length) {
+      this.inbox.length = 0;
+      this.inboxHead = 0;
+    }
+    this.segmentArrived(p);
+  };
 
   /** One segment for this connection, at its arrival time (tcp_rcv_established / tcp_rcv_state_process). */
   segmentArrived(p: Packet): void {
