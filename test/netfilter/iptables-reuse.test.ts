@@ -1,6 +1,6 @@
-// The same iptables arguments given again — in another namespace, or in the same one later — are
-// parsed once (tools/iptables/parse.ts keeps them): each command must still be checked against the
-// chains its own table has then, and give a rule of its own.
+// The same iptables arguments given again — in another namespace, or in the same one later, as
+// Docker gives every host the same commands: each command is checked against the chains its own
+// table has then, and gives a rule of its own.
 import { describe, expect, it } from 'vitest';
 import { World } from '../../src/kernel/world.js';
 import { ip, sh, shAll } from './helpers.js';

@@ -488,79 +488,8 @@ function applyTargetOpt(t: Target, opt: string, val: string): void {
   }
 }
 
-/**
- * A command as its arguments alone make it: the table's chains are not consulted yet, so the
- * same arguments always give the same one. `rule` is before the table's checks (null for a
- * command without a rule); `spec` and `targetText` are the rule's text once it passed them (the
- * checks only refuse or complete it the same way every time: a jump's target, a NAT target's
- * range marker), null until then.
- */
-interface Parsed {
-  readonly c: IptCommand;
-  readonly rule: Rule | null;
-  readonly jump: string | null;
-  readonly isGoto: boolean;
-  spec: string | null;
-  targetText: string;
-}
-
-/**
- * Commands parsed, by their arguments. Docker programs every host with the same few hundred
- * argument lists (43,000 commands, 4,000 different, in a 1,000-node converge), and parsing each
- * one was most of what applying it cost. A hit still runs the table's checks and gives a rule of
- * its own (its counters, its target); the matches, never changed once parsed, are shared (frozen,
- * so that a change would throw rather than reach another rule). Failed parses are not kept.
- */
-const PARSED = new Map<string, Parsed>();
-/** Argument lists kept at most (a scenario's own commands beyond that are parsed every time). */
-const PARSED_MAX = 20_000;
-
 /** Parses iptables' arguments (argv without the program name). */
 export function parseIptables(args: readonly string[], tables: Tables): IptCommand {
-  // NUL cannot occur in an argument (argv strings end at one).
-  const key = args.join('\u0000');
-  let p = PARSED.get(key);
-  if (p === undefined) {
-    p = parseArgs(args);
-    if (PARSED.size < PARSED_MAX) PARSED.set(key, p);
-  }
-  return withTables(p, tables);
-}
-
-function copyCommand(c: IptCommand): IptCommand {
-  return {
-    table: c.table, cmd: c.cmd, zero: c.zero, chain: c.chain, num: c.num, arg: c.arg, rule: null,
-    numeric: c.numeric, verbose: c.verbose, exact: c.exact, lineNumbers: c.lineNumbers,
-  };
-}
-
-/** A rule of its own with `r`'s fields: fresh counters and target, the (frozen) matches shared. */
-function copyRule(r: Rule): Rule {
-  const n = new Rule();
-  n.src = r.src;
-  n.srcMask = r.srcMask;
-  n.srcInv = r.srcInv;
-  n.dst = r.dst;
-  n.dstMask = r.dstMask;
-  n.dstInv = r.dstInv;
-  n.proto = r.proto;
-  n.protoInv = r.protoInv;
-  n.inIf = r.inIf;
-  n.inInv = r.inInv;
-  n.outIf = r.outIf;
-  n.outInv = r.outInv;
-  n.matches = r.matches.slice();
-  const t = r.target;
-  n.target = {
-    kind: t.kind, chain: t.chain, addrMin: t.addrMin, addrMax: t.addrMax, portMin: t.portMin, portMax: t.portMax,
-    hasPorts: t.hasPorts, random: t.random, xmark: t.xmark, xmask: t.xmask, rejectWith: t.rejectWith,
-    logPrefix: t.logPrefix, logLevel: t.logLevel,
-  };
-  return n;
-}
-
-/** What the arguments alone give (every parameter problem they have is thrown here). */
-function parseArgs(args: readonly string[]): Parsed {
   const c: IptCommand = {
     table: 'filter', cmd: 'A', zero: false, chain: null, num: 0, arg: '', rule: null,
     numeric: false, verbose: false, exact: false, lineNumbers: false,
@@ -843,24 +772,15 @@ function parseArgs(args: readonly string[]): Parsed {
   if (!needsRule && ruleOpts) {
     throw paramError(`Illegal option \`-${ruleOpts ? 'j' : ''}' with this command\n`);
   }
-  for (const m of rule.matches) Object.freeze(m);
-  return { c, rule: needsRule ? rule : null, jump, isGoto, spec: null, targetText: '' };
-}
+  if (!needsRule) return c;
 
-/** The command for this namespace's tables: the checks that depend on its chains, a rule of its own. */
-function withTables(p: Parsed, tables: Tables): IptCommand {
-  const c = copyCommand(p.c);
-  if (p.rule === null) return c;
-  const rule = copyRule(p.rule);
-  const cmd = c.cmd;
-  const isGoto = p.isGoto;
   const table = tables.get(c.table)!;
   const chainName = c.chain!;
   // Interface restrictions of the built-in chains.
   if (rule.inIf !== '' && (chainName === 'OUTPUT' || chainName === 'POSTROUTING')) throw paramError(`Can't use -i with ${chainName}\n`);
   if (rule.outIf !== '' && (chainName === 'PREROUTING' || chainName === 'INPUT')) throw paramError(`Can't use -o with ${chainName}\n`);
 
-  const j = p.jump;
+  const j = jump as string | null;
   if (j !== null) {
     if (isGoto) {
       if (!table.chains.has(j) || table.chains.get(j)!.builtin) throw paramError(`goto '${j}' is not a chain\n`);
@@ -912,14 +832,7 @@ function withTables(p: Parsed, tables: Tables): IptCommand {
     const bad = m.dir === 'in' ? ['POSTROUTING', 'OUTPUT'] : ['PREROUTING', 'INPUT'];
     if (bad.includes(chainName)) throw iptcError('TC_COMMIT', 'EINVAL');
   }
-  if (p.spec === null) {
-    describeRule(rule);
-    p.spec = rule.spec;
-    p.targetText = rule.targetText;
-  } else {
-    rule.spec = p.spec;
-    rule.targetText = p.targetText;
-  }
+  describeRule(rule);
   c.rule = rule;
   return c;
 }
