@@ -66,12 +66,17 @@ export class NeighEntry {
 
 /** What a table holds until its first entry, shared by all (never written: create() replaces
  *  them): a task's sandbox often never resolves a neighbour. */
-const NO_ENTRIES: ReadonlySet<NeighEntry> = new Set();
+const NO_ENTRIES: readonly NeighEntry[] = [];
 const NO_IPS: ReadonlyMap<number, NeighEntry> = new Map();
 
 export class NeighTable {
-  /** Every entry, oldest first (what `ip neigh` lists). */
-  private entries = NO_ENTRIES as Set<NeighEntry>;
+  /**
+   * Every entry, oldest first (what `ip neigh` lists). An array, not a Set: a swarm host learns
+   * an entry per peer it gossips with (100,000 in a 1,000-node converge), and a Set's hashing of
+   * each new entry cost as much as the Map insert; entries leave only by `ip neigh del` or a
+   * device going away, where a scan of the array is cheap enough.
+   */
+  private entries = NO_ENTRIES as NeighEntry[];
   /**
    * Entries by address, read per packet (neigh_lookup): keyed by `ip | 0`, a small integer on
    * 64-bit V8 (Smi) that the Map hashes without boxing a heap number; the entries for the same
@@ -89,7 +94,7 @@ export class NeighTable {
     const e = new NeighEntry(ip, dev);
     if (this.byIp === NO_IPS) {
       this.byIp = new Map();
-      this.entries = new Set();
+      this.entries = [];
     }
     const first = this.byIp.get(ip | 0);
     if (first === undefined) this.byIp.set(ip | 0, e);
@@ -98,7 +103,7 @@ export class NeighTable {
       while (last.sameIp !== undefined) last = last.sameIp;
       last.sameIp = e;
     }
-    this.entries.add(e);
+    this.entries.push(e);
     return e;
   }
 
@@ -119,7 +124,13 @@ export class NeighTable {
 
   /** Forgets everything learned through a device (it went down or left the namespace). */
   flushDevice(dev: NetDevice): void {
-    for (const e of this.entries) if (e.dev === dev) this.unlink(e);
+    if (!this.entries.some((e) => e.dev === dev)) return;
+    const kept: NeighEntry[] = [];
+    for (const e of this.entries) {
+      if (e.dev === dev) this.unindex(e);
+      else kept.push(e);
+    }
+    this.entries = kept;
   }
 
   list(): NeighEntry[] {
@@ -127,7 +138,13 @@ export class NeighTable {
   }
 
   private unlink(e: NeighEntry): void {
-    this.entries.delete(e);
+    const i = this.entries.indexOf(e);
+    if (i >= 0) this.entries.splice(i, 1);
+    this.unindex(e);
+  }
+
+  /** Takes `e` out of byIp (and its sameIp chain). */
+  private unindex(e: NeighEntry): void {
     const key = e.ip | 0;
     const first = this.byIp.get(key)!;
     if (first === e) {

@@ -89,7 +89,7 @@ export function tcpRcv(ns: Netns, dev: NetDevice, pkt: Packet): void {
     return;
   }
   if (pkt.trace !== null) traceEnd(pkt, ns, dev, { kind: 'deliver', reason: 'tcp socket', what: 'tcp', addr: formatIp4(pkt.ipDst), port: pkt.dport, state: c.state });
-  host.eq.at(pkt.tstamp, () => c.segmentArrived(pkt));
+  c.arrive(pkt);
 }
 
 /** An ICMP error about one of our segments; true when a connection took it. */

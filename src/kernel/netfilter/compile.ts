@@ -94,7 +94,9 @@ function ifMatch(name: string, inv: boolean, which: 'in' | 'out'): MatchFn {
 function addrType(ns: Netns, ip: number): number {
   if (ip === 0xffffffff) return ADDRTYPE_BROADCAST;
   if (ip >>> 28 === 0xe) return ADDRTYPE_MULTICAST;
-  const r = ns.localTable.lookup(ip);
+  // Through the route cache, which holds the local table's answer: the packet's own route lookup
+  // (ipLocalOut before OUTPUT, ip_route_input after PREROUTING) asks for the same destination.
+  const r = ns.routes.localLookup(ip);
   if (r !== null && r.type === 'local') return ADDRTYPE_LOCAL;
   if (r !== null && r.type === 'broadcast') return ADDRTYPE_BROADCAST;
   return ADDRTYPE_UNICAST;

@@ -149,6 +149,10 @@ export class CtEntry {
   /** Markers for ICMP errors related to this entry, made on first need. */
   relOrig: CtRef | null = null;
   relReply: CtRef | null = null;
+  /** In the table (confirmed, not yet removed), between these neighbours of its list. */
+  inTable = false;
+  older: CtEntry | null = null;
+  newer: CtEntry | null = null;
 
   constructor(
     readonly table: Conntrack,
@@ -204,8 +208,13 @@ export class Conntrack {
   private mask = INITIAL_BUCKETS - 1;
   private nodes = 0;
   private nextId = 1;
-  /** Confirmed entries, oldest first (what conntrack -L lists). */
-  readonly entries = new Set<CtEntry>();
+  /**
+   * Confirmed entries, oldest first (what conntrack -L lists): a list through the entries
+   * themselves. A Set cost an identity hash for every new entry, the costliest line of confirm.
+   */
+  private oldest: CtEntry | null = null;
+  private newest: CtEntry | null = null;
+  private count = 0;
   /** The per-CPU statistics `conntrack -S` prints (ip_conntrack_stat, one CPU). */
   readonly stats = { searched: 0, found: 0, new: 0, invalid: 0, ignore: 0, delete: 0, insert: 0 };
 
@@ -294,8 +303,21 @@ export class Conntrack {
     this.mask = mask;
   }
 
+  /** How many entries the table holds (conntrack -C). */
+  get size(): number {
+    return this.count;
+  }
+
   remove(e: CtEntry): void {
-    if (!this.entries.delete(e)) return;
+    if (!e.inTable) return;
+    e.inTable = false;
+    if (e.older === null) this.oldest = e.newer;
+    else e.older.newer = e.newer;
+    if (e.newer === null) this.newest = e.older;
+    else e.newer.older = e.older;
+    e.older = null;
+    e.newer = null;
+    this.count--;
     this.timers.forget(e);
     this.stats.delete++;
     this.removeNode(e.orig);
@@ -303,8 +325,8 @@ export class Conntrack {
   }
 
   flush(): number {
-    const n = this.entries.size;
-    for (const e of [...this.entries]) this.remove(e);
+    const n = this.count;
+    for (const e of this.list()) this.remove(e);
     this.timers.clear();
     return n;
   }
@@ -470,13 +492,20 @@ export class Conntrack {
     this.stats.insert++;
     this.insertNode(e.orig);
     this.insertNode(e.reply);
-    this.entries.add(e);
+    e.inTable = true;
+    e.older = this.newest;
+    if (this.newest === null) this.oldest = e;
+    else this.newest.newer = e;
+    this.newest = e;
+    this.count++;
     this.timers.watch(e, e.expires);
   }
 
   /** The entries, oldest first (each leaves on its own when its timeout runs out). */
   list(): CtEntry[] {
-    return [...this.entries];
+    const out: CtEntry[] = [];
+    for (let e = this.oldest; e !== null; e = e.newer) out.push(e);
+    return out;
   }
 }
 

@@ -38,7 +38,7 @@ import type { HookNum, NetfilterHooks } from './hooks.js';
 import { MANIP_DST, MANIP_SRC, hostPort, hostPortOf, natDone, natInitialized, natPacket, setupNat } from './nat.js';
 import { REJECT_CODES } from './rule.js';
 import type { Table, TableName } from './table.js';
-import { Tables } from './table.js';
+import { MANGLE_BIT, RAW_BIT, Tables } from './table.js';
 import { VERDICT_ACCEPT, VERDICT_REJECT, Walker } from './traverse.js';
 import type { TargetHandler } from './traverse.js';
 
@@ -77,8 +77,15 @@ export class Netfilter implements NetfilterHooks {
   }
 
   private compile(t: Table): CompiledTable {
-    t.compiled = compileTable(t, this.ns, this.isIpvs, this.minRun);
-    return t.compiled;
+    const ct = compileTable(t, this.ns, this.isIpvs, this.minRun);
+    let pass = 0;
+    for (let h = 0; h < t.hookChains.length; h++) {
+      const c = t.hookChains[h];
+      if (c !== undefined && c.rules.length === 0 && c.policy === 'ACCEPT') pass |= 1 << h;
+    }
+    t.passHooks = pass;
+    t.compiled = ct;
+    return ct;
   }
 
   /** Recompiles everything (after changing minRun). */
@@ -98,6 +105,17 @@ export class Netfilter implements NetfilterHooks {
   private run(t: Table, hook: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null, bytes: number): boolean {
     // A table nothing has instantiated in this namespace has no hooks (see Table.registered).
     if (!t.registered) return true;
+    if (t.compiled !== null && (t.passHooks & (1 << hook)) !== 0) {
+      // An empty built-in chain with policy ACCEPT, as compiled: the policy counts the packet.
+      const c = t.hookChains[hook]!;
+      c.pkts++;
+      c.bytes += bytes;
+      return true;
+    }
+    return this.runCompiled(t, hook, pkt, inDev, outDev, bytes);
+  }
+
+  private runCompiled(t: Table, hook: number, pkt: Packet, inDev: NetDevice | null, outDev: NetDevice | null, bytes: number): boolean {
     const ct = this.compiled(t);
     const cc: CompiledChain | undefined = ct.byHook[hook];
     if (cc === undefined) return true;
@@ -257,13 +275,14 @@ export class Netfilter implements NetfilterHooks {
 
   preRouting(pkt: Packet, inDev: NetDevice | null): boolean {
     const T = this.tables;
+    const reg = T.registeredMask;
     const bytes = pkt.ipTotalLength();
-    if (!this.run(T.raw, NF_INET_PRE_ROUTING, pkt, inDev, null, bytes)) return false;
+    if ((reg & RAW_BIT) !== 0 && !this.run(T.raw, NF_INET_PRE_ROUTING, pkt, inDev, null, bytes)) return false;
     // nf_conntrack_in: "Previously seen (loopback or untracked)? Ignore." A packet looped back
     // through lo keeps its entry; a fresh lookup would miss it once OUTPUT NATed it.
     if (this.ref(pkt) === null) this.ctLookup(pkt, inDev);
     else this.conntrack.stats.ignore++;
-    if (!this.run(T.mangle, NF_INET_PRE_ROUTING, pkt, inDev, null, bytes)) return false;
+    if ((reg & MANGLE_BIT) !== 0 && !this.run(T.mangle, NF_INET_PRE_ROUTING, pkt, inDev, null, bytes)) return false;
     return this.natHook(NF_INET_PRE_ROUTING, MANIP_DST, pkt, inDev, null, bytes);
   }
 
@@ -271,7 +290,7 @@ export class Netfilter implements NetfilterHooks {
     const T = this.tables;
     const bytes = pkt.ipTotalLength();
     this.ref(pkt);
-    if (!this.run(T.mangle, NF_INET_LOCAL_IN, pkt, inDev, null, bytes)) return false;
+    if ((T.registeredMask & MANGLE_BIT) !== 0 && !this.run(T.mangle, NF_INET_LOCAL_IN, pkt, inDev, null, bytes)) return false;
     if (!this.run(T.filter, NF_INET_LOCAL_IN, pkt, inDev, null, bytes)) return false;
     if (!this.ipvs.empty && pkt !== this.ipvsPkt && !this.ipvsIn(pkt, inDev)) return false;
     if (!this.natHook(NF_INET_LOCAL_IN, MANIP_SRC, pkt, inDev, null, bytes)) return false;
@@ -297,7 +316,7 @@ export class Netfilter implements NetfilterHooks {
     const T = this.tables;
     const bytes = pkt.ipTotalLength();
     this.ref(pkt);
-    if (!this.run(T.mangle, NF_INET_FORWARD, pkt, inDev, outDev, bytes)) return false;
+    if ((T.registeredMask & MANGLE_BIT) !== 0 && !this.run(T.mangle, NF_INET_FORWARD, pkt, inDev, outDev, bytes)) return false;
     if (!this.run(T.filter, NF_INET_FORWARD, pkt, inDev, outDev, bytes)) return false;
     if (!this.ipvs.empty) this.ipvsReply(pkt, inDev);
     return true;
@@ -305,15 +324,16 @@ export class Netfilter implements NetfilterHooks {
 
   localOut(pkt: Packet, outDev: NetDevice | null): boolean {
     const T = this.tables;
+    const reg = T.registeredMask;
     const bytes = pkt.ipTotalLength();
     if (pkt !== this.ipvsPkt) {
-      if (!this.run(T.raw, NF_INET_LOCAL_OUT, pkt, null, outDev, bytes)) return false;
+      if ((reg & RAW_BIT) !== 0 && !this.run(T.raw, NF_INET_LOCAL_OUT, pkt, null, outDev, bytes)) return false;
       // nf_conntrack_in: a packet that already has its entry (attach()) is "previously seen".
       if (this.ref(pkt) === null) this.ctLookup(pkt, outDev);
       else this.conntrack.stats.ignore++;
     }
     const mark = pkt.mark;
-    if (!this.run(T.mangle, NF_INET_LOCAL_OUT, pkt, null, outDev, bytes)) return false;
+    if ((reg & MANGLE_BIT) !== 0 && !this.run(T.mangle, NF_INET_LOCAL_OUT, pkt, null, outDev, bytes)) return false;
     // ipt_mangle_out: a new mark re-routes the packet (ip_route_me_harder), and the XFRM
     // policy is looked up again with it: Docker's MARK 0xD0C4E3 is what selects ESP.
     if (pkt.mark !== mark && this.ns.xfrm !== null && !xfrmLookup(this.ns, pkt)) return false;
@@ -324,7 +344,8 @@ export class Netfilter implements NetfilterHooks {
   postRouting(pkt: Packet, outDev: NetDevice | null): boolean {
     const bytes = pkt.ipTotalLength();
     this.ref(pkt);
-    if (!this.run(this.tables.mangle, NF_INET_POST_ROUTING, pkt, null, outDev, bytes)) return false;
+    const T = this.tables;
+    if ((T.registeredMask & MANGLE_BIT) !== 0 && !this.run(T.mangle, NF_INET_POST_ROUTING, pkt, null, outDev, bytes)) return false;
     if (!this.natHook(NF_INET_POST_ROUTING, MANIP_SRC, pkt, null, outDev, bytes)) return false;
     this.confirm(pkt);
     return true;

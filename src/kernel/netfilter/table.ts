@@ -4,6 +4,7 @@
 // marks the table dirty; compile.ts rebuilds its compiled form before the next packet.
 import { Rule } from './rule.js';
 import type { CompiledTable } from './compile.js';
+import { HOOK_NAMES } from './hooks.js';
 
 /** The errnos a table change fails with (libiptc.c sets these; the kernel's do_replace adds ELOOP). */
 export type NfErrno = 'ENOENT' | 'EEXIST' | 'E2BIG' | 'EINVAL' | 'EMLINK' | 'ENOTEMPTY' | 'ELOOP';
@@ -60,9 +61,21 @@ export class Table {
    * counted: a router whose filter table is first listed after the traffic shows 0 packets.
    */
   registered = false;
+  /** The built-in chain of each hook (NF_INET_* order), or undefined; built-in chains are never
+   *  replaced (only user chains can be renamed or deleted). */
+  readonly hookChains: Array<Chain | undefined> = [];
+  /**
+   * Bit `1 << hook` for each hook whose built-in chain had no rules and policy ACCEPT when the
+   * table was compiled (meaningful while `compiled` is not null): such a hook only counts the
+   * policy, which the packet path does from here without the compiled form. Most tables of a
+   * swarm host are that (filter INPUT and OUTPUT), and each object less read per hook is a load
+   * from memory less on every packet.
+   */
+  passHooks = 0;
 
   constructor(readonly name: TableName) {
     for (const c of BUILTIN[name]) this.chains.set(c, new Chain(c, true));
+    for (const h of HOOK_NAMES) this.hookChains.push(this.chains.get(h));
   }
 
   changed(): void {
@@ -188,7 +201,16 @@ export class Table {
   }
 }
 
+/** Tables.registeredMask bits. */
+export const RAW_BIT = 1;
+export const MANGLE_BIT = 2;
+export const NAT_BIT = 4;
+export const FILTER_BIT = 8;
+const TABLE_BITS: Record<TableName, number> = { raw: RAW_BIT, mangle: MANGLE_BIT, nat: NAT_BIT, filter: FILTER_BIT };
+
 export class Tables {
+  /** A bit (RAW_BIT ...) for each registered table: the hooks skip the others without reading them. */
+  registeredMask = 0;
   readonly raw = new Table('raw');
   readonly mangle = new Table('mangle');
   readonly nat = new Table('nat');
@@ -218,6 +240,7 @@ export class Tables {
     if (!t.registered) {
       t.registered = true;
       t.compiled = null;
+      this.registeredMask |= TABLE_BITS[name];
     }
     return t;
   }
