@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchOptions, type Figure, MIN_RUNS, progress } from './harness.js';
+import { cliArgv } from './cli-node.js';
 import { summary } from './interleave.js';
 
 function scenario(): string {
@@ -26,7 +27,7 @@ export function reachBench(options: BenchOptions): Figure[] {
   const cores = availableParallelism();
   const once = (jobs: number): { s: number; out: string } => {
     const start = performance.now();
-    const r = spawnSync(process.execPath, ['dist/cli/bin.js', 'reach', file, '--jobs', String(jobs)], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, cliArgv('reach', file, '--jobs', String(jobs)), { encoding: 'utf8' });
     if (r.status !== 0 || !r.stdout.startsWith('reach: 700 flows, 3 probes each: 700 answered')) throw new Error(`bench reach: exited ${r.status}: ${r.stdout.slice(0, 200)}${r.stderr.slice(0, 300)}`);
     return { s: (performance.now() - start) / 1000, out: r.stdout };
   };

@@ -7,9 +7,8 @@
 // than the simulation itself).
 import { spawnSync } from 'node:child_process';
 import { type BenchOptions, type Figure, MIN_RUNS, progress } from './harness.js';
+import { cliArgv } from './cli-node.js';
 import { summary } from './interleave.js';
-
-const BIN = 'dist/cli/bin.js';
 
 interface Case {
   readonly name: string;
@@ -19,9 +18,9 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'startup.node', argv: ['-e', '0'], target: null },
-  { name: 'startup.help', argv: [BIN, '--help'], target: null },
-  { name: 'startup.default', argv: [BIN, 'run', 'scenarios/default.yaml'], target: null },
-  { name: 'startup.default.once', argv: [BIN, 'run', 'scenarios/default.yaml', '--repeat', '1', '--jobs', '1'], target: null },
+  { name: 'startup.help', argv: cliArgv('--help'), target: null },
+  { name: 'startup.default', argv: cliArgv('run', 'scenarios/default.yaml'), target: null },
+  { name: 'startup.default.once', argv: cliArgv('run', 'scenarios/default.yaml', '--repeat', '1', '--jobs', '1'), target: null },
 ];
 
 /** The replay's own wall time in the last `startup.default.once` process (its stderr line). */

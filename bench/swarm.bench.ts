@@ -35,6 +35,7 @@ import { hopText } from '../src/trace/render.js';
 import type { Packet } from '../src/wire/packet.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cliNodeFlags } from './cli-node.js';
 import { type BenchOptions, type Figure, measure, progress } from './harness.js';
 import type { ConvergeReport } from './swarm-converge.js';
 import { buildSwarm, nodeIp, sh } from './swarm-world.js';
@@ -215,7 +216,7 @@ function convergeFigures(runs: number): Figure[] {
   const tasks = services * replicas;
   const reports: ConvergeReport[] = [];
   for (let i = 0; i < runs; i++) {
-    const child = spawnSync(process.execPath, ['--expose-gc', script, String(nodes), String(services), String(replicas)], {
+    const child = spawnSync(process.execPath, [...cliNodeFlags(), '--expose-gc', script, String(nodes), String(services), String(replicas)], {
       stdio: ['ignore', 'pipe', 'inherit'],
       encoding: 'utf8',
       maxBuffer: 1 << 20,

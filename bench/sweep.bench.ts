@@ -4,11 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { type BenchOptions, type Figure, MIN_RUNS, progress } from './harness.js';
+import { cliArgv } from './cli-node.js';
 import { summary } from './interleave.js';
 
 function sweep(jobs: number): { ms: number; out: string } {
   const start = performance.now();
-  const r = spawnSync(process.execPath, ['dist/cli/bin.js', 'run', 'scenarios/default.yaml', '--repeat', '8', '--seed-from', '14', '--jobs', String(jobs)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, cliArgv('run', 'scenarios/default.yaml', '--repeat', '8', '--seed-from', '14', '--jobs', String(jobs)), { encoding: 'utf8' });
   const ms = performance.now() - start;
   if (r.status !== 0 && r.status !== 1) throw new Error(`bench sweep: exited ${r.status}: ${r.stderr.slice(0, 500)}`);
   return { ms, out: r.stdout };

@@ -76,10 +76,11 @@ export function vethPair(extra: string[] = []) {
   return { w, h, a: h.named.get('a')!, b: h.named.get('b')! };
 }
 
-/** Runs the shipped executable (the bundle `bin` in package.json names) as a user would. */
+/** Runs the shipped executable (the bundle `bin` in package.json names) as a user would: through
+ *  its `#!` line, with the node flags that line gives. */
 export function swarmsim(...args: string[]): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync('node', ['dist/cli/bin.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = execFileSync('dist/cli/bin.js', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
     const x = e as { status: number; stdout: string; stderr: string };

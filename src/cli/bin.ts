@@ -1,5 +1,9 @@
-#!/usr/bin/env node
-// Entry point of the `swarmsim` executable.
+#!/usr/bin/env -S node --max-semi-space-size=64
+// Entry point of the `swarmsim` executable. The `#!` line gives V8 a young generation of 64 MB
+// semi-spaces (Node 20's default: 16): a big world allocates its long-lived state fast, and with
+// the default each scavenge copies it again; the 1,000-node converge took 5% fewer CPU seconds
+// (10.64 / 10.35 / 10.55 against 11.35 / 11.12 / 10.99, alternating) for 140 MB more resident
+// memory, and a small scenario runs as before. Worker threads get the same (workers.ts).
 import { main } from './main.js';
 
 function fault(e: unknown): void {

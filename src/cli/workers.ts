@@ -43,7 +43,8 @@ export async function spread<T, R>(tasks: readonly T[], jobs: number, worker: st
   // busy with a task of its own, cannot hand it over.
   const perWorker = 2;
   const { Piscina } = await import('piscina');
-  const pool = new Piscina<T, R>({ filename: worker, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: perWorker, idleTimeout: 100 });
+  // The young generation the main thread has (bin.ts's `#!` line): V8 sizes it as three semi-spaces.
+  const pool = new Piscina<T, R>({ filename: worker, resourceLimits: { maxYoungGenerationSizeMb: 3 * 64 }, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: perWorker, idleTimeout: 100 });
   // A worker's second slot stops taking tasks near the end, when there are no more left than
   // threads: queued behind a task in one worker, the last ones would wait there while this thread
   // idles (seen: the two last runs of a sweep one after the other on the worker).
