@@ -19,10 +19,11 @@ import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
   compound, eachCompoundPart, encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND,
-  ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readPacketMsg, UDP_BUFFER,
+  ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readAliveMsg, readPacketMsg, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import type { PacketMsg } from '../../wire/memberlist.js';
 import { BroadcastQueue, DenseSlots } from './broadcast.js';
+import { MemberNames } from './names.js';
 
 export const PROBE_INTERVAL: Nanos = 1 * SEC;
 export const PROBE_TIMEOUT: Nanos = 500 * MS;
@@ -49,6 +50,8 @@ export const enum State {
 
 export interface Member {
   readonly name: string;
+  /** The name's number in its world (MemberNames). */
+  readonly id: number;
   addr: Ip4;
   state: State;
   incarnation: number;
@@ -103,25 +106,29 @@ function fnv(s: string): number {
 }
 
 /**
- * The latest alive message built about each node, shared by every memberlist of the process: a
- * thousand nodes each queue one about each of a thousand (retransmitted 16 times), the same bytes.
- * Payloads are never written once sent, so one copy serves all.
+ * What the memberlists of one simulated world (by its event queue) share. The member names,
+ * numbered as first met: the index into each memberlist's own incarnation and address arrays. A
+ * thousand nodes each hear about a thousand, sixteen times over: most alive messages are old news,
+ * told apart there without touching the member (a thousand Maps of a thousand members are a cache
+ * miss each). And the latest alive message built about each node, by name number: a thousand nodes
+ * each queue one about each of a thousand (retransmitted 16 times), the same bytes. Payloads are
+ * never written once sent, so one copy serves all.
  */
-const aliveMsgs = new Map<string, { inc: number; addr: Ip4; msg: Uint8Array }>();
+class WorldGossip {
+  readonly names = new MemberNames();
+  readonly aliveMsg: Array<Uint8Array | undefined> = [];
+  readonly aliveInc: number[] = [];
+  readonly aliveAddr: number[] = [];
+}
 
-/**
- * The member names of one simulated world (by its event queue), numbered as first met: the index
- * into each memberlist's own incarnation and address arrays. A thousand nodes each hear about a
- * thousand, sixteen times over: most alive messages are old news, told apart there without
- * touching the member (a thousand Maps of a thousand members are a cache miss each).
- */
-const worldNames = new WeakMap<object, Map<string, number>>();
+const worlds = new WeakMap<object, WorldGossip>();
 
 export class Memberlist {
   /** The members by name number (memberlist's nodeMap): an array, not a Map per node — a
    *  thousand nodes each growing a Map to a thousand members was the most garbage of a join. */
   private readonly byId: Array<Member | undefined> = [];
-  private readonly names: Map<string, number>;
+  private readonly world: WorldGossip;
+  private readonly names: MemberNames;
   private readonly selfId: number;
   /** By name number: the incarnation of the member known (-1: none), and its address. */
   private incs = new Float64Array(0);
@@ -157,16 +164,17 @@ export class Memberlist {
   ) {
     this.ns = host.root;
     this.rng = new Rng(fnv(name));
-    let names = worldNames.get(host.eq);
-    if (names === undefined) worldNames.set(host.eq, (names = new Map()));
-    this.names = names;
-    this.selfId = this.idOf(name);
+    let world = worlds.get(host.eq);
+    if (world === undefined) worlds.set(host.eq, (world = new WorldGossip()));
+    this.world = world;
+    this.names = world.names;
+    this.selfId = this.names.idOf(name);
   }
 
   /** The member called `name`, if known. */
   member(name: string): Member | undefined {
-    const id = this.names.get(name);
-    return id === undefined ? undefined : this.byId[id];
+    const id = this.names.lookup(name);
+    return id < 0 ? undefined : this.byId[id];
   }
 
   /** Every member known, this node included, in the order first heard. */
@@ -181,15 +189,9 @@ export class Memberlist {
     a[id] = m;
   }
 
-  private idOf(name: string): number {
-    let id = this.names.get(name);
-    if (id === undefined) this.names.set(name, (id = this.names.size));
-    return id;
-  }
-
   /** Notes a member's incarnation and address in the arrays (after every change of either). */
   private note(m: Member): void {
-    const id = this.idOf(m.name);
+    const id = m.id;
     if (id >= this.incs.length) {
       const n = Math.max(64, this.names.size * 2);
       const incs = new Float64Array(n).fill(-1);
@@ -213,7 +215,7 @@ export class Memberlist {
     this.running = true;
     this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
     tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
-    const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, suspicion: null };
+    const me: Member = { name: this.name, id: this.selfId, addr: this.addr, state: State.Alive, incarnation: 0, suspicion: null };
     // Started again after a stop: it was counted (a node never takes itself for dead), and it
     // keeps its place in the list.
     const old = this.byId[this.selfId];
@@ -421,11 +423,20 @@ export class Memberlist {
   /** The reader of every packet's messages, and what it read: each case takes all its fields
    *  before it acts (what it does may bring the next message here, which reuses both). */
   private readonly reader = new MsgReader(new Uint8Array(0));
-  private readonly msg: PacketMsg = { seq: 0, inc: 0, node: '', from: '', addr: 0, port: 0 };
+  private readonly msg: PacketMsg = { seq: 0, inc: 0, node: '', from: '', addr: 0, port: 0, nodeAt: 0, nodeEnd: 0 };
 
   /** The message `b[start, end)` (a whole payload, or a part of a compound one). */
   private handle(b: Uint8Array, start: number, end: number, from: Ip4): void {
     const type = b[start]!;
+    if (type === ML_ALIVE) {
+      // Told old news by the name's bytes and the arrays, before any string or member is touched.
+      const m = this.msg;
+      readAliveMsg(this.reader.reset(b, start + 1, end), m);
+      const n = m.nodeEnd - m.nodeAt;
+      const id = this.names.find(b, m.nodeAt, n);
+      if (id >= 0 && this.oldNews(id, m.inc, m.addr)) return;
+      return this.aliveNode(m.inc, id >= 0 ? id : this.names.idOfBytes(b, m.nodeAt, n), m.addr);
+    }
     if (type <= ML_DEAD) {
       const m = this.msg;
       readPacketMsg(this.reader.reset(b, start + 1, end), type, m);
@@ -452,8 +463,6 @@ export class Memberlist {
           return;
         case ML_SUSPECT:
           return this.suspectNode(m.inc, m.node, m.from);
-        case ML_ALIVE:
-          return this.aliveNode(m.inc, m.node, m.addr);
         case ML_DEAD:
           return this.deadNode(m.inc, m.node, m.from);
       }
@@ -480,21 +489,34 @@ export class Memberlist {
   }
 
   private aliveMsg(m: Member): Uint8Array {
-    const c = aliveMsgs.get(m.name);
-    if (c !== undefined && c.inc === m.incarnation && c.addr === m.addr) return c.msg;
+    const w = this.world;
+    const id = m.id;
+    const c = w.aliveMsg[id];
+    if (c !== undefined && w.aliveInc[id] === m.incarnation && w.aliveAddr[id] === m.addr) return c;
     const msg = encodeAlive(m.incarnation, m.name, m.addr, GOSSIP_PORT);
-    if (aliveMsgs.size >= 1 << 16) aliveMsgs.clear();
-    aliveMsgs.set(m.name, { inc: m.incarnation, addr: m.addr, msg });
+    while (w.aliveMsg.length < id) {
+      w.aliveMsg.push(undefined);
+      w.aliveInc.push(-1);
+      w.aliveAddr.push(0);
+    }
+    w.aliveMsg[id] = msg;
+    w.aliveInc[id] = m.incarnation;
+    w.aliveAddr[id] = m.addr;
     return msg;
   }
 
-  private aliveNode(inc: number, name: string, addr: Ip4): void {
-    const id = this.idOf(name);
-    if (id !== this.selfId && id < this.incs.length) {
-      // Old news (the test below, on the arrays): nothing to do.
-      const known = this.incs[id]!;
-      if (known >= 0 && (inc < known || (inc === known && this.addrs[id] === addr))) return;
-    }
+  /** Whether an alive message about member `id` is old news (an older incarnation, or the same at
+   *  the same address): the test of aliveNode below, on the arrays. */
+  private oldNews(id: number, inc: number, addr: Ip4): boolean {
+    if (id === this.selfId || id >= this.incs.length) return false;
+    const known = this.incs[id]!;
+    return known >= 0 && (inc < known || (inc === known && this.addrs[id] === addr));
+  }
+
+  /** An alive message about the member numbered `id`. */
+  private aliveNode(inc: number, id: number, addr: Ip4): void {
+    if (this.oldNews(id, inc, addr)) return;
+    const name = this.names.name(id);
     if (id === this.selfId) {
       // Someone gossips an older view of us: nothing to do; a newer one (we restarted) is refuted.
       if (inc > this.incarnation) {
@@ -505,7 +527,7 @@ export class Memberlist {
     }
     let m = this.byId[id];
     if (m === undefined) {
-      m = { name, addr, state: State.Alive, incarnation: inc, suspicion: null };
+      m = { name, id, addr, state: State.Alive, incarnation: inc, suspicion: null };
       this.setMember(id, m);
       this.note(m);
       this.live++;
@@ -551,7 +573,7 @@ export class Memberlist {
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_SUSPECT, inc, name, from));
+    this.queueBroadcast(m.id, encodeSuspect(ML_SUSPECT, inc, name, from));
     m.incarnation = inc;
     this.note(m);
     m.state = State.Suspect;
@@ -603,7 +625,7 @@ export class Memberlist {
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_DEAD, inc, name, from));
+    this.queueBroadcast(m.id, encodeSuspect(ML_DEAD, inc, name, from));
     m.incarnation = inc;
     this.note(m);
     m.state = State.Dead;
@@ -652,7 +674,8 @@ export class Memberlist {
 
   private localState(join: boolean): Uint8Array {
     const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.list.length);
-    for (const m of this.list) w.str(m.name).u32(m.addr).u32(m.incarnation).u8(m.state);
+    // The names as MemberNames holds their bytes: what w.str(m.name) writes, without encoding.
+    for (const m of this.list) w.u32(this.names.bytes(m.id).length).raw(this.names.bytes(m.id)).u32(m.addr).u32(m.incarnation).u8(m.state);
     return w.bytes(this.delegate.localState(join)).done();
   }
 
@@ -661,13 +684,18 @@ export class Memberlist {
     const join = r.u8() === 1;
     const n = r.u32();
     for (let i = 0; i < n; i++) {
-      const name = r.str();
+      r.strSpan();
+      const at = r.spanStart;
+      const len = r.spanEnd - at;
       const addr = r.u32();
       const inc = r.u32();
       const state = r.u8();
       // A node the other side thinks dead is only suspected here (state.go mergeState).
-      if (state === State.Alive) this.aliveNode(inc, name, addr);
-      else this.suspectNode(inc, name, this.name);
+      if (state === State.Alive) {
+        const id = this.names.find(b, at, len);
+        if (id >= 0 && this.oldNews(id, inc, addr)) continue;
+        this.aliveNode(inc, id >= 0 ? id : this.names.idOfBytes(b, at, len), addr);
+      } else this.suspectNode(inc, r.strAt(at, at + len), this.name);
     }
     this.delegate.mergeRemoteState(r.bytes(), join);
   }
