@@ -486,10 +486,10 @@ export class NetworkDB implements Delegate {
     }
   }
 
-  notifyJoin(m: Member): void {
-    this.failed.delete(m.name);
-    const a = this.nodeNetworks.get(m.name);
-    if (a !== undefined) for (let i = 0; i < a.length; i += 2) if ((a[i + 1] as number) % 2 === 0) this.networkNodes.get(a[i] as string)?.add(m.name);
+  notifyJoin(name: string): void {
+    this.failed.delete(name);
+    const a = this.nodeNetworks.get(name);
+    if (a !== undefined) for (let i = 0; i < a.length; i += 2) if ((a[i + 1] as number) % 2 === 0) this.networkNodes.get(a[i] as string)?.add(name);
   }
 
   /** A node failed: it leaves every network here, and its entries go (changeNodeState → nodeFailedState). */
