@@ -232,6 +232,28 @@ export class MsgReader {
     return s;
   }
 
+  /** Where the last string skipped by strSpan or mpStrSpan lies: [spanStart, spanEnd). */
+  spanStart = 0;
+  spanEnd = 0;
+
+  /** Skips a string (length first, as str reads it), leaving its bounds in the span: a caller
+   *  that can tell by the bytes whether it is news decodes nothing otherwise. */
+  strSpan(): void {
+    this.span(this.u32());
+  }
+
+  private span(n: number): void {
+    this.need(n);
+    this.spanStart = this.off;
+    this.off += n;
+    this.spanEnd = this.off;
+  }
+
+  /** The string of the bytes `[start, end)` of the message read (a span). */
+  strAt(start: number, end: number): string {
+    return decodeStr(this.buf, start, end - start);
+  }
+
   // msgpack (see the msgpack section): what memberlist's packet messages are read with.
 
   /** A fixmap of `n` entries. */
@@ -275,6 +297,11 @@ export class MsgReader {
     const s = decodeStr(this.buf, this.off, n);
     this.off += n;
     return s;
+  }
+
+  /** Skips a raw string, leaving its bounds in the span (as strSpan). */
+  mpStrSpan(): void {
+    this.span(this.rawLen());
   }
 
   /** A 4-byte address ([]byte of net.IP.To4()). */
@@ -408,6 +435,26 @@ export interface PacketMsg {
   from: string;
   addr: number;
   port: number;
+  /** Where an alive message's Node lies in the bytes read (readAliveMsg). */
+  nodeAt: number;
+  nodeEnd: number;
+}
+
+/**
+ * Reads an alive message's body (after its type byte) into `m`, all but the node's name, whose
+ * bounds it leaves in nodeAt and nodeEnd: most alive messages a node hears are about a member and
+ * an incarnation it knows, which the bytes of the name tell without a string.
+ */
+export function readAliveMsg(r: MsgReader, m: PacketMsg): void {
+  r.mapOf(6);
+  m.addr = r.key(K_ADDR).mpIp4();
+  m.inc = r.key(K_INCARNATION).mpUint();
+  r.key(K_META).mpSkip();
+  r.key(K_NODE).mpStrSpan();
+  m.nodeAt = r.spanStart;
+  m.nodeEnd = r.spanEnd;
+  m.port = r.key(K_PORT).mpUint();
+  r.key(K_VSN).mpSkip();
 }
 
 /**
@@ -443,13 +490,8 @@ export function readPacketMsg(r: MsgReader, type: number, m: PacketMsg): void {
       m.node = r.key(K_NODE).mpStr();
       return;
     case ML_ALIVE:
-      r.mapOf(6);
-      m.addr = r.key(K_ADDR).mpIp4();
-      m.inc = r.key(K_INCARNATION).mpUint();
-      r.key(K_META).mpSkip();
-      m.node = r.key(K_NODE).mpStr();
-      m.port = r.key(K_PORT).mpUint();
-      r.key(K_VSN).mpSkip();
+      readAliveMsg(r, m);
+      m.node = r.strAt(m.nodeAt, m.nodeEnd);
       return;
     default:
       throw new RangeError(`memberlist message type ${type} is not a packet message`);

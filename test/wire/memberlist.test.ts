@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, ML_ACK, ML_ALIVE, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_SUSPECT,
-  MsgReader, readPacketMsg,
+  MsgReader, readAliveMsg, readPacketMsg,
 } from '../../src/wire/memberlist.js';
 import type { PacketMsg } from '../../src/wire/memberlist.js';
 
@@ -14,7 +14,7 @@ const FROM = 'ev5vdgs93tkgudb8pqjnvfsme';
 const IP = 0xc0a8cd0a; // 192.168.205.10
 
 function read(b: Uint8Array): PacketMsg {
-  const m: PacketMsg = { seq: -1, inc: -1, node: '?', from: '?', addr: -1, port: -1 };
+  const m: PacketMsg = { seq: -1, inc: -1, node: '?', from: '?', addr: -1, port: -1, nodeAt: -1, nodeEnd: -1 };
   readPacketMsg(new MsgReader(b, 1), b[0]!, m);
   return m;
 }
@@ -52,5 +52,14 @@ describe('memberlist packet messages (msgpack)', () => {
     expect(() => readPacketMsg(new MsgReader(alive.subarray(0, alive.length - 3), 1), ML_ALIVE, read(encodeAck(1)))).toThrow(RangeError);
     expect(() => readPacketMsg(new MsgReader(encodeAck(1), 1), ML_INDIRECT_PING, read(encodeAck(1)))).toThrow(RangeError);
     expect(ML_ACK).toBe(2);
+  });
+
+  it('reads an alive message all but its name, which it leaves where the bytes are', () => {
+    const alive = encodeAlive(70000, NODE, IP, 7946);
+    const m = read(encodeAck(1));
+    readAliveMsg(new MsgReader(alive, 1), m);
+    expect(m).toMatchObject({ inc: 70000, addr: IP, port: 7946, node: '?' });
+    expect(Buffer.from(alive.subarray(m.nodeAt, m.nodeEnd)).toString()).toBe(NODE);
+    expect(() => readAliveMsg(new MsgReader(alive.subarray(0, alive.length - 3), 1), m)).toThrow(RangeError);
   });
 });

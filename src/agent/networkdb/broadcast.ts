@@ -49,27 +49,25 @@ class MapSlots<K> implements SlotIndex<K> {
   }
 }
 
-/** A bucket: (slot, version) pairs in queue order, taken from the head. */
+/** A bucket: (slot, version) pairs in queue order, taken from the head. A plain array of small
+ *  integers: it grows in the V8 heap, where a typed array's growth was a new off-heap buffer each
+ *  time (a thousand nodes' queues each grow sixteen buckets to a thousand pairs after a join). */
 class Bucket {
-  pairs = new Int32Array(32);
+  readonly pairs: number[] = [];
   head = 0;
-  len = 0;
+
+  get len(): number {
+    return this.pairs.length;
+  }
 
   push(slot: number, ver: number): void {
-    if (this.len + 2 > this.pairs.length) {
-      const p = new Int32Array(this.pairs.length * 2);
-      p.set(this.pairs.subarray(0, this.len));
-      this.pairs = p;
-    }
-    this.pairs[this.len++] = slot;
-    this.pairs[this.len++] = ver;
+    this.pairs.push(slot, ver);
   }
 
   /** Drops what was taken once it is most of the bucket. */
   compact(): void {
-    if (this.head <= 128 || this.head * 2 <= this.len) return;
-    this.pairs.copyWithin(0, this.head, this.len);
-    this.len -= this.head;
+    if (this.head <= 128 || this.head * 2 <= this.pairs.length) return;
+    this.pairs.splice(0, this.head);
     this.head = 0;
   }
 }

@@ -19,10 +19,11 @@ import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
   compound, eachCompoundPart, encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND,
-  ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readPacketMsg, UDP_BUFFER,
+  ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readAliveMsg, readPacketMsg, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import type { PacketMsg } from '../../wire/memberlist.js';
 import { BroadcastQueue, DenseSlots } from './broadcast.js';
+import { MemberNames } from './names.js';
 
 export const PROBE_INTERVAL: Nanos = 1 * SEC;
 export const PROBE_TIMEOUT: Nanos = 500 * MS;
@@ -47,12 +48,15 @@ export const enum State {
   Dead = 2,
 }
 
+/** A member as a memberlist knows it at the moment asked (a copy: the memberlist keeps its members
+ *  in arrays by name number, not as an object each). */
 export interface Member {
   readonly name: string;
-  addr: Ip4;
-  state: State;
-  incarnation: number;
-  suspicion: Suspicion | null;
+  /** The name's number in its world (MemberNames). */
+  readonly id: number;
+  readonly addr: Ip4;
+  readonly state: State;
+  readonly incarnation: number;
 }
 
 interface Suspicion {
@@ -74,7 +78,8 @@ export interface Delegate {
   getBroadcasts(overhead: number, limit: number): Uint8Array[];
   localState(join: boolean): Uint8Array;
   mergeRemoteState(buf: Uint8Array, join: boolean): void;
-  notifyJoin(m: Member): void;
+  /** A member joined, or came back from the dead. */
+  notifyJoin(name: string): void;
   notifyLeave(m: Member): void;
 }
 
@@ -103,35 +108,42 @@ function fnv(s: string): number {
 }
 
 /**
- * The latest alive message built about each node, shared by every memberlist of the process: a
- * thousand nodes each queue one about each of a thousand (retransmitted 16 times), the same bytes.
- * Payloads are never written once sent, so one copy serves all.
+ * What the memberlists of one simulated world (by its event queue) share. The member names,
+ * numbered as first met: the index into each memberlist's own incarnation and address arrays. A
+ * thousand nodes each hear about a thousand, sixteen times over: most alive messages are old news,
+ * told apart there without touching the member (a thousand Maps of a thousand members are a cache
+ * miss each). And the latest alive message built about each node, by name number: a thousand nodes
+ * each queue one about each of a thousand (retransmitted 16 times), the same bytes. Payloads are
+ * never written once sent, so one copy serves all.
  */
-const aliveMsgs = new Map<string, { inc: number; addr: Ip4; msg: Uint8Array }>();
+class WorldGossip {
+  readonly names = new MemberNames();
+  readonly aliveMsg: Array<Uint8Array | undefined> = [];
+  readonly aliveInc: number[] = [];
+  readonly aliveAddr: number[] = [];
+}
 
-/**
- * The member names of one simulated world (by its event queue), numbered as first met: the index
- * into each memberlist's own incarnation and address arrays. A thousand nodes each hear about a
- * thousand, sixteen times over: most alive messages are old news, told apart there without
- * touching the member (a thousand Maps of a thousand members are a cache miss each).
- */
-const worldNames = new WeakMap<object, Map<string, number>>();
+const worlds = new WeakMap<object, WorldGossip>();
 
 export class Memberlist {
-  /** The members by name number (memberlist's nodeMap): an array, not a Map per node — a
-   *  thousand nodes each growing a Map to a thousand members was the most garbage of a join. */
-  private readonly byId: Array<Member | undefined> = [];
-  private readonly names: Map<string, number>;
+  private readonly world: WorldGossip;
+  private readonly names: MemberNames;
   private readonly selfId: number;
-  /** By name number: the incarnation of the member known (-1: none), and its address. */
+  /** The members (memberlist's nodeMap), by name number: the incarnation (-1: not a member), the
+   *  address and the state. Arrays, not an object per member: a thousand nodes each knowing a
+   *  thousand members were a million objects for the collector to copy and trace, and each look
+   *  at one a cache miss. */
   private incs = new Float64Array(0);
   private addrs = new Uint32Array(0);
+  private states = new Uint8Array(0);
   /** How many members are not dead (memberlist's numNodes - dead: estNumNodes), kept as states change. */
   private live = 0;
-  /** The members in the order first heard (memberlist's nodes), for random picks without
+  /** The members' numbers in the order first heard (memberlist's nodes), for random picks without
    *  building a pool each time. */
-  private readonly list: Member[] = [];
-  private readonly probeOrder: Member[] = [];
+  private readonly order: number[] = [];
+  private readonly probeOrder: number[] = [];
+  /** The suspicions under way, by member (few at a time). */
+  private readonly suspicions = new Map<number, Suspicion>();
   private probeIndex = 0;
   private seq = 0;
   private incarnation = 0;
@@ -139,7 +151,7 @@ export class Memberlist {
   /** When each dead member was marked dead (memberlist's StateChange, which only a dead member's
    *  is read of: gossip to the dead, and probing it, stop GossipToTheDeadTime after). Not a field
    *  of every member: a thousand nodes know a thousand members, and a time there is a boxed double each. */
-  private readonly deadSince = new Map<Member, Nanos>();
+  private readonly deadSince = new Map<number, Nanos>();
   /** What is queued about each node, by its name number. */
   private readonly queue = new BroadcastQueue<number>(new DenseSlots());
   /** Its own stream: gossip's choices move no other random draw of the host. */
@@ -157,50 +169,49 @@ export class Memberlist {
   ) {
     this.ns = host.root;
     this.rng = new Rng(fnv(name));
-    let names = worldNames.get(host.eq);
-    if (names === undefined) worldNames.set(host.eq, (names = new Map()));
-    this.names = names;
-    this.selfId = this.idOf(name);
+    let world = worlds.get(host.eq);
+    if (world === undefined) worlds.set(host.eq, (world = new WorldGossip()));
+    this.world = world;
+    this.names = world.names;
+    this.selfId = this.names.idOf(name);
   }
 
   /** The member called `name`, if known. */
   member(name: string): Member | undefined {
-    const id = this.names.get(name);
-    return id === undefined ? undefined : this.byId[id];
+    const id = this.names.lookup(name);
+    return id >= 0 && this.known(id) ? this.view(id) : undefined;
   }
 
   /** Every member known, this node included, in the order first heard. */
   get members(): readonly Member[] {
-    return this.list;
+    return this.order.map((id) => this.view(id));
   }
 
-  /** Kept dense (holes filled as the world numbers more names), so V8 keeps fast elements. */
-  private setMember(id: number, m: Member): void {
-    const a = this.byId;
-    while (a.length < id) a.push(undefined);
-    a[id] = m;
+  private view(id: number): Member {
+    return { name: this.names.name(id), id, addr: this.addrs[id]!, state: this.states[id] as State, incarnation: this.incs[id]! };
   }
 
-  private idOf(name: string): number {
-    let id = this.names.get(name);
-    if (id === undefined) this.names.set(name, (id = this.names.size));
-    return id;
+  private known(id: number): boolean {
+    return id < this.incs.length && this.incs[id]! >= 0;
   }
 
-  /** Notes a member's incarnation and address in the arrays (after every change of either). */
-  private note(m: Member): void {
-    const id = this.idOf(m.name);
+  /** Sets what is known of member `id` (made a member if it was not). */
+  private set(id: number, inc: number, addr: Ip4, state: State): void {
     if (id >= this.incs.length) {
       const n = Math.max(64, this.names.size * 2);
       const incs = new Float64Array(n).fill(-1);
       incs.set(this.incs);
       const addrs = new Uint32Array(n);
       addrs.set(this.addrs);
+      const states = new Uint8Array(n);
+      states.set(this.states);
       this.incs = incs;
       this.addrs = addrs;
+      this.states = states;
     }
-    this.incs[id] = m.incarnation;
-    this.addrs[id] = m.addr;
+    this.incs[id] = inc;
+    this.addrs[id] = addr;
+    this.states[id] = state;
   }
 
   get now(): Nanos {
@@ -213,16 +224,13 @@ export class Memberlist {
     this.running = true;
     this.ns.sockets.bindUdp({ port: GOSSIP_PORT, addr: 0, kernel: false, onDatagram: (pkt) => this.onPacket(pkt.payload, pkt.ipSrc) });
     tcpListen(this.ns, GOSSIP_PORT, 0, (c) => this.accept(c));
-    const me: Member = { name: this.name, addr: this.addr, state: State.Alive, incarnation: 0, suspicion: null };
     // Started again after a stop: it was counted (a node never takes itself for dead), and it
-    // keeps its place in the list.
-    const old = this.byId[this.selfId];
-    if (old === undefined) {
+    // keeps its place in the order.
+    if (!this.known(this.selfId)) {
       this.live++;
-      this.list.push(me);
-    } else this.list[this.list.indexOf(old)] = me;
-    this.setMember(this.selfId, me);
-    this.note(me);
+      this.order.push(this.selfId);
+    }
+    this.set(this.selfId, 0, this.addr, State.Alive);
     this.broadcastAlive();
     // Each ticker starts at a random offset within its interval (memberlist's schedule stagger).
     this.every(PROBE_INTERVAL, () => this.probe());
@@ -259,8 +267,8 @@ export class Memberlist {
     this.timers[slot] = this.host.eq.after(first, tick);
   }
 
-  private diedAt(m: Member): Nanos {
-    return this.deadSince.get(m) ?? this.now;
+  private diedAt(id: number): Nanos {
+    return this.deadSince.get(id) ?? this.now;
   }
 
   numAlive(): number {
@@ -326,34 +334,37 @@ export class Memberlist {
   // ---------- probing (state.go probe / probeNode) ----------
 
   private probe(): void {
-    let target: Member | null = null;
+    let target = -1;
     for (let checked = 0; checked < this.probeOrder.length + 1; checked++) {
       if (this.probeIndex >= this.probeOrder.length) {
         this.resetNodes();
         if (this.probeOrder.length === 0) return;
       }
-      const m = this.probeOrder[this.probeIndex++]!;
-      if (m.name === this.name || m.state === State.Dead) continue;
-      target = m;
+      const id = this.probeOrder[this.probeIndex++]!;
+      if (id === this.selfId || this.states[id] === State.Dead) continue;
+      target = id;
       break;
     }
-    if (target === null) return;
+    if (target === -1) return;
     this.probeNode(target);
   }
 
   /** Drops members dead for longer than GossipToTheDeadTime from the probe list and shuffles it. */
   private resetNodes(): void {
     this.probeOrder.length = 0;
-    for (const m of this.list) {
-      if (m.name === this.name) continue;
-      if (m.state === State.Dead && this.now - this.diedAt(m) > GOSSIP_TO_THE_DEAD) continue;
-      this.probeOrder.push(m);
+    for (const id of this.order) {
+      if (id === this.selfId) continue;
+      if (this.states[id] === State.Dead && this.now - this.diedAt(id) > GOSSIP_TO_THE_DEAD) continue;
+      this.probeOrder.push(id);
     }
     this.rng.shuffle(this.probeOrder);
     this.probeIndex = 0;
   }
 
-  private probeNode(m: Member): void {
+  /** Probes member `id` (its address, incarnation and state read as each step comes, as
+   *  memberlist reads its node's). */
+  private probeNode(id: number): void {
+    const name = this.names.name(id);
     const seq = ++this.seq;
     let acked = false;
     const deadline = this.now + PROBE_INTERVAL;
@@ -363,45 +374,45 @@ export class Memberlist {
     });
     // A suspected node gets the suspicion along with the ping, so that it can refute at once
     // (state.go probeNode); an alive one, the ping with broadcasts piggybacked.
-    if (m.state === State.Alive) this.sendMsg(m.addr, encodePing(seq, m.name));
-    else this.sendUdp(m.addr, compound(ML_COMPOUND, [encodePing(seq, m.name), encodeSuspect(ML_SUSPECT, m.incarnation, m.name, this.name)]));
+    if (this.states[id] === State.Alive) this.sendMsg(this.addrs[id]!, encodePing(seq, name));
+    else this.sendUdp(this.addrs[id]!, compound(ML_COMPOUND, [encodePing(seq, name), encodeSuspect(ML_SUSPECT, this.incs[id]!, name, this.name)]));
     this.host.eq.after(PROBE_TIMEOUT, () => {
       if (acked) return;
       // No direct ack: ask up to IndirectChecks others to ping it for us (ping-req), and ping it
       // over TCP as well (the fallback ping: UDP alone may be what is blocked).
-      const helpers = this.randomMembers(INDIRECT_CHECKS, (x) => x !== m && x.state === State.Alive);
+      const helpers = this.randomMembers(INDIRECT_CHECKS, (x) => x !== id && this.states[x] === State.Alive);
       // Nack is asked of every helper (all speak protocol 5, PMax >= 4); nacks are not modelled.
-      const req = encodeIndirectPing(seq, m.addr, GOSSIP_PORT, m.name, true);
-      for (const h of helpers) this.sendMsg(h.addr, req);
-      this.stream(m.addr, encodePing(seq, m.name), true, (reply) => {
+      const req = encodeIndirectPing(seq, this.addrs[id]!, GOSSIP_PORT, name, true);
+      for (const h of helpers) this.sendMsg(this.addrs[h]!, req);
+      this.stream(this.addrs[id]!, encodePing(seq, name), true, (reply) => {
         if (reply !== null && reply[0] === ML_ACK) this.acks.get(seq)?.(true);
       }, deadline - this.now);
       this.host.eq.at(deadline, () => {
         if (acked) return;
         this.acks.delete(seq);
         // memberlist logs "Suspect <node> has failed, no acks received".
-        this.suspectNode(m.incarnation, m.name, this.name);
+        this.suspectNode(this.incs[id]!, name, this.name);
       });
     });
   }
 
-  private insertProbe(m: Member): void {
+  private insertProbe(id: number): void {
     const o = this.probeOrder;
-    o.push(m);
+    o.push(id);
     const j = this.rng.below(o.length);
     o[o.length - 1] = o[j]!;
-    o[j] = m;
+    o[j] = id;
   }
 
   /** Up to `k` members passing `ok`, chosen at random (util.go kRandomNodes: at most 3n random
-   *  draws), never this node. */
-  randomMembers(k: number, ok: (m: Member) => boolean): Member[] {
-    const n = this.list.length;
-    const out: Member[] = [];
+   *  draws), never this node: their numbers. */
+  private randomMembers(k: number, ok: (id: number) => boolean): number[] {
+    const n = this.order.length;
+    const out: number[] = [];
     for (let i = 0; i < 3 * n && out.length < k; i++) {
-      const m = this.list[this.rng.below(n)]!;
-      if (m.name === this.name || !ok(m) || out.includes(m)) continue;
-      out.push(m);
+      const id = this.order[this.rng.below(n)]!;
+      if (id === this.selfId || !ok(id) || out.includes(id)) continue;
+      out.push(id);
     }
     return out;
   }
@@ -421,11 +432,20 @@ export class Memberlist {
   /** The reader of every packet's messages, and what it read: each case takes all its fields
    *  before it acts (what it does may bring the next message here, which reuses both). */
   private readonly reader = new MsgReader(new Uint8Array(0));
-  private readonly msg: PacketMsg = { seq: 0, inc: 0, node: '', from: '', addr: 0, port: 0 };
+  private readonly msg: PacketMsg = { seq: 0, inc: 0, node: '', from: '', addr: 0, port: 0, nodeAt: 0, nodeEnd: 0 };
 
   /** The message `b[start, end)` (a whole payload, or a part of a compound one). */
   private handle(b: Uint8Array, start: number, end: number, from: Ip4): void {
     const type = b[start]!;
+    if (type === ML_ALIVE) {
+      // Told old news by the name's bytes and the arrays, before any string or member is touched.
+      const m = this.msg;
+      readAliveMsg(this.reader.reset(b, start + 1, end), m);
+      const n = m.nodeEnd - m.nodeAt;
+      const id = this.names.find(b, m.nodeAt, n);
+      if (id >= 0 && this.oldNews(id, m.inc, m.addr)) return;
+      return this.aliveNode(m.inc, id >= 0 ? id : this.names.idOfBytes(b, m.nodeAt, n), m.addr);
+    }
     if (type <= ML_DEAD) {
       const m = this.msg;
       readPacketMsg(this.reader.reset(b, start + 1, end), type, m);
@@ -452,8 +472,6 @@ export class Memberlist {
           return;
         case ML_SUSPECT:
           return this.suspectNode(m.inc, m.node, m.from);
-        case ML_ALIVE:
-          return this.aliveNode(m.inc, m.node, m.addr);
         case ML_DEAD:
           return this.deadNode(m.inc, m.node, m.from);
       }
@@ -473,28 +491,40 @@ export class Memberlist {
 
   private broadcastAlive(): void {
     this.incarnation++;
-    const me = this.byId[this.selfId]!;
-    me.incarnation = this.incarnation;
-    this.note(me);
-    this.queueBroadcast(this.selfId, this.aliveMsg(me));
+    this.incs[this.selfId] = this.incarnation;
+    this.queueBroadcast(this.selfId, this.aliveMsg(this.selfId));
   }
 
-  private aliveMsg(m: Member): Uint8Array {
-    const c = aliveMsgs.get(m.name);
-    if (c !== undefined && c.inc === m.incarnation && c.addr === m.addr) return c.msg;
-    const msg = encodeAlive(m.incarnation, m.name, m.addr, GOSSIP_PORT);
-    if (aliveMsgs.size >= 1 << 16) aliveMsgs.clear();
-    aliveMsgs.set(m.name, { inc: m.incarnation, addr: m.addr, msg });
+  /** The alive message about member `id` as known here. */
+  private aliveMsg(id: number): Uint8Array {
+    const w = this.world;
+    const inc = this.incs[id]!;
+    const addr = this.addrs[id]!;
+    const c = w.aliveMsg[id];
+    if (c !== undefined && w.aliveInc[id] === inc && w.aliveAddr[id] === addr) return c;
+    const msg = encodeAlive(inc, this.names.name(id), addr, GOSSIP_PORT);
+    while (w.aliveMsg.length < id) {
+      w.aliveMsg.push(undefined);
+      w.aliveInc.push(-1);
+      w.aliveAddr.push(0);
+    }
+    w.aliveMsg[id] = msg;
+    w.aliveInc[id] = inc;
+    w.aliveAddr[id] = addr;
     return msg;
   }
 
-  private aliveNode(inc: number, name: string, addr: Ip4): void {
-    const id = this.idOf(name);
-    if (id !== this.selfId && id < this.incs.length) {
-      // Old news (the test below, on the arrays): nothing to do.
-      const known = this.incs[id]!;
-      if (known >= 0 && (inc < known || (inc === known && this.addrs[id] === addr))) return;
-    }
+  /** Whether an alive message about member `id` is old news (an older incarnation, or the same at
+   *  the same address: a suspected or dead node comes back by refuting, with a higher one). */
+  private oldNews(id: number, inc: number, addr: Ip4): boolean {
+    if (id === this.selfId || id >= this.incs.length) return false;
+    const known = this.incs[id]!;
+    return known >= 0 && (inc < known || (inc === known && this.addrs[id] === addr));
+  }
+
+  /** An alive message about the member numbered `id` (state.go aliveNode). */
+  private aliveNode(inc: number, id: number, addr: Ip4): void {
+    if (this.oldNews(id, inc, addr)) return;
     if (id === this.selfId) {
       // Someone gossips an older view of us: nothing to do; a newer one (we restarted) is refuted.
       if (inc > this.incarnation) {
@@ -503,58 +533,47 @@ export class Memberlist {
       }
       return;
     }
-    let m = this.byId[id];
-    if (m === undefined) {
-      m = { name, addr, state: State.Alive, incarnation: inc, suspicion: null };
-      this.setMember(id, m);
-      this.note(m);
+    if (!this.known(id)) {
+      this.set(id, inc, addr, State.Alive);
       this.live++;
-      this.list.push(m);
+      this.order.push(id);
       // A new node goes in the probe list at a random place, swapped with the one there (state.go
       // aliveNode), so that all nodes do not probe it at once.
-      this.insertProbe(m);
-      this.queueBroadcast(id, this.aliveMsg(m));
-      this.delegate.notifyJoin(m);
+      this.insertProbe(id);
+      this.queueBroadcast(id, this.aliveMsg(id));
+      this.delegate.notifyJoin(this.names.name(id));
       return;
     }
-    // Only a newer incarnation (or a new address) is news: a suspected or dead node comes back by
-    // refuting, with a higher one (state.go aliveNode).
-    if (inc < m.incarnation || (inc === m.incarnation && m.addr === addr)) return;
-    const was = m.state;
-    this.clearSuspicion(m);
-    m.incarnation = inc;
-    m.addr = addr;
-    this.note(m);
-    this.queueBroadcast(id, this.aliveMsg(m));
-    if (was !== State.Alive) {
-      m.state = State.Alive;
-      if (was === State.Dead) {
-        this.deadSince.delete(m);
-        this.live++;
-        if (!this.probeOrder.includes(m)) this.insertProbe(m);
-        this.delegate.notifyJoin(m);
-      }
+    const was = this.states[id] as State;
+    this.clearSuspicion(id);
+    this.set(id, inc, addr, State.Alive);
+    this.queueBroadcast(id, this.aliveMsg(id));
+    if (was === State.Dead) {
+      this.deadSince.delete(id);
+      this.live++;
+      if (!this.probeOrder.includes(id)) this.insertProbe(id);
+      this.delegate.notifyJoin(this.names.name(id));
     }
   }
 
   private suspectNode(inc: number, name: string, from: string): void {
-    const m = this.member(name);
-    if (m === undefined || inc < m.incarnation) return;
-    if (m.suspicion !== null) {
-      this.confirm(m, from);
+    const id = this.names.lookup(name);
+    if (id < 0 || !this.known(id) || inc < this.incs[id]!) return;
+    const cur = this.suspicions.get(id);
+    if (cur !== undefined) {
+      this.confirm(id, cur, from);
       return;
     }
-    if (m.state !== State.Alive) return;
-    if (name === this.name) {
+    if (this.states[id] !== State.Alive) return;
+    if (id === this.selfId) {
       // Refute: a higher incarnation of ourselves, alive (state.go refute).
       this.incarnation = Math.max(this.incarnation, inc);
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_SUSPECT, inc, name, from));
-    m.incarnation = inc;
-    this.note(m);
-    m.state = State.Suspect;
+    this.queueBroadcast(id, encodeSuspect(ML_SUSPECT, inc, name, from));
+    this.incs[id] = inc;
+    this.states[id] = State.Suspect;
     const n = this.numAlive();
     // suspicion.go newSuspicion: expect k = SuspicionMult - 2 independent confirmations, none in a
     // cluster too small to give them; the timeout starts at max and shrinks towards min with each.
@@ -563,53 +582,52 @@ export class Memberlist {
     const min = suspicionTimeout(n);
     const max = SUSPICION_MAX_TIMEOUT_MULT * min;
     const s: Suspicion = { timer: -1, from: new Set([from]), start: this.now, min, max, k };
-    m.suspicion = s;
-    this.armSuspicion(m, s);
+    this.suspicions.set(id, s);
+    this.armSuspicion(id, s);
   }
 
-  private armSuspicion(m: Member, s: Suspicion): void {
+  private armSuspicion(id: number, s: Suspicion): void {
     if (s.timer !== -1) this.host.eq.cancel(s.timer);
     const c = s.from.size - 1;
     const frac = s.k === 0 ? 1 : Math.log(c + 1) / Math.log(s.k + 1);
     const timeout = s.k === 0 ? s.min : Math.max(s.min, Math.floor(s.max - frac * (s.max - s.min)));
     s.timer = this.host.eq.at(Math.max(this.now, s.start + timeout), () => {
-      if (m.suspicion !== s) return;
-      m.suspicion = null;
+      if (this.suspicions.get(id) !== s) return;
+      this.suspicions.delete(id);
       // memberlist logs "Marking <node> as failed, suspect timeout reached (<n> peer confirmations)".
-      this.deadNode(m.incarnation, m.name, this.name);
+      this.deadNode(this.incs[id]!, this.names.name(id), this.name);
     });
   }
 
-  private confirm(m: Member, from: string): void {
-    const s = m.suspicion!;
+  private confirm(id: number, s: Suspicion, from: string): void {
     if (s.from.has(from) || s.from.size - 1 >= s.k) return;
     s.from.add(from);
-    this.armSuspicion(m, s);
+    this.armSuspicion(id, s);
   }
 
-  private clearSuspicion(m: Member): void {
-    if (m.suspicion === null) return;
-    this.host.eq.cancel(m.suspicion.timer);
-    m.suspicion = null;
+  private clearSuspicion(id: number): void {
+    const s = this.suspicions.get(id);
+    if (s === undefined) return;
+    this.host.eq.cancel(s.timer);
+    this.suspicions.delete(id);
   }
 
   private deadNode(inc: number, name: string, from: string): void {
-    const m = this.member(name);
-    if (m === undefined || inc < m.incarnation) return;
-    this.clearSuspicion(m);
-    if (m.state === State.Dead) return;
-    if (name === this.name) {
+    const id = this.names.lookup(name);
+    if (id < 0 || !this.known(id) || inc < this.incs[id]!) return;
+    this.clearSuspicion(id);
+    if (this.states[id] === State.Dead) return;
+    if (id === this.selfId) {
       this.incarnation = Math.max(this.incarnation, inc);
       this.broadcastAlive();
       return;
     }
-    this.queueBroadcast(this.idOf(name), encodeSuspect(ML_DEAD, inc, name, from));
-    m.incarnation = inc;
-    this.note(m);
-    m.state = State.Dead;
-    this.deadSince.set(m, this.now);
+    this.queueBroadcast(id, encodeSuspect(ML_DEAD, inc, name, from));
+    this.incs[id] = inc;
+    this.states[id] = State.Dead;
+    this.deadSince.set(id, this.now);
     this.live--;
-    this.delegate.notifyLeave(m);
+    this.delegate.notifyLeave(this.view(id));
   }
 
   // ---------- gossip (state.go gossip) ----------
@@ -632,12 +650,12 @@ export class Memberlist {
   /** Sends what is queued to GossipNodes members; true when something was sent. */
   private gossip(): boolean {
     if (this.host.down) return true;
-    const nodes = this.randomMembers(GOSSIP_NODES, (m) => m.state !== State.Dead || this.now - this.diedAt(m) < GOSSIP_TO_THE_DEAD);
+    const nodes = this.randomMembers(GOSSIP_NODES, (id) => this.states[id] !== State.Dead || this.now - this.diedAt(id) < GOSSIP_TO_THE_DEAD);
     let sent = false;
-    for (const m of nodes) {
+    for (const id of nodes) {
       const msgs = this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD);
       if (msgs.length === 0) return sent;
-      this.sendUdp(m.addr, msgs.length === 1 ? msgs[0]! : compound(ML_COMPOUND, msgs));
+      this.sendUdp(this.addrs[id]!, msgs.length === 1 ? msgs[0]! : compound(ML_COMPOUND, msgs));
       sent = true;
     }
     return sent;
@@ -646,13 +664,17 @@ export class Memberlist {
   // ---------- push-pull over TCP (net.go sendAndReceiveState / mergeState) ----------
 
   private pushPullRandom(): void {
-    const [m] = this.randomMembers(1, (x) => x.state === State.Alive);
-    if (m !== undefined) this.pushPull(m.addr, false, () => undefined);
+    const [id] = this.randomMembers(1, (x) => this.states[x] === State.Alive);
+    if (id !== undefined) this.pushPull(this.addrs[id]!, false, () => undefined);
   }
 
   private localState(join: boolean): Uint8Array {
-    const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.list.length);
-    for (const m of this.list) w.str(m.name).u32(m.addr).u32(m.incarnation).u8(m.state);
+    const w = new MsgWriter().u8(ML_PUSH_PULL).u8(join ? 1 : 0).u32(this.order.length);
+    // The names as MemberNames holds their bytes: what w.str(name) writes, without encoding.
+    for (const id of this.order) {
+      const name = this.names.bytes(id);
+      w.u32(name.length).raw(name).u32(this.addrs[id]!).u32(this.incs[id]!).u8(this.states[id]!);
+    }
     return w.bytes(this.delegate.localState(join)).done();
   }
 
@@ -661,13 +683,18 @@ export class Memberlist {
     const join = r.u8() === 1;
     const n = r.u32();
     for (let i = 0; i < n; i++) {
-      const name = r.str();
+      r.strSpan();
+      const at = r.spanStart;
+      const len = r.spanEnd - at;
       const addr = r.u32();
       const inc = r.u32();
       const state = r.u8();
       // A node the other side thinks dead is only suspected here (state.go mergeState).
-      if (state === State.Alive) this.aliveNode(inc, name, addr);
-      else this.suspectNode(inc, name, this.name);
+      if (state === State.Alive) {
+        const id = this.names.find(b, at, len);
+        if (id >= 0 && this.oldNews(id, inc, addr)) continue;
+        this.aliveNode(inc, id >= 0 ? id : this.names.idOfBytes(b, at, len), addr);
+      } else this.suspectNode(inc, r.strAt(at, at + len), this.name);
     }
     this.delegate.mergeRemoteState(r.bytes(), join);
   }

@@ -104,6 +104,29 @@ function sharedEntry(nid: string, k: string, e: Entry): Entry {
   return e;
 }
 
+/**
+ * Node and network events as queued, framed as the user messages they go as, shared by every
+ * NetworkDB of the process: an event is the same bytes on each of the thousand nodes that learn it
+ * and gossip it on (payloads are never written once sent). By what the event is about, checked
+ * byte for byte.
+ */
+const framedEvents = new Map<string, Uint8Array>();
+
+function framedEvent(about: string, msg: Uint8Array): Uint8Array {
+  const c = framedEvents.get(about);
+  if (c !== undefined && c.length === msg.length + 1) {
+    let i = 0;
+    while (i < msg.length && c[i + 1] === msg[i]) i++;
+    if (i === msg.length) return c;
+  }
+  const framed = new Uint8Array(msg.length + 1);
+  framed[0] = ML_USER;
+  framed.set(msg, 1);
+  if (framedEvents.size >= 1 << 17) framedEvents.clear();
+  framedEvents.set(about, framed);
+  return framed;
+}
+
 /** A live entry's table event as a bulk sync carries it, encoded once (entries are shared). */
 const syncBytes = new WeakMap<Entry, Uint8Array>();
 
@@ -367,10 +390,7 @@ export class NetworkDB implements Delegate {
 
   /** Queues a node or network event for memberlist's gossip, framed as the user message it goes as. */
   private queueNode(about: string, msg: Uint8Array): void {
-    const framed = new Uint8Array(msg.length + 1);
-    framed[0] = ML_USER;
-    framed.set(msg, 1);
-    this.nodeQueue.queue(about, framed);
+    this.nodeQueue.queue(about, framedEvent(about, msg));
     this.ml.wakeGossip();
   }
 
@@ -486,10 +506,10 @@ export class NetworkDB implements Delegate {
     }
   }
 
-  notifyJoin(m: Member): void {
-    this.failed.delete(m.name);
-    const a = this.nodeNetworks.get(m.name);
-    if (a !== undefined) for (let i = 0; i < a.length; i += 2) if ((a[i + 1] as number) % 2 === 0) this.networkNodes.get(a[i] as string)?.add(m.name);
+  notifyJoin(name: string): void {
+    this.failed.delete(name);
+    const a = this.nodeNetworks.get(name);
+    if (a !== undefined) for (let i = 0; i < a.length; i += 2) if ((a[i + 1] as number) % 2 === 0) this.networkNodes.get(a[i] as string)?.add(name);
   }
 
   /** A node failed: it leaves every network here, and its entries go (changeNodeState → nodeFailedState). */
