@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 // piscina is loaded only when a pool is wanted (below): every `swarmsim run` reaches this module,
 // and loading piscina took 8 ms of a 290 ms run of the default scenario that never uses it.
 
-/** A worker module by name: beside this one (tsc's tree), or beside the bundle's entry when this
- *  code sits in one of its chunks (dist/cli/chunks/); null when running from the TypeScript
- *  sources (tests), where the work then runs in this thread. */
+/** A worker module by name: beside this one (tsc's tree), or beside the bundle's ES module
+ *  entries when this code sits in one of their chunks (dist/cli/esm/chunks/); null when running
+ *  from the TypeScript sources (tests), where the work then runs in this thread. */
 export function workerFile(name: string): string | null {
   for (const rel of [`./${name}.js`, `../${name}.js`]) {
     const url = new URL(rel, import.meta.url);
