@@ -40,7 +40,7 @@ describe('memberlist TransmitLimitedQueue (queue.go)', () => {
     });
   }
 
-  it('keeps queue order through many messages and bucket compaction', () => {
+  it('keeps queue order through many messages moving up the buckets', () => {
     const q = new BroadcastQueue<number>(new DenseSlots());
     for (let i = 0; i < 1000; i++) q.queue(i, msg(i & 0xff, 81));
     const seen: number[] = [];
