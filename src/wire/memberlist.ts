@@ -521,22 +521,36 @@ export function compound(type: number, parts: Uint8Array[], user = false): Uint8
   return out;
 }
 
+/** What reads the parts of compound messages in place: an object's method, called with an
+ *  argument of the caller's, so that no closure is made per packet. */
+export interface CompoundReader<A> {
+  compoundPart(buf: Uint8Array, start: number, end: number, arg: A): void;
+}
+
 /**
- * The parts of the compound message `buf[start, end)` (type byte at `start`), in place: `each` is
- * called with each part's bounds, once all were found whole (a truncated one drops the message).
+ * The parts of the compound message `buf[start, end)` (type byte at `start`), in place: each part's
+ * bounds given to `reader` with `arg`, once all were found whole (a truncated one drops the
+ * message, as util.go decodeCompoundMessage does). No array, reader or closure per packet: a
+ * thousand nodes read a compound of some twenty parts at every gossip round.
  */
-export function eachCompoundPart(buf: Uint8Array, start: number, end: number, each: (start: number, end: number) => void): void {
-  const r = new MsgReader(buf, start + 1, end);
-  const n = r.u8();
-  let off = start + 2 + 2 * n;
-  for (let i = 0; i < n; i++) off += r.u16();
+export function eachCompoundPart<A>(buf: Uint8Array, start: number, end: number, reader: CompoundReader<A>, arg: A): void {
+  if (start + 2 > end) throw new RangeError('truncated compound message');
+  const n = buf[start + 1]!;
+  const body = start + 2 + 2 * n;
+  if (body > end) throw new RangeError('truncated compound message');
+  let off = body;
+  for (let i = 0; i < n; i++) off += partLen(buf, start, i);
   if (off > end) throw new RangeError('truncated compound message');
-  off = start + 2 + 2 * n;
+  off = body;
   for (let i = 0; i < n; i++) {
-    const l = (buf[start + 2 + 2 * i]! << 8) | buf[start + 3 + 2 * i]!;
-    each(off, off + l);
+    const l = partLen(buf, start, i);
+    reader.compoundPart(buf, off, off + l, arg);
     off += l;
   }
+}
+
+function partLen(buf: Uint8Array, start: number, i: number): number {
+  return (buf[start + 2 + 2 * i]! << 8) | buf[start + 3 + 2 * i]!;
 }
 
 /** The parts of a compound message whose type byte is at `start`. */

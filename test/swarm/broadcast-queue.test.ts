@@ -53,4 +53,14 @@ describe('memberlist TransmitLimitedQueue (queue.go)', () => {
     expect(seen.slice(3000)).toEqual(Array.from({ length: 1000 }, (_, i) => i & 0xff));
     expect(q.size).toBe(0);
   });
+
+  it('appends what it takes to the array given (a packet\'s parts after its first message)', () => {
+    const q = new BroadcastQueue<number>(new DenseSlots());
+    q.queue(0, msg(1));
+    q.queue(1, msg(2));
+    const parts = [msg(7, 5)];
+    expect(q.take(2, 24, 3, parts)).toBe(parts);
+    expect(tags(parts)).toEqual([7, 1, 2]);
+    expect(tags(q.take(2, 12, 3, []))).toEqual([1]);
+  });
 });

@@ -3,10 +3,10 @@
 // 3d8438d's net.go structs (codec.MsgpackHandle{}, the message type byte first, as encode() does).
 import { describe, expect, it } from 'vitest';
 import {
-  encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, ML_ACK, ML_ALIVE, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_SUSPECT,
+  compound, eachCompoundPart, encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_SUSPECT,
   MsgReader, readAliveMsg, readPacketMsg,
 } from '../../src/wire/memberlist.js';
-import type { PacketMsg } from '../../src/wire/memberlist.js';
+import type { CompoundReader, PacketMsg } from '../../src/wire/memberlist.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const NODE = 'ad1gj7oqr1m72vzlpkzteipfi';
@@ -61,5 +61,20 @@ describe('memberlist packet messages (msgpack)', () => {
     expect(m).toMatchObject({ inc: 70000, addr: IP, port: 7946, node: '?' });
     expect(Buffer.from(alive.subarray(m.nodeAt, m.nodeEnd)).toString()).toBe(NODE);
     expect(() => readAliveMsg(new MsgReader(alive.subarray(0, alive.length - 3), 1), m)).toThrow(RangeError);
+  });
+
+  it('reads a compound message\'s parts in place, and none of a truncated one (util.go decodeCompoundMessage)', () => {
+    const parts = [encodePing(1, NODE), encodeAck(2), encodeAlive(3, NODE, IP, 7946)];
+    // At an offset in a larger buffer, as a part of a packet.
+    const c = compound(ML_COMPOUND, parts);
+    const buf = new Uint8Array(c.length + 5);
+    buf.set(c, 3);
+    const seen: string[] = [];
+    const reader: CompoundReader<string> = { compoundPart: (b, s, e, tag) => seen.push(`${tag} ${hex(b.subarray(s, e))}`) };
+    eachCompoundPart(buf, 3, 3 + c.length, reader, 'p');
+    expect(seen).toEqual(parts.map((p) => `p ${hex(p)}`));
+    seen.length = 0;
+    for (const cut of [1, 2, 7, c.length - 1]) expect(() => eachCompoundPart(buf, 3, 3 + cut, reader, 'p')).toThrow(RangeError);
+    expect(seen).toEqual([]);
   });
 });

@@ -122,9 +122,9 @@ export class BroadcastQueue<K = string> {
    * The messages that fit in `limit` bytes (each costing `overhead` more), the least sent first,
    * counted as sent once more. Within a send count they go in queue order: the first that does not
    * fit ends the packet (memberlist skips it for smaller ones; the difference is a message or two).
+   * Appended to `out` (a packet's parts, gathered in one array reused).
    */
-  take(overhead: number, limit: number, maxTransmits: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  take(overhead: number, limit: number, maxTransmits: number, out: Uint8Array[] = []): Uint8Array[] {
     if (this.count === 0) return out;
     let used = 0;
     const moved = this.moved;
