@@ -40,7 +40,7 @@ describe('memberlist TransmitLimitedQueue (queue.go)', () => {
     });
   }
 
-  it('keeps queue order through many messages and bucket compaction', () => {
+  it('keeps queue order through many messages moving up the buckets', () => {
     const q = new BroadcastQueue<number>(new DenseSlots());
     for (let i = 0; i < 1000; i++) q.queue(i, msg(i & 0xff, 81));
     const seen: number[] = [];
@@ -52,5 +52,15 @@ describe('memberlist TransmitLimitedQueue (queue.go)', () => {
     expect(seen.slice(0, 1000)).toEqual(Array.from({ length: 1000 }, (_, i) => i & 0xff));
     expect(seen.slice(3000)).toEqual(Array.from({ length: 1000 }, (_, i) => i & 0xff));
     expect(q.size).toBe(0);
+  });
+
+  it('appends what it takes to the array given (a packet\'s parts after its first message)', () => {
+    const q = new BroadcastQueue<number>(new DenseSlots());
+    q.queue(0, msg(1));
+    q.queue(1, msg(2));
+    const parts = [msg(7, 5)];
+    expect(q.take(2, 24, 3, parts)).toBe(parts);
+    expect(tags(parts)).toEqual([7, 1, 2]);
+    expect(tags(q.take(2, 12, 3, []))).toEqual([1]);
   });
 });

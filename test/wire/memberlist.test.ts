@@ -3,10 +3,10 @@
 // 3d8438d's net.go structs (codec.MsgpackHandle{}, the message type byte first, as encode() does).
 import { describe, expect, it } from 'vitest';
 import {
-  encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, ML_ACK, ML_ALIVE, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_SUSPECT,
+  compound, eachCompoundPart, encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, ML_ACK, ML_ALIVE, ML_COMPOUND, ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_SUSPECT,
   MsgReader, readAliveMsg, readPacketMsg,
 } from '../../src/wire/memberlist.js';
-import type { PacketMsg } from '../../src/wire/memberlist.js';
+import type { CompoundReader, PacketMsg } from '../../src/wire/memberlist.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const NODE = 'ad1gj7oqr1m72vzlpkzteipfi';
@@ -61,5 +61,45 @@ describe('memberlist packet messages (msgpack)', () => {
     expect(m).toMatchObject({ inc: 70000, addr: IP, port: 7946, node: '?' });
     expect(Buffer.from(alive.subarray(m.nodeAt, m.nodeEnd)).toString()).toBe(NODE);
     expect(() => readAliveMsg(new MsgReader(alive.subarray(0, alive.length - 3), 1), m)).toThrow(RangeError);
+  });
+
+  it('reads a compound message\'s parts in place, and none of a truncated one (util.go decodeCompoundMessage)', () => {
+    const parts = [encodePing(1, NODE), encodeAck(2), encodeAlive(3, NODE, IP, 7946)];
+    // At an offset in a larger buffer, as a part of a packet.
+    const c = compound(ML_COMPOUND, parts);
+    const buf = new Uint8Array(c.length + 5);
+    buf.set(c, 3);
+    const seen: string[] = [];
+    const reader: CompoundReader<string> = { compoundPart: (b, s, e, tag) => seen.push(`${tag} ${hex(b.subarray(s, e))}`) };
+    eachCompoundPart(buf, 3, 3 + c.length, reader, 'p');
+    expect(seen).toEqual(parts.map((p) => `p ${hex(p)}`));
+    seen.length = 0;
+    for (const cut of [1, 2, 7, c.length - 1]) expect(() => eachCompoundPart(buf, 3, 3 + cut, reader, 'p')).toThrow(RangeError);
+    expect(seen).toEqual([]);
+  });
+
+  it('reads alive messages of every size of field the same, and refuses every truncation of them', () => {
+    const long = 'n'.repeat(40); // str16: past what a fixstr holds, read field by field
+    for (const [inc, node, port] of [[0, NODE, 7946], [200, 'a', 80], [70000, NODE, 7], [0xffffffff, long, 65535], [5, 'x'.repeat(31), 300]] as const) {
+      const alive = encodeAlive(inc, node, IP, port);
+      const m = read(encodeAck(1));
+      const r = new MsgReader(alive, 1);
+      readAliveMsg(r, m);
+      expect(m).toMatchObject({ inc, addr: IP, port });
+      expect(Buffer.from(alive.subarray(m.nodeAt, m.nodeEnd)).toString()).toBe(node);
+      expect(r.left).toBe(0);
+      for (let cut = 1; cut < alive.length; cut++) expect(() => readAliveMsg(new MsgReader(alive.subarray(0, cut), 1), m)).toThrow(RangeError);
+    }
+    // Forms encodeAlive does not write but go-msgpack reads: a nil Meta, a Node as str8.
+    const alive = encodeAlive(9, 'ab', IP, 7946);
+    const meta = alive.indexOf(0xa0, 1 + 1 + 5 + 5 + 12 + 1 + 5 - 1);
+    const odd = Uint8Array.from([...alive.subarray(0, meta), 0xc0, ...alive.subarray(meta + 1, meta + 6), 0xd9, 2, ...alive.subarray(meta + 7)]);
+    const m = read(encodeAck(1));
+    readAliveMsg(new MsgReader(odd, 1), m);
+    expect(m).toMatchObject({ inc: 9, addr: IP, port: 7946 });
+    expect(Buffer.from(odd.subarray(m.nodeAt, m.nodeEnd)).toString()).toBe('ab');
+    const bad = alive.slice();
+    bad[3] ^= 1; // the Addr key misspelt
+    expect(() => readAliveMsg(new MsgReader(bad, 1), m)).toThrow(RangeError);
   });
 });

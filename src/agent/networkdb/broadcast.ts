@@ -7,8 +7,8 @@
 // No object per queued message: after a join each of a thousand nodes has queued an alive message
 // about each of a thousand, and a million small objects living for seconds was a tenth of the
 // heap and a good part of what the scavenger copied. Each thing a message is about has a slot
-// number; the slot's message, send count and version live in arrays, and a bucket holds (slot,
-// version) pairs in queue order. A pair whose version is no longer the slot's was invalidated.
+// number; the slot's message and send count live in arrays, and the buckets are lists linked
+// through the slots in queue order.
 
 /** What a queue files its messages under: a slot number per thing a message is about. */
 interface SlotIndex<K> {
@@ -49,37 +49,20 @@ class MapSlots<K> implements SlotIndex<K> {
   }
 }
 
-/** A bucket: (slot, version) pairs in queue order, taken from the head. A plain array of small
- *  integers: it grows in the V8 heap, where a typed array's growth was a new off-heap buffer each
- *  time (a thousand nodes' queues each grow sixteen buckets to a thousand pairs after a join). */
-class Bucket {
-  readonly pairs: number[] = [];
-  head = 0;
-
-  get len(): number {
-    return this.pairs.length;
-  }
-
-  push(slot: number, ver: number): void {
-    this.pairs.push(slot, ver);
-  }
-
-  /** Drops what was taken once it is most of the bucket. */
-  compact(): void {
-    if (this.head <= 128 || this.head * 2 <= this.pairs.length) return;
-    this.pairs.splice(0, this.head);
-    this.head = 0;
-  }
-}
-
 export class BroadcastQueue<K = string> {
-  /** buckets[t]: the messages sent t times (invalidated ones are skipped when reached). */
-  private readonly buckets: Bucket[] = [];
-  /** By slot: the queued message (null: none), its send count, and its version. */
+  /** By slot: the queued message (null: none) and its send count. */
   private msgs: Array<Uint8Array | null> = [];
   private transmits = new Int32Array(64);
-  private vers = new Int32Array(64);
-  /** take()'s messages sent once more, as (slot, version) pairs: moved up a bucket once it is done. */
+  /** The buckets, one per send count, as lists linked through the slots: each queued slot is in
+   *  the bucket of its send count, after next[] and before prev[] (-1: the end). In typed arrays
+   *  of a fixed size per slot, not a list per bucket: nothing grows as messages move up, and no
+   *  entry is left behind when a newer message replaces one. */
+  private next = new Int32Array(64);
+  private prev = new Int32Array(64);
+  /** Each bucket's first and last slot (-1: empty). */
+  private readonly heads: number[] = [];
+  private readonly tails: number[] = [];
+  /** take()'s messages sent once more, by slot: moved up a bucket once it is done. */
   private readonly moved: number[] = [];
   private count = 0;
   private readonly index: SlotIndex<K>;
@@ -94,77 +77,98 @@ export class BroadcastQueue<K = string> {
 
   queue(about: K, msg: Uint8Array): void {
     const s = this.index.slot(about);
-    if (s >= this.vers.length) this.grow(s);
+    if (s >= this.transmits.length) this.grow(s);
     const msgs = this.msgs;
     while (msgs.length <= s) msgs.push(null);
     if (msgs[s] === null) this.count++;
+    else this.unlink(s, this.transmits[s]!);
     msgs[s] = msg;
     this.transmits[s] = 0;
-    this.bucket(0).push(s, ++this.vers[s]!);
+    this.append(0, s);
   }
 
   private grow(s: number): void {
-    const n = Math.max(2 * this.vers.length, s + 1);
-    const t = new Int32Array(n);
-    t.set(this.transmits);
-    this.transmits = t;
-    const v = new Int32Array(n);
-    v.set(this.vers);
-    this.vers = v;
+    const n = Math.max(2 * this.transmits.length, s + 1);
+    this.transmits = widened(this.transmits, n);
+    this.next = widened(this.next, n);
+    this.prev = widened(this.prev, n);
   }
 
-  private bucket(t: number): Bucket {
-    return (this.buckets[t] ??= new Bucket());
+  /** Puts `s` last in bucket `t`. */
+  private append(t: number, s: number): void {
+    while (this.heads.length <= t) {
+      this.heads.push(-1);
+      this.tails.push(-1);
+    }
+    const last = this.tails[t]!;
+    this.prev[s] = last;
+    this.next[s] = -1;
+    if (last === -1) this.heads[t] = s;
+    else this.next[last] = s;
+    this.tails[t] = s;
+  }
+
+  /** Takes `s` out of bucket `t`. */
+  private unlink(s: number, t: number): void {
+    const p = this.prev[s]!;
+    const n = this.next[s]!;
+    if (p === -1) this.heads[t] = n;
+    else this.next[p] = n;
+    if (n === -1) this.tails[t] = p;
+    else this.prev[n] = p;
   }
 
   /**
    * The messages that fit in `limit` bytes (each costing `overhead` more), the least sent first,
    * counted as sent once more. Within a send count they go in queue order: the first that does not
    * fit ends the packet (memberlist skips it for smaller ones; the difference is a message or two).
+   * Appended to `out` (a packet's parts, gathered in one array reused).
    */
-  take(overhead: number, limit: number, maxTransmits: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  take(overhead: number, limit: number, maxTransmits: number, out: Uint8Array[] = []): Uint8Array[] {
     if (this.count === 0) return out;
     let used = 0;
     const moved = this.moved;
     const msgs = this.msgs;
-    const vers = this.vers;
     const transmits = this.transmits;
+    const next = this.next;
+    const heads = this.heads;
     let full = false;
-    for (let t = 0; t < this.buckets.length && !full; t++) {
-      const b = this.buckets[t];
-      if (b === undefined) continue;
-      const p = b.pairs;
-      while (b.head < b.len) {
-        const s = p[b.head]!;
-        const v = p[b.head + 1]!;
+    for (let t = 0; t < heads.length && !full; t++) {
+      let s = heads[t]!;
+      while (s !== -1) {
         const msg = msgs[s]!;
-        if (vers[s] !== v || msg === null) {
-          b.head += 2;
-          continue;
-        }
         const cost = msg.length + overhead;
         if (used + cost > limit) {
           full = true;
           break;
         }
-        b.head += 2;
         used += cost;
         out.push(msg);
+        const after = next[s]!;
         if (++transmits[s]! >= maxTransmits) {
           msgs[s] = null;
-          vers[s]!++;
           this.count--;
           this.index.release(s);
-        } else moved.push(s, v);
+        } else moved.push(s);
+        s = after;
       }
-      b.compact();
+      // What was taken was the head of the bucket, in order: the rest starts at `s`.
+      heads[t] = s;
+      if (s === -1) this.tails[t] = -1;
+      else this.prev[s] = -1;
     }
-    for (let i = 0; i < moved.length; i += 2) {
+    for (let i = 0; i < moved.length; i++) {
       const s = moved[i]!;
-      this.bucket(transmits[s]!).push(s, moved[i + 1]!);
+      this.append(transmits[s]!, s);
     }
     moved.length = 0;
     return out;
   }
+}
+
+/** `a` in a new array of `n` (n >= a.length). */
+function widened(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
 }

@@ -21,7 +21,7 @@ import {
   compound, eachCompoundPart, encodeAck, encodeAlive, encodeIndirectPing, encodePing, encodeSuspect, GOSSIP_PORT, ML_ACK, ML_ALIVE, ML_COMPOUND,
   ML_DEAD, ML_INDIRECT_PING, ML_PING, ML_PUSH_PULL, ML_SUSPECT, ML_USER, MsgReader, MsgWriter, readAliveMsg, readPacketMsg, UDP_BUFFER,
 } from '../../wire/memberlist.js';
-import type { PacketMsg } from '../../wire/memberlist.js';
+import type { CompoundReader, PacketMsg } from '../../wire/memberlist.js';
 import { BroadcastQueue, DenseSlots } from './broadcast.js';
 import { MemberNames } from './names.js';
 
@@ -70,12 +70,13 @@ interface Suspicion {
 
 /** What NetworkDB plugs into memberlist (memberlist's Delegate and EventDelegate). */
 export interface Delegate {
-  /** A user message's body (after the user-message byte), by UDP gossip or a reliable TCP send. */
-  notifyMsg(body: Uint8Array): void;
-  /** Queued user broadcasts that fit `limit` bytes, each costing `overhead` more, each already
-   *  framed as a user message (the user-message byte first, as memberlist's getBroadcasts frames
-   *  them: framed once when queued, not at each of their retransmits). */
-  getBroadcasts(overhead: number, limit: number): Uint8Array[];
+  /** A user message's body `buf[start, end)` (after the user-message byte), by UDP gossip or a
+   *  reliable TCP send: read in place, never kept (a copy is made of what is). */
+  notifyMsg(buf: Uint8Array, start: number, end: number): void;
+  /** Queued user broadcasts that fit `limit` bytes, each costing `overhead` more, appended to
+   *  `out`, each already framed as a user message (the user-message byte first, as memberlist's
+   *  getBroadcasts frames them: framed once when queued, not at each of their retransmits). */
+  getBroadcasts(overhead: number, limit: number, out: Uint8Array[]): void;
   localState(join: boolean): Uint8Array;
   mergeRemoteState(buf: Uint8Array, join: boolean): void;
   /** A member joined, or came back from the dead. */
@@ -125,7 +126,7 @@ class WorldGossip {
 
 const worlds = new WeakMap<object, WorldGossip>();
 
-export class Memberlist {
+export class Memberlist implements CompoundReader<Ip4> {
   private readonly world: WorldGossip;
   private readonly names: MemberNames;
   private readonly selfId: number;
@@ -297,24 +298,28 @@ export class Memberlist {
   /** net.go sendMsg (encodeAndSendMsg's): a ping, ack or ping-req, with whatever is queued
    *  piggybacked in the rest of the packet. */
   private sendMsg(to: Ip4, msg: Uint8Array): void {
-    const extra = this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - msg.length - COMPOUND_HEADER_OVERHEAD);
-    if (extra.length === 0) return this.sendUdp(to, msg);
-    extra.unshift(msg);
-    this.sendUdp(to, compound(ML_COMPOUND, extra));
+    const parts = this.parts;
+    parts.push(msg);
+    this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - msg.length - COMPOUND_HEADER_OVERHEAD, parts);
+    const out = parts.length === 1 ? msg : compound(ML_COMPOUND, parts);
+    parts.length = 0;
+    this.sendUdp(to, out);
   }
 
-  /** broadcast.go getBroadcasts: memberlist's own queue first, then the delegate's (NetworkDB's
-   *  node and network events), each of those framed as a user message. */
-  private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    const msgs = this.queue.take(overhead, limit, retransmitLimit(this.numAlive()));
+  /** A packet's parts as they are gathered (sendMsg, gossip): emptied once its bytes are built,
+   *  before they are sent. */
+  private readonly parts: Uint8Array[] = [];
+
+  /** broadcast.go getBroadcasts, appended to `out`: memberlist's own queue first, then the
+   *  delegate's (NetworkDB's node and network events), each of those framed as a user message. */
+  private getBroadcasts(overhead: number, limit: number, out: Uint8Array[]): void {
+    const from = out.length;
+    this.queue.take(overhead, limit, retransmitLimit(this.numAlive()), out);
     let used = 0;
-    for (const x of msgs) used += x.length + overhead;
+    for (let i = from; i < out.length; i++) used += out[i]!.length + overhead;
     const avail = limit - used;
-    if (avail > overhead + USER_MSG_OVERHEAD) {
-      // memberlist asks for overhead + userMsgOverhead each; ours come framed, the byte counted in them.
-      for (const u of this.delegate.getBroadcasts(overhead, avail)) msgs.push(u);
-    }
-    return msgs;
+    // memberlist asks for overhead + userMsgOverhead each; ours come framed, the byte counted in them.
+    if (avail > overhead + USER_MSG_OVERHEAD) this.delegate.getBroadcasts(overhead, avail, out);
   }
 
   /** A user message to one member, best effort over UDP (memberlist.SendBestEffort), given
@@ -479,12 +484,17 @@ export class Memberlist {
     }
     switch (type) {
       case ML_COMPOUND:
-        eachCompoundPart(b, start, end, (s, e) => this.handle(b, s, e, from));
+        eachCompoundPart(b, start, end, this, from);
         return;
       case ML_USER:
-        this.delegate.notifyMsg(b.subarray(start + 1, end));
+        this.delegate.notifyMsg(b, start + 1, end);
         return;
     }
+  }
+
+  /** A part of a compound message from `from` (CompoundReader). */
+  compoundPart(b: Uint8Array, start: number, end: number, from: Ip4): void {
+    this.handle(b, start, end, from);
   }
 
   // ---------- state (state.go aliveNode / suspectNode / deadNode) ----------
@@ -653,9 +663,12 @@ export class Memberlist {
     const nodes = this.randomMembers(GOSSIP_NODES, (id) => this.states[id] !== State.Dead || this.now - this.diedAt(id) < GOSSIP_TO_THE_DEAD);
     let sent = false;
     for (const id of nodes) {
-      const msgs = this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD);
-      if (msgs.length === 0) return sent;
-      this.sendUdp(this.addrs[id]!, msgs.length === 1 ? msgs[0]! : compound(ML_COMPOUND, msgs));
+      const parts = this.parts;
+      this.getBroadcasts(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD, parts);
+      if (parts.length === 0) return sent;
+      const out = parts.length === 1 ? parts[0]! : compound(ML_COMPOUND, parts);
+      parts.length = 0;
+      this.sendUdp(this.addrs[id]!, out);
       sent = true;
     }
     return sent;
@@ -760,7 +773,7 @@ export class Memberlist {
             const p = this.msg;
             readPacketMsg(new MsgReader(m, 1), ML_PING, p);
             if (p.node === '' || p.node === this.name) conn.send(frame(encodeAck(p.seq)));
-          } else if (m[0] === ML_USER) this.delegate.notifyMsg(m.subarray(1));
+          } else if (m[0] === ML_USER) this.delegate.notifyMsg(m, 1, m.length);
         } catch (e) {
           if (!(e instanceof RangeError)) throw e;
         }

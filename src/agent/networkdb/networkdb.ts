@@ -13,11 +13,12 @@ import type { Host } from '../../kernel/host.js';
 import { MS, SEC } from '../../sim/clock.js';
 import type { Nanos } from '../../sim/clock.js';
 import {
-  compound, compoundParts, EV_CREATE, EV_DELETE, EV_JOIN, EV_LEAVE, EV_UPDATE, ML_USER, MsgReader, MsgWriter, NDB_BULK_SYNC, NDB_COMPOUND,
+  compound, eachCompoundPart, EV_CREATE, EV_DELETE, EV_JOIN, EV_LEAVE, EV_UPDATE, ML_USER, MsgReader, MsgWriter, NDB_BULK_SYNC, NDB_COMPOUND,
   NDB_NETWORK_EVENT, NDB_NODE_EVENT, NDB_TABLE_EVENT, UDP_BUFFER,
 } from '../../wire/memberlist.js';
 import { BroadcastQueue } from './broadcast.js';
 import { COMPOUND_HEADER_OVERHEAD, COMPOUND_OVERHEAD, GOSSIP_INTERVAL, Memberlist, PUSH_PULL_INTERVAL, retransmitLimit, State } from './memberlist.js';
+import type { CompoundReader } from '../../wire/memberlist.js';
 import type { Delegate, Member } from './memberlist.js';
 
 export const REAP_ENTRY_INTERVAL: Nanos = 30 * 60 * SEC;
@@ -112,20 +113,25 @@ function sharedEntry(nid: string, k: string, e: Entry): Entry {
  */
 const framedEvents = new Map<string, Uint8Array>();
 
-function framedEvent(about: string, msg: Uint8Array): Uint8Array {
+/** The event `b[start, end)` framed. */
+function framedEvent(about: string, b: Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
   const c = framedEvents.get(about);
-  if (c !== undefined && c.length === msg.length + 1) {
+  if (c !== undefined && c.length === n + 1) {
     let i = 0;
-    while (i < msg.length && c[i + 1] === msg[i]) i++;
-    if (i === msg.length) return c;
+    while (i < n && c[i + 1] === b[start + i]) i++;
+    if (i === n) return c;
   }
-  const framed = new Uint8Array(msg.length + 1);
+  const framed = new Uint8Array(n + 1);
   framed[0] = ML_USER;
-  framed.set(msg, 1);
+  framed.set(b.subarray(start, end), 1);
   if (framedEvents.size >= 1 << 17) framedEvents.clear();
   framedEvents.set(about, framed);
   return framed;
 }
+
+/** A gossip round's table events, gathered here and emptied once their packet is built. */
+const gossipParts: Uint8Array[] = [];
 
 /** A live entry's table event as a bulk sync carries it, encoded once (entries are shared). */
 const syncBytes = new WeakMap<Entry, Uint8Array>();
@@ -155,7 +161,7 @@ function setAttachment(a: Attachments, nid: string, ltime: number, leaving: bool
   a.push(nid, v);
 }
 
-export class NetworkDB implements Delegate {
+export class NetworkDB implements Delegate, CompoundReader<boolean> {
   readonly ml: Memberlist;
   private readonly networkClock = new LamportClock();
   private readonly tableClock = new LamportClock();
@@ -345,10 +351,11 @@ export class NetworkDB implements Delegate {
     if (!this.host.down) {
       const nodes = this.networkNodes.get(nid);
       const targets = this.pickOthers(3, nodes);
-      const msgs = net.queue.take(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD, retransmitLimit(this.others(nodes) + 1));
+      const msgs = net.queue.take(COMPOUND_OVERHEAD, UDP_BUFFER - COMPOUND_HEADER_OVERHEAD, retransmitLimit(this.others(nodes) + 1), gossipParts);
       if (msgs.length > 0) {
         // One packet's bytes for every target (a payload is never written once sent).
         const c = compound(NDB_COMPOUND, msgs, true);
+        msgs.length = 0;
         for (const n of targets) {
           const m = this.activeNode(n);
           if (m !== undefined) this.ml.sendBestEffort(m, c);
@@ -388,51 +395,57 @@ export class NetworkDB implements Delegate {
     return out;
   }
 
-  /** Queues a node or network event for memberlist's gossip, framed as the user message it goes as. */
-  private queueNode(about: string, msg: Uint8Array): void {
-    this.nodeQueue.queue(about, framedEvent(about, msg));
+  /** Queues a node or network event `b[start, end)` for memberlist's gossip, framed as the user
+   *  message it goes as. */
+  private queueNode(about: string, b: Uint8Array, start = 0, end = b.length): void {
+    this.nodeQueue.queue(about, framedEvent(about, b, start, end));
     this.ml.wakeGossip();
   }
 
   // ---------- memberlist's delegate (delegate.go) ----------
 
-  getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    return this.nodeQueue.take(overhead, limit, retransmitLimit(this.ml.numAlive()));
+  getBroadcasts(overhead: number, limit: number, out: Uint8Array[]): void {
+    this.nodeQueue.take(overhead, limit, retransmitLimit(this.ml.numAlive()), out);
   }
 
-  notifyMsg(body: Uint8Array): void {
+  notifyMsg(buf: Uint8Array, start: number, end: number): void {
     try {
-      this.handleMessage(body, false);
+      this.handleMessage(buf, start, end, false);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
     }
   }
 
-  private handleMessage(b: Uint8Array, isBulkSync: boolean): void {
-    switch (b[0]) {
+  /** The reader of gossiped events: each case reads all its fields before it acts (what it does
+   *  may bring the next message here, which reuses it). */
+  private readonly reader = new MsgReader(new Uint8Array(0));
+
+  /** The message `b[start, end)`, read in place (a whole user message or a part of a compound). */
+  private handleMessage(b: Uint8Array, start: number, end: number, isBulkSync: boolean): void {
+    switch (b[start]) {
       case NDB_COMPOUND:
-        for (const p of compoundParts(b)) this.handleMessage(p, isBulkSync);
+        eachCompoundPart(b, start, end, this, isBulkSync);
         return;
       case NDB_TABLE_EVENT:
-        return this.handleTableMessage(b, isBulkSync);
+        return this.handleTableMessage(b, start, end, isBulkSync);
       case NDB_NETWORK_EVENT: {
-        const r = new MsgReader(b, 1);
+        const r = this.reader.reset(b, start + 1, end);
         const type = r.u8();
         const ltime = r.u32();
         const node = r.str();
         const nid = r.str();
-        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(netKey(nid, node), b);
+        if (this.handleNetworkEvent(type, ltime, node, nid)) this.queueNode(netKey(nid, node), b, start, end);
         return;
       }
       case NDB_NODE_EVENT: {
-        const r = new MsgReader(b, 1);
+        const r = this.reader.reset(b, start + 1, end);
         r.u8();
         const ltime = r.u32();
         this.networkClock.witness(ltime);
         return;
       }
       case NDB_BULK_SYNC:
-        return this.handleBulkSync(b);
+        return this.handleBulkSync(b, start, end);
     }
   }
 
@@ -448,8 +461,13 @@ export class NetworkDB implements Delegate {
     return true;
   }
 
-  private handleTableMessage(b: Uint8Array, isBulkSync: boolean): void {
-    const r = new MsgReader(b, 1);
+  /** A part of a compound message (CompoundReader). */
+  compoundPart(b: Uint8Array, start: number, end: number, isBulkSync: boolean): void {
+    this.handleMessage(b, start, end, isBulkSync);
+  }
+
+  private handleTableMessage(b: Uint8Array, start: number, end: number, isBulkSync: boolean): void {
+    const r = this.reader.reset(b, start + 1, end);
     const type = r.u8();
     const ltime = r.u32();
     const reap = r.u32() * SEC;
@@ -475,7 +493,7 @@ export class NetworkDB implements Delegate {
       if (!(net.inSync && reap > REAP_ENTRY_INTERVAL / 6)) return;
     } else this.fire(nid, k, value, owner, type === EV_CREATE ? 'create' : type === EV_UPDATE ? 'update' : 'delete');
     if (!net.inSync || (isBulkSync && net.queue.size > MAX_QUEUE_ON_SYNC)) return;
-    this.queueTable(nid, net, table, key, b.slice());
+    this.queueTable(nid, net, table, key, b.slice(start, end));
   }
 
   localState(_join: boolean): Uint8Array {
@@ -581,8 +599,9 @@ export class NetworkDB implements Delegate {
     this.ml.sendReliable(m, w.bytes(payload).done(), () => done());
   }
 
-  private handleBulkSync(b: Uint8Array): void {
-    const r = new MsgReader(b, 1);
+  private handleBulkSync(b: Uint8Array, start: number, end: number): void {
+    // A reader of its own: the events it carries are read with this.reader.
+    const r = new MsgReader(b, start + 1, end);
     const ltime = r.u32();
     const unsolicited = r.u8() === 1;
     const from = r.str();
@@ -591,7 +610,7 @@ export class NetworkDB implements Delegate {
     for (let i = 0; i < n; i++) networks.push(r.str());
     const payload = r.bytes();
     if (ltime > 0) this.tableClock.witness(ltime);
-    if (payload.length > 0) for (const c of chunks(payload)) this.handleMessage(c, true);
+    if (payload.length > 0) for (const c of chunks(payload)) this.handleMessage(c, 0, c.length, true);
     if (unsolicited) this.bulkSyncNode(networks.filter((nid) => this.own.has(nid)), from, false, () => undefined);
   }
 
