@@ -6,7 +6,7 @@ import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, ICMP_DEST_UNREACH, ICMP_HOST_UNR
 import type { NetDevice } from './device.js';
 import { Drop } from './drop.js';
 import { icmpSend } from './icmp.js';
-import { ARP_PROBES, ARP_RETRANS_JIFFIES, DELAY_PROBE_JIFFIES, DELAY_PROBE_TIME, UCAST_PROBES, UNRES_QLEN } from './neigh.js';
+import { ARP_PROBES, ARP_RETRANS_JIFFIES, DELAY_PROBE_JIFFIES, DELAY_PROBE_TIME, NO_QUEUE, UCAST_PROBES, UNRES_QLEN } from './neigh.js';
 import type { NeighEntry } from './neigh.js';
 import type { Netns } from './netns.js';
 import { dropPacket } from './kfree-skb.js';
@@ -128,6 +128,7 @@ function flushQueue(ns: Netns, e: NeighEntry): void {
     if (q.trace !== null) tracepoint(q, ns, e.dev, { kind: 'xmit', out: e.dev.name, neighbour: null, state: null });
     e.dev.transmit(q);
   }
+  e.queue = NO_QUEUE;
 }
 
 /** Queues `pkt` until `nexthop` answers, soliciting it if this is a new resolution. */
@@ -141,7 +142,8 @@ export function arpResolve(ns: Netns, dev: NetDevice, nexthop: Ip4, pkt: Packet,
     const old = e.queue.shift()!;
     dropPacket(ns, dev, old, Drop.NeighFailed, 'unresolved queue full');
   }
-  e.queue.push(pkt);
+  if (e.queue === NO_QUEUE) e.queue = [pkt];
+  else e.queue.push(pkt);
   if (e.state === 'INCOMPLETE' && e.probes > 0) return;
   e.state = 'INCOMPLETE';
   e.probes = 0;
@@ -163,11 +165,15 @@ function solicit(ns: Netns, e: NeighEntry, src: Ip4, at: number): void {
   req.arpTpa = e.ip;
   req.tstamp = at;
   const eq = ns.host.eq;
+  // The retransmit timer keeps the address, not the request: a Packet held for the second it
+  // waits outlives scavenges (one per ARP resolution in a swarm's join).
+  const spa = req.arpSpa;
   armTimer(ns, e, at, ARP_RETRANS_JIFFIES, () => {
     if (e.state !== 'INCOMPLETE') return;
-    if (e.probes < ARP_PROBES) return solicit(ns, e, req.arpSpa, eq.now);
+    if (e.probes < ARP_PROBES) return solicit(ns, e, spa, eq.now);
     e.state = 'FAILED';
-    const queued = e.queue.splice(0);
+    const queued = e.queue;
+    e.queue = NO_QUEUE;
     for (const q of queued) {
       q.tstamp = eq.now;
       icmpSend(ns, q, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, null);

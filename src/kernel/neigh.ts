@@ -35,6 +35,9 @@ export const REACHABLE_TIME: Nanos = 30 * SEC;
  */
 export const UNRES_QLEN = 101;
 
+/** The queue of an entry nothing waits on: shared, never pushed to (arpResolve replaces it). */
+export const NO_QUEUE: Packet[] = [];
+
 export class NeighEntry {
   mac = 0;
   state: NeighState = 'INCOMPLETE';
@@ -42,7 +45,13 @@ export class NeighEntry {
   confirmed: Nanos = -Infinity;
   probes = 0;
   timer = -1;
-  readonly queue: Packet[] = [];
+  /**
+   * Packets waiting for resolution (INCOMPLETE), oldest first; NO_QUEUE when none wait. Shared
+   * while empty: a swarm host keeps an entry per peer it gossips with, most of them learnt from
+   * the peer's own ARP request (nothing ever waits), and an array that once held a packet keeps
+   * its 17-slot backing store for the entry's life.
+   */
+  queue: Packet[] = NO_QUEUE;
   /** The table's next entry for the same address on another device (NeighTable.byIp). */
   sameIp: NeighEntry | undefined = undefined;
 

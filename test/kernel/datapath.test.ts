@@ -86,6 +86,15 @@ describe('routing', () => {
     // Listed for one device, the lines leave the device out (ipneigh.c print_neigh: `dev NAME` only
     // without a device filter), as `ip neigh show dev v0` prints on Linux.
     expect(sh(w, h, 'ip netns exec a ip neigh show dev va').out).toBe('10.1.0.99  FAILED\n');
+    // The FAILED entry gave its queue back (neighbour queues are shared while empty): the next
+    // packet queues afresh, is solicited for again, and fails the same way.
+    const again = sh(w, h, 'ip netns exec a ping -c 1 10.1.0.99');
+    expect(again.out).toContain('From 10.1.0.1 icmp_seq=1 Destination Host Unreachable');
+    // A neighbour that answers takes what waited for it, and a later resolution of another one
+    // starts from an empty queue too.
+    expect(sh(w, h, 'ip netns exec a ping -c 2 10.1.0.2').out).toContain('2 packets transmitted, 2 received');
+    expect(sh(w, h, 'ip netns exec a ip neigh del 10.1.0.2 dev va').code).toBe(0);
+    expect(sh(w, h, 'ip netns exec a ping -c 1 10.1.0.2').out).toContain('1 packets transmitted, 1 received');
   });
 
   it('keeps one neighbour entry per device for the same address: listed in the order added, deleted one at a time', () => {
