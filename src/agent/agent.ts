@@ -13,6 +13,7 @@ import type { Container } from '../docker/model.js';
 import { SwarmDataplane } from '../docker/swarm-dp.js';
 import type { DesiredNetwork, PeerFeed } from '../docker/swarm-dp.js';
 import { MS, SEC } from '../sim/clock.js';
+import type { DataDue } from '../swarm/agents.js';
 import type { SwarmCluster } from '../swarm/cluster.js';
 import type { TaskStatusReport } from '../swarm/dispatcher.js';
 import { isTerminal, stateIndex } from '../swarm/model.js';
@@ -46,6 +47,9 @@ export interface Uplink {
   poll(): AssignmentsMessage | null;
   /** Whether assignments or reports wait for the managers (the agent looks again after a commit). */
   waiting(): boolean;
+  /** Whether `waiting()` stays false until the swarm world tells the agent its uplink changed
+   *  (a worker's session: `Agent.uplinkMoved`); a manager's depends on reaching the leader. */
+  steady(): boolean;
 }
 
 /** A task the agent was sent, with the state it has reached here. */
@@ -100,7 +104,10 @@ export class Agent {
     const node = cluster.nodes.get(nodeId)!;
     this.networkDb = new NetworkDB(d.host, nodeId, node.addr);
     this.views = new NodeViews(this.networkDb, nodeId);
-    this.views.onChange = () => this.gossipChanged();
+    this.views.onChange = () => {
+      this.inputsMoved();
+      this.gossipChanged();
+    };
     this.networkDb.start(cluster.managers().filter((m) => m.id !== nodeId).map((m) => m.addr));
     d.swarmPeers = (net) => this.views.peers(net.id);
     d.exitListeners.push((c, code) => this.containerExited(c, code));
@@ -166,14 +173,38 @@ export class Agent {
    * would act (it cannot listen, its tasks are due, or what a full apply reads changed since the
    * last: stampIs); else the version is noted, as that sync's applyDataplane would have noted it.
    */
-  dataDue(): boolean {
-    if (!this.active) return false;
-    if (!this.listening() || this.own.epoch !== this.tasksSeen || this.localChanged) return true;
-    if (this.cluster.dataVersion === this.dataSeen) return this.uplink.waiting();
+  dataDue(): DataDue {
+    if (!this.active) return 'idle';
+    if (!this.listening() || this.own.epoch !== this.tasksSeen || this.localChanged) return 'due';
+    if (this.cluster.dataVersion === this.dataSeen) return this.uplink.waiting() ? 'due' : 'idle';
     const node = this.node;
-    if (node === undefined || this.applied === null || !this.stampIs(node, this.applied, 0) || this.uplink.waiting()) return true;
+    if (node === undefined || this.applied === null || !this.stampIs(node, this.applied, 0) || this.uplink.waiting()) return 'due';
     this.dataSeen = this.cluster.dataVersion;
-    return false;
+    if (!this.uplink.steady()) return 'idle';
+    // What this answer read stays as it is until a mark (inputsMoved) says otherwise, but for
+    // whether it listens (the host, the daemon) and the engine's networks (docker network create).
+    this.steadyNets = this.d.networks.size;
+    return 'steady';
+  }
+
+  /** `dataDue` after a `steady` answer, nothing marked since: the rest is as that answer found it. */
+  steadyDue(): DataDue {
+    if (!this.listening() || this.d.networks.size !== this.steadyNets) return this.dataDue();
+    this.dataSeen = this.cluster.dataVersion;
+    return 'steady';
+  }
+
+  /** The engine's network count when dataDue last answered `steady`. */
+  private steadyNets = -1;
+
+  /** What `dataDue` reads moved: the next answer is a full one. */
+  private inputsMoved(): void {
+    this.cluster.inputsMoved(this.own);
+  }
+
+  /** The swarm world changed this node's uplink (its session opened or closed). */
+  uplinkMoved(): void {
+    this.inputsMoved();
   }
 
   /** An AssignmentsMessage arrived from the dispatcher (session.go watch → worker.Assign/Update). */
@@ -558,6 +589,15 @@ export class Agent {
    * the cluster's data version moved): skipped when nothing it reads changed either.
    */
   private applyDataplane(extra?: Assigned, gossip = false, unchangedTasks = false): void {
+    try {
+      this.applyDataplaneNow(extra, gossip, unchangedTasks);
+    } finally {
+      // Its stamp, the version it saw, what it published and the engine's networks may have moved.
+      this.inputsMoved();
+    }
+  }
+
+  private applyDataplaneNow(extra: Assigned | undefined, gossip: boolean, unchangedTasks: boolean): void {
     const node = this.node;
     if (node === undefined) return;
     // Noted first: what describing changes (this node's first address on a network) is news to the
@@ -599,6 +639,7 @@ export class Agent {
   /** Leaving the swarm: every task container goes, and so does the swarm data plane. */
   leave(): void {
     this.active = false;
+    this.inputsMoved();
     for (const c of this.containers.values()) if (this.d.containers.has(c.id)) this.d.removeContainer(c, true);
     this.containers.clear();
     this.assigned.clear();

@@ -53,4 +53,9 @@ export class LocalUplink implements Uplink {
   waiting(): boolean {
     return (this.set.pending > 0 || this.reporter.waiting > 0) && !this.reachable();
   }
+
+  /** Whether the leader is reachable moves with the links and the managers, unannounced. */
+  steady(): boolean {
+    return false;
+  }
 }

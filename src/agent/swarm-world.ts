@@ -144,20 +144,26 @@ export class SwarmWorld {
         if (node.role === 'manager') {
           // A manager's agent talks to its own manager locally, not over 2377.
           session.stop();
-          this.sessions.delete(host);
+          this.dropSession(host);
           this.startDispatcher(d);
         }
         this.cluster!.commit();
         done({ node });
       },
       refused: (message) => {
-        this.sessions.delete(host);
+        this.dropSession(host);
         done({ error: message });
       },
       connected: () => this.sessionUp(host),
       assignments: (m) => this.agents.get(host)?.assign(m),
     }, new Rng(hashSeed(host)), () => this.remotes());
     this.sessions.set(host, session);
+  }
+
+  /** The node's session is gone: its agent's uplink is another now (Uplink.steady). */
+  private dropSession(host: string): void {
+    this.sessions.delete(host);
+    this.agents.get(host)?.uplinkMoved();
   }
 
   /** The managers' 2377 addresses, as the dispatcher's session messages list them. */
@@ -364,7 +370,7 @@ export class SwarmWorld {
     if (d === undefined) return;
     if (node.role === 'manager') {
       this.sessions.get(node.hostname)?.stop();
-      this.sessions.delete(node.hostname);
+      this.dropSession(node.hostname);
       this.endStream(node.id);
       this.startLocal(d, node);
       this.startDispatcher(d);
@@ -407,6 +413,9 @@ export class SwarmWorld {
       },
       poll: () => (this.sessions.has(host) ? null : this.locals.get(node.id)?.poll() ?? null),
       waiting: () => !this.sessions.has(host) && (this.locals.get(node.id)?.waiting() ?? false),
+      // A session's reports never hold the agent back; the swarm world tells the agent when the
+      // session goes (dropSession).
+      steady: () => this.sessions.has(host),
     };
     this.agents.set(d.host.name, new Agent(this.cluster!, d, node.id, uplink));
   }
@@ -493,7 +502,7 @@ export class SwarmWorld {
     if (session !== undefined && session.state === 'pending') {
       // Leaving while the join is still being tried: the attempt stops.
       session.stop();
-      this.sessions.delete(d.host.name);
+      this.dropSession(d.host.name);
       return;
     }
     if (cluster === null || node === null) throw new SwarmError('This node is not part of a swarm');
@@ -506,7 +515,7 @@ export class SwarmWorld {
     this.locals.delete(node.id);
     this.endStream(node.id);
     session?.stop();
-    this.sessions.delete(d.host.name);
+    this.dropSession(d.host.name);
     this.stopDispatcher(d.host.name);
     cluster.nodeStore.forget(node.id);
     // A worker that leaves stays in the node list as Down until removed (docker node rm).

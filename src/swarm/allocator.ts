@@ -9,7 +9,7 @@ import { formatCidr } from '../core/addr.js';
 import { AddressPool, globalPoolCandidates, overlaps } from '../core/ipam.js';
 import type { Subnet } from '../core/ipam.js';
 import { SwarmNetwork } from './model.js';
-import type { Service, SwarmNode, Task } from './model.js';
+import type { NodeTasks, Service, SwarmNode, Task } from './model.js';
 import { SwarmError } from './errors.js';
 import type { MemoryStore, StoreEvent } from './store/memory.js';
 
@@ -19,6 +19,8 @@ export const INGRESS_VNI = 4096;
 export interface DataPlane {
   touchNetwork(netId: string): void;
   touchNetworks(): void;
+  /** The node's own record moved (its load-balancer addresses): its agent looks again (Agents). */
+  inputsMoved(e: NodeTasks): void;
 }
 
 export interface NetworkOptions {
@@ -141,6 +143,7 @@ export class Allocator {
       if (got === null) return null;
       a = got;
       n.lbAddrs.set(net.id, a);
+      this.dp.inputsMoved(n.tasks);
       this.dp.touchNetwork(net.id);
     }
     return a;

@@ -97,7 +97,7 @@ export class SwarmCluster {
     const store = this.store;
     const ids = (): string => this.newId();
     // The order of subscription is the order each event is heard in: the agents' marks first.
-    this.agents = new Agents(store);
+    this.agents = new Agents(store, this.attachments);
     this.leadership = new Leadership(store, net);
     this.reconcilers = new Reconcilers({ store, eq, view: this, dataPlane: this.agents, newId: ids, commit: () => this.commit(), addrPools, addrPoolMask });
     this.allocator = this.reconcilers.allocator;
@@ -146,6 +146,11 @@ export class SwarmCluster {
   /** The node's agent has something to look at after the next commit. */
   wake(e: NodeTasks): void {
     this.agents.wake(e);
+  }
+
+  /** Something the node's agent's data-plane answer reads may have moved (Agents.inputsMoved). */
+  inputsMoved(e: NodeTasks): void {
+    this.agents.inputsMoved(e);
   }
 
   /** Bumped by every change an agent's data plane may depend on (networks, peers, services, roles). */
